@@ -1,0 +1,44 @@
+# CohortLens — set-up, build, test, run.
+#   make run    install missing system packages, build release, run the main job on the bundled data
+#   make test   install missing system packages, run the test suite
+SHELL := /bin/bash
+SWIFT ?= swift
+OPENBLAS_NUM_THREADS ?= 2
+export OPENBLAS_NUM_THREADS
+OUT ?= out
+BIN = .build/release/cohortlens
+
+.PHONY: deps build release test run bench clean
+
+# System libraries (LAPACKE + OpenBLAS), installed only when lapacke.h is missing.
+deps:
+	@if [ ! -f /usr/include/lapacke.h ] || [ ! -e /usr/include/x86_64-linux-gnu/cblas.h -a ! -e /usr/include/cblas.h ]; then \
+	  echo "Installing liblapacke-dev libopenblas-dev ..."; \
+	  SUDO=""; if [ "$$(id -u)" != "0" ]; then SUDO="sudo"; fi; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y liblapacke-dev libopenblas-dev; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) test
+
+# The main job. Until the audit command exists, it clusters the bundled flipped-classroom course
+# (lecture 10 effort features) and prints the k sweep; the JSON report is written to $(OUT)/.
+run: release
+	@mkdir -p $(OUT)
+	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user \
+	  --scale standard --k 2...8 --seed 0 --output $(OUT)/cluster.json --format json
+	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user \
+	  --scale standard --k 2...8 --seed 0 --labels-out $(OUT)/labels.csv
+	@echo "Report written to $(OUT)/cluster.json, labels to $(OUT)/labels.csv"
+
+bench: release
+	Benchmarks/run.sh
+
+clean:
+	rm -rf .build $(OUT)

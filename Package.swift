@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+//
+// CohortLens: an audit bench for learning-analytics models.
+//
+// Layout (one domain per module, each depending only on modules below it):
+//   CLapack          system library over lapacke.h + cblas.h (Debian: liblapacke-dev, libopenblas-dev)
+//   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
+//   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
+//   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
+//   cohortlens       the command-line tool (thin: parse, call the library, format)
+import PackageDescription
+
+let package = Package(
+  name: "CohortLens",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "cohortlens", targets: ["cohortlens"]),
+    .library(name: "CohortLensCore", targets: ["CohortLensCore"]),
+    .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
+    .library(name: "Clustering", targets: ["Clustering"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CLapack",
+      path: "Sources/CLapack",
+      providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
+    ),
+    .target(name: "CohortLensCore"),
+    .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
+    .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
+    .executableTarget(
+      name: "cohortlens",
+      dependencies: [
+        "CohortLensCore", "LinearAlgebra", "Clustering",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "CohortLensCoreTests", dependencies: ["CohortLensCore"]),
+    .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
+    .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "LinearAlgebra", "CohortLensCore"]),
+    .testTarget(name: "CLITests", dependencies: ["cohortlens", "CohortLensCore"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

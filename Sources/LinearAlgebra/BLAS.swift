@@ -1,0 +1,93 @@
+import CLapack
+
+/// Thin wrappers over CBLAS (OpenBLAS) for the row-major ``Matrix``.
+///
+/// All routines use `CblasRowMajor`. Threading is OpenBLAS's own (pthreads); see
+/// ``BLASThreads`` for how CohortLens avoids stacking two thread pools.
+public enum BLAS {
+  /// Transposition flag for ``gemm(_:_:transposeA:transposeB:alpha:)``.
+  public enum Transpose: Sendable { case none, transpose }
+
+  /// General matrix product `C = α·op(A)·op(B)` (`cblas_dgemm`).
+  ///
+  /// - Complexity: O(m·n·k) floating-point operations.
+  public static func gemm(
+    _ a: Matrix, _ b: Matrix, transposeA: Transpose = .none, transposeB: Transpose = .none, alpha: Double = 1
+  ) -> Matrix {
+    let m = transposeA == .none ? a.rows : a.columns
+    let k = transposeA == .none ? a.columns : a.rows
+    let kb = transposeB == .none ? b.rows : b.columns
+    let n = transposeB == .none ? b.columns : b.rows
+    precondition(k == kb, "gemm: inner dimensions differ (\(k) vs \(kb))")
+    var c = Matrix(rows: m, columns: n)
+    if m == 0 || n == 0 { return c }
+    if k == 0 { return c }
+    a.storage.withUnsafeBufferPointer { pa in
+      b.storage.withUnsafeBufferPointer { pb in
+        c.storage.withUnsafeMutableBufferPointer { pc in
+          cblas_dgemm(
+            CblasRowMajor, transposeA == .none ? CblasNoTrans : CblasTrans,
+            transposeB == .none ? CblasNoTrans : CblasTrans,
+            Int32(m), Int32(n), Int32(k), alpha, pa.baseAddress, Int32(max(1, a.columns)),
+            pb.baseAddress, Int32(max(1, b.columns)), 0, pc.baseAddress, Int32(max(1, n)))
+        }
+      }
+    }
+    return c
+  }
+
+  /// Gram matrix `C = α·A·Aᵀ` (`cblas_dsyrk`, upper triangle computed, then mirrored so the
+  /// result is exactly symmetric).
+  ///
+  /// - Complexity: O(n²·d) for an `n × d` matrix, half of the equivalent GEMM.
+  public static func syrk(_ a: Matrix, alpha: Double = 1) -> Matrix {
+    let n = a.rows, d = a.columns
+    var c = Matrix(rows: n, columns: n)
+    if n == 0 { return c }
+    if d > 0 {
+      a.storage.withUnsafeBufferPointer { pa in
+        c.storage.withUnsafeMutableBufferPointer { pc in
+          cblas_dsyrk(
+            CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d), alpha, pa.baseAddress,
+            Int32(max(1, d)), 0, pc.baseAddress, Int32(n))
+        }
+      }
+    }
+    for i in 0..<n {
+      for j in (i + 1)..<max(i + 1, n) { c.storage[j * n + i] = c.storage[i * n + j] }
+    }
+    return c
+  }
+
+  /// Matrix–vector product `y = A·x` (`cblas_dgemv`).
+  public static func gemv(_ a: Matrix, _ x: [Double]) -> [Double] {
+    precondition(a.columns == x.count, "gemv: dimensions differ")
+    var y = [Double](repeating: 0, count: a.rows)
+    if a.rows == 0 || a.columns == 0 { return y }
+    a.storage.withUnsafeBufferPointer { pa in
+      x.withUnsafeBufferPointer { px in
+        y.withUnsafeMutableBufferPointer { py in
+          cblas_dgemv(
+            CblasRowMajor, CblasNoTrans, Int32(a.rows), Int32(a.columns), 1, pa.baseAddress,
+            Int32(a.columns), px.baseAddress, 1, 0, py.baseAddress, 1)
+        }
+      }
+    }
+    return y
+  }
+}
+
+/// Control of OpenBLAS's own thread pool.
+///
+/// CohortLens parallelises some loops in Swift; when it does, it sets OpenBLAS to one thread
+/// for the duration so that two thread pools never compete for the same cores
+/// (`OPENBLAS_NUM_THREADS` in the environment is honoured at start-up by OpenBLAS itself).
+public enum BLASThreads {
+  /// Sets the number of threads OpenBLAS uses for subsequent calls (`openblas_set_num_threads`).
+  public static func set(_ count: Int) {
+    openblas_set_num_threads(Int32(max(1, count)))
+  }
+
+  /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).
+  public static var current: Int { Int(openblas_get_num_threads()) }
+}
