@@ -1,1 +1,4 @@
-public enum CohortLensCoreInfo { public static let version = "0.1.0" }
+/// The CohortLens version, written into every JSON output (`"tool": {"version": …}`).
+public enum CohortLensVersion {
+  public static let string = "0.1.0"
+}

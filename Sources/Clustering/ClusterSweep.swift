@@ -1,0 +1,177 @@
+import CohortLensCore
+import Dispatch
+import Foundation
+import LinearAlgebra
+
+/// Parameters of a spectral-clustering sweep over several numbers of clusters.
+public struct SweepConfiguration: Sendable {
+  /// The numbers of clusters to try, each in `2...n−1`.
+  public var ks: [Int]
+  /// Which graph Laplacian embeds the learners (default: normalised, as scikit-learn).
+  public var laplacian: LaplacianKind
+  /// Seed of the NumPy-compatible random stream (`RandomState(seed)`), see ``SpectralSweep``.
+  public var seed: UInt32
+  /// k-means restarts per k (scikit-learn `SpectralClustering.n_init`, default 10).
+  public var initCount: Int
+  /// How many ascending Laplacian eigenvalues to report (at least `max(2·kMax, kMax+1)`, capped at n).
+  public var eigenvalueCount: Int?
+  /// Eigensolver routing (dense LAPACK below the documented threshold, block Krylov above).
+  public var solver: EigenSolverChoice
+
+  public init(
+    ks: [Int], laplacian: LaplacianKind = .normalized, seed: UInt32 = 0, initCount: Int = 10,
+    eigenvalueCount: Int? = nil, solver: EigenSolverChoice = .auto
+  ) {
+    self.ks = ks
+    self.laplacian = laplacian
+    self.seed = seed
+    self.initCount = initCount
+    self.eigenvalueCount = eigenvalueCount
+    self.solver = solver
+  }
+}
+
+/// The clustering found for one k, with its quality scores.
+public struct SweepEntry: Sendable {
+  /// Number of clusters asked for.
+  public var k: Int
+  /// Cluster label (0-based) of each learner, aligned with the input rows.
+  public var labels: [Int]
+  /// Size of each cluster, indexed by label.
+  public var clusterSizes: [Int]
+  /// Mean silhouette on the spectral embedding (what k-means clustered), scikit-learn's `silhouette_score`.
+  public var silhouette: Double
+  /// Per-learner silhouette on the spectral embedding (`silhouette_samples`).
+  public var silhouetteSamples: [Double]
+  /// Davies–Bouldin index on the embedding (lower is better).
+  public var daviesBouldin: Double
+  /// Calinski–Harabasz index on the embedding (higher is better).
+  public var calinskiHarabasz: Double
+  /// k-means inertia (sum of squared distances to the centres) on the embedding.
+  public var inertia: Double
+  /// Adjusted Rand index against the reference labels, when given.
+  public var adjustedRandIndex: Double?
+}
+
+/// Result of ``SpectralSweep/run(adjacency:configuration:truth:)``.
+public struct SweepResult: Sendable {
+  /// Number of learners.
+  public var n: Int
+  /// Ascending eigenvalues of the graph Laplacian (scipy `csgraph.laplacian(W, normed=True)` for the
+  /// normalised kind), at least `max(2·kMax, kMax+1)` of them.
+  public var eigenvalues: [Double]
+  /// The eigengap heuristic's choice of k (see ``Eigengap``).
+  public var eigengapK: Int?
+  /// The k of the sweep with the highest mean silhouette (first on ties).
+  public var silhouetteK: Int?
+  /// One entry per k, in the order asked for.
+  public var entries: [SweepEntry]
+  /// Number of connected components of the graph.
+  public var components: Int
+  /// Things the user should know (disconnected graph, symmetrised input, …).
+  public var warnings: [String]
+}
+
+/// Spectral clustering of one graph for several k, as scikit-learn's
+/// `SpectralClustering(affinity='precomputed', assign_labels='kmeans')` does it for each k.
+///
+/// 1. The spectral embedding is computed once for `kMax = max(ks)` (``SpectralEmbedding``);
+///    the embedding for k is its first k columns (k-means is invariant to rotations inside an
+///    eigenspace, so this equals a separate fit per k).
+/// 2. For each k a fresh `NumPyRandomState(seed)` first skips the n uniforms that scikit-learn
+///    draws for ARPACK's start vector (`v0 = random_state.uniform(-1, 1, n)`), then runs
+///    k-means++ / Lloyd with `initCount` restarts (``KMeans``). With the same seed the labels
+///    therefore equal `SpectralClustering(n_clusters=k, random_state=seed).labels_`.
+/// 3. Silhouette, Davies–Bouldin and Calinski–Harabasz are computed on that k-column embedding
+///    (the EPFL lecture 10 convention), and the adjusted Rand index against `truth` if given.
+///
+/// The per-k work runs on all cores (OpenBLAS set to one thread meanwhile); results do not
+/// depend on the thread count.
+///
+/// - Complexity: one eigensolve (O(n³) dense, or O(n²·m·iterations) iterative) plus, per k,
+///   O(initCount · iterations · n · k²) for k-means and O(n²·k) for the silhouette.
+public enum SpectralSweep {
+  public static func run(
+    adjacency: Matrix, configuration: SweepConfiguration, truth: [String]? = nil
+  ) throws -> SweepResult {
+    let n = adjacency.rows
+    let ks = configuration.ks
+    guard let kMax = ks.max() else { return SweepResult(n: n, eigenvalues: [], eigengapK: nil, silhouetteK: nil, entries: [], components: 0, warnings: []) }
+    let eigenCount = min(n, max(configuration.eigenvalueCount ?? 0, 2 * kMax, kMax + 1))
+    let embedding = try SpectralEmbedding.compute(
+      adjacency: adjacency, dimensions: kMax, eigenvalueCount: eigenCount,
+      laplacian: configuration.laplacian, solver: configuration.solver)
+    var warnings = embedding.warnings
+
+    let truthCodes: [Int]? = truth.map { t in
+      var codes: [String: Int] = [:]
+      return t.map { s in
+        if let c = codes[s] { return c }
+        let c = codes.count
+        codes[s] = c
+        return c
+      }
+    }
+
+    let results = ResultSlots<SweepEntry>(count: ks.count)
+    let previousThreads = BLASThreads.current
+    if ks.count > 1 { BLASThreads.set(1) }
+    defer { if ks.count > 1 { BLASThreads.set(previousThreads) } }
+    let emb = embedding.embedding
+    let seed = configuration.seed
+    let initCount = configuration.initCount
+    DispatchQueue.concurrentPerform(iterations: ks.count) { index in
+      let k = ks[index]
+      let x = emb.selectingColumns(Array(0..<k))
+      var random = NumPyRandomState(seed: seed)
+      random.skip(doubles: n)
+      let fit = KMeans(clusters: k, initCount: initCount).fit(x, random: &random)
+      let entry = Self.score(k: k, x: x, fit: fit, truthCodes: truthCodes)
+      results.set(index, entry)
+    }
+    let entries = results.values
+    for e in entries where e.clusterSizes.contains(0) {
+      warnings.append("k = \(e.k): k-means returned \(e.clusterSizes.filter { $0 == 0 }.count) empty cluster(s)")
+    }
+    var best: SweepEntry?
+    for e in entries where best == nil || e.silhouette > best!.silhouette { best = e }
+    return SweepResult(
+      n: n, eigenvalues: embedding.eigenvalues,
+      eigengapK: Eigengap.suggest(eigenvalues: embedding.eigenvalues, maxK: kMax),
+      silhouetteK: best?.k, entries: entries, components: embedding.components, warnings: warnings)
+  }
+
+  static func score(k: Int, x: Matrix, fit: KMeansResult, truthCodes: [Int]?) -> SweepEntry {
+    var sizes = [Int](repeating: 0, count: k)
+    for l in fit.labels { sizes[l] += 1 }
+    let distinct = sizes.filter { $0 > 0 }.count
+    let samples: [Double]
+    let silhouette: Double
+    let db: Double
+    let ch: Double
+    if distinct >= 2 && distinct <= x.rows - 1 {
+      samples = (try? ClusterScores.silhouetteSamples(x, labels: fit.labels)) ?? []
+      silhouette = samples.isEmpty ? .nan : samples.reduce(0, +) / Double(samples.count)
+      db = ClusterScores.daviesBouldin(x, labels: fit.labels)
+      ch = ClusterScores.calinskiHarabasz(x, labels: fit.labels)
+    } else {
+      samples = []
+      silhouette = .nan
+      db = .nan
+      ch = .nan
+    }
+    let ari = truthCodes.map { ClusterScores.adjustedRandIndex($0, fit.labels) }
+    return SweepEntry(
+      k: k, labels: fit.labels, clusterSizes: sizes, silhouette: silhouette, silhouetteSamples: samples,
+      daviesBouldin: db, calinskiHarabasz: ch, inertia: fit.inertia, adjustedRandIndex: ari)
+  }
+}
+
+/// Write-once result slots filled from concurrent iterations (disjoint indices).
+final class ResultSlots<T: Sendable>: @unchecked Sendable {
+  private var storage: [T?]
+  private let lock = NSLock()
+  init(count: Int) { storage = Array(repeating: nil, count: count) }
+  func set(_ i: Int, _ v: T) { lock.withLock { storage[i] = v } }
+  var values: [T] { lock.withLock { storage.map { $0! } } }
+}

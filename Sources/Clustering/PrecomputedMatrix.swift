@@ -1,0 +1,67 @@
+import CohortLensCore
+import LinearAlgebra
+
+/// A square matrix read from CSV, with the ids of its rows.
+public struct LabeledSquareMatrix: Sendable {
+  /// Ids of the rows (and, in the same order, of the columns).
+  public var ids: [String]
+  /// The `n × n` values, rows and columns in `ids` order.
+  public var matrix: Matrix
+}
+
+/// Reads square similarity / distance matrices written as CSV: a header `id,<id₁>,…,<idₙ>` and
+/// one row per id whose first cell is the id. Columns may be in any order; they are matched to
+/// the rows by id (each row id must appear exactly once in the header).
+public enum SquareMatrixReader {
+  /// Reads and validates the matrix at `path`.
+  ///
+  /// Errors (with `file:line:column`): a header id missing among the rows or vice versa,
+  /// duplicate ids, missing or non-numeric cells, non-finite values.
+  ///
+  /// - Complexity: O(n²).
+  public static func read(path: String) throws -> LabeledSquareMatrix {
+    let table = try Table.read(path: path)
+    let names = table.columnNames
+    guard names.count >= 2 else {
+      throw InputError(file: path, line: 1, column: nil,
+        message: "a square matrix needs a header 'id,<id1>,…,<idn>' and one row per id",
+        hint: "write the matrix with its ids in the first column and the header")
+    }
+    let rowIds = try table.ids(names[0])
+    let headerIds = Array(names.dropFirst())
+    let n = rowIds.count
+    guard headerIds.count == n else {
+      throw InputError(file: path, line: 1, column: nil,
+        message: "the matrix has \(n) rows but \(headerIds.count) value columns",
+        hint: "a square matrix needs one column per row id, in the header")
+    }
+    var rowOfId: [String: Int] = [:]
+    for (i, s) in rowIds.enumerated() { rowOfId[s] = i }
+    var seenHeader = Set<String>()
+    var columnOrder = [Int](repeating: 0, count: n)
+    for (j, h) in headerIds.enumerated() {
+      guard seenHeader.insert(h).inserted else {
+        throw InputError(file: path, line: 1, column: j + 2,
+          message: "id '\(h)' appears twice in the header", hint: "each id must head exactly one column")
+      }
+      guard let i = rowOfId[h] else {
+        throw InputError(file: path, line: 1, column: j + 2,
+          message: "header id '\(h)' has no row", hint: "the header ids and the first-column ids must be the same set")
+      }
+      columnOrder[i] = j
+    }
+    var m = Matrix(rows: n, columns: n)
+    for (target, j) in columnOrder.enumerated() {
+      let values = try table.numbers(headerIds[j])
+      for i in 0..<n {
+        guard let v = values[i] else {
+          throw InputError(file: path, line: table.line(ofRow: i), column: j + 2,
+            message: "missing value in the matrix (row '\(rowIds[i])', column '\(headerIds[j])')",
+            hint: "a precomputed matrix must be complete")
+        }
+        m[i, target] = v
+      }
+    }
+    return LabeledSquareMatrix(ids: rowIds, matrix: m)
+  }
+}

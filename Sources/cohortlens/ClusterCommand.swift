@@ -1,0 +1,252 @@
+import ArgumentParser
+import Clustering
+import CohortLensCore
+import Foundation
+import LinearAlgebra
+
+/// `cohortlens cluster`: spectral clustering of a learner feature table (or a precomputed
+/// similarity matrix) for one or several k, with silhouette and eigengap to choose k.
+struct ClusterCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cluster",
+    abstract: "Spectral clustering of learners, with silhouette and eigengap to choose k.",
+    discussion: """
+      Semantics of scikit-learn 1.9: the normalised Laplacian of the affinity graph (self-loops \
+      ignored, as scipy's csgraph.laplacian), the k smallest eigenvectors divided by sqrt(degree) \
+      and sign-fixed (spectral_embedding, drop_first=False), k-means++ with --n-init restarts. \
+      With the same --seed the labels equal SpectralClustering(affinity='precomputed', \
+      random_state=seed). Silhouette, Davies-Bouldin and Calinski-Harabasz are computed on the \
+      spectral embedding (the EPFL lecture 10 convention). The eigengap suggestion is the k \
+      after the largest gap among the first kmax+1 eigenvalues; it is fragile on noisy or \
+      overlapping data (see the README).
+
+      Examples:
+        cohortlens cluster --features Fixtures/flipped-classroom/effort_features.csv --id user \\
+          --columns effort_time,effort_clicks --scale standard --k 2...8
+        cohortlens cluster --affinity precomputed --matrix W.csv --k 3 --format json
+      """
+  )
+
+  @Option(help: ArgumentHelp("Feature table (CSV with a header, one learner per row).", valueName: "file"))
+  var features: String?
+
+  @Option(help: ArgumentHelp("Column holding the learner id (read as text).", valueName: "column"))
+  var id: String?
+
+  @Option(help: ArgumentHelp("Feature columns to use, comma-separated (default: every numeric column except --id and --truth).", valueName: "a,b,c"))
+  var columns: String?
+
+  @Option(help: "Feature scaling before the affinity: standard (z-score, population std), minmax, l2 (per row) or none.")
+  var scale: FeatureScaling = .standard
+
+  @Option(help: "Affinity: rbf (exp(-gamma*|xi-xj|^2) on the features) or precomputed (--matrix).")
+  var affinity: AffinityKind = .rbf
+
+  @Option(help: ArgumentHelp("RBF gamma (default 1/number of features, as sklearn's rbf_kernel).", valueName: "g"))
+  var gamma: Double?
+
+  @Option(help: ArgumentHelp("Square similarity matrix for --affinity precomputed: CSV, header 'id,<ids…>', ids in the first column.", valueName: "file"))
+  var matrix: String?
+
+  @Option(help: ArgumentHelp("Graph from the affinity: full, epsilon:E (1 where similarity > E) or knn:K (K nearest incl. self, symmetrised 0.5(A+A')).", valueName: "kind"))
+  var graph: String = "full"
+
+  @Option(help: "Graph Laplacian: normalized (I - D^-1/2 W D^-1/2) or unnormalized (D - W).")
+  var laplacian: LaplacianKind = .normalized
+
+  @Option(help: ArgumentHelp("Numbers of clusters: one (5), a range (2...10) or a list (2,4,6).", valueName: "k"))
+  var k: KSpecification = KSpecification(argument: "2...10")!
+
+  @Option(help: "Seed of the random stream (NumPy RandomState semantics; same seed, same output bytes).")
+  var seed: UInt32 = 0
+
+  @Option(name: .customLong("n-init"), help: "k-means restarts per k (the best inertia is kept).")
+  var nInit: Int = 10
+
+  @Option(help: ArgumentHelp("Column with reference labels; reports the adjusted Rand index per k.", valueName: "column"))
+  var truth: String?
+
+  @Option(help: ArgumentHelp("Eigensolver: auto (dense LAPACK for small n, block Krylov above \(IterativeEigen.denseThreshold)), dense or iterative.", valueName: "solver"))
+  var eigensolver: EigenSolverChoice = .auto
+
+  @Flag(help: "Drop learners with missing values in the chosen columns (default: stop and list them).")
+  var dropMissing = false
+
+  @Option(help: ArgumentHelp("Also write the labels for every k to FILE (CSV: id,k2,k3,…).", valueName: "file"))
+  var labelsOut: String?
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    if affinity == .precomputed && matrix == nil {
+      throw ValidationError("--affinity precomputed needs --matrix FILE")
+    }
+    if affinity == .rbf && features == nil {
+      throw ValidationError("give --features FILE (or --affinity precomputed --matrix FILE)")
+    }
+    if affinity == .rbf && id == nil {
+      throw ValidationError("give --id COLUMN naming the learner id column of --features")
+    }
+    if matrix != nil && affinity != .precomputed {
+      throw ValidationError("--matrix is only read with --affinity precomputed")
+    }
+    if let g = gamma, !(g > 0 && g.isFinite) { throw ValidationError("--gamma must be a positive number") }
+    if nInit < 1 { throw ValidationError("--n-init must be at least 1") }
+    if k.values.contains(where: { $0 < 2 }) {
+      throw ValidationError("every k must be at least 2 (got \(k.text))")
+    }
+    _ = try GraphConstruction(parsing: graph)
+  }
+
+  func execute() throws {
+    let progress = Progress(forced: output.progress)
+    let graphKind = try GraphConstruction(parsing: graph)
+    var warnings: [String] = []
+    var inputs: [(role: String, path: String)] = []
+    let ids: [String]
+    var adjacency: Matrix
+    var usedColumns: [String] = []
+    var gammaUsed: Double?
+    var dropped: [String] = []
+    var truthValues: [String]?
+
+    if affinity == .precomputed, let matrixPath = matrix {
+      progress.report("reading \(matrixPath)")
+      inputs.append((role: "matrix", path: matrixPath))
+      let square = try SquareMatrixReader.read(path: matrixPath)
+      ids = square.ids
+      var a = square.matrix
+      if !a.isSymmetric() {
+        a = a.symmetrized
+        warnings.append("the precomputed matrix is not symmetric; using 0.5·(A + Aᵀ) as scikit-learn does")
+      }
+      adjacency = try graphKind.adjacency(fromSimilarity: a, features: nil)
+      if let truthColumn = truth {
+        guard let featuresPath = features, let idColumn = id else {
+          throw UsageError("--truth with --affinity precomputed needs --features FILE and --id COLUMN to read the labels")
+        }
+        inputs.append((role: "features", path: featuresPath))
+        let table = try Table.read(path: featuresPath)
+        let tableIds = try table.ids(idColumn)
+        let labels = try table.strings(truthColumn)
+        var byId: [String: String] = [:]
+        for (i, s) in tableIds.enumerated() { if let v = labels[i] { byId[s] = v } }
+        let missing = ids.filter { byId[$0] == nil }
+        if !missing.isEmpty {
+          throw InputError(file: featuresPath, line: nil, column: nil,
+            message: "\(missing.count) matrix id(s) have no '\(truthColumn)' value, e.g. \(missing.prefix(5).joined(separator: ", "))",
+            hint: "add those learners to the feature table or drop --truth")
+        }
+        truthValues = ids.map { byId[$0]! }
+      }
+    } else {
+      guard let featuresPath = features, let idColumn = id else { throw UsageError("give --features FILE and --id COLUMN") }
+      progress.report("reading \(featuresPath)")
+      inputs.append((role: "features", path: featuresPath))
+      let table = try Table.read(path: featuresPath)
+      let allIds = try table.ids(idColumn)
+      if let list = columns {
+        usedColumns = splitList(list)
+        for c in usedColumns { _ = try table.columnIndex(c) }
+        if usedColumns.isEmpty { throw UsageError("--columns names no column") }
+      } else {
+        for name in table.columnNames where name != idColumn && name != truth {
+          if table.inferType(name) == .numeric { usedColumns.append(name) }
+        }
+        if usedColumns.isEmpty {
+          throw UsageError("\(featuresPath) has no numeric column besides '\(idColumn)'; name the features with --columns")
+        }
+      }
+      let numeric = try table.numericMatrix(columns: usedColumns, dropMissing: dropMissing)
+      let kept = numeric.keptRows
+      if kept.count < allIds.count {
+        let keptSet = Set(kept)
+        dropped = allIds.indices.filter { !keptSet.contains($0) }.map { allIds[$0] }
+        warnings.append("dropped \(dropped.count) learner(s) with missing values (--drop-missing)")
+      }
+      ids = kept.map { allIds[$0] }
+      var x = Matrix(rows: kept.count, columns: usedColumns.count, storage: numeric.values)
+      if let truthColumn = truth {
+        let labels = try table.strings(truthColumn)
+        var values: [String] = []
+        for r in kept {
+          guard let v = labels[r] else {
+            throw InputError(file: featuresPath, line: table.line(ofRow: r), column: try table.columnIndex(truthColumn) + 1,
+              message: "learner '\(allIds[r])' has no value in the --truth column '\(truthColumn)'",
+              hint: "fill the cell, or use --drop-missing after adding the column to the data")
+          }
+          values.append(v)
+        }
+        truthValues = values
+      }
+      x = scale.apply(x)
+      let g = gamma ?? 1.0 / Double(max(1, x.columns))
+      gammaUsed = g
+      progress.report("rbf affinity of \(x.rows) learners (gamma \(g))")
+      let s = Affinity.rbf(x, gamma: g)
+      adjacency = try graphKind.adjacency(fromSimilarity: s, features: x)
+    }
+
+    let n = ids.count
+    let ks = k.values
+    if let bad = ks.first(where: { $0 >= n }) {
+      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); choose k in 2...\(max(2, n - 1))")
+    }
+    progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
+    let result = try SpectralSweep.run(
+      adjacency: adjacency,
+      configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
+      truth: truthValues)
+    warnings.append(contentsOf: result.warnings)
+    for w in warnings { printError("cohortlens cluster: warning: \(w)") }
+
+    var parameters: [(String, JSONValue)] = []
+    if let f = features { parameters.append(("features", .string(f))) }
+    if let i = id { parameters.append(("id", .string(i))) }
+    if !usedColumns.isEmpty { parameters.append(("columns", .array(usedColumns.map { .string($0) }))) }
+    parameters.append(("scale", .string(affinity == .precomputed ? "none" : scale.rawValue)))
+    parameters.append(("affinity", .string(affinity.rawValue)))
+    if let m = matrix { parameters.append(("matrix", .string(m))) }
+    parameters.append(("gamma", gammaUsed.map { .double($0) } ?? .null))
+    parameters.append(("graph", .string(graph)))
+    parameters.append(("laplacian", .string(laplacian.rawValue)))
+    parameters.append(("k", .array(ks.map { .int($0) })))
+    parameters.append(("n_init", .int(nInit)))
+    parameters.append(("eigensolver", .string(eigensolver.rawValue)))
+    parameters.append(("drop_missing", .bool(dropMissing)))
+    parameters.append(("truth", truth.map { .string($0) } ?? .null))
+
+    let report = ClusterReport(
+      ids: ids, dropped: dropped, result: result, warnings: warnings,
+      header: try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs),
+      description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
+    if let path = labelsOut {
+      try AtomicFile.write(report.labelsCSV(), to: path)
+    }
+    try emit(report.render(output.format), options: output)
+  }
+
+  private func describe(n: Int, columns: [String], gamma: Double?, graph: String) -> String {
+    var parts = ["\(n) learners"]
+    if affinity == .precomputed {
+      parts.append("precomputed affinity")
+    } else {
+      parts.append("features \(columns.joined(separator: ", "))")
+      parts.append("scale \(scale.rawValue)")
+      if let g = gamma { parts.append("rbf gamma \(NumberFormatting.roundTrip(g))") }
+    }
+    parts.append("graph \(graph)")
+    parts.append("\(laplacian.rawValue) Laplacian")
+    parts.append("seed \(seed)")
+    return parts.joined(separator: "; ")
+  }
+}
+
+/// The affinity source of `cluster`.
+enum AffinityKind: String, ExpressibleByArgument, CaseIterable {
+  case rbf, precomputed
+}
+
+extension FeatureScaling: ExpressibleByArgument {}
+extension LaplacianKind: ExpressibleByArgument {}
+extension EigenSolverChoice: ExpressibleByArgument {}

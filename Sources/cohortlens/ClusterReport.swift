@@ -1,0 +1,155 @@
+import Clustering
+import CohortLensCore
+
+/// Formats a ``SweepResult`` as table, CSV, JSON or Markdown.
+struct ClusterReport {
+  let ids: [String]
+  let dropped: [String]
+  let result: SweepResult
+  let warnings: [String]
+  let header: [(String, JSONValue)]
+  let description: String
+
+  func render(_ format: OutputFormat) -> String {
+    switch format {
+    case .json: return json().serialized(pretty: true) + "\n"
+    case .csv: return sweepTable().render(.csv)
+    case .markdown: return markdown()
+    case .table: return text()
+    }
+  }
+
+  /// `id,k2,k3,…`: the label of every learner for every k (input order).
+  func labelsCSV() -> String {
+    var table = TextTable(headers: ["id"] + result.entries.map { "k\($0.k)" })
+    for (i, id) in ids.enumerated() {
+      table.append(row: [id] + result.entries.map { String($0.labels[i]) })
+    }
+    return table.render(.csv)
+  }
+
+  func sweepTable() -> TextTable {
+    var headers = ["k", "silhouette", "davies_bouldin", "calinski_harabasz", "inertia", "cluster_sizes"]
+    let hasARI = result.entries.contains { $0.adjustedRandIndex != nil }
+    if hasARI { headers.append("ari") }
+    var table = TextTable(headers: headers, alignments: headers.map { $0 == "cluster_sizes" ? .left : .right })
+    for e in result.entries {
+      var row = [
+        String(e.k), num(e.silhouette), num(e.daviesBouldin), num(e.calinskiHarabasz), num(e.inertia),
+        e.clusterSizes.map(String.init).joined(separator: "/"),
+      ]
+      if hasARI { row.append(e.adjustedRandIndex.map(num) ?? "") }
+      table.append(row: row)
+    }
+    return table
+  }
+
+  private func num(_ x: Double) -> String { NumberFormatting.roundTrip(x) }
+  private func short(_ x: Double) -> String { NumberFormatting.fixed(x, decimals: 4) }
+
+  private func suggestionLines() -> [String] {
+    var lines: [String] = []
+    if let k = result.eigengapK {
+      let i = k - 1
+      let ev = result.eigenvalues
+      let gap = i + 1 < ev.count ? ev[i + 1] - ev[i] : .nan
+      lines.append("eigengap   → k = \(k)  (largest gap λ\(k + 1) − λ\(k) = \(short(gap)) among the first \((result.entries.map(\.k).max() ?? 0) + 1) eigenvalues)")
+    } else {
+      lines.append("eigengap   → undefined (fewer than two eigenvalues)")
+    }
+    if let k = result.silhouetteK, let e = result.entries.first(where: { $0.k == k }) {
+      lines.append("silhouette → k = \(k)  (mean silhouette \(short(e.silhouette)) on the spectral embedding)")
+    } else {
+      lines.append("silhouette → undefined (no k gave two or more non-empty clusters)")
+    }
+    return lines
+  }
+
+  private func text() -> String {
+    var out = "Spectral clustering: \(description)\n\n"
+    out += displayTable().render(.table)
+    out += "\nSuggested k:\n"
+    for line in suggestionLines() { out += "  " + line + "\n" }
+    out += "\nLaplacian eigenvalues (ascending): "
+    out += result.eigenvalues.enumerated().map { "λ\($0.offset + 1)=\(short($0.element))" }.joined(separator: " ") + "\n"
+    if result.components > 1 { out += "Graph: \(result.components) connected components\n" }
+    if !dropped.isEmpty { out += "Dropped (missing values): \(dropped.prefix(10).joined(separator: ", "))\(dropped.count > 10 ? ", …" : "")\n" }
+    if !warnings.isEmpty {
+      out += "Warnings:\n"
+      for w in warnings { out += "  - \(w)\n" }
+    }
+    return out
+  }
+
+  /// The sweep with 4-decimal numbers for reading (csv/json keep round-trip precision).
+  private func displayTable() -> TextTable {
+    let hasARI = result.entries.contains { $0.adjustedRandIndex != nil }
+    var headers = ["k", "silhouette", "Davies–Bouldin", "Calinski–Harabasz", "inertia", "cluster sizes"]
+    if hasARI { headers.append("ARI") }
+    var table = TextTable(headers: headers, alignments: headers.map { $0 == "cluster sizes" ? .left : .right })
+    for e in result.entries {
+      var marks = ""
+      if e.k == result.eigengapK { marks += " ◀ eigengap" }
+      if e.k == result.silhouetteK { marks += " ◀ silhouette" }
+      var row = [
+        String(e.k), short(e.silhouette), short(e.daviesBouldin), NumberFormatting.fixed(e.calinskiHarabasz, decimals: 2),
+        short(e.inertia), e.clusterSizes.map(String.init).joined(separator: "/") + marks,
+      ]
+      if hasARI { row.append(e.adjustedRandIndex.map(short) ?? "") }
+      table.append(row: row)
+    }
+    return table
+  }
+
+  private func markdown() -> String {
+    var out = "## Spectral clustering\n\n\(description)\n\n"
+    out += displayTable().render(.markdown)
+    out += "\n**Suggested k**\n\n"
+    for line in suggestionLines() { out += "- " + line + "\n" }
+    out += "\n**Laplacian eigenvalues** (ascending): "
+    out += result.eigenvalues.map(short).joined(separator: ", ") + "\n"
+    if !warnings.isEmpty {
+      out += "\n**Warnings**\n\n"
+      for w in warnings { out += "- \(w)\n" }
+    }
+    return out
+  }
+
+  func json() -> JSONValue {
+    var fields = header
+    fields.append(("n", .int(result.n)))
+    fields.append(("ids", .array(ids.map { .string($0) })))
+    fields.append(("dropped_ids", .array(dropped.map { .string($0) })))
+    fields.append(("eigenvalues", .array(result.eigenvalues.map { .double($0) })))
+    let ev = result.eigenvalues
+    fields.append(("eigengaps", .array(zip(ev, ev.dropFirst()).map { .double($1 - $0) })))
+    fields.append(("connected_components", .int(result.components)))
+    fields.append(("suggested_k", .object([
+      ("eigengap", result.eigengapK.map { .int($0) } ?? .null),
+      ("silhouette", result.silhouetteK.map { .int($0) } ?? .null),
+    ])))
+    fields.append(("sweep", .array(result.entries.map { e in
+      var o: [(String, JSONValue)] = [
+        ("k", .int(e.k)),
+        ("silhouette", .double(e.silhouette)),
+        ("davies_bouldin", .double(e.daviesBouldin)),
+        ("calinski_harabasz", .double(e.calinskiHarabasz)),
+        ("inertia", .double(e.inertia)),
+        ("cluster_sizes", .array(e.clusterSizes.map { .int($0) })),
+        ("silhouette_by_cluster", .array(silhouetteByCluster(e).map { $0.map { .double($0) } ?? .null })),
+        ("labels", .array(e.labels.map { .int($0) })),
+      ]
+      if let a = e.adjustedRandIndex { o.append(("ari", .double(a))) }
+      return .object(o)
+    })))
+    fields.append(("warnings", .array(warnings.map { .string($0) })))
+    return .object(fields)
+  }
+
+  private func silhouetteByCluster(_ e: SweepEntry) -> [Double?] {
+    guard e.silhouetteSamples.count == e.labels.count else { return Array(repeating: nil, count: e.k) }
+    var sums = [Double](repeating: 0, count: e.k)
+    for (l, s) in zip(e.labels, e.silhouetteSamples) { sums[l] += s }
+    return (0..<e.k).map { e.clusterSizes[$0] > 0 ? sums[$0] / Double(e.clusterSizes[$0]) : nil }
+  }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import CohortLensCore
+
+/// `cohortlens`: the command-line audit bench for learning-analytics models.
+///
+/// The executable is thin: it parses flags, calls the library modules and formats their
+/// results. Library modules never print or exit; this target does both:
+/// results on stdout (or `--output FILE`, written atomically), warnings, errors and progress
+/// on stderr; exit 0 on success, 64 on usage errors, 65 on bad input data.
+@main
+struct CohortLens: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cohortlens",
+    abstract: "Audit learning-analytics models: clusters of learners, fairness, explanations.",
+    discussion: """
+      Every command reads CSV with a header (UTF-8, optional BOM, LF or CRLF, quoted fields) and \
+      writes --format table|csv|json|markdown to stdout or --output FILE. Bad input gives \
+      'file:line:column: what is wrong' on stderr and exit code 65; usage errors exit 64.
+      """,
+    version: CohortLensVersion.string,
+    subcommands: [ClusterCommand.self, ScoresCommand.self, InspectCommand.self]
+  )
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import CohortLensCore
+import Foundation
+
+/// `cohortlens inspect`: what a CSV holds — rows, columns, types, missing cells, ranges.
+struct InspectCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "inspect",
+    abstract: "Profile a CSV: row count, column types, missing cells, numeric ranges, distinct values.",
+    discussion: """
+      Reads the whole file with the same reader every command uses and types each column: \
+      numeric (every present cell parses as a finite number), text, or empty. Missing cells \
+      (empty, NA, NaN, …) are counted, never read as 0.
+
+      Example:
+        cohortlens inspect Fixtures/flipped-classroom/aggregated_fc.csv
+      """
+  )
+
+  @Argument(help: ArgumentHelp("The CSV file.", valueName: "file"))
+  var file: String
+
+  @OptionGroup var output: OutputOptions
+
+  func execute() throws {
+    let progress = Progress(forced: output.progress)
+    progress.report("reading \(file)")
+    let table = try Table.read(path: file)
+    struct ColumnProfile {
+      var name: String, type: String, missing: Int, present: Int
+      var min: Double?, max: Double?, mean: Double?, distinct: Int?, examples: [String]
+    }
+    var profiles: [ColumnProfile] = []
+    for name in table.columnNames {
+      let type = table.inferType(name)
+      switch type {
+      case .numeric:
+        let values = try table.numbers(name)
+        var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, count = 0
+        for v in values { if let v { lo = Swift.min(lo, v); hi = Swift.max(hi, v); sum += v; count += 1 } }
+        profiles.append(ColumnProfile(
+          name: name, type: "numeric", missing: values.count - count, present: count,
+          min: count > 0 ? lo : nil, max: count > 0 ? hi : nil, mean: count > 0 ? sum / Double(count) : nil,
+          distinct: nil, examples: []))
+      default:
+        let values = try table.strings(name)
+        var seen = Set<String>()
+        var examples: [String] = []
+        var missing = 0
+        for v in values {
+          guard let v else { missing += 1; continue }
+          if seen.insert(v).inserted && examples.count < 5 { examples.append(v) }
+        }
+        profiles.append(ColumnProfile(
+          name: name, type: type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,
+          min: nil, max: nil, mean: nil, distinct: seen.count, examples: examples))
+      }
+    }
+    let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+    switch output.format {
+    case .json:
+      var fields = try provenance(command: "inspect", parameters: [("file", .string(file))], seed: nil, inputs: [(role: "table", path: file)])
+      fields.append(("bytes", size.map { .int($0) } ?? .null))
+      fields.append(("rows", .int(table.rowCount)))
+      fields.append(("columns", .array(profiles.map { p in
+        var o: [(String, JSONValue)] = [("name", .string(p.name)), ("type", .string(p.type)), ("present", .int(p.present)), ("missing", .int(p.missing))]
+        if p.type == "numeric" {
+          o.append(("min", p.min.map { .double($0) } ?? .null))
+          o.append(("max", p.max.map { .double($0) } ?? .null))
+          o.append(("mean", p.mean.map { .double($0) } ?? .null))
+        } else {
+          o.append(("distinct", .int(p.distinct ?? 0)))
+          o.append(("examples", .array(p.examples.map { .string($0) })))
+        }
+        return .object(o)
+      })))
+      try emit(JSONValue.object(fields).serialized(pretty: true) + "\n", options: output)
+    default:
+      var t = TextTable(
+        headers: ["column", "type", "present", "missing", "min", "max", "mean", "distinct / examples"],
+        alignments: [.left, .left, .right, .right, .right, .right, .right, .left])
+      let csv = output.format == .csv
+      func f(_ x: Double?) -> String { x.map { csv ? NumberFormatting.roundTrip($0) : NumberFormatting.significant($0, digits: 6) } ?? "" }
+      for p in profiles {
+        let extra = p.distinct.map { "\($0): " + p.examples.joined(separator: ", ") } ?? ""
+        t.append(row: [p.name, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
+      }
+      let title = "\(file): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
+      switch output.format {
+      case .csv: try emit(t.render(.csv), options: output)
+      case .markdown: try emit("## " + title + t.render(.markdown), options: output)
+      default: try emit(title + t.render(.table), options: output)
+      }
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Clustering
+import CohortLensCore
+import Foundation
+import LinearAlgebra
+
+/// `cohortlens scores`: quality scores of an existing clustering (labels in a column).
+struct ScoresCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "scores",
+    abstract: "Score an existing clustering: silhouette, Davies–Bouldin, Calinski–Harabasz, ARI.",
+    discussion: """
+      Scores the labels in --labels against the (optionally scaled) features, with \
+      scikit-learn 1.9 semantics: Euclidean silhouette (a singleton cluster scores 0), \
+      Davies-Bouldin, Calinski-Harabasz, and the adjusted Rand index against --truth.
+
+      Example:
+        cohortlens scores --features Fixtures/synthetic/blobs_separated.csv --id id \\
+          --columns x0,x1 --labels truth --scale none
+      """
+  )
+
+  @Option(help: ArgumentHelp("Feature table (CSV with a header).", valueName: "file"))
+  var features: String
+
+  @Option(help: ArgumentHelp("Column holding the learner id.", valueName: "column"))
+  var id: String
+
+  @Option(help: ArgumentHelp("Feature columns, comma-separated (default: every numeric column except id, labels and truth).", valueName: "a,b,c"))
+  var columns: String?
+
+  @Option(help: ArgumentHelp("Column holding the cluster labels (any text).", valueName: "column"))
+  var labels: String
+
+  @Option(help: ArgumentHelp("Column with reference labels for the adjusted Rand index.", valueName: "column"))
+  var truth: String?
+
+  @Option(help: "Feature scaling before scoring: standard, minmax, l2 or none.")
+  var scale: FeatureScaling = .none
+
+  @Flag(help: "Drop learners with missing values in the chosen columns (default: stop and list them).")
+  var dropMissing = false
+
+  @OptionGroup var output: OutputOptions
+
+  func execute() throws {
+    let progress = Progress(forced: output.progress)
+    progress.report("reading \(features)")
+    let table = try Table.read(path: features)
+    let allIds = try table.ids(id)
+    var used: [String] = []
+    if let list = columns {
+      used = splitList(list)
+      for c in used { _ = try table.columnIndex(c) }
+    } else {
+      for name in table.columnNames where name != id && name != labels && name != truth {
+        if table.inferType(name) == .numeric { used.append(name) }
+      }
+    }
+    if used.isEmpty { throw UsageError("no feature columns; name them with --columns") }
+    let numeric = try table.numericMatrix(columns: used, dropMissing: dropMissing)
+    let rows = numeric.keptRows
+    let labelColumn = try table.strings(labels)
+    let labelColumnIndex = try table.columnIndex(labels)
+    var names: [String] = []
+    var codes: [String: Int] = [:]
+    var y: [Int] = []
+    for r in rows {
+      guard let s = labelColumn[r] else {
+        throw InputError(file: features, line: table.line(ofRow: r), column: labelColumnIndex + 1,
+          message: "learner '\(allIds[r])' has no label in '\(labels)'", hint: "fill the cell or use --drop-missing")
+      }
+      if let c = codes[s] { y.append(c) } else { codes[s] = names.count; y.append(names.count); names.append(s) }
+    }
+    let n = rows.count
+    guard names.count >= 2 && names.count <= n - 1 else {
+      throw UsageError("scores need 2 to n−1 distinct labels; '\(labels)' has \(names.count) for n = \(n)")
+    }
+    let x = scale.apply(Matrix(rows: n, columns: used.count, storage: numeric.values))
+    progress.report("silhouette of \(n) learners")
+    let samples = try ClusterScores.silhouetteSamples(x, labels: y)
+    let silhouette = samples.reduce(0, +) / Double(n)
+    let db = ClusterScores.daviesBouldin(x, labels: y)
+    let ch = ClusterScores.calinskiHarabasz(x, labels: y)
+    var ari: Double?
+    if let t = truth {
+      let tv = try table.strings(t)
+      let tvals = try rows.map { r -> String in
+        guard let v = tv[r] else {
+          throw InputError(file: features, line: table.line(ofRow: r), column: try table.columnIndex(t) + 1,
+            message: "learner '\(allIds[r])' has no value in '\(t)'", hint: "fill the cell or use --drop-missing")
+        }
+        return v
+      }
+      ari = ClusterScores.adjustedRandIndex(tvals, y)
+    }
+    var sizes = [Int](repeating: 0, count: names.count)
+    var sums = [Double](repeating: 0, count: names.count)
+    for (l, s) in zip(y, samples) { sizes[l] += 1; sums[l] += s }
+
+    switch output.format {
+    case .json:
+      var params: [(String, JSONValue)] = [
+        ("features", .string(features)), ("id", .string(id)), ("columns", .array(used.map { .string($0) })),
+        ("labels", .string(labels)), ("scale", .string(scale.rawValue)), ("drop_missing", .bool(dropMissing)),
+      ]
+      params.append(("truth", truth.map { .string($0) } ?? .null))
+      var fields = try provenance(command: "scores", parameters: params, seed: nil, inputs: [(role: "features", path: features)])
+      fields.append(("n", .int(n)))
+      fields.append(("silhouette", .double(silhouette)))
+      fields.append(("davies_bouldin", .double(db)))
+      fields.append(("calinski_harabasz", .double(ch)))
+      fields.append(("ari", ari.map { .double($0) } ?? .null))
+      fields.append(("clusters", .array(names.indices.map { c in
+        .object([("label", .string(names[c])), ("size", .int(sizes[c])), ("silhouette", .double(sums[c] / Double(sizes[c])))])
+      })))
+      try emit(JSONValue.object(fields).serialized(pretty: true) + "\n", options: output)
+    default:
+      var table = TextTable(headers: ["cluster", "size", "mean silhouette"], alignments: [.left, .right, .right])
+      for c in names.indices {
+        table.append(row: [names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
+      }
+      var summary = TextTable(headers: ["score", "value"], alignments: [.left, .right])
+      summary.append(row: ["silhouette", NumberFormatting.roundTrip(silhouette)])
+      summary.append(row: ["davies_bouldin", NumberFormatting.roundTrip(db)])
+      summary.append(row: ["calinski_harabasz", NumberFormatting.roundTrip(ch)])
+      if let a = ari { summary.append(row: ["ari", NumberFormatting.roundTrip(a)]) }
+      let text: String
+      switch output.format {
+      case .csv: text = summary.render(.csv)
+      case .markdown: text = "## Cluster scores (\(n) learners)\n\n" + summary.render(.markdown) + "\n" + table.render(.markdown)
+      default: text = "Cluster scores of \(n) learners, labels '\(labels)', features \(used.joined(separator: ", ")), scale \(scale.rawValue)\n\n" + summary.render(.table) + "\n" + table.render(.table)
+      }
+      try emit(text, options: output)
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import CohortLensCore
+import Foundation
+
+/// Output flags shared by every command.
+struct OutputOptions: ParsableArguments {
+  @Option(help: "Output format: table (aligned, for terminals), csv, json or markdown.")
+  var format: OutputFormat = .table
+
+  @Option(help: ArgumentHelp("Write the result to FILE (atomically: temp file + rename) instead of stdout.", valueName: "file"))
+  var output: String?
+
+  @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
+  var progress = false
+}
+
+extension OutputFormat: ExpressibleByArgument {}
+
+/// Progress messages on stderr, shown only when stderr is a terminal or `--progress` is given.
+struct Progress {
+  let enabled: Bool
+  init(forced: Bool) { enabled = forced || isatty(STDERR_FILENO) != 0 }
+  func report(_ message: @autoclosure () -> String) {
+    guard enabled else { return }
+    FileHandle.standardError.write(Data("cohortlens: \(message())\n".utf8))
+  }
+}
+
+/// Writes a line to stderr.
+func printError(_ message: String) {
+  FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+}
+
+/// A command whose body may throw CohortLens errors; maps them to messages and exit codes.
+protocol CohortLensCommand: ParsableCommand {
+  func execute() throws
+}
+
+extension CohortLensCommand {
+  func run() throws {
+    do {
+      try execute()
+    } catch let error as UsageError {
+      printError("cohortlens \(Self.configuration.commandName ?? ""): error: \(error.description)")
+      throw ExitCode(64)
+    } catch let error as InputError {
+      printError("\(error.description)")
+      throw ExitCode(65)
+    } catch let error as ExitCode {
+      throw error
+    } catch let error as CleanExit {
+      throw error
+    } catch {
+      printError("cohortlens: error: \(error)")
+      throw ExitCode(65)
+    }
+  }
+}
+
+/// Emits a rendered result: to `--output` atomically, else to stdout.
+func emit(_ text: String, options: OutputOptions) throws {
+  if let path = options.output {
+    try AtomicFile.write(text, to: path)
+  } else {
+    FileHandle.standardOutput.write(Data(text.utf8))
+  }
+}
+
+/// The common JSON header: schema, tool version, parameters, seed and each input's sha256.
+func provenance(
+  command: String, parameters: [(String, JSONValue)], seed: UInt32?, inputs: [(role: String, path: String)]
+) throws -> [(String, JSONValue)] {
+  var fields: [(String, JSONValue)] = [
+    ("schema", .string("cohortlens.\(command)/1")),
+    ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
+    ("parameters", .object(parameters)),
+  ]
+  fields.append(("seed", seed.map { .int(Int($0)) } ?? .null))
+  var files: [JSONValue] = []
+  for input in inputs {
+    files.append(.object([
+      ("role", .string(input.role)), ("path", .string(input.path)),
+      ("sha256", .string(try SHA256.hex(ofFile: input.path))),
+    ]))
+  }
+  fields.append(("inputs", .array(files)))
+  return fields
+}
+
+/// Splits a comma-separated flag value, trimming blanks and dropping empty items.
+func splitList(_ value: String) -> [String] {
+  value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Testing
+
+@Suite("cohortlens cluster")
+struct ClusterCommandTests {
+  static let effort = CLI.fixture("flipped-classroom/effort_features.csv")
+  static let effortArgs = ["cluster", "--features", effort, "--id", "user", "--columns", "effort_time,effort_clicks", "--scale", "standard"]
+
+  @Test func jsonCarriesSchemaProvenanceAndSweep() throws {
+    let r = try CLI.run(Self.effortArgs + ["--k", "2...4", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect(j["schema"] as? String == "cohortlens.cluster/1")
+    let tool = j["tool"] as? [String: Any]
+    #expect(tool?["version"] as? String != nil)
+    #expect(j["seed"] as? Int == 0)
+    let inputs = j["inputs"] as? [[String: Any]]
+    #expect((inputs?.first?["sha256"] as? String)?.count == 64)
+    let ids = j["ids"] as? [String]
+    #expect(ids?.count == 288)
+    let ev = j["eigenvalues"] as? [Double] ?? []
+    #expect(ev.count >= 8)
+    #expect(zip(ev, ev.dropFirst()).allSatisfy { $0 <= $1 })
+    #expect(abs(ev[0]) < 1e-10)
+    let sweep = j["sweep"] as? [[String: Any]] ?? []
+    #expect(sweep.map { $0["k"] as? Int } == [2, 3, 4])
+    for entry in sweep {
+      let labels = entry["labels"] as? [Int] ?? []
+      #expect(labels.count == 288)
+      #expect(Set(labels).count == entry["k"] as? Int)
+      let s = entry["silhouette"] as? Double ?? .nan
+      #expect(s > -1 && s <= 1)
+    }
+    let suggested = j["suggested_k"] as? [String: Any]
+    #expect(suggested?["eigengap"] as? Int != nil)
+    #expect(suggested?["silhouette"] as? Int != nil)
+  }
+
+  @Test func sameSeedGivesIdenticalBytes() throws {
+    let a = try CLI.run(Self.effortArgs + ["--k", "2...5", "--format", "json", "--seed", "7"])
+    let b = try CLI.run(Self.effortArgs + ["--k", "2...5", "--format", "json", "--seed", "7"])
+    #expect(a.status == 0)
+    #expect(a.stdout == b.stdout)
+  }
+
+  @Test(arguments: ["table", "csv", "markdown"])
+  func otherFormatsRender(format: String) throws {
+    let r = try CLI.run(Self.effortArgs + ["--k", "2,3", "--format", format])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("silhouette"))
+    if format == "csv" { #expect(r.stdout.hasPrefix("k,silhouette,davies_bouldin,calinski_harabasz")) }
+    if format == "markdown" { #expect(r.stdout.contains("| k ")) }
+  }
+
+  @Test func outputFileAndLabelsAreWritten() throws {
+    let dir = try CLI.temporaryDirectory()
+    let out = dir.appendingPathComponent("c.json").path
+    let labels = dir.appendingPathComponent("labels.csv").path
+    let r = try CLI.run(Self.effortArgs + ["--k", "2,3", "--format", "json", "--output", out, "--labels-out", labels])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+    let j = try CLI.json(String(contentsOfFile: out, encoding: .utf8))
+    #expect(j["schema"] as? String == "cohortlens.cluster/1")
+    let lines = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n")
+    #expect(lines.first == "id,k2,k3")
+    #expect(lines.count == 289)
+  }
+
+  @Test func kNotBelowNIsAUsageErrorNamingN() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a,b\n1,0,1\n2,1,0\n3,5,5\n", "small.csv", in: dir)
+    let out = dir.appendingPathComponent("never.json").path
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2...3", "--output", out])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("n = 3"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+    let r1 = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "1"])
+    #expect(r1.status == 64)
+  }
+
+  @Test func nonNumericCellPointsAtLineAndColumn() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a,b\n1,0,1\n2,1,0\n3,x7,5\n4,2,2\n", "bad.csv", in: dir)
+    let out = dir.appendingPathComponent("never.json").path
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--output", out])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("bad.csv:4:"), "\(r.stderr)")
+    #expect(r.stderr.contains("x7"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+  }
+
+  @Test func missingValuesStopUnlessDropped() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a,b\n1,0,1\n2,NA,0\n3,5,5\n4,2,\n5,9,9\n6,1,1\n", "gaps.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("--drop-missing"))
+    let ok = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--drop-missing", "--format", "json"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    let j = try CLI.json(ok.stdout)
+    #expect(j["ids"] as? [String] == ["1", "3", "5", "6"])
+    #expect(j["dropped_ids"] as? [String] == ["2", "4"])
+  }
+
+  @Test func duplicateIdsAreAnError() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a\n1,0\n2,1\n1,5\n4,2\n", "dup.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("'1'"), "\(r.stderr)")
+  }
+
+  @Test func unknownColumnListsTheAvailableOnes() throws {
+    let r = try CLI.run(["cluster", "--features", Self.effort, "--id", "user", "--columns", "effort_tme", "--k", "2"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("effort_time"), "\(r.stderr)")
+  }
+
+  @Test func disconnectedGraphWarnsAndStillClusters() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a\n1,0\n2,0.1\n3,0.2\n4,10\n5,10.1\n6,10.2\n", "two.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--scale", "none", "--graph", "epsilon:0.5", "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("warning"))
+    let j = try CLI.json(r.stdout)
+    let warnings = j["warnings"] as? [String] ?? []
+    #expect(warnings.contains { $0.contains("connected") })
+    let labels = (j["sweep"] as? [[String: Any]])?.first?["labels"] as? [Int] ?? []
+    #expect(labels.count == 6)
+    #expect(Set(labels[0..<3]).count == 1 && Set(labels[3..<6]).count == 1 && labels[0] != labels[3])
+  }
+
+  @Test func nonSymmetricPrecomputedMatrixIsSymmetrisedWithAWarning() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write(
+      "id,a,b,c,d\na,1,0.9,0.1,0\nb,0.7,1,0,0.1\nc,0.1,0,1,0.8\nd,0,0.1,0.8,1\n", "w.csv", in: dir)
+    let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", f, "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("symmetric"))
+    let j = try CLI.json(r.stdout)
+    #expect(j["ids"] as? [String] == ["a", "b", "c", "d"])
+    let labels = (j["sweep"] as? [[String: Any]])?.first?["labels"] as? [Int] ?? []
+    #expect(labels.count == 4 && labels[0] == labels[1] && labels[2] == labels[3] && labels[0] != labels[2])
+  }
+}
