@@ -1,0 +1,240 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Options for reading a CSV file into a `Table`.
+public struct CSVOptions: Sendable, Equatable {
+  /// Field separator byte. Default `,`. Must be ASCII and not `"`, CR or LF.
+  public var delimiter: UInt8
+  /// Cell texts (after trimming ASCII spaces and tabs) that mean "missing".
+  /// Default `Table.defaultMissingTokens`: empty, `NA`, `N/A`, `NaN`, `nan`, `null`. Matching is exact
+  /// and case-sensitive; quoting does not matter (`""` and `"NA"` are missing too).
+  public var missingTokens: [String]
+
+  public init(delimiter: UInt8 = UInt8(ascii: ","), missingTokens: [String] = Table.defaultMissingTokens) {
+    self.delimiter = delimiter
+    self.missingTokens = missingTokens
+  }
+}
+
+/// Where one data row starts in its source file.
+struct RowOrigin: Sendable, Equatable {
+  /// 1-based physical line of the row's first byte.
+  var line: UInt32
+  /// Byte offset of the row's first byte.
+  var offset: UInt32
+  /// 1-based data-row number in the source file (the header is not counted).
+  var record: UInt32
+}
+
+/// One cell: a byte range into its source buffer. Quoted cells exclude the surrounding quotes;
+/// `""` escapes inside them are still present (flag `escaped`) and are decoded on access.
+struct CellRef: Sendable, Equatable {
+  var start: UInt32
+  var packed: UInt32
+
+  static let quotedBit: UInt32 = 1 << 31
+  static let escapedBit: UInt32 = 1 << 30
+  static let lengthMask: UInt32 = (1 << 30) - 1
+
+  @inline(__always) var length: Int { Int(packed & CellRef.lengthMask) }
+  @inline(__always) var isQuoted: Bool { packed & CellRef.quotedBit != 0 }
+  @inline(__always) var isEscaped: Bool { packed & CellRef.escapedBit != 0 }
+  /// Offset of the field's first byte in the file (the opening quote for quoted cells).
+  @inline(__always) var fieldStart: Int { Int(start) - (isQuoted ? 1 : 0) }
+}
+
+/// The result of tokenising a CSV buffer.
+struct ParsedCSV: Sendable {
+  var header: [String]
+  var cells: [CellRef]
+  var origins: [RowOrigin]
+}
+
+/// Byte-level RFC 4180 state machine over a whole file held in memory.
+///
+/// Rules: an optional UTF-8 BOM is skipped; records end at LF, CRLF, a bare CR, or end of file;
+/// completely empty lines are skipped; a field that starts with `"` is quoted and may contain the
+/// delimiter, CR, LF and `""` (an escaped quote); a `"` inside an unquoted field is literal data.
+/// O(n) in the file size; one `CellRef` (8 bytes) per cell and one `RowOrigin` per row.
+struct CSVTokenizer {
+  let p: UnsafeBufferPointer<UInt8>
+  let path: String
+  let delimiter: UInt8
+  var i = 0
+  var line: UInt32 = 1
+  var cells: [CellRef] = []
+  var origins: [RowOrigin] = []
+
+  init(_ p: UnsafeBufferPointer<UInt8>, path: String, delimiter: UInt8) {
+    self.p = p
+    self.path = path
+    self.delimiter = delimiter
+  }
+
+  static func parse(_ bytes: [UInt8], path: String, options: CSVOptions) throws -> ParsedCSV {
+    guard bytes.count < Int(UInt32.max) else {
+      throw InputError(file: path, message: "file is larger than 4 GiB", hint: "split the file")
+    }
+    return try bytes.withUnsafeBufferPointer { buf in
+      var t = CSVTokenizer(buf, path: path, delimiter: options.delimiter)
+      if buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { t.i = 3 }
+      guard let headerOrigin = try t.nextRecord() else {
+        throw InputError(file: path, line: 1, message: "the file is empty; a header row is required",
+                         hint: "add a first line with the column names")
+      }
+      let columnCount = t.cells.count
+      var header: [String] = []
+      header.reserveCapacity(columnCount)
+      for (j, cell) in t.cells.enumerated() {
+        guard let name = Table.decode(cell, in: buf) else {
+          let loc = Table.location(of: cell, origin: headerOrigin, in: buf)
+          throw InputError(file: path, line: loc.line, column: loc.column,
+                           message: "column name \(j + 1) is not valid UTF-8",
+                           hint: "re-save the file as UTF-8")
+        }
+        if let k = header.firstIndex(of: name) {
+          let loc = Table.location(of: cell, origin: headerOrigin, in: buf)
+          throw InputError(file: path, line: loc.line, column: loc.column,
+                           message: "duplicate column name '\(name)' (columns \(k + 1) and \(j + 1))",
+                           hint: "rename one of the columns")
+        }
+        header.append(name)
+      }
+      t.cells.removeAll(keepingCapacity: true)
+      // Rough pre-sizing: assume ~8 bytes per cell.
+      let estimatedCells = max(16, buf.count / 8)
+      t.cells.reserveCapacity(estimatedCells)
+      t.origins.reserveCapacity(estimatedCells / max(1, columnCount) + 1)
+      var record: UInt32 = 0
+      while true {
+        let before = t.cells.count
+        guard var origin = try t.nextRecord() else { break }
+        record += 1
+        origin.record = record
+        let fields = t.cells.count - before
+        if fields != columnCount {
+          throw t.raggedError(fields: fields, expected: columnCount, firstCell: before, origin: origin)
+        }
+        t.origins.append(origin)
+      }
+      return ParsedCSV(header: header, cells: t.cells, origins: t.origins)
+    }
+  }
+
+  func raggedError(fields: Int, expected: Int, firstCell: Int, origin: RowOrigin) -> InputError {
+    let loc: (line: Int, column: Int)
+    if fields > expected {
+      loc = Table.location(of: cells[firstCell + expected], origin: origin, in: p)
+    } else {
+      // Point just past the last field of the row.
+      let last = cells[cells.count - 1]
+      var end = Int(last.start) + last.length + (last.isQuoted ? 1 : 0)
+      end = min(end, p.count)
+      loc = Table.location(ofOffset: end, origin: origin, in: p)
+    }
+    let plural = expected == 1 ? "" : "s"
+    return InputError(
+      file: path, line: loc.line, column: loc.column,
+      message: "row \(origin.record) has \(fields) field\(fields == 1 ? "" : "s") but the header has \(expected) column\(plural)",
+      hint: fields > expected
+        ? "quote fields that contain the delimiter, or remove the extra delimiter"
+        : "add the missing fields (empty fields are allowed: a,,c)")
+  }
+
+  /// Reads one record, appending its cells. Returns its origin, or `nil` at end of file.
+  @inline(__always)
+  mutating func nextRecord() throws -> RowOrigin? {
+    let n = p.count
+    let q = UInt8(ascii: "\"")
+    let lf = UInt8(ascii: "\n")
+    let cr = UInt8(ascii: "\r")
+    let delim = delimiter
+    // Skip empty lines.
+    while i < n {
+      let c = p[i]
+      if c == lf {
+        i += 1
+        line += 1
+      } else if c == cr {
+        i += 1
+        if i < n && p[i] == lf { i += 1 }
+        line += 1
+      } else {
+        break
+      }
+    }
+    if i >= n { return nil }
+    let origin = RowOrigin(line: line, offset: UInt32(i), record: 0)
+    while true {
+      if i < n && p[i] == q {
+        // Quoted field.
+        let start = i + 1
+        var j = start
+        var escaped = false
+        while true {
+          guard j < n else {
+            let cell = CellRef(start: UInt32(start), packed: CellRef.quotedBit)
+            let loc = Table.location(of: cell, origin: origin, in: p)
+            throw InputError(
+              file: path, line: loc.line, column: loc.column,
+              message: "unbalanced quote: the quoted field starting here is never closed",
+              hint: "add the closing quote, and write a quote inside a quoted field as two quotes (\"\")")
+          }
+          let c = p[j]
+          if c == q {
+            if j + 1 < n && p[j + 1] == q {
+              escaped = true
+              j += 2
+              continue
+            }
+            break
+          }
+          if c == lf { line += 1 }
+          j += 1
+        }
+        let length = j - start
+        guard length <= Int(CellRef.lengthMask) else {
+          throw InputError(file: path, line: Int(line), message: "field longer than 1 GiB", hint: nil)
+        }
+        var packed = UInt32(length) | CellRef.quotedBit
+        if escaped { packed |= CellRef.escapedBit }
+        cells.append(CellRef(start: UInt32(start), packed: packed))
+        i = j + 1
+        if i < n {
+          let c = p[i]
+          if c != delim && c != lf && c != cr {
+            let loc = Table.location(ofOffset: i, origin: origin, in: p)
+            throw InputError(
+              file: path, line: loc.line, column: loc.column,
+              message: "unexpected text after the closing quote of a quoted field",
+              hint: "quote the whole field and write each quote inside it as two quotes (\"\")")
+          }
+        }
+      } else {
+        // Unquoted field.
+        let start = i
+        while i < n {
+          let c = p[i]
+          if c == delim || c == lf || c == cr { break }
+          i += 1
+        }
+        let length = i - start
+        guard length <= Int(CellRef.lengthMask) else {
+          throw InputError(file: path, line: Int(line), message: "field longer than 1 GiB", hint: nil)
+        }
+        cells.append(CellRef(start: UInt32(start), packed: UInt32(length)))
+      }
+      // Delimiter or end of record.
+      if i >= n { return origin }
+      let c = p[i]
+      i += 1
+      if c == delim { continue }
+      if c == cr && i < n && p[i] == lf { i += 1 }
+      line += 1
+      return origin
+    }
+  }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Low-level file helpers shared by the reader, `AtomicFile` and `SHA256`.
+enum FileIO {
+  /// The whole file at `path` (`open` + `fstat` + `read(2)` loop). O(file size).
+  static func readAll(path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw readError(path) }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { throw readError(path) }
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+      throw InputError(file: path, message: "is a directory, not a file", hint: "pass the path of a CSV file")
+    }
+    var result: [UInt8] = []
+    var failed: Int32 = 0
+    var chunk = max(Int(st.st_size), 0) + 1  // +1 so that end of file is seen without growing
+    while failed == 0 {
+      let before = result.count
+      var got = 0
+      result.append(contentsOf: repeatElement(0, count: chunk))
+      result.withUnsafeMutableBufferPointer { b in
+        let base = b.baseAddress! + before
+        while got < chunk {
+          let r = read(fd, base + got, chunk - got)
+          if r < 0 {
+            if errno == EINTR { continue }
+            failed = errno
+            return
+          }
+          if r == 0 { return }
+          got += r
+        }
+      }
+      result.removeLast(chunk - got)
+      if got < chunk { break }
+      chunk = max(chunk, 1 << 20)
+    }
+    if failed != 0 { throw InputError(file: path, message: "cannot read: " + errorText(failed)) }
+    return result
+  }
+
+  static func readError(_ path: String) -> InputError {
+    let e = errno
+    return InputError(file: path, message: "cannot read: " + String(cString: strerror(e)),
+                      hint: e == ENOENT ? "check the path" : "check the path and permissions")
+  }
+
+  /// Last path component without its extension (`data/grades.csv` → `grades`).
+  static func stem(of path: String) -> String {
+    let base = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
+    if let dot = base.lastIndex(of: "."), dot != base.startIndex {
+      return String(base[..<dot])
+    }
+    return base
+  }
+
+  /// Directory part of `path` (`.` when there is none).
+  static func directory(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    if slash == path.startIndex { return "/" }
+    return String(path[..<slash])
+  }
+
+  static func errorText(_ code: Int32) -> String { String(cString: strerror(code)) }
+}

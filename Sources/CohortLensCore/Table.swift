@@ -1,0 +1,633 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A CSV file held in memory, typed lazily, column by column.
+///
+/// # CohortLensCore
+///
+/// The foundation module of CohortLens: everything between a file on disk and a number in a model,
+/// and between a result and a file on disk.
+///
+/// - **Input.** `Table.read(path:options:)` loads a whole CSV file (RFC 4180: quoted fields with
+///   embedded delimiters, quotes and newlines; UTF-8 with optional BOM; LF or CRLF; a header row)
+///   with a byte-level state machine. Cells stay byte ranges into the file buffer until a column is
+///   asked for as `strings`, `numbers`, `ids` or a `numericMatrix`. Missing cells (empty, `NA`, `N/A`,
+///   `NaN`, `nan`, `null`) are reported as `nil`, never as 0. Numbers are converted bit-identically to
+///   C `strtod` (`DecimalParser`). `Table.join` performs an inner join on id columns.
+/// - **Errors.** Every failure is a `CohortLensError` with an exit status; `InputError` carries
+///   `file:line:column` (physical line, character column of the field) and a hint how to fix it.
+/// - **Output.** `OutputFormat`, `TextTable` (aligned text, CSV, Markdown), `JSONValue` (ordered,
+///   round-trip doubles), `CSVWriter`, `NumberFormatting`, `AtomicFile` (temp file + fsync + rename)
+///   and `SHA256` (input fingerprints in reports).
+///
+/// Storage: the file bytes, one 8-byte `CellRef` per cell (row-major) and one `RowOrigin` per row
+/// (its physical line, for error messages). Reading is O(file size); a column conversion is
+/// O(rows). `Table` is an immutable-by-default value type and `Sendable`; derived tables
+/// (`selecting`, `join`) share the file buffers.
+public struct Table: Sendable {
+  /// Cell texts that mean "missing" by default: the empty cell, `NA`, `N/A`, `NaN`, `nan`, `null`.
+  /// Matched exactly (case-sensitive) after trimming ASCII spaces and tabs.
+  public static let defaultMissingTokens: [String] = ["", "NA", "N/A", "NaN", "nan", "null"]
+
+  struct Source: Sendable {
+    var path: String
+    var bytes: [UInt8]
+  }
+
+  /// The table's name: the file stem (`grades` for `data/grades.csv`). Used to prefix clashing
+  /// column names in `join`.
+  public let name: String
+  /// Column names from the header row, in file order.
+  public private(set) var columnNames: [String]
+  /// Number of data rows (the header is not counted).
+  public private(set) var rowCount: Int
+
+  var sources: [Source]
+  var columnSource: [Int]
+  var cells: [CellRef]
+  var origins: [[RowOrigin]]
+  var missingTokens: [[UInt8]]
+
+  /// Number of columns.
+  public var columnCount: Int { columnNames.count }
+  /// The path of the (first) file the table was read from, as used in error messages.
+  public var path: String { sources[0].path }
+
+  // MARK: Reading
+
+  /// Reads and tokenises the CSV file at `path` (whole file into memory with `read(2)`).
+  ///
+  /// - Throws: `InputError` if the file cannot be read, is empty, has an unbalanced quote, a ragged
+  ///   row (field count differs from the header), duplicate column names or a non-UTF-8 header.
+  /// - Complexity: O(file size).
+  public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> Table {
+    let bytes = try FileIO.readAll(path: path)
+    return try parse(bytes: bytes, name: path, options: options)
+  }
+
+  /// Tokenises CSV `bytes`; `name` is the path used in error messages (its stem becomes `Table.name`).
+  public static func parse(bytes: [UInt8], name: String, options: CSVOptions = CSVOptions()) throws -> Table {
+    let parsed = try CSVTokenizer.parse(bytes, path: name, options: options)
+    return Table(
+      name: FileIO.stem(of: name), columnNames: parsed.header, rowCount: parsed.origins.count,
+      sources: [Source(path: name, bytes: bytes)],
+      columnSource: Array(repeating: 0, count: parsed.header.count),
+      cells: parsed.cells, origins: [parsed.origins],
+      missingTokens: options.missingTokens.map { Array($0.utf8) })
+  }
+
+  /// Builds a table from strings (`nil` = missing) by writing them as CSV and reading that back,
+  /// so it behaves exactly like a file (a literal `NA` cell reads as missing). `name` is used as the
+  /// file name in errors. Every row must have `columnNames.count` cells.
+  public init(name: String, columnNames: [String], rows: [[String?]]) throws {
+    var text = CSVWriter.line(columnNames)
+    for row in rows { text += CSVWriter.line(row.map { $0 ?? "" }) }
+    self = try Table.parse(bytes: Array(text.utf8), name: name)
+  }
+
+  init(name: String, columnNames: [String], rowCount: Int, sources: [Source], columnSource: [Int],
+       cells: [CellRef], origins: [[RowOrigin]], missingTokens: [[UInt8]]) {
+    self.name = name
+    self.columnNames = columnNames
+    self.rowCount = rowCount
+    self.sources = sources
+    self.columnSource = columnSource
+    self.cells = cells
+    self.origins = origins
+    self.missingTokens = missingTokens
+  }
+
+  // MARK: Columns
+
+  /// The index of the column called `name` (exact, case-sensitive match).
+  ///
+  /// - Throws: `InputError` listing the available columns, suggesting the closest name when one
+  ///   differs only in case or by an edit distance of at most 2.
+  /// - Complexity: O(columns × name length²) on failure, O(columns) otherwise.
+  public func columnIndex(_ name: String) throws -> Int {
+    if let j = columnNames.firstIndex(of: name) { return j }
+    var hint = "available columns: " + columnNames.map { "'\($0)'" }.joined(separator: ", ")
+    if let suggestion = Table.closest(to: name, in: columnNames) {
+      hint = "did you mean '\(suggestion)'? " + hint
+    }
+    throw InputError(file: path, line: 1, message: "no column named '\(name)'", hint: hint)
+  }
+
+  /// The cells of `column` as text, `nil` for missing cells. Text is kept exactly as written
+  /// (no trimming; `""` decoded to `"`).
+  /// - Throws: `InputError` (with location) for an unknown column or a cell that is not valid UTF-8.
+  /// - Complexity: O(rows + bytes of the column).
+  public func strings(_ column: String) throws -> [String?] {
+    try strings(at: columnIndex(column))
+  }
+
+  /// `strings(_:)` by column index (`0 ..< columnCount`).
+  public func strings(at column: Int) throws -> [String?] {
+    precondition(column >= 0 && column < columnCount, "column index out of range")
+    let s = columnSource[column]
+    return try sources[s].bytes.withUnsafeBufferPointer { buf in
+      var out: [String?] = []
+      out.reserveCapacity(rowCount)
+      for r in 0..<rowCount {
+        let cell = cells[r * columnCount + column]
+        if isMissing(cell, in: buf) {
+          out.append(nil)
+          continue
+        }
+        guard let text = Table.decode(cell, in: buf) else {
+          throw error(row: r, column: column, in: buf, message: "cell is not valid UTF-8",
+                      hint: "re-save the file as UTF-8")
+        }
+        out.append(text)
+      }
+      return out
+    }
+  }
+
+  /// The cells of `column` as numbers, `nil` for missing cells.
+  ///
+  /// Leading/trailing ASCII spaces and tabs are ignored. Syntax and rounding follow `DecimalParser`
+  /// (bit-identical to `strtod`). Non-finite values (`inf`, `-inf`, `Infinity`, or overflow such as
+  /// `1e999`) are rejected: models in CohortLens need finite inputs; `NaN`/`nan` are missing tokens.
+  /// - Throws: `InputError` `file:line:column: column 'x' row N: 'abc' is not a number` with the hint
+  ///   to fix the cell or exclude the column with `--columns`.
+  /// - Complexity: O(rows + bytes of the column).
+  public func numbers(_ column: String) throws -> [Double?] {
+    try numbers(at: columnIndex(column))
+  }
+
+  /// `numbers(_:)` by column index (`0 ..< columnCount`).
+  public func numbers(at column: Int) throws -> [Double?] {
+    precondition(column >= 0 && column < columnCount, "column index out of range")
+    let s = columnSource[column]
+    return try sources[s].bytes.withUnsafeBufferPointer { buf in
+      var out = [Double?](repeating: nil, count: rowCount)
+      for r in 0..<rowCount {
+        out[r] = try number(row: r, column: column, in: buf)
+      }
+      return out
+    }
+  }
+
+  /// What to do with rows that have a missing value in a selected column.
+  public enum MissingPolicy: String, Sendable, CaseIterable {
+    /// Throw an `InputError` naming the first (up to 5) such rows and suggesting `--drop-missing`.
+    case error
+    /// Leave such rows out; `NumericMatrix.keptRows` says which rows remain.
+    case drop
+  }
+
+  /// Several numeric columns as one dense row-major matrix.
+  ///
+  /// - Parameters:
+  ///   - columns: column names, in the order of the matrix columns.
+  ///   - missing: `.error` (default) or `.drop`.
+  /// - Throws: `InputError` for an unknown column, a non-numeric or non-finite cell (see `numbers`),
+  ///   or (with `.error`) missing values.
+  /// - Complexity: O(rows × columns).
+  public func numericMatrix(columns: [String], missing: MissingPolicy = .error) throws -> NumericMatrix {
+    let indices = try columns.map { try columnIndex($0) }
+    let k = indices.count
+    var values: [Double] = []
+    values.reserveCapacity(rowCount * k)
+    var kept: [Int] = []
+    kept.reserveCapacity(rowCount)
+    var missingRows: [(row: Int, column: Int)] = []
+    var missingCount = 0
+    // Buffers per column (columns of a joined table may come from different files).
+    let buffers = indices.map { sources[columnSource[$0]].bytes }
+    for r in 0..<rowCount {
+      var rowMissing = -1
+      for (m, j) in indices.enumerated() {
+        let v = try buffers[m].withUnsafeBufferPointer { try number(row: r, column: j, in: $0) }
+        if let v {
+          values.append(v)
+        } else {
+          if rowMissing < 0 { rowMissing = j }
+          values.append(.nan)
+        }
+      }
+      if rowMissing >= 0 {
+        values.removeLast(k)
+        missingCount += 1
+        if missingRows.count < 5 { missingRows.append((r, rowMissing)) }
+      } else {
+        kept.append(r)
+      }
+    }
+    if missing == .error, let first = missingRows.first {
+      let s = columnSource[first.column]
+      let loc = sources[s].bytes.withUnsafeBufferPointer { location(row: first.row, column: first.column, in: $0) }
+      let list = missingRows.map { m -> String in
+        let o = origins[columnSource[m.column]][m.row]
+        let l = sources[columnSource[m.column]].bytes.withUnsafeBufferPointer { location(row: m.row, column: m.column, in: $0) }
+        return "row \(o.record) (line \(l.line), column '\(columnNames[m.column])')"
+      }.joined(separator: ", ")
+      let more = missingCount > missingRows.count ? ", …" : ""
+      throw InputError(
+        file: sources[s].path, line: loc.line, column: loc.column,
+        message: "\(missingCount) row\(missingCount == 1 ? " has" : "s have") missing values: \(list)\(more)",
+        hint: "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing")
+    }
+    return NumericMatrix(columnNames: columns, rowCount: kept.count, values: values, keptRows: kept)
+  }
+
+  /// The cells of `column` as identifiers, exactly as written (no trimming, `""` decoded to `"`).
+  ///
+  /// - Throws: `InputError` with location for a missing id (empty or a missing token), invalid UTF-8,
+  ///   or a duplicate id (naming the id and both line numbers).
+  /// - Complexity: O(rows) expected (hashing).
+  public func ids(_ column: String) throws -> [String] {
+    try ids(at: columnIndex(column))
+  }
+
+  /// `ids(_:)` by column index (`0 ..< columnCount`).
+  public func ids(at column: Int) throws -> [String] {
+    let values = try strings(at: column)
+    var seen: [String: Int] = [:]
+    seen.reserveCapacity(rowCount)
+    var out: [String] = []
+    out.reserveCapacity(rowCount)
+    let buffer = sources[columnSource[column]].bytes
+    for (r, v) in values.enumerated() {
+      guard let v else {
+        throw buffer.withUnsafeBufferPointer {
+          error(row: r, column: column, in: $0, message: "missing id",
+                hint: "every row needs an id; fill the cell or remove the row")
+        }
+      }
+      if let previous = seen.updateValue(r, forKey: v) {
+        let (l1, l2) = buffer.withUnsafeBufferPointer {
+          (location(row: previous, column: column, in: $0), location(row: r, column: column, in: $0))
+        }
+        throw InputError(
+          file: sources[columnSource[column]].path, line: l2.line, column: l2.column,
+          message: "duplicate id '\(v)' in column '\(columnNames[column])' (lines \(l1.line) and \(l2.line))",
+          hint: "ids must be unique; remove or rename one of the rows")
+      }
+      out.append(v)
+    }
+    return out
+  }
+
+  // MARK: Column typing
+
+  /// Type and missing count of `column`; used by `cohortlens inspect`.
+  /// - Complexity: O(rows + bytes of the column).
+  public func profile(_ column: String) throws -> ColumnProfile {
+    try profile(at: columnIndex(column))
+  }
+
+  /// `profile(_:)` by column index.
+  public func profile(at column: Int) -> ColumnProfile {
+    precondition(column >= 0 && column < columnCount, "column index out of range")
+    let s = columnSource[column]
+    return sources[s].bytes.withUnsafeBufferPointer { buf in
+      var missing = 0
+      var firstText: String? = nil
+      for r in 0..<rowCount {
+        let cell = cells[r * columnCount + column]
+        let v = Table.withTrimmed(cell, in: buf) { t -> Double? in
+          DecimalParser.parse(t)
+        }
+        if let v, v.isFinite { continue }
+        if isMissing(cell, in: buf) {
+          missing += 1
+        } else if firstText == nil {
+          firstText = Table.displayText(cell, in: buf)
+        }
+      }
+      let type: ColumnType = firstText != nil ? .text : (missing == rowCount ? .empty : .numeric)
+      return ColumnProfile(name: columnNames[column], type: type, missingCount: missing,
+                           presentCount: rowCount - missing, firstNonNumeric: firstText)
+    }
+  }
+
+  /// The inferred type of `column`: `.numeric` if every present cell is a finite number, `.empty`
+  /// if every cell is missing (or there are no rows), `.text` otherwise.
+  public func inferType(_ column: String) throws -> ColumnType {
+    try profile(column).type
+  }
+
+  /// Profiles of all columns, in column order.
+  public func profiles() -> [ColumnProfile] {
+    (0..<columnCount).map { profile(at: $0) }
+  }
+
+  // MARK: Deriving tables
+
+  /// The rows at `rows` (indices into this table, in the given order; repeats allowed).
+  /// - Complexity: O(rows.count × columns).
+  public func selecting(rows: [Int]) -> Table {
+    var newCells: [CellRef] = []
+    newCells.reserveCapacity(rows.count * columnCount)
+    for r in rows {
+      precondition(r >= 0 && r < rowCount, "row index \(r) out of range 0..<\(rowCount)")
+      let base = r * columnCount
+      newCells.append(contentsOf: cells[base ..< base + columnCount])
+    }
+    let newOrigins = origins.map { o in rows.map { o[$0] } }
+    return Table(name: name, columnNames: columnNames, rowCount: rows.count, sources: sources,
+                 columnSource: columnSource, cells: newCells, origins: newOrigins,
+                 missingTokens: missingTokens)
+  }
+
+  /// The columns called `columns`, in that order.
+  /// - Throws: `InputError` for an unknown column (see `columnIndex`).
+  /// - Complexity: O(rows × columns.count).
+  public func selecting(columns: [String]) throws -> Table {
+    let idx = try columns.map { try columnIndex($0) }
+    var newCells: [CellRef] = []
+    newCells.reserveCapacity(rowCount * idx.count)
+    for r in 0..<rowCount {
+      for j in idx { newCells.append(cells[r * columnCount + j]) }
+    }
+    return Table(name: name, columnNames: idx.map { columnNames[$0] }, rowCount: rowCount,
+                 sources: sources, columnSource: idx.map { columnSource[$0] }, cells: newCells,
+                 origins: origins, missingTokens: missingTokens)
+  }
+
+  /// The result of `Table.join`.
+  public struct JoinResult: Sendable {
+    /// Matched rows, in the order of the left table.
+    public var table: Table
+    /// Ids of the left table without a partner on the right, in left order.
+    public var unmatchedLeft: [String]
+    /// Ids of the right table without a partner on the left, in right order.
+    public var unmatchedRight: [String]
+  }
+
+  /// Inner join of `left` and `right` on `left[leftId] == right[rightId]` (exact string equality).
+  ///
+  /// The result has the left columns (the id column keeps the name `leftId`) followed by the right
+  /// columns except `rightId`. Non-id columns present on both sides are kept twice, renamed
+  /// `<left.name>.<column>` and `<right.name>.<column>` (`left.` / `right.` when both tables have
+  /// the same name); a right column named like `leftId` becomes `<right.name>.<column>`.
+  /// Missing tokens of the left table apply to the whole result.
+  /// - Throws: `InputError` for unknown id columns, missing or duplicate ids on either side, or when
+  ///   the renamed columns still clash.
+  /// - Complexity: O(left.rowCount + right.rowCount) expected, plus O(matches × columns).
+  public static func join(_ left: Table, _ right: Table, leftId: String, rightId: String) throws -> JoinResult {
+    let li = try left.columnIndex(leftId)
+    let ri = try right.columnIndex(rightId)
+    let leftIds = try left.ids(at: li)
+    let rightIds = try right.ids(at: ri)
+    var rightRow: [String: Int] = [:]
+    rightRow.reserveCapacity(rightIds.count)
+    for (r, id) in rightIds.enumerated() { rightRow[id] = r }
+
+    var pairs: [(Int, Int)] = []
+    var unmatchedLeft: [String] = []
+    var matchedRight = [Bool](repeating: false, count: rightIds.count)
+    for (l, id) in leftIds.enumerated() {
+      if let r = rightRow[id] {
+        pairs.append((l, r))
+        matchedRight[r] = true
+      } else {
+        unmatchedLeft.append(id)
+      }
+    }
+    let unmatchedRight = rightIds.indices.filter { !matchedRight[$0] }.map { rightIds[$0] }
+
+    // Column names.
+    let rightColumns = (0..<right.columnCount).filter { $0 != ri }
+    let leftOther = Set(left.columnNames.indices.filter { $0 != li }.map { left.columnNames[$0] })
+    let rightOther = Set(rightColumns.map { right.columnNames[$0] })
+    let clash = leftOther.intersection(rightOther)
+    let (lp, rp) = left.name == right.name ? ("left.", "right.") : (left.name + ".", right.name + ".")
+    var names = left.columnNames.enumerated().map { j, n in j != li && clash.contains(n) ? lp + n : n }
+    names += rightColumns.map { j -> String in
+      let n = right.columnNames[j]
+      return clash.contains(n) || n == leftId ? rp + n : n
+    }
+    var seen = Set<String>()
+    for n in names where !seen.insert(n).inserted {
+      throw InputError(file: right.path, line: 1, message: "joined tables would have two columns named '\(n)'",
+                       hint: "rename the column in one of the files")
+    }
+
+    let sourceShift = left.sources.count
+    let columnSource = left.columnSource + rightColumns.map { right.columnSource[$0] + sourceShift }
+    var cells: [CellRef] = []
+    cells.reserveCapacity(pairs.count * names.count)
+    for (l, r) in pairs {
+      let lb = l * left.columnCount
+      cells.append(contentsOf: left.cells[lb ..< lb + left.columnCount])
+      let rb = r * right.columnCount
+      for j in rightColumns { cells.append(right.cells[rb + j]) }
+    }
+    let origins = left.origins.map { o in pairs.map { o[$0.0] } }
+      + right.origins.map { o in pairs.map { o[$0.1] } }
+    let table = Table(name: left.name, columnNames: names, rowCount: pairs.count,
+                      sources: left.sources + right.sources, columnSource: columnSource, cells: cells,
+                      origins: origins, missingTokens: left.missingTokens)
+    return JoinResult(table: table, unmatchedLeft: unmatchedLeft, unmatchedRight: unmatchedRight)
+  }
+
+  // MARK: Locations
+
+  /// File, 1-based physical line and 1-based character column of the cell at (`row`, `column`).
+  public func location(row: Int, column: Int) -> (file: String, line: Int, column: Int) {
+    let s = columnSource[column]
+    let l = sources[s].bytes.withUnsafeBufferPointer { location(row: row, column: column, in: $0) }
+    return (sources[s].path, l.line, l.column)
+  }
+
+  /// 1-based data-row number of `row` in the file it came from (the header is not counted).
+  public func sourceRecord(row: Int) -> Int {
+    Int(origins[0][row].record)
+  }
+
+  func location(row: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
+    Table.location(of: cells[row * columnCount + column], origin: origins[columnSource[column]][row], in: buf)
+  }
+
+  static func location(of cell: CellRef, origin: RowOrigin, in buf: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
+    location(ofOffset: cell.fieldStart, origin: origin, in: buf)
+  }
+
+  /// Line and character column of byte `offset`, counting from the row's start.
+  static func location(ofOffset offset: Int, origin: RowOrigin, in buf: UnsafeBufferPointer<UInt8>) -> (line: Int, column: Int) {
+    var line = Int(origin.line)
+    var lineStart = Int(origin.offset)
+    var k = lineStart
+    while k < offset {
+      if buf[k] == UInt8(ascii: "\n") {
+        line += 1
+        lineStart = k + 1
+      }
+      k += 1
+    }
+    var column = 1
+    k = lineStart
+    while k < offset {
+      if buf[k] & 0xC0 != 0x80 { column += 1 }
+      k += 1
+    }
+    return (line, column)
+  }
+
+  func error(row: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>, message: String, hint: String?) -> InputError {
+    let loc = location(row: row, column: column, in: buf)
+    let record = origins[columnSource[column]][row].record
+    return InputError(file: sources[columnSource[column]].path, line: loc.line, column: loc.column,
+                      message: "column '\(columnNames[column])' row \(record): " + message, hint: hint)
+  }
+
+  // MARK: Cell access
+
+  @inline(__always)
+  func number(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) throws -> Double? {
+    let cell = cells[r * columnCount + column]
+    let parsed = Table.withTrimmed(cell, in: buf) { t -> Double? in
+      t.isEmpty ? .nan : DecimalParser.parse(t)
+    }
+    if let v = parsed {
+      if v.isFinite { return v }
+      if v.isNaN { return nil }  // blank cell
+    }
+    if isMissing(cell, in: buf) { return nil }
+    let text = Table.displayText(cell, in: buf)
+    if parsed != nil || Table.looksInfinite(text) {
+      throw error(row: r, column: column, in: buf, message: "'\(text)' is not a finite number",
+                  hint: "replace it with a finite value or mark it missing (empty or NA)")
+    }
+    throw error(row: r, column: column, in: buf, message: "'\(text)' is not a number",
+                hint: "fix the cell or exclude the column with --columns")
+  }
+
+  static func looksInfinite(_ text: String) -> Bool {
+    var t = text.lowercased()
+    if t.hasPrefix("-") || t.hasPrefix("+") { t.removeFirst() }
+    return t == "inf" || t == "infinity"
+  }
+
+  /// Calls `body` with the cell's decoded bytes, trimmed of ASCII spaces and tabs.
+  @inline(__always)
+  static func withTrimmed<R>(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>,
+                             _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+    if cell.isEscaped {
+      let decoded = unescape(cell, in: buf)
+      return try decoded.withUnsafeBufferPointer { try body(trim($0)) }
+    }
+    let raw = UnsafeBufferPointer(rebasing: buf[Int(cell.start) ..< Int(cell.start) + cell.length])
+    return try body(trim(raw))
+  }
+
+  @inline(__always)
+  static func trim(_ b: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+    var lo = 0
+    var hi = b.count
+    while lo < hi && (b[lo] == 0x20 || b[lo] == 0x09) { lo += 1 }
+    while hi > lo && (b[hi - 1] == 0x20 || b[hi - 1] == 0x09) { hi -= 1 }
+    if lo == 0 && hi == b.count { return b }
+    return UnsafeBufferPointer(rebasing: b[lo..<hi])
+  }
+
+  func isMissing(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> Bool {
+    Table.withTrimmed(cell, in: buf) { t in
+      for token in missingTokens where token.count == t.count {
+        if token.elementsEqual(t) { return true }
+      }
+      return false
+    }
+  }
+
+  /// The cell's bytes with `""` decoded to `"`.
+  static func unescape(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    let start = Int(cell.start)
+    let end = start + cell.length
+    guard cell.isEscaped else { return Array(buf[start..<end]) }
+    var out: [UInt8] = []
+    out.reserveCapacity(cell.length)
+    var k = start
+    while k < end {
+      let c = buf[k]
+      out.append(c)
+      k += c == UInt8(ascii: "\"") ? 2 : 1
+    }
+    return out
+  }
+
+  /// The cell as a `String`, or `nil` if it is not valid UTF-8.
+  static func decode(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> String? {
+    if cell.isEscaped { return String(validating: unescape(cell, in: buf), as: UTF8.self) }
+    let start = Int(cell.start)
+    return String(validating: UnsafeBufferPointer(rebasing: buf[start ..< start + cell.length]), as: UTF8.self)
+  }
+
+  /// The cell for an error message: lossy UTF-8, at most 40 characters.
+  static func displayText(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> String {
+    let s = String(decoding: unescape(cell, in: buf), as: UTF8.self)
+    return s.count > 40 ? String(s.prefix(40)) + "…" : s
+  }
+
+  // MARK: Suggestions
+
+  /// The candidate equal to `name` ignoring case, else the unique closest one within edit distance 2.
+  static func closest(to name: String, in candidates: [String]) -> String? {
+    let lower = name.lowercased()
+    if let c = candidates.first(where: { $0.lowercased() == lower }) { return c }
+    var best: (String, Int)? = nil
+    for c in candidates {
+      let d = editDistance(Array(lower), Array(c.lowercased()))
+      if d <= 2 && (best == nil || d < best!.1) { best = (c, d) }
+    }
+    return best?.0
+  }
+
+  /// Levenshtein distance, O(a × b) time, O(b) memory.
+  static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      swap(&previous, &current)
+    }
+    return previous[b.count]
+  }
+}
+
+/// The inferred type of a column.
+public enum ColumnType: String, Sendable, CaseIterable {
+  /// Every present cell is a finite number (and at least one cell is present).
+  case numeric
+  /// At least one present cell is not a finite number.
+  case text
+  /// Every cell is missing.
+  case empty
+}
+
+/// A column's type and missing-value count (see `Table.profile`).
+public struct ColumnProfile: Sendable, Equatable {
+  public var name: String
+  public var type: ColumnType
+  /// Cells that are missing (empty or a missing token).
+  public var missingCount: Int
+  /// Cells that are present (`rowCount - missingCount`).
+  public var presentCount: Int
+  /// The first present cell that is not a finite number (at most 40 characters), if any.
+  public var firstNonNumeric: String?
+}
+
+/// Dense numeric data extracted from a `Table` (see `Table.numericMatrix`).
+public struct NumericMatrix: Sendable, Equatable {
+  /// The selected column names, one per matrix column.
+  public var columnNames: [String]
+  /// Number of rows kept.
+  public var rowCount: Int
+  /// Row-major values: element (i, j) at `values[i * columnNames.count + j]`.
+  public var values: [Double]
+  /// For each matrix row, the index of the table row it came from.
+  public var keptRows: [Int]
+  /// Number of columns.
+  public var columnCount: Int { columnNames.count }
+}
