@@ -31,9 +31,9 @@ test: deps
 # (lecture 10 effort features) and prints the k sweep; the JSON report is written to $(OUT)/.
 run: release
 	@mkdir -p $(OUT)
-	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user \
+	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user --columns effort_time,effort_clicks \
 	  --scale standard --k 2...8 --seed 0 --output $(OUT)/cluster.json --format json
-	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user \
+	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user --columns effort_time,effort_clicks \
 	  --scale standard --k 2...8 --seed 0 --labels-out $(OUT)/labels.csv
 	@echo "Report written to $(OUT)/cluster.json, labels to $(OUT)/labels.csv"
 

@@ -55,7 +55,7 @@ public enum SquareMatrixReader {
       let values = try table.numbers(headerIds[j])
       for i in 0..<n {
         guard let v = values[i] else {
-          throw InputError(file: path, line: table.line(ofRow: i), column: j + 2,
+          throw InputError(table: table, row: i, column: j + 1,
             message: "missing value in the matrix (row '\(rowIds[i])', column '\(headerIds[j])')",
             hint: "a precomputed matrix must be complete")
         }

@@ -151,13 +151,13 @@ struct ClusterCommand: CohortLensCommand {
         if usedColumns.isEmpty { throw UsageError("--columns names no column") }
       } else {
         for name in table.columnNames where name != idColumn && name != truth {
-          if table.inferType(name) == .numeric { usedColumns.append(name) }
+          if (try table.inferType(name)) == .numeric { usedColumns.append(name) }
         }
         if usedColumns.isEmpty {
           throw UsageError("\(featuresPath) has no numeric column besides '\(idColumn)'; name the features with --columns")
         }
       }
-      let numeric = try table.numericMatrix(columns: usedColumns, dropMissing: dropMissing)
+      let numeric = try table.numericMatrix(columns: usedColumns, missing: dropMissing ? .drop : .error)
       let kept = numeric.keptRows
       if kept.count < allIds.count {
         let keptSet = Set(kept)
@@ -171,7 +171,7 @@ struct ClusterCommand: CohortLensCommand {
         var values: [String] = []
         for r in kept {
           guard let v = labels[r] else {
-            throw InputError(file: featuresPath, line: table.line(ofRow: r), column: try table.columnIndex(truthColumn) + 1,
+            throw InputError(table: table, row: r, column: try table.columnIndex(truthColumn),
               message: "learner '\(allIds[r])' has no value in the --truth column '\(truthColumn)'",
               hint: "fill the cell, or use --drop-missing after adding the column to the data")
           }

@@ -23,7 +23,7 @@ struct ClusterReport {
   func labelsCSV() -> String {
     var table = TextTable(headers: ["id"] + result.entries.map { "k\($0.k)" })
     for (i, id) in ids.enumerated() {
-      table.append(row: [id] + result.entries.map { String($0.labels[i]) })
+      table.append( [id] + result.entries.map { String($0.labels[i]) })
     }
     return table.render(.csv)
   }
@@ -39,7 +39,7 @@ struct ClusterReport {
         e.clusterSizes.map(String.init).joined(separator: "/"),
       ]
       if hasARI { row.append(e.adjustedRandIndex.map(num) ?? "") }
-      table.append(row: row)
+      table.append( row)
     }
     return table
   }
@@ -96,7 +96,7 @@ struct ClusterReport {
         short(e.inertia), e.clusterSizes.map(String.init).joined(separator: "/") + marks,
       ]
       if hasARI { row.append(e.adjustedRandIndex.map(short) ?? "") }
-      table.append(row: row)
+      table.append( row)
     }
     return table
   }

@@ -54,11 +54,11 @@ struct ScoresCommand: CohortLensCommand {
       for c in used { _ = try table.columnIndex(c) }
     } else {
       for name in table.columnNames where name != id && name != labels && name != truth {
-        if table.inferType(name) == .numeric { used.append(name) }
+        if (try table.inferType(name)) == .numeric { used.append(name) }
       }
     }
     if used.isEmpty { throw UsageError("no feature columns; name them with --columns") }
-    let numeric = try table.numericMatrix(columns: used, dropMissing: dropMissing)
+    let numeric = try table.numericMatrix(columns: used, missing: dropMissing ? .drop : .error)
     let rows = numeric.keptRows
     let labelColumn = try table.strings(labels)
     let labelColumnIndex = try table.columnIndex(labels)
@@ -67,7 +67,7 @@ struct ScoresCommand: CohortLensCommand {
     var y: [Int] = []
     for r in rows {
       guard let s = labelColumn[r] else {
-        throw InputError(file: features, line: table.line(ofRow: r), column: labelColumnIndex + 1,
+        throw InputError(table: table, row: r, column: labelColumnIndex,
           message: "learner '\(allIds[r])' has no label in '\(labels)'", hint: "fill the cell or use --drop-missing")
       }
       if let c = codes[s] { y.append(c) } else { codes[s] = names.count; y.append(names.count); names.append(s) }
@@ -87,7 +87,7 @@ struct ScoresCommand: CohortLensCommand {
       let tv = try table.strings(t)
       let tvals = try rows.map { r -> String in
         guard let v = tv[r] else {
-          throw InputError(file: features, line: table.line(ofRow: r), column: try table.columnIndex(t) + 1,
+          throw InputError(table: table, row: r, column: try table.columnIndex(t),
             message: "learner '\(allIds[r])' has no value in '\(t)'", hint: "fill the cell or use --drop-missing")
         }
         return v
@@ -118,13 +118,13 @@ struct ScoresCommand: CohortLensCommand {
     default:
       var table = TextTable(headers: ["cluster", "size", "mean silhouette"], alignments: [.left, .right, .right])
       for c in names.indices {
-        table.append(row: [names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
+        table.append( [names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
       }
       var summary = TextTable(headers: ["score", "value"], alignments: [.left, .right])
-      summary.append(row: ["silhouette", NumberFormatting.roundTrip(silhouette)])
-      summary.append(row: ["davies_bouldin", NumberFormatting.roundTrip(db)])
-      summary.append(row: ["calinski_harabasz", NumberFormatting.roundTrip(ch)])
-      if let a = ari { summary.append(row: ["ari", NumberFormatting.roundTrip(a)]) }
+      summary.append( ["silhouette", NumberFormatting.roundTrip(silhouette)])
+      summary.append( ["davies_bouldin", NumberFormatting.roundTrip(db)])
+      summary.append( ["calinski_harabasz", NumberFormatting.roundTrip(ch)])
+      if let a = ari { summary.append( ["ari", NumberFormatting.roundTrip(a)]) }
       let text: String
       switch output.format {
       case .csv: text = summary.render(.csv)

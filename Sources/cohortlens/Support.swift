@@ -42,10 +42,10 @@ extension CohortLensCommand {
       try execute()
     } catch let error as UsageError {
       printError("cohortlens \(Self.configuration.commandName ?? ""): error: \(error.description)")
-      throw ExitCode(64)
-    } catch let error as InputError {
+      throw ExitCode(error.exitCode)
+    } catch let error as CohortLensError {
       printError("\(error.description)")
-      throw ExitCode(65)
+      throw ExitCode(error.exitCode)
     } catch let error as ExitCode {
       throw error
     } catch let error as CleanExit {
