@@ -39,6 +39,9 @@ EFFORT = "Fixtures/flipped-classroom/effort_features.csv"
 DATASETS = [
     dict(name="blobs_separated", file="Fixtures/synthetic/blobs_separated.csv", id_column="id",
          columns=["x0", "x1"], truth_column="truth", scale="standard", gamma=None, graph="full"),
+    # same points with a narrow kernel: the eigengap rule recovers the 4 blobs (lambda_1..3 near 0)
+    dict(name="blobs_separated_gamma10", file="Fixtures/synthetic/blobs_separated.csv", id_column="id",
+         columns=["x0", "x1"], truth_column="truth", scale="standard", gamma=10.0, graph="full"),
     dict(name="blobs_overlapping", file="Fixtures/synthetic/blobs_overlapping.csv", id_column="id",
          columns=["x0", "x1"], truth_column="truth", scale="standard", gamma=None, graph="full"),
     dict(name="moons", file="Fixtures/synthetic/moons.csv", id_column="id",
