@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# CohortLens vs the Python reference stack, same inputs, one run. Not part of `make test`.
+#
+#   Benchmarks/run.sh                    # venv + release build + data + all cases
+#   Benchmarks/run.sh --no-build         # reuse .build/release/cohortlens
+#   Benchmarks/run.sh --peer-only        # Python side only (no build, no CohortLens)
+#   Benchmarks/run.sh --cases cluster,silhouette,ingest --repeat 3 --no-default-threads
+#
+# Options other than --no-build are passed to Benchmarks/bench.py. Output: Markdown table on stdout and in
+# Benchmarks/results/latest.md. Inputs are generated once into Benchmarks/data/ (both directories are gitignored).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+VENV="${BENCH_VENV:-$HERE/.venv}"
+
+BUILD=1
+ARGS=()
+for arg in "$@"; do
+  case "$arg" in
+    --no-build) BUILD=0 ;;
+    --peer-only) BUILD=0; ARGS+=("$arg") ;;
+    *) ARGS+=("$arg") ;;
+  esac
+done
+
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "Creating $VENV" >&2
+  python3 -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+if ! "$PY" -c 'import sklearn, scipy, numpy, pandas, sys; sys.exit(0 if (sklearn.__version__, scipy.__version__, numpy.__version__) == ("1.9.1", "1.17.1", "2.4.6") else 1)' 2>/dev/null; then
+  echo "Installing the reference stack into $VENV" >&2
+  "$PY" -m pip install --quiet --upgrade pip
+  "$PY" -m pip install --quiet "scikit-learn==1.9.1" "scipy==1.17.1" "numpy==2.4.6" pandas
+fi
+
+if [ "$BUILD" = 1 ]; then
+  echo "Building release binary" >&2
+  if ! (cd "$ROOT" && swift build -c release >&2); then
+    echo "swift build -c release failed; CohortLens rows will be marked failed" >&2
+  fi
+fi
+
+"$PY" "$HERE/generate.py" --out "$HERE/data" >&2
+"$PY" "$HERE/bench.py" --data "$HERE/data" --bin "$ROOT/.build/release/cohortlens" \
+  --output "$HERE/results/latest.md" ${ARGS[@]+"${ARGS[@]}"}
