@@ -29,8 +29,8 @@ import LinearAlgebra
 /// Reference: U. von Luxburg, "A tutorial on spectral clustering", Statistics and Computing
 /// 17 (2007), §§3–5; Shi & Malik (2000).
 public struct SpectralEmbedding: Sendable {
-  /// The smallest `eigenvalueCount` (at least `kMax`, at most n) eigenvalues of the Laplacian,
-  /// ascending.
+  /// The smallest `max(eigenvalueCount, 2·kMax, kMax + 1)` eigenvalues of the Laplacian (at most
+  /// n), ascending.
   public var eigenvalues: [Double]
   /// `n × kMax`, column j = embedding coordinate j (see the type's documentation).
   public var embedding: Matrix
@@ -53,13 +53,18 @@ public struct SpectralEmbedding: Sendable {
     return k == embedding.columns ? embedding : embedding.selectingColumns(Array(0..<k))
   }
 
+  /// The fewest eigenvalues ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)``
+  /// returns for `kMax` columns: `max(2·kMax, kMax + 1)` (before capping at n).
+  public static func minimumEigenvalueCount(maxK kMax: Int) -> Int { Swift.max(2 * kMax, kMax + 1) }
+
   /// Computes the embedding (`kMax` columns) and the smallest `eigenvalueCount` eigenvalues.
   ///
   /// - Parameters:
   ///   - adjacency: symmetric, non-negative `n × n` adjacency `W` (diagonal ignored).
   ///   - kMax: number of embedding columns, 1...n.
-  ///   - eigenvalueCount: number of eigenvalues wanted (the eigengap over k ≤ kMax needs
-  ///     kMax + 1); raised to `kMax`, capped at n.
+  ///   - eigenvalueCount: number of eigenvalues wanted; raised to
+  ///     ``minimumEigenvalueCount(maxK:)`` = `max(2·kMax, kMax + 1)` (the eigengap over
+  ///     k ≤ kMax needs kMax + 1; the extra ones show what follows), capped at n.
   ///   - laplacian: ``LaplacianKind/normalized`` (default, scikit-learn's) or unnormalised.
   ///   - solver: ``SpectralEigenSolver/auto`` (default) = dense `dsyevr` up to
   ///     ``SpectralEigenSolver/iterativeThreshold`` nodes, iterative above.
@@ -85,8 +90,7 @@ public struct SpectralEmbedding: Sendable {
     if components > 1 {
       warnings.append(.disconnectedGraph(components: components, isolatedNodes: isolated.count))
     }
-    let m = min(n, max(kMax, eigenvalueCount))
-    let used = solver.resolved(n: n)
+    let m = min(n, Swift.max(eigenvalueCount, minimumEigenvalueCount(maxK: kMax)))
 
     // Solve on the non-isolated nodes only (for the normalised Laplacian): there SciPy's L and
     // scikit-learn's L with diagonal 1 coincide. Isolated nodes contribute eigenpairs (0, e_i)
@@ -104,6 +108,7 @@ public struct SpectralEmbedding: Sendable {
     }
     let nA = active.count
     let mA = min(nA, m)
+    let used = solver.resolved(n: nA, count: mA)
     var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
     if mA > 0 {
       pairs = try lowestEigenpairs(reduced, count: mA, kind: kind, solver: used)
@@ -179,7 +184,7 @@ public struct SpectralEmbedding: Sendable {
       }
       let e: EigenDecomposition
       do {
-        e = try IterativeEigen.largest(mat, count: count, tolerance: 1e-12, seed: 0)
+        e = try IterativeEigen.largest(mat, count: count, tolerance: 1e-10, seed: 0)
       } catch {
         throw SpectralError.eigensolverFailed(String(describing: error))
       }

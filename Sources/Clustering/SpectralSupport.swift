@@ -58,12 +58,18 @@ public enum SpectralEigenSolver: String, CaseIterable, Sendable {
   /// Graph size above which ``auto`` uses the iterative solver.
   public static let iterativeThreshold = 2000
 
-  /// The concrete solver used for a graph of `n` nodes (never ``auto``).
-  public func resolved(n: Int) -> SpectralEigenSolver {
+  /// The concrete solver used for `count` eigenpairs of a graph of `n` nodes (never ``auto``).
+  ///
+  /// ``auto`` picks ``iterative`` for `n >` ``iterativeThreshold``. Either way the iterative
+  /// solver is only used when `count ≤ n / 2` (a Krylov subspace needs room beyond the wanted
+  /// block); otherwise the dense solver runs.
+  public func resolved(n: Int, count: Int) -> SpectralEigenSolver {
+    let wanted: SpectralEigenSolver
     switch self {
-    case .auto: return n > Self.iterativeThreshold ? .iterative : .dense
-    case .dense, .iterative: return self
+    case .auto: wanted = n > Self.iterativeThreshold ? .iterative : .dense
+    case .dense, .iterative: wanted = self
     }
+    return wanted == .iterative && 2 * count <= n ? .iterative : .dense
   }
 }
 

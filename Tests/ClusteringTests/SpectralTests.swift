@@ -169,7 +169,7 @@ import Testing
   @Test func eigenvaluesMatchScipyEighWithIsolatedNode() throws {
     let w = Matrix(rowArrays: g.w)
     for solver in [SpectralEigenSolver.dense, .iterative] {
-      let e = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 8, solver: solver)
+      let e = try SpectralEmbedding.compute(adjacency: w, dimensions: 2, eigenvalueCount: 8, solver: solver)
       #expect(maxAbsDiff(e.eigenvalues, g.eigenvalues_normalized) <= 1e-10)
       #expect(e.components == 2)
       #expect(e.warnings == [.disconnectedGraph(components: 2, isolatedNodes: 1)])
@@ -188,8 +188,9 @@ import Testing
 
   @Test func normalizedMatchesSklearnSpectralEmbedding() throws {
     let w = Matrix(rowArrays: g.affinity)
-    let e = try SpectralEmbedding.compute(adjacency: w, dimensions: g.k, eigenvalueCount: 2 * g.k)
+    let e = try SpectralEmbedding.compute(adjacency: w, dimensions: g.k, eigenvalueCount: 0)
     #expect(e.solver == .dense)
+    #expect(e.eigenvalues.count == 2 * g.k)
     #expect(maxAbsDiff(e.embedding, g.embedding) <= 1e-8)
     #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues.prefix(2 * g.k))) <= 1e-10)
     #expect(e.components == 1 && e.warnings.isEmpty)
@@ -205,7 +206,7 @@ import Testing
     let e = try SpectralEmbedding.compute(
       adjacency: w, dimensions: g.k, eigenvalueCount: g.k + 1, laplacian: .unnormalized)
     #expect(maxAbsDiff(e.embedding, g.embedding_unnormalized) <= 1e-8)
-    #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues_unnormalized.prefix(g.k + 1))) <= 1e-10)
+    #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues_unnormalized.prefix(2 * g.k))) <= 1e-10)
   }
 
   @Test(arguments: [LaplacianKind.normalized, .unnormalized])
@@ -216,7 +217,20 @@ import Testing
       adjacency: w, dimensions: g.k, eigenvalueCount: 8, laplacian: kind, solver: .iterative)
     #expect(i.solver == .iterative)
     #expect(maxAbsDiff(d.eigenvalues, i.eigenvalues) <= 1e-9)
-    #expect(maxAbsDiff(d.embedding, i.embedding.storage.chunked(g.k)) <= 1e-8)
+    #expect(d.eigenvalues.count == 8)
+    #expect(maxAbsDiff(d.embedding, i.embedding.storage.chunked(g.k)) <= 1e-7)
+  }
+
+  @Test func denseAndIterativeAgreeWithIsolatedNode() throws {
+    var w = Matrix(rowArrays: g.affinity)
+    for j in 0..<w.columns where j != 5 { w[5, j] = 0; w[j, 5] = 0 }
+    let d = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 8, solver: .dense)
+    let i = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 8, solver: .iterative)
+    #expect(i.solver == .iterative && d.solver == .dense)
+    #expect(d.eigenvalues[0] == 0 && abs(d.eigenvalues[1]) <= 1e-12)
+    #expect(maxAbsDiff(d.eigenvalues, i.eigenvalues) <= 1e-9)
+    #expect(maxAbsDiff(d.embedding, i.embedding.storage.chunked(3)) <= 1e-7)
+    #expect(d.warnings == [.disconnectedGraph(components: 2, isolatedNodes: 1)])
   }
 
   @Test func isolatedNodeGetsUnitVectorLikeSklearnSetDiag() throws {
@@ -236,9 +250,14 @@ import Testing
   }
 
   @Test func solverRouting() {
-    #expect(SpectralEigenSolver.auto.resolved(n: SpectralEigenSolver.iterativeThreshold) == .dense)
-    #expect(SpectralEigenSolver.auto.resolved(n: SpectralEigenSolver.iterativeThreshold + 1) == .iterative)
-    #expect(SpectralEigenSolver.dense.resolved(n: 1_000_000) == .dense)
+    let t = SpectralEigenSolver.iterativeThreshold
+    #expect(SpectralEigenSolver.auto.resolved(n: t, count: 20) == .dense)
+    #expect(SpectralEigenSolver.auto.resolved(n: t + 1, count: 20) == .iterative)
+    #expect(SpectralEigenSolver.dense.resolved(n: 1_000_000, count: 20) == .dense)
+    #expect(SpectralEigenSolver.iterative.resolved(n: 30, count: 15) == .iterative)
+    #expect(SpectralEigenSolver.iterative.resolved(n: 30, count: 16) == .dense)
+    #expect(SpectralEmbedding.minimumEigenvalueCount(maxK: 1) == 2)
+    #expect(SpectralEmbedding.minimumEigenvalueCount(maxK: 8) == 16)
   }
 
   @Test func signFlipMakesLargestMagnitudePositiveFirstOnTies() {
