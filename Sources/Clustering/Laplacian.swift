@@ -35,7 +35,7 @@ public struct GraphLaplacian: Sendable {
   /// The Laplacian of the adjacency matrix `w` (square, finite, non-negative degrees).
   ///
   /// - Throws: ``SpectralError`` for a non-square or non-finite `w` or a negative degree.
-  /// - Complexity: O(n²) time, one n × n copy.
+  /// - Complexity: O(n²) time (2 threads for n ≳ 1000), one n × n copy.
   public init(adjacency w: Matrix, kind: LaplacianKind = .normalized) throws {
     let n = w.rows
     guard w.rows == w.columns else {
@@ -46,30 +46,43 @@ public struct GraphLaplacian: Sendable {
     }
     var m = w
     var degree = [Double](repeating: 0, count: n)
+    let workCost = n  // per row / per column
     m.storage.withUnsafeMutableBufferPointer { p in
       for i in 0..<n { p[i * n + i] = 0 }
-      for i in 0..<n {
-        for j in 0..<n { degree[j] += p[i * n + j] }
+      // Column sums in row order (NumPy's axis-0 reduction order); columns split over 2 threads.
+      let src = SpectralSharedRows(base: p.baseAddress!)
+      degree.withUnsafeMutableBufferPointer { dp in
+        let out = SpectralSharedRows(base: dp.baseAddress!)
+        let blocks = (n + 255) / 256
+        spectralForEachRow(blocks, costPerRow: 256 * workCost) { b in
+          let lo = b * 256, hi = min(n, lo + 256)
+          for i in 0..<n {
+            let row = src.base + i * n
+            for j in lo..<hi { out.base[j] += row[j] }
+          }
+        }
       }
     }
     if let bad = degree.firstIndex(where: { $0 < 0 }) {
       throw SpectralError.invalidArgument("node \(bad) has negative degree \(degree[bad]); affinities must be non-negative")
     }
     let scale = degree.map { $0 == 0 ? 1.0 : $0.squareRoot() }
-    switch kind {
-    case .normalized:
-      m.storage.withUnsafeMutableBufferPointer { p in
-        for i in 0..<n {
+    let deg = degree
+    m.storage.withUnsafeMutableBufferPointer { p in
+      let rows = SpectralSharedRows(base: p.baseAddress!)
+      switch kind {
+      case .normalized:
+        spectralForEachRow(n, costPerRow: workCost) { i in
+          let r = rows.base + i * n
           let si = scale[i]
-          for j in 0..<n { p[i * n + j] = -((p[i * n + j] / scale[j]) / si) }
-          p[i * n + i] = degree[i] == 0 ? 0 : 1
+          for j in 0..<n { r[j] = -((r[j] / scale[j]) / si) }
+          r[i] = deg[i] == 0 ? 0 : 1
         }
-      }
-    case .unnormalized:
-      m.storage.withUnsafeMutableBufferPointer { p in
-        for i in 0..<n {
-          for j in 0..<n { p[i * n + j] = -p[i * n + j] }
-          p[i * n + i] = degree[i]
+      case .unnormalized:
+        spectralForEachRow(n, costPerRow: workCost) { i in
+          let r = rows.base + i * n
+          for j in 0..<n { r[j] = -r[j] }
+          r[i] = deg[i]
         }
       }
     }

@@ -55,8 +55,11 @@ public enum SpectralEigenSolver: String, CaseIterable, Sendable {
   /// `IterativeEigen.largest` on `M = D^{-1/2} W D^{-1/2}` (zero diagonal); `λ = 1 − μ`.
   case iterative
 
-  /// Graph size above which ``auto`` uses the iterative solver.
-  public static let iterativeThreshold = 2000
+  /// Graph size above which ``auto`` uses the iterative solver. Dense `dsyevr` costs ≈0.1 s at
+  /// n = 1000 and ≈0.75 CPU-s at n = 2000 (O(n³)), a Lanczos-type solver on `M` ≈0.2 s at
+  /// n = 2000 (reference notes, spectral.md §7); to be aligned with LinearAlgebra's own
+  /// solver-choice threshold.
+  public static let iterativeThreshold = 1000
 
   /// The concrete solver used for `count` eigenpairs of a graph of `n` nodes (never ``auto``).
   ///

@@ -176,6 +176,38 @@ import Testing
     }
   }
 
+  @Test func parallelPathIsBitIdenticalToSerialFormula() throws {
+    // n large enough for the 2-thread loops; an isolated node at 7.
+    let n = 1100
+    var state: UInt64 = 7
+    var w = Matrix(rows: n, columns: n)
+    for i in 0..<n {
+      for j in i..<n {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        let v = Double(state >> 11) / Double(UInt64(1) << 53)
+        w[i, j] = v
+        w[j, i] = v
+      }
+    }
+    for j in 0..<n where j != 7 { w[7, j] = 0; w[j, 7] = 0 }
+    let lap = try GraphLaplacian(adjacency: w)
+    var degree = [Double](repeating: 0, count: n)
+    for i in 0..<n { for j in 0..<n where i != j { degree[j] += w[i, j] } }
+    #expect(lap.degrees == degree)
+    let s = degree.map { $0 == 0 ? 1 : $0.squareRoot() }
+    var worst = 0.0
+    for i in 0..<n {
+      for j in 0..<n {
+        let expected = i == j ? (degree[i] == 0 ? 0 : 1) : -((w[i, j] / s[j]) / s[i])
+        worst = max(worst, abs(lap.matrix[i, j] - expected))
+      }
+    }
+    #expect(worst == 0)
+    #expect(lap.isolatedNodes == [7])
+    let u = try GraphLaplacian(adjacency: w, kind: .unnormalized)
+    #expect(u.matrix[3, 3] == degree[3] && u.matrix[3, 5] == -w[3, 5])
+  }
+
   @Test func connectedComponents() {
     let w = Matrix(rowArrays: [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]])
     #expect(GraphLaplacian.connectedComponents(w) == 3)
