@@ -37,6 +37,20 @@ public struct GraphLaplacian: Sendable {
   /// - Throws: ``SpectralError`` for a non-square or non-finite `w` or a negative degree.
   /// - Complexity: O(n²) time (2 threads for n ≳ 1000), one n × n copy.
   public init(adjacency w: Matrix, kind: LaplacianKind = .normalized) throws {
+    let degree = try Self.degrees(of: w)
+    let scale = Self.sqrtDegrees(degree)
+    self.kind = kind
+    self.matrix = Self.operatorMatrix(
+      w, nodes: Array(0..<w.rows), degrees: degree, sqrtDegree: scale, kind: kind, form: .laplacian)
+    self.degrees = degree
+    self.sqrtDegree = scale
+  }
+
+  /// Degrees `d_j = Σ_{i≠j} W_ij` (column sums, diagonal skipped, rows added in order as NumPy's
+  /// axis-0 reduction; column blocks over 2 threads).
+  ///
+  /// - Throws: ``SpectralError`` for a non-square or non-finite `w` or a negative degree.
+  public static func degrees(of w: Matrix) throws -> [Double] {
     let n = w.rows
     guard w.rows == w.columns else {
       throw SpectralError.invalidArgument("adjacency matrix must be square, got \(w.rows)×\(w.columns)")
@@ -44,21 +58,18 @@ public struct GraphLaplacian: Sendable {
     guard w.spectralAllFinite else {
       throw SpectralError.nonFiniteValues("adjacency matrix contains NaN or infinite values")
     }
-    var m = w
     var degree = [Double](repeating: 0, count: n)
-    let workCost = n  // per row / per column
-    m.storage.withUnsafeMutableBufferPointer { p in
-      for i in 0..<n { p[i * n + i] = 0 }
-      // Column sums in row order (NumPy's axis-0 reduction order); columns split over 2 threads.
-      let src = SpectralSharedRows(base: p.baseAddress!)
+    w.storage.withUnsafeBufferPointer { p in
+      let src = SpectralSharedRows(base: UnsafeMutablePointer(mutating: p.baseAddress!))
       degree.withUnsafeMutableBufferPointer { dp in
         let out = SpectralSharedRows(base: dp.baseAddress!)
-        let blocks = (n + 255) / 256
-        spectralForEachRow(blocks, costPerRow: 256 * workCost) { b in
-          let lo = b * 256, hi = min(n, lo + 256)
+        let width = 256
+        spectralForEachRow((n + width - 1) / width, costPerRow: width * n) { b in
+          let lo = b * width, hi = Swift.min(n, lo + width)
           for i in 0..<n {
             let row = src.base + i * n
-            for j in lo..<hi { out.base[j] += row[j] }
+            // Adding +0 for the (zeroed) diagonal keeps SciPy's exact summation.
+            for j in lo..<hi { out.base[j] += j == i ? 0 : row[j] }
           }
         }
       }
@@ -66,30 +77,71 @@ public struct GraphLaplacian: Sendable {
     if let bad = degree.firstIndex(where: { $0 < 0 }) {
       throw SpectralError.invalidArgument("node \(bad) has negative degree \(degree[bad]); affinities must be non-negative")
     }
-    let scale = degree.map { $0 == 0 ? 1.0 : $0.squareRoot() }
-    let deg = degree
-    m.storage.withUnsafeMutableBufferPointer { p in
-      let rows = SpectralSharedRows(base: p.baseAddress!)
-      switch kind {
-      case .normalized:
-        spectralForEachRow(n, costPerRow: workCost) { i in
-          let r = rows.base + i * n
-          let si = scale[i]
-          for j in 0..<n { r[j] = -((r[j] / scale[j]) / si) }
-          r[i] = deg[i] == 0 ? 0 : 1
-        }
-      case .unnormalized:
-        spectralForEachRow(n, costPerRow: workCost) { i in
-          let r = rows.base + i * n
-          for j in 0..<n { r[j] = -r[j] }
-          r[i] = deg[i]
+    return degree
+  }
+
+  /// SciPy's `dd`: `√d`, 1 where `d = 0`.
+  static func sqrtDegrees(_ degree: [Double]) -> [Double] { degree.map { $0 == 0 ? 1.0 : $0.squareRoot() } }
+
+  /// What ``operatorMatrix(_:nodes:degrees:sqrtDegree:kind:form:)`` builds.
+  enum OperatorForm {
+    /// The Laplacian itself (SciPy's).
+    case laplacian
+    /// `c·I − L` with the diagonal replaced by `c − L_ii` (normalised: `c = 1`, giving
+    /// `D^{-1/2} W D^{-1/2}` with zero diagonal).
+    case shifted(Double)
+  }
+
+  /// The Laplacian (or its shifted negation) restricted to `nodes` (rows and columns, in order),
+  /// straight from `W` without an intermediate full copy; rows over 2 threads. Off-diagonal
+  /// entries are bit-identical to SciPy's (`−(W_ij / s_j) / s_i`, or `−W_ij`).
+  static func operatorMatrix(
+    _ w: Matrix, nodes: [Int], degrees deg: [Double], sqrtDegree scale: [Double], kind: LaplacianKind,
+    form: OperatorForm
+  ) -> Matrix {
+    let n = w.rows, m = nodes.count
+    let full = m == n
+    var out = Matrix(rows: m, columns: m)
+    // Laplacian: off-diagonal −(…), diagonal L_ii. Shifted: off-diagonal +(…), diagonal c − L_ii.
+    let sign: Double
+    let diagonal: @Sendable (Double) -> Double
+    switch form {
+    case .laplacian:
+      sign = -1
+      diagonal = { $0 }
+    case .shifted(let c):
+      sign = 1
+      diagonal = { c - $0 }
+    }
+    w.storage.withUnsafeBufferPointer { wp in
+      let src = SpectralSharedRows(base: UnsafeMutablePointer(mutating: wp.baseAddress!))
+      out.storage.withUnsafeMutableBufferPointer { op in
+        let dst = SpectralSharedRows(base: op.baseAddress!)
+        spectralForEachRow(m, costPerRow: m) { r in
+          let i = nodes[r]
+          let srow = src.base + i * n
+          let drow = dst.base + r * m
+          switch kind {
+          case .normalized:
+            let si = scale[i]
+            if full {
+              for j in 0..<m { drow[j] = sign * ((srow[j] / scale[j]) / si) }
+            } else {
+              for c in 0..<m { let j = nodes[c]; drow[c] = sign * ((srow[j] / scale[j]) / si) }
+            }
+            drow[r] = diagonal(deg[i] == 0 ? 0 : 1)
+          case .unnormalized:
+            if full {
+              for j in 0..<m { drow[j] = sign * srow[j] }
+            } else {
+              for c in 0..<m { drow[c] = sign * srow[nodes[c]] }
+            }
+            drow[r] = diagonal(deg[i])
+          }
         }
       }
     }
-    self.kind = kind
-    self.matrix = m
-    self.degrees = degree
-    self.sqrtDegree = scale
+    return out
   }
 
   /// Number of connected components of the graph with an edge wherever `W_ij ≠ 0`, `i ≠ j`

@@ -83,9 +83,10 @@ public struct SpectralEmbedding: Sendable {
     guard kMax >= 1, kMax <= n else {
       throw SpectralError.invalidArgument("embedding dimension \(kMax) must be in 1...\(n) (the number of nodes)")
     }
-    let lap = try GraphLaplacian(adjacency: w, kind: kind)
+    let degrees = try GraphLaplacian.degrees(of: w)
+    let sqrtDegree = GraphLaplacian.sqrtDegrees(degrees)
     let components = GraphLaplacian.connectedComponents(w)
-    let isolated = lap.isolatedNodes
+    let isolated = degrees.indices.filter { degrees[$0] == 0 }
     var warnings: [SpectralWarning] = []
     if components > 1 {
       warnings.append(.disconnectedGraph(components: components, isolatedNodes: isolated.count))
@@ -96,22 +97,20 @@ public struct SpectralEmbedding: Sendable {
     // scikit-learn's L with diagonal 1 coincide. Isolated nodes contribute eigenpairs (0, e_i)
     // to SciPy's L and (1, e_i) to scikit-learn's.
     let active: [Int]
-    let reduced: Matrix
     if kind == .normalized && !isolated.isEmpty {
       var isIso = [Bool](repeating: false, count: n)
       for i in isolated { isIso[i] = true }
       active = (0..<n).filter { !isIso[$0] }
-      reduced = lap.matrix.selectingRows(active).selectingColumns(active)
     } else {
       active = Array(0..<n)
-      reduced = lap.matrix
     }
     let nA = active.count
     let mA = min(nA, m)
     let used = solver.resolved(n: nA, count: mA)
     var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
     if mA > 0 {
-      pairs = try lowestEigenpairs(reduced, count: mA, kind: kind, solver: used)
+      pairs = try lowestEigenpairs(
+        w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used)
     }
 
     // Eigenvalues of SciPy's Laplacian.
@@ -141,28 +140,31 @@ public struct SpectralEmbedding: Sendable {
     }
     if kind == .normalized {
       for i in 0..<n {
-        let s = lap.sqrtDegree[i]
+        let s = sqrtDegree[i]
         for c in 0..<kMax { u[i, c] /= s }
       }
     }
     signFlip(&u)
     return SpectralEmbedding(
-      eigenvalues: eigenvalues, embedding: u, degrees: lap.degrees, sqrtDegree: lap.sqrtDegree,
+      eigenvalues: eigenvalues, embedding: u, degrees: degrees, sqrtDegree: sqrtDegree,
       components: components, laplacian: kind, solver: used, warnings: warnings)
   }
 
-  /// The `count` smallest eigenpairs of the Laplacian `l` (no isolated nodes if normalised),
-  /// ascending, by the given concrete solver.
+  /// The `count` smallest eigenpairs of the Laplacian of `w` restricted to `nodes` (no isolated
+  /// nodes there if normalised), ascending, by the given concrete solver. Only the matrix the
+  /// solver needs is built (one `|nodes|²` matrix).
   ///
   /// Iterative route: the largest eigenpairs `μ` of `M = c·I − L` with `c = 1` for the normalised
   /// Laplacian (so `M = D^{-1/2} W D^{-1/2}` with zero diagonal) and `c = 2·max d_i`
   /// (Gershgorin bound, `M` positive semi-definite) for the unnormalised one; `λ = c − μ`.
   static func lowestEigenpairs(
-    _ l: Matrix, count: Int, kind: LaplacianKind, solver: SpectralEigenSolver
+    _ w: Matrix, nodes: [Int], degrees: [Double], sqrtDegree: [Double], count: Int, kind: LaplacianKind,
+    solver: SpectralEigenSolver
   ) throws -> (values: [Double], vectors: Matrix) {
-    let n = l.rows
     switch solver {
     case .dense, .auto:
+      let l = GraphLaplacian.operatorMatrix(
+        w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .laplacian)
       do {
         let e = try SymmetricEigen.lowest(l, count: count)
         return (e.values, e.vectors)
@@ -170,18 +172,13 @@ public struct SpectralEmbedding: Sendable {
         throw SpectralError.eigensolverFailed(String(describing: error))
       }
     case .iterative:
-      var shift = 1.0
-      if kind == .unnormalized {
-        var maxDegree = 0.0
-        for i in 0..<n { maxDegree = max(maxDegree, l[i, i]) }
-        shift = max(2 * maxDegree, 1)
+      let shift: Double
+      switch kind {
+      case .normalized: shift = 1
+      case .unnormalized: shift = Swift.max(2 * (nodes.map { degrees[$0] }.max() ?? 0), 1)
       }
-      var mat = l
-      mat.storage.withUnsafeMutableBufferPointer { p in
-        for idx in 0..<(n * n) { p[idx] = -p[idx] }
-        for i in 0..<n { p[i * n + i] += shift }
-        if kind == .normalized { for i in 0..<n { p[i * n + i] = 0 } }
-      }
+      let mat = GraphLaplacian.operatorMatrix(
+        w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .shifted(shift))
       let e: EigenDecomposition
       do {
         e = try IterativeEigen.largest(mat, count: count, tolerance: 1e-10, seed: 0)
