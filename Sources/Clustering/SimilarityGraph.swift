@@ -95,20 +95,43 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   /// the rows of `x` (scikit-learn `kneighbors_graph(X, n_neighbors=K, include_self=True)`).
   ///
   /// Each point counts itself as its first neighbour; the other K − 1 are the points with the
-  /// smallest squared distance (dot-product trick, ``Pairwise/squaredEuclidean(_:)``).
+  /// smallest squared distance, computed by the dot-product trick in scikit-learn's order
+  /// (``Pairwise/squaredEuclidean(_:_:)``: `(−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²`, clamped at 0) in
+  /// blocks of rows (≤ 32 MiB of distances at a time).
   /// **Ties** (equal distances) go to the lowest index. scikit-learn does not specify an order
   /// for ties (its brute-force path uses `argpartition`, its KD/ball trees their own traversal),
   /// so graphs can differ only when the K-th distance is tied; with duplicate points
   /// scikit-learn may also pick a duplicate instead of the point itself.
   ///
-  /// - Complexity: O(n²·d) distances + O(n²·K) selection (rows over 2 threads); n² doubles.
+  /// - Complexity: O(n²·d) (BLAS) + O(n²·K) selection (rows over 2 threads); n² doubles for the
+  ///   result, O(n·min(n, 2²²/n)) temporary.
   public static func knnConnectivity(features x: Matrix, neighbors k: Int) throws -> Matrix {
+    try knnConnectivity(features: x, neighbors: k, blockRows: nil)
+  }
+
+  static func knnConnectivity(features x: Matrix, neighbors k: Int, blockRows: Int?) throws -> Matrix {
     let n = x.rows
     guard k >= 1, k <= n else {
       throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
     }
-    let d = Pairwise.squaredEuclidean(x)
-    return symmetrizedConnectivity(n: n, k: k) { i, j in d.storage[i * n + j] }
+    let others = k - 1
+    var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
+    if others > 0 {
+      let block = blockRows ?? Swift.max(1, Swift.min(n, (1 << 22) / Swift.max(1, n)))
+      var lo = 0
+      while lo < n {
+        let hi = Swift.min(n, lo + block)
+        let d = Pairwise.squaredEuclidean(x.selectingRows(Array(lo..<hi)), x)
+        let start = lo
+        neighbours.withUnsafeMutableBufferPointer { nb in
+          selectNeighbours(
+            rows: lo..<hi, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)
+          ) { i, j in d.storage[(i - start) * n + j] }
+        }
+        lo = hi
+      }
+    }
+    return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
   }
 
   /// As ``knnConnectivity(features:neighbors:)``, with neighbours ranked by **largest**
@@ -120,39 +143,51 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
     guard k >= 1, k <= n else {
       throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
     }
-    return symmetrizedConnectivity(n: n, k: k) { i, j in -s.storage[i * n + j] }
-  }
-
-  /// Builds `0.5·(A + Aᵀ)` where row i of `A` marks i and the K − 1 other points with the
-  /// smallest `key(i, j)` (strict comparison while scanning j upwards: lowest index wins ties).
-  static func symmetrizedConnectivity(n: Int, k: Int, key: @Sendable (Int, Int) -> Double) -> Matrix {
     let others = k - 1
-    var neighbours = [Int](repeating: -1, count: n * max(1, others))
+    var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
     if others > 0 {
       neighbours.withUnsafeMutableBufferPointer { nb in
-        let out = SpectralSharedIndices(base: nb.baseAddress!)
-        spectralForEachRow(n, costPerRow: n * 4) { i in
-          // Sorted (ascending key) list of the best `others` candidates so far.
-          var keys = [Double](repeating: .infinity, count: others)
-          var idx = [Int](repeating: -1, count: others)
-          var filled = 0
-          for j in 0..<n where j != i {
-            let v = key(i, j)
-            if filled == others && !(v < keys[others - 1]) { continue }
-            var pos = filled == others ? others - 1 : filled
-            if filled < others { filled += 1 }
-            while pos > 0 && v < keys[pos - 1] {
-              keys[pos] = keys[pos - 1]
-              idx[pos] = idx[pos - 1]
-              pos -= 1
-            }
-            keys[pos] = v
-            idx[pos] = j
-          }
-          for t in 0..<others { out.base[i * others + t] = idx[t] }
+        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)) {
+          i, j in -s.storage[i * n + j]
         }
       }
     }
+    return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
+  }
+
+  /// For each row i in `rows`, writes to `out[i·others ..< (i+1)·others]` the `others` indices
+  /// j ≠ i with the smallest `key(i, j)` (ascending; strict comparison while scanning j upwards,
+  /// so the lowest index wins ties; NaN keys are never selected before finite ones). Rows run
+  /// interleaved over 2 threads.
+  static func selectNeighbours(
+    rows: Range<Int>, n: Int, others: Int, out: SpectralSharedIndices, key: @Sendable (Int, Int) -> Double
+  ) {
+    let first = rows.lowerBound
+    spectralForEachRow(rows.count, costPerRow: n * 4) { r in
+      let i = first + r
+      // Sorted (ascending key) list of the best `others` candidates so far.
+      var keys = [Double](repeating: .infinity, count: others)
+      var idx = [Int](repeating: -1, count: others)
+      var filled = 0
+      for j in 0..<n where j != i {
+        let v = key(i, j)
+        if filled == others && !(v < keys[others - 1]) { continue }
+        var pos = filled == others ? others - 1 : filled
+        if filled < others { filled += 1 }
+        while pos > 0 && v < keys[pos - 1] {
+          keys[pos] = keys[pos - 1]
+          idx[pos] = idx[pos - 1]
+          pos -= 1
+        }
+        keys[pos] = v
+        idx[pos] = j
+      }
+      for t in 0..<others { out.base[i * others + t] = idx[t] }
+    }
+  }
+
+  /// `0.5·(A + Aᵀ)` where row i of `A` marks i itself and `neighbours[i·others ..< (i+1)·others]`.
+  static func symmetrizedConnectivity(n: Int, others: Int, neighbours: [Int]) -> Matrix {
     var w = Matrix(rows: n, columns: n)
     for i in 0..<n {
       w.storage[i * n + i] = 1

@@ -139,6 +139,23 @@ import Testing
     #expect(maxAbsDiff(w, g.knn_graph) == 0)
   }
 
+  @Test func knnBlockedAndParallelPathsAgree() throws {
+    var state: UInt64 = 3
+    let n = 400, d = 5
+    let x = Matrix(rows: n, columns: d, storage: (0..<(n * d)).map { _ in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double(state >> 11) / Double(UInt64(1) << 53)
+    })
+    let whole = try GraphConstruction.knnConnectivity(features: x, neighbors: 9)
+    let blocked = try GraphConstruction.knnConnectivity(features: x, neighbors: 9, blockRows: 37)
+    #expect(whole == blocked)
+    let bySimilarity = try GraphConstruction.knnConnectivity(similarity: Affinity.rbf(x, gamma: 0.3), neighbors: 9)
+    #expect(whole == bySimilarity)
+    #expect(whole == whole.transposed)
+    // Every row has itself plus 8 outgoing edges: row sums of A are 9, so Σ W = 9n.
+    #expect(whole.storage.reduce(0, +) == Double(9 * n))
+  }
+
   @Test func knnTiesGoToLowestIndex() throws {
     // Points on a line at 0, 1, 2, 3: point 1 has two neighbours at distance 1 (0 and 2).
     let x = Matrix(rowArrays: [[0], [1], [2], [3]])
