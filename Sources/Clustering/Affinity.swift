@@ -20,7 +20,8 @@ public enum Affinity {
   ///
   /// - Parameters:
   ///   - x: `n × d` features, one sample per row.
-  ///   - gamma: bandwidth γ > 0; `nil` → ``defaultGamma(features:)``.
+  ///   - gamma: bandwidth γ > 0 (not checked: validate user input before calling); `nil` →
+  ///     ``defaultGamma(features:)``.
   /// - Complexity: O(n²·d) for the Gram matrix (BLAS) + n²/2 `exp` calls, rows interleaved over
   ///   2 threads (OpenBLAS is idle meanwhile); n² doubles of memory.
   public static func rbf(_ x: Matrix, gamma: Double? = nil) -> Matrix {

@@ -53,6 +53,12 @@ public struct SpectralEmbedding: Sendable {
     return k == embedding.columns ? embedding : embedding.selectingColumns(Array(0..<k))
   }
 
+  /// The eigengap suggestion over these eigenvalues and the gaps it compared
+  /// (``Eigengap/suggest(eigenvalues:maxK:)``, ``Eigengap/gaps(eigenvalues:maxK:)``).
+  public func eigengap(maxK: Int) -> (suggestedK: Int?, gaps: [Double]) {
+    (Eigengap.suggest(eigenvalues: eigenvalues, maxK: maxK), Eigengap.gaps(eigenvalues: eigenvalues, maxK: maxK))
+  }
+
   /// The fewest eigenvalues ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)``
   /// returns for `kMax` columns: `max(2·kMax, kMax + 1)` (before capping at n).
   public static func minimumEigenvalueCount(maxK kMax: Int) -> Int { Swift.max(2 * kMax, kMax + 1) }
@@ -111,6 +117,9 @@ public struct SpectralEmbedding: Sendable {
     if mA > 0 {
       pairs = try lowestEigenpairs(
         w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used)
+      guard pairs.values.count == mA, pairs.vectors.columns == mA else {
+        throw SpectralError.eigensolverFailed("\(used) solver returned \(pairs.values.count) of \(mA) eigenpairs")
+      }
     }
 
     // Eigenvalues of SciPy's Laplacian.

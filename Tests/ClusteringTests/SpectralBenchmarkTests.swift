@@ -13,9 +13,11 @@ import Testing
   var x = Matrix(rows: n, columns: d)
   for i in 0..<n { let c = Double(i % 5) * 3; for j in 0..<d { x[i, j] = c * Double((j + i % 5) % 3) + next() * 2 } }
   func time<T>(_ label: String, _ f: () throws -> T) rethrows -> T {
-    let t0 = DispatchTime.now().uptimeNanoseconds
+    let t0 = DispatchTime.now().uptimeNanoseconds, c0 = clock()
     let r = try f()
-    print("BENCH", label, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    let wall = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    let cpu = Double(clock() - c0) / Double(CLOCKS_PER_SEC)
+    print("BENCH", label, "wall", wall, "cpu", cpu)
     return r
   }
   let xs = time("standard") { FeatureScaling.standard.apply(x) }
