@@ -97,7 +97,20 @@ def main():
     l_s = csgraph.laplacian(s, normed=True)
     lam = scipy.linalg.eigh(l_s, eigvals_only=True)
     lam_un = scipy.linalg.eigh(csgraph.laplacian(s, normed=False), eigvals_only=True)
+    # same graph with node 5 isolated (only its self-loop left): sklearn sets its diagonal to 1, so
+    # it carries eigenvalue 1 and the 3 lowest eigenvectors come from the rest of the graph
+    s_iso = s.copy()
+    s_iso[5, :] = 0.0
+    s_iso[:, 5] = 0.0
+    s_iso[5, 5] = 1.0
+    k_iso = 3
+    emb_iso = spectral_embedding(s_iso, n_components=k_iso, drop_first=False, random_state=0)
+    lam_iso = scipy.linalg.eigh(csgraph.laplacian(s_iso, normed=True), eigvals_only=True)
     embedding = {
+        "affinity_isolated": mat(s_iso),
+        "k_isolated": k_iso,
+        "embedding_isolated": mat(emb_iso),
+        "eigenvalues_isolated": mat(lam_iso),
         "affinity": mat(s),
         "k": k,
         "embedding": mat(emb),
@@ -116,6 +129,7 @@ def main():
         ([0.0, 0.01, 0.02, 0.03, 0.9, 1.5], 3),  # truncated at kmax+1 = 4 values -> 1
         ([0.0, 1e-12, 2e-12, 0.4, 0.41, 0.42, 0.43, 0.9], 5),
         (lam[:9].tolist(), 8),
+        (lam_iso[:9].tolist(), 8),
     ]:
         vals = np.asarray(lst[: kmax + 1])
         gaps = np.diff(vals)
@@ -134,6 +148,7 @@ def main():
     OUT.write_text(json.dumps(doc, indent=None, separators=(",", ":")) + "\n")
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
     print("eigenvalues (normalized):", lam[:8])
+    print("eigenvalues (isolated node 5):", lam_iso[:6])
 
 
 if __name__ == "__main__":

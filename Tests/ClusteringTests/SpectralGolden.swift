@@ -18,9 +18,9 @@ struct SpectralGolden: Decodable {
     let dd, degree, eigenvalues_normalized: [Double]
   }
   struct EmbeddingCase: Decodable {
-    let affinity, embedding, embedding_unnormalized: [[Double]]
-    let k: Int
-    let eigenvalues, eigenvalues_unnormalized: [Double]
+    let affinity, embedding, embedding_unnormalized, affinity_isolated, embedding_isolated: [[Double]]
+    let k, k_isolated: Int
+    let eigenvalues, eigenvalues_unnormalized, eigenvalues_isolated: [Double]
   }
   struct GapCase: Decodable {
     let eigenvalues: [Double]

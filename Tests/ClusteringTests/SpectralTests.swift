@@ -253,6 +253,18 @@ import Testing
     #expect(maxAbsDiff(e.coordinates(clusters: 2), g.embedding.map { Array($0.prefix(2)) }) <= 1e-8)
   }
 
+  @Test(arguments: [SpectralEigenSolver.dense, .iterative])
+  func isolatedNodeMatchesSklearnSpectralEmbedding(solver: SpectralEigenSolver) throws {
+    let w = Matrix(rowArrays: g.affinity_isolated)
+    let e = try SpectralEmbedding.compute(
+      adjacency: w, dimensions: g.k_isolated, eigenvalueCount: 8, solver: solver)
+    #expect(e.solver == solver)
+    #expect(maxAbsDiff(e.embedding, g.embedding_isolated) <= 1e-8)
+    #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues_isolated.prefix(8))) <= 1e-10)
+    #expect(e.embedding.row(5) == [0, 0, 0])
+    #expect(e.components == 2 && e.sqrtDegree[5] == 1)
+  }
+
   @Test func unnormalizedMatchesSklearnNormLaplacianFalse() throws {
     let w = Matrix(rowArrays: g.affinity)
     let e = try SpectralEmbedding.compute(
