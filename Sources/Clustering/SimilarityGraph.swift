@@ -75,7 +75,8 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   ///     (neighbours = largest similarity).
   ///   - features: `n × d` features; when given, ``knn(_:)`` ranks neighbours by Euclidean
   ///     distance on them (scikit-learn's behaviour) and `similarity` is not read.
-  /// - Throws: ``SpectralError/invalidArgument(_:)`` for K outside 1...n or mismatched sizes.
+  /// - Throws: ``SpectralError/invalidArgument(_:)`` for K outside 1...n or a missing input,
+  ///   ``SpectralError/nonFiniteValues(_:)`` for NaN/∞ in the kNN input.
   public func adjacency(similarity: Matrix?, features: Matrix? = nil) throws -> Matrix {
     switch self {
     case .full:
@@ -114,6 +115,7 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
     guard k >= 1, k <= n else {
       throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
     }
+    guard x.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: features contain NaN or infinite values") }
     let others = k - 1
     var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
     if others > 0 {
@@ -143,6 +145,7 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
     guard k >= 1, k <= n else {
       throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
     }
+    guard s.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: similarity matrix contains NaN or infinite values") }
     let others = k - 1
     var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
     if others > 0 {

@@ -163,6 +163,10 @@ import Testing
     // Row 1 picks itself and 0; row 2 picks itself and 1 (tie 1 vs 3); row 0 → 1; row 3 → 2.
     #expect(w.storage == [1, 1, 0, 0, 1, 1, 0.5, 0, 0, 0.5, 1, 0.5, 0, 0, 0.5, 1])
     #expect(throws: SpectralError.self) { try GraphConstruction.knnConnectivity(features: x, neighbors: 5) }
+    #expect(throws: SpectralError.self) {
+      try GraphConstruction.knnConnectivity(features: Matrix(rowArrays: [[0], [.nan], [1]]), neighbors: 2)
+    }
+    #expect(throws: SpectralError.self) { try GraphConstruction.full.adjacency(similarity: nil, features: x) }
   }
 }
 
