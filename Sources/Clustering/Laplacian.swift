@@ -58,6 +58,7 @@ public struct GraphLaplacian: Sendable {
     guard w.spectralAllFinite else {
       throw SpectralError.nonFiniteValues("adjacency matrix contains NaN or infinite values")
     }
+    if n == 0 { return [] }
     var degree = [Double](repeating: 0, count: n)
     w.storage.withUnsafeBufferPointer { p in
       let src = SpectralSharedRows(base: UnsafeMutablePointer(mutating: p.baseAddress!))
@@ -102,6 +103,7 @@ public struct GraphLaplacian: Sendable {
     let n = w.rows, m = nodes.count
     let full = m == n
     var out = Matrix(rows: m, columns: m)
+    if m == 0 { return out }
     // Laplacian: off-diagonal −(…), diagonal L_ii. Shifted: off-diagonal +(…), diagonal c − L_ii.
     let sign: Double
     let diagonal: @Sendable (Double) -> Double

@@ -317,6 +317,21 @@ import Testing
     }
   }
 
+  @Test func degenerateGraphs() throws {
+    // Only self-loops: every node isolated.
+    let e = try SpectralEmbedding.compute(adjacency: .identity(3), dimensions: 2, eigenvalueCount: 3)
+    #expect(e.eigenvalues == [0, 0, 0])
+    #expect(e.embedding.storage == [1, 0, 0, 1, 0, 0])
+    #expect(e.warnings == [.disconnectedGraph(components: 3, isolatedNodes: 3)])
+    let one = try SpectralEmbedding.compute(adjacency: Matrix(rowArrays: [[0]]), dimensions: 1, eigenvalueCount: 5)
+    #expect(one.eigenvalues == [0] && one.embedding.storage == [1])
+    #expect(try GraphLaplacian(adjacency: Matrix(rows: 0, columns: 0)).degrees.isEmpty)
+    #expect(throws: SpectralError.self) { try SpectralEmbedding.compute(adjacency: .identity(3), dimensions: 0, eigenvalueCount: 3) }
+    #expect(throws: SpectralError.self) {
+      try SpectralEmbedding.compute(adjacency: Matrix(rowArrays: [[0, -1], [-1, 0]]), dimensions: 1, eigenvalueCount: 2)
+    }
+  }
+
   @Test func solverRouting() {
     let t = SpectralEigenSolver.iterativeThreshold
     #expect(SpectralEigenSolver.auto.resolved(n: t, count: 20) == .dense)
