@@ -1,0 +1,217 @@
+import LinearAlgebra
+
+/// How the weighted adjacency matrix `W` of the similarity graph is built from the similarity
+/// matrix `S` (von Luxburg 2007, "A tutorial on spectral clustering", §2.2).
+///
+/// Parsed from the command-line strings `full`, `epsilon:E` and `knn:K`
+/// (``init(parsing:)``).
+public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
+  /// Fully connected graph: `W = S`.
+  case full
+  /// ε-neighbourhood graph: `W_ij = 1` if `S_ij > ε`, else 0, diagonal included (as the
+  /// EPFL ML4BD lecture's `get_adjacency`: `(S > eps).astype(float)`). The Laplacian ignores the
+  /// diagonal, so self-loops have no effect downstream.
+  case epsilon(Double)
+  /// Symmetrised k-nearest-neighbour connectivity, scikit-learn
+  /// `SpectralClustering(affinity='nearest_neighbors', n_neighbors=K)`:
+  /// `A = kneighbors_graph(X, K, include_self=True)` (row i has ones at its K nearest points,
+  /// itself included), then `W = 0.5·(A + Aᵀ)` ∈ {0, 0.5, 1}.
+  case knn(Int)
+
+  /// Parses `full`, `epsilon:E` (E a finite number) or `knn:K` (K a positive integer);
+  /// case-insensitive, surrounding spaces ignored.
+  ///
+  /// - Throws: ``SpectralError/invalidGraphSpecification(_:)`` with a message naming the
+  ///   accepted forms.
+  public init(parsing text: String) throws {
+    let s = trimmed(text).lowercased()
+    let usage = "expected 'full', 'epsilon:E' (E a number, e.g. epsilon:0.5) or 'knn:K' (K a positive integer, e.g. knn:10)"
+    if s == "full" {
+      self = .full
+      return
+    }
+    let parts = s.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+    guard parts.count == 2 else {
+      throw SpectralError.invalidGraphSpecification("invalid graph '\(text)': \(usage)")
+    }
+    let value = trimmed(parts[1])
+    switch trimmed(parts[0]) {
+    case "epsilon", "eps":
+      guard let e = Double(value), e.isFinite else {
+        throw SpectralError.invalidGraphSpecification("invalid epsilon '\(parts[1])' in '\(text)': \(usage)")
+      }
+      self = .epsilon(e)
+    case "knn":
+      guard let k = Int(value), k >= 1 else {
+        throw SpectralError.invalidGraphSpecification("invalid neighbour count '\(parts[1])' in '\(text)': \(usage)")
+      }
+      self = .knn(k)
+    default:
+      throw SpectralError.invalidGraphSpecification("unknown graph kind '\(parts[0])' in '\(text)': \(usage)")
+    }
+  }
+
+  /// Failable form of ``init(parsing:)`` (the shape of ArgumentParser's `ExpressibleByArgument`).
+  public init?(argument: String) {
+    guard let g = try? GraphConstruction(parsing: argument) else { return nil }
+    self = g
+  }
+
+  /// The command-line spelling (`full`, `epsilon:0.5`, `knn:10`); round-trips through
+  /// ``init(parsing:)``.
+  public var description: String {
+    switch self {
+    case .full: return "full"
+    case .epsilon(let e): return "epsilon:\(e)"
+    case .knn(let k): return "knn:\(k)"
+    }
+  }
+
+  /// The adjacency matrix `W` (`n × n`, symmetric, non-negative).
+  ///
+  /// - Parameters:
+  ///   - similarity: the similarity matrix `S` (symmetric, as produced by ``Affinity``).
+  ///     Used by ``full`` and ``epsilon(_:)``, and by ``knn(_:)`` when `features` is `nil`
+  ///     (neighbours = largest similarity).
+  ///   - features: `n × d` features; when given, ``knn(_:)`` ranks neighbours by Euclidean
+  ///     distance on them (scikit-learn's behaviour) and `similarity` is not read.
+  /// - Throws: ``SpectralError/invalidArgument(_:)`` for K outside 1...n or a missing input,
+  ///   ``SpectralError/nonFiniteValues(_:)`` for NaN/∞ in the kNN input.
+  public func adjacency(similarity: Matrix?, features: Matrix? = nil) throws -> Matrix {
+    switch self {
+    case .full:
+      guard let s = similarity else { throw SpectralError.invalidArgument("graph 'full' needs a similarity matrix") }
+      return s
+    case .epsilon(let e):
+      guard let s = similarity else { throw SpectralError.invalidArgument("graph 'epsilon' needs a similarity matrix") }
+      return Matrix(rows: s.rows, columns: s.columns, storage: s.storage.map { $0 > e ? 1.0 : 0.0 })
+    case .knn(let k):
+      if let x = features { return try Self.knnConnectivity(features: x, neighbors: k) }
+      guard let s = similarity else { throw SpectralError.invalidArgument("graph 'knn' needs features or a similarity matrix") }
+      return try Self.knnConnectivity(similarity: s, neighbors: k)
+    }
+  }
+
+  /// `0.5·(A + Aᵀ)` of the K-nearest-neighbour connectivity `A` by Euclidean distance between
+  /// the rows of `x` (scikit-learn `kneighbors_graph(X, n_neighbors=K, include_self=True)`).
+  ///
+  /// Each point counts itself as its first neighbour; the other K − 1 are the points with the
+  /// smallest squared distance, computed by the dot-product trick in scikit-learn's order
+  /// (``Pairwise/squaredEuclidean(_:_:)``: `(−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²`, clamped at 0) in
+  /// blocks of rows (≤ 32 MiB of distances at a time).
+  /// **Ties** (equal distances) go to the lowest index. scikit-learn does not specify an order
+  /// for ties (its brute-force path uses `argpartition`, its KD/ball trees their own traversal),
+  /// so graphs can differ only when the K-th distance is tied; with duplicate points
+  /// scikit-learn may also pick a duplicate instead of the point itself.
+  ///
+  /// - Complexity: O(n²·d) (BLAS) + O(n²·K) selection (rows over 2 threads); n² doubles for the
+  ///   result, O(n·min(n, 2²²/n)) temporary.
+  public static func knnConnectivity(features x: Matrix, neighbors k: Int) throws -> Matrix {
+    try knnConnectivity(features: x, neighbors: k, blockRows: nil)
+  }
+
+  static func knnConnectivity(features x: Matrix, neighbors k: Int, blockRows: Int?) throws -> Matrix {
+    let n = x.rows
+    guard k >= 1, k <= n else {
+      throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
+    }
+    guard x.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: features contain NaN or infinite values") }
+    let others = k - 1
+    var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
+    if others > 0 {
+      let block = blockRows ?? Swift.max(1, Swift.min(n, (1 << 22) / Swift.max(1, n)))
+      var lo = 0
+      while lo < n {
+        let hi = Swift.min(n, lo + block)
+        let d = Pairwise.squaredEuclidean(x.selectingRows(Array(lo..<hi)), x)
+        let start = lo
+        neighbours.withUnsafeMutableBufferPointer { nb in
+          selectNeighbours(
+            rows: lo..<hi, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)
+          ) { i, j in d.storage[(i - start) * n + j] }
+        }
+        lo = hi
+      }
+    }
+    return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
+  }
+
+  /// As ``knnConnectivity(features:neighbors:)``, with neighbours ranked by **largest**
+  /// similarity `S_ij` (for a precomputed affinity); the point itself is always included,
+  /// whatever its diagonal entry; ties go to the lowest index.
+  public static func knnConnectivity(similarity s: Matrix, neighbors k: Int) throws -> Matrix {
+    let n = s.rows
+    guard s.rows == s.columns else { throw SpectralError.invalidArgument("knn: similarity matrix must be square") }
+    guard k >= 1, k <= n else {
+      throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
+    }
+    guard s.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: similarity matrix contains NaN or infinite values") }
+    let others = k - 1
+    var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
+    if others > 0 {
+      neighbours.withUnsafeMutableBufferPointer { nb in
+        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)) {
+          i, j in -s.storage[i * n + j]
+        }
+      }
+    }
+    return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
+  }
+
+  /// For each row i in `rows`, writes to `out[i·others ..< (i+1)·others]` the `others` indices
+  /// j ≠ i with the smallest `key(i, j)` (ascending; strict comparison while scanning j upwards,
+  /// so the lowest index wins ties; NaN keys are never selected before finite ones). Rows run
+  /// interleaved over 2 threads.
+  static func selectNeighbours(
+    rows: Range<Int>, n: Int, others: Int, out: SpectralSharedIndices, key: @Sendable (Int, Int) -> Double
+  ) {
+    let first = rows.lowerBound
+    spectralForEachRow(rows.count, costPerRow: n * 4) { r in
+      let i = first + r
+      // Sorted (ascending key) list of the best `others` candidates so far.
+      var keys = [Double](repeating: .infinity, count: others)
+      var idx = [Int](repeating: -1, count: others)
+      var filled = 0
+      for j in 0..<n where j != i {
+        let v = key(i, j)
+        if filled == others && !(v < keys[others - 1]) { continue }
+        var pos = filled == others ? others - 1 : filled
+        if filled < others { filled += 1 }
+        while pos > 0 && v < keys[pos - 1] {
+          keys[pos] = keys[pos - 1]
+          idx[pos] = idx[pos - 1]
+          pos -= 1
+        }
+        keys[pos] = v
+        idx[pos] = j
+      }
+      for t in 0..<others { out.base[i * others + t] = idx[t] }
+    }
+  }
+
+  /// `0.5·(A + Aᵀ)` where row i of `A` marks i itself and `neighbours[i·others ..< (i+1)·others]`.
+  static func symmetrizedConnectivity(n: Int, others: Int, neighbours: [Int]) -> Matrix {
+    var w = Matrix(rows: n, columns: n)
+    for i in 0..<n {
+      w.storage[i * n + i] = 1
+      for t in 0..<others {
+        let j = neighbours[i * others + t]
+        w.storage[i * n + j] += 0.5
+        w.storage[j * n + i] += 0.5
+      }
+    }
+    return w
+  }
+}
+
+/// Raw pointer to an `Int` buffer shared by workers writing disjoint ranges.
+struct SpectralSharedIndices: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Int>
+}
+
+private func trimmed(_ text: String) -> String {
+  var s = Substring(text)
+  while let f = s.first, f.isWhitespace { s.removeFirst() }
+  while let l = s.last, l.isWhitespace { s.removeLast() }
+  return String(s)
+}

@@ -1,0 +1,219 @@
+import LinearAlgebra
+
+/// Spectral embedding of a graph and the low end of its Laplacian spectrum, computed once for
+/// the largest number of clusters needed.
+///
+/// Reproduces scikit-learn 1.9.1 `spectral_embedding(W, n_components=k, drop_first=False,
+/// norm_laplacian=…)` (`sklearn/manifold/_spectral_embedding.py`, the ARPACK branch used by
+/// `SpectralClustering`):
+///
+/// - ``LaplacianKind/normalized``: `L_sym` from ``GraphLaplacian`` with every diagonal entry set
+///   to 1 (`_set_diag`; differs from SciPy's `L` only at isolated nodes, whose eigenpair becomes
+///   `(1, e_i)`), its `k` smallest eigenvectors `x`, `u = x / √d` row-wise (`√d := 1` for
+///   isolated nodes). The columns of `u` are eigenvectors of `L_rw = I − D^{-1}W`,
+///   D-orthonormal (`uᵀDu = 1`), the first one constant `1/√vol(G)` on a connected graph.
+/// - ``LaplacianKind/unnormalized``: the `k` smallest unit eigenvectors of `D − W` (no division).
+/// - Each column is then sign-flipped so its largest-magnitude entry (the first, on ties) is
+///   positive (`sklearn/utils/extmath.py::_deterministic_vector_sign_flip`).
+///
+/// The embedding for `k ≤ kMax` clusters is the first `k` columns: scikit-learn's per-k fit
+/// returns the same vectors up to a rotation inside eigenspaces of repeated eigenvalues
+/// (ARPACK's choice there is arbitrary), and k-means is invariant to such rotations.
+/// Measured on the golden fixture: coordinates within 1e-8 of scikit-learn (signs included),
+/// eigenvalues within 1e-10 of `scipy.linalg.eigh`.
+///
+/// **Eigenvalues** (for the eigengap) are those of the Laplacian *as SciPy returns it*
+/// (isolated node → eigenvalue 0, the convention of the EPFL lecture notebook), ascending,
+/// for the chosen ``LaplacianKind``.
+///
+/// Reference: U. von Luxburg, "A tutorial on spectral clustering", Statistics and Computing
+/// 17 (2007), §§3–5; Shi & Malik (2000).
+public struct SpectralEmbedding: Sendable {
+  /// The smallest `max(eigenvalueCount, 2·kMax, kMax + 1)` eigenvalues of the Laplacian (at most
+  /// n), ascending.
+  public var eigenvalues: [Double]
+  /// `n × kMax`, column j = embedding coordinate j (see the type's documentation).
+  public var embedding: Matrix
+  /// Degrees of the nodes (self-loops ignored).
+  public var degrees: [Double]
+  /// `√degree`, 1 for isolated nodes (SciPy's `dd`); the row divisor of the normalised embedding.
+  public var sqrtDegree: [Double]
+  /// Number of connected components of the graph.
+  public var components: Int
+  /// Which Laplacian was used.
+  public var laplacian: LaplacianKind
+  /// Which solver actually ran (``SpectralEigenSolver/dense`` or ``SpectralEigenSolver/iterative``).
+  public var solver: SpectralEigenSolver
+  /// Caveats, e.g. ``SpectralWarning/disconnectedGraph(components:isolatedNodes:)``.
+  public var warnings: [SpectralWarning]
+
+  /// The first `k` embedding columns (`n × k`), the input to k-means for `k` clusters.
+  public func coordinates(clusters k: Int) -> Matrix {
+    precondition(k >= 1 && k <= embedding.columns, "coordinates: k must be in 1...\(embedding.columns)")
+    return k == embedding.columns ? embedding : embedding.selectingColumns(Array(0..<k))
+  }
+
+  /// The eigengap suggestion over these eigenvalues and the gaps it compared
+  /// (``Eigengap/suggest(eigenvalues:maxK:)``, ``Eigengap/gaps(eigenvalues:maxK:)``).
+  public func eigengap(maxK: Int) -> (suggestedK: Int?, gaps: [Double]) {
+    (Eigengap.suggest(eigenvalues: eigenvalues, maxK: maxK), Eigengap.gaps(eigenvalues: eigenvalues, maxK: maxK))
+  }
+
+  /// The fewest eigenvalues ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)``
+  /// returns for `kMax` columns: `max(2·kMax, kMax + 1)` (before capping at n).
+  public static func minimumEigenvalueCount(maxK kMax: Int) -> Int { Swift.max(2 * kMax, kMax + 1) }
+
+  /// Computes the embedding (`kMax` columns) and the smallest `eigenvalueCount` eigenvalues.
+  ///
+  /// - Parameters:
+  ///   - adjacency: symmetric, non-negative `n × n` adjacency `W` (diagonal ignored).
+  ///   - kMax: number of embedding columns, 1...n.
+  ///   - eigenvalueCount: number of eigenvalues wanted; raised to
+  ///     ``minimumEigenvalueCount(maxK:)`` = `max(2·kMax, kMax + 1)` (the eigengap over
+  ///     k ≤ kMax needs kMax + 1; the extra ones show what follows), capped at n.
+  ///   - laplacian: ``LaplacianKind/normalized`` (default, scikit-learn's) or unnormalised.
+  ///   - solver: ``SpectralEigenSolver/auto`` (default) = dense `dsyevr` up to
+  ///     ``SpectralEigenSolver/iterativeThreshold`` nodes, iterative above.
+  /// - Throws: ``SpectralError`` for invalid input or a solver failure.
+  /// - Complexity: O(n²) to build the Laplacian; dense solver O(n³) (Householder
+  ///   tridiagonalisation dominates); iterative solver O(n²) per block matrix product.
+  ///   Memory: 2–3 n × n matrices.
+  public static func compute(
+    adjacency w: Matrix, dimensions kMax: Int, eigenvalueCount: Int,
+    laplacian kind: LaplacianKind = .normalized, solver: SpectralEigenSolver = .auto
+  ) throws -> SpectralEmbedding {
+    let n = w.rows
+    guard w.rows == w.columns, n > 0 else {
+      throw SpectralError.invalidArgument("adjacency matrix must be square and non-empty, got \(w.rows)×\(w.columns)")
+    }
+    guard kMax >= 1, kMax <= n else {
+      throw SpectralError.invalidArgument("embedding dimension \(kMax) must be in 1...\(n) (the number of nodes)")
+    }
+    let degrees = try GraphLaplacian.degrees(of: w)
+    let sqrtDegree = GraphLaplacian.sqrtDegrees(degrees)
+    let components = GraphLaplacian.connectedComponents(w)
+    let isolated = degrees.indices.filter { degrees[$0] == 0 }
+    var warnings: [SpectralWarning] = []
+    if components > 1 {
+      warnings.append(.disconnectedGraph(components: components, isolatedNodes: isolated.count))
+    }
+    let m = min(n, Swift.max(eigenvalueCount, minimumEigenvalueCount(maxK: kMax)))
+
+    // Solve on the non-isolated nodes only (for the normalised Laplacian): there SciPy's L and
+    // scikit-learn's L with diagonal 1 coincide. Isolated nodes contribute eigenpairs (0, e_i)
+    // to SciPy's L and (1, e_i) to scikit-learn's.
+    let active: [Int]
+    if kind == .normalized && !isolated.isEmpty {
+      var isIso = [Bool](repeating: false, count: n)
+      for i in isolated { isIso[i] = true }
+      active = (0..<n).filter { !isIso[$0] }
+    } else {
+      active = Array(0..<n)
+    }
+    let nA = active.count
+    let mA = min(nA, m)
+    let used = solver.resolved(n: nA, count: mA)
+    var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
+    if mA > 0 {
+      pairs = try lowestEigenpairs(
+        w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used)
+      guard pairs.values.count == mA, pairs.vectors.columns == mA else {
+        throw SpectralError.eigensolverFailed("\(used) solver returned \(pairs.values.count) of \(mA) eigenpairs")
+      }
+    }
+
+    // Eigenvalues of SciPy's Laplacian.
+    var eigenvalues: [Double]
+    if kind == .normalized && !isolated.isEmpty {
+      eigenvalues = Array((Array(repeating: 0.0, count: isolated.count) + pairs.values).sorted().prefix(m))
+    } else {
+      eigenvalues = pairs.values
+    }
+
+    // Embedding columns: the kMax lowest of {reduced pairs} ∪ {(1, e_i) : i isolated}
+    // (reduced pairs first on ties).
+    var order: [(value: Double, column: Int)] = pairs.values.enumerated().map { ($0.element, $0.offset) }
+    if kind == .normalized {
+      order += isolated.map { (1.0, -1 - $0) }
+      order = order.enumerated().sorted { a, b in
+        a.element.value < b.element.value || (a.element.value == b.element.value && a.offset < b.offset)
+      }.map { $0.element }
+    }
+    var u = Matrix(rows: n, columns: kMax)
+    for (c, entry) in order.prefix(kMax).enumerated() {
+      if entry.column >= 0 {
+        for (r, node) in active.enumerated() { u[node, c] = pairs.vectors[r, entry.column] }
+      } else {
+        u[-1 - entry.column, c] = 1
+      }
+    }
+    if kind == .normalized {
+      for i in 0..<n {
+        let s = sqrtDegree[i]
+        for c in 0..<kMax { u[i, c] /= s }
+      }
+    }
+    signFlip(&u)
+    return SpectralEmbedding(
+      eigenvalues: eigenvalues, embedding: u, degrees: degrees, sqrtDegree: sqrtDegree,
+      components: components, laplacian: kind, solver: used, warnings: warnings)
+  }
+
+  /// The `count` smallest eigenpairs of the Laplacian of `w` restricted to `nodes` (no isolated
+  /// nodes there if normalised), ascending, by the given concrete solver. Only the matrix the
+  /// solver needs is built (one `|nodes|²` matrix).
+  ///
+  /// Iterative route: the largest eigenpairs `μ` of `M = c·I − L` with `c = 1` for the normalised
+  /// Laplacian (so `M = D^{-1/2} W D^{-1/2}` with zero diagonal) and `c = 2·max d_i`
+  /// (Gershgorin bound, `M` positive semi-definite) for the unnormalised one; `λ = c − μ`.
+  static func lowestEigenpairs(
+    _ w: Matrix, nodes: [Int], degrees: [Double], sqrtDegree: [Double], count: Int, kind: LaplacianKind,
+    solver: SpectralEigenSolver
+  ) throws -> (values: [Double], vectors: Matrix) {
+    switch solver {
+    case .dense, .auto:
+      let l = GraphLaplacian.operatorMatrix(
+        w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .laplacian)
+      do {
+        let e = try SymmetricEigen.lowest(l, count: count)
+        return (e.values, e.vectors)
+      } catch {
+        throw SpectralError.eigensolverFailed(String(describing: error))
+      }
+    case .iterative:
+      let shift: Double
+      switch kind {
+      case .normalized: shift = 1
+      case .unnormalized: shift = Swift.max(2 * (nodes.map { degrees[$0] }.max() ?? 0), 1)
+      }
+      let mat = GraphLaplacian.operatorMatrix(
+        w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .shifted(shift))
+      let e: EigenDecomposition
+      do {
+        e = try IterativeEigen.largest(mat, count: count, tolerance: 1e-10, seed: 0)
+      } catch {
+        throw SpectralError.eigensolverFailed(String(describing: error))
+      }
+      let m = e.values.count
+      // μ ascending → λ = c − μ descending; reverse both.
+      let values = e.values.reversed().map { shift - $0 }
+      let vectors = e.vectors.selectingColumns(Array((0..<m).reversed()))
+      return (values, vectors)
+    }
+  }
+
+  /// scikit-learn `_deterministic_vector_sign_flip` on the columns of `u`: each column is
+  /// multiplied by the sign of its largest-|value| entry (first index on ties).
+  static func signFlip(_ u: inout Matrix) {
+    for c in 0..<u.columns {
+      var best = 0, bestAbs = -1.0
+      for r in 0..<u.rows where abs(u[r, c]) > bestAbs {
+        bestAbs = abs(u[r, c])
+        best = r
+      }
+      if u.rows > 0 && u[best, c] < 0 {
+        for r in 0..<u.rows { u[r, c] = -u[r, c] }
+      }
+    }
+  }
+}

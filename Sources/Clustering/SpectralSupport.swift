@@ -1,0 +1,107 @@
+import Dispatch
+import LinearAlgebra
+
+/// Invalid input to a step of the spectral pipeline.
+public enum SpectralError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// An argument is out of range or inconsistent with the data; the message says which and why.
+  case invalidArgument(String)
+  /// A graph-construction string (`full`, `epsilon:E`, `knn:K`) could not be parsed.
+  case invalidGraphSpecification(String)
+  /// A matrix contains NaN or ±∞.
+  case nonFiniteValues(String)
+  /// The eigensolver failed.
+  case eigensolverFailed(String)
+
+  public var description: String {
+    switch self {
+    case .invalidArgument(let m): return m
+    case .invalidGraphSpecification(let m): return m
+    case .nonFiniteValues(let m): return m
+    case .eigensolverFailed(let m): return "eigensolver failed: \(m)"
+    }
+  }
+}
+
+/// A caveat about the result of a spectral step. The computation still ran; callers decide
+/// whether and how to show it (`description` is a one-line human-readable message).
+public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
+  /// A precomputed affinity failed scikit-learn's `check_symmetric` test and was replaced by
+  /// `0.5·(A + Aᵀ)`; `maxAbsoluteDifference` = max |a_ij − a_ji| before the repair.
+  case asymmetricAffinitySymmetrized(maxAbsoluteDifference: Double)
+  /// The graph has `components` > 1 connected components (`isolatedNodes` of them single nodes
+  /// without edges); the eigenvalue 0 then has multiplicity `components`.
+  case disconnectedGraph(components: Int, isolatedNodes: Int)
+
+  public var description: String {
+    switch self {
+    case .asymmetricAffinitySymmetrized(let d):
+      return "affinity matrix is not symmetric (max |a_ij - a_ji| = \(d)); using 0.5*(A + A^T)"
+    case .disconnectedGraph(let c, let iso):
+      let extra = iso > 0 ? " (\(iso) isolated node\(iso == 1 ? "" : "s"))" : ""
+      return "graph has \(c) connected components\(extra); spectral embedding may not work as expected"
+    }
+  }
+}
+
+/// Which eigensolver computes the spectrum of the normalised Laplacian.
+///
+/// All routing decisions live in ``resolved(n:)`` so that switching to LinearAlgebra's shared
+/// solver choice is a one-line change.
+public enum SpectralEigenSolver: String, CaseIterable, Sendable {
+  /// ``dense`` for `n ≤` ``iterativeThreshold``, ``iterative`` above.
+  case auto
+  /// `SymmetricEigen.lowest` (LAPACK `dsyevr`, range 'I') on the Laplacian; O(n³).
+  case dense
+  /// `IterativeEigen.largest` on `M = D^{-1/2} W D^{-1/2}` (zero diagonal); `λ = 1 − μ`.
+  case iterative
+
+  /// Graph size above which ``auto`` uses the iterative solver. Dense `dsyevr` costs ≈0.1 s at
+  /// n = 1000 and ≈0.75 CPU-s at n = 2000 (O(n³)), a Lanczos-type solver on `M` ≈0.2 s at
+  /// n = 2000 (reference notes, spectral.md §7); to be aligned with LinearAlgebra's own
+  /// solver-choice threshold.
+  public static let iterativeThreshold = 1000
+
+  /// The concrete solver used for `count` eigenpairs of a graph of `n` nodes (never ``auto``).
+  ///
+  /// ``auto`` picks ``iterative`` for `n >` ``iterativeThreshold``. Either way the iterative
+  /// solver is only used when `count ≤ n / 2` (a Krylov subspace needs room beyond the wanted
+  /// block); otherwise the dense solver runs.
+  public func resolved(n: Int, count: Int) -> SpectralEigenSolver {
+    let wanted: SpectralEigenSolver
+    switch self {
+    case .auto: wanted = n > Self.iterativeThreshold ? .iterative : .dense
+    case .dense, .iterative: wanted = self
+    }
+    return wanted == .iterative && 2 * count <= n ? .iterative : .dense
+  }
+}
+
+/// Raw pointer to a row-major buffer, shared by worker threads that write disjoint rows.
+struct SpectralSharedRows: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Double>
+}
+
+/// Runs `body(row)` for every row in `0..<count`, interleaved over `workers` threads
+/// (`DispatchQueue.concurrentPerform`). Rows must be independent. Serial when `workers == 1`
+/// or the work is small (`count · costPerRow < 1_000_000`).
+func spectralForEachRow(
+  _ count: Int, costPerRow: Int, workers: Int = 2, _ body: @Sendable (Int) -> Void
+) {
+  let w = max(1, min(workers, count))
+  if w == 1 || count * max(1, costPerRow) < 1_000_000 {
+    for i in 0..<count { body(i) }
+    return
+  }
+  DispatchQueue.concurrentPerform(iterations: w) { t in
+    var i = t
+    while i < count {
+      body(i)
+      i += w
+    }
+  }
+}
+
+extension Matrix {
+  /// `true` when every element is finite.
+  var spectralAllFinite: Bool { storage.allSatisfy { $0.isFinite } }
+}

@@ -1,0 +1,374 @@
+import Foundation
+import LinearAlgebra
+import Testing
+
+@testable import Clustering
+
+@Suite struct FeatureScalingTests {
+  let g = SpectralGolden.shared.scaling
+
+  @Test func standardMatchesStandardScaler() {
+    let out = FeatureScaling.standard.apply(Matrix(rowArrays: g.x))
+    // Relative to the value: the tiny-spread column (scale 1e-9) amplifies summation differences.
+    #expect(maxRelDiff(out, g.standard) <= 1e-12)
+    // Constant column → exactly 0; ulp-level column flagged constant → only centred.
+    #expect(out.column(2).allSatisfy { $0 == 0 })
+    #expect(maxAbsDiff(out.column(5), Matrix(rowArrays: g.standard).column(5)) <= 1e-15)
+  }
+
+  @Test func minMaxMatchesMinMaxScaler() {
+    let out = FeatureScaling.minmax.apply(Matrix(rowArrays: g.x))
+    #expect(maxAbsDiff(out, g.minmax) <= 1e-12)
+    #expect(out.column(2).allSatisfy { $0 == 0 })
+    #expect(abs((out.column(0).max() ?? 0) - 1) <= 1e-15)
+  }
+
+  @Test func l2MatchesNormalizerAndKeepsZeroRow() {
+    let out = FeatureScaling.l2.apply(Matrix(rowArrays: g.x_norm))
+    #expect(maxAbsDiff(out, g.l2) <= 1e-12)
+    #expect(out.row(3).allSatisfy { $0 == 0 })
+    let norm = out.row(0).reduce(0) { $0 + $1 * $1 }.squareRoot()
+    #expect(abs(norm - 1) <= 1e-15)
+  }
+
+  @Test func noneIsIdentityAndAllCasesListed() {
+    let x = Matrix(rowArrays: g.x)
+    #expect(FeatureScaling.none.apply(x) == x)
+    #expect(FeatureScaling.allCases.map(\.rawValue) == ["standard", "minmax", "l2", "none"])
+  }
+}
+
+@Suite struct AffinityTests {
+  let g = SpectralGolden.shared.affinity
+
+  @Test func rbfDefaultGammaMatchesRbfKernel() {
+    let x = Matrix(rowArrays: g.x)
+    #expect(Affinity.defaultGamma(features: 3) == 1.0 / 3.0)
+    let s = Affinity.rbf(x)
+    #expect(maxAbsDiff(s, g.rbf_default) <= 1e-12)
+    #expect((0..<s.rows).allSatisfy { s[$0, $0] == 1 })
+    #expect(s == s.transposed)
+  }
+
+  @Test func rbfExplicitGamma() {
+    let s = Affinity.rbf(Matrix(rowArrays: g.x), gamma: g.rbf_gamma)
+    #expect(maxAbsDiff(s, g.rbf_07) <= 1e-12)
+  }
+
+  @Test func rbfParallelPathEqualsSerialFormula() {
+    // n large enough for the 2-thread path; compare against a direct per-entry evaluation.
+    var rng = SystemRandomNumberGenerator()
+    let n = 700, d = 3
+    let x = Matrix(rows: n, columns: d, storage: (0..<(n * d)).map { _ in Double.random(in: -2...2, using: &rng) })
+    let s = Affinity.rbf(x, gamma: 0.5)
+    var worst = 0.0
+    for i in stride(from: 0, to: n, by: 37) {
+      for j in stride(from: 0, to: n, by: 11) {
+        var d2 = 0.0
+        for c in 0..<d { let t = x[i, c] - x[j, c]; d2 += t * t }
+        worst = max(worst, abs(s[i, j] - Foundation.exp(-0.5 * d2)))
+      }
+    }
+    #expect(worst <= 1e-12)
+    #expect(s == s.transposed)
+  }
+
+  @Test func precomputedAsymmetricIsSymmetrizedWithWarning() throws {
+    let p = SpectralGolden.shared.precomputed
+    let (m, warnings) = try Affinity.precomputed(Matrix(rowArrays: p.a))
+    #expect(maxAbsDiff(m, p.symmetrized) == 0)
+    #expect(warnings.count == 1)
+    if case .asymmetricAffinitySymmetrized(let d)? = warnings.first { #expect(d > 0.01) } else { Issue.record("no warning") }
+    let (same, none) = try Affinity.precomputed(m)
+    #expect(same == m && none.isEmpty)
+  }
+
+  @Test func precomputedRejectsBadInput() {
+    #expect(throws: SpectralError.self) { try Affinity.precomputed(Matrix(rows: 2, columns: 3)) }
+    #expect(throws: SpectralError.self) {
+      try Affinity.precomputed(Matrix(rowArrays: [[1, .nan], [.nan, 1]]))
+    }
+    #expect(throws: SpectralError.self) { try Affinity.precomputed(Matrix(rowArrays: [[1, -1], [-1, 1]])) }
+  }
+}
+
+@Suite struct GraphConstructionTests {
+  let g = SpectralGolden.shared.affinity
+
+  @Test func parsing() throws {
+    #expect(try GraphConstruction(parsing: "full") == .full)
+    #expect(try GraphConstruction(parsing: " KNN:10 ") == .knn(10))
+    #expect(try GraphConstruction(parsing: "epsilon:0.25") == .epsilon(0.25))
+    #expect(GraphConstruction(argument: "knn:0") == nil)
+    #expect(GraphConstruction(argument: "knn:x") == nil)
+    #expect(GraphConstruction(argument: "epsilon:") == nil)
+    #expect(GraphConstruction(argument: "mutual") == nil)
+    do {
+      _ = try GraphConstruction(parsing: "knn=5")
+      Issue.record("expected an error")
+    } catch let e as SpectralError {
+      #expect(e.description.contains("knn:K"))
+    }
+    for spec in ["full", "knn:7", "epsilon:0.5"] {
+      #expect(try GraphConstruction(parsing: spec).description == spec)
+    }
+  }
+
+  @Test func fullIsIdentityOnSimilarity() throws {
+    let s = Matrix(rowArrays: g.rbf_07)
+    #expect(try GraphConstruction.full.adjacency(similarity: s) == s)
+  }
+
+  @Test func epsilonMatchesThresholdIncludingDiagonal() throws {
+    let s = Matrix(rowArrays: g.rbf_07)
+    let w = try GraphConstruction.epsilon(g.epsilon).adjacency(similarity: s)
+    #expect(maxAbsDiff(w, g.epsilon_graph) == 0)
+    #expect(w[0, 0] == 1)
+  }
+
+  @Test func knnOnFeaturesMatchesKneighborsGraph() throws {
+    let x = Matrix(rowArrays: g.x)
+    let w = try GraphConstruction.knn(g.knn_k).adjacency(similarity: nil, features: x)
+    #expect(maxAbsDiff(w, g.knn_graph) == 0)
+  }
+
+  @Test func knnOnSimilarityRanksByLargestSimilarity() throws {
+    // The RBF kernel is monotone in distance, so the same graph results.
+    let s = Matrix(rowArrays: g.rbf_07)
+    let w = try GraphConstruction.knn(g.knn_k).adjacency(similarity: s)
+    #expect(maxAbsDiff(w, g.knn_graph) == 0)
+  }
+
+  @Test func knnBlockedAndParallelPathsAgree() throws {
+    var state: UInt64 = 3
+    let n = 400, d = 5
+    let x = Matrix(rows: n, columns: d, storage: (0..<(n * d)).map { _ in
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double(state >> 11) / Double(UInt64(1) << 53)
+    })
+    let whole = try GraphConstruction.knnConnectivity(features: x, neighbors: 9)
+    let blocked = try GraphConstruction.knnConnectivity(features: x, neighbors: 9, blockRows: 37)
+    #expect(whole == blocked)
+    let bySimilarity = try GraphConstruction.knnConnectivity(similarity: Affinity.rbf(x, gamma: 0.3), neighbors: 9)
+    #expect(whole == bySimilarity)
+    #expect(whole == whole.transposed)
+    // Every row has itself plus 8 outgoing edges: row sums of A are 9, so Σ W = 9n.
+    #expect(whole.storage.reduce(0, +) == Double(9 * n))
+  }
+
+  @Test func knnTiesGoToLowestIndex() throws {
+    // Points on a line at 0, 1, 2, 3: point 1 has two neighbours at distance 1 (0 and 2).
+    let x = Matrix(rowArrays: [[0], [1], [2], [3]])
+    let w = try GraphConstruction.knnConnectivity(features: x, neighbors: 2)
+    // Row 1 picks itself and 0; row 2 picks itself and 1 (tie 1 vs 3); row 0 → 1; row 3 → 2.
+    #expect(w.storage == [1, 1, 0, 0, 1, 1, 0.5, 0, 0, 0.5, 1, 0.5, 0, 0, 0.5, 1])
+    #expect(throws: SpectralError.self) { try GraphConstruction.knnConnectivity(features: x, neighbors: 5) }
+    #expect(throws: SpectralError.self) {
+      try GraphConstruction.knnConnectivity(features: Matrix(rowArrays: [[0], [.nan], [1]]), neighbors: 2)
+    }
+    #expect(throws: SpectralError.self) { try GraphConstruction.full.adjacency(similarity: nil, features: x) }
+  }
+}
+
+@Suite struct LaplacianTests {
+  let g = SpectralGolden.shared.laplacian
+
+  @Test func normalizedMatchesCsgraphWithIsolatedNode() throws {
+    let lap = try GraphLaplacian(adjacency: Matrix(rowArrays: g.w), kind: .normalized)
+    #expect(maxAbsDiff(lap.matrix, g.normalized) <= 1e-12)
+    #expect(maxAbsDiff(lap.sqrtDegree, g.dd) <= 1e-12)
+    #expect(lap.isolatedNodes == [4])
+    #expect(lap.matrix[4, 4] == 0 && lap.sqrtDegree[4] == 1)
+  }
+
+  @Test func unnormalizedMatchesCsgraph() throws {
+    let lap = try GraphLaplacian(adjacency: Matrix(rowArrays: g.w), kind: .unnormalized)
+    #expect(maxAbsDiff(lap.matrix, g.unnormalized) <= 1e-12)
+    #expect(maxAbsDiff(lap.degrees, g.degree) <= 1e-12)
+  }
+
+  @Test func eigenvaluesMatchScipyEighWithIsolatedNode() throws {
+    let w = Matrix(rowArrays: g.w)
+    for solver in [SpectralEigenSolver.dense, .iterative] {
+      let e = try SpectralEmbedding.compute(adjacency: w, dimensions: 2, eigenvalueCount: 8, solver: solver)
+      #expect(maxAbsDiff(e.eigenvalues, g.eigenvalues_normalized) <= 1e-10)
+      #expect(e.components == 2)
+      #expect(e.warnings == [.disconnectedGraph(components: 2, isolatedNodes: 1)])
+    }
+  }
+
+  @Test func parallelPathIsBitIdenticalToSerialFormula() throws {
+    // n large enough for the 2-thread loops; an isolated node at 7.
+    let n = 1100
+    var state: UInt64 = 7
+    var w = Matrix(rows: n, columns: n)
+    for i in 0..<n {
+      for j in i..<n {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        let v = Double(state >> 11) / Double(UInt64(1) << 53)
+        w[i, j] = v
+        w[j, i] = v
+      }
+    }
+    for j in 0..<n where j != 7 { w[7, j] = 0; w[j, 7] = 0 }
+    let lap = try GraphLaplacian(adjacency: w)
+    var degree = [Double](repeating: 0, count: n)
+    for i in 0..<n { for j in 0..<n where i != j { degree[j] += w[i, j] } }
+    #expect(lap.degrees == degree)
+    let s = degree.map { $0 == 0 ? 1 : $0.squareRoot() }
+    var worst = 0.0
+    for i in 0..<n {
+      for j in 0..<n {
+        let expected = i == j ? (degree[i] == 0 ? 0 : 1) : -((w[i, j] / s[j]) / s[i])
+        worst = max(worst, abs(lap.matrix[i, j] - expected))
+      }
+    }
+    #expect(worst == 0)
+    #expect(lap.isolatedNodes == [7])
+    let u = try GraphLaplacian(adjacency: w, kind: .unnormalized)
+    #expect(u.matrix[3, 3] == degree[3] && u.matrix[3, 5] == -w[3, 5])
+  }
+
+  @Test func connectedComponents() {
+    let w = Matrix(rowArrays: [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]])
+    #expect(GraphLaplacian.connectedComponents(w) == 3)
+    #expect(GraphLaplacian.connectedComponents(Matrix(rowArrays: [[0, 2], [2, 0]])) == 1)
+  }
+}
+
+@Suite struct SpectralEmbeddingTests {
+  let g = SpectralGolden.shared.embedding
+
+  @Test func normalizedMatchesSklearnSpectralEmbedding() throws {
+    let w = Matrix(rowArrays: g.affinity)
+    let e = try SpectralEmbedding.compute(adjacency: w, dimensions: g.k, eigenvalueCount: 0)
+    #expect(e.solver == .dense)
+    #expect(e.eigenvalues.count == 2 * g.k)
+    #expect(maxAbsDiff(e.embedding, g.embedding) <= 1e-8)
+    #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues.prefix(2 * g.k))) <= 1e-10)
+    #expect(e.components == 1 && e.warnings.isEmpty)
+    let gap = e.eigengap(maxK: g.k)
+    #expect(gap.gaps.count == g.k)
+    #expect(gap.suggestedK == Eigengap.suggest(eigenvalues: g.eigenvalues, maxK: g.k))
+    // First column is the constant 1/sqrt(vol(G)).
+    let vol = e.degrees.reduce(0, +)
+    #expect(e.embedding.column(0).allSatisfy { abs($0 - 1 / vol.squareRoot()) <= 1e-12 })
+    // Prefix property: k columns for a smaller k.
+    #expect(maxAbsDiff(e.coordinates(clusters: 2), g.embedding.map { Array($0.prefix(2)) }) <= 1e-8)
+  }
+
+  @Test(arguments: [SpectralEigenSolver.dense, .iterative])
+  func isolatedNodeMatchesSklearnSpectralEmbedding(solver: SpectralEigenSolver) throws {
+    let w = Matrix(rowArrays: g.affinity_isolated)
+    let e = try SpectralEmbedding.compute(
+      adjacency: w, dimensions: g.k_isolated, eigenvalueCount: 8, solver: solver)
+    #expect(e.solver == solver)
+    #expect(maxAbsDiff(e.embedding, g.embedding_isolated) <= 1e-8)
+    #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues_isolated.prefix(8))) <= 1e-10)
+    #expect(e.embedding.row(5) == [0, 0, 0])
+    #expect(e.components == 2 && e.sqrtDegree[5] == 1)
+  }
+
+  @Test func unnormalizedMatchesSklearnNormLaplacianFalse() throws {
+    let w = Matrix(rowArrays: g.affinity)
+    let e = try SpectralEmbedding.compute(
+      adjacency: w, dimensions: g.k, eigenvalueCount: g.k + 1, laplacian: .unnormalized)
+    #expect(maxAbsDiff(e.embedding, g.embedding_unnormalized) <= 1e-8)
+    #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues_unnormalized.prefix(2 * g.k))) <= 1e-10)
+  }
+
+  @Test(arguments: [LaplacianKind.normalized, .unnormalized])
+  func denseAndIterativeAgree(kind: LaplacianKind) throws {
+    let w = Matrix(rowArrays: g.affinity)
+    let d = try SpectralEmbedding.compute(adjacency: w, dimensions: g.k, eigenvalueCount: 8, laplacian: kind, solver: .dense)
+    let i = try SpectralEmbedding.compute(
+      adjacency: w, dimensions: g.k, eigenvalueCount: 8, laplacian: kind, solver: .iterative)
+    #expect(i.solver == .iterative)
+    #expect(maxAbsDiff(d.eigenvalues, i.eigenvalues) <= 1e-9)
+    #expect(d.eigenvalues.count == 8)
+    #expect(maxAbsDiff(d.embedding, i.embedding.storage.chunked(g.k)) <= 1e-7)
+  }
+
+  @Test func denseAndIterativeAgreeWithIsolatedNode() throws {
+    var w = Matrix(rowArrays: g.affinity)
+    for j in 0..<w.columns where j != 5 { w[5, j] = 0; w[j, 5] = 0 }
+    let d = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 8, solver: .dense)
+    let i = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 8, solver: .iterative)
+    #expect(i.solver == .iterative && d.solver == .dense)
+    #expect(d.eigenvalues[0] == 0 && abs(d.eigenvalues[1]) <= 1e-12)
+    #expect(maxAbsDiff(d.eigenvalues, i.eigenvalues) <= 1e-9)
+    #expect(maxAbsDiff(d.embedding, i.embedding.storage.chunked(3)) <= 1e-7)
+    #expect(d.warnings == [.disconnectedGraph(components: 2, isolatedNodes: 1)])
+  }
+
+  @Test func isolatedNodeGetsUnitVectorLikeSklearnSetDiag() throws {
+    // Two triangles plus an isolated node 6. sklearn's L (diagonal set to 1) has eigenpair (1, e_6).
+    var w = Matrix(rows: 7, columns: 7)
+    for (a, b) in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)] { w[a, b] = 1; w[b, a] = 1 }
+    let e = try SpectralEmbedding.compute(adjacency: w, dimensions: 7, eigenvalueCount: 7)
+    #expect(e.components == 3)
+    // SciPy L: eigenvalues 0 ×3 (two triangles + isolated), 1.5 ×4.
+    #expect(maxAbsDiff(e.eigenvalues, [0, 0, 0, 1.5, 1.5, 1.5, 1.5]) <= 1e-12)
+    // The embedding column holding e_6 comes after the two zero-eigenvalue columns.
+    let col = e.embedding.column(2)
+    #expect(col == [0, 0, 0, 0, 0, 0, 1])
+    #expect(throws: SpectralError.self) {
+      try SpectralEmbedding.compute(adjacency: w, dimensions: 8, eigenvalueCount: 8)
+    }
+  }
+
+  @Test func degenerateGraphs() throws {
+    // Only self-loops: every node isolated.
+    let e = try SpectralEmbedding.compute(adjacency: .identity(3), dimensions: 2, eigenvalueCount: 3)
+    #expect(e.eigenvalues == [0, 0, 0])
+    #expect(e.embedding.storage == [1, 0, 0, 1, 0, 0])
+    #expect(e.warnings == [.disconnectedGraph(components: 3, isolatedNodes: 3)])
+    let one = try SpectralEmbedding.compute(adjacency: Matrix(rowArrays: [[0]]), dimensions: 1, eigenvalueCount: 5)
+    #expect(one.eigenvalues == [0] && one.embedding.storage == [1])
+    #expect(try GraphLaplacian(adjacency: Matrix(rows: 0, columns: 0)).degrees.isEmpty)
+    #expect(throws: SpectralError.self) { try SpectralEmbedding.compute(adjacency: .identity(3), dimensions: 0, eigenvalueCount: 3) }
+    #expect(throws: SpectralError.self) {
+      try SpectralEmbedding.compute(adjacency: Matrix(rowArrays: [[0, -1], [-1, 0]]), dimensions: 1, eigenvalueCount: 2)
+    }
+  }
+
+  @Test func solverRouting() {
+    let t = SpectralEigenSolver.iterativeThreshold
+    #expect(SpectralEigenSolver.auto.resolved(n: t, count: 20) == .dense)
+    #expect(SpectralEigenSolver.auto.resolved(n: t + 1, count: 20) == .iterative)
+    #expect(SpectralEigenSolver.dense.resolved(n: 1_000_000, count: 20) == .dense)
+    #expect(SpectralEigenSolver.iterative.resolved(n: 30, count: 15) == .iterative)
+    #expect(SpectralEigenSolver.iterative.resolved(n: 30, count: 16) == .dense)
+    #expect(SpectralEmbedding.minimumEigenvalueCount(maxK: 1) == 2)
+    #expect(SpectralEmbedding.minimumEigenvalueCount(maxK: 8) == 16)
+  }
+
+  @Test func signFlipMakesLargestMagnitudePositiveFirstOnTies() {
+    var u = Matrix(rowArrays: [[0.5, -0.2], [-0.5, 0.2], [0.1, 0.1]])
+    SpectralEmbedding.signFlip(&u)
+    #expect(u.storage == [0.5, 0.2, -0.5, -0.2, 0.1, -0.1])
+  }
+}
+
+@Suite struct EigengapTests {
+  @Test func matchesNumpyArgmaxRule() {
+    for c in SpectralGolden.shared.eigengap {
+      #expect(Eigengap.suggest(eigenvalues: c.eigenvalues, maxK: c.kmax) == c.k)
+      #expect(maxAbsDiff(Eigengap.gaps(eigenvalues: c.eigenvalues, maxK: c.kmax), c.gaps) == 0)
+    }
+  }
+
+  @Test func edgeCases() {
+    #expect(Eigengap.suggest(eigenvalues: [0], maxK: 3) == nil)
+    #expect(Eigengap.suggest(eigenvalues: [0, 1, 2], maxK: 0) == nil)
+    #expect(Eigengap.suggest(eigenvalues: [0, 0.1, 0.9], maxK: 10) == 2)
+    #expect(Eigengap.gaps(eigenvalues: [0, 0.1, 0.9, 1.0], maxK: 2) == [0.1, 0.9 - 0.1])
+  }
+}
+
+extension Array where Element == Double {
+  /// Rows of `width` elements.
+  fileprivate func chunked(_ width: Int) -> [[Double]] {
+    stride(from: 0, to: count, by: width).map { Array(self[$0..<Swift.min($0 + width, count)]) }
+  }
+}
