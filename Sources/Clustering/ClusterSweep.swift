@@ -16,11 +16,11 @@ public struct SweepConfiguration: Sendable {
   /// How many ascending Laplacian eigenvalues to report (at least `max(2·kMax, kMax+1)`, capped at n).
   public var eigenvalueCount: Int?
   /// Eigensolver routing (dense LAPACK below the documented threshold, block Krylov above).
-  public var solver: EigenSolverChoice
+  public var solver: SpectralEigenSolver
 
   public init(
     ks: [Int], laplacian: LaplacianKind = .normalized, seed: UInt32 = 0, initCount: Int = 10,
-    eigenvalueCount: Int? = nil, solver: EigenSolverChoice = .auto
+    eigenvalueCount: Int? = nil, solver: SpectralEigenSolver = .auto
   ) {
     self.ks = ks
     self.laplacian = laplacian
@@ -101,7 +101,7 @@ public enum SpectralSweep {
     let embedding = try SpectralEmbedding.compute(
       adjacency: adjacency, dimensions: kMax, eigenvalueCount: eigenCount,
       laplacian: configuration.laplacian, solver: configuration.solver)
-    var warnings = embedding.warnings
+    var warnings = embedding.warnings.map(\.description)
 
     let truthCodes: [Int]? = truth.map { t in
       var codes: [String: Int] = [:]
@@ -117,12 +117,11 @@ public enum SpectralSweep {
     let previousThreads = BLASThreads.current
     if ks.count > 1 { BLASThreads.set(1) }
     defer { if ks.count > 1 { BLASThreads.set(previousThreads) } }
-    let emb = embedding.embedding
     let seed = configuration.seed
     let initCount = configuration.initCount
     DispatchQueue.concurrentPerform(iterations: ks.count) { index in
       let k = ks[index]
-      let x = emb.selectingColumns(Array(0..<k))
+      let x = embedding.coordinates(clusters: k)
       var random = NumPyRandomState(seed: seed)
       random.skip(doubles: n)
       let fit = KMeans(clusters: k, initCount: initCount).fit(x, random: &random)

@@ -66,8 +66,8 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Column with reference labels; reports the adjusted Rand index per k.", valueName: "column"))
   var truth: String?
 
-  @Option(help: ArgumentHelp("Eigensolver: auto (dense LAPACK for small n, block Krylov above \(IterativeEigen.denseThreshold)), dense or iterative.", valueName: "solver"))
-  var eigensolver: EigenSolverChoice = .auto
+  @Option(help: ArgumentHelp("Eigensolver: auto (dense LAPACK for small n, block Krylov above \(SpectralEigenSolver.iterativeThreshold) learners), dense or iterative.", valueName: "solver"))
+  var eigensolver: SpectralEigenSolver = .auto
 
   @Flag(help: "Drop learners with missing values in the chosen columns (default: stop and list them).")
   var dropMissing = false
@@ -95,7 +95,7 @@ struct ClusterCommand: CohortLensCommand {
     if k.values.contains(where: { $0 < 2 }) {
       throw ValidationError("every k must be at least 2 (got \(k.text))")
     }
-    _ = try GraphConstruction(parsing: graph)
+    do { _ = try GraphConstruction(parsing: graph) } catch { throw ValidationError("--graph: \(error)") }
   }
 
   func execute() throws {
@@ -115,12 +115,9 @@ struct ClusterCommand: CohortLensCommand {
       inputs.append((role: "matrix", path: matrixPath))
       let square = try SquareMatrixReader.read(path: matrixPath)
       ids = square.ids
-      var a = square.matrix
-      if !a.isSymmetric() {
-        a = a.symmetrized
-        warnings.append("the precomputed matrix is not symmetric; using 0.5·(A + Aᵀ) as scikit-learn does")
-      }
-      adjacency = try graphKind.adjacency(fromSimilarity: a, features: nil)
+      let checked = try Affinity.precomputed(square.matrix)
+      warnings.append(contentsOf: checked.warnings.map(\.description))
+      adjacency = try graphKind.adjacency(similarity: checked.matrix, features: nil)
       if let truthColumn = truth {
         guard let featuresPath = features, let idColumn = id else {
           throw UsageError("--truth with --affinity precomputed needs --features FILE and --id COLUMN to read the labels")
@@ -184,7 +181,7 @@ struct ClusterCommand: CohortLensCommand {
       gammaUsed = g
       progress.report("rbf affinity of \(x.rows) learners (gamma \(g))")
       let s = Affinity.rbf(x, gamma: g)
-      adjacency = try graphKind.adjacency(fromSimilarity: s, features: x)
+      adjacency = try graphKind.adjacency(similarity: s, features: x)
     }
 
     let n = ids.count
@@ -249,4 +246,4 @@ enum AffinityKind: String, ExpressibleByArgument, CaseIterable {
 
 extension FeatureScaling: ExpressibleByArgument {}
 extension LaplacianKind: ExpressibleByArgument {}
-extension EigenSolverChoice: ExpressibleByArgument {}
+extension SpectralEigenSolver: ExpressibleByArgument {}

@@ -6,9 +6,9 @@ import Testing
 
 /// End-to-end check of scaling → affinity → graph → Laplacian spectrum → eigengap against
 /// `Fixtures/golden/spectral.json` (written by `Scripts/golden/spectral.py`, scikit-learn 1.9.1 /
-/// SciPy 1.17.1). Disabled when that fixture is absent. The fixture's own tolerance table
+/// SciPy 1.17.1). A missing fixture fails the test. The fixture's own tolerance table
 /// (`Scripts/golden/README.md`) is applied.
-@Suite(.enabled(if: SpectralPipelineGolden.document != nil, "Fixtures/golden/spectral.json not present"))
+@Suite
 struct SpectralPipelineGoldenTests {
   @Test(arguments: SpectralPipelineGolden.caseNames)
   func pipelineMatchesGolden(name: String) throws {
