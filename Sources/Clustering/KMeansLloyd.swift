@@ -59,40 +59,57 @@ struct KMeansLloydEngine {
     let schedule = Self.staticSchedule(nChunks, threads: min(threads, nChunks))
     var totalSums = [Double](repeating: 0, count: update ? k * d : 0)
     var totalWeights = [Double](repeating: 0, count: update ? k : 0)
+    cn.withUnsafeBufferPointer { cnp in
     x.storage.withUnsafeBufferPointer { xp in
-      for range in schedule {
+      labels.withUnsafeMutableBufferPointer { lp in
         var localSums = [Double](repeating: 0, count: update ? k * d : 0)
         var localWeights = [Double](repeating: 0, count: update ? k : 0)
-        for ci in range {
-          let start = ci * Self.chunkSize
-          let chunk = chunks[ci]
-          let g = BLAS.gemm(chunk, cm, transposeB: .transpose, alpha: -2)
-          g.storage.withUnsafeBufferPointer { gp in
-            for r in 0..<chunk.rows {
-              var best = cn[0] + gp[r * k]
-              var label = 0
-              if k > 1 {
-                for c in 1..<k {
-                  let v = cn[c] + gp[r * k + c]
-                  if v < best { best = v; label = c }
+        for range in schedule {
+          if update {
+            for c in 0..<(k * d) { localSums[c] = 0 }
+            for c in 0..<k { localWeights[c] = 0 }
+          }
+          localSums.withUnsafeMutableBufferPointer { sp in
+            localWeights.withUnsafeMutableBufferPointer { wp in
+              for ci in range {
+                let start = ci * Self.chunkSize
+                let chunk = chunks[ci]
+                let g = BLAS.gemm(chunk, cm, transposeB: .transpose, alpha: -2)
+                g.storage.withUnsafeBufferPointer { gp in
+                  for r in 0..<chunk.rows {
+                    let gr = gp.baseAddress! + r * k
+                    var best = cnp[0] + gr[0]
+                    var label = 0
+                    var c = 1
+                    while c < k {
+                      // branch-free argmin, first index on ties (strict <)
+                      let v = cnp[c] + gr[c]
+                      let better = v < best
+                      label = better ? c : label
+                      best = better ? v : best
+                      c += 1
+                    }
+                    lp[start + r] = Int32(label)
+                    if update {
+                      wp[label] += 1
+                      let row = xp.baseAddress! + (start + r) * d
+                      let dst = sp.baseAddress! + label * d
+                      for j in 0..<d { dst[j] += row[j] }
+                    }
+                  }
                 }
-              }
-              labels[start + r] = Int32(label)
-              if update {
-                localWeights[label] += 1
-                let row = (start + r) * d
-                for j in 0..<d { localSums[label * d + j] += xp[row + j] }
               }
             }
           }
-        }
-        if update {
-          for c in 0..<k {
-            totalWeights[c] += localWeights[c]
-            for j in 0..<d { totalSums[c * d + j] += localSums[c * d + j] }
+          if update {
+            for c in 0..<k {
+              totalWeights[c] += localWeights[c]
+              for j in 0..<d { totalSums[c * d + j] += localSums[c * d + j] }
+            }
           }
         }
       }
+    }
     }
     if update {
       sums = totalSums

@@ -1,0 +1,206 @@
+import CLapack
+import Dispatch
+import Foundation
+import LinearAlgebra
+
+extension ClusterScores {
+  /// Rows per block in ``silhouetteSamples(_:labels:)``; each block is processed against
+  /// column tiles of ``silhouetteTileColumns`` so that its distances stay in cache.
+  static let silhouetteBlockRows = 64
+  static let silhouetteTileColumns = 2048
+
+  /// Silhouette coefficient of every point, scikit-learn's `silhouette_samples(X, labels)`
+  /// with the Euclidean metric.
+  ///
+  /// For point i in cluster A: `a(i)` = mean distance to the other points of A
+  /// (sum / (|A| − 1)), `b(i)` = min over clusters B ≠ A of the mean distance to B, and
+  /// `s(i) = (b − a) / max(a, b)`; 0 for a point alone in its cluster (and wherever the
+  /// quotient is undefined, as `nan_to_num` makes it). Values lie in [−1, 1].
+  ///
+  /// Distances are `√max(0, ‖x_i‖² + ‖x_j‖² − 2·x_i·x_j)` (the GEMM form scikit-learn uses, with an
+  /// exact 0 on the diagonal). The n × n matrix is never stored: row blocks of 64 points are
+  /// multiplied against column tiles (points grouped by cluster) with `dgemm`, and each tile is
+  /// reduced at once to per-cluster sums. Blocks run on all cores with
+  /// `DispatchQueue.concurrentPerform`, OpenBLAS being set to one thread meanwhile (and
+  /// restored afterwards).
+  ///
+  /// - Throws: ``ClusterScoresError/invalidLabelCount(labels:samples:)`` unless
+  ///   2 ≤ distinct labels ≤ n − 1; ``ClusterScoresError/lengthMismatch(rows:labels:)``.
+  /// - Complexity: O(n²·d) time, O(n·(d + L)) memory plus 64 × 2048 doubles per worker.
+  /// - Reference: Rousseeuw (1987), "Silhouettes: a graphical aid to the interpretation and
+  ///   validation of cluster analysis"; scikit-learn 1.9.1 `sklearn.metrics.silhouette_samples`.
+  public static func silhouetteSamples(_ x: Matrix, labels: [Int]) throws(ClusterScoresError) -> [Double] {
+    let enc = try encode(labels, rows: x.rows)
+    let n = x.rows, d = x.columns, L = enc.clusterCount
+    // Group the points by cluster (stable), so that per-cluster sums are contiguous runs.
+    var order = [Int]()
+    order.reserveCapacity(n)
+    var starts = [Int](repeating: 0, count: L + 1)
+    for k in 0..<L { starts[k + 1] = starts[k] + enc.counts[k] }
+    var fill = starts
+    var position = [Int](repeating: 0, count: n)
+    for i in 0..<n { position[fill[enc.codes[i]]] = i; fill[enc.codes[i]] += 1 }
+    order = position
+    let xp = x.selectingRows(order)
+    let runStarts = starts
+    let norms = Pairwise.rowSquaredNorms(xp)
+    let blockRows = silhouetteBlockRows, tileCols = silhouetteTileColumns
+    let blockCount = (n + blockRows - 1) / blockRows
+    // sums[p * L + k]: distance sum from permuted point p to cluster k
+    let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * L)
+    sums.initialize(repeating: 0)
+    defer { sums.deallocate() }
+    let sumsAddress = UnsafeMutableSendablePointer(sums.baseAddress!)
+
+    let savedThreads = BLASThreads.current
+    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    if workers > 1 { BLASThreads.set(1) }
+    xp.storage.withUnsafeBufferPointer { xb in
+      norms.withUnsafeBufferPointer { nb in
+        let xAddress = UnsafeSendablePointer(xb.baseAddress!)
+        let nAddress = UnsafeSendablePointer(nb.baseAddress!)
+        let work: @Sendable (Int) -> Void = { block in
+          silhouetteBlock(
+            block: block, blockRows: blockRows, tileCols: tileCols, n: n, d: d, clusters: L,
+            starts: runStarts, x: xAddress.pointer, norms: nAddress.pointer, sums: sumsAddress.pointer)
+        }
+        if workers > 1 && blockCount > 1 {
+          DispatchQueue.concurrentPerform(iterations: blockCount, execute: work)
+        } else {
+          for b in 0..<blockCount { work(b) }
+        }
+      }
+    }
+    if workers > 1 { BLASThreads.set(savedThreads) }
+
+    var result = [Double](repeating: 0, count: n)
+    for p in 0..<n {
+      let i = order[p]
+      let own = enc.codes[i]
+      var a = sums[p * L + own]
+      var b = Double.infinity
+      for k in 0..<L where k != own {
+        let v = sums[p * L + k] / Double(enc.counts[k])
+        if v < b { b = v }
+      }
+      a /= Double(enc.counts[own] - 1)
+      result[i] = silhouetteValue(a: a, b: b)
+    }
+    return result
+  }
+
+  /// `(b − a) / max(a, b)` with `nan_to_num` (NaN → 0).
+  @inline(__always)
+  static func silhouetteValue(a: Double, b: Double) -> Double {
+    let m = a.isNaN || b.isNaN ? Double.nan : Swift.max(a, b)
+    let s = (b - a) / m
+    if s.isNaN { return 0 }
+    if s == .infinity { return Double.greatestFiniteMagnitude }
+    if s == -.infinity { return -Double.greatestFiniteMagnitude }
+    return s
+  }
+
+  /// Distance sums of the rows of one block to every cluster (permuted, grouped order).
+  private static func silhouetteBlock(
+    block: Int, blockRows: Int, tileCols: Int, n: Int, d: Int, clusters L: Int, starts: [Int],
+    x: UnsafePointer<Double>, norms: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>
+  ) {
+    let r0 = block * blockRows
+    let rows = Swift.min(blockRows, n - r0)
+    let g = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * tileCols)
+    defer { g.deallocate() }
+    var c0 = 0
+    while c0 < n {
+      let cols = Swift.min(tileCols, n - c0)
+      // g = −2 · X_block · X_tileᵀ
+      cblas_dgemm(
+        CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), -2,
+        x + r0 * d, Int32(d), x + c0 * d, Int32(d), 0, g, Int32(cols))
+      // cluster runs intersecting this tile
+      var k = 0
+      while starts[k + 1] <= c0 { k += 1 }
+      for r in 0..<rows {
+        let p = r0 + r
+        let gr = g + r * cols
+        let xx = norms[p]
+        // distances in place
+        for j in 0..<cols {
+          let v = (gr[j] + xx) + norms[c0 + j]
+          gr[j] = (v > 0 ? v : 0).squareRoot()
+        }
+        if p >= c0 && p < c0 + cols { gr[p - c0] = 0 }
+        var kk = k
+        var j = 0
+        while j < cols {
+          let end = Swift.min(starts[kk + 1], c0 + cols) - c0
+          var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+          var t = j
+          while t + 4 <= end {
+            s0 += gr[t]; s1 += gr[t + 1]; s2 += gr[t + 2]; s3 += gr[t + 3]
+            t += 4
+          }
+          while t < end { s0 += gr[t]; t += 1 }
+          sums[p * L + kk] += (s0 + s1) + (s2 + s3)
+          j = end
+          kk += 1
+        }
+      }
+      c0 += cols
+    }
+  }
+
+  /// Mean of ``silhouetteSamples(_:labels:)`` (scikit-learn's `silhouette_score`, no sampling).
+  /// - Throws: as ``silhouetteSamples(_:labels:)``.
+  public static func silhouetteScore(_ x: Matrix, labels: [Int]) throws(ClusterScoresError) -> Double {
+    let s = try silhouetteSamples(x, labels: labels)
+    return KMeansNumPySum.pairwise(s) / Double(s.count)
+  }
+
+  /// Silhouette coefficients from a precomputed distance matrix `distances` (n × n),
+  /// scikit-learn's `silhouette_samples(D, labels, metric='precomputed')`: the same formula as
+  /// ``silhouetteSamples(_:labels:)`` with per-cluster sums taken in index order.
+  /// - Throws: ``ClusterScoresError/notSquare(rows:columns:)``;
+  ///   ``ClusterScoresError/nonZeroDiagonal(index:value:)`` when some `|D_ii| > 100·ε`
+  ///   (scikit-learn's check); the label errors of ``silhouetteSamples(_:labels:)``.
+  /// - Complexity: O(n²).
+  public static func silhouetteSamples(distances: Matrix, labels: [Int]) throws(ClusterScoresError) -> [Double] {
+    let n = distances.rows
+    guard distances.columns == n else { throw .notSquare(rows: n, columns: distances.columns) }
+    let atol = Double.ulpOfOne * 100
+    for i in 0..<n where abs(distances[i, i]) > atol {
+      throw .nonZeroDiagonal(index: i, value: distances[i, i])
+    }
+    let enc = try encode(labels, rows: n)
+    let L = enc.clusterCount
+    var result = [Double](repeating: 0, count: n)
+    var sums = [Double](repeating: 0, count: L)
+    distances.storage.withUnsafeBufferPointer { dp in
+      for i in 0..<n {
+        for k in 0..<L { sums[k] = 0 }
+        for j in 0..<n { sums[enc.codes[j]] += dp[i * n + j] }
+        let own = enc.codes[i]
+        var b = Double.infinity
+        for k in 0..<L where k != own {
+          let v = sums[k] / Double(enc.counts[k])
+          if v < b { b = v }
+        }
+        let a = sums[own] / Double(enc.counts[own] - 1)
+        result[i] = silhouetteValue(a: a, b: b)
+      }
+    }
+    return result
+  }
+}
+
+/// A raw pointer that may cross into `concurrentPerform` workers; each worker writes
+/// disjoint rows, and the buffer outlives the parallel loop.
+struct UnsafeMutableSendablePointer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Double>
+  init(_ p: UnsafeMutablePointer<Double>) { pointer = p }
+}
+
+/// A read-only raw pointer shared with `concurrentPerform` workers.
+struct UnsafeSendablePointer: @unchecked Sendable {
+  let pointer: UnsafePointer<Double>
+  init(_ p: UnsafePointer<Double>) { pointer = p }
+}
