@@ -123,14 +123,27 @@ extension ClusterScores {
         let p = r0 + r
         let gr = g + r * cols
         let xx = norms[p]
-        // distances in place
-        for j in 0..<cols {
-          let v = (gr[j] + xx) + norms[c0 + j]
+        // distances in place: √max(0, (g + ‖x_p‖²) + ‖x_j‖²), two lanes at a time
+        let nt = norms + c0
+        let xx2 = SIMD2<Double>(repeating: xx)
+        let raw = UnsafeMutableRawPointer(gr)
+        let rawN = UnsafeRawPointer(nt)
+        var j = 0
+        while j &+ 2 <= cols {
+          let off = j &* 8
+          var v = raw.loadUnaligned(fromByteOffset: off, as: SIMD2<Double>.self) + xx2
+          v += rawN.loadUnaligned(fromByteOffset: off, as: SIMD2<Double>.self)
+          v = pointwiseMax(v, .zero).squareRoot()
+          raw.storeBytes(of: v, toByteOffset: off, as: SIMD2<Double>.self)
+          j &+= 2
+        }
+        if j < cols {
+          let v = (gr[j] + xx) + nt[j]
           gr[j] = (v > 0 ? v : 0).squareRoot()
         }
         if p >= c0 && p < c0 + cols { gr[p - c0] = 0 }
         var kk = k
-        var j = 0
+        j = 0
         while j < cols {
           let end = Swift.min(starts[kk + 1], c0 + cols) - c0
           var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
