@@ -46,32 +46,44 @@ extension ClusterScores {
     let norms = Pairwise.rowSquaredNorms(xp)
     let blockRows = silhouetteBlockRows, tileCols = silhouetteTileColumns
     let blockCount = (n + blockRows - 1) / blockRows
-    // sums[p * L + k]: distance sum from permuted point p to cluster k
-    let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: n * L)
-    sums.initialize(repeating: 0)
-    defer { sums.deallocate() }
-    let sumsAddress = UnsafeMutableSendablePointer(sums.baseAddress!)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let workers = Swift.max(1, Swift.min(cores, 8, blockCount))
+    // per worker: sums[p * L + k], distance sum from permuted point p to cluster k
+    let buffers = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers * n * L)
+    buffers.initialize(repeating: 0)
+    defer { buffers.deallocate() }
+    let bufferAddress = UnsafeMutableSendablePointer(buffers.baseAddress!)
 
     let savedThreads = BLASThreads.current
-    let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     if workers > 1 { BLASThreads.set(1) }
     xp.storage.withUnsafeBufferPointer { xb in
       norms.withUnsafeBufferPointer { nb in
         let xAddress = UnsafeSendablePointer(xb.baseAddress!)
         let nAddress = UnsafeSendablePointer(nb.baseAddress!)
-        let work: @Sendable (Int) -> Void = { block in
-          silhouetteBlock(
-            block: block, blockRows: blockRows, tileCols: tileCols, n: n, d: d, clusters: L,
-            starts: runStarts, x: xAddress.pointer, norms: nAddress.pointer, sums: sumsAddress.pointer)
+        // Block b's work shrinks with b (upper triangle), so blocks are dealt round-robin.
+        let work: @Sendable (Int) -> Void = { w in
+          var block = w
+          while block < blockCount {
+            silhouetteBlock(
+              block: block, blockRows: blockRows, tileCols: tileCols, n: n, d: d, clusters: L,
+              starts: runStarts, x: xAddress.pointer, norms: nAddress.pointer,
+              sums: bufferAddress.pointer + w * n * L)
+            block += workers
+          }
         }
-        if workers > 1 && blockCount > 1 {
-          DispatchQueue.concurrentPerform(iterations: blockCount, execute: work)
+        if workers > 1 {
+          DispatchQueue.concurrentPerform(iterations: workers, execute: work)
         } else {
-          for b in 0..<blockCount { work(b) }
+          work(0)
         }
       }
     }
     if workers > 1 { BLASThreads.set(savedThreads) }
+    let sums = buffers.baseAddress!
+    for w in 1..<Swift.max(1, workers) {
+      let other = sums + w * n * L
+      for e in 0..<(n * L) { sums[e] += other[e] }
+    }
 
     var result = [Double](repeating: 0, count: n)
     for p in 0..<n {
@@ -100,7 +112,9 @@ extension ClusterScores {
     return s
   }
 
-  /// Distance sums of the rows of one block to every cluster (permuted, grouped order).
+  /// Distance sums for one block of rows `[r0, r0 + rows)` (permuted, grouped order) against the
+  /// columns `j ≥ r0` (the upper triangle): each distance D_pj is added to the sum of row p
+  /// towards cluster(j) and, outside the diagonal square, to the sum of row j towards cluster(p).
   private static func silhouetteBlock(
     block: Int, blockRows: Int, tileCols: Int, n: Int, d: Int, clusters L: Int, starts: [Int],
     x: UnsafePointer<Double>, norms: UnsafePointer<Double>, sums: UnsafeMutablePointer<Double>
@@ -109,16 +123,30 @@ extension ClusterScores {
     let rows = Swift.min(blockRows, n - r0)
     let g = UnsafeMutablePointer<Double>.allocate(capacity: blockRows * tileCols)
     defer { g.deallocate() }
-    var c0 = 0
+    let colAcc = UnsafeMutablePointer<Double>.allocate(capacity: tileCols)
+    defer { colAcc.deallocate() }
+    // cluster runs among the block's rows: (cluster, first row, end row) in block coordinates
+    var rowRuns = [(Int, Int, Int)]()
+    do {
+      var k = 0
+      while starts[k + 1] <= r0 { k += 1 }
+      var r = 0
+      while r < rows {
+        let end = Swift.min(starts[k + 1] - r0, rows)
+        if end > r { rowRuns.append((k, r, end)) }
+        r = Swift.max(r, end)
+        k += 1
+      }
+    }
+    var c0 = r0
     while c0 < n {
       let cols = Swift.min(tileCols, n - c0)
       // g = −2 · X_block · X_tileᵀ
       cblas_dgemm(
         CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(cols), Int32(d), -2,
         x + r0 * d, Int32(d), x + c0 * d, Int32(d), 0, g, Int32(cols))
-      // cluster runs intersecting this tile
-      var k = 0
-      while starts[k + 1] <= c0 { k += 1 }
+      var k0 = 0
+      while starts[k0 + 1] <= c0 { k0 += 1 }
       for r in 0..<rows {
         let p = r0 + r
         let gr = g + r * cols
@@ -142,24 +170,44 @@ extension ClusterScores {
           gr[j] = (v > 0 ? v : 0).squareRoot()
         }
         if p >= c0 && p < c0 + cols { gr[p - c0] = 0 }
-        var kk = k
+        // row sums over the cluster runs of the tile's columns
+        var kk = k0
         j = 0
         while j < cols {
           let end = Swift.min(starts[kk + 1], c0 + cols) - c0
-          var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-          var t = j
-          while t + 4 <= end {
-            s0 += gr[t]; s1 += gr[t + 1]; s2 += gr[t + 2]; s3 += gr[t + 3]
-            t += 4
-          }
-          while t < end { s0 += gr[t]; t += 1 }
-          sums[p * L + kk] += (s0 + s1) + (s2 + s3)
+          sums[p * L + kk] += runSum(gr, j, end)
           j = end
           kk += 1
         }
       }
+      // column sums, for the columns beyond the diagonal square
+      let first = Swift.max(0, r0 + rows - c0)
+      if first < cols {
+        for (k, ra, rb) in rowRuns {
+          for j in first..<cols { colAcc[j] = 0 }
+          for r in ra..<rb {
+            let gr = g + r * cols
+            var j = first
+            while j < cols { colAcc[j] += gr[j]; j &+= 1 }
+          }
+          for j in first..<cols { sums[(c0 + j) * L + k] += colAcc[j] }
+        }
+      }
       c0 += cols
     }
+  }
+
+  /// Σ a[from..<to] with four partial sums.
+  @inline(__always)
+  private static func runSum(_ a: UnsafePointer<Double>, _ from: Int, _ to: Int) -> Double {
+    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    var t = from
+    while t &+ 4 <= to {
+      s0 += a[t]; s1 += a[t &+ 1]; s2 += a[t &+ 2]; s3 += a[t &+ 3]
+      t &+= 4
+    }
+    while t < to { s0 += a[t]; t &+= 1 }
+    return (s0 + s1) + (s2 + s3)
   }
 
   /// Mean of ``silhouetteSamples(_:labels:)`` (scikit-learn's `silhouette_score`, no sampling).
