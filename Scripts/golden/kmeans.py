@@ -118,6 +118,12 @@ def kmeans_section():
     # uniform noise, k=10, 5-D
     X5 = np.random.RandomState(5).uniform(size=(600, 5))
     cases.append(kmeans_case("uniform5d_k10", X5, 10, 77))
+    # several chunks of 256 rows (OpenMP split of the centre sums), overlapping clusters
+    X6, _ = make_blobs(n_samples=3000, n_features=10, centers=6, cluster_std=4.0, random_state=17)
+    cases.append(kmeans_case("blobs10d_n3000_k8", X6, 8, 2024))
+    # a sweep of seeds on the overlapping 2-D data
+    for seed in range(20):
+        cases.append(kmeans_case(f"overlap2d_k5_seed{seed}", X2, 5, 50000 + seed))
     return cases
 
 
