@@ -60,7 +60,8 @@ public struct KMeansResult: Sendable, Equatable {
 /// `referenceThreads` reproduces that order for the thread count scikit-learn ran with
 /// (`sklearn.utils._openmp_helpers._openmp_effective_n_threads()`, usually the core count); the
 /// result is bit-identical for 1 or 2 threads (for more, scikit-learn's own reduction order is
-/// not deterministic). The computation itself is single-threaded apart from BLAS.
+/// not deterministic). The computation itself is single-threaded; OpenBLAS is set to one thread
+/// during `fit` and restored afterwards.
 ///
 /// - Complexity: O(initCount · (k · L · n · d + iterations · n · k · d)) time, O(n · (k + d)) memory.
 ///   n = 20 000, d = 10, k = 10, 10 runs take well under a second.
@@ -110,6 +111,11 @@ public struct KMeans: Sendable {
     }
     let norms = Pairwise.rowSquaredNorms(xc)
     var engine = KMeansLloydEngine(x: xc, threads: referenceThreads, k: k)
+    // The BLAS calls here are thin (k or L ≤ ~10 columns); OpenBLAS's thread pool only adds
+    // synchronisation, so it runs single-threaded for the duration.
+    let savedThreads = BLASThreads.current
+    BLASThreads.set(1)
+    defer { BLASThreads.set(savedThreads) }
 
     var best: (labels: [Int32], centers: [Double], inertia: Double, iterations: Int, converged: Bool)?
     for _ in 0..<initCount {

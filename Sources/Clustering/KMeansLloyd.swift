@@ -43,8 +43,9 @@ struct KMeansLloydEngine {
     return out
   }
 
-  /// One E-step (and M-step when `newCenters` is given): assigns `labels` by argmin of
-  /// ‖c‖² − 2x·c and, if requested, accumulates the per-cluster sums and weights.
+  /// One E-step (and the centre sums of the M-step when `sums`/`weights` are non-nil): assigns
+  /// `labels` by argmin of ‖c‖² − 2x·c and accumulates per-cluster sums and counts, chunk by
+  /// chunk in the reference threads' static schedule.
   func assign(
     centers: [Double], labels: inout [Int32], sums: inout [Double]?, weights: inout [Double]?
   ) {
@@ -55,65 +56,69 @@ struct KMeansLloydEngine {
     }
     let cm = Matrix(rows: k, columns: d, storage: centers)
     let update = sums != nil
-    let nChunks = chunks.count
-    let schedule = Self.staticSchedule(nChunks, threads: min(threads, nChunks))
-    var totalSums = [Double](repeating: 0, count: update ? k * d : 0)
-    var totalWeights = [Double](repeating: 0, count: update ? k : 0)
-    cn.withUnsafeBufferPointer { cnp in
+    let schedule = Self.staticSchedule(chunks.count, threads: min(threads, chunks.count))
+    var totalSums = [Double](repeating: 0, count: k * d)
+    var totalWeights = [Double](repeating: 0, count: k)
+    var localSums = [Double](repeating: 0, count: k * d)
+    var localWeights = [Double](repeating: 0, count: k)
+    for range in schedule {
+      for c in 0..<(k * d) { localSums[c] = 0 }
+      for c in 0..<k { localWeights[c] = 0 }
+      for ci in range {
+        // (‖c‖² added below) − 2·X_chunk·Cᵀ, as scikit-learn's dgemm with β = 1
+        let g = BLAS.gemm(chunks[ci], cm, transposeB: .transpose, alpha: -2)
+        assignChunk(
+          start: ci * Self.chunkSize, rows: chunks[ci].rows, g: g.storage, cn: cn, labels: &labels,
+          sums: &localSums, weights: &localWeights, update: update)
+      }
+      for c in 0..<k {
+        totalWeights[c] += localWeights[c]
+        for j in 0..<d { totalSums[c * d + j] += localSums[c * d + j] }
+      }
+    }
+    if update {
+      sums = totalSums
+      weights = totalWeights
+    }
+  }
+
+  /// Labels (first minimum on ties) and sums for one chunk of rows starting at `start`.
+  private func assignChunk(
+    start: Int, rows: Int, g: [Double], cn: [Double], labels: inout [Int32],
+    sums: inout [Double], weights: inout [Double], update: Bool
+  ) {
+    let k = self.k, d = self.d
     x.storage.withUnsafeBufferPointer { xp in
-      labels.withUnsafeMutableBufferPointer { lp in
-        var localSums = [Double](repeating: 0, count: update ? k * d : 0)
-        var localWeights = [Double](repeating: 0, count: update ? k : 0)
-        for range in schedule {
-          if update {
-            for c in 0..<(k * d) { localSums[c] = 0 }
-            for c in 0..<k { localWeights[c] = 0 }
-          }
-          localSums.withUnsafeMutableBufferPointer { sp in
-            localWeights.withUnsafeMutableBufferPointer { wp in
-              for ci in range {
-                let start = ci * Self.chunkSize
-                let chunk = chunks[ci]
-                let g = BLAS.gemm(chunk, cm, transposeB: .transpose, alpha: -2)
-                g.storage.withUnsafeBufferPointer { gp in
-                  for r in 0..<chunk.rows {
-                    let gr = gp.baseAddress! + r * k
-                    var best = cnp[0] + gr[0]
-                    var label = 0
-                    var c = 1
-                    while c < k {
-                      // branch-free argmin, first index on ties (strict <)
-                      let v = cnp[c] + gr[c]
-                      let better = v < best
-                      label = better ? c : label
-                      best = better ? v : best
-                      c += 1
-                    }
-                    lp[start + r] = Int32(label)
-                    if update {
-                      wp[label] += 1
-                      let row = xp.baseAddress! + (start + r) * d
-                      let dst = sp.baseAddress! + label * d
-                      for j in 0..<d { dst[j] += row[j] }
-                    }
+      g.withUnsafeBufferPointer { gp in
+        cn.withUnsafeBufferPointer { cnp in
+          labels.withUnsafeMutableBufferPointer { lp in
+            sums.withUnsafeMutableBufferPointer { sp in
+              weights.withUnsafeMutableBufferPointer { wp in
+                for r in 0..<rows {
+                  let gr = gp.baseAddress! + r * k
+                  var best = cnp[0] + gr[0]
+                  var label = 0
+                  var c = 1
+                  while c < k {
+                    let v = cnp[c] + gr[c]
+                    let better = v < best
+                    label = better ? c : label
+                    best = better ? v : best
+                    c += 1
+                  }
+                  lp[start + r] = Int32(label)
+                  if update {
+                    wp[label] += 1
+                    let row = xp.baseAddress! + (start + r) * d
+                    let dst = sp.baseAddress! + label * d
+                    for j in 0..<d { dst[j] += row[j] }
                   }
                 }
               }
             }
           }
-          if update {
-            for c in 0..<k {
-              totalWeights[c] += localWeights[c]
-              for j in 0..<d { totalSums[c * d + j] += localSums[c * d + j] }
-            }
-          }
         }
       }
-    }
-    }
-    if update {
-      sums = totalSums
-      weights = totalWeights
     }
   }
 
