@@ -64,7 +64,8 @@ public struct KMeansResult: Sendable, Equatable {
 /// during `fit` and restored afterwards.
 ///
 /// - Complexity: O(initCount · (k · L · n · d + iterations · n · k · d)) time, O(n · (k + d)) memory.
-///   n = 20 000, d = 10, k = 10, 10 runs take well under a second.
+///   For n = 20 000, d = 10, k = 10 a Lloyd iteration takes ≈0.35 ms (release build), so the
+///   10 runs take ≈0.1 s when they converge in a few iterations and ≈1 s if all hit 300.
 /// - Reference: Arthur & Vassilvitskii (2007), "k-means++: the advantages of careful seeding";
 ///   scikit-learn 1.9.1 `sklearn.cluster.KMeans`.
 public struct KMeans: Sendable {

@@ -181,7 +181,15 @@ public struct NumPyRandomState: Sendable, Equatable {
       s += p[i]
       cdf[i] = s
     }
-    precondition(abs(s - 1) <= Double.ulpOfOne.squareRoot(), "choice: probabilities do not sum to 1")
+    // NumPy checks |kahan_sum(p) − 1| ≤ √ε
+    var kahan = 0.0, carry = 0.0
+    for v in p {
+      let y = v - carry
+      let t = kahan + y
+      carry = (t - kahan) - y
+      kahan = t
+    }
+    precondition(abs(kahan - 1) <= Double.ulpOfOne.squareRoot(), "choice: probabilities do not sum to 1")
     let last = cdf[n - 1]
     for i in 0..<n { cdf[i] /= last }
     let u = randomSample()
