@@ -111,7 +111,7 @@ public struct KMeans: Sendable {
       for i in 0..<n { for j in 0..<d { p[i * d + j] -= mean[j] } }
     }
     let norms = Pairwise.rowSquaredNorms(xc)
-    var engine = KMeansLloydEngine(x: xc, threads: referenceThreads, k: k)
+    let engine = KMeansLloydEngine(x: xc, threads: referenceThreads, k: k)
     // The BLAS calls here are thin (k or L ≤ ~10 columns); OpenBLAS's thread pool only adds
     // synchronisation, so it runs single-threaded for the duration.
     let savedThreads = BLASThreads.current

@@ -11,7 +11,7 @@ struct KMeansLloydEngine {
   /// OpenMP threads whose static schedule is reproduced.
   let threads: Int
   /// Per-chunk scratch: the `chunk × d` rows (BLAS input).
-  private var chunks: [Matrix]
+  private let chunks: [Matrix]
 
   init(x: Matrix, threads: Int, k: Int) {
     self.x = x
@@ -172,7 +172,7 @@ struct KMeansLloydEngine {
   }
 
   /// One k-means run from `initialCenters` (`k × d`, row-major).
-  mutating func run(initialCenters: [Double], maxIterations: Int, tolerance: Double)
+  func run(initialCenters: [Double], maxIterations: Int, tolerance: Double)
     -> (labels: [Int32], centers: [Double], inertia: Double, iterations: Int, converged: Bool)
   {
     var centers = initialCenters
