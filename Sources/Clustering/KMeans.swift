@@ -138,6 +138,16 @@ public struct KMeans: Sendable {
       iterations: b.iterations, converged: b.converged)
   }
 
+  /// ``fit(_:random:)`` with `NumPyRandomState(seed: seed)` advanced by `skippingDoubles` draws
+  /// first. With `skippingDoubles = x.rows` on a spectral embedding this reproduces
+  /// `SpectralClustering(random_state=seed, affinity='precomputed').labels_` (the ARPACK start
+  /// vector `uniform(-1, 1, n)` is drawn from the same state before k-means).
+  public func fit(_ x: Matrix, seed: UInt32, skippingDoubles: Int = 0) -> KMeansResult {
+    var random = NumPyRandomState(seed: seed)
+    random.skip(doubles: skippingDoubles)
+    return fit(x, random: &random)
+  }
+
   /// `tol · mean(np.var(X, axis=0))` (`_tolerance`): population variances with NumPy's
   /// reduction orders; 0 when `tol == 0`.
   static func scaledTolerance(_ x: Matrix, _ tol: Double) -> Double {

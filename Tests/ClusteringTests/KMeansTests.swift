@@ -68,8 +68,32 @@ func kmeansMatchesScikitLearn(index: Int) {
 }
 
 @Test func spectralEmbeddingCasesAreSpectralClusteringLabels() {
-  let cases = KMeansGolden.shared.kmeans.filter { $0.equals_spectral_clustering == true }
+  // The script asserts these labels equal SpectralClustering(random_state=seed,
+  // affinity='precomputed').labels_ on the RBF affinity whose embedding is stored.
+  let g = KMeansGolden.shared
+  let cases = g.kmeans.filter { $0.equals_spectral_clustering == true }
   #expect(cases.count == 2)
+  for c in cases {
+    let r = KMeans(clusters: c.k, referenceThreads: g.openmp_threads)
+      .fit(c.matrix, seed: c.seed, skippingDoubles: c.rows)
+    #expect(r.labels == c.labels, "\(c.name)")
+  }
+}
+
+@Test func singleClusterIsTheMean() {
+  let x = Matrix(rowArrays: [[1, 2], [3, 6], [5, 10]])
+  let r = KMeans(clusters: 1, initCount: 2).fit(x, seed: 0)
+  #expect(r.labels == [0, 0, 0])
+  #expect(r.centers.storage == [3, 6])
+  #expect(abs(r.inertia - 40) < 1e-12)  // (4 + 16) + 0 + (4 + 16)
+  #expect(r.converged)
+}
+
+@Test func scaledToleranceIsMeanPopulationVariance() {
+  // population variances: column [1, 2, 3] → 2/3, column [0, 0, 6] → 8
+  let x = Matrix(rowArrays: [[1, 0], [2, 0], [3, 6]])
+  #expect(abs(KMeans.scaledTolerance(x, 1e-4) - 1e-4 * (2.0 / 3.0 + 8.0) / 2) < 1e-18)
+  #expect(KMeans.scaledTolerance(x, 0) == 0)
 }
 
 @Test func tinyExampleByHand() {
