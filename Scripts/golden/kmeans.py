@@ -51,6 +51,8 @@ def random_section():
         rs = np.random.RandomState(seed)
         ints = [int(v) for v in rs.randint(0, 1000, size=20)]
         rs = np.random.RandomState(seed)
+        ints40 = [int(v) for v in rs.randint(0, 2**40 + 5, size=6)]
+        rs = np.random.RandomState(seed)
         rs.uniform(-1, 1, 333)
         after_skip = flat(rs.random_sample(5))
         out["seeds"].append(
@@ -64,6 +66,7 @@ def random_section():
                 "choice_p": flat(p),
                 "choice": choices,
                 "randint1000": ints,
+                "randint_2_40_plus_5": ints40,
                 "after_skip333": after_skip,
             }
         )

@@ -13,6 +13,7 @@ private struct RandomGolden: Decodable {
     let choice_p: [Double]
     let choice: [Int]
     let randint1000: [Int]
+    let randint_2_40_plus_5: [Int]
     let after_skip333: [Double]
   }
   let seeds: [Seed]
@@ -69,6 +70,8 @@ func choiceShuffleRandint(index: Int) {
   #expect(b.permutation(20) == g.permutation20)
   var c = NumPyRandomState(seed: g.seed)
   #expect((0..<20).map { _ in c.randint(0, 1000) } == g.randint1000)
+  var e = NumPyRandomState(seed: g.seed)
+  #expect((0..<6).map { _ in e.randint(0, (1 << 40) + 5) } == g.randint_2_40_plus_5)  // 64-bit words
   var d = NumPyRandomState(seed: g.seed)
   d.skip(doubles: 333)
   #expect(d.randomSample(count: 5) == g.after_skip333)
