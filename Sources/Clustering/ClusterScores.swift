@@ -1,0 +1,221 @@
+import Foundation
+import LinearAlgebra
+
+/// Why a cluster score cannot be computed.
+public enum ClusterScoresError: Error, Equatable, Sendable, CustomStringConvertible {
+  /// The labelling has `labels` distinct values for `samples` points; scores need
+  /// 2 ≤ labels ≤ samples − 1 (scikit-learn's `check_number_of_labels`).
+  case invalidLabelCount(labels: Int, samples: Int)
+  /// `labels.count` differs from the number of rows.
+  case lengthMismatch(rows: Int, labels: Int)
+  /// A precomputed distance matrix is not square.
+  case notSquare(rows: Int, columns: Int)
+  /// A precomputed distance matrix has `|D_ii| > 100·ε` at row `index`.
+  case nonZeroDiagonal(index: Int, value: Double)
+
+  public var description: String {
+    switch self {
+    case let .invalidLabelCount(labels, samples):
+      return "Number of labels is \(labels) for n = \(samples) samples. Valid values are 2 to n - 1 (inclusive)"
+    case let .lengthMismatch(rows, labels):
+      return "\(labels) labels for \(rows) rows"
+    case let .notSquare(rows, columns):
+      return "a precomputed distance matrix must be square, got \(rows) × \(columns)"
+    case let .nonZeroDiagonal(index, value):
+      return "The precomputed distance matrix contains non-zero elements on the diagonal (D[\(index), \(index)] = \(value))"
+    }
+  }
+}
+
+/// Internal-validity scores of a clustering and agreement between two labellings, with the
+/// semantics (and, where it matters, the floating-point order) of scikit-learn 1.9.1
+/// `sklearn.metrics` (`_unsupervised.py`, `_supervised.py`).
+///
+/// Labels may be any integers; as scikit-learn's `LabelEncoder`, they are mapped to
+/// `0..<L` in increasing order of value.
+public enum ClusterScores {
+  /// Labels mapped to `0..<L` (ascending value order) and the cluster sizes.
+  struct Encoded {
+    let codes: [Int]
+    let counts: [Int]
+    var clusterCount: Int { counts.count }
+  }
+
+  static func encode(_ labels: [Int], rows: Int) throws(ClusterScoresError) -> Encoded {
+    guard labels.count == rows else { throw .lengthMismatch(rows: rows, labels: labels.count) }
+    let distinct = Array(Set(labels)).sorted()
+    var index = [Int: Int](minimumCapacity: distinct.count)
+    for (i, v) in distinct.enumerated() { index[v] = i }
+    let codes = labels.map { index[$0]! }
+    var counts = [Int](repeating: 0, count: distinct.count)
+    for c in codes { counts[c] += 1 }
+    guard distinct.count > 1 && distinct.count < rows else {
+      throw .invalidLabelCount(labels: distinct.count, samples: rows)
+    }
+    return Encoded(codes: codes, counts: counts)
+  }
+
+  // MARK: Calinski–Harabasz
+
+  /// Calinski–Harabasz index (variance ratio criterion):
+  /// `CH = [B / (L − 1)] / [W / (n − L)]` with between-cluster dispersion
+  /// `B = Σ_k n_k ‖μ_k − μ‖²` and within-cluster dispersion `W = Σ_k Σ_{i∈k} ‖x_i − μ_k‖²`;
+  /// returns 1.0 when `W = 0` (scikit-learn's `calinski_harabasz_score`). Higher is better.
+  ///
+  /// Sums follow NumPy's orders (column means row by row, squared norms pairwise).
+  /// - Throws: ``ClusterScoresError/invalidLabelCount(labels:samples:)`` unless 2 ≤ L ≤ n − 1.
+  /// - Complexity: O(n·d).
+  public static func calinskiHarabasz(_ x: Matrix, labels: [Int]) throws(ClusterScoresError) -> Double {
+    let enc = try encode(labels, rows: x.rows)
+    let n = x.rows, d = x.columns, L = enc.clusterCount
+    var extra = 0.0, intra = 0.0
+    x.storage.withUnsafeBufferPointer { xp in
+      let mean = KMeansNumPySum.columnMeans(xp.baseAddress!, rows: n, columns: d)
+      let members = membersByCluster(enc)
+      for k in 0..<L {
+        let rowsK = members[k]
+        var cluster = [Double]()
+        cluster.reserveCapacity(rowsK.count * d)
+        for i in rowsK { cluster.append(contentsOf: xp[(i * d)..<((i + 1) * d)]) }
+        let meanK = cluster.withUnsafeBufferPointer {
+          KMeansNumPySum.columnMeans($0.baseAddress!, rows: rowsK.count, columns: d)
+        }
+        let dm = (0..<d).map { j -> Double in let e = meanK[j] - mean[j]; return e * e }
+        extra += Double(rowsK.count) * KMeansNumPySum.pairwise(dm)
+        for r in 0..<rowsK.count {
+          for j in 0..<d { let e = cluster[r * d + j] - meanK[j]; cluster[r * d + j] = e * e }
+        }
+        intra += KMeansNumPySum.pairwise(cluster)
+      }
+    }
+    if intra == 0 { return 1.0 }
+    return extra * Double(n - L) / (intra * (Double(L) - 1.0))
+  }
+
+  static func membersByCluster(_ enc: Encoded) -> [[Int]] {
+    var members = enc.counts.map { c -> [Int] in var a = [Int](); a.reserveCapacity(c); return a }
+    for (i, c) in enc.codes.enumerated() { members[c].append(i) }
+    return members
+  }
+
+  // MARK: Davies–Bouldin
+
+  /// Davies–Bouldin index: `DB = (1/L) Σ_i max_{j≠i} (s_i + s_j) / ‖μ_i − μ_j‖`, where `s_i` is
+  /// the mean Euclidean distance of cluster i's points to its centroid `μ_i`. Lower is better.
+  ///
+  /// As scikit-learn's `davies_bouldin_score`: returns 0 if every `s_i` or every centroid
+  /// distance is ≈ 0 (`isclose`, atol 1e-8); a zero centroid distance between two clusters counts
+  /// as ∞ (that pair contributes 0). Distances use the dot-product form
+  /// `√max(0, ‖a‖² + ‖b‖² − 2a·b)` as `pairwise_distances` does.
+  /// - Throws: ``ClusterScoresError/invalidLabelCount(labels:samples:)`` unless 2 ≤ L ≤ n − 1.
+  /// - Complexity: O(n·d + L²·d).
+  public static func daviesBouldin(_ x: Matrix, labels: [Int]) throws(ClusterScoresError) -> Double {
+    let enc = try encode(labels, rows: x.rows)
+    let d = x.columns, L = enc.clusterCount
+    let members = membersByCluster(enc)
+    var intra = [Double](repeating: 0, count: L)
+    var centroids = [Double](repeating: 0, count: L * d)
+    x.storage.withUnsafeBufferPointer { xp in
+      for k in 0..<L {
+        let rowsK = members[k]
+        var cluster = [Double]()
+        cluster.reserveCapacity(rowsK.count * d)
+        for i in rowsK { cluster.append(contentsOf: xp[(i * d)..<((i + 1) * d)]) }
+        let c = cluster.withUnsafeBufferPointer {
+          KMeansNumPySum.columnMeans($0.baseAddress!, rows: rowsK.count, columns: d)
+        }
+        for j in 0..<d { centroids[k * d + j] = c[j] }
+        var cc = 0.0
+        for j in 0..<d { cc += c[j] * c[j] }
+        var dist = [Double](repeating: 0, count: rowsK.count)
+        for r in 0..<rowsK.count {
+          var xx = 0.0, dot = 0.0
+          for j in 0..<d {
+            let v = cluster[r * d + j]
+            xx += v * v
+            dot += v * c[j]
+          }
+          let sq = (-2 * dot + xx) + cc
+          dist[r] = (sq > 0 ? sq : 0).squareRoot()
+        }
+        intra[k] = KMeansNumPySum.pairwise(dist) / Double(rowsK.count)
+      }
+    }
+    // centroid distances (X is Y: exact zero diagonal)
+    var norms = [Double](repeating: 0, count: L)
+    for k in 0..<L { for j in 0..<d { norms[k] += centroids[k * d + j] * centroids[k * d + j] } }
+    var cd = [Double](repeating: 0, count: L * L)
+    for a in 0..<L {
+      for b in 0..<L where a != b {
+        var dot = 0.0
+        for j in 0..<d { dot += centroids[a * d + j] * centroids[b * d + j] }
+        let sq = (-2 * dot + norms[a]) + norms[b]
+        cd[a * L + b] = (sq > 0 ? sq : 0).squareRoot()
+      }
+    }
+    // the symmetric product is mirrored, as a SYRK-based X·Xᵀ would be
+    for a in 0..<L { for b in (a + 1)..<max(a + 1, L) { cd[b * L + a] = cd[a * L + b] } }
+    let isClose: (Double) -> Bool = { abs($0) <= 1e-8 }
+    if intra.allSatisfy(isClose) || cd.allSatisfy(isClose) { return 0 }
+    var scores = [Double](repeating: 0, count: L)
+    for a in 0..<L {
+      var m = -Double.infinity
+      for b in 0..<L {
+        let den = cd[a * L + b] == 0 ? Double.infinity : cd[a * L + b]
+        let v = (intra[a] + intra[b]) / den
+        if v > m || v.isNaN { m = v }
+      }
+      scores[a] = m
+    }
+    return KMeansNumPySum.pairwise(scores) / Double(L)
+  }
+
+  // MARK: Adjusted Rand index
+
+  /// Adjusted Rand index (Hubert & Arabie 1985) between two labellings of the same points,
+  /// scikit-learn's `adjusted_rand_score`: from the pair-confusion counts
+  /// (tn, fp, fn, tp), `ARI = 2(tp·tn − fn·fp) / ((tp + fn)(fn + tn) + (tp + fp)(fp + tn))`;
+  /// 1.0 when fn = fp = 0 (identical partitions, including both "one cluster" and
+  /// "every point alone", and empty input). Symmetric; 1 = same partition, ≈0 = chance.
+  ///
+  /// Counts are exact integers (128-bit products), rounded once as Python does.
+  /// - Complexity: O(n) expected (hashing), O(R·C) for the contingency table.
+  public static func adjustedRandIndex<T: Hashable>(_ a: [T], _ b: [T]) -> Double {
+    precondition(a.count == b.count, "adjustedRandIndex: labellings differ in length (\(a.count) vs \(b.count))")
+    let n = a.count
+    var ia = [T: Int](), ib = [T: Int]()
+    var pairs = [Int: Int]()  // contingency n_ij keyed by i * C + j after coding
+    var ca = [Int](), cb = [Int]()
+    ca.reserveCapacity(n)
+    cb.reserveCapacity(n)
+    for v in a { if let c = ia[v] { ca.append(c) } else { ia[v] = ia.count; ca.append(ia.count - 1) } }
+    for v in b { if let c = ib[v] { cb.append(c) } else { ib[v] = ib.count; cb.append(ib.count - 1) } }
+    let C = max(1, ib.count)
+    var nc = [Int](repeating: 0, count: ia.count), nk = [Int](repeating: 0, count: ib.count)
+    for i in 0..<n {
+      pairs[ca[i] * C + cb[i], default: 0] += 1
+      nc[ca[i]] += 1
+      nk[cb[i]] += 1
+    }
+    var sumSquares = 0, rowDot = 0, colDot = 0
+    for (key, v) in pairs {
+      sumSquares += v * v
+      rowDot += v * nk[key % C]
+      colDot += v * nc[key / C]
+    }
+    let tp = sumSquares - n
+    let fp = rowDot - sumSquares
+    let fn = colDot - sumSquares
+    let tn = n * n - fp - fn - sumSquares
+    if fn == 0 && fp == 0 { return 1.0 }
+    if #available(macOS 15.0, *) {
+      let num = Int128(tp) * Int128(tn) - Int128(fn) * Int128(fp)
+      let den = Int128(tp + fn) * Int128(fn + tn) + Int128(tp + fp) * Int128(fp + tn)
+      return 2.0 * Double(num) / Double(den)
+    } else {
+      let num = Double(tp) * Double(tn) - Double(fn) * Double(fp)
+      let den = Double(tp + fn) * Double(fn + tn) + Double(tp + fp) * Double(fp + tn)
+      return 2.0 * num / den
+    }
+  }
+}
