@@ -151,8 +151,8 @@ public enum SpectralSweep {
     if distinct >= 2 && distinct <= x.rows - 1 {
       samples = (try? ClusterScores.silhouetteSamples(x, labels: fit.labels)) ?? []
       silhouette = samples.isEmpty ? .nan : samples.reduce(0, +) / Double(samples.count)
-      db = ClusterScores.daviesBouldin(x, labels: fit.labels)
-      ch = ClusterScores.calinskiHarabasz(x, labels: fit.labels)
+      db = (try? ClusterScores.daviesBouldin(x, labels: fit.labels)) ?? .nan
+      ch = (try? ClusterScores.calinskiHarabasz(x, labels: fit.labels)) ?? .nan
     } else {
       samples = []
       silhouette = .nan

@@ -80,8 +80,8 @@ struct ScoresCommand: CohortLensCommand {
     progress.report("silhouette of \(n) learners")
     let samples = try ClusterScores.silhouetteSamples(x, labels: y)
     let silhouette = samples.reduce(0, +) / Double(n)
-    let db = ClusterScores.daviesBouldin(x, labels: y)
-    let ch = ClusterScores.calinskiHarabasz(x, labels: y)
+    let db = try ClusterScores.daviesBouldin(x, labels: y)
+    let ch = try ClusterScores.calinskiHarabasz(x, labels: y)
     var ari: Double?
     if let t = truth {
       let tv = try table.strings(t)
@@ -92,7 +92,7 @@ struct ScoresCommand: CohortLensCommand {
         }
         return v
       }
-      ari = ClusterScores.adjustedRandIndex(tvals, y)
+      ari = ClusterScores.adjustedRandIndex(tvals, y.map { names[$0] })
     }
     var sizes = [Int](repeating: 0, count: names.count)
     var sums = [Double](repeating: 0, count: names.count)
