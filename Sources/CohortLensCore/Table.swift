@@ -165,8 +165,9 @@ public struct Table: Sendable {
     let s = columnSource[column]
     return try sources[s].bytes.withUnsafeBufferPointer { buf in
       var out = [Double?](repeating: nil, count: rowCount)
+      let cc = columnCount
       for r in 0..<rowCount {
-        out[r] = try number(row: r, column: column, in: buf)
+        out[r] = try Table.fastNumber(cells[r * cc + column], in: buf) ?? number(row: r, column: column, in: buf)
       }
       return out
     }
@@ -191,33 +192,42 @@ public struct Table: Sendable {
   public func numericMatrix(columns: [String], missing: MissingPolicy = .error) throws -> NumericMatrix {
     let indices = try columns.map { try columnIndex($0) }
     let k = indices.count
-    var values: [Double] = []
-    values.reserveCapacity(rowCount * k)
+    let cc = columnCount
+    var values = [Double](repeating: 0, count: rowCount * k)
     var kept: [Int] = []
     kept.reserveCapacity(rowCount)
     var missingRows: [(row: Int, column: Int)] = []
     var missingCount = 0
-    // Buffers per column (columns of a joined table may come from different files).
-    let buffers = indices.map { sources[columnSource[$0]].bytes }
-    for r in 0..<rowCount {
-      var rowMissing = -1
-      for (m, j) in indices.enumerated() {
-        let v = try buffers[m].withUnsafeBufferPointer { try number(row: r, column: j, in: $0) }
-        if let v {
-          values.append(v)
-        } else {
-          if rowMissing < 0 { rowMissing = j }
-          values.append(.nan)
+    let sourceOf = indices.map { columnSource[$0] }
+    try withSourceBuffers { buffers in
+      try cells.withUnsafeBufferPointer { cp in
+        try values.withUnsafeMutableBufferPointer { out in
+          var w = 0  // next output row
+          for r in 0..<rowCount {
+            var rowMissing = -1
+            let base = r * cc
+            for m in 0..<k {
+              let j = indices[m]
+              let buf = buffers[sourceOf[m]]
+              let v = try Table.fastNumber(cp[base + j], in: buf) ?? number(row: r, column: j, in: buf)
+              if let v {
+                out[w * k + m] = v
+              } else if rowMissing < 0 {
+                rowMissing = j
+              }
+            }
+            if rowMissing >= 0 {
+              missingCount += 1
+              if missingRows.count < 5 { missingRows.append((r, rowMissing)) }
+            } else {
+              kept.append(r)
+              w += 1
+            }
+          }
         }
       }
-      if rowMissing >= 0 {
-        values.removeLast(k)
-        missingCount += 1
-        if missingRows.count < 5 { missingRows.append((r, rowMissing)) }
-      } else {
-        kept.append(r)
-      }
     }
+    values.removeLast((rowCount - kept.count) * k)
     if missing == .error, let first = missingRows.first {
       let s = columnSource[first.column]
       let loc = sources[s].bytes.withUnsafeBufferPointer { location(row: first.row, column: first.column, in: $0) }
@@ -478,6 +488,27 @@ public struct Table: Sendable {
   }
 
   // MARK: Cell access
+
+  /// Calls `body` with the byte buffers of all sources (indexed like `sources`).
+  func withSourceBuffers<R>(_ body: ([UnsafeBufferPointer<UInt8>]) throws -> R) rethrows -> R {
+    func nest(_ i: Int, _ acc: [UnsafeBufferPointer<UInt8>]) throws -> R {
+      if i == sources.count { return try body(acc) }
+      return try sources[i].bytes.withUnsafeBufferPointer { try nest(i + 1, acc + [$0]) }
+    }
+    return try nest(0, [])
+  }
+
+  /// The common case of `number(row:column:in:)`: an unescaped, finite number. `nil` means "take
+  /// the slow path" (missing, escaped, invalid or non-finite), not "missing".
+  @inline(__always)
+  static func fastNumber(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> Double? {
+    guard cell.packed & CellRef.escapedBit == 0 else { return nil }
+    let start = Int(cell.start)
+    let raw = UnsafeBufferPointer(start: buf.baseAddress! + start, count: cell.length)
+    let t = trim(raw)
+    guard t.count > 0, let v = DecimalParser.parse(t), v.isFinite else { return nil }
+    return v
+  }
 
   @inline(__always)
   func number(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) throws -> Double? {
