@@ -204,8 +204,56 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(CSVWriter.field("abc") == "abc")
   }
 
+  @Test func randomTablesRoundTrip() throws {
+    var rng = SystemRandomNumberGenerator()
+    let alphabet: [String] = ["a", "b", "Z", "0", "9", ",", "\"", "\n", "\r\n", " ", ";", "é", "-", "."]
+    for _ in 0..<200 {
+      let columns = Int.random(in: 1...6, using: &rng)
+      let rows = Int.random(in: 0...20, using: &rng)
+      let header = (0..<columns).map { "c\($0)" }
+      let cells: [[String]] = (0..<rows).map { _ in
+        (0..<columns).map { _ in
+          (0..<Int.random(in: 1...20, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+        }
+      }
+      var text = CSVWriter.render(header: header, rows: cells)
+      let crlf = Bool.random(using: &rng)
+      func lineEndings(_ s: String) -> String {
+        crlf ? s.replacingAll("\n", with: "\r\n").replacingAll("\r\r\n", with: "\r\n") : s
+      }
+      text = lineEndings(text)
+      if Bool.random(using: &rng) && text.hasSuffix("\n") { text.removeLast() }
+      let t = try table(text)
+      #expect(t.rowCount == rows)
+      for j in 0..<columns {
+        let expected: [String?] = cells.map { row in
+          let trimmed = row[j].trimmingASCIIBlanks()
+          return Table.defaultMissingTokens.contains(trimmed) ? nil : lineEndings(row[j])
+        }
+        let got = try t.strings(at: j)
+        #expect(got == expected)
+      }
+    }
+  }
+
+  @Test func semicolonDelimiter() throws {
+    let t = try Table.parse(bytes: Array("a;b\n1,5;\"x;y\"\n".utf8), name: "s.csv",
+                            options: CSVOptions(delimiter: UInt8(ascii: ";")))
+    #expect(try t.strings("a") == ["1,5"])
+    #expect(try t.strings("b") == ["x;y"])
+  }
+
   @Test func tableFromRows() throws {
     let t = try Table(name: "mem", columnNames: ["id", "v"], rows: [["a", "1.5"], ["b", nil]])
     #expect(try t.numbers("v") == [1.5, nil])
+  }
+}
+
+extension String {
+  fileprivate func trimmingASCIIBlanks() -> String {
+    var s = Substring(self)
+    while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+    while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+    return String(s)
   }
 }
