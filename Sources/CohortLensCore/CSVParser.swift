@@ -86,6 +86,10 @@ struct CSVTokenizer {
   }
 
   static func parse(_ bytes: [UInt8], path: String, options: CSVOptions) throws -> ParsedCSV {
+    let d = options.delimiter
+    guard d < 0x80, d != UInt8(ascii: "\""), d != 0x0A, d != 0x0D else {
+      throw UsageError("invalid CSV delimiter byte \(d)", hint: "use an ASCII character other than a quote or a line break")
+    }
     guard bytes.count < Int(UInt32.max) else {
       throw InputError(file: path, message: "file is larger than 4 GiB", hint: "split the file")
     }

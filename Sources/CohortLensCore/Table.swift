@@ -69,6 +69,7 @@ public struct Table: Sendable {
   }
 
   /// Tokenises CSV `bytes`; `name` is the path used in error messages (its stem becomes `Table.name`).
+  /// - Throws: `InputError` as for `read(path:options:)`; `UsageError` for an invalid delimiter.
   public static func parse(bytes: [UInt8], name: String, options: CSVOptions = CSVOptions()) throws -> Table {
     let parsed = try CSVTokenizer.parse(bytes, path: name, options: options)
     return Table(
@@ -318,8 +319,19 @@ public struct Table: Sendable {
 
   /// The inferred type of `column`: `.numeric` if every present cell is a finite number, `.empty`
   /// if every cell is missing (or there are no rows), `.text` otherwise.
-  public func inferType(_ column: String) throws -> ColumnType {
-    try profile(column).type
+  ///
+  /// - Precondition: `column` is one of `columnNames` (validate user input with `columnIndex`).
+  /// - Complexity: O(rows + bytes of the column).
+  public func inferType(_ column: String) -> ColumnType {
+    guard let j = columnNames.firstIndex(of: column) else {
+      preconditionFailure("inferType: no column named '\(column)'; validate names with columnIndex(_:)")
+    }
+    return profile(at: j).type
+  }
+
+  /// `inferType(_:)` by column index (`0 ..< columnCount`).
+  public func inferType(at column: Int) -> ColumnType {
+    profile(at: column).type
   }
 
   /// Profiles of all columns, in column order.
@@ -446,7 +458,8 @@ public struct Table: Sendable {
     return (sources[s].path, l.line, l.column)
   }
 
-  /// 1-based data-row number of `row` in the file it came from (the header is not counted).
+  /// 1-based data-row number of `row` in the file it came from (the header is not counted; for a
+  /// joined table, the left file).
   public func sourceRecord(row: Int) -> Int {
     Int(origins[0][row].record)
   }

@@ -37,6 +37,8 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(t.location(row: 2, column: 2).column == 8)
     #expect(t.location(row: 0, column: 1).column == 3)
     #expect(t.location(row: 4, column: 2).column == 5)
+    let e = InputError(table: t, row: 2, column: 2, message: "bad label", hint: "fix it")
+    #expect(e.description == "data/fixture.csv:5:8: bad label; fix it")
   }
 
   @Test func missingValuesAreNil() throws {
@@ -46,6 +48,7 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(try t.strings("a") == ["1", nil, nil, nil, " 7 "])
     let p = t.profile(at: 0)
     #expect(p.type == .numeric && p.missingCount == 3 && p.presentCount == 2)
+    #expect(t.inferType("b") == .numeric)
   }
 
   @Test func lfAndCrlfAndBlankLinesAndQuotedMissing() throws {
@@ -62,6 +65,7 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(e?.line == 3 && e?.column == 3)
     #expect(e?.description == "grades.csv:3:3: column 'score' row 2: 'abc' is not a number; fix the cell or exclude the column with --columns")
     #expect(t.profile(at: 1).type == .text)
+    #expect(t.inferType("score") == .text && t.inferType(at: 0) == .numeric)
     #expect(t.profile(at: 1).firstNonNumeric == "abc")
   }
 
@@ -101,6 +105,7 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     let t = try table("a,b\n")
     #expect(t.rowCount == 0)
     #expect(t.profile(at: 0).type == .empty)
+    #expect(t.inferType("b") == .empty)
   }
 
   @Test func duplicateIds() throws {
