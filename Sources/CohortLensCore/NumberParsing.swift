@@ -104,6 +104,60 @@ public enum DecimalParser {
     return viaStrtod(buffer)
   }
 
+  /// Word-at-a-time conversion of the common CSV shape `-?d{1,7}(.d{1,7})?` occupying exactly
+  /// `base[start ..< end]`; `nil` means "use `parse(_:)`" (not "invalid"). Requires
+  /// `readable ≥ start + 8` bytes after `base` to be readable when it loads a word (it checks; bytes
+  /// after `end` are read but ignored). Exact: at most 14 digits and `10^−f` with `f ≤ 7`, so the result
+  /// is one correctly rounded division, identical to `strtod`.
+  @inlinable @inline(__always)
+  public static func parseShort(_ base: UnsafePointer<UInt8>, start: Int, end: Int, readable: Int) -> Double? {
+    var i = start
+    guard i < end else { return nil }
+    let negative = base[i] == UInt8(ascii: "-")
+    if negative { i += 1 }
+    guard i + 8 <= readable else { return nil }
+    let (intValue, intDigits) = eightDigitRun(base, at: i)
+    guard intDigits > 0 && intDigits < 8 else { return nil }
+    i += intDigits
+    var significand = intValue
+    var fractionDigits = 0
+    if i < end && base[i] == UInt8(ascii: ".") {
+      i += 1
+      guard i + 8 <= readable else { return nil }
+      let (fracValue, digits) = eightDigitRun(base, at: i)
+      guard digits > 0 && digits < 8 else { return nil }
+      i += digits
+      fractionDigits = digits
+      significand = significand &* UInt64(powersOfTenInt[digits]) &+ fracValue
+    }
+    guard i == end else { return nil }
+    let value = Double(significand) / powersOfTen[fractionDigits]
+    return negative ? -value : value
+  }
+
+  @usableFromInline static let powersOfTenInt: [Int] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000]
+
+  /// Value and length (0…8) of the run of ASCII digits in the 8 bytes at `p + i`.
+  @inlinable @inline(__always)
+  static func eightDigitRun(_ p: UnsafePointer<UInt8>, at i: Int) -> (UInt64, Int) {
+    let v = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+    // A byte is a digit iff its high nibble is 3 and adding 6 keeps it at 3. Carries only move
+    // towards later bytes, which lie beyond the first non-digit and are ignored.
+    let nonDigit = ((v & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030)
+      | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030)
+    // High bit of each byte set iff the byte is non-zero (no carries between bytes).
+    let flags = (((nonDigit & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | nonDigit) & 0x8080_8080_8080_8080
+    let count = flags.trailingZeroBitCount >> 3
+    if count == 0 { return (0, 0) }
+    // Digit values, the run moved to the top bytes (leading zero digits below it), then the
+    // classic 8-digit SWAR reduction.
+    var d = (v &- 0x3030_3030_3030_3030) << UInt64((8 - count) * 8)
+    d = d &* 10 &+ (d >> 8)
+    d = ((d & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064
+      &+ ((d >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001) >> 32
+    return (d, count)
+  }
+
   /// Converts with C `strtod` on a NUL-terminated copy of `buffer` (the reference behaviour).
   @usableFromInline
   static func viaStrtod(_ buffer: UnsafeBufferPointer<UInt8>) -> Double? {

@@ -517,6 +517,10 @@ public struct Table: Sendable {
   static func fastNumber(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> Double? {
     guard cell.packed & CellRef.escapedBit == 0 else { return nil }
     let start = Int(cell.start)
+    if let base = buf.baseAddress,
+       let v = DecimalParser.parseShort(base, start: start, end: start + cell.length, readable: buf.count) {
+      return v
+    }
     let raw = UnsafeBufferPointer(start: buf.baseAddress! + start, count: cell.length)
     let t = trim(raw)
     guard t.count > 0, let v = DecimalParser.parse(t), v.isFinite else { return nil }

@@ -30,6 +30,26 @@ private func reference(_ s: String) -> Double {
     #expect(DecimalParser.parse("-0")?.sign == .minus)
   }
 
+  @Test func wordAtATimePath() {
+    func short(_ cell: String, padding: String = ",xxxxxxxxxxxxxxxx") -> Double? {
+      let bytes = Array((cell + padding).utf8)
+      return bytes.withUnsafeBufferPointer {
+        DecimalParser.parseShort($0.baseAddress!, start: 0, end: cell.utf8.count, readable: $0.count)
+      }
+    }
+    #expect(short("12.68084") == 12.68084)
+    #expect(short("-1234567.1234567") == -1234567.1234567)
+    #expect(short("-0")?.sign == .minus)
+    #expect(short("0.1") == 0.1)
+    #expect(short("42") == 42)
+    #expect(short("12345678") == nil)  // 8 digits: defer to the general parser
+    #expect(short("1.12345678") == nil)
+    #expect(short("1e5") == nil)
+    #expect(short(".5") == nil)
+    #expect(short("1.") == nil)
+    #expect(short("12", padding: "34") == nil)  // not enough readable bytes for a word
+  }
+
   @Test func rejectsNonNumbers() {
     for c in ["", "-", "+", ".", "e5", "1e", "1e+", "abc", "1.2.3", "0x10", "inf", "nan", "1,5", "1 ", "--1", "1e5x"] {
       #expect(DecimalParser.parse(c) == nil, "\(c)")
@@ -57,6 +77,33 @@ private func reference(_ s: String) -> Double {
       }
     }
     #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5))")
+  }
+}
+
+@Suite struct TableNumberTests {
+  /// Cells go through the word-at-a-time path, the Clinger path and strtod; all must equal strtod.
+  @Test func tableCellsBitIdenticalToStrtod() throws {
+    var rng = SystemRandomNumberGenerator()
+    var texts: [String] = ["0", "-0", "7", "-7", "1234567", "12345678", "0.5", "-0.0000001", "9999999.9999999",
+                           "1.", ".5", "+3", "00000001.10000000", "1e5", "-12.68084", "5e-324", "1e308"]
+    for _ in 0..<30_000 {
+      let x = Double.random(in: -1e7...1e7, using: &rng) / pow(10, Double(Int.random(in: 0...8, using: &rng)))
+      texts.append(cString("%.\(Int.random(in: 0...9, using: &rng))f", x))
+      texts.append(cString("%.17g", x))
+    }
+    let csv = "v\n" + texts.joined(separator: "\n")
+    let t = try Table.parse(bytes: Array(csv.utf8), name: "n.csv")
+    let values = try t.numbers("v")
+    #expect(values.count == texts.count)
+    var mismatches: [String] = []
+    for (text, v) in zip(texts, values) where v?.bitPattern != reference(text).bitPattern {
+      mismatches.append(text)
+    }
+    #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5))")
+    // Same through a quoted column and a numeric matrix.
+    let quoted = "v\n" + texts.map { "\"\($0)\"" }.joined(separator: "\r\n") + "\r\n"
+    let q = try Table.parse(bytes: Array(quoted.utf8), name: "q.csv").numericMatrix(columns: ["v"])
+    #expect(q.values.map(\.bitPattern) == texts.map { reference($0).bitPattern })
   }
 }
 
