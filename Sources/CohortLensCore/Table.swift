@@ -194,16 +194,16 @@ public struct Table: Sendable {
     let indices = try columns.map { try columnIndex($0) }
     let k = indices.count
     let cc = columnCount
-    var values = [Double](repeating: 0, count: rowCount * k)
     var kept: [Int] = []
     kept.reserveCapacity(rowCount)
     var missingRows: [(row: Int, column: Int)] = []
     var missingCount = 0
     let sourceOf = indices.map { columnSource[$0] }
-    try withSourceBuffers { buffers in
+    let values = try withSourceBuffers { buffers in
       try cells.withUnsafeBufferPointer { cp in
-        try values.withUnsafeMutableBufferPointer { out in
-          var w = 0  // next output row
+        // Rows are written at `w`; a row with a missing value is overwritten by the next row.
+        try [Double](unsafeUninitializedCapacity: rowCount * k) { out, count in
+          var w = 0
           for r in 0..<rowCount {
             var rowMissing = -1
             let base = r * cc
@@ -211,11 +211,8 @@ public struct Table: Sendable {
               let j = indices[m]
               let buf = buffers[sourceOf[m]]
               let v = try Table.fastNumber(cp[base + j], in: buf) ?? number(row: r, column: j, in: buf)
-              if let v {
-                out[w * k + m] = v
-              } else if rowMissing < 0 {
-                rowMissing = j
-              }
+              (out.baseAddress! + (w * k + m)).initialize(to: v ?? .nan)
+              if v == nil && rowMissing < 0 { rowMissing = j }
             }
             if rowMissing >= 0 {
               missingCount += 1
@@ -225,10 +222,10 @@ public struct Table: Sendable {
               w += 1
             }
           }
+          count = w * k
         }
       }
     }
-    values.removeLast((rowCount - kept.count) * k)
     if missing == .error, let first = missingRows.first {
       let s = columnSource[first.column]
       let loc = sources[s].bytes.withUnsafeBufferPointer { location(row: first.row, column: first.column, in: $0) }
