@@ -60,6 +60,12 @@ public struct Table: Sendable {
 
   /// Reads and tokenises the CSV file at `path` (whole file into memory with `read(2)`).
   ///
+  /// Format: RFC 4180 with a required header row; UTF-8 with an optional BOM; records end at LF,
+  /// CRLF, a bare CR or end of file; completely empty lines are skipped; a field starting with `"` is
+  /// quoted and may contain the delimiter, line breaks and `""` (a literal quote); a `"` inside an
+  /// unquoted field is literal. A cell is *missing* when, trimmed of ASCII spaces and tabs, it is
+  /// empty or one of `options.missingTokens` (quoted or not).
+  ///
   /// - Throws: `InputError` if the file cannot be read, is empty, has an unbalanced quote, a ragged
   ///   row (field count differs from the header), duplicate column names or a non-UTF-8 header.
   /// - Complexity: O(file size).
@@ -117,8 +123,8 @@ public struct Table: Sendable {
     throw InputError(file: path, line: 1, message: "no column named '\(name)'", hint: hint)
   }
 
-  /// The cells of `column` as text, `nil` for missing cells. Text is kept exactly as written
-  /// (no trimming; `""` decoded to `"`).
+  /// The cells of `column` as text, `nil` for missing cells. Present text is kept exactly as written
+  /// (no trimming; `""` inside quotes decoded to `"`).
   /// - Throws: `InputError` (with location) for an unknown column or a cell that is not valid UTF-8.
   /// - Complexity: O(rows + bytes of the column).
   public func strings(_ column: String) throws -> [String?] {
