@@ -233,16 +233,13 @@ public struct Table: Sendable {
       }
     }
     if missing == .error, let first = missingRows.first {
-      let s = columnSource[first.column]
-      let loc = sources[s].bytes.withUnsafeBufferPointer { location(row: first.row, column: first.column, in: $0) }
       let list = missingRows.map { m -> String in
-        let o = origins[columnSource[m.column]][m.row]
-        let l = sources[columnSource[m.column]].bytes.withUnsafeBufferPointer { location(row: m.row, column: m.column, in: $0) }
-        return "row \(o.record) (line \(l.line), column '\(columnNames[m.column])')"
+        let record = origins[columnSource[m.column]][m.row].record
+        return "row \(record) (line \(location(row: m.row, column: m.column).line), column '\(columnNames[m.column])')"
       }.joined(separator: ", ")
       let more = missingCount > missingRows.count ? ", …" : ""
       throw InputError(
-        file: sources[s].path, line: loc.line, column: loc.column,
+        table: self, row: first.row, column: first.column,
         message: "\(missingCount) row\(missingCount == 1 ? " has" : "s have") missing values: \(list)\(more)",
         hint: "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing")
     }

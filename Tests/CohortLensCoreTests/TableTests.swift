@@ -198,6 +198,14 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(e?.description.hasPrefix("/nonexistent/x.csv: cannot read: No such file or directory") == true)
   }
 
+  @Test func readsSpecialFilesAndRejectsDirectories() throws {
+    // /proc files report size 0: the reader must keep reading until end of file.
+    let status = try FileIO.readAll(path: "/proc/self/status")
+    #expect(String(decoding: status, as: UTF8.self).hasPrefix("Name:"))
+    let e = inputError { _ = try Table.read(path: "/tmp") }
+    #expect(e?.message.contains("is a directory") == true)
+  }
+
   @Test func csvWriterRoundTripsThroughReader() throws {
     let cells = ["plain", "with,comma", "with \"quote\"", "multi\nline", "crlf\r\nx", " padded ", "", "ünïcødé"]
     let text = CSVWriter.render(header: ["c"], rows: cells.map { [$0] })
