@@ -109,8 +109,8 @@ public enum DecimalParser {
   /// `readable ≥ start + 8` bytes after `base` to be readable when it loads a word (it checks; bytes
   /// after `end` are read but ignored). Exact: at most 14 digits and `10^−f` with `f ≤ 7`, so the result
   /// is one correctly rounded division, identical to `strtod`.
-  @inlinable @inline(__always)
-  public static func parseShort(_ base: UnsafePointer<UInt8>, start: Int, end: Int, readable: Int) -> Double? {
+  @inline(__always)
+  static func parseShort(_ base: UnsafePointer<UInt8>, start: Int, end: Int, readable: Int) -> Double? {
     var i = start
     guard i < end else { return nil }
     let negative = base[i] == UInt8(ascii: "-")
@@ -135,10 +135,10 @@ public enum DecimalParser {
     return negative ? -value : value
   }
 
-  @usableFromInline static let powersOfTenInt: [Int] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000]
+  static let powersOfTenInt: [Int] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000]
 
   /// Value and length (0…8) of the run of ASCII digits in the 8 bytes at `p + i`.
-  @inlinable @inline(__always)
+  @inline(__always)
   static func eightDigitRun(_ p: UnsafePointer<UInt8>, at i: Int) -> (UInt64, Int) {
     let v = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
     // A byte is a digit iff its high nibble is 3 and adding 6 keeps it at 3. Carries only move

@@ -41,9 +41,9 @@ public struct Table: Sendable {
   /// column names in `join`.
   public let name: String
   /// Column names from the header row, in file order.
-  public private(set) var columnNames: [String]
+  public let columnNames: [String]
   /// Number of data rows (the header is not counted).
-  public private(set) var rowCount: Int
+  public let rowCount: Int
 
   var sources: [Source]
   var columnSource: [Int]
@@ -656,7 +656,9 @@ public enum ColumnType: String, Sendable, CaseIterable {
 
 /// A column's type and missing-value count (see `Table.profile`).
 public struct ColumnProfile: Sendable, Equatable {
+  /// The column name.
   public var name: String
+  /// The inferred type (see `Table.inferType`).
   public var type: ColumnType
   /// Cells that are missing (empty or a missing token).
   public var missingCount: Int
