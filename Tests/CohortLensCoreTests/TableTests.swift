@@ -58,6 +58,12 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(t.location(row: 1, column: 0).line == 4)
   }
 
+  @Test func quotedFieldAtEndOfFileAndBareCR() throws {
+    #expect(try table("a\n\"q\"").strings("a") == ["q"])
+    #expect(try table("a,b\r1,2\r3,\"\"").strings("b") == ["2", nil])
+    #expect(try table("a,b\n1,").numbers("b") == [nil])
+  }
+
   @Test func nonNumericCellErrorHasLocation() throws {
     let t = try table("id,score\n1,2.5\n2,abc\n", name: "grades.csv")
     let e = inputError { _ = try t.numbers("score") }
