@@ -68,13 +68,28 @@ struct CSVTokenizer {
   var cells: [CellRef] = []
   var origins: [RowOrigin] = []
 
+  let delimiterMask: UInt64
+  static let lfMask: UInt64 = 0x0A0A_0A0A_0A0A_0A0A
+  static let crMask: UInt64 = 0x0D0D_0D0D_0D0D_0D0D
+
   init(_ p: UnsafeBufferPointer<UInt8>, path: String, delimiter: UInt8) {
     self.p = p
     self.path = path
     self.delimiter = delimiter
+    self.delimiterMask = UInt64(delimiter) &* 0x0101_0101_0101_0101
+  }
+
+  /// High bit set in each byte of `x` that is zero (and possibly in bytes above the lowest zero byte).
+  @inline(__always)
+  static func zeroBytes(_ x: UInt64) -> UInt64 {
+    (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
   }
 
   static func parse(_ bytes: [UInt8], path: String, options: CSVOptions) throws -> ParsedCSV {
+    let d = options.delimiter
+    guard d < 0x80, d != UInt8(ascii: "\""), d != 0x0A, d != 0x0D else {
+      throw UsageError("invalid CSV delimiter byte \(d)", hint: "use an ASCII character other than a quote or a line break")
+    }
     guard bytes.count < Int(UInt32.max) else {
       throw InputError(file: path, message: "file is larger than 4 GiB", hint: "split the file")
     }
@@ -216,10 +231,25 @@ struct CSVTokenizer {
       } else {
         // Unquoted field.
         let start = i
-        while i < n {
-          let c = p[i]
-          if c == delim || c == lf || c == cr { break }
-          i += 1
+        // Eight bytes at a time: a byte equals the delimiter, LF or CR iff the XOR with it is zero;
+        // the lowest flagged byte of the classic "has zero byte" test is exact.
+        let base = UnsafeRawPointer(p.baseAddress!)
+        while i + 8 <= n {
+          let v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+          let m = CSVTokenizer.zeroBytes(v ^ delimiterMask) | CSVTokenizer.zeroBytes(v ^ CSVTokenizer.lfMask)
+            | CSVTokenizer.zeroBytes(v ^ CSVTokenizer.crMask)
+          if m != 0 {
+            i += m.trailingZeroBitCount >> 3
+            break
+          }
+          i += 8
+        }
+        if i + 8 > n {
+          while i < n {
+            let c = p[i]
+            if c == delim || c == lf || c == cr { break }
+            i += 1
+          }
         }
         let length = i - start
         guard length <= Int(CellRef.lengthMask) else {

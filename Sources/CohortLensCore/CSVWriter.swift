@@ -18,9 +18,11 @@ public enum CSVWriter {
     return out + "\""
   }
 
-  /// One record: fields joined by commas, terminated by `\n`.
+  /// One record: fields joined by commas, terminated by `\n`. A record consisting of one empty
+  /// field is written as `""` so that readers do not skip it as a blank line.
   public static func line(_ fields: [String]) -> String {
-    fields.map(field).joined(separator: ",") + "\n"
+    if fields.count == 1 && fields[0].isEmpty { return "\"\"\n" }
+    return fields.map(field).joined(separator: ",") + "\n"
   }
 
   /// A whole file: the header line, then one line per row. Rows should have `header.count` fields.

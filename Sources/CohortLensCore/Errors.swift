@@ -35,6 +35,13 @@ public struct InputError: CohortLensError, Equatable {
     self.hint = hint
   }
 
+  /// An error located at the cell (`row`, `column`) of `table` (0-based data row and column index),
+  /// reported at that cell's `file:line:column` in the file it came from.
+  public init(table: Table, row: Int, column: Int, message: String, hint: String? = nil) {
+    let l = table.location(row: row, column: column)
+    self.init(file: l.file, line: l.line, column: l.column, message: message, hint: hint)
+  }
+
   public var exitCode: Int32 { 65 }
 
   /// `file:line:column: message; hint`.

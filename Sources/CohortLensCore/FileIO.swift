@@ -16,29 +16,37 @@ enum FileIO {
     if (st.st_mode & S_IFMT) == S_IFDIR {
       throw InputError(file: path, message: "is a directory, not a file", hint: "pass the path of a CSV file")
     }
-    var result: [UInt8] = []
     var failed: Int32 = 0
-    var chunk = max(Int(st.st_size), 0) + 1  // +1 so that end of file is seen without growing
-    while failed == 0 {
-      let before = result.count
+    // Reads into `buffer` until it is full or at end of file; returns the byte count.
+    func fill(_ buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
       var got = 0
-      result.append(contentsOf: repeatElement(0, count: chunk))
-      result.withUnsafeMutableBufferPointer { b in
-        let base = b.baseAddress! + before
-        while got < chunk {
-          let r = read(fd, base + got, chunk - got)
-          if r < 0 {
-            if errno == EINTR { continue }
-            failed = errno
-            return
-          }
-          if r == 0 { return }
-          got += r
+      while got < buffer.count {
+        let r = read(fd, buffer.baseAddress! + got, buffer.count - got)
+        if r < 0 {
+          if errno == EINTR { continue }
+          failed = errno
+          break
         }
+        if r == 0 { break }
+        got += r
       }
-      result.removeLast(chunk - got)
-      if got < chunk { break }
-      chunk = max(chunk, 1 << 20)
+      return got
+    }
+    // One extra byte so that end of file is seen without growing when the size is right.
+    let expected = max(Int(st.st_size), 0) + 1
+    var complete = false
+    var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+      count = fill(buffer)
+      complete = count < expected
+    }
+    // The file grew while being read (or st_size was 0 for a special file): read the rest in chunks.
+    if !complete && failed == 0 {
+      var chunk = [UInt8](repeating: 0, count: 1 << 20)
+      while failed == 0 {
+        let got = chunk.withUnsafeMutableBufferPointer { fill($0) }
+        result.append(contentsOf: chunk[0..<got])
+        if got < chunk.count { break }
+      }
     }
     if failed != 0 { throw InputError(file: path, message: "cannot read: " + errorText(failed)) }
     return result

@@ -5,14 +5,22 @@
 /// U+0000…U+001F as `\n`, `\r`, `\t`, `\b`, `\f` or `\u00XX`), doubles in round-trip precision
 /// (`NumberFormatting.roundTrip`), and non-finite doubles as `null`. O(size of the document).
 public indirect enum JSONValue: Sendable, Equatable {
+  /// `null`.
   case null
+  /// `true` / `false`.
   case bool(Bool)
+  /// An integer, written in decimal.
   case int(Int)
+  /// A double in round-trip precision; NaN and infinities are written as `null`.
   case double(Double)
+  /// A string, escaped as described above.
   case string(String)
+  /// An array.
   case array([JSONValue])
+  /// An object; pairs keep their order (duplicate keys are written as given).
   case object([(String, JSONValue)])
 
+  /// Structural equality; `.double(.nan)` equals itself, object key order matters.
   public static func == (a: JSONValue, b: JSONValue) -> Bool {
     switch (a, b) {
     case (.null, .null): return true

@@ -10,11 +10,10 @@ import Darwin
 /// `[+-]? (digits ['.' digits*] | '.' digits) ([eE] [+-]? digits)?` — no hex floats, no `inf`/`nan`,
 /// no thousands separators, `.` as the decimal point regardless of locale.
 ///
-/// Algorithm: the digits are accumulated into a `UInt64` significand. When there are at most 15
-/// significant digits (so the significand is exact in a `Double`) and the decimal exponent `e`
-/// satisfies `|e| ≤ 22` (so `10^|e|` is exact), the result is a single correctly rounded IEEE
-/// multiplication or division (Clinger's fast path); 15 digits with `22 < e ≤ 22 + (15 − digits)`
-/// also stay exact by moving powers of ten into the significand. Every other input is copied into a
+/// Algorithm: the digits (at most 19) are accumulated into a `UInt64` significand `m`. When
+/// `m ≤ 2^53` (always true for ≤ 15 significant digits, so `m` is exact in a `Double`) and the decimal
+/// exponent `e` satisfies `|e| ≤ 22` (so `10^|e|` is exact), the result `m × 10^e` or `m / 10^−e` is a
+/// single correctly rounded IEEE operation (Clinger's fast path). Every other input is copied into a
 /// NUL-terminated buffer and converted by `strtod`, which glibc rounds correctly. Complexity O(n) in
 /// the length of the text; no allocation on the fast path.
 public enum DecimalParser {
@@ -44,50 +43,31 @@ public enum DecimalParser {
     } else if p[0] == UInt8(ascii: "+") {
       i = 1
     }
+    // Digits (leading zeros included) accumulate into `significand`; with at most 19 digits it
+    // cannot overflow, with more we defer to strtod.
     var significand: UInt64 = 0
-    var significantDigits = 0  // digits after leading zeros, counted into `significand` or dropped
-    var droppedDigits = false
-    var exponent = 0
-    var sawDigit = false
-    // Integer part.
+    let intStart = i
     while i < n {
       let d = p[i] &- UInt8(ascii: "0")
       if d > 9 { break }
-      sawDigit = true
-      if significantDigits > 0 || d != 0 {
-        if significantDigits < 19 {
-          significand = significand &* 10 &+ UInt64(d)
-        } else {
-          exponent += 1
-          droppedDigits = true
-        }
-        significantDigits += 1
-      }
+      significand = significand &* 10 &+ UInt64(d)
       i += 1
     }
-    // Fraction.
+    var digits = i - intStart
+    var exponent = 0
     if i < n && p[i] == UInt8(ascii: ".") {
       i += 1
+      let fracStart = i
       while i < n {
         let d = p[i] &- UInt8(ascii: "0")
         if d > 9 { break }
-        sawDigit = true
-        if significantDigits > 0 || d != 0 {
-          if significantDigits < 19 {
-            significand = significand &* 10 &+ UInt64(d)
-            exponent -= 1
-          } else {
-            droppedDigits = true
-          }
-          significantDigits += 1
-        } else {
-          exponent -= 1
-        }
+        significand = significand &* 10 &+ UInt64(d)
         i += 1
       }
+      exponent = fracStart - i
+      digits += i - fracStart
     }
-    guard sawDigit else { return nil }
-    // Exponent.
+    guard digits > 0 else { return nil }
     if i < n && (p[i] | 0x20) == UInt8(ascii: "e") {
       i += 1
       var expNegative = false
@@ -96,38 +76,86 @@ public enum DecimalParser {
         i += 1
       }
       var e = 0
-      var sawExpDigit = false
+      let expStart = i
       while i < n {
         let d = p[i] &- UInt8(ascii: "0")
         if d > 9 { break }
-        sawExpDigit = true
-        if e < 100_000 { e = e * 10 + Int(d) }
+        if e < 100_000 { e = e &* 10 &+ Int(d) }
         i += 1
       }
-      guard sawExpDigit else { return nil }
+      guard i > expStart else { return nil }
       exponent += expNegative ? -e : e
     }
     guard i == n else { return nil }
 
-    if significand == 0 && !droppedDigits { return negative ? -0.0 : 0.0 }
-    if significantDigits <= 15 {
-      var value = Double(significand)
+    // Clinger's fast path: significand exact (≤ 2^53) and 10^|exponent| exact (≤ 10^22).
+    if digits <= 19 && significand <= 1 << 53 {
+      if significand == 0 { return negative ? -0.0 : 0.0 }
+      let value = Double(significand)
       if exponent >= 0 && exponent <= 22 {
-        value *= powersOfTen[exponent]
-        return negative ? -value : value
+        let r = value * powersOfTen[exponent]
+        return negative ? -r : r
       }
       if exponent < 0 && exponent >= -22 {
-        value /= powersOfTen[-exponent]
-        return negative ? -value : value
-      }
-      let slack = 15 - significantDigits
-      if exponent > 22 && exponent <= 22 + slack {
-        value *= powersOfTen[exponent - 22]  // exact: stays below 10^15
-        value *= powersOfTen[22]
-        return negative ? -value : value
+        let r = value / powersOfTen[-exponent]
+        return negative ? -r : r
       }
     }
     return viaStrtod(buffer)
+  }
+
+  /// Word-at-a-time conversion of the common CSV shape `-?d{1,7}(.d{1,7})?` occupying exactly
+  /// `base[start ..< end]`; `nil` means "use `parse(_:)`" (not "invalid"). Requires
+  /// `readable ≥ start + 8` bytes after `base` to be readable when it loads a word (it checks; bytes
+  /// after `end` are read but ignored). Exact: at most 14 digits and `10^−f` with `f ≤ 7`, so the result
+  /// is one correctly rounded division, identical to `strtod`.
+  @inline(__always)
+  static func parseShort(_ base: UnsafePointer<UInt8>, start: Int, end: Int, readable: Int) -> Double? {
+    var i = start
+    guard i < end else { return nil }
+    let negative = base[i] == UInt8(ascii: "-")
+    if negative { i += 1 }
+    guard i + 8 <= readable else { return nil }
+    let (intValue, intDigits) = eightDigitRun(base, at: i)
+    guard intDigits > 0 && intDigits < 8 else { return nil }
+    i += intDigits
+    var significand = intValue
+    var fractionDigits = 0
+    if i < end && base[i] == UInt8(ascii: ".") {
+      i += 1
+      guard i + 8 <= readable else { return nil }
+      let (fracValue, digits) = eightDigitRun(base, at: i)
+      guard digits > 0 && digits < 8 else { return nil }
+      i += digits
+      fractionDigits = digits
+      significand = significand &* UInt64(powersOfTenInt[digits]) &+ fracValue
+    }
+    guard i == end else { return nil }
+    let value = Double(significand) / powersOfTen[fractionDigits]
+    return negative ? -value : value
+  }
+
+  static let powersOfTenInt: [Int] = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000]
+
+  /// Value and length (0…8) of the run of ASCII digits in the 8 bytes at `p + i`.
+  @inline(__always)
+  static func eightDigitRun(_ p: UnsafePointer<UInt8>, at i: Int) -> (UInt64, Int) {
+    let v = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+    // A byte is a digit iff its high nibble is 3 and adding 6 keeps it at 3. Carries only move
+    // towards later bytes, which lie beyond the first non-digit and are ignored.
+    let nonDigit = ((v & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030)
+      | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030)
+    // High bit of each byte set iff the byte is non-zero (no carries between bytes).
+    let flags = (((nonDigit & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | nonDigit) & 0x8080_8080_8080_8080
+    let count = flags.trailingZeroBitCount >> 3
+    if count == 0 { return (0, 0) }
+    // Digit values, the run moved to the top bytes (leading zero digits below it), then the
+    // classic 8-digit SWAR reduction.
+    var d = (v &- 0x3030_3030_3030_3030) << UInt64((8 - count) * 8)
+    d = d &* 10 &+ (d >> 8)
+    d = ((d & 0x0000_00FF_0000_00FF) &* 0x000F_4240_0000_0064
+      &+ ((d >> 16) & 0x0000_00FF_0000_00FF) &* 0x0000_2710_0000_0001) >> 32
+    return (d, count)
   }
 
   /// Converts with C `strtod` on a NUL-terminated copy of `buffer` (the reference behaviour).

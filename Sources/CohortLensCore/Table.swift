@@ -41,9 +41,9 @@ public struct Table: Sendable {
   /// column names in `join`.
   public let name: String
   /// Column names from the header row, in file order.
-  public private(set) var columnNames: [String]
+  public let columnNames: [String]
   /// Number of data rows (the header is not counted).
-  public private(set) var rowCount: Int
+  public let rowCount: Int
 
   var sources: [Source]
   var columnSource: [Int]
@@ -60,6 +60,12 @@ public struct Table: Sendable {
 
   /// Reads and tokenises the CSV file at `path` (whole file into memory with `read(2)`).
   ///
+  /// Format: RFC 4180 with a required header row; UTF-8 with an optional BOM; records end at LF,
+  /// CRLF, a bare CR or end of file; completely empty lines are skipped; a field starting with `"` is
+  /// quoted and may contain the delimiter, line breaks and `""` (a literal quote); a `"` inside an
+  /// unquoted field is literal. A cell is *missing* when, trimmed of ASCII spaces and tabs, it is
+  /// empty or one of `options.missingTokens` (quoted or not).
+  ///
   /// - Throws: `InputError` if the file cannot be read, is empty, has an unbalanced quote, a ragged
   ///   row (field count differs from the header), duplicate column names or a non-UTF-8 header.
   /// - Complexity: O(file size).
@@ -69,6 +75,7 @@ public struct Table: Sendable {
   }
 
   /// Tokenises CSV `bytes`; `name` is the path used in error messages (its stem becomes `Table.name`).
+  /// - Throws: `InputError` as for `read(path:options:)`; `UsageError` for an invalid delimiter.
   public static func parse(bytes: [UInt8], name: String, options: CSVOptions = CSVOptions()) throws -> Table {
     let parsed = try CSVTokenizer.parse(bytes, path: name, options: options)
     return Table(
@@ -116,8 +123,8 @@ public struct Table: Sendable {
     throw InputError(file: path, line: 1, message: "no column named '\(name)'", hint: hint)
   }
 
-  /// The cells of `column` as text, `nil` for missing cells. Text is kept exactly as written
-  /// (no trimming; `""` decoded to `"`).
+  /// The cells of `column` as text, `nil` for missing cells. Present text is kept exactly as written
+  /// (no trimming; `""` inside quotes decoded to `"`).
   /// - Throws: `InputError` (with location) for an unknown column or a cell that is not valid UTF-8.
   /// - Complexity: O(rows + bytes of the column).
   public func strings(_ column: String) throws -> [String?] {
@@ -165,8 +172,9 @@ public struct Table: Sendable {
     let s = columnSource[column]
     return try sources[s].bytes.withUnsafeBufferPointer { buf in
       var out = [Double?](repeating: nil, count: rowCount)
+      let cc = columnCount
       for r in 0..<rowCount {
-        out[r] = try number(row: r, column: column, in: buf)
+        out[r] = try Table.fastNumber(cells[r * cc + column], in: buf) ?? number(row: r, column: column, in: buf)
       }
       return out
     }
@@ -191,44 +199,47 @@ public struct Table: Sendable {
   public func numericMatrix(columns: [String], missing: MissingPolicy = .error) throws -> NumericMatrix {
     let indices = try columns.map { try columnIndex($0) }
     let k = indices.count
-    var values: [Double] = []
-    values.reserveCapacity(rowCount * k)
+    let cc = columnCount
     var kept: [Int] = []
     kept.reserveCapacity(rowCount)
     var missingRows: [(row: Int, column: Int)] = []
     var missingCount = 0
-    // Buffers per column (columns of a joined table may come from different files).
-    let buffers = indices.map { sources[columnSource[$0]].bytes }
-    for r in 0..<rowCount {
-      var rowMissing = -1
-      for (m, j) in indices.enumerated() {
-        let v = try buffers[m].withUnsafeBufferPointer { try number(row: r, column: j, in: $0) }
-        if let v {
-          values.append(v)
-        } else {
-          if rowMissing < 0 { rowMissing = j }
-          values.append(.nan)
+    let sourceOf = indices.map { columnSource[$0] }
+    let values = try withSourceBuffers { buffers in
+      try cells.withUnsafeBufferPointer { cp in
+        // Rows are written at `w`; a row with a missing value is overwritten by the next row.
+        try [Double](unsafeUninitializedCapacity: rowCount * k) { out, count in
+          var w = 0
+          for r in 0..<rowCount {
+            var rowMissing = -1
+            let base = r * cc
+            for m in 0..<k {
+              let j = indices[m]
+              let buf = buffers[sourceOf[m]]
+              let v = try Table.fastNumber(cp[base + j], in: buf) ?? number(row: r, column: j, in: buf)
+              (out.baseAddress! + (w * k + m)).initialize(to: v ?? .nan)
+              if v == nil && rowMissing < 0 { rowMissing = j }
+            }
+            if rowMissing >= 0 {
+              missingCount += 1
+              if missingRows.count < 5 { missingRows.append((r, rowMissing)) }
+            } else {
+              kept.append(r)
+              w += 1
+            }
+          }
+          count = w * k
         }
-      }
-      if rowMissing >= 0 {
-        values.removeLast(k)
-        missingCount += 1
-        if missingRows.count < 5 { missingRows.append((r, rowMissing)) }
-      } else {
-        kept.append(r)
       }
     }
     if missing == .error, let first = missingRows.first {
-      let s = columnSource[first.column]
-      let loc = sources[s].bytes.withUnsafeBufferPointer { location(row: first.row, column: first.column, in: $0) }
       let list = missingRows.map { m -> String in
-        let o = origins[columnSource[m.column]][m.row]
-        let l = sources[columnSource[m.column]].bytes.withUnsafeBufferPointer { location(row: m.row, column: m.column, in: $0) }
-        return "row \(o.record) (line \(l.line), column '\(columnNames[m.column])')"
+        let record = origins[columnSource[m.column]][m.row].record
+        return "row \(record) (line \(location(row: m.row, column: m.column).line), column '\(columnNames[m.column])')"
       }.joined(separator: ", ")
       let more = missingCount > missingRows.count ? ", …" : ""
       throw InputError(
-        file: sources[s].path, line: loc.line, column: loc.column,
+        table: self, row: first.row, column: first.column,
         message: "\(missingCount) row\(missingCount == 1 ? " has" : "s have") missing values: \(list)\(more)",
         hint: "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing")
     }
@@ -308,8 +319,19 @@ public struct Table: Sendable {
 
   /// The inferred type of `column`: `.numeric` if every present cell is a finite number, `.empty`
   /// if every cell is missing (or there are no rows), `.text` otherwise.
-  public func inferType(_ column: String) throws -> ColumnType {
-    try profile(column).type
+  ///
+  /// - Precondition: `column` is one of `columnNames` (validate user input with `columnIndex`).
+  /// - Complexity: O(rows + bytes of the column).
+  public func inferType(_ column: String) -> ColumnType {
+    guard let j = columnNames.firstIndex(of: column) else {
+      preconditionFailure("inferType: no column named '\(column)'; validate names with columnIndex(_:)")
+    }
+    return profile(at: j).type
+  }
+
+  /// `inferType(_:)` by column index (`0 ..< columnCount`).
+  public func inferType(at column: Int) -> ColumnType {
+    profile(at: column).type
   }
 
   /// Profiles of all columns, in column order.
@@ -436,7 +458,8 @@ public struct Table: Sendable {
     return (sources[s].path, l.line, l.column)
   }
 
-  /// 1-based data-row number of `row` in the file it came from (the header is not counted).
+  /// 1-based data-row number of `row` in the file it came from (the header is not counted; for a
+  /// joined table, the left file).
   public func sourceRecord(row: Int) -> Int {
     Int(origins[0][row].record)
   }
@@ -478,6 +501,31 @@ public struct Table: Sendable {
   }
 
   // MARK: Cell access
+
+  /// Calls `body` with the byte buffers of all sources (indexed like `sources`).
+  func withSourceBuffers<R>(_ body: ([UnsafeBufferPointer<UInt8>]) throws -> R) rethrows -> R {
+    func nest(_ i: Int, _ acc: [UnsafeBufferPointer<UInt8>]) throws -> R {
+      if i == sources.count { return try body(acc) }
+      return try sources[i].bytes.withUnsafeBufferPointer { try nest(i + 1, acc + [$0]) }
+    }
+    return try nest(0, [])
+  }
+
+  /// The common case of `number(row:column:in:)`: an unescaped, finite number. `nil` means "take
+  /// the slow path" (missing, escaped, invalid or non-finite), not "missing".
+  @inline(__always)
+  static func fastNumber(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> Double? {
+    guard cell.packed & CellRef.escapedBit == 0 else { return nil }
+    let start = Int(cell.start)
+    if let base = buf.baseAddress,
+       let v = DecimalParser.parseShort(base, start: start, end: start + cell.length, readable: buf.count) {
+      return v
+    }
+    let raw = UnsafeBufferPointer(start: buf.baseAddress! + start, count: cell.length)
+    let t = trim(raw)
+    guard t.count > 0, let v = DecimalParser.parse(t), v.isFinite else { return nil }
+    return v
+  }
 
   @inline(__always)
   func number(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) throws -> Double? {
@@ -608,7 +656,9 @@ public enum ColumnType: String, Sendable, CaseIterable {
 
 /// A column's type and missing-value count (see `Table.profile`).
 public struct ColumnProfile: Sendable, Equatable {
+  /// The column name.
   public var name: String
+  /// The inferred type (see `Table.inferType`).
   public var type: ColumnType
   /// Cells that are missing (empty or a missing token).
   public var missingCount: Int

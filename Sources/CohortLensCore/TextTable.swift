@@ -6,12 +6,16 @@
 public struct TextTable: Sendable, Equatable {
   /// Horizontal alignment of a column in the text and Markdown renderings.
   public enum Alignment: Sendable, Equatable {
-    case left, right
+    /// Pad on the right (text).
+    case left
+    /// Pad on the left (numbers).
+    case right
   }
 
   /// Optional title, printed above the text table, as a `**bold**` line in Markdown, and as
   /// `"title"` in JSON. Not part of CSV.
   public var title: String?
+  /// Column headers; their count sets the number of columns (longer rows add columns).
   public var headers: [String]
   /// Per-column alignment; columns beyond `alignments.count` are left-aligned.
   public var alignments: [Alignment]

@@ -1,0 +1,135 @@
+import Testing
+@testable import CohortLensCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private func cString(_ format: String, _ x: Double) -> String {
+  var buffer = [CChar](repeating: 0, count: 512)
+  let n = buffer.withUnsafeMutableBufferPointer { b in withVaList([x]) { vsnprintf(b.baseAddress, 512, format, $0) } }
+  return String(decoding: buffer[0..<Int(n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+private func reference(_ s: String) -> Double {
+  strtod(s, nil)
+}
+
+@Suite struct DecimalParserTests {
+  @Test func edgeCasesMatchStrtod() {
+    let cases = [
+      "0", "-0", "+0", "0.0", "-0.0", "1", "-1", "0.1", "0.2", "0.3", "1e308", "1.7976931348623157e308",
+      "5e-324", "4.9406564584124654e-324", "2.2250738585072014e-308", "123456789012345678", "9007199254740993",
+      "9007199254740992", "1e22", "1e23", "1e-22", "1e-23", ".5", "5.", "-.5e-3", "1E5", "1e+5", "00012.50",
+      "0.000000000000000000000000001", "123456789012345.6789", "1e-400", "3.14159265358979323846264338327950",
+      "179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+    ]
+    for c in cases {
+      let v = DecimalParser.parse(c)
+      #expect(v?.bitPattern == reference(c).bitPattern, "\(c)")
+    }
+    #expect(DecimalParser.parse("-0")?.sign == .minus)
+  }
+
+  @Test func wordAtATimePath() {
+    func short(_ cell: String, padding: String = ",xxxxxxxxxxxxxxxx") -> Double? {
+      let bytes = Array((cell + padding).utf8)
+      return bytes.withUnsafeBufferPointer {
+        DecimalParser.parseShort($0.baseAddress!, start: 0, end: cell.utf8.count, readable: $0.count)
+      }
+    }
+    #expect(short("12.68084") == 12.68084)
+    #expect(short("-1234567.1234567") == -1234567.1234567)
+    #expect(short("-0")?.sign == .minus)
+    #expect(short("0.1") == 0.1)
+    #expect(short("42") == 42)
+    #expect(short("12345678") == nil)  // 8 digits: defer to the general parser
+    #expect(short("1.12345678") == nil)
+    #expect(short("1e5") == nil)
+    #expect(short(".5") == nil)
+    #expect(short("1.") == nil)
+    #expect(short("12", padding: "34") == nil)  // not enough readable bytes for a word
+  }
+
+  @Test func rejectsNonNumbers() {
+    for c in ["", "-", "+", ".", "e5", "1e", "1e+", "abc", "1.2.3", "0x10", "inf", "nan", "1,5", "1 ", "--1", "1e5x"] {
+      #expect(DecimalParser.parse(c) == nil, "\(c)")
+    }
+    #expect(DecimalParser.parse("1e999") == .infinity)
+  }
+
+  @Test func randomValuesBitIdenticalToStrtod() {
+    var rng = SystemRandomNumberGenerator()
+    var mismatches: [String] = []
+    for _ in 0..<100_000 {
+      let x: Double
+      switch Int.random(in: 0..<3, using: &rng) {
+      case 0: x = Double(bitPattern: UInt64.random(in: 0 ... 0x7FEF_FFFF_FFFF_FFFF, using: &rng))
+      case 1: x = Double.random(in: -1000...1000, using: &rng)
+      default: x = Double.random(in: 0...1, using: &rng) * pow(10, Double(Int.random(in: -30...30, using: &rng)))
+      }
+      let texts = [
+        cString("%.17g", x), cString("%.10g", x), cString("%.6f", x), cString("%.3e", x),
+        String(Int64.random(in: Int64.min ... Int64.max, using: &rng)), String(Int.random(in: -99999...99999, using: &rng)),
+        x.description,
+      ]
+      for t in texts where DecimalParser.parse(t)?.bitPattern != reference(t).bitPattern {
+        mismatches.append(t)
+      }
+    }
+    #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5))")
+  }
+}
+
+@Suite struct TableNumberTests {
+  /// Cells go through the word-at-a-time path, the Clinger path and strtod; all must equal strtod.
+  @Test func tableCellsBitIdenticalToStrtod() throws {
+    var rng = SystemRandomNumberGenerator()
+    var texts: [String] = ["0", "-0", "7", "-7", "1234567", "12345678", "0.5", "-0.0000001", "9999999.9999999",
+                           "1.", ".5", "+3", "00000001.10000000", "1e5", "-12.68084", "5e-324", "1e308"]
+    for _ in 0..<30_000 {
+      let x = Double.random(in: -1e7...1e7, using: &rng) / pow(10, Double(Int.random(in: 0...8, using: &rng)))
+      texts.append(cString("%.\(Int.random(in: 0...9, using: &rng))f", x))
+      texts.append(cString("%.17g", x))
+    }
+    let csv = "v\n" + texts.joined(separator: "\n")
+    let t = try Table.parse(bytes: Array(csv.utf8), name: "n.csv")
+    let values = try t.numbers("v")
+    #expect(values.count == texts.count)
+    var mismatches: [String] = []
+    for (text, v) in zip(texts, values) where v?.bitPattern != reference(text).bitPattern {
+      mismatches.append(text)
+    }
+    #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5))")
+    // Same through a quoted column and a numeric matrix.
+    let quoted = "v\n" + texts.map { "\"\($0)\"" }.joined(separator: "\r\n") + "\r\n"
+    let q = try Table.parse(bytes: Array(quoted.utf8), name: "q.csv").numericMatrix(columns: ["v"])
+    #expect(q.values.map(\.bitPattern) == texts.map { reference($0).bitPattern })
+  }
+}
+
+@Suite struct NumberFormattingTests {
+  @Test func roundTripIsShortestAndExact() {
+    #expect(NumberFormatting.roundTrip(0.1) == "0.1")
+    #expect(NumberFormatting.roundTrip(3) == "3.0")
+    #expect(NumberFormatting.roundTrip(1e-5) == "1e-05")
+    #expect(NumberFormatting.roundTrip(-0.0) == "-0.0")
+    #expect(NumberFormatting.roundTrip(.nan) == "nan")
+    #expect(NumberFormatting.roundTrip(-.infinity) == "-inf")
+    var rng = SystemRandomNumberGenerator()
+    for _ in 0..<20_000 {
+      let x = Double(bitPattern: UInt64.random(in: 0 ... 0x7FEF_FFFF_FFFF_FFFF, using: &rng))
+      let s = NumberFormatting.roundTrip(x)
+      #expect(DecimalParser.parse(s)?.bitPattern == x.bitPattern)
+    }
+  }
+
+  @Test func fixedAndSignificant() {
+    #expect(NumberFormatting.fixed(3.14159) == "3.1416")
+    #expect(NumberFormatting.fixed(2, decimals: 2) == "2.00")
+    #expect(NumberFormatting.fixed(-0.00001) == "0.0000")
+    #expect(NumberFormatting.fixed(-1.5, decimals: 0) == "-2")
+    #expect(NumberFormatting.fixed(.infinity) == "inf")
+    #expect(NumberFormatting.significant(1234567) == "1.235e+06")
+    #expect(NumberFormatting.significant(0.000123456) == "0.0001235")
+  }
+}

@@ -1,0 +1,147 @@
+import Testing
+@testable import CohortLensCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct JSONTests {
+  @Test func escapingAndOrder() {
+    let v: JSONValue = ["z": 1, "a": "q\"b\\s\n\t\u{1}\u{1F}é", "list": [1.5, nil, true], "empty": [], "obj": [:]]
+    #expect(v.serialized(pretty: false)
+      == #"{"z":1,"a":"q\"b\\s\n\t\u0001\u001fé","list":[1.5,null,true],"empty":[],"obj":{}}"#)
+    #expect(v["z"] == .int(1))
+  }
+
+  @Test func prettyPrinting() {
+    let v: JSONValue = ["a": [1, 2], "b": ["c": .null]]
+    #expect(v.serialized() == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {\n    \"c\": null\n  }\n}")
+  }
+
+  @Test func doubles() {
+    let v: JSONValue = [.double(0.1), .double(3), .double(1e-5), .double(.nan), .double(-.infinity), .number(nil), .number(2.5)]
+    #expect(v.serialized(pretty: false) == "[0.1,3.0,1e-05,null,null,null,2.5]")
+  }
+}
+
+@Suite struct TextTableTests {
+  let t = TextTable(title: "Scores", headers: ["name", "score"], alignments: [.left, .right],
+                    rows: [["ann", "1.5000"], ["bo|b", "12.2500"]], footnotes: ["n = 2"])
+
+  @Test func plainText() {
+    #expect(t.render(.table) == "Scores\n\nname    score\n----  -------\nann    1.5000\nbo|b  12.2500\n\nn = 2\n")
+  }
+
+  @Test func csvAndMarkdown() throws {
+    #expect(t.render(.csv) == "name,score\nann,1.5000\nbo|b,12.2500\n")
+    #expect(t.render(.markdown) == "**Scores**\n\n| name | score |\n| --- | ---: |\n| ann | 1.5000 |\n| bo\\|b | 12.2500 |\n\nn = 2\n")
+    let back = try Table.parse(bytes: Array(t.render(.csv).utf8), name: "x.csv")
+    #expect(try back.strings("name") == ["ann", "bo|b"])
+  }
+
+  @Test func json() {
+    #expect(t.render(.json).hasPrefix("{\n  \"title\": \"Scores\",\n  \"columns\": [\n"))
+  }
+
+  @Test func outputFormatParsing() throws {
+    #expect(try OutputFormat.parse("JSON") == .json)
+    #expect(try OutputFormat.parse("md") == .markdown)
+    #expect(throws: UsageError.self) { try OutputFormat.parse("xml") }
+    #expect(OutputFormat.allCases.map(\.rawValue) == ["table", "csv", "json", "markdown"])
+  }
+}
+
+@Suite struct ErrorTests {
+  @Test func renderingAndExitCodes() {
+    let e = InputError(file: "a.csv", line: 3, column: 7, message: "bad", hint: "fix it")
+    #expect(e.description == "a.csv:3:7: bad; fix it")
+    #expect(InputError(file: "a.csv", message: "gone").description == "a.csv: gone")
+    #expect(e.exitCode == 65)
+    #expect(UsageError("bad flag", hint: "use --k 2...8").description == "bad flag; use --k 2...8")
+    #expect(UsageError("x").exitCode == 64)
+    #expect(OutputError(path: "o.json", message: "denied").exitCode == 73)
+    let any: any CohortLensError = e
+    #expect(any.exitCode == 65)
+  }
+}
+
+@Suite struct AtomicFileTests {
+  private func directory() -> String {
+    let d = "/tmp/cohortlens-atomic-\(UInt64.random(in: 0 ... .max))"
+    mkdir(d, 0o755)
+    return d
+  }
+
+  private func listing(_ d: String) -> [String] {
+    guard let dir = opendir(d) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  private func contents(_ path: String) throws -> String {
+    String(decoding: try FileIO.readAll(path: path), as: UTF8.self)
+  }
+
+  @Test func replacesExistingFile() throws {
+    let d = directory()
+    let path = d + "/out.json"
+    try AtomicFile.write("old", to: path)
+    try AtomicFile.write("new content", to: path)
+    #expect(try contents(path) == "new content")
+    #expect(listing(d) == ["out.json"])
+    unlink(path)
+    rmdir(d)
+  }
+
+  @Test func failingWriteLeavesNothing() throws {
+    let d = directory()
+    let path = d + "/missing/out.json"
+    #expect(throws: OutputError.self) { try AtomicFile.write("x", to: path) }
+    do {
+      try AtomicFile.write("x", to: path)
+    } catch let e as OutputError {
+      #expect(e.path == path)
+      #expect(e.description.contains("No such file or directory"))
+    }
+    #expect(listing(d).isEmpty)
+    // Target is a directory: rename fails, temp file is removed, directory untouched.
+    let sub = d + "/taken"
+    mkdir(sub, 0o755)
+    #expect(throws: OutputError.self) { try AtomicFile.write("x", to: sub) }
+    #expect(listing(d) == ["taken"])
+    rmdir(sub)
+    rmdir(d)
+  }
+}
+
+@Suite struct SHA256Tests {
+  @Test func knownVectors() throws {
+    #expect(SHA256.hex(bytes: [UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(SHA256.hex(bytes: Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(SHA256.hex(bytes: Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+      == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+    #expect(SHA256.hex(bytes: million) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    // Incremental updates with odd chunk sizes give the same digest.
+    var h = SHA256()
+    var i = 0
+    while i < million.count {
+      let n = min(777, million.count - i)
+      h.update(million[i..<(i + n)])
+      i += n
+    }
+    #expect(SHA256.hexString(h.finalize()) == SHA256.hex(bytes: million))
+  }
+
+  @Test func fileDigest() throws {
+    let path = "/tmp/cohortlens-sha-\(UInt64.random(in: 0 ... .max))"
+    try AtomicFile.write("abc", to: path)
+    defer { unlink(path) }
+    #expect(try SHA256.hex(ofFile: path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(throws: InputError.self) { try SHA256.hex(ofFile: path + ".missing") }
+  }
+}

@@ -1,0 +1,278 @@
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import CohortLensCore
+
+private func table(_ text: String, name: String = "t.csv") throws -> Table {
+  try Table.parse(bytes: Array(text.utf8), name: name)
+}
+
+private func inputError(_ body: () throws -> Void) -> InputError? {
+  do {
+    try body()
+    return nil
+  } catch let e as InputError {
+    return e
+  } catch {
+    return nil
+  }
+}
+
+@Suite struct CSVReaderTests {
+  static let fixture = "\u{FEFF}id,name,score\r\n1,\"Smith, J\",3.5\r\n2,\"say \"\"hi\"\"\",4\r\n3,\"line1\nline2\",5\r\n4,,6\r\n5,x,7"
+
+  @Test func correctnessFixture() throws {
+    let t = try table(Self.fixture, name: "data/fixture.csv")
+    #expect(t.name == "fixture")
+    #expect(t.columnNames == ["id", "name", "score"])
+    #expect(t.rowCount == 5)
+    #expect(try t.strings("name") == ["Smith, J", "say \"hi\"", "line1\nline2", nil, "x"])
+    #expect(try t.numbers("score") == [3.5, 4, 5, 6, 7])
+    #expect(try t.ids("id") == ["1", "2", "3", "4", "5"])
+    // Physical lines: header 1, rows 2, 3, 4 (spans 4–5), 6, 7.
+    #expect((0..<5).map { t.location(row: $0, column: 0).line } == [2, 3, 4, 6, 7])
+    // The score of row 3 sits on line 5 after the embedded newline: `line2",5` → column 8.
+    #expect(t.location(row: 2, column: 2).line == 5)
+    #expect(t.location(row: 2, column: 2).column == 8)
+    #expect(t.location(row: 0, column: 1).column == 3)
+    #expect(t.location(row: 4, column: 2).column == 5)
+    let e = InputError(table: t, row: 2, column: 2, message: "bad label", hint: "fix it")
+    #expect(e.description == "data/fixture.csv:5:8: bad label; fix it")
+  }
+
+  @Test func missingValuesAreNil() throws {
+    let t = try table("a,b\n1,NA\n,2\nNaN,nan\nN/A,null\n 7 , \n")
+    #expect(try t.numbers("a") == [1, nil, nil, nil, 7])
+    #expect(try t.numbers("b") == [nil, 2, nil, nil, nil])
+    #expect(try t.strings("a") == ["1", nil, nil, nil, " 7 "])
+    let p = t.profile(at: 0)
+    #expect(p.type == .numeric && p.missingCount == 3 && p.presentCount == 2)
+    #expect(t.inferType("b") == .numeric)
+  }
+
+  @Test func lfAndCrlfAndBlankLinesAndQuotedMissing() throws {
+    let t = try table("x,y\n\n1,\"\"\r\n2,\"NA\"\n\n")
+    #expect(t.rowCount == 2)
+    #expect(try t.numbers("y") == [nil, nil])
+    #expect(t.location(row: 1, column: 0).line == 4)
+  }
+
+  @Test func quotedFieldAtEndOfFileAndBareCR() throws {
+    #expect(try table("a\n\"q\"").strings("a") == ["q"])
+    #expect(try table("a,b\r1,2\r3,\"\"").strings("b") == ["2", nil])
+    #expect(try table("a,b\n1,").numbers("b") == [nil])
+  }
+
+  @Test func nonNumericCellErrorHasLocation() throws {
+    let t = try table("id,score\n1,2.5\n2,abc\n", name: "grades.csv")
+    let e = inputError { _ = try t.numbers("score") }
+    #expect(e?.file == "grades.csv")
+    #expect(e?.line == 3 && e?.column == 3)
+    #expect(e?.description == "grades.csv:3:3: column 'score' row 2: 'abc' is not a number; fix the cell or exclude the column with --columns")
+    #expect(t.profile(at: 1).type == .text)
+    #expect(t.inferType("score") == .text && t.inferType(at: 0) == .numeric)
+    #expect(t.profile(at: 1).firstNonNumeric == "abc")
+  }
+
+  @Test func nonFiniteIsRejected() throws {
+    let t = try table("a\ninf\n")
+    let e = inputError { _ = try t.numbers("a") }
+    #expect(e?.message.contains("not a finite number") == true)
+    let big = try table("a\n1e999\n")
+    #expect(inputError { _ = try big.numbers("a") }?.message.contains("'1e999' is not a finite number") == true)
+  }
+
+  @Test func unbalancedQuote() throws {
+    let e = inputError { _ = try table("a,b\n1,\"open\n2,3\n") }
+    #expect(e?.line == 2 && e?.column == 3)
+    #expect(e?.message.contains("unbalanced quote") == true)
+    #expect(e?.hint != nil)
+  }
+
+  @Test func textAfterClosingQuote() throws {
+    let e = inputError { _ = try table("a,b\n\"x\"y,1\n") }
+    #expect(e?.line == 2 && e?.column == 4)
+  }
+
+  @Test func raggedRows() throws {
+    let tooMany = inputError { _ = try table("a,b\n1,2\n3,4,5\n", name: "r.csv") }
+    #expect(tooMany?.description.hasPrefix("r.csv:3:5: row 2 has 3 fields but the header has 2 columns") == true)
+    let tooFew = inputError { _ = try table("a,b,c\n1,2\n") }
+    #expect(tooFew?.line == 2 && tooFew?.column == 4)
+  }
+
+  @Test func emptyFileAndDuplicateHeader() throws {
+    #expect(inputError { _ = try table("") }?.message.contains("header row is required") == true)
+    #expect(inputError { _ = try table("a,b,a\n1,2,3\n") }?.message.contains("duplicate column name 'a'") == true)
+  }
+
+  @Test func headerOnly() throws {
+    let t = try table("a,b\n")
+    #expect(t.rowCount == 0)
+    #expect(t.profile(at: 0).type == .empty)
+    #expect(t.inferType("b") == .empty)
+  }
+
+  @Test func duplicateIds() throws {
+    let t = try table("id,v\nu1,1\nu2,2\nu1,3\n", name: "d.csv")
+    let e = inputError { _ = try t.ids("id") }
+    #expect(e?.message == "duplicate id 'u1' in column 'id' (lines 2 and 4)")
+    #expect(e?.line == 4 && e?.column == 1)
+    let m = inputError { _ = try table("id,v\n,1\n").ids("id") }
+    #expect(m?.message.contains("missing id") == true)
+  }
+
+  @Test func idsKeepTextAsWritten() throws {
+    let t = try table("id\n\" 007\"\n007\n")
+    #expect(try t.ids("id") == [" 007", "007"])
+  }
+
+  @Test func unknownColumnListsColumnsAndSuggests() throws {
+    let t = try table("user,Score,age\n1,2,3\n")
+    let e = inputError { _ = try t.columnIndex("score") }
+    #expect(e?.message == "no column named 'score'")
+    #expect(e?.hint == "did you mean 'Score'? available columns: 'user', 'Score', 'age'")
+    let far = inputError { _ = try t.columnIndex("zzzzzz") }
+    #expect(far?.hint == "available columns: 'user', 'Score', 'age'")
+    #expect(inputError { _ = try t.columnIndex("agee") }?.hint?.hasPrefix("did you mean 'age'?") == true)
+  }
+
+  @Test func invalidUTF8InTextCell() throws {
+    var bytes = Array("a,b\n1,".utf8)
+    bytes += [0xFF, 0xFE]
+    bytes += Array("\n".utf8)
+    let t = try Table.parse(bytes: bytes, name: "u.csv")
+    let e = inputError { _ = try t.strings("b") }
+    #expect(e?.line == 2 && e?.column == 3)
+    #expect(e?.message.contains("not valid UTF-8") == true)
+  }
+
+  @Test func numericMatrixMissingPolicies() throws {
+    let t = try table("id,a,b\n1,1,2\n2,,3\n3,4,5\n4,6,NA\n")
+    let dropped = try t.numericMatrix(columns: ["b", "a"], missing: .drop)
+    #expect(dropped.values == [2, 1, 5, 4])
+    #expect(dropped.keptRows == [0, 2])
+    #expect(dropped.rowCount == 2 && dropped.columnCount == 2)
+    let e = inputError { _ = try t.numericMatrix(columns: ["a", "b"]) }
+    #expect(e?.line == 3)
+    #expect(e?.message == "2 rows have missing values: row 2 (line 3, column 'a'), row 4 (line 5, column 'b')")
+    #expect(e?.hint?.contains("--drop-missing") == true)
+  }
+
+  @Test func selectingRowsAndColumns() throws {
+    let t = try table("id,a\nx,1\ny,2\nz,3\n")
+    let s = t.selecting(rows: [2, 0])
+    #expect(try s.ids("id") == ["z", "x"])
+    #expect(s.location(row: 0, column: 1).line == 4)
+    let c = try t.selecting(columns: ["a"])
+    #expect(c.columnNames == ["a"])
+    #expect(try c.numbers("a") == [1, 2, 3])
+  }
+
+  @Test func joinOnIds() throws {
+    let left = try table("user,score,group\nu1,1,a\nu2,2,b\nu3,3,c\n", name: "dir/grades.csv")
+    let right = try table("id,score,age\nu3,30,33\nu1,10,11\nu9,90,99\n", name: "logs.csv")
+    let j = try Table.join(left, right, leftId: "user", rightId: "id")
+    #expect(j.table.columnNames == ["user", "grades.score", "group", "logs.score", "age"])
+    #expect(try j.table.ids("user") == ["u1", "u3"])
+    #expect(try j.table.numbers("logs.score") == [10, 30])
+    #expect(try j.table.numbers("grades.score") == [1, 3])
+    #expect(j.unmatchedLeft == ["u2"])
+    #expect(j.unmatchedRight == ["u9"])
+    let m = try j.table.numericMatrix(columns: ["grades.score", "age"])
+    #expect(m.values == [1, 11, 3, 33])
+    // Locations refer to the right file for right columns.
+    let loc = j.table.location(row: 1, column: 4)
+    #expect(loc.file == "logs.csv" && loc.line == 2 && loc.column == 7)
+  }
+
+  @Test func joinRejectsDuplicateIds() throws {
+    let left = try table("id,a\n1,1\n1,2\n", name: "l.csv")
+    let right = try table("id,b\n1,1\n", name: "r.csv")
+    let e = inputError { _ = try Table.join(left, right, leftId: "id", rightId: "id") }
+    #expect(e?.file == "l.csv" && e?.message.contains("duplicate id '1'") == true)
+  }
+
+  @Test func readFromDiskAndMissingFile() throws {
+    let path = "/tmp/cohortlens-core-test-\(UInt64.random(in: 0 ... .max)).csv"
+    try AtomicFile.write(Self.fixture, to: path)
+    defer { unlink(path) }
+    let t = try Table.read(path: path)
+    #expect(try t.numbers("score") == [3.5, 4, 5, 6, 7])
+    let e = inputError { _ = try Table.read(path: "/nonexistent/x.csv") }
+    #expect(e?.description.hasPrefix("/nonexistent/x.csv: cannot read: No such file or directory") == true)
+  }
+
+  @Test func readsSpecialFilesAndRejectsDirectories() throws {
+    // /proc files report size 0: the reader must keep reading until end of file.
+    let status = try FileIO.readAll(path: "/proc/self/status")
+    #expect(String(decoding: status, as: UTF8.self).hasPrefix("Name:"))
+    let e = inputError { _ = try Table.read(path: "/tmp") }
+    #expect(e?.message.contains("is a directory") == true)
+  }
+
+  @Test func csvWriterRoundTripsThroughReader() throws {
+    let cells = ["plain", "with,comma", "with \"quote\"", "multi\nline", "crlf\r\nx", " padded ", "", "ünïcødé"]
+    let text = CSVWriter.render(header: ["c"], rows: cells.map { [$0] })
+    let t = try table(text)
+    var expected: [String?] = cells
+    expected[6] = nil
+    #expect(try t.strings("c") == expected)
+    #expect(CSVWriter.field("a\"b") == "\"a\"\"b\"")
+    #expect(CSVWriter.field("abc") == "abc")
+  }
+
+  @Test func randomTablesRoundTrip() throws {
+    var rng = SystemRandomNumberGenerator()
+    let alphabet: [String] = ["a", "b", "Z", "0", "9", ",", "\"", "\n", "\r\n", " ", ";", "é", "-", "."]
+    for _ in 0..<200 {
+      let columns = Int.random(in: 1...6, using: &rng)
+      let rows = Int.random(in: 0...20, using: &rng)
+      let header = (0..<columns).map { "c\($0)" }
+      let cells: [[String]] = (0..<rows).map { _ in
+        (0..<columns).map { _ in
+          (0..<Int.random(in: 1...20, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }.joined()
+        }
+      }
+      var text = CSVWriter.render(header: header, rows: cells)
+      let crlf = Bool.random(using: &rng)
+      func lineEndings(_ s: String) -> String {
+        crlf ? s.replacingAll("\n", with: "\r\n").replacingAll("\r\r\n", with: "\r\n") : s
+      }
+      text = lineEndings(text)
+      if Bool.random(using: &rng) && text.hasSuffix("\n") { text.removeLast() }
+      let t = try table(text)
+      #expect(t.rowCount == rows)
+      for j in 0..<columns {
+        let expected: [String?] = cells.map { row in
+          let trimmed = row[j].trimmingASCIIBlanks()
+          return Table.defaultMissingTokens.contains(trimmed) ? nil : lineEndings(row[j])
+        }
+        let got = try t.strings(at: j)
+        #expect(got == expected)
+      }
+    }
+  }
+
+  @Test func semicolonDelimiter() throws {
+    let t = try Table.parse(bytes: Array("a;b\n1,5;\"x;y\"\n".utf8), name: "s.csv",
+                            options: CSVOptions(delimiter: UInt8(ascii: ";")))
+    #expect(try t.strings("a") == ["1,5"])
+    #expect(try t.strings("b") == ["x;y"])
+  }
+
+  @Test func tableFromRows() throws {
+    let t = try Table(name: "mem", columnNames: ["id", "v"], rows: [["a", "1.5"], ["b", nil]])
+    #expect(try t.numbers("v") == [1.5, nil])
+  }
+}
+
+extension String {
+  fileprivate func trimmingASCIIBlanks() -> String {
+    var s = Substring(self)
+    while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+    while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+    return String(s)
+  }
+}
