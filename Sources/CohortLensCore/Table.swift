@@ -298,22 +298,26 @@ public struct Table: Sendable {
     let s = columnSource[column]
     return sources[s].bytes.withUnsafeBufferPointer { buf in
       var missing = 0
+      var numeric = 0
       var firstText: String? = nil
+      var firstTextRow: Int? = nil
       for r in 0..<rowCount {
         let cell = cells[r * columnCount + column]
         let v = Table.withTrimmed(cell, in: buf) { t -> Double? in
           DecimalParser.parse(t)
         }
-        if let v, v.isFinite { continue }
+        if let v, v.isFinite { numeric += 1; continue }
         if isMissing(cell, in: buf) {
           missing += 1
         } else if firstText == nil {
           firstText = Table.displayText(cell, in: buf)
+          firstTextRow = r
         }
       }
       let type: ColumnType = firstText != nil ? .text : (missing == rowCount ? .empty : .numeric)
       return ColumnProfile(name: columnNames[column], type: type, missingCount: missing,
-                           presentCount: rowCount - missing, firstNonNumeric: firstText)
+                           presentCount: rowCount - missing, numericCount: numeric,
+                           firstNonNumeric: firstText, firstNonNumericRow: firstTextRow)
     }
   }
 
@@ -664,8 +668,23 @@ public struct ColumnProfile: Sendable, Equatable {
   public var missingCount: Int
   /// Cells that are present (`rowCount - missingCount`).
   public var presentCount: Int
+  /// Present cells that parse as finite numbers.
+  public var numericCount: Int
   /// The first present cell that is not a finite number (at most 40 characters), if any.
   public var firstNonNumeric: String?
+  /// The 0-based data row of ``firstNonNumeric``.
+  public var firstNonNumericRow: Int?
+
+  public init(name: String, type: ColumnType, missingCount: Int, presentCount: Int, numericCount: Int,
+              firstNonNumeric: String?, firstNonNumericRow: Int?) {
+    self.name = name
+    self.type = type
+    self.missingCount = missingCount
+    self.presentCount = presentCount
+    self.numericCount = numericCount
+    self.firstNonNumeric = firstNonNumeric
+    self.firstNonNumericRow = firstNonNumericRow
+  }
 }
 
 /// Dense numeric data extracted from a `Table` (see `Table.numericMatrix`).

@@ -147,8 +147,10 @@ struct ClusterCommand: CohortLensCommand {
         for c in usedColumns { _ = try table.columnIndex(c) }
         if usedColumns.isEmpty { throw UsageError("--columns names no column") }
       } else {
-        for name in table.columnNames where name != idColumn && name != truth {
-          if (try table.inferType(name)) == .numeric { usedColumns.append(name) }
+        let chosen = try defaultFeatureColumns(table, excluding: Set([idColumn] + (truth.map { [$0] } ?? [])))
+        usedColumns = chosen.columns
+        if !chosen.skipped.isEmpty {
+          warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.joined(separator: ", ")) (choose columns with --columns)")
         }
         if usedColumns.isEmpty {
           throw UsageError("\(featuresPath) has no numeric column besides '\(idColumn)'; name the features with --columns")

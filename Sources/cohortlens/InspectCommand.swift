@@ -32,7 +32,7 @@ struct InspectCommand: CohortLensCommand {
     }
     var profiles: [ColumnProfile] = []
     for name in table.columnNames {
-      let type = try table.inferType(name)
+      let type = table.inferType(name)
       switch type {
       case .numeric:
         let values = try table.numbers(name)

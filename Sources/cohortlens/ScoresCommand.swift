@@ -53,9 +53,7 @@ struct ScoresCommand: CohortLensCommand {
       used = splitList(list)
       for c in used { _ = try table.columnIndex(c) }
     } else {
-      for name in table.columnNames where name != id && name != labels && name != truth {
-        if (try table.inferType(name)) == .numeric { used.append(name) }
-      }
+      used = try defaultFeatureColumns(table, excluding: Set([id, labels] + (truth.map { [$0] } ?? []))).columns
     }
     if used.isEmpty { throw UsageError("no feature columns; name them with --columns") }
     let numeric = try table.numericMatrix(columns: used, missing: dropMissing ? .drop : .error)

@@ -91,3 +91,28 @@ func provenance(
 func splitList(_ value: String) -> [String] {
   value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
+
+/// The feature columns used when `--columns` is not given: every column except `excluded`
+/// whose present cells are all numbers. Wholly non-numeric columns (text such as gender) are
+/// skipped and reported; a column that mixes numbers with a non-number is treated as a numeric
+/// column with a bad cell, and reported at that cell (`file:line:column`), never dropped silently.
+func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (columns: [String], skipped: [String]) {
+  var columns: [String] = []
+  var skipped: [String] = []
+  for (index, name) in table.columnNames.enumerated() where !excluding.contains(name) {
+    let p = table.profile(at: index)
+    switch p.type {
+    case .numeric: columns.append(name)
+    case .empty: skipped.append(name)
+    case .text:
+      if p.numericCount > 0, let row = p.firstNonNumericRow {
+        throw InputError(
+          table: table, row: row, column: index,
+          message: "column '\(name)' holds numbers but '\(p.firstNonNumeric ?? "")' is not a number",
+          hint: "fix the cell, or choose the feature columns with --columns")
+      }
+      skipped.append(name)
+    }
+  }
+  return (columns, skipped)
+}
