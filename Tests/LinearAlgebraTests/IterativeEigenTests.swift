@@ -31,6 +31,16 @@ import Testing
     #expect(Check.projectorDistance(it.vectors, dense.vectors) < 1e-8)
   }
 
+  @Test func negativeEndDominatesTheNorm() throws {
+    // ‖A‖ = 8 comes from the negative end; the wanted top pairs are 3, 2.5, 2.
+    var r = TestRNG(32)
+    let values = [3.0, 2.5, 2.0, -8.0] + (0..<(260 - 4)).map { _ in 8 * r.uniform() - 7 }
+    let a = try Fixtures.withSpectrum(values, seed: 33)
+    let (it, _, diagnostics) = try Self.compare(a, count: 3)
+    #expect(Check.maxAbsDiff(it.values, [2, 2.5, 3]) < 1e-9)
+    #expect(diagnostics.normEstimate <= 8 && diagnostics.normEstimate > 8 * (1 - 1e-4))
+  }
+
   @Test func plainRandomSymmetricMatrix() throws {
     // Semicircle spectrum: the top eigenvalues are only weakly separated.
     let a = Fixtures.randomSymmetric(240, seed: 23)
