@@ -4,7 +4,7 @@ import CLapack
 /// Which symmetric eigensolver computes the largest eigenpairs in
 /// ``SymmetricEigen/largest(_:count:solver:tolerance:seed:)``.
 public enum EigenSolverChoice: String, Sendable, CaseIterable {
-  /// Dense below ``IterativeEigen/denseThreshold`` (or when many pairs are asked for), iterative above.
+  /// Dense below ``IterativeEigen/minimumIterativeOrder(count:)`` (at least ``IterativeEigen/denseThreshold``), iterative from it on.
   case auto
   /// LAPACK `dsyevr` (range 'I'): O(n³), exact to rounding, always succeeds on finite input.
   case dense
@@ -75,15 +75,33 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 ///   M. Rozložník, "The loss of orthogonality in the Gram–Schmidt orthogonalization process",
 ///   Comput. Math. Appl. 50 (2005) (CGS2).
 public enum IterativeEigen {
-  /// Matrix order from which ``EigenSolverChoice/auto`` uses the iterative solver
-  /// (dense `dsyevr` below it).
+  /// Smallest matrix order for which ``EigenSolverChoice/auto`` uses the iterative solver
+  /// (dense `dsyevr` below it); for many pairs the bar is higher, see
+  /// ``minimumIterativeOrder(count:)``.
   ///
   /// Chosen from measurements on the normalised RBF affinity of 5 Gaussian blobs in 8-D
-  /// (2 cores, OpenBLAS 0.3.21 with 2 threads, release build): at n = 1000 the two solvers
-  /// cost about the same for 10–20 pairs (≈0.15–0.25 s), at n = 2000 the iterative solver is
-  /// ≈5× faster and at n = 4000 ≈10×. Below the threshold the dense solver is preferred since
-  /// it is exact to rounding and cannot fail to converge.
-  public static let denseThreshold = 1000
+  /// (γ = 1/8; 2 shared cores, OpenBLAS 0.3.21 with 2 threads, release build). Dense `dsyevr`
+  /// range 'I' vs iterative, seconds:
+  ///
+  /// | n    | dense (5 / 10 / 20 pairs) | iterative (5 / 10 / 20 pairs) |
+  /// |------|---------------------------|-------------------------------|
+  /// | 400  | 0.015 / 0.011 / 0.012     | 0.012 / 0.028 / 0.050         |
+  /// | 600  | 0.028 / 0.029 / 0.029     | 0.015 / 0.037 / 0.067         |
+  /// | 800  | 0.052 / 0.052 / 0.055     | 0.021 / 0.046 / 0.079         |
+  /// | 1000 | 0.091 / 0.088 / 0.091     | 0.029 / 0.063 / 0.100         |
+  /// | 1200 | 0.135 / 0.143 / 0.152     | 0.042 / 0.111 / 0.129         |
+  ///
+  /// The break-even order grows with the block size `b` (≈500 for 5 pairs, ≈850 for 10,
+  /// ≈1100 for 20), i.e. roughly `n ≈ 50·b`. Below the threshold the dense solver is also
+  /// preferable because it is exact to rounding and cannot fail to converge.
+  public static let denseThreshold = 500
+
+  /// The order from which ``EigenSolverChoice/auto`` uses the iterative solver for `count`
+  /// pairs: `max(denseThreshold, 50 · blockSize(count:))` (500 for up to 5 pairs, 700 for 10,
+  /// 1200 for 20), the measured break-even (see ``denseThreshold``).
+  public static func minimumIterativeOrder(count: Int) -> Int {
+    max(denseThreshold, 50 * blockSize(count: count))
+  }
 
   /// Block size used for `count` wanted pairs: `count + max(4, ⌈count/5⌉)` (the guard vectors
   /// make the convergence rate depend on the gap after the block, not after pair `count`).
@@ -171,9 +189,9 @@ extension SymmetricEigen {
   /// - ``EigenSolverChoice/dense``: ``highest(_:count:vectors:)`` (`dsyevr`, range 'I').
   /// - ``EigenSolverChoice/iterative``:
   ///   ``IterativeEigen/largest(_:count:tolerance:maxIterations:seed:)``.
-  /// - ``EigenSolverChoice/auto`` (default): iterative when `n ≥ IterativeEigen.denseThreshold`
-  ///   and `count ≤ n / 20` (beyond that the Krylov basis approaches the matrix order and the
-  ///   dense solver wins), dense otherwise.
+  /// - ``EigenSolverChoice/auto`` (default): iterative when
+  ///   `n ≥ IterativeEigen.minimumIterativeOrder(count:)`
+  ///   (`max(IterativeEigen.denseThreshold, 50·blockSize)`), dense otherwise.
   ///
   /// `tolerance` and `seed` are passed to the iterative solver only.
   public static func largest(
@@ -192,7 +210,7 @@ extension SymmetricEigen {
   public static func resolvedSolver(_ choice: EigenSolverChoice, order n: Int, count: Int) -> EigenSolverChoice {
     switch choice {
     case .dense, .iterative: return choice
-    case .auto: return n >= IterativeEigen.denseThreshold && count <= n / 20 ? .iterative : .dense
+    case .auto: return n >= IterativeEigen.minimumIterativeOrder(count: count) ? .iterative : .dense
     }
   }
 }

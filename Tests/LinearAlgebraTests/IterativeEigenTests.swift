@@ -132,6 +132,10 @@ import Testing
   @Test func solverChoiceRouting() throws {
     #expect(SymmetricEigen.resolvedSolver(.auto, order: IterativeEigen.denseThreshold - 1, count: 5) == .dense)
     #expect(SymmetricEigen.resolvedSolver(.auto, order: 4000, count: 20) == .iterative)
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: 1000, count: 5) == .iterative)
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: 1000, count: 20) == .dense)
+    #expect(IterativeEigen.minimumIterativeOrder(count: 10) == 700)
+    #expect(IterativeEigen.minimumIterativeOrder(count: 20) == 1200)
     #expect(SymmetricEigen.resolvedSolver(.auto, order: 4000, count: 400) == .dense)
     #expect(SymmetricEigen.resolvedSolver(.dense, order: 4000, count: 20) == .dense)
     #expect(SymmetricEigen.resolvedSolver(.iterative, order: 300, count: 4) == .iterative)
