@@ -219,7 +219,8 @@ extension SymmetricEigen {
 
 /// SplitMix64 (Steele, Lea, Flood 2014): the deterministic start-block generator.
 extension Double {
-  /// `log(self)` for self ≥ 1 without Foundation (via the exponent and a short series).
+  /// Natural logarithm of a positive finite value without Foundation: `e·ln 2 + 2·atanh((m−1)/(m+1))`
+  /// for `self = m·2^e`, `m ∈ [1, 2)` (series to 1e-19); 0 for non-positive or non-finite input.
   fileprivate var logValue: Double {
     guard self > 0 && isFinite else { return 0 }
     let e = Double(exponent)
@@ -229,8 +230,6 @@ extension Double {
     for k in stride(from: 1, through: 39, by: 2) { sum += power / Double(k); power *= t * t }
     return e * 0.6931471805599453 + 2 * sum
   }
-  /// `log(self) / steps`, the per-step decay rate of a ratio observed over `steps` steps.
-  fileprivate func logRatio(per steps: Int) -> Double { logValue / Double(max(1, steps)) }
 }
 
 private struct SplitMix64 {
@@ -344,12 +343,15 @@ private struct BlockKrylov {
       if pending > 0 {
         dgemm(false, true, pending, lastCount, n, 1, next, n, avt + last * n, n, 0, &bq, lastCount)
       }
-      let restart = p + pending > pMax
+      let restart = p + max(pending, 1) > pMax
       if !restart && diagnostics.iterations < nextRayleighRitz { continue }
 
       // Rayleigh–Ritz: H = S·Θ·Sᵀ; the residual of Ritz pair i is F·s_i[last block]
       // = Q_next·B·s_i[last], of norm ‖B·s_i[last]‖.
       let (theta, s) = try eigenOfH()
+      guard theta[0].isFinite && theta[p - 1].isFinite else {
+        throw LinearAlgebraError("IterativeEigen.largest: non-finite Ritz values (is the matrix finite?)")
+      }
       normA = max(normA, abs(theta[0]), abs(theta[p - 1]))
       let bound = tolerance * normA
       // q = largest estimated residual of the wanted pairs over the bound (converged when ≤ 1).
@@ -364,7 +366,8 @@ private struct BlockKrylov {
             t[r] = acc
           }
           let norm = t.reduce(0) { $0 + $1 * $1 }.squareRoot()
-          q = max(q, norm <= bound ? norm / max(bound, .leastNormalMagnitude) : (bound > 0 ? norm / bound : .infinity))
+          let ratio = bound > 0 ? norm / bound : (norm == 0 ? 0 : .infinity)
+          if !(ratio <= q) { q = ratio }  // propagates NaN
         }
       }
       if q <= 1 {
@@ -374,7 +377,8 @@ private struct BlockKrylov {
         for i in 0..<count {
           let r = ayt + i * n
           cblas_daxpy(Int32(n), -theta[p - 1 - i], yt + i * n, 1, r, 1)
-          worst = max(worst, cblas_dnrm2(Int32(n), r, 1))
+          let norm = cblas_dnrm2(Int32(n), r, 1)
+          if !(norm <= worst) { worst = norm }  // propagates NaN
         }
         if worst <= bound {
           diagnostics.normEstimate = normA
@@ -387,9 +391,9 @@ private struct BlockKrylov {
         // decay predicts are still needed (it is only needed to test convergence).
         var skip = 1
         if q.isFinite && previousQ.isFinite && q < previousQ {
-          let ratePerIteration = (previousQ / q).squareRoot() >= 1
-            ? (previousQ / q).logRatio(per: diagnostics.iterations - previousIteration) : 0
-          if ratePerIteration > 0 { skip = max(1, Int(0.5 * q.logValue / ratePerIteration)) }
+          let rate = (previousQ / q).logValue / Double(max(1, diagnostics.iterations - previousIteration))
+          let predicted = rate > 0 ? q.logValue / rate : 0
+          if predicted.isFinite { skip = max(1, Int(min(0.5 * predicted, 1000))) }
         }
         previousQ = q
         previousIteration = diagnostics.iterations

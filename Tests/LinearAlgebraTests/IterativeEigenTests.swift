@@ -107,6 +107,13 @@ import Testing
     }
   }
 
+  @Test func nonFiniteInputThrows() {
+    var a = Fixtures.randomSymmetric(200, seed: 34)
+    a[3, 5] = .nan
+    a[5, 3] = .nan
+    #expect(throws: LinearAlgebraError.self) { _ = try IterativeEigen.largest(a, count: 2) }
+  }
+
   @Test func smallProblemsAreSolvedDensely() throws {
     let a = Fixtures.randomSymmetric(40, seed: 30)
     let (e, diagnostics) = try IterativeEigen.largestWithDiagnostics(a, count: 3)
