@@ -131,7 +131,8 @@ public enum IterativeEigen {
   ///   - maxIterations: maximum number of block products with `a` (default 500).
   ///   - seed: seed of the random start block (default 0).
   /// - Throws: ``LinearAlgebraError`` if not every pair has converged after `maxIterations`
-  ///   block products, or if `dsyevr` fails on the projected matrix.
+  ///   block products, if the Ritz values are not finite (non-finite input), or if `dsyevr`
+  ///   fails on the projected matrix.
   /// - Complexity: O(n²·b) per iteration; see ``IterativeEigen``.
   public static func largest(
     _ a: Matrix, count: Int, tolerance: Double = 1e-10, maxIterations: Int = 500, seed: UInt64 = 0
@@ -191,15 +192,21 @@ extension SymmetricEigen {
   ///   ``IterativeEigen/largest(_:count:tolerance:maxIterations:seed:)``.
   /// - ``EigenSolverChoice/auto`` (default): iterative when
   ///   `n ≥ IterativeEigen.minimumIterativeOrder(count:)`
-  ///   (`max(IterativeEigen.denseThreshold, 50·blockSize)`), dense otherwise.
+  ///   (`max(IterativeEigen.denseThreshold, 50·blockSize)`), dense otherwise; should the
+  ///   iterative solver fail to converge (it has not in any test), `auto` falls back to dense.
   ///
   /// `tolerance` and `seed` are passed to the iterative solver only.
+  /// - Throws: ``LinearAlgebraError`` from the solver used.
   public static func largest(
     _ a: Matrix, count: Int, solver: EigenSolverChoice = .auto, tolerance: Double = 1e-10, seed: UInt64 = 0
   ) throws -> EigenDecomposition {
     switch resolvedSolver(solver, order: a.rows, count: count) {
     case .iterative:
-      return try IterativeEigen.largest(a, count: count, tolerance: tolerance, seed: seed)
+      do {
+        return try IterativeEigen.largest(a, count: count, tolerance: tolerance, seed: seed)
+      } catch where solver == .auto {
+        return try highest(a, count: count)
+      }
     default:
       return try highest(a, count: count)
     }
