@@ -41,7 +41,7 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 ///    Step 3–4 are only needed for this test, so they are skipped for half the number of
 ///    iterations that the observed residual decay still predicts (never when a restart is due).
 /// 5. **Thick restart**: when the basis would exceed `pMax = max(12·b, 64)` columns, it is
-///    replaced by the `kKeep = max(pMax/2, min(pMax − b, 2b))` largest Ritz vectors (`AV` by the
+///    replaced by the `kKeep = ⌊pMax/2⌋` largest Ritz vectors (`AV` by the
 ///    matching `(AV)·S`, `H` by `diag(θ)`); the pending block stays valid because the kept
 ///    Ritz vectors lie in the old span (Krylov–Schur restart).
 ///
@@ -295,7 +295,7 @@ private struct BlockKrylov {
     self.count = count
     self.b = blockSize
     self.pMax = basisLimit
-    self.kKeep = max(basisLimit / 2, min(basisLimit - blockSize, 2 * blockSize))
+    self.kKeep = basisLimit / 2  // ≥ 6·b > count since basisLimit ≥ 12·b
     vt = .allocate(capacity: (pMax + b) * n)
     avt = .allocate(capacity: pMax * n)
     yt = .allocate(capacity: kKeep * n)
