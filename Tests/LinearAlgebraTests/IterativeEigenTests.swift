@@ -41,6 +41,13 @@ import Testing
     #expect(diagnostics.normEstimate <= 8 && diagnostics.normEstimate > 8 * (1 - 1e-4))
   }
 
+  @Test func thickRestartsKeepConverging() throws {
+    // Semicircle spectrum, one pair (block 5, basis limit 64): needs several restarts.
+    let a = Fixtures.randomSymmetric(400, seed: 35)
+    let (_, _, diagnostics) = try Self.compare(a, count: 1)
+    #expect(diagnostics.restarts >= 1)
+  }
+
   @Test func plainRandomSymmetricMatrix() throws {
     // Semicircle spectrum: the top eigenvalues are only weakly separated.
     let a = Fixtures.randomSymmetric(240, seed: 23)
