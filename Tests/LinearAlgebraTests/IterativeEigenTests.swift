@@ -1,0 +1,166 @@
+import Testing
+@testable import LinearAlgebra
+
+@Suite struct IterativeEigenTests {
+  /// Runs the iterative solver and checks it against dense `dsyevr`: eigenvalues within
+  /// `valueTolerance`, residuals within the requested bound, orthonormal vectors; returns both.
+  static func compare(
+    _ a: Matrix, count: Int, valueTolerance: Double = 1e-9, seed: UInt64 = 0
+  ) throws -> (iterative: EigenDecomposition, dense: EigenDecomposition, diagnostics: IterativeEigen.Diagnostics) {
+    let (it, diagnostics) = try IterativeEigen.largestWithDiagnostics(a, count: count, seed: seed)
+    let dense = try SymmetricEigen.highest(a, count: count)
+    #expect(!diagnostics.usedDenseFallback)
+    #expect(it.values.count == count && it.vectors.rows == a.rows && it.vectors.columns == count)
+    #expect(zip(it.values, it.values.dropFirst()).allSatisfy { $0 <= $1 })
+    #expect(Check.maxAbsDiff(it.values, dense.values) < valueTolerance)
+    let norm = max(abs(dense.values.last!), abs(try SymmetricEigen.lowest(a, count: 1, vectors: false).values[0]))
+    #expect(Check.maxResidual(a, it) <= 1.01e-10 * norm)
+    #expect(diagnostics.maxRelativeResidual <= 1e-10)
+    #expect(Check.orthonormalityError(it.vectors) < 1e-12)
+    return (it, dense, diagnostics)
+  }
+
+  @Test func randomSymmetricMatrixWithGap() throws {
+    // Six separated top eigenvalues, the rest uniform in [-3, 3].
+    var r = TestRNG(21)
+    let top = [10.0, 9.5, 9.0, 8.7, 8.2, 8.0]
+    let values = top + (0..<(300 - top.count)).map { _ in 6 * r.uniform() - 3 }
+    let a = try Fixtures.withSpectrum(values, seed: 22)
+    let (it, dense, _) = try Self.compare(a, count: 6)
+    #expect(Check.maxAbsDiff(it.values, top.reversed()) < 1e-9)
+    #expect(Check.projectorDistance(it.vectors, dense.vectors) < 1e-8)
+  }
+
+  @Test func negativeEndDominatesTheNorm() throws {
+    // ‖A‖ = 8 comes from the negative end; the wanted top pairs are 3, 2.5, 2.
+    var r = TestRNG(32)
+    let values = [3.0, 2.5, 2.0, -8.0] + (0..<(260 - 4)).map { _ in 8 * r.uniform() - 7 }
+    let a = try Fixtures.withSpectrum(values, seed: 33)
+    let (it, _, diagnostics) = try Self.compare(a, count: 3)
+    #expect(Check.maxAbsDiff(it.values, [2, 2.5, 3]) < 1e-9)
+    #expect(diagnostics.normEstimate <= 8 && diagnostics.normEstimate > 8 * (1 - 1e-4))
+  }
+
+  @Test func thickRestartsKeepConverging() throws {
+    // Semicircle spectrum, one pair (block 5, basis limit 64): needs several restarts.
+    let a = Fixtures.randomSymmetric(400, seed: 35)
+    let (_, _, diagnostics) = try Self.compare(a, count: 1)
+    #expect(diagnostics.restarts >= 1)
+  }
+
+  @Test func plainRandomSymmetricMatrix() throws {
+    // Semicircle spectrum: the top eigenvalues are only weakly separated.
+    let a = Fixtures.randomSymmetric(240, seed: 23)
+    _ = try Self.compare(a, count: 3)
+  }
+
+  @Test func normalisedAffinityOfBlobsWithNearDegenerateTopCluster() throws {
+    // 5 well-separated blobs: eigenvalue 1 (numerically) five times, then a cluster of ~40
+    // eigenvalues in [0.15, 0.3] and the bulk near 0.
+    let x = Fixtures.blobs(n: 500, k: 5, d: 8, seed: 24)
+    let a = Fixtures.normalisedAffinity(x, gamma: 1.0 / 8)
+    let (it, dense, _) = try Self.compare(a, count: 12)
+    for j in 7..<12 { #expect(abs(it.values[j] - 1) < 1e-9) }
+    #expect(it.values[6] < 0.5)
+    // The invariant subspace of the eigenvalue-1 cluster is well defined (gap > 0.5)…
+    let topIt = it.vectors.selectingColumns(Array(7..<12))
+    let topDense = dense.vectors.selectingColumns(Array(7..<12))
+    #expect(Check.projectorDistance(topIt, topDense) < 1e-8)
+    // …and so is the whole 12-dimensional one (error ≲ residual / gap to the 13th eigenvalue).
+    let thirteen = try SymmetricEigen.highest(a, count: 13).values[0]
+    let gap = it.values[0] - thirteen
+    #expect(gap > 0)
+    #expect(Check.projectorDistance(it.vectors, dense.vectors) < 1e-8 + 1e-9 / gap)
+  }
+
+  @Test func normalisedAffinityOfBlobsTwentyPairs() throws {
+    let x = Fixtures.blobs(n: 400, k: 4, d: 8, seed: 25)
+    let a = Fixtures.normalisedAffinity(x, gamma: 1.0 / 8)
+    let (it, _, diagnostics) = try Self.compare(a, count: 20, seed: 7)
+    #expect(abs(it.values[19] - 1) < 1e-9)
+    #expect(it.values[0] > 0.1)
+    #expect(diagnostics.iterations >= 2 && diagnostics.matrixVectorProducts >= 24)
+  }
+
+  @Test func exactlyRepeatedEigenvalues() throws {
+    // 7 (×3), 4 (×2), then the rest in [-1, 1].
+    var r = TestRNG(26)
+    let values = [7.0, 7, 7, 4, 4] + (0..<245).map { _ in 2 * r.uniform() - 1 }
+    let a = try Fixtures.withSpectrum(values, seed: 27)
+    let (it, dense, _) = try Self.compare(a, count: 5)
+    #expect(Check.maxAbsDiff(it.values, [4, 4, 7, 7, 7]) < 1e-9)
+    // Each eigenspace is recovered (bases may differ from dsyevr's).
+    #expect(Check.projectorDistance(it.vectors.selectingColumns([2, 3, 4]), dense.vectors.selectingColumns([2, 3, 4])) < 1e-8)
+    #expect(Check.projectorDistance(it.vectors.selectingColumns([0, 1]), dense.vectors.selectingColumns([0, 1])) < 1e-8)
+    // Cutting inside the double eigenvalue 4: values are still right.
+    let four = try IterativeEigen.largest(a, count: 4)
+    #expect(Check.maxAbsDiff(four.values, [4, 7, 7, 7]) < 1e-9)
+  }
+
+  @Test func sameSeedGivesIdenticalBits() throws {
+    let a = Fixtures.normalisedAffinity(Fixtures.blobs(n: 300, k: 3, d: 8, seed: 28), gamma: 1.0 / 8)
+    let first = try IterativeEigen.largest(a, count: 6, seed: 42)
+    let second = try IterativeEigen.largest(a, count: 6, seed: 42)
+    #expect(first.values == second.values)
+    #expect(first.vectors == second.vectors)
+    let other = try IterativeEigen.largest(a, count: 6, seed: 43)
+    #expect(Check.maxAbsDiff(other.values, first.values) < 1e-9)
+  }
+
+  @Test func throwsWhenNotConverged() {
+    let a = Fixtures.normalisedAffinity(Fixtures.blobs(n: 300, k: 3, d: 8, seed: 29), gamma: 1.0 / 8)
+    #expect(throws: LinearAlgebraError.self) {
+      _ = try IterativeEigen.largest(a, count: 6, maxIterations: 2)
+    }
+  }
+
+  @Test func nonFiniteInputThrows() {
+    var a = Fixtures.randomSymmetric(200, seed: 34)
+    a[3, 5] = .nan
+    a[5, 3] = .nan
+    #expect(throws: LinearAlgebraError.self) { _ = try IterativeEigen.largest(a, count: 2) }
+  }
+
+  @Test func smallProblemsAreSolvedDensely() throws {
+    let a = Fixtures.randomSymmetric(40, seed: 30)
+    let (e, diagnostics) = try IterativeEigen.largestWithDiagnostics(a, count: 3)
+    #expect(diagnostics.usedDenseFallback && diagnostics.iterations == 0)
+    #expect(Check.maxAbsDiff(e.values, try SymmetricEigen.highest(a, count: 3).values) == 0)
+  }
+
+  @Test func zeroMatrixConvergesImmediately() throws {
+    let e = try IterativeEigen.largest(Matrix(rows: 200, columns: 200), count: 2)
+    #expect(e.values == [0, 0])
+    #expect(Check.orthonormalityError(e.vectors) < 1e-13)
+  }
+
+  @Test func blockSizeAndBasisLimit() {
+    #expect(IterativeEigen.blockSize(count: 1) == 5)
+    #expect(IterativeEigen.blockSize(count: 10) == 14)
+    #expect(IterativeEigen.blockSize(count: 20) == 24)
+    #expect(IterativeEigen.blockSize(count: 40) == 48)
+    #expect(IterativeEigen.basisLimit(blockSize: 24) == 288)
+    #expect(IterativeEigen.basisLimit(blockSize: 5) == 64)
+  }
+
+  @Test func solverChoiceRouting() throws {
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: IterativeEigen.denseThreshold - 1, count: 5) == .dense)
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: 4000, count: 20) == .iterative)
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: 1000, count: 5) == .iterative)
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: 1000, count: 20) == .dense)
+    #expect(IterativeEigen.minimumIterativeOrder(count: 10) == 700)
+    #expect(IterativeEigen.minimumIterativeOrder(count: 20) == 1200)
+    #expect(SymmetricEigen.resolvedSolver(.auto, order: 4000, count: 400) == .dense)
+    #expect(SymmetricEigen.resolvedSolver(.dense, order: 4000, count: 20) == .dense)
+    #expect(SymmetricEigen.resolvedSolver(.iterative, order: 300, count: 4) == .iterative)
+    #expect(EigenSolverChoice(rawValue: "iterative") == .iterative)
+    #expect(EigenSolverChoice.allCases.map(\.rawValue) == ["auto", "dense", "iterative"])
+
+    let a = Fixtures.randomSymmetric(250, seed: 31)
+    let dense = try SymmetricEigen.largest(a, count: 3, solver: .dense)
+    let iterative = try SymmetricEigen.largest(a, count: 3, solver: .iterative)
+    let auto = try SymmetricEigen.largest(a, count: 3)
+    #expect(Check.maxAbsDiff(dense.values, iterative.values) < 1e-9)
+    #expect(auto.values == dense.values)
+  }
+}
