@@ -73,7 +73,7 @@ public struct SpectralEmbedding: Sendable {
   ///     k ≤ kMax needs kMax + 1; the extra ones show what follows), capped at n.
   ///   - laplacian: ``LaplacianKind/normalized`` (default, scikit-learn's) or unnormalised.
   ///   - solver: ``SpectralEigenSolver/auto`` (default) = dense `dsyevr` up to
-  ///     ``SpectralEigenSolver/iterativeThreshold`` nodes, iterative above.
+  ///     `IterativeEigen.minimumIterativeOrder(count:)` nodes, iterative above.
   /// - Throws: ``SpectralError`` for invalid input or a solver failure.
   /// - Complexity: O(n²) to build the Laplacian; dense solver O(n³) (Householder
   ///   tridiagonalisation dominates); iterative solver O(n²) per block matrix product.

@@ -43,35 +43,24 @@ public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
   }
 }
 
-/// Which eigensolver computes the spectrum of the normalised Laplacian.
+/// Which eigensolver computes the spectrum of the Laplacian: LinearAlgebra's
+/// ``EigenSolverChoice`` (`auto`, `dense`, `iterative`).
 ///
-/// All routing decisions live in ``resolved(n:)`` so that switching to LinearAlgebra's shared
-/// solver choice is a one-line change.
-public enum SpectralEigenSolver: String, CaseIterable, Sendable {
-  /// ``dense`` for `n ≤` ``iterativeThreshold``, ``iterative`` above.
-  case auto
-  /// `SymmetricEigen.lowest` (LAPACK `dsyevr`, range 'I') on the Laplacian; O(n³).
-  case dense
-  /// `IterativeEigen.largest` on `M = D^{-1/2} W D^{-1/2}` (zero diagonal); `λ = 1 − μ`.
-  case iterative
+/// - `dense`: `SymmetricEigen.lowest` (LAPACK `dsyevr`, range 'I') on the Laplacian; O(n³).
+/// - `iterative`: block Lanczos (`IterativeEigen.largest`) on `M = D^{-1/2} W D^{-1/2}` (zero
+///   diagonal), `λ = 1 − μ`; O(n²) per block product, ≈15 products on clustered data.
+/// - `auto`: dense below `IterativeEigen.minimumIterativeOrder(count:)` = max(500, 50·block size)
+///   nodes (the measured break-even; 1200 nodes for 20 eigenpairs), iterative above.
+public typealias SpectralEigenSolver = EigenSolverChoice
 
-  /// Graph size above which ``auto`` uses the iterative solver. Dense `dsyevr` costs ≈0.1 s at
-  /// n = 1000 and ≈0.75 CPU-s at n = 2000 (O(n³)), a Lanczos-type solver on `M` ≈0.2 s at
-  /// n = 2000 (reference notes, spectral.md §7); to be aligned with LinearAlgebra's own
-  /// solver-choice threshold.
-  public static let iterativeThreshold = 1000
-
+extension EigenSolverChoice {
   /// The concrete solver used for `count` eigenpairs of a graph of `n` nodes (never ``auto``).
   ///
-  /// ``auto`` picks ``iterative`` for `n >` ``iterativeThreshold``. Either way the iterative
-  /// solver is only used when `count ≤ n / 2` (a Krylov subspace needs room beyond the wanted
-  /// block); otherwise the dense solver runs.
-  public func resolved(n: Int, count: Int) -> SpectralEigenSolver {
-    let wanted: SpectralEigenSolver
-    switch self {
-    case .auto: wanted = n > Self.iterativeThreshold ? .iterative : .dense
-    case .dense, .iterative: wanted = self
-    }
+  /// ``auto`` follows `SymmetricEigen.resolvedSolver` (the measured dense/iterative break-even).
+  /// Either way the iterative solver is only used when `count ≤ n / 2` (a Krylov subspace needs
+  /// room beyond the wanted block); otherwise the dense solver runs.
+  public func resolved(n: Int, count: Int) -> EigenSolverChoice {
+    let wanted = SymmetricEigen.resolvedSolver(self, order: n, count: count)
     return wanted == .iterative && 2 * count <= n ? .iterative : .dense
   }
 }

@@ -333,9 +333,11 @@ import Testing
   }
 
   @Test func solverRouting() {
-    let t = SpectralEigenSolver.iterativeThreshold
-    #expect(SpectralEigenSolver.auto.resolved(n: t, count: 20) == .dense)
-    #expect(SpectralEigenSolver.auto.resolved(n: t + 1, count: 20) == .iterative)
+    // auto: dense below max(500, 50·(count + max(4, ⌈count/5⌉))) = 1200 nodes for 20 pairs.
+    #expect(SpectralEigenSolver.auto.resolved(n: 1199, count: 20) == .dense)
+    #expect(SpectralEigenSolver.auto.resolved(n: 1200, count: 20) == .iterative)
+    #expect(SpectralEigenSolver.auto.resolved(n: 499, count: 4) == .dense)
+    #expect(SpectralEigenSolver.auto.resolved(n: 500, count: 4) == .iterative)
     #expect(SpectralEigenSolver.dense.resolved(n: 1_000_000, count: 20) == .dense)
     #expect(SpectralEigenSolver.iterative.resolved(n: 30, count: 15) == .iterative)
     #expect(SpectralEigenSolver.iterative.resolved(n: 30, count: 16) == .dense)

@@ -25,6 +25,7 @@ import Testing
     let gamma: Double?
     let k_values: [Int]
     let eigengap_k: Int
+    let eigenvalues: [Double]
     let per_k: [PerK]
   }
   struct Document: Decodable { let datasets: [Dataset] }
@@ -43,19 +44,21 @@ import Testing
     for d in doc.datasets { #expect(d.k_values == Array(2...8)) }
   }
 
-  @Test(arguments: names)
-  func sweepMatchesScikitLearn(name: String) throws {
+  @Test(arguments: names, [SpectralEigenSolver.dense, .iterative])
+  func sweepMatchesScikitLearn(name: String, solver: SpectralEigenSolver) throws {
     let doc = try Self.load()
     let ds = try #require(doc.datasets.first { $0.name == name })
     let raw = try SpectralPipelineGolden.readColumns(Self.root.appendingPathComponent(ds.file), ds.columns)
     let x = try #require(FeatureScaling(rawValue: ds.scale)).apply(raw)
     let w = try GraphConstruction(parsing: ds.graph).adjacency(similarity: ds.gamma.map { Affinity.rbf(x, gamma: $0) }, features: x)
-    let result = try SpectralSweep.run(adjacency: w, configuration: SweepConfiguration(ks: ds.k_values, seed: 0))
+    let result = try SpectralSweep.run(adjacency: w, configuration: SweepConfiguration(ks: ds.k_values, seed: 0, solver: solver))
     #expect(result.eigengapK == ds.eigengap_k)
+    #expect(result.eigenvalues.count >= 16)
+    for (mine, golden) in zip(result.eigenvalues, ds.eigenvalues) { #expect(abs(mine - golden) <= 1e-8, "\(name) eigenvalues") }
     for (entry, golden) in zip(result.entries, ds.per_k) {
       #expect(entry.k == golden.k)
       let ari = ClusterScores.adjustedRandIndex(entry.labels, golden.labels)
-      #expect(ari >= 0.999, "\(name) k=\(golden.k): ARI \(ari) against scikit-learn")
+      #expect(ari >= 0.999, "\(name) \(solver) k=\(golden.k): ARI \(ari) against scikit-learn")
       #expect(abs(entry.silhouette - golden.silhouette) <= 1e-6, "\(name) k=\(golden.k) silhouette")
       #expect(abs(entry.daviesBouldin - golden.davies_bouldin) <= 1e-6 * abs(golden.davies_bouldin), "\(name) k=\(golden.k) DB")
       #expect(abs(entry.calinskiHarabasz - golden.calinski_harabasz) <= 1e-6 * abs(golden.calinski_harabasz), "\(name) k=\(golden.k) CH")
