@@ -91,8 +91,12 @@ public struct SweepResult: Sendable {
 /// - Complexity: one eigensolve (O(n³) dense, or O(n²·m·iterations) iterative) plus, per k,
 ///   O(initCount · iterations · n · k²) for k-means and O(n²·k) for the silhouette.
 public enum SpectralSweep {
+  ///
+  /// - Parameter progress: called (on the calling thread) after each stage with a short
+  ///   description, for a progress display; the library itself never prints.
   public static func run(
-    adjacency: Matrix, configuration: SweepConfiguration, truth: [String]? = nil
+    adjacency: Matrix, configuration: SweepConfiguration, truth: [String]? = nil,
+    progress: ((String) -> Void)? = nil
   ) throws -> SweepResult {
     let n = adjacency.rows
     let ks = configuration.ks
@@ -101,6 +105,7 @@ public enum SpectralSweep {
     let embedding = try SpectralEmbedding.compute(
       adjacency: adjacency, dimensions: kMax, eigenvalueCount: eigenCount,
       laplacian: configuration.laplacian, solver: configuration.solver)
+    progress?("embedding: \(embedding.eigenvalues.count) eigenpairs by the \(embedding.solver.rawValue) solver")
     var warnings = embedding.warnings.map(\.description)
 
     let truthCodes: [Int]? = truth.map { t in
@@ -129,6 +134,7 @@ public enum SpectralSweep {
       results.set(index, entry)
     }
     let entries = results.values
+    progress?("k-means and scores for k = \(ks.map(String.init).joined(separator: ","))")
     for e in entries where e.clusterSizes.contains(0) {
       warnings.append("k = \(e.k): k-means returned \(e.clusterSizes.filter { $0 == 0 }.count) empty cluster(s)")
     }

@@ -178,6 +178,7 @@ struct ClusterCommand: CohortLensCommand {
         }
         truthValues = values
       }
+      progress.report("read \(kept.count) learners × \(usedColumns.count) features")
       x = scale.apply(x)
       let g = gamma ?? 1.0 / Double(max(1, x.columns))
       gammaUsed = g
@@ -195,7 +196,8 @@ struct ClusterCommand: CohortLensCommand {
     let result = try SpectralSweep.run(
       adjacency: adjacency,
       configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
-      truth: truthValues)
+      truth: truthValues, progress: { progress.report($0) })
+    progress.report("clustered; writing the report")
     warnings.append(contentsOf: result.warnings)
     for w in warnings { printError("cohortlens cluster: warning: \(w)") }
 
@@ -223,6 +225,7 @@ struct ClusterCommand: CohortLensCommand {
       try AtomicFile.write(report.labelsCSV(), to: path)
     }
     try emit(report.render(output.format), options: output)
+    progress.report("done")
   }
 
   private func describe(n: Int, columns: [String], gamma: Double?, graph: String) -> String {

@@ -17,12 +17,15 @@ struct OutputOptions: ParsableArguments {
 extension OutputFormat: ExpressibleByArgument {}
 
 /// Progress messages on stderr, shown only when stderr is a terminal or `--progress` is given.
+/// Each message is prefixed with the seconds elapsed since the command started.
 struct Progress {
   let enabled: Bool
+  let start = DispatchTime.now()
   init(forced: Bool) { enabled = forced || isatty(STDERR_FILENO) != 0 }
   func report(_ message: @autoclosure () -> String) {
     guard enabled else { return }
-    FileHandle.standardError.write(Data("cohortlens: \(message())\n".utf8))
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    FileHandle.standardError.write(Data("cohortlens [\(NumberFormatting.fixed(seconds, decimals: 3)) s]: \(message())\n".utf8))
   }
 }
 
