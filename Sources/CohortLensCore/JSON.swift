@@ -44,7 +44,16 @@ public indirect enum JSONValue: Sendable, Equatable {
     return pairs.first { $0.0 == key }?.1
   }
 
-  /// JSON text. `pretty`: 2-space indentation, `"key": value`, one element per line, empty
+  /// `true` for null, booleans, numbers and strings.
+  var isScalar: Bool {
+    switch self {
+    case .array, .object: return false
+    default: return true
+    }
+  }
+
+  /// JSON text. `pretty`: 2-space indentation, `"key": value`, one element per line (arrays
+  /// whose elements are all scalars on one line, `[1, 2, 3]`), empty
   /// containers as `[]`/`{}`; otherwise compact with no spaces. No trailing newline.
   public func serialized(pretty: Bool = true) -> String {
     var out = ""
@@ -64,13 +73,15 @@ public indirect enum JSONValue: Sendable, Equatable {
         out += "[]"
         return
       }
+      // Arrays of scalars (ids, labels, eigenvalues) stay on one line even when pretty.
+      let inline = pretty && items.allSatisfy(\.isScalar)
       out += "["
       for (k, item) in items.enumerated() {
-        if k > 0 { out += "," }
-        if pretty { newline(&out, indent + 1) }
+        if k > 0 { out += inline ? ", " : "," }
+        if pretty && !inline { newline(&out, indent + 1) }
         item.write(to: &out, pretty: pretty, indent: indent + 1)
       }
-      if pretty { newline(&out, indent) }
+      if pretty && !inline { newline(&out, indent) }
       out += "]"
     case let .object(pairs):
       if pairs.isEmpty {

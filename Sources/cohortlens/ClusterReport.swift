@@ -23,7 +23,7 @@ struct ClusterReport {
   func labelsCSV() -> String {
     var table = TextTable(headers: ["id"] + result.entries.map { "k\($0.k)" })
     for (i, id) in ids.enumerated() {
-      table.append( [id] + result.entries.map { String($0.labels[i]) })
+      table.append([id] + result.entries.map { String($0.labels[i]) })
     }
     return table.render(.csv)
   }
@@ -39,13 +39,14 @@ struct ClusterReport {
         e.clusterSizes.map(String.init).joined(separator: "/"),
       ]
       if hasARI { row.append(e.adjustedRandIndex.map(num) ?? "") }
-      table.append( row)
+      table.append(row)
     }
     return table
   }
 
-  private func num(_ x: Double) -> String { NumberFormatting.roundTrip(x) }
-  private func short(_ x: Double) -> String { NumberFormatting.fixed(x, decimals: 4) }
+  private func num(_ x: Double) -> String { x.isNaN ? "undefined" : NumberFormatting.roundTrip(x) }
+  /// Four decimals for reading; `undefined` for a score that has no value (fewer than two clusters).
+  private func short(_ x: Double) -> String { x.isNaN ? "undefined" : NumberFormatting.fixed(x, decimals: 4) }
 
   private func suggestionLines() -> [String] {
     var lines: [String] = []
@@ -86,17 +87,20 @@ struct ClusterReport {
     let hasARI = result.entries.contains { $0.adjustedRandIndex != nil }
     var headers = ["k", "silhouette", "Davies–Bouldin", "Calinski–Harabasz", "inertia", "cluster sizes"]
     if hasARI { headers.append("ARI") }
-    var table = TextTable(headers: headers, alignments: headers.map { $0 == "cluster sizes" ? .left : .right })
+    headers.append("suggested by")
+    var table = TextTable(headers: headers, alignments: headers.map { $0 == "cluster sizes" || $0 == "suggested by" ? .left : .right })
     for e in result.entries {
-      var marks = ""
-      if e.k == result.eigengapK { marks += " ◀ eigengap" }
-      if e.k == result.silhouetteK { marks += " ◀ silhouette" }
+      var marks: [String] = []
+      if e.k == result.eigengapK { marks.append("eigengap") }
+      if e.k == result.silhouetteK { marks.append("silhouette") }
       var row = [
-        String(e.k), short(e.silhouette), short(e.daviesBouldin), NumberFormatting.fixed(e.calinskiHarabasz, decimals: 2),
-        short(e.inertia), e.clusterSizes.map(String.init).joined(separator: "/") + marks,
+        String(e.k), short(e.silhouette), short(e.daviesBouldin),
+        e.calinskiHarabasz.isNaN ? "undefined" : NumberFormatting.fixed(e.calinskiHarabasz, decimals: 2),
+        short(e.inertia), e.clusterSizes.map(String.init).joined(separator: "/"),
       ]
       if hasARI { row.append(e.adjustedRandIndex.map(short) ?? "") }
-      table.append( row)
+      row.append(marks.joined(separator: ", "))
+      table.append(row)
     }
     return table
   }

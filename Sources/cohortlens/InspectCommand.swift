@@ -83,7 +83,7 @@ struct InspectCommand: CohortLensCommand {
       func f(_ x: Double?) -> String { x.map { csv ? NumberFormatting.roundTrip($0) : NumberFormatting.significant($0, digits: 6) } ?? "" }
       for p in profiles {
         let extra = p.distinct.map { "\($0): " + p.examples.joined(separator: ", ") } ?? ""
-        t.append( [p.name, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
+        t.append([p.name, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
       }
       let title = "\(file): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
       switch output.format {

@@ -116,13 +116,13 @@ struct ScoresCommand: CohortLensCommand {
     default:
       var table = TextTable(headers: ["cluster", "size", "mean silhouette"], alignments: [.left, .right, .right])
       for c in names.indices {
-        table.append( [names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
+        table.append([names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
       }
       var summary = TextTable(headers: ["score", "value"], alignments: [.left, .right])
-      summary.append( ["silhouette", NumberFormatting.roundTrip(silhouette)])
-      summary.append( ["davies_bouldin", NumberFormatting.roundTrip(db)])
-      summary.append( ["calinski_harabasz", NumberFormatting.roundTrip(ch)])
-      if let a = ari { summary.append( ["ari", NumberFormatting.roundTrip(a)]) }
+      summary.append(["silhouette", NumberFormatting.roundTrip(silhouette)])
+      summary.append(["davies_bouldin", NumberFormatting.roundTrip(db)])
+      summary.append(["calinski_harabasz", NumberFormatting.roundTrip(ch)])
+      if let a = ari { summary.append(["ari", NumberFormatting.roundTrip(a)]) }
       let text: String
       switch output.format {
       case .csv: text = summary.render(.csv)

@@ -13,8 +13,8 @@ import Glibc
   }
 
   @Test func prettyPrinting() {
-    let v: JSONValue = ["a": [1, 2], "b": ["c": .null]]
-    #expect(v.serialized() == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {\n    \"c\": null\n  }\n}")
+    let v: JSONValue = ["a": [1, 2], "b": ["c": .null], "d": [["e": 1]]]
+    #expect(v.serialized() == "{\n  \"a\": [1, 2],\n  \"b\": {\n    \"c\": null\n  },\n  \"d\": [\n    {\n      \"e\": 1\n    }\n  ]\n}")
   }
 
   @Test func doubles() {
@@ -39,7 +39,7 @@ import Glibc
   }
 
   @Test func json() {
-    #expect(t.render(.json).hasPrefix("{\n  \"title\": \"Scores\",\n  \"columns\": [\n"))
+    #expect(t.render(.json).hasPrefix("{\n  \"title\": \"Scores\",\n  \"columns\": [\"name\", \"score\"],\n"))
   }
 
   @Test func outputFormatParsing() throws {
