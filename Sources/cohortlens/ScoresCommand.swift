@@ -92,6 +92,11 @@ struct ScoresCommand: CohortLensCommand {
       }
       ari = ClusterScores.adjustedRandIndex(tvals, y.map { names[$0] })
     }
+    // Clusters listed in natural order: numerically when every label is a number, else by text.
+    let order = names.indices.sorted { a, b in
+      if let x = Double(names[a]), let y = Double(names[b]) { return x < y }
+      return names[a] < names[b]
+    }
     var sizes = [Int](repeating: 0, count: names.count)
     var sums = [Double](repeating: 0, count: names.count)
     for (l, s) in zip(y, samples) { sizes[l] += 1; sums[l] += s }
@@ -109,13 +114,13 @@ struct ScoresCommand: CohortLensCommand {
       fields.append(("davies_bouldin", .double(db)))
       fields.append(("calinski_harabasz", .double(ch)))
       fields.append(("ari", ari.map { .double($0) } ?? .null))
-      fields.append(("clusters", .array(names.indices.map { c in
+      fields.append(("clusters", .array(order.map { c in
         .object([("label", .string(names[c])), ("size", .int(sizes[c])), ("silhouette", .double(sums[c] / Double(sizes[c])))])
       })))
       try emit(JSONValue.object(fields).serialized(pretty: true) + "\n", options: output)
     default:
       var table = TextTable(headers: ["cluster", "size", "mean silhouette"], alignments: [.left, .right, .right])
-      for c in names.indices {
+      for c in order {
         table.append([names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
       }
       var summary = TextTable(headers: ["score", "value"], alignments: [.left, .right])
