@@ -28,17 +28,32 @@ struct ClusterReport {
     return table.render(.csv)
   }
 
-  func sweepTable() -> TextTable {
-    var headers = ["k", "silhouette", "davies_bouldin", "calinski_harabasz", "inertia", "cluster_sizes"]
+  /// The sweep, one row per k. `readable`: 4 decimals, human headers and a "suggested by" column
+  /// (table and Markdown); otherwise round-trip numbers and snake_case headers (CSV).
+  func sweepTable(readable: Bool = false) -> TextTable {
     let hasARI = result.entries.contains { $0.adjustedRandIndex != nil }
-    if hasARI { headers.append("ari") }
-    var table = TextTable(headers: headers, alignments: headers.map { $0 == "cluster_sizes" ? .left : .right })
+    var headers = readable
+      ? ["k", "silhouette", "Davies–Bouldin", "Calinski–Harabasz", "inertia", "cluster sizes"]
+      : ["k", "silhouette", "davies_bouldin", "calinski_harabasz", "inertia", "cluster_sizes"]
+    if hasARI { headers.append(readable ? "ARI" : "ari") }
+    if readable { headers.append("suggested by") }
+    let leftAligned: Set<String> = ["cluster sizes", "cluster_sizes", "suggested by"]
+    var table = TextTable(headers: headers, alignments: headers.map { leftAligned.contains($0) ? .left : .right })
+    func f(_ x: Double) -> String { readable ? short(x) : num(x) }
     for e in result.entries {
-      var row = [
-        String(e.k), num(e.silhouette), num(e.daviesBouldin), num(e.calinskiHarabasz), num(e.inertia),
+      let ch = readable && !e.calinskiHarabasz.isNaN
+        ? NumberFormatting.fixed(e.calinskiHarabasz, decimals: 2) : f(e.calinskiHarabasz)
+      var row: [String] = [
+        String(e.k), f(e.silhouette), f(e.daviesBouldin), ch, f(e.inertia),
         e.clusterSizes.map(String.init).joined(separator: "/"),
       ]
-      if hasARI { row.append(e.adjustedRandIndex.map(num) ?? "") }
+      if hasARI { row.append(e.adjustedRandIndex.map(f) ?? "") }
+      if readable {
+        var marks: [String] = []
+        if e.k == result.eigengapK { marks.append("eigengap") }
+        if e.k == result.silhouetteK { marks.append("silhouette") }
+        row.append(marks.joined(separator: ", "))
+      }
       table.append(row)
     }
     return table
@@ -68,7 +83,7 @@ struct ClusterReport {
 
   private func text() -> String {
     var out = "Spectral clustering: \(description)\n\n"
-    out += displayTable().render(.table)
+    out += sweepTable(readable: true).render(.table)
     out += "\nSuggested k:\n"
     for line in suggestionLines() { out += "  " + line + "\n" }
     out += "\nLaplacian eigenvalues (ascending): "
@@ -82,32 +97,9 @@ struct ClusterReport {
     return out
   }
 
-  /// The sweep with 4-decimal numbers for reading (csv/json keep round-trip precision).
-  private func displayTable() -> TextTable {
-    let hasARI = result.entries.contains { $0.adjustedRandIndex != nil }
-    var headers = ["k", "silhouette", "Davies–Bouldin", "Calinski–Harabasz", "inertia", "cluster sizes"]
-    if hasARI { headers.append("ARI") }
-    headers.append("suggested by")
-    var table = TextTable(headers: headers, alignments: headers.map { $0 == "cluster sizes" || $0 == "suggested by" ? .left : .right })
-    for e in result.entries {
-      var marks: [String] = []
-      if e.k == result.eigengapK { marks.append("eigengap") }
-      if e.k == result.silhouetteK { marks.append("silhouette") }
-      var row = [
-        String(e.k), short(e.silhouette), short(e.daviesBouldin),
-        e.calinskiHarabasz.isNaN ? "undefined" : NumberFormatting.fixed(e.calinskiHarabasz, decimals: 2),
-        short(e.inertia), e.clusterSizes.map(String.init).joined(separator: "/"),
-      ]
-      if hasARI { row.append(e.adjustedRandIndex.map(short) ?? "") }
-      row.append(marks.joined(separator: ", "))
-      table.append(row)
-    }
-    return table
-  }
-
   private func markdown() -> String {
     var out = "## Spectral clustering\n\n\(description)\n\n"
-    out += displayTable().render(.markdown)
+    out += sweepTable(readable: true).render(.markdown)
     out += "\n**Suggested k**\n\n"
     for line in suggestionLines() { out += "- " + line + "\n" }
     out += "\n**Laplacian eigenvalues** (ascending): "
