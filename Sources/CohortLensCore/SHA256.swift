@@ -126,24 +126,23 @@ public struct SHA256: Sendable {
   /// Starts hashing `bytes` on a background thread and returns at once; `PendingDigest.wait()`
   /// (or `hex`) blocks until the digest is ready. The array is shared, not copied.
   public static func inBackground(_ bytes: [UInt8]) -> PendingDigest {
-    PendingDigest(bytes)
+    let hasher = BackgroundHasher()
+    hasher.finish(bytes)
+    return hasher.pending
   }
 
   /// A digest being computed on a background thread (see `SHA256.inBackground(_:)`).
   /// Thread-safe: any number of threads may wait for it.
   public final class PendingDigest: @unchecked Sendable {
     private let done = DispatchGroup()
-    // Written once on the background queue before `done` is left; read only after waiting on `done`.
+    // Written once (by `resolve`) before `done` is left; read only after waiting on `done`.
     private var digest: [UInt8] = []
 
-    init(_ bytes: [UInt8]) {
-      done.enter()
-      // A private queue runs on its own (overcommitting) thread, so it does not take a slot from
-      // `DispatchQueue.concurrentPerform` work started by the caller.
-      DispatchQueue(label: "cohortlens.sha256", qos: .userInitiated).async { [self] in
-        digest = SHA256.hash(bytes: bytes)
-        done.leave()
-      }
+    init() { done.enter() }
+
+    func resolve(_ digest: [UInt8]) {
+      self.digest = digest
+      done.leave()
     }
 
     /// The 32-byte digest; waits for the background computation to finish.
@@ -154,6 +153,40 @@ public struct SHA256: Sendable {
 
     /// Lower-case hexadecimal digest (64 characters); waits like `wait()`.
     public var hex: String { SHA256.hexString(wait()) }
+  }
+
+  /// Hashes a buffer on a private serial queue while one producer is still filling it (used by
+  /// `FileIO.readAll` so that hashing overlaps reading). The producer calls `feed` with a growing
+  /// prefix of one stable region, then `finish` with the final array (whose first bytes must equal
+  /// what was fed). A private queue runs on its own (overcommitting) thread, so it does not take a
+  /// slot from `DispatchQueue.concurrentPerform` work started by the caller.
+  final class BackgroundHasher: @unchecked Sendable {
+    let pending = PendingDigest()
+    private let queue = DispatchQueue(label: "cohortlens.sha256", qos: .userInitiated)
+    private var state = SHA256()  // touched only on `queue`
+    private var fed = 0           // touched only by the producer
+
+    /// Hashes bytes `fed ..< end` of the region at `base`, asynchronously. The region must stay valid
+    /// and unchanged until `finish` (or `drain`) has been called.
+    func feed(_ base: UnsafeRawPointer, upTo end: Int) {
+      guard end > fed else { return }
+      nonisolated(unsafe) let chunk = UnsafeRawBufferPointer(start: base + fed, count: end - fed)
+      fed = end
+      queue.async { [self] in state.update(chunk) }
+    }
+
+    /// Waits until everything fed so far is hashed (call before the fed region is moved or freed).
+    func drain() { queue.sync {} }
+
+    /// Hashes `bytes[fed...]` and resolves `pending`. Keeps `bytes` alive until then.
+    func finish(_ bytes: [UInt8]) {
+      let from = Swift.min(fed, bytes.count)
+      fed = bytes.count
+      queue.async { [self] in
+        bytes.withUnsafeBytes { state.update(UnsafeRawBufferPointer(rebasing: $0[from...])) }
+        pending.resolve(state.finalize())
+      }
+    }
   }
 
   static func hexString(_ digest: [UInt8]) -> String {

@@ -83,9 +83,10 @@ public struct Table: Sendable {
   /// time on a machine with a spare core. Get the result from ``sha256``.
   /// - Throws: as `read(path:options:)`.
   public static func read(path: String, options: CSVOptions = CSVOptions(), digest: Bool) throws -> Table {
-    let bytes = try FileIO.readAll(path: path)
-    guard digest else { return try parse(bytes: bytes, name: path, options: options) }
-    let pending = SHA256.inBackground(bytes)
+    guard digest else { return try read(path: path, options: options) }
+    let hasher = SHA256.BackgroundHasher()
+    let pending = hasher.pending
+    let bytes = try FileIO.readAll(path: path, hasher: hasher)
     var table = try parse(bytes: bytes, name: path, options: options)
     table.sources[0].digest = pending
     return table
