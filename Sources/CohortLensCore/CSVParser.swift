@@ -122,11 +122,6 @@ struct CSVTokenizer {
       // Rough pre-sizing: assume ~8 bytes per cell.
       let estimatedCells = max(16, buf.count / 8)
       t.cells.reserveCapacity(estimatedCells)
-      t.cells.withUnsafeMutableBufferPointer { b in
-        if let base = b.baseAddress {
-          FileIO.adviseHugePages(UnsafeMutableRawPointer(base), byteCount: estimatedCells * MemoryLayout<CellRef>.stride)
-        }
-      }
       t.origins.reserveCapacity(estimatedCells / max(1, columnCount) + 1)
       var record: UInt32 = 0
       while true {

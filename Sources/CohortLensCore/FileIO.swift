@@ -42,7 +42,6 @@ enum FileIO {
     let expected = max(Int(st.st_size), 0) + 1
     var complete = false
     var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
-      if let base = buffer.baseAddress { adviseHugePages(base, byteCount: buffer.count) }
       if let hasher, let base = buffer.baseAddress {
         // The storage becomes `result` in place, so the fed pointers stay valid.
         let step = 4 << 20
@@ -73,20 +72,6 @@ enum FileIO {
     }
     if failed != 0 { throw InputError(file: path, message: "cannot read: " + errorText(failed)) }
     return result
-  }
-
-  /// Asks the kernel to back the whole 2 MiB pages inside `[base, base + byteCount)` with huge pages
-  /// (Linux transparent huge pages in `madvise` mode): large read buffers then take hundreds of
-  /// times fewer page faults. Only advice; a no-op elsewhere, for small regions, or when refused.
-  static func adviseHugePages(_ base: UnsafeMutableRawPointer, byteCount: Int) {
-    #if os(Linux)
-    let huge = 2 << 20
-    guard byteCount >= 2 * huge else { return }
-    let start = (UInt(bitPattern: base) + UInt(huge - 1)) & ~UInt(huge - 1)
-    let end = (UInt(bitPattern: base) + UInt(byteCount)) & ~UInt(huge - 1)
-    guard end > start, let p = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(p, Int(end - start), MADV_HUGEPAGE)
-    #endif
   }
 
   static func readError(_ path: String) -> InputError {
