@@ -18,6 +18,9 @@ import Dispatch
 ///   asked for as `strings`, `numbers`, `ids` or a `numericMatrix`. Missing cells (empty, `NA`, `N/A`,
 ///   `NaN`, `nan`, `null`) are reported as `nil`, never as 0. Numbers are converted bit-identically to
 ///   C `strtod` (`DecimalParser`). `Table.join` performs an inner join on id columns.
+///   `summaries(columns:)` types and summarises columns (counts, min, max, compensated mean) in one
+///   block-parallel pass; `read(path:options:digest: true)` also fingerprints the file (`sha256`) on a
+///   background thread while it is read and tokenised.
 /// - **Errors.** Every failure is a `CohortLensError` with an exit status; `InputError` carries
 ///   `file:line:column` (physical line, character column of the field) and a hint how to fix it.
 /// - **Output.** `OutputFormat`, `TextTable` (aligned text, CSV, Markdown), `JSONValue` (ordered,

@@ -107,8 +107,12 @@ func splitList(_ value: String) -> [String] {
 func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (columns: [String], skipped: [String]) {
   var columns: [String] = []
   var skipped: [String] = []
-  for (index, name) in table.columnNames.enumerated() where !excluding.contains(name) {
-    let p = table.profile(at: index)
+  let candidates = table.columnNames.indices.filter { !excluding.contains(table.columnNames[$0]) }
+  // One concurrent pass over the rows for all candidate columns (same typing as `profile(at:)`).
+  let summaries = table.summaries(columns: candidates)
+  for (index, s) in zip(candidates, summaries) {
+    let name = table.columnNames[index]
+    let p = s.profile
     switch p.type {
     case .numeric: columns.append(name)
     case .empty: skipped.append(name)
