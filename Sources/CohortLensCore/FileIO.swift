@@ -8,6 +8,12 @@ import Darwin
 enum FileIO {
   /// The whole file at `path` (`open` + `fstat` + `read(2)` loop). O(file size).
   static func readAll(path: String) throws -> [UInt8] {
+    try readAll(path: path, hasher: nil)
+  }
+
+  /// `readAll(path:)`, feeding `hasher` as the bytes arrive (in 4 MiB steps) so that hashing
+  /// overlaps reading; `hasher` is finished with the result (also when reading fails part-way).
+  static func readAll(path: String, hasher: SHA256.BackgroundHasher?) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw readError(path) }
     defer { close(fd) }
@@ -36,9 +42,25 @@ enum FileIO {
     let expected = max(Int(st.st_size), 0) + 1
     var complete = false
     var result = [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
-      count = fill(buffer)
+      if let hasher, let base = buffer.baseAddress {
+        // The storage becomes `result` in place, so the fed pointers stay valid.
+        let step = 4 << 20
+        var got = 0
+        while got < buffer.count {
+          let n = fill(UnsafeMutableBufferPointer(start: base + got, count: Swift.min(step, buffer.count - got)))
+          got += n
+          hasher.feed(UnsafeRawPointer(base), upTo: got)
+          if n < Swift.min(step, buffer.count - (got - n)) { break }
+        }
+        count = got
+      } else {
+        count = fill(buffer)
+      }
       complete = count < expected
     }
+    // The fed region is about to move or be freed: let the hasher catch up, then hand it the result.
+    defer { hasher?.finish(result) }
+    if !complete && failed == 0 { hasher?.drain() }
     // The file grew while being read (or st_size was 0 for a special file): read the rest in chunks.
     if !complete && failed == 0 {
       var chunk = [UInt8](repeating: 0, count: 1 << 20)

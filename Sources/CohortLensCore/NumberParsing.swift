@@ -104,11 +104,12 @@ public enum DecimalParser {
     return viaStrtod(buffer)
   }
 
-  /// Word-at-a-time conversion of the common CSV shape `-?d{1,7}(.d{1,7})?` occupying exactly
-  /// `base[start ..< end]`; `nil` means "use `parse(_:)`" (not "invalid"). Requires
-  /// `readable ≥ start + 8` bytes after `base` to be readable when it loads a word (it checks; bytes
-  /// after `end` are read but ignored). Exact: at most 14 digits and `10^−f` with `f ≤ 7`, so the result
-  /// is one correctly rounded division, identical to `strtod`.
+  /// Word-at-a-time conversion of the common CSV shape `-?d{1,7}(.d{1,15})?` with at most 15 digits
+  /// in all, occupying exactly `base[start ..< end]`; `nil` means "use `parse(_:)`" (not "invalid").
+  /// Requires `readable ≥ start + 8` bytes after `base` to be readable when it loads a word (it
+  /// checks; bytes after `end` are read but ignored). Exact: a significand below 10^15 < 2^53 and
+  /// `10^−f` with `f ≤ 15`, so the result is one correctly rounded division (Clinger's fast path, as
+  /// in `parse(_:)`), identical to `strtod`.
   @inline(__always)
   static func parseShort(_ base: UnsafePointer<UInt8>, start: Int, end: Int, readable: Int) -> Double? {
     var i = start
@@ -125,10 +126,20 @@ public enum DecimalParser {
       i += 1
       guard i + 8 <= readable else { return nil }
       let (fracValue, digits) = eightDigitRun(base, at: i)
-      guard digits > 0 && digits < 8 else { return nil }
+      guard digits > 0 else { return nil }
       i += digits
-      fractionDigits = digits
-      significand = significand &* UInt64(powersOfTenInt[digits]) &+ fracValue
+      if digits < 8 {
+        fractionDigits = digits
+        significand = significand &* UInt64(powersOfTenInt[digits]) &+ fracValue
+      } else {
+        // Eight fraction digits and maybe more: one more word, at most 15 digits in all.
+        guard i + 8 <= readable else { return nil }
+        let (moreValue, more) = eightDigitRun(base, at: i)
+        guard more < 8 && intDigits + 8 + more <= 15 else { return nil }
+        i += more
+        fractionDigits = 8 + more
+        significand = (significand &* 100_000_000 &+ fracValue) &* UInt64(powersOfTenInt[more]) &+ moreValue
+      }
     }
     guard i == end else { return nil }
     let value = Double(significand) / powersOfTen[fractionDigits]

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
 
 /// A CSV file held in memory, typed lazily, column by column.
 ///
@@ -17,6 +18,9 @@ import Darwin
 ///   asked for as `strings`, `numbers`, `ids` or a `numericMatrix`. Missing cells (empty, `NA`, `N/A`,
 ///   `NaN`, `nan`, `null`) are reported as `nil`, never as 0. Numbers are converted bit-identically to
 ///   C `strtod` (`DecimalParser`). `Table.join` performs an inner join on id columns.
+///   `summaries(columns:)` types and summarises columns (counts, min, max, compensated mean) in one
+///   block-parallel pass; `read(path:options:digest: true)` also fingerprints the file (`sha256`) on a
+///   background thread while it is read and tokenised.
 /// - **Errors.** Every failure is a `CohortLensError` with an exit status; `InputError` carries
 ///   `file:line:column` (physical line, character column of the field) and a hint how to fix it.
 /// - **Output.** `OutputFormat`, `TextTable` (aligned text, CSV, Markdown), `JSONValue` (ordered,
@@ -35,6 +39,8 @@ public struct Table: Sendable {
   struct Source: Sendable {
     var path: String
     var bytes: [UInt8]
+    /// SHA-256 of `bytes`, being computed in the background (only when read with `digest: true`).
+    var digest: SHA256.PendingDigest? = nil
   }
 
   /// The table's name: the file stem (`grades` for `data/grades.csv`). Used to prefix clashing
@@ -72,6 +78,28 @@ public struct Table: Sendable {
   public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> Table {
     let bytes = try FileIO.readAll(path: path)
     return try parse(bytes: bytes, name: path, options: options)
+  }
+
+  /// `read(path:options:)`, also fingerprinting the file: with `digest: true` the SHA-256 of the
+  /// bytes read is computed on a background thread while the file is tokenised (and while the
+  /// caller goes on to convert columns), so the file is read once and hashing costs little wall
+  /// time on a machine with a spare core. Get the result from ``sha256``.
+  /// - Throws: as `read(path:options:)`.
+  public static func read(path: String, options: CSVOptions = CSVOptions(), digest: Bool) throws -> Table {
+    guard digest else { return try read(path: path, options: options) }
+    let hasher = SHA256.BackgroundHasher()
+    let pending = hasher.pending
+    let bytes = try FileIO.readAll(path: path, hasher: hasher)
+    var table = try parse(bytes: bytes, name: path, options: options)
+    table.sources[0].digest = pending
+    return table
+  }
+
+  /// Lower-case hexadecimal SHA-256 of the file the table was read from (the first file, for a
+  /// joined table), or `nil` unless it was read with `read(path:options:digest: true)`.
+  /// Waits for the background computation if it has not finished yet.
+  public var sha256: String? {
+    sources[0].digest?.hex
   }
 
   /// Tokenises CSV `bytes`; `name` is the path used in error messages (its stem becomes `Table.name`).
@@ -341,6 +369,110 @@ public struct Table: Sendable {
   /// Profiles of all columns, in column order.
   public func profiles() -> [ColumnProfile] {
     (0..<columnCount).map { profile(at: $0) }
+  }
+
+  // MARK: Numeric summaries
+
+  /// Rows per block of `summaries(columns:)`: fixed (not derived from the number of threads), so
+  /// the blocks, and therefore the results, are the same on every machine.
+  static let summaryBlockRows = 16_384
+
+  /// Type, counts and numeric statistics of `column` in one pass over its cells (each cell is
+  /// parsed once); see `ColumnSummary`.
+  /// - Complexity: O(rows + bytes of the column).
+  public func summary(_ column: String) throws -> ColumnSummary {
+    try summary(at: columnIndex(column))
+  }
+
+  /// `summary(_:)` by column index (`0 ..< columnCount`).
+  public func summary(at column: Int) -> ColumnSummary {
+    summaries(columns: [column])[0]
+  }
+
+  /// `summary(at:)` for each of `columns` (default: every column, in column order), computed in a
+  /// single pass over the rows.
+  ///
+  /// The rows are cut into fixed blocks of 16,384 that run concurrently
+  /// (`DispatchQueue.concurrentPerform`); each block accumulates every requested column and the
+  /// block results are combined in row order, so the output is deterministic — independent of the
+  /// number of cores and of scheduling. Classification matches `profile(at:)` (a cell is numeric iff
+  /// it parses as a finite number, else missing iff it is a missing token, else text) and values
+  /// match `numbers(at:)` bit for bit.
+  /// - Precondition: every index is in `0 ..< columnCount`.
+  /// - Complexity: O(rows × columns.count + bytes of those columns) work, spread over the cores.
+  public func summaries(columns: [Int]? = nil) -> [ColumnSummary] {
+    let indices = columns ?? Array(0..<columnCount)
+    for j in indices { precondition(j >= 0 && j < columnCount, "column index out of range") }
+    let k = indices.count
+    let blockRows = Table.summaryBlockRows
+    let blocks = (rowCount + blockRows - 1) / blockRows
+    var partial = [SummaryAccumulator](repeating: SummaryAccumulator(), count: Swift.max(1, blocks) * k)
+    if k > 0 && blocks > 0 {
+      let sourceOf = indices.map { columnSource[$0] }
+      let cc = columnCount
+      let rows = rowCount
+      withSourceBuffers { buffers in
+        cells.withUnsafeBufferPointer { cp in
+          partial.withUnsafeMutableBufferPointer { acc in
+            // Each block writes only its own `k` accumulators; the buffers are read-only.
+            nonisolated(unsafe) let out = acc
+            nonisolated(unsafe) let buffers = buffers
+            nonisolated(unsafe) let cp = cp
+            let work: @Sendable (Int) -> Void = { b in
+              let lo = b * blockRows
+              let hi = Swift.min(rows, lo + blockRows)
+              let a = out.baseAddress! + b * k
+              for r in lo..<hi {
+                let base = r * cc
+                for m in 0..<k {
+                  let j = indices[m]
+                  let buf = buffers[sourceOf[m]]
+                  let cell = cp[base + j]
+                  if let v = Table.fastNumber(cell, in: buf) {
+                    a[m].add(v)
+                    continue
+                  }
+                  let v = Table.withTrimmed(cell, in: buf) { t -> Double? in DecimalParser.parse(t) }
+                  if let v, v.isFinite {
+                    a[m].add(v)
+                  } else if isMissing(cell, in: buf) {
+                    a[m].missing += 1
+                  } else if a[m].firstTextRow < 0 {
+                    a[m].firstTextRow = r
+                  }
+                }
+              }
+            }
+            if blocks == 1 {
+              work(0)
+            } else {
+              DispatchQueue.concurrentPerform(iterations: blocks, execute: work)
+            }
+          }
+        }
+      }
+    }
+    var result: [ColumnSummary] = []
+    result.reserveCapacity(k)
+    for m in 0..<k {
+      var total = SummaryAccumulator()
+      for b in 0..<blocks { total.merge(partial[b * k + m]) }
+      let j = indices[m]
+      var firstText: String? = nil
+      if total.firstTextRow >= 0 {
+        firstText = sources[columnSource[j]].bytes.withUnsafeBufferPointer {
+          Table.displayText(cells[total.firstTextRow * columnCount + j], in: $0)
+        }
+      }
+      let type: ColumnType = firstText != nil ? .text : (total.missing == rowCount ? .empty : .numeric)
+      let n = total.numeric
+      result.append(ColumnSummary(
+        name: columnNames[j], type: type, missingCount: total.missing, presentCount: rowCount - total.missing,
+        numericCount: n, firstNonNumeric: firstText, firstNonNumericRow: firstText != nil ? total.firstTextRow : nil,
+        min: n > 0 ? total.lo : nil, max: n > 0 ? total.hi : nil,
+        mean: n > 0 ? (total.sum + total.compensation) / Double(n) : nil))
+    }
+    return result
   }
 
   // MARK: Deriving tables
@@ -684,6 +816,98 @@ public struct ColumnProfile: Sendable, Equatable {
     self.numericCount = numericCount
     self.firstNonNumeric = firstNonNumeric
     self.firstNonNumericRow = firstNonNumericRow
+  }
+}
+
+/// A column's type, counts and numeric statistics from one pass (see `Table.summary(at:)`).
+///
+/// `min`, `max` and `mean` are taken over the numeric cells (`numericCount` of them) and are `nil`
+/// when there are none; for a `.numeric` column those are exactly the present cells. The mean uses
+/// compensated summation (Knuth's TwoSum per value, error terms summed separately, blocks of rows
+/// combined in row order), so it is accurate to about one rounding of the exact mean regardless of
+/// the row count, and deterministic.
+public struct ColumnSummary: Sendable, Equatable {
+  /// The column name.
+  public var name: String
+  /// The inferred type (as `Table.inferType`).
+  public var type: ColumnType
+  /// Cells that are missing (empty or a missing token).
+  public var missingCount: Int
+  /// Cells that are present (`rowCount - missingCount`).
+  public var presentCount: Int
+  /// Present cells that parse as finite numbers.
+  public var numericCount: Int
+  /// The first present cell that is not a finite number (at most 40 characters), if any.
+  public var firstNonNumeric: String?
+  /// The 0-based data row of ``firstNonNumeric``.
+  public var firstNonNumericRow: Int?
+  /// Smallest numeric cell (`nil` if there is none).
+  public var min: Double?
+  /// Largest numeric cell (`nil` if there is none).
+  public var max: Double?
+  /// Mean of the numeric cells (`nil` if there is none).
+  public var mean: Double?
+
+  public init(name: String, type: ColumnType, missingCount: Int, presentCount: Int, numericCount: Int,
+              firstNonNumeric: String?, firstNonNumericRow: Int?, min: Double?, max: Double?, mean: Double?) {
+    self.name = name
+    self.type = type
+    self.missingCount = missingCount
+    self.presentCount = presentCount
+    self.numericCount = numericCount
+    self.firstNonNumeric = firstNonNumeric
+    self.firstNonNumericRow = firstNonNumericRow
+    self.min = min
+    self.max = max
+    self.mean = mean
+  }
+
+  /// The type and counts alone, as `Table.profile(at:)` reports them.
+  public var profile: ColumnProfile {
+    ColumnProfile(name: name, type: type, missingCount: missingCount, presentCount: presentCount,
+                  numericCount: numericCount, firstNonNumeric: firstNonNumeric,
+                  firstNonNumericRow: firstNonNumericRow)
+  }
+}
+
+/// Running statistics of one column over a block of rows (see `Table.summaries(columns:)`).
+struct SummaryAccumulator {
+  var missing = 0
+  var numeric = 0
+  var firstTextRow = -1
+  var lo = Double.infinity
+  var hi = -Double.infinity
+  var sum = 0.0
+  var compensation = 0.0
+
+  @inline(__always)
+  mutating func add(_ v: Double) {
+    numeric += 1
+    lo = Swift.min(lo, v)
+    hi = Swift.max(hi, v)
+    addToSum(v)
+  }
+
+  /// `sum += v`, keeping the exact rounding error (Knuth's TwoSum, branch-free) in `compensation`.
+  @inline(__always)
+  mutating func addToSum(_ v: Double) {
+    let t = sum + v
+    let vv = t - sum
+    compensation += (sum - (t - vv)) + (v - vv)
+    sum = t
+  }
+
+  /// Appends the rows of `next` (a later block of the same column).
+  mutating func merge(_ next: SummaryAccumulator) {
+    missing += next.missing
+    if firstTextRow < 0 { firstTextRow = next.firstTextRow }
+    if next.numeric > 0 {
+      numeric += next.numeric
+      lo = Swift.min(lo, next.lo)
+      hi = Swift.max(hi, next.hi)
+      addToSum(next.sum)
+      compensation += next.compensation
+    }
   }
 }
 

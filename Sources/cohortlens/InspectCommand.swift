@@ -25,25 +25,24 @@ struct InspectCommand: CohortLensCommand {
   func execute() throws {
     let progress = Progress(forced: output.progress)
     progress.report("reading \(file)")
-    let table = try Table.read(path: file)
+    // JSON reports carry the file's SHA-256: hash the bytes on another core while they are parsed.
+    let table = try Table.read(path: file, digest: output.format == .json)
     struct ColumnProfile {
       var name: String, type: String, missing: Int, present: Int
       var min: Double?, max: Double?, mean: Double?, distinct: Int?, examples: [String]
     }
+    progress.report("typing \(table.columnCount) columns of \(table.rowCount) rows")
+    // One pass over all cells (concurrent over blocks of rows): type, counts, min, max, mean.
+    let summaries = table.summaries()
     var profiles: [ColumnProfile] = []
-    for name in table.columnNames {
-      let type = table.inferType(name)
-      switch type {
+    for (index, s) in summaries.enumerated() {
+      switch s.type {
       case .numeric:
-        let values = try table.numbers(name)
-        var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, count = 0
-        for v in values { if let v { lo = Swift.min(lo, v); hi = Swift.max(hi, v); sum += v; count += 1 } }
         profiles.append(ColumnProfile(
-          name: name, type: "numeric", missing: values.count - count, present: count,
-          min: count > 0 ? lo : nil, max: count > 0 ? hi : nil, mean: count > 0 ? sum / Double(count) : nil,
-          distinct: nil, examples: []))
+          name: s.name, type: "numeric", missing: s.missingCount, present: s.presentCount,
+          min: s.min, max: s.max, mean: s.mean, distinct: nil, examples: []))
       default:
-        let values = try table.strings(name)
+        let values = try table.strings(at: index)
         var seen = Set<String>()
         var examples: [String] = []
         var missing = 0
@@ -52,14 +51,17 @@ struct InspectCommand: CohortLensCommand {
           if seen.insert(v).inserted && examples.count < 5 { examples.append(v) }
         }
         profiles.append(ColumnProfile(
-          name: name, type: type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,
+          name: s.name, type: s.type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,
           min: nil, max: nil, mean: nil, distinct: seen.count, examples: examples))
       }
     }
     let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
     switch output.format {
     case .json:
-      var fields = try provenance(command: "inspect", parameters: [("file", .string(file))], seed: nil, inputs: [(role: "table", path: file)])
+      var digests: [String: String] = [:]
+      if let sha256 = table.sha256 { digests[file] = sha256 }
+      var fields = try provenance(command: "inspect", parameters: [("file", .string(file))], seed: nil,
+                                  inputs: [(role: "table", path: file)], digests: digests)
       fields.append(("bytes", size.map { .int($0) } ?? .null))
       fields.append(("rows", .int(table.rowCount)))
       fields.append(("columns", .array(profiles.map { p in

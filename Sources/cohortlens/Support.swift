@@ -70,8 +70,13 @@ func emit(_ text: String, options: OutputOptions) throws {
 }
 
 /// The common JSON header: schema, tool version, parameters, seed and each input's sha256.
+///
+/// `digests` maps an input path to its known lower-case hex SHA-256 (e.g. `Table.sha256` of a table
+/// read with `digest: true`, hashed from the bytes actually parsed); inputs not in it are hashed
+/// by reading the file.
 func provenance(
-  command: String, parameters: [(String, JSONValue)], seed: UInt32?, inputs: [(role: String, path: String)]
+  command: String, parameters: [(String, JSONValue)], seed: UInt32?, inputs: [(role: String, path: String)],
+  digests: [String: String] = [:]
 ) throws -> [(String, JSONValue)] {
   var fields: [(String, JSONValue)] = [
     ("schema", .string("cohortlens.\(command)/1")),
@@ -83,7 +88,7 @@ func provenance(
   for input in inputs {
     files.append(.object([
       ("role", .string(input.role)), ("path", .string(input.path)),
-      ("sha256", .string(try SHA256.hex(ofFile: input.path))),
+      ("sha256", .string(try digests[input.path] ?? SHA256.hex(ofFile: input.path))),
     ]))
   }
   fields.append(("inputs", .array(files)))
@@ -102,8 +107,12 @@ func splitList(_ value: String) -> [String] {
 func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (columns: [String], skipped: [String]) {
   var columns: [String] = []
   var skipped: [String] = []
-  for (index, name) in table.columnNames.enumerated() where !excluding.contains(name) {
-    let p = table.profile(at: index)
+  let candidates = table.columnNames.indices.filter { !excluding.contains(table.columnNames[$0]) }
+  // One concurrent pass over the rows for all candidate columns (same typing as `profile(at:)`).
+  let summaries = table.summaries(columns: candidates)
+  for (index, s) in zip(candidates, summaries) {
+    let name = table.columnNames[index]
+    let p = s.profile
     switch p.type {
     case .numeric: columns.append(name)
     case .empty: skipped.append(name)

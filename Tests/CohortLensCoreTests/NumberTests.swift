@@ -43,11 +43,41 @@ private func reference(_ s: String) -> Double {
     #expect(short("0.1") == 0.1)
     #expect(short("42") == 42)
     #expect(short("12345678") == nil)  // 8 digits: defer to the general parser
-    #expect(short("1.12345678") == nil)
+    #expect(short("1.12345678") == 1.12345678)  // 8+ fraction digits: a second word
+    #expect(short("1234567.12345678") == 1234567.12345678)  // 15 digits in all
+    #expect(short("0.0007659571561")?.bitPattern == reference("0.0007659571561").bitPattern)
+    #expect(short("-0.12345678901234")?.bitPattern == reference("-0.12345678901234").bitPattern)
+    #expect(short("12.12345678901234") == nil)  // 16 digits: defer to the general parser
+    #expect(short("1.1234567890123456") == nil)
+    #expect(short("1.12345678", padding: "") == nil)  // second word not readable
     #expect(short("1e5") == nil)
     #expect(short(".5") == nil)
     #expect(short("1.") == nil)
     #expect(short("12", padding: "34") == nil)  // not enough readable bytes for a word
+  }
+
+  @Test func wordAtATimePathBitIdenticalToStrtod() {
+    var rng = SystemRandomNumberGenerator()
+    var mismatches: [String] = []
+    var taken = 0
+    for _ in 0..<200_000 {
+      var t = Bool.random(using: &rng) ? "-" : ""
+      for _ in 0..<Int.random(in: 1...8, using: &rng) { t.append(Character(String(Int.random(in: 0...9, using: &rng)))) }
+      if Int.random(in: 0..<4, using: &rng) > 0 {
+        t += "."
+        for _ in 0..<Int.random(in: 1...17, using: &rng) { t.append(Character(String(Int.random(in: 0...9, using: &rng)))) }
+      }
+      let bytes = Array((t + ",1234567890123456").utf8)
+      let v = bytes.withUnsafeBufferPointer {
+        DecimalParser.parseShort($0.baseAddress!, start: 0, end: t.utf8.count, readable: $0.count)
+      }
+      if let v {
+        taken += 1
+        if v.bitPattern != reference(t).bitPattern { mismatches.append(t) }
+      }
+    }
+    #expect(taken > 50_000)
+    #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5))")
   }
 
   @Test func rejectsNonNumbers() {

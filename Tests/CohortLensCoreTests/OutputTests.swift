@@ -144,4 +144,29 @@ import Glibc
     #expect(try SHA256.hex(ofFile: path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     #expect(throws: InputError.self) { try SHA256.hex(ofFile: path + ".missing") }
   }
+
+  @Test func backgroundDigest() {
+    let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+    let pending = SHA256.inBackground(million)
+    #expect(pending.hex == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    #expect(pending.hex == pending.hex)
+    #expect(SHA256.inBackground([]).hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+  }
+
+  @Test func tableReadComputesTheFileDigest() throws {
+    let path = "/tmp/cohortlens-sha-table-\(UInt64.random(in: 0 ... .max)).csv"
+    // Larger than one 4 MiB read step, with a length that is not a multiple of 64.
+    var text = "a,b\n"
+    var r = 0
+    while text.utf8.count < 9_000_003 { text += "\(r),\(Double(r) / 7)\n"; r += 1 }
+    try AtomicFile.write(text, to: path)
+    defer { unlink(path) }
+    let t = try Table.read(path: path, digest: true)
+    #expect(t.sha256 == SHA256.hex(bytes: Array(text.utf8)))
+    #expect(t.sha256 == (try SHA256.hex(ofFile: path)))
+    #expect(t.rowCount == r)
+    #expect(try Table.read(path: path).sha256 == nil)
+    #expect(try Table.read(path: path, digest: false).sha256 == nil)
+    #expect(throws: InputError.self) { try Table.read(path: path + ".missing", digest: true) }
+  }
 }

@@ -276,3 +276,58 @@ extension String {
     return String(s)
   }
 }
+
+@Suite struct ColumnSummaryTests {
+  @Test func summaryMatchesProfileAndNumbers() throws {
+    let t = try table("id,x,name,mixed,blank,q\n1,1.5,a,3,,\"2\"\n2,NA,b,x y,NA,\"1\"\"\"\n3, -2 ,,4,,\" 7 \"\n")
+    let all = t.summaries()
+    #expect(all.count == t.columnCount)
+    for j in 0..<t.columnCount {
+      #expect(all[j] == t.summary(at: j))
+      #expect(all[j].profile == t.profile(at: j), "\(t.columnNames[j])")
+    }
+    let x = try t.summary("x")
+    #expect(x.type == .numeric && x.missingCount == 1 && x.presentCount == 2 && x.numericCount == 2)
+    #expect(x.min == -2 && x.max == 1.5 && x.mean == -0.25)
+    let name = try t.summary("name")
+    #expect(name.type == .text && name.firstNonNumeric == "a" && name.firstNonNumericRow == 0)
+    #expect(name.min == nil && name.mean == nil)
+    let mixed = try t.summary("mixed")
+    #expect(mixed.type == .text && mixed.numericCount == 2 && mixed.firstNonNumericRow == 1)
+    #expect(mixed.min == 3 && mixed.max == 4 && mixed.mean == 3.5)
+    let blank = try t.summary("blank")
+    #expect(blank.type == .empty && blank.missingCount == 3 && blank.min == nil)
+    // Quoted cells: "2" and " 7 " are numbers, "1""" is text.
+    let q = try t.summary("q")
+    #expect(q.type == .text && q.numericCount == 2 && q.firstNonNumeric == "1\"" && q.firstNonNumericRow == 1)
+    #expect(try t.summaries(columns: [3, 1]) == [t.summary(at: 3), t.summary(at: 1)])
+    #expect(try table("a,b\n").summaries().map(\.type) == [.empty, .empty])
+  }
+
+  @Test func manyBlocksAreDeterministicAndAccurate() throws {
+    // More rows than one block. `v`: exactly representable values (multiples of 1/4) whose mean is
+    // known exactly; `u`: 0.1 everywhere, whose naive running sum drifts; `w`: a text cell late on.
+    let n = Table.summaryBlockRows * 3 + 123
+    var text = "v,u,w\n"
+    var values: [Double] = []
+    for r in 0..<n {
+      let v = r % 2 == 0 ? 1e8 + Double(r % 7) / 4 : -1e8 + 0.5
+      values.append(v)
+      text += "\(v),0.1,\(r == n - 5 ? "oops" : String(r))\n"
+    }
+    let t = try table(text)
+    let s = t.summaries()
+    #expect(s == t.summaries())
+    let v = s[0]
+    #expect(v.numericCount == n && v.type == .numeric)
+    #expect(v.min == values.min() && v.max == values.max())
+    let quarters = values.reduce(0) { $0 + Int(($1 * 4).rounded()) }
+    #expect(v.mean == Double(quarters) / 4 / Double(n))
+    #expect(try t.numbers("v").map { $0! } == values)
+    #expect(s[1].mean == 0.1)
+    #expect((0..<n).reduce(0.0) { s, _ in s + 0.1 } / Double(n) != 0.1)  // what naive summation gives
+    let w = s[2]
+    #expect(w.type == .text && w.firstNonNumeric == "oops" && w.firstNonNumericRow == n - 5)
+    #expect(w.numericCount == n - 1 && w.max == Double(n - 1))
+  }
+}
