@@ -68,7 +68,10 @@ public enum Affinity {
   /// One band of ``rbf(_:gamma:)``: for rows `i` in `rows` and columns `j ≥ rows.lowerBound`, in
   /// blocks of ``rbfBlockColumns``: Gram block `x_iᵀx_j` by `dgemm`, then for `j > i`
   /// `p[i, j] = exp(γ'·max(0, (−2·g_ij + ‖x_i‖²) + ‖x_j‖²))` (γ' = −γ, 8 lanes at a time),
-  /// `p[i, i] = 1`, and the block's upper part copied onto `p[j, i]`.
+  /// `p[i, i] = 1`, and the block's upper part copied onto `p[j, i]` (destination rows in turn,
+  /// each segment written contiguously while the block is still in cache).
+  ///
+  /// - Complexity: O(|rows|·(n − lo)·(d + 30)); bands are independent (disjoint writes).
   static func rbfBand(
     _ p: UnsafeMutablePointer<Double>, n: Int, x: UnsafeMutablePointer<Double>, d: Int,
     norms: UnsafeMutablePointer<Double>, negGamma: Double, table: UnsafeMutablePointer<Double>, rows: Range<Int>
@@ -153,6 +156,3 @@ public enum Affinity {
     return (a.symmetrized, [.asymmetricAffinitySymmetrized(maxAbsoluteDifference: maxDiff)])
   }
 }
-
-/// Tile edge (in doubles) of the cache-blocked triangle loops: a 64 × 64 tile is 32 KiB.
-let spectralTile = 64
