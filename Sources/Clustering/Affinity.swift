@@ -11,45 +11,119 @@ public enum Affinity {
   /// (`sklearn.metrics.pairwise.rbf_kernel(X, gamma=γ)`, `sklearn/metrics/pairwise.py`).
   ///
   /// Squared distances use scikit-learn's `euclidean_distances` dot-product trick, in its
-  /// order: `d_ij = max(0, (−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²)` with the Gram matrix from one
-  /// `dsyrk`, the diagonal set to exactly 0 (so `S_ii = 1` exactly); then `S = exp(d·(−γ))`.
-  /// Only the upper triangle is evaluated and mirrored, so `S` is exactly symmetric
-  /// (scikit-learn evaluates both triangles; they can differ from each other by an ulp).
-  /// Agreement with scikit-learn: ≤ 1e-12 absolute on the golden fixture. Like scikit-learn,
-  /// distances between near-identical points carry ≈1e-9 relative cancellation error.
+  /// order: `d_ij = max(0, (−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²)` with the Gram entries `x_iᵀx_j`
+  /// from `dgemm` (as scikit-learn's `X @ Y.T`), the diagonal set to exactly 0 (so `S_ii = 1`
+  /// exactly); then `S = exp(d·(−γ))` by the vectorised table-driven ``VectorExp`` (within
+  /// ≈ 0.502 ulp, so nearly always the C library's correctly rounded value; `exp(0) = 1`). Only the upper triangle is evaluated and mirrored,
+  /// so `S` is exactly symmetric (scikit-learn evaluates both triangles; they can differ from
+  /// each other by an ulp). Agreement with scikit-learn: ≤ 1e-12 absolute on the golden fixture.
+  /// Like scikit-learn, distances between near-identical points carry ≈1e-9 relative
+  /// cancellation error.
   ///
   /// - Parameters:
   ///   - x: `n × d` features, one sample per row.
   ///   - gamma: bandwidth γ > 0 (not checked: validate user input before calling); `nil` →
   ///     ``defaultGamma(features:)``.
-  /// - Complexity: O(n²·d) for the Gram matrix (BLAS) + n²/2 `exp` calls, rows interleaved over
-  ///   2 threads (OpenBLAS is idle meanwhile); n² doubles of memory.
+  /// - Complexity: O(n²·d/2) for the Gram entries + n²/2 vector `exp` evaluations, in bands of
+  ///   64 rows × 256 columns of the upper triangle (Gram block by one single-threaded `dgemm`,
+  ///   then `exp`, then mirrored onto the lower triangle while in cache); bands interleaved over
+  ///   2 threads, OpenBLAS set to 1 thread meanwhile. n² doubles of memory, written once (no
+  ///   zero-fill pass; huge pages advised on Linux).
   public static func rbf(_ x: Matrix, gamma: Double? = nil) -> Matrix {
-    let n = x.rows
+    let n = x.rows, d = x.columns
     let g = gamma ?? defaultGamma(features: x.columns)
-    var s = BLAS.syrk(x)
-    if n == 0 { return s }
+    if n == 0 { return Matrix(rows: 0, columns: 0) }
     let norms = Pairwise.rowSquaredNorms(x)
     let negGamma = -g
-    s.storage.withUnsafeMutableBufferPointer { buf in
-      let shared = SpectralSharedRows(base: buf.baseAddress!)
-      spectralForEachRow(n, costPerRow: n / 2 * 20) { i in
-        let p = shared.base
-        let base = i * n
-        let ni = norms[i]
-        p[base + i] = 1
-        var j = i + 1
-        while j < n {
-          var d = -2 * p[base + j] + ni
-          d += norms[j]
-          if !(d > 0) { d = d.isNaN ? d : 0 }
-          p[base + j] = Foundation.exp(d * negGamma)
-          j += 1
+    let previousThreads = BLASThreads.current
+    BLASThreads.set(1)
+    defer { BLASThreads.set(previousThreads) }
+    let storage = spectralUninitializedStorage(count: n * n) { base in
+      VectorExp.table.withUnsafeBufferPointer { tp in
+      norms.withUnsafeBufferPointer { np in
+        x.storage.withUnsafeBufferPointer { xp in
+          let shared = SpectralSharedRows(base: base)
+          let sharedNorms = SpectralSharedRows(base: UnsafeMutablePointer(mutating: np.baseAddress!))
+          let sharedTable = SpectralSharedRows(base: UnsafeMutablePointer(mutating: tp.baseAddress!))
+          let sharedX = SpectralSharedRows(base: UnsafeMutablePointer(mutating: xp.baseAddress ?? UnsafePointer(base)))
+          let band = rbfBandRows
+          let bands = (n + band - 1) / band
+          spectralForEachRow(bands, costPerRow: band * n * (10 + d)) { b in
+            rbfBand(
+              shared.base, n: n, x: sharedX.base, d: d, norms: sharedNorms.base, negGamma: negGamma,
+              table: sharedTable.base, rows: (b * band)..<Swift.min(n, (b + 1) * band))
+          }
         }
       }
-      spectralMirrorUpper(buf.baseAddress!, n)
+      }
     }
-    return s
+    return Matrix(rows: n, columns: n, storage: storage)
+  }
+
+  /// Rows per band of ``rbf(_:gamma:)``.
+  static let rbfBandRows = 64
+  /// Columns per block of a band (64 × 256 doubles = 128 KiB, cache-resident).
+  static let rbfBlockColumns = 256
+
+  /// One band of ``rbf(_:gamma:)``: for rows `i` in `rows` and columns `j ≥ rows.lowerBound`, in
+  /// blocks of ``rbfBlockColumns``: Gram block `x_iᵀx_j` by `dgemm`, then for `j > i`
+  /// `p[i, j] = exp(γ'·max(0, (−2·g_ij + ‖x_i‖²) + ‖x_j‖²))` (γ' = −γ, 8 lanes at a time),
+  /// `p[i, i] = 1`, and the block's upper part copied onto `p[j, i]` (destination rows in turn,
+  /// each segment written contiguously while the block is still in cache).
+  ///
+  /// - Complexity: O(|rows|·(n − lo)·(d + 30)); bands are independent (disjoint writes).
+  static func rbfBand(
+    _ p: UnsafeMutablePointer<Double>, n: Int, x: UnsafeMutablePointer<Double>, d: Int,
+    norms: UnsafeMutablePointer<Double>, negGamma: Double, table: UnsafeMutablePointer<Double>, rows: Range<Int>
+  ) {
+    typealias V = SIMD8<Double>
+    let lo = rows.lowerBound
+    let rawNorms = UnsafeRawPointer(norms)
+    var jb = lo
+    while jb < n {
+      let jEnd = Swift.min(n, jb + rbfBlockColumns)
+      BLAS.gemmTransposedB(
+        m: rows.count, n: jEnd - jb, k: d, a: x + lo * d, lda: Swift.max(1, d), b: x + jb * d,
+        ldb: Swift.max(1, d), c: p + lo * n + jb, ldc: n)
+      for i in rows {
+        let row = p + i * n
+        let ni = norms[i]
+        if jb <= i && i < jEnd { row[i] = 1 }
+        var j = Swift.max(jb, i + 1)
+        let rawRow = UnsafeMutableRawPointer(row)
+        while j + 8 <= jEnd {
+          var v = -2 * rawRow.loadUnaligned(fromByteOffset: j * 8, as: V.self) + ni
+          v += rawNorms.loadUnaligned(fromByteOffset: j * 8, as: V.self)
+          v.replace(with: 0, where: v .< 0)
+          rawRow.storeBytes(of: VectorExp.exp(v * negGamma, table: table), toByteOffset: j * 8, as: V.self)
+          j += 8
+        }
+        if j < jEnd {
+          let start = j
+          while j < jEnd {
+            var v = -2 * row[j] + ni
+            v += norms[j]
+            if v < 0 { v = 0 }
+            row[j] = v * negGamma
+            j += 1
+          }
+          VectorExp.apply(row + start, count: jEnd - start, table: table)
+        }
+      }
+      // Mirror the block's upper part onto the lower triangle: destination rows j in turn,
+      // each written contiguously (p[j, lo..<min(j, hi)]) from the cache-resident block.
+      let hi = rows.upperBound
+      for j in Swift.max(jb, lo + 1)..<jEnd {
+        let dst = p + j &* n
+        var i = lo
+        let iEnd = Swift.min(j, hi)
+        while i < iEnd {
+          dst[i] = p[i &* n &+ j]
+          i &+= 1
+        }
+      }
+      jb = jEnd
+    }
   }
 
   /// A user-supplied similarity matrix (`affinity='precomputed'`).
@@ -80,28 +154,5 @@ public enum Affinity {
       for j in (i + 1)..<max(i + 1, n) { maxDiff = max(maxDiff, abs(a.storage[i * n + j] - a.storage[j * n + i])) }
     }
     return (a.symmetrized, [.asymmetricAffinitySymmetrized(maxAbsoluteDifference: maxDiff)])
-  }
-}
-
-/// Copies the strict upper triangle of the `n × n` row-major buffer onto the lower one,
-/// in 64 × 64 tiles (cache-friendly transposition).
-func spectralMirrorUpper(_ p: UnsafeMutablePointer<Double>, _ n: Int) {
-  let tile = 64
-  var ib = 0
-  while ib < n {
-    let iEnd = min(n, ib + tile)
-    var jb = ib
-    while jb < n {
-      let jEnd = min(n, jb + tile)
-      for i in ib..<iEnd {
-        var j = max(jb, i + 1)
-        while j < jEnd {
-          p[j * n + i] = p[i * n + j]
-          j += 1
-        }
-      }
-      jb += tile
-    }
-    ib += tile
   }
 }

@@ -92,10 +92,12 @@ public struct SweepResult: Sendable {
 ///   O(initCount · iterations · n · k²) for k-means and O(n²·k) for the silhouette.
 public enum SpectralSweep {
   ///
+  /// - Parameter adjacency: the graph's `W`; consumed (its storage becomes the solver's matrix,
+  ///   so pass `consume w` when it is no longer needed to avoid an n × n copy).
   /// - Parameter progress: called (on the calling thread) after each stage with a short
   ///   description, for a progress display; the library itself never prints.
   public static func run(
-    adjacency: Matrix, configuration: SweepConfiguration, truth: [String]? = nil,
+    adjacency: consuming Matrix, configuration: SweepConfiguration, truth: [String]? = nil,
     progress: ((String) -> Void)? = nil
   ) throws -> SweepResult {
     let n = adjacency.rows
@@ -103,7 +105,7 @@ public enum SpectralSweep {
     guard let kMax = ks.max() else { return SweepResult(n: n, eigenvalues: [], eigengapK: nil, silhouetteK: nil, entries: [], components: 0, warnings: []) }
     let eigenCount = min(n, max(configuration.eigenvalueCount ?? 0, 2 * kMax, kMax + 1))
     let embedding = try SpectralEmbedding.compute(
-      adjacency: adjacency, dimensions: kMax, eigenvalueCount: eigenCount,
+      adjacency: consume adjacency, dimensions: kMax, eigenvalueCount: eigenCount,
       laplacian: configuration.laplacian, solver: configuration.solver)
     progress?("embedding: \(embedding.eigenvalues.count) eigenpairs by the \(embedding.solver.rawValue) solver")
     var warnings = embedding.warnings.map(\.description)

@@ -35,28 +35,32 @@ public struct GraphLaplacian: Sendable {
   /// The Laplacian of the adjacency matrix `w` (square, finite, non-negative degrees).
   ///
   /// - Throws: ``SpectralError`` for a non-square or non-finite `w` or a negative degree.
-  /// - Complexity: O(n²) time (2 threads for n ≳ 1000), one n × n copy.
-  public init(adjacency w: Matrix, kind: LaplacianKind = .normalized) throws {
+  /// - Complexity: O(n²) time (2 threads for n ≳ 1000). `w` is consumed: the Laplacian is built
+  ///   in its storage, so passing the last reference (`consume w`) avoids any n × n copy.
+  public init(adjacency w: consuming Matrix, kind: LaplacianKind = .normalized) throws {
     let degree = try Self.degrees(of: w)
     let scale = Self.sqrtDegrees(degree)
     self.kind = kind
     self.matrix = Self.operatorMatrix(
-      w, nodes: Array(0..<w.rows), degrees: degree, sqrtDegree: scale, kind: kind, form: .laplacian)
+      w, nodes: Array(0..<degree.count), degrees: degree, sqrtDegree: scale, kind: kind, form: .laplacian)
     self.degrees = degree
     self.sqrtDegree = scale
   }
 
   /// Degrees `d_j = Σ_{i≠j} W_ij` (column sums, diagonal skipped, rows added in order as NumPy's
-  /// axis-0 reduction; column blocks over 2 threads).
+  /// axis-0 reduction), with the finiteness check of `W` folded in.
+  ///
+  /// One streaming pass: column blocks (two halves, ≤ 4096 wide) over 2 threads, each accumulated in
+  /// 8-lane vectors row by row (so every `d_j` is the same left-to-right sum as SciPy's; the
+  /// diagonal contributes `+0`). A NaN/±∞ off the diagonal makes its column's sum non-finite,
+  /// so the full `O(n²)` finiteness scan only runs when some `d_j` (or `W_jj`) is not finite.
   ///
   /// - Throws: ``SpectralError`` for a non-square or non-finite `w` or a negative degree.
+  /// - Complexity: O(n²) time, one read of `W`; O(n) memory.
   public static func degrees(of w: Matrix) throws -> [Double] {
     let n = w.rows
     guard w.rows == w.columns else {
       throw SpectralError.invalidArgument("adjacency matrix must be square, got \(w.rows)×\(w.columns)")
-    }
-    guard w.spectralAllFinite else {
-      throw SpectralError.nonFiniteValues("adjacency matrix contains NaN or infinite values")
     }
     if n == 0 { return [] }
     var degree = [Double](repeating: 0, count: n)
@@ -64,21 +68,58 @@ public struct GraphLaplacian: Sendable {
       let src = SpectralSharedRows(base: UnsafeMutablePointer(mutating: p.baseAddress!))
       degree.withUnsafeMutableBufferPointer { dp in
         let out = SpectralSharedRows(base: dp.baseAddress!)
-        let width = 256
+        // Two column halves (one per thread) of ≤ 4096 columns: long contiguous row segments
+        // stream well, and the partial sums (≤ 32 KiB) stay in L1/L2.
+        let width = Swift.min(4096, Swift.max(8, ((n + 1) / 2 + 7) / 8 * 8))
         spectralForEachRow((n + width - 1) / width, costPerRow: width * n) { b in
-          let lo = b * width, hi = Swift.min(n, lo + width)
-          for i in 0..<n {
-            let row = src.base + i * n
-            // Adding +0 for the (zeroed) diagonal keeps SciPy's exact summation.
-            for j in lo..<hi { out.base[j] += j == i ? 0 : row[j] }
-          }
+          columnSumsSkippingDiagonal(src.base, n: n, columns: (b * width)..<Swift.min(n, (b + 1) * width), into: out.base)
         }
       }
+    }
+    var suspicious = degree.contains { !$0.isFinite }
+    if !suspicious { suspicious = (0..<n).contains { !w.storage[$0 * n + $0].isFinite } }
+    if suspicious && !w.spectralAllFinite {
+      throw SpectralError.nonFiniteValues("adjacency matrix contains NaN or infinite values")
     }
     if let bad = degree.firstIndex(where: { $0 < 0 }) {
       throw SpectralError.invalidArgument("node \(bad) has negative degree \(degree[bad]); affinities must be non-negative")
     }
     return degree
+  }
+
+  /// `out[j] = Σ_{i=0}^{n−1} (i == j ? +0 : p[i·n + j])` for `j` in `columns`, rows
+  /// added in order; the block's partial sums stay in a local 8-lane-vector array.
+  @inline(__always)
+  static func columnSumsSkippingDiagonal(
+    _ p: UnsafeMutablePointer<Double>, n: Int, columns: Range<Int>, into out: UnsafeMutablePointer<Double>
+  ) {
+    typealias V = SIMD8<Double>
+    let lo = columns.lowerBound, width = columns.count
+    let chunks = width / 8
+    withUnsafeTemporaryAllocation(of: V.self, capacity: Swift.max(1, chunks)) { acc in
+      for c in 0..<chunks { acc[c] = V(repeating: 0) }
+      var tail = [Double](repeating: 0, count: width - chunks * 8)
+      for i in 0..<n {
+        let row = UnsafeRawPointer(p + i * n + lo)
+        for c in 0..<chunks {
+          var v = row.loadUnaligned(fromByteOffset: c * 64, as: V.self)
+          let d = i - lo - c * 8
+          if d >= 0 && d < 8 { v[d] = 0 }
+          acc[c] += v
+        }
+        if !tail.isEmpty {
+          let rp = p + i * n
+          for t in 0..<tail.count {
+            let j = lo + chunks * 8 + t
+            tail[t] += j == i ? 0 : rp[j]
+          }
+        }
+      }
+      for c in 0..<chunks {
+        for l in 0..<8 { out[lo + c * 8 + l] = acc[c][l] }
+      }
+      for t in 0..<tail.count { out[lo + chunks * 8 + t] = tail[t] }
+    }
   }
 
   /// SciPy's `dd`: `√d`, 1 where `d = 0`.
@@ -93,17 +134,22 @@ public struct GraphLaplacian: Sendable {
     case shifted(Double)
   }
 
-  /// The Laplacian (or its shifted negation) restricted to `nodes` (rows and columns, in order),
-  /// straight from `W` without an intermediate full copy; rows over 2 threads. Off-diagonal
-  /// entries are bit-identical to SciPy's (`−(W_ij / s_j) / s_i`, or `−W_ij`).
+  /// The Laplacian (or its shifted negation) restricted to `nodes` (rows and columns, in order);
+  /// rows over 2 threads. Off-diagonal entries are bit-identical to SciPy's
+  /// (`−(W_ij / s_j) / s_i`, or `−W_ij`).
+  ///
+  /// `w` is consumed: when `nodes` is every node, the result is built in `w`'s own storage
+  /// (no new n × n allocation if the caller passed the last reference; otherwise copy-on-write
+  /// makes one copy), else the submatrix is gathered into a new `|nodes|²` matrix.
+  ///
+  /// - Complexity: O(|nodes|²) time (vectorised, 2 divisions per entry when normalised).
   static func operatorMatrix(
-    _ w: Matrix, nodes: [Int], degrees deg: [Double], sqrtDegree scale: [Double], kind: LaplacianKind,
+    _ w: consuming Matrix, nodes: [Int], degrees deg: [Double], sqrtDegree scale: [Double], kind: LaplacianKind,
     form: OperatorForm
   ) -> Matrix {
     let n = w.rows, m = nodes.count
     let full = m == n
-    var out = Matrix(rows: m, columns: m)
-    if m == 0 { return out }
+    if m == 0 { return Matrix(rows: 0, columns: 0) }
     // Laplacian: off-diagonal −(…), diagonal L_ii. Shifted: off-diagonal +(…), diagonal c − L_ii.
     let sign: Double
     let diagonal: @Sendable (Double) -> Double
@@ -115,6 +161,28 @@ public struct GraphLaplacian: Sendable {
       sign = 1
       diagonal = { c - $0 }
     }
+    if full {
+      var out = w
+      out.storage.withUnsafeMutableBufferPointer { op in
+        scale.withUnsafeBufferPointer { sp in
+          let dst = SpectralSharedRows(base: op.baseAddress!)
+          let sc = SpectralSharedRows(base: UnsafeMutablePointer(mutating: sp.baseAddress!))
+          spectralForEachRow(n, costPerRow: n * 4) { i in
+            let row = dst.base + i * n
+            switch kind {
+            case .normalized:
+              scaleRowInPlace(row, n: n, scale: sc.base, sign: sign, divisor: scale[i])
+              row[i] = diagonal(deg[i] == 0 ? 0 : 1)
+            case .unnormalized:
+              if sign != 1 { for j in 0..<n { row[j] = sign * row[j] } }
+              row[i] = diagonal(deg[i])
+            }
+          }
+        }
+      }
+      return out
+    }
+    var out = Matrix(rows: m, columns: m)
     w.storage.withUnsafeBufferPointer { wp in
       let src = SpectralSharedRows(base: UnsafeMutablePointer(mutating: wp.baseAddress!))
       out.storage.withUnsafeMutableBufferPointer { op in
@@ -126,18 +194,10 @@ public struct GraphLaplacian: Sendable {
           switch kind {
           case .normalized:
             let si = scale[i]
-            if full {
-              for j in 0..<m { drow[j] = sign * ((srow[j] / scale[j]) / si) }
-            } else {
-              for c in 0..<m { let j = nodes[c]; drow[c] = sign * ((srow[j] / scale[j]) / si) }
-            }
+            for c in 0..<m { let j = nodes[c]; drow[c] = sign * ((srow[j] / scale[j]) / si) }
             drow[r] = diagonal(deg[i] == 0 ? 0 : 1)
           case .unnormalized:
-            if full {
-              for j in 0..<m { drow[j] = sign * srow[j] }
-            } else {
-              for c in 0..<m { drow[c] = sign * srow[nodes[c]] }
-            }
+            for c in 0..<m { drow[c] = sign * srow[nodes[c]] }
             drow[r] = diagonal(deg[i])
           }
         }
@@ -146,31 +206,65 @@ public struct GraphLaplacian: Sendable {
     return out
   }
 
+  /// `row[j] = sign · ((row[j] / scale[j]) / divisor)` for `j < n`, 8 lanes at a time (same
+  /// operations, same order as the scalar formula, so bit-identical).
+  @inline(__always)
+  static func scaleRowInPlace(
+    _ row: UnsafeMutablePointer<Double>, n: Int, scale: UnsafeMutablePointer<Double>, sign: Double, divisor: Double
+  ) {
+    typealias V = SIMD8<Double>
+    let raw = UnsafeMutableRawPointer(row)
+    let rs = UnsafeRawPointer(scale)
+    var j = 0
+    while j + 8 <= n {
+      let v = raw.loadUnaligned(fromByteOffset: j * 8, as: V.self)
+      let s = rs.loadUnaligned(fromByteOffset: j * 8, as: V.self)
+      raw.storeBytes(of: sign * ((v / s) / divisor), toByteOffset: j * 8, as: V.self)
+      j += 8
+    }
+    while j < n {
+      row[j] = sign * ((row[j] / scale[j]) / divisor)
+      j += 1
+    }
+  }
+
   /// Number of connected components of the graph with an edge wherever `W_ij ≠ 0`, `i ≠ j`
   /// (breadth-first search; isolated nodes are components of their own).
   ///
-  /// - Complexity: O(n²).
+  /// Each dequeued node scans its row once, over the not-yet-visited nodes only (kept in a
+  /// shrinking list), and the search stops as soon as every node is visited, so a connected
+  /// dense graph (e.g. the full RBF graph) costs O(n) row entries per level, O(n) in the best case.
+  ///
+  /// - Complexity: O(n²) worst case (each row scanned at most once).
   public static func connectedComponents(_ w: Matrix) -> Int {
     let n = w.rows
-    var seen = [Bool](repeating: false, count: n)
+    if n == 0 { return 0 }
+    // Unvisited nodes, ascending; swap-free compaction keeps the order deterministic.
+    var unvisited = Array(0..<n)
+    var next = [Int]()
+    next.reserveCapacity(n)
     var queue = [Int]()
     queue.reserveCapacity(n)
     var count = 0
-    for start in 0..<n where !seen[start] {
-      count += 1
-      seen[start] = true
-      queue.removeAll(keepingCapacity: true)
-      queue.append(start)
-      var head = 0
-      while head < queue.count {
-        let i = queue[head]
-        head += 1
-        for j in 0..<n where !seen[j] && j != i && w.storage[i * n + j] != 0 {
-          seen[j] = true
-          queue.append(j)
+    return w.storage.withUnsafeBufferPointer { p in
+      while let start = unvisited.first {
+        count += 1
+        unvisited.removeFirst()
+        queue.removeAll(keepingCapacity: true)
+        queue.append(start)
+        var head = 0
+        while head < queue.count && !unvisited.isEmpty {
+          let i = queue[head]
+          head += 1
+          let row = p.baseAddress! + i * n
+          next.removeAll(keepingCapacity: true)
+          for j in unvisited {
+            if row[j] != 0 { queue.append(j) } else { next.append(j) }
+          }
+          swap(&unvisited, &next)
         }
       }
+      return count
     }
-    return count
   }
 }

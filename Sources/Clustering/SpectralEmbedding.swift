@@ -75,11 +75,17 @@ public struct SpectralEmbedding: Sendable {
   ///   - solver: ``SpectralEigenSolver/auto`` (default) = dense `dsyevr` up to
   ///     `IterativeEigen.minimumIterativeOrder(count:)` nodes, iterative above.
   /// - Throws: ``SpectralError`` for invalid input or a solver failure.
-  /// - Complexity: O(n²) to build the Laplacian; dense solver O(n³) (Householder
-  ///   tridiagonalisation dominates); iterative solver O(n²) per block matrix product.
-  ///   Memory: 2–3 n × n matrices.
+  /// - Complexity: O(n²) to build the Laplacian: one read of `W` for the degrees (with the
+  ///   finiteness check), a breadth-first search that stops once every node is reached (O(n)
+  ///   row entries on a connected dense graph), one in-place pass turning `W` into the solver's
+  ///   matrix. Dense solver O(n³) (Householder tridiagonalisation dominates); iterative solver
+  ///   O(n²) per block matrix product.
+  ///   Memory: `adjacency` is consumed and its storage reused for the Laplacian (or
+  ///   `D^{-1/2} W D^{-1/2}`), so a caller passing its last reference (`consume w`) adds no
+  ///   n × n matrix; otherwise one copy is made. Isolated nodes (normalised) need one
+  ///   `|active|²` gathered matrix instead.
   public static func compute(
-    adjacency w: Matrix, dimensions kMax: Int, eigenvalueCount: Int,
+    adjacency w: consuming Matrix, dimensions kMax: Int, eigenvalueCount: Int,
     laplacian kind: LaplacianKind = .normalized, solver: SpectralEigenSolver = .auto
   ) throws -> SpectralEmbedding {
     let n = w.rows
@@ -116,7 +122,7 @@ public struct SpectralEmbedding: Sendable {
     var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
     if mA > 0 {
       pairs = try lowestEigenpairs(
-        w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used)
+        consume w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used)
       guard pairs.values.count == mA, pairs.vectors.columns == mA else {
         throw SpectralError.eigensolverFailed("\(used) solver returned \(pairs.values.count) of \(mA) eigenpairs")
       }
@@ -161,19 +167,20 @@ public struct SpectralEmbedding: Sendable {
 
   /// The `count` smallest eigenpairs of the Laplacian of `w` restricted to `nodes` (no isolated
   /// nodes there if normalised), ascending, by the given concrete solver. Only the matrix the
-  /// solver needs is built (one `|nodes|²` matrix).
+  /// solver needs is built, in `w`'s storage when `nodes` is every node (else one `|nodes|²`
+  /// matrix).
   ///
   /// Iterative route: the largest eigenpairs `μ` of `M = c·I − L` with `c = 1` for the normalised
   /// Laplacian (so `M = D^{-1/2} W D^{-1/2}` with zero diagonal) and `c = 2·max d_i`
   /// (Gershgorin bound, `M` positive semi-definite) for the unnormalised one; `λ = c − μ`.
   static func lowestEigenpairs(
-    _ w: Matrix, nodes: [Int], degrees: [Double], sqrtDegree: [Double], count: Int, kind: LaplacianKind,
+    _ w: consuming Matrix, nodes: [Int], degrees: [Double], sqrtDegree: [Double], count: Int, kind: LaplacianKind,
     solver: SpectralEigenSolver
   ) throws -> (values: [Double], vectors: Matrix) {
     switch solver {
     case .dense, .auto:
       let l = GraphLaplacian.operatorMatrix(
-        w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .laplacian)
+        consume w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .laplacian)
       do {
         let e = try SymmetricEigen.lowest(l, count: count)
         return (e.values, e.vectors)
@@ -187,7 +194,7 @@ public struct SpectralEmbedding: Sendable {
       case .unnormalized: shift = Swift.max(2 * (nodes.map { degrees[$0] }.max() ?? 0), 1)
       }
       let mat = GraphLaplacian.operatorMatrix(
-        w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .shifted(shift))
+        consume w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .shifted(shift))
       let e: EigenDecomposition
       do {
         e = try IterativeEigen.largest(mat, count: count, tolerance: 1e-10, seed: 0)

@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#endif
 import LinearAlgebra
 
 /// Invalid input to a step of the spectral pipeline.
@@ -93,4 +96,29 @@ func spectralForEachRow(
 extension Matrix {
   /// `true` when every element is finite.
   var spectralAllFinite: Bool { storage.allSatisfy { $0.isFinite } }
+}
+
+/// A fresh `count`-element `Double` array whose elements are all written by `fill` (which must
+/// initialise every element; nothing is zero-filled first).
+///
+/// Large buffers (≥ 4 MiB) are advised as transparent-huge-page candidates on Linux
+/// (`madvise(MADV_HUGEPAGE)` on the 2 MiB-aligned interior) before first touch, which turns the
+/// ~n²/512 page faults of an n × n matrix into ~n²/2¹⁸; elsewhere this is a plain allocation.
+func spectralUninitializedStorage(count: Int, _ fill: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+  [Double](unsafeUninitializedCapacity: Swift.max(1, count)) { buf, initialized in
+    let base = buf.baseAddress!
+    #if canImport(Glibc)
+      let bytes = count * MemoryLayout<Double>.stride
+      if bytes >= 4 << 20 {
+        let huge = 2 << 20
+        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
+        if end > start {
+          _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_HUGEPAGE))
+        }
+      }
+    #endif
+    fill(base)
+    initialized = count
+  }
 }

@@ -36,6 +36,26 @@ public enum BLAS {
     return c
   }
 
+  /// `C = A·Bᵀ` on raw row-major buffers (`cblas_dgemm`, β = 0, so `C` may be uninitialised):
+  /// `A` is `m × k` (leading dimension `lda`), `B` is `n × k` (`ldb`), `C` is `m × n` (`ldc`).
+  /// For callers that tile a large product themselves (e.g. from several threads with
+  /// ``BLASThreads`` set to 1).
+  ///
+  /// - Complexity: O(m·n·k).
+  public static func gemmTransposedB(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+    c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    if m == 0 || n == 0 { return }
+    if k == 0 {
+      for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
+      return
+    }
+    cblas_dgemm(
+      CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0,
+      c, Int32(ldc))
+  }
+
   /// Gram matrix `C = α·A·Aᵀ` (`cblas_dsyrk`, upper triangle computed, then mirrored so the
   /// result is exactly symmetric).
   ///

@@ -194,7 +194,7 @@ struct ClusterCommand: CohortLensCommand {
     }
     progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
     let result = try SpectralSweep.run(
-      adjacency: adjacency,
+      adjacency: consume adjacency,
       configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
       truth: truthValues, progress: { progress.report($0) })
     progress.report("clustered; writing the report")
