@@ -22,7 +22,7 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 /// satisfy the Krylov–Schur relation `A·V = V·H + F·Eᵀ`, where `E` selects the block last
 /// multiplied by `A` and `F` is that block's image orthogonalised against `V`. One
 /// *iteration* is one BLAS-3 product of `A` with a block of at most
-/// `b = count + guard` vectors, `guard = max(2, ⌈count/10⌉)`:
+/// `b = count + guard` vectors, `guard = max(4, ⌈count/5⌉)`:
 ///
 /// 1. **Product and projection**: `A·Q` for the pending block `Q` (one `dgemm`), new columns
 ///    of `H = VᵀA·Q` (one `dgemm`).
@@ -103,12 +103,11 @@ public enum IterativeEigen {
   public static let denseThreshold = 500
 
   /// The order from which ``EigenSolverChoice/auto`` uses the iterative solver for `count`
-  /// pairs: `max(denseThreshold, 50 · (count + max(4, ⌈count/5⌉)))` (500 for up to 5 pairs,
-  /// 700 for 10, 1200 for 20), the break-even measured with the earlier block size
-  /// `count + max(4, ⌈count/5⌉)` (see ``denseThreshold``).
+  /// pairs: `max(denseThreshold, 50 · blockSize(count:))` (500 for up to 5 pairs, 700 for 10,
+  /// 1200 for 20), the measured break-even (see ``denseThreshold``).
   ///
-  /// Re-measured after the cheaper Rayleigh–Ritz step and the smaller guard (same setting,
-  /// load-dependent, min of 5 runs; dense / iterative seconds):
+  /// Re-measured after the cheaper Rayleigh–Ritz step (same setting, but on a loaded machine
+  /// — load average ≈ 4 on 2 cores — min of 5 runs; dense / iterative seconds, all vectors):
   ///
   /// | n    | 5 pairs       | 10 pairs      | 20 pairs      |
   /// |------|---------------|---------------|---------------|
@@ -122,19 +121,19 @@ public enum IterativeEigen {
   /// few vectors are needed (`vectorCount`), the iterative solver is faster and the bar is
   /// conservative.
   public static func minimumIterativeOrder(count: Int) -> Int {
-    max(denseThreshold, 50 * (count + max(4, (count + 4) / 5)))
+    max(denseThreshold, 50 * blockSize(count: count))
   }
 
-  /// Block size used for `count` wanted pairs: `count + max(2, ⌈count/10⌉)` (the guard vectors
+  /// Block size used for `count` wanted pairs: `count + max(4, ⌈count/5⌉)` (the guard vectors
   /// make the convergence rate depend on the gap after the block, not after pair `count`).
   ///
-  /// On the normalised affinity of 5 blobs the number of block steps hardly depends on the
-  /// guard (13–17 for count 10–20), so a small guard saves products: with guard 2, 192 / 308
-  /// products for 10 / 20 pairs against 210 / 312 with the former `max(4, ⌈count/5⌉)`. No guard
-  /// at all saves a few more products (170–180 / 280) but takes more block steps and leaves no
-  /// margin when the `count`-th eigenvalue is nearly equal to the next one.
+  /// On the normalised affinity of 5 blobs the number of block steps decreases only slowly
+  /// with the guard, while for n ≳ 2000 each step costs about one pass over `A` from memory,
+  /// so steps matter as much as products. 10 / 20 pairs with 5 vectors (`vectorCount`):
+  /// guard 0 → 15 / 12 steps (150 / 240 products), 2 → 13 / 11 (156 / 242),
+  /// 4 → 12 / 10 (168 / 240), 6 → 12 / 10 (192 / 260), 10 → 11 / 10 (220 / 300).
   public static func blockSize(count: Int) -> Int {
-    count + max(2, (count + 9) / 10)
+    count + max(4, (count + 4) / 5)
   }
 
   /// Largest basis before a thick restart, for block size `b`: `max(12·b, 64)` (enough for
@@ -161,8 +160,8 @@ public enum IterativeEigen {
   ///     so their eigenvalues stay within ≈`tolerance·‖A‖` of the exact ones while their vectors
   ///     only have residual ≈`√(tolerance·δ)·‖A‖` (about 1e-7 on normalised affinities at 1e-10);
   ///     near-equal eigenvalues (small `δ`) fall back to the residual test. On the 5-blob
-  ///     affinity, 10 pairs with 5 vectors: 156 instead of 192 products; 20 pairs with 10: 242
-  ///     instead of 308.
+  ///     affinity, 10 pairs with 5 vectors: 12 instead of 15 block steps (168 instead of 210
+  ///     products); 20 pairs with 5: 10 instead of 13 (240 instead of 312).
   ///   - tolerance: relative residual bound (default 1e-10; below ≈1e-14 it is unattainable in
   ///     double precision).
   ///   - maxIterations: maximum number of block products with `a` (default 500).

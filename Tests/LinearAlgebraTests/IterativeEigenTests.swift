@@ -155,10 +155,10 @@ import Testing
   }
 
   @Test func blockSizeAndBasisLimit() {
-    #expect(IterativeEigen.blockSize(count: 1) == 3)
-    #expect(IterativeEigen.blockSize(count: 10) == 12)
-    #expect(IterativeEigen.blockSize(count: 20) == 22)
-    #expect(IterativeEigen.blockSize(count: 40) == 44)
+    #expect(IterativeEigen.blockSize(count: 1) == 5)
+    #expect(IterativeEigen.blockSize(count: 10) == 14)
+    #expect(IterativeEigen.blockSize(count: 20) == 24)
+    #expect(IterativeEigen.blockSize(count: 40) == 48)
     #expect(IterativeEigen.basisLimit(blockSize: 24) == 288)
     #expect(IterativeEigen.basisLimit(blockSize: 5) == 64)
   }
