@@ -22,7 +22,7 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 /// satisfy the Krylov–Schur relation `A·V = V·H + F·Eᵀ`, where `E` selects the block last
 /// multiplied by `A` and `F` is that block's image orthogonalised against `V`. One
 /// *iteration* is one BLAS-3 product of `A` with a block of at most
-/// `b = count + guard` vectors, `guard = max(4, ⌈count/5⌉)`:
+/// `b` vectors, `b = count + max(4, ⌈count/5⌉)` rounded up to a multiple of 16:
 ///
 /// 1. **Product and projection**: `A·Q` for the pending block `Q` (one `dgemm`), new columns
 ///    of `H = VᵀA·Q` (one `dgemm`).
@@ -103,8 +103,9 @@ public enum IterativeEigen {
   public static let denseThreshold = 500
 
   /// The order from which ``EigenSolverChoice/auto`` uses the iterative solver for `count`
-  /// pairs: `max(denseThreshold, 50 · blockSize(count:))` (500 for up to 5 pairs, 700 for 10,
-  /// 1200 for 20), the measured break-even (see ``denseThreshold``).
+  /// pairs: `max(denseThreshold, 50 · (count + max(4, ⌈count/5⌉)))` (500 for up to 5 pairs, 700
+  /// for 10, 1200 for 20), the break-even measured with blocks of `count + max(4, ⌈count/5⌉)`
+  /// (see ``denseThreshold``); conservative for the wider blocks used now.
   ///
   /// Re-measured after the cheaper Rayleigh–Ritz step (same setting, but on a loaded machine
   /// — load average ≈ 4 on 2 cores — min of 5 runs; dense / iterative seconds, all vectors):
@@ -121,19 +122,26 @@ public enum IterativeEigen {
   /// few vectors are needed (`vectorCount`), the iterative solver is faster and the bar is
   /// conservative.
   public static func minimumIterativeOrder(count: Int) -> Int {
-    max(denseThreshold, 50 * blockSize(count: count))
+    max(denseThreshold, 50 * (count + max(4, (count + 4) / 5)))
   }
 
-  /// Block size used for `count` wanted pairs: `count + max(4, ⌈count/5⌉)` (the guard vectors
-  /// make the convergence rate depend on the gap after the block, not after pair `count`).
+  /// Block size used for `count` wanted pairs: `count + max(4, ⌈count/5⌉)` rounded up to a
+  /// multiple of 16 (16 up to 12 pairs, 32 up to 26). The guard vectors make the convergence
+  /// rate depend on the gap after the block, not after pair `count`.
   ///
-  /// On the normalised affinity of 5 blobs the number of block steps decreases only slowly
-  /// with the guard, while for n ≳ 2000 each step costs about one pass over `A` from memory,
-  /// so steps matter as much as products. 10 / 20 pairs with 5 vectors (`vectorCount`):
-  /// guard 0 → 15 / 12 steps (150 / 240 products), 2 → 13 / 11 (156 / 242),
-  /// 4 → 12 / 10 (168 / 240), 6 → 12 / 10 (192 / 260), 10 → 11 / 10 (220 / 300).
+  /// The rounding is measured, not cosmetic: the product `Qᵀ·A` is limited by streaming `A`
+  /// (and OpenBLAS's partitioning of a thin block over its threads), not by its flops. Time of
+  /// one `b × n · n × n` product, OpenBLAS 0.3.21, 2 threads, 2 shared cores, n = 4000:
+  ///
+  /// | b    | 12  | 14  | 16  | 20  | 24  | 28  | 30  | 32  | 36  | 40  |
+  /// |------|-----|-----|-----|-----|-----|-----|-----|-----|-----|-----|
+  /// | ms   | 18.5| 18.2| 15.0| 19.0| 26.4| 32.5| 22.3| 16.9| 21.5| 26.3|
+  ///
+  /// (1 thread: 24 ms for 14 and 24, 33 ms for 32.) Wider blocks also need fewer steps: on
+  /// the 5-blob affinity (10 / 20 pairs, 5 vectors) 12 / 10 steps with b = 14 / 24 against
+  /// 11–12 / 9–10 with b = 16 / 32; the eigensolver time drops by ≈25% / ≈15–40%.
   public static func blockSize(count: Int) -> Int {
-    count + max(4, (count + 4) / 5)
+    (count + max(4, (count + 4) / 5) + 15) / 16 * 16
   }
 
   /// Largest basis before a thick restart, for block size `b`: `max(12·b, 64)` (enough for

@@ -42,7 +42,7 @@ import Testing
   }
 
   @Test func thickRestartsKeepConverging() throws {
-    // Semicircle spectrum, one pair (block 5, basis limit 64): needs several restarts.
+    // Semicircle spectrum, one pair (block 16, basis limit 192): needs restarts.
     let a = Fixtures.randomSymmetric(400, seed: 35)
     let (_, _, diagnostics) = try Self.compare(a, count: 1)
     #expect(diagnostics.restarts >= 1)
@@ -74,7 +74,7 @@ import Testing
   }
 
   @Test func normalisedAffinityOfBlobsTwentyPairs() throws {
-    let x = Fixtures.blobs(n: 400, k: 4, d: 8, seed: 25)
+    let x = Fixtures.blobs(n: 500, k: 4, d: 8, seed: 25)
     let a = Fixtures.normalisedAffinity(x, gamma: 1.0 / 8)
     let (it, _, diagnostics) = try Self.compare(a, count: 20, seed: 7)
     #expect(abs(it.values[19] - 1) < 1e-9)
@@ -155,9 +155,11 @@ import Testing
   }
 
   @Test func blockSizeAndBasisLimit() {
-    #expect(IterativeEigen.blockSize(count: 1) == 5)
-    #expect(IterativeEigen.blockSize(count: 10) == 14)
-    #expect(IterativeEigen.blockSize(count: 20) == 24)
+    #expect(IterativeEigen.blockSize(count: 1) == 16)
+    #expect(IterativeEigen.blockSize(count: 10) == 16)
+    #expect(IterativeEigen.blockSize(count: 12) == 16)
+    #expect(IterativeEigen.blockSize(count: 13) == 32)
+    #expect(IterativeEigen.blockSize(count: 20) == 32)
     #expect(IterativeEigen.blockSize(count: 40) == 48)
     #expect(IterativeEigen.basisLimit(blockSize: 24) == 288)
     #expect(IterativeEigen.basisLimit(blockSize: 5) == 64)
