@@ -122,7 +122,8 @@ public struct SpectralEmbedding: Sendable {
     var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
     if mA > 0 {
       pairs = try lowestEigenpairs(
-        consume w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used)
+        consume w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used,
+        vectorCount: Swift.min(kMax, mA))
       guard pairs.values.count == mA, pairs.vectors.columns == mA else {
         throw SpectralError.eigensolverFailed("\(used) solver returned \(pairs.values.count) of \(mA) eigenpairs")
       }
@@ -170,12 +171,17 @@ public struct SpectralEmbedding: Sendable {
   /// solver needs is built, in `w`'s storage when `nodes` is every node (else one `|nodes|²`
   /// matrix).
   ///
+  /// `vectorCount` (default all): only the vectors of the lowest `vectorCount` pairs must be
+  /// accurate (residual ≤ 1e-10); the iterative solver then converges the others to eigenvalue
+  /// accuracy only (error estimate r²/gap ≤ 1e-10; their vectors are less accurate). The
+  /// embedding uses the lowest `kMax` vectors.
+  ///
   /// Iterative route: the largest eigenpairs `μ` of `M = c·I − L` with `c = 1` for the normalised
   /// Laplacian (so `M = D^{-1/2} W D^{-1/2}` with zero diagonal) and `c = 2·max d_i`
   /// (Gershgorin bound, `M` positive semi-definite) for the unnormalised one; `λ = c − μ`.
   static func lowestEigenpairs(
     _ w: consuming Matrix, nodes: [Int], degrees: [Double], sqrtDegree: [Double], count: Int, kind: LaplacianKind,
-    solver: SpectralEigenSolver
+    solver: SpectralEigenSolver, vectorCount: Int? = nil
   ) throws -> (values: [Double], vectors: Matrix) {
     switch solver {
     case .dense, .auto:
@@ -197,7 +203,7 @@ public struct SpectralEmbedding: Sendable {
         consume w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .shifted(shift))
       let e: EigenDecomposition
       do {
-        e = try IterativeEigen.largest(mat, count: count, tolerance: 1e-10, seed: 0)
+        e = try IterativeEigen.largest(mat, count: count, vectorCount: vectorCount, tolerance: 1e-10, seed: 0)
       } catch {
         throw SpectralError.eigensolverFailed(String(describing: error))
       }
