@@ -466,10 +466,11 @@ public struct Table: Sendable {
       }
       let type: ColumnType = firstText != nil ? .text : (total.missing == rowCount ? .empty : .numeric)
       let n = total.numeric
-      result.append(ColumnSummary(
+      let profile = ColumnProfile(
         name: columnNames[j], type: type, missingCount: total.missing, presentCount: rowCount - total.missing,
-        numericCount: n, firstNonNumeric: firstText, firstNonNumericRow: firstText != nil ? total.firstTextRow : nil,
-        min: n > 0 ? total.lo : nil, max: n > 0 ? total.hi : nil,
+        numericCount: n, firstNonNumeric: firstText, firstNonNumericRow: firstText != nil ? total.firstTextRow : nil)
+      result.append(ColumnSummary(
+        profile: profile, min: n > 0 ? total.lo : nil, max: n > 0 ? total.hi : nil,
         mean: n > 0 ? (total.sum + total.compensation) / Double(n) : nil))
     }
     return result
@@ -826,21 +827,12 @@ public struct ColumnProfile: Sendable, Equatable {
 /// compensated summation (Knuth's TwoSum per value, error terms summed separately, blocks of rows
 /// combined in row order), so it is accurate to about one rounding of the exact mean regardless of
 /// the row count, and deterministic.
+@dynamicMemberLookup
 public struct ColumnSummary: Sendable, Equatable {
-  /// The column name.
-  public var name: String
-  /// The inferred type (as `Table.inferType`).
-  public var type: ColumnType
-  /// Cells that are missing (empty or a missing token).
-  public var missingCount: Int
-  /// Cells that are present (`rowCount - missingCount`).
-  public var presentCount: Int
-  /// Present cells that parse as finite numbers.
-  public var numericCount: Int
-  /// The first present cell that is not a finite number (at most 40 characters), if any.
-  public var firstNonNumeric: String?
-  /// The 0-based data row of ``firstNonNumeric``.
-  public var firstNonNumericRow: Int?
+  /// Type and counts (name, type, missing / present / numeric counts, first non-numeric cell), as
+  /// `Table.profile(at:)` reports them; its fields are also readable directly on the summary
+  /// (`summary.missingCount`).
+  public var profile: ColumnProfile
   /// Smallest numeric cell (`nil` if there is none).
   public var min: Double?
   /// Largest numeric cell (`nil` if there is none).
@@ -848,26 +840,15 @@ public struct ColumnSummary: Sendable, Equatable {
   /// Mean of the numeric cells (`nil` if there is none).
   public var mean: Double?
 
-  public init(name: String, type: ColumnType, missingCount: Int, presentCount: Int, numericCount: Int,
-              firstNonNumeric: String?, firstNonNumericRow: Int?, min: Double?, max: Double?, mean: Double?) {
-    self.name = name
-    self.type = type
-    self.missingCount = missingCount
-    self.presentCount = presentCount
-    self.numericCount = numericCount
-    self.firstNonNumeric = firstNonNumeric
-    self.firstNonNumericRow = firstNonNumericRow
+  public init(profile: ColumnProfile, min: Double?, max: Double?, mean: Double?) {
+    self.profile = profile
     self.min = min
     self.max = max
     self.mean = mean
   }
 
-  /// The type and counts alone, as `Table.profile(at:)` reports them.
-  public var profile: ColumnProfile {
-    ColumnProfile(name: name, type: type, missingCount: missingCount, presentCount: presentCount,
-                  numericCount: numericCount, firstNonNumeric: firstNonNumeric,
-                  firstNonNumericRow: firstNonNumericRow)
-  }
+  /// The fields of ``profile``.
+  public subscript<T>(dynamicMember keyPath: KeyPath<ColumnProfile, T>) -> T { profile[keyPath: keyPath] }
 }
 
 /// Running statistics of one column over a block of rows (see `Table.summaries(columns:)`).

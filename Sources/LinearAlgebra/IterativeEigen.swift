@@ -1,4 +1,5 @@
 import CLapack
+import CohortLensCore
 
 
 /// Which symmetric eigensolver computes the largest eigenpairs in
@@ -299,21 +300,6 @@ extension Double {
   }
 }
 
-private struct SplitMix64 {
-  var state: UInt64
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in [-1, 1) with 53 random bits.
-  mutating func nextSigned() -> Double {
-    Double(next() >> 11) * 0x1.0p-52 - 1
-  }
-}
-
 /// Row-major `C = α·op(A)·op(B) + β·C` on raw pointers.
 @inline(__always)
 private func dgemm(
@@ -382,7 +368,7 @@ private struct BlockKrylov {
   mutating func run(
     _ a: UnsafePointer<Double>, tolerance: Double, maxIterations: Int, seed: UInt64
   ) throws -> EigenDecomposition {
-    var rng = SplitMix64(state: seed)
+    var rng = SplitMix64(seed: seed)
     for i in 0..<(b * n) { vt[i] = rng.nextSigned() }
     var pending = orthonormalizeAppended(b)
     var normA = 0.0

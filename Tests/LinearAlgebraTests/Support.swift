@@ -1,17 +1,12 @@
+import CohortLensCore
 import Foundation
 import LinearAlgebra
 
-/// SplitMix64 for reproducible test data.
+/// Reproducible test data on SplitMix64.
 struct TestRNG {
-  var state: UInt64
-  init(_ seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+  var base: SplitMix64
+  init(_ seed: UInt64) { base = SplitMix64(seed: seed) }
+  mutating func next() -> UInt64 { base.next() }
   /// Uniform in [0, 1).
   mutating func uniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
   /// Standard normal (Box–Muller).
