@@ -128,7 +128,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=HERE / "data")
     ap.add_argument("--bin", type=Path, default=ROOT / ".build" / "release" / "cohortlens")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--timeout", type=float, default=900.0)
     ap.add_argument("--cases", default="cluster,silhouette,ingest")
     ap.add_argument("--no-default-threads", action="store_true", help="skip the default-thread peer column")
