@@ -141,6 +141,10 @@ struct ClusterCommand: CohortLensCommand {
       progress.report("reading \(featuresPath)")
       inputs.append((role: "features", path: featuresPath))
       let table = try Table.read(path: featuresPath)
+      if table.rowCount == 0 {
+        throw InputError(file: featuresPath, line: 1, message: "the file has a header but no data rows",
+          hint: "add one row per learner below the header")
+      }
       let allIds = try table.ids(idColumn)
       if let list = columns {
         usedColumns = splitList(list)
@@ -179,6 +183,7 @@ struct ClusterCommand: CohortLensCommand {
         truthValues = values
       }
       progress.report("read \(kept.count) learners × \(usedColumns.count) features")
+      warnings.append(contentsOf: featureWarnings(x, columns: usedColumns, ks: k.values))
       x = scale.apply(x)
       let g = gamma ?? 1.0 / Double(max(1, x.columns))
       gammaUsed = g
@@ -226,6 +231,29 @@ struct ClusterCommand: CohortLensCommand {
     }
     try emit(report.render(output.format), options: output)
     progress.report("done")
+  }
+
+  /// Warnings about the chosen features: constant columns (they carry no information) and fewer
+  /// distinct learners than clusters (identical learners would then be split by rounding noise).
+  private func featureWarnings(_ x: Matrix, columns: [String], ks: [Int]) -> [String] {
+    var out: [String] = []
+    var constant: [String] = []
+    for j in 0..<x.columns where x.rows > 0 {
+      let first = x[0, j]
+      if (1..<x.rows).allSatisfy({ x[$0, j] == first }) { constant.append(columns[j]) }
+    }
+    if !constant.isEmpty {
+      out.append("constant column(s) carry no information: \(constant.joined(separator: ", "))")
+    }
+    var distinct = Set<[Double]>()
+    for i in 0..<x.rows {
+      distinct.insert(x.row(i))
+      if distinct.count > (ks.max() ?? 0) { return out }
+    }
+    if let kMax = ks.max(), distinct.count < kMax {
+      out.append("only \(distinct.count) distinct learner(s) in the chosen features, fewer than k = \(kMax); clusters beyond that split identical learners by rounding noise")
+    }
+    return out
   }
 
   private func describe(n: Int, columns: [String], gamma: Double?, graph: String) -> String {

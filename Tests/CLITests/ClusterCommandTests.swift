@@ -142,4 +142,22 @@ struct ClusterCommandTests {
     let labels = (j["sweep"] as? [[String: Any]])?.first?["labels"] as? [Int] ?? []
     #expect(labels.count == 4 && labels[0] == labels[1] && labels[2] == labels[3] && labels[0] != labels[2])
   }
+
+  @Test func headerOnlyFileIsAnInputError() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a,b\n", "header.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("header.csv:1: the file has a header but no data rows"), "\(r.stderr)")
+  }
+
+  @Test func constantColumnsAndIdenticalLearnersAreReported() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a,b\n1,1,5\n2,1,5\n3,1,5\n4,1,5\n", "same.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let warnings = try CLI.json(r.stdout)["warnings"] as? [String] ?? []
+    #expect(warnings.contains { $0.contains("constant column(s) carry no information: a, b") })
+    #expect(warnings.contains { $0.contains("only 1 distinct learner(s)") })
+  }
 }
