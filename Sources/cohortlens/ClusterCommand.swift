@@ -18,10 +18,10 @@ struct ClusterCommand: CohortLensCommand {
       random_state=seed). Silhouette, Davies-Bouldin and Calinski-Harabasz are computed on the \
       spectral embedding (the EPFL lecture 10 convention). The eigengap suggestion is the k \
       after the largest gap among the first kmax+1 eigenvalues; it is fragile on noisy or \
-      overlapping data (see the README).
+      overlapping data (docs/clustering.md).
 
       Examples:
-        cohortlens cluster --features Fixtures/flipped-classroom/effort_features.csv --id user \\
+        cohortlens cluster --features effort_features.csv --id user \\
           --columns effort_time,effort_clicks --scale standard --k 2...8
         cohortlens cluster --affinity precomputed --matrix W.csv --k 3 --format json
       """
