@@ -1,5 +1,11 @@
 import CohortLensCore
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 import LinearAlgebra
 
 /// The outcome of ``KMeans/fit(_:random:)``: the best of the `initCount` runs.
@@ -202,7 +208,7 @@ public struct KMeans: Sendable {
   /// `k × d` initial centres (row-major).
   static func kMeansPlusPlus(_ x: Matrix, norms: [Double], k: Int, random: inout NumPyRandomState) -> [Double] {
     let n = x.rows, d = x.columns
-    let trials = 2 + Int(Foundation.log(Double(k)))
+    let trials = 2 + Int(log(Double(k)))
     var centers = [Double](repeating: 0, count: k * d)
     let p = [Double](repeating: 1.0 / Double(n), count: n)
     let first = random.choice(n, p: p)

@@ -1,6 +1,10 @@
 import CLapack
 import Dispatch
-import Foundation
+#if canImport(FoundationEssentials)
+  import FoundationEssentials  // ProcessInfo, without loading Foundation's ICU data
+#else
+  import Foundation
+#endif
 import LinearAlgebra
 
 extension ClusterScores {

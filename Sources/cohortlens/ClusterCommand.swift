@@ -1,7 +1,6 @@
 import ArgumentParser
 import Clustering
 import CohortLensCore
-import Foundation
 import LinearAlgebra
 
 /// `cohortlens cluster`: spectral clustering of a learner feature table (or a precomputed

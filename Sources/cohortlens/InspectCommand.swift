@@ -1,6 +1,12 @@
 import ArgumentParser
 import CohortLensCore
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// `cohortlens inspect`: what a CSV holds — rows, columns, types, missing cells, ranges.
 struct InspectCommand: CohortLensCommand {
@@ -55,7 +61,7 @@ struct InspectCommand: CohortLensCommand {
           min: nil, max: nil, mean: nil, distinct: seen.count, examples: examples))
       }
     }
-    let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+    let size = fileSize(atPath: file)
     switch output.format {
     case .json:
       var digests: [String: String] = [:]
@@ -95,4 +101,12 @@ struct InspectCommand: CohortLensCommand {
       }
     }
   }
+}
+
+/// The size in bytes that `lstat(2)` reports for `path` (as `FileManager.attributesOfItem`
+/// does: a symbolic link is not followed), or nil if it cannot be stat'ed.
+private func fileSize(atPath path: String) -> Int? {
+  var info = stat()
+  guard lstat(path, &info) == 0 else { return nil }
+  return Int(info.st_size)
 }

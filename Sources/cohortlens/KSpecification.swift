@@ -1,4 +1,3 @@
-import Foundation
 import ArgumentParser
 
 /// The `--k` flag: one k (`5`), a closed range (`2...10`) or a list (`2,4,6`); items may be
@@ -16,8 +15,8 @@ struct KSpecification: ExpressibleByArgument, Sendable, CustomStringConvertible 
   static func parse(_ argument: String) throws -> [Int] {
     var result = Set<Int>()
     for item in argument.split(separator: ",", omittingEmptySubsequences: false) {
-      let part = item.trimmingCharacters(in: .whitespaces)
-      if let r = part.range(of: "...") {
+      let part = trimmingWhitespaces(item)
+      if let r = part.firstRange(of: "...") {
         guard let lo = Int(part[..<r.lowerBound]), let hi = Int(part[r.upperBound...]), lo <= hi else {
           throw ValidationError("'\(part)' is not a range like 2...10")
         }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Clustering
 import CohortLensCore
-import Foundation
 import LinearAlgebra
 
 /// `cohortlens scores`: quality scores of an existing clustering (labels in a column).

@@ -1,6 +1,13 @@
 import ArgumentParser
 import CohortLensCore
-import Foundation
+import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// Output flags shared by every command.
 struct OutputOptions: ParsableArguments {
@@ -25,13 +32,32 @@ struct Progress {
   func report(_ message: @autoclosure () -> String) {
     guard enabled else { return }
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-    FileHandle.standardError.write(Data("cohortlens [\(NumberFormatting.fixed(seconds, decimals: 3)) s]: \(message())\n".utf8))
+    writeAll("cohortlens [\(NumberFormatting.fixed(seconds, decimals: 3)) s]: \(message())\n", to: STDERR_FILENO)
   }
 }
 
 /// Writes a line to stderr.
 func printError(_ message: String) {
-  FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+  writeAll(message.hasSuffix("\n") ? message : message + "\n", to: STDERR_FILENO)
+}
+
+/// Writes all of `text` (UTF-8) to the file descriptor `fd` with `write(2)`, unbuffered,
+/// continuing after short writes and `EINTR`; it gives up silently on any other error.
+func writeAll(_ text: String, to fd: Int32) {
+  var text = text
+  text.withUTF8 { bytes in
+    guard var p = bytes.baseAddress else { return }
+    var left = bytes.count
+    while left > 0 {
+      let n = write(fd, p, left)
+      if n < 0 {
+        if errno == EINTR { continue }
+        return
+      }
+      p += n
+      left -= n
+    }
+  }
 }
 
 /// A command whose body may throw CohortLens errors; maps them to messages and exit codes.
@@ -65,7 +91,7 @@ func emit(_ text: String, options: OutputOptions) throws {
   if let path = options.output {
     try AtomicFile.write(text, to: path)
   } else {
-    FileHandle.standardOutput.write(Data(text.utf8))
+    writeAll(text, to: STDOUT_FILENO)
   }
 }
 
@@ -97,7 +123,17 @@ func provenance(
 
 /// Splits a comma-separated flag value, trimming blanks and dropping empty items.
 func splitList(_ value: String) -> [String] {
-  value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+  value.split(separator: ",").map { trimmingWhitespaces($0) }.filter { !$0.isEmpty }
+}
+
+/// `text` without leading and trailing blanks: the Unicode scalars Foundation's
+/// `CharacterSet.whitespaces` holds (general category Zs, plus the tab U+0009).
+func trimmingWhitespaces<S: StringProtocol>(_ text: S) -> String {
+  func isBlank(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+  let scalars = Substring(text).unicodeScalars
+  guard let first = scalars.firstIndex(where: { !isBlank($0) }) else { return "" }
+  let last = scalars.lastIndex(where: { !isBlank($0) })!
+  return String(Substring(scalars[first...last]))
 }
 
 /// The feature columns used when `--columns` is not given: every column except `excluded`

@@ -1,4 +1,10 @@
-import Foundation
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// A bit-exact reproduction of NumPy's legacy `numpy.random.RandomState(seed)`.
 ///
@@ -117,7 +123,7 @@ public struct NumPyRandomState: Sendable, Equatable {
       x2 = 2.0 * randomSample() - 1.0
       r2 = x1 * x1 + x2 * x2
     } while r2 >= 1.0 || r2 == 0.0
-    let f = (-2.0 * Foundation.log(r2) / r2).squareRoot()
+    let f = (-2.0 * log(r2) / r2).squareRoot()
     gauss = f * x1
     hasGauss = true
     return f * x2
