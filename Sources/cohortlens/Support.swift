@@ -42,21 +42,24 @@ func printError(_ message: String) {
 }
 
 /// Writes all of `text` (UTF-8) to the file descriptor `fd` with `write(2)`, unbuffered,
-/// continuing after short writes and `EINTR`; it gives up silently on any other error.
-func writeAll(_ text: String, to fd: Int32) {
+/// continuing after short writes and `EINTR`; returns `false` on any other error (the caller decides:
+/// results on stdout become an `OutputError`, messages on stderr are best effort).
+@discardableResult
+func writeAll(_ text: String, to fd: Int32) -> Bool {
   var text = text
-  text.withUTF8 { bytes in
-    guard var p = bytes.baseAddress else { return }
+  return text.withUTF8 { bytes -> Bool in
+    guard var p = bytes.baseAddress else { return true }
     var left = bytes.count
     while left > 0 {
       let n = write(fd, p, left)
       if n < 0 {
         if errno == EINTR { continue }
-        return
+        return false
       }
       p += n
       left -= n
     }
+    return true
   }
 }
 
@@ -90,8 +93,9 @@ extension CohortLensCommand {
 func emit(_ text: String, options: OutputOptions) throws {
   if let path = options.output {
     try AtomicFile.write(text, to: path)
-  } else {
-    writeAll(text, to: STDOUT_FILENO)
+  } else if !writeAll(text, to: STDOUT_FILENO) {
+    let reason = String(cString: strerror(errno))
+    throw OutputError(path: "standard output", message: "cannot write the result (\(reason)); use --output FILE")
   }
 }
 
