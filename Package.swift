@@ -7,6 +7,7 @@
 //   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
+//   TimeSeries       series normalisation, DTW kernels (Sakoe-Chiba band), pairwise DTW engine
 //   cohortlens       the command-line tool (thin: parse, call the library, format)
 import PackageDescription
 
@@ -18,6 +19,7 @@ let package = Package(
     .library(name: "CohortLensCore", targets: ["CohortLensCore"]),
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "Clustering", targets: ["Clustering"]),
+    .library(name: "TimeSeries", targets: ["TimeSeries"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,6 +33,7 @@ let package = Package(
     .target(name: "CohortLensCore"),
     .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
+    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [
@@ -41,6 +44,7 @@ let package = Package(
     .testTarget(name: "CohortLensCoreTests", dependencies: ["CohortLensCore"]),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "LinearAlgebra", "CohortLensCore"]),
+    .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "CohortLensCore", "LinearAlgebra"]),
     .testTarget(name: "CLITests", dependencies: ["cohortlens", "CohortLensCore"]),
   ],
   swiftLanguageModes: [.v6]
