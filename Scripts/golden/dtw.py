@@ -13,6 +13,7 @@ Sections
 - pairs: random unequal-length pairs (lengths 5..30, d = 1 and 3), tslearn dtw for radius 0, 2, 5, full,
   in both argument orders.
 - worked: the worked examples of the DTW reference note (x, y, z).
+- zscore: TimeSeriesScalerMeanVariance on random series (lengths 5..300, d = 1..3, one constant feature).
 """
 import json
 import os
@@ -99,12 +100,25 @@ def worked_section():
     return {"x": flat(x), "y": flat(y), "z": flat(z), "cases": out}
 
 
+def zscore_section():
+    """TimeSeriesScalerMeanVariance on multivariate series of several lengths (per series, per feature)."""
+    rs = np.random.RandomState(7)
+    out = []
+    for L, d in [(5, 2), (27, 3), (100, 1), (300, 1), (150, 2)]:
+        x = rs.standard_normal((3, L, d)) * 100 + rs.standard_normal((3, 1, d)) * 1000
+        x[0, :, 0] = 4.25  # a constant feature: std 0 -> 1
+        z = TimeSeriesScalerMeanVariance().fit_transform(x)
+        out.append({"d": d, "series": rows(x.reshape(3, L * d)), "zscore": rows(z.reshape(3, L * d))})
+    return out
+
+
 def main():
     doc = {
         "reference": {"tslearn": tslearn.__version__, "numpy": np.__version__},
         "flipped": flipped_section(),
         "pairs": pairs_section(),
         "worked": worked_section(),
+        "zscore": zscore_section(),
     }
     with open(OUT, "w") as f:
         json.dump(doc, f, separators=(",", ":"))

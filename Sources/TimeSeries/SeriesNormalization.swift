@@ -13,12 +13,46 @@ import CohortLensCore
 /// Under `l2` a series whose Σx² underflows or overflows is first divided by its largest |value|. An all-zero
 /// series has no direction: under `l2` it is an error (`ZeroSeriesError`, naming the series index)
 /// instead of the NaN (0/0) that NumPy produces — tslearn's `cdist_dtw` would silently give +∞ for such a
-/// series. Sums are sequential, so `l2` and `zscore` can differ from NumPy's pairwise/BLAS sums in the last
-/// bit (≤ 1e-15 relative); DTW itself is exact for given inputs.
+/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn; `l2` sums
+/// sequentially while `np.linalg.norm` uses a BLAS dot product, so it can differ in the last bit (≤ 1e-15
+/// relative).
 ///
 /// - Complexity: O(L·d) per series.
 public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
   case l2, zscore, none
+
+  /// The sum NumPy's `nansum(X, axis=1)` computes over a `(n, L, d)` dataset for one series and feature: with
+  /// `stride == 1` (d = 1, contiguous) NumPy's pairwise summation (`pairwise_sum`: sequential below 8 values,
+  /// 8 interleaved accumulators combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7)) plus a sequential tail up to
+  /// 128 values, halves split at a multiple of 8 above); with a stride (d > 1) NumPy adds row by row, i.e.
+  /// sequentially. This makes `zscore` bit-identical to tslearn.
+  static func numpySum(_ a: [Double], start: Int, count n: Int, stride: Int) -> Double {
+    if stride != 1 || n < 8 {
+      var r = 0.0
+      for t in 0..<n { r += a[start + t * stride] }
+      return r
+    }
+    if n <= 128 {
+      var r0 = a[start], r1 = a[start + 1], r2 = a[start + 2], r3 = a[start + 3]
+      var r4 = a[start + 4], r5 = a[start + 5], r6 = a[start + 6], r7 = a[start + 7]
+      var i = 8
+      while i < n - n % 8 {
+        let p = start + i
+        r0 += a[p]; r1 += a[p + 1]; r2 += a[p + 2]; r3 += a[p + 3]
+        r4 += a[p + 4]; r5 += a[p + 5]; r6 += a[p + 6]; r7 += a[p + 7]
+        i += 8
+      }
+      var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+      while i < n {
+        res += a[start + i]
+        i += 1
+      }
+      return res
+    }
+    var n2 = n / 2
+    n2 -= n2 % 8
+    return numpySum(a, start: start, count: n2, stride: 1) + numpySum(a, start: start + n2, count: n - n2, stride: 1)
+  }
 
   /// Normalises every series of `series` (`dimensions` features per time step).
   ///
@@ -60,14 +94,16 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       guard length > 0 else { return s }
       var out = s
       for f in 0..<d {
-        var total = 0.0
-        for t in 0..<length { total += s[t * d + f] }
-        let mean = total / Double(length)
-        var squares = 0.0
+        let mean = Self.numpySum(s, start: f, count: length, stride: d) / Double(length)
+        var deviations = [Double](repeating: 0, count: length)
         for t in 0..<length {
           let c = s[t * d + f] - mean
-          squares += c * c
+          deviations[t] = c * c
         }
+        // NumPy sums the squared deviations in the same order as the values (pairwise only for d = 1).
+        let squares = d == 1
+          ? Self.numpySum(deviations, start: 0, count: length, stride: 1)
+          : deviations.reduce(0.0, +)
         var std = (squares / Double(length)).squareRoot()
         if std == 0 { std = 1 }
         for t in 0..<length { out[t * d + f] = (s[t * d + f] - mean) / std }
