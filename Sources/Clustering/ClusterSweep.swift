@@ -181,26 +181,10 @@ public enum SpectralSweep {
 }
 
 /// Write-once result slots filled from concurrent iterations (disjoint indices).
-/// Guarded by a pthread mutex (`Synchronization.Mutex` needs macOS 15; the package supports 13).
 final class ResultSlots<T: Sendable>: @unchecked Sendable {
   private var storage: [T?]
-  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-  init(count: Int) {
-    storage = Array(repeating: nil, count: count)
-    mutex = .allocate(capacity: 1)
-    mutex.initialize(to: pthread_mutex_t())
-    pthread_mutex_init(mutex, nil)
-  }
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deinitialize(count: 1)
-    mutex.deallocate()
-  }
-  private func withLock<R>(_ body: () -> R) -> R {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    return body()
-  }
-  func set(_ i: Int, _ v: T) { withLock { storage[i] = v } }
-  var values: [T] { withLock { storage.map { $0! } } }
+  private let lock = Lock()
+  init(count: Int) { storage = Array(repeating: nil, count: count) }
+  func set(_ i: Int, _ v: T) { lock.withLock { storage[i] = v } }
+  var values: [T] { lock.withLock { storage.map { $0! } } }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CohortLensCore
 import Dispatch
 import LinearAlgebra
 
@@ -213,25 +214,14 @@ private struct SharedOutput: @unchecked Sendable {
 }
 
 /// Hands out row indices 0, 1, 2, … to concurrent workers.
-/// Guarded by a pthread mutex (`Synchronization.Atomic` needs macOS 15; the package supports 13).
 private final class RowCounter: @unchecked Sendable {
   private var value = 0
-  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-  init() {
-    mutex = .allocate(capacity: 1)
-    mutex.initialize(to: pthread_mutex_t())
-    pthread_mutex_init(mutex, nil)
-  }
-  deinit {
-    pthread_mutex_destroy(mutex)
-    mutex.deinitialize(count: 1)
-    mutex.deallocate()
-  }
+  private let lock = Lock()
   func next() -> Int {
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    let v = value
-    value += 1
-    return v
+    lock.withLock {
+      let v = value
+      value += 1
+      return v
+    }
   }
 }
