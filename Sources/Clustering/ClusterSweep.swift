@@ -146,6 +146,10 @@ public enum SpectralSweep {
     for e in entries where e.clusterSizes.contains(0) {
       warnings.append("k = \(e.k): k-means returned \(e.clusterSizes.filter { $0 == 0 }.count) empty cluster(s)")
     }
+    for e in entries where e.silhouette.isNaN {
+      let nonEmpty = e.clusterSizes.filter { $0 > 0 }.count
+      warnings.append("k = \(e.k): silhouette, Davies–Bouldin and Calinski–Harabasz are undefined: \(nonEmpty) non-empty cluster(s) among \(n) learners (they need 2 to n − 1)")
+    }
     var best: SweepEntry?
     for e in entries where best == nil || e.silhouette > best!.silhouette { best = e }
     return SweepResult(
@@ -157,22 +161,12 @@ public enum SpectralSweep {
   static func score(k: Int, x: Matrix, fit: KMeansResult, truthCodes: [Int]?) -> SweepEntry {
     var sizes = [Int](repeating: 0, count: k)
     for l in fit.labels { sizes[l] += 1 }
-    let distinct = sizes.filter { $0 > 0 }.count
-    let samples: [Double]
-    let silhouette: Double
-    let db: Double
-    let ch: Double
-    if distinct >= 2 && distinct <= x.rows - 1 {
-      samples = (try? ClusterScores.silhouetteSamples(x, labels: fit.labels)) ?? []
-      silhouette = samples.isEmpty ? .nan : samples.reduce(0, +) / Double(samples.count)
-      db = (try? ClusterScores.daviesBouldin(x, labels: fit.labels)) ?? .nan
-      ch = (try? ClusterScores.calinskiHarabasz(x, labels: fit.labels)) ?? .nan
-    } else {
-      samples = []
-      silhouette = .nan
-      db = .nan
-      ch = .nan
-    }
+    // The scores are undefined (NaN, reported as such) unless there are 2…n−1 non-empty clusters;
+    // ClusterScores checks that and throws.
+    let samples = (try? ClusterScores.silhouetteSamples(x, labels: fit.labels)) ?? []
+    let silhouette = samples.isEmpty ? .nan : samples.reduce(0, +) / Double(samples.count)
+    let db = (try? ClusterScores.daviesBouldin(x, labels: fit.labels)) ?? .nan
+    let ch = (try? ClusterScores.calinskiHarabasz(x, labels: fit.labels)) ?? .nan
     let ari = truthCodes.map { ClusterScores.adjustedRandIndex($0, fit.labels) }
     return SweepEntry(
       k: k, labels: fit.labels, clusterSizes: sizes, silhouette: silhouette, silhouetteSamples: samples,

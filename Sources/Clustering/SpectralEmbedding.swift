@@ -53,12 +53,6 @@ public struct SpectralEmbedding: Sendable {
     return k == embedding.columns ? embedding : embedding.selectingColumns(Array(0..<k))
   }
 
-  /// The eigengap suggestion over these eigenvalues and the gaps it compared
-  /// (``Eigengap/suggest(eigenvalues:maxK:)``, ``Eigengap/gaps(eigenvalues:maxK:)``).
-  public func eigengap(maxK: Int) -> (suggestedK: Int?, gaps: [Double]) {
-    (Eigengap.suggest(eigenvalues: eigenvalues, maxK: maxK), Eigengap.gaps(eigenvalues: eigenvalues, maxK: maxK))
-  }
-
   /// The fewest eigenvalues ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)``
   /// returns for `kMax` columns: `max(2·kMax, kMax + 1)` (before capping at n).
   public static func minimumEigenvalueCount(maxK kMax: Int) -> Int { Swift.max(2 * kMax, kMax + 1) }

@@ -320,33 +320,10 @@ public struct Table: Sendable {
     try profile(at: columnIndex(column))
   }
 
-  /// `profile(_:)` by column index.
+  /// `profile(_:)` by column index: the type and counts of `summary(at:)` (one pass, one
+  /// classification rule for every caller).
   public func profile(at column: Int) -> ColumnProfile {
-    precondition(column >= 0 && column < columnCount, "column index out of range")
-    let s = columnSource[column]
-    return sources[s].bytes.withUnsafeBufferPointer { buf in
-      var missing = 0
-      var numeric = 0
-      var firstText: String? = nil
-      var firstTextRow: Int? = nil
-      for r in 0..<rowCount {
-        let cell = cells[r * columnCount + column]
-        let v = Table.withTrimmed(cell, in: buf) { t -> Double? in
-          DecimalParser.parse(t)
-        }
-        if let v, v.isFinite { numeric += 1; continue }
-        if isMissing(cell, in: buf) {
-          missing += 1
-        } else if firstText == nil {
-          firstText = Table.displayText(cell, in: buf)
-          firstTextRow = r
-        }
-      }
-      let type: ColumnType = firstText != nil ? .text : (missing == rowCount ? .empty : .numeric)
-      return ColumnProfile(name: columnNames[column], type: type, missingCount: missing,
-                           presentCount: rowCount - missing, numericCount: numeric,
-                           firstNonNumeric: firstText, firstNonNumericRow: firstTextRow)
-    }
+    summary(at: column).profile
   }
 
   /// The inferred type of `column`: `.numeric` if every present cell is a finite number, `.empty`
@@ -368,7 +345,7 @@ public struct Table: Sendable {
 
   /// Profiles of all columns, in column order.
   public func profiles() -> [ColumnProfile] {
-    (0..<columnCount).map { profile(at: $0) }
+    summaries().map(\.profile)
   }
 
   // MARK: Numeric summaries
@@ -395,9 +372,8 @@ public struct Table: Sendable {
   /// The rows are cut into fixed blocks of 16,384 that run concurrently
   /// (`DispatchQueue.concurrentPerform`); each block accumulates every requested column and the
   /// block results are combined in row order, so the output is deterministic — independent of the
-  /// number of cores and of scheduling. Classification matches `profile(at:)` (a cell is numeric iff
-  /// it parses as a finite number, else missing iff it is a missing token, else text) and values
-  /// match `numbers(at:)` bit for bit.
+  /// number of cores and of scheduling. A cell is numeric iff it parses as a finite number, else
+  /// missing iff it is a missing token, else text; values match `numbers(at:)` bit for bit.
   /// - Precondition: every index is in `0 ..< columnCount`.
   /// - Complexity: O(rows × columns.count + bytes of those columns) work, spread over the cores.
   public func summaries(columns: [Int]? = nil) -> [ColumnSummary] {

@@ -36,17 +36,6 @@ public struct Matrix: Sendable, Equatable {
     self.init(rows: rowArrays.count, columns: c, storage: rowArrays.flatMap { $0 })
   }
 
-  /// A matrix from columns (each of length `rows`).
-  public init(columnArrays: [[Double]]) {
-    let r = columnArrays.first?.count ?? 0
-    precondition(columnArrays.allSatisfy { $0.count == r }, "all columns must have the same length")
-    var m = Matrix(rows: r, columns: columnArrays.count)
-    for (j, col) in columnArrays.enumerated() {
-      for i in 0..<r { m.storage[i * m.columns + j] = col[i] }
-    }
-    self = m
-  }
-
   /// The `n × n` identity.
   public static func identity(_ n: Int) -> Matrix {
     var m = Matrix(rows: n, columns: n)

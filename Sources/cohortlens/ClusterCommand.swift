@@ -102,6 +102,9 @@ struct ClusterCommand: CohortLensCommand {
     let graphKind = try GraphConstruction(parsing: graph)
     var warnings: [String] = []
     var inputs: [(role: String, path: String)] = []
+    // JSON carries each input's sha256: hash the feature table while it is read, not afterwards.
+    let wantsJSON = output.format == .json
+    var digests: [String: String] = [:]
     let ids: [String]
     var adjacency: Matrix
     var usedColumns: [String] = []
@@ -122,7 +125,8 @@ struct ClusterCommand: CohortLensCommand {
           throw UsageError("--truth with --affinity precomputed needs --features FILE and --id COLUMN to read the labels")
         }
         inputs.append((role: "features", path: featuresPath))
-        let table = try Table.read(path: featuresPath)
+        let table = try Table.read(path: featuresPath, digest: wantsJSON)
+        if let h = table.sha256 { digests[featuresPath] = h }
         let tableIds = try table.ids(idColumn)
         let labels = try table.strings(truthColumn)
         var byId: [String: String] = [:]
@@ -139,7 +143,8 @@ struct ClusterCommand: CohortLensCommand {
       guard let featuresPath = features, let idColumn = id else { throw UsageError("give --features FILE and --id COLUMN") }
       progress.report("reading \(featuresPath)")
       inputs.append((role: "features", path: featuresPath))
-      let table = try Table.read(path: featuresPath)
+      let table = try Table.read(path: featuresPath, digest: wantsJSON)
+      if let h = table.sha256 { digests[featuresPath] = h }
       if table.rowCount == 0 {
         throw InputError(file: featuresPath, line: 1, message: "the file has a header but no data rows",
           hint: "add one row per learner below the header")
@@ -223,7 +228,8 @@ struct ClusterCommand: CohortLensCommand {
 
     let report = ClusterReport(
       ids: ids, dropped: dropped, result: result, warnings: warnings,
-      header: try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs),
+      header: wantsJSON
+        ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
     if let path = labelsOut {
       try AtomicFile.write(report.labelsCSV(), to: path)

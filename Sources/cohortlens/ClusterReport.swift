@@ -7,6 +7,7 @@ struct ClusterReport {
   let dropped: [String]
   let result: SweepResult
   let warnings: [String]
+  /// Schema, version, parameters, seed and input digests (`provenance`); only built for JSON output.
   let header: [(String, JSONValue)]
   let description: String
 

@@ -45,7 +45,7 @@ struct ScoresCommand: CohortLensCommand {
   func execute() throws {
     let progress = Progress(forced: output.progress)
     progress.report("reading \(features)")
-    let table = try Table.read(path: features)
+    let table = try Table.read(path: features, digest: output.format == .json)
     let allIds = try table.ids(id)
     var used: [String] = []
     if let list = columns {
@@ -107,7 +107,9 @@ struct ScoresCommand: CohortLensCommand {
         ("labels", .string(labels)), ("scale", .string(scale.rawValue)), ("drop_missing", .bool(dropMissing)),
       ]
       params.append(("truth", truth.map { .string($0) } ?? .null))
-      var fields = try provenance(command: "scores", parameters: params, seed: nil, inputs: [(role: "features", path: features)])
+      var fields = try provenance(
+        command: "scores", parameters: params, seed: nil, inputs: [(role: "features", path: features)],
+        digests: table.sha256.map { [features: $0] } ?? [:])
       fields.append(("n", .int(n)))
       fields.append(("silhouette", .double(silhouette)))
       fields.append(("davies_bouldin", .double(db)))

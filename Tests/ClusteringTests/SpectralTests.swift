@@ -247,9 +247,8 @@ import Testing
     #expect(maxAbsDiff(e.embedding, g.embedding) <= 1e-8)
     #expect(maxAbsDiff(e.eigenvalues, Array(g.eigenvalues.prefix(2 * g.k))) <= 1e-10)
     #expect(e.components == 1 && e.warnings.isEmpty)
-    let gap = e.eigengap(maxK: g.k)
-    #expect(gap.gaps.count == g.k)
-    #expect(gap.suggestedK == Eigengap.suggest(eigenvalues: g.eigenvalues, maxK: g.k))
+    #expect(Eigengap.gaps(eigenvalues: e.eigenvalues, maxK: g.k).count == g.k)
+    #expect(Eigengap.suggest(eigenvalues: e.eigenvalues, maxK: g.k) == Eigengap.suggest(eigenvalues: g.eigenvalues, maxK: g.k))
     // First column is the constant 1/sqrt(vol(G)).
     let vol = e.degrees.reduce(0, +)
     #expect(e.embedding.column(0).allSatisfy { abs($0 - 1 / vol.squareRoot()) <= 1e-12 })
