@@ -1,0 +1,594 @@
+/// Reads configuration files: JSON, or the block-style subset of YAML 1.2 that configuration files use.
+///
+/// Supported YAML: block mappings (`key: value`), block sequences (`- item`, also `- key: value`
+/// items and a sequence directly under its key at the same indentation), flow collections
+/// (`[a, b]`, `{k: v}`, also across lines), plain, single-quoted (`''` escapes a quote) and
+/// double-quoted scalars (`\" \\ \/ \n \t \r \0 \uXXXX` escapes), literal `|` and folded `>` block
+/// scalars, `#` comments, a leading `---`. Not supported, and reported at their position rather than
+/// misread: anchors (`&`), aliases (`*`), tags (`!`), several documents, tabs in indentation.
+/// Duplicate keys are an error naming both lines. A document whose first character is `{` or `[`
+/// is read as JSON (which this flow syntax covers).
+///
+/// Why not a full YAML library: the command-line tool links no Foundation (start-up time), and a
+/// configuration needs no more than this subset; every error carries `file:line:column`.
+///
+/// Complexity: O(length of the text).
+public enum ConfigParser {
+  /// Parses `text` (named `file` in errors). An empty document is a `null` node.
+  public static func parse(_ text: String, file: String) throws -> ConfigNode {
+    var p = Parser(text: text, file: file)
+    return try p.document()
+  }
+
+  /// Reads and parses the file at `path`.
+  public static func parse(path: String) throws -> ConfigNode {
+    let bytes: [UInt8]
+    do {
+      bytes = try FileIO.readAll(path: path)
+    } catch let e as InputError {
+      throw ConfigError(file: path, mark: nil, message: e.message, hint: e.hint)
+    }
+    var body = bytes[...]
+    if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+    guard let text = String(validating: body, as: UTF8.self) else {
+      throw ConfigError(file: path, mark: nil, message: "the file is not valid UTF-8", hint: "save it as UTF-8")
+    }
+    return try parse(text, file: path)
+  }
+}
+
+private struct Parser {
+  let s: [Unicode.Scalar]
+  let file: String
+  /// Offsets of line starts.
+  var lineStarts: [Int] = [0]
+  /// Current line index for the block parser.
+  var line = 0
+  /// When a block sequence item holds an inline mapping (`- key: v`), the column (0-based offset in
+  /// the line) where the virtual line starts, for the current line only.
+  var virtualStart: Int? = nil
+
+  init(text: String, file: String) {
+    var scalars = Array(text.unicodeScalars)
+    // Normalise CRLF / CR to LF.
+    if scalars.contains("\r") {
+      var out: [Unicode.Scalar] = []
+      out.reserveCapacity(scalars.count)
+      var i = 0
+      while i < scalars.count {
+        if scalars[i] == "\r" {
+          out.append("\n")
+          if i + 1 < scalars.count, scalars[i + 1] == "\n" { i += 1 }
+        } else {
+          out.append(scalars[i])
+        }
+        i += 1
+      }
+      scalars = out
+    }
+    self.s = scalars
+    self.file = file
+    for (i, c) in scalars.enumerated() where c == "\n" { lineStarts.append(i + 1) }
+  }
+
+  // MARK: Positions
+
+  func mark(_ offset: Int) -> ConfigMark {
+    var lo = 0, hi = lineStarts.count - 1
+    while lo < hi {
+      let mid = (lo + hi + 1) / 2
+      if lineStarts[mid] <= offset { lo = mid } else { hi = mid - 1 }
+    }
+    return ConfigMark(line: lo + 1, column: offset - lineStarts[lo] + 1)
+  }
+
+  func fail(_ offset: Int, _ message: String, hint: String? = nil) -> ConfigError {
+    ConfigError(file: file, mark: mark(offset), message: message, hint: hint)
+  }
+
+  func lineEnd(_ l: Int) -> Int { l + 1 < lineStarts.count ? lineStarts[l + 1] - 1 : s.count }
+
+  /// Offset of the first non-space character of line `l` at or after its start (or virtual start),
+  /// or nil when the line is blank or a comment. Throws on a tab in the indentation.
+  func contentStart(_ l: Int, from: Int? = nil) throws -> Int? {
+    var i = from ?? lineStarts[l]
+    let end = lineEnd(l)
+    while i < end, s[i] == " " { i += 1 }
+    if i < end, s[i] == "\t" {
+      throw fail(i, "a tab in the indentation", hint: "indent with spaces only")
+    }
+    if i >= end || s[i] == "#" { return nil }
+    return i
+  }
+
+  /// Skips blank and comment lines; returns false at the end of the document.
+  mutating func skipBlankLines() throws -> Bool {
+    while line < lineStarts.count {
+      if try contentStart(line, from: virtualStart.map { lineStarts[line] + $0 }) != nil { return true }
+      line += 1
+      virtualStart = nil
+    }
+    return false
+  }
+
+  /// Current line's content start offset and indentation (column of first character, 0-based).
+  func current() throws -> (start: Int, indent: Int)? {
+    guard line < lineStarts.count,
+      let c = try contentStart(line, from: virtualStart.map { lineStarts[line] + $0 })
+    else { return nil }
+    return (c, c - lineStarts[line])
+  }
+
+  // MARK: Document
+
+  mutating func document() throws -> ConfigNode {
+    // Leading directives / document marker.
+    guard try skipBlankLines(), let first = try current() else {
+      return ConfigNode(value: .null, mark: ConfigMark(line: 1, column: 1), file: file)
+    }
+    if s[first.start] == "{" || s[first.start] == "[" {
+      var i = first.start
+      let node = try flow(&i)
+      skipFlowSpace(&i)
+      if i < s.count {
+        throw fail(i, "unexpected '\(String(s[i]))' after the end of the document", hint: "remove it, or wrap both in one list")
+      }
+      return node
+    }
+    if startsWith(first.start, "---") && isLineBreakOrSpace(first.start + 3) {
+      line += 1
+      guard try skipBlankLines(), try current() != nil else {
+        return ConfigNode(value: .null, mark: mark(first.start), file: file)
+      }
+    }
+    if startsWith(first.start, "%") { throw fail(first.start, "YAML directives are not supported") }
+    let start = try current()!
+    let node = try block(indent: start.indent)
+    if try skipBlankLines(), let rest = try current() {
+      if startsWith(rest.start, "---") || startsWith(rest.start, "...") {
+        line += 1
+        virtualStart = nil
+        if try skipBlankLines(), let more = try current() {
+          throw fail(more.start, "a second YAML document is not supported", hint: "keep one document per file (after '---')")
+        }
+        return node
+      }
+      throw fail(rest.start, "unexpected content at indentation \(rest.indent)", hint: "check the indentation of this line")
+    }
+    return node
+  }
+
+  func startsWith(_ i: Int, _ text: String) -> Bool {
+    var j = i
+    for c in text.unicodeScalars {
+      guard j < s.count, s[j] == c else { return false }
+      j += 1
+    }
+    return true
+  }
+
+  func isLineBreakOrSpace(_ i: Int) -> Bool { i >= s.count || s[i] == " " || s[i] == "\n" || s[i] == "\t" }
+
+  /// After a value: only spaces and an optional comment may follow up to the end of its line; the
+  /// block parser moves to the next line.
+  mutating func expectOnlyTrailing(from i: Int, what: String) throws {
+    var j = i
+    let l = mark(min(i, max(s.count - 1, 0))).line - 1
+    let end = lineEnd(l)
+    while j < end, s[j] == " " || s[j] == "\t" { j += 1 }
+    if j < end, s[j] != "#" {
+      throw fail(j, "unexpected '\(String(s[j]))' after \(what)", hint: "put one value per line, or quote it")
+    }
+    line = l + 1
+    virtualStart = nil
+  }
+
+  // MARK: Block structure
+
+  mutating func block(indent: Int) throws -> ConfigNode {
+    guard let cur = try current() else { throw fail(s.count, "a value is missing") }
+    if isSequenceItem(cur.start) { return try sequence(indent: cur.indent) }
+    if try findKeyColon(cur.start) != nil { return try mapping(indent: cur.indent) }
+    // A lone scalar (or flow collection) as the block.
+    var i = cur.start
+    let node = try inlineValue(&i, indent: indent)
+    return node
+  }
+
+  func isDocumentMarker(_ cur: (start: Int, indent: Int)) -> Bool {
+    cur.indent == 0 && (startsWith(cur.start, "---") || startsWith(cur.start, "...")) && isLineBreakOrSpace(cur.start + 3)
+  }
+
+  func isSequenceItem(_ i: Int) -> Bool { s[i] == "-" && isLineBreakOrSpace(i + 1) }
+
+  /// The offset of the `:` that ends a mapping key on the line starting at `i`, or nil.
+  func findKeyColon(_ i: Int) throws -> Int? {
+    let end = lineEnd(mark(i).line - 1)
+    var j = i
+    if j < end, s[j] == "\"" || s[j] == "'" {
+      let q = s[j]
+      j += 1
+      while j < end {
+        if s[j] == "\\" && q == "\"" { j += 2; continue }
+        if s[j] == q {
+          if q == "'" && j + 1 < end && s[j + 1] == "'" { j += 2; continue }
+          break
+        }
+        j += 1
+      }
+      j += 1
+      while j < end, s[j] == " " { j += 1 }
+      return j < end && s[j] == ":" && isLineBreakOrSpace(j + 1) ? j : nil
+    }
+    if j < end, s[j] == "[" || s[j] == "{" { return nil }
+    while j < end {
+      if s[j] == "#" && j > i && s[j - 1] == " " { return nil }
+      if s[j] == ":" && isLineBreakOrSpace(j + 1) { return j }
+      j += 1
+    }
+    return nil
+  }
+
+  mutating func mapping(indent: Int) throws -> ConfigNode {
+    var entries: [ConfigNode.Entry] = []
+    var seen: [String: ConfigMark] = [:]
+    var firstMark: ConfigMark?
+    while try skipBlankLines(), let cur = try current() {
+      if cur.indent < indent || isDocumentMarker(cur) { break }
+      if cur.indent > indent {
+        throw fail(cur.start, "this line is indented more than the keys above it", hint: "align it with its sibling keys")
+      }
+      if isSequenceItem(cur.start) {
+        throw fail(cur.start, "a list item where a 'key: value' line was expected", hint: "indent the list under its key")
+      }
+      guard let colon = try findKeyColon(cur.start) else {
+        throw fail(cur.start, "expected 'key: value'", hint: "add the missing ':' or fix the indentation")
+      }
+      let keyMark = mark(cur.start)
+      if firstMark == nil { firstMark = keyMark }
+      let key = try keyText(from: cur.start, to: colon)
+      if let previous = seen[key] {
+        throw fail(cur.start, "duplicate key '\(key)' (first at line \(previous.line))", hint: "keep one of the two")
+      }
+      seen[key] = keyMark
+      var i = colon + 1
+      let end = lineEnd(line)
+      while i < end, s[i] == " " { i += 1 }
+      let value: ConfigNode
+      if i >= end || s[i] == "#" {
+        // Value on the following lines (nested block), a sequence at the same indentation, or null.
+        line += 1
+        virtualStart = nil
+        if try skipBlankLines(), let next = try current(),
+          next.indent > indent || (next.indent == indent && isSequenceItem(next.start))
+        {
+          value = try block(indent: next.indent)
+        } else {
+          value = ConfigNode(value: .null, mark: mark(colon), file: file)
+        }
+      } else {
+        value = try inlineValue(&i, indent: indent)
+      }
+      entries.append(.init(key: key, keyMark: keyMark, value: value))
+    }
+    return ConfigNode(value: .mapping(entries), mark: firstMark ?? ConfigMark(line: line + 1, column: indent + 1), file: file)
+  }
+
+  func keyText(from a: Int, to colon: Int) throws -> String {
+    if s[a] == "\"" || s[a] == "'" {
+      var i = a
+      let (text, _) = try quoted(&i)
+      return text
+    }
+    var e = colon
+    while e > a, s[e - 1] == " " { e -= 1 }
+    let key = String(String.UnicodeScalarView(s[a..<e]))
+    if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") || key.hasPrefix("?") {
+      throw fail(a, "anchors, aliases, tags and complex keys are not supported")
+    }
+    return key
+  }
+
+  mutating func sequence(indent: Int) throws -> ConfigNode {
+    var items: [ConfigNode] = []
+    var firstMark: ConfigMark?
+    while try skipBlankLines(), let cur = try current() {
+      if cur.indent < indent || isDocumentMarker(cur) { break }
+      if cur.indent > indent {
+        throw fail(cur.start, "this line is indented more than the list items above it", hint: "align it with the '-' of its siblings")
+      }
+      guard isSequenceItem(cur.start) else { break }
+      if firstMark == nil { firstMark = mark(cur.start) }
+      var i = cur.start + 1
+      let end = lineEnd(line)
+      while i < end, s[i] == " " { i += 1 }
+      if i >= end || s[i] == "#" {
+        line += 1
+        virtualStart = nil
+        if try skipBlankLines(), let next = try current(), next.indent > indent {
+          items.append(try block(indent: next.indent))
+        } else {
+          items.append(ConfigNode(value: .null, mark: mark(cur.start), file: file))
+        }
+        continue
+      }
+      // Inline content: a nested item or a mapping continues as a virtual line at this column.
+      if try isSequenceItem(i) || findKeyColon(i) != nil {
+        virtualStart = i - lineStarts[line]
+        items.append(try block(indent: i - lineStarts[line]))
+        continue
+      }
+      items.append(try inlineValue(&i, indent: indent))
+    }
+    return ConfigNode(value: .sequence(items), mark: firstMark ?? ConfigMark(line: line + 1, column: indent + 1), file: file)
+  }
+
+  /// A value that starts on the current line at `i`: flow collection, quoted or plain scalar, or a
+  /// block scalar (`|`, `>`). Moves the line pointer past it.
+  mutating func inlineValue(_ i: inout Int, indent: Int) throws -> ConfigNode {
+    let c = s[i]
+    switch c {
+    case "[", "{":
+      let node = try flow(&i)
+      try expectOnlyTrailing(from: i, what: "the closing bracket")
+      return node
+    case "\"", "'":
+      let m = mark(i)
+      let (text, _) = try quoted(&i)
+      try expectOnlyTrailing(from: i, what: "the closing quote")
+      return ConfigNode(value: .scalar(text, quoted: true), mark: m, file: file)
+    case "&", "*", "!":
+      throw fail(i, "anchors (&), aliases (*) and tags (!) are not supported", hint: "write the value out, or quote it")
+    case "|", ">":
+      return try blockScalar(&i, indent: indent)
+    default:
+      let m = mark(i)
+      let end = lineEnd(line)
+      var j = i
+      while j < end {
+        if s[j] == "#" && j > i && s[j - 1] == " " { break }
+        if s[j] == ":" && isLineBreakOrSpace(j + 1) {
+          throw fail(j, "unexpected ':' in a value", hint: "quote the value, or put a nested mapping on its own lines")
+        }
+        j += 1
+      }
+      var e = j
+      while e > i, s[e - 1] == " " || s[e - 1] == "\t" { e -= 1 }
+      let text = String(String.UnicodeScalarView(s[i..<e]))
+      line += 1
+      virtualStart = nil
+      return ConfigNode(value: plainValue(text), mark: m, file: file)
+    }
+  }
+
+  func plainValue(_ text: String) -> ConfigNode.Value {
+    switch text {
+    case "", "~", "null", "Null", "NULL": return .null
+    default: return .scalar(text, quoted: false)
+    }
+  }
+
+  mutating func blockScalar(_ i: inout Int, indent: Int) throws -> ConfigNode {
+    let m = mark(i)
+    let folded = s[i] == ">"
+    var j = i + 1
+    var chomp: Character = " "
+    if j < s.count, s[j] == "-" || s[j] == "+" {
+      chomp = Character(s[j])
+      j += 1
+    }
+    try expectOnlyTrailing(from: j, what: "the block scalar indicator")
+    var lines: [String] = []
+    var blockIndent: Int?
+    while line < lineStarts.count {
+      let start = lineStarts[line], end = lineEnd(line)
+      var k = start
+      while k < end, s[k] == " " { k += 1 }
+      if k == end {  // blank line inside the block
+        lines.append("")
+        line += 1
+        continue
+      }
+      let ind = k - start
+      if blockIndent == nil {
+        guard ind > indent else { break }
+        blockIndent = ind
+      }
+      guard ind >= blockIndent! else { break }
+      lines.append(String(String.UnicodeScalarView(s[(start + blockIndent!)..<end])))
+      line += 1
+    }
+    virtualStart = nil
+    var trailing = 0
+    while let last = lines.last, last.isEmpty {
+      lines.removeLast()
+      trailing += 1
+    }
+    var text: String
+    if folded {
+      text = ""
+      for (n, l) in lines.enumerated() {
+        if n > 0 { text += (l.isEmpty || lines[n - 1].isEmpty) ? "\n" : " " }
+        text += l
+      }
+    } else {
+      text = lines.joined(separator: "\n")
+    }
+    switch chomp {
+    case "-": break
+    case "+": text += String(repeating: "\n", count: trailing + (lines.isEmpty ? 0 : 1))
+    default: if !lines.isEmpty { text += "\n" }
+    }
+    return ConfigNode(value: .scalar(text, quoted: true), mark: m, file: file)
+  }
+
+  // MARK: Scalars and flow collections
+
+  /// A quoted scalar starting at `i` (on `"` or `'`); `i` ends after the closing quote.
+  func quoted(_ i: inout Int) throws -> (String, ConfigMark) {
+    let m = mark(i)
+    let q = s[i]
+    let open = i
+    i += 1
+    var out = String.UnicodeScalarView()
+    while true {
+      guard i < s.count else { throw fail(open, "this quote is never closed", hint: "add the closing \(q)") }
+      let c = s[i]
+      if c == q {
+        if q == "'" && i + 1 < s.count && s[i + 1] == "'" {
+          out.append("'")
+          i += 2
+          continue
+        }
+        i += 1
+        return (String(out), m)
+      }
+      if c == "\n" {
+        // Line folding inside quotes: a newline becomes a space, leading spaces of the next line dropped.
+        while let last = out.last, last == " " { out.removeLast() }
+        out.append(" ")
+        i += 1
+        while i < s.count, s[i] == " " || s[i] == "\t" { i += 1 }
+        continue
+      }
+      if c == "\\" && q == "\"" {
+        guard i + 1 < s.count else { throw fail(i, "an unfinished escape") }
+        let e = s[i + 1]
+        i += 2
+        switch e {
+        case "\"": out.append("\"")
+        case "\\": out.append("\\")
+        case "/": out.append("/")
+        case "n": out.append("\n")
+        case "t": out.append("\t")
+        case "r": out.append("\r")
+        case "0": out.append("\0")
+        case "b": out.append("\u{08}")
+        case "f": out.append("\u{0C}")
+        case "u":
+          guard i + 4 <= s.count, let v = UInt32(String(String.UnicodeScalarView(s[i..<(i + 4)])), radix: 16) else {
+            throw fail(i - 2, "\\u must be followed by four hex digits")
+          }
+          i += 4
+          var scalar = Unicode.Scalar(v)
+          if (0xD800...0xDBFF).contains(v), i + 6 <= s.count, s[i] == "\\", s[i + 1] == "u",
+            let lo = UInt32(String(String.UnicodeScalarView(s[(i + 2)..<(i + 6)])), radix: 16), (0xDC00...0xDFFF).contains(lo)
+          {
+            scalar = Unicode.Scalar(0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00))
+            i += 6
+          }
+          guard let sc = scalar else { throw fail(i - 6, "\\u escape is not a valid character") }
+          out.append(sc)
+        default:
+          throw fail(i - 2, "unknown escape '\\\(e)'", hint: "write a backslash as \\\\")
+        }
+        continue
+      }
+      out.append(c)
+      i += 1
+    }
+  }
+
+  func skipFlowSpace(_ i: inout Int) {
+    while i < s.count {
+      if s[i] == " " || s[i] == "\t" || s[i] == "\n" {
+        i += 1
+      } else if s[i] == "#" && (i == 0 || s[i - 1] == " " || s[i - 1] == "\n" || s[i - 1] == "\t") {
+        while i < s.count, s[i] != "\n" { i += 1 }
+      } else {
+        break
+      }
+    }
+  }
+
+  /// A flow collection or scalar at `i` (JSON-compatible); `i` ends after it.
+  func flow(_ i: inout Int) throws -> ConfigNode {
+    skipFlowSpace(&i)
+    guard i < s.count else { throw fail(s.count, "a value is missing at the end of the file") }
+    let m = mark(i)
+    switch s[i] {
+    case "[":
+      let open = i
+      i += 1
+      var items: [ConfigNode] = []
+      while true {
+        skipFlowSpace(&i)
+        guard i < s.count else { throw fail(open, "this '[' is never closed", hint: "add the closing ']'") }
+        if s[i] == "]" {
+          i += 1
+          break
+        }
+        items.append(try flow(&i))
+        skipFlowSpace(&i)
+        guard i < s.count else { throw fail(open, "this '[' is never closed", hint: "add the closing ']'") }
+        if s[i] == "," {
+          i += 1
+        } else if s[i] != "]" {
+          throw fail(i, "expected ',' or ']' in a list")
+        }
+      }
+      return ConfigNode(value: .sequence(items), mark: m, file: file)
+    case "{":
+      let open = i
+      i += 1
+      var entries: [ConfigNode.Entry] = []
+      var seen: [String: ConfigMark] = [:]
+      while true {
+        skipFlowSpace(&i)
+        guard i < s.count else { throw fail(open, "this '{' is never closed", hint: "add the closing '}'") }
+        if s[i] == "}" {
+          i += 1
+          break
+        }
+        let km = mark(i)
+        let key: String
+        if s[i] == "\"" || s[i] == "'" {
+          key = try quoted(&i).0
+        } else {
+          let a = i
+          while i < s.count, s[i] != ":", s[i] != ",", s[i] != "}", s[i] != "\n" { i += 1 }
+          var e = i
+          while e > a, s[e - 1] == " " { e -= 1 }
+          key = String(String.UnicodeScalarView(s[a..<e]))
+          if key.isEmpty { throw fail(a, "a key is missing") }
+        }
+        skipFlowSpace(&i)
+        guard i < s.count, s[i] == ":" else { throw fail(i < s.count ? i : open, "expected ':' after the key '\(key)'") }
+        i += 1
+        if let previous = seen[key] {
+          throw fail(km.line == 0 ? open : offset(of: km), "duplicate key '\(key)' (first at line \(previous.line))", hint: "keep one of the two")
+        }
+        seen[key] = km
+        let value = try flow(&i)
+        entries.append(.init(key: key, keyMark: km, value: value))
+        skipFlowSpace(&i)
+        guard i < s.count else { throw fail(open, "this '{' is never closed", hint: "add the closing '}'") }
+        if s[i] == "," {
+          i += 1
+        } else if s[i] != "}" {
+          throw fail(i, "expected ',' or '}' in a mapping")
+        }
+      }
+      return ConfigNode(value: .mapping(entries), mark: m, file: file)
+    case "\"", "'":
+      let (text, _) = try quoted(&i)
+      return ConfigNode(value: .scalar(text, quoted: true), mark: m, file: file)
+    case "&", "*", "!":
+      throw fail(i, "anchors (&), aliases (*) and tags (!) are not supported")
+    case "]", "}", ",":
+      throw fail(i, "a value is missing before '\(String(s[i]))'")
+    default:
+      let a = i
+      while i < s.count, s[i] != ",", s[i] != "]", s[i] != "}", s[i] != "\n",
+        !(s[i] == ":" && isLineBreakOrSpace(i + 1)), !(s[i] == "#" && s[i - 1] == " ")
+      {
+        i += 1
+      }
+      var e = i
+      while e > a, s[e - 1] == " " || s[e - 1] == "\t" { e -= 1 }
+      return ConfigNode(value: plainValue(String(String.UnicodeScalarView(s[a..<e]))), mark: m, file: file)
+    }
+  }
+
+  func offset(of m: ConfigMark) -> Int { lineStarts[m.line - 1] + m.column - 1 }
+}

@@ -1,0 +1,103 @@
+import Testing
+
+@testable import CohortLensCore
+
+@Suite struct ConfigParserTests {
+  func parse(_ text: String) throws -> ConfigNode { try ConfigParser.parse(text, file: "audit.yaml") }
+
+  func error(_ text: String) -> ConfigError? {
+    do {
+      _ = try parse(text)
+      return nil
+    } catch let e as ConfigError {
+      return e
+    } catch {
+      return nil
+    }
+  }
+
+  @Test func blockMappingsSequencesAndScalars() throws {
+    let doc = try parse(
+      """
+      # an audit
+      out: report   # trailing comment
+      seed: 7
+      inputs:
+        predictions: data/p.csv
+        groups: "data/g #1.csv"
+      steps:
+        - fairness:
+            by: [gender, age_band]
+            tolerance: 0.8
+        - cluster:
+            k: 2...8
+            columns:
+            - a
+            - 'it''s'
+      empty:
+      nothing: ~
+      """)
+    #expect(try doc["out"]?.string("out") == "report")
+    #expect(try doc["seed"]?.int("seed") == 7)
+    #expect(try doc["inputs"]?["groups"]?.string("groups") == "data/g #1.csv")
+    let steps = try #require(try doc["steps"]?.sequence("steps"))
+    #expect(steps.count == 2)
+    #expect(try steps[0]["fairness"]?["by"]?.stringList("by") == ["gender", "age_band"])
+    #expect(try steps[0]["fairness"]?["tolerance"]?.double("tolerance") == 0.8)
+    #expect(try steps[1]["cluster"]?["columns"]?.stringList("columns") == ["a", "it's"])
+    #expect(try steps[1]["cluster"]?["k"]?.string("k") == "2...8")
+    #expect(doc["empty"]?.value == .null)
+    #expect(doc["nothing"]?.value == .null)
+    // Positions: 1-based line and column of the key and of the value.
+    let entries = try doc.mapping("root")
+    #expect(entries[1].key == "seed" && entries[1].keyMark == ConfigMark(line: 3, column: 1))
+    #expect(steps[1]["cluster"]?["k"]?.mark == ConfigMark(line: 12, column: 10))
+  }
+
+  @Test func jsonDocument() throws {
+    let doc = try parse(#"{"a": [1, 2.5, "x\u00e9\n"], "b": {"c": null, "d": true}}"#)
+    let a = try #require(try doc["a"]?.sequence("a"))
+    #expect(try a[0].int("a") == 1)
+    #expect(try a[1].double("a") == 2.5)
+    #expect(try a[2].string("a") == "xé\n")
+    #expect(doc["b"]?["c"]?.value == .null)
+    #expect(try doc["b"]?["d"]?.bool("d") == true)
+  }
+
+  @Test func blockScalarsAndCRLF() throws {
+    let doc = try parse("note: |\r\n  line one\r\n  line two\r\nfold: >-\r\n  a\r\n  b\r\nz: 1\r\n")
+    #expect(try doc["note"]?.string("note") == "line one\nline two\n")
+    #expect(try doc["fold"]?.string("fold") == "a b")
+    #expect(try doc["z"]?.int("z") == 1)
+  }
+
+  @Test func errorsAreLocated() throws {
+    #expect(error("a: 1\na: 2\n")?.description == "audit.yaml:2:1: duplicate key 'a' (first at line 1); keep one of the two")
+    #expect(error("a:\n\tb: 1\n")?.mark == ConfigMark(line: 2, column: 1))
+    #expect(error("a: [1, 2\n")?.message == "this '[' is never closed")
+    #expect(error("a: \"open\n")?.mark == ConfigMark(line: 1, column: 4))
+    #expect(error("a: &x 1\n")?.message.contains("not supported") == true)
+    #expect(error("a: 1\n  b: 2\n")?.mark == ConfigMark(line: 2, column: 3))
+    #expect(error("a: 1\n---\nb: 2\n")?.message.contains("second YAML document") == true)
+    #expect(error("{\"a\": 1} x")?.mark == ConfigMark(line: 1, column: 10))
+    #expect(error("a: b: c\n")?.mark == ConfigMark(line: 1, column: 5))
+    #expect(error("a: [\n")?.exitCode == 64)
+  }
+
+  @Test func typedAccessErrorsNameTheNode() throws {
+    let doc = try parse("k: many\nlist: [a, b]\n")
+    #expect(throws: ConfigError.self) { try doc["k"]!.int("k") }
+    do {
+      _ = try doc["k"]!.int("steps.cluster.k")
+    } catch let e as ConfigError {
+      #expect(e.description == "audit.yaml:1:4: steps.cluster.k must be a whole number, got 'many'")
+    }
+    #expect(throws: ConfigError.self) { try doc["list"]!.string("list") }
+    #expect(try doc["k"]!.stringList("k") == ["many"])
+  }
+
+  @Test func emptyDocumentIsNull() throws {
+    #expect(try parse("").value == .null)
+    #expect(try parse("# only a comment\n---\n").value == .null)
+  }
+}
