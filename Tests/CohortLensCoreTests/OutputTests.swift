@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import CohortLensCore
 #if canImport(Glibc)
@@ -168,5 +169,41 @@ import Glibc
     #expect(try Table.read(path: path).sha256 == nil)
     #expect(try Table.read(path: path, digest: false).sha256 == nil)
     #expect(throws: InputError.self) { try Table.read(path: path + ".missing", digest: true) }
+  }
+}
+
+@Suite struct AtomicDirectoryTests {
+  func tempRoot() throws -> String {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cl-atomicdir-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    return root
+  }
+
+  @Test func writesANewFolderAndReplacesAnOldOne() throws {
+    let root = try tempRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let out = root + "/report"
+    #expect(AtomicDirectory.state(of: out) == .missing)
+    try AtomicDirectory.write([("report.json", Array("{}".utf8)), ("tables/a.csv", Array("x\n1\n".utf8))], to: out)
+    #expect(AtomicDirectory.entries(of: out) == ["report.json", "tables"])
+    #expect(try String(contentsOfFile: out + "/tables/a.csv", encoding: .utf8) == "x\n1\n")
+    try AtomicDirectory.write([("report.json", Array("{\"v\":2}".utf8))], to: out + "/")
+    #expect(AtomicDirectory.entries(of: out) == ["report.json"])
+    #expect(try String(contentsOfFile: out + "/report.json", encoding: .utf8) == "{\"v\":2}")
+    // Nothing left beside it: no temporary or old folders.
+    #expect(AtomicDirectory.entries(of: root) == ["report"])
+    #expect(AtomicDirectory.state(of: out) == .nonEmptyDirectory)
+  }
+
+  @Test func aFailedWriteLeavesTheTargetUntouched() throws {
+    let root = try tempRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let out = root + "/report"
+    try AtomicDirectory.write([("keep.txt", [65])], to: out)
+    #expect(throws: OutputError.self) {
+      try AtomicDirectory.write([("ok.txt", [66]), ("../escape.txt", [67])], to: out)
+    }
+    #expect(AtomicDirectory.entries(of: out) == ["keep.txt"])
+    #expect(AtomicDirectory.entries(of: root) == ["report"])
   }
 }
