@@ -5,9 +5,10 @@ import Darwin
 #endif
 
 /// Low-level file helpers shared by the reader, `AtomicFile` and `SHA256`.
-enum FileIO {
+public enum FileIO {
   /// The whole file at `path` (`open` + `fstat` + `read(2)` loop). O(file size).
-  static func readAll(path: String) throws -> [UInt8] {
+  /// - Throws: ``InputError`` naming the file and the system's reason.
+  public static func readAll(path: String) throws -> [UInt8] {
     try readAll(path: path, hasher: nil)
   }
 

@@ -1,0 +1,241 @@
+import ArgumentParser
+import CohortLensCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// What one audit step hands back: everything the report needs, nothing written yet.
+struct AuditStepResult {
+  /// The step's JSON (the single command's `--format json` body, without the provenance header).
+  var json: [(String, JSONValue)]
+  /// Tables written as `tables/<step>-<name>.csv`.
+  var tables: [(name: String, csv: String)] = []
+  /// Lines for the console summary.
+  var summary: [String] = []
+  /// Verdicts for the report's summary block: what was checked and the outcome.
+  var verdicts: [(label: String, verdict: String)] = []
+  var warnings: [String] = []
+  /// The step's section of the HTML report (body markup, escaped).
+  var html: String = ""
+  /// Inputs read (role, path) and their digests, for the audit's provenance.
+  var inputs: [(role: String, path: String)] = []
+  var digests: [String: String] = [:]
+  /// Cluster label per learner id, when the step clustered learners (used by later steps).
+  var clusters: [String: Int]? = nil
+}
+
+/// Shared state while an audit runs.
+struct AuditContext {
+  var progress: Progress
+  /// The audit's seed (`--seed` or the config's), used by steps that do not set their own.
+  var seed: UInt32?
+  /// Results of the steps that already ran, by step name.
+  var results: [String: AuditStepResult] = [:]
+  var stepName: String = ""
+}
+
+/// A command that can run as an audit step.
+protocol AuditStep {
+  func auditRun(_ context: AuditContext) throws -> AuditStepResult
+}
+
+/// How each step kind is parsed from its arguments (the command's own parser and validation).
+struct AuditStepKind {
+  var parse: ([String]) throws -> any AuditStep
+  var message: (Error) -> String
+}
+
+/// `cohortlens audit`: one run that audits a course and writes a report folder.
+struct AuditCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "audit",
+    abstract: "Audit a course in one run: fairness, kinds of learners, explanations; writes an HTML + JSON report.",
+    discussion: """
+      Without --config the bundled audit runs on the data shipped in Fixtures/ (the EPFL flipped \
+      classroom course, the lecture 12 BiLSTM predictions and the OULAD early-warning engine); \
+      Examples/audit/ holds that configuration and a template for your own course. Every step is \
+      validated before any work starts, and the report folder appears only when every step has \
+      succeeded: --out DIR/report.html, DIR/report.json (schema cohortlens.audit/1) and \
+      DIR/tables/*.csv.
+      """
+  )
+
+  @Option(help: ArgumentHelp("Audit configuration (YAML subset or JSON; see Examples/audit/).", valueName: "file"))
+  var config: String?
+
+  @Option(help: ArgumentHelp("Report folder to write (replaced only if it holds a previous report, or with --force).", valueName: "dir"))
+  var out: String
+
+  @Option(help: "Seed for every step that does not set its own (overrides the config's seed).")
+  var seed: UInt32?
+
+  @Option(help: "Console summary format: table or json.")
+  var format: AuditConsoleFormat = .table
+
+  @Flag(help: "Replace --out even when it is a non-empty folder that is not a previous report.")
+  var force = false
+
+  @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
+  var progress = false
+
+  /// The step kinds an audit knows.
+  static var kinds: [String: AuditStepKind] { auditStepKinds() }
+
+  func execute() throws {
+    let progress = Progress(forced: self.progress)
+    let kinds = Self.kinds
+    // 1. Configuration: the user's, or the bundled default.
+    let node: ConfigNode
+    let configFile: String
+    let base: String
+    if let path = config {
+      node = try ConfigParser.parse(path: path)
+      configFile = path
+      base = AuditConfiguration.directory(of: path)
+    } else {
+      let home = try BundledAudit.home()
+      configFile = BundledAudit.configPath(home: home)
+      node = try ConfigParser.parse(path: configFile)
+      base = AuditConfiguration.directory(of: configFile)
+    }
+    let audit = try AuditConfiguration.load(
+      node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys))
+    let auditSeed = seed ?? audit.seed
+
+    // 2. Validate the output folder and every step before any work.
+    try checkOutputFolder()
+    var prepared: [(step: AuditConfiguration.Step, command: any AuditStep)] = []
+    for step in audit.steps {
+      var arguments = step.arguments
+      if let s = auditSeed, !arguments.contains("--seed"), stepTakesSeed(step.command) {
+        arguments += ["--seed", String(s)]
+      }
+      try checkInputs(step)
+      do {
+        prepared.append((step, try kinds[step.command]!.parse(arguments)))
+      } catch {
+        let message = kinds[step.command]!.message(error)
+        throw located(step, message)
+      }
+    }
+    progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
+
+    // 3. Run the steps in order; the first failure stops the audit before anything is written.
+    var context = AuditContext(progress: progress, seed: auditSeed)
+    var results: [(step: AuditConfiguration.Step, result: AuditStepResult)] = []
+    for (step, command) in prepared {
+      progress.report("step '\(step.name)' (\(step.command))")
+      context.stepName = step.name
+      do {
+        let result = try command.auditRun(context)
+        context.results[step.name] = result
+        results.append((step, result))
+      } catch let error as CohortLensError {
+        throw AuditStepError(step: step.name, command: step.command, underlying: error)
+      }
+    }
+
+    // 4. Assemble and write the report folder atomically.
+    let report = try AuditReport(
+      title: audit.title, configFile: configFile, seed: auditSeed, steps: results)
+    try AtomicDirectory.write(report.files(), to: out)
+    progress.report("wrote \(out)")
+    for (step, result) in results {
+      for w in result.warnings { printError("cohortlens audit: \(step.name): warning: \(w)") }
+    }
+    let text: String
+    switch format {
+    case .table: text = report.consoleSummary(out: out)
+    case .json: text = report.consoleJSON(out: out)
+    }
+    if !writeAll(text, to: STDOUT_FILENO) {
+      throw OutputError(path: "standard output", message: "cannot write the summary")
+    }
+  }
+
+  private func stepTakesSeed(_ command: String) -> Bool {
+    ["cluster", "fairness", "explain"].contains(command)
+  }
+
+  /// An error at the step's position in the config, naming the option when the message does.
+  private func located(_ step: AuditConfiguration.Step, _ message: String) -> ConfigError {
+    var mark = step.node?.mark
+    for (option, m) in step.optionMarks where message.contains("--\(option)") {
+      mark = m
+      break
+    }
+    let text = message.replacingOccurrences(of: "Error: ", with: "")
+    return ConfigError(
+      file: step.node?.file ?? "audit", mark: mark, message: "step '\(step.name)' (\(step.command)): \(text)",
+      hint: "options are those of 'cohortlens \(step.command) --help', written without the leading dashes")
+  }
+
+  /// Every input path a step names must exist before any work starts.
+  private func checkInputs(_ step: AuditConfiguration.Step) throws {
+    var i = 0
+    while i + 1 < step.arguments.count {
+      let flag = step.arguments[i]
+      let name = String(flag.dropFirst(2))
+      if flag.hasPrefix("--"), AuditConfiguration.pathOptions.contains(name), name != "labels-out" {
+        let path = step.arguments[i + 1]
+        if access(path, R_OK) != 0 {
+          throw ConfigError(
+            file: step.node?.file ?? "audit", mark: step.optionMarks[name] ?? step.node?.mark,
+            message: "step '\(step.name)': \(name) '\(path)' cannot be read (\(String(cString: strerror(errno))))",
+            hint: "paths are relative to the configuration's folder")
+        }
+        i += 2
+      } else {
+        i += 1
+      }
+    }
+  }
+
+  /// `--out` must be new, empty, a previous report, or replaced with `--force`.
+  private func checkOutputFolder() throws {
+    switch AtomicDirectory.state(of: out) {
+    case .missing, .emptyDirectory: return
+    case .notADirectory:
+      throw UsageError("--out '\(out)' exists and is not a folder", hint: "name a new folder for the report")
+    case .nonEmptyDirectory:
+      if force || AuditReport.isPreviousReport(folder: out) { return }
+      throw UsageError(
+        "--out '\(out)' is a non-empty folder that does not hold a previous CohortLens report",
+        hint: "choose a new folder, or pass --force to replace it")
+    }
+  }
+}
+
+enum AuditConsoleFormat: String, ExpressibleByArgument, CaseIterable {
+  case table, json
+}
+
+/// A step failed while the audit ran: names the step and keeps the cause's exit code.
+struct AuditStepError: CohortLensError {
+  var step: String
+  var command: String
+  var underlying: CohortLensError
+  var exitCode: Int32 { underlying.exitCode }
+  var description: String {
+    "audit step '\(step)' (\(command)) failed, nothing was written: \(underlying.description)"
+  }
+}
+
+extension String {
+  func replacingOccurrences(of target: String, with replacement: String) -> String {
+    guard !target.isEmpty else { return self }
+    var out = ""
+    var rest = Substring(self)
+    while let r = rest.firstRange(of: target) {
+      out += rest[..<r.lowerBound]
+      out += replacement
+      rest = rest[r.upperBound...]
+    }
+    return out + rest
+  }
+}

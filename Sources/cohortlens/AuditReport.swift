@@ -1,0 +1,215 @@
+import CohortLensCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// A NUL-terminated C string as a Swift string (invalid UTF-8 repaired).
+func cString(_ p: UnsafePointer<CChar>) -> String {
+  String(decoding: UnsafeBufferPointer(start: p, count: strlen(p)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Where the bundled default audit and its data live.
+enum BundledAudit {
+  /// The bundled configuration, relative to the CohortLens folder (the repository).
+  static let relativeConfig = "Examples/audit/default.yaml"
+
+  static func configPath(home: String) -> String { AuditConfiguration.resolve(relativeConfig, against: home) }
+
+  /// The CohortLens folder: `$COHORTLENS_HOME`, else the first folder holding
+  /// `Examples/audit/default.yaml` going up from the working directory, else from the executable
+  /// (`.build/<config>/cohortlens` sits three levels below it).
+  static func home() throws -> String {
+    func holdsConfig(_ dir: String) -> Bool { access(configPath(home: dir), R_OK) == 0 }
+    if let raw = getenv("COHORTLENS_HOME"), case let env = cString(raw), !env.isEmpty {
+      if holdsConfig(env) { return env }
+      throw UsageError(
+        "COHORTLENS_HOME='\(env)' holds no \(relativeConfig)", hint: "point it at the CohortLens folder or pass --config FILE")
+    }
+    var candidates: [String] = []
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    if getcwd(&buffer, buffer.count) != nil {
+      var dir = cString(buffer)
+      while true {
+        candidates.append(dir)
+        guard let slash = dir.lastIndex(of: "/"), dir != "/" else { break }
+        dir = slash == dir.startIndex ? "/" : String(dir[..<slash])
+      }
+    }
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    if n > 0 {
+      var dir = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      for _ in 0..<4 {
+        guard let slash = dir.lastIndex(of: "/") else { break }
+        dir = String(dir[..<slash])
+        candidates.append(dir)
+      }
+    }
+    for c in candidates where holdsConfig(c) { return c }
+    throw UsageError(
+      "the bundled audit (\(relativeConfig)) was not found from the working directory or the executable",
+      hint: "run from the CohortLens folder, set COHORTLENS_HOME, or pass --config FILE")
+  }
+}
+
+/// The assembled audit: the report folder's files and the console summary.
+struct AuditReport {
+  var title: String
+  var configFile: String
+  var seed: UInt32?
+  var steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]
+  var configDigest: String
+
+  static let schema = "cohortlens.audit/1"
+
+  init(title: String, configFile: String, seed: UInt32?, steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]) throws {
+    self.title = title
+    self.configFile = configFile
+    self.seed = seed
+    self.steps = steps
+    self.configDigest = try SHA256.hex(ofFile: configFile)
+  }
+
+  /// Whether `folder` holds a report written by `cohortlens audit` (its `report.json` names the schema).
+  static func isPreviousReport(folder: String) -> Bool {
+    guard let bytes = try? FileIO.readAll(path: folder + "/report.json"), bytes.count < 512 << 20 else { return false }
+    let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
+    return head.contains("\"schema\": \"\(schema)\"") || head.contains("\"schema\":\"\(schema)\"")
+  }
+
+  /// Every verdict of every step, in step order.
+  var verdicts: [(step: String, label: String, verdict: String)] {
+    steps.flatMap { s in s.result.verdicts.map { (s.step.name, $0.label, $0.verdict) } }
+  }
+
+  func json() throws -> JSONValue {
+    var inputs: [JSONValue] = []
+    var seen = Set<String>()
+    for (_, result) in steps {
+      for input in result.inputs where seen.insert(input.path).inserted {
+        inputs.append(.object([
+          ("role", .string(input.role)), ("path", .string(input.path)),
+          ("sha256", .string(try result.digests[input.path] ?? SHA256.hex(ofFile: input.path))),
+        ]))
+      }
+    }
+    var stepValues: [JSONValue] = []
+    for (step, result) in steps {
+      stepValues.append(.object([
+        ("name", .string(step.name)), ("command", .string(step.command)),
+        ("title", step.title.map { .string($0) } ?? .null),
+        ("arguments", .array(step.arguments.map { .string($0) })),
+        ("warnings", .array(result.warnings.map { .string($0) })),
+        ("result", .object(result.json)),
+      ]))
+    }
+    return .object([
+      ("schema", .string(Self.schema)),
+      ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
+      ("title", .string(title)),
+      ("config", .object([("path", .string(configFile)), ("sha256", .string(configDigest))])),
+      ("seed", seed.map { .int(Int($0)) } ?? .null),
+      ("inputs", .array(inputs)),
+      ("verdicts", .array(verdicts.map {
+        .object([("step", .string($0.step)), ("check", .string($0.label)), ("verdict", .string($0.verdict))])
+      })),
+      ("steps", .array(stepValues)),
+    ])
+  }
+
+  /// The report folder: report.html, report.json and tables/<step>-<table>.csv.
+  func files() throws -> [(path: String, bytes: [UInt8])] {
+    var files: [(path: String, bytes: [UInt8])] = []
+    files.append(("report.json", Array(try json().serialized(pretty: true).utf8) + [10]))
+    files.append(("report.html", Array(AuditHTML.render(self).utf8)))
+    for (step, result) in steps {
+      for table in result.tables {
+        files.append(("tables/\(Self.fileSafe(step.name))-\(Self.fileSafe(table.name)).csv", Array(table.csv.utf8)))
+      }
+    }
+    return files
+  }
+
+  /// A name usable as a file name: letters, digits, `-`, `_`, `.`; anything else becomes `_`.
+  static func fileSafe(_ name: String) -> String {
+    let mapped = name.unicodeScalars.map { u -> Character in
+      (u.properties.isAlphabetic && u.isASCII) || ("0"..."9").contains(u) || u == "-" || u == "_" || u == "."
+        ? Character(u) : "_"
+    }
+    let s = String(mapped)
+    return s.isEmpty || s.hasPrefix(".") ? "_" + s : s
+  }
+
+  func consoleSummary(out: String) -> String {
+    var lines: [String] = ["\(title)", ""]
+    for (step, result) in steps {
+      lines.append("\(step.name) (\(step.command))")
+      for l in result.summary { lines.append("  " + l) }
+    }
+    let v = verdicts
+    if !v.isEmpty {
+      lines.append("")
+      let counts = Dictionary(grouping: v, by: \.verdict).mapValues(\.count)
+      lines.append(
+        "Verdicts: " + ["FAIL", "INCONCLUSIVE", "UNDEFINED", "PASS"].compactMap { k in counts[k].map { "\($0) \(k)" } }
+          .joined(separator: ", "))
+    }
+    lines.append("")
+    lines.append("Report: \(out.hasSuffix("/") ? out : out + "/")report.html")
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  func consoleJSON(out: String) -> String {
+    let value: JSONValue = .object([
+      ("schema", .string("cohortlens.audit-summary/1")),
+      ("report", .string((out.hasSuffix("/") ? out : out + "/") + "report.html")),
+      ("steps", .array(steps.map { s in
+        .object([("name", .string(s.step.name)), ("command", .string(s.step.command)),
+                 ("summary", .array(s.result.summary.map { .string($0) }))])
+      })),
+      ("verdicts", .array(verdicts.map {
+        .object([("step", .string($0.step)), ("check", .string($0.label)), ("verdict", .string($0.verdict))])
+      })),
+    ])
+    return value.serialized(pretty: true) + "\n"
+  }
+}
+
+/// The report's HTML (a placeholder layout until the Report module renders it).
+enum AuditHTML {
+  static func escape(_ s: String) -> String {
+    var out = ""
+    for c in s.unicodeScalars {
+      switch c {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "'": out += "&#39;"
+      default: out.unicodeScalars.append(c)
+      }
+    }
+    return out
+  }
+
+  static func render(_ report: AuditReport) -> String {
+    var html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>\(escape(report.title))</title></head><body>\n"
+    html += "<h1>\(escape(report.title))</h1>\n"
+    for (step, result) in report.steps {
+      html += "<section id=\"\(escape(AuditReport.fileSafe(step.name)))\"><h2>\(escape(step.title ?? step.name))</h2>\n"
+      html += result.html
+      html += "</section>\n"
+    }
+    html += "</body></html>\n"
+    return html
+  }
+}
+
+/// The step kinds the audit knows; each parses its arguments with the command's own parser.
+func auditStepKinds() -> [String: AuditStepKind] {
+  [:]
+}
