@@ -49,8 +49,8 @@ public struct ContributionChart: Sendable {
       top += 22
     }
     let rowHeight = 28.0, barHeight = 16.0
-    let longest = contributions.map { estimatedTextWidth(truncated($0.condition, maxCharacters: 34), size: 12) }.max() ?? 0
-    let labelWidth = min(230, max(80, longest + 10))
+    let longest = contributions.map { estimatedTextWidth(truncated($0.condition, maxCharacters: 30), size: 12) }.max() ?? 0
+    let labelWidth = min(200, max(80, longest + 10))
     let left = 12 + labelWidth + 8
     let right = chartWidth - 16
     let bottom = top + rowHeight * Double(max(1, contributions.count))
@@ -70,7 +70,7 @@ public struct ContributionChart: Sendable {
     var towards = 0, against = 0, undefined = 0
     for (i, c) in contributions.enumerated() {
       let cy = top + rowHeight * (Double(i) + 0.5)
-      let shown = truncated(c.condition, maxCharacters: 34)
+      let shown = truncated(c.condition, maxCharacters: 30)
       svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 12, className: "condition",
                title: shown == c.condition ? nil : c.condition)
       guard c.weight.isFinite else {

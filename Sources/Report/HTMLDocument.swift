@@ -321,8 +321,8 @@ public struct HTMLDocument: Sendable {
     figcaption { color: var(--muted); font-size: 0.95rem; margin: 6px 0 10px; max-width: 75ch; }
     .figure-note { color: var(--muted); font-size: 0.9rem; margin: 4px 0; }
     details.numbers summary { cursor: pointer; color: var(--muted); font-size: 0.92rem; margin: 4px 0; }
-    .table-wrap { overflow-x: auto; max-width: 100%; margin: 8px 0 16px; border: 1px solid var(--rule); border-radius: 6px; }
-    table { border-collapse: collapse; font-size: 0.9rem; min-width: 100%; }
+    .table-wrap { overflow-x: auto; width: fit-content; max-width: 100%; margin: 8px 0 16px; border: 1px solid var(--rule); border-radius: 6px; }
+    table { border-collapse: collapse; font-size: 0.9rem; }
     caption { caption-side: top; text-align: left; padding: 6px 10px; color: var(--muted); font-size: 0.85rem; }
     th, td { padding: 5px 10px; border-bottom: 1px solid #eeeeee; text-align: left; vertical-align: top; white-space: nowrap; }
     thead th { background: var(--bg-soft); border-bottom: 1px solid var(--rule); font-weight: 600; }
@@ -339,6 +339,8 @@ public struct HTMLDocument: Sendable {
       h2 { font-size: 1.25rem; }
       .summary { padding: 2px 12px 8px; }
       .badge { min-width: 0; }
+      .plot { overflow-x: auto; }
+      .plot svg { min-width: 460px; }
       th, td { padding: 4px 8px; }
     }
     @media print {

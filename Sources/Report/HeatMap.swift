@@ -83,7 +83,7 @@ public struct HeatMap: Sendable {
     let (order, b, side, grid) = cells()
     var svg = SVGBuilder()
     let labelSpace = 78.0
-    let plotSize = 440.0
+    let plotSize = 400.0
     let left = 24 + labelSpace, top = 34.0
     let unit = side > 0 ? plotSize / Double(side) : plotSize
     let finite = grid.filter(\.isFinite)

@@ -77,9 +77,9 @@ public struct IntervalBarChart: Sendable {
   public func figure() -> Figure {
     var svg = SVGBuilder()
     let rowHeight = 30.0, barHeight = 16.0
-    let longest = bars.map { estimatedTextWidth(truncated($0.label, maxCharacters: 28), size: 12) }.max() ?? 0
-    let labelWidth = min(190, max(60, longest + 10))
-    let valueColumn = 150.0
+    let longest = bars.map { estimatedTextWidth(truncated($0.label, maxCharacters: 24), size: 12) }.max() ?? 0
+    let labelWidth = min(150, max(50, longest + 10))
+    let valueColumn = 104.0
     var items: [LegendItem] = []
     if let tolerance {
       items.append(LegendItem(label: toleranceLabel ?? "tolerance \(cell(tolerance.lowerBound))–\(cell(tolerance.upperBound))",
@@ -126,14 +126,14 @@ public struct IntervalBarChart: Sendable {
     var barCount = 0, whiskers = 0, undefined = 0
     for (i, b) in bars.enumerated() {
       let cy = top + rowHeight * (Double(i) + 0.5)
-      let shown = truncated(b.label, maxCharacters: 28)
+      let shown = truncated(b.label, maxCharacters: 24)
       svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 12, className: "group-label",
                title: shown == b.label ? nil : b.label)
       guard let v = b.value, v.isFinite else {
         svg.rect(x: base - 1, y: cy - barHeight / 2, width: 26, height: barHeight, fill: hatchFill, stroke: Palette.muted,
                  strokeWidth: 1, className: "undefined", title: "\(b.label): undefined — \(b.undefinedReason ?? "no value")")
         let text = "undefined" + (b.undefinedReason.map { ": \($0)" } ?? "")
-        svg.text(truncated(text, maxCharacters: Int((chartWidth - base - 40) / 7)), x: base + 31, y: cy + 4, size: 12,
+        svg.text(truncated(text, maxCharacters: max(8, Int((chartWidth - base - 36) / 7))), x: base + 31, y: cy + 4, size: 12,
                  fill: Palette.muted, className: "undefined-label")
         undefined += 1
         continue

@@ -82,6 +82,17 @@ struct PlotFrame {
     y = LinearScale.nice(covering: yValues, range: (bottom, top), tickCount: yTicks)
   }
 
+  /// Replaces the x scale by one over [min − ½, max + ½] of the finite `values` (integer positions
+  /// such as k or week), so the first and last points do not sit on the frame; ticks every 1 for
+  /// up to 12 positions, else every nice integer step.
+  mutating func useDiscreteX(_ values: [Double]) {
+    let finite = values.filter(\.isFinite)
+    guard let lo = finite.min(), let hi = finite.max() else { return }
+    let span = hi - lo
+    let step = span <= 11 ? 1 : max(1, LinearScale.tickStep(lo, hi, count: 8).rounded())
+    x = LinearScale(domain: (lo - 0.5, hi + 0.5), range: (left, right), step: step)
+  }
+
   /// Clip rectangle markup for this frame with id `<figure>-<name>`.
   func clipDef(name: String) -> String {
     "<clipPath id=\"\(Figure.idToken)-\(name)\"><rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(right - left))\" height=\"\(svgNumber(bottom - top))\"/></clipPath>"

@@ -89,7 +89,7 @@ public struct ROCChart: Sendable {
     items.append(LegendItem(label: "chance", mark: .dashedLine(color: "#999999")))
     let legendHeight = Legend.layout(items, maxWidth: chartWidth - 80).height
     let top = 14 + legendHeight + 8
-    let side = 380.0
+    let side = 360.0
     let left = 64 + (chartWidth - 84 - side) / 2
     let frame = PlotFrame(left: left, top: top, right: left + side, bottom: top + side, xValues: [0, 1], yValues: [0, 1])
     frame.drawAxes(into: &svg, xLabel: "false-positive rate", yLabel: "true-positive rate", xGrid: true)
@@ -173,7 +173,7 @@ public struct ReliabilityDiagram: Sendable {
     items.append(LegendItem(label: "perfect calibration", mark: .dashedLine(color: "#999999")))
     let legendHeight = Legend.layout(items, maxWidth: chartWidth - 80).height
     let top = 14 + legendHeight + 8
-    let side = 380.0
+    let side = 360.0
     let left = 64 + (chartWidth - 84 - side) / 2
     let frame = PlotFrame(left: left, top: top, right: left + side, bottom: top + side, xValues: [0, 1], yValues: [0, 1])
     frame.drawAxes(into: &svg, xLabel: "mean predicted probability", yLabel: "observed positive rate", xGrid: true)

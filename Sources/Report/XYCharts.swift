@@ -1,7 +1,7 @@
 import CohortLensCore
 
 /// Width of the viewBox of the standard charts (the SVG scales to its container).
-let chartWidth = 640.0
+let chartWidth = 520.0
 
 // MARK: - Scatter (eigenvalues with the gap marked)
 
@@ -90,9 +90,10 @@ public struct ScatterChart: Sendable {
     let height = top + 300 + 52
     let xs = series.flatMap { $0.points.map(\.x) }
     let ys = series.flatMap { $0.points.map(\.y) }
-    let frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 300, xValues: xs, yValues: ys)
-    let integerX = !xs.isEmpty && xs.allSatisfy { !$0.isFinite || $0 == $0.rounded() } && xs.count <= 40
-    let xTicks: [Double]? = integerX ? frame.x.ticks().filter { $0 == $0.rounded() } : nil
+    var frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 300, xValues: xs, yValues: ys)
+    let integerX = !xs.isEmpty && xs.allSatisfy { !$0.isFinite || $0 == $0.rounded() }
+    if integerX { frame.useDiscreteX(xs) }
+    let xTicks: [Double]? = integerX ? frame.x.ticks() : nil
     frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: xTicks,
                    xTickLabel: integerX ? { NumberFormatting.fixed($0, decimals: 0) } : nil)
     Legend.draw(legendItems, x0: 64, y0: 10, maxWidth: chartWidth - 80, into: &svg, hatchFill: hatchFill)
@@ -209,10 +210,11 @@ public struct LineChart: Sendable {
     let height = top + 280 + 52
     var ys = series.flatMap(\.values)
     if ys.allSatisfy({ !$0.isFinite }) { ys = [0, 1] }
-    let frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 280,
+    var frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 280,
                           xValues: xs + (marker.map { [$0.x] } ?? []), yValues: ys)
-    let integerX = xs.allSatisfy { $0 == $0.rounded() } && xs.count <= 40 && !xs.isEmpty
-    frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: integerX ? xs : nil,
+    let integerX = xs.allSatisfy { $0 == $0.rounded() } && !xs.isEmpty
+    if integerX { frame.useDiscreteX(xs + (marker.map { [$0.x] } ?? [])) }
+    frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: integerX ? frame.x.ticks() : nil,
                    xTickLabel: integerX ? { NumberFormatting.fixed($0, decimals: 0) } : nil)
     Legend.draw(items, x0: 64, y0: 10, maxWidth: chartWidth - 80, into: &svg, hatchFill: hatchFill)
     if let marker, marker.x.isFinite {
@@ -346,9 +348,10 @@ public struct BandChart: Sendable {
     let top = 14 + legendHeight + 8
     let height = top + 300 + 52
     let ys = bands.flatMap { $0.mean + $0.lower + $0.upper }
-    let frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 300, xValues: xs, yValues: ys)
-    let integerX = xs.allSatisfy { $0 == $0.rounded() } && xs.count <= 40 && !xs.isEmpty
-    frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: integerX ? xs : nil,
+    var frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 300, xValues: xs, yValues: ys)
+    let integerX = xs.allSatisfy { $0 == $0.rounded() } && !xs.isEmpty
+    if integerX { frame.useDiscreteX(xs) }
+    frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: integerX ? frame.x.ticks() : nil,
                    xTickLabel: integerX ? { NumberFormatting.fixed($0, decimals: 0) } : nil)
     Legend.draw(items, x0: 64, y0: 10, maxWidth: chartWidth - 80, into: &svg, hatchFill: hatchFill)
     var bandCount = 0, lineCount = 0, undefined = 0

@@ -412,7 +412,7 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(html.contains("@media print"))
     #expect(html.contains("@media (max-width: 700px)"))
     #expect(html.contains(".table-wrap { overflow-x: auto;"))
-    #expect(html.contains("viewBox=\"0 0 640 "))
+    #expect(html.contains("viewBox=\"0 0 520 "))
     #expect(!HTMLDocument.css.contains("<") && !HTMLDocument.css.contains("&"))
   }
 
