@@ -45,12 +45,13 @@ public struct ContributionChart: Sendable {
     var top = 12 + legendHeight + 6
     Legend.draw(items, x0: 12, y0: 10, maxWidth: chartWidth - 24, into: &svg, hatchFill: hatchFill)
     if !facts.isEmpty {
-      svg.text(facts.joined(separator: " · "), x: 12, y: top + 12, size: 12, fill: Palette.muted, className: "facts")
+      svg.text(facts.joined(separator: " · "), x: 12, y: top + 12, size: 13, fill: Palette.muted, className: "facts")
       top += 22
     }
     let rowHeight = 28.0, barHeight = 16.0
-    let longest = contributions.map { estimatedTextWidth(truncated($0.condition, maxCharacters: 30), size: 12) }.max() ?? 0
+    let longest = contributions.map { estimatedTextWidth(truncated($0.condition, maxCharacters: 30), size: 13) }.max() ?? 0
     let labelWidth = min(200, max(80, longest + 10))
+    let labelCharacters = max(4, Int((labelWidth + 10) / (13 * 0.58)))
     let left = 12 + labelWidth + 8
     let right = chartWidth - 16
     let bottom = top + rowHeight * Double(max(1, contributions.count))
@@ -61,22 +62,24 @@ public struct ContributionChart: Sendable {
     for t in x.ticks() {
       let px = x(t)
       svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1)
-      svg.text(x.tickLabel(t), x: px, y: bottom + 17, anchor: .middle, size: 12, fill: Palette.muted)
+      svg.text(x.tickLabel(t), x: px, y: bottom + 17, anchor: .middle, size: 13, fill: Palette.muted)
     }
     svg.line(x1: left, y1: bottom, x2: right, y2: bottom, stroke: Palette.ink, width: 1)
-    svg.text("local weight (← against · towards \(className) →)", x: (left + right) / 2, y: bottom + 36, anchor: .middle,
-             size: 13)
+    let axisTitle = "local weight (← against · towards \(className) →)"
+    let half = estimatedTextWidth(axisTitle, size: 14) / 2
+    svg.text(axisTitle, x: max(half + 4, min((left + right) / 2, chartWidth - half - 4)), y: bottom + 36, anchor: .middle,
+             size: 14)
     let zero = x(0)
     var towards = 0, against = 0, undefined = 0
     for (i, c) in contributions.enumerated() {
       let cy = top + rowHeight * (Double(i) + 0.5)
-      let shown = truncated(c.condition, maxCharacters: 30)
-      svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 12, className: "condition",
+      let shown = truncated(c.condition, maxCharacters: labelCharacters)
+      svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 13, className: "condition",
                title: shown == c.condition ? nil : c.condition)
       guard c.weight.isFinite else {
         svg.rect(x: zero - 13, y: cy - barHeight / 2, width: 26, height: barHeight, fill: hatchFill, stroke: Palette.muted,
                  strokeWidth: 1, className: "undefined", title: "\(c.condition): undefined")
-        svg.text("undefined", x: zero + 18, y: cy + 4, size: 12, fill: Palette.muted)
+        svg.text("undefined", x: zero + 18, y: cy + 4, size: 13, fill: Palette.muted)
         undefined += 1
         continue
       }
@@ -87,7 +90,7 @@ public struct ContributionChart: Sendable {
       svg.rect(x: min(px, zero), y: cy - barHeight / 2, width: max(abs(px - zero), 1), height: barHeight, fill: colour,
                className: positive ? "bar towards" : "bar against", title: tip)
       if positive { towards += 1 } else { against += 1 }
-      svg.text(signed(c.weight), x: positive ? px + 5 : px - 5, y: cy + 4, anchor: positive ? .start : .end, size: 12,
+      svg.text(signed(c.weight), x: positive ? px + 5 : px - 5, y: cy + 4, anchor: positive ? .start : .end, size: 13,
                className: "value-label")
     }
     svg.line(x1: zero, y1: top - 2, x2: zero, y2: bottom, stroke: Palette.ink, width: 1.5)

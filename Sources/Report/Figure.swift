@@ -32,6 +32,13 @@ public struct DataTable: Sendable, Equatable {
     }
   }
 
+  /// The same cells as a `TextTable` (numeric columns right-aligned), e.g. to write them as CSV
+  /// next to the report with `renderCSV()`.
+  public var textTable: TextTable {
+    TextTable(title: caption, headers: headers,
+              alignments: (0..<columnCount).map { isNumeric(column: $0) ? .right : .left }, rows: rows)
+  }
+
   /// Number of columns (the widest of headers and rows).
   public var columnCount: Int { rows.reduce(headers.count) { max($0, $1.count) } }
 

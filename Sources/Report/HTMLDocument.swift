@@ -118,6 +118,12 @@ public struct HTMLDocument: Sendable {
   public mutating func add(_ verdict: Verdict) { verdicts.append(verdict) }
   public mutating func add(_ section: Section) { sections.append(section) }
 
+  /// Renders and writes the document to `path` atomically (temporary file + rename), so a reader
+  /// never sees a partial report. Throws the file error of `AtomicFile.write`.
+  public func write(to path: String) throws {
+    try AtomicFile.write(Array(render().utf8), to: path)
+  }
+
   /// The complete document.
   public func render() -> String {
     var slugs = SlugAllocator()
@@ -340,7 +346,7 @@ public struct HTMLDocument: Sendable {
       .summary { padding: 2px 12px 8px; }
       .badge { min-width: 0; }
       .plot { overflow-x: auto; }
-      .plot svg { min-width: 460px; }
+      .plot svg { min-width: 420px; }
       th, td { padding: 4px 8px; }
     }
     @media print {

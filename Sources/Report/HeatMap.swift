@@ -144,10 +144,10 @@ public struct HeatMap: Sendable {
       let label = name(run.label)
       let fits = e - a >= 14
       if fits {
-        svg.text(truncated(label, maxCharacters: 11), x: left - 6, y: top + mid + 4, anchor: .end, size: 11,
+        svg.text(truncated(label, maxCharacters: 11), x: left - 6, y: top + mid + 4, anchor: .end, size: 12,
                  className: "cluster-label", title: "\(label): \(run.end - run.start) items")
         svg.text(truncated(label, maxCharacters: max(2, Int((e - a) / 6.5))), x: left + mid, y: top - 8, anchor: .middle,
-                 size: 11, className: "cluster-label", title: "\(label): \(run.end - run.start) items")
+                 size: 12, className: "cluster-label", title: "\(label): \(run.end - run.start) items")
       }
     }
 
@@ -166,16 +166,16 @@ public struct HeatMap: Sendable {
     for t in legendScale.ticks() {
       let y = legendScale(t)
       svg.line(x1: legendX + legendW, y1: y, x2: legendX + legendW + 4, y2: y, stroke: Palette.ink, width: 1)
-      svg.text(legendScale.tickLabel(t), x: legendX + legendW + 7, y: y + 4, size: 11, fill: Palette.muted)
+      svg.text(legendScale.tickLabel(t), x: legendX + legendW + 7, y: y + 4, size: 12, fill: Palette.muted)
     }
-    svg.text(valueLabel, x: legendX - 4, y: top - 10, size: 12)
+    svg.text(valueLabel, x: legendX - 4, y: top - 10, size: 13)
     var height = top + plotSize + 20
     if !missing.isEmpty {
       svg.rect(x: left, y: height - 4, width: 16, height: 12, fill: hatchFill, stroke: Palette.muted, strokeWidth: 1)
-      svg.text("no finite value", x: left + 22, y: height + 6, size: 11)
+      svg.text("no finite value", x: left + 22, y: height + 6, size: 12)
       height += 20
     }
-    let width = max(legendX + legendW + 60, legendX + estimatedTextWidth(valueLabel, size: 12) + 4)
+    let width = max(legendX + legendW + 60, legendX + estimatedTextWidth(valueLabel, size: 13) + 4)
 
     // Numbers: mean off-diagonal value per pair of clusters, on the full matrix.
     let labels = runs.map(\.label)

@@ -77,8 +77,9 @@ public struct IntervalBarChart: Sendable {
   public func figure() -> Figure {
     var svg = SVGBuilder()
     let rowHeight = 30.0, barHeight = 16.0
-    let longest = bars.map { estimatedTextWidth(truncated($0.label, maxCharacters: 24), size: 12) }.max() ?? 0
-    let labelWidth = min(150, max(50, longest + 10))
+    let longest = bars.map { estimatedTextWidth(truncated($0.label, maxCharacters: 24), size: 13) }.max() ?? 0
+    let labelWidth = min(160, max(50, longest + 10))
+    let labelCharacters = max(4, Int((labelWidth + 2) / (13 * 0.58)))
     let valueColumn = 104.0
     var items: [LegendItem] = []
     if let tolerance {
@@ -116,25 +117,27 @@ public struct IntervalBarChart: Sendable {
       let px = x(t)
       svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1)
       svg.line(x1: px, y1: bottom, x2: px, y2: bottom + 4, stroke: Palette.ink, width: 1)
-      svg.text(x.tickLabel(t), x: px, y: bottom + 17, anchor: .middle, size: 12, fill: Palette.muted)
+      svg.text(x.tickLabel(t), x: px, y: bottom + 17, anchor: .middle, size: 13, fill: Palette.muted)
     }
     svg.line(x1: left, y1: bottom, x2: right, y2: bottom, stroke: Palette.ink, width: 1)
-    svg.text(valueLabel, x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 13)
+    svg.text(valueLabel, x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 14)
     let base = x(baseline)
     svg.line(x1: base, y1: top, x2: base, y2: bottom, stroke: Palette.ink, width: 1)
 
     var barCount = 0, whiskers = 0, undefined = 0
     for (i, b) in bars.enumerated() {
       let cy = top + rowHeight * (Double(i) + 0.5)
-      let shown = truncated(b.label, maxCharacters: 24)
-      svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 12, className: "group-label",
+      let shown = truncated(b.label, maxCharacters: labelCharacters)
+      svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 13, className: "group-label",
                title: shown == b.label ? nil : b.label)
       guard let v = b.value, v.isFinite else {
-        svg.rect(x: base - 1, y: cy - barHeight / 2, width: 26, height: barHeight, fill: hatchFill, stroke: Palette.muted,
+        // Drawn at the start of the plot area, away from any value position, so it cannot be
+        // read as a bar of length 0.
+        svg.rect(x: left + 2, y: cy - barHeight / 2, width: 26, height: barHeight, fill: hatchFill, stroke: Palette.muted,
                  strokeWidth: 1, className: "undefined", title: "\(b.label): undefined — \(b.undefinedReason ?? "no value")")
         let text = "undefined" + (b.undefinedReason.map { ": \($0)" } ?? "")
-        svg.text(truncated(text, maxCharacters: max(8, Int((chartWidth - base - 36) / 7))), x: base + 31, y: cy + 4, size: 12,
-                 fill: Palette.muted, className: "undefined-label")
+        svg.text(truncated(text, maxCharacters: max(8, Int((chartWidth - left - 40) / (13 * 0.58)))), x: left + 34, y: cy + 4,
+                 size: 13, fill: Palette.muted, className: "undefined-label")
         undefined += 1
         continue
       }
@@ -156,7 +159,7 @@ public struct IntervalBarChart: Sendable {
       }
       var valueText = cell(v, digits: 3)
       if outside { valueText += " outside" }
-      svg.text(valueText, x: right + 10, y: cy + 4, size: 12, weight: outside ? "700" : nil,
+      svg.text(valueText, x: right + 10, y: cy + 4, size: 13, weight: outside ? "700" : nil,
                fill: outside ? "#A63D00" : Palette.ink, className: "value-label")
     }
     if let reference, reference.isFinite {

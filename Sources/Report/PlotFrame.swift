@@ -14,8 +14,8 @@ struct LegendItem: Sendable {
 }
 
 enum Legend {
-  static let fontSize = 12.0
-  static let rowHeight = 18.0
+  static let fontSize = 13.0
+  static let rowHeight = 19.0
 
   /// Positions of the items, flowing left to right and wrapping at `maxWidth`; returns the
   /// positions and the total height (0 for no items).
@@ -108,12 +108,12 @@ struct PlotFrame {
       let py = y(t)
       if yGrid { svg.line(x1: left, y1: py, x2: right, y2: py, stroke: Palette.grid, width: 1) }
       svg.line(x1: left - 4, y1: py, x2: left, y2: py, stroke: Palette.ink, width: 1)
-      svg.text(y.tickLabel(t), x: left - 7, y: py + 4, anchor: .end, size: 12, fill: Palette.muted)
+      svg.text(y.tickLabel(t), x: left - 7, y: py + 4, anchor: .end, size: 13, fill: Palette.muted)
     }
     let xt = xTickValues ?? x.ticks()
     // Thin labels out when they would overlap.
     let labels = xt.map { xTickLabel?($0) ?? x.tickLabel($0) }
-    let widest = labels.map { estimatedTextWidth($0, size: 12) }.max() ?? 0
+    let widest = labels.map { estimatedTextWidth($0, size: 13) }.max() ?? 0
     let spacing = xt.count > 1 ? abs(x(xt[1]) - x(xt[0])) : .infinity
     let every = spacing.isFinite && spacing > 0 ? max(1, Int(((widest + 8) / spacing).rounded(.up))) : 1
     for (i, t) in xt.enumerated() {
@@ -121,13 +121,13 @@ struct PlotFrame {
       if xGrid { svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1) }
       svg.line(x1: px, y1: bottom, x2: px, y2: bottom + 4, stroke: Palette.ink, width: 1)
       if i % every == 0 {
-        svg.text(labels[i], x: px, y: bottom + 17, anchor: .middle, size: 12, fill: Palette.muted)
+        svg.text(labels[i], x: px, y: bottom + 17, anchor: .middle, size: 13, fill: Palette.muted)
       }
     }
     svg.line(x1: left, y1: bottom, x2: right, y2: bottom, stroke: Palette.ink, width: 1)
     svg.line(x1: left, y1: top, x2: left, y2: bottom, stroke: Palette.ink, width: 1)
-    svg.text(xLabel, x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 13)
-    svg.text(yLabel, x: 14, y: (top + bottom) / 2, anchor: .middle, size: 13, rotate: -90)
+    svg.text(xLabel, x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 14)
+    svg.text(yLabel, x: 14, y: (top + bottom) / 2, anchor: .middle, size: 14, rotate: -90)
     svg.endGroup()
   }
 }

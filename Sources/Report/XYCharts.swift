@@ -113,8 +113,8 @@ public struct ScatterChart: Sendable {
         svg.line(x1: mx - 4, y1: y0, x2: mx + 4, y2: y0, stroke: Palette.ink, width: 1.5)
         svg.line(x1: mx - 4, y1: y1, x2: mx + 4, y2: y1, stroke: Palette.ink, width: 1.5)
         let labelX = mx + 8
-        let anchor: SVGBuilder.Anchor = labelX + estimatedTextWidth(gap.label, size: 12) > frame.right ? .end : .start
-        svg.text(gap.label, x: anchor == .end ? mx - 8 : labelX, y: (y0 + y1) / 2 + 4, anchor: anchor, size: 12,
+        let anchor: SVGBuilder.Anchor = labelX + estimatedTextWidth(gap.label, size: 13) > frame.right ? .end : .start
+        svg.text(gap.label, x: anchor == .end ? mx - 8 : labelX, y: (y0 + y1) / 2 + 4, anchor: anchor, size: 13,
                  weight: "600", className: "gap-label")
       }
     }
@@ -222,7 +222,7 @@ public struct LineChart: Sendable {
       svg.line(x1: px, y1: frame.top - 4, x2: px, y2: frame.bottom, stroke: Palette.ink, width: 1.5, dash: "5 4",
                className: "marker", title: marker.label)
       let anchor: SVGBuilder.Anchor = px > chartWidth - 120 ? .end : (px < 140 ? .start : .middle)
-      svg.text(marker.label, x: px, y: frame.top - 8, anchor: anchor, size: 12, weight: "600", className: "marker-label")
+      svg.text(marker.label, x: px, y: frame.top - 8, anchor: anchor, size: 13, weight: "600", className: "marker-label")
     }
     var points = 0, undefined = 0, lines = 0
     for (si, s) in series.enumerated() {

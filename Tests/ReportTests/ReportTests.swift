@@ -268,6 +268,32 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
   }
 }
 
+@Suite struct LayoutTests {
+  /// Every label fits inside the viewBox by the charts' own width estimate (0.58 em per character).
+  @Test(arguments: ["eigenvalues", "scores", "bands", "heat map", "bars", "roc", "reliability", "contributions"])
+  func labelsStayInsideTheViewBox(name: String) throws {
+    let figures: [String: () -> Figure] = [
+      "eigenvalues": Samples.eigenvalues, "scores": Samples.scores, "bands": Samples.bands,
+      "heat map": { Samples.heatMap().figure() }, "bars": Samples.intervalBars, "roc": Samples.roc,
+      "reliability": Samples.reliability, "contributions": Samples.contributions,
+    ]
+    let f = figures[name]!()
+    let root = try parseSVG(f)
+    for t in root.elements("text") where t.attributes["transform"] == nil {
+      let x = Double(t.attributes["x"]!)!, size = Double(t.attributes["font-size"]!)!
+      let label = t.children.isEmpty ? t.text : t.text  // <title> children are not drawn
+      let w = Double(label.count) * size * 0.58
+      let (lo, hi): (Double, Double)
+      switch t.attributes["text-anchor"] {
+      case "end": (lo, hi) = (x - w, x)
+      case "middle": (lo, hi) = (x - w / 2, x + w / 2)
+      default: (lo, hi) = (x, x + w)
+      }
+      #expect(lo >= -2 && hi <= f.size.width + 2, "\(name): '\(label)' spans \(lo)…\(hi) of \(f.size.width)")
+    }
+  }
+}
+
 @Suite struct HeatMapTests {
   @Test func orderAndBoundariesWithoutDownsampling() throws {
     let h = Samples.heatMap(n: 120)
@@ -388,6 +414,25 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(cells.filter { ($0.attributes["class"] ?? "").contains("num") }.count == 9)
     #expect(cells.filter { ($0.attributes["class"] ?? "").contains("undef") }.count == 2)
     #expect(root.elements("div", class: "table-wrap").count == 1)
+  }
+
+  @Test func tableRoundTripsThroughTextTable() {
+    let t = DataTable(caption: "c", headers: ["group", "rate"], rows: [["a, b", "0.5"], ["c", "undefined"]])
+    let text = t.textTable
+    #expect(text.alignments == [.left, .right])
+    #expect(text.renderCSV() == "group,rate\n\"a, b\",0.5\nc,undefined\n")
+    #expect(DataTable(text) == DataTable(caption: "c", headers: ["group", "rate"], rows: t.rows, numericColumns: [false, true]))
+  }
+
+  @Test func writesAtomically() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-\(getpid())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = dir.appendingPathComponent("report.html").path
+    let doc = Samples.document()
+    try doc.write(to: path)
+    #expect(try String(contentsOfFile: path, encoding: .utf8) == doc.render())
+    #expect(throws: (any Error).self) { try doc.write(to: dir.appendingPathComponent("missing/report.html").path) }
   }
 
   @Test func deterministicBytes() {
