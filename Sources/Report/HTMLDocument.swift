@@ -255,7 +255,8 @@ public struct HTMLDocument: Sendable {
   func renderTable(_ t: DataTable) -> String {
     let columns = t.columnCount
     let numeric = (0..<columns).map { t.isNumeric(column: $0) }
-    var out = "<div class=\"table-wrap\" tabindex=\"0\">\n<table>\n"
+    let label = t.caption ?? (t.headers.isEmpty ? "table" : "table: " + t.headers.joined(separator: ", "))
+    var out = "<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" aria-label=\"\(e(label))\">\n<table>\n"
     if let caption = t.caption { out += "<caption>\(e(caption))</caption>\n" }
     out += "<thead><tr>"
     for c in 0..<columns {

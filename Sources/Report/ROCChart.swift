@@ -9,7 +9,8 @@ import CohortLensCore
 /// vertical). The shaded region is the polygon along curve a and back along curve b; where the
 /// curves cross it covers both lobes. The numbers table lists each curve's TPR at FPR 0, 0.1, …, 1
 /// (the highest TPR among points at exactly that FPR, otherwise linear interpolation) and its AUC.
-/// O(points).
+/// Long curves are thinned in pixel space (points closer than 0.5 px to the previous kept point
+/// are dropped), so the SVG stays small for any number of thresholds. O(points).
 public struct ROCChart: Sendable {
   /// Drawing between points.
   public enum Interpolation: Sendable { case linear, step }
@@ -78,6 +79,21 @@ public struct ROCChart: Sendable {
     return pts
   }
 
+  /// Pixel-space thinning for long curves (a ROC of 100,000 scores has up to 100,000 points):
+  /// keeps the first and last point and every point at least 0.5 px (in x or y) from the last
+  /// kept one, so the drawn shape moves by under half a pixel and the path stays
+  /// O(plot perimeter in pixels). O(points).
+  func thinned(_ pts: [(Double, Double)]) -> [(Double, Double)] {
+    guard pts.count > 2 else { return pts }
+    var out = [pts[0]]
+    for p in pts.dropFirst().dropLast() {
+      let last = out[out.count - 1]
+      if abs(p.0 - last.0) >= 0.5 || abs(p.1 - last.1) >= 0.5 { out.append(p) }
+    }
+    out.append(pts[pts.count - 1])
+    return out
+  }
+
   /// Renders the chart and its numbers table.
   public func figure() -> Figure {
     var svg = SVGBuilder()
@@ -98,8 +114,8 @@ public struct ROCChart: Sendable {
              className: "chance")
     var shaded = 0
     if let shading, shading.first < curves.count, shading.second < curves.count, shading.first != shading.second {
-      let a = drawnPoints(curves[shading.first]).map { (frame.x($0.0), frame.y($0.1)) }
-      let b = drawnPoints(curves[shading.second]).map { (frame.x($0.0), frame.y($0.1)) }
+      let a = thinned(drawnPoints(curves[shading.first]).map { (frame.x($0.0), frame.y($0.1)) })
+      let b = thinned(drawnPoints(curves[shading.second]).map { (frame.x($0.0), frame.y($0.1)) })
       if !a.isEmpty, !b.isEmpty {
         svg.polygon(a + b.reversed(), fill: "#7A7A7A", opacity: 0.35, className: "abroca", title: shading.label)
         shaded = 1
@@ -107,7 +123,7 @@ public struct ROCChart: Sendable {
     }
     var lines = 0
     for (i, c) in curves.enumerated() {
-      let pts = drawnPoints(c).map { (frame.x($0.0), frame.y($0.1)) }
+      let pts = thinned(drawnPoints(c).map { (frame.x($0.0), frame.y($0.1)) })
       guard !pts.isEmpty else { continue }
       svg.polyline(pts, stroke: Palette.color(i), width: 2.5, dash: Palette.dash(i), className: "curve",
                    title: c.name + (c.auc.map { ", AUC \(cell($0))" } ?? ""))

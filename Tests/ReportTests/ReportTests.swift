@@ -231,6 +231,20 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(ds.filter { $0 == "L" }.count == 4)
   }
 
+  @Test func longROCCurvesAreThinned() throws {
+    // 100,001 points on a smooth concave curve: the path keeps O(pixels) points, ends exact.
+    let n = 100_000
+    let fpr = (0...n).map { Double($0) / Double(n) }
+    let tpr = fpr.map { $0.squareRoot() }
+    let f = ROCChart(title: "t", caption: "c", curves: [.init(name: "a", fpr: fpr, tpr: tpr)]).figure()
+    let root = try parseSVG(f)
+    let d = try #require(root.elements("path", class: "curve").first?.attributes["d"])
+    let count = d.filter { $0 == "L" }.count + 1
+    #expect(count > 100 && count < 2000)
+    #expect(f.svg(id: "x").utf8.count < 60_000)
+    #expect(f.table.rows[3] == ["0.3", cell(0.3.squareRoot())])
+  }
+
   @Test func reliabilityPointSizeAndEmptyBins() throws {
     let f = Samples.reliability()
     let root = try parseSVG(f)
