@@ -24,7 +24,8 @@ public struct Verdict: Sendable, Equatable {
   public var status: VerdictStatus
   public var subject: String
   public var detail: String
-  /// Optional id of the section that holds the evidence (linked from the summary).
+  /// Optional id (or title) of the section that holds the evidence; the summary links to it when
+  /// such a section exists.
   public var sectionID: String?
 
   public init(status: VerdictStatus, subject: String, detail: String, sectionID: String? = nil) {
@@ -135,6 +136,14 @@ public struct HTMLDocument: Sendable {
       return ResolvedSection(section: s, id: id, children: s.subsections.map(resolve))
     }
     let resolved = sections.map(resolve)
+    // Verdicts link to sections by their requested id (or title); first match wins.
+    var anchors: [String: String] = [:]
+    func index(_ r: ResolvedSection) {
+      let key = HTMLEscaping.slug(r.section.id ?? r.section.title)
+      if anchors[key] == nil { anchors[key] = r.id }
+      r.children.forEach(index)
+    }
+    resolved.forEach(index)
     var out = "<!DOCTYPE html>\n"
     out += "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"\(e(language))\" xml:lang=\"\(e(language))\">\n<head>\n"
     out += "<meta charset=\"utf-8\"/>\n"
@@ -157,8 +166,8 @@ public struct HTMLDocument: Sendable {
       for v in verdicts {
         out += "<li class=\"\(v.status.cssClass)\"><span class=\"badge \(v.status.cssClass)\">\(v.status.symbol) \(v.status.rawValue)</span> "
         let subject = "<strong>\(e(v.subject))</strong>"
-        if let target = v.sectionID {
-          out += "<a href=\"#\(e(HTMLEscaping.slug(target)))\">\(subject)</a>"
+        if let target = v.sectionID, let anchor = anchors[HTMLEscaping.slug(target)] {
+          out += "<a href=\"#\(anchor)\">\(subject)</a>"
         } else {
           out += subject
         }

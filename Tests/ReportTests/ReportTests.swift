@@ -418,6 +418,17 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(items[0].elements("a").first?.attributes["href"] == "#fairness")
   }
 
+  @Test func verdictLinksResolveToActualAnchors() throws {
+    let doc = HTMLDocument(title: "t", verdicts: [
+      Verdict(status: .pass, subject: "a", detail: "", sectionID: "summary"),
+      Verdict(status: .fail, subject: "b", detail: "", sectionID: "Per week"),
+      Verdict(status: .fail, subject: "c", detail: "", sectionID: "nowhere"),
+    ], sections: [Section(title: "Summary"), Section(title: "x", subsections: [Section(title: "Per week")])])
+    let root = try XMLChecker.parse(doc.render())
+    let links = root.elements("ul", class: "verdicts").first!.elements("a").map { $0.attributes["href"]! }
+    #expect(links == ["#summary-2", "#per-week"])
+  }
+
   @Test func numericColumnsAreRightAligned() throws {
     let t = DataTable(headers: ["group", "rate", "n", "ratio"],
                       rows: [["a", "0.5", "3/6", "undefined"], ["b", "12%", "4/4", "−0.2"], ["c", "—", "1/2", "0.81 [0.7, 0.9]"]])
