@@ -95,8 +95,16 @@ public struct HeatMap: Sendable {
       return min(levels - 1, max(0, Int(t * Double(levels))))
     }
     // One path per colour level; runs of equal level in a row merge into one rectangle.
+    // Subpaths use relative moves from the previous subpath's start (where `z` leaves the pen);
+    // a leading `m` counts as absolute, so every path starts from (0, 0).
     var paths = [String](repeating: "", count: levels)
+    var starts = [(Int, Int)](repeating: (0, 0), count: levels + 1)
     var missing = ""
+    func run(_ slot: Int, _ c: Int, _ r: Int, _ w: Int) -> String {
+      let (lc, lr) = starts[slot]
+      starts[slot] = (c, r)
+      return "m\(c - lc) \(r - lr)h\(w)v1h-\(w)z"
+    }
     for r in 0..<side {
       var c = 0
       while c < side {
@@ -105,10 +113,10 @@ public struct HeatMap: Sendable {
         if v.isFinite {
           let l = level(v)
           while e < side, grid[r * side + e].isFinite, level(grid[r * side + e]) == l { e += 1 }
-          paths[l] += "M\(c) \(r)h\(e - c)v1h-\(e - c)z"
+          paths[l] += run(l, c, r, e - c)
         } else {
           while e < side, !grid[r * side + e].isFinite { e += 1 }
-          missing += "M\(c) \(r)h\(e - c)v1h-\(e - c)z"
+          missing += run(levels, c, r, e - c)
         }
         c = e
       }

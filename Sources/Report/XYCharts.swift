@@ -112,9 +112,10 @@ public struct ScatterChart: Sendable {
         svg.line(x1: mx, y1: y0, x2: mx, y2: y1, stroke: Palette.ink, width: 1.5)
         svg.line(x1: mx - 4, y1: y0, x2: mx + 4, y2: y0, stroke: Palette.ink, width: 1.5)
         svg.line(x1: mx - 4, y1: y1, x2: mx + 4, y2: y1, stroke: Palette.ink, width: 1.5)
-        let labelX = mx + 8
+        // Label beside the highlighted box: right of it when it fits, else left of it.
+        let labelX = max(x0, x1) + 10
         let anchor: SVGBuilder.Anchor = labelX + estimatedTextWidth(gap.label, size: 13) > frame.right ? .end : .start
-        svg.text(gap.label, x: anchor == .end ? mx - 8 : labelX, y: (y0 + y1) / 2 + 4, anchor: anchor, size: 13,
+        svg.text(gap.label, x: anchor == .end ? min(x0, x1) - 10 : labelX, y: (y0 + y1) / 2 + 4, anchor: anchor, size: 13,
                  weight: "600", className: "gap-label")
       }
     }

@@ -342,6 +342,51 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     _ = try parseSVG(f)
   }
 
+  /// Decodes the run-length paths back into cells: every cell is painted exactly once, with the
+  /// viridis level of its value (or hatched when undefined).
+  @Test(arguments: [60, 450])
+  func pathsPaintEveryCellOnceWithItsLevel(n: Int) throws {
+    var h = Samples.heatMap(n: n)
+    var values = h.values
+    values[5 * n + 7] = .nan  // one undefined entry (a whole cell when b = 1)
+    h = HeatMap(title: h.title, caption: h.caption, valueLabel: h.valueLabel, n: n, values: values, clusters: h.clusters,
+                clusterNames: h.clusterNames, maxCells: h.maxCells)
+    let (_, _, side, cells) = h.cells()
+    let root = try parseSVG(h.figure())
+    let group = try #require(root.elements("g", class: "cells").first)
+    let scale = LinearScale.nice(covering: cells.filter(\.isFinite), range: (0, 1), tickCount: 5)
+    var painted = [Int](repeating: 0, count: side * side)
+    var colour = [String](repeating: "", count: side * side)
+    for p in group.children {
+      let fill = p.attributes["fill"]!
+      var (sc, sr) = (0, 0)
+      let tokens = p.attributes["d"]!.split(separator: "z")
+      for t in tokens {
+        // m<dc> <dr>h<w>v1h-<w>
+        let body = t.dropFirst()
+        let parts = body.split(whereSeparator: { $0 == " " || $0 == "h" || $0 == "v" })
+        let dc = Int(parts[0])!, dr = Int(parts[1])!, w = Int(parts[2])!
+        sc += dc
+        sr += dr
+        for c in sc..<(sc + w) {
+          painted[sr * side + c] += 1
+          colour[sr * side + c] = fill
+        }
+      }
+    }
+    #expect(painted.allSatisfy { $0 == 1 })
+    for (i, v) in cells.enumerated() {
+      if v.isFinite {
+        let t = (v - scale.domainLower) / (scale.domainUpper - scale.domainLower)
+        let level = min(63, max(0, Int(t * 64)))
+        #expect(colour[i] == Palette.sequential((Double(level) + 0.5) / 64), "cell \(i)")
+      } else {
+        #expect(colour[i].hasPrefix("url(#"), "cell \(i)")
+      }
+    }
+    #expect(cells.contains { $0.isNaN } == (n == 60))
+  }
+
   @Test func blockAveragingIsTheMeanOfFiniteValues() {
     // 4 × 4 matrix, maxCells 2 → 2 × 2 blocks of 2 × 2.
     let m: [[Double]] = [[0, 1, 2, 3], [1, 0, .nan, 5], [2, .nan, 0, 7], [3, 5, 7, 0]]
