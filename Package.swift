@@ -8,6 +8,7 @@
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
 //   TimeSeries       series normalisation, DTW kernels (Sakoe-Chiba band), pairwise DTW engine
+//   Report           self-contained HTML reports with inline SVG charts (no scripts, no external assets)
 //   cohortlens       the command-line tool (thin: parse, call the library, format)
 import PackageDescription
 
@@ -20,6 +21,7 @@ let package = Package(
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "Clustering", targets: ["Clustering"]),
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
+    .library(name: "Report", targets: ["Report"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +36,7 @@ let package = Package(
     .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
     .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
+    .target(name: "Report", dependencies: ["CohortLensCore"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [
@@ -45,6 +48,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "LinearAlgebra", "CohortLensCore"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "CohortLensCore", "LinearAlgebra"]),
+    .testTarget(name: "ReportTests", dependencies: ["Report", "CohortLensCore"]),
     .testTarget(name: "CLITests", dependencies: ["cohortlens", "CohortLensCore"]),
   ],
   swiftLanguageModes: [.v6]

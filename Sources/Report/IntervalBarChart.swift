@@ -1,0 +1,190 @@
+import CohortLensCore
+
+/// Horizontal bars per group with interval whiskers, a shaded tolerance band and a reference line
+/// — e.g. a selection-rate ratio per group against the reference group, with bootstrap intervals and
+/// the four-fifths band [0.8, 1.25].
+///
+/// Bars start at `baseline` (0 for rates, 1 for ratios). A group whose value is undefined (zero
+/// denominator, too few rows) is drawn as a hatched marker labelled "undefined" with its reason —
+/// never as a bar of length 0. Bars outside the tolerance band are drawn in vermillion and say
+/// "outside" in their value label, so colour is never the only cue. O(groups).
+public struct IntervalBarChart: Sendable {
+  /// One group's bar.
+  public struct Bar: Sendable, Equatable {
+    /// Group name (from data; escaped when rendered).
+    public var label: String
+    /// The value, or `nil` when undefined.
+    public var value: Double?
+    /// Interval lower end (whisker), if any.
+    public var lower: Double?
+    /// Interval upper end (whisker), if any.
+    public var upper: Double?
+    /// Extra text for the table, e.g. "12/40" (numerator/denominator) or "n = 40".
+    public var detail: String?
+    /// Why the value is undefined (shown next to the marker and in the table).
+    public var undefinedReason: String?
+
+    public init(label: String, value: Double?, lower: Double? = nil, upper: Double? = nil, detail: String? = nil,
+                undefinedReason: String? = nil) {
+      self.label = label
+      self.value = value
+      self.lower = lower
+      self.upper = upper
+      self.detail = detail
+      self.undefinedReason = undefinedReason
+    }
+
+    /// Whether the value is defined (non-nil and finite).
+    public var isDefined: Bool { value?.isFinite ?? false }
+  }
+
+  public var title: String
+  public var caption: String
+  /// Axis title for the values.
+  public var valueLabel: String
+  public var bars: [Bar]
+  /// Where bars start.
+  public var baseline: Double
+  /// Shaded acceptable range, e.g. 0.8...1.25.
+  public var tolerance: ClosedRange<Double>?
+  /// Label of the band (default "tolerance a–b").
+  public var toleranceLabel: String?
+  /// Reference value drawn as a dashed line (e.g. 1 for ratios, the overall rate for rates).
+  public var reference: Double?
+  /// Label of the reference line.
+  public var referenceLabel: String?
+
+  public init(title: String, caption: String, valueLabel: String, bars: [Bar], baseline: Double = 0,
+              tolerance: ClosedRange<Double>? = nil, toleranceLabel: String? = nil, reference: Double? = nil,
+              referenceLabel: String? = nil) {
+    self.title = title
+    self.caption = caption
+    self.valueLabel = valueLabel
+    self.bars = bars
+    self.baseline = baseline
+    self.tolerance = tolerance
+    self.toleranceLabel = toleranceLabel
+    self.reference = reference
+    self.referenceLabel = referenceLabel
+  }
+
+  func isOutside(_ v: Double) -> Bool {
+    guard let tolerance else { return false }
+    return !tolerance.contains(v)
+  }
+
+  /// Renders the chart and its numbers table.
+  public func figure() -> Figure {
+    var svg = SVGBuilder()
+    let rowHeight = 30.0, barHeight = 16.0
+    let longest = bars.map { estimatedTextWidth(truncated($0.label, maxCharacters: 24), size: 13) }.max() ?? 0
+    let labelWidth = min(160, max(50, longest + 10))
+    let labelCharacters = max(4, Int((labelWidth + 2) / (13 * 0.58)))
+    let valueColumn = 104.0
+    var items: [LegendItem] = []
+    if let tolerance {
+      items.append(LegendItem(label: toleranceLabel ?? "tolerance \(cell(tolerance.lowerBound))–\(cell(tolerance.upperBound))",
+                              mark: .swatch(color: "#9CCB86", opacity: 0.45)))
+    }
+    if let reference {
+      items.append(LegendItem(label: referenceLabel ?? "reference \(cell(reference))", mark: .dashedLine(color: Palette.ink)))
+    }
+    if bars.contains(where: { $0.lower != nil && $0.upper != nil }) {
+      items.append(LegendItem(label: "interval", mark: .line(color: Palette.ink, dash: nil)))
+    }
+    if bars.contains(where: { !$0.isDefined }) { items.append(LegendItem(label: "undefined", mark: .hatch)) }
+    let legendHeight = Legend.layout(items, maxWidth: chartWidth - 24).height
+    let top = 12 + legendHeight + 8
+    let left = 12 + labelWidth
+    let right = chartWidth - valueColumn
+    let bottom = top + rowHeight * Double(max(1, bars.count))
+    var domain: [Double] = [baseline]
+    for b in bars {
+      if let v = b.value, v.isFinite { domain.append(v) }
+      if let v = b.lower, v.isFinite { domain.append(v) }
+      if let v = b.upper, v.isFinite { domain.append(v) }
+    }
+    if let tolerance { domain += [tolerance.lowerBound, tolerance.upperBound] }
+    if let reference { domain.append(reference) }
+    let x = LinearScale.nice(covering: domain, range: (left, right), tickCount: 5)
+    Legend.draw(items, x0: 12, y0: 10, maxWidth: chartWidth - 24, into: &svg, hatchFill: hatchFill)
+    if let tolerance {
+      let a = x.clamped(tolerance.lowerBound), b = x.clamped(tolerance.upperBound)
+      svg.rect(x: a, y: top, width: b - a, height: bottom - top, fill: "#9CCB86", opacity: 0.3, className: "tolerance",
+               title: toleranceLabel ?? "tolerance \(cell(tolerance.lowerBound))–\(cell(tolerance.upperBound))")
+    }
+    for t in x.ticks() {
+      let px = x(t)
+      svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1)
+      svg.line(x1: px, y1: bottom, x2: px, y2: bottom + 4, stroke: Palette.ink, width: 1)
+      svg.text(x.tickLabel(t), x: px, y: bottom + 17, anchor: .middle, size: 13, fill: Palette.muted)
+    }
+    svg.line(x1: left, y1: bottom, x2: right, y2: bottom, stroke: Palette.ink, width: 1)
+    svg.text(valueLabel, x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 14)
+    let base = x(baseline)
+    svg.line(x1: base, y1: top, x2: base, y2: bottom, stroke: Palette.ink, width: 1)
+
+    var barCount = 0, whiskers = 0, undefined = 0
+    for (i, b) in bars.enumerated() {
+      let cy = top + rowHeight * (Double(i) + 0.5)
+      let shown = truncated(b.label, maxCharacters: labelCharacters)
+      svg.text(shown, x: left - 8, y: cy + 4, anchor: .end, size: 13, className: "group-label",
+               title: shown == b.label ? nil : b.label)
+      guard let v = b.value, v.isFinite else {
+        // Drawn at the start of the plot area, away from any value position, so it cannot be
+        // read as a bar of length 0.
+        svg.rect(x: left + 2, y: cy - barHeight / 2, width: 26, height: barHeight, fill: hatchFill, stroke: Palette.muted,
+                 strokeWidth: 1, className: "undefined", title: "\(b.label): undefined — \(b.undefinedReason ?? "no value")")
+        let text = "undefined" + (b.undefinedReason.map { ": \($0)" } ?? "")
+        svg.text(truncated(text, maxCharacters: max(8, Int((chartWidth - left - 40) / (13 * 0.58)))), x: left + 34, y: cy + 4,
+                 size: 13, fill: Palette.muted, className: "undefined-label")
+        undefined += 1
+        continue
+      }
+      let px = x(v)
+      let outside = isOutside(v)
+      let colour = outside ? Palette.against : Palette.color(0)
+      var tip = "\(b.label): \(cell(v))"
+      if let lo = b.lower, let hi = b.upper { tip += " [\(cell(lo)), \(cell(hi))]" }
+      if let d = b.detail { tip += " (\(d))" }
+      svg.rect(x: min(px, base), y: cy - barHeight / 2, width: max(abs(px - base), 1.5), height: barHeight,
+               fill: colour, className: "bar", title: tip)
+      barCount += 1
+      if let lo = b.lower, let hi = b.upper, lo.isFinite, hi.isFinite {
+        let a = x(lo), c = x(hi)
+        svg.line(x1: a, y1: cy, x2: c, y2: cy, stroke: Palette.ink, width: 1.5, className: "whisker")
+        svg.line(x1: a, y1: cy - 6, x2: a, y2: cy + 6, stroke: Palette.ink, width: 1.5)
+        svg.line(x1: c, y1: cy - 6, x2: c, y2: cy + 6, stroke: Palette.ink, width: 1.5)
+        whiskers += 1
+      }
+      var valueText = cell(v, digits: 3)
+      if outside { valueText += " outside" }
+      svg.text(valueText, x: right + 10, y: cy + 4, size: 13, weight: outside ? "700" : nil,
+               fill: outside ? "#A63D00" : Palette.ink, className: "value-label")
+    }
+    if let reference, reference.isFinite {
+      let px = x(reference)
+      svg.line(x1: px, y1: top - 4, x2: px, y2: bottom, stroke: Palette.ink, width: 1.5, dash: "5 4", className: "reference",
+               title: referenceLabel ?? "reference \(cell(reference))")
+    }
+    let height = bottom + 48
+    let rows = bars.map { b -> [String] in
+      let interval: String
+      if let lo = b.lower, let hi = b.upper { interval = "[\(cell(lo)), \(cell(hi))]" } else { interval = "" }
+      let status: String
+      if !b.isDefined {
+        status = "undefined" + (b.undefinedReason.map { ": \($0)" } ?? "")
+      } else if tolerance != nil {
+        status = isOutside(b.value!) ? "outside tolerance" : "within tolerance"
+      } else {
+        status = ""
+      }
+      return [b.label, b.isDefined ? cell(b.value!) : "undefined", interval, b.detail ?? "", status]
+    }
+    let table = DataTable(headers: ["group", valueLabel, "interval", "detail", "status"], rows: rows,
+                          numericColumns: [false, true, true, true, false])
+    return Figure(title: title, caption: caption, table: table, width: chartWidth, height: height, body: svg,
+                  defs: hatchPatternDef(), counts: ["bar": barCount, "whisker": whiskers, "undefined": undefined,
+                                                    "tolerance": tolerance == nil ? 0 : 1, "reference": reference == nil ? 0 : 1])
+  }
+}
