@@ -40,7 +40,7 @@ let package = Package(
     .executableTarget(
       name: "cohortlens",
       dependencies: [
-        "CohortLensCore", "LinearAlgebra", "Clustering",
+        "CohortLensCore", "LinearAlgebra", "Clustering", "Report",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

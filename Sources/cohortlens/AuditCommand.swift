@@ -1,5 +1,6 @@
 import ArgumentParser
 import CohortLensCore
+import Report
 
 #if canImport(Glibc)
   import Glibc
@@ -17,11 +18,11 @@ struct AuditStepResult {
   var tables: [(name: String, csv: String)] = []
   /// Lines for the console summary.
   var summary: [String] = []
-  /// Verdicts for the report's summary block: what was checked and the outcome.
-  var verdicts: [(label: String, verdict: String)] = []
+  /// Verdicts for the report's summary block (status, what was checked, detail, section anchor).
+  var verdicts: [Verdict] = []
   var warnings: [String] = []
-  /// The step's section of the HTML report (body markup, escaped).
-  var html: String = ""
+  /// The step's sections of the HTML report.
+  var sections: [Section] = []
   /// Inputs read (role, path) and their digests, for the audit's provenance.
   var inputs: [(role: String, path: String)] = []
   var digests: [String: String] = [:]

@@ -1,4 +1,5 @@
 import CohortLensCore
+import Report
 
 #if canImport(Glibc)
   import Glibc
@@ -83,7 +84,7 @@ struct AuditReport {
 
   /// Every verdict of every step, in step order.
   var verdicts: [(step: String, label: String, verdict: String)] {
-    steps.flatMap { s in s.result.verdicts.map { (s.step.name, $0.label, $0.verdict) } }
+    steps.flatMap { s in s.result.verdicts.map { (s.step.name, $0.subject, $0.status.rawValue.uppercased()) } }
   }
 
   func json() throws -> JSONValue {
@@ -179,33 +180,22 @@ struct AuditReport {
   }
 }
 
-/// The report's HTML (a placeholder layout until the Report module renders it).
+/// The report's HTML: verdicts on top, one section per step, provenance in the footer.
 enum AuditHTML {
-  static func escape(_ s: String) -> String {
-    var out = ""
-    for c in s.unicodeScalars {
-      switch c {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out
-  }
-
   static func render(_ report: AuditReport) -> String {
-    var html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>\(escape(report.title))</title></head><body>\n"
-    html += "<h1>\(escape(report.title))</h1>\n"
-    for (step, result) in report.steps {
-      html += "<section id=\"\(escape(AuditReport.fileSafe(step.name)))\"><h2>\(escape(step.title ?? step.name))</h2>\n"
-      html += result.html
-      html += "</section>\n"
+    var doc = HTMLDocument(
+      title: report.title,
+      subtitle: "CohortLens \(CohortLensVersion.string) audit of \(report.steps.count) step(s)"
+        + (report.seed.map { ", seed \($0)" } ?? ""))
+    for (_, result) in report.steps {
+      for v in result.verdicts { doc.add(v) }
+      for s in result.sections { doc.add(s) }
     }
-    html += "</body></html>\n"
-    return html
+    doc.footer = [
+      "Configuration \(report.configFile) (sha256 \(report.configDigest)).",
+      "Every number in this report is in report.json (schema \(AuditReport.schema)) and in tables/*.csv.",
+    ]
+    return doc.render()
   }
 }
 
