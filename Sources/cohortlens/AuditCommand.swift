@@ -37,7 +37,8 @@ struct AuditContext {
   var seed: UInt32?
   /// Results of the steps that already ran, by step name.
   var results: [String: AuditStepResult] = [:]
-  var stepName: String = ""
+  /// The step being run (its name, title and audit-only settings).
+  var step: AuditConfiguration.Step
 }
 
 /// A command that can run as an audit step.
@@ -127,11 +128,11 @@ struct AuditCommand: CohortLensCommand {
     progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
 
     // 3. Run the steps in order; the first failure stops the audit before anything is written.
-    var context = AuditContext(progress: progress, seed: auditSeed)
+    var context = AuditContext(progress: progress, seed: auditSeed, step: audit.steps[0])
     var results: [(step: AuditConfiguration.Step, result: AuditStepResult)] = []
     for (step, command) in prepared {
       progress.report("step '\(step.name)' (\(step.command))")
-      context.stepName = step.name
+      context.step = step
       do {
         let result = try command.auditRun(context)
         context.results[step.name] = result

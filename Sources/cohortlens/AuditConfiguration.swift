@@ -32,7 +32,22 @@ struct AuditConfiguration {
     var node: ConfigNode?
     /// Option name → its key position in the config.
     var optionMarks: [String: ConfigMark]
+    /// Audit-only settings of the step (see ``auditKeys``), by key.
+    var extras: [String: ConfigNode] = [:]
   }
+
+  /// Settings that belong to the audit, not to the command, per command:
+  /// - `cluster.profile`: `{table, id, outcome, positive, by}` — per-cluster outcome rate and demographic
+  ///   composition (χ², Cramér's V) from a learner table;
+  /// - `fairness.clusters` / `explain.clusters`: the name of an earlier cluster step whose clusters
+  ///   become one more sensitive attribute (fairness) or grouping (explain);
+  /// - `explain.show`: how many students to draw in the report (default 6, the most confident
+  ///   predictions of the explained class first).
+  static let auditKeys: [String: Set<String>] = [
+    "cluster": ["profile"],
+    "fairness": ["clusters"],
+    "explain": ["clusters", "show"],
+  ]
 
   var file: String
   var title: String
@@ -102,6 +117,7 @@ struct AuditConfiguration {
     var title: String?
     var arguments: [String] = []
     var marks: [String: ConfigMark] = [:]
+    var extras: [String: ConfigNode] = [:]
     let entries: [ConfigNode.Entry]
     if case .null = node.value { entries = [] } else { entries = try node.mapping("the options of '\(command)'") }
     for entry in entries {
@@ -118,6 +134,10 @@ struct AuditConfiguration {
           file: node.file, mark: entry.keyMark, message: "'\(key)' is set by the audit itself",
           hint: "remove it; every step's tables and JSON go into the audit's --out folder")
       default: break
+      }
+      if auditKeys[command]?.contains(key) == true {
+        extras[key] = entry.value
+        continue
       }
       if key.hasPrefix("-") {
         throw ConfigError(
@@ -145,7 +165,8 @@ struct AuditConfiguration {
         throw entry.value.error("'\(key)' takes a value or a list, not a mapping")
       }
     }
-    return Step(command: command, name: name, title: title, arguments: arguments, node: node, optionMarks: marks)
+    return Step(
+      command: command, name: name, title: title, arguments: arguments, node: node, optionMarks: marks, extras: extras)
   }
 
   /// `path` relative to `base` unless absolute.
