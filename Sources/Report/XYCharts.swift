@@ -75,7 +75,7 @@ public struct ScatterChart: Sendable {
       let size = values[k] - values[k - 1]
       gap = Gap(lower: k - 1, upper: k, label: "gap after k = \(k): \(cell(size))")
     }
-    let text = caption ?? (k.map { "Eigenvalues in ascending order; the largest gap, after the \($0)th value, suggests k = \($0) clusters." }
+    let text = caption ?? (k.map { "Eigenvalues in ascending order; the gap between λ\($0) and λ\($0 + 1) suggests k = \($0) clusters." }
       ?? "Eigenvalues in ascending order.")
     return ScatterChart(title: title, caption: text, xLabel: "index i", yLabel: "eigenvalue λi",
                         series: [Series(name: "eigenvalue", points: points)], gap: gap)

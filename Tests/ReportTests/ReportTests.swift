@@ -185,7 +185,7 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(undefinedLabel.allText == "undefined: no rows in group")
     // Outside the band: text says so (not colour only).
     let values = root.elements("text", class: "value-label").map(\.allText)
-    #expect(values == ["0.93", "1", "0.62 outside", "1.31 outside"])
+    #expect(values == ["0.93", "1", "0.623 outside", "1.31 outside"])
     #expect(f.table.rows[2] == ["non-binary", "undefined", "", "0/0", "undefined: no rows in group"])
     #expect(f.table.rows[3][4] == "outside tolerance" && f.table.rows[0][4] == "within tolerance")
     // The undefined group has no bar of width 0 anywhere.

@@ -71,7 +71,7 @@ enum Samples {
                        .init(label: "female", value: 0.93, lower: 0.81, upper: 1.06, detail: "41/120"),
                        .init(label: "male", value: 1.0, lower: 0.9, upper: 1.1, detail: "52/141"),
                        .init(label: "non-binary", value: nil, detail: "0/0", undefinedReason: "no rows in group"),
-                       .init(label: "prefer not to say, a long label that needs truncation", value: 0.62, lower: 0.41, upper: 0.88, detail: "5/22"),
+                       .init(label: "prefer not to say, a long label that needs truncation", value: 0.623, lower: 0.41, upper: 0.88, detail: "5/22"),
                        .init(label: evil, value: 1.31, lower: 1.02, upper: 1.6, detail: "9/19"),
                      ],
                      baseline: 1, tolerance: 0.8...1.25, toleranceLabel: "four-fifths band 0.8–1.25", reference: 1,
