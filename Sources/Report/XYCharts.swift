@@ -263,7 +263,7 @@ public struct LineChart: Sendable {
     let notes = undefined > 0 ? ["\(undefined) undefined value(s): the line is broken there and the table says undefined."] : []
     return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height,
                   body: svg, counts: ["point": points, "undefined": undefined, "line": lines,
-                                      "marker": marker == nil ? 0 : 1])
+                                      "marker": (marker?.x.isFinite ?? false) ? 1 : 0])
   }
 }
 

@@ -282,6 +282,38 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
   }
 }
 
+@Suite struct EdgeCaseTests {
+  /// Empty and degenerate inputs still give well-formed SVG with finite geometry.
+  @Test func emptyAndConstantInputs() throws {
+    let figures: [Figure] = [
+      ScatterChart.eigenvalues([], gapAfter: 3).figure(),
+      ScatterChart.eigenvalues([0.5, 0.5, 0.5], gapAfter: 1).figure(),
+      LineChart(title: "t", caption: "c", xLabel: "k", yLabel: "s", xs: [], series: []).figure(),
+      LineChart(title: "t", caption: "c", xLabel: "k", yLabel: "s", xs: [2, 3], series: [.init(name: "a", values: [.nan, .nan])],
+                marker: .init(x: .nan, label: "none")).figure(),
+      BandChart(title: "t", caption: "c", xLabel: "w", yLabel: "h", xs: [], bands: [], spread: .minMax).figure(),
+      HeatMap(title: "t", caption: "c", valueLabel: "v", matrix: [], clusters: []).figure(),
+      HeatMap(title: "t", caption: "c", valueLabel: "v", matrix: [[3, 3], [3, 3]], clusters: [0, 0]).figure(),
+      IntervalBarChart(title: "t", caption: "c", valueLabel: "v", bars: []).figure(),
+      IntervalBarChart(title: "t", caption: "c", valueLabel: "v", bars: [.init(label: "a", value: .infinity)]).figure(),
+      ROCChart(title: "t", caption: "c", curves: [], shading: .init(first: 0, second: 1, label: "x")).figure(),
+      ReliabilityDiagram(title: "t", caption: "c", series: [.init(name: "a", bins: [])]).figure(),
+      ContributionChart(title: "t", caption: "c", className: "x", contributions: []).figure(),
+      ContributionChart(title: "t", caption: "c", className: "x", contributions: [.init(condition: "z", weight: 0)]).figure(),
+    ]
+    for f in figures {
+      let root = try parseSVG(f)
+      expectFiniteGeometry(root)
+    }
+    #expect(figures[1].counts["gap"] == 1)
+    #expect(figures[3].counts["point"] == 0 && figures[3].counts["undefined"] == 2 && figures[3].counts["marker"] == 0)
+    #expect(figures[6].counts["cells"] == 4)
+    #expect(figures[8].counts["undefined"] == 1 && figures[8].counts["bar"] == 0)
+    #expect(figures[9].counts["abroca"] == 0)
+    #expect(figures[12].table.rows == [["z", "0", "none"]])
+  }
+}
+
 @Suite struct LayoutTests {
   /// Every label fits inside the viewBox by the charts' own width estimate (0.58 em per character).
   @Test(arguments: ["eigenvalues", "scores", "bands", "heat map", "bars", "roc", "reliability", "contributions"])
