@@ -158,6 +158,9 @@ public struct IntervalBarChart: Sendable {
       svg.rect(x: min(px, base), y: cy - barHeight / 2, width: max(abs(px - base), 1.5), height: barHeight,
                fill: colour, className: "bar", title: tip)
       barCount += 1
+      // A dark tick at the value, visible even when the bar is as short as the baseline.
+      svg.line(x1: px, y1: cy - barHeight / 2 - 2, x2: px, y2: cy + barHeight / 2 + 2, stroke: Palette.ink, width: 2,
+               className: "value-tick")
       if let lo = b.lower, let hi = b.upper, lo.isFinite, hi.isFinite {
         let a = x(lo), c = x(hi)
         svg.line(x1: a, y1: cy, x2: c, y2: cy, stroke: Palette.ink, width: 1.5, className: "whisker")

@@ -178,6 +178,7 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     let root = try parseSVG(f)
     #expect(root.elements("rect", class: "bar").count == 4)
     #expect(root.elements("line", class: "whisker").count == 4)
+    #expect(root.elements("line", class: "value-tick").count == 4)
     #expect(root.elements("rect", class: "undefined").count == 1)
     #expect(root.elements("rect", class: "tolerance").count == 1)
     #expect(root.elements("line", class: "reference").count == 1)
