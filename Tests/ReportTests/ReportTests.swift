@@ -147,6 +147,20 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     expectFiniteGeometry(root)
   }
 
+  @Test func lineChartToleranceBand() throws {
+    let chart = LineChart(title: "Selection-rate ratio per week", caption: "c", xLabel: "course week", yLabel: "ratio",
+                          xs: [1, 2, 3, 4], series: [.init(name: "female / male", values: [0.9, 0.78, 1.1, .nan])],
+                          tolerance: 0.8...1.25)
+    let f = chart.figure()
+    let root = try parseSVG(f)
+    let band = try #require(root.elements("rect", class: "tolerance").first)
+    #expect(band.elements("title").first?.allText == "tolerance 0.8–1.25")
+    // The y domain covers the band: 0.78 … 1.25 → nice [0.7, 1.3]; band height = 0.45 of 0.6 of 280 px.
+    #expect(abs(Double(band.attributes["height"]!)! - 280 * 0.45 / 0.6) < 0.02)
+    #expect(f.counts["tolerance"] == 1 && f.counts["point"] == 3)
+    expectFiniteGeometry(root)
+  }
+
   @Test func bandSummaryMatchesDefinition() throws {
     let band = BandChart.Band.summarise(name: "a", members: [[1, 2, .nan], [3, 6, .nan]], spread: .standardDeviation)
     #expect(band.mean[0] == 2 && band.mean[1] == 4)
@@ -473,9 +487,9 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
         for id in labelled.split(separator: " ") { #expect(ids.contains(String(id)), "\(id)") }
       }
     }
-    // 8 figures, each with an SVG, a caption and a numbers table.
+    // 9 figures (every chart type, the line chart twice), each with an SVG, a caption and a numbers table.
     let figures = root.elements("figure")
-    #expect(figures.count == 8)
+    #expect(figures.count == 9)
     for f in figures {
       #expect(f.elements("svg").count == 1)
       #expect(f.elements("figcaption").count == 1)
