@@ -49,8 +49,8 @@ public struct ContributionChart: Sendable {
       top += 22
     }
     let rowHeight = 28.0, barHeight = 16.0
-    let longest = contributions.map { estimatedTextWidth(truncated($0.condition, maxCharacters: 30), size: 13) }.max() ?? 0
-    let labelWidth = min(200, max(80, longest + 10))
+    let longest = contributions.map { estimatedTextWidth(truncated($0.condition, maxCharacters: 32), size: 13) }.max() ?? 0
+    let labelWidth = min(244, max(80, longest + 10))
     let labelCharacters = max(4, Int((labelWidth + 10) / (13 * 0.58)))
     let left = 12 + labelWidth + 8
     let right = chartWidth - 16

@@ -73,6 +73,12 @@ public struct IntervalBarChart: Sendable {
     return !tolerance.contains(v)
   }
 
+  /// The text right of a bar: the value to 3 significant digits, plus "outside" when it is
+  /// outside the tolerance band.
+  func valueText(_ v: Double) -> String {
+    cell(v, digits: 3) + (isOutside(v) ? " outside" : "")
+  }
+
   /// Renders the chart and its numbers table.
   public func figure() -> Figure {
     var svg = SVGBuilder()
@@ -80,7 +86,9 @@ public struct IntervalBarChart: Sendable {
     let longest = bars.map { estimatedTextWidth(truncated($0.label, maxCharacters: 24), size: 13) }.max() ?? 0
     let labelWidth = min(160, max(50, longest + 10))
     let labelCharacters = max(4, Int((labelWidth + 2) / (13 * 0.58)))
-    let valueColumn = 104.0
+    // Value column wide enough for the longest value text (bold adds ≈ 10 %).
+    let valueTexts = bars.map { b in b.isDefined ? valueText(b.value!) : "" }
+    let valueColumn = max(56, (valueTexts.map { estimatedTextWidth($0, size: 13) * 1.1 }.max() ?? 0) + 14)
     var items: [LegendItem] = []
     if let tolerance {
       items.append(LegendItem(label: toleranceLabel ?? "tolerance \(cell(tolerance.lowerBound))–\(cell(tolerance.upperBound))",
@@ -150,6 +158,9 @@ public struct IntervalBarChart: Sendable {
       svg.rect(x: min(px, base), y: cy - barHeight / 2, width: max(abs(px - base), 1.5), height: barHeight,
                fill: colour, className: "bar", title: tip)
       barCount += 1
+      // A dark tick at the value, visible even when the bar is as short as the baseline.
+      svg.line(x1: px, y1: cy - barHeight / 2 - 2, x2: px, y2: cy + barHeight / 2 + 2, stroke: Palette.ink, width: 2,
+               className: "value-tick")
       if let lo = b.lower, let hi = b.upper, lo.isFinite, hi.isFinite {
         let a = x(lo), c = x(hi)
         svg.line(x1: a, y1: cy, x2: c, y2: cy, stroke: Palette.ink, width: 1.5, className: "whisker")
@@ -157,9 +168,7 @@ public struct IntervalBarChart: Sendable {
         svg.line(x1: c, y1: cy - 6, x2: c, y2: cy + 6, stroke: Palette.ink, width: 1.5)
         whiskers += 1
       }
-      var valueText = cell(v, digits: 3)
-      if outside { valueText += " outside" }
-      svg.text(valueText, x: right + 10, y: cy + 4, size: 13, weight: outside ? "700" : nil,
+      svg.text(valueText(v), x: right + 10, y: cy + 4, size: 13, weight: outside ? "700" : nil,
                fill: outside ? "#A63D00" : Palette.ink, className: "value-label")
     }
     if let reference, reference.isFinite {

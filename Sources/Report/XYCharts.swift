@@ -75,7 +75,7 @@ public struct ScatterChart: Sendable {
       let size = values[k] - values[k - 1]
       gap = Gap(lower: k - 1, upper: k, label: "gap after k = \(k): \(cell(size))")
     }
-    let text = caption ?? (k.map { "Eigenvalues in ascending order; the largest gap, after the \($0)th value, suggests k = \($0) clusters." }
+    let text = caption ?? (k.map { "Eigenvalues in ascending order; the gap between λ\($0) and λ\($0 + 1) suggests k = \($0) clusters." }
       ?? "Eigenvalues in ascending order.")
     return ScatterChart(title: title, caption: text, xLabel: "index i", yLabel: "eigenvalue λi",
                         series: [Series(name: "eigenvalue", points: points)], gap: gap)
@@ -159,7 +159,9 @@ public struct ScatterChart: Sendable {
 /// clusters k), with a marked x (the chosen k).
 ///
 /// NaN values are undefined: the line breaks there, no point is drawn, the table says `undefined`.
-/// Series are told apart by colour, dash pattern and the legend. O(series × points).
+/// Series are told apart by colour, dash pattern and the legend. An optional shaded `tolerance`
+/// band (e.g. a per-week fairness ratio against [0.8, 1.25]) is drawn behind the lines.
+/// O(series × points).
 public struct LineChart: Sendable {
   /// One named line; `values[i]` belongs to `xs[i]`.
   public struct Series: Sendable, Equatable {
@@ -188,9 +190,15 @@ public struct LineChart: Sendable {
   public var xs: [Double]
   public var series: [Series]
   public var marker: Marker?
+  /// Shaded acceptable range of y, if any.
+  public var tolerance: ClosedRange<Double>?
+  /// Legend label of the band (default "tolerance a–b").
+  public var toleranceLabel: String?
 
   public init(title: String, caption: String, xLabel: String, yLabel: String, xs: [Double], series: [Series],
-              marker: Marker? = nil) {
+              marker: Marker? = nil, tolerance: ClosedRange<Double>? = nil, toleranceLabel: String? = nil) {
+    self.tolerance = tolerance
+    self.toleranceLabel = toleranceLabel
     self.title = title
     self.caption = caption
     self.xLabel = xLabel
@@ -203,14 +211,16 @@ public struct LineChart: Sendable {
   /// Renders the chart and its numbers table (one row per x, one column per series).
   public func figure() -> Figure {
     var svg = SVGBuilder()
+    let bandLabel = tolerance.map { toleranceLabel ?? "tolerance \(cell($0.lowerBound))–\(cell($0.upperBound))" }
     let items = series.enumerated().map {
       LegendItem(label: $0.element.name, mark: .line(color: Palette.color($0.offset), dash: Palette.dash($0.offset)))
-    }
+    } + (bandLabel.map { [LegendItem(label: $0, mark: .swatch(color: "#9CCB86", opacity: 0.45))] } ?? [])
     let legendHeight = Legend.layout(items, maxWidth: chartWidth - 80).height
     let top = 14 + legendHeight + 8 + (marker == nil ? 0 : 14)
     let height = top + 280 + 52
     var ys = series.flatMap(\.values)
     if ys.allSatisfy({ !$0.isFinite }) { ys = [0, 1] }
+    if let tolerance { ys += [tolerance.lowerBound, tolerance.upperBound] }
     var frame = PlotFrame(left: 64, top: top, right: chartWidth - 20, bottom: top + 280,
                           xValues: xs + (marker.map { [$0.x] } ?? []), yValues: ys)
     let integerX = xs.allSatisfy { $0 == $0.rounded() } && !xs.isEmpty
@@ -218,6 +228,11 @@ public struct LineChart: Sendable {
     frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: integerX ? frame.x.ticks() : nil,
                    xTickLabel: integerX ? { NumberFormatting.fixed($0, decimals: 0) } : nil)
     Legend.draw(items, x0: 64, y0: 10, maxWidth: chartWidth - 80, into: &svg, hatchFill: hatchFill)
+    if let tolerance, let bandLabel, tolerance.lowerBound.isFinite, tolerance.upperBound.isFinite {
+      let a = frame.y.clamped(tolerance.upperBound), b = frame.y.clamped(tolerance.lowerBound)
+      svg.rect(x: frame.left, y: a, width: frame.right - frame.left, height: b - a, fill: "#9CCB86", opacity: 0.3,
+               className: "tolerance", title: bandLabel)
+    }
     if let marker, marker.x.isFinite {
       let px = frame.x(marker.x)
       svg.line(x1: px, y1: frame.top - 4, x2: px, y2: frame.bottom, stroke: Palette.ink, width: 1.5, dash: "5 4",
@@ -263,7 +278,8 @@ public struct LineChart: Sendable {
     let notes = undefined > 0 ? ["\(undefined) undefined value(s): the line is broken there and the table says undefined."] : []
     return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height,
                   body: svg, counts: ["point": points, "undefined": undefined, "line": lines,
-                                      "marker": marker == nil ? 0 : 1])
+                                      "marker": (marker?.x.isFinite ?? false) ? 1 : 0,
+                                      "tolerance": tolerance == nil ? 0 : 1])
   }
 }
 

@@ -147,6 +147,20 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     expectFiniteGeometry(root)
   }
 
+  @Test func lineChartToleranceBand() throws {
+    let chart = LineChart(title: "Selection-rate ratio per week", caption: "c", xLabel: "course week", yLabel: "ratio",
+                          xs: [1, 2, 3, 4], series: [.init(name: "female / male", values: [0.9, 0.78, 1.1, .nan])],
+                          tolerance: 0.8...1.25)
+    let f = chart.figure()
+    let root = try parseSVG(f)
+    let band = try #require(root.elements("rect", class: "tolerance").first)
+    #expect(band.elements("title").first?.allText == "tolerance 0.8–1.25")
+    // The y domain covers the band: 0.78 … 1.25 → nice [0.7, 1.3]; band height = 0.45 of 0.6 of 280 px.
+    #expect(abs(Double(band.attributes["height"]!)! - 280 * 0.45 / 0.6) < 0.02)
+    #expect(f.counts["tolerance"] == 1 && f.counts["point"] == 3)
+    expectFiniteGeometry(root)
+  }
+
   @Test func bandSummaryMatchesDefinition() throws {
     let band = BandChart.Band.summarise(name: "a", members: [[1, 2, .nan], [3, 6, .nan]], spread: .standardDeviation)
     #expect(band.mean[0] == 2 && band.mean[1] == 4)
@@ -178,6 +192,7 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     let root = try parseSVG(f)
     #expect(root.elements("rect", class: "bar").count == 4)
     #expect(root.elements("line", class: "whisker").count == 4)
+    #expect(root.elements("line", class: "value-tick").count == 4)
     #expect(root.elements("rect", class: "undefined").count == 1)
     #expect(root.elements("rect", class: "tolerance").count == 1)
     #expect(root.elements("line", class: "reference").count == 1)
@@ -185,7 +200,7 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(undefinedLabel.allText == "undefined: no rows in group")
     // Outside the band: text says so (not colour only).
     let values = root.elements("text", class: "value-label").map(\.allText)
-    #expect(values == ["0.93", "1", "0.62 outside", "1.31 outside"])
+    #expect(values == ["0.93", "1", "0.623 outside", "1.31 outside"])
     #expect(f.table.rows[2] == ["non-binary", "undefined", "", "0/0", "undefined: no rows in group"])
     #expect(f.table.rows[3][4] == "outside tolerance" && f.table.rows[0][4] == "within tolerance")
     // The undefined group has no bar of width 0 anywhere.
@@ -279,6 +294,38 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(undefined.counts["undefined"] == 1 && undefined.counts["bar"] == 1)
     #expect(undefined.table.rows[0] == ["a", "undefined", "undefined"])
     expectFiniteGeometry(root)
+  }
+}
+
+@Suite struct EdgeCaseTests {
+  /// Empty and degenerate inputs still give well-formed SVG with finite geometry.
+  @Test func emptyAndConstantInputs() throws {
+    let figures: [Figure] = [
+      ScatterChart.eigenvalues([], gapAfter: 3).figure(),
+      ScatterChart.eigenvalues([0.5, 0.5, 0.5], gapAfter: 1).figure(),
+      LineChart(title: "t", caption: "c", xLabel: "k", yLabel: "s", xs: [], series: []).figure(),
+      LineChart(title: "t", caption: "c", xLabel: "k", yLabel: "s", xs: [2, 3], series: [.init(name: "a", values: [.nan, .nan])],
+                marker: .init(x: .nan, label: "none")).figure(),
+      BandChart(title: "t", caption: "c", xLabel: "w", yLabel: "h", xs: [], bands: [], spread: .minMax).figure(),
+      HeatMap(title: "t", caption: "c", valueLabel: "v", matrix: [], clusters: []).figure(),
+      HeatMap(title: "t", caption: "c", valueLabel: "v", matrix: [[3, 3], [3, 3]], clusters: [0, 0]).figure(),
+      IntervalBarChart(title: "t", caption: "c", valueLabel: "v", bars: []).figure(),
+      IntervalBarChart(title: "t", caption: "c", valueLabel: "v", bars: [.init(label: "a", value: .infinity)]).figure(),
+      ROCChart(title: "t", caption: "c", curves: [], shading: .init(first: 0, second: 1, label: "x")).figure(),
+      ReliabilityDiagram(title: "t", caption: "c", series: [.init(name: "a", bins: [])]).figure(),
+      ContributionChart(title: "t", caption: "c", className: "x", contributions: []).figure(),
+      ContributionChart(title: "t", caption: "c", className: "x", contributions: [.init(condition: "z", weight: 0)]).figure(),
+    ]
+    for f in figures {
+      let root = try parseSVG(f)
+      expectFiniteGeometry(root)
+    }
+    #expect(figures[1].counts["gap"] == 1)
+    #expect(figures[3].counts["point"] == 0 && figures[3].counts["undefined"] == 2 && figures[3].counts["marker"] == 0)
+    #expect(figures[6].counts["cells"] == 4)
+    #expect(figures[8].counts["undefined"] == 1 && figures[8].counts["bar"] == 0)
+    #expect(figures[9].counts["abroca"] == 0)
+    #expect(figures[12].table.rows == [["z", "0", "none"]])
   }
 }
 
@@ -440,9 +487,9 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
         for id in labelled.split(separator: " ") { #expect(ids.contains(String(id)), "\(id)") }
       }
     }
-    // 8 figures, each with an SVG, a caption and a numbers table.
+    // 9 figures (every chart type, the line chart twice), each with an SVG, a caption and a numbers table.
     let figures = root.elements("figure")
-    #expect(figures.count == 8)
+    #expect(figures.count == 9)
     for f in figures {
       #expect(f.elements("svg").count == 1)
       #expect(f.elements("figcaption").count == 1)

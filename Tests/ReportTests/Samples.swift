@@ -71,7 +71,7 @@ enum Samples {
                        .init(label: "female", value: 0.93, lower: 0.81, upper: 1.06, detail: "41/120"),
                        .init(label: "male", value: 1.0, lower: 0.9, upper: 1.1, detail: "52/141"),
                        .init(label: "non-binary", value: nil, detail: "0/0", undefinedReason: "no rows in group"),
-                       .init(label: "prefer not to say, a long label that needs truncation", value: 0.62, lower: 0.41, upper: 0.88, detail: "5/22"),
+                       .init(label: "prefer not to say, a long label that needs truncation", value: 0.623, lower: 0.41, upper: 0.88, detail: "5/22"),
                        .init(label: evil, value: 1.31, lower: 1.02, upper: 1.6, detail: "9/19"),
                      ],
                      baseline: 1, tolerance: 0.8...1.25, toleranceLabel: "four-fifths band 0.8–1.25", reference: 1,
@@ -139,6 +139,11 @@ enum Samples {
                             rows: [["2041", "0.81", "fading", "3/10"], [evil, "0.77", "steady", "undefined"]]))
     var sub = Section(title: "Per week")
     sub.paragraph("Week-by-week audit & trend.")
+    sub.figure(LineChart(title: "Selection-rate ratio per course week", caption: "Ratio of each group's selection rate to the reference group's, per week; the band is the four-fifths rule.",
+                         xLabel: "course week", yLabel: "selection-rate ratio", xs: (1...10).map(Double.init),
+                         series: [.init(name: "female / male", values: [0.95, 0.92, 0.88, 0.84, 0.79, 0.81, 0.77, 0.8, 0.83, 0.86]),
+                                  .init(name: "\(evil) / male", values: [1.1, 1.2, 1.27, .nan, 1.3, 1.18, 1.12, 1.05, 1.01, 0.98])],
+                         tolerance: 0.8...1.25, toleranceLabel: "four-fifths band 0.8–1.25").figure())
     fairness.subsection(sub)
     doc.add(clusters)
     doc.add(fairness)
