@@ -16,10 +16,13 @@ import CohortLensCore
 /// So `Multinomial.draw(n, p, &RandomState(seed))` repeated B times equals
 /// `numpy.random.RandomState(seed).multinomial(n, p, size=B)`, row by row.
 public enum Multinomial {
-  /// One draw of `Binomial(n, p)`. `p` is clamped to [0, 1]. Expected O(1) for BTPE, O(n·p) for inversion.
+  /// One draw of `Binomial(n, p)`. Expected O(1) for BTPE, O(n·p) for inversion.
+  ///
+  /// As NumPy, `p` is not clamped: a chain ratio that rounds to slightly above 1 (or below 0)
+  /// goes through the inversion branch, which then returns n (or 0) after consuming one uniform —
+  /// kept so that the stream stays bit-identical.
   public static func binomial(_ n: Int, _ p: Double, _ rng: inout NumPyRandomState) -> Int {
-    if n == 0 || p <= 0 { return 0 }
-    if p >= 1 { return n }
+    if n == 0 || p == 0 { return 0 }
     if p <= 0.5 {
       return p * Double(n) <= 30 ? inversion(n, p, &rng) : btpe(n, p, &rng)
     }
@@ -193,7 +196,7 @@ public enum FairnessStatistics {
   }
 
   /// Wilson score interval for `k` successes in `n` trials at normal quantile `z`:
-  /// `(p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`, clamped to [0, 1]. `nil` when n = 0.
+  /// `(p̂ + z²/2n ± z·sqrt(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)`, clamped to [0, 1] (exactly 0 at k = 0, 1 at k = n). `nil` when n = 0.
   /// Reference: Wilson (1927); Brown, Cai & DasGupta (2001). O(1).
   public static func wilson(_ k: Int, _ n: Int, z: Double) -> (lower: Double, upper: Double)? {
     guard n > 0 else { return nil }
@@ -201,7 +204,8 @@ public enum FairnessStatistics {
     let denom = 1 + z2 / nd
     let center = (p + z2 / (2 * nd)) / denom
     let half = z / denom * (p * (1 - p) / nd + z2 / (4 * nd * nd)).squareRoot()
-    return (max(0, center - half), min(1, center + half))
+    // The exact limits at k = 0 and k = n are 0 and 1 (rounding would leave ±1e-17).
+    return (k == 0 ? 0 : max(0, center - half), k == n ? 1 : min(1, center + half))
   }
 
   /// NumPy's default (`method='linear'`) quantile of `sorted` (ascending, no NaN): position
