@@ -1,4 +1,5 @@
 import CohortLensCore
+import Dispatch
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -461,27 +462,37 @@ public enum FairnessAudit {
       var entries: [ABROCAEntry] = []
       let refList = lists[ref]
       let refCurve = ScoreMetrics.roc(sortedAscending: refList)
-      for k in eligible where k != ref {
-        var entry = ABROCAEntry(group: rawGroups[k].name, reference: rawGroups[ref].name, value: nil, pValue: nil,
+      let others = eligible.filter { $0 != ref }
+      let slots = ABROCASlots(count: others.count)
+      let refName = rawGroups[ref].name
+      let names = rawGroups.map(\.name)
+      let permutations = configuration.permutations, seed = configuration.seed
+      let work: @Sendable (Int) -> Void = { index in
+        let k = others[index]
+        var entry = ABROCAEntry(group: names[k], reference: refName, value: nil, pValue: nil,
                                 pHolm: nil, undefined: nil)
-        guard let refCurve else {
-          entry.undefined = "reference group '\(rawGroups[ref].name)' has only one class"
-          entries.append(entry)
-          continue
+        if refCurve == nil {
+          entry.undefined = "reference group '\(refName)' has only one class"
+        } else if let curve = ScoreMetrics.roc(sortedAscending: lists[k]) {
+          let observed = ScoreMetrics.abroca(curve, refCurve!)
+          entry.value = observed
+          if permutations > 0 {
+            entry.pValue = permutationPValue(lists[k], refList, observed: observed,
+                                             permutations: permutations, seed: seed)
+          }
+        } else {
+          entry.undefined = "group '\(names[k])' has only one class (no ROC curve)"
         }
-        guard let curve = ScoreMetrics.roc(sortedAscending: lists[k]) else {
-          entry.undefined = "group '\(rawGroups[k].name)' has only one class (no ROC curve)"
-          entries.append(entry)
-          continue
-        }
-        let observed = ScoreMetrics.abroca(curve, refCurve)
-        entry.value = observed
-        if configuration.permutations > 0 {
-          entry.pValue = permutationPValue(lists[k], refList, observed: observed,
-                                           permutations: configuration.permutations, seed: configuration.seed)
-        }
-        entries.append(entry)
+        slots.set(index, entry)
       }
+      // Groups are independent (each has its own RandomState(seed) stream): run them on all cores.
+      let cost = others.reduce(0) { $0 + lists[$1].count + refList.count } * configuration.permutations
+      if others.count > 1 && cost > 200_000 {
+        DispatchQueue.concurrentPerform(iterations: others.count, execute: work)
+      } else {
+        for index in others.indices { work(index) }
+      }
+      entries = slots.values
       let defined = entries.indices.filter { entries[$0].pValue != nil }
       let adjusted = FairnessStatistics.holm(defined.map { entries[$0].pValue! })
       for (i, k) in defined.enumerated() { entries[k].pHolm = adjusted[i] }
@@ -578,50 +589,83 @@ public enum FairnessAudit {
   }
 
   /// Permutation p-value of ABROCA: the rows of both groups pooled, group membership shuffled
-  /// (`RandomState(seed).shuffle`), both ROC curves rebuilt in one pass. O(P · (n_a + n_b)).
+  /// (`RandomState(seed).shuffle` of the membership vector in pooled ascending-score order), both
+  /// ROC curves rebuilt in one pass over the tie blocks and their exact area recomputed.
+  /// `p = (1 + #{ABROCA_perm ≥ ABROCA − 1e-12}) / (1 + P)`; a permutation that leaves a group with
+  /// one class counts as ≥ (conservative). O(P · (n_a + n_b)).
   static func permutationPValue(_ a: [(score: Double, positive: Bool)], _ b: [(score: Double, positive: Bool)],
                                 observed: Double, permutations: Int, seed: UInt32) -> Double {
-    // Merge ascending.
-    var pooled: [(score: Double, positive: Bool)] = []
-    pooled.reserveCapacity(a.count + b.count)
-    var i = 0, j = 0
+    // Merge ascending, then work in descending order.
+    let m = a.count + b.count
+    var scores = [Double](repeating: 0, count: m)
+    var labels = [Bool](repeating: false, count: m)
+    var i = 0, j = 0, k = 0
     while i < a.count || j < b.count {
-      if j >= b.count || (i < a.count && a[i].score <= b[j].score) { pooled.append(a[i]); i += 1 }
-      else { pooled.append(b[j]); j += 1 }
+      if j >= b.count || (i < a.count && a[i].score <= b[j].score) { scores[k] = a[i].score; labels[k] = a[i].positive; i += 1 }
+      else { scores[k] = b[j].score; labels[k] = b[j].positive; j += 1 }
+      k += 1
     }
+    // Tie blocks in descending order: [blockStart[t], blockEnd[t]) indexes the ascending arrays.
+    var blockLow: [Int] = [], blockHigh: [Int] = []
+    var hi = m
+    while hi > 0 {
+      var lo = hi - 1
+      while lo > 0 && scores[lo - 1] == scores[hi - 1] { lo -= 1 }
+      blockLow.append(lo)
+      blockHigh.append(hi)
+      hi = lo
+    }
+    let totalPos = labels.reduce(0) { $0 + ($1 ? 1 : 0) }
     var member = [Bool](repeating: true, count: a.count) + [Bool](repeating: false, count: b.count)
     var rng = NumPyRandomState(seed: seed)
     var atLeast = 0
-    var curveA: [ROCPoint] = [], curveB: [ROCPoint] = []
+    let capacity = blockLow.count + 1
+    var ax = [Double](repeating: 0, count: capacity), ay = ax, bx = ax, by = ax
     for _ in 0..<permutations {
-      rng.shuffle(&member)
-      var posA = 0, negA = 0, posB = 0, negB = 0
-      for (k, x) in pooled.enumerated() {
-        if member[k] { if x.positive { posA += 1 } else { negA += 1 } }
-        else { if x.positive { posB += 1 } else { negB += 1 } }
-      }
-      guard posA > 0, negA > 0, posB > 0, negB > 0 else { atLeast += 1; continue }
-      curveA.removeAll(keepingCapacity: true)
-      curveB.removeAll(keepingCapacity: true)
-      curveA.append(ROCPoint(threshold: .infinity, fpr: 0, tpr: 0))
-      curveB.append(ROCPoint(threshold: .infinity, fpr: 0, tpr: 0))
-      var tpA = 0, fpA = 0, tpB = 0, fpB = 0
-      var k = pooled.count - 1
-      while k >= 0 {
-        let s = pooled[k].score
-        var inA = false, inB = false
-        while k >= 0 && pooled[k].score == s {
-          if member[k] { inA = true; if pooled[k].positive { tpA += 1 } else { fpA += 1 } }
-          else { inB = true; if pooled[k].positive { tpB += 1 } else { fpB += 1 } }
-          k -= 1
+      // NumPy's legacy shuffle (as NumPyRandomState.shuffle), specialised for a Bool buffer.
+      member.withUnsafeMutableBufferPointer { buf in
+        var i = m - 1
+        while i >= 1 {
+          let j = Int(rng.randomInterval(max: UInt64(i)))
+          let t = buf[i]; buf[i] = buf[j]; buf[j] = t
+          i -= 1
         }
-        if inA { curveA.append(ROCPoint(threshold: s, fpr: Double(fpA) / Double(negA), tpr: Double(tpA) / Double(posA))) }
-        if inB { curveB.append(ROCPoint(threshold: s, fpr: Double(fpB) / Double(negB), tpr: Double(tpB) / Double(posB))) }
       }
-      if ScoreMetrics.abroca(curveA, curveB) >= observed - 1e-12 { atLeast += 1 }
+      var posA = 0
+      for t in 0..<m where member[t] && labels[t] { posA += 1 }
+      let negA = a.count - posA, posB = totalPos - posA, negB = b.count - posB
+      guard posA > 0, negA > 0, posB > 0, negB > 0 else { atLeast += 1; continue }
+      let dpa = Double(posA), dna = Double(negA), dpb = Double(posB), dnb = Double(negB)
+      var na = 1, nb = 1
+      ax[0] = 0; ay[0] = 0; bx[0] = 0; by[0] = 0
+      var tpA = 0, fpA = 0, tpB = 0, fpB = 0
+      for t in 0..<blockLow.count {
+        var inA = false, inB = false
+        for r in blockLow[t]..<blockHigh[t] {
+          if member[r] { inA = true; if labels[r] { tpA += 1 } else { fpA += 1 } }
+          else { inB = true; if labels[r] { tpB += 1 } else { fpB += 1 } }
+        }
+        if inA { ax[na] = Double(fpA) / dna; ay[na] = Double(tpA) / dpa; na += 1 }
+        if inB { bx[nb] = Double(fpB) / dnb; by[nb] = Double(tpB) / dpb; nb += 1 }
+      }
+      // Same arithmetic as ScoreMetrics.roc (count / total), so the identity permutation reproduces the observed value.
+      let value = ax.withUnsafeBufferPointer { axp in ay.withUnsafeBufferPointer { ayp in
+        bx.withUnsafeBufferPointer { bxp in by.withUnsafeBufferPointer { byp in
+          ScoreMetrics.abroca(ax: axp, ay: ayp, na: na, bx: bxp, by: byp, nb: nb)
+        } } } }
+      if value >= observed - 1e-12 { atLeast += 1 }
     }
     return Double(1 + atLeast) / Double(1 + permutations)
   }
+}
+
+/// Result slots written from `concurrentPerform` workers (each index once), read after.
+final class ABROCASlots: @unchecked Sendable {
+  private var items: [ABROCAEntry?]
+  private let lock = Lock()
+  init(count: Int) { items = Array(repeating: nil, count: count) }
+  func set(_ index: Int, _ value: ABROCAEntry) { lock.withLock { items[index] = value } }
+  var values: [ABROCAEntry] { lock.withLock { items.map { $0! } } }
 }
 
 extension FairnessTolerance {

@@ -99,37 +99,51 @@ public enum ScoreMetrics {
   /// and a segment whose difference changes sign is split at its root (area of two triangles
   /// `(d₀² + d₁²) / (2(|d₀| + |d₁|))·w`). O(|a| + |b|).
   public static func abroca(_ a: [ROCPoint], _ b: [ROCPoint]) -> Double {
-    // Breakpoints of each curve as (x, left value, right value), x strictly increasing.
-    func breakpoints(_ c: [ROCPoint]) -> [(x: Double, left: Double, right: Double)] {
-      var out: [(x: Double, left: Double, right: Double)] = []
-      for p in c {
-        if let last = out.last, last.x == p.fpr {
-          out[out.count - 1].right = p.tpr
-        } else {
-          out.append((p.fpr, p.tpr, p.tpr))
-        }
-      }
-      return out
-    }
-    let ba = breakpoints(a), bb = breakpoints(b)
-    // Value of a curve at x (left and right limits) given the index of the first breakpoint ≥ x.
-    func value(_ c: [(x: Double, left: Double, right: Double)], _ k: Int, _ x: Double) -> (Double, Double) {
-      if k < c.count && c[k].x == x { return (c[k].left, c[k].right) }
-      if k == 0 { return (c[0].left, c[0].left) }
-      if k >= c.count { return (c[c.count - 1].right, c[c.count - 1].right) }
-      let p0 = c[k - 1], p1 = c[k]
-      let t = (x - p0.x) / (p1.x - p0.x)
-      let v = p0.right + t * (p1.left - p0.right)
-      return (v, v)
-    }
+    let ax = a.map(\.fpr), ay = a.map(\.tpr), bx = b.map(\.fpr), by = b.map(\.tpr)
+    return ax.withUnsafeBufferPointer { axp in ay.withUnsafeBufferPointer { ayp in
+      bx.withUnsafeBufferPointer { bxp in by.withUnsafeBufferPointer { byp in
+        abroca(ax: axp, ay: ayp, na: a.count, bx: bxp, by: byp, nb: b.count)
+      } } } }
+  }
+
+  /// ``abroca(_:_:)`` on coordinate arrays: curve a is `(ax[i], ay[i])`, `i < na`, FPR
+  /// non-decreasing (equal FPR = a vertical step), likewise b. No allocation. O(na + nb).
+  static func abroca(ax: UnsafeBufferPointer<Double>, ay: UnsafeBufferPointer<Double>, na: Int,
+                     bx: UnsafeBufferPointer<Double>, by: UnsafeBufferPointer<Double>, nb: Int) -> Double {
+    // Cursor over a curve: at breakpoint x, left = first y at x, right = last y at x.
     var i = 0, j = 0
     var area = 0.0
     var prevX = 0.0, prevD = 0.0
     var first = true
-    while i < ba.count || j < bb.count {
-      let x = min(i < ba.count ? ba[i].x : .infinity, j < bb.count ? bb[j].x : .infinity)
-      let (la, ra) = value(ba, i, x)
-      let (lb, rb) = value(bb, j, x)
+    // Last breakpoint (right value) passed on each curve, for interpolation.
+    var aLastX = ax[0], aLastY = ay[0], bLastX = bx[0], bLastY = by[0]
+    while i < na || j < nb {
+      let x = min(i < na ? ax[i] : .infinity, j < nb ? bx[j] : .infinity)
+      var la: Double, ra: Double, lb: Double, rb: Double
+      if i < na && ax[i] == x {
+        la = ay[i]
+        while i + 1 < na && ax[i + 1] == x { i += 1 }
+        ra = ay[i]
+        aLastX = x; aLastY = ra
+        i += 1
+      } else if i < na && i > 0 {
+        let t = (x - aLastX) / (ax[i] - aLastX)
+        la = aLastY + t * (ay[i] - aLastY); ra = la
+      } else {
+        la = aLastY; ra = la
+      }
+      if j < nb && bx[j] == x {
+        lb = by[j]
+        while j + 1 < nb && bx[j + 1] == x { j += 1 }
+        rb = by[j]
+        bLastX = x; bLastY = rb
+        j += 1
+      } else if j < nb && j > 0 {
+        let t = (x - bLastX) / (bx[j] - bLastX)
+        lb = bLastY + t * (by[j] - bLastY); rb = lb
+      } else {
+        lb = bLastY; rb = lb
+      }
       if !first {
         let w = x - prevX
         let d0 = prevD, d1 = la - lb
@@ -142,8 +156,6 @@ public enum ScoreMetrics {
       first = false
       prevX = x
       prevD = ra - rb
-      if i < ba.count && ba[i].x == x { i += 1 }
-      if j < bb.count && bb[j].x == x { j += 1 }
     }
     return area
   }
