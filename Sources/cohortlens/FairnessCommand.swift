@@ -158,6 +158,7 @@ struct FairnessCommand: CohortLensCommand {
       throw InputError(file: predictions, line: 1, message: "no rows to audit", hint: "the files have no (matching) data rows")
     }
 
+    progress.report("read \(predTable.rowCount) rows; resolving columns")
     // Truth and prediction.
     let negatives = negative.map(splitList) ?? []
     let positiveSpec = try ClassSpec(parsing: positive, flag: "--positive")
@@ -188,6 +189,7 @@ struct FairnessCommand: CohortLensCommand {
       predicted = s.map { lowerIsPositive ? $0 < t : $0 >= t }
     }
 
+    progress.report("labels and predictions classified")
     // Sensitive attributes.
     let attributeNames = splitList(by)
     var attributes: [SensitiveAttribute] = []
@@ -438,8 +440,40 @@ struct FairnessColumns {
     case .comparison:
       return try numbers(ref, role: role).map { spec.holds($0) }
     case .value(let pos):
-      let values = try strings(ref)
       let posNumber = Double(pos)
+      // Fast path: a numeric positive value on a numeric column compares numbers (no strings).
+      if let p = posNumber, let all = try? tables[ref.table].numbers(at: ref.column) {
+        var out = [Bool](repeating: false, count: rowCount)
+        var others: [(value: Double, row: Int)] = []
+        var anyPositive = false
+        for (i, r) in rows[ref.table].enumerated() {
+          guard let x = all[r] else {
+            throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+          }
+          if x == p { out[i] = true; anyPositive = true }
+          else if others.count <= 20 && !others.contains(where: { $0.value == x }) { others.append((x, i)) }
+        }
+        let shown = ([p] + others.map(\.value)).prefix(21)
+        let list = shown.map { "'\(NumberFormatting.roundTrip($0))'" }.joined(separator: ", ") + (others.count > 20 ? ", …" : "")
+        if !anyPositive && rowCount > 0 {
+          throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(others.map { "'\(NumberFormatting.roundTrip($0.value))'" }.joined(separator: ", "))",
+                      hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
+        }
+        if negatives.isEmpty {
+          if others.count > 1 {
+            throw error(ref, row: others[1].row, message: "\(role) value '\(NumberFormatting.roundTrip(others[1].value))' is neither the positive '\(pos)' nor the negative '\(NumberFormatting.roundTrip(others[0].value))'; values found: \(list)",
+                        hint: "declare every negative value with --negative a,b (or use a comparison)")
+          }
+        } else {
+          let neg = negatives.compactMap { Double($0) }
+          if let bad = others.first(where: { o in !neg.contains(o.value) }) {
+            throw error(ref, row: bad.row, message: "\(role) value '\(NumberFormatting.roundTrip(bad.value))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
+                        hint: "add it to --negative, or fix the cell")
+          }
+        }
+        return out
+      }
+      let values = try strings(ref)
       func isPositive(_ v: String) -> Bool {
         let t = trimmingWhitespaces(v)
         if t == pos { return true }
