@@ -173,7 +173,9 @@ struct FairnessCommand: CohortLensCommand {
     var thresholdUsed: Double?
     if let p = prediction {
       let spec = try predictedPositive.map { try ClassSpec(parsing: $0, flag: "--predicted-positive") } ?? positiveSpec
-      predicted = try data.classify(try data.resolve(p), spec: spec, negatives: negatives, role: "prediction")
+      // Declared negatives describe the label; they apply to predictions only when both share one positive value.
+      predicted = try data.classify(try data.resolve(p), spec: spec, negatives: predictedPositive == nil ? negatives : [],
+                                    role: "prediction")
     } else {
       let s = scores!
       let t: Double
@@ -343,8 +345,12 @@ struct FairnessColumns {
       return
     }
     let idName = id!
-    let pi = try predictions.columnIndex(idName)
-    let gi = try groups.columnIndex(idName)
+    func idColumn(_ t: Table) throws -> Int {
+      if idName.hasPrefix("#"), let k = Int(idName.dropFirst()), k >= 1, k <= t.columnCount { return k - 1 }
+      return try t.columnIndex(idName)
+    }
+    let pi = try idColumn(predictions)
+    let gi = try idColumn(groups)
     let pIds = try predictions.ids(at: pi)
     let gIds = try groups.ids(at: gi)
     var gRow: [String: Int] = [:]
