@@ -621,39 +621,53 @@ public enum FairnessAudit {
     var atLeast = 0
     let capacity = blockLow.count + 1
     var ax = [Double](repeating: 0, count: capacity), ay = ax, bx = ax, by = ax
-    for _ in 0..<permutations {
-      // NumPy's legacy shuffle (as NumPyRandomState.shuffle), specialised for a Bool buffer.
-      member.withUnsafeMutableBufferPointer { buf in
-        var i = m - 1
-        while i >= 1 {
-          let j = Int(rng.randomInterval(max: UInt64(i)))
-          let t = buf[i]; buf[i] = buf[j]; buf[j] = t
-          i -= 1
+    let nA = a.count, nB = b.count
+    member.withUnsafeMutableBufferPointer { mem in
+      labels.withUnsafeBufferPointer { lab in
+        blockLow.withUnsafeBufferPointer { lows in
+          blockHigh.withUnsafeBufferPointer { highs in
+            ax.withUnsafeMutableBufferPointer { axp in
+              ay.withUnsafeMutableBufferPointer { ayp in
+                bx.withUnsafeMutableBufferPointer { bxp in
+                  by.withUnsafeMutableBufferPointer { byp in
+                    for _ in 0..<permutations {
+                      // NumPy's legacy shuffle (as NumPyRandomState.shuffle), on a Bool buffer.
+                      var i = m - 1
+                      while i >= 1 {
+                        let j = Int(rng.randomInterval(max: UInt64(i)))
+                        let t = mem[i]; mem[i] = mem[j]; mem[j] = t
+                        i -= 1
+                      }
+                      // One pass over the tie blocks: raw counts now, rates once the totals are known.
+                      var na = 1, nb = 1
+                      axp[0] = 0; ayp[0] = 0; bxp[0] = 0; byp[0] = 0
+                      var tpA = 0, fpA = 0, tpB = 0, fpB = 0
+                      for t in 0..<lows.count {
+                        var inA = false, inB = false
+                        for r in lows[t]..<highs[t] {
+                          if mem[r] { inA = true; if lab[r] { tpA += 1 } else { fpA += 1 } }
+                          else { inB = true; if lab[r] { tpB += 1 } else { fpB += 1 } }
+                        }
+                        if inA { axp[na] = Double(fpA); ayp[na] = Double(tpA); na += 1 }
+                        if inB { bxp[nb] = Double(fpB); byp[nb] = Double(tpB); nb += 1 }
+                      }
+                      let posA = tpA, negA = nA - posA, posB = totalPos - posA, negB = nB - posB
+                      guard posA > 0, negA > 0, posB > 0, negB > 0 else { atLeast += 1; continue }
+                      // count / total, as ScoreMetrics.roc: the identity permutation reproduces the observed value.
+                      let dpa = Double(posA), dna = Double(negA), dpb = Double(posB), dnb = Double(negB)
+                      for q in 1..<na { axp[q] /= dna; ayp[q] /= dpa }
+                      for q in 1..<nb { bxp[q] /= dnb; byp[q] /= dpb }
+                      let value = ScoreMetrics.abroca(ax: UnsafeBufferPointer(axp), ay: UnsafeBufferPointer(ayp), na: na,
+                                                      bx: UnsafeBufferPointer(bxp), by: UnsafeBufferPointer(byp), nb: nb)
+                      if value >= observed - 1e-12 { atLeast += 1 }
+                    }
+                  }
+                }
+              }
+            }
+          }
         }
       }
-      var posA = 0
-      for t in 0..<m where member[t] && labels[t] { posA += 1 }
-      let negA = a.count - posA, posB = totalPos - posA, negB = b.count - posB
-      guard posA > 0, negA > 0, posB > 0, negB > 0 else { atLeast += 1; continue }
-      let dpa = Double(posA), dna = Double(negA), dpb = Double(posB), dnb = Double(negB)
-      var na = 1, nb = 1
-      ax[0] = 0; ay[0] = 0; bx[0] = 0; by[0] = 0
-      var tpA = 0, fpA = 0, tpB = 0, fpB = 0
-      for t in 0..<blockLow.count {
-        var inA = false, inB = false
-        for r in blockLow[t]..<blockHigh[t] {
-          if member[r] { inA = true; if labels[r] { tpA += 1 } else { fpA += 1 } }
-          else { inB = true; if labels[r] { tpB += 1 } else { fpB += 1 } }
-        }
-        if inA { ax[na] = Double(fpA) / dna; ay[na] = Double(tpA) / dpa; na += 1 }
-        if inB { bx[nb] = Double(fpB) / dnb; by[nb] = Double(tpB) / dpb; nb += 1 }
-      }
-      // Same arithmetic as ScoreMetrics.roc (count / total), so the identity permutation reproduces the observed value.
-      let value = ax.withUnsafeBufferPointer { axp in ay.withUnsafeBufferPointer { ayp in
-        bx.withUnsafeBufferPointer { bxp in by.withUnsafeBufferPointer { byp in
-          ScoreMetrics.abroca(ax: axp, ay: ayp, na: na, bx: bxp, by: byp, nb: nb)
-        } } } }
-      if value >= observed - 1e-12 { atLeast += 1 }
     }
     return Double(1 + atLeast) / Double(1 + permutations)
   }

@@ -409,14 +409,11 @@ struct FairnessColumns {
       throw InputError(file: tables[0].path, line: 1, message: "no column named '\(name)'", hint: hint)
     }
     if hits.count > 1 {
-      if let idName = idColumnName, name == idName { return hits[0] }
       let options = hits.map { "'\(tables[$0.table].name).\(name)'" }.joined(separator: " or ")
       throw UsageError("column '\(name)' is in both files; write \(options)")
     }
     return hits[0]
   }
-
-  private var idColumnName: String? { nil }
 
   func error(_ ref: Ref, row: Int, message: String, hint: String) -> InputError {
     InputError(table: tables[ref.table], row: rows[ref.table][row], column: ref.column, message: message, hint: hint)
