@@ -123,6 +123,9 @@ struct FairnessCommand: CohortLensCommand {
     if join != nil && groups == nil { throw ValidationError("--join row needs --groups FILE") }
     if prediction == nil && score == nil { throw ValidationError("give --prediction COLUMN or --score COLUMN --threshold T") }
     if prediction == nil && threshold == nil { throw ValidationError("--score without --prediction needs --threshold T or --threshold prevalence") }
+    if prediction != nil && threshold != nil {
+      throw ValidationError("--threshold makes the predicted class from --score; with --prediction COLUMN leave it out")
+    }
     if let t = threshold, t != "prevalence", Double(t) == nil { throw ValidationError("--threshold must be a number or 'prevalence' (got '\(t)')") }
     if tolerance != nil && maxDifference != nil { throw ValidationError("give either --tolerance or --max-difference, not both") }
     if let t = tolerance, !(t > 0 && t.isFinite) { throw ValidationError("--tolerance must be a positive number (e.g. 0.8)") }
