@@ -15,7 +15,7 @@ struct FairnessReport {
     switch format {
     case .json: return json().serialized() + "\n"
     case .csv: return csv().renderCSV()
-    case .table: return blocks().map { $0.renderText() }.joined(separator: "\n") + footer()
+    case .table: return blocks().map { paint($0.renderText()) }.joined(separator: "\n") + footer()
     case .markdown: return blocks().map { $0.renderMarkdown() }.joined(separator: "\n") + footer()
     }
   }
@@ -43,16 +43,18 @@ struct FairnessReport {
     return NumberFormatting.fixed(v, decimals: 3) + frac + (m.lowSupport ? "*" : "")
   }
 
-  private func painted(_ v: FairnessVerdict) -> String {
-    guard colour else { return v.rawValue }
-    let code: String
-    switch v {
-    case .pass: code = "32"
-    case .fail: code = "31"
-    case .inconclusive: code = "33"
-    case .undefined: code = "35"
-    }
-    return "\u{1B}[\(code)m\(v.rawValue)\u{1B}[0m"
+  private func painted(_ v: FairnessVerdict) -> String { v.rawValue }
+
+  /// Colours the verdict that ends a criteria row (after alignment, so widths stay right); only on a terminal.
+  private func paint(_ text: String) -> String {
+    guard colour else { return text }
+    let codes: [(String, String)] = [("PASS", "32"), ("FAIL", "31"), ("INCONCLUSIVE", "33"), ("UNDEFINED", "35")]
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      for (word, code) in codes where line.hasSuffix("  " + word) {
+        return String(line.dropLast(word.count)) + "\u{1B}[\(code)m\(word)\u{1B}[0m"
+      }
+      return String(line)
+    }.joined(separator: "\n")
   }
 
   private func number(_ x: Double?) -> String { x.map { NumberFormatting.fixed($0, decimals: 4) } ?? "undefined" }
