@@ -588,11 +588,12 @@ public enum FairnessAudit {
             combine(comp[3], comp[4], mean: false), comp[5]]
   }
 
-  /// Permutation p-value of ABROCA: the rows of both groups pooled, group membership shuffled
-  /// (`RandomState(seed).shuffle` of the membership vector in pooled ascending-score order), both
-  /// ROC curves rebuilt in one pass over the tie blocks and their exact area recomputed.
+  /// Permutation p-value of ABROCA: the rows of both groups pooled, group membership permuted
+  /// (the smaller group's rows drawn as a uniform subset of the pooled rows with a partial
+  /// Fisher–Yates shuffle driven by `RandomState(seed).random_interval`), both ROC curves rebuilt in
+  /// one pass over the tie blocks and their exact area recomputed.
   /// `p = (1 + #{ABROCA_perm ≥ ABROCA − 1e-12}) / (1 + P)`; a permutation that leaves a group with
-  /// one class counts as ≥ (conservative). O(P · (n_a + n_b)).
+  /// one class counts as ≥ (conservative). O(P · (n_a + n_b)), of which O(P · min(n_a, n_b)) random draws.
   static func permutationPValue(_ a: [(score: Double, positive: Bool)], _ b: [(score: Double, positive: Bool)],
                                 observed: Double, permutations: Int, seed: UInt32) -> Double {
     // Merge ascending, then work in descending order.
@@ -616,12 +617,18 @@ public enum FairnessAudit {
       hi = lo
     }
     let totalPos = labels.reduce(0) { $0 + ($1 ? 1 : 0) }
-    var member = [Bool](repeating: true, count: a.count) + [Bool](repeating: false, count: b.count)
+    // Membership of the smaller group is drawn as a uniform k-subset by a partial Fisher–Yates
+    // shuffle of a persistent index array (k = min(n_a, n_b) draws of random_interval per permutation).
+    let selectA = a.count <= b.count
+    let subsetSize = min(a.count, b.count)
+    var member = [Bool](repeating: false, count: m)
+    var index = Array(0..<m)
     var rng = NumPyRandomState(seed: seed)
     var atLeast = 0
     let capacity = blockLow.count + 1
     var ax = [Double](repeating: 0, count: capacity), ay = ax, bx = ax, by = ax
     let nA = a.count, nB = b.count
+    index.withUnsafeMutableBufferPointer { idx in
     member.withUnsafeMutableBufferPointer { mem in
       labels.withUnsafeBufferPointer { lab in
         blockLow.withUnsafeBufferPointer { lows in
@@ -631,13 +638,12 @@ public enum FairnessAudit {
                 bx.withUnsafeMutableBufferPointer { bxp in
                   by.withUnsafeMutableBufferPointer { byp in
                     for _ in 0..<permutations {
-                      // NumPy's legacy shuffle (as NumPyRandomState.shuffle), on a Bool buffer.
-                      var i = m - 1
-                      while i >= 1 {
-                        let j = Int(rng.randomInterval(max: UInt64(i)))
-                        let t = mem[i]; mem[i] = mem[j]; mem[j] = t
-                        i -= 1
+                      for i in 0..<subsetSize {
+                        let j = i + Int(rng.randomInterval(max: UInt64(m - 1 - i)))
+                        let t = idx[i]; idx[i] = idx[j]; idx[j] = t
+                        mem[idx[i]] = true
                       }
+                      defer { for i in 0..<subsetSize { mem[idx[i]] = false } }
                       // One pass over the tie blocks: raw counts now, rates once the totals are known.
                       var na = 1, nb = 1
                       axp[0] = 0; ayp[0] = 0; bxp[0] = 0; byp[0] = 0
@@ -645,7 +651,7 @@ public enum FairnessAudit {
                       for t in 0..<lows.count {
                         var inA = false, inB = false
                         for r in lows[t]..<highs[t] {
-                          if mem[r] { inA = true; if lab[r] { tpA += 1 } else { fpA += 1 } }
+                          if mem[r] == selectA { inA = true; if lab[r] { tpA += 1 } else { fpA += 1 } }
                           else { inB = true; if lab[r] { tpB += 1 } else { fpB += 1 } }
                         }
                         if inA { axp[na] = Double(fpA); ayp[na] = Double(tpA); na += 1 }
@@ -668,6 +674,7 @@ public enum FairnessAudit {
           }
         }
       }
+    }
     }
     return Double(1 + atLeast) / Double(1 + permutations)
   }
