@@ -194,6 +194,8 @@ struct FairnessCommand: CohortLensCommand {
       predicted = s.map { lowerIsPositive ? $0 < t : $0 >= t }
     }
 
+    if !predicted.contains(true) { warnings.append("the model predicts no learner positive: selection rates are 0 and PPV is undefined") }
+    if !predicted.contains(false) { warnings.append("the model predicts every learner positive: NPV is undefined") }
     progress.report("labels and predictions classified")
     // Sensitive attributes.
     let attributeNames = splitList(by)
@@ -461,7 +463,7 @@ struct FairnessColumns {
         }
         let shown = ([p] + others.map(\.value)).prefix(21)
         let list = shown.map { "'\(NumberFormatting.roundTrip($0))'" }.joined(separator: ", ") + (others.count > 20 ? ", …" : "")
-        if !anyPositive && rowCount > 0 {
+        if !anyPositive && rowCount > 0 && role == "label" {
           throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(others.map { "'\(NumberFormatting.roundTrip($0.value))'" }.joined(separator: ", "))",
                       hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
         }
@@ -498,7 +500,7 @@ struct FairnessColumns {
         if isPositive(v) { out[i] = true } else if firstOther[v] == nil { firstOther[v] = i }
       }
       let list = distinct.prefix(20).map { "'\($0)'" }.joined(separator: ", ") + (distinct.count > 20 ? ", …" : "")
-      if !out.contains(true) && !distinct.isEmpty {
+      if !out.contains(true) && !distinct.isEmpty && role == "label" {
         throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
                     hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
       }

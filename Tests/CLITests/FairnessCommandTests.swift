@@ -244,6 +244,25 @@ struct FairnessCommandTests {
     #expect(ok.status == 0, "\(ok.stderr)")
   }
 
+  @Test func aModelThatPredictsNobodyPositiveIsAuditedWithAWarning() throws {
+    let dir = try CLI.temporaryDirectory()
+    var csv = "y,p,g\n"
+    for i in 0..<40 { csv += "\(i % 2),0,\(i % 4 < 2 ? "F" : "M")\n" }
+    let f = try CLI.write(csv, "none.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--prediction", "p",
+                         "--by", "g", "--format", "json", "--bootstrap", "0"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("predicts no learner positive"))
+    let g = Self.groups(Self.audits(try CLI.json(r.stdout))[0])
+    #expect(Self.metric(g[0], "selection_rate")["value"] as? Double == 0)
+    #expect(Self.metric(g[0], "ppv")["undefined"] as? String == "no predicted positives (TP + FP = 0)")
+    // A label without its positive class is still an error.
+    let bad = try CLI.run(["fairness", "--predictions", f, "--label", "p", "--positive", "1", "--prediction", "y",
+                           "--by", "g"])
+    #expect(bad.status == 65)
+    #expect(bad.stderr.contains("does not occur"), "\(bad.stderr)")
+  }
+
   @Test func scoreThatIsNotANumberIsLocated() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,y,s,g\n1,1,0.9,F\n2,0,high,M\n", "s.csv", in: dir)
