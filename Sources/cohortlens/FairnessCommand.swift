@@ -430,7 +430,15 @@ struct FairnessColumns {
   }
 
   func numbers(_ ref: Ref, role: String) throws -> [Double] {
-    let all = try tables[ref.table].numbers(at: ref.column)
+    let all: [Double?]
+    do {
+      all = try tables[ref.table].numbers(at: ref.column)
+    } catch var e as InputError {
+      e.hint = role == "score"
+        ? "the --score column must hold numbers; fix the cell"
+        : "a comparison such as '>=4' needs a numeric \(role) column; fix the cell or give the positive value itself (e.g. --positive pass)"
+      throw e
+    }
     var out = [Double](repeating: 0, count: rowCount)
     for (i, r) in rows[ref.table].enumerated() {
       guard let v = all[r] else {
