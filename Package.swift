@@ -22,6 +22,7 @@ let package = Package(
     .library(name: "Clustering", targets: ["Clustering"]),
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
     .library(name: "Report", targets: ["Report"]),
+    .library(name: "Fairness", targets: ["Fairness"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,10 +38,11 @@ let package = Package(
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
     .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
     .target(name: "Report", dependencies: ["CohortLensCore"]),
+    .target(name: "Fairness", dependencies: ["CohortLensCore"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [
-        "CohortLensCore", "LinearAlgebra", "Clustering", "Report",
+        "CohortLensCore", "LinearAlgebra", "Clustering", "Report", "Fairness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,6 +51,7 @@ let package = Package(
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "LinearAlgebra", "CohortLensCore"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "CohortLensCore", "LinearAlgebra"]),
     .testTarget(name: "ReportTests", dependencies: ["Report", "CohortLensCore"]),
+    .testTarget(name: "FairnessTests", dependencies: ["Fairness", "CohortLensCore"]),
     .testTarget(name: "CLITests", dependencies: ["cohortlens", "CohortLensCore"]),
   ],
   swiftLanguageModes: [.v6]

@@ -45,3 +45,4 @@ fi
 "$PY" "$HERE/generate.py" --out "$HERE/data" >&2
 "$PY" "$HERE/bench.py" --data "$HERE/data" --bin "$ROOT/.build/release/cohortlens" \
   --output "$HERE/results/latest.md" ${ARGS[@]+"${ARGS[@]}"}
+if [ -z "${SKIP_FAIRNESS:-}" ] && "$PY" -m pip install --quiet "fairlearn==0.15.0" >&2; then "$PY" "$HERE/fairness_bench.py" --binary "$ROOT/.build/release/cohortlens" --repeat 3 | tee "$HERE/results/fairness.md"; fi
