@@ -201,5 +201,7 @@ enum AuditHTML {
 
 /// The step kinds the audit knows; each parses its arguments with the command's own parser.
 func auditStepKinds() -> [String: AuditStepKind] {
-  [:]
+  [
+    "fairness": AuditStepKind(parse: { try FairnessCommand.parse($0) }, message: { FairnessCommand.message(for: $0) }),
+  ]
 }

@@ -137,9 +137,37 @@ struct FairnessCommand: CohortLensCommand {
     if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }
   }
 
+  /// Everything one fairness run produces, before anything is written.
+  struct Run {
+    var result: FairnessResult
+    var report: FairnessReport
+    var warnings: [String]
+    var inputs: [(role: String, path: String)]
+    var digests: [String: String]
+    /// The learner id of each audited row (the --id column), nil with --join row and no --id.
+    var ids: [String]?
+  }
+
   func execute() throws {
     let progress = Progress(forced: output.progress)
-    let wantsJSON = output.format == .json
+    let run = try compute(progress: progress, wantsJSON: output.format == .json)
+    for w in run.warnings { printError("cohortlens fairness: warning: \(w)") }
+    try emit(run.report.render(output.format), options: output)
+    progress.report("done")
+    if let level = failOn {
+      let verdicts = run.result.audits.flatMap { $0.criteria.map(\.verdict) }
+      if verdicts.contains(.fail) || (level == .inconclusive && verdicts.contains(.inconclusive)) {
+        throw ExitCode(3)
+      }
+    }
+  }
+
+  /// Reads the inputs and runs the audit. `extraAttributes` receives the audited rows' ids (nil when
+  /// rows have no id) and returns further sensitive attributes aligned with those rows (the audit's
+  /// cluster slices).
+  func compute(
+    progress: Progress, wantsJSON: Bool, extraAttributes: (([String]?) throws -> [SensitiveAttribute])? = nil
+  ) throws -> Run {
     var warnings: [String] = []
     var digests: [String: String] = [:]
     progress.report("reading \(predictions)")
@@ -219,6 +247,15 @@ struct FairnessCommand: CohortLensCommand {
       strata = values.map { $0! }
     }
 
+    var rowIds: [String]?
+    if let idName = id {
+      // The id column is in both files when joining on it; the predictions' copy names the rows.
+      let ref = try (try? data.resolve(idName)) ?? data.resolve("\(predTable.name).\(idName)")
+      rowIds = try data.strings(ref).map { $0 ?? "" }
+    }
+    if let extra = extraAttributes {
+      attributes.append(contentsOf: try extra(rowIds))
+    }
     var config = FairnessConfiguration()
     var specs = attributes.indices.map { [$0] }
     if intersect {
@@ -250,7 +287,6 @@ struct FairnessCommand: CohortLensCommand {
                               attributes: attributes, strata: strata)
     let result = FairnessAudit.run(input, configuration: config, progress: { progress.report($0) })
     warnings.append(contentsOf: result.warnings)
-    for w in warnings { printError("cohortlens fairness: warning: \(w)") }
 
     var parameters: [(String, JSONValue)] = [
       ("predictions", .string(predictions)), ("groups", groups.map { .string($0) } ?? .null),
@@ -277,14 +313,7 @@ struct FairnessCommand: CohortLensCommand {
       description: "\(data.rowCount) rows; truth \(label) \(positiveSpec.text); "
         + (prediction.map { "prediction \($0) \(predictedPositive ?? positive)" }
           ?? "score \(score!) \(lowerIsPositive ? "<" : ">=") \(NumberFormatting.roundTrip(thresholdUsed ?? .nan))"))
-    try emit(report.render(output.format), options: output)
-    progress.report("done")
-    if let level = failOn {
-      let verdicts = result.audits.flatMap { $0.criteria.map(\.verdict) }
-      if verdicts.contains(.fail) || (level == .inconclusive && verdicts.contains(.inconclusive)) {
-        throw ExitCode(3)
-      }
-    }
+    return Run(result: result, report: report, warnings: warnings, inputs: inputs, digests: digests, ids: rowIds)
   }
 }
 
