@@ -37,7 +37,7 @@ let package = Package(
     .executableTarget(
       name: "cohortlens",
       dependencies: [
-        "CohortLensCore", "LinearAlgebra", "Clustering",
+        "CohortLensCore", "LinearAlgebra", "Clustering", "TimeSeries",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -75,9 +75,12 @@ public enum DTW {
   /// mutex-guarded counter (longest rows first). Each entry is computed by one worker with the same code,
   /// so the result is identical for every thread count. No BLAS is called.
   ///
+  /// `progress`, if given, is called from the workers with (pairs done, total pairs) about 100 times.
+  ///
   /// - Complexity: Σ_{i<j} band cells · d time; n² doubles for the output plus two kernel rows per worker.
   public static func pairwise(
-    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil
+    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
+    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) -> Matrix {
     precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")
     for (k, s) in series.enumerated() {
@@ -90,6 +93,7 @@ public enum DTW {
     let maxLength = series.map { $0.count / d }.max()!
     let workers = max(1, min(threads ?? onlineProcessors(), n - 1))
     let counter = RowCounter()
+    let totalPairs = n * (n - 1) / 2
     out.storage.withUnsafeMutableBufferPointer { po in
       let output = SharedOutput(base: po.baseAddress!)
       let work: @Sendable (Int) -> Void = { _ in
@@ -110,6 +114,10 @@ public enum DTW {
                 output.base[i * n + j] = v
                 output.base[j * n + i] = v
               }
+            }
+            if let progress {
+              let (done, crossed) = counter.finish(pairs: n - 1 - i, total: totalPairs)
+              if crossed { progress(done, totalPairs) }
             }
           }
         }
@@ -216,7 +224,16 @@ private struct SharedOutput: @unchecked Sendable {
 /// Hands out row indices 0, 1, 2, … to concurrent workers.
 private final class RowCounter: @unchecked Sendable {
   private var value = 0
+  private var pairsDone = 0
   private let lock = Lock()
+  /// Adds `pairs` finished pairs; `crossed` is true when a new percent of `total` was reached.
+  func finish(pairs: Int, total: Int) -> (Int, Bool) {
+    lock.withLock {
+      let before = pairsDone * 100 / max(1, total)
+      pairsDone += pairs
+      return (pairsDone, pairsDone * 100 / max(1, total) != before)
+    }
+  }
   func next() -> Int {
     lock.withLock {
       let v = value
