@@ -56,7 +56,7 @@ struct DTWCommand: CohortLensCommand {
   @Option(name: .customLong("zero-series"), help: "All-zero series under l2: error (default, lists them) or keep (as zeros).")
   var zeroSeries: ZeroSeriesPolicy = .error
 
-  @Option(help: ArgumentHelp("Sakoe-Chiba radius r >= 0, or 'full' (unconstrained).", valueName: "r|full"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Sakoe-Chiba radius r >= 0, or 'full' (unconstrained).", valueName: "r|full"))
   var radius: String
 
   @Option(help: ArgumentHelp("Worker threads (default: all online processors). The result does not depend on it.", valueName: "n"))
