@@ -33,7 +33,8 @@ let package = Package(
     .target(name: "CohortLensCore"),
     .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
-    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
+    .target(name: "CDTWKernel"),
+    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra", "CDTWKernel"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [

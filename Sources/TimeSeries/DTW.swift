@@ -67,18 +67,35 @@ public enum DTW {
   /// All pairwise DTW distances between `series`: an n × n `Matrix`, diagonal exactly 0, symmetric bit for bit.
   ///
   /// Same as tslearn `cdist_dtw(series, global_constraint="sakoe_chiba", sakoe_chiba_radius=r)` (or without
-  /// constraint for `.full`): only the pairs i < j are computed (`distance(series[i], series[j], …)`), then
-  /// mirrored. Series may have different lengths (tslearn's NaN padding of a dataset is not needed).
+  /// constraint for `.full`): only the pairs i < j are computed, then mirrored; every entry is bit-identical to
+  /// `distance(series[i], series[j], …)`. Series may have different lengths (tslearn's NaN padding of a dataset
+  /// is not needed).
   ///
-  /// Parallelism: `threads` workers (default: the number of online processors; capped at the number of rows)
-  /// run under `DispatchQueue.concurrentPerform` and take upper-triangle rows one at a time from a shared,
-  /// mutex-guarded counter (longest rows first). Each entry is computed by one worker with the same code,
+  /// Engine (`DTWEngine`): series grouped by length; within a group one query runs against 8 candidates in SIMD
+  /// lanes (candidates transposed once; AVX-512 / AVX2 / SSE2 chosen at run time), band-only loops, two-row
+  /// buffer, branchless minimum, no fused multiply-add; pairs of different lengths use the scalar kernel.
+  /// Parallelism: `threads` workers (default: the number of online processors; capped at n − 1) take
+  /// upper-triangle rows dynamically (longest first); each pair is computed by one worker with the same code,
   /// so the result is identical for every thread count. No BLAS is called.
   ///
   /// `progress`, if given, is called from the workers with (pairs done, total pairs) about 100 times.
   ///
-  /// - Complexity: Σ_{i<j} band cells · d time; n² doubles for the output plus two kernel rows per worker.
+  /// - Complexity: Σ_{i<j} band cells · d time; n² doubles for the output, one transposed copy of the input,
+  ///   and two kernel rows (× 8 lanes) per worker.
   public static func pairwise(
+    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
+    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+  ) -> Matrix {
+    precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")
+    for (k, s) in series.enumerated() {
+      precondition(!s.isEmpty && s.count % d == 0, "DTW.pairwise: series \(k) is empty or not a multiple of dimensions")
+    }
+    return DTWEngine.pairwise(series, d: d, r: checkedRadius(radius), threads: threads, progress: progress)
+  }
+
+  /// The scalar reference engine (one pair at a time, rows handed out dynamically); kept to test the SIMD
+  /// engine against.
+  static func pairwiseScalar(
     _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
     progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) -> Matrix {

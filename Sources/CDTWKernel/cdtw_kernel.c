@@ -1,0 +1,94 @@
+// SIMD kernel of the pairwise DTW engine (see include/cdtw_kernel.h and Sources/TimeSeries/DTWEngine.swift).
+//
+// Written with GCC/Clang vector extensions and compiled three times (AVX-512, AVX2, baseline SSE2); the variant
+// is chosen once per call by __builtin_cpu_supports. Floating-point contraction is off, so every lane performs
+// exactly the scalar kernel's operations: t = x - y; cost = t * t (d = 1) or cost = ((0 + t0*t0) + t1*t1) + ...;
+// best = min(min(diag, up), left); cell = cost + best.
+#include "cdtw_kernel.h"
+
+#include <math.h>
+
+#pragma clang fp contract(off)
+
+typedef double v8d __attribute__((vector_size(64), aligned(64)));
+typedef double v8du __attribute__((vector_size(64), aligned(8)));
+typedef long long v8l __attribute__((vector_size(64)));
+
+// a < b ? a : b per lane (no NaN can occur: inputs are finite, costs are >= 0 or +inf).
+#define VMIN(a, b, out)                                      \
+  do {                                                       \
+    v8d a_ = (a), b_ = (b);                                  \
+    v8l m_ = a_ < b_;                                        \
+    out = (v8d)(((v8l)a_ & m_) | ((v8l)b_ & ~m_));           \
+  } while (0)
+
+#define BODY                                                                                      \
+  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1);                                               \
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
+  const v8d inf = zero + INFINITY;                                                                \
+  prev[0] = zero;                                                                                 \
+  for (long k = 1; k <= n; k++) prev[k] = inf;                                                    \
+  for (long i = 0; i < n; i++) {                                                                  \
+    long lo = i - r > 0 ? i - r : 0, hi = i + r < n - 1 ? i + r : n - 1;                          \
+    cur[lo] = inf;                                                                                \
+    if (d == 1) {                                                                                 \
+      v8d xi = zero + x[i];                                                                       \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        v8d t = xi - *(const v8du *)(y + j * 8);                                                  \
+        v8d cost = t * t;                                                                         \
+        v8d m1, best;                                                                             \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(m1, cur[j], best);                                                                   \
+        cur[j + 1] = cost + best;                                                                 \
+      }                                                                                           \
+    } else {                                                                                      \
+      const double *xi = x + i * d;                                                               \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        const double *yj = y + j * d * 8;                                                         \
+        v8d cost = zero;                                                                          \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d t = (zero + xi[f]) - *(const v8du *)(yj + f * 8);                                   \
+          cost = cost + t * t;                                                                    \
+        }                                                                                         \
+        v8d m1, best;                                                                             \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(m1, cur[j], best);                                                                   \
+        cur[j + 1] = cost + best;                                                                 \
+      }                                                                                           \
+    }                                                                                             \
+    if (hi + 2 <= n) cur[hi + 2] = inf;                                                           \
+    v8d *tmp = prev;                                                                              \
+    prev = cur;                                                                                   \
+    cur = tmp;                                                                                    \
+  }                                                                                               \
+  v8d res = prev[n];                                                                              \
+  for (int l = 0; l < 8; l++) out[l] = sqrt(res[l]);
+
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
+static void block8_avx512(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+__attribute__((target("avx2")))
+static void block8_avx2(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+#endif
+
+static void block8_base(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+
+void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) {
+    block8_avx512(x, y, n, d, r, buffer, out);
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    block8_avx2(x, y, n, d, r, buffer, out);
+    return;
+  }
+#endif
+  block8_base(x, y, n, d, r, buffer, out);
+}

@@ -1,0 +1,13 @@
+#ifndef CDTW_KERNEL_H
+#define CDTW_KERNEL_H
+
+/// Banded DTW of one query against 8 candidate series held in SIMD lanes (equal lengths).
+///
+/// `x`: the query, `n` steps x `d` features, row-major. `y`: 8 candidates of the same length, transposed:
+/// value of candidate `lane` at step `t`, feature `f` at `y[(t * d + f) * 8 + lane]`. `r`: Sakoe-Chiba radius
+/// (|i - j| <= r; pass a value >= n - 1 for the unconstrained DTW). `buffer`: 2 * (n + 1) * 8 doubles, 64-byte
+/// aligned. `out[lane]`: sqrt of the cumulative cost, bit-identical to the scalar recurrence (same operation
+/// order, no fused multiply-add, branchless minimum that picks like `a < b ? a : b`).
+void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
+
+#endif
