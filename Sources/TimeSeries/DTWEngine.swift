@@ -12,6 +12,7 @@ import LinearAlgebra
 ///   minimum, no fused multiply-add — each lane performs the scalar recurrence's operations in its order, so
 ///   the values are bit-identical to ``DTW/distance(_:_:dimensions:radius:)``).
 /// - Pairs of different lengths use the scalar kernel (longer series as rows, as `distance`).
+/// - Each pair is written once (in its query's row, contiguous) and mirrored afterwards in 64 × 64 tiles.
 /// - Work unit = one query row of the upper triangle (its later same-length candidates, in blocks, and every
 ///   series of a longer-length group); rows are handed out dynamically, longest first, from a mutex-guarded
 ///   counter. Each pair is computed by exactly one row with the same code whatever the thread count, so the
@@ -90,9 +91,7 @@ enum DTWEngine {
                     for l in 0..<8 {
                       let q = start + b * 8 + l
                       if q <= p || q >= end { continue }
-                      let j = orderCopy[q]
-                      output.base[i * n + j] = lane[l]
-                      output.base[j * n + i] = lane[l]
+                      output.base[i * n + orderCopy[q]] = lane[l]
                     }
                   }
                   b += 1
@@ -105,7 +104,6 @@ enum DTWEngine {
                   DTW.kernel(pj.baseAddress!, lengthsCopy[j], pi.baseAddress!, li, d, r, scalarBuffer)
                 }
                 output.base[i * n + j] = v
-                output.base[j * n + i] = v
               }
             }
             if let progress {
@@ -115,6 +113,21 @@ enum DTWEngine {
           }
         }
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+      }
+      // Each pair was written once, in the row of whichever series comes first in `order`; mirror it onto the
+      // other triangle in 64 × 64 tiles (cache-friendly, unlike writing a column per query).
+      var position = [Int](repeating: 0, count: n)
+      for (p, i) in order.enumerated() { position[i] = p }
+      let base = po.baseAddress!
+      let tile = 64
+      for a0 in stride(from: 0, to: n, by: tile) {
+        for b0 in stride(from: a0, to: n, by: tile) {
+          for a in a0..<min(n, a0 + tile) {
+            for b in max(b0, a + 1)..<max(max(b0, a + 1), min(n, b0 + tile)) {
+              if position[a] < position[b] { base[b * n + a] = base[a * n + b] } else { base[a * n + b] = base[b * n + a] }
+            }
+          }
+        }
       }
     }
     return out

@@ -225,10 +225,11 @@ enum NPYWriter {
     out.append(UInt8(h >> 8))
     out.append(contentsOf: header.utf8)
     out.reserveCapacity(out.count + values.count * 8)
-    for v in values {
-      let bits = v.bitPattern.littleEndian
-      withUnsafeBytes(of: bits) { out.append(contentsOf: $0) }
-    }
+    #if _endian(little)
+      values.withUnsafeBytes { out.append(contentsOf: $0) }
+    #else
+      for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+    #endif
     return out
   }
 }
