@@ -64,6 +64,82 @@ typedef long long v8l __attribute__((vector_size(64)));
   v8d res = prev[n];                                                                              \
   for (int l = 0; l < 8; l++) out[l] = sqrt(res[l]);
 
+
+// Two blocks of 8 candidates at once (16 independent recurrences): hides the min/add latency of the
+// left-neighbour dependency. Buffer: 4 * (n + 1) * 8 doubles.
+#define BODY16                                                                                    \
+  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1);                                               \
+  v8d *prev2 = cur + (n + 1), *cur2 = prev2 + (n + 1);                                            \
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
+  const v8d inf = zero + INFINITY;                                                                \
+  prev[0] = zero;                                                                                 \
+  prev2[0] = zero;                                                                                \
+  for (long k = 1; k <= n; k++) {                                                                 \
+    prev[k] = inf;                                                                                \
+    prev2[k] = inf;                                                                               \
+  }                                                                                               \
+  for (long i = 0; i < n; i++) {                                                                  \
+    long lo = i - r > 0 ? i - r : 0, hi = i + r < n - 1 ? i + r : n - 1;                          \
+    cur[lo] = inf;                                                                                \
+    cur2[lo] = inf;                                                                               \
+    if (d == 1) {                                                                                 \
+      v8d xi = zero + x[i];                                                                       \
+      v8d left = inf, left2 = inf;                                                                \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        v8d t = xi - *(const v8du *)(y + j * 8);                                                  \
+        v8d t2 = xi - *(const v8du *)(y2 + j * 8);                                                \
+        v8d cost = t * t, cost2 = t2 * t2;                                                        \
+        v8d m1, m2, best, best2;                                                                  \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(prev2[j], prev2[j + 1], m2);                                                         \
+        VMIN(m1, left, best);                                                                     \
+        VMIN(m2, left2, best2);                                                                   \
+        left = cost + best;                                                                       \
+        left2 = cost2 + best2;                                                                    \
+        cur[j + 1] = left;                                                                        \
+        cur2[j + 1] = left2;                                                                      \
+      }                                                                                           \
+    } else {                                                                                      \
+      const double *xi = x + i * d;                                                               \
+      v8d left = inf, left2 = inf;                                                                \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        const double *yj = y + j * d * 8, *yj2 = y2 + j * d * 8;                                  \
+        v8d cost = zero, cost2 = zero;                                                            \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d xf = zero + xi[f];                                                                  \
+          v8d t = xf - *(const v8du *)(yj + f * 8);                                               \
+          v8d t2 = xf - *(const v8du *)(yj2 + f * 8);                                             \
+          cost = cost + t * t;                                                                    \
+          cost2 = cost2 + t2 * t2;                                                                \
+        }                                                                                         \
+        v8d m1, m2, best, best2;                                                                  \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(prev2[j], prev2[j + 1], m2);                                                         \
+        VMIN(m1, left, best);                                                                     \
+        VMIN(m2, left2, best2);                                                                   \
+        left = cost + best;                                                                       \
+        left2 = cost2 + best2;                                                                    \
+        cur[j + 1] = left;                                                                        \
+        cur2[j + 1] = left2;                                                                      \
+      }                                                                                           \
+    }                                                                                             \
+    if (hi + 2 <= n) {                                                                            \
+      cur[hi + 2] = inf;                                                                          \
+      cur2[hi + 2] = inf;                                                                         \
+    }                                                                                             \
+    v8d *tmp = prev;                                                                              \
+    prev = cur;                                                                                   \
+    cur = tmp;                                                                                    \
+    tmp = prev2;                                                                                  \
+    prev2 = cur2;                                                                                 \
+    cur2 = tmp;                                                                                   \
+  }                                                                                               \
+  v8d res = prev[n], res2 = prev2[n];                                                             \
+  for (int l = 0; l < 8; l++) {                                                                   \
+    out[l] = sqrt(res[l]);                                                                        \
+    out[8 + l] = sqrt(res2[l]);                                                                   \
+  }
+
 #if defined(__x86_64__) && defined(__clang__)
 __attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
 static void block8_avx512(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
@@ -73,7 +149,23 @@ __attribute__((target("avx2")))
 static void block8_avx2(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
   BODY
 }
+
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
+static void block16_avx512(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                           double *out) {
+  BODY16
+}
+__attribute__((target("avx2")))
+static void block16_avx2(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                         double *out) {
+  BODY16
+}
 #endif
+
+static void block16_base(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                         double *out) {
+  BODY16
+}
 
 static void block8_base(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
   BODY
@@ -91,4 +183,19 @@ void cdtw_block8(const double *x, const double *y, long n, long d, long r, doubl
   }
 #endif
   block8_base(x, y, n, d, r, buffer, out);
+}
+
+void cdtw_block16(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                  double *out) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) {
+    block16_avx512(x, y, y2, n, d, r, buffer, out);
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    block16_avx2(x, y, y2, n, d, r, buffer, out);
+    return;
+  }
+#endif
+  block16_base(x, y, y2, n, d, r, buffer, out);
 }

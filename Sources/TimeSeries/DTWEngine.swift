@@ -8,7 +8,8 @@ import LinearAlgebra
 /// - Series are ordered by (length, index) and grouped by length. Inside a group, candidates are packed once
 ///   into blocks of 8 series, transposed (`[step][feature][lane]`, the last block padded by repeating the
 ///   group's last series), so that one query runs against 8 candidates at a time in SIMD lanes
-///   (`cdtw_block8`: AVX-512, AVX2 or SSE2, chosen at run time; band-only loops, two-row buffer, branchless
+///   (`cdtw_block16`: two blocks of 8 interleaved to hide latency, `cdtw_block8` for a last single block;
+///   AVX-512, AVX2 or SSE2, chosen at run time; band-only loops, two-row buffer, branchless
 ///   minimum, no fused multiply-add — each lane performs the scalar recurrence's operations in its order, so
 ///   the values are bit-identical to ``DTW/distance(_:_:dimensions:radius:)``).
 /// - Pairs of different lengths use the scalar kernel (longer series as rows, as `distance`).
@@ -64,14 +65,15 @@ enum DTWEngine {
         let output = EngineShared(base: po.baseAddress!)
         let blocks = EngineShared(base: UnsafeMutablePointer(mutating: pp.baseAddress!))
         let work: @Sendable (Int) -> Void = { _ in
-          let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 2 * (maxLength + 1) * 8 * 8, alignment: 64)
-            .bindMemory(to: Double.self, capacity: 2 * (maxLength + 1) * 8)
+          let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 4 * (maxLength + 1) * 8 * 8, alignment: 64)
+            .bindMemory(to: Double.self, capacity: 4 * (maxLength + 1) * 8)
           let scalarBuffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (maxLength + 1))
+          let lane = UnsafeMutablePointer<Double>.allocate(capacity: 16)
           defer {
             simdBuffer.deallocate()
             scalarBuffer.deallocate()
+            lane.deallocate()
           }
-          var lanes = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
           while true {
             let p = counter.next()
             if p >= n - 1 { break }
@@ -84,17 +86,23 @@ enum DTWEngine {
               if p + 1 < end {
                 let values = li * d
                 var b = (p + 1 - start) / 8
+                let x = pi.baseAddress!
                 while start + b * 8 < end {
-                  withUnsafeMutableBytes(of: &lanes) { raw in
-                    let lane = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                    cdtw_block8(pi.baseAddress!, blocks.base + offsets[g] + b * values * 8, li, d, r, simdBuffer, lane)
-                    for l in 0..<8 {
-                      let q = start + b * 8 + l
-                      if q <= p || q >= end { continue }
-                      output.base[i * n + orderCopy[q]] = lane[l]
-                    }
+                  let first = blocks.base + offsets[g] + b * values * 8
+                  // Two blocks at once while two remain (16 lanes), then one.
+                  let width = start + (b + 1) * 8 < end ? 16 : 8
+                  if width == 16 {
+                    cdtw_block16(x, first, first + values * 8, li, d, r, simdBuffer, lane)
+                  } else {
+                    cdtw_block8(x, first, li, d, r, simdBuffer, lane)
                   }
-                  b += 1
+                  let row = output.base + i * n
+                  for l in 0..<width {
+                    let q = start + b * 8 + l
+                    if q <= p || q >= end { continue }
+                    row[orderCopy[q]] = lane[l]
+                  }
+                  b += width / 8
                 }
               }
               // Longer candidates (later groups): scalar kernel, the longer series as rows.

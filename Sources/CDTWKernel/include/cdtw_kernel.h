@@ -10,4 +10,9 @@
 /// order, no fused multiply-add, branchless minimum that picks like `a < b ? a : b`).
 void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
 
+/// Two blocks at once (`y` and `y2`, 16 candidates; independent recurrences interleaved to hide latency).
+/// `buffer`: 4 * (n + 1) * 8 doubles, 64-byte aligned; `out`: 16 values (block `y` in 0..<8, `y2` in 8..<16).
+void cdtw_block16(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                  double *out);
+
 #endif
