@@ -55,33 +55,32 @@ extension DTW {
     let r = checkedRadius(radius)
     let lengths = series.map { $0.count / d }
     let maxLength = lengths.max()!
-    // Envelopes (upper, lower) of every series with the band: equal-length pairs only.
-    var upper: [[Double]] = []
-    var lower: [[Double]] = []
-    upper.reserveCapacity(n)
-    lower.reserveCapacity(n)
-    for s in series {
-      let l = s.count / d
-      var u = s, lo = s
+    // Flat storage (one contiguous array, offsets in doubles): no per-candidate array retains in the hot loop.
+    var offsets = [Int](repeating: 0, count: n + 1)
+    for i in 0..<n { offsets[i + 1] = offsets[i] + series[i].count }
+    var flat = [Double]()
+    flat.reserveCapacity(offsets[n])
+    for s in series { flat.append(contentsOf: s) }
+    // Envelopes (upper, lower) of every series over its Sakoe-Chiba window, per feature (equal-length pairs only).
+    var upper = flat, lower = flat
+    for s in 0..<n {
+      let l = lengths[s], o = offsets[s]
       for i in 0..<l {
         let a = max(0, i - r), b = min(l - 1, i + r)
         for f in 0..<d {
-          var mx = s[a * d + f], mn = mx
+          var mx = flat[o + a * d + f], mn = mx
           if b > a {
             for j in (a + 1)...b {
-              let v = s[j * d + f]
+              let v = flat[o + j * d + f]
               mx = v > mx ? v : mx
               mn = v < mn ? v : mn
             }
           }
-          u[i * d + f] = mx
-          lo[i * d + f] = mn
+          upper[o + i * d + f] = mx
+          lower[o + i * d + f] = mn
         }
       }
-      upper.append(u)
-      lower.append(lo)
     }
-    let upperEnvelopes = upper, lowerEnvelopes = lower
     var indices = [Int](repeating: 0, count: n * k)
     var distances = [Double](repeating: 0, count: n * k)
     let counts = NeighborCounters()
@@ -89,132 +88,149 @@ extension DTW {
     let step = max(1, n / 100)
     indices.withUnsafeMutableBufferPointer { pi in
       distances.withUnsafeMutableBufferPointer { pd in
-        let outI = SharedInts(base: pi.baseAddress!)
-        let outD = SharedDoubles(base: pd.baseAddress!)
-        let work: @Sendable (Int) -> Void = { _ in
-          var buffer = [Double](repeating: .infinity, count: 2 * (maxLength + 1))
-          var kim = [Double](repeating: 0, count: n)
-          var isSeed = [Bool](repeating: false, count: n)
-          var local = (kim: 0, keogh: 0, abandoned: 0, computed: 0)
-          buffer.withUnsafeMutableBufferPointer { pbuf in
-            while true {
-              let q = counts.nextQuery()
-              if q >= n { break }
-              let x = series[q]
-              let lq = lengths[q]
-              // Stage 1 for all candidates, and seeds = the k smallest (kim, index).
-              var seeds: [(Double, Int)] = []
-              seeds.reserveCapacity(k + 1)
-              for j in 0..<n where j != q {
-                let y = series[j]
-                let lj = lengths[j]
-                var c = 0.0
-                for f in 0..<d {
-                  let t = x[f] - y[f]
-                  c += t * t
-                }
-                if lq > 1 || lj > 1 {
-                  var e = 0.0
-                  let xa = (lq - 1) * d, ya = (lj - 1) * d
-                  for f in 0..<d {
-                    let t = x[xa + f] - y[ya + f]
-                    e += t * t
-                  }
-                  c += e
-                }
-                kim[j] = c
-                if seeds.count < k || c < seeds[seeds.count - 1].0 {
-                  var p = seeds.count
-                  seeds.append((c, j))
-                  while p > 0 && seeds[p - 1].0 > c {
-                    seeds[p] = seeds[p - 1]
-                    p -= 1
-                  }
-                  seeds[p] = (c, j)
-                  if seeds.count > k { seeds.removeLast() }
-                }
-              }
-              // Best list: (squared distance, index), ascending by (d², index).
-              var best: [(Double, Int)] = []
-              best.reserveCapacity(k + 1)
-              func insert(_ v: Double, _ j: Int) {
-                if best.count == k {
-                  let last = best[k - 1]
-                  if v > last.0 || (v == last.0 && j > last.1) { return }
-                  best.removeLast()
-                }
-                var p = best.count
-                best.append((v, j))
-                while p > 0 && (best[p - 1].0 > v || (best[p - 1].0 == v && best[p - 1].1 > j)) {
-                  best[p] = best[p - 1]
-                  p -= 1
-                }
-                best[p] = (v, j)
-              }
-              func exact(_ j: Int, threshold: Double) -> Double {
-                let y = series[j]
-                let lj = lengths[j]
-                return x.withUnsafeBufferPointer { px in
-                  y.withUnsafeBufferPointer { py in
-                    lq >= lj
-                      ? abandoningKernel(px.baseAddress!, lq, py.baseAddress!, lj, d, r, pbuf.baseAddress!, threshold)
-                      : abandoningKernel(py.baseAddress!, lj, px.baseAddress!, lq, d, r, pbuf.baseAddress!, threshold)
-                  }
-                }
-              }
-              for (_, j) in seeds {
-                isSeed[j] = true
-                insert(exact(j, threshold: .infinity), j)
-                local.computed += 1
-              }
-              for j in 0..<n where j != q && !isSeed[j] {
-                let threshold = best.count == k ? best[k - 1].0 * (1 + pruningTolerance) : .infinity
-                if kim[j] > threshold {
-                  local.kim += 1
-                  continue
-                }
-                if lengths[j] == lq {
-                  var lb = 0.0
-                  let u = upperEnvelopes[j], lo = lowerEnvelopes[j]
-                  var t = 0
-                  let total = lq * d
-                  while t < total {
-                    let v = x[t]
-                    if v > u[t] {
-                      let e = v - u[t]
-                      lb += e * e
-                    } else if v < lo[t] {
-                      let e = lo[t] - v
-                      lb += e * e
+        flat.withUnsafeBufferPointer { pf in
+          upper.withUnsafeBufferPointer { pu in
+            lower.withUnsafeBufferPointer { pl in
+              offsets.withUnsafeBufferPointer { po in
+                lengths.withUnsafeBufferPointer { plen in
+                  let outI = SharedInts(base: pi.baseAddress!)
+                  let outD = SharedDoubles(base: pd.baseAddress!)
+                  let data = SharedConstDoubles(base: pf.baseAddress!)
+                  let up = SharedConstDoubles(base: pu.baseAddress!)
+                  let low = SharedConstDoubles(base: pl.baseAddress!)
+                  let off = SharedConstInts(base: po.baseAddress!)
+                  let len = SharedConstInts(base: plen.baseAddress!)
+                  let work: @Sendable (Int) -> Void = { _ in
+                    let buffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (maxLength + 1))
+                    let kim = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                    let isSeed = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+                    isSeed.initialize(repeating: false, count: n)
+                    defer {
+                      buffer.deallocate()
+                      kim.deallocate()
+                      isSeed.deallocate()
                     }
-                    if lb > threshold { break }
-                    t += 1
+                    var local = (kim: 0, keogh: 0, abandoned: 0, computed: 0)
+                    var seeds: [(Double, Int)] = []
+                    var best: [(Double, Int)] = []
+                    seeds.reserveCapacity(k + 1)
+                    best.reserveCapacity(k + 1)
+                    while true {
+                      let q = counts.nextQuery()
+                      if q >= n { break }
+                      let x = data.base + off.base[q]
+                      let lq = len.base[q]
+                      let xLast = x + (lq - 1) * d
+                      // Stage 1 for all candidates; seeds = the k smallest (LB_Kim, index).
+                      seeds.removeAll(keepingCapacity: true)
+                      var seedCut = Double.infinity
+                      for j in 0..<n where j != q {
+                        let y = data.base + off.base[j]
+                        let lj = len.base[j]
+                        var c = 0.0
+                        for f in 0..<d {
+                          let t = x[f] - y[f]
+                          c += t * t
+                        }
+                        if lq > 1 || lj > 1 {
+                          let yLast = y + (lj - 1) * d
+                          var e = 0.0
+                          for f in 0..<d {
+                            let t = xLast[f] - yLast[f]
+                            e += t * t
+                          }
+                          c += e
+                        }
+                        kim[j] = c
+                        if seeds.count < k || c < seedCut {
+                          var p = seeds.count
+                          seeds.append((c, j))
+                          while p > 0 && seeds[p - 1].0 > c {
+                            seeds[p] = seeds[p - 1]
+                            p -= 1
+                          }
+                          seeds[p] = (c, j)
+                          if seeds.count > k { seeds.removeLast() }
+                          if seeds.count == k { seedCut = seeds[k - 1].0 }
+                        }
+                      }
+                      // Best list: (squared distance, index), ascending by (d², index).
+                      best.removeAll(keepingCapacity: true)
+                      func insert(_ v: Double, _ j: Int) {
+                        if best.count == k {
+                          let last = best[k - 1]
+                          if v > last.0 || (v == last.0 && j > last.1) { return }
+                          best.removeLast()
+                        }
+                        var p = best.count
+                        best.append((v, j))
+                        while p > 0 && (best[p - 1].0 > v || (best[p - 1].0 == v && best[p - 1].1 > j)) {
+                          best[p] = best[p - 1]
+                          p -= 1
+                        }
+                        best[p] = (v, j)
+                      }
+                      func exact(_ j: Int, threshold: Double) -> Double {
+                        let y = data.base + off.base[j]
+                        let lj = len.base[j]
+                        return lq >= lj
+                          ? abandoningKernel(x, lq, y, lj, d, r, buffer, threshold)
+                          : abandoningKernel(y, lj, x, lq, d, r, buffer, threshold)
+                      }
+                      for (_, j) in seeds {
+                        isSeed[j] = true
+                        insert(exact(j, threshold: .infinity), j)
+                        local.computed += 1
+                      }
+                      var threshold = best.count == k ? best[k - 1].0 * (1 + pruningTolerance) : .infinity
+                      let total = lq * d
+                      for j in 0..<n where j != q && !isSeed[j] {
+                        if kim[j] > threshold {
+                          local.kim += 1
+                          continue
+                        }
+                        if len.base[j] == lq {
+                          let u = up.base + off.base[j], lo = low.base + off.base[j]
+                          var lb = 0.0
+                          var t = 0
+                          while t < total {
+                            let v = x[t]
+                            let above = v - u[t], below = lo[t] - v
+                            let e = above > 0 ? above : (below > 0 ? below : 0)
+                            lb += e * e
+                            if lb > threshold { break }
+                            t += 1
+                          }
+                          if lb > threshold {
+                            local.keogh += 1
+                            continue
+                          }
+                        }
+                        let v = exact(j, threshold: threshold)
+                        if v.isInfinite {
+                          local.abandoned += 1
+                          continue
+                        }
+                        local.computed += 1
+                        insert(v, j)
+                        if best.count == k { threshold = best[k - 1].0 * (1 + pruningTolerance) }
+                      }
+                      for (_, j) in seeds { isSeed[j] = false }
+                      for (rank, (v, j)) in best.enumerated() {
+                        outI.base[q * k + rank] = j
+                        outD.base[q * k + rank] = v.squareRoot()
+                      }
+                      let done = counts.finishQuery()
+                      if let progress, done % step == 0 || done == n { progress(done, n) }
+                    }
+                    counts.add(kim: local.kim, keogh: local.keogh, abandoned: local.abandoned, computed: local.computed)
                   }
-                  if lb > threshold {
-                    local.keogh += 1
-                    continue
-                  }
+                  if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
                 }
-                let v = exact(j, threshold: threshold)
-                if v.isInfinite {
-                  local.abandoned += 1
-                  continue
-                }
-                local.computed += 1
-                insert(v, j)
               }
-              for (_, j) in seeds { isSeed[j] = false }
-              for (rank, (v, j)) in best.enumerated() {
-                outI.base[q * k + rank] = j
-                outD.base[q * k + rank] = v.squareRoot()
-              }
-              let done = counts.finishQuery()
-              if let progress, done % step == 0 || done == n { progress(done, n) }
             }
           }
-          counts.add(kim: local.kim, keogh: local.keogh, abandoned: local.abandoned, computed: local.computed)
         }
-        if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
       }
     }
     let totals = counts.totals()
@@ -269,6 +285,8 @@ extension DTW {
 }
 
 private struct SharedInts: @unchecked Sendable { let base: UnsafeMutablePointer<Int> }
+private struct SharedConstInts: @unchecked Sendable { let base: UnsafePointer<Int> }
+private struct SharedConstDoubles: @unchecked Sendable { let base: UnsafePointer<Double> }
 private struct SharedDoubles: @unchecked Sendable { let base: UnsafeMutablePointer<Double> }
 
 /// Query counter and statistics shared by the k-NN workers.
