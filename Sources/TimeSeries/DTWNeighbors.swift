@@ -1,3 +1,4 @@
+import CDTWKernel
 import CohortLensCore
 import Dispatch
 
@@ -10,9 +11,9 @@ public struct DTWNeighbors: Sendable {
   /// How many candidate pairs (query, candidate) were decided by each stage of the cascade.
   public var prunedByKim: Int
   public var prunedByKeogh: Int
-  /// Early-abandoning DTW runs stopped before the last row (counted as pruned).
+  /// Early-abandoning DTW runs (candidates of another length) stopped before the last row (counted as pruned).
   public var abandoned: Int
-  /// DTW runs completed to the end.
+  /// DTW runs completed to the end (seeds, SIMD batches, unequal-length survivors).
   public var computed: Int
 }
 
@@ -29,10 +30,13 @@ extension DTW {
   /// 1. LB_Kim (first/last points): `c(0,0) + c(n−1,m−1)`, every warping path contains both corner cells;
   /// 2. LB_Keogh with the Sakoe-Chiba envelope of the candidate (`U_i/L_i` = max/min of the candidate over
   ///    `|i − j| ≤ r`, per feature; valid because every row of the grid is matched to at least one cell of
-  ///    its band). Used when query and candidate have equal lengths; for unequal lengths this stage is skipped
+  ///    its band), then the reverse LB_Keogh (the candidate against the query's envelope: every column is
+  ///    matched). Used when query and candidate have equal lengths; for unequal lengths this stage is skipped
   ///    (the cascade falls back to LB_Kim and early abandoning, still exact);
-  /// 3. early-abandoning DTW: the recurrence stops when the minimum of a band row exceeds the threshold (the
-  ///    cumulative cost is non-decreasing along every path).
+  /// 3. exact DTW of the survivors: equal-length survivors are gathered into batches of 16 and run through the
+  ///    SIMD kernel (`cdtw_block16`, bit-identical to ``distance(_:_:dimensions:radius:)``); survivors of another
+  ///    length use early-abandoning DTW (the recurrence stops when the minimum of a band row exceeds the
+  ///    threshold: the cumulative cost is non-decreasing along every path).
   /// The threshold is the current k-th best squared distance × (1 + ``pruningTolerance``): ties are never
   /// pruned (dtaidistance's `use_pruning` returns inf on ties). Candidates are seeded with the k smallest
   /// LB_Kim values, then visited in index order. Result = the k smallest (distance, index) pairs, exactly as
@@ -105,7 +109,16 @@ extension DTW {
                     let kim = UnsafeMutablePointer<Double>.allocate(capacity: n)
                     let isSeed = UnsafeMutablePointer<Bool>.allocate(capacity: n)
                     isSeed.initialize(repeating: false, count: n)
+                    let batch = UnsafeMutablePointer<Double>.allocate(capacity: 16 * maxLength * d)
+                    let batchIndex = UnsafeMutablePointer<Int>.allocate(capacity: 16)
+                    let lanes = UnsafeMutablePointer<Double>.allocate(capacity: 16)
+                    let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 4 * (maxLength + 1) * 8 * 8, alignment: 64)
+                      .bindMemory(to: Double.self, capacity: 4 * (maxLength + 1) * 8)
                     defer {
+                      batch.deallocate()
+                      batchIndex.deallocate()
+                      lanes.deallocate()
+                      simdBuffer.deallocate()
                       buffer.deallocate()
                       kim.deallocate()
                       isSeed.deallocate()
@@ -179,10 +192,30 @@ extension DTW {
                       }
                       for (_, j) in seeds {
                         isSeed[j] = true
-                        insert(exact(j, threshold: .infinity), j)
+                        insert(exact(j, threshold: .infinity).squareRoot(), j)
                         local.computed += 1
                       }
-                      var threshold = best.count == k ? best[k - 1].0 * (1 + pruningTolerance) : .infinity
+                      // Candidates are compared by their distance (as the matrix holds it); pruning tests use the
+                      // squared k-th best distance with the relative slack.
+                      func squaredThreshold() -> Double {
+                        let b = best[k - 1].0
+                        return (b * b) * (1 + pruningTolerance)
+                      }
+                      var threshold = best.count == k ? squaredThreshold() : .infinity
+                      var batchCount = 0
+                      func flush() {
+                        guard batchCount > 0 else { return }
+                        // Unused lanes repeat the first candidate (computed, ignored).
+                        for lane in batchCount..<16 {
+                          let blockBase = batch + (lane / 8) * total * 8
+                          for v in 0..<total { blockBase[v * 8 + lane % 8] = batch[v * 8] }
+                        }
+                        cdtw_block16(x, batch, batch + total * 8, lq, d, r, simdBuffer, lanes)
+                        for lane in 0..<batchCount { insert(lanes[lane], batchIndex[lane]) }
+                        local.computed += batchCount
+                        batchCount = 0
+                        if best.count == k { threshold = squaredThreshold() }
+                      }
                       let total = lq * d
                       for j in 0..<n where j != q && !isSeed[j] {
                         if kim[j] > threshold {
@@ -190,21 +223,50 @@ extension DTW {
                           continue
                         }
                         if len.base[j] == lq {
+                          // LB_Keogh of the query against the candidate's envelope.
                           let u = up.base + off.base[j], lo = low.base + off.base[j]
                           var lb = 0.0
-                          var t = 0
-                          while t < total {
-                            let v = x[t]
-                            let above = v - u[t], below = lo[t] - v
-                            let e = above > 0 ? above : (below > 0 ? below : 0)
-                            lb += e * e
-                            if lb > threshold { break }
-                            t += 1
+                          for i in 0..<lq {
+                            var row = 0.0
+                            for f in 0..<d {
+                              let t = i * d + f
+                              let v = x[t]
+                              let above = v - u[t], below = lo[t] - v
+                              let e = above > 0 ? above : (below > 0 ? below : 0)
+                              row += e * e
+                            }
+                            lb += row
                           }
                           if lb > threshold {
                             local.keogh += 1
                             continue
                           }
+                          // The reverse bound: the candidate against the query's envelope (every column is matched).
+                          let y = data.base + off.base[j]
+                          let uq = up.base + off.base[q], lq_ = low.base + off.base[q]
+                          var lb2 = 0.0
+                          var t = 0
+                          while t < total {
+                            let v = y[t]
+                            let above = v - uq[t], below = lq_[t] - v
+                            let e = above > 0 ? above : (below > 0 ? below : 0)
+                            lb2 += e * e
+                            if lb2 > threshold { break }
+                            t += 1
+                          }
+                          if lb2 > threshold {
+                            local.keogh += 1
+                            continue
+                          }
+                          // Survivor of equal length: exact DTW in the next SIMD batch of 16.
+                          let y2 = data.base + off.base[j]
+                          let lane = batchCount
+                          let blockBase = batch + (lane / 8) * total * 8
+                          for v in 0..<total { blockBase[v * 8 + lane % 8] = y2[v] }
+                          batchIndex[lane] = j
+                          batchCount += 1
+                          if batchCount == 16 { flush() }
+                          continue
                         }
                         let v = exact(j, threshold: threshold)
                         if v.isInfinite {
@@ -212,13 +274,14 @@ extension DTW {
                           continue
                         }
                         local.computed += 1
-                        insert(v, j)
-                        if best.count == k { threshold = best[k - 1].0 * (1 + pruningTolerance) }
+                        insert(v.squareRoot(), j)
+                        if best.count == k { threshold = squaredThreshold() }
                       }
+                      flush()
                       for (_, j) in seeds { isSeed[j] = false }
                       for (rank, (v, j)) in best.enumerated() {
                         outI.base[q * k + rank] = j
-                        outD.base[q * k + rank] = v.squareRoot()
+                        outD.base[q * k + rank] = v
                       }
                       let done = counts.finishQuery()
                       if let progress, done % step == 0 || done == n { progress(done, n) }
