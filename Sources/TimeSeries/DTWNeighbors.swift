@@ -140,19 +140,29 @@ extension DTW {
                       for j in 0..<n where j != q {
                         let y = data.base + off.base[j]
                         let lj = len.base[j]
-                        var c = 0.0
-                        for f in 0..<d {
-                          let t = x[f] - y[f]
-                          c += t * t
-                        }
-                        if lq > 1 || lj > 1 {
-                          let yLast = y + (lj - 1) * d
-                          var e = 0.0
-                          for f in 0..<d {
-                            let t = xLast[f] - yLast[f]
-                            e += t * t
+                        var c: Double
+                        if d == 1 {
+                          let t0 = x[0] - y[0]
+                          c = t0 * t0
+                          if lq > 1 || lj > 1 {
+                            let t1 = xLast[0] - y[lj - 1]
+                            c += t1 * t1
                           }
-                          c += e
+                        } else {
+                          c = 0.0
+                          for f in 0..<d {
+                            let t = x[f] - y[f]
+                            c += t * t
+                          }
+                          if lq > 1 || lj > 1 {
+                            let yLast = y + (lj - 1) * d
+                            var e = 0.0
+                            for f in 0..<d {
+                              let t = xLast[f] - yLast[f]
+                              e += t * t
+                            }
+                            c += e
+                          }
                         }
                         kim[j] = c
                         if seeds.count < k || c < seedCut {
@@ -226,16 +236,14 @@ extension DTW {
                           // LB_Keogh of the query against the candidate's envelope.
                           let u = up.base + off.base[j], lo = low.base + off.base[j]
                           var lb = 0.0
-                          for i in 0..<lq {
-                            var row = 0.0
-                            for f in 0..<d {
-                              let t = i * d + f
-                              let v = x[t]
-                              let above = v - u[t], below = lo[t] - v
-                              let e = above > 0 ? above : (below > 0 ? below : 0)
-                              row += e * e
-                            }
-                            lb += row
+                          var t = 0
+                          while t < total {
+                            let v = x[t]
+                            let above = v - u[t], below = lo[t] - v
+                            let e = above > 0 ? above : (below > 0 ? below : 0)
+                            lb += e * e
+                            if lb > threshold { break }
+                            t += 1
                           }
                           if lb > threshold {
                             local.keogh += 1
@@ -245,7 +253,7 @@ extension DTW {
                           let y = data.base + off.base[j]
                           let uq = up.base + off.base[q], lq_ = low.base + off.base[q]
                           var lb2 = 0.0
-                          var t = 0
+                          t = 0
                           while t < total {
                             let v = y[t]
                             let above = v - uq[t], below = lq_[t] - v
