@@ -45,3 +45,4 @@ fi
 "$PY" "$HERE/generate.py" --out "$HERE/data" >&2
 "$PY" "$HERE/bench.py" --data "$HERE/data" --bin "$ROOT/.build/release/cohortlens" \
   --output "$HERE/results/latest.md" ${ARGS[@]+"${ARGS[@]}"}
+"$PY" -c "import tslearn, dtaidistance" 2>/dev/null && "$PY" "$HERE/dtw_bench.py" --binary "$ROOT/.build/release/cohortlens" || echo "dtw_bench.py skipped (needs tslearn==0.10.0 dtaidistance==2.5.1 in $PY)" >&2
