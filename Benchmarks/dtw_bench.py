@@ -18,7 +18,8 @@ tools see identical doubles. cohortlens wall time includes process start, CSV pa
 dtaidistance: distance_matrix_fast(window = r + 1, parallel=True) (dtw_ndim for d > 1), i.e. the same band.
 tslearn: cdist_dtw(sakoe_chiba_radius = r) on the first --tslearn-rows rows against all series, extrapolated
 to the full upper triangle by pair count (marked "(x)"); pass --tslearn-rows 0 to run it in full.
-A "cell" is one band cell of one pair i < j; ns/cell/core = wall x cores / cells. Timings are the minimum over
+A "cell" is one band cell of one pair i < j; ns/cell/core = time x cores / cells, for the whole process (wall) and
+for the DTW stage alone (from the --progress time stamps). Timings are the minimum over
 --repeat runs (the machine may be shared). The cohortlens matrix is checked against dtaidistance (max |diff|).
 """
 import argparse
@@ -66,7 +67,7 @@ def run_cohortlens(binary, path, d, r, extra, out):
     else:
         args = [binary, "dtw", "--series", path, "--id", "id", "--time", "t",
                 "--value", ",".join(f"f{k}" for k in range(d))]
-    args += ["--normalize", "none", "--radius", str(r)] + extra + ["--output", out]
+    args += ["--normalize", "none", "--radius", str(r), "--progress"] + extra + ["--output", out]
     start = time.perf_counter()
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
@@ -75,7 +76,19 @@ def run_cohortlens(binary, path, d, r, extra, out):
     p.stderr.close()
     if status != 0:
         sys.exit(f"cohortlens failed ({status}): {err}")
-    return wall, usage.ru_maxrss / 1024.0  # MiB (Linux reports KiB)
+    # Compute time of the DTW stage from the progress lines ("cohortlens [t s]: DTW matrix of …" → "matrix computed").
+    stamps = {}
+    for line in err.splitlines():
+        if "]: " not in line or "[" not in line:
+            continue
+        t = float(line[line.index("[") + 1:line.index(" s]")])
+        message = line[line.index("]: ") + 3:]
+        if message.startswith("DTW matrix of"):
+            stamps["start"] = t
+        elif message.startswith("matrix computed"):
+            stamps["end"] = t
+    compute = stamps["end"] - stamps["start"] if len(stamps) == 2 else float("nan")
+    return wall, usage.ru_maxrss / 1024.0, compute  # MiB (Linux reports KiB)
 
 
 def best(f, repeat):
@@ -100,8 +113,9 @@ def matrix_case(name, n, L, d, r, args, cores):
     out = os.path.join(DATA, f"dtw_{name}.npy")
     cells = n * (n - 1) // 2 * band_cells(L, r)
 
-    cl_times = [run_cohortlens(args.binary, path, d, r, [], out)[0] for _ in range(args.repeat)]
-    cl = min(cl_times)
+    runs = [run_cohortlens(args.binary, path, d, r, [], out) for _ in range(args.repeat)]
+    cl = min(w for w, _, _ in runs)
+    compute = min(c for _, _, c in runs)
     D = np.load(out)
 
     series = [np.ascontiguousarray(x[i, :, 0] if d == 1 else x[i]) for i in range(n)]
@@ -127,6 +141,7 @@ def matrix_case(name, n, L, d, r, args, cores):
         "case": f"{name}: N={n} L={L} r={r} d={d}", "cells": cells,
         "cohortlens": cl, "dtaidistance": dt, "tslearn": ts, "tslearn_mark": ts_mark,
         "ns_cell_core": cl * cores * 1e9 / cells, "dtai_ns_cell_core": dt * cores * 1e9 / cells,
+        "compute": compute, "compute_ns_cell_core": compute * cores * 1e9 / cells,
         "diff_dtai": diff, "diff_tslearn": ts_diff,
     }
 
@@ -148,12 +163,12 @@ def main():
         matrix_case("C", 300 // scale, 27, 25, 6, args, cores),
     ]
     print(f"DTW benchmark ({cores} cores, min of {args.repeat}; cohortlens = wall incl. process, CSV read and .npy write)\n")
-    print("| case | band cells | cohortlens s | dtaidistance s | tslearn s | vs dtai | vs tslearn | ns/cell/core (dtai) | max abs diff dtai / tslearn |")
+    print("| case | band cells | cohortlens wall s (DTW stage s) | dtaidistance s | tslearn s | vs dtai | vs tslearn | ns/cell/core: wall, DTW stage (dtai) | max abs diff dtai / tslearn |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['case']} | {r['cells']:.3g} | {r['cohortlens']:.3f} | {r['dtaidistance']:.3f} | "
+        print(f"| {r['case']} | {r['cells']:.3g} | {r['cohortlens']:.3f} ({r['compute']:.3f}) | {r['dtaidistance']:.3f} | "
               f"{r['tslearn']:.2f}{r['tslearn_mark']} | {r['dtaidistance'] / r['cohortlens']:.1f}x | "
-              f"{r['tslearn'] / r['cohortlens']:.0f}x{r['tslearn_mark']} | {r['ns_cell_core']:.3f} ({r['dtai_ns_cell_core']:.2f}) | "
+              f"{r['tslearn'] / r['cohortlens']:.0f}x{r['tslearn_mark']} | {r['ns_cell_core']:.3f}, {r['compute_ns_cell_core']:.3f} ({r['dtai_ns_cell_core']:.2f}) | "
               f"{r['diff_dtai']:.1e} / {r['diff_tslearn']:.1e} |")
     if not args.no_knn:
         n = 20000 // scale
@@ -163,8 +178,8 @@ def main():
             write_csv(path, x)
         out = os.path.join(DATA, "dtw_K_neighbours.csv")
         runs = [run_cohortlens(args.binary, path, 1, 6, ["--knn", "10"], out) for _ in range(args.repeat)]
-        wall = min(w for w, _ in runs)
-        rss = max(m for _, m in runs)
+        wall = min(w for w, _, _ in runs)
+        rss = max(m for _, m, _ in runs)
         print(f"\nknn: N={n} L=27 r=6 --knn 10: wall {wall:.2f} s (min of {args.repeat}), peak RSS {rss:.0f} MiB "
               f"({'<' if rss < 1024 else '>='} 1 GiB)")
 
