@@ -8,6 +8,7 @@
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
 //   TimeSeries       series normalisation, DTW kernels (Sakoe-Chiba band), pairwise DTW engine
+//   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
 //   cohortlens       the command-line tool (thin: parse, call the library, format)
 import PackageDescription
 
