@@ -66,10 +66,11 @@ typedef long long v8l __attribute__((vector_size(64)));
 
 
 // Two blocks of 8 candidates at once (16 independent recurrences): hides the min/add latency of the
-// left-neighbour dependency. Buffer: 4 * (n + 1) * 8 doubles.
+// left-neighbour dependency. Buffer: 6 * (n + 1) * 8 doubles (rows and, for d > 1, the row's costs).
 #define BODY16                                                                                    \
   v8d *prev = (v8d *)buffer, *cur = prev + (n + 1);                                               \
   v8d *prev2 = cur + (n + 1), *cur2 = prev2 + (n + 1);                                            \
+  v8d *costs = cur2 + (n + 1), *costs2 = costs + (n + 1);                                         \
   const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
   const v8d inf = zero + INFINITY;                                                                \
   prev[0] = zero;                                                                                 \
@@ -100,25 +101,52 @@ typedef long long v8l __attribute__((vector_size(64)));
         cur2[j + 1] = left2;                                                                      \
       }                                                                                           \
     } else {                                                                                      \
+      /* Costs of the row first, two columns at a time (four independent feature sums in flight); \
+         each sum is still (((0 + t0*t0) + t1*t1) + ...) in feature order. */                     \
       const double *xi = x + i * d;                                                               \
-      v8d left = inf, left2 = inf;                                                                \
-      for (long j = lo; j <= hi; j++) {                                                           \
-        const double *yj = y + j * d * 8, *yj2 = y2 + j * d * 8;                                  \
-        v8d cost = zero, cost2 = zero;                                                            \
+      long j = lo;                                                                                \
+      for (; j + 1 <= hi; j += 2) {                                                               \
+        const double *ya = y + j * d * 8, *yb = ya + d * 8;                                       \
+        const double *ya2 = y2 + j * d * 8, *yb2 = ya2 + d * 8;                                   \
+        v8d ca = zero, cb = zero, ca2 = zero, cb2 = zero;                                         \
         for (long f = 0; f < d; f++) {                                                            \
           v8d xf = zero + xi[f];                                                                  \
-          v8d t = xf - *(const v8du *)(yj + f * 8);                                               \
-          v8d t2 = xf - *(const v8du *)(yj2 + f * 8);                                             \
-          cost = cost + t * t;                                                                    \
-          cost2 = cost2 + t2 * t2;                                                                \
+          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
+          v8d tb = xf - *(const v8du *)(yb + f * 8);                                              \
+          v8d ta2 = xf - *(const v8du *)(ya2 + f * 8);                                            \
+          v8d tb2 = xf - *(const v8du *)(yb2 + f * 8);                                            \
+          ca = ca + ta * ta;                                                                      \
+          cb = cb + tb * tb;                                                                      \
+          ca2 = ca2 + ta2 * ta2;                                                                  \
+          cb2 = cb2 + tb2 * tb2;                                                                  \
         }                                                                                         \
+        costs[j] = ca;                                                                            \
+        costs[j + 1] = cb;                                                                        \
+        costs2[j] = ca2;                                                                          \
+        costs2[j + 1] = cb2;                                                                      \
+      }                                                                                           \
+      if (j == hi) {                                                                              \
+        const double *ya = y + j * d * 8, *ya2 = y2 + j * d * 8;                                  \
+        v8d ca = zero, ca2 = zero;                                                                \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d xf = zero + xi[f];                                                                  \
+          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
+          v8d ta2 = xf - *(const v8du *)(ya2 + f * 8);                                            \
+          ca = ca + ta * ta;                                                                      \
+          ca2 = ca2 + ta2 * ta2;                                                                  \
+        }                                                                                         \
+        costs[j] = ca;                                                                            \
+        costs2[j] = ca2;                                                                          \
+      }                                                                                           \
+      v8d left = inf, left2 = inf;                                                                \
+      for (long j = lo; j <= hi; j++) {                                                           \
         v8d m1, m2, best, best2;                                                                  \
         VMIN(prev[j], prev[j + 1], m1);                                                           \
         VMIN(prev2[j], prev2[j + 1], m2);                                                         \
         VMIN(m1, left, best);                                                                     \
         VMIN(m2, left2, best2);                                                                   \
-        left = cost + best;                                                                       \
-        left2 = cost2 + best2;                                                                    \
+        left = costs[j] + best;                                                                   \
+        left2 = costs2[j] + best2;                                                                \
         cur[j + 1] = left;                                                                        \
         cur2[j + 1] = left2;                                                                      \
       }                                                                                           \

@@ -65,8 +65,8 @@ enum DTWEngine {
         let output = EngineShared(base: po.baseAddress!)
         let blocks = EngineShared(base: UnsafeMutablePointer(mutating: pp.baseAddress!))
         let work: @Sendable (Int) -> Void = { _ in
-          let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 4 * (maxLength + 1) * 8 * 8, alignment: 64)
-            .bindMemory(to: Double.self, capacity: 4 * (maxLength + 1) * 8)
+          let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 6 * (maxLength + 1) * 8 * 8, alignment: 64)
+            .bindMemory(to: Double.self, capacity: 6 * (maxLength + 1) * 8)
           let scalarBuffer = UnsafeMutablePointer<Double>.allocate(capacity: 2 * (maxLength + 1))
           let lane = UnsafeMutablePointer<Double>.allocate(capacity: 16)
           defer {

@@ -112,8 +112,8 @@ extension DTW {
                     let batch = UnsafeMutablePointer<Double>.allocate(capacity: 16 * maxLength * d)
                     let batchIndex = UnsafeMutablePointer<Int>.allocate(capacity: 16)
                     let lanes = UnsafeMutablePointer<Double>.allocate(capacity: 16)
-                    let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 4 * (maxLength + 1) * 8 * 8, alignment: 64)
-                      .bindMemory(to: Double.self, capacity: 4 * (maxLength + 1) * 8)
+                    let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 6 * (maxLength + 1) * 8 * 8, alignment: 64)
+                      .bindMemory(to: Double.self, capacity: 6 * (maxLength + 1) * 8)
                     defer {
                       batch.deallocate()
                       batchIndex.deallocate()

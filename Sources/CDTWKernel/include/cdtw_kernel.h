@@ -11,7 +11,8 @@
 void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
 
 /// Two blocks at once (`y` and `y2`, 16 candidates; independent recurrences interleaved to hide latency).
-/// `buffer`: 4 * (n + 1) * 8 doubles, 64-byte aligned; `out`: 16 values (block `y` in 0..<8, `y2` in 8..<16).
+/// `buffer`: 6 * (n + 1) * 8 doubles, 64-byte aligned (for d > 1 the costs of a row are computed first, two
+/// columns at a time, each still summed in feature order); `out`: 16 values (block `y` in 0..<8, `y2` in 8..<16).
 void cdtw_block16(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
                   double *out);
 
