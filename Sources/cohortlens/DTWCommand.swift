@@ -71,8 +71,8 @@ struct DTWCommand: CohortLensCommand {
     _ = try parseRadius(radius)
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
     if let k = knn, k < 1 { throw ValidationError("--knn must be at least 1, got \(k)") }
-    if knn == nil, output.output != nil, output.format != .table {
-      throw ValidationError("--format applies to the summary printed without --output; the matrix file's format follows its extension (.npy, otherwise CSV)")
+    if knn == nil, output.output != nil, output.format == .json || output.format == .markdown {
+      throw ValidationError("--format \(output.format.rawValue) applies to the summary printed without --output; the matrix file's format follows its extension (.npy, otherwise CSV)")
     }
   }
 

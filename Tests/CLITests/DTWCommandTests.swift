@@ -321,3 +321,19 @@ struct DTWCommandTests {
       status: 64, contains: "--metric euclidean needs series of equal length")
   }
 }
+
+@Suite("cohortlens dtw output options")
+struct DTWOutputOptionTests {
+  @Test func matrixFileFormatFollowsTheExtension() throws {
+    let dir = try CLI.temporaryDirectory()
+    let csv = dir.appendingPathComponent("D.csv").path
+    let args = ["dtw"] + DTWCommandTests.hoursArgs + ["--radius", "3", "--output", csv]
+    #expect(try CLI.run(args + ["--format", "csv"]).status == 0)
+    #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("id,0,1,2"))
+    let json = dir.appendingPathComponent("D.json").path
+    let r = try CLI.run(["dtw"] + DTWCommandTests.hoursArgs + ["--radius", "3", "--output", json, "--format", "json"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--format json applies to the summary"))
+    #expect(!FileManager.default.fileExists(atPath: json))
+  }
+}
