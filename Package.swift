@@ -7,7 +7,9 @@
 //   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
-//   TimeSeries       series normalisation, DTW kernels (Sakoe-Chiba band), pairwise DTW engine
+//   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
+//   TimeSeries       series input (long/wide), normalisation, DTW (Sakoe-Chiba band), pairwise engine, exact k-NN
+//   Fairness         count tables, group rates with intervals, criteria and verdicts, bootstrap, AUC, ABROCA
 //   Report           self-contained HTML reports with inline SVG charts (no scripts, no external assets)
 //   cohortlens       the command-line tool (thin: parse, call the library, format)
 import PackageDescription
@@ -36,13 +38,14 @@ let package = Package(
     .target(name: "CohortLensCore"),
     .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
-    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
+    .target(name: "CDTWKernel"),
+    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra", "CDTWKernel"]),
     .target(name: "Report", dependencies: ["CohortLensCore"]),
     .target(name: "Fairness", dependencies: ["CohortLensCore"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [
-        "CohortLensCore", "LinearAlgebra", "Clustering", "Report", "Fairness",
+        "CohortLensCore", "LinearAlgebra", "Clustering", "TimeSeries", "Report", "Fairness",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),

@@ -46,3 +46,4 @@ fi
 "$PY" "$HERE/bench.py" --data "$HERE/data" --bin "$ROOT/.build/release/cohortlens" \
   --output "$HERE/results/latest.md" ${ARGS[@]+"${ARGS[@]}"}
 if [ -z "${SKIP_FAIRNESS:-}" ] && "$PY" -m pip install --quiet "fairlearn==0.15.0" >&2; then "$PY" "$HERE/fairness_bench.py" --binary "$ROOT/.build/release/cohortlens" --repeat 3 | tee "$HERE/results/fairness.md"; fi
+"$PY" -c "import tslearn, dtaidistance" 2>/dev/null && "$PY" "$HERE/dtw_bench.py" --binary "$ROOT/.build/release/cohortlens" || echo "dtw_bench.py skipped (needs tslearn==0.10.0 dtaidistance==2.5.1 in $PY)" >&2

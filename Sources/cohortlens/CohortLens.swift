@@ -18,6 +18,9 @@ struct CohortLens: ParsableCommand {
       'file:line:column: what is wrong' on stderr and exit code 65; usage errors exit 64.
       """,
     version: CohortLensVersion.string,
-    subcommands: [AuditCommand.self, ClusterCommand.self, ScoresCommand.self, InspectCommand.self, FairnessCommand.self]
+    subcommands: [
+      AuditCommand.self, ClusterCommand.self, DTWCommand.self, FairnessCommand.self, ScoresCommand.self,
+      InspectCommand.self,
+    ]
   )
 }
