@@ -17,7 +17,7 @@ extension FairnessCommand: AuditStep {
         guard let ids else {
           throw node.error("'clusters' needs the rows' learner ids", hint: "join the files with 'id:' instead of 'join: row'")
         }
-        let values = ids.map { labels[$0].map { "cluster \($0 + 1)" } }
+        let values = ids.map { labels[$0].map { "cluster \($0)" } }
         let matched = values.filter { $0 != nil }.count
         sliceNote = "Clusters of step '\(source)' as slices: \(matched) of \(ids.count) rows matched a clustered learner; the others form the '(missing)' group."
         return [SensitiveAttribute(name: "cluster", values: values)]

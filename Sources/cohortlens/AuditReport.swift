@@ -202,6 +202,7 @@ enum AuditHTML {
 /// The step kinds the audit knows; each parses its arguments with the command's own parser.
 func auditStepKinds() -> [String: AuditStepKind] {
   [
+    "cluster": AuditStepKind(parse: { try ClusterCommand.parse($0) }, message: { ClusterCommand.message(for: $0) }),
     "fairness": AuditStepKind(parse: { try FairnessCommand.parse($0) }, message: { FairnessCommand.message(for: $0) }),
   ]
 }

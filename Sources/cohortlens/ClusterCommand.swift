@@ -160,14 +160,38 @@ struct ClusterCommand: CohortLensCommand {
     do { _ = try GraphConstruction(parsing: graph) } catch { throw ValidationError("--graph: \(error)") }
   }
 
+  /// Everything one clustering run produces, before anything is written.
+  struct Run {
+    var report: ClusterReport
+    var warnings: [String]
+    var inputs: [(role: String, path: String)]
+    var digests: [String: String]
+    /// Raw learner series (`--series` only), in the order of `report.ids`.
+    var rawSeries: SeriesSet? = nil
+    /// DTW distances (`--series --metric dtw`, when asked to keep them).
+    var distances: Matrix? = nil
+  }
+
   func execute() throws {
-    if series != nil { return try executeSeries() }
     let progress = Progress(forced: output.progress)
+    let wantsJSON = output.format == .json
+    let run = try series != nil
+      ? computeSeries(progress: progress, wantsJSON: wantsJSON, keepDistances: false)
+      : compute(progress: progress, wantsJSON: wantsJSON)
+    for w in run.warnings { printError("cohortlens cluster: warning: \(w)") }
+    if let path = labelsOut {
+      try AtomicFile.write(run.report.labelsCSV(), to: path)
+    }
+    try emit(run.report.render(output.format), options: output)
+    progress.report("done")
+  }
+
+  /// Clusters a feature table or a precomputed similarity matrix.
+  func compute(progress: Progress, wantsJSON: Bool) throws -> Run {
     let graphKind = try GraphConstruction(parsing: graph)
     var warnings: [String] = []
     var inputs: [(role: String, path: String)] = []
     // JSON carries each input's sha256: hash the feature table while it is read, not afterwards.
-    let wantsJSON = output.format == .json
     var digests: [String: String] = [:]
     let ids: [String]
     var adjacency: Matrix
@@ -272,7 +296,6 @@ struct ClusterCommand: CohortLensCommand {
       truth: truthValues, progress: { progress.report($0) })
     progress.report("clustered; writing the report")
     warnings.append(contentsOf: result.warnings)
-    for w in warnings { printError("cohortlens cluster: warning: \(w)") }
 
     var parameters: [(String, JSONValue)] = []
     if let f = features { parameters.append(("features", .string(f))) }
@@ -295,11 +318,7 @@ struct ClusterCommand: CohortLensCommand {
       header: wantsJSON
         ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
-    if let path = labelsOut {
-      try AtomicFile.write(report.labelsCSV(), to: path)
-    }
-    try emit(report.render(output.format), options: output)
-    progress.report("done")
+    return Run(report: report, warnings: warnings, inputs: inputs, digests: digests)
   }
 
   /// Warnings about the chosen features: constant columns (they carry no information) and fewer

@@ -110,11 +110,10 @@ struct SeriesProfiles {
 
 extension ClusterCommand {
   /// `cluster --series`: learner time series → distances → affinity → the spectral sweep, with profiles.
-  func executeSeries() throws {
-    let progress = Progress(forced: output.progress)
+  /// Clusters learner time series (`--series`); `keepDistances` keeps the DTW matrix in the run.
+  func computeSeries(progress: Progress, wantsJSON: Bool, keepDistances: Bool) throws -> Run {
     guard let path = series, let idColumn = id else { throw UsageError("give --series FILE and --id COLUMN") }
     let graphKind = try GraphConstruction(parsing: graph)
-    let wantsJSON = output.format == .json
     progress.report("reading \(path)")
     let read = try readSeries(path: path, id: idColumn, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON, exclude: truth.map { [$0] } ?? [])
@@ -135,6 +134,7 @@ extension ClusterCommand {
     let r = try radius.map(parseRadius) ?? .full
     var features: Matrix?
     var similarity: Matrix
+    var distances: Matrix?
     switch metric {
     case .dtw:
       progress.report("DTW distances of \(n) learners (radius \(radiusText(r)))")
@@ -142,6 +142,7 @@ extension ClusterCommand {
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
         ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
       similarity = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
+      if keepDistances { distances = similarity }
       // Affinity exp(−γ·D²), the lecture's get_affinity_matrix (diagonal exp(0) = 1).
       let negGamma = -g
       similarity.storage.withUnsafeMutableBufferPointer { p in
@@ -185,7 +186,6 @@ extension ClusterCommand {
       configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
       truth: truthValues, progress: { progress.report($0) })
     warnings.append(contentsOf: result.warnings)
-    for w in warnings { printError("cohortlens cluster: warning: \(w)") }
     let profiles = SeriesProfiles.compute(raw: raw, result: result)
 
     var parameters: [(String, JSONValue)] = [("series", .string(path)), ("id", .string(idColumn))]
@@ -226,11 +226,9 @@ extension ClusterCommand {
         ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: [(role: "series", path: path)], digests: digests)
         : [],
       description: parts.joined(separator: "; "), profiles: profiles)
-    if let labelsPath = labelsOut {
-      try AtomicFile.write(report.labelsCSV(), to: labelsPath)
-    }
-    try emit(report.render(output.format), options: output)
-    progress.report("done")
+    return Run(
+      report: report, warnings: warnings, inputs: [(role: "series", path: path)], digests: digests, rawSeries: raw,
+      distances: distances)
   }
 
   /// The `column` value of each learner in `ids` (the same on every row of the learner, else an error).

@@ -340,6 +340,21 @@ struct ClassSpec {
     text = "= " + s
   }
 
+  /// Whether the cell text `value` (of `column`, data row `row` of `table`) is in the positive class;
+  /// a comparison needs a number there.
+  func matches(_ value: String, column: String, table: Table, row: Int) throws -> Bool {
+    switch kind {
+    case .value(let v): return value == v || (Double(value) != nil && Double(value) == Double(v))
+    case .comparison:
+      guard let x = DecimalParser.parse(value) else {
+        throw InputError(
+          table: table, row: row, column: try table.columnIndex(column),
+          message: "'\(value)' in column '\(column)' is not a number, so '\(text)' cannot be decided", hint: "fix the cell")
+      }
+      return holds(x)
+    }
+  }
+
   func holds(_ x: Double) -> Bool {
     guard case let .comparison(op, v) = kind else { return false }
     switch op {
