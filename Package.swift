@@ -20,6 +20,7 @@ let package = Package(
     .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
     .library(name: "Clustering", targets: ["Clustering"]),
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
+    .library(name: "Explanation", targets: ["Explanation"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,10 +35,11 @@ let package = Package(
     .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
     .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
+    .target(name: "Explanation", dependencies: ["CohortLensCore", "LinearAlgebra", "CLapack"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [
-        "CohortLensCore", "LinearAlgebra", "Clustering",
+        "CohortLensCore", "LinearAlgebra", "Clustering", "Explanation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -45,6 +47,7 @@ let package = Package(
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "LinearAlgebra", "CohortLensCore"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "CohortLensCore", "LinearAlgebra"]),
+    .testTarget(name: "ExplanationTests", dependencies: ["Explanation", "CohortLensCore", "LinearAlgebra"]),
     .testTarget(name: "CLITests", dependencies: ["cohortlens", "CohortLensCore"]),
   ],
   swiftLanguageModes: [.v6]

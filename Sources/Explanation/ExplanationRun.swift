@@ -1,0 +1,143 @@
+import CohortLensCore
+import Dispatch
+
+/// The result of explaining several students.
+public struct ExplanationRun: Sendable {
+  /// One explanation per student, in the order given.
+  public var explanations: [Explanation]
+  /// Seconds spent waiting for the model (all requests).
+  public var modelSeconds: Double
+  /// Seconds of CohortLens's own work (sampling, weights, selection, Ridge), wall clock.
+  public var ownSeconds: Double
+  /// Number of model requests made.
+  public var requests: Int
+  /// Largest |Σ probabilities − 1| over all answered rows (classifiers).
+  public var maxProbabilitySumDeviation: Double
+}
+
+extension LimeExplainer {
+  /// Explains one student with `model` (see `explain(students:…)`).
+  public func explain(row: [Double], id: String, model: any ProbabilityModel, label: Int = 1) throws -> Explanation {
+    try explain(students: [(id, row)], model: model, label: label).explanations[0]
+  }
+
+  /// Explains `students` (id and feature row each) for output `label` of `model`.
+  ///
+  /// Students are processed in batches of `batchSize`: their neighbourhoods are sampled, sent to
+  /// the model in ONE request (batchSize × numSamples rows), and the surrogates are fitted.
+  /// Sampling (per-student mode) and fitting run on up to `threads` threads; results do not
+  /// depend on the thread count or the batch size. In `limeCompat` mode one NumPy `RandomState`
+  /// stream is consumed by the students in order, so sampling is sequential.
+  /// - Parameters:
+  ///   - seed: overrides `options.seed` (stability runs use seed + r).
+  ///   - progress: called with (students done, total) after each batch.
+  /// - Throws: `ModelError` for an unusable model answer (wrong rows/classes, non-finite or
+  ///   out-of-range probabilities), `ExplanationError` for a label the model does not have, or
+  ///   what the model throws.
+  public func explain(
+    students: [(id: String, row: [Double])], model: any ProbabilityModel, label: Int, batchSize: Int = 4,
+    threads: Int = 2, seed: UInt32? = nil, progress: (@Sendable (Int, Int) -> Void)? = nil
+  ) throws -> ExplanationRun {
+    let p = featureNames.count, n = options.numSamples
+    let clock = ContinuousClock()
+    var modelTime = Duration.zero, ownTime = Duration.zero
+    var compat = NumPyRandomState(seed: seed ?? options.seed)
+    let exact = options.randomMode == .limeCompat
+    var results: [Explanation] = []
+    results.reserveCapacity(students.count)
+    var requests = 0
+    var worstSum = 0.0
+    let batch = Swift.max(1, batchSize)
+    var start = 0
+    while start < students.count {
+      let chunk = Array(students[start..<Swift.min(students.count, start + batch)])
+      let t0 = clock.now
+      var hoods = [Neighbourhood?](repeating: nil, count: chunk.count)
+      if exact {
+        for (k, s) in chunk.enumerated() { hoods[k] = neighbourhood(of: s.row, source: &compat, exact: true) }
+      } else {
+        let box = SlotBox<Neighbourhood>(count: chunk.count)
+        let me = self
+        let seedValue = seed ?? options.seed
+        parallelFor(chunk.count, threads: threads) { k in
+          var src = me.stream(for: chunk[k].id, seed: seedValue)
+          box.set(k, me.neighbourhood(of: chunk[k].row, source: &src, exact: false))
+        }
+        hoods = box.values
+      }
+      var request = [Double]()
+      request.reserveCapacity(chunk.count * n * p)
+      for h in hoods { request.append(contentsOf: h!.samples) }
+      let t1 = clock.now
+      let answer = try model.predict(request, rowCount: chunk.count * n, columns: p)
+      let t2 = clock.now
+      requests += 1
+      worstSum = Swift.max(worstSum, try validateModelOutput(
+        answer.values, rows: answer.values.count / Swift.max(answer.outputs, 1), outputs: answer.outputs,
+        expectedRows: chunk.count * n, expectedOutputs: model.outputCount, classifier: model.isClassifier))
+      let classes = answer.outputs
+      guard label >= 0 && label < classes else {
+        throw ExplanationError("class index \(label) does not exist: the model has \(classes) output\(classes == 1 ? "" : "s")",
+                               hint: "choose --class in 0...\(classes - 1) or a name from --class-names")
+      }
+      let fitted = SlotBox<Explanation>(count: chunk.count)
+      let me = self
+      let values = answer.values
+      let sampled = hoods
+      parallelFor(chunk.count, threads: threads) { k in
+        let slice = Array(values[(k * n * classes)..<((k + 1) * n * classes)])
+        fitted.set(k, me.fit(sampled[k]!, student: chunk[k].id, row: chunk[k].row, outputs: slice,
+                             classes: classes, label: label))
+      }
+      results.append(contentsOf: fitted.values.map { $0! })
+      let t3 = clock.now
+      modelTime += t2 - t1
+      ownTime += (t1 - t0) + (t3 - t2)
+      start += chunk.count
+      progress?(start, students.count)
+    }
+    func seconds(_ d: Duration) -> Double {
+      Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+    return ExplanationRun(explanations: results, modelSeconds: seconds(modelTime), ownSeconds: seconds(ownTime),
+                          requests: requests, maxProbabilitySumDeviation: worstSum)
+  }
+}
+
+/// Result slots written from several threads, each index by one thread.
+final class SlotBox<T>: @unchecked Sendable {
+  private var storage: [T?]
+  private let lock = Lock()
+  init(count: Int) { storage = [T?](repeating: nil, count: count) }
+  func set(_ i: Int, _ v: T) { lock.withLock { storage[i] = v } }
+  var values: [T?] { lock.withLock { storage } }
+}
+
+/// Runs `body(0..<count)` on up to `threads` threads (work items taken in order).
+func parallelFor(_ count: Int, threads: Int, _ body: @escaping @Sendable (Int) -> Void) {
+  let workers = Swift.max(1, Swift.min(threads, count))
+  if workers == 1 {
+    for i in 0..<count { body(i) }
+    return
+  }
+  let next = SlotCounter()
+  DispatchQueue.concurrentPerform(iterations: workers) { _ in
+    while true {
+      let i = next.take()
+      if i >= count { break }
+      body(i)
+    }
+  }
+}
+
+final class SlotCounter: @unchecked Sendable {
+  private var value = 0
+  private let lock = Lock()
+  func take() -> Int {
+    lock.withLock {
+      let v = value
+      value += 1
+      return v
+    }
+  }
+}
