@@ -86,6 +86,10 @@ public struct Explanation: Sendable, Equatable {
   public var features: [ExplainedFeature]
   /// Samples in which lime's degenerate-bin quirk fed 0 instead of the tied value (compat mode).
   public var zeroFedValues: Int
+  /// Standard error of each ranked weight (same order as `features`), as lime-stability computes
+  /// it: σ² = Σw·r²/(N − K) from the weighted least-squares fit with intercept on the selected
+  /// columns, A = (XᵀWX + I)⁻¹ on the uncentred columns, Var β = σ²·A·XᵀWX·Aᵀ.
+  public var standardErrors: [Double]
 }
 
 /// A sampled neighbourhood of one student.
@@ -396,6 +400,8 @@ public struct LimeExplainer: Sendable {
     let order = selected.indices.sorted { a, b in
       Swift.abs(beta[a]) != Swift.abs(beta[b]) ? Swift.abs(beta[a]) > Swift.abs(beta[b]) : a < b
     }
+    let errors = standardErrors(gram: gram, design: nb.design, rows: n, columns: p, weights: w, y: y,
+                                selected: selected)
     let own = discretized ? studentBins(row) : []
     let features = order.enumerated().map { rank, r -> ExplainedFeature in
       let j = selected[r]
@@ -408,6 +414,48 @@ public struct LimeExplainer: Sendable {
       student: student, label: label, probability: outputs[label],
       probabilities: Array(outputs[0..<classes]), intercept: intercept, localPrediction: local, score: score,
       effectiveSampleSize: sw * sw / sw2, kernelWidth: kernelWidth, features: features,
-      zeroFedValues: nb.zeroFedValues)
+      zeroFedValues: nb.zeroFedValues, standardErrors: order.map { errors[$0] })
+  }
+
+  func standardErrors(gram: WeightedGram, design: [Double], rows n: Int, columns p: Int, weights w: [Double],
+                      y: [Double], selected: [Int]) -> [Double] {
+    let k = selected.count
+    let ols = gram.coefficients(subset: selected, alpha: 0)
+    let b0 = gram.intercept(subset: selected, coefficients: ols)
+    var rss = 0.0
+    for i in 0..<n {
+      var pred = b0
+      for (r, j) in selected.enumerated() { pred += ols[r] * design[i * p + j] }
+      rss += w[i] * (y[i] - pred) * (y[i] - pred)
+    }
+    let sigma2 = n > k ? rss / Double(n - k) : .nan
+    // Uncentred XᵀWX = G + Σw·x̄x̄ᵀ on the selected columns.
+    var m = [Double](repeating: 0, count: k * k)
+    for (a, j) in selected.enumerated() {
+      for (b, l) in selected.enumerated() {
+        m[a * k + b] = gram.gram[j * p + l] + gram.weightSum * gram.xMean[j] * gram.xMean[l]
+      }
+    }
+    // A = (M + I)⁻¹ column by column, then diag(A M Aᵀ).
+    var inv = [Double](repeating: 0, count: k * k)
+    var shifted = m
+    for a in 0..<k { shifted[a * k + a] += 1 }
+    for c in 0..<k {
+      var e = [Double](repeating: 0, count: k)
+      e[c] = 1
+      let col = WeightedGram.choleskySolve(shifted, e, k) ?? WeightedGram.pseudoInverseSolve(shifted, e, k)
+      for r in 0..<k { inv[r * k + c] = col[r] }
+    }
+    var out = [Double](repeating: 0, count: k)
+    for a in 0..<k {
+      var v = 0.0
+      for b in 0..<k {
+        var s = 0.0
+        for c in 0..<k { s += m[b * k + c] * inv[a * k + c] }
+        v += inv[a * k + b] * s
+      }
+      out[a] = (sigma2 * v).squareRoot()
+    }
+    return out
   }
 }

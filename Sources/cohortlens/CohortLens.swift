@@ -18,6 +18,6 @@ struct CohortLens: ParsableCommand {
       'file:line:column: what is wrong' on stderr and exit code 65; usage errors exit 64.
       """,
     version: CohortLensVersion.string,
-    subcommands: [ClusterCommand.self, ScoresCommand.self, InspectCommand.self]
+    subcommands: [ClusterCommand.self, ScoresCommand.self, InspectCommand.self, ExplainCommand.self]
   )
 }
