@@ -246,7 +246,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       if errFromWorker >= 0 { fds.append(pollfd(fd: errFromWorker, events: Int16(POLLIN), revents: 0)) }
       let left = deadline - monotonicSeconds()
       if left <= 0 {
-        throw failure("did not answer within \(NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
+        throw failure("did not answer within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
       }
       let r = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 1e9)))
       if r < 0 {
