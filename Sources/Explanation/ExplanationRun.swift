@@ -9,6 +9,10 @@ public struct ExplanationRun: Sendable {
   public var modelSeconds: Double
   /// Seconds of CohortLens's own work (sampling, weights, selection, Ridge), wall clock.
   public var ownSeconds: Double
+  /// Of `ownSeconds`: sampling the neighbourhoods (and assembling requests).
+  public var samplingSeconds: Double
+  /// Of `ownSeconds`: weights, feature selection and Ridge fits.
+  public var fittingSeconds: Double
   /// Number of model requests made.
   public var requests: Int
   /// Largest |Σ probabilities − 1| over all answered rows (classifiers).
@@ -40,7 +44,7 @@ extension LimeExplainer {
   ) throws -> ExplanationRun {
     let p = featureNames.count, n = options.numSamples
     let clock = ContinuousClock()
-    var modelTime = Duration.zero, ownTime = Duration.zero
+    var modelTime = Duration.zero, samplingTime = Duration.zero, fittingTime = Duration.zero
     var compat = NumPyRandomState(seed: seed ?? options.seed)
     let exact = options.randomMode == .limeCompat
     var results: [Explanation] = []
@@ -49,59 +53,94 @@ extension LimeExplainer {
     var worstSum = 0.0
     let batch = Swift.max(1, batchSize)
     var start = 0
+    var request: [Double] = []
+    let designs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.min(batch, Swift.max(students.count, 1)) * n * p)
+    defer { designs.deallocate() }
     while start < students.count {
       let chunk = Array(students[start..<Swift.min(students.count, start + batch)])
       let t0 = clock.now
-      var hoods = [Neighbourhood?](repeating: nil, count: chunk.count)
+      // Every student's samples go straight into the request buffer (student k at k·n·p); designs
+      // live in a pool reused from batch to batch.
+      let m = chunk.count
+      if request.count != m * n * p { request = [Double](repeating: 0, count: m * n * p) }
+      var distances = [[Double]](repeating: [], count: m)
+      var zeroFed = [Int](repeating: 0, count: m)
+      let pool = UnsafeSendablePointer(pointer: designs)
       if exact {
-        for (k, s) in chunk.enumerated() { hoods[k] = neighbourhood(of: s.row, source: &compat, exact: true) }
+        request.withUnsafeMutableBufferPointer { req in
+          for k in 0..<m {
+            var dist = [Double](repeating: 0, count: n)
+            zeroFed[k] = dist.withUnsafeMutableBufferPointer { tp in
+              sample(row: chunk[k].row, source: &compat, exact: true, design: pool.pointer + k * n * p,
+                     samples: req.baseAddress! + k * n * p, distances: tp.baseAddress!)
+            }
+            distances[k] = dist
+          }
+        }
       } else {
-        let box = SlotBox<Neighbourhood>(count: chunk.count)
+        let box = SlotBox<([Double], Int)>(count: m)
         let me = self
         let seedValue = seed ?? options.seed
-        parallelFor(chunk.count, threads: threads) { k in
-          var src = me.stream(for: chunk[k].id, seed: seedValue)
-          box.set(k, me.neighbourhood(of: chunk[k].row, source: &src, exact: false))
+        request.withUnsafeMutableBufferPointer { req in
+          let base = UnsafeSendablePointer(pointer: req.baseAddress!)
+          parallelFor(m, threads: threads) { k in
+            var src = me.stream(for: chunk[k].id, seed: seedValue)
+            var dist = [Double](repeating: 0, count: n)
+            let z = dist.withUnsafeMutableBufferPointer { tp in
+              me.sample(row: chunk[k].row, source: &src, exact: false, design: pool.pointer + k * n * p,
+                        samples: base.pointer + k * n * p, distances: tp.baseAddress!)
+            }
+            box.set(k, (dist, z))
+          }
         }
-        hoods = box.values
+        for (k, v) in box.values.enumerated() {
+          distances[k] = v!.0
+          zeroFed[k] = v!.1
+        }
       }
-      var request = [Double]()
-      request.reserveCapacity(chunk.count * n * p)
-      for h in hoods { request.append(contentsOf: h!.samples) }
       let t1 = clock.now
-      let answer = try model.predict(request, rowCount: chunk.count * n, columns: p)
+      let answer = try model.predict(request, rowCount: m * n, columns: p)
       let t2 = clock.now
       requests += 1
       worstSum = Swift.max(worstSum, try validateModelOutput(
         answer.values, rows: answer.values.count / Swift.max(answer.outputs, 1), outputs: answer.outputs,
-        expectedRows: chunk.count * n, expectedOutputs: model.outputCount, classifier: model.isClassifier))
+        expectedRows: m * n, expectedOutputs: model.outputCount, classifier: model.isClassifier))
       let classes = answer.outputs
       guard label >= 0 && label < classes else {
         throw ExplanationError("class index \(label) does not exist: the model has \(classes) output\(classes == 1 ? "" : "s")",
                                hint: "choose --class in 0...\(classes - 1) or a name from --class-names")
       }
-      let fitted = SlotBox<Explanation>(count: chunk.count)
+      let fitted = SlotBox<Explanation>(count: m)
       let me = self
       let values = answer.values
-      let sampled = hoods
-      parallelFor(chunk.count, threads: threads) { k in
-        let slice = Array(values[(k * n * classes)..<((k + 1) * n * classes)])
-        fitted.set(k, me.fit(sampled[k]!, student: chunk[k].id, row: chunk[k].row, outputs: slice,
-                             classes: classes, label: label))
+      let dists = distances, zeros = zeroFed
+      parallelFor(m, threads: threads) { k in
+        let e = values.withUnsafeBufferPointer { v in
+          me.fit(design: pool.pointer + k * n * p, distances: dists[k], zeroFed: zeros[k], student: chunk[k].id,
+                 row: chunk[k].row, outputs: v.baseAddress! + k * n * classes, classes: classes, label: label)
+        }
+        fitted.set(k, e)
       }
       results.append(contentsOf: fitted.values.map { $0! })
       let t3 = clock.now
       modelTime += t2 - t1
-      ownTime += (t1 - t0) + (t3 - t2)
-      start += chunk.count
+      samplingTime += t1 - t0
+      fittingTime += t3 - t2
+      start += m
       progress?(start, students.count)
     }
     func seconds(_ d: Duration) -> Double {
       Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
-    return ExplanationRun(explanations: results, modelSeconds: seconds(modelTime), ownSeconds: seconds(ownTime),
+    return ExplanationRun(explanations: results, modelSeconds: seconds(modelTime), ownSeconds: seconds(samplingTime + fittingTime),
+                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime),
                           requests: requests, maxProbabilitySumDeviation: worstSum)
   }
+}
+
+/// A raw pointer handed to worker threads that write disjoint ranges.
+struct UnsafeSendablePointer: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<Double>
 }
 
 /// Result slots written from several threads, each index by one thread.

@@ -259,17 +259,63 @@ public struct LimeExplainer: Sendable {
     SplitMixSource(seed: seed ?? options.seed, student: student)
   }
 
-  /// Samples the neighbourhood of `row` from `source` in lime's call order.
-  /// - Parameter exact: SciPy's log-space truncated-normal inverse CDF and lime's zero-feeding
-  ///   of degenerate bins (compat) instead of the fast inverse CDF and the tied value.
+  /// Samples the neighbourhood of `row` from `source`.
+  /// - Parameter exact: lime's call order (columns in turn: all bins of a column, then its values),
+  ///   SciPy's log-space truncated-normal inverse CDF and lime's zero-feeding of degenerate bins
+  ///   (compat); otherwise row by row with the fast inverse CDF and the tied value.
   /// - Complexity: O(N·p).
   public func neighbourhood<S: UniformSource>(of row: [Double], source: inout S, exact: Bool) -> Neighbourhood {
     let n = options.numSamples, p = featureNames.count
     var design = [Double](repeating: 0, count: n * p)
     var samples = [Double](repeating: 0, count: n * p)
     var distances = [Double](repeating: 0, count: n)
+    let zeroFed = design.withUnsafeMutableBufferPointer { d in
+      samples.withUnsafeMutableBufferPointer { s in
+        distances.withUnsafeMutableBufferPointer { dist in
+          sample(row: row, source: &source, exact: exact, design: d.baseAddress!, samples: s.baseAddress!,
+                 distances: dist.baseAddress!)
+        }
+      }
+    }
+    return Neighbourhood(rows: n, columns: p, design: design, samples: samples, distances: distances,
+                         zeroFedValues: zeroFed)
+  }
+
+  /// Writes design (n × p), samples (n × p) and distances (n); returns the zero-fed count.
+  func sample<S: UniformSource>(row: [Double], source: inout S, exact: Bool, design: UnsafeMutablePointer<Double>,
+                                samples: UnsafeMutablePointer<Double>, distances: UnsafeMutablePointer<Double>) -> Int {
+    let n = options.numSamples, p = featureNames.count
     var zeroFed = 0
-    if discretized {
+    if discretized && !exact {
+      let table = fastTable(studentBins(row))
+      table.entries.withUnsafeBufferPointer { entries in
+        table.offsets.withUnsafeBufferPointer { offsets in
+          for i in 0..<n {
+            var matches = 0
+            let drow = design + i * p, srow = samples + i * p
+            for j in 0..<p {
+              let u = source.uniform()
+              var k = offsets[j]
+              let last = offsets[j + 1] - 1
+              while k < last && entries[k].cdf <= u { k += 1 }
+              let e = entries[k]
+              if e.match || i == 0 {
+                drow[j] = 1
+                matches += 1
+              } else {
+                drow[j] = 0
+              }
+              if e.degenerate {
+                srow[j] = e.fixed
+              } else {
+                srow[j] = e.sampler.fast(source.uniform())
+              }
+            }
+            distances[i] = Double(p - matches).squareRoot()
+          }
+        }
+      }
+    } else if discretized {
       let own = studentBins(row)
       var sampledBins = [Int32](repeating: 0, count: n * p)  // column-major
       var matches = [Int32](repeating: 0, count: n)
@@ -287,6 +333,8 @@ public struct LimeExplainer: Sendable {
           if b == target || i == 0 {
             design[i * p + j] = 1
             matches[i] += 1
+          } else {
+            design[i * p + j] = 0
           }
         }
       }
@@ -298,13 +346,10 @@ public struct LimeExplainer: Sendable {
           let b = Int(sampledBins[base + i])
           let v: Double
           if let t = tn[b] {
-            let q = source.uniform()
-            v = exact ? t.exact(q) : t.fast(q)
-          } else if exact {
+            v = t.exact(source.uniform())
+          } else {
             v = (fb.mins[b] - fb.means[b]) / fb.stds[b]
             if v != fb.mins[b] { zeroFed += 1 }
-          } else {
-            v = fb.mins[b]
           }
           samples[i * p + j] = v
         }
@@ -333,8 +378,31 @@ public struct LimeExplainer: Sendable {
       distances[0] = 0
     }
     for j in 0..<p { samples[j] = row[j] }
-    return Neighbourhood(rows: n, columns: p, design: design, samples: samples, distances: distances,
-                         zeroFedValues: zeroFed)
+    return zeroFed
+  }
+
+  struct FastEntry {
+    var cdf: Double
+    var match: Bool
+    var degenerate: Bool
+    var fixed: Double
+    var sampler: TruncatedNormal
+  }
+
+  /// Flat per-(feature, sampled bin) table for the row-major default sampler.
+  func fastTable(_ own: [Int]) -> (entries: [FastEntry], offsets: [Int]) {
+    var entries: [FastEntry] = []
+    var offsets = [0]
+    let dummy = TruncatedNormal(a: -1, b: 1, loc: 0, scale: 1)
+    for (j, fb) in bins.enumerated() {
+      for (k, b) in fb.values.enumerated() {
+        let t = samplers[j][b]
+        entries.append(FastEntry(cdf: fb.cdf[k], match: b == own[j], degenerate: t == nil, fixed: fb.mins[b],
+                                 sampler: t ?? dummy))
+      }
+      offsets.append(entries.count)
+    }
+    return (entries, offsets)
   }
 
   /// Fits the surrogate of `label` on a neighbourhood and the model's outputs for its samples
@@ -343,19 +411,32 @@ public struct LimeExplainer: Sendable {
   ///   O(K·p·K³) (forward selection).
   public func fit(_ nb: Neighbourhood, student: String, row: [Double], outputs: [Double], classes: Int,
                   label: Int) -> Explanation {
-    let n = nb.rows, p = nb.columns
+    var design = nb.design
+    return design.withUnsafeMutableBufferPointer { d in
+      outputs.withUnsafeBufferPointer { o in
+        fit(design: d.baseAddress!, distances: nb.distances, zeroFed: nb.zeroFedValues, student: student, row: row,
+            outputs: o.baseAddress!, classes: classes, label: label)
+      }
+    }
+  }
+
+  /// `fit` on raw buffers; `design` is scaled in place for the Gram matrix and restored.
+  func fit(design: UnsafeMutablePointer<Double>, distances: [Double], zeroFed: Int, student: String, row: [Double],
+           outputs: UnsafePointer<Double>, classes: Int, label: Int) -> Explanation {
+    let n = options.numSamples, p = featureNames.count
     let kw2 = kernelWidth * kernelWidth
     var w = [Double](repeating: 0, count: n)
     var sw = 0.0, sw2 = 0.0
     for i in 0..<n {
-      let d = nb.distances[i]
+      let d = distances[i]
       w[i] = exp(-(d * d) / kw2).squareRoot()
       sw += w[i]
       sw2 += w[i] * w[i]
     }
     var y = [Double](repeating: 0, count: n)
     for i in 0..<n { y[i] = outputs[i * classes + label] }
-    let gram = WeightedGram(x: nb.design, rows: n, columns: p, weights: w, y: y)
+    let gram = WeightedGram(x: design, rows: n, columns: p, weights: w, y: y, binary: discretized)
+    let nb = (design: UnsafePointer(design), distances: distances, zeroFedValues: zeroFed)
     let k = options.numFeatures
     var method = options.featureSelection
     if method == .auto { method = k <= 6 ? .forward : .highestWeights }
@@ -412,12 +493,12 @@ public struct LimeExplainer: Sendable {
     }
     return Explanation(
       student: student, label: label, probability: outputs[label],
-      probabilities: Array(outputs[0..<classes]), intercept: intercept, localPrediction: local, score: score,
+      probabilities: Array(UnsafeBufferPointer(start: outputs, count: classes)), intercept: intercept, localPrediction: local, score: score,
       effectiveSampleSize: sw * sw / sw2, kernelWidth: kernelWidth, features: features,
       zeroFedValues: nb.zeroFedValues, standardErrors: order.map { errors[$0] })
   }
 
-  func standardErrors(gram: WeightedGram, design: [Double], rows n: Int, columns p: Int, weights w: [Double],
+  func standardErrors(gram: WeightedGram, design: UnsafePointer<Double>, rows n: Int, columns p: Int, weights w: [Double],
                       y: [Double], selected: [Int]) -> [Double] {
     let k = selected.count
     let ols = gram.coefficients(subset: selected, alpha: 0)

@@ -31,6 +31,16 @@ public struct WeightedGram: Sendable {
   /// - Parameters: `x` row-major n × p, `w` (n) non-negative weights, `y` (n).
   /// - Complexity: O(n·p²) (one `dsyrk`), O(n·p) memory for the scaled copy.
   public init(x: [Double], rows n: Int, columns p: Int, weights w: [Double], y: [Double]) {
+    var copy = x
+    self = copy.withUnsafeMutableBufferPointer {
+      WeightedGram(x: $0.baseAddress!, rows: n, columns: p, weights: w, y: y, binary: false)
+    }
+  }
+
+  /// The same on a buffer that is scaled by √w in place for `dsyrk` and then restored. With
+  /// `binary` (0/1 entries) and all weights positive the restoration is exact (s·1/s = 1); otherwise
+  /// a scaled copy is used and `x` is not touched.
+  init(x: UnsafeMutablePointer<Double>, rows n: Int, columns p: Int, weights w: [Double], y: [Double], binary: Bool) {
     columns = p
     var s = 0.0
     for i in 0..<n { s += w[i] }
@@ -42,37 +52,36 @@ public struct WeightedGram: Sendable {
     var xm = [Double](repeating: 0, count: p)
     var c = [Double](repeating: 0, count: p)
     var tss = 0.0
-    var scaled = [Double](repeating: 0, count: n * p)
-    x.withUnsafeBufferPointer { xp in
-      scaled.withUnsafeMutableBufferPointer { sp in
-        xm.withUnsafeMutableBufferPointer { mp in
-          c.withUnsafeMutableBufferPointer { cp in
-            for i in 0..<n {
-              let wi = w[i], ri = wi * (y[i] - ym), sw = wi.squareRoot()
-              tss += wi * (y[i] - ym) * (y[i] - ym)
-              let base = i * p
-              for j in 0..<p {
-                let v = xp[base + j]
-                mp[j] += wi * v
-                cp[j] += ri * v
-                sp[base + j] = sw * v
-              }
+    for i in 0..<n { tss += w[i] * (y[i] - ym) * (y[i] - ym) }
+    totalSquares = tss
+    let inPlace = binary && w.allSatisfy { $0 > 0 }
+    var scratch = inPlace ? [] : [Double](repeating: 0, count: n * p)
+    var g = [Double](repeating: 0, count: p * p)
+    scratch.withUnsafeMutableBufferPointer { scratchBuffer in
+      let target = inPlace ? x : scratchBuffer.baseAddress!
+      xm.withUnsafeMutableBufferPointer { mp in
+        c.withUnsafeMutableBufferPointer { cp in
+          for i in 0..<n {
+            let wi = w[i], ri = wi * (y[i] - ym), sw = wi.squareRoot()
+            let row = x + i * p, out = target + i * p
+            for j in 0..<p {
+              let v = row[j]
+              mp[j] += wi * v
+              cp[j] += ri * v
+              out[j] = sw * v
             }
           }
         }
       }
-    }
-    for j in 0..<p { xm[j] /= s }
-    xMean = xm
-    cross = c
-    totalSquares = tss
-    var g = [Double](repeating: 0, count: p * p)
-    scaled.withUnsafeBufferPointer { sp in
       g.withUnsafeMutableBufferPointer { gp in
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1.0, sp.baseAddress, Int32(p),
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1.0, target, Int32(p),
                     0.0, gp.baseAddress, Int32(p))
       }
+      if inPlace {  // binary entries: every non-zero was 1
+        for t in 0..<(n * p) where x[t] != 0 { x[t] = 1 }
+      }
     }
+    for j in 0..<p { xm[j] /= s }
     for j in 0..<p {
       for k in j..<p {
         let v = g[j * p + k] - s * xm[j] * xm[k]
@@ -81,6 +90,8 @@ public struct WeightedGram: Sendable {
       }
     }
     gram = g
+    xMean = xm
+    cross = c
   }
 
   /// Ridge coefficients on the columns `subset` (in that order) with penalty `alpha`.
