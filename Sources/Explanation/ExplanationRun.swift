@@ -1,6 +1,14 @@
 import CohortLensCore
 import Dispatch
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The result of explaining several students.
 public struct ExplanationRun: Sendable {
   /// One explanation per student, in the order given.
@@ -13,6 +21,8 @@ public struct ExplanationRun: Sendable {
   public var samplingSeconds: Double
   /// Of `ownSeconds`: weights, feature selection and Ridge fits.
   public var fittingSeconds: Double
+  /// Process CPU seconds (all threads) of CohortLens's own work: robust on a loaded machine.
+  public var ownCPUSeconds: Double
   /// Number of model requests made.
   public var requests: Int
   /// Largest |Σ probabilities − 1| over all answered rows (classifiers).
@@ -54,11 +64,13 @@ extension LimeExplainer {
     let batch = Swift.max(1, batchSize)
     var start = 0
     var request: [Double] = []
+    var cpu = 0.0
     let designs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.min(batch, Swift.max(students.count, 1)) * n * p)
     defer { designs.deallocate() }
     while start < students.count {
       let chunk = Array(students[start..<Swift.min(students.count, start + batch)])
       let t0 = clock.now
+      let c0 = processCPUSeconds()
       // Every student's samples go straight into the request buffer (student k at k·n·p); designs
       // live in a pool reused from batch to batch.
       let m = chunk.count
@@ -99,8 +111,10 @@ extension LimeExplainer {
         }
       }
       let t1 = clock.now
+      let c1 = processCPUSeconds()
       let answer = try model.predict(request, rowCount: m * n, columns: p)
       let t2 = clock.now
+      let c2 = processCPUSeconds()
       requests += 1
       worstSum = Swift.max(worstSum, try validateModelOutput(
         answer.values, rows: answer.values.count / Swift.max(answer.outputs, 1), outputs: answer.outputs,
@@ -123,6 +137,7 @@ extension LimeExplainer {
       }
       results.append(contentsOf: fitted.values.map { $0! })
       let t3 = clock.now
+      cpu += (c1 - c0) + (processCPUSeconds() - c2)
       modelTime += t2 - t1
       samplingTime += t1 - t0
       fittingTime += t3 - t2
@@ -133,9 +148,16 @@ extension LimeExplainer {
       Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
     return ExplanationRun(explanations: results, modelSeconds: seconds(modelTime), ownSeconds: seconds(samplingTime + fittingTime),
-                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime),
+                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime), ownCPUSeconds: cpu,
                           requests: requests, maxProbabilitySumDeviation: worstSum)
   }
+}
+
+/// CPU seconds of this process (all threads), `CLOCK_PROCESS_CPUTIME_ID`.
+func processCPUSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// A raw pointer handed to worker threads that write disjoint ranges.

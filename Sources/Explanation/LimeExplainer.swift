@@ -306,9 +306,23 @@ public struct LimeExplainer: Sendable {
                 drow[j] = 0
               }
               if e.degenerate {
-                srow[j] = e.fixed
+                srow[j] = e.loc
               } else {
-                srow[j] = e.sampler.fast(source.uniform())
+                // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b].
+                let prob = e.base + source.uniform() * e.slope
+                var z: Double
+                if prob > 0.02425 && prob < 0.97575 {
+                  let q = prob - 0.5
+                  let t = q * q
+                  z = (((((-3.969683028665376e+01 * t + 2.209460984245205e+02) * t - 2.759285104469687e+02) * t
+                    + 1.383577518672690e+02) * t - 3.066479806614716e+01) * t + 2.506628277459239e+00) * q
+                    / (((((-5.447609879822406e+01 * t + 1.615858368580409e+02) * t - 1.556989798598866e+02) * t
+                      + 6.680131188771972e+01) * t - 1.328068155288572e+01) * t + 1)
+                } else {
+                  z = NormalDistribution.quantileApproximation(prob)
+                }
+                z *= e.sign
+                srow[j] = Swift.min(Swift.max(z, e.lo), e.hi) * e.scale + e.loc
               }
             }
             distances[i] = Double(p - matches).squareRoot()
@@ -381,24 +395,55 @@ public struct LimeExplainer: Sendable {
     return zeroFed
   }
 
+  /// One (feature, sampled bin) of the row-major default sampler: the cumulative bin frequency,
+  /// whether the bin is the student's, and the truncated normal in probability space:
+  /// x = sign·Φ⁻¹(base + q·slope) clamped to [lo, hi], value x·scale + loc (degenerate: loc = the
+  /// tied value).
   struct FastEntry {
     var cdf: Double
+    var base: Double
+    var slope: Double
+    var sign: Double
+    var lo: Double
+    var hi: Double
+    var scale: Double
+    var loc: Double
     var match: Bool
     var degenerate: Bool
-    var fixed: Double
-    var sampler: TruncatedNormal
   }
 
-  /// Flat per-(feature, sampled bin) table for the row-major default sampler.
+  /// Flat per-(feature, sampled bin) table for the row-major default sampler. An interval whose
+  /// normal mass is below 1e-12 (never seen in practice: every bin's z-interval contains its own
+  /// mean, 0) is sampled at its bound nearest to 0.
   func fastTable(_ own: [Int]) -> (entries: [FastEntry], offsets: [Int]) {
     var entries: [FastEntry] = []
     var offsets = [0]
-    let dummy = TruncatedNormal(a: -1, b: 1, loc: 0, scale: 1)
     for (j, fb) in bins.enumerated() {
       for (k, b) in fb.values.enumerated() {
-        let t = samplers[j][b]
-        entries.append(FastEntry(cdf: fb.cdf[k], match: b == own[j], degenerate: t == nil, fixed: fb.mins[b],
-                                 sampler: t ?? dummy))
+        var e = FastEntry(cdf: fb.cdf[k], base: 0, slope: 0, sign: 1, lo: 0, hi: 0, scale: 0, loc: fb.mins[b],
+                          match: b == own[j], degenerate: true)
+        if let t = samplers[j][b] {
+          e.degenerate = false
+          e.lo = t.a
+          e.hi = t.b
+          e.scale = t.scale
+          e.loc = t.loc
+          if t.left {
+            e.base = t.tailCDF
+            e.slope = t.mass
+            e.sign = 1
+          } else {  // x = −Φ⁻¹(tail + (1 − q)·mass)
+            e.base = t.tailCDF + t.mass
+            e.slope = -t.mass
+            e.sign = -1
+          }
+          if !(t.mass > 1e-12) {  // far tail: keep inside the interval at its nearer bound
+            e.base = 0.5
+            e.slope = 0
+            e.sign = 1
+          }
+        }
+        entries.append(e)
       }
       offsets.append(entries.count)
     }

@@ -57,28 +57,24 @@ public struct WeightedGram: Sendable {
     let inPlace = binary && w.allSatisfy { $0 > 0 }
     var scratch = inPlace ? [] : [Double](repeating: 0, count: n * p)
     var g = [Double](repeating: 0, count: p * p)
+    // x̄·Σw = Xᵀw and c = Xᵀ(w∘(y − ȳ)) by BLAS, before any scaling.
+    var r = [Double](repeating: 0, count: n)
+    for i in 0..<n { r[i] = w[i] * (y[i] - ym) }
+    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(p), 1.0, x, Int32(p), w, 1, 0.0, &xm, 1)
+    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(p), 1.0, x, Int32(p), r, 1, 0.0, &c, 1)
     scratch.withUnsafeMutableBufferPointer { scratchBuffer in
       let target = inPlace ? x : scratchBuffer.baseAddress!
-      xm.withUnsafeMutableBufferPointer { mp in
-        c.withUnsafeMutableBufferPointer { cp in
-          for i in 0..<n {
-            let wi = w[i], ri = wi * (y[i] - ym), sw = wi.squareRoot()
-            let row = x + i * p, out = target + i * p
-            for j in 0..<p {
-              let v = row[j]
-              mp[j] += wi * v
-              cp[j] += ri * v
-              out[j] = sw * v
-            }
-          }
-        }
+      for i in 0..<n {
+        let sw = w[i].squareRoot()
+        let row = x + i * p, out = target + i * p
+        for j in 0..<p { out[j] = sw * row[j] }
       }
       g.withUnsafeMutableBufferPointer { gp in
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1.0, target, Int32(p),
                     0.0, gp.baseAddress, Int32(p))
       }
       if inPlace {  // binary entries: every non-zero was 1
-        for t in 0..<(n * p) where x[t] != 0 { x[t] = 1 }
+        for t in 0..<(n * p) { x[t] = x[t] != 0 ? 1 : 0 }
       }
     }
     for j in 0..<p { xm[j] /= s }

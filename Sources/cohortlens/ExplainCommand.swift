@@ -323,7 +323,7 @@ struct ExplainCommand: CohortLensCommand {
     if timing {
       let own = runs.reduce(0) { $0 + $1.ownSeconds }, modelTime = runs.reduce(0) { $0 + $1.modelSeconds }
       let count = runs.reduce(0) { $0 + $1.explanations.count }
-      printError("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each: sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)")
+      printError("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)")
     }
     for w in warnings { printError("cohortlens explain: warning: \(w)") }
 
