@@ -290,43 +290,42 @@ public struct LimeExplainer: Sendable {
       let table = fastTable(studentBins(row))
       table.entries.withUnsafeBufferPointer { entries in
         table.offsets.withUnsafeBufferPointer { offsets in
+          // Branch-free inner loop (bins are random: branches on them mispredict).
           for i in 0..<n {
-            var matches = 0
+            var matches = 0.0
             let drow = design + i * p, srow = samples + i * p
             for j in 0..<p {
               let u = source.uniform()
               var k = offsets[j]
-              let last = offsets[j + 1] - 1
-              while k < last && entries[k].cdf <= u { k += 1 }
+              var t = k
+              let end = offsets[j + 1] - 1
+              while t < end {
+                k &+= entries[t].cdf <= u ? 1 : 0
+                t &+= 1
+              }
               let e = entries[k]
-              if e.match || i == 0 {
-                drow[j] = 1
-                matches += 1
+              drow[j] = e.match
+              matches += e.match
+              // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b];
+              // degenerate bins have slope 0, [lo, hi] = [0, 0] and loc = the tied value.
+              let prob = e.base + source.uniform() * e.slope
+              var z: Double
+              if prob > 0.02425 && prob < 0.97575 {
+                let q = prob - 0.5
+                let r = q * q
+                z = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
+                  + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
+                  / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
+                    + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1)
               } else {
-                drow[j] = 0
+                z = NormalDistribution.quantileApproximation(prob)
               }
-              if e.degenerate {
-                srow[j] = e.loc
-              } else {
-                // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b].
-                let prob = e.base + source.uniform() * e.slope
-                var z: Double
-                if prob > 0.02425 && prob < 0.97575 {
-                  let q = prob - 0.5
-                  let t = q * q
-                  z = (((((-3.969683028665376e+01 * t + 2.209460984245205e+02) * t - 2.759285104469687e+02) * t
-                    + 1.383577518672690e+02) * t - 3.066479806614716e+01) * t + 2.506628277459239e+00) * q
-                    / (((((-5.447609879822406e+01 * t + 1.615858368580409e+02) * t - 1.556989798598866e+02) * t
-                      + 6.680131188771972e+01) * t - 1.328068155288572e+01) * t + 1)
-                } else {
-                  z = NormalDistribution.quantileApproximation(prob)
-                }
-                z *= e.sign
-                srow[j] = Swift.min(Swift.max(z, e.lo), e.hi) * e.scale + e.loc
-              }
+              srow[j] = Swift.min(Swift.max(z * e.sign, e.lo), e.hi) * e.scale + e.loc
             }
-            distances[i] = Double(p - matches).squareRoot()
+            distances[i] = (Double(p) - matches).squareRoot()
           }
+          for j in 0..<p { design[j] = 1 }
+          distances[0] = 0
         }
       }
     } else if discretized {
@@ -408,8 +407,8 @@ public struct LimeExplainer: Sendable {
     var hi: Double
     var scale: Double
     var loc: Double
-    var match: Bool
-    var degenerate: Bool
+    /// 1 when the bin is the student's, else 0.
+    var match: Double
   }
 
   /// Flat per-(feature, sampled bin) table for the row-major default sampler. An interval whose
@@ -420,10 +419,9 @@ public struct LimeExplainer: Sendable {
     var offsets = [0]
     for (j, fb) in bins.enumerated() {
       for (k, b) in fb.values.enumerated() {
-        var e = FastEntry(cdf: fb.cdf[k], base: 0, slope: 0, sign: 1, lo: 0, hi: 0, scale: 0, loc: fb.mins[b],
-                          match: b == own[j], degenerate: true)
+        var e = FastEntry(cdf: fb.cdf[k], base: 0.5, slope: 0, sign: 1, lo: 0, hi: 0, scale: 0, loc: fb.mins[b],
+                          match: b == own[j] ? 1 : 0)
         if let t = samplers[j][b] {
-          e.degenerate = false
           e.lo = t.a
           e.hi = t.b
           e.scale = t.scale
