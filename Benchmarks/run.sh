@@ -45,3 +45,4 @@ fi
 "$PY" "$HERE/generate.py" --out "$HERE/data" >&2
 "$PY" "$HERE/bench.py" --data "$HERE/data" --bin "$ROOT/.build/release/cohortlens" \
   --output "$HERE/results/latest.md" ${ARGS[@]+"${ARGS[@]}"}
+"$PY" -c "import lime" 2>/dev/null && "$PY" "$HERE/lime_bench.py" --bin "$ROOT/.build/release/cohortlens" --data "$HERE/data" | tee "$HERE/results/lime.md" || echo "lime benchmark skipped (pip install lime==0.2.0.1 into $VENV to run it)" >&2
