@@ -23,6 +23,8 @@ public struct ExplanationRun: Sendable {
   public var fittingSeconds: Double
   /// Process CPU seconds (all threads) of CohortLens's own work: robust on a loaded machine.
   public var ownCPUSeconds: Double
+  /// Wall seconds of each model request, in order (the first includes a worker's start-up).
+  public var requestSeconds: [Double]
   /// Number of model requests made.
   public var requests: Int
   /// Largest |Σ probabilities − 1| over all answered rows (classifiers).
@@ -65,6 +67,10 @@ extension LimeExplainer {
     var start = 0
     var request: [Double] = []
     var cpu = 0.0
+    var perRequest: [Double] = []
+    func seconds(_ d: Duration) -> Double {
+      Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
     let designs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.min(batch, Swift.max(students.count, 1)) * n * p)
     defer { designs.deallocate() }
     while start < students.count {
@@ -139,16 +145,14 @@ extension LimeExplainer {
       let t3 = clock.now
       cpu += (c1 - c0) + (processCPUSeconds() - c2)
       modelTime += t2 - t1
+      perRequest.append(seconds(t2 - t1))
       samplingTime += t1 - t0
       fittingTime += t3 - t2
       start += m
       progress?(start, students.count)
     }
-    func seconds(_ d: Duration) -> Double {
-      Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
-    }
     return ExplanationRun(explanations: results, modelSeconds: seconds(modelTime), ownSeconds: seconds(samplingTime + fittingTime),
-                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime), ownCPUSeconds: cpu,
+                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime), ownCPUSeconds: cpu, requestSeconds: perRequest,
                           requests: requests, maxProbabilitySumDeviation: worstSum)
   }
 }

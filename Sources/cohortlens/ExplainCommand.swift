@@ -306,7 +306,7 @@ struct ExplainCommand: CohortLensCommand {
         runs.append(run)
       } catch let e as ModelError {
         worker?.shutdown()
-        throw ModelFailure(source: modelCommand ?? model_path, message: e.message, hint: e.hint)
+        throw ModelFailure(source: modelCommand ?? modelPath, message: e.message, hint: e.hint)
       } catch let e as ExplanationError {
         throw UsageError(e.message, hint: e.hint)
       }
@@ -323,14 +323,14 @@ struct ExplainCommand: CohortLensCommand {
     if timing {
       let own = runs.reduce(0) { $0 + $1.ownSeconds }, modelTime = runs.reduce(0) { $0 + $1.modelSeconds }
       let count = runs.reduce(0) { $0 + $1.explanations.count }
-      printError("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)")
+      printError("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)\(firstRequestNote(runs, batch: batch))")
     }
     for w in warnings { printError("cohortlens explain: warning: \(w)") }
 
     var parameters: [(String, JSONValue)] = [
       ("features", .string(features)), ("id", .string(id)), ("columns", .array(names.map { .string($0) })),
     ]
-    parameters.append(("model", model_path.isEmpty ? .null : .string(model_path)))
+    parameters.append(("model", modelPath.isEmpty ? .null : .string(modelPath)))
     parameters.append(("model_command", modelCommand.map { .string($0) } ?? .null))
     parameters.append(("students", all ? .string("all") : .array(students.map { .string($0.id) })))
     parameters.append(("class", .int(label)))
@@ -360,7 +360,18 @@ struct ExplainCommand: CohortLensCommand {
     progress.report("done")
   }
 
-  private var model_path: String { model ?? "" }
+  private var modelPath: String { model ?? "" }
+}
+
+/// "; first request X s (includes the worker's start-up), later requests Y ms per explanation".
+func firstRequestNote(_ runs: [ExplanationRun], batch: Int) -> String {
+  let times = runs.flatMap(\.requestSeconds)
+  guard let first = times.first, times.count > 1, let run = runs.first else { return "" }
+  let later = runs.reduce(0) { $0 + $1.explanations.count } - min(batch, run.explanations.count)
+  let rest = times.dropFirst().reduce(0, +)
+  var note = "; first request \(NumberFormatting.fixed(first, decimals: 3)) s (includes a worker's start-up)"
+  if later > 0 { note += ", later requests \(NumberFormatting.fixed(rest / Double(later) * 1000, decimals: 1)) ms per explanation" }
+  return note
 }
 
 extension DiscretizerKind: ExpressibleByArgument {}
