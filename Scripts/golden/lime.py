@@ -94,9 +94,14 @@ def random_case():
     return X, list(df["id"]), clf.predict_proba, model, names
 
 
-def explain(X, ids, predict, names, students, k):
-    explainer = lime.lime_tabular.LimeTabularExplainer(
-        X, feature_names=names, class_names=None, discretize_continuous=True, random_state=SEED)
+def explain(X, ids, predict, names, students, k, discretizer="quartile"):
+    if discretizer == "none":
+        explainer = lime.lime_tabular.LimeTabularExplainer(
+            X, feature_names=names, class_names=None, discretize_continuous=False, random_state=SEED)
+    else:
+        explainer = lime.lime_tabular.LimeTabularExplainer(
+            X, feature_names=names, class_names=None, discretize_continuous=True, discretizer=discretizer,
+            random_state=SEED)
     out = []
     for s in students:
         i = ids.index(s)
@@ -136,8 +141,9 @@ def main():
     for k in (5, 10):
         golden["cases"].append({"name": "flipped", "features_file": "flipped-classroom/aggregated_fc.csv",
                                 "id": "user", "columns": FC_FEATURES, "model": "models/flipped_pass.json",
-                                "num_features": k, "students": students,
+                                "num_features": k, "discretizer": "quartile", "students": students,
                                 "explanations": explain(X, ids, predict, FC_FEATURES, students, k)})
+    flipped = (X, ids, predict)
     X, ids, predict, model, names = random_case()
     with open(os.path.join(FIX, "models", "random40.json"), "w") as f:
         json.dump(model, f, indent=1)
@@ -145,8 +151,16 @@ def main():
     for k in (5, 10):
         golden["cases"].append({"name": "random40", "features_file": "synthetic/lime_random40.csv",
                                 "id": "id", "columns": names, "model": "models/random40.json",
-                                "num_features": k, "students": students,
+                                "num_features": k, "discretizer": "quartile", "students": students,
                                 "explanations": explain(X, ids, predict, names, students, k)})
+    # Other discretizers on the flipped-classroom case (appended, so the cases above keep their index).
+    X, ids, predict = flipped
+    students = ["1", "7", "42", "100", "250"]
+    for disc, k in (("decile", 5), ("decile", 10), ("none", 5), ("none", 10)):
+        golden["cases"].append({"name": "flipped-" + disc, "features_file": "flipped-classroom/aggregated_fc.csv",
+                                "id": "user", "columns": FC_FEATURES, "model": "models/flipped_pass.json",
+                                "num_features": k, "discretizer": disc, "students": students,
+                                "explanations": explain(X, ids, predict, FC_FEATURES, students, k, disc)})
     with open(os.path.join(FIX, "golden", "lime.json"), "w") as f:
         json.dump(golden, f, indent=1)
         f.write("\n")

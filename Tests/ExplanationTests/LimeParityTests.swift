@@ -32,6 +32,7 @@ struct LimeParityTests {
     options.numFeatures = info["num_features"] as! Int
     options.seed = 42
     options.randomMode = mode
+    options.discretizer = DiscretizerKind(rawValue: info["discretizer"] as? String ?? "quartile")!
     let explainer = try LimeExplainer(training: m.values, rows: m.rowCount, featureNames: columns, options: options)
     let model = try LinearModel(json: String(contentsOfFile: fixture(info["model"] as! String), encoding: .utf8))
     var rows: [String: [Double]] = [:]
@@ -39,7 +40,7 @@ struct LimeParityTests {
     return Case(explainer: explainer, model: model, rows: rows, info: info)
   }
 
-  @Test(arguments: 0..<4)
+  @Test(arguments: 0..<8)
   func explanationsMatchLime(caseIndex: Int) throws {
     let g = try Self.golden()
     let info = (g["cases"] as! [[String: Any]])[caseIndex]
