@@ -144,6 +144,36 @@ import Testing
     #expect(rows.allSatisfy { ($0["students"] as! Int) == 30 })
   }
 
+  /// A multinomial (softmax) model: --class by name picks the column, probabilities are the
+  /// model's for that class, --exclude drops a feature.
+  @Test func multinomialModelClassByName() throws {
+    let dir = try CLI.temporaryDirectory()
+    let model = try CLI.write("""
+      {"type":"logistic","features":["sessions","submissions"],"coefficients":[[0.05,-0.01],[-0.02,0.03],[0,0]],
+       "intercept":[0.1,-0.2,0],"classes":["low","mid","high"],"scaler":{"mean":[30,60],"scale":[10,25]}}
+      """, "m.json", in: dir)
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                         "--class", "mid", "--num-features", "2", "--num-samples", "500", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let e = (try CLI.json(r.stdout)["explanations"] as! [[String: Any]])[0]
+    #expect(e["class"] as? Int == 1 && e["class_name"] as? String == "mid")
+    let probs = e["probabilities"] as! [Double]
+    // Student 7: sessions 51, submissions 50.
+    let z = [(51.0 - 30) / 10, (50.0 - 60) / 25]
+    let scores = [0.05 * z[0] - 0.01 * z[1] + 0.1, -0.02 * z[0] + 0.03 * z[1] - 0.2, 0.0]
+    let ex = scores.map { Foundation.exp($0) }, total = ex.reduce(0, +)
+    for k in 0..<3 { #expect(abs(probs[k] - ex[k] / total) < 1e-15) }
+    #expect(abs((e["probability"] as! Double) - probs[1]) < 1e-15)
+    let bad = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                           "--class", "top", "--num-features", "2"])
+    #expect(bad.status == 64)
+    #expect(bad.stderr.contains("class names: low, mid, high"))
+    let ex2 = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                           "--exclude", "submissions", "--num-features", "1"])
+    #expect(ex2.status == 64)
+    #expect(ex2.stderr.contains("differ from the chosen columns"))
+  }
+
   // MARK: bad input
 
   @Test func unknownStudentNamesTheClosestIds() throws {
