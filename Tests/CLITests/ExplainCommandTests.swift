@@ -174,6 +174,27 @@ import Testing
     #expect(ex2.stderr.contains("differ from the chosen columns"))
   }
 
+  /// lime's tied-bin quirk: with --lime-compat the model is fed 0 for a bin whose min equals its
+  /// max (warning, counted per student); the default mode feeds the tied value.
+  @Test func tiedBinsAreFedZeroOnlyInCompatMode() throws {
+    let dir = try CLI.temporaryDirectory()
+    var text = "id,a,b\n"
+    for i in 0..<20 { text += "s\(i),\(i < 8 ? 1 : i),\(i * 3 % 7)\n" }
+    let table = try CLI.write(text, "t.csv", in: dir)
+    let model = try CLI.write(#"{"type":"logistic","features":["a","b"],"coefficients":[0.2,-0.3],"intercept":0.1}"#, "m.json", in: dir)
+    let args = ["explain", "--features", table, "--id", "id", "--model", model, "--student", "s3,s12",
+                "--num-features", "1", "--num-samples", "300", "--format", "json"]
+    let compat = try CLI.run(args + ["--lime-compat"])
+    #expect(compat.status == 0, "\(compat.stderr)")
+    #expect(compat.stderr.contains("were fed to the model as 0 instead of the tied value"))
+    let fed = (try CLI.json(compat.stdout)["explanations"] as! [[String: Any]]).map { $0["zero_fed_values"] as! Int }
+    #expect(fed.allSatisfy { $0 > 50 })  // 40% of 299 samples land in the tied bin a <= 1
+    let plain = try CLI.run(args)
+    #expect(plain.status == 0)
+    #expect(!plain.stderr.contains("fed to the model as 0"))
+    #expect((try CLI.json(plain.stdout)["explanations"] as! [[String: Any]]).allSatisfy { $0["zero_fed_values"] as! Int == 0 })
+  }
+
   // MARK: bad input
 
   @Test func unknownStudentNamesTheClosestIds() throws {
