@@ -19,8 +19,8 @@ struct CohortLens: ParsableCommand {
       """,
     version: CohortLensVersion.string,
     subcommands: [
-      AuditCommand.self, ClusterCommand.self, DTWCommand.self, FairnessCommand.self, ScoresCommand.self,
-      InspectCommand.self,
+      AuditCommand.self, ClusterCommand.self, DTWCommand.self, FairnessCommand.self, ExplainCommand.self,
+      ScoresCommand.self, InspectCommand.self,
     ]
   )
 }
