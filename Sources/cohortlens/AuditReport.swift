@@ -204,5 +204,6 @@ func auditStepKinds() -> [String: AuditStepKind] {
   [
     "cluster": AuditStepKind(parse: { try ClusterCommand.parse($0) }, message: { ClusterCommand.message(for: $0) }),
     "fairness": AuditStepKind(parse: { try FairnessCommand.parse($0) }, message: { FairnessCommand.message(for: $0) }),
+    "explain": AuditStepKind(parse: { try ExplainCommand.parse($0) }, message: { ExplainCommand.message(for: $0) }),
   ]
 }

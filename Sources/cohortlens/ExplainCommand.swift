@@ -129,10 +129,28 @@ struct ExplainCommand: CohortLensCommand {
     if (groups == nil) != (by == nil) { throw ValidationError("--groups FILE and --by ATTRIBUTE go together") }
   }
 
+  /// Everything one explain run produces, before anything is written.
+  struct Run {
+    var report: ExplainReport
+    var warnings: [String]
+    var inputs: [(role: String, path: String)]
+    var digests: [String: String]
+    /// The `--timing` line, when asked for.
+    var timing: String?
+  }
+
   func execute() throws {
     let progress = Progress(forced: out.progress)
+    let run = try compute(progress: progress, wantsJSON: out.format == .json)
+    if let line = run.timing { printError(line) }
+    for w in run.warnings { printError("cohortlens explain: warning: \(w)") }
+    try emit(run.report.render(out.format), options: out)
+    progress.report("done")
+  }
+
+  /// Reads the inputs, runs the model and the explainer; writes nothing.
+  func compute(progress: Progress, wantsJSON: Bool) throws -> Run {
     var warnings: [String] = []
-    let wantsJSON = out.format == .json
     var digests: [String: String] = [:]
     var inputs: [(role: String, path: String)] = [(role: "features", path: features)]
 
@@ -320,12 +338,12 @@ struct ExplainCommand: CohortLensCommand {
     if zeroFed > 0 {
       warnings.append("--lime-compat: as lime, \(zeroFed) sampled value(s) in bins whose min equals max were fed to the model as 0 instead of the tied value (docs/explain.md)")
     }
+    var timingLine: String?
     if timing {
       let own = runs.reduce(0) { $0 + $1.ownSeconds }, modelTime = runs.reduce(0) { $0 + $1.modelSeconds }
       let count = runs.reduce(0) { $0 + $1.explanations.count }
-      printError("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)\(firstRequestNote(runs, batch: batch))")
+      timingLine = ("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)\(firstRequestNote(runs, batch: batch))")
     }
-    for w in warnings { printError("cohortlens explain: warning: \(w)") }
 
     var parameters: [(String, JSONValue)] = [
       ("features", .string(features)), ("id", .string(id)), ("columns", .array(names.map { .string($0) })),
@@ -356,8 +374,7 @@ struct ExplainCommand: CohortLensCommand {
       groupAttribute: by, warnings: warnings,
       header: wantsJSON ? try provenance(command: "explain", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       sampleCount: numSamples)
-    try emit(report.render(out.format), options: out)
-    progress.report("done")
+    return Run(report: report, warnings: warnings, inputs: inputs, digests: digests, timing: timingLine)
   }
 
   private var modelPath: String { model ?? "" }
