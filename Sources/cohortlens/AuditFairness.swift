@@ -52,7 +52,8 @@ extension FairnessCommand: AuditStep {
           detail = c.reason ?? "undefined"
         }
         verdicts.append(Verdict(
-          status: Self.status(c.verdict), subject: "\(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)\(stratumText)",
+          status: Self.status(c.verdict),
+          subject: "\(context.step.name): \(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)\(stratumText)",
           detail: detail, sectionID: subID))
       }
       if audit.stratum == nil {
