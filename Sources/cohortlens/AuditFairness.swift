@@ -46,7 +46,7 @@ extension FairnessCommand: AuditStep {
         verdicts.append(Verdict(
           status: Self.status(c.verdict),
           subject: "\(context.step.name): \(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)",
-          detail: Self.detail(c), sectionID: subID))
+          detail: Self.detail(c), sectionID: subID, group: context.step.name))
       }
       sub.figure(Self.criteriaChart(audit, tolerance: tolerance).figure())
       for metric in ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"] {
@@ -98,7 +98,7 @@ extension FairnessCommand: AuditStep {
           status: Self.status(worst),
           subject: "\(context.step.name): \(name.replacingOccurrences(of: "_", with: " ")) by \(attribute), every \(column)",
           detail: failing.isEmpty ? Self.tally(per.map(\.1)) + " over \(per.count) \(column)s" : "FAIL in \(column) \(failing.joined(separator: ", ")); " + Self.tally(per.map(\.1)),
-          sectionID: subID))
+          sectionID: subID, group: context.step.name))
       }
       section.subsection(sub)
       summary.append("\(attribute) per \(column) (\(strata.count)): " + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }))

@@ -112,6 +112,17 @@ struct AuditCommandTests {
     #expect(json["seed"] as? Int == 4)
   }
 
+  @Test(arguments: ["Examples/audit/default.yaml", "Examples/audit/my-course.yaml"])
+  func shippedConfigurationsAreValid(config: String) throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out")
+    let r = try CLI.run(["audit", "--config", CLI.root.appendingPathComponent(config).path, "--out", out.path, "--check"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("valid: ") && r.stdout.contains("cohortlens fairness --predictions"))
+    #expect(!FileManager.default.fileExists(atPath: out.path))
+  }
+
   @Test func refusesAForeignNonEmptyFolderUnlessForced() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
