@@ -59,18 +59,22 @@ struct AuditCommandTests {
     #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
     let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(Self.xmlError(html) == nil, "\(Self.xmlError(html) ?? "")")
-    for id in ["step-weekly-activity", "step-pass-model", "step-why-flagged", "step-lecture12-bilstm", "step-oulad-early-warning"] {
+    for id in ["step-weekly-activity", "step-pass-model", "step-weekly-early-warning", "step-weekly-early-warning-gender-by-week",
+               "step-why-flagged", "step-lecture12-bilstm", "step-oulad-early-warning"] {
       #expect(html.contains("id=\"\(id)\""), "section \(id)")
     }
     for needle in ["Eigenvalues and the eigengap", "DTW distances ordered by cluster", "ROC curves by gender",
-                   "Calibration by gender", "Student ", "Composition of the clusters by gender", "Verdicts"] {
+                   "Calibration by gender", "Student ", "Composition of the clusters by gender", "Verdicts",
+                   "Fairness criteria by gender per week", "Failing checks"] {
       #expect(html.contains(needle), "\(needle)")
     }
     #expect(!html.contains("<script"))
     let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
     #expect(json["schema"] as? String == "cohortlens.audit/1")
     let steps = json["steps"] as? [[String: Any]] ?? []
-    #expect(steps.map { $0["name"] as? String } == ["weekly-activity", "pass-model", "why-flagged", "lecture12-bilstm", "oulad-early-warning"])
+    #expect(
+      steps.map { $0["name"] as? String }
+        == ["weekly-activity", "pass-model", "weekly-early-warning", "why-flagged", "lecture12-bilstm", "oulad-early-warning"])
     // The cluster step's clusters are a slice of the pass-model audit.
     let pass = steps[1]["result"] as? [String: Any] ?? [:]
     let attributes = (pass["audits"] as? [[String: Any]] ?? []).compactMap { $0["attribute"] as? String }
