@@ -86,11 +86,16 @@ public enum DTW {
     _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
     progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) -> Matrix {
+    checkSeries(series, dimensions: d)
+    return DTWEngine.pairwise(series, d: d, r: checkedRadius(radius), threads: threads, progress: progress)
+  }
+
+  /// Precondition: `d ≥ 1` and every series non-empty with a multiple of `d` values.
+  static func checkSeries(_ series: [[Double]], dimensions d: Int) {
     precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")
     for (k, s) in series.enumerated() {
       precondition(!s.isEmpty && s.count % d == 0, "DTW.pairwise: series \(k) is empty or not a multiple of dimensions")
     }
-    return DTWEngine.pairwise(series, d: d, r: checkedRadius(radius), threads: threads, progress: progress)
   }
 
   /// The scalar reference engine (one pair at a time, rows handed out dynamically); kept to test the SIMD
@@ -99,10 +104,7 @@ public enum DTW {
     _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
     progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) -> Matrix {
-    precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")
-    for (k, s) in series.enumerated() {
-      precondition(!s.isEmpty && s.count % d == 0, "DTW.pairwise: series \(k) is empty or not a multiple of dimensions")
-    }
+    checkSeries(series, dimensions: d)
     let r = checkedRadius(radius)
     let n = series.count
     var out = Matrix(rows: n, columns: n)

@@ -286,14 +286,7 @@ struct ClusterCommand: CohortLensCommand {
 
     let n = ids.count
     let ks = k.values
-    if let bad = ks.first(where: { $0 >= n }) {
-      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); choose k in 2...\(max(2, n - 1))")
-    }
-    progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
-    let result = try SpectralSweep.run(
-      adjacency: consume adjacency,
-      configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
-      truth: truthValues, progress: { progress.report($0) })
+    let result = try sweep(adjacency: consume adjacency, n: n, truth: truthValues, progress: progress)
     progress.report("clustered; writing the report")
     warnings.append(contentsOf: result.warnings)
 
@@ -319,6 +312,19 @@ struct ClusterCommand: CohortLensCommand {
         ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
     return Run(report: report, warnings: warnings, inputs: inputs, digests: digests)
+  }
+
+  /// The spectral sweep over `--k` of an `n`-learner graph (k < n checked first).
+  func sweep(adjacency: consuming Matrix, n: Int, truth: [String]?, progress: Progress) throws -> SweepResult {
+    let ks = k.values
+    if let bad = ks.first(where: { $0 >= n }) {
+      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); choose k in 2...\(max(2, n - 1))")
+    }
+    progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
+    return try SpectralSweep.run(
+      adjacency: consume adjacency,
+      configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
+      truth: truth, progress: { progress.report($0) })
   }
 
   /// Warnings about the chosen features: constant columns (they carry no information) and fewer

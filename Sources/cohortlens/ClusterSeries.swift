@@ -177,14 +177,7 @@ extension ClusterCommand {
     let adjacency = try graphKind.adjacency(similarity: similarity, features: features)
 
     let ks = k.values
-    if let bad = ks.first(where: { $0 >= n }) {
-      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); choose k in 2...\(max(2, n - 1))")
-    }
-    progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
-    let result = try SpectralSweep.run(
-      adjacency: consume adjacency,
-      configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
-      truth: truthValues, progress: { progress.report($0) })
+    let result = try sweep(adjacency: consume adjacency, n: n, truth: truthValues, progress: progress)
     warnings.append(contentsOf: result.warnings)
     let profiles = SeriesProfiles.compute(raw: raw, result: result)
 
