@@ -121,39 +121,43 @@ public struct LinearModel: ProbabilityModel, Equatable {
     }
   }
 
-  /// Parses the JSON model format above.
+  /// Parses the JSON model format above (read with ``ConfigParser``, so a syntax error names its
+  /// line and column).
   public init(json text: String) throws {
-    let v: JSONValue
-    do { v = try JSONParser.parse(text) } catch let e as JSONParser.Failure {
-      throw ModelError("not valid JSON: \(e.message) at byte \(e.offset)")
+    let v: ConfigNode
+    do { v = try ConfigParser.parse(text, file: "model") } catch let e as ConfigError {
+      throw ModelError("not valid JSON: \(e.mark.map { "line \($0.line), column \($0.column): " } ?? "")\(e.message)")
     }
-    func numbers(_ x: JSONValue?, _ what: String) throws -> [Double] {
-      guard case let .array(items)? = x else { throw ModelError("'\(what)' must be an array of numbers") }
-      return try items.map {
-        switch $0 {
-        case let .int(i): return Double(i)
-        case let .double(d): return d
-        default: throw ModelError("'\(what)' must hold numbers only")
+    guard case .mapping = v.value else { throw ModelError("the model must be a JSON object") }
+    func numbers(_ x: ConfigNode?, _ what: String) throws -> [Double] {
+      guard let x, case let .sequence(items) = x.value else { throw ModelError("'\(what)' must be an array of numbers") }
+      return try items.map { item in
+        guard case let .scalar(s, quoted) = item.value, !quoted, let d = DecimalParser.parse(s) else {
+          throw ModelError("'\(what)' must hold numbers only")
         }
+        return d
       }
     }
-    func number(_ x: JSONValue?) -> Double? {
-      switch x {
-      case let .int(i)?: return Double(i)
-      case let .double(d)?: return d
-      default: return nil
-      }
+    func number(_ x: ConfigNode?) -> Double? {
+      guard let x, case let .scalar(s, quoted) = x.value, !quoted else { return nil }
+      return DecimalParser.parse(s)
     }
-    guard case let .string(t)? = v["type"], let kind = Kind(rawValue: t) else {
+    func string(_ x: ConfigNode?) -> String? {
+      guard let x, case let .scalar(s, _) = x.value else { return nil }
+      return s
+    }
+    guard let t = string(v["type"]), let kind = Kind(rawValue: t) else {
       throw ModelError("'type' must be \"logistic\" or \"linear\"")
     }
-    guard case let .array(names)? = v["features"] else { throw ModelError("'features' must list the feature names") }
+    guard let namesNode = v["features"], case let .sequence(names) = namesNode.value else {
+      throw ModelError("'features' must list the feature names")
+    }
     let features = try names.map { n -> String in
-      guard case let .string(s) = n else { throw ModelError("'features' must hold strings") }
+      guard case let .scalar(s, quoted) = n.value, quoted else { throw ModelError("'features' must hold strings") }
       return s
     }
     var coefficients: [[Double]]
-    if case let .array(rows)? = v["coefficients"], case .array? = rows.first {
+    if let c = v["coefficients"], case let .sequence(rows) = c.value, let first = rows.first, case .sequence = first.value {
       coefficients = try rows.map { try numbers($0, "coefficients") }
     } else {
       coefficients = [try numbers(v["coefficients"], "coefficients")]
@@ -167,18 +171,16 @@ public struct LinearModel: ProbabilityModel, Equatable {
       intercepts = try numbers(v["intercept"], "intercept")
     }
     var classes: [String]?
-    if case let .array(c)? = v["classes"] {
-      classes = c.map {
-        switch $0 {
-        case let .string(s): return s
-        case let .int(i): return String(i)
-        case let .double(d): return NumberFormatting.roundTrip(d)
-        default: return "?"
-        }
+    if let c = v["classes"], case let .sequence(items) = c.value {
+      classes = items.map { item in
+        guard case let .scalar(s, quoted) = item.value else { return "?" }
+        if quoted { return s }
+        if let i = Int(s) { return String(i) }
+        return DecimalParser.parse(s).map(NumberFormatting.roundTrip) ?? s
       }
     }
     var mean: [Double]?, scale: [Double]?
-    if let s = v["scaler"], s != .null {
+    if let s = v["scaler"], s.value != .null {
       mean = try numbers(s["mean"], "scaler.mean")
       scale = try numbers(s["scale"], "scaler.scale")
     }
@@ -231,154 +233,5 @@ public struct LinearModel: ProbabilityModel, Equatable {
       }
     }
     return (out, outputs)
-  }
-}
-
-/// A small JSON reader (RFC 8259) into `JSONValue`; integers without fraction or exponent become
-/// `.int` when they fit, other numbers `.double` (parsed by `strtod`).
-public enum JSONParser {
-  public struct Failure: Error, Sendable {
-    public var message: String
-    public var offset: Int
-  }
-
-  public static func parse(_ text: String) throws -> JSONValue {
-    var p = Parser(bytes: Array(text.utf8))
-    p.skip()
-    let v = try p.value()
-    p.skip()
-    if p.i != p.bytes.count { throw Failure(message: "unexpected trailing text", offset: p.i) }
-    return v
-  }
-
-  struct Parser {
-    let bytes: [UInt8]
-    var i = 0
-
-    mutating func skip() {
-      while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
-    }
-
-    mutating func expect(_ s: String) throws {
-      for b in s.utf8 {
-        guard i < bytes.count, bytes[i] == b else { throw Failure(message: "expected '\(s)'", offset: i) }
-        i += 1
-      }
-    }
-
-    mutating func value() throws -> JSONValue {
-      guard i < bytes.count else { throw Failure(message: "unexpected end", offset: i) }
-      switch bytes[i] {
-      case UInt8(ascii: "{"):
-        i += 1
-        var pairs: [(String, JSONValue)] = []
-        skip()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
-          i += 1
-          return .object(pairs)
-        }
-        while true {
-          skip()
-          let key = try string()
-          skip()
-          try expect(":")
-          skip()
-          pairs.append((key, try value()))
-          skip()
-          guard i < bytes.count else { throw Failure(message: "unterminated object", offset: i) }
-          if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-          if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(pairs) }
-          throw Failure(message: "expected ',' or '}'", offset: i)
-        }
-      case UInt8(ascii: "["):
-        i += 1
-        var items: [JSONValue] = []
-        skip()
-        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
-          i += 1
-          return .array(items)
-        }
-        while true {
-          skip()
-          items.append(try value())
-          skip()
-          guard i < bytes.count else { throw Failure(message: "unterminated array", offset: i) }
-          if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-          if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-          throw Failure(message: "expected ',' or ']'", offset: i)
-        }
-      case UInt8(ascii: "\""): return .string(try string())
-      case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-      case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-      case UInt8(ascii: "n"): try expect("null"); return .null
-      default: return try number()
-      }
-    }
-
-    mutating func number() throws -> JSONValue {
-      let start = i
-      var integral = true
-      while i < bytes.count {
-        let c = bytes[i]
-        if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") {
-          i += 1
-        } else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
-          integral = false
-          i += 1
-        } else {
-          break
-        }
-      }
-      guard i > start else { throw Failure(message: "unexpected character", offset: i) }
-      let text = String(decoding: bytes[start..<i], as: UTF8.self)
-      if integral, let v = Int(text) { return .int(v) }
-      var end: UnsafeMutablePointer<CChar>?
-      let d = text.withCString { cs -> Double in
-        let v = strtod(cs, &end)
-        if end! - UnsafeMutablePointer(mutating: cs) != text.utf8.count { end = nil }
-        return v
-      }
-      guard end != nil else { throw Failure(message: "invalid number '\(text)'", offset: start) }
-      return .double(d)
-    }
-
-    mutating func string() throws -> String {
-      guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Failure(message: "expected a string", offset: i) }
-      i += 1
-      var out: [UInt8] = []
-      while i < bytes.count {
-        let c = bytes[i]
-        i += 1
-        if c == UInt8(ascii: "\"") { return String(decoding: out, as: UTF8.self) }
-        if c != UInt8(ascii: "\\") {
-          out.append(c)
-          continue
-        }
-        guard i < bytes.count else { break }
-        let e = bytes[i]
-        i += 1
-        switch e {
-        case UInt8(ascii: "n"): out.append(0x0A)
-        case UInt8(ascii: "t"): out.append(0x09)
-        case UInt8(ascii: "r"): out.append(0x0D)
-        case UInt8(ascii: "b"): out.append(0x08)
-        case UInt8(ascii: "f"): out.append(0x0C)
-        case UInt8(ascii: "u"):
-          guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16)
-          else { throw Failure(message: "bad \\u escape", offset: i) }
-          i += 4
-          var scalarValue = code
-          if code >= 0xD800 && code < 0xDC00, i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
-            let low = UInt32(String(decoding: bytes[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16)
-          {
-            scalarValue = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-            i += 6
-          }
-          out.append(contentsOf: Array(String(Unicode.Scalar(scalarValue).map(Character.init) ?? "\u{FFFD}").utf8))
-        default: out.append(e)
-        }
-      }
-      throw Failure(message: "unterminated string", offset: i)
-    }
   }
 }
