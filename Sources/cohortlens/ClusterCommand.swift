@@ -74,6 +74,9 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Also write the labels for every k to FILE (CSV: id,k2,k3,…).", valueName: "file"))
   var labelsOut: String?
 
+  @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the N×N matrices: a size (512M, 8G) or a share of physical memory (default 75%).", valueName: "size"))
+  var maxMemory: String?
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -100,6 +103,7 @@ struct ClusterCommand: CohortLensCommand {
   func execute() throws {
     let progress = Progress(forced: output.progress)
     let graphKind = try GraphConstruction(parsing: graph)
+    let budget = try MemoryBudget(parsing: maxMemory)
     var warnings: [String] = []
     var inputs: [(role: String, path: String)] = []
     // JSON carries each input's sha256: hash the feature table while it is read, not afterwards.
@@ -116,6 +120,7 @@ struct ClusterCommand: CohortLensCommand {
       progress.report("reading \(matrixPath)")
       inputs.append((role: "matrix", path: matrixPath))
       let square = try SquareMatrixReader.read(path: matrixPath)
+      try SpectralMemory.check(budget, learners: square.ids.count, features: 0, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
       ids = square.ids
       let checked = try Affinity.precomputed(square.matrix)
       warnings.append(contentsOf: checked.warnings.map(\.description))
@@ -192,6 +197,7 @@ struct ClusterCommand: CohortLensCommand {
       let g = gamma ?? 1.0 / Double(max(1, x.columns))
       gammaUsed = g
       progress.report("rbf affinity of \(x.rows) learners (gamma \(g))")
+      try SpectralMemory.check(budget, learners: x.rows, features: x.columns, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
       let s = Affinity.rbf(x, gamma: g)
       adjacency = try graphKind.adjacency(similarity: s, features: x)
     }

@@ -20,4 +20,5 @@ struct CohortLens: ParsableCommand {
     version: CohortLensVersion.string,
     subcommands: [ClusterCommand.self, ScoresCommand.self, InspectCommand.self]
   )
+  static func main() { InterruptCleanup.install(); main(nil) }  // no partial outputs on SIGINT/SIGTERM
 }
