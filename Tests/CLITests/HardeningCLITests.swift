@@ -144,4 +144,27 @@ struct HardeningCLITests {
     #expect(try Self.leftovers(in: dir, besides: ["out.json"]) == [])
     #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous\n")
   }
+
+  /// Spectral results must not depend on the BLAS thread count (they did, in the last bits of
+  /// the eigenvalues and scores, before the eigensolvers and the sweep were pinned to one BLAS
+  /// thread). Both solvers, a k sweep and a single k (the single-k path used to keep BLAS threaded).
+  @Test func sameSeedSameBytesWithOneOrTwoBLASThreads() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let features = try Self.featureTable(900, in: dir)
+    for solver in ["dense", "iterative"] {
+      for k in ["2...5", "3"] {
+        var outputs: [String: String] = [:]
+        for threads in ["1", "2"] {
+          let r = try CLI.run(["cluster", "--features", features, "--id", "id", "--k", k, "--seed", "7",
+                               "--eigensolver", solver, "--format", "json"],
+                              environment: ["OPENBLAS_NUM_THREADS": threads])
+          #expect(r.status == 0, "\(r.stderr)")
+          #expect(r.stdout.contains("\"silhouette\""))
+          outputs[threads] = r.stdout
+        }
+        #expect(outputs["1"] == outputs["2"], "solver \(solver), k \(k): JSON differs between 1 and 2 BLAS threads")
+      }
+    }
+  }
 }
