@@ -27,15 +27,12 @@ release: deps
 test: deps
 	$(SWIFT) test
 
-# The main job. Until the audit command exists, it clusters the bundled flipped-classroom course
-# (lecture 10 effort features) and prints the k sweep; the JSON report is written to $(OUT)/.
+# The main job: the bundled course audit (Examples/audit/default.yaml) on the data in Fixtures/ — DTW clusters
+# of the EPFL flipped classroom, fairness of its pass/fail model, LIME explanations, the lecture 12 BiLSTM and the
+# OULAD early-warning engine. Writes $(REPORT)/report.html, report.json and tables/*.csv.
+REPORT ?= report
 run: release
-	@mkdir -p $(OUT)
-	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user --columns effort_time,effort_clicks \
-	  --scale standard --k 2...8 --seed 0 --output $(OUT)/cluster.json --format json
-	$(BIN) cluster --features Fixtures/flipped-classroom/effort_features.csv --id user --columns effort_time,effort_clicks \
-	  --scale standard --k 2...8 --seed 0 --labels-out $(OUT)/labels.csv
-	@echo "Report written to $(OUT)/cluster.json, labels to $(OUT)/labels.csv"
+	$(BIN) audit --out $(REPORT) --progress
 
 bench: release
 	Benchmarks/run.sh
@@ -54,4 +51,4 @@ fuzz:
 	Scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
-	rm -rf .build $(OUT)
+	rm -rf .build $(OUT) $(REPORT)

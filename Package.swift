@@ -7,7 +7,10 @@
 //   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
-//   TimeSeries       series normalisation, DTW kernels (Sakoe-Chiba band), pairwise DTW engine
+//   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
+//   TimeSeries       series input (long/wide), normalisation, DTW (Sakoe-Chiba band), pairwise engine, exact k-NN
+//   Fairness         count tables, group rates with intervals, criteria and verdicts, bootstrap, AUC, ABROCA
+//   Explanation      LIME tabular explanations (lime 0.2.0.1 semantics), built-in models, stability
 //   Report           self-contained HTML reports with inline SVG charts (no scripts, no external assets)
 //   cohortlens       the command-line tool (thin: parse, call the library, format)
 import PackageDescription
@@ -22,6 +25,8 @@ let package = Package(
     .library(name: "Clustering", targets: ["Clustering"]),
     .library(name: "TimeSeries", targets: ["TimeSeries"]),
     .library(name: "Report", targets: ["Report"]),
+    .library(name: "Fairness", targets: ["Fairness"]),
+    .library(name: "Explanation", targets: ["Explanation"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,12 +40,15 @@ let package = Package(
     .target(name: "CohortLensCore"),
     .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
-    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra"]),
+    .target(name: "CDTWKernel"),
+    .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra", "CDTWKernel"]),
     .target(name: "Report", dependencies: ["CohortLensCore"]),
+    .target(name: "Fairness", dependencies: ["CohortLensCore"]),
+    .target(name: "Explanation", dependencies: ["CohortLensCore", "LinearAlgebra", "CLapack"]),
     .executableTarget(
       name: "cohortlens",
       dependencies: [
-        "CohortLensCore", "LinearAlgebra", "Clustering", "Report",
+        "CohortLensCore", "LinearAlgebra", "Clustering", "TimeSeries", "Report", "Fairness", "Explanation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
@@ -49,6 +57,8 @@ let package = Package(
     .testTarget(name: "ClusteringTests", dependencies: ["Clustering", "LinearAlgebra", "CohortLensCore"]),
     .testTarget(name: "TimeSeriesTests", dependencies: ["TimeSeries", "CohortLensCore", "LinearAlgebra"]),
     .testTarget(name: "ReportTests", dependencies: ["Report", "CohortLensCore"]),
+    .testTarget(name: "FairnessTests", dependencies: ["Fairness", "CohortLensCore"]),
+    .testTarget(name: "ExplanationTests", dependencies: ["Explanation", "CohortLensCore", "LinearAlgebra"]),
     .testTarget(name: "CLITests", dependencies: ["cohortlens", "CohortLensCore"]),
   ],
   swiftLanguageModes: [.v6]

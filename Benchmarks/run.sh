@@ -45,3 +45,6 @@ fi
 "$PY" "$HERE/generate.py" --out "$HERE/data" >&2
 "$PY" "$HERE/bench.py" --data "$HERE/data" --bin "$ROOT/.build/release/cohortlens" \
   --output "$HERE/results/latest.md" ${ARGS[@]+"${ARGS[@]}"}
+if [ -z "${SKIP_FAIRNESS:-}" ] && "$PY" -m pip install --quiet "fairlearn==0.15.0" >&2; then "$PY" "$HERE/fairness_bench.py" --binary "$ROOT/.build/release/cohortlens" --repeat 3 | tee "$HERE/results/fairness.md"; fi
+"$PY" -c "import tslearn, dtaidistance" 2>/dev/null && "$PY" "$HERE/dtw_bench.py" --binary "$ROOT/.build/release/cohortlens" || echo "dtw_bench.py skipped (needs tslearn==0.10.0 dtaidistance==2.5.1 in $PY)" >&2
+"$PY" -c "import lime" 2>/dev/null && "$PY" "$HERE/lime_bench.py" --bin "$ROOT/.build/release/cohortlens" --data "$HERE/data" | tee "$HERE/results/lime.md" || echo "lime benchmark skipped (pip install lime==0.2.0.1 into $VENV to run it)" >&2

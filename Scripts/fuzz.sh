@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes the CohortLensCore readers with libFuzzer + AddressSanitizer.
 #
-#   Scripts/fuzz.sh SECONDS [TARGET]     TARGET: csv, number, config (default: all, SECONDS each)
+#   Scripts/fuzz.sh SECONDS [TARGET]     TARGET: csv, number, config, series (default: all, SECONDS each)
 #
 # Each target is built without SwiftPM: the CohortLensCore sources compiled together with
-# Fuzz/<Target>Fuzz.swift (`swiftc -sanitize=fuzzer,address -parse-as-library`), into
+# Fuzz/<Target>Fuzz.swift (`swiftc -sanitize=fuzzer,address -parse-as-library`; the series target
+# also compiles the TimeSeries sources it needs, SeriesTable and SeriesNormalization), into
 # .build/fuzz/<target>. The run starts from the seed corpus Fuzz/corpus/<target>/ (kept in git) and
 # grows a working corpus in .build/fuzz/corpus-<target>/ (not in git). Crashes, leaks and timeouts are
 # written to .build/fuzz/artifacts-<target>/ and make the script exit non-zero: minimise one with
@@ -13,8 +14,8 @@
 # Extra libFuzzer flags may be passed in FUZZ_FLAGS (e.g. FUZZ_FLAGS="-jobs=2 -workers=2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_PER_TARGET="${1:?usage: Scripts/fuzz.sh SECONDS [csv|number|config]}"
-TARGETS="${2:-csv number config}"
+SECONDS_PER_TARGET="${1:?usage: Scripts/fuzz.sh SECONDS [csv|number|config|series]}"
+TARGETS="${2:-csv number config series}"
 SWIFTC="${SWIFTC:-swiftc}"
 mkdir -p .build/fuzz
 CORE_SOURCES=$(find Sources/CohortLensCore -name '*.swift' | sort)
@@ -24,14 +25,18 @@ for target in $TARGETS; do
     csv) file=Fuzz/CSVFuzz.swift; max_len=1024 ;;
     number) file=Fuzz/NumberFuzz.swift; max_len=64 ;;
     config) file=Fuzz/ConfigFuzz.swift; max_len=8192 ;;
-    *) echo "unknown target '$target' (csv, number, config)" >&2; exit 64 ;;
+    series) file=Fuzz/SeriesFuzz.swift; max_len=1024 ;;
+    *) echo "unknown target '$target' (csv, number, config, series)" >&2; exit 64 ;;
   esac
+  extra=""
+  if [ "$target" = series ]; then extra="Sources/TimeSeries/SeriesTable.swift Sources/TimeSeries/SeriesNormalization.swift"; fi
   bin=.build/fuzz/$target
-  if [ ! -x "$bin" ] || [ -n "$(find Sources/CohortLensCore "$file" -newer "$bin" -name '*.swift' | head -1)" ]; then
+  # shellcheck disable=SC2086
+  if [ ! -x "$bin" ] || [ -n "$(find Sources/CohortLensCore "$file" $extra -newer "$bin" -name '*.swift' | head -1)" ]; then
     echo "building $bin" >&2
     # shellcheck disable=SC2086
     "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -O -g -module-name CohortLensCore \
-      $CORE_SOURCES "$file" -o "$bin" 2> >(grep -v "Cannot export local symbol" >&2)
+      $CORE_SOURCES $extra "$file" -o "$bin" 2> >(grep -v "Cannot export local symbol" >&2)
   fi
   work=.build/fuzz/corpus-$target
   artifacts=.build/fuzz/artifacts-$target/

@@ -67,17 +67,37 @@ public enum DTW {
   /// All pairwise DTW distances between `series`: an n × n `Matrix`, diagonal exactly 0, symmetric bit for bit.
   ///
   /// Same as tslearn `cdist_dtw(series, global_constraint="sakoe_chiba", sakoe_chiba_radius=r)` (or without
-  /// constraint for `.full`): only the pairs i < j are computed (`distance(series[i], series[j], …)`), then
-  /// mirrored. Series may have different lengths (tslearn's NaN padding of a dataset is not needed).
+  /// constraint for `.full`): only the pairs i < j are computed, then mirrored; every entry is bit-identical to
+  /// `distance(series[i], series[j], …)`. Series may have different lengths (tslearn's NaN padding of a dataset
+  /// is not needed).
   ///
-  /// Parallelism: `threads` workers (default: the number of online processors; capped at the number of rows)
-  /// run under `DispatchQueue.concurrentPerform` and take upper-triangle rows one at a time from a shared,
-  /// mutex-guarded counter (longest rows first). Each entry is computed by one worker with the same code,
+  /// Engine (`DTWEngine`): series grouped by length; within a group one query runs against 8 candidates in SIMD
+  /// lanes (candidates transposed once; AVX-512 / AVX2 / SSE2 chosen at run time), band-only loops, two-row
+  /// buffer, branchless minimum, no fused multiply-add; pairs of different lengths use the scalar kernel.
+  /// Parallelism: `threads` workers (default: the number of online processors; capped at n − 1) take
+  /// upper-triangle rows dynamically (longest first); each pair is computed by one worker with the same code,
   /// so the result is identical for every thread count. No BLAS is called.
   ///
-  /// - Complexity: Σ_{i<j} band cells · d time; n² doubles for the output plus two kernel rows per worker.
+  /// `progress`, if given, is called from the workers with (pairs done, total pairs) about 100 times.
+  ///
+  /// - Complexity: Σ_{i<j} band cells · d time; n² doubles for the output, one transposed copy of the input,
+  ///   and two kernel rows (× 8 lanes) per worker.
   public static func pairwise(
-    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil
+    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
+    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+  ) -> Matrix {
+    precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")
+    for (k, s) in series.enumerated() {
+      precondition(!s.isEmpty && s.count % d == 0, "DTW.pairwise: series \(k) is empty or not a multiple of dimensions")
+    }
+    return DTWEngine.pairwise(series, d: d, r: checkedRadius(radius), threads: threads, progress: progress)
+  }
+
+  /// The scalar reference engine (one pair at a time, rows handed out dynamically); kept to test the SIMD
+  /// engine against.
+  static func pairwiseScalar(
+    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
+    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
   ) -> Matrix {
     precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")
     for (k, s) in series.enumerated() {
@@ -90,6 +110,7 @@ public enum DTW {
     let maxLength = series.map { $0.count / d }.max()!
     let workers = max(1, min(threads ?? onlineProcessors(), n - 1))
     let counter = RowCounter()
+    let totalPairs = n * (n - 1) / 2
     out.storage.withUnsafeMutableBufferPointer { po in
       let output = SharedOutput(base: po.baseAddress!)
       let work: @Sendable (Int) -> Void = { _ in
@@ -110,6 +131,10 @@ public enum DTW {
                 output.base[i * n + j] = v
                 output.base[j * n + i] = v
               }
+            }
+            if let progress {
+              let (done, crossed) = counter.finish(pairs: n - 1 - i, total: totalPairs)
+              if crossed { progress(done, totalPairs) }
             }
           }
         }
@@ -216,7 +241,16 @@ private struct SharedOutput: @unchecked Sendable {
 /// Hands out row indices 0, 1, 2, … to concurrent workers.
 private final class RowCounter: @unchecked Sendable {
   private var value = 0
+  private var pairsDone = 0
   private let lock = Lock()
+  /// Adds `pairs` finished pairs; `crossed` is true when a new percent of `total` was reached.
+  func finish(pairs: Int, total: Int) -> (Int, Bool) {
+    lock.withLock {
+      let before = pairsDone * 100 / max(1, total)
+      pairsDone += pairs
+      return (pairsDone, pairsDone * 100 / max(1, total) != before)
+    }
+  }
   func next() -> Int {
     lock.withLock {
       let v = value

@@ -39,6 +39,8 @@ struct AuditContext {
   var results: [String: AuditStepResult] = [:]
   /// The step being run (its name, title and audit-only settings).
   var step: AuditConfiguration.Step
+  /// The configuration's folder: relative paths in audit-only settings start there.
+  var baseDirectory: String
 }
 
 /// A command that can run as an audit step.
@@ -128,7 +130,7 @@ struct AuditCommand: CohortLensCommand {
     progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
 
     // 3. Run the steps in order; the first failure stops the audit before anything is written.
-    var context = AuditContext(progress: progress, seed: auditSeed, step: audit.steps[0])
+    var context = AuditContext(progress: progress, seed: auditSeed, step: audit.steps[0], baseDirectory: base)
     var results: [(step: AuditConfiguration.Step, result: AuditStepResult)] = []
     for (step, command) in prepared {
       progress.report("step '\(step.name)' (\(step.command))")

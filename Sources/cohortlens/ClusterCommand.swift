@@ -2,6 +2,12 @@ import ArgumentParser
 import Clustering
 import CohortLensCore
 import LinearAlgebra
+import TimeSeries
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
 
 /// `cohortlens cluster`: spectral clustering of a learner feature table (or a precomputed
 /// similarity matrix) for one or several k, with silhouette and eigengap to choose k.
@@ -23,6 +29,16 @@ struct ClusterCommand: CohortLensCommand {
         cohortlens cluster --features effort_features.csv --id user \\
           --columns effort_time,effort_clicks --scale standard --k 2...8
         cohortlens cluster --affinity precomputed --matrix W.csv --k 3 --format json
+        cohortlens cluster --series hours_biweek_students.csv --id student_id \\
+          --time biweek_of_year --value hours --metric dtw --radius 6 --k 2...9
+
+      Learner time series (--series, long format with --time/--value or --wide): \
+      --metric dtw takes DTW distances D of the normalised series (tslearn cdist_dtw, \
+      Sakoe-Chiba --radius, default full) and the affinity exp(-gamma*D^2) (the lecture's \
+      get_affinity_matrix, default gamma 1); euclidean the same with Euclidean distances of the \
+      normalised series (equal lengths); mean the rbf kernel of each learner's mean value per \
+      feature. Full graph, then the same sweep. The report adds cluster profiles: per cluster \
+      its size and the mean raw series per step.
       """
   )
 
@@ -74,12 +90,59 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Also write the labels for every k to FILE (CSV: id,k2,k3,…).", valueName: "file"))
   var labelsOut: String?
 
+  @Option(help: ArgumentHelp("Learner time series (CSV): long format with --time and --value, or --wide. Replaces --features.", valueName: "file"))
+  var series: String?
+
+  @Option(help: ArgumentHelp("With --series (long format): the time column (numbers or ISO dates).", valueName: "column"))
+  var time: String?
+
+  @Option(help: ArgumentHelp("With --series (long format): value column(s), comma-separated (several = multivariate).", valueName: "a,b"))
+  var value: String?
+
+  @Flag(help: "With --series: wide format (one row per learner, step columns from --columns or every numeric column except --id and --truth).")
+  var wide = false
+
+  @Option(help: "With --series: missing steps inside a series: error (default), zero or previous.")
+  var fill: SeriesFill = .error
+
+  @Option(help: "With --series: per-series normalisation l2 (default), zscore or none.")
+  var normalize: SeriesNormalization = .l2
+
+  @Option(name: .customLong("zero-series"), help: "With --series and l2: all-zero series are an error (default) or kept as zeros (keep).")
+  var zeroSeries: ZeroSeriesPolicy = .error
+
+  @Option(help: "With --series: dtw (DTW distances, affinity exp(-gamma*D^2)), euclidean (normalised series) or mean (per-learner mean).")
+  var metric: SeriesMetric = .dtw
+
+  @Option(parsing: .unconditional, help: ArgumentHelp("With --metric dtw: Sakoe-Chiba radius r >= 0 or 'full' (default).", valueName: "r|full"))
+  var radius: String?
+
+  @Option(help: ArgumentHelp("With --series: DTW worker threads (default: all online processors).", valueName: "n"))
+  var threads: Int?
+
   @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the N×N matrices: a size (512M, 8G) or a share of physical memory (default 75%).", valueName: "size"))
   var maxMemory: String?
 
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    if series != nil {
+      if features != nil || matrix != nil || affinity == .precomputed {
+        throw ValidationError("--series replaces --features / --affinity precomputed; give one input")
+      }
+      if id == nil { throw ValidationError("give --id COLUMN naming the learner id column of --series") }
+      if let r = radius { _ = try parseRadius(r) }
+      if radius != nil && metric != .dtw { throw ValidationError("--radius applies to --metric dtw only") }
+      if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+      if let g = gamma, !(g > 0 && g.isFinite) { throw ValidationError("--gamma must be a positive number") }
+      if nInit < 1 { throw ValidationError("--n-init must be at least 1") }
+      if k.values.contains(where: { $0 < 2 }) { throw ValidationError("every k must be at least 2 (got \(k.text))") }
+      do { _ = try GraphConstruction(parsing: graph) } catch { throw ValidationError("--graph: \(error)") }
+      return
+    }
+    if time != nil || value != nil || wide || radius != nil {
+      throw ValidationError("--time, --value, --wide and --radius describe learner time series; give --series FILE")
+    }
     if affinity == .precomputed && matrix == nil {
       throw ValidationError("--affinity precomputed needs --matrix FILE")
     }
@@ -100,14 +163,39 @@ struct ClusterCommand: CohortLensCommand {
     do { _ = try GraphConstruction(parsing: graph) } catch { throw ValidationError("--graph: \(error)") }
   }
 
+  /// Everything one clustering run produces, before anything is written.
+  struct Run {
+    var report: ClusterReport
+    var warnings: [String]
+    var inputs: [(role: String, path: String)]
+    var digests: [String: String]
+    /// Raw learner series (`--series` only), in the order of `report.ids`.
+    var rawSeries: SeriesSet? = nil
+    /// DTW distances (`--series --metric dtw`, when asked to keep them).
+    var distances: Matrix? = nil
+  }
+
   func execute() throws {
     let progress = Progress(forced: output.progress)
+    let wantsJSON = output.format == .json
+    let run = try series != nil
+      ? computeSeries(progress: progress, wantsJSON: wantsJSON, keepDistances: false)
+      : compute(progress: progress, wantsJSON: wantsJSON)
+    for w in run.warnings { printError("cohortlens cluster: warning: \(w)") }
+    if let path = labelsOut {
+      try AtomicFile.write(run.report.labelsCSV(), to: path)
+    }
+    try emit(run.report.render(output.format), options: output)
+    progress.report("done")
+  }
+
+  /// Clusters a feature table or a precomputed similarity matrix.
+  func compute(progress: Progress, wantsJSON: Bool) throws -> Run {
     let graphKind = try GraphConstruction(parsing: graph)
     let budget = try MemoryBudget(parsing: maxMemory)
     var warnings: [String] = []
     var inputs: [(role: String, path: String)] = []
     // JSON carries each input's sha256: hash the feature table while it is read, not afterwards.
-    let wantsJSON = output.format == .json
     var digests: [String: String] = [:]
     let ids: [String]
     var adjacency: Matrix
@@ -214,7 +302,6 @@ struct ClusterCommand: CohortLensCommand {
       truth: truthValues, progress: { progress.report($0) })
     progress.report("clustered; writing the report")
     warnings.append(contentsOf: result.warnings)
-    for w in warnings { printError("cohortlens cluster: warning: \(w)") }
 
     var parameters: [(String, JSONValue)] = []
     if let f = features { parameters.append(("features", .string(f))) }
@@ -237,11 +324,7 @@ struct ClusterCommand: CohortLensCommand {
       header: wantsJSON
         ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
-    if let path = labelsOut {
-      try AtomicFile.write(report.labelsCSV(), to: path)
-    }
-    try emit(report.render(output.format), options: output)
-    progress.report("done")
+    return Run(report: report, warnings: warnings, inputs: inputs, digests: digests)
   }
 
   /// Warnings about the chosen features: constant columns (they carry no information) and fewer

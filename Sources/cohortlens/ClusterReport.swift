@@ -10,6 +10,8 @@ struct ClusterReport {
   /// Schema, version, parameters, seed and input digests (`provenance`); only built for JSON output.
   let header: [(String, JSONValue)]
   let description: String
+  /// Cluster profiles of `cluster --series` (mean raw series per cluster and step), one list per k.
+  var profiles: SeriesProfiles? = nil
 
   func render(_ format: OutputFormat) -> String {
     switch format {
@@ -90,6 +92,10 @@ struct ClusterReport {
     out += "\nLaplacian eigenvalues (ascending): "
     out += result.eigenvalues.enumerated().map { "λ\($0.offset + 1)=\(short($0.element))" }.joined(separator: " ") + "\n"
     if result.components > 1 { out += "Graph: \(result.components) connected components\n" }
+    if let p = profiles, let index = profileIndex() {
+      out += "\nCluster profiles, k = \(result.entries[index].k) (mean raw value per step):\n"
+      out += p.table(entry: index, readable: true).render(.table)
+    }
     if !dropped.isEmpty { out += "Dropped (missing values): \(dropped.prefix(10).joined(separator: ", "))\(dropped.count > 10 ? ", …" : "")\n" }
     if !warnings.isEmpty {
       out += "Warnings:\n"
@@ -105,6 +111,10 @@ struct ClusterReport {
     for line in suggestionLines() { out += "- " + line + "\n" }
     out += "\n**Laplacian eigenvalues** (ascending): "
     out += result.eigenvalues.map(short).joined(separator: ", ") + "\n"
+    if let p = profiles, let index = profileIndex() {
+      out += "\n**Cluster profiles**, k = \(result.entries[index].k) (mean raw value per step)\n\n"
+      out += p.table(entry: index, readable: true).render(.markdown)
+    }
     if !warnings.isEmpty {
       out += "\n**Warnings**\n\n"
       for w in warnings { out += "- \(w)\n" }
@@ -139,8 +149,23 @@ struct ClusterReport {
       if let a = e.adjustedRandIndex { o.append(("ari", .double(a))) }
       return .object(o)
     })))
+    if let p = profiles {
+      fields.append(("profiles", .object([
+        ("steps", .array(p.steps.map { .string($0) })),
+        ("features", .array(p.features.map { .string($0) })),
+        ("by_k", .array(result.entries.indices.map { i in
+          .object([("k", .int(result.entries[i].k)), ("clusters", p.json(entry: i))])
+        })),
+      ])))
+    }
     fields.append(("warnings", .array(warnings.map { .string($0) })))
     return .object(fields)
+  }
+
+  /// The sweep entry whose profiles the table shows: the silhouette's choice, else the first k.
+  private func profileIndex() -> Int? {
+    if let k = result.silhouetteK, let i = result.entries.firstIndex(where: { $0.k == k }) { return i }
+    return result.entries.isEmpty ? nil : 0
   }
 
   private func silhouetteByCluster(_ e: SweepEntry) -> [Double?] {

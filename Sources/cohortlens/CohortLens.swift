@@ -18,7 +18,10 @@ struct CohortLens: ParsableCommand {
       'file:line:column: what is wrong' on stderr and exit code 65; usage errors exit 64.
       """,
     version: CohortLensVersion.string,
-    subcommands: [ClusterCommand.self, ScoresCommand.self, InspectCommand.self]
+    subcommands: [
+      AuditCommand.self, ClusterCommand.self, DTWCommand.self, FairnessCommand.self, ExplainCommand.self,
+      ScoresCommand.self, InspectCommand.self,
+    ]
   )
   static func main() { InterruptCleanup.install(); main(nil) }  // no partial outputs on SIGINT/SIGTERM
 }

@@ -145,6 +145,45 @@ struct HardeningCLITests {
     #expect(try String(contentsOfFile: out, encoding: .utf8) == "previous\n")
   }
 
+  @Test func sigtermKillsAndReapsTheModelWorker() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let pidFile = dir.appendingPathComponent("pid").path
+    let model = try CLI.write("""
+      import os, time
+      def predict(rows):
+          open(\(String(reflecting: pidFile)), 'w').write(str(os.getpid()))
+          time.sleep(300)
+      """, "user_model.py", in: dir)
+    let out = dir.appendingPathComponent("out.json").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["explain", "--features", ExplainCommandTests.fc, "--id", "user", "--columns",
+                   "sessions,time_in_problem,submissions", "--student", "7", "--num-features", "2",
+                   "--num-samples", "200", "--timeout", "120", "--format", "json", "--output", out,
+                   "--model-command", "python3 Examples/engines/model_worker.py --python \(model):predict"]
+    p.currentDirectoryURL = CLI.root
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    var workerPid: Int32 = 0
+    let deadline = Date().addingTimeInterval(60)
+    while Date() < deadline && workerPid == 0 {
+      if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text) { workerPid = pid }
+      Thread.sleep(forTimeInterval: 0.05)
+    }
+    #expect(workerPid > 0, "the worker never answered")
+    kill(p.processIdentifier, SIGTERM)
+    p.waitUntilExit()
+    #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGTERM)
+    if workerPid > 0 {
+      let alive = kill(workerPid, 0) == 0
+      #expect(!alive, "the model worker \(workerPid) outlived cohortlens")
+      if alive { kill(workerPid, SIGKILL) }
+    }
+    #expect(try Self.leftovers(in: dir, besides: ["pid", "user_model.py"]) == [])
+  }
+
   /// Spectral results must not depend on the BLAS thread count (they did, in the last bits of
   /// the eigenvalues and scores, before the eigensolvers and the sweep were pinned to one BLAS
   /// thread). Both solvers, a k sweep and a single k (the single-k path used to keep BLAS threaded).

@@ -6,9 +6,10 @@
   import Darwin
 #endif
 
-/// Removes the temporary files and folders of unfinished atomic writes when the process is
-/// interrupted (SIGINT, SIGTERM, SIGHUP), so that Ctrl-C or `kill` never leaves a partial output
-/// or a stray `.name.tmp-…` behind.
+/// Removes the temporary files and folders of unfinished atomic writes, and kills and reaps
+/// registered child processes (model workers), when the process is interrupted (SIGINT, SIGTERM,
+/// SIGHUP), so that Ctrl-C or `kill` never leaves a partial output, a stray `.name.tmp-…` or an
+/// orphaned worker behind.
 ///
 /// `AtomicFile` and `AtomicDirectory` register each temporary path before they create it and
 /// unregister it once it has been renamed into place or removed. When the tool has called
@@ -17,8 +18,9 @@
 /// the process still ends "killed by SIGTERM" as its parent expects.
 ///
 /// Async-signal safety: the handler touches only a fixed table allocated once by `install()`
-/// (128 slots of 4096 bytes: a state word and a NUL-terminated path each) and calls only `unlink`,
-/// `rmdir`, `signal` and `raise`, which POSIX lists as async-signal-safe; it takes no lock and
+/// (128 slots of 4096 bytes: a state word and a NUL-terminated path or a pid each) and calls only
+/// `kill`, `waitpid`, `unlink`, `rmdir`, `signal` and `raise`, which POSIX lists as
+/// async-signal-safe; it takes no lock and
 /// allocates nothing. Registration copies the path into a free slot and only then publishes it
 /// (the state word is written after a `pthread_mutex_unlock`, a full barrier), so the handler never
 /// sees a half-written path. A path longer than 4095 bytes, or a 129th concurrent temporary path,
@@ -35,6 +37,9 @@ public enum InterruptCleanup {
     case file = 1
     /// `rmdir(2)` it, after every registered file (and deeper folders) is gone.
     case directory = 2
+    /// A child process (a model worker): `kill(pid, SIGKILL)`, then `waitpid` (reaped, no zombie,
+    /// no orphan left computing).
+    case child = 3
   }
 
   /// A registration, to pass to ``unregister(_:)``. `nil` registrations (table full, path too
@@ -71,6 +76,24 @@ public enum InterruptCleanup {
     return Token(slot: slot)
   }
 
+  /// Registers the child process `pid` to be killed and reaped if the process is interrupted.
+  /// Unregister it (``unregister(_:)``) as soon as it has been reaped. O(slots).
+  public static func registerChild(_ pid: Int32) -> Token? {
+    guard pid > 0 else { return nil }
+    let table = Table.shared
+    let slot: Int? = table.lock.withLock {
+      for s in 0..<slots where table.state[s] == 0 && !table.reserved[s] {
+        table.reserved[s] = true
+        table.pids[s] = pid
+        return s
+      }
+      return nil
+    }
+    guard let slot else { return nil }
+    table.lock.withLock { table.state[slot] = Kind.child.rawValue }
+    return Token(slot: slot)
+  }
+
   /// Forgets a registration (the path was renamed into place or removed). O(1).
   public static func unregister(_ token: Token?) {
     guard let token else { return }
@@ -87,6 +110,7 @@ public enum InterruptCleanup {
     return table.lock.withLock {
       (0..<slots).compactMap { s -> (path: String, kind: Kind)? in
         guard let kind = Kind(rawValue: table.state[s]) else { return nil }
+        if kind == .child { return ("pid \(table.pids[s])", kind) }
         return (String(cString: table.paths + s * slotBytes), kind)
       }
     }
@@ -142,6 +166,15 @@ public enum InterruptCleanup {
       guard let prefix else { return true }
       return String(cString: table.paths + s * slotBytes).hasPrefix(prefix)
     }
+    if prefix == nil {
+      for s in 0..<slots where table.state[s] == Kind.child.rawValue {
+        let pid = table.pids[s]
+        if pid > 0 && kill(pid, SIGKILL) == 0 {
+          var status: Int32 = 0
+          _ = waitpid(pid, &status, 0)
+        }
+      }
+    }
     for s in 0..<slots where table.state[s] == Kind.file.rawValue && selected(s) {
       unlink(table.paths + s * slotBytes)
     }
@@ -168,6 +201,7 @@ public enum InterruptCleanup {
     let state: UnsafeMutablePointer<Int>
     let reserved: UnsafeMutablePointer<Bool>
     let paths: UnsafeMutablePointer<CChar>
+    let pids: UnsafeMutablePointer<Int32>
 
     init() {
       state = .allocate(capacity: InterruptCleanup.slots)
@@ -176,6 +210,8 @@ public enum InterruptCleanup {
       reserved.initialize(repeating: false, count: InterruptCleanup.slots)
       paths = .allocate(capacity: InterruptCleanup.slots * InterruptCleanup.slotBytes)
       paths.initialize(repeating: 0, count: InterruptCleanup.slots * InterruptCleanup.slotBytes)
+      pids = .allocate(capacity: InterruptCleanup.slots)
+      pids.initialize(repeating: 0, count: InterruptCleanup.slots)
     }
   }
 }

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Golden values for `cohortlens fairness` from fairlearn 0.15.0 / scikit-learn 1.9.1 / NumPy.
+
+Writes Fixtures/golden/fairness.json (and the synthetic edge-case input
+Fixtures/synthetic/fairness_edge_cases.csv). Three datasets:
+
+- lecture: EPFL lecture 12 (demographics.csv + model_predictions.csv, row-aligned); truth pass =
+  grade >= 4, predicted pass = model output < 0.5; score = model output, lower is positive.
+- oulad: Examples/engines/oulad_early_warning.py predictions (row-aligned with studentInfo.csv);
+  truth at_risk == 1, predicted == 1, score higher is positive.
+- synthetic: four groups, C has no actual positives, D a single class (all positive, all predicted
+  positive), so fairlearn reports silent 0.0 rates where CohortLens reports `undefined`.
+
+Per attribute: groups (sorted levels, '(missing)' last, missing sensitive values filled with it),
+counts, fairlearn MetricFrame.by_group for selection_rate, true_positive_rate,
+false_positive_rate, precision_score (PPV; default zero_division -> 0.0), NPV by hand (NaN when
+undefined), the fairlearn criteria, roc_auc_score per group, ABROCA of each group vs the largest
+by 10,000-point grid integration (np.interp on roc_curve + trapezoid), and the bootstrap
+percentile intervals of the between-groups statistics from
+RandomState(seed).multinomial(n, cells/n, size=B) (cells per group in order TP, FP, TN, FN).
+"""
+import json
+import os
+import warnings
+
+import numpy as np
+import pandas as pd
+import fairlearn
+from fairlearn.metrics import (MetricFrame, selection_rate, true_positive_rate, false_positive_rate,
+                               demographic_parity_difference, demographic_parity_ratio,
+                               equalized_odds_difference, equalized_odds_ratio,
+                               equal_opportunity_difference, equal_opportunity_ratio)
+from sklearn.metrics import precision_score, roc_auc_score, roc_curve
+
+warnings.filterwarnings("ignore")
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MISSING = "(missing)"
+SEED = 0
+B = 200
+
+
+def num(x):
+    x = float(x)
+    return None if np.isnan(x) else x
+
+
+def npv(y, p):
+    tn = int(((y == 0) & (p == 0)).sum())
+    fn = int(((y == 1) & (p == 0)).sum())
+    return np.nan if tn + fn == 0 else tn / (tn + fn)
+
+
+def groups_of(values):
+    levels = sorted(v for v in set(values) if v != MISSING)
+    if MISSING in set(values):
+        levels.append(MISSING)
+    return levels
+
+
+def grid_abroca(y_a, s_a, y_b, s_b, n=10000):
+    fa, ta, _ = roc_curve(y_a, s_a)
+    fb, tb, _ = roc_curve(y_b, s_b)
+    grid = np.linspace(0, 1, n)
+    d = np.abs(np.interp(grid, fa, ta) - np.interp(grid, fb, tb))
+    return float(np.trapezoid(d, grid))
+
+
+def bootstrap(cells, seed=SEED, b=B, q=(0.025, 0.975)):
+    """cells: list of [tp, fp, tn, fn] per group. Between-groups statistics per replicate."""
+    cells = np.array(cells, dtype=np.int64)
+    n = int(cells.sum())
+    p = cells.reshape(-1) / n
+    draws = np.random.RandomState(seed).multinomial(n, p, size=b).reshape(b, len(cells), 4)
+    out = {}
+    with np.errstate(all="ignore"):
+        tp, fp, tn, fn = (draws[:, :, k].astype(float) for k in range(4))
+        rates = {"selection_rate": (tp + fp) / (tp + fp + tn + fn), "tpr": tp / (tp + fn), "fpr": fp / (fp + tn),
+                 "ppv": tp / (tp + fp), "npv": tn / (tn + fn), "accuracy": (tp + tn) / (tp + fp + tn + fn)}
+        stats = {}
+        for m, r in rates.items():
+            mx, mn = r.max(axis=1), r.min(axis=1)  # NaN propagates: replicate undefined
+            stats[m] = (mx - mn, np.where(mx > 0, mn / mx, np.nan))
+    combos = {"demographic_parity": stats["selection_rate"],
+              "equal_opportunity": stats["tpr"],
+              "equalized_odds": (np.maximum(stats["tpr"][0], stats["fpr"][0]), np.minimum(stats["tpr"][1], stats["fpr"][1])),
+              "equalized_odds_mean": ((stats["tpr"][0] + stats["fpr"][0]) / 2, (stats["tpr"][1] + stats["fpr"][1]) / 2),
+              "predictive_value_parity": (np.maximum(stats["ppv"][0], stats["npv"][0]), np.minimum(stats["ppv"][1], stats["npv"][1])),
+              "accuracy_parity": stats["accuracy"]}
+    for name, (d, r) in combos.items():
+        d = d[~np.isnan(d)]
+        r = r[~np.isnan(r)]
+        out[name] = {"difference": [float(np.quantile(d, qq)) for qq in q] if len(d) else None,
+                     "ratio": [float(np.quantile(r, qq)) for qq in q] if len(r) else None}
+    out["first_draw"] = draws[0].reshape(-1).tolist()
+    return out
+
+
+def audit(y, p, s, attr, score=None, lower_is_positive=False):
+    y = np.asarray(y).astype(int)
+    p = np.asarray(p).astype(int)
+    a = pd.Series(attr).fillna(MISSING).astype(str).to_numpy()
+    levels = groups_of(a)
+    mf = MetricFrame(metrics={"selection_rate": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate,
+                              "ppv": precision_score},
+                     y_true=y, y_pred=p, sensitive_features=pd.Series(a, name="g"))
+    bg = mf.by_group
+    res = {"groups": levels, "counts": [], "fairlearn_by_group": {}, "npv": []}
+    for m in ["selection_rate", "tpr", "fpr", "ppv"]:
+        res["fairlearn_by_group"][m] = [num(bg.loc[g, m]) for g in levels]
+    cells = []
+    for g in levels:
+        k = a == g
+        tp = int(((y == 1) & (p == 1) & k).sum()); fp = int(((y == 0) & (p == 1) & k).sum())
+        tn = int(((y == 0) & (p == 0) & k).sum()); fn = int(((y == 1) & (p == 0) & k).sum())
+        res["counts"].append({"tp": tp, "fp": fp, "tn": tn, "fn": fn})
+        cells.append([tp, fp, tn, fn])
+        res["npv"].append(num(npv(y[k], p[k])))
+    sf = pd.Series(a)
+    res["fairlearn"] = {
+        "demographic_parity_difference": num(demographic_parity_difference(y, p, sensitive_features=sf)),
+        "demographic_parity_ratio": num(demographic_parity_ratio(y, p, sensitive_features=sf)),
+        "equalized_odds_difference": num(equalized_odds_difference(y, p, sensitive_features=sf)),
+        "equalized_odds_difference_mean": num(equalized_odds_difference(y, p, sensitive_features=sf, agg="mean")),
+        "equalized_odds_ratio": num(equalized_odds_ratio(y, p, sensitive_features=sf)),
+        "equalized_odds_ratio_mean": num(equalized_odds_ratio(y, p, sensitive_features=sf, agg="mean")),
+        "equal_opportunity_difference": num(equal_opportunity_difference(y, p, sensitive_features=sf)),
+        "equal_opportunity_ratio": num(equal_opportunity_ratio(y, p, sensitive_features=sf)),
+    }
+    res["bootstrap"] = {"seed": SEED, "replicates": B, "confidence": 0.95, **bootstrap(cells)}
+    if score is not None:
+        s = np.asarray(score, dtype=float)
+        ranked = -s if lower_is_positive else s
+        res["auc"] = []
+        for g in levels:
+            k = a == g
+            res["auc"].append(float(roc_auc_score(y[k], ranked[k])) if len(set(y[k])) == 2 else None)
+        sizes = [int((a == g).sum()) for g in levels]
+        ref = levels[int(np.argmax(sizes))]
+        kr = a == ref
+        res["abroca_reference"] = ref
+        res["abroca_grid"] = {}
+        for g in levels:
+            k = a == g
+            if g == ref or len(set(y[k])) < 2:
+                continue
+            res["abroca_grid"][g] = grid_abroca(y[k], ranked[k], y[kr], ranked[kr])
+    return res
+
+
+def main():
+    out = {"generator": "Scripts/golden/fairness.py", "fairlearn": fairlearn.__version__, "datasets": {}}
+
+    # Lecture 12.
+    fc = os.path.join(ROOT, "Fixtures", "flipped-classroom")
+    demo = pd.read_csv(os.path.join(fc, "demographics.csv"))
+    pred = pd.read_csv(os.path.join(fc, "model_predictions.csv"))
+    y = (demo["grade"] >= 4).astype(int).to_numpy()
+    p = (pred["grade"] < 0.5).astype(int).to_numpy()
+    out["datasets"]["lecture"] = {a: audit(y, p, None, demo[a].to_numpy(dtype=object), score=pred["grade"].to_numpy(),
+                                           lower_is_positive=True)
+                                  for a in ["gender", "country_diploma"]}
+
+    # OULAD engine.
+    od = os.path.join(ROOT, "Fixtures", "oulad")
+    info = pd.read_csv(os.path.join(od, "studentInfo.csv"), keep_default_na=False, na_values=[""])
+    ew = pd.read_csv(os.path.join(od, "early_warning_predictions.csv"))
+    out["datasets"]["oulad"] = {a: audit(ew["at_risk"], ew["predicted"], None, info[a].to_numpy(dtype=object),
+                                         score=ew["score"].to_numpy())
+                                for a in ["gender", "age_band", "imd_band", "disability"]}
+
+    # Synthetic edge cases.
+    rng = np.random.RandomState(7)
+    rows = []
+    for g, n in [("A", 120), ("B", 90), ("C", 40), ("D", 30)]:
+        for i in range(n):
+            if g == "C":
+                t = 0
+            elif g == "D":
+                t = 1
+            else:
+                t = int(rng.random_sample() < (0.5 if g == "A" else 0.35))
+            sc = float(np.clip(rng.normal(0.62 if t else 0.38, 0.18), 0.0, 1.0))
+            pr = 1 if g == "D" else int(sc >= 0.5)
+            rows.append((f"{g}{i:03d}", g, t, round(sc, 6), pr))
+    syn = pd.DataFrame(rows, columns=["id", "group", "truth", "score", "predicted"])
+    syn_path = os.path.join(ROOT, "Fixtures", "synthetic", "fairness_edge_cases.csv")
+    syn.to_csv(syn_path, index=False)
+    syn = pd.read_csv(syn_path)
+    out["datasets"]["synthetic"] = {"group": audit(syn["truth"], syn["predicted"], None, syn["group"].to_numpy(dtype=object),
+                                                   score=syn["score"].to_numpy())}
+
+    # Raw multinomial check of the sampler.
+    out["multinomial"] = {"seed": 123, "n": 1000, "p": [0.5, 0.2, 0.15, 0.1, 0.05, 0.0],
+                          "draws": np.random.RandomState(123).multinomial(1000, [0.5, 0.2, 0.15, 0.1, 0.05, 0.0], size=5).tolist()}
+    out["multinomial_large"] = {"seed": 9, "n": 1000000, "p": [0.3, 0.01, 0.2, 0.49],
+                                "draws": np.random.RandomState(9).multinomial(1000000, [0.3, 0.01, 0.2, 0.49], size=5).tolist()}
+
+    path = os.path.join(ROOT, "Fixtures", "golden", "fairness.json")
+    with open(path, "w") as f:
+        json.dump(out, f, indent=1, allow_nan=False)
+    print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+// SIMD kernel of the pairwise DTW engine (see include/cdtw_kernel.h and Sources/TimeSeries/DTWEngine.swift).
+//
+// Written with GCC/Clang vector extensions and compiled three times (AVX-512, AVX2, baseline SSE2); the variant
+// is chosen once per call by __builtin_cpu_supports. Floating-point contraction is off, so every lane performs
+// exactly the scalar kernel's operations: t = x - y; cost = t * t (d = 1) or cost = ((0 + t0*t0) + t1*t1) + ...;
+// best = min(min(diag, up), left); cell = cost + best.
+#include "cdtw_kernel.h"
+
+#include <math.h>
+
+#pragma clang fp contract(off)
+
+typedef double v8d __attribute__((vector_size(64), aligned(64)));
+typedef double v8du __attribute__((vector_size(64), aligned(8)));
+typedef long long v8l __attribute__((vector_size(64)));
+
+// a < b ? a : b per lane (no NaN can occur: inputs are finite, costs are >= 0 or +inf).
+#define VMIN(a, b, out)                                      \
+  do {                                                       \
+    v8d a_ = (a), b_ = (b);                                  \
+    v8l m_ = a_ < b_;                                        \
+    out = (v8d)(((v8l)a_ & m_) | ((v8l)b_ & ~m_));           \
+  } while (0)
+
+#define BODY                                                                                      \
+  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1);                                               \
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
+  const v8d inf = zero + INFINITY;                                                                \
+  prev[0] = zero;                                                                                 \
+  for (long k = 1; k <= n; k++) prev[k] = inf;                                                    \
+  for (long i = 0; i < n; i++) {                                                                  \
+    long lo = i - r > 0 ? i - r : 0, hi = i + r < n - 1 ? i + r : n - 1;                          \
+    cur[lo] = inf;                                                                                \
+    if (d == 1) {                                                                                 \
+      v8d xi = zero + x[i];                                                                       \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        v8d t = xi - *(const v8du *)(y + j * 8);                                                  \
+        v8d cost = t * t;                                                                         \
+        v8d m1, best;                                                                             \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(m1, cur[j], best);                                                                   \
+        cur[j + 1] = cost + best;                                                                 \
+      }                                                                                           \
+    } else {                                                                                      \
+      const double *xi = x + i * d;                                                               \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        const double *yj = y + j * d * 8;                                                         \
+        v8d cost = zero;                                                                          \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d t = (zero + xi[f]) - *(const v8du *)(yj + f * 8);                                   \
+          cost = cost + t * t;                                                                    \
+        }                                                                                         \
+        v8d m1, best;                                                                             \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(m1, cur[j], best);                                                                   \
+        cur[j + 1] = cost + best;                                                                 \
+      }                                                                                           \
+    }                                                                                             \
+    if (hi + 2 <= n) cur[hi + 2] = inf;                                                           \
+    v8d *tmp = prev;                                                                              \
+    prev = cur;                                                                                   \
+    cur = tmp;                                                                                    \
+  }                                                                                               \
+  v8d res = prev[n];                                                                              \
+  for (int l = 0; l < 8; l++) out[l] = sqrt(res[l]);
+
+
+// Two blocks of 8 candidates at once (16 independent recurrences): hides the min/add latency of the
+// left-neighbour dependency. Buffer: 6 * (n + 1) * 8 doubles (rows and, for d > 1, the row's costs).
+#define BODY16                                                                                    \
+  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1);                                               \
+  v8d *prev2 = cur + (n + 1), *cur2 = prev2 + (n + 1);                                            \
+  v8d *costs = cur2 + (n + 1), *costs2 = costs + (n + 1);                                         \
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
+  const v8d inf = zero + INFINITY;                                                                \
+  prev[0] = zero;                                                                                 \
+  prev2[0] = zero;                                                                                \
+  for (long k = 1; k <= n; k++) {                                                                 \
+    prev[k] = inf;                                                                                \
+    prev2[k] = inf;                                                                               \
+  }                                                                                               \
+  for (long i = 0; i < n; i++) {                                                                  \
+    long lo = i - r > 0 ? i - r : 0, hi = i + r < n - 1 ? i + r : n - 1;                          \
+    cur[lo] = inf;                                                                                \
+    cur2[lo] = inf;                                                                               \
+    if (d == 1) {                                                                                 \
+      v8d xi = zero + x[i];                                                                       \
+      v8d left = inf, left2 = inf;                                                                \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        v8d t = xi - *(const v8du *)(y + j * 8);                                                  \
+        v8d t2 = xi - *(const v8du *)(y2 + j * 8);                                                \
+        v8d cost = t * t, cost2 = t2 * t2;                                                        \
+        v8d m1, m2, best, best2;                                                                  \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(prev2[j], prev2[j + 1], m2);                                                         \
+        VMIN(m1, left, best);                                                                     \
+        VMIN(m2, left2, best2);                                                                   \
+        left = cost + best;                                                                       \
+        left2 = cost2 + best2;                                                                    \
+        cur[j + 1] = left;                                                                        \
+        cur2[j + 1] = left2;                                                                      \
+      }                                                                                           \
+    } else {                                                                                      \
+      /* Costs of the row first, two columns at a time (four independent feature sums in flight); \
+         each sum is still (((0 + t0*t0) + t1*t1) + ...) in feature order. */                     \
+      const double *xi = x + i * d;                                                               \
+      long j = lo;                                                                                \
+      for (; j + 1 <= hi; j += 2) {                                                               \
+        const double *ya = y + j * d * 8, *yb = ya + d * 8;                                       \
+        const double *ya2 = y2 + j * d * 8, *yb2 = ya2 + d * 8;                                   \
+        v8d ca = zero, cb = zero, ca2 = zero, cb2 = zero;                                         \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d xf = zero + xi[f];                                                                  \
+          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
+          v8d tb = xf - *(const v8du *)(yb + f * 8);                                              \
+          v8d ta2 = xf - *(const v8du *)(ya2 + f * 8);                                            \
+          v8d tb2 = xf - *(const v8du *)(yb2 + f * 8);                                            \
+          ca = ca + ta * ta;                                                                      \
+          cb = cb + tb * tb;                                                                      \
+          ca2 = ca2 + ta2 * ta2;                                                                  \
+          cb2 = cb2 + tb2 * tb2;                                                                  \
+        }                                                                                         \
+        costs[j] = ca;                                                                            \
+        costs[j + 1] = cb;                                                                        \
+        costs2[j] = ca2;                                                                          \
+        costs2[j + 1] = cb2;                                                                      \
+      }                                                                                           \
+      if (j == hi) {                                                                              \
+        const double *ya = y + j * d * 8, *ya2 = y2 + j * d * 8;                                  \
+        v8d ca = zero, ca2 = zero;                                                                \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d xf = zero + xi[f];                                                                  \
+          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
+          v8d ta2 = xf - *(const v8du *)(ya2 + f * 8);                                            \
+          ca = ca + ta * ta;                                                                      \
+          ca2 = ca2 + ta2 * ta2;                                                                  \
+        }                                                                                         \
+        costs[j] = ca;                                                                            \
+        costs2[j] = ca2;                                                                          \
+      }                                                                                           \
+      v8d left = inf, left2 = inf;                                                                \
+      for (long j = lo; j <= hi; j++) {                                                           \
+        v8d m1, m2, best, best2;                                                                  \
+        VMIN(prev[j], prev[j + 1], m1);                                                           \
+        VMIN(prev2[j], prev2[j + 1], m2);                                                         \
+        VMIN(m1, left, best);                                                                     \
+        VMIN(m2, left2, best2);                                                                   \
+        left = costs[j] + best;                                                                   \
+        left2 = costs2[j] + best2;                                                                \
+        cur[j + 1] = left;                                                                        \
+        cur2[j + 1] = left2;                                                                      \
+      }                                                                                           \
+    }                                                                                             \
+    if (hi + 2 <= n) {                                                                            \
+      cur[hi + 2] = inf;                                                                          \
+      cur2[hi + 2] = inf;                                                                         \
+    }                                                                                             \
+    v8d *tmp = prev;                                                                              \
+    prev = cur;                                                                                   \
+    cur = tmp;                                                                                    \
+    tmp = prev2;                                                                                  \
+    prev2 = cur2;                                                                                 \
+    cur2 = tmp;                                                                                   \
+  }                                                                                               \
+  v8d res = prev[n], res2 = prev2[n];                                                             \
+  for (int l = 0; l < 8; l++) {                                                                   \
+    out[l] = sqrt(res[l]);                                                                        \
+    out[8 + l] = sqrt(res2[l]);                                                                   \
+  }
+
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
+static void block8_avx512(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+__attribute__((target("avx2")))
+static void block8_avx2(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
+static void block16_avx512(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                           double *out) {
+  BODY16
+}
+__attribute__((target("avx2")))
+static void block16_avx2(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                         double *out) {
+  BODY16
+}
+#endif
+
+static void block16_base(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                         double *out) {
+  BODY16
+}
+
+static void block8_base(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+
+void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) {
+    block8_avx512(x, y, n, d, r, buffer, out);
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    block8_avx2(x, y, n, d, r, buffer, out);
+    return;
+  }
+#endif
+  block8_base(x, y, n, d, r, buffer, out);
+}
+
+void cdtw_block16(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
+                  double *out) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) {
+    block16_avx512(x, y, y2, n, d, r, buffer, out);
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    block16_avx2(x, y, y2, n, d, r, buffer, out);
+    return;
+  }
+#endif
+  block16_base(x, y, y2, n, d, r, buffer, out);
+}

@@ -1,0 +1,186 @@
+import CohortLensCore
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How continuous features are binned before sampling (lime's `discretizer`).
+public enum DiscretizerKind: String, Sendable, CaseIterable {
+  /// Cut points at the 25th, 50th and 75th percentiles (lime's default `QuartileDiscretizer`).
+  case quartile
+  /// Cut points at the 10th, 20th, …, 90th percentiles (`DecileDiscretizer`).
+  case decile
+  /// No discretization (`discretize_continuous=False`): Gaussian sampling around the training mean.
+  case none
+
+  /// The percentiles (0–100) whose values become cut points.
+  public var percentiles: [Double] {
+    switch self {
+    case .quartile: return [25, 50, 75]
+    case .decile: return [10, 20, 30, 40, 50, 60, 70, 80, 90]
+    case .none: return []
+    }
+  }
+}
+
+/// The bins of one feature, as lime 0.2.0.1's `BaseDiscretizer` computes them.
+///
+/// Cut points are NumPy `percentile` (linear interpolation) values with duplicates collapsed
+/// (`np.unique`); the bin of x is `searchsorted(cuts, x, side='left')`: bin 0 for x ≤ q₀, bin i for
+/// q_{i−1} < x ≤ q_i, the last bin for x > q_last. Per bin: mean of the training values in it
+/// (0 if none), population std + 1e-11, min (`[column min] + cuts`) and max (`cuts + [column max]`).
+public struct FeatureBins: Sendable, Equatable {
+  /// The feature (column) name.
+  public var name: String
+  /// Sorted distinct cut points.
+  public var cuts: [Double]
+  /// Per-bin label as lime writes it (`'%.2f'`): `name <= q0`, `q0 < name <= q1`, `name > q_last`.
+  public var labels: [String]
+  public var means: [Double]
+  public var stds: [Double]
+  public var mins: [Double]
+  public var maxs: [Double]
+  /// Bins that occur in the training data, ascending (the only bins ever sampled).
+  public var values: [Int]
+  /// Relative frequency of each entry of `values` (count / rows).
+  public var frequencies: [Double]
+  /// Cumulative, normalised frequencies as NumPy's `choice` builds them (`cumsum(p) / cumsum(p)[-1]`).
+  public var cdf: [Double]
+
+  /// The bin index of `x` (number of cut points strictly below `x`).
+  public func bin(of x: Double) -> Int {
+    var lo = 0, hi = cuts.count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if cuts[mid] < x { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  /// True when the bin's min equals its max (after z-scoring), where lime feeds 0 to the model.
+  public func isDegenerate(_ bin: Int) -> Bool {
+    (mins[bin] - means[bin]) / stds[bin] == (maxs[bin] - means[bin]) / stds[bin]
+  }
+}
+
+/// NumPy `percentile(values, q)` with the default `'linear'` method (index q/100·(n−1),
+/// `_lerp` as NumPy 2 writes it: a + (b − a)·t, or b − (b − a)·(1 − t) when t ≥ 0.5).
+/// `sorted` must be ascending and non-empty.
+public func numpyPercentile(sorted: [Double], _ q: Double) -> Double {
+  let n = sorted.count
+  let virtual = (q / 100) * Double(n - 1)
+  let previous = Swift.max(0, Swift.min(n - 1, Int(virtual.rounded(.down))))
+  let next = Swift.min(n - 1, previous + 1)
+  let t = virtual - Double(previous)
+  let a = sorted[previous], b = sorted[next]
+  let diff = b - a
+  var r = a + diff * t
+  if t >= 0.5 { r = b - diff * (1 - t) }
+  if a == b { r = a }
+  return r
+}
+
+/// `'%.2f'` exactly as Python's `%` operator (C `printf` rounding of the binary value).
+public func formatTwoDecimals(_ x: Double) -> String {
+  var buffer = [CChar](repeating: 0, count: 64)
+  let n = withVaList([x]) { vsnprintf(&buffer, 64, "%.2f", $0) }
+  if n >= 64 {
+    var big = [CChar](repeating: 0, count: Int(n) + 1)
+    _ = withVaList([x]) { vsnprintf(&big, Int(n) + 1, "%.2f", $0) }
+    return String(decoding: big.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+  return String(decoding: buffer.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension FeatureBins {
+  /// Bins of one training column (`values` in row order).
+  /// - Complexity: O(n log n).
+  public init(name: String, column: [Double], percentiles: [Double]) {
+    let sorted = column.sorted()
+    var cuts: [Double] = []
+    for q in percentiles {
+      let v = numpyPercentile(sorted: sorted, q)
+      if cuts.last != v { cuts.append(v) }  // sorted input: unique = drop repeats
+    }
+    self.name = name
+    self.cuts = cuts
+    let nb = cuts.count
+    var labels = ["\(name) <= \(formatTwoDecimals(cuts[0]))"]
+    for i in 0..<(nb - 1) {
+      labels.append("\(formatTwoDecimals(cuts[i])) < \(name) <= \(formatTwoDecimals(cuts[i + 1]))")
+    }
+    labels.append("\(name) > \(formatTwoDecimals(cuts[nb - 1]))")
+    self.labels = labels
+    var members = [[Double]](repeating: [], count: nb + 1)
+    for x in column { members[FeatureBins.searchLeft(cuts, x)].append(x) }
+    means = members.map { m in m.isEmpty ? 0 : pairwiseSum(m) / Double(m.count) }
+    stds = zip(members, means).map { m, mu in
+      if m.isEmpty { return 1e-11 }
+      let dev = m.map { ($0 - mu) * ($0 - mu) }
+      return (pairwiseSum(dev) / Double(m.count)).squareRoot() + 1e-11
+    }
+    mins = [sorted[0]] + cuts
+    maxs = cuts + [sorted[sorted.count - 1]]
+    var values: [Int] = []
+    var freqs: [Double] = []
+    for (b, m) in members.enumerated() where !m.isEmpty {
+      values.append(b)
+      freqs.append(Double(m.count) / Double(column.count))
+    }
+    self.values = values
+    frequencies = freqs
+    var cdf: [Double] = []
+    var s = 0.0
+    for f in freqs {
+      s += f
+      cdf.append(s)
+    }
+    let last = cdf[cdf.count - 1]
+    self.cdf = cdf.map { $0 / last }
+  }
+
+  static func searchLeft(_ cuts: [Double], _ x: Double) -> Int {
+    var lo = 0, hi = cuts.count
+    while lo < hi {
+      let mid = (lo + hi) >> 1
+      if cuts[mid] < x { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+}
+
+/// NumPy's pairwise summation (blocks of 8 accumulators below 128 elements, halves above), so
+/// means and standard deviations round as `np.mean` / `np.std` do on contiguous data.
+public func pairwiseSum(_ a: [Double]) -> Double {
+  a.withUnsafeBufferPointer { pairwiseSum($0.baseAddress!, a.count) }
+}
+
+func pairwiseSum(_ a: UnsafePointer<Double>, _ n: Int) -> Double {
+  if n < 8 {
+    var res = 0.0
+    for i in 0..<n { res += a[i] }
+    return res
+  } else if n <= 128 {
+    var r = (a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+    var i = 8
+    while i < n - (n % 8) {
+      r.0 += a[i]; r.1 += a[i + 1]; r.2 += a[i + 2]; r.3 += a[i + 3]
+      r.4 += a[i + 4]; r.5 += a[i + 5]; r.6 += a[i + 6]; r.7 += a[i + 7]
+      i += 8
+    }
+    var res = ((r.0 + r.1) + (r.2 + r.3)) + ((r.4 + r.5) + (r.6 + r.7))
+    while i < n {
+      res += a[i]
+      i += 1
+    }
+    return res
+  } else {
+    var n2 = n / 2
+    n2 -= n2 % 8
+    return pairwiseSum(a, n2) + pairwiseSum(a + n2, n - n2)
+  }
+}

@@ -1,0 +1,585 @@
+import CohortLensCore
+import Dispatch
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How lime picks the features of the surrogate (`feature_selection`).
+public enum FeatureSelection: String, Sendable, CaseIterable {
+  /// `forward` when `numFeatures` ≤ 6, else `highest-weights` (lime's default).
+  case auto
+  /// Greedy forward selection maximising the weighted R² of an unpenalised Ridge (α = 0).
+  case forward
+  /// The `numFeatures` largest |coef·x₀| of a Ridge (α = 0.01) on all features.
+  case highestWeights = "highest-weights"
+  /// All features.
+  case none
+}
+
+/// Where the random numbers of an explanation come from.
+public enum RandomMode: String, Sendable, CaseIterable {
+  /// One independent stream per student, SplitMix64 seeded by a hash of (seed, student id): an
+  /// explanation never depends on which students were explained before, so cohorts run in
+  /// parallel with identical results. Truncated normals by fast inverse CDF (≈1e-9).
+  case perStudent = "per-student"
+  /// NumPy `RandomState(seed)` (MT19937) consumed in lime 0.2.0.1's call order, one stream shared
+  /// by the students in the order given (as one `LimeTabularExplainer` explaining them in a loop),
+  /// truncated normals by SciPy's log-space inverse CDF. Same seed ⇒ lime's exact samples.
+  case limeCompat = "lime-compat"
+}
+
+/// Options of `LimeExplainer` (lime 0.2.0.1 defaults).
+public struct LimeOptions: Sendable, Equatable {
+  /// Features in the explanation (`num_features`, default 10).
+  public var numFeatures: Int = 10
+  /// Neighbourhood size including the student (`num_samples`, default 5000).
+  public var numSamples: Int = 5000
+  public var discretizer: DiscretizerKind = .quartile
+  /// Kernel width; `nil` = 0.75·√(number of features).
+  public var kernelWidth: Double?
+  public var featureSelection: FeatureSelection = .auto
+  public var seed: UInt32 = 0
+  public var randomMode: RandomMode = .perStudent
+  public init() {}
+}
+
+/// One feature of an explanation.
+public struct ExplainedFeature: Sendable, Equatable {
+  /// 1 = largest |weight|.
+  public var rank: Int
+  /// Column index in the explainer's feature list.
+  public var index: Int
+  public var name: String
+  /// The student's bin as lime labels it (`x <= q1`, `q1 < x <= q2`, `x > q3`), or the name when
+  /// not discretized.
+  public var condition: String
+  /// The student's value of the feature.
+  public var value: Double
+  /// Surrogate coefficient: the change of the class probability when the feature is in the
+  /// student's bin (discretized) or per standard deviation (not discretized).
+  public var weight: Double
+}
+
+/// A LIME explanation of one student for one class.
+public struct Explanation: Sendable, Equatable {
+  public var student: String
+  /// Index of the explained model output (class).
+  public var label: Int
+  /// The model's probability of `label` at the student (`predict_proba` of row 0).
+  public var probability: Double
+  /// All model outputs at the student.
+  public var probabilities: [Double]
+  public var intercept: Double
+  /// Surrogate prediction at the student (`local_pred`).
+  public var localPrediction: Double
+  /// Weighted R² of the surrogate on the neighbourhood (`score`).
+  public var score: Double
+  /// (Σw)²/Σw² of the kernel weights: how many samples effectively count.
+  public var effectiveSampleSize: Double
+  public var kernelWidth: Double
+  /// Ranked by |weight| (descending; ties keep selection order).
+  public var features: [ExplainedFeature]
+  /// Samples in which lime's degenerate-bin quirk fed 0 instead of the tied value (compat mode).
+  public var zeroFedValues: Int
+  /// Standard error of each ranked weight (same order as `features`), as lime-stability computes
+  /// it: σ² = Σw·r²/(N − K) from the weighted least-squares fit with intercept on the selected
+  /// columns, A = (XᵀWX + I)⁻¹ on the uncentred columns, Var β = σ²·A·XᵀWX·Aᵀ.
+  public var standardErrors: [Double]
+}
+
+/// A sampled neighbourhood of one student.
+public struct Neighbourhood: Sendable {
+  public let rows: Int
+  public let columns: Int
+  /// What the surrogate is fitted on, row-major rows × columns: 1 where the sample's bin equals the
+  /// student's (discretized) or the standardised values (not discretized). Row 0 = the student.
+  public var design: [Double]
+  /// What the model is asked about (row-major; row 0 = the student's values).
+  public var samples: [Double]
+  /// Euclidean distance of each design row to row 0.
+  public var distances: [Double]
+  public var zeroFedValues: Int
+}
+
+/// A source of uniform doubles in [0, 1) (and standard normals by NumPy's legacy polar method).
+public protocol UniformSource {
+  mutating func uniform() -> Double
+  mutating func gaussian() -> Double
+}
+
+extension NumPyRandomState: UniformSource {
+  public mutating func uniform() -> Double { randomSample() }
+  public mutating func gaussian() -> Double { standardNormal() }
+}
+
+/// SplitMix64 as a uniform source (53-bit doubles), with a polar Box–Muller normal.
+public struct SplitMixSource: UniformSource, Sendable {
+  var generator: SplitMix64
+  var cached: Double?
+  public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+
+  /// The per-student stream: FNV-1a over the seed's and the id's bytes, mixed by SplitMix64.
+  public init(seed: UInt32, student: String) {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in withUnsafeBytes(of: seed.littleEndian, Array.init) + Array(student.utf8) {
+      h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3
+    }
+    var mix = SplitMix64(seed: h)
+    self.init(seed: mix.next())
+  }
+
+  public mutating func uniform() -> Double { generator.nextUniform() }
+  public mutating func gaussian() -> Double {
+    if let c = cached {
+      cached = nil
+      return c
+    }
+    var x1 = 0.0, x2 = 0.0, r2 = 0.0
+    repeat {
+      x1 = 2 * uniform() - 1
+      x2 = 2 * uniform() - 1
+      r2 = x1 * x1 + x2 * x2
+    } while r2 >= 1 || r2 == 0
+    let f = (-2 * log(r2) / r2).squareRoot()
+    cached = f * x1
+    return f * x2
+  }
+}
+
+/// Errors of the explainer that concern its inputs.
+public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equatable {
+  public var message: String
+  public var hint: String?
+  public init(_ message: String, hint: String? = nil) {
+    self.message = message
+    self.hint = hint
+  }
+  public var description: String { hint.map { "\(message); \($0)" } ?? message }
+}
+
+/// LIME for tabular data with the semantics of lime 0.2.0.1's `LimeTabularExplainer`
+/// (`discretize_continuous=True` by default) and `explain_instance`:
+///
+/// 1. Training statistics: per feature quartile (or decile) cut points, bin frequencies and
+///    per-bin mean/std/min/max (`FeatureBins`).
+/// 2. Neighbourhood: per column, `numSamples` bins drawn from the training bin frequencies
+///    (`choice`), then a value inside the bin from a truncated normal (`TruncatedNormal`);
+///    row 0 is the student. Design row = 1 where the sampled bin equals the student's.
+/// 3. Distance d = √(features whose bin differs); weight √exp(−d²/w²), w = 0.75·√p.
+/// 4. Feature selection (forward / highest weights / none), then weighted
+///    `Ridge(alpha=1, fit_intercept=True)` on the selected columns; `score` = weighted R²,
+///    `local_pred` = prediction at row 0.
+///
+/// Reference: Ribeiro, Singh & Guestrin, "Why Should I Trust You?" (KDD 2016); lime 0.2.0.1.
+/// Complexity per explanation: O(N·p) sampling + O(N·p²) Gram (BLAS) + selection; N = samples.
+public struct LimeExplainer: Sendable {
+  public let featureNames: [String]
+  public let options: LimeOptions
+  /// Per-feature bins (discretized modes).
+  public let bins: [FeatureBins]
+  /// Training mean and population std (1 for zero variance) per feature (`discretizer none`).
+  public let means: [Double]
+  public let scales: [Double]
+  public let kernelWidth: Double
+  /// Truncated normals per feature and bin (nil for degenerate or absent bins).
+  let samplers: [[TruncatedNormal?]]
+
+  /// - Parameters:
+  ///   - training: row-major rows × featureNames.count values (finite).
+  /// - Throws: `ExplanationError` for fewer than 2 rows, a constant column or
+  ///   `numFeatures` out of range.
+  /// - Complexity: O(rows·p·log rows).
+  public init(training: [Double], rows: Int, featureNames: [String], options: LimeOptions = LimeOptions()) throws {
+    let p = featureNames.count
+    guard rows >= 2 else {
+      throw ExplanationError("the training table has \(rows) row\(rows == 1 ? "" : "s"); LIME needs at least 2",
+                             hint: "use the whole cohort as --features")
+    }
+    guard p >= 1 else { throw ExplanationError("no feature columns", hint: "name them with --columns") }
+    guard training.count == rows * p else { throw ExplanationError("training matrix has the wrong size") }
+    guard options.numFeatures >= 1 && options.numFeatures <= p else {
+      throw ExplanationError("--num-features \(options.numFeatures) is not in 1...\(p) (the number of features)",
+                             hint: "choose at most \(p)")
+    }
+    guard options.numSamples >= 2 else {
+      throw ExplanationError("--num-samples must be at least 2", hint: "lime's default is 5000")
+    }
+    if let w = options.kernelWidth, !(w > 0 && w.isFinite) {
+      throw ExplanationError("--kernel-width must be a positive number")
+    }
+    self.featureNames = featureNames
+    self.options = options
+    kernelWidth = options.kernelWidth ?? (Double(p).squareRoot() * 0.75)
+    var bins: [FeatureBins] = []
+    var means: [Double] = [], scales: [Double] = []
+    var samplers: [[TruncatedNormal?]] = []
+    var constant: [String] = []
+    for j in 0..<p {
+      var col = [Double](repeating: 0, count: rows)
+      for i in 0..<rows { col[i] = training[i * p + j] }
+      let first = col[0]
+      if col.allSatisfy({ $0 == first }) { constant.append(featureNames[j]) }
+      let mu = pairwiseSum(col) / Double(rows)
+      let v = pairwiseSum(col.map { ($0 - mu) * ($0 - mu) }) / Double(rows)
+      means.append(mu)
+      scales.append(v == 0 ? 1 : v.squareRoot())
+      if options.discretizer != .none && constant.last != featureNames[j] {
+        let fb = FeatureBins(name: featureNames[j], column: col, percentiles: options.discretizer.percentiles)
+        bins.append(fb)
+        samplers.append((0...fb.cuts.count).map { b in
+          let minz = (fb.mins[b] - fb.means[b]) / fb.stds[b]
+          let maxz = (fb.maxs[b] - fb.means[b]) / fb.stds[b]
+          return minz == maxz ? nil : TruncatedNormal(a: minz, b: maxz, loc: fb.means[b], scale: fb.stds[b])
+        })
+      }
+    }
+    if !constant.isEmpty {
+      throw ExplanationError(
+        "constant feature column\(constant.count == 1 ? "" : "s") (one value in every row): \(constant.joined(separator: ", "))",
+        hint: "a constant column cannot explain anything; leave it out with --exclude or --columns")
+    }
+    self.bins = bins
+    self.means = means
+    self.scales = scales
+    self.samplers = samplers
+  }
+
+  public var discretized: Bool { options.discretizer != .none }
+
+  /// The student's bin of each feature (discretized modes).
+  public func studentBins(_ row: [Double]) -> [Int] { bins.enumerated().map { $1.bin(of: row[$0]) } }
+
+  /// The stream of the default mode for a student.
+  public func stream(for student: String, seed: UInt32? = nil) -> SplitMixSource {
+    SplitMixSource(seed: seed ?? options.seed, student: student)
+  }
+
+  /// Samples the neighbourhood of `row` from `source`.
+  /// - Parameter exact: lime's call order (columns in turn: all bins of a column, then its values),
+  ///   SciPy's log-space truncated-normal inverse CDF and lime's zero-feeding of degenerate bins
+  ///   (compat); otherwise row by row with the fast inverse CDF and the tied value.
+  /// - Complexity: O(N·p).
+  public func neighbourhood<S: UniformSource>(of row: [Double], source: inout S, exact: Bool) -> Neighbourhood {
+    let n = options.numSamples, p = featureNames.count
+    var design = [Double](repeating: 0, count: n * p)
+    var samples = [Double](repeating: 0, count: n * p)
+    var distances = [Double](repeating: 0, count: n)
+    let zeroFed = design.withUnsafeMutableBufferPointer { d in
+      samples.withUnsafeMutableBufferPointer { s in
+        distances.withUnsafeMutableBufferPointer { dist in
+          sample(row: row, source: &source, exact: exact, design: d.baseAddress!, samples: s.baseAddress!,
+                 distances: dist.baseAddress!)
+        }
+      }
+    }
+    return Neighbourhood(rows: n, columns: p, design: design, samples: samples, distances: distances,
+                         zeroFedValues: zeroFed)
+  }
+
+  /// Writes design (n × p), samples (n × p) and distances (n); returns the zero-fed count.
+  func sample<S: UniformSource>(row: [Double], source: inout S, exact: Bool, design: UnsafeMutablePointer<Double>,
+                                samples: UnsafeMutablePointer<Double>, distances: UnsafeMutablePointer<Double>) -> Int {
+    let n = options.numSamples, p = featureNames.count
+    var zeroFed = 0
+    if discretized && !exact {
+      let table = fastTable(studentBins(row))
+      table.entries.withUnsafeBufferPointer { entries in
+        table.offsets.withUnsafeBufferPointer { offsets in
+          // Branch-free inner loop (bins are random: branches on them mispredict).
+          for i in 0..<n {
+            var matches = 0.0
+            let drow = design + i * p, srow = samples + i * p
+            for j in 0..<p {
+              let u = source.uniform()
+              var k = offsets[j]
+              var t = k
+              let end = offsets[j + 1] - 1
+              while t < end {
+                k &+= entries[t].cdf <= u ? 1 : 0
+                t &+= 1
+              }
+              let e = entries[k]
+              drow[j] = e.match
+              matches += e.match
+              // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b];
+              // degenerate bins have slope 0, [lo, hi] = [0, 0] and loc = the tied value.
+              let prob = e.base + source.uniform() * e.slope
+              var z: Double
+              if prob > 0.02425 && prob < 0.97575 {
+                let q = prob - 0.5
+                let r = q * q
+                z = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
+                  + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
+                  / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
+                    + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1)
+              } else {
+                z = NormalDistribution.quantileApproximation(prob)
+              }
+              srow[j] = Swift.min(Swift.max(z * e.sign, e.lo), e.hi) * e.scale + e.loc
+            }
+            distances[i] = (Double(p) - matches).squareRoot()
+          }
+          for j in 0..<p { design[j] = 1 }
+          distances[0] = 0
+        }
+      }
+    } else if discretized {
+      let own = studentBins(row)
+      var sampledBins = [Int32](repeating: 0, count: n * p)  // column-major
+      var matches = [Int32](repeating: 0, count: n)
+      for j in 0..<p {
+        let fb = bins[j]
+        let cdf = fb.cdf, values = fb.values
+        let target = own[j]
+        let base = j * n
+        for i in 0..<n {
+          let u = source.uniform()
+          var k = 0
+          while k < cdf.count - 1 && cdf[k] <= u { k += 1 }
+          let b = values[k]
+          sampledBins[base + i] = Int32(b)
+          if b == target || i == 0 {
+            design[i * p + j] = 1
+            matches[i] += 1
+          } else {
+            design[i * p + j] = 0
+          }
+        }
+      }
+      for j in 0..<p {
+        let fb = bins[j]
+        let base = j * n
+        let tn = samplers[j]
+        for i in 1..<n {
+          let b = Int(sampledBins[base + i])
+          let v: Double
+          if let t = tn[b] {
+            v = t.exact(source.uniform())
+          } else {
+            v = (fb.mins[b] - fb.means[b]) / fb.stds[b]
+            if v != fb.mins[b] { zeroFed += 1 }
+          }
+          samples[i * p + j] = v
+        }
+      }
+      for i in 0..<n { distances[i] = Double(p - Int(matches[i])).squareRoot() }
+    } else {
+      for i in 0..<n {
+        for j in 0..<p { samples[i * p + j] = source.gaussian() * scales[j] + means[j] }
+      }
+      for j in 0..<p { samples[j] = row[j] }
+      var yy = 0.0
+      for j in 0..<p {
+        let z = (row[j] - means[j]) / scales[j]
+        yy += z * z
+      }
+      for i in 0..<n {
+        var xx = 0.0, xy = 0.0
+        for j in 0..<p {
+          let z = (samples[i * p + j] - means[j]) / scales[j]
+          design[i * p + j] = z
+          xx += z * z
+          xy += z * ((row[j] - means[j]) / scales[j])
+        }
+        distances[i] = Swift.max(-2 * xy + xx + yy, 0).squareRoot()
+      }
+      distances[0] = 0
+    }
+    for j in 0..<p { samples[j] = row[j] }
+    return zeroFed
+  }
+
+  /// One (feature, sampled bin) of the row-major default sampler: the cumulative bin frequency,
+  /// whether the bin is the student's, and the truncated normal in probability space:
+  /// x = sign·Φ⁻¹(base + q·slope) clamped to [lo, hi], value x·scale + loc (degenerate: loc = the
+  /// tied value).
+  struct FastEntry {
+    var cdf: Double
+    var base: Double
+    var slope: Double
+    var sign: Double
+    var lo: Double
+    var hi: Double
+    var scale: Double
+    var loc: Double
+    /// 1 when the bin is the student's, else 0.
+    var match: Double
+  }
+
+  /// Flat per-(feature, sampled bin) table for the row-major default sampler. An interval whose
+  /// normal mass is below 1e-12 (never seen in practice: every bin's z-interval contains its own
+  /// mean, 0) is sampled at its bound nearest to 0.
+  func fastTable(_ own: [Int]) -> (entries: [FastEntry], offsets: [Int]) {
+    var entries: [FastEntry] = []
+    var offsets = [0]
+    for (j, fb) in bins.enumerated() {
+      for (k, b) in fb.values.enumerated() {
+        var e = FastEntry(cdf: fb.cdf[k], base: 0.5, slope: 0, sign: 1, lo: 0, hi: 0, scale: 0, loc: fb.mins[b],
+                          match: b == own[j] ? 1 : 0)
+        if let t = samplers[j][b] {
+          e.lo = t.a
+          e.hi = t.b
+          e.scale = t.scale
+          e.loc = t.loc
+          if t.left {
+            e.base = t.tailCDF
+            e.slope = t.mass
+            e.sign = 1
+          } else {  // x = −Φ⁻¹(tail + (1 − q)·mass)
+            e.base = t.tailCDF + t.mass
+            e.slope = -t.mass
+            e.sign = -1
+          }
+          if !(t.mass > 1e-12) {  // far tail: keep inside the interval at its nearer bound
+            e.base = 0.5
+            e.slope = 0
+            e.sign = 1
+          }
+        }
+        entries.append(e)
+      }
+      offsets.append(entries.count)
+    }
+    return (entries, offsets)
+  }
+
+  /// Fits the surrogate of `label` on a neighbourhood and the model's outputs for its samples
+  /// (`outputs` row-major rows × `classes`).
+  /// - Complexity: O(N·p²) for the Gram matrix plus O(p³) (highest weights) or
+  ///   O(K·p·K³) (forward selection).
+  public func fit(_ nb: Neighbourhood, student: String, row: [Double], outputs: [Double], classes: Int,
+                  label: Int) -> Explanation {
+    var design = nb.design
+    return design.withUnsafeMutableBufferPointer { d in
+      outputs.withUnsafeBufferPointer { o in
+        fit(design: d.baseAddress!, distances: nb.distances, zeroFed: nb.zeroFedValues, student: student, row: row,
+            outputs: o.baseAddress!, classes: classes, label: label)
+      }
+    }
+  }
+
+  /// `fit` on raw buffers; `design` is scaled in place for the Gram matrix and restored.
+  func fit(design: UnsafeMutablePointer<Double>, distances: [Double], zeroFed: Int, student: String, row: [Double],
+           outputs: UnsafePointer<Double>, classes: Int, label: Int) -> Explanation {
+    let n = options.numSamples, p = featureNames.count
+    let kw2 = kernelWidth * kernelWidth
+    var w = [Double](repeating: 0, count: n)
+    var sw = 0.0, sw2 = 0.0
+    for i in 0..<n {
+      let d = distances[i]
+      w[i] = exp(-(d * d) / kw2).squareRoot()
+      sw += w[i]
+      sw2 += w[i] * w[i]
+    }
+    var y = [Double](repeating: 0, count: n)
+    for i in 0..<n { y[i] = outputs[i * classes + label] }
+    let gram = WeightedGram(x: design, rows: n, columns: p, weights: w, y: y, binary: discretized)
+    let nb = (design: UnsafePointer(design), distances: distances, zeroFedValues: zeroFed)
+    let k = options.numFeatures
+    var method = options.featureSelection
+    if method == .auto { method = k <= 6 ? .forward : .highestWeights }
+    var selected: [Int]
+    switch method {
+    case .none, .auto:
+      selected = Array(0..<p)
+    case .highestWeights:
+      let coef = gram.coefficients(subset: Array(0..<p), alpha: 0.01)
+      let scored = (0..<p).map { (j: $0, s: Swift.abs(coef[$0] * nb.design[$0])) }
+      // Python's sorted(..., reverse=True) is stable: ties keep the lower column index first.
+      selected = scored.enumerated().sorted { a, b in
+        a.element.s != b.element.s ? a.element.s > b.element.s : a.offset < b.offset
+      }.prefix(k).map { $0.element.j }
+    case .forward:
+      selected = []
+      for _ in 0..<Swift.min(k, p) {
+        var best = 0, bestScore = -100_000_000.0
+        for f in 0..<p where !selected.contains(f) {
+          let s = gram.rSquaredUnpenalised(subset: selected + [f])
+          if s > bestScore {
+            best = f
+            bestScore = s
+          }
+        }
+        selected.append(best)
+      }
+    }
+    let beta = gram.coefficients(subset: selected, alpha: 1)
+    let intercept = gram.intercept(subset: selected, coefficients: beta)
+    // score = Ridge.score: weighted R² of the in-sample predictions.
+    var rss = 0.0, tss = 0.0
+    for i in 0..<n {
+      var pred = intercept
+      for (r, j) in selected.enumerated() { pred += beta[r] * nb.design[i * p + j] }
+      rss += w[i] * (y[i] - pred) * (y[i] - pred)
+      tss += w[i] * (y[i] - gram.yMean) * (y[i] - gram.yMean)
+    }
+    let score = tss == 0 ? (rss == 0 ? 1 : 0) : 1 - rss / tss
+    var local = intercept
+    for (r, j) in selected.enumerated() { local += beta[r] * nb.design[j] }
+    let order = selected.indices.sorted { a, b in
+      Swift.abs(beta[a]) != Swift.abs(beta[b]) ? Swift.abs(beta[a]) > Swift.abs(beta[b]) : a < b
+    }
+    let errors = standardErrors(gram: gram, design: nb.design, rows: n, columns: p, weights: w, y: y,
+                                selected: selected)
+    let own = discretized ? studentBins(row) : []
+    let features = order.enumerated().map { rank, r -> ExplainedFeature in
+      let j = selected[r]
+      return ExplainedFeature(
+        rank: rank + 1, index: j, name: featureNames[j],
+        condition: discretized ? bins[j].labels[own[j]] : featureNames[j],
+        value: row[j], weight: beta[r])
+    }
+    return Explanation(
+      student: student, label: label, probability: outputs[label],
+      probabilities: Array(UnsafeBufferPointer(start: outputs, count: classes)), intercept: intercept, localPrediction: local, score: score,
+      effectiveSampleSize: sw * sw / sw2, kernelWidth: kernelWidth, features: features,
+      zeroFedValues: nb.zeroFedValues, standardErrors: order.map { errors[$0] })
+  }
+
+  func standardErrors(gram: WeightedGram, design: UnsafePointer<Double>, rows n: Int, columns p: Int, weights w: [Double],
+                      y: [Double], selected: [Int]) -> [Double] {
+    let k = selected.count
+    let ols = gram.coefficients(subset: selected, alpha: 0)
+    let b0 = gram.intercept(subset: selected, coefficients: ols)
+    var rss = 0.0
+    for i in 0..<n {
+      var pred = b0
+      for (r, j) in selected.enumerated() { pred += ols[r] * design[i * p + j] }
+      rss += w[i] * (y[i] - pred) * (y[i] - pred)
+    }
+    let sigma2 = n > k ? rss / Double(n - k) : .nan
+    // Uncentred XᵀWX = G + Σw·x̄x̄ᵀ on the selected columns.
+    var m = [Double](repeating: 0, count: k * k)
+    for (a, j) in selected.enumerated() {
+      for (b, l) in selected.enumerated() {
+        m[a * k + b] = gram.gram[j * p + l] + gram.weightSum * gram.xMean[j] * gram.xMean[l]
+      }
+    }
+    // A = (M + I)⁻¹ column by column, then diag(A M Aᵀ).
+    var inv = [Double](repeating: 0, count: k * k)
+    var shifted = m
+    for a in 0..<k { shifted[a * k + a] += 1 }
+    for c in 0..<k {
+      var e = [Double](repeating: 0, count: k)
+      e[c] = 1
+      let col = WeightedGram.choleskySolve(shifted, e, k) ?? WeightedGram.pseudoInverseSolve(shifted, e, k)
+      for r in 0..<k { inv[r * k + c] = col[r] }
+    }
+    var out = [Double](repeating: 0, count: k)
+    for a in 0..<k {
+      var v = 0.0
+      for b in 0..<k {
+        var s = 0.0
+        for c in 0..<k { s += m[b * k + c] * inv[a * k + c] }
+        v += inv[a * k + b] * s
+      }
+      out[a] = (sigma2 * v).squareRoot()
+    }
+    return out
+  }
+}

@@ -1,0 +1,715 @@
+import CohortLensCore
+import Dispatch
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Group-fairness audit of binary predictions from a count table.
+///
+/// # Fairness
+///
+/// One pass over the rows builds, for every audit (an attribute or an intersection of attributes)
+/// and every stratum (plus the pooled one), the count table `(group, truth, prediction) → count`.
+/// Every rate and criterion derives from these counts:
+///
+/// | metric | formula |
+/// | --- | --- |
+/// | `selection_rate` | (TP + FP) / n |
+/// | `tpr` | TP / (TP + FN) |
+/// | `fpr` | FP / (FP + TN) |
+/// | `fnr` | FN / (TP + FN) |
+/// | `tnr` | TN / (FP + TN) |
+/// | `ppv` | TP / (TP + FP) |
+/// | `npv` | TN / (TN + FN) |
+/// | `accuracy` | (TP + TN) / n |
+/// | `base_rate` | (TP + FN) / n |
+///
+/// A rate with a zero denominator is *undefined* with a reason (fairlearn 0.15 silently reports
+/// 0.0 for TPR/FPR there, via scikit-learn's `confusion_matrix(normalize='true')`). Each rate has a
+/// Wilson interval. With scores, AUC (Mann–Whitney, ties ½, = `roc_auc_score`), Brier score, ECE
+/// (10 equal-width bins) and a reliability table per group.
+///
+/// Criteria (fairlearn 0.15 definitions for `between-groups`; Aequitas-style reference groups
+/// otherwise): demographic parity (selection rate), equal opportunity (TPR), equalized odds (worst
+/// of the TPR and FPR statistics: max of differences, min of ratios; `equalized_odds_mean` is the
+/// mean of both, fairlearn `agg='mean'`), predictive value parity (worst of PPV and NPV), accuracy
+/// parity. Intervals: percentile bootstrap where each replicate is one multinomial draw over the
+/// cells of the count table (all groups × TP, FP, TN, FN, in output order), which has exactly the
+/// distribution of resampling the rows with replacement, so the cost does not grow with the number
+/// of rows. Replicates of an audit are `numpy.random.RandomState(seed).multinomial(n, cells / n,
+/// size=B)` bit for bit (``Multinomial``). Verdict: PASS when the interval lies inside the tolerance
+/// band, FAIL when wholly outside, INCONCLUSIVE when it straddles, UNDEFINED when a needed rate is
+/// undefined.
+///
+/// ABROCA (Gardner, Brooks & Baker, LAK 2019) of each group against the reference group (the
+/// largest group, or `--compare GROUP`), exact piecewise-linear area, with a permutation p-value
+/// (group membership of the two groups' rows shuffled with `RandomState(seed)`) and Holm correction
+/// across the groups of an audit.
+///
+/// Small cells: groups with n < `minGroupSize` are suppressed (and, when only one group of an audit
+/// is, the next smallest too) and left out of criteria and ABROCA.
+///
+/// Complexity: O(rows · audits) for the counts, O(rows log rows) once for score sorting,
+/// O(B · cells) for the bootstrap, O(permutations · rows of the two groups) per ABROCA p-value.
+public enum FairnessAudit {
+  /// Rates derived from the count table, in output order.
+  public static let rateNames = ["selection_rate", "tpr", "fpr", "fnr", "tnr", "ppv", "npv", "accuracy", "base_rate"]
+  /// Score metrics (only with scores).
+  public static let scoreMetricNames = ["auc", "brier", "ece"]
+
+  /// A criterion: name, compared rates, and how two rate statistics are combined.
+  public struct Criterion: Sendable {
+    public var name: String
+    public var metrics: [String]
+    /// `true`: mean of the component statistics; `false`: the worst one.
+    public var mean: Bool
+    /// The formula, for footnotes.
+    public var formula: String
+  }
+
+  /// The criteria, in output order.
+  public static let criteria: [Criterion] = [
+    Criterion(name: "demographic_parity", metrics: ["selection_rate"], mean: false,
+              formula: "selection rate (TP+FP)/n equal across groups"),
+    Criterion(name: "equalized_odds", metrics: ["tpr", "fpr"], mean: false,
+              formula: "worst of the TPR and FPR statistics (max of differences, min of ratios)"),
+    Criterion(name: "equalized_odds_mean", metrics: ["tpr", "fpr"], mean: true,
+              formula: "mean of the TPR and FPR statistics (fairlearn agg='mean')"),
+    Criterion(name: "equal_opportunity", metrics: ["tpr"], mean: false,
+              formula: "TPR = TP/(TP+FN) equal across groups"),
+    Criterion(name: "predictive_value_parity", metrics: ["ppv", "npv"], mean: false,
+              formula: "worst of the PPV = TP/(TP+FP) and NPV = TN/(TN+FN) statistics"),
+    Criterion(name: "accuracy_parity", metrics: ["accuracy"], mean: false,
+              formula: "accuracy (TP+TN)/n equal across groups"),
+  ]
+
+  static let componentMetrics = ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"]
+
+  /// The nine rates of a confusion table (`nil` = undefined), in ``rateNames`` order.
+  @inline(__always)
+  static func rates(tp: Int, fp: Int, tn: Int, fn: Int) -> [Double?] {
+    let n = tp + fp + tn + fn
+    func r(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
+    return [r(tp + fp, n), r(tp, tp + fn), r(fp, fp + tn), r(fn, tp + fn), r(tn, fp + tn),
+            r(tp, tp + fp), r(tn, tn + fn), r(tp + tn, n), r(tp + fn, n)]
+  }
+
+  /// Numerator, denominator and the reason a zero denominator means, in ``rateNames`` order.
+  static func fractions(tp: Int, fp: Int, tn: Int, fn: Int) -> [(Int, Int, String)] {
+    let n = tp + fp + tn + fn
+    return [
+      (tp + fp, n, "empty group"),
+      (tp, tp + fn, "no actual positives (TP + FN = 0)"),
+      (fp, fp + tn, "no actual negatives (FP + TN = 0)"),
+      (fn, tp + fn, "no actual positives (TP + FN = 0)"),
+      (tn, fp + tn, "no actual negatives (FP + TN = 0)"),
+      (tp, tp + fp, "no predicted positives (TP + FP = 0)"),
+      (tn, tn + fn, "no predicted negatives (TN + FN = 0)"),
+      (tp + tn, n, "empty group"),
+      (tp + fn, n, "empty group"),
+    ]
+  }
+
+  /// Runs every audit. Never prints; `progress` receives short status lines.
+  /// - Precondition: all per-row arrays have `input.rowCount` elements; at least one attribute.
+  public static func run(_ input: FairnessInput, configuration: FairnessConfiguration,
+                         progress: (String) -> Void = { _ in }) -> FairnessResult {
+    let n = input.rowCount
+    precondition(input.predicted.count == n, "predicted has a different length")
+    precondition(!input.attributes.isEmpty, "at least one sensitive attribute is needed")
+    let alpha = 1 - configuration.confidence
+    let z = FairnessStatistics.normalQuantile(1 - alpha / 2)
+    var warnings: [String] = []
+
+    // Encode attributes: sorted levels, missing = levels.count.
+    struct Encoded { var levels: [String]; var codes: [Int32]; var missing: Int }
+    let encoded: [Encoded] = input.attributes.map { a in
+      var index: [String: Int32] = [:]
+      var raw = [Int32](repeating: -1, count: n)
+      var levels: [String] = []
+      for r in 0..<n {
+        guard let v = a.values[r] else { continue }
+        if let c = index[v] { raw[r] = c } else {
+          let c = Int32(levels.count)
+          index[v] = c
+          levels.append(v)
+          raw[r] = c
+        }
+      }
+      let order = levels.indices.sorted { levels[$0] < levels[$1] }
+      var remap = [Int32](repeating: 0, count: levels.count)
+      for (newIndex, old) in order.enumerated() { remap[old] = Int32(newIndex) }
+      var missing = 0
+      for r in 0..<n {
+        if raw[r] < 0 { raw[r] = Int32(levels.count); missing += 1 } else { raw[r] = remap[Int(raw[r])] }
+      }
+      return Encoded(levels: order.map { levels[$0] }, codes: raw, missing: missing)
+    }
+
+    // Strata.
+    var strataLevels: [String] = []
+    var strataCodes: [Int32] = []
+    if let strata = input.strata {
+      var index: [String: Int32] = [:]
+      strataCodes = [Int32](repeating: 0, count: n)
+      for r in 0..<n {
+        let v = strata[r]
+        if let c = index[v] { strataCodes[r] = c } else {
+          let c = Int32(strataLevels.count)
+          index[v] = c
+          strataLevels.append(v)
+          strataCodes[r] = c
+        }
+      }
+      let numeric = strataLevels.allSatisfy { Double($0) != nil }
+      let order = strataLevels.indices.sorted {
+        numeric ? Double(strataLevels[$0])! < Double(strataLevels[$1])! : strataLevels[$0] < strataLevels[$1]
+      }
+      var remap = [Int32](repeating: 0, count: strataLevels.count)
+      for (k, old) in order.enumerated() { remap[old] = Int32(k) }
+      for r in 0..<n { strataCodes[r] = remap[Int(strataCodes[r])] }
+      strataLevels = order.map { strataLevels[$0] }
+    }
+    let slots = 1 + strataLevels.count
+
+    // Scores: one ascending sort of the oriented scores.
+    var order: [Int32] = []
+    var oriented: [Double] = []
+    var probabilities: [Double] = []
+    var probabilityProblem: String?
+    if let scores = input.scores {
+      oriented = input.lowerIsPositive ? scores.map { -$0 } : scores
+      order = Array(0..<Int32(n))
+      oriented.withUnsafeBufferPointer { s in
+        order.sort { s[Int($0)] < s[Int($1)] || (s[Int($0)] == s[Int($1)] && $0 < $1) }
+      }
+      probabilities = input.lowerIsPositive ? scores.map { 1 - $0 } : scores
+      if let bad = scores.first(where: { !(0...1).contains($0) }) {
+        probabilityProblem = "scores are not probabilities in [0, 1] (e.g. \(NumberFormatting.roundTrip(bad)))"
+        warnings.append("Brier score, ECE and reliability tables are undefined: \(probabilityProblem!)")
+      }
+    }
+
+    let specs = configuration.audits ?? input.attributes.indices.map { [$0] }
+    var pooled: [AuditResult] = []
+    var stratified: [AuditResult] = []
+    for spec in specs {
+      let names = spec.map { input.attributes[$0].name }
+      let label = names.joined(separator: " & ")
+      progress("auditing \(label)")
+      // Mixed-radix combination code per row (-1 = dropped).
+      let radices = spec.map { encoded[$0].levels.count + 1 }
+      let combos = radices.reduce(1, *)
+      var combo = [Int32](repeating: 0, count: n)
+      var droppedRows = 0
+      for r in 0..<n {
+        var code = 0
+        var drop = false
+        for (k, a) in spec.enumerated() {
+          let c = Int(encoded[a].codes[r])
+          if configuration.missing == .drop && c == encoded[a].levels.count { drop = true }
+          code = code * radices[k] + c
+        }
+        if drop { combo[r] = -1; droppedRows += 1 } else { combo[r] = Int32(code) }
+      }
+      // Count table per (slot, combo, cell) — cell = truth·2 + predicted: 0 TN, 1 FP, 2 FN, 3 TP.
+      var counts = [Int](repeating: 0, count: slots * combos * 4)
+      input.truth.withUnsafeBufferPointer { t in
+        input.predicted.withUnsafeBufferPointer { p in
+          for r in 0..<n where combo[r] >= 0 {
+            let cell = (t[r] ? 2 : 0) + (p[r] ? 1 : 0)
+            counts[Int(combo[r]) * 4 + cell] += 1
+            if slots > 1 { counts[((1 + Int(strataCodes[r])) * combos + Int(combo[r])) * 4 + cell] += 1 }
+          }
+        }
+      }
+      func comboName(_ code: Int) -> String {
+        var parts: [String] = []
+        var c = code
+        for k in stride(from: spec.count - 1, through: 0, by: -1) {
+          let v = c % radices[k]
+          c /= radices[k]
+          let e = encoded[spec[k]]
+          parts.append(v == e.levels.count ? missingGroupName : e.levels[v])
+        }
+        return parts.reversed().joined(separator: " & ")
+      }
+      // Score lists per (slot, combo), ascending.
+      var lists: [[Int: [(score: Double, positive: Bool)]]] = []
+      var probs: [[Int: [(Double, Bool)]]] = []
+      if input.scores != nil {
+        lists = Array(repeating: [:], count: slots)
+        probs = Array(repeating: [:], count: slots)
+        for rr in order {
+          let r = Int(rr)
+          let c = Int(combo[r])
+          if c < 0 { continue }
+          let item = (score: oriented[r], positive: input.truth[r])
+          lists[0][c, default: []].append(item)
+          probs[0][c, default: []].append((probabilities[r], input.truth[r]))
+          if slots > 1 {
+            let s = 1 + Int(strataCodes[r])
+            lists[s][c, default: []].append(item)
+            probs[s][c, default: []].append((probabilities[r], input.truth[r]))
+          }
+        }
+      }
+      for slot in 0..<slots {
+        var groups: [(code: Int, name: String, cells: [Int])] = []
+        for c in 0..<combos {
+          let base = (slot * combos + c) * 4
+          let cells = Array(counts[base..<base + 4])
+          if cells.reduce(0, +) > 0 { groups.append((c, comboName(c), cells)) }
+        }
+        let audit = auditOne(
+          label: label, names: names, stratum: slot == 0 ? nil : strataLevels[slot - 1],
+          droppedRows: slot == 0 ? droppedRows : 0, groups: groups,
+          scoreLists: input.scores == nil ? nil : groups.map { lists[slot][$0.code] ?? [] },
+          probabilityLists: input.scores == nil ? nil : groups.map { probs[slot][$0.code] ?? [] },
+          probabilityProblem: probabilityProblem, z: z, configuration: configuration,
+          singleLevel: spec.count == 1 && encoded[spec[0]].levels.count + (encoded[spec[0]].missing > 0 && configuration.missing == .group ? 1 : 0) < 2)
+        if slot == 0 { pooled.append(audit) } else { stratified.append(audit) }
+      }
+    }
+    // Stratified audits grouped by stratum, in stratum order.
+    var byStratum: [AuditResult] = []
+    if slots > 1 {
+      for s in strataLevels {
+        byStratum.append(contentsOf: stratified.filter { $0.stratum == s })
+      }
+    }
+    return FairnessResult(audits: pooled + byStratum, rowCount: n, z: z, configuration: configuration,
+                          warnings: warnings)
+  }
+
+  // MARK: One audit
+
+  static func auditOne(
+    label: String, names: [String], stratum: String?, droppedRows: Int,
+    groups rawGroups: [(code: Int, name: String, cells: [Int])],
+    scoreLists: [[(score: Double, positive: Bool)]]?, probabilityLists: [[(Double, Bool)]]?,
+    probabilityProblem: String?, z: Double, configuration: FairnessConfiguration, singleLevel: Bool
+  ) -> AuditResult {
+    var notices: [String] = []
+    let total = rawGroups.reduce(0) { $0 + $1.cells.reduce(0, +) }
+    // Suppression.
+    var suppressed = rawGroups.map { $0.cells.reduce(0, +) < configuration.minGroupSize }
+    var reasons: [String?] = suppressed.map { $0 ? "n < \(configuration.minGroupSize) (--min-group-size)" : nil }
+    if suppressed.filter({ $0 }).count == 1 && rawGroups.count >= 2 {
+      let candidates = rawGroups.indices.filter { !suppressed[$0] }
+      if let k = candidates.min(by: { rawGroups[$0].cells.reduce(0, +) < rawGroups[$1].cells.reduce(0, +) }) {
+        suppressed[k] = true
+        reasons[k] = "complementary suppression: the only other suppressed group's counts would follow by subtraction"
+      }
+    }
+    for (k, g) in rawGroups.enumerated() where suppressed[k] {
+      notices.append("group '\(g.name)' suppressed (\(reasons[k]!)); left out of criteria")
+    }
+    let eligible = rawGroups.indices.filter { !suppressed[$0] }
+
+    // Groups and metrics.
+    var groups: [GroupResult] = []
+    for (k, g) in rawGroups.enumerated() {
+      let tn = g.cells[0], fp = g.cells[1], fn = g.cells[2], tp = g.cells[3]
+      var metrics: [MetricValue] = []
+      for (name, f) in zip(rateNames, fractions(tp: tp, fp: fp, tn: tn, fn: fn)) {
+        let (num, den, why) = f
+        let ci = FairnessStatistics.wilson(num, den, z: z).map { ClosedInterval($0.lower, $0.upper) }
+        metrics.append(MetricValue(
+          name: name, value: den == 0 ? nil : Double(num) / Double(den), numerator: Double(num),
+          denominator: Double(den), ci: ci, undefined: den == 0 ? why : nil,
+          lowSupport: den < configuration.lowSupportDenominator))
+      }
+      var roc: [ROCPoint]?
+      var reliability: [ReliabilityBin]?
+      if let lists = scoreLists, let plists = probabilityLists {
+        let list = lists[k]
+        let nPos = tp + fn, nNeg = tn + fp
+        let mw = ScoreMetrics.mannWhitney(sortedAscending: list)
+        let aucWhy: String? = nPos == 0 ? "no actual positives" : (nNeg == 0 ? "no actual negatives" : nil)
+        metrics.append(MetricValue(
+          name: "auc", value: aucWhy == nil ? mw.u / mw.pairs : nil, numerator: mw.u, denominator: mw.pairs,
+          ci: nil, undefined: aucWhy, lowSupport: min(nPos, nNeg) < configuration.lowSupportDenominator))
+        if let full = ScoreMetrics.roc(sortedAscending: list) {
+          roc = ScoreMetrics.thin(full, limit: configuration.rocPointLimit)
+        }
+        if let problem = probabilityProblem {
+          for name in ["brier", "ece"] {
+            metrics.append(MetricValue(name: name, value: nil, numerator: nil, denominator: Double(g.cells.reduce(0, +)),
+                                       ci: nil, undefined: problem, lowSupport: false))
+          }
+        } else {
+          let cal = ScoreMetrics.calibration(plists[k].map(\.0), plists[k].map(\.1), bins: configuration.calibrationBins)
+          let nn = g.cells.reduce(0, +)
+          let low = nn < configuration.lowSupportDenominator
+          metrics.append(MetricValue(name: "brier", value: cal.brier, numerator: cal.brierSum, denominator: Double(nn),
+                                     ci: nil, undefined: nil, lowSupport: low))
+          metrics.append(MetricValue(name: "ece", value: cal.ece, numerator: nil, denominator: Double(nn),
+                                     ci: nil, undefined: nil, lowSupport: low))
+          reliability = cal.table
+        }
+      }
+      groups.append(GroupResult(
+        name: g.name, n: tp + fp + tn + fn, tp: tp, fp: fp, tn: tn, fn: fn, suppressed: suppressed[k],
+        suppressionReason: reasons[k], metrics: metrics, roc: suppressed[k] ? nil : roc,
+        reliability: suppressed[k] ? nil : reliability))
+    }
+
+    // Reference group.
+    var reference: Int?
+    func largest() -> Int? { eligible.max { rawGroups[$0].cells.reduce(0, +) < rawGroups[$1].cells.reduce(0, +) || (rawGroups[$0].cells.reduce(0, +) == rawGroups[$1].cells.reduce(0, +) && $0 > $1) } }
+    switch configuration.comparison {
+    case .betweenGroups, .largest: reference = largest()
+    case .group(let name):
+      if let k = rawGroups.firstIndex(where: { $0.name == name }), eligible.contains(k) {
+        reference = k
+      } else {
+        reference = largest()
+        let why = rawGroups.contains(where: { $0.name == name }) ? "is suppressed" : "does not occur"
+        notices.append("reference group '\(name)' \(why) in this audit; using the largest group\(reference.map { " '\(rawGroups[$0].name)'" } ?? "")")
+      }
+    }
+    let referenceMode = configuration.comparison != .betweenGroups
+
+    // Criteria.
+    var criteriaResults: [CriterionResult] = []
+    let eligibleCells = eligible.map { rawGroups[$0].cells }
+    let refPos = reference.flatMap { eligible.firstIndex(of: $0) }
+    var undefinedReason: String?
+    if eligible.count < 2 {
+      if singleLevel {
+        undefinedReason = "attribute '\(label)' has only one level; there is nothing to compare"
+      } else {
+        undefinedReason = "fewer than two groups with n ≥ \(configuration.minGroupSize)"
+      }
+      notices.append("criteria undefined: \(undefinedReason!)")
+    }
+    let point = evaluate(cells: eligibleCells, referencePosition: referenceMode ? refPos : nil,
+                         names: eligible.map { rawGroups[$0].name })
+    // Bootstrap.
+    let b = configuration.bootstrapReplicates
+    var diffs = [[Double]](repeating: [], count: criteria.count)
+    var ratios = [[Double]](repeating: [], count: criteria.count)
+    var undefinedCount = [Int](repeating: 0, count: criteria.count)
+    if b > 0 && eligible.count >= 2 && total > 0 {
+      var rng = NumPyRandomState(seed: configuration.seed)
+      let flat = rawGroups.flatMap { [$0.cells[3], $0.cells[1], $0.cells[0], $0.cells[2]] }  // TP, FP, TN, FN
+      let p = flat.map { Double($0) / Double(total) }
+      var draw = [Int]()
+      var cells = [[Int]](repeating: [0, 0, 0, 0], count: eligible.count)
+      for _ in 0..<b {
+        Multinomial.draw(total, p, into: &draw, &rng)
+        for (e, k) in eligible.enumerated() {
+          cells[e][3] = draw[4 * k]; cells[e][1] = draw[4 * k + 1]; cells[e][0] = draw[4 * k + 2]; cells[e][2] = draw[4 * k + 3]
+        }
+        let stats = evaluate(cells: cells, referencePosition: referenceMode ? refPos : nil)
+        for c in 0..<criteria.count {
+          if let d = stats[c].difference { diffs[c].append(d) }
+          if let r = stats[c].ratio { ratios[c].append(r) }
+          let needed = configuration.tolerance.isRatio ? stats[c].ratio : stats[c].difference
+          if needed == nil { undefinedCount[c] += 1 }
+        }
+      }
+    }
+    let lowQ = (1 - configuration.confidence) / 2, highQ = 1 - lowQ
+    for (c, criterion) in criteria.enumerated() {
+      let s = point[c]
+      var result = CriterionResult(
+        name: criterion.name, metrics: criterion.metrics, difference: s.difference, ratio: s.ratio,
+        differenceInterval: nil, ratioInterval: nil, undefinedReplicates: undefinedCount[c], worstPair: nil,
+        verdict: .undefined, reason: nil)
+      if let why = undefinedReason {
+        result.difference = nil
+        result.ratio = nil
+        result.reason = why
+        criteriaResults.append(result)
+        continue
+      }
+      diffs[c].sort()
+      ratios[c].sort()
+      if let lo = FairnessStatistics.quantile(sorted: diffs[c], lowQ), let hi = FairnessStatistics.quantile(sorted: diffs[c], highQ) {
+        result.differenceInterval = ClosedInterval(lo, hi)
+      }
+      if let lo = FairnessStatistics.quantile(sorted: ratios[c], lowQ), let hi = FairnessStatistics.quantile(sorted: ratios[c], highQ) {
+        result.ratioInterval = ClosedInterval(lo, hi)
+      }
+      let name = { (e: Int) in rawGroups[eligible[e]].name }
+      let usesRatio = configuration.tolerance.isRatio
+      if let pair = usesRatio ? s.ratioPair : s.differencePair { result.worstPair = (name(pair.0), name(pair.1)) }
+      let value = usesRatio ? s.ratio : s.difference
+      guard let v = value else {
+        result.reason = s.reason ?? "undefined"
+        criteriaResults.append(result)
+        continue
+      }
+      var interval = usesRatio ? result.ratioInterval : result.differenceInterval
+      if interval == nil {
+        interval = ClosedInterval(v, v)
+        result.reason = b == 0 ? "no bootstrap (--bootstrap 0): verdict from the point estimate"
+          : "statistic undefined in every bootstrap replicate: verdict from the point estimate"
+      }
+      result.verdict = configuration.tolerance.verdict(interval!)
+      criteriaResults.append(result)
+    }
+
+    // ABROCA.
+    var abroca: [ABROCAEntry]?
+    if let lists = scoreLists, let ref = reference {
+      var entries: [ABROCAEntry] = []
+      let refList = lists[ref]
+      let refCurve = ScoreMetrics.roc(sortedAscending: refList)
+      let others = eligible.filter { $0 != ref }
+      let slots = ABROCASlots(count: others.count)
+      let refName = rawGroups[ref].name
+      let names = rawGroups.map(\.name)
+      let permutations = configuration.permutations, seed = configuration.seed
+      let work: @Sendable (Int) -> Void = { index in
+        let k = others[index]
+        var entry = ABROCAEntry(group: names[k], reference: refName, value: nil, pValue: nil,
+                                pHolm: nil, undefined: nil)
+        if refCurve == nil {
+          entry.undefined = "reference group '\(refName)' has only one class"
+        } else if let curve = ScoreMetrics.roc(sortedAscending: lists[k]) {
+          let observed = ScoreMetrics.abroca(curve, refCurve!)
+          entry.value = observed
+          if permutations > 0 {
+            entry.pValue = permutationPValue(lists[k], refList, observed: observed,
+                                             permutations: permutations, seed: seed)
+          }
+        } else {
+          entry.undefined = "group '\(names[k])' has only one class (no ROC curve)"
+        }
+        slots.set(index, entry)
+      }
+      // Groups are independent (each has its own RandomState(seed) stream): run them on all cores.
+      let cost = others.reduce(0) { $0 + lists[$1].count + refList.count } * configuration.permutations
+      if others.count > 1 && cost > 200_000 {
+        DispatchQueue.concurrentPerform(iterations: others.count, execute: work)
+      } else {
+        for index in others.indices { work(index) }
+      }
+      entries = slots.values
+      let defined = entries.indices.filter { entries[$0].pValue != nil }
+      let adjusted = FairnessStatistics.holm(defined.map { entries[$0].pValue! })
+      for (i, k) in defined.enumerated() { entries[k].pHolm = adjusted[i] }
+      abroca = entries
+    }
+
+    return AuditResult(
+      attribute: label, attributes: names, stratum: stratum, n: total, droppedRows: droppedRows, groups: groups,
+      criteria: criteriaResults, reference: reference.map { rawGroups[$0].name }, abroca: abroca, notices: notices)
+  }
+
+  struct Statistic {
+    var difference: Double?
+    var ratio: Double?
+    var differencePair: (Int, Int)?
+    var ratioPair: (Int, Int)?
+    var reason: String?
+  }
+
+  /// Criterion statistics for eligible groups' cells ([TN, FP, FN, TP] each), in ``criteria`` order.
+  static func evaluate(cells: [[Int]], referencePosition: Int?, names: [String]? = nil) -> [Statistic] {
+    // Component rates: selection, tpr, fpr, ppv, npv, accuracy.
+    let g = cells.count
+    var values = [[Double?]](repeating: [Double?](repeating: nil, count: g), count: 6)
+    for e in 0..<g {
+      let tn = cells[e][0], fp = cells[e][1], fn = cells[e][2], tp = cells[e][3]
+      let n = tn + fp + fn + tp
+      func r(_ a: Int, _ b: Int) -> Double? { b == 0 ? nil : Double(a) / Double(b) }
+      values[0][e] = r(tp + fp, n)
+      values[1][e] = r(tp, tp + fn)
+      values[2][e] = r(fp, fp + tn)
+      values[3][e] = r(tp, tp + fp)
+      values[4][e] = r(tn, tn + fn)
+      values[5][e] = r(tp + tn, n)
+    }
+    let reasons = ["empty group", "no actual positives (TP + FN = 0)", "no actual negatives (FP + TN = 0)",
+                   "no predicted positives (TP + FP = 0)", "no predicted negatives (TN + FN = 0)", "empty group"]
+    var comp: [Statistic] = []
+    for m in 0..<6 {
+      var s = Statistic()
+      if let e = values[m].firstIndex(where: { $0 == nil }) {
+        s.reason = "\(componentMetrics[m]) undefined for group '\(names?[e] ?? "#\(e)")' (\(reasons[m]))"
+        comp.append(s)
+        continue
+      }
+      let v = values[m].map { $0! }
+      if let ref = referencePosition {
+        var bestD = -1.0, bestL = -1.0
+        for e in 0..<g where e != ref {
+          let d = v[e] - v[ref]
+          if abs(d) > bestD { bestD = abs(d); s.difference = d; s.differencePair = (e, ref) }
+          if v[ref] > 0 {
+            let r = v[e] / v[ref]
+            let l = r == 0 ? Double.infinity : abs(log(r))
+            if l > bestL { bestL = l; s.ratio = r; s.ratioPair = (e, ref) }
+          }
+        }
+        if v[ref] == 0 { s.ratio = nil; s.ratioPair = nil; s.reason = "\(componentMetrics[m]) of the reference group is 0 (ratio undefined)" }
+      } else {
+        var hi = 0, lo = 0
+        for e in 1..<g {
+          if v[e] > v[hi] { hi = e }
+          if v[e] < v[lo] { lo = e }
+        }
+        s.difference = v[hi] - v[lo]
+        s.differencePair = (hi, lo)
+        if v[hi] > 0 {
+          s.ratio = v[lo] / v[hi]
+          s.ratioPair = (lo, hi)
+        } else {
+          s.reason = "\(componentMetrics[m]) is 0 in every group (ratio undefined)"
+        }
+      }
+      comp.append(s)
+    }
+    func combine(_ a: Statistic, _ b: Statistic, mean: Bool) -> Statistic {
+      var s = Statistic()
+      s.reason = a.reason ?? b.reason
+      if let da = a.difference, let db = b.difference {
+        if mean { s.difference = (da + db) / 2; s.differencePair = abs(da) >= abs(db) ? a.differencePair : b.differencePair }
+        else if abs(da) >= abs(db) { s.difference = da; s.differencePair = a.differencePair }
+        else { s.difference = db; s.differencePair = b.differencePair }
+      }
+      if let ra = a.ratio, let rb = b.ratio {
+        let la = ra == 0 ? Double.infinity : abs(log(ra)), lb = rb == 0 ? Double.infinity : abs(log(rb))
+        if mean { s.ratio = (ra + rb) / 2; s.ratioPair = la >= lb ? a.ratioPair : b.ratioPair }
+        else if la >= lb { s.ratio = ra; s.ratioPair = a.ratioPair }
+        else { s.ratio = rb; s.ratioPair = b.ratioPair }
+      }
+      return s
+    }
+    return [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
+            combine(comp[3], comp[4], mean: false), comp[5]]
+  }
+
+  /// Permutation p-value of ABROCA: the rows of both groups pooled, group membership permuted
+  /// (the smaller group's rows drawn as a uniform subset of the pooled rows with a partial
+  /// Fisher–Yates shuffle driven by `RandomState(seed).random_interval`), both ROC curves rebuilt in
+  /// one pass over the tie blocks and their exact area recomputed.
+  /// `p = (1 + #{ABROCA_perm ≥ ABROCA − 1e-12}) / (1 + P)`; a permutation that leaves a group with
+  /// one class counts as ≥ (conservative). O(P · (n_a + n_b)), of which O(P · min(n_a, n_b)) random draws.
+  static func permutationPValue(_ a: [(score: Double, positive: Bool)], _ b: [(score: Double, positive: Bool)],
+                                observed: Double, permutations: Int, seed: UInt32) -> Double {
+    // Merge ascending, then work in descending order.
+    let m = a.count + b.count
+    var scores = [Double](repeating: 0, count: m)
+    var labels = [Bool](repeating: false, count: m)
+    var i = 0, j = 0, k = 0
+    while i < a.count || j < b.count {
+      if j >= b.count || (i < a.count && a[i].score <= b[j].score) { scores[k] = a[i].score; labels[k] = a[i].positive; i += 1 }
+      else { scores[k] = b[j].score; labels[k] = b[j].positive; j += 1 }
+      k += 1
+    }
+    // Tie blocks in descending order: [blockStart[t], blockEnd[t]) indexes the ascending arrays.
+    var blockLow: [Int] = [], blockHigh: [Int] = []
+    var hi = m
+    while hi > 0 {
+      var lo = hi - 1
+      while lo > 0 && scores[lo - 1] == scores[hi - 1] { lo -= 1 }
+      blockLow.append(lo)
+      blockHigh.append(hi)
+      hi = lo
+    }
+    let totalPos = labels.reduce(0) { $0 + ($1 ? 1 : 0) }
+    // Membership of the smaller group is drawn as a uniform k-subset by a partial Fisher–Yates
+    // shuffle of a persistent index array (k = min(n_a, n_b) draws of random_interval per permutation).
+    let selectA = a.count <= b.count
+    let subsetSize = min(a.count, b.count)
+    var member = [Bool](repeating: false, count: m)
+    var index = Array(0..<m)
+    var rng = NumPyRandomState(seed: seed)
+    var atLeast = 0
+    let capacity = blockLow.count + 1
+    var ax = [Double](repeating: 0, count: capacity), ay = ax, bx = ax, by = ax
+    let nA = a.count, nB = b.count
+    index.withUnsafeMutableBufferPointer { idx in
+    member.withUnsafeMutableBufferPointer { mem in
+      labels.withUnsafeBufferPointer { lab in
+        blockLow.withUnsafeBufferPointer { lows in
+          blockHigh.withUnsafeBufferPointer { highs in
+            ax.withUnsafeMutableBufferPointer { axp in
+              ay.withUnsafeMutableBufferPointer { ayp in
+                bx.withUnsafeMutableBufferPointer { bxp in
+                  by.withUnsafeMutableBufferPointer { byp in
+                    for _ in 0..<permutations {
+                      for i in 0..<subsetSize {
+                        let j = i + Int(rng.randomInterval(max: UInt64(m - 1 - i)))
+                        let t = idx[i]; idx[i] = idx[j]; idx[j] = t
+                        mem[idx[i]] = true
+                      }
+                      defer { for i in 0..<subsetSize { mem[idx[i]] = false } }
+                      // One pass over the tie blocks: raw counts now, rates once the totals are known.
+                      var na = 1, nb = 1
+                      axp[0] = 0; ayp[0] = 0; bxp[0] = 0; byp[0] = 0
+                      var tpA = 0, fpA = 0, tpB = 0, fpB = 0
+                      for t in 0..<lows.count {
+                        var inA = false, inB = false
+                        for r in lows[t]..<highs[t] {
+                          if mem[r] == selectA { inA = true; if lab[r] { tpA += 1 } else { fpA += 1 } }
+                          else { inB = true; if lab[r] { tpB += 1 } else { fpB += 1 } }
+                        }
+                        if inA { axp[na] = Double(fpA); ayp[na] = Double(tpA); na += 1 }
+                        if inB { bxp[nb] = Double(fpB); byp[nb] = Double(tpB); nb += 1 }
+                      }
+                      let posA = tpA, negA = nA - posA, posB = totalPos - posA, negB = nB - posB
+                      guard posA > 0, negA > 0, posB > 0, negB > 0 else { atLeast += 1; continue }
+                      // count / total, as ScoreMetrics.roc: the identity permutation reproduces the observed value.
+                      let dpa = Double(posA), dna = Double(negA), dpb = Double(posB), dnb = Double(negB)
+                      for q in 1..<na { axp[q] /= dna; ayp[q] /= dpa }
+                      for q in 1..<nb { bxp[q] /= dnb; byp[q] /= dpb }
+                      let value = ScoreMetrics.abroca(ax: UnsafeBufferPointer(axp), ay: UnsafeBufferPointer(ayp), na: na,
+                                                      bx: UnsafeBufferPointer(bxp), by: UnsafeBufferPointer(byp), nb: nb)
+                      if value >= observed - 1e-12 { atLeast += 1 }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    }
+    return Double(1 + atLeast) / Double(1 + permutations)
+  }
+}
+
+/// Result slots written from `concurrentPerform` workers (each index once), read after.
+final class ABROCASlots: @unchecked Sendable {
+  private var items: [ABROCAEntry?]
+  private let lock = Lock()
+  init(count: Int) { items = Array(repeating: nil, count: count) }
+  func set(_ index: Int, _ value: ABROCAEntry) { lock.withLock { items[index] = value } }
+  var values: [ABROCAEntry] { lock.withLock { items.map { $0! } } }
+}
+
+extension FairnessTolerance {
+  var isRatio: Bool { if case .ratio = self { return true } else { return false } }
+
+  /// PASS / FAIL / INCONCLUSIVE of an interval against the band.
+  public func verdict(_ interval: ClosedInterval) -> FairnessVerdict {
+    let lo: Double, hi: Double
+    switch self {
+    case .ratio(let tau): lo = min(tau, 1 / tau); hi = max(tau, 1 / tau)
+    case .difference(let e): lo = -e; hi = e
+    }
+    if interval.lower >= lo && interval.upper <= hi { return .pass }
+    if interval.upper < lo || interval.lower > hi { return .fail }
+    return .inconclusive
+  }
+
+  /// The band as text, e.g. `ratio in [0.8, 1.25]`.
+  public var bandDescription: String {
+    switch self {
+    case .ratio(let tau):
+      return "ratio in [\(NumberFormatting.roundTrip(min(tau, 1 / tau))), \(NumberFormatting.roundTrip(max(tau, 1 / tau)))]"
+    case .difference(let e): return "|difference| ≤ \(NumberFormatting.roundTrip(e))"
+    }
+  }
+}

@@ -1,0 +1,227 @@
+import CohortLensCore
+
+/// A sensitive attribute: its name and one value per row (`nil` = missing).
+public struct SensitiveAttribute: Sendable {
+  public var name: String
+  public var values: [String?]
+  public init(name: String, values: [String?]) {
+    self.name = name
+    self.values = values
+  }
+}
+
+/// Everything the audit needs per row, already resolved from files: truth, prediction, optional
+/// score, sensitive attributes, optional stratum.
+public struct FairnessInput: Sendable {
+  /// `true` when the true label is the positive class.
+  public var truth: [Bool]
+  /// `true` when the model predicts the positive class.
+  public var predicted: [Bool]
+  /// Model scores (optional). Higher means more likely positive unless `lowerIsPositive`.
+  public var scores: [Double]?
+  /// Scores where a lower value means "more likely positive" (AUC ranks `−score`; Brier/ECE use `1 − score`).
+  public var lowerIsPositive: Bool
+  /// Sensitive attributes (at least one).
+  public var attributes: [SensitiveAttribute]
+  /// Stratum of each row (e.g. course week), or `nil` for no stratification.
+  public var strata: [String]?
+  public init(truth: [Bool], predicted: [Bool], scores: [Double]? = nil, lowerIsPositive: Bool = false,
+              attributes: [SensitiveAttribute], strata: [String]? = nil) {
+    self.truth = truth
+    self.predicted = predicted
+    self.scores = scores
+    self.lowerIsPositive = lowerIsPositive
+    self.attributes = attributes
+    self.strata = strata
+  }
+  public var rowCount: Int { truth.count }
+}
+
+/// How groups are compared.
+public enum FairnessComparison: Sendable, Equatable {
+  /// max − min and min / max over groups (fairlearn `method='between_groups'`).
+  case betweenGroups
+  /// Each group against the largest group (Aequitas `'maj'`).
+  case largest
+  /// Each group against the named reference group (Aequitas predefined groups); falls back to
+  /// the largest group (with a notice) in audits where the name does not occur.
+  case group(String)
+}
+
+/// The tolerance band a criterion's interval is checked against.
+public enum FairnessTolerance: Sendable, Equatable {
+  /// Ratio in [τ, 1/τ] (default τ = 0.8: the four-fifths rule, 0.8–1.25).
+  case ratio(Double)
+  /// |difference| ≤ E.
+  case difference(Double)
+}
+
+/// Rows whose sensitive value is missing.
+public enum MissingGroupPolicy: String, Sendable, CaseIterable {
+  /// An explicit `(missing)` group (default).
+  case group
+  /// Left out of the audits of that attribute (counted in `AuditResult.droppedRows`).
+  case drop
+}
+
+/// Parameters of ``FairnessAudit/run(_:configuration:progress:)``.
+public struct FairnessConfiguration: Sendable {
+  /// Attribute index sets to audit; each inner array is one audit (one attribute, or an
+  /// intersection of several). Default: every attribute alone.
+  public var audits: [[Int]]?
+  public var comparison: FairnessComparison = .betweenGroups
+  public var tolerance: FairnessTolerance = .ratio(0.8)
+  /// Groups with fewer rows are suppressed (default 10, the modal US state reporting minimum, NCES 2011-603).
+  public var minGroupSize: Int = 10
+  /// Rates whose denominator is below this are flagged `low_support` (default 30).
+  public var lowSupportDenominator: Int = 30
+  /// Level of Wilson and bootstrap intervals (default 0.95).
+  public var confidence: Double = 0.95
+  /// Bootstrap replicates for criterion intervals (0 = none; verdicts then use the point estimate).
+  public var bootstrapReplicates: Int = 1000
+  /// Label permutations for the ABROCA p-values (0 = none).
+  public var permutations: Int = 1000
+  /// Seed of every random stream (NumPy `RandomState` semantics).
+  public var seed: UInt32 = 0
+  public var missing: MissingGroupPolicy = .group
+  /// Equal-width calibration bins on [0, 1] (default 10).
+  public var calibrationBins: Int = 10
+  /// Maximum ROC points kept per group in the result (the ABROCA uses every point).
+  public var rocPointLimit: Int = 201
+  public init() {}
+}
+
+/// Name of the explicit group of rows with a missing sensitive value.
+public let missingGroupName = "(missing)"
+
+/// Verdict of a criterion.
+public enum FairnessVerdict: String, Sendable, Equatable {
+  /// The whole interval lies inside the tolerance band.
+  case pass = "PASS"
+  /// The whole interval lies outside the band.
+  case fail = "FAIL"
+  /// The interval straddles a band limit.
+  case inconclusive = "INCONCLUSIVE"
+  /// A needed rate is undefined (see the reason).
+  case undefined = "UNDEFINED"
+}
+
+/// One metric of one group.
+public struct MetricValue: Sendable, Equatable {
+  /// `selection_rate`, `tpr`, `fpr`, `fnr`, `tnr`, `ppv`, `npv`, `accuracy`, `base_rate`, `auc`, `brier`, `ece`.
+  public var name: String
+  /// The value, `nil` when undefined.
+  public var value: Double?
+  /// Numerator (a count for rates; U for AUC; Σ squared error for Brier; `nil` for ECE).
+  public var numerator: Double?
+  /// Denominator (a count; |P|·|N| for AUC; n for Brier and ECE).
+  public var denominator: Double?
+  /// Wilson interval (rates only).
+  public var ci: ClosedInterval?
+  /// Why the value is undefined, or `nil`.
+  public var undefined: String?
+  /// The denominator is below `lowSupportDenominator`.
+  public var lowSupport: Bool
+}
+
+/// A closed interval [lower, upper].
+public struct ClosedInterval: Sendable, Equatable {
+  public var lower: Double
+  public var upper: Double
+  public init(_ lower: Double, _ upper: Double) {
+    self.lower = lower
+    self.upper = upper
+  }
+}
+
+/// One group of an audit.
+public struct GroupResult: Sendable {
+  /// Group name (`F`, `F & 35-55`, `(missing)`).
+  public var name: String
+  public var n: Int
+  public var tp: Int, fp: Int, tn: Int, fn: Int
+  /// Hidden in every output (n below the minimum, or complementary suppression).
+  public var suppressed: Bool
+  /// Why it is suppressed.
+  public var suppressionReason: String?
+  /// Metrics in the fixed order of ``FairnessAudit/metricNames`` (score metrics only with scores).
+  public var metrics: [MetricValue]
+  /// ROC curve (thinned to `rocPointLimit` points), with scores and both classes present.
+  public var roc: [ROCPoint]?
+  /// Reliability table, with scores in [0, 1].
+  public var reliability: [ReliabilityBin]?
+
+  /// The metric called `name`.
+  public func metric(_ name: String) -> MetricValue? { metrics.first { $0.name == name } }
+}
+
+/// One fairness criterion of an audit.
+public struct CriterionResult: Sendable {
+  /// `demographic_parity`, `equalized_odds`, `equalized_odds_mean`, `equal_opportunity`,
+  /// `predictive_value_parity`, `accuracy_parity`.
+  public var name: String
+  /// The metrics it compares.
+  public var metrics: [String]
+  /// Between groups: max − min (≥ 0). Against a reference: the signed difference group − reference
+  /// of largest magnitude. `nil` when undefined.
+  public var difference: Double?
+  /// Between groups: min / max (≤ 1). Against a reference: group / reference furthest from 1.
+  public var ratio: Double?
+  /// Percentile bootstrap interval of the difference.
+  public var differenceInterval: ClosedInterval?
+  /// Percentile bootstrap interval of the ratio.
+  public var ratioInterval: ClosedInterval?
+  /// Replicates in which the statistic was undefined (left out of the percentiles).
+  public var undefinedReplicates: Int
+  /// The pair that produces the statistic the verdict uses (higher group first for between-groups;
+  /// group then reference otherwise).
+  public var worstPair: (String, String)?
+  public var verdict: FairnessVerdict
+  /// Why the verdict is UNDEFINED (names the rate and group), or a note on a point-estimate verdict.
+  public var reason: String?
+}
+
+/// ABROCA of one group against the reference group.
+public struct ABROCAEntry: Sendable {
+  public var group: String
+  public var reference: String
+  /// Area between the two ROC curves, `nil` when undefined.
+  public var value: Double?
+  /// Permutation p-value `(1 + #{ABROCA_perm ≥ ABROCA}) / (1 + permutations)`.
+  public var pValue: Double?
+  /// Holm-adjusted p-value across the groups of the audit.
+  public var pHolm: Double?
+  public var undefined: String?
+}
+
+/// One audit: one attribute (or intersection) within one stratum (or pooled).
+public struct AuditResult: Sendable {
+  /// The attribute name, or the intersection `a & b`.
+  public var attribute: String
+  public var attributes: [String]
+  /// The stratum value, `nil` for the pooled audit over all rows.
+  public var stratum: String?
+  /// Rows in the audit.
+  public var n: Int
+  /// Rows left out because of a missing sensitive value (`--missing drop`).
+  public var droppedRows: Int
+  public var groups: [GroupResult]
+  public var criteria: [CriterionResult]
+  /// The reference group of reference comparisons and of ABROCA.
+  public var reference: String?
+  /// ABROCA per non-reference group (with scores).
+  public var abroca: [ABROCAEntry]?
+  /// Notices (suppressed groups, fallbacks, single level).
+  public var notices: [String]
+}
+
+/// The result of ``FairnessAudit/run(_:configuration:progress:)``.
+public struct FairnessResult: Sendable {
+  public var audits: [AuditResult]
+  public var rowCount: Int
+  /// The normal quantile used for Wilson intervals.
+  public var z: Double
+  public var configuration: FairnessConfiguration
+  /// Warnings for the whole run (e.g. scores outside [0, 1]).
+  public var warnings: [String]
+}

@@ -1,0 +1,272 @@
+import Clustering
+import CohortLensCore
+import Report
+import TimeSeries
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+extension ClusterCommand: AuditStep {
+  func auditRun(_ context: AuditContext) throws -> AuditStepResult {
+    let run = try series != nil
+      ? computeSeries(progress: context.progress, wantsJSON: true, keepDistances: metric == .dtw)
+      : compute(progress: context.progress, wantsJSON: true)
+    let result = run.report.result
+    let ids = run.report.ids
+    var json = run.report.json().objectFields
+    json.removeAll { ["schema", "tool", "seed", "inputs"].contains($0.0) }
+
+    // The k the report works with: the silhouette's choice (first k if none).
+    guard let entry = result.entries.first(where: { $0.k == result.silhouetteK }) ?? result.entries.first else {
+      throw UsageError("the cluster step '\(context.step.name)' produced no clustering")
+    }
+    let k = entry.k
+    var clusters: [String: Int] = [:]
+    for (i, id) in ids.enumerated() { clusters[id] = entry.labels[i] }
+    json.append(("chosen_k", .int(k)))
+    json.append(("chosen_by", .string(result.silhouetteK != nil ? "silhouette" : "first k")))
+
+    let sectionID = HTMLEscaping.slug("step-" + context.step.name)
+    var section = Section(title: context.step.title ?? "Kinds of learners: \(context.step.name)", id: sectionID)
+    section.paragraph(run.report.description + ".")
+    for w in run.warnings { section.note(w, kind: .warning) }
+    var facts: [(String, String)] = [
+      ("learners", String(ids.count)), ("k (silhouette)", String(k)),
+      ("eigengap suggests", result.eigengapK.map(String.init) ?? "undefined"),
+      ("silhouette at k", fmt(entry.silhouette)),
+      ("cluster sizes", entry.clusterSizes.map(String.init).joined(separator: " / ")),
+    ]
+    if let ari = entry.adjustedRandIndex { facts.append(("ARI vs reference labels", fmt(ari))) }
+    section.add(.facts(facts))
+
+    // Choosing k.
+    var choose = Section(title: "Choosing k", id: sectionID + "-k")
+    choose.figure(
+      ScatterChart.eigenvalues(
+        result.eigenvalues, gapAfter: result.eigengapK,
+        caption: "Smallest eigenvalues of the normalised graph Laplacian; the largest gap among the first k_max + 1 suggests k (von Luxburg 2007, §8.3). Fragile on overlapping clusters."
+      ).figure())
+    let ks = result.entries.map { Double($0.k) }
+    choose.figure(
+      LineChart(
+        title: "Cluster quality against k",
+        caption: "Mean silhouette (higher is better) and Davies–Bouldin index (lower is better) on the spectral embedding; the marked k has the highest silhouette.",
+        xLabel: "k", yLabel: "score", xs: ks,
+        series: [
+          .init(name: "silhouette", values: result.entries.map(\.silhouette)),
+          .init(name: "Davies–Bouldin", values: result.entries.map(\.daviesBouldin)),
+        ],
+        marker: .init(x: Double(k), label: "k = \(k)")
+      ).figure())
+    section.subsection(choose)
+
+    // What the clusters look like.
+    var look = Section(title: "The \(k) clusters", id: sectionID + "-clusters")
+    var tables: [(name: String, csv: String)] = [
+      ("sweep", run.report.sweepTable().renderCSV()), ("labels", run.report.labelsCSV()),
+    ]
+    if let raw = run.rawSeries {
+      let d = raw.dimensions
+      let steps = raw.steps
+      let xs = steps.enumerated().map { i, s in Double(s) ?? Double(i) }
+      for f in 0..<min(d, 4) {
+        var bands: [BandChart.Band] = []
+        for c in 0..<k {
+          let members = raw.series.indices.filter { entry.labels[$0] == c }.map { i -> [Double] in
+            let s = raw.series[i]
+            return (0..<steps.count).map { t in t * d + f < s.count ? s[t * d + f] : .nan }
+          }
+          bands.append(BandChart.Band.summarise(name: "cluster \(c)", members: members, spread: .standardDeviation))
+        }
+        look.figure(
+          BandChart(
+            title: "Mean \(raw.features[f]) per step, by cluster",
+            caption: "Mean raw series of each cluster with a band of ± one standard deviation (before normalisation).",
+            xLabel: "step", yLabel: raw.features[f], xs: xs, bands: bands, spread: .standardDeviation
+          ).figure())
+      }
+      if d > 4 { look.note("Bands are drawn for the first 4 of \(d) series features; report.json has the means of all.") }
+    }
+    if let dist = run.distances {
+      look.figure(
+        HeatMap(
+          title: "DTW distances ordered by cluster",
+          caption: "Pairwise DTW distances between learners, rows and columns grouped by cluster; a good clustering shows dark (small) blocks on the diagonal.",
+          valueLabel: "DTW distance", n: dist.rows, values: dist.storage, clusters: entry.labels,
+          clusterNames: Dictionary(uniqueKeysWithValues: (0..<k).map { ($0, "cluster \($0)") })
+        ).figure())
+    }
+
+    // Profiles: outcome rate and demographic composition per cluster.
+    var summary = [
+      "k = \(k) by silhouette (\(fmt(entry.silhouette))); eigengap suggests \(result.eigengapK.map(String.init) ?? "undefined"); sizes \(entry.clusterSizes.map(String.init).joined(separator: "/"))"
+    ]
+    var inputs = run.inputs
+    var digests = run.digests
+    if let node = context.step.extras["profile"] {
+      let profile = try ClusterProfileSpec(node: node, base: context.baseDirectory)
+      let out = try profile.compute(ids: ids, labels: entry.labels, k: k)
+      inputs.append((role: "profile", path: profile.table))
+      if let h = out.digest { digests[profile.table] = h }
+      look.table(out.table)
+      for comp in out.compositions {
+        look.table(comp.table)
+        look.paragraph(comp.sentence)
+        summary.append(comp.sentence)
+      }
+      tables.append(("profiles", out.table.textTable.renderCSV()))
+      json.append(("profiles", out.json))
+    }
+    section.subsection(look)
+    return AuditStepResult(
+      json: json, tables: tables, summary: summary, verdicts: [], warnings: run.warnings, sections: [section],
+      inputs: inputs, digests: digests, clusters: clusters)
+  }
+}
+
+/// `profile:` of a cluster step: a learner table with an outcome and demographic columns.
+struct ClusterProfileSpec {
+  var table: String
+  var id: String
+  var outcome: String?
+  var positive: String?
+  var by: [String]
+  var node: ConfigNode
+
+  init(node: ConfigNode, base: String) throws {
+    self.node = node
+    var table: String?, id: String?
+    by = []
+    for e in try node.mapping("profile") {
+      switch e.key {
+      case "table": table = AuditConfiguration.resolve(try e.value.string("profile.table"), against: base)
+      case "id": id = try e.value.string("profile.id")
+      case "outcome": outcome = try e.value.string("profile.outcome")
+      case "positive": positive = try e.value.string("profile.positive")
+      case "by": by = try e.value.stringList("profile.by")
+      default:
+        throw ConfigError(
+          file: node.file, mark: e.keyMark, message: "unknown profile setting '\(e.key)'",
+          hint: "profile takes table, id, outcome, positive and by")
+      }
+    }
+    guard let table, let id else {
+      throw node.error("profile needs 'table' (a learner CSV) and 'id' (its learner id column)")
+    }
+    if outcome != nil && positive == nil {
+      throw node.error("profile.outcome needs 'positive' (a value or a comparison such as '>=4')")
+    }
+    self.table = table
+    self.id = id
+  }
+
+  struct Composition {
+    var attribute: String
+    var test: ContingencyTest
+    var table: DataTable
+    var sentence: String
+    var json: JSONValue
+  }
+
+  struct Output {
+    var table: DataTable
+    var compositions: [Composition]
+    var json: JSONValue
+    var digest: String?
+  }
+
+  func compute(ids: [String], labels: [Int], k: Int) throws -> Output {
+    let t = try Table.read(path: table, digest: true)
+    let tableIds = try t.ids(id)
+    var row: [String: Int] = [:]
+    for (r, v) in tableIds.enumerated() { row[v] = r }
+    let matchedRows = ids.map { row[$0] }
+    let unmatched = matchedRows.filter { $0 == nil }.count
+
+    // Outcome rate per cluster.
+    var outcomeOK: [Bool?] = Array(repeating: nil, count: ids.count)
+    if let outcome, let positive {
+      let spec = try ClassSpec(parsing: positive, flag: "profile.positive")
+      let values = try t.strings(outcome)
+      for (i, r) in matchedRows.enumerated() {
+        guard let r, let v = values[r] else { continue }
+        outcomeOK[i] = try spec.matches(v, column: outcome, table: t, row: r)
+      }
+    }
+    var headers = ["cluster", "learners"]
+    if outcome != nil { headers += ["outcome \(positive ?? "")", "rate"] }
+    var rows: [[String]] = []
+    var jsonRows: [JSONValue] = []
+    for c in 0..<k {
+      let members = labels.indices.filter { labels[$0] == c }
+      var cells = ["cluster \(c)", String(members.count)]
+      var fields: [(String, JSONValue)] = [("cluster", .int(c)), ("size", .int(members.count))]
+      if outcome != nil {
+        let known = members.compactMap { outcomeOK[$0] }
+        let pos = known.filter { $0 }.count
+        cells += ["\(pos)/\(known.count)", known.isEmpty ? "undefined (no outcome)" : fmt(Double(pos) / Double(known.count))]
+        fields.append(("outcome_positive", .int(pos)))
+        fields.append(("outcome_known", .int(known.count)))
+        fields.append(("outcome_rate", known.isEmpty ? .null : .double(Double(pos) / Double(known.count))))
+      }
+      rows.append(cells)
+      jsonRows.append(.object(fields))
+    }
+    var compositions: [Composition] = []
+    for attribute in by {
+      let values = try t.strings(attribute)
+      var levels: [String] = []
+      var index: [String: Int] = [:]
+      let perLearner = matchedRows.map { r -> String in
+        guard let r, let v = values[r] else { return "(missing)" }
+        return v
+      }
+      for v in perLearner where index[v] == nil {
+        index[v] = levels.count
+        levels.append(v)
+      }
+      let order = levels.sorted { ($0 == "(missing)" ? 1 : 0, $0) < ($1 == "(missing)" ? 1 : 0, $1) }
+      var counts = Array(repeating: Array(repeating: 0, count: order.count), count: k)
+      let col = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+      for (i, v) in perLearner.enumerated() { counts[labels[i]][col[v]!] += 1 }
+      let test = ContingencyTest(counts: counts)
+      let tableRows = (0..<k).map { c in ["cluster \(c)"] + counts[c].map(String.init) }
+      let sentence: String
+      if let chi2 = test.statistic, let p = test.pValue, let v = test.cramersV {
+        let strength = v < 0.1 ? "negligible" : v < 0.3 ? "weak" : v < 0.5 ? "moderate" : "strong"
+        sentence =
+          "Clusters × \(attribute): χ² = \(fmt(chi2)), dof \(test.degreesOfFreedom), p = \(fmt(p)), Cramér's V = \(fmt(v)) (\(strength) association"
+          + (test.lowExpectedCounts ? "; more than 20 % of expected counts are below 5, so the p-value is approximate)" : ")")
+          + (p < 0.05 && v >= 0.3 ? " — the clusters partly track \(attribute)." : ".")
+      } else {
+        sentence = "Clusters × \(attribute): no test (\(test.undefined ?? "undefined"))."
+      }
+      compositions.append(Composition(
+        attribute: attribute, test: test,
+        table: DataTable(caption: "Composition of the clusters by \(attribute) (learner counts)", headers: ["cluster"] + order, rows: tableRows),
+        sentence: sentence,
+        json: .object([
+          ("attribute", .string(attribute)), ("levels", .array(order.map { .string($0) })),
+          ("counts", .array(counts.map { .array($0.map { .int($0) }) })),
+          ("chi2", test.statistic.map { .double($0) } ?? .null), ("dof", .int(test.degreesOfFreedom)),
+          ("p_value", test.pValue.map { .double($0) } ?? .null), ("cramers_v", test.cramersV.map { .double($0) } ?? .null),
+          ("yates_correction", .bool(test.yatesCorrection)), ("low_expected_counts", .bool(test.lowExpectedCounts)),
+          ("undefined", test.undefined.map { .string($0) } ?? .null),
+        ])))
+    }
+    let caption = "Cluster profiles from \(table)" + (unmatched > 0 ? " (\(unmatched) clustered learner(s) not in it)" : "")
+    return Output(
+      table: DataTable(caption: caption, headers: headers, rows: rows),
+      compositions: compositions,
+      json: .object([
+        ("table", .string(table)), ("unmatched", .int(unmatched)), ("clusters", .array(jsonRows)),
+        ("composition", .array(compositions.map(\.json))),
+      ]),
+      digest: t.sha256)
+  }
+}

@@ -1,0 +1,116 @@
+import CohortLensCore
+import Explanation
+import Report
+
+extension ExplainCommand: AuditStep {
+  func auditRun(_ context: AuditContext) throws -> AuditStepResult {
+    let run = try compute(progress: context.progress, wantsJSON: true)
+    let report = run.report
+    var json = report.json().objectFields
+    json.removeAll { ["schema", "tool", "seed", "inputs"].contains($0.0) }
+    let explanations = report.explanations
+    let className = report.className
+
+    var show = 6
+    if let node = context.step.extras["show"] {
+      show = try node.int("show")
+      guard show >= 0 else { throw node.error("show must be 0 or more") }
+    }
+    // The students drawn: the model's most confident predictions of the explained class.
+    let drawn = explanations.indices.sorted {
+      (explanations[$0].probability, explanations[$1].student) > (explanations[$1].probability, explanations[$0].student)
+    }.prefix(show)
+
+    let sectionID = HTMLEscaping.slug("step-" + context.step.name)
+    var section = Section(title: context.step.title ?? "Why students were flagged: \(context.step.name)", id: sectionID)
+    let n = explanations.count
+    let meanScore = n > 0 ? explanations.map(\.score).reduce(0, +) / Double(n) : .nan
+    let meanGap = n > 0 ? explanations.map { abs($0.localPrediction - $0.probability) }.reduce(0, +) / Double(n) : .nan
+    section.paragraph(
+      "LIME explanations (lime 0.2.0.1 semantics, \(report.sampleCount) samples per student, \(report.discretized ? "quartile-binned" : "continuous") features) of the model's probability of '\(className)'. Each bar is the weight of a condition in the local linear model: towards '\(className)' on the right, against it on the left."
+    )
+    section.add(.facts([
+      ("students explained", String(n)), ("class", className),
+      ("mean local R²", fmt(meanScore)), ("mean |local − model|", fmt(meanGap)),
+    ]))
+    for w in run.warnings { section.note(w, kind: .warning) }
+
+    // Cohort view: how often each feature is chosen and its mean |weight|.
+    var frequency: [String: (count: Int, absWeight: Double, positive: Int)] = [:]
+    for e in explanations {
+      for f in e.features {
+        var v = frequency[f.name] ?? (0, 0, 0)
+        v.count += 1
+        v.absWeight += abs(f.weight)
+        if f.weight > 0 { v.positive += 1 }
+        frequency[f.name] = v
+      }
+    }
+    let ranked = frequency.sorted { ($0.value.count, $0.value.absWeight, $1.key) > ($1.value.count, $1.value.absWeight, $0.key) }
+    section.table(DataTable(
+      caption: "Features chosen across the \(n) explanations (how often, mean |weight| when chosen, share pushing towards '\(className)')",
+      headers: ["feature", "chosen", "share", "mean |weight|", "towards \(className)"],
+      rows: ranked.map { name, v in
+        [name, "\(v.count)/\(n)", fmt(Double(v.count) / Double(max(n, 1))), fmt(v.absWeight / Double(v.count)),
+         fmt(Double(v.positive) / Double(v.count))]
+      }))
+
+    var studentsSection = Section(title: "Students the model is most confident are '\(className)'", id: sectionID + "-students")
+    for i in drawn {
+      let e = explanations[i]
+      studentsSection.figure(
+        ContributionChart(
+          title: "Student \(e.student): P(\(className)) = \(fmt(e.probability))",
+          caption: "Local explanation of student \(e.student); condition labels are the student's bins (lime's format).",
+          className: className,
+          contributions: e.features.map { .init(condition: $0.condition, weight: $0.weight) },
+          facts: [
+            "intercept \(fmt(e.intercept))", "local prediction \(fmt(e.localPrediction))", "R² \(fmt(e.score))",
+          ]
+        ).figure())
+    }
+    if drawn.isEmpty { studentsSection.paragraph("No student is drawn (show: 0).") }
+    section.subsection(studentsSection)
+
+    var tables: [(name: String, csv: String)] = [
+      ("explanations", report.longTable(readable: false, withSummary: true).renderCSV()),
+      ("summary", report.summaryTable().renderCSV()),
+    ]
+    if let d = report.disparityTable() {
+      var sub = Section(title: "Explanation disparity by \(report.groupAttribute ?? "group")", id: sectionID + "-disparity")
+      sub.table(DataTable(d))
+      section.subsection(sub)
+      tables.append(("disparity", d.renderCSV()))
+    }
+    // Disparity by the clusters of an earlier cluster step.
+    if let node = context.step.extras["clusters"] {
+      let source = try node.string("clusters")
+      guard let labels = context.results[source]?.clusters else {
+        throw node.error("'clusters: \(source)' names no earlier cluster step", hint: "name a cluster step that runs before this one")
+      }
+      let groups = explanations.map { labels[$0.student].map { "cluster \($0)" } }
+      let disparity = GroupDisparity(explanations: explanations, groups: groups)
+      var t = TextTable(
+        title: "Explanation disparity by cluster of '\(source)' (mean |weight| counts 0 when the feature is not chosen)",
+        headers: ["feature", "cluster", "students", "selected", "frequency", "mean |weight|"],
+        alignments: [.left, .left, .right, .right, .right, .right])
+      for r in disparity.rows {
+        t.append([r.feature, r.group, String(r.students), "\(r.selected)/\(r.students)", fmt(r.frequency), fmt(r.meanAbsWeight)])
+      }
+      var sub = Section(title: "Explanation disparity by cluster", id: sectionID + "-clusters")
+      let unmatched = groups.filter { $0 == nil }.count
+      if unmatched > 0 { sub.note("\(unmatched) explained student(s) are not in the clustering and are left out.") }
+      sub.table(DataTable(t))
+      section.subsection(sub)
+      tables.append(("disparity-clusters", t.renderCSV()))
+    }
+    let top = ranked.prefix(3).map { "\($0.key) (\($0.value.count)/\(n))" }.joined(separator: ", ")
+    var summary = ["\(n) student(s) explained for '\(className)'; most chosen: \(top)"]
+    if !drawn.isEmpty {
+      summary.append("most confident '\(className)': " + drawn.map { "\(explanations[$0].student) (\(fmt(explanations[$0].probability)))" }.joined(separator: ", "))
+    }
+    return AuditStepResult(
+      json: json, tables: tables, summary: summary, verdicts: [], warnings: run.warnings, sections: [section],
+      inputs: run.inputs, digests: run.digests)
+  }
+}

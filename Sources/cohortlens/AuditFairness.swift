@@ -1,0 +1,209 @@
+import CohortLensCore
+import Fairness
+import Report
+
+extension FairnessCommand: AuditStep {
+  func auditRun(_ context: AuditContext) throws -> AuditStepResult {
+    // Cluster slices: `clusters: <cluster step>` adds the clusters as one more sensitive attribute.
+    var sliceNote: String?
+    let extra: (([String]?) throws -> [SensitiveAttribute])?
+    if let node = context.step.extras["clusters"] {
+      let source = try node.string("clusters")
+      guard let labels = context.results[source]?.clusters else {
+        throw node.error(
+          "'clusters: \(source)' names no earlier cluster step", hint: "name a cluster step that runs before this one")
+      }
+      extra = { ids in
+        guard let ids else {
+          throw node.error("'clusters' needs the rows' learner ids", hint: "join the files with 'id:' instead of 'join: row'")
+        }
+        let values = ids.map { labels[$0].map { "cluster \($0)" } }
+        let matched = values.filter { $0 != nil }.count
+        sliceNote = "Clusters of step '\(source)' as slices: \(matched) of \(ids.count) rows matched a clustered learner; the others form the '(missing)' group."
+        return [SensitiveAttribute(name: "cluster", values: values)]
+      }
+    } else {
+      extra = nil
+    }
+    let run = try compute(progress: context.progress, wantsJSON: true, extraAttributes: extra)
+    var json = run.report.json().objectFields
+    json.removeAll { ["schema", "tool", "seed", "inputs"].contains($0.0) }
+
+    let sectionID = HTMLEscaping.slug("step-" + context.step.name)
+    var section = Section(title: context.step.title ?? "Fairness: \(context.step.name)", id: sectionID)
+    section.paragraph(run.report.description + ". Tolerance: \(run.result.configuration.tolerance.bandDescription).")
+    if let sliceNote { section.note(sliceNote) }
+    var verdicts: [Verdict] = []
+    var summary: [String] = []
+    for audit in run.result.audits {
+      let stratumText = audit.stratum.map { " (stratum \($0))" } ?? ""
+      let subID = HTMLEscaping.slug("\(sectionID)-\(audit.attribute)-\(audit.stratum ?? "all")")
+      var sub = Section(title: "By \(audit.attribute)\(stratumText)", id: subID)
+      for n in audit.notices { sub.note(n, kind: .warning) }
+      sub.table(Self.groupTable(audit))
+      sub.table(Self.criteriaTable(audit))
+      for c in audit.criteria {
+        let detail: String
+        if let r = c.ratio {
+          let interval = c.ratioInterval.map { " [\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""
+          let pair = c.worstPair.map { ", \($0.0) vs \($0.1)" } ?? ""
+          detail = "ratio \(fmt(r))\(interval)\(pair)"
+        } else {
+          detail = c.reason ?? "undefined"
+        }
+        verdicts.append(Verdict(
+          status: Self.status(c.verdict), subject: "\(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)\(stratumText)",
+          detail: detail, sectionID: subID))
+      }
+      if audit.stratum == nil {
+        sub.figure(Self.criteriaChart(audit, tolerance: run.result.configuration.tolerance).figure())
+        for metric in ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"] {
+          sub.figure(Self.metricChart(audit, metric: metric).figure())
+        }
+        if let roc = Self.rocChart(audit) { sub.figure(roc.figure()) }
+        if let rel = Self.reliability(audit) { sub.figure(rel.figure()) }
+      }
+      section.subsection(sub)
+      let counts = Dictionary(grouping: audit.criteria, by: \.verdict).mapValues(\.count)
+      summary.append(
+        "\(audit.attribute)\(stratumText): "
+          + [FairnessVerdict.fail, .inconclusive, .undefined, .pass].compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }
+          .joined(separator: ", "))
+    }
+    return AuditStepResult(
+      json: json, tables: [("fairness", run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,
+      warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
+  }
+
+  static func status(_ v: FairnessVerdict) -> VerdictStatus {
+    switch v {
+    case .pass: return .pass
+    case .fail: return .fail
+    case .inconclusive: return .inconclusive
+    case .undefined: return .undefined
+    }
+  }
+
+  private static let metricTitles: [String: String] = [
+    "selection_rate": "Selection rate (predicted positive)", "tpr": "True-positive rate", "fpr": "False-positive rate",
+    "ppv": "Positive predictive value", "npv": "Negative predictive value", "accuracy": "Accuracy",
+  ]
+
+  static func groupTable(_ a: AuditResult) -> DataTable {
+    let metrics = ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy", "base_rate"]
+      + (a.groups.first?.metric("auc") != nil ? ["auc", "brier", "ece"] : [])
+    var rows: [[String]] = []
+    for g in a.groups {
+      if g.suppressed {
+        rows.append([g.name, "suppressed", "", "", "", ""] + metrics.map { _ in "" })
+        continue
+      }
+      rows.append([g.name, String(g.n), String(g.tp), String(g.fp), String(g.tn), String(g.fn)]
+        + metrics.map { name in
+          guard let m = g.metric(name) else { return "" }
+          guard let v = m.value else { return "undefined" }
+          if let num = m.numerator, let den = m.denominator, name != "auc", name != "brier", name != "ece" {
+            return "\(fmt(v)) (\(Int(num))/\(Int(den)))" + (m.lowSupport ? " low support" : "")
+          }
+          return fmt(v)
+        })
+    }
+    return DataTable(
+      caption: "Counts and rates by \(a.attribute) (rate (numerator/denominator); undefined when the denominator is 0)",
+      headers: ["group", "n", "TP", "FP", "TN", "FN"] + metrics, rows: rows)
+  }
+
+  static func criteriaTable(_ a: AuditResult) -> DataTable {
+    let rows = a.criteria.map { c -> [String] in
+      [
+        c.name, c.difference.map(fmt) ?? "undefined",
+        c.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
+        c.ratio.map(fmt) ?? "undefined", c.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
+        c.worstPair.map { "\($0.0) vs \($0.1)" } ?? "", c.verdict.rawValue, c.reason ?? "",
+      ]
+    }
+    return DataTable(
+      caption: "Criteria by \(a.attribute): difference and ratio with bootstrap intervals",
+      headers: ["criterion", "difference", "interval", "ratio", "interval", "worst pair", "verdict", "note"], rows: rows)
+  }
+
+  static func criteriaChart(_ a: AuditResult, tolerance: FairnessTolerance) -> IntervalBarChart {
+    let bars = a.criteria.map { c in
+      IntervalBarChart.Bar(
+        label: c.name.replacingOccurrences(of: "_", with: " "), value: c.ratio, lower: c.ratioInterval?.lower,
+        upper: c.ratioInterval?.upper, detail: c.verdict.rawValue, undefinedReason: c.ratio == nil ? (c.reason ?? "undefined") : nil)
+    }
+    var band: ClosedRange<Double>?
+    if case .ratio(let t) = tolerance { band = min(t, 1 / t)...max(t, 1 / t) }
+    return IntervalBarChart(
+      title: "Fairness criteria by \(a.attribute): ratios", caption:
+        "Ratio of each criterion (min/max between groups, or against the reference) with its bootstrap interval; the band is the tolerance. PASS needs the whole interval inside it.",
+      valueLabel: "ratio", bars: bars, baseline: 0, tolerance: band, reference: 1, referenceLabel: "parity")
+  }
+
+  static func metricChart(_ a: AuditResult, metric: String) -> IntervalBarChart {
+    var total = 0.0, den = 0.0
+    let bars = a.groups.map { g -> IntervalBarChart.Bar in
+      if g.suppressed {
+        return .init(label: g.name, value: nil, undefinedReason: "suppressed (n below the minimum group size)")
+      }
+      let m = g.metric(metric)
+      if let num = m?.numerator, let d = m?.denominator {
+        total += num
+        den += d
+      }
+      return .init(
+        label: g.name, value: m?.value, lower: m?.ci?.lower, upper: m?.ci?.upper,
+        detail: m.flatMap { m in m.numerator.map { "\(Int($0))/\(Int(m.denominator ?? 0))" } },
+        undefinedReason: m?.value == nil ? (m?.undefined ?? "undefined") : nil)
+    }
+    return IntervalBarChart(
+      title: "\(metricTitles[metric] ?? metric) by \(a.attribute)",
+      caption: "Per group with its Wilson interval; the dashed line is the rate over all shown groups.",
+      valueLabel: metric, bars: bars, baseline: 0, reference: den > 0 ? total / den : nil, referenceLabel: "all groups")
+  }
+
+  static func rocChart(_ a: AuditResult) -> ROCChart? {
+    let shown = a.groups.filter { !$0.suppressed && $0.roc != nil }
+    guard shown.count >= 1 else { return nil }
+    let curves = shown.map { g in
+      ROCChart.Curve(name: g.name, fpr: g.roc!.map(\.fpr), tpr: g.roc!.map(\.tpr), auc: g.metric("auc")?.value)
+    }
+    var shading: ROCChart.Shading?
+    if let worst = (a.abroca ?? []).filter({ $0.value != nil }).max(by: { $0.value! < $1.value! }),
+      let i = shown.firstIndex(where: { $0.name == worst.reference }), let j = shown.firstIndex(where: { $0.name == worst.group })
+    {
+      shading = .init(first: i, second: j, label: "ABROCA \(fmt(worst.value!)) (\(worst.group) vs \(worst.reference))")
+    }
+    return ROCChart(
+      title: "ROC curves by \(a.attribute)",
+      caption: "One ROC curve per group; the shaded area between the reference group and the group furthest from it is the ABROCA (Gardner, Brooks & Baker 2019).",
+      curves: curves, shading: shading)
+  }
+
+  static func reliability(_ a: AuditResult) -> ReliabilityDiagram? {
+    let series = a.groups.compactMap { g -> ReliabilityDiagram.Series? in
+      guard !g.suppressed, let bins = g.reliability else { return nil }
+      return .init(name: g.name, bins: bins.compactMap { b in
+        guard let s = b.meanScore, let o = b.observedRate else { return nil }
+        return .init(meanPredicted: s, observed: o, count: b.n)
+      })
+    }
+    guard !series.isEmpty else { return nil }
+    return ReliabilityDiagram(
+      title: "Calibration by \(a.attribute)",
+      caption: "Mean predicted score against the observed positive rate in 10 equal-width bins; point area grows with the bin's size.",
+      series: series)
+  }
+}
+
+/// A compact number for report text: 4 significant digits.
+func fmt(_ x: Double) -> String { x.isFinite ? NumberFormatting.significant(x, digits: 4) : "undefined" }
+
+extension JSONValue {
+  /// The fields of an object (empty for other values).
+  var objectFields: [(String, JSONValue)] {
+    if case .object(let f) = self { return f }
+    return []
+  }
+}

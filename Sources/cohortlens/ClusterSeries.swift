@@ -1,0 +1,256 @@
+import ArgumentParser
+import Clustering
+import CohortLensCore
+import LinearAlgebra
+import TimeSeries
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How `cluster --series` turns learner time series into an affinity.
+enum SeriesMetric: String, ExpressibleByArgument, CaseIterable {
+  /// DTW distances D of the normalised series, affinity exp(−γ·D²) (lecture 11 `get_affinity_matrix`).
+  case dtw
+  /// Euclidean distances of the normalised series (equal lengths), affinity exp(−γ·‖x − y‖²).
+  case euclidean
+  /// Each learner's mean value per feature (of the normalised series), affinity exp(−γ·‖μx − μy‖²).
+  case mean
+}
+
+/// Per cluster: its size and the mean raw series per step (profiles of `cluster --series`).
+struct ClusterProfile {
+  /// Number of learners in the cluster.
+  var size: Int
+  /// `mean[t][f]`: mean of feature f at step t over the cluster's learners whose series has step t (raw values,
+  /// before normalisation); nil when no learner of the cluster reaches step t.
+  var mean: [[Double]?]
+  /// Learners of the cluster whose series has step t.
+  var count: [Int]
+}
+
+/// Cluster profiles of every k of a sweep, with the step labels and feature names.
+struct SeriesProfiles {
+  var steps: [String]
+  var features: [String]
+  /// One list per sweep entry, indexed by cluster label.
+  var entries: [[ClusterProfile]]
+  /// True when every series has every step (then `count` equals `size` everywhere).
+  var equalLengths: Bool
+
+  static func compute(raw: SeriesSet, result: SweepResult) -> SeriesProfiles {
+    let d = raw.dimensions
+    let steps = raw.steps.count
+    var all: [[ClusterProfile]] = []
+    for e in result.entries {
+      var sums = [[Double]](repeating: [Double](repeating: 0, count: steps * d), count: e.k)
+      var counts = [[Int]](repeating: [Int](repeating: 0, count: steps), count: e.k)
+      for (i, s) in raw.series.enumerated() {
+        let c = e.labels[i]
+        for t in 0..<(s.count / d) {
+          counts[c][t] += 1
+          for f in 0..<d { sums[c][t * d + f] += s[t * d + f] }
+        }
+      }
+      var profiles: [ClusterProfile] = []
+      for c in 0..<e.k {
+        var mean: [[Double]?] = []
+        for t in 0..<steps {
+          let count = counts[c][t]
+          if count == 0 {
+            mean.append(nil)
+            continue
+          }
+          var m = [Double](repeating: 0, count: d)
+          for f in 0..<d { m[f] = sums[c][t * d + f] / Double(count) }
+          mean.append(m)
+        }
+        profiles.append(ClusterProfile(size: e.clusterSizes[c], mean: mean, count: counts[c]))
+      }
+      all.append(profiles)
+    }
+    let equal = raw.series.allSatisfy { $0.count == steps * d }
+    return SeriesProfiles(steps: raw.steps, features: raw.features, entries: all, equalLengths: equal)
+  }
+
+  func json(entry index: Int) -> JSONValue {
+    .array(entries[index].enumerated().map { c, p in
+      var fields: [(String, JSONValue)] = [("cluster", .int(c)), ("size", .int(p.size))]
+      fields.append(("mean", .array(p.mean.map { m in
+        guard let m else { return .null }
+        return features.count == 1 ? .double(m[0]) : .array(m.map { .double($0) })
+      })))
+      if !equalLengths { fields.append(("learners_per_step", .array(p.count.map { .int($0) }))) }
+      return .object(fields)
+    })
+  }
+
+  /// One row per cluster (and feature): size, then the mean per step (4 significant digits).
+  func table(entry index: Int, readable: Bool) -> TextTable {
+    let multi = features.count > 1
+    var headers = ["cluster", "size"]
+    if multi { headers.append("feature") }
+    headers += steps
+    var table = TextTable(headers: headers, alignments: headers.indices.map { $0 == 2 && multi ? .left : .right })
+    for (c, p) in entries[index].enumerated() {
+      for (f, name) in features.enumerated() {
+        var row = [String(c), String(p.size)]
+        if multi { row.append(name) }
+        row += p.mean.map { m in
+          guard let m else { return "" }
+          return readable ? NumberFormatting.significant(m[f], digits: 4) : NumberFormatting.roundTrip(m[f])
+        }
+        table.append(row)
+      }
+    }
+    return table
+  }
+}
+
+extension ClusterCommand {
+  /// `cluster --series`: learner time series → distances → affinity → the spectral sweep, with profiles.
+  /// Clusters learner time series (`--series`); `keepDistances` keeps the DTW matrix in the run.
+  func computeSeries(progress: Progress, wantsJSON: Bool, keepDistances: Bool) throws -> Run {
+    guard let path = series, let idColumn = id else { throw UsageError("give --series FILE and --id COLUMN") }
+    let graphKind = try GraphConstruction(parsing: graph)
+    progress.report("reading \(path)")
+    let read = try readSeries(path: path, id: idColumn, time: time, value: value, wide: wide, columns: columns,
+      fill: fill, digest: wantsJSON, exclude: truth.map { [$0] } ?? [])
+    let raw = read.set
+    let set = try normalizedSeries(raw, method: normalize, zero: zeroSeries, path: path)
+    let n = set.ids.count
+    let d = set.dimensions
+    let lengths = set.series.map { $0.count / d }
+    try SpectralMemory.check(MemoryBudget(parsing: maxMemory), learners: n, features: 0, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
+    progress.report("read \(n) learners, \(lengths.min()!)–\(lengths.max()!) steps, \(d) feature(s); normalised (\(normalize.name))")
+    var warnings: [String] = []
+    if raw.filledCells > 0 { warnings.append("\(raw.filledCells) missing value(s) inside series filled (--fill \(fill.rawValue))") }
+
+    var truthValues: [String]?
+    if let truthColumn = truth {
+      truthValues = try Self.learnerLabels(read.table, idColumn: idColumn, column: truthColumn, ids: set.ids)
+    }
+    let g = gamma ?? 1.0
+    let r = try radius.map(parseRadius) ?? .full
+    var features: Matrix?
+    var similarity: Matrix
+    var distances: Matrix?
+    switch metric {
+    case .dtw:
+      progress.report("DTW distances of \(n) learners (radius \(radiusText(r)))")
+      let shared = progress
+      let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
+        ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
+      similarity = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
+      if keepDistances { distances = similarity }
+      // Affinity exp(−γ·D²), the lecture's get_affinity_matrix (diagonal exp(0) = 1).
+      let negGamma = -g
+      similarity.storage.withUnsafeMutableBufferPointer { p in
+        for i in p.indices {
+          let v = p[i]
+          p[i] = exp(negGamma * (v * v))
+        }
+      }
+    case .euclidean:
+      guard let l = lengths.first, lengths.allSatisfy({ $0 == l }) else {
+        throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw, or --fill for gaps")
+      }
+      let x = Matrix(rows: n, columns: l * d, storage: set.series.flatMap { $0 })
+      progress.report("rbf affinity of \(n) normalised series (gamma \(g))")
+      similarity = Affinity.rbf(x, gamma: g)
+      features = x
+    case .mean:
+      var storage = [Double](repeating: 0, count: n * d)
+      for (i, s) in set.series.enumerated() {
+        let l = s.count / d
+        for f in 0..<d {
+          var sum = 0.0
+          for t in 0..<l { sum += s[t * d + f] }
+          storage[i * d + f] = sum / Double(l)
+        }
+      }
+      let x = Matrix(rows: n, columns: d, storage: storage)
+      progress.report("rbf affinity of \(n) per-learner means (gamma \(g))")
+      similarity = Affinity.rbf(x, gamma: g)
+      features = x
+    }
+    let adjacency = try graphKind.adjacency(similarity: similarity, features: features)
+
+    let ks = k.values
+    if let bad = ks.first(where: { $0 >= n }) {
+      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); choose k in 2...\(max(2, n - 1))")
+    }
+    progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
+    let result = try SpectralSweep.run(
+      adjacency: consume adjacency,
+      configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
+      truth: truthValues, progress: { progress.report($0) })
+    warnings.append(contentsOf: result.warnings)
+    let profiles = SeriesProfiles.compute(raw: raw, result: result)
+
+    var parameters: [(String, JSONValue)] = [("series", .string(path)), ("id", .string(idColumn))]
+    parameters.append(("series_format", .string(wide ? "wide" : "long")))
+    if let t = time { parameters.append(("time", .string(t))) }
+    parameters.append(("value_columns", .array(raw.features.map { .string($0) })))
+    if wide { parameters.append(("columns", .array(raw.steps.map { .string($0) }))) }
+    parameters.append(("fill", .string(fill.rawValue)))
+    parameters.append(("normalize", .string(normalize.name)))
+    parameters.append(("zero_series", .string(zeroSeries.rawValue)))
+    parameters.append(("metric", .string(metric.rawValue)))
+    parameters.append(("radius", metric == .dtw ? radiusJSON(r) : .null))
+    parameters.append(("affinity", .string(metric == .dtw ? "exp(-gamma*D^2)" : "rbf")))
+    parameters.append(("gamma", .double(g)))
+    parameters.append(("graph", .string(graph)))
+    parameters.append(("laplacian", .string(laplacian.rawValue)))
+    parameters.append(("k", .array(ks.map { .int($0) })))
+    parameters.append(("n_init", .int(nInit)))
+    parameters.append(("eigensolver", .string(eigensolver.rawValue)))
+    parameters.append(("truth", truth.map { .string($0) } ?? .null))
+    var digests: [String: String] = [:]
+    if let h = read.table.sha256 { digests[path] = h }
+
+    var parts = ["\(n) learners", "series \(raw.features.joined(separator: ", ")) (\(lengths.min()!)–\(lengths.max()!) steps)",
+      "normalize \(normalize.name)"]
+    switch metric {
+    case .dtw: parts.append("DTW radius \(radiusText(r)), affinity exp(-gamma·D²) gamma \(NumberFormatting.roundTrip(g))")
+    case .euclidean: parts.append("Euclidean distances, rbf gamma \(NumberFormatting.roundTrip(g))")
+    case .mean: parts.append("per-learner mean, rbf gamma \(NumberFormatting.roundTrip(g))")
+    }
+    parts.append("graph \(graph)")
+    parts.append("\(laplacian.rawValue) Laplacian")
+    parts.append("seed \(seed)")
+
+    let report = ClusterReport(
+      ids: set.ids, dropped: [], result: result, warnings: warnings,
+      header: wantsJSON
+        ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: [(role: "series", path: path)], digests: digests)
+        : [],
+      description: parts.joined(separator: "; "), profiles: profiles)
+    return Run(
+      report: report, warnings: warnings, inputs: [(role: "series", path: path)], digests: digests, rawSeries: raw,
+      distances: distances)
+  }
+
+  /// The `column` value of each learner in `ids` (the same on every row of the learner, else an error).
+  static func learnerLabels(_ table: Table, idColumn: String, column: String, ids: [String]) throws -> [String] {
+    let rowIds = try table.strings(idColumn)
+    let values = try table.strings(column)
+    let columnIndex = try table.columnIndex(column)
+    var label: [String: (String, Int)] = [:]
+    for r in 0..<table.rowCount {
+      guard let lid = rowIds[r] else { continue }
+      guard let v = values[r] else {
+        throw InputError(table: table, row: r, column: columnIndex,
+          message: "learner '\(lid)' has no value in the --truth column '\(column)'", hint: "fill the cell or drop --truth")
+      }
+      if let (seen, line) = label[lid], seen != v {
+        throw InputError(table: table, row: r, column: columnIndex,
+          message: "learner '\(lid)' has two values in the --truth column '\(column)': '\(seen)' (line \(line)) and '\(v)'",
+          hint: "the reference label must be the same on every row of a learner")
+      }
+      if label[lid] == nil { label[lid] = (v, table.location(row: r, column: columnIndex).line) }
+    }
+    return ids.map { label[$0]!.0 }
+  }
+}

@@ -1,0 +1,298 @@
+import ArgumentParser
+import CohortLensCore
+import Dispatch
+import LinearAlgebra
+import TimeSeries
+
+/// `cohortlens dtw`: the DTW distance matrix of learner time series, or each learner's k nearest learners.
+struct DTWCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "dtw",
+    abstract: "Dynamic-time-warping distances between learner time series (matrix or k nearest neighbours).",
+    discussion: """
+      DTW as tslearn 0.10 cdist_dtw, to the last bit: local cost = squared difference summed over \
+      the value columns, three-neighbour minimum, square root of the total. --radius r is the \
+      Sakoe-Chiba radius (tslearn sakoe_chiba_radius=r; dtaidistance window=r+1; dtw-python \
+      window_size=r): equal lengths |i-j| <= r, unequal lengths n >= m: -r <= i-j <= (n-m)+r. \
+      'full' is unconstrained. Series are normalised first (--normalize l2: x/||x||, the lecture's).
+
+      Output: with --output D.csv the n x n matrix (header 'id,<ids>', round-trip numbers); with \
+      --output D.npy a float64 C-order NumPy array (numpy.load) and the ids in D.ids.txt; without \
+      --output a summary in --format. With --knn K the K nearest learners of each learner \
+      (id,rank,neighbour,distance), exact, computed without the n x n matrix.
+
+      Examples:
+        cohortlens dtw --series hours_biweek_students.csv --id student_id --time biweek_of_year \\
+          --value hours --radius 6 --output D.csv
+        cohortlens dtw --series time_series_fc.csv --id user --time week --value sessions,clicks_weekday \\
+          --normalize zscore --radius 2 --knn 5 --output neighbours.csv
+      """
+  )
+
+  @Option(help: ArgumentHelp("Series table (CSV with a header).", valueName: "file"))
+  var series: String
+
+  @Option(help: ArgumentHelp("Column holding the learner id.", valueName: "column"))
+  var id: String
+
+  @Option(help: ArgumentHelp("Long format: the time column (numbers or ISO dates; steps are ordered by it).", valueName: "column"))
+  var time: String?
+
+  @Option(help: ArgumentHelp("Long format: value column(s), comma-separated (several = multivariate series).", valueName: "a,b"))
+  var value: String?
+
+  @Flag(help: "Wide format: one row per learner, the step columns in header order.")
+  var wide = false
+
+  @Option(help: ArgumentHelp("With --wide: the step columns (default: every numeric column except --id).", valueName: "a,b,c"))
+  var columns: String?
+
+  @Option(help: "Missing steps inside a series: error (default), zero, or previous (repeat the last value).")
+  var fill: SeriesFill = .error
+
+  @Option(help: "Per-series normalisation: l2 (x/||x||, default), zscore (per feature, population std) or none.")
+  var normalize: SeriesNormalization = .l2
+
+  @Option(name: .customLong("zero-series"), help: "All-zero series under l2: error (default, lists them) or keep (as zeros).")
+  var zeroSeries: ZeroSeriesPolicy = .error
+
+  @Option(parsing: .unconditional, help: ArgumentHelp("Sakoe-Chiba radius r >= 0, or 'full' (unconstrained).", valueName: "r|full"))
+  var radius: String
+
+  @Option(help: ArgumentHelp("Worker threads (default: all online processors). The result does not depend on it.", valueName: "n"))
+  var threads: Int?
+
+  @Option(help: ArgumentHelp("Report each learner's K nearest learners instead of the matrix.", valueName: "K"))
+  var knn: Int?
+
+  @OptionGroup var output: OutputOptions
+
+  func validate() throws {
+    _ = try parseRadius(radius)
+    if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
+    if let k = knn, k < 1 { throw ValidationError("--knn must be at least 1, got \(k)") }
+    if knn == nil, output.output != nil, output.format == .json || output.format == .markdown {
+      throw ValidationError("--format \(output.format.rawValue) applies to the summary printed without --output; the matrix file's format follows its extension (.npy, otherwise CSV)")
+    }
+  }
+
+  func execute() throws {
+    let progress = Progress(forced: output.progress)
+    let r = try parseRadius(radius)
+    let wantsJSON = output.format == .json
+    progress.report("reading \(series)")
+    let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
+      fill: fill, digest: wantsJSON)
+    let set = try normalizedSeries(read.set, method: normalize, zero: zeroSeries, path: series)
+    let n = set.ids.count
+    let d = set.dimensions
+    let lengths = set.series.map { $0.count / d }
+    progress.report("read \(n) learners, \(lengths.min()!)–\(lengths.max()!) steps, \(d) feature(s); normalised (\(normalize.name))")
+
+    var parameters: [(String, JSONValue)] = [
+      ("series", .string(series)), ("id", .string(id)),
+      ("format", .string(wide ? "wide" : "long")),
+    ]
+    if let t = time { parameters.append(("time", .string(t))) }
+    parameters.append(("value_columns", .array(set.features.map { .string($0) })))
+    parameters.append(("fill", .string(fill.rawValue)))
+    parameters.append(("normalize", .string(normalize.name)))
+    parameters.append(("zero_series", .string(zeroSeries.rawValue)))
+    parameters.append(("radius", radiusJSON(r)))
+    if let k = knn { parameters.append(("knn", .int(k))) }
+    let inputs = [(role: "series", path: series)]
+    var digests: [String: String] = [:]
+    if let h = read.table.sha256 { digests[series] = h }
+
+    if let k = knn {
+      guard k < n else {
+        throw UsageError("--knn \(k) asks for \(k) neighbours but there are only \(n) learners (each has \(n - 1) others); choose K in 1...\(n - 1)")
+      }
+      progress.report("\(k) nearest neighbours of \(n) learners (radius \(radiusText(r)))")
+      let shared = progress
+      let report: (@Sendable (Int, Int) -> Void)? = shared.enabled
+        ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done)/\(total) learners") } : nil
+      let result = DTW.nearestNeighbors(set.series, dimensions: d, radius: r, k: k, threads: threads, progress: report)
+      progress.report("pruned \(result.prunedByKim) by LB_Kim, \(result.prunedByKeogh) by LB_Keogh, \(result.abandoned) abandoned; \(result.computed) DTW computed")
+      var table = TextTable(headers: ["id", "rank", "neighbour", "distance"], alignments: [.left, .right, .left, .right])
+      for i in 0..<n {
+        for rank in 0..<k {
+          table.append([set.ids[i], String(rank + 1), set.ids[result.indices[i][rank]],
+            NumberFormatting.roundTrip(result.distances[i][rank])])
+        }
+      }
+      var format = output.format
+      if format == .table, let path = output.output, path.hasSuffix(".csv") { format = .csv }
+      let text: String
+      if format == .json {
+        var fields = try provenance(command: "dtw", parameters: parameters, seed: nil, inputs: inputs, digests: digests)
+        fields.append(("n", .int(n)))
+        fields.append(("neighbours", .array((0..<n).map { i in
+          .object([
+            ("id", .string(set.ids[i])),
+            ("neighbours", .array((0..<k).map { rank in
+              .object([("id", .string(set.ids[result.indices[i][rank]])), ("distance", .double(result.distances[i][rank]))])
+            })),
+          ])
+        })))
+        text = JSONValue.object(fields).serialized(pretty: true) + "\n"
+      } else {
+        text = table.render(format)
+      }
+      try emit(text, options: output)
+      progress.report("done")
+      return
+    }
+
+    let cells = Self.totalBandCells(lengths: lengths, radius: r)
+    progress.report("DTW matrix of \(n) learners: \(n * (n - 1) / 2) pairs, \(cells) band cells (radius \(radiusText(r)))")
+    let shared = progress
+    let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
+      ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
+    let matrix = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
+    progress.report("matrix computed")
+
+    if let path = output.output {
+      if path.hasSuffix(".npy") {
+        let idsPath = String(path.dropLast(4)) + ".ids.txt"
+        let npy = NPYWriter.float64(matrix.storage, rows: n, columns: n)
+        try AtomicFile.write(set.ids.map { $0 + "\n" }.joined(), to: idsPath)
+        try AtomicFile.write(npy, to: path)
+      } else {
+        try AtomicFile.write(Self.matrixCSV(ids: set.ids, matrix: matrix), to: path)
+      }
+      progress.report("wrote \(path)")
+      return
+    }
+    let summary = DTWSummary(ids: set.ids, matrix: matrix, lengths: lengths, dimensions: d, radius: r,
+      normalize: normalize.name, bandCells: cells)
+    let header = wantsJSON
+      ? try provenance(command: "dtw", parameters: parameters, seed: nil, inputs: inputs, digests: digests) : []
+    try emit(summary.render(output.format, header: header), options: output)
+  }
+
+  /// Σ over pairs i < j of the band cells of the pair.
+  static func totalBandCells(lengths: [Int], radius: DTW.Radius) -> Int {
+    var byLength: [Int: Int] = [:]
+    for l in lengths { byLength[l, default: 0] += 1 }
+    let keys = byLength.keys.sorted()
+    var total = 0
+    for (a, la) in keys.enumerated() {
+      let ca = byLength[la]!
+      total += ca * (ca - 1) / 2 * DTW.bandCells(la, la, radius: radius)
+      for lb in keys[(a + 1)...] { total += ca * byLength[lb]! * DTW.bandCells(la, lb, radius: radius) }
+    }
+    return total
+  }
+
+  /// `id,<ids…>` then one row per learner, round-trip numbers.
+  static func matrixCSV(ids: [String], matrix: Matrix) -> [UInt8] {
+    let n = ids.count
+    var out: [UInt8] = []
+    out.reserveCapacity(n * n * 20 + 64)
+    out.append(contentsOf: "id".utf8)
+    let quoted = ids.map { CSVWriter.field($0) }
+    for q in quoted {
+      out.append(44)
+      out.append(contentsOf: q.utf8)
+    }
+    out.append(10)
+    for i in 0..<n {
+      out.append(contentsOf: quoted[i].utf8)
+      for j in 0..<n {
+        out.append(44)
+        out.append(contentsOf: NumberFormatting.roundTrip(matrix.storage[i * n + j]).utf8)
+      }
+      out.append(10)
+    }
+    return out
+  }
+}
+
+/// NumPy `.npy` format version 1.0 (`numpy.lib.format`): magic, little-endian header length, a Python dict
+/// literal padded with spaces to a multiple of 64 bytes and ending in a newline, then the raw data.
+enum NPYWriter {
+  /// A `rows × columns` float64 C-order array.
+  static func float64(_ values: [Double], rows: Int, columns: Int) -> [UInt8] {
+    precondition(values.count == rows * columns)
+    var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
+    let preamble = 10
+    let total = ((preamble + header.utf8.count + 1 + 63) / 64) * 64
+    header += String(repeating: " ", count: total - preamble - header.utf8.count - 1) + "\n"
+    var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0]
+    let h = UInt16(header.utf8.count)
+    out.append(UInt8(h & 0xff))
+    out.append(UInt8(h >> 8))
+    out.append(contentsOf: header.utf8)
+    out.reserveCapacity(out.count + values.count * 8)
+    #if _endian(little)
+      values.withUnsafeBytes { out.append(contentsOf: $0) }
+    #else
+      for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+    #endif
+    return out
+  }
+}
+
+/// The summary `cohortlens dtw` prints when no matrix file is asked for.
+struct DTWSummary {
+  let ids: [String]
+  let matrix: Matrix
+  let lengths: [Int]
+  let dimensions: Int
+  let radius: DTW.Radius
+  let normalize: String
+  let bandCells: Int
+
+  func render(_ format: OutputFormat, header: [(String, JSONValue)]) -> String {
+    let n = ids.count
+    var values: [Double] = []
+    values.reserveCapacity(n * (n - 1) / 2)
+    var closest = (0, 1), farthest = (0, 1)
+    for i in 0..<n {
+      for j in (i + 1)..<n {
+        let v = matrix[i, j]
+        values.append(v)
+        if v < matrix[closest.0, closest.1] { closest = (i, j) }
+        if v > matrix[farthest.0, farthest.1] { farthest = (i, j) }
+      }
+    }
+    values.sort()
+    let median = values.count % 2 == 1
+      ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
+    var mean = 0.0
+    for v in values { mean += v }
+    mean /= Double(values.count)
+    let rows: [(String, String, JSONValue)] = [
+      ("learners", String(n), .int(n)),
+      ("features per step", String(dimensions), .int(dimensions)),
+      ("steps (min–max)", "\(lengths.min()!)–\(lengths.max()!)", .array([.int(lengths.min()!), .int(lengths.max()!)])),
+      ("normalisation", normalize, .string(normalize)),
+      ("Sakoe-Chiba radius", radiusText(radius), radiusJSON(radius)),
+      ("pairs", String(values.count), .int(values.count)),
+      ("band cells", String(bandCells), .int(bandCells)),
+      ("min distance", NumberFormatting.roundTrip(values.first!), .double(values.first!)),
+      ("median distance", NumberFormatting.roundTrip(median), .double(median)),
+      ("mean distance", NumberFormatting.roundTrip(mean), .double(mean)),
+      ("max distance", NumberFormatting.roundTrip(values.last!), .double(values.last!)),
+      ("closest pair", "\(ids[closest.0]) – \(ids[closest.1])", .array([.string(ids[closest.0]), .string(ids[closest.1])])),
+      ("farthest pair", "\(ids[farthest.0]) – \(ids[farthest.1])", .array([.string(ids[farthest.0]), .string(ids[farthest.1])])),
+    ]
+    switch format {
+    case .json:
+      let keys = ["n", "dimensions", "length_range", "normalize", "radius", "pairs", "band_cells", "min", "median",
+        "mean", "max", "closest_pair", "farthest_pair"]
+      var fields = header
+      fields.append(("summary", .object(zip(keys, rows).map { ($0, $1.2) })))
+      return JSONValue.object(fields).serialized(pretty: true) + "\n"
+    default:
+      var table = TextTable(headers: ["quantity", "value"], alignments: [.left, .left])
+      for row in rows { table.append([row.0, row.1]) }
+      let body = table.render(format)
+      if format == .table {
+        return "DTW distances (write the matrix with --output D.csv or D.npy)\n\n" + body
+      }
+      return body
+    }
+  }
+}

@@ -1,0 +1,442 @@
+import ArgumentParser
+import Dispatch
+import CohortLensCore
+import Explanation
+import LinearAlgebra
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `cohortlens explain`: LIME explanations (lime 0.2.0.1 semantics) of one student, several, or a
+/// whole cohort, for a built-in linear model or a model served by another engine.
+struct ExplainCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "explain",
+    abstract: "Why is this student flagged? LIME explanation tables, faithful to lime 0.2.0.1.",
+    discussion: """
+      LimeTabularExplainer(discretize_continuous=True).explain_instance semantics: quartile bins \
+      of the training table (--features), 5000 samples per student drawn bin by bin with a \
+      truncated normal inside the bin, kernel exp(-d²/2w²) with w = 0.75·sqrt(features), \
+      feature selection (auto: forward selection up to 6 features, else highest weights) and a \
+      weighted Ridge (alpha 1) whose coefficients are the weights. The default random stream \
+      is per student (seed and id), so results do not depend on who else is explained; \
+      --lime-compat reproduces numpy's RandomState in lime's call order (same seed, lime's \
+      exact samples). See docs/explain.md and docs/model-bridge.md.
+
+      Examples:
+        cohortlens explain --features Fixtures/flipped-classroom/aggregated_fc.csv --id user \\
+          --model Fixtures/models/flipped_pass.json --student 7 --class-names fail,pass
+        cohortlens explain --features weeks.csv --id student --all \\
+          --model-command "python3 Examples/engines/sklearn_worker.py model.pkl" \\
+          --group-weeks '_InWeek(\\d+)$' --format json --output explanations.json
+      """
+  )
+
+  @Option(help: ArgumentHelp("Training table (CSV, one student per row): statistics, bins and the students to explain.", valueName: "file"))
+  var features: String
+
+  @Option(help: ArgumentHelp("Column holding the student id.", valueName: "column"))
+  var id: String
+
+  @Option(help: ArgumentHelp("Feature columns, comma-separated, in the model's order (default: the model file's features, else every numeric column except --id).", valueName: "a,b,c"))
+  var columns: String?
+
+  @Option(help: ArgumentHelp("Columns to leave out of the default feature list, comma-separated.", valueName: "a,b"))
+  var exclude: String?
+
+  @Option(help: ArgumentHelp("Built-in model (JSON: logistic or linear, optional scaler; docs/model-bridge.md).", valueName: "file.json"))
+  var model: String?
+
+  @Option(name: .customLong("model-command"), help: ArgumentHelp("Worker serving the model over binary frames on stdin/stdout, started once (argv split, no shell).", valueName: "command"))
+  var modelCommand: String?
+
+  @Option(help: ArgumentHelp("Student id(s) to explain, comma-separated.", valueName: "id[,id…]"))
+  var student: String?
+
+  @Flag(help: "Explain every student of --features.")
+  var all = false
+
+  @Option(name: .customLong("class"), help: ArgumentHelp("Class to explain: index or name (default: class 1, as lime's labels=(1,)).", valueName: "c"))
+  var classChoice: String?
+
+  @Option(name: .customLong("class-names"), help: ArgumentHelp("Names of the model's classes in output order, comma-separated.", valueName: "a,b"))
+  var classNames: String?
+
+  @Option(name: .customLong("num-features"), help: "Features per explanation.")
+  var numFeatures: Int = 10
+
+  @Option(name: .customLong("num-samples"), help: "Neighbourhood size per student (including the student).")
+  var numSamples: Int = 5000
+
+  @Option(help: "Discretizer: quartile, decile or none (Gaussian sampling, no bins).")
+  var discretizer: DiscretizerKind = .quartile
+
+  @Option(name: .customLong("feature-selection"), help: "auto (forward if --num-features ≤ 6, else highest-weights), forward, highest-weights or none.")
+  var featureSelection: FeatureSelection = .auto
+
+  @Option(name: .customLong("kernel-width"), help: ArgumentHelp("Kernel width (default 0.75·sqrt(number of features)).", valueName: "w"))
+  var kernelWidth: Double?
+
+  @Option(help: "Seed of the random streams.")
+  var seed: UInt32 = 0
+
+  @Flag(name: .customLong("lime-compat"), help: "Reproduce lime's numpy RandomState draws (one stream over the students in order; lime's zero-feeding of tied bins).")
+  var limeCompat = false
+
+  @Option(help: ArgumentHelp("Repeat with R seeds (seed, seed+1, …) and report VSI, CSI, selection frequency and sign agreement.", valueName: "R"))
+  var stability: Int?
+
+  @Option(name: .customLong("group-weeks"), help: ArgumentHelp("Regex splitting feature names into (feature, week); group 1 = week, e.g. '_InWeek(\\d+)$'.", valueName: "regex"))
+  var groupWeeks: String?
+
+  @Option(help: ArgumentHelp("Table with a group attribute per student (joined on --id) for explanation disparity.", valueName: "file"))
+  var groups: String?
+
+  @Option(help: ArgumentHelp("Group column of --groups (e.g. gender).", valueName: "attribute"))
+  var by: String?
+
+  @Option(help: "Students per model request.")
+  var batch: Int = 4
+
+  @Option(help: ArgumentHelp("Seconds to wait for each answer of --model-command.", valueName: "s"))
+  var timeout: Double = 60
+
+  @Option(help: "Threads for sampling and fitting (results do not depend on it).")
+  var threads: Int = 2
+
+  @Flag(help: "Report CohortLens's own time and the model's time on stderr.")
+  var timing = false
+
+  @OptionGroup var out: OutputOptions
+
+  func validate() throws {
+    if (model == nil) == (modelCommand == nil) {
+      throw ValidationError("give exactly one of --model FILE.json and --model-command CMD")
+    }
+    if (student == nil) == !all { throw ValidationError("give exactly one of --student ID[,ID…] and --all") }
+    if numFeatures < 1 { throw ValidationError("--num-features must be at least 1") }
+    if numSamples < 2 { throw ValidationError("--num-samples must be at least 2") }
+    if let w = kernelWidth, !(w > 0 && w.isFinite) { throw ValidationError("--kernel-width must be a positive number") }
+    if let r = stability, r < 1 { throw ValidationError("--stability must be at least 1") }
+    if batch < 1 { throw ValidationError("--batch must be at least 1") }
+    if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    if !(timeout > 0 && timeout.isFinite) { throw ValidationError("--timeout must be a positive number of seconds") }
+    if (groups == nil) != (by == nil) { throw ValidationError("--groups FILE and --by ATTRIBUTE go together") }
+  }
+
+  /// Everything one explain run produces, before anything is written.
+  struct Run {
+    var report: ExplainReport
+    var warnings: [String]
+    var inputs: [(role: String, path: String)]
+    var digests: [String: String]
+    /// The `--timing` line, when asked for.
+    var timing: String?
+  }
+
+  func execute() throws {
+    let progress = Progress(forced: out.progress)
+    let run = try compute(progress: progress, wantsJSON: out.format == .json)
+    if let line = run.timing { printError(line) }
+    for w in run.warnings { printError("cohortlens explain: warning: \(w)") }
+    try emit(run.report.render(out.format), options: out)
+    progress.report("done")
+  }
+
+  /// Reads the inputs, runs the model and the explainer; writes nothing.
+  func compute(progress: Progress, wantsJSON: Bool) throws -> Run {
+    var warnings: [String] = []
+    var digests: [String: String] = [:]
+    var inputs: [(role: String, path: String)] = [(role: "features", path: features)]
+
+    // Model file first: its feature list is the default column list.
+    var linear: LinearModel?
+    if let path = model {
+      inputs.append((role: "model", path: path))
+      let text: String
+      do { text = try readText(path) } catch {
+        throw InputError(file: path, message: "cannot read the model file (\(error))", hint: "check the path")
+      }
+      do { linear = try LinearModel(json: text) } catch let e as ModelError {
+        throw InputError(file: path, message: e.message, hint: e.hint ?? "see docs/model-bridge.md for the format")
+      }
+    }
+
+    progress.report("reading \(features)")
+    let table = try Table.read(path: features, digest: wantsJSON)
+    if let h = table.sha256 { digests[features] = h }
+    if table.rowCount < 2 {
+      throw InputError(file: features, line: 1,
+        message: "the table has \(table.rowCount) data row\(table.rowCount == 1 ? "" : "s"); LIME needs at least 2 for its statistics",
+        hint: "use the whole cohort as --features")
+    }
+    let ids = try table.ids(id)
+    var names: [String]
+    if let list = columns {
+      names = splitList(list)
+      if names.isEmpty { throw UsageError("--columns names no column") }
+      for c in names { _ = try table.columnIndex(c) }
+    } else if let m = linear {
+      names = m.features
+      for c in names {
+        do { _ = try table.columnIndex(c) } catch let e as InputError {
+          throw InputError(file: e.file, line: e.line, message: "the model's feature '\(c)' is not a column of \(features)",
+                           hint: e.hint)
+        }
+      }
+    } else {
+      let chosen = try defaultFeatureColumns(table, excluding: Set([id]))
+      names = chosen.columns
+      if !chosen.skipped.isEmpty {
+        warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.joined(separator: ", "))")
+      }
+    }
+    if let ex = exclude {
+      let drop = splitList(ex)
+      for c in drop where !names.contains(c) { _ = try table.columnIndex(c) }
+      names.removeAll { drop.contains($0) }
+    }
+    if names.isEmpty { throw UsageError("no feature columns left", hint: "name them with --columns") }
+    if let m = linear, m.features != names {
+      throw UsageError("the model's features (\(m.features.joined(separator: ","))) differ from the chosen columns (\(names.joined(separator: ",")))",
+                       hint: "give --columns in the model's order, or drop --columns/--exclude")
+    }
+    if numFeatures > names.count {
+      throw UsageError("--num-features \(numFeatures) is more than the \(names.count) feature columns",
+                       hint: "choose --num-features 1...\(names.count)")
+    }
+    let matrix = try table.numericMatrix(columns: names, missing: .error)
+    let p = names.count
+
+    // Students.
+    var index: [String: Int] = [:]
+    for (i, s) in ids.enumerated() { index[s] = i }
+    var chosen: [Int] = []
+    if all {
+      chosen = Array(ids.indices)
+    } else {
+      for s in splitList(student ?? "") {
+        guard let i = index[s] else {
+          throw InputError(file: features, message: "no student '\(s)' in column '\(id)'",
+                           hint: "closest ids: \(closestIds(s, ids).map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        chosen.append(i)
+      }
+      if chosen.isEmpty { throw UsageError("--student names no id") }
+    }
+
+    // Classes.
+    var classLabels: [String]? = classNames.map(splitList) ?? linear?.classes
+    if let m = linear, let given = classNames.map(splitList), given.count != m.outputCount! {
+      throw UsageError("--class-names lists \(given.count) names but the model has \(m.outputCount!) outputs")
+    }
+    let outputs: Int? = linear?.outputCount ?? classNames.map { splitList($0).count }
+    if linear?.kind == .linear { classLabels = classLabels ?? ["value"] }
+    var label = (outputs ?? 2) >= 2 ? 1 : 0
+    if let c = classChoice {
+      if let k = Int(c) {
+        label = k
+      } else if let k = classLabels?.firstIndex(of: c) {
+        label = k
+      } else {
+        throw UsageError("--class '\(c)' is neither an index nor a class name",
+                         hint: classLabels.map { "class names: \($0.joined(separator: ", "))" } ?? "give --class-names")
+      }
+    }
+    if let o = outputs, !(0..<o).contains(label) {
+      throw UsageError("--class \(label) does not exist: the model has \(o) outputs", hint: "choose 0...\(o - 1)")
+    }
+
+    var options = LimeOptions()
+    options.numFeatures = numFeatures
+    options.numSamples = numSamples
+    options.discretizer = discretizer
+    options.kernelWidth = kernelWidth
+    options.featureSelection = featureSelection
+    options.seed = seed
+    options.randomMode = limeCompat ? .limeCompat : .perStudent
+    let explainer: LimeExplainer
+    do {
+      explainer = try LimeExplainer(training: matrix.values, rows: matrix.rowCount, featureNames: names, options: options)
+    } catch let e as ExplanationError {
+      throw InputError(file: features, line: 1, message: e.message, hint: e.hint)
+    }
+    let weekGrouping: WeekGrouping?
+    do { weekGrouping = try groupWeeks.map { try WeekGrouping(pattern: $0) } } catch let e as ExplanationError {
+      throw UsageError(e.message, hint: e.hint)
+    }
+    if let g = weekGrouping, !names.contains(where: { g.split($0) != nil }) {
+      throw UsageError("--group-weeks '\(g.pattern)' matches none of the feature names (e.g. '\(names[0])')",
+                       hint: "the first capture group must be the week number, e.g. '_InWeek(\\d+)$'")
+    }
+    var groupOf: [String?]?
+    if let gPath = groups, let attribute = by {
+      inputs.append((role: "groups", path: gPath))
+      let gt = try Table.read(path: gPath, digest: wantsJSON)
+      if let h = gt.sha256 { digests[gPath] = h }
+      let gids = try gt.ids(id)
+      let values = try gt.strings(attribute)
+      var map: [String: String] = [:]
+      for (i, s) in gids.enumerated() { if let v = values[i] { map[s] = v } }
+      groupOf = chosen.map { map[ids[$0]] }
+      let missing = groupOf!.filter { $0 == nil }.count
+      if missing > 0 { warnings.append("\(missing) student(s) have no '\(attribute)' in \(gPath) and are left out of the disparity table") }
+    }
+
+    let model: any ProbabilityModel
+    var worker: WorkerModel?
+    if let m = linear {
+      model = m
+    } else {
+      let w = try WorkerModel(command: modelCommand!, timeout: timeout, expectedOutputs: outputs)
+      worker = w
+      model = w
+    }
+    defer { worker?.shutdown() }
+
+    BLASThreads.set(1)
+    let students = chosen.map { i in (id: ids[i], row: Array(matrix.values[(i * p)..<((i + 1) * p)])) }
+    let runsCount = stability ?? 1
+    var runs: [ExplanationRun] = []
+    for r in 0..<runsCount {
+      let total = students.count
+      let runLabel = runsCount > 1 ? " (run \(r + 1)/\(runsCount))" : ""
+      progress.report("explaining \(total) student\(total == 1 ? "" : "s")\(runLabel)")
+      var callback: (@Sendable (Int, Int) -> Void)?
+      if progress.enabled && total > batch {
+        let start = progress.start.uptimeNanoseconds
+        callback = { done, all in
+          let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+          let width = 30, filled = all > 0 ? done * width / all : width
+          let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+          writeAll("cohortlens [\(NumberFormatting.fixed(seconds, decimals: 3)) s]: [\(bar)] \(done)/\(all) students\(runLabel)\n", to: STDERR_FILENO)
+        }
+      }
+      do {
+        let run = try explainer.explain(
+          students: students, model: model, label: label, batchSize: batch, threads: threads,
+          seed: seed &+ UInt32(r), progress: callback)
+        runs.append(run)
+      } catch let e as ModelError {
+        worker?.shutdown()
+        throw ModelFailure(source: modelCommand ?? modelPath, message: e.message, hint: e.hint)
+      } catch let e as ExplanationError {
+        throw UsageError(e.message, hint: e.hint)
+      }
+    }
+    worker?.shutdown()
+    let main = runs[0]
+    if main.maxProbabilitySumDeviation > 1e-6 {
+      warnings.append("the model's probabilities do not sum to 1 (largest deviation \(NumberFormatting.significant(main.maxProbabilitySumDeviation, digits: 3)))")
+    }
+    let zeroFed = main.explanations.reduce(0) { $0 + $1.zeroFedValues }
+    if zeroFed > 0 {
+      warnings.append("--lime-compat: as lime, \(zeroFed) sampled value(s) in bins whose min equals max were fed to the model as 0 instead of the tied value (docs/explain.md)")
+    }
+    var timingLine: String?
+    if timing {
+      let own = runs.reduce(0) { $0 + $1.ownSeconds }, modelTime = runs.reduce(0) { $0 + $1.modelSeconds }
+      let count = runs.reduce(0) { $0 + $1.explanations.count }
+      timingLine = ("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)\(firstRequestNote(runs, batch: batch))")
+    }
+
+    var parameters: [(String, JSONValue)] = [
+      ("features", .string(features)), ("id", .string(id)), ("columns", .array(names.map { .string($0) })),
+    ]
+    parameters.append(("model", modelPath.isEmpty ? .null : .string(modelPath)))
+    parameters.append(("model_command", modelCommand.map { .string($0) } ?? .null))
+    parameters.append(("students", all ? .string("all") : .array(students.map { .string($0.id) })))
+    parameters.append(("class", .int(label)))
+    parameters.append(("class_names", classLabels.map { .array($0.map { .string($0) }) } ?? .null))
+    parameters.append(("num_features", .int(numFeatures)))
+    parameters.append(("num_samples", .int(numSamples)))
+    parameters.append(("discretizer", .string(discretizer.rawValue)))
+    parameters.append(("feature_selection", .string(featureSelection.rawValue)))
+    parameters.append(("kernel_width", .double(explainer.kernelWidth)))
+    parameters.append(("random_mode", .string(options.randomMode.rawValue)))
+    parameters.append(("stability", stability.map { .int($0) } ?? .null))
+    parameters.append(("group_weeks", groupWeeks.map { .string($0) } ?? .null))
+    parameters.append(("groups", groups.map { .string($0) } ?? .null))
+    parameters.append(("by", by.map { .string($0) } ?? .null))
+
+    let report = ExplainReport(
+      explanations: main.explanations, className: classLabels.map { $0.indices.contains(label) ? $0[label] : String(label) } ?? String(label),
+      discretized: discretizer != .none, numFeatures: numFeatures,
+      stability: stability.map { _ in
+        (0..<students.count).map { k in StabilityReport(student: students[k].id, runs: runs.map { $0.explanations[k] }, numFeatures: numFeatures) }
+      },
+      weeks: weekGrouping, disparity: groupOf.map { GroupDisparity(explanations: main.explanations, groups: $0) },
+      groupAttribute: by, warnings: warnings,
+      header: wantsJSON ? try provenance(command: "explain", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
+      sampleCount: numSamples)
+    return Run(report: report, warnings: warnings, inputs: inputs, digests: digests, timing: timingLine)
+  }
+
+  private var modelPath: String { model ?? "" }
+}
+
+/// "; first request X s (includes the worker's start-up), later requests Y ms per explanation".
+func firstRequestNote(_ runs: [ExplanationRun], batch: Int) -> String {
+  let times = runs.flatMap(\.requestSeconds)
+  guard let first = times.first, times.count > 1, let run = runs.first else { return "" }
+  let later = runs.reduce(0) { $0 + $1.explanations.count } - min(batch, run.explanations.count)
+  let rest = times.dropFirst().reduce(0, +)
+  var note = "; first request \(NumberFormatting.fixed(first, decimals: 3)) s (includes a worker's start-up)"
+  if later > 0 { note += ", later requests \(NumberFormatting.fixed(rest / Double(later) * 1000, decimals: 1)) ms per explanation" }
+  return note
+}
+
+extension DiscretizerKind: ExpressibleByArgument {}
+extension FeatureSelection: ExpressibleByArgument {}
+
+/// The model answered something unusable (exit 65).
+struct ModelFailure: CohortLensError {
+  var source: String
+  var message: String
+  var hint: String?
+  var exitCode: Int32 { 65 }
+  var description: String {
+    let text = message.contains(source) ? message : "model '\(source)': \(message)"
+    return hint.map { "\(text); \($0)" } ?? text
+  }
+}
+
+/// Up to 5 ids closest to `s`: prefix matches first, then by edit distance.
+func closestIds(_ s: String, _ ids: [String]) -> [String] {
+  func distance(_ a: [Character], _ b: [Character]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var prev = Array(0...b.count)
+    var cur = prev
+    for i in 1...a.count {
+      cur[0] = i
+      for j in 1...b.count {
+        cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+      }
+      swap(&prev, &cur)
+    }
+    return prev[b.count]
+  }
+  let target = Array(s)
+  return ids.enumerated().map { (k, id) in (id: id, d: distance(target, Array(id)), k: k) }
+    .sorted { $0.d != $1.d ? $0.d < $1.d : $0.k < $1.k }.prefix(5).map(\.id)
+}
+
+/// The whole file as UTF-8 text.
+func readText(_ path: String) throws -> String {
+  guard let f = fopen(path, "rb") else { throw OutputError(path: path, message: String(cString: strerror(errno))) }
+  defer { fclose(f) }
+  var bytes: [UInt8] = []
+  var buf = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let n = fread(&buf, 1, buf.count, f)
+    if n <= 0 { break }
+    bytes.append(contentsOf: buf[0..<n])
+  }
+  return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,360 @@
+import CohortLensCore
+import Explanation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Frame magics of the model bridge (docs/model-bridge.md): 4 ASCII bytes each.
+enum BridgeFrame {
+  /// Request: "CLQ1", rows u32 LE, cols u32 LE, rows×cols float64 LE (row-major).
+  static let request: [UInt8] = Array("CLQ1".utf8)
+  /// Response: "CLA1", rows u32 LE, classes u32 LE, rows×classes float64 LE (row-major).
+  static let response: [UInt8] = Array("CLA1".utf8)
+}
+
+/// Splits a command line into argv without a shell: blanks separate words; '…' quotes literally,
+/// "…" quotes with backslash escapes of " and \\; a backslash outside quotes escapes the next character.
+func splitCommandLine(_ text: String) throws -> [String] {
+  var words: [String] = []
+  var current = ""
+  var inWord = false
+  var it = Array(text.unicodeScalars)[...]
+  while let c = it.popFirst() {
+    switch c {
+    case " ", "\t", "\n":
+      if inWord {
+        words.append(current)
+        current = ""
+        inWord = false
+      }
+    case "'":
+      inWord = true
+      var closed = false
+      while let d = it.popFirst() {
+        if d == "'" { closed = true; break }
+        current.unicodeScalars.append(d)
+      }
+      if !closed { throw UsageError("--model-command: unterminated ' quote", hint: "close the quote") }
+    case "\"":
+      inWord = true
+      var closed = false
+      while let d = it.popFirst() {
+        if d == "\"" { closed = true; break }
+        if d == "\\", let e = it.first, e == "\"" || e == "\\" {
+          current.unicodeScalars.append(e)
+          it = it.dropFirst()
+          continue
+        }
+        current.unicodeScalars.append(d)
+      }
+      if !closed { throw UsageError("--model-command: unterminated \" quote", hint: "close the quote") }
+    case "\\":
+      inWord = true
+      if let e = it.popFirst() { current.unicodeScalars.append(e) }
+    default:
+      inWord = true
+      current.unicodeScalars.append(c)
+    }
+  }
+  if inWord { words.append(current) }
+  return words
+}
+
+/// A model served by a long-running worker process over binary frames on its stdin/stdout
+/// (`--model-command`). The worker is started once (posix_spawnp, argv split without a shell),
+/// each request waits at most `timeout` seconds (poll), and the worker is always reaped: on
+/// `close()`, on any error (killed with SIGKILL first) and on deinit.
+final class WorkerModel: ProbabilityModel, @unchecked Sendable {
+  let command: String
+  let argv: [String]
+  let timeout: Double
+  let expectedOutputs: Int?
+  let isClassifier = true
+  private var pid: pid_t = 0
+  private var toWorker: Int32 = -1
+  private var fromWorker: Int32 = -1
+  private var errFromWorker: Int32 = -1
+  private var stderrTail: [UInt8] = []
+  private var reaped = false { didSet { if reaped { InterruptCleanup.unregister(interruptKill) } } }
+  /// Kills and reaps the worker if cohortlens is interrupted (SIGINT/SIGTERM/SIGHUP).
+  private var interruptKill: InterruptCleanup.Token?
+  private let lock = Lock()
+
+  var outputCount: Int? { expectedOutputs }
+
+  init(command: String, timeout: Double, expectedOutputs: Int?) throws {
+    self.command = command
+    self.timeout = timeout
+    self.expectedOutputs = expectedOutputs
+    argv = try splitCommandLine(command)
+    guard !argv.isEmpty else { throw UsageError("--model-command is empty", hint: "give a program and its arguments") }
+    signal(SIGPIPE, SIG_IGN)  // a dead worker must give EPIPE, not kill us
+    var inPipe: [Int32] = [0, 0], outPipe: [Int32] = [0, 0], errPipe: [Int32] = [0, 0]
+    guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
+      throw UsageError("cannot create pipes for the model worker: \(String(cString: strerror(errno)))")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+    for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] {
+      posix_spawn_file_actions_addclose(&actions, fd)
+    }
+    var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var child: pid_t = 0
+    let rc = posix_spawnp(&child, argv[0], &actions, nil, &cargs, environ)
+    closeFD(inPipe[0])
+    closeFD(outPipe[1])
+    closeFD(errPipe[1])
+    if rc != 0 {
+      closeFD(inPipe[1])
+      closeFD(outPipe[0])
+      closeFD(errPipe[0])
+      throw UsageError("cannot start the model worker '\(command)': \(String(cString: strerror(rc)))",
+                       hint: "check the program name and that it is on PATH")
+    }
+    pid = child
+    interruptKill = InterruptCleanup.registerChild(child)
+    toWorker = inPipe[1]
+    fromWorker = outPipe[0]
+    errFromWorker = errPipe[0]
+    for fd in [toWorker, fromWorker, errFromWorker] {
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+  }
+
+  deinit { shutdown() }
+
+  /// Closes the worker's stdin, waits up to 2 s for it to exit, then kills it; always reaps.
+  func shutdown() {
+    lock.withLock {
+      guard pid > 0, !reaped else { return }
+      if toWorker >= 0 {
+        closeFD(toWorker)
+        toWorker = -1
+      }
+      var status: Int32 = 0
+      for _ in 0..<200 {
+        if waitpid(pid, &status, WNOHANG) == pid {
+          reaped = true
+          break
+        }
+        usleep(10_000)
+      }
+      if !reaped {
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+        reaped = true
+      }
+      closeReaders()
+    }
+  }
+
+  private func closeReaders() {
+    if fromWorker >= 0 { closeFD(fromWorker); fromWorker = -1 }
+    if errFromWorker >= 0 { closeFD(errFromWorker); errFromWorker = -1 }
+    if toWorker >= 0 { closeFD(toWorker); toWorker = -1 }
+  }
+
+  /// Kills (if still running) and reaps the worker; returns a description of how it ended.
+  private func terminate(kill force: Bool) -> String {
+    guard pid > 0, !reaped else { return "" }
+    var status: Int32 = 0
+    if force { kill(pid, SIGKILL) }
+    // Collect what is left on stderr (non-blocking), then reap.
+    drainStderr()
+    if !force {
+      // Give a crashing worker a moment to exit on its own.
+      for _ in 0..<100 {
+        if waitpid(pid, &status, WNOHANG) == pid {
+          reaped = true
+          break
+        }
+        usleep(10_000)
+      }
+      if !reaped { kill(pid, SIGKILL) }
+    }
+    if !reaped {
+      _ = waitpid(pid, &status, 0)
+      reaped = true
+    }
+    drainStderr()
+    closeReaders()
+    let low = status & 0x7f
+    if low == 0 { return "exit status \((status >> 8) & 0xff)" }
+    return "signal \(low)"
+  }
+
+  private func drainStderr() {
+    guard errFromWorker >= 0 else { return }
+    var buf = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let n = read(errFromWorker, &buf, buf.count)
+      if n <= 0 { break }
+      appendStderr(buf[0..<n])
+    }
+  }
+
+  private func appendStderr(_ bytes: ArraySlice<UInt8>) {
+    stderrTail.append(contentsOf: bytes)
+    if stderrTail.count > 4096 { stderrTail.removeFirst(stderrTail.count - 4096) }
+  }
+
+  private func failure(_ what: String, kill force: Bool) -> ModelError {
+    let ended = terminate(kill: force)
+    var lines = String(decoding: stderrTail, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+    if lines.count > 12 { lines = Array(lines.suffix(12)) }
+    let tail = lines.isEmpty ? "(no stderr output)" : lines.joined(separator: "\n  ")
+    return ModelError("model worker '\(command)' \(what)\(ended.isEmpty ? "" : " (\(ended))"); its stderr ends with:\n  \(tail)",
+                      hint: nil)
+  }
+
+  func predict(_ rows: [Double], rowCount: Int, columns: Int) throws -> (values: [Double], outputs: Int) {
+    try lock.withLock { try exchange(rows, rowCount: rowCount, columns: columns) }
+  }
+
+  private func exchange(_ rows: [Double], rowCount: Int, columns: Int) throws -> (values: [Double], outputs: Int) {
+    guard pid > 0, !reaped else { throw ModelError("model worker '\(command)' is not running") }
+    var frame = BridgeFrame.request
+    frame.reserveCapacity(12 + rows.count * 8)
+    appendU32(&frame, UInt32(rowCount))
+    appendU32(&frame, UInt32(columns))
+    rows.withUnsafeBufferPointer { p in
+      #if _endian(big)
+        for v in p { appendU64(&frame, v.bitPattern) }
+      #else
+        frame.append(contentsOf: UnsafeRawBufferPointer(p))
+      #endif
+    }
+    let deadline = monotonicSeconds() + timeout
+    var written = 0
+    var header: [UInt8] = []
+    var payload: [UInt8] = []
+    var expected = -1
+    var responseRows = 0, responseClasses = 0
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    while expected < 0 || payload.count < expected {
+      var fds: [pollfd] = []
+      if written < frame.count { fds.append(pollfd(fd: toWorker, events: Int16(POLLOUT), revents: 0)) }
+      fds.append(pollfd(fd: fromWorker, events: Int16(POLLIN), revents: 0))
+      if errFromWorker >= 0 { fds.append(pollfd(fd: errFromWorker, events: Int16(POLLIN), revents: 0)) }
+      let left = deadline - monotonicSeconds()
+      if left <= 0 {
+        throw failure("did not answer within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
+      }
+      let r = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 1e9)))
+      if r < 0 {
+        if errno == EINTR { continue }
+        throw failure("could not be polled: \(String(cString: strerror(errno)))", kill: true)
+      }
+      if r == 0 { continue }
+      for f in fds where f.revents != 0 {
+        if f.fd == toWorker {
+          let n = frame.withUnsafeBytes { write(toWorker, $0.baseAddress! + written, $0.count - written) }
+          if n > 0 {
+            written += n
+          } else if n < 0 && errno != EAGAIN && errno != EINTR {
+            throw failure("stopped reading its input (\(String(cString: strerror(errno))))", kill: false)
+          }
+        } else if f.fd == errFromWorker {
+          let n = read(errFromWorker, &buf, buf.count)
+          if n > 0 {
+            appendStderr(buf[0..<n])
+          } else if n == 0 {
+            closeFD(errFromWorker)
+            errFromWorker = -1
+          }
+        } else if f.fd == fromWorker {
+          let n = read(fromWorker, &buf, buf.count)
+          if n == 0 {
+            throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+          }
+          if n < 0 {
+            if errno == EAGAIN || errno == EINTR { continue }
+            throw failure("could not be read: \(String(cString: strerror(errno)))", kill: true)
+          }
+          var chunk = buf[0..<n]
+          if header.count < 12 {
+            let take = min(12 - header.count, chunk.count)
+            header.append(contentsOf: chunk.prefix(take))
+            chunk = chunk.dropFirst(take)
+            if header.count == 12 {
+              if Array(header[0..<4]) != BridgeFrame.response {
+                let shown = header[0..<4].map { ($0 >= 32 && $0 < 127) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+                throw failure("answered a frame starting with '\(shown)' instead of 'CLA1' (does it print to stdout?)", kill: true)
+              }
+              responseRows = Int(readU32(header, 4))
+              responseClasses = Int(readU32(header, 8))
+              if responseRows != rowCount {
+                throw failure("answered \(responseRows) rows for a request of \(rowCount)", kill: true)
+              }
+              if let e = expectedOutputs, responseClasses != e {
+                throw failure("answered \(responseClasses) classes per row, expected \(e)", kill: true)
+              }
+              if responseClasses < 1 || responseClasses > 100_000 {
+                throw failure("answered an impossible number of classes (\(responseClasses))", kill: true)
+              }
+              expected = responseRows * responseClasses * 8
+              payload.reserveCapacity(expected)
+            }
+          }
+          if !chunk.isEmpty {
+            if expected >= 0 && payload.count + chunk.count > expected {
+              throw failure("answered more bytes than its frame header announced", kill: true)
+            }
+            payload.append(contentsOf: chunk)
+          }
+        }
+      }
+    }
+    var values = [Double](repeating: 0, count: responseRows * responseClasses)
+    payload.withUnsafeBytes { raw in
+      for i in 0..<values.count {
+        values[i] = Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)))
+      }
+    }
+    for (i, v) in values.enumerated() where !v.isFinite || v < 0 || v > 1 {
+      throw failure("answered \(v) for row \(i / responseClasses), class \(i % responseClasses): probabilities must be finite and in [0, 1]",
+                    kill: true)
+    }
+    return (values, responseClasses)
+  }
+}
+
+func appendU32(_ a: inout [UInt8], _ v: UInt32) {
+  withUnsafeBytes(of: v.littleEndian) { a.append(contentsOf: $0) }
+}
+
+func appendU64(_ a: inout [UInt8], _ v: UInt64) {
+  withUnsafeBytes(of: v.littleEndian) { a.append(contentsOf: $0) }
+}
+
+func readU32(_ a: [UInt8], _ at: Int) -> UInt32 {
+  UInt32(a[at]) | UInt32(a[at + 1]) << 8 | UInt32(a[at + 2]) << 16 | UInt32(a[at + 3]) << 24
+}
+
+func monotonicSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// `close(2)` (named apart from `WorkerModel.shutdown`).
+func closeFD(_ fd: Int32) {
+  #if canImport(Glibc)
+    _ = Glibc.close(fd)
+  #elseif canImport(Musl)
+    _ = Musl.close(fd)
+  #else
+    _ = Darwin.close(fd)
+  #endif
+}

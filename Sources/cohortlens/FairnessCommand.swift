@@ -1,0 +1,575 @@
+import ArgumentParser
+import CohortLensCore
+import Fairness
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// `cohortlens fairness`: group-fairness audit of another engine's predictions.
+struct FairnessCommand: CohortLensCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "fairness",
+    abstract: "Fairness audit of model predictions by demographic group, with intervals and verdicts.",
+    discussion: """
+      Per group: n, TP, FP, TN, FN and every rate (selection rate, TPR, FPR, FNR, TNR, PPV, NPV, \
+      accuracy, base rate) with numerator/denominator and a Wilson interval; a zero denominator is \
+      reported as undefined with its reason, never as 0. With --score also AUC, Brier, ECE, ROC \
+      points, reliability tables and ABROCA against the reference group (permutation p-value, Holm). \
+      Criteria: demographic parity, equalized odds (worst and mean), equal opportunity, predictive \
+      value parity, accuracy parity, each with difference, ratio, a bootstrap interval (multinomial \
+      resampling of the count table, seeded) and a verdict PASS/FAIL/INCONCLUSIVE/UNDEFINED against \
+      the tolerance band. Groups with n < --min-group-size are suppressed everywhere.
+
+      Column names may be prefixed with the file stem (demographics.grade) when both files have \
+      them; an unnamed column is addressed as #N (1-based position).
+
+      Examples:
+        cohortlens fairness --predictions model_predictions.csv --groups demographics.csv --join row \\
+          --label demographics.grade --positive '>=4' --prediction model_predictions.grade \\
+          --predicted-positive '<0.5' --by gender
+        cohortlens fairness --predictions preds.csv --id id_student --label truth --positive 1 \\
+          --score score --threshold 0.5 --by gender,age_band --intersect --fail-on fail
+      """
+  )
+
+  @Option(help: ArgumentHelp("CSV with the engine's predictions (one row per learner).", valueName: "file"))
+  var predictions: String
+
+  @Option(help: ArgumentHelp("CSV with learner demographics, joined with --id or --join row.", valueName: "file"))
+  var groups: String?
+
+  @Option(help: ArgumentHelp("Id column present in both files (joined on it; duplicates are an error).", valueName: "column"))
+  var id: String?
+
+  @Option(help: ArgumentHelp("'row' aligns --groups with --predictions row by row (equal row counts required).", valueName: "row"))
+  var join: String?
+
+  @Option(help: ArgumentHelp("Column with the true outcome.", valueName: "column"))
+  var label: String
+
+  @Option(help: ArgumentHelp("Positive class: a value (pass, Withdrawn, 1) or a comparison on a numeric column ('>=4', '<0.5').", valueName: "value"))
+  var positive: String
+
+  @Option(help: ArgumentHelp("Declared negative values, comma-separated; any other non-positive value is an error (default: the one other value).", valueName: "a,b"))
+  var negative: String?
+
+  @Option(help: ArgumentHelp("Column with the predicted class.", valueName: "column"))
+  var prediction: String?
+
+  @Option(name: .customLong("predicted-positive"), help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive).", valueName: "value"))
+  var predictedPositive: String?
+
+  @Option(help: ArgumentHelp("Column with model scores (AUC, Brier, ECE, ROC, ABROCA; with --threshold also the predicted class).", valueName: "column"))
+  var score: String?
+
+  @Option(help: ArgumentHelp("Score threshold: a number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"))
+  var threshold: String?
+
+  @Flag(name: .customLong("lower-is-positive"), help: "Lower scores mean the positive class.")
+  var lowerIsPositive = false
+
+  @Option(help: ArgumentHelp("Sensitive attribute column(s), comma-separated; each is audited.", valueName: "a,b"))
+  var by: String
+
+  @Flag(help: "Also audit the intersection of all --by attributes.")
+  var intersect = false
+
+  @Option(help: ArgumentHelp("Run the audit within each value of this column too (e.g. course_week), plus pooled.", valueName: "column"))
+  var stratify: String?
+
+  @Option(help: ArgumentHelp("between-groups (max-min, min/max, as fairlearn), largest (each group vs the largest) or a GROUP name as reference.", valueName: "mode"))
+  var compare: String = "between-groups"
+
+  @Option(help: ArgumentHelp("Ratio tolerance: PASS needs the ratio interval inside [t, 1/t] (default 0.8).", valueName: "t"))
+  var tolerance: Double?
+
+  @Option(name: .customLong("max-difference"), help: ArgumentHelp("Judge the difference instead: PASS needs |difference| <= E over the interval.", valueName: "E"))
+  var maxDifference: Double?
+
+  @Option(name: .customLong("min-group-size"), help: "Groups with fewer rows are suppressed in every output and left out of criteria.")
+  var minGroupSize: Int = 10
+
+  @Option(help: "Level of Wilson and bootstrap intervals.")
+  var confidence: Double = 0.95
+
+  @Option(help: "Bootstrap replicates (multinomial over the count table; 0 = verdict from the point estimate).")
+  var bootstrap: Int = 1000
+
+  @Option(help: "Permutations for the ABROCA p-values (0 = none).")
+  var permutations: Int = 1000
+
+  @Option(help: "Seed (NumPy RandomState semantics; same input and seed give identical output).")
+  var seed: UInt32 = 0
+
+  @Option(help: "Rows with a missing sensitive value: group (an explicit '(missing)' group), drop or fail.")
+  var missing: MissingChoice = .group
+
+  @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 3 when a verdict is FAIL (fail) or FAIL or INCONCLUSIVE (inconclusive).", valueName: "level"))
+  var failOn: FailOn?
+
+  @OptionGroup var output: OutputOptions
+
+  enum MissingChoice: String, ExpressibleByArgument, CaseIterable { case group, drop, fail }
+  enum FailOn: String, ExpressibleByArgument, CaseIterable { case fail, inconclusive }
+
+  func validate() throws {
+    if let j = join, j != "row" { throw ValidationError("--join accepts only 'row'") }
+    if groups != nil && id == nil && join == nil { throw ValidationError("with --groups give --id COLUMN or --join row") }
+    if id != nil && join != nil { throw ValidationError("give either --id or --join row, not both") }
+    if join != nil && groups == nil { throw ValidationError("--join row needs --groups FILE") }
+    if prediction == nil && score == nil { throw ValidationError("give --prediction COLUMN or --score COLUMN --threshold T") }
+    if prediction == nil && threshold == nil { throw ValidationError("--score without --prediction needs --threshold T or --threshold prevalence") }
+    if prediction != nil && threshold != nil {
+      throw ValidationError("--threshold makes the predicted class from --score; with --prediction COLUMN leave it out")
+    }
+    if let t = threshold, t != "prevalence", Double(t) == nil { throw ValidationError("--threshold must be a number or 'prevalence' (got '\(t)')") }
+    if tolerance != nil && maxDifference != nil { throw ValidationError("give either --tolerance or --max-difference, not both") }
+    if let t = tolerance, !(t > 0 && t.isFinite) { throw ValidationError("--tolerance must be a positive number (e.g. 0.8)") }
+    if let e = maxDifference, !(e >= 0 && e.isFinite) { throw ValidationError("--max-difference must be a number >= 0") }
+    if minGroupSize < 0 { throw ValidationError("--min-group-size must be >= 0") }
+    if !(confidence > 0 && confidence < 1) { throw ValidationError("--confidence must lie strictly between 0 and 1") }
+    if bootstrap < 0 || permutations < 0 { throw ValidationError("--bootstrap and --permutations must be >= 0") }
+    if splitList(by).isEmpty { throw ValidationError("--by names no attribute (the group set is empty)") }
+    if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }
+  }
+
+  /// Everything one fairness run produces, before anything is written.
+  struct Run {
+    var result: FairnessResult
+    var report: FairnessReport
+    var warnings: [String]
+    var inputs: [(role: String, path: String)]
+    var digests: [String: String]
+    /// The learner id of each audited row (the --id column), nil with --join row and no --id.
+    var ids: [String]?
+  }
+
+  func execute() throws {
+    let progress = Progress(forced: output.progress)
+    let run = try compute(progress: progress, wantsJSON: output.format == .json)
+    for w in run.warnings { printError("cohortlens fairness: warning: \(w)") }
+    try emit(run.report.render(output.format), options: output)
+    progress.report("done")
+    if let level = failOn {
+      let verdicts = run.result.audits.flatMap { $0.criteria.map(\.verdict) }
+      if verdicts.contains(.fail) || (level == .inconclusive && verdicts.contains(.inconclusive)) {
+        throw ExitCode(3)
+      }
+    }
+  }
+
+  /// Reads the inputs and runs the audit. `extraAttributes` receives the audited rows' ids (nil when
+  /// rows have no id) and returns further sensitive attributes aligned with those rows (the audit's
+  /// cluster slices).
+  func compute(
+    progress: Progress, wantsJSON: Bool, extraAttributes: (([String]?) throws -> [SensitiveAttribute])? = nil
+  ) throws -> Run {
+    var warnings: [String] = []
+    var digests: [String: String] = [:]
+    progress.report("reading \(predictions)")
+    let predTable = try Table.read(path: predictions, digest: wantsJSON)
+    if let h = predTable.sha256 { digests[predictions] = h }
+    var inputs: [(role: String, path: String)] = [(role: "predictions", path: predictions)]
+    var groupTable: Table?
+    if let g = groups {
+      progress.report("reading \(g)")
+      let t = try Table.read(path: g, digest: wantsJSON)
+      if let h = t.sha256 { digests[g] = h }
+      groupTable = t
+      inputs.append((role: "groups", path: g))
+    }
+    let data = try FairnessColumns(predictions: predTable, groups: groupTable, id: id, byRow: join == "row",
+                                   failOnUnmatched: missing == .fail)
+    warnings.append(contentsOf: data.warnings)
+    if data.rowCount == 0 {
+      throw InputError(file: predictions, line: 1, message: "no rows to audit", hint: "the files have no (matching) data rows")
+    }
+
+    progress.report("read \(predTable.rowCount) rows; resolving columns")
+    // Truth and prediction.
+    let negatives = negative.map(splitList) ?? []
+    let positiveSpec = try ClassSpec(parsing: positive, flag: "--positive")
+    let labelRef = try data.resolve(label)
+    let truth = try data.classify(labelRef, spec: positiveSpec, negatives: negatives, role: "label")
+    var scores: [Double]?
+    if let s = score {
+      let ref = try data.resolve(s)
+      scores = try data.numbers(ref, role: "score")
+    }
+    var predicted: [Bool]
+    var thresholdUsed: Double?
+    if let p = prediction {
+      let spec = try predictedPositive.map { try ClassSpec(parsing: $0, flag: "--predicted-positive") } ?? positiveSpec
+      // Declared negatives describe the label; they apply to predictions only when both share one positive value.
+      predicted = try data.classify(try data.resolve(p), spec: spec, negatives: predictedPositive == nil ? negatives : [],
+                                    role: "prediction")
+    } else {
+      let s = scores!
+      let t: Double
+      if threshold == "prevalence" {
+        t = Double(truth.filter { $0 }.count) / Double(truth.count)
+      } else {
+        t = Double(threshold!)!
+      }
+      thresholdUsed = t
+      if let lo = s.min(), let hi = s.max(), t < lo || t > hi {
+        warnings.append("threshold \(NumberFormatting.roundTrip(t)) lies outside the score range [\(NumberFormatting.roundTrip(lo)), \(NumberFormatting.roundTrip(hi))]: every learner gets the same predicted class")
+      }
+      predicted = s.map { lowerIsPositive ? $0 < t : $0 >= t }
+    }
+
+    if !predicted.contains(true) { warnings.append("the model predicts no learner positive: selection rates are 0 and PPV is undefined") }
+    if !predicted.contains(false) { warnings.append("the model predicts every learner positive: NPV is undefined") }
+    progress.report("labels and predictions classified")
+    // Sensitive attributes.
+    let attributeNames = splitList(by)
+    var attributes: [SensitiveAttribute] = []
+    for name in attributeNames {
+      let ref = try data.resolve(name)
+      let values = try data.strings(ref)
+      if missing == .fail, let r = values.firstIndex(where: { $0 == nil }) {
+        throw data.error(ref, row: r, message: "missing value in sensitive attribute '\(name)' (\(values.filter { $0 == nil }.count) row(s))",
+                         hint: "fill the cells, or use --missing group (an explicit '(missing)' group) or --missing drop")
+      }
+      attributes.append(SensitiveAttribute(name: name, values: values))
+    }
+    var strata: [String]?
+    if let s = stratify {
+      let ref = try data.resolve(s)
+      let values = try data.strings(ref)
+      if let r = values.firstIndex(where: { $0 == nil }) {
+        throw data.error(ref, row: r, message: "missing value in the --stratify column '\(s)'", hint: "fill the cell or remove the row")
+      }
+      strata = values.map { $0! }
+    }
+
+    var rowIds: [String]?
+    if let idName = id {
+      // The id column is in both files when joining on it; the predictions' copy names the rows.
+      let ref = try (try? data.resolve(idName)) ?? data.resolve("\(predTable.name).\(idName)")
+      rowIds = try data.strings(ref).map { $0 ?? "" }
+    }
+    if let extra = extraAttributes {
+      attributes.append(contentsOf: try extra(rowIds))
+    }
+    var config = FairnessConfiguration()
+    var specs = attributes.indices.map { [$0] }
+    if intersect {
+      if attributes.count >= 2 { specs.append(Array(attributes.indices)) }
+      else { warnings.append("--intersect needs at least two --by attributes; only '\(attributeNames[0])' is audited") }
+    }
+    config.audits = specs
+    switch compare {
+    case "between-groups": config.comparison = .betweenGroups
+    case "largest": config.comparison = .largest
+    default: config.comparison = .group(compare)
+    }
+    if let e = maxDifference { config.tolerance = .difference(e) } else { config.tolerance = .ratio(tolerance ?? 0.8) }
+    config.minGroupSize = minGroupSize
+    config.confidence = confidence
+    config.bootstrapReplicates = bootstrap
+    config.permutations = permutations
+    config.seed = seed
+    config.missing = missing == .drop ? .drop : .group
+    if case .group(let name) = config.comparison {
+      let known = attributes.contains { a in a.values.contains { $0 == name } }
+      if !known && !(name == missingGroupName) {
+        throw UsageError("--compare '\(name)' is neither between-groups, largest nor a value of \(attributeNames.joined(separator: ", "))")
+      }
+    }
+
+    progress.report("auditing \(data.rowCount) rows")
+    let input = FairnessInput(truth: truth, predicted: predicted, scores: scores, lowerIsPositive: lowerIsPositive,
+                              attributes: attributes, strata: strata)
+    let result = FairnessAudit.run(input, configuration: config, progress: { progress.report($0) })
+    warnings.append(contentsOf: result.warnings)
+
+    var parameters: [(String, JSONValue)] = [
+      ("predictions", .string(predictions)), ("groups", groups.map { .string($0) } ?? .null),
+      ("id", id.map { .string($0) } ?? .null), ("join", join.map { .string($0) } ?? .null),
+      ("label", .string(label)), ("positive", .string(positive)),
+      ("negative", .array(negatives.map { .string($0) })),
+      ("prediction", prediction.map { .string($0) } ?? .null),
+      ("predicted_positive", .string(predictedPositive ?? positive)),
+      ("score", score.map { .string($0) } ?? .null), ("threshold", threshold.map { .string($0) } ?? .null),
+      ("threshold_value", .number(thresholdUsed)), ("lower_is_positive", .bool(lowerIsPositive)),
+      ("by", .array(attributeNames.map { .string($0) })), ("intersect", .bool(intersect)),
+      ("stratify", stratify.map { .string($0) } ?? .null), ("compare", .string(compare)),
+      ("tolerance", maxDifference == nil ? .double(tolerance ?? 0.8) : .null),
+      ("max_difference", .number(maxDifference)), ("min_group_size", .int(minGroupSize)),
+      ("low_support_denominator", .int(config.lowSupportDenominator)),
+      ("confidence", .double(confidence)), ("bootstrap", .int(bootstrap)), ("permutations", .int(permutations)),
+      ("missing", .string(missing.rawValue)), ("calibration_bins", .int(config.calibrationBins)),
+    ]
+    if join == "row" && id == nil { parameters.append(("id_note", .string("row number is the id"))) }
+    let report = FairnessReport(
+      result: result, warnings: warnings, tolerance: config.tolerance,
+      header: wantsJSON ? try provenance(command: "fairness", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
+      colour: output.format == .table && output.output == nil && isatty(STDOUT_FILENO) != 0,
+      description: "\(data.rowCount) rows; truth \(label) \(positiveSpec.text); "
+        + (prediction.map { "prediction \($0) \(predictedPositive ?? positive)" }
+          ?? "score \(score!) \(lowerIsPositive ? "<" : ">=") \(NumberFormatting.roundTrip(thresholdUsed ?? .nan))"))
+    return Run(result: result, report: report, warnings: warnings, inputs: inputs, digests: digests, ids: rowIds)
+  }
+}
+
+/// A positive-class specification: a literal value or a numeric comparison.
+struct ClassSpec {
+  enum Kind { case value(String), comparison(String, Double) }
+  var kind: Kind
+  var text: String
+
+  init(parsing raw: String, flag: String) throws {
+    let s = trimmingWhitespaces(raw)
+    text = s
+    for op in [">=", "<=", "==", "!=", ">", "<"] where s.hasPrefix(op) {
+      let rest = trimmingWhitespaces(s.dropFirst(op.count))
+      guard let v = Double(rest), v.isFinite else {
+        throw UsageError("\(flag) '\(raw)': '\(rest)' after '\(op)' is not a number", hint: "write e.g. '>=4' or '<0.5'")
+      }
+      kind = .comparison(op, v)
+      text = op + rest
+      return
+    }
+    guard !s.isEmpty else { throw UsageError("\(flag) is empty") }
+    kind = .value(s)
+    text = "= " + s
+  }
+
+  /// Whether the cell text `value` (of `column`, data row `row` of `table`) is in the positive class;
+  /// a comparison needs a number there.
+  func matches(_ value: String, column: String, table: Table, row: Int) throws -> Bool {
+    switch kind {
+    case .value(let v): return value == v || (Double(value) != nil && Double(value) == Double(v))
+    case .comparison:
+      guard let x = DecimalParser.parse(value) else {
+        throw InputError(
+          table: table, row: row, column: try table.columnIndex(column),
+          message: "'\(value)' in column '\(column)' is not a number, so '\(text)' cannot be decided", hint: "fix the cell")
+      }
+      return holds(x)
+    }
+  }
+
+  func holds(_ x: Double) -> Bool {
+    guard case let .comparison(op, v) = kind else { return false }
+    switch op {
+    case ">=": return x >= v
+    case "<=": return x <= v
+    case ">": return x > v
+    case "<": return x < v
+    case "==": return x == v
+    default: return x != v
+    }
+  }
+}
+
+/// The predictions table, optionally aligned with a groups table, and column lookup across both.
+struct FairnessColumns {
+  struct Ref { var table: Int; var column: Int; var name: String }
+  let tables: [Table]
+  /// Row of each table for audit row i.
+  let rows: [[Int]]
+  var warnings: [String] = []
+  var rowCount: Int { rows[0].count }
+
+  init(predictions: Table, groups: Table?, id: String?, byRow: Bool, failOnUnmatched: Bool) throws {
+    guard let groups else {
+      tables = [predictions]
+      rows = [Array(0..<predictions.rowCount)]
+      return
+    }
+    tables = [predictions, groups]
+    if byRow {
+      if predictions.rowCount != groups.rowCount {
+        throw InputError(file: groups.path, line: nil, column: nil,
+          message: "--join row needs equal row counts, but \(predictions.path) has \(predictions.rowCount) data rows and \(groups.path) has \(groups.rowCount)",
+          hint: "join on an id column with --id COLUMN instead")
+      }
+      rows = [Array(0..<predictions.rowCount), Array(0..<groups.rowCount)]
+      return
+    }
+    let idName = id!
+    func idColumn(_ t: Table) throws -> Int {
+      if idName.hasPrefix("#"), let k = Int(idName.dropFirst()), k >= 1, k <= t.columnCount { return k - 1 }
+      return try t.columnIndex(idName)
+    }
+    let pi = try idColumn(predictions)
+    let gi = try idColumn(groups)
+    let pIds = try predictions.ids(at: pi)
+    let gIds = try groups.ids(at: gi)
+    var gRow: [String: Int] = [:]
+    gRow.reserveCapacity(gIds.count)
+    for (r, v) in gIds.enumerated() { gRow[v] = r }
+    var a: [Int] = [], b: [Int] = []
+    var unmatched: [String] = []
+    var matched = [Bool](repeating: false, count: gIds.count)
+    for (r, v) in pIds.enumerated() {
+      if let g = gRow[v] { a.append(r); b.append(g); matched[g] = true } else { unmatched.append(v) }
+    }
+    let unmatchedGroups = gIds.indices.filter { !matched[$0] }.map { gIds[$0] }
+    if !unmatched.isEmpty {
+      let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' in \(groups.path) (e.g. \(unmatched.prefix(5).joined(separator: ", ")))"
+      if failOnUnmatched {
+        throw InputError(file: groups.path, line: nil, column: nil, message: msg, hint: "add the learners to the groups file, or drop --missing fail to leave them out")
+      }
+      warnings.append(msg + "; left out of the audit")
+    }
+    if !unmatchedGroups.isEmpty {
+      warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).joined(separator: ", ")))")
+    }
+    rows = [a, b]
+  }
+
+  private func available() -> String {
+    var parts: [String] = []
+    for t in tables {
+      let names = t.columnNames.enumerated().map { $1.isEmpty ? "#\($0 + 1)" : $1 }
+      parts.append("\(t.path): " + names.map { "'\($0)'" }.joined(separator: ", "))
+    }
+    return "available columns — " + parts.joined(separator: "; ")
+  }
+
+  /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in the tables.
+  func resolve(_ name: String) throws -> Ref {
+    func find(_ col: String, in t: Int) -> Int? {
+      let table = tables[t]
+      if col.hasPrefix("#"), let k = Int(col.dropFirst()), k >= 1, k <= table.columnCount { return k - 1 }
+      return table.columnNames.firstIndex(of: col)
+    }
+    var hits: [Ref] = []
+    for t in tables.indices {
+      if let j = find(name, in: t) { hits.append(Ref(table: t, column: j, name: name)) }
+    }
+    if hits.isEmpty {
+      for t in tables.indices {
+        let stem = tables[t].name + "."
+        if name.hasPrefix(stem), let j = find(String(name.dropFirst(stem.count)), in: t) {
+          return Ref(table: t, column: j, name: name)
+        }
+      }
+      var hint = available()
+      let all = tables.flatMap(\.columnNames)
+      if let close = all.first(where: { $0.lowercased() == name.lowercased() }) { hint = "did you mean '\(close)'? " + hint }
+      throw InputError(file: tables[0].path, line: 1, message: "no column named '\(name)'", hint: hint)
+    }
+    if hits.count > 1 {
+      let options = hits.map { "'\(tables[$0.table].name).\(name)'" }.joined(separator: " or ")
+      throw UsageError("column '\(name)' is in both files; write \(options)")
+    }
+    return hits[0]
+  }
+
+  func error(_ ref: Ref, row: Int, message: String, hint: String) -> InputError {
+    InputError(table: tables[ref.table], row: rows[ref.table][row], column: ref.column, message: message, hint: hint)
+  }
+
+  func strings(_ ref: Ref) throws -> [String?] {
+    let all = try tables[ref.table].strings(at: ref.column)
+    return rows[ref.table].map { all[$0] }
+  }
+
+  func numbers(_ ref: Ref, role: String) throws -> [Double] {
+    let all: [Double?]
+    do {
+      all = try tables[ref.table].numbers(at: ref.column)
+    } catch var e as InputError {
+      e.hint = role == "score"
+        ? "the --score column must hold numbers; fix the cell"
+        : "a comparison such as '>=4' needs a numeric \(role) column; fix the cell or give the positive value itself (e.g. --positive pass)"
+      throw e
+    }
+    var out = [Double](repeating: 0, count: rowCount)
+    for (i, r) in rows[ref.table].enumerated() {
+      guard let v = all[r] else {
+        throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+      }
+      out[i] = v
+    }
+    return out
+  }
+
+  /// `true` for the positive class. Comparisons need numbers; values must be the positive one or a
+  /// declared negative (or the single other value when none are declared).
+  func classify(_ ref: Ref, spec: ClassSpec, negatives: [String], role: String) throws -> [Bool] {
+    switch spec.kind {
+    case .comparison:
+      return try numbers(ref, role: role).map { spec.holds($0) }
+    case .value(let pos):
+      let posNumber = Double(pos)
+      // Fast path: a numeric positive value on a numeric column compares numbers (no strings).
+      if let p = posNumber, let all = try? tables[ref.table].numbers(at: ref.column) {
+        var out = [Bool](repeating: false, count: rowCount)
+        var others: [(value: Double, row: Int)] = []
+        var anyPositive = false
+        for (i, r) in rows[ref.table].enumerated() {
+          guard let x = all[r] else {
+            throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+          }
+          if x == p { out[i] = true; anyPositive = true }
+          else if others.count <= 20 && !others.contains(where: { $0.value == x }) { others.append((x, i)) }
+        }
+        let shown = ([p] + others.map(\.value)).prefix(21)
+        let list = shown.map { "'\(NumberFormatting.roundTrip($0))'" }.joined(separator: ", ") + (others.count > 20 ? ", …" : "")
+        if !anyPositive && rowCount > 0 && role == "label" {
+          throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(others.map { "'\(NumberFormatting.roundTrip($0.value))'" }.joined(separator: ", "))",
+                      hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
+        }
+        if negatives.isEmpty {
+          if others.count > 1 {
+            throw error(ref, row: others[1].row, message: "\(role) value '\(NumberFormatting.roundTrip(others[1].value))' is neither the positive '\(pos)' nor the negative '\(NumberFormatting.roundTrip(others[0].value))'; values found: \(list)",
+                        hint: "declare every negative value with --negative a,b (or use a comparison)")
+          }
+        } else {
+          let neg = negatives.compactMap { Double($0) }
+          if let bad = others.first(where: { o in !neg.contains(o.value) }) {
+            throw error(ref, row: bad.row, message: "\(role) value '\(NumberFormatting.roundTrip(bad.value))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
+                        hint: "add it to --negative, or fix the cell")
+          }
+        }
+        return out
+      }
+      let values = try strings(ref)
+      func isPositive(_ v: String) -> Bool {
+        let t = trimmingWhitespaces(v)
+        if t == pos { return true }
+        if let p = posNumber, let x = Double(t) { return x == p }
+        return false
+      }
+      var distinct: [String] = []
+      var seen = Set<String>()
+      var out = [Bool](repeating: false, count: rowCount)
+      var firstOther: [String: Int] = [:]
+      for (i, v) in values.enumerated() {
+        guard let v else {
+          throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+        }
+        if seen.insert(v).inserted { distinct.append(v) }
+        if isPositive(v) { out[i] = true } else if firstOther[v] == nil { firstOther[v] = i }
+      }
+      let list = distinct.prefix(20).map { "'\($0)'" }.joined(separator: ", ") + (distinct.count > 20 ? ", …" : "")
+      if !out.contains(true) && !distinct.isEmpty && role == "label" {
+        throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
+                    hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
+      }
+      let others = distinct.filter { !isPositive($0) }
+      if negatives.isEmpty {
+        if others.count > 1, let v = others.dropFirst().first, let row = firstOther[v] {
+          throw error(ref, row: row, message: "\(role) value '\(v)' is neither the positive '\(pos)' nor the negative '\(others[0])'; values found: \(list)",
+                      hint: "declare every negative value with --negative a,b (or use a comparison)")
+        }
+      } else {
+        let neg = Set(negatives)
+        if let v = others.first(where: { !neg.contains(trimmingWhitespaces($0)) }), let row = firstOther[v] {
+          throw error(ref, row: row, message: "\(role) value '\(v)' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
+                      hint: "add it to --negative, or fix the cell")
+        }
+      }
+      return out
+    }
+  }
+}

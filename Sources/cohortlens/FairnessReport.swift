@@ -1,0 +1,192 @@
+import CohortLensCore
+import Fairness
+
+/// Renders a fairness result: JSON (`cohortlens.fairness/1`), one text/Markdown block per audit,
+/// or long-format CSV (one row per group metric and per criterion statistic).
+struct FairnessReport {
+  let result: FairnessResult
+  let warnings: [String]
+  let tolerance: FairnessTolerance
+  let header: [(String, JSONValue)]
+  let colour: Bool
+  let description: String
+
+  func render(_ format: OutputFormat) -> String {
+    switch format {
+    case .json: return json().serialized() + "\n"
+    case .csv: return csv().renderCSV()
+    case .table: return blocks().map { paint($0.renderText()) }.joined(separator: "\n") + footer()
+    case .markdown: return blocks().map { $0.renderMarkdown() }.joined(separator: "\n") + footer()
+    }
+  }
+
+  func json() -> JSONValue {
+    var fields = header
+    fields.append(("rows", .int(result.rowCount)))
+    fields.append(("tolerance", .string(tolerance.bandDescription)))
+    fields.append(("audits", FairnessJSON.audits(result)))
+    fields.append(("warnings", .array(warnings.map { .string($0) })))
+    return .object(fields)
+  }
+
+  private var hasScores: Bool { result.audits.first?.groups.first?.metric("auc") != nil }
+
+  private func rateCell(_ m: MetricValue?) -> String {
+    guard let m else { return "" }
+    let frac: String
+    if let num = m.numerator, let den = m.denominator, ["auc", "brier", "ece"].contains(m.name) == false {
+      frac = " (\(Int(num))/\(Int(den)))"
+    } else {
+      frac = ""
+    }
+    guard let v = m.value else { return "undefined" + frac }
+    return NumberFormatting.fixed(v, decimals: 3) + frac + (m.lowSupport ? "*" : "")
+  }
+
+  private func painted(_ v: FairnessVerdict) -> String { v.rawValue }
+
+  /// Colours the verdict that ends a criteria row (after alignment, so widths stay right); only on a terminal.
+  private func paint(_ text: String) -> String {
+    guard colour else { return text }
+    let codes: [(String, String)] = [("PASS", "32"), ("FAIL", "31"), ("INCONCLUSIVE", "33"), ("UNDEFINED", "35")]
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+      for (word, code) in codes where line.hasSuffix("  " + word) {
+        return String(line.dropLast(word.count)) + "\u{1B}[\(code)m\(word)\u{1B}[0m"
+      }
+      return String(line)
+    }.joined(separator: "\n")
+  }
+
+  private func number(_ x: Double?) -> String { x.map { NumberFormatting.fixed($0, decimals: 4) } ?? "undefined" }
+
+  private func interval(_ i: ClosedInterval?) -> String {
+    i.map { "[\(NumberFormatting.fixed($0.lower, decimals: 4)), \(NumberFormatting.fixed($0.upper, decimals: 4))]" } ?? "—"
+  }
+
+  func blocks() -> [TextTable] {
+    var out: [TextTable] = []
+    let level = NumberFormatting.significant(result.configuration.confidence * 100, digits: 6) + "%"
+    let rateHeaders = ["selection", "TPR", "FPR", "FNR", "TNR", "PPV", "NPV", "accuracy", "base rate"]
+    for a in result.audits {
+      let title = "\(a.attribute) — \(a.stratum.map { "stratum \($0)" } ?? "all rows") (n = \(a.n))"
+      var headers = ["group", "n", "TP", "FP", "TN", "FN"] + rateHeaders
+      if hasScores { headers += ["AUC", "Brier", "ECE"] }
+      var groups = TextTable(title: title, headers: headers, alignments: [.left] + Array(repeating: .right, count: headers.count - 1))
+      for g in a.groups {
+        if g.suppressed {
+          groups.append([g.name, "suppressed"] + Array(repeating: "—", count: headers.count - 2))
+          continue
+        }
+        var row = [g.name, String(g.n), String(g.tp), String(g.fp), String(g.tn), String(g.fn)]
+        row += FairnessAudit.rateNames.map { rateCell(g.metric($0)) }
+        if hasScores { row += FairnessAudit.scoreMetricNames.map { rateCell(g.metric($0)) } }
+        groups.append(row)
+      }
+      var notes = ["Rates as value (numerator/denominator); * = denominator < \(result.configuration.lowSupportDenominator) (low support); undefined = zero denominator."]
+      for g in a.groups {
+        for m in g.metrics where m.undefined != nil && !g.suppressed {
+          notes.append("\(g.name): \(m.name) undefined — \(m.undefined!)")
+        }
+      }
+      notes += a.notices
+      if a.droppedRows > 0 { notes.append("\(a.droppedRows) row(s) with a missing value dropped (--missing drop)") }
+      groups.footnotes = notes
+      out.append(groups)
+
+      let ciHeader = tolerance.isRatioBand ? "\(level) CI (ratio)" : "\(level) CI (difference)"
+      var crit = TextTable(
+        title: "\(a.attribute) — criteria (\(compareText(a)); PASS needs the whole interval in \(tolerance.bandDescription))",
+        headers: ["criterion", "difference", "ratio", ciHeader, "worst pair", "verdict"],
+        alignments: [.left, .right, .right, .right, .left, .left])
+      for c in a.criteria {
+        let ci = tolerance.isRatioBand ? c.ratioInterval : c.differenceInterval
+        crit.append([c.name, number(c.difference), number(c.ratio), interval(ci),
+                     c.worstPair.map { "\($0.0) vs \($0.1)" } ?? "—", painted(c.verdict)])
+      }
+      var footnotes: [String] = []
+      for c in a.criteria where c.reason != nil { footnotes.append("\(c.name): \(c.reason!)") }
+      for d in FairnessAudit.criteria { footnotes.append("\(d.name): \(d.formula)") }
+      footnotes.append(compareFormula(a))
+      footnotes.append("Intervals: percentile bootstrap, \(result.configuration.bootstrapReplicates) multinomial resamples of the count table (seed \(result.configuration.seed)).")
+      crit.footnotes = footnotes
+      out.append(crit)
+
+      if let abroca = a.abroca, !abroca.isEmpty {
+        var t = TextTable(title: "\(a.attribute) — ABROCA against '\(a.reference ?? "")'",
+                          headers: ["group", "ABROCA", "p (permutation)", "p (Holm)"],
+                          alignments: [.left, .right, .right, .right])
+        for e in abroca {
+          t.append([e.group, e.value.map { NumberFormatting.fixed($0, decimals: 4) } ?? "undefined",
+                    e.pValue.map { NumberFormatting.fixed($0, decimals: 4) } ?? "—",
+                    e.pHolm.map { NumberFormatting.fixed($0, decimals: 4) } ?? "—"])
+        }
+        t.footnotes = ["ABROCA = ∫|ROC_group(t) − ROC_reference(t)| dt over FPR t (Gardner, Brooks & Baker 2019), exact area; p from \(result.configuration.permutations) permutations of group membership; Holm across groups."]
+          + abroca.compactMap { e in e.undefined.map { "\(e.group): \($0)" } }
+        out.append(t)
+      }
+    }
+    return out
+  }
+
+  private func compareText(_ a: AuditResult) -> String {
+    switch result.configuration.comparison {
+    case .betweenGroups: return "between groups"
+    default: return "against '\(a.reference ?? "?")'"
+    }
+  }
+
+  private func compareFormula(_ a: AuditResult) -> String {
+    switch result.configuration.comparison {
+    case .betweenGroups: return "difference = max − min over groups, ratio = min / max (fairlearn between_groups)."
+    default: return "difference = group − reference with the largest magnitude, ratio = group / reference furthest from 1."
+    }
+  }
+
+  private func footer() -> String {
+    var lines = ["", description]
+    for w in warnings { lines.append("warning: \(w)") }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  func csv() -> TextTable {
+    var t = TextTable(headers: ["attribute", "stratum", "group", "kind", "name", "value", "numerator", "denominator",
+                                "ci_low", "ci_high", "note"])
+    func f(_ x: Double?) -> String { x.map(NumberFormatting.roundTrip) ?? "" }
+    func c(_ x: Double?) -> String { x.map { $0 == $0.rounded() ? String(Int($0)) : NumberFormatting.roundTrip($0) } ?? "" }
+    for a in result.audits {
+      let stratum = a.stratum ?? ""
+      for g in a.groups {
+        if g.suppressed {
+          t.append([a.attribute, stratum, g.name, "group", "n", "", "", "", "", "", "suppressed"])
+          continue
+        }
+        t.append([a.attribute, stratum, g.name, "group", "n", String(g.n), "", "", "", "", ""])
+        for (name, v) in [("tp", g.tp), ("fp", g.fp), ("tn", g.tn), ("fn", g.fn)] {
+          t.append([a.attribute, stratum, g.name, "count", name, String(v), "", "", "", "", ""])
+        }
+        for m in g.metrics {
+          var note = m.undefined.map { "undefined: \($0)" } ?? ""
+          if m.lowSupport { note += note.isEmpty ? "low_support" : "; low_support" }
+          t.append([a.attribute, stratum, g.name, "metric", m.name, f(m.value), c(m.numerator), c(m.denominator),
+                    f(m.ci?.lower), f(m.ci?.upper), note])
+        }
+      }
+      for cr in a.criteria {
+        let pair = cr.worstPair.map { "\($0.0) vs \($0.1)" } ?? ""
+        t.append([a.attribute, stratum, pair, "criterion", cr.name + ".difference", f(cr.difference), "", "",
+                  f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), cr.verdict.rawValue])
+        t.append([a.attribute, stratum, pair, "criterion", cr.name + ".ratio", f(cr.ratio), "", "",
+                  f(cr.ratioInterval?.lower), f(cr.ratioInterval?.upper), cr.verdict.rawValue])
+      }
+      for e in a.abroca ?? [] {
+        t.append([a.attribute, stratum, "\(e.group) vs \(e.reference)", "abroca", "abroca", f(e.value), "", "", "", "",
+                  e.undefined ?? "p=\(f(e.pValue)); p_holm=\(f(e.pHolm))"])
+      }
+    }
+    return t
+  }
+}
+
+extension FairnessTolerance {
+  var isRatioBand: Bool { if case .ratio = self { return true } else { return false } }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import CohortLensCore
+import TimeSeries
+
+/// `--radius R|full` parsed: a non-negative integer Sakoe-Chiba radius or `full` (unconstrained).
+func parseRadius(_ text: String) throws -> DTW.Radius {
+  let t = trimmingWhitespaces(text)
+  if t == "full" { return .full }
+  guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let r = Int(t) else {
+    throw ValidationError(
+      "--radius must be a non-negative integer (the Sakoe-Chiba radius r: cells with |i-j| <= r) or 'full', got '\(text)'")
+  }
+  return .band(r)
+}
+
+/// The text of a radius for reports: the integer or `full`.
+func radiusText(_ r: DTW.Radius) -> String {
+  switch r {
+  case .full: return "full"
+  case .band(let v): return String(v)
+  }
+}
+
+func radiusJSON(_ r: DTW.Radius) -> JSONValue {
+  switch r {
+  case .full: return .string("full")
+  case .band(let v): return .int(v)
+  }
+}
+
+extension SeriesNormalization: ExpressibleByArgument {
+  public init?(argument: String) {
+    switch argument {
+    case "l2": self = .l2
+    case "zscore": self = .zscore
+    case "none": self = .none
+    default: return nil
+    }
+  }
+  public static var allValueStrings: [String] { ["l2", "zscore", "none"] }
+  var name: String {
+    switch self {
+    case .l2: return "l2"
+    case .zscore: return "zscore"
+    case .none: return "none"
+    }
+  }
+}
+
+extension SeriesFill: ExpressibleByArgument {}
+
+/// What to do with all-zero series under `--normalize l2`.
+enum ZeroSeriesPolicy: String, ExpressibleByArgument, CaseIterable {
+  case error, keep
+}
+
+/// Reads learner series for `dtw` and `cluster --series`: long format (`--time`, `--value`) or wide
+/// (`--wide`, step columns from `--columns` or every numeric column except the id).
+func readSeries(
+  path: String, id: String, time: String?, value: String?, wide: Bool, columns: String?, fill: SeriesFill,
+  digest: Bool, exclude: [String] = []
+) throws -> (set: SeriesSet, table: Table) {
+  let table = try Table.read(path: path, digest: digest)
+  if wide {
+    if time != nil || value != nil {
+      throw UsageError("--time and --value describe the long format; with --wide the step columns are --columns (default: every numeric column except --id)")
+    }
+    _ = try table.columnIndex(id)
+    let steps: [String]
+    if let list = columns {
+      steps = splitList(list)
+      if steps.isEmpty { throw UsageError("--columns names no column") }
+    } else {
+      steps = try defaultFeatureColumns(table, excluding: Set([id] + exclude)).columns
+      if steps.isEmpty {
+        throw UsageError("\(path) has no numeric column besides '\(id)'; name the step columns with --columns")
+      }
+    }
+    return (try SeriesTable.wide(table, id: id, columns: steps, fill: fill), table)
+  }
+  guard let time, let value else {
+    throw UsageError("give --time COLUMN and --value COLUMN[,COLUMN…] (long format: one row per learner and step), or --wide")
+  }
+  if columns != nil { throw UsageError("--columns selects the step columns of --wide; in the long format use --value") }
+  let values = splitList(value)
+  if values.isEmpty { throw UsageError("--value names no column") }
+  return (try SeriesTable.long(table, id: id, time: time, values: values, fill: fill), table)
+}
+
+/// `set` normalised, with the zero-series policy; and the checks every DTW command needs (n ≥ 2).
+func normalizedSeries(_ set: SeriesSet, method: SeriesNormalization, zero: ZeroSeriesPolicy, path: String) throws -> SeriesSet {
+  guard set.ids.count >= 2 else {
+    throw InputError(file: path, message: "only \(set.ids.count) learner series; DTW distances need at least 2",
+      hint: "check the --id column")
+  }
+  return try set.normalized(method, keepZero: zero == .keep)
+}

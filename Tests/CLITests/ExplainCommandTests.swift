@@ -1,0 +1,306 @@
+import Foundation
+import Testing
+
+/// `cohortlens explain` end to end: parity with lime 0.2.0.1 (Fixtures/golden/lime.json) through
+/// the built-in model and through the Python worker, determinism, and bad input.
+@Suite(.serialized) struct ExplainCommandTests {
+  static let fc = "Fixtures/flipped-classroom/aggregated_fc.csv"
+  static let fcModel = "Fixtures/models/flipped_pass.json"
+
+  static func golden() throws -> [[String: Any]] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("golden/lime.json")))
+    let g = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    return g["cases"] as! [[String: Any]]
+  }
+
+  /// Runs `explain --lime-compat --seed 42` for a golden case and returns the largest difference.
+  static func parity(_ info: [String: Any], modelArgs: [String]) throws -> Double {
+    let students = info["students"] as! [String]
+    let r = try CLI.run([
+      "explain", "--features", "Fixtures/" + (info["features_file"] as! String), "--id", info["id"] as! String,
+      "--columns", (info["columns"] as! [String]).joined(separator: ","),
+      "--student", students.joined(separator: ","), "--num-features", String(info["num_features"] as! Int),
+      "--lime-compat", "--seed", "42", "--format", "json",
+      "--discretizer", info["discretizer"] as? String ?? "quartile",
+    ] + modelArgs)
+    #expect(r.status == 0, "\(r.stderr)")
+    let out = try CLI.json(r.stdout)
+    #expect(out["schema"] as? String == "cohortlens.explain/1")
+    let got = out["explanations"] as! [[String: Any]]
+    let want = info["explanations"] as! [[String: Any]]
+    #expect(got.count == want.count)
+    var worst = 0.0
+    for (g, w) in zip(got, want) {
+      #expect(g["student"] as? String == w["student"] as? String)
+      let gf = g["features"] as! [[String: Any]], wf = w["features"] as! [[String: Any]]
+      #expect(gf.map { $0["feature"] as! String } == wf.map { $0["feature"] as! String })
+      #expect(gf.map { $0["condition"] as! String } == w["conditions"] as! [String])
+      #expect(gf.map { $0["rank"] as! Int } == Array(1...wf.count))
+      for (a, b) in zip(gf, wf) { worst = max(worst, abs((a["weight"] as! Double) - (b["weight"] as! Double))) }
+      for key in ["intercept", "score", "local_prediction", "probability"] {
+        worst = max(worst, abs((g[key] as! Double) - (w[key] as! Double)))
+      }
+    }
+    return worst
+  }
+
+  @Test func limeCompatMatchesLimeWithTheBuiltInModel() throws {
+    for info in try Self.golden() {
+      let worst = try Self.parity(info, modelArgs: ["--model", info["model"].map { "Fixtures/" + ($0 as! String) }!])
+      print("explain CLI parity \(info["name"]!) k=\(info["num_features"]!): max |diff| = \(worst)")
+      #expect(worst <= 1e-6)
+    }
+  }
+
+  @Test func limeCompatMatchesLimeThroughThePythonWorker() throws {
+    for info in try Self.golden() where info["discretizer"] as? String == "quartile" {
+      let model = "Fixtures/" + (info["model"] as! String)
+      let worst = try Self.parity(info, modelArgs: [
+        "--model-command", "python3 Examples/engines/model_worker.py \(model)", "--batch", "2",
+      ])
+      print("explain bridge parity \(info["name"]!) k=\(info["num_features"]!): max |diff| = \(worst)")
+      #expect(worst <= 1e-6)
+    }
+  }
+
+  static func explain(_ extra: [String]) throws -> CLIResult {
+    try CLI.run(["explain", "--features", fc, "--id", "user", "--model", fcModel, "--num-samples", "1000"] + extra)
+  }
+
+  @Test func defaultStreamIsPerStudentAndIndependentOfBatchAndThreads() throws {
+    let alone = try Self.explain(["--student", "7", "--format", "json"])
+    let both = try Self.explain(["--student", "1,7", "--format", "json", "--batch", "1", "--threads", "1"])
+    let both2 = try Self.explain(["--student", "1,7", "--format", "json", "--batch", "2", "--threads", "2"])
+    #expect(alone.status == 0 && both.status == 0 && both2.status == 0, "\(alone.stderr)\(both.stderr)")
+    let a = (try CLI.json(alone.stdout)["explanations"] as! [[String: Any]])[0]
+    let b = (try CLI.json(both.stdout)["explanations"] as! [[String: Any]])[1]
+    #expect(b["student"] as? String == "7")
+    #expect(NSDictionary(dictionary: a).isEqual(to: b))
+    #expect(both.stdout == both2.stdout)
+    // Another seed gives another sample (a different surrogate).
+    let other = try Self.explain(["--student", "7", "--format", "json", "--seed", "5"])
+    let c = (try CLI.json(other.stdout)["explanations"] as! [[String: Any]])[0]
+    #expect((c["intercept"] as! Double) != (a["intercept"] as! Double))
+  }
+
+  @Test func tableShowsConditionsDirectionsAndSummary() throws {
+    let r = try Self.explain(["--student", "7", "--num-features", "3", "--class-names", "fail,pass"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("class 'pass'"))
+    #expect(r.stdout.contains("|local − model|"))
+    #expect(r.stdout.contains("/1000"))
+    let rows = r.stdout.split(separator: "\n").filter { $0.hasPrefix("7 ") }
+    #expect(rows.count == 4)  // 3 feature rows + 1 summary row
+    #expect(rows[0].contains("+") || rows[0].contains("\u{2212}"))
+    let csv = try Self.explain(["--student", "7", "--num-features", "3", "--format", "csv"])
+    let lines = csv.stdout.split(separator: "\n")
+    #expect(lines[0] == "student,class,probability,rank,feature,condition,value,weight,direction,intercept,local_prediction,abs_difference,score,effective_sample_size")
+    #expect(lines.count == 4)
+  }
+
+  @Test func stabilityWeeksAndGroups() throws {
+    let dir = try CLI.temporaryDirectory()
+    // A small weekly table: clicks_InWeek1..3, quiz_InWeek1..3.
+    var text = "id,clicks_InWeek1,clicks_InWeek2,clicks_InWeek3,quiz_InWeek1,quiz_InWeek2,quiz_InWeek3\n"
+    var groups = "id,gender\n"
+    var state: UInt64 = 12345
+    func next() -> Double {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double(state >> 11) / Double(1 << 53)
+    }
+    for i in 0..<60 {
+      let v = (0..<6).map { _ in String(Int(next() * 20)) }
+      text += "s\(i)," + v.joined(separator: ",") + "\n"
+      groups += "s\(i),\(i % 2 == 0 ? "F" : "M")\n"
+    }
+    let features = try CLI.write(text, "weeks.csv", in: dir)
+    let groupFile = try CLI.write(groups, "groups.csv", in: dir)
+    let model = try CLI.write("""
+      {"type":"logistic","features":["clicks_InWeek1","clicks_InWeek2","clicks_InWeek3","quiz_InWeek1","quiz_InWeek2","quiz_InWeek3"],
+       "coefficients":[0.1,0.2,0.3,-0.1,-0.2,0.25],"intercept":-1.0}
+      """, "m.json", in: dir)
+    let r = try CLI.run(["explain", "--features", features, "--id", "id", "--model", model, "--all",
+                         "--num-features", "3", "--num-samples", "500", "--stability", "3",
+                         "--group-weeks", "_InWeek(\\d+)$", "--groups", groupFile, "--by", "gender", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let out = try CLI.json(r.stdout)
+    let stability = out["stability"] as! [[String: Any]]
+    #expect(stability.count == 60)
+    for s in stability {
+      let vsi = s["vsi"] as! Double
+      #expect(vsi >= 0 && vsi <= 100)
+      let features = s["features"] as! [[String: Any]]
+      #expect(features.map { $0["selected"] as! Int }.reduce(0, +) == 9)  // 3 runs × 3 features
+    }
+    let weeks = out["weeks"] as! [[String: Any]]
+    let first = weeks[0]["by_week"] as! [[String: Any]]
+    #expect(Set(first.map { $0["week"] as! Int }).isSubset(of: [1, 2, 3]))
+    #expect(first.map { $0["features"] as! Int }.reduce(0, +) == 3)
+    let byFeature = weeks[0]["by_feature"] as! [[String: Any]]
+    #expect(Set(byFeature.map { $0["feature"] as! String }).isSubset(of: ["clicks", "quiz"]))
+    let disparity = out["disparity"] as! [String: Any]
+    let rows = disparity["rows"] as! [[String: Any]]
+    #expect(Set(rows.map { $0["group"] as! String }) == ["F", "M"])
+    #expect(rows.allSatisfy { ($0["students"] as! Int) == 30 })
+  }
+
+  /// A multinomial (softmax) model: --class by name picks the column, probabilities are the
+  /// model's for that class, --exclude drops a feature.
+  @Test func multinomialModelClassByName() throws {
+    let dir = try CLI.temporaryDirectory()
+    let model = try CLI.write("""
+      {"type":"logistic","features":["sessions","submissions"],"coefficients":[[0.05,-0.01],[-0.02,0.03],[0,0]],
+       "intercept":[0.1,-0.2,0],"classes":["low","mid","high"],"scaler":{"mean":[30,60],"scale":[10,25]}}
+      """, "m.json", in: dir)
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                         "--class", "mid", "--num-features", "2", "--num-samples", "500", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let e = (try CLI.json(r.stdout)["explanations"] as! [[String: Any]])[0]
+    #expect(e["class"] as? Int == 1 && e["class_name"] as? String == "mid")
+    let probs = e["probabilities"] as! [Double]
+    // Student 7: sessions 51, submissions 50.
+    let z = [(51.0 - 30) / 10, (50.0 - 60) / 25]
+    let scores = [0.05 * z[0] - 0.01 * z[1] + 0.1, -0.02 * z[0] + 0.03 * z[1] - 0.2, 0.0]
+    let ex = scores.map { Foundation.exp($0) }, total = ex.reduce(0, +)
+    for k in 0..<3 { #expect(abs(probs[k] - ex[k] / total) < 1e-15) }
+    #expect(abs((e["probability"] as! Double) - probs[1]) < 1e-15)
+    let bad = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                           "--class", "top", "--num-features", "2"])
+    #expect(bad.status == 64)
+    #expect(bad.stderr.contains("class names: low, mid, high"))
+    let ex2 = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                           "--exclude", "submissions", "--num-features", "1"])
+    #expect(ex2.status == 64)
+    #expect(ex2.stderr.contains("differ from the chosen columns"))
+  }
+
+  /// lime's tied-bin quirk: with --lime-compat the model is fed 0 for a bin whose min equals its
+  /// max (warning, counted per student); the default mode feeds the tied value.
+  @Test func tiedBinsAreFedZeroOnlyInCompatMode() throws {
+    let dir = try CLI.temporaryDirectory()
+    var text = "id,a,b\n"
+    for i in 0..<20 { text += "s\(i),\(i < 8 ? 1 : i),\(i * 3 % 7)\n" }
+    let table = try CLI.write(text, "t.csv", in: dir)
+    let model = try CLI.write(#"{"type":"logistic","features":["a","b"],"coefficients":[0.2,-0.3],"intercept":0.1}"#, "m.json", in: dir)
+    let args = ["explain", "--features", table, "--id", "id", "--model", model, "--student", "s3,s12",
+                "--num-features", "1", "--num-samples", "300", "--format", "json"]
+    let compat = try CLI.run(args + ["--lime-compat"])
+    #expect(compat.status == 0, "\(compat.stderr)")
+    #expect(compat.stderr.contains("were fed to the model as 0 instead of the tied value"))
+    let fed = (try CLI.json(compat.stdout)["explanations"] as! [[String: Any]]).map { $0["zero_fed_values"] as! Int }
+    #expect(fed.allSatisfy { $0 > 50 })  // 40% of 299 samples land in the tied bin a <= 1
+    let plain = try CLI.run(args)
+    #expect(plain.status == 0)
+    #expect(!plain.stderr.contains("fed to the model as 0"))
+    #expect((try CLI.json(plain.stdout)["explanations"] as! [[String: Any]]).allSatisfy { $0["zero_fed_values"] as! Int == 0 })
+  }
+
+  // MARK: bad input
+
+  @Test func unknownStudentNamesTheClosestIds() throws {
+    let r = try Self.explain(["--student", "1000"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("no student '1000'"))
+    #expect(r.stderr.contains("closest ids: '100'"))
+    #expect(r.stdout.isEmpty)
+  }
+
+  @Test func numFeaturesAboveTheFeatureCountIsAUsageError() throws {
+    let r = try Self.explain(["--student", "7", "--num-features", "12"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--num-features 12 is more than the 11 feature columns"))
+  }
+
+  @Test func constantColumnMissingValuesAndTooFewRows() throws {
+    let dir = try CLI.temporaryDirectory()
+    let model = try CLI.write(#"{"type":"logistic","features":["a","b"],"coefficients":[1,2],"intercept":0}"#, "m.json", in: dir)
+    let constant = try CLI.write("id,a,b\n1,3,1\n2,3,2\n3,3,5\n", "c.csv", in: dir)
+    var r = try CLI.run(["explain", "--features", constant, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("constant feature column (one value in every row): a"))
+    let missing = try CLI.write("id,a,b\n1,3,1\n2,,2\n3,4,5\n", "m.csv", in: dir)
+    r = try CLI.run(["explain", "--features", missing, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("m.csv:3:"))
+    #expect(r.stderr.contains("missing values"))
+    let one = try CLI.write("id,a,b\n1,3,1\n", "o.csv", in: dir)
+    r = try CLI.run(["explain", "--features", one, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("LIME needs at least 2"))
+  }
+
+  /// Writes a Python model function for `model_worker.py --python` and runs explain with it.
+  static func worker(_ body: String, extra: [String] = [], output: String? = nil) throws -> CLIResult {
+    let dir = try CLI.temporaryDirectory()
+    let file = try CLI.write("import sys, time, os\n" + body + "\n", "user_model.py", in: dir)
+    var args = ["explain", "--features", fc, "--id", "user", "--columns",
+                "sessions,time_in_problem,submissions", "--student", "7", "--num-features", "2", "--num-samples", "200",
+                "--model-command", "python3 Examples/engines/model_worker.py --python \(file):predict"] + extra
+    if let o = output { args += ["--output", o] }
+    return try CLI.run(args)
+  }
+
+  @Test func workerAnsweringTheWrongShapeIsReported() throws {
+    var r = try Self.worker("def predict(rows):\n    return [[0.5, 0.5] for _ in rows[1:]]")
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("answered 199 rows for a request of 200"))
+    r = try Self.worker("def predict(rows):\n    return [[0.2, 0.3, 0.5] for _ in rows]", extra: ["--class-names", "fail,pass"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("answered 3 classes per row, expected 2"))
+  }
+
+  @Test func probabilitiesOutOfRangeFailAndNotSummingToOneWarns() throws {
+    var r = try Self.worker("def predict(rows):\n    return [[-0.5, 1.5] for _ in rows]")
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("probabilities must be finite and in [0, 1]"))
+    r = try Self.worker("def predict(rows):\n    return [[float('nan'), 0.5] for _ in rows]")
+    #expect(r.status == 65)
+    r = try Self.worker("def predict(rows):\n    return [[0.5, 0.6 - 0.0001 * (i % 3)] for i, _ in enumerate(rows)]")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("do not sum to 1"))
+  }
+
+  @Test func workerCrashNamesTheCommandAndItsStderr() throws {
+    let dir = try CLI.temporaryDirectory()
+    let out = dir.appendingPathComponent("result.txt").path
+    let r = try Self.worker("def predict(rows):\n    raise RuntimeError('model file is corrupt')", output: out)
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("model worker 'python3 Examples/engines/model_worker.py"))
+    #expect(r.stderr.contains("RuntimeError: model file is corrupt"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+    let missing = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--student", "7",
+                               "--model-command", "no-such-program-xyz --serve"])
+    #expect(missing.status == 64)
+    #expect(missing.stderr.contains("cannot start the model worker 'no-such-program-xyz --serve'"))
+  }
+
+  @Test func hangingWorkerIsKilledAfterTheTimeoutAndReaped() throws {
+    let dir = try CLI.temporaryDirectory()
+    let pidFile = dir.appendingPathComponent("pid").path
+    let start = Date()
+    let r = try Self.worker("""
+      def predict(rows):
+          open(\(String(reflecting: pidFile)), 'w').write(str(os.getpid()))
+          sys.stderr.write('loading weights...\\n'); sys.stderr.flush()
+          time.sleep(300)
+      """, extra: ["--timeout", "1"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("did not answer within 1 s"))
+    #expect(r.stderr.contains("loading weights..."))
+    #expect(Date().timeIntervalSince(start) < 30)
+    let pid = Int32(try String(contentsOfFile: pidFile, encoding: .utf8))!
+    #expect(kill(pid, 0) == -1)  // gone: killed and reaped
+  }
+
+  @Test func modelFileErrors() throws {
+    let dir = try CLI.temporaryDirectory()
+    let bad = try CLI.write(#"{"type":"logistic","features":["sessions"],"coefficients":[1,2]}"#, "bad.json", in: dir)
+    var r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", bad, "--student", "7"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("bad.json: every coefficient row needs one value per feature (1)"))
+    let other = try CLI.write(#"{"type":"logistic","features":["nope"],"coefficients":[1]}"#, "o.json", in: dir)
+    r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", other, "--student", "7"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("the model's feature 'nope' is not a column"))
+  }
+}

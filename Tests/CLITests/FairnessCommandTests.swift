@@ -1,0 +1,323 @@
+import Foundation
+import Testing
+
+/// `cohortlens fairness` end to end: the lecture 12 audit, formats, determinism, gating, bad input.
+@Suite("cohortlens fairness")
+struct FairnessCommandTests {
+  static let lecture: [String] = [
+    "fairness", "--predictions", CLI.fixture("flipped-classroom/model_predictions.csv"),
+    "--groups", CLI.fixture("flipped-classroom/demographics.csv"), "--join", "row",
+    "--label", "demographics.grade", "--positive", ">=4",
+    "--prediction", "model_predictions.grade", "--predicted-positive", "<0.5", "--by", "gender",
+    "--bootstrap", "200",
+  ]
+
+  static func audits(_ j: [String: Any]) -> [[String: Any]] { j["audits"] as? [[String: Any]] ?? [] }
+  static func groups(_ a: [String: Any]) -> [[String: Any]] { a["groups"] as? [[String: Any]] ?? [] }
+  static func metric(_ g: [String: Any], _ name: String) -> [String: Any] {
+    (g["metrics"] as? [String: Any])?[name] as? [String: Any] ?? [:]
+  }
+
+  @Test func lectureAuditMatchesFairlearnCounts() throws {
+    let r = try CLI.run(Self.lecture + ["--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect(j["schema"] as? String == "cohortlens.fairness/1")
+    #expect(j["rows"] as? Int == 214)
+    #expect((j["inputs"] as? [[String: Any]])?.count == 2)
+    let a = Self.audits(j)
+    #expect(a.count == 1)
+    #expect(a[0]["attribute"] as? String == "gender")
+    #expect(a[0]["stratum"] is NSNull)
+    let g = Self.groups(a[0])
+    #expect(g.map { $0["group"] as? String } == ["F", "M", "(missing)"])
+    // Golden counts (Scripts/golden/fairness.py): F tp 37 fp 10 tn 14 fn 9; M 56/19/35/15; (missing) 13/2/0/4.
+    #expect([g[0]["tp"], g[0]["fp"], g[0]["tn"], g[0]["fn"]].map { $0 as? Int } == [37, 10, 14, 9])
+    #expect([g[1]["tp"], g[1]["fp"], g[1]["tn"], g[1]["fn"]].map { $0 as? Int } == [56, 19, 35, 15])
+    #expect([g[2]["tp"], g[2]["fp"], g[2]["tn"], g[2]["fn"]].map { $0 as? Int } == [13, 2, 0, 4])
+    let tpr = Self.metric(g[0], "tpr")
+    #expect(abs((tpr["value"] as? Double ?? 0) - 37.0 / 46.0) < 1e-15)
+    #expect(r.stdout.contains("\"value\": 0.8043478260869565"))  // round-trip text of 37/46
+    #expect(tpr["numerator"] as? Int == 37 && tpr["denominator"] as? Int == 46)
+    #expect((tpr["ci"] as? [Double])?.count == 2)
+    #expect(tpr["undefined"] is NSNull)
+    #expect(tpr["low_support"] as? Bool == false)
+    #expect(Self.metric(g[0], "fpr")["low_support"] as? Bool == true)  // 24 negatives < 30
+    let names = Set((g[0]["metrics"] as? [String: Any] ?? [:]).keys)
+    #expect(names == ["selection_rate", "tpr", "fpr", "fnr", "tnr", "ppv", "npv", "accuracy", "base_rate"])
+    let criteria = a[0]["criteria"] as? [[String: Any]] ?? []
+    #expect(criteria.map { $0["name"] as? String } == ["demographic_parity", "equalized_odds", "equalized_odds_mean",
+                                                      "equal_opportunity", "predictive_value_parity", "accuracy_parity"])
+    let dp = criteria[0]
+    // fairlearn demographic_parity_difference on these groups: 15/19 − 75/125.
+    #expect(abs((dp["difference"] as? Double ?? 0) - (15.0 / 19.0 - 75.0 / 125.0)) < 1e-15)
+    #expect(["PASS", "FAIL", "INCONCLUSIVE"].contains(dp["verdict"] as? String ?? ""))
+    #expect((dp["worst_pair"] as? [String])?.count == 2)
+  }
+
+  @Test func sameSeedSameBytesAndSeedMatters() throws {
+    let a = try CLI.run(Self.lecture + ["--format", "json", "--seed", "7"])
+    let b = try CLI.run(Self.lecture + ["--format", "json", "--seed", "7"])
+    let c = try CLI.run(Self.lecture + ["--format", "json", "--seed", "8"])
+    #expect(a.status == 0 && a.stdout == b.stdout)
+    #expect(a.stdout != c.stdout)
+  }
+
+  @Test func tableShowsCountsVerdictsAndFormulasWithoutColourWhenPiped() throws {
+    let r = try CLI.run(Self.lecture + ["--by", "gender,country_diploma", "--intersect", "--score",
+                                        "model_predictions.grade", "--lower-is-positive", "--permutations", "50"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("gender & country_diploma — all rows (n = 214)"))
+    #expect(r.stdout.contains("0.804 (37/46)"))
+    #expect(r.stdout.contains("demographic_parity: selection rate (TP+FP)/n equal across groups"))
+    #expect(r.stdout.contains("ABROCA against 'M'"))
+    #expect(!r.stdout.contains("\u{1B}["))
+    #expect(r.stdout.contains("INCONCLUSIVE") || r.stdout.contains("FAIL") || r.stdout.contains("PASS"))
+  }
+
+  @Test func failOnGatesWithExitThreeAfterWritingTheReport() throws {
+    let dir = try CLI.temporaryDirectory()
+    let out = dir.appendingPathComponent("report.json").path
+    let r = try CLI.run(Self.lecture + ["--fail-on", "fail", "--format", "json", "--output", out])
+    #expect(r.status == 3, "\(r.stderr)")
+    let j = try CLI.json(try String(contentsOfFile: out, encoding: .utf8))
+    let verdicts = (Self.audits(j)[0]["criteria"] as? [[String: Any]] ?? []).map { $0["verdict"] as? String }
+    #expect(verdicts.contains("FAIL"))
+    // A generous tolerance passes the gate.
+    let ok = try CLI.run(Self.lecture + ["--fail-on", "fail", "--max-difference", "1"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+  }
+
+  @Test func syntheticEdgeCasesReportUndefinedNotZero() throws {
+    let r = try CLI.run([
+      "fairness", "--predictions", CLI.fixture("synthetic/fairness_edge_cases.csv"), "--label", "truth",
+      "--positive", "1", "--score", "score", "--prediction", "predicted", "--by", "group", "--format", "json",
+      "--permutations", "100", "--bootstrap", "100",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    let a = Self.audits(try CLI.json(r.stdout))[0]
+    let g = Self.groups(a)
+    let c = g.first { $0["group"] as? String == "C" }!
+    let tpr = Self.metric(c, "tpr")
+    #expect(tpr["value"] is NSNull)
+    #expect(tpr["undefined"] as? String == "no actual positives (TP + FN = 0)")
+    #expect(tpr["denominator"] as? Int == 0)
+    #expect(Self.metric(c, "auc")["value"] is NSNull)
+    let d = g.first { $0["group"] as? String == "D" }!
+    #expect(Self.metric(d, "fpr")["value"] is NSNull)
+    #expect(Self.metric(d, "npv")["undefined"] as? String == "no predicted negatives (TN + FN = 0)")
+    let eo = (a["criteria"] as? [[String: Any]] ?? []).first { $0["name"] as? String == "equal_opportunity" }!
+    #expect(eo["verdict"] as? String == "UNDEFINED")
+    #expect(eo["difference"] is NSNull)
+    #expect((eo["reason"] as? String ?? "").contains("tpr undefined for group 'C'"))
+    let abroca = a["abroca"] as? [[String: Any]] ?? []
+    #expect(abroca.map { $0["group"] as? String } == ["B", "C", "D"])
+    #expect(abroca[1]["value"] is NSNull && abroca[1]["undefined"] is String)
+    let pB = abroca[0]["p_value"] as? Double ?? -1
+    #expect(pB > 0 && pB <= 1)
+    #expect((abroca[0]["p_holm"] as? Double ?? -1) >= pB)
+    // Reliability table and ROC points for plotting.
+    let b = g.first { $0["group"] as? String == "B" }!
+    #expect((b["reliability"] as? [[String: Any]])?.count == 10)
+    let roc = b["roc"] as? [[String: Any]] ?? []
+    #expect(roc.first?["fpr"] as? Double == 0 && roc.last?["tpr"] as? Double == 1)
+  }
+
+  @Test func smallGroupsAreSuppressedWithTheirComplement() throws {
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,y,p,g\n"
+    for i in 0..<40 { csv += "a\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),A\n" }
+    for i in 0..<20 { csv += "b\(i),\(i % 2),\(i % 4 == 0 ? 1 : 0),B\n" }
+    for i in 0..<15 { csv += "c\(i),\(i % 2),\(i % 2),C\n" }
+    for i in 0..<4 { csv += "d\(i),\(i % 2),1,D\n" }
+    let f = try CLI.write(csv, "small.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--prediction", "p",
+                         "--by", "g", "--format", "json", "--bootstrap", "50"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let a = Self.audits(try CLI.json(r.stdout))[0]
+    let g = Self.groups(a)
+    let suppressed = g.filter { $0["suppressed"] as? Bool == true }.map { $0["group"] as? String }
+    #expect(suppressed == ["C", "D"])  // D (n = 4) and, complementarily, the next smallest C (n = 15)
+    let d = g.first { $0["group"] as? String == "D" }!
+    #expect(d["n"] is NSNull && d["tp"] is NSNull && d["metrics"] is NSNull)
+    #expect((a["notices"] as? [String] ?? []).contains { $0.contains("'D' suppressed") })
+    let table = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--prediction", "p",
+                             "--by", "g", "--bootstrap", "0"])
+    #expect(!table.stdout.contains("D    4"))
+    #expect(table.stdout.contains("suppressed"))
+  }
+
+  @Test func stratifiedAuditsAndReferenceGroup() throws {
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,week,y,s,g\n"
+    for i in 0..<240 {
+      let y = (i * 7) % 3 == 0 ? 1 : 0
+      csv += "\(i),\(i % 2 + 1),\(y),\(Double((i * 37) % 100) / 100),\(i % 3 == 0 ? "X" : "Y")\n"
+    }
+    let f = try CLI.write(csv, "weeks.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--score", "s",
+                         "--threshold", "prevalence", "--by", "g", "--stratify", "week", "--compare", "largest",
+                         "--format", "json", "--permutations", "20", "--bootstrap", "50"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    let a = Self.audits(j)
+    #expect(a.map { $0["stratum"] as? String } == [nil, "1", "2"])
+    #expect(a.allSatisfy { $0["reference"] as? String == "Y" })
+    let params = j["parameters"] as? [String: Any] ?? [:]
+    #expect(params["threshold_value"] as? Double == 80.0 / 240.0)
+    let named = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--score", "s",
+                             "--threshold", "0.5", "--by", "g", "--compare", "X", "--format", "json",
+                             "--permutations", "0", "--bootstrap", "0"])
+    #expect(Self.audits(try CLI.json(named.stdout))[0]["reference"] as? String == "X")
+  }
+
+  @Test func csvAndMarkdownFormats() throws {
+    let csv = try CLI.run(Self.lecture + ["--format", "csv"])
+    #expect(csv.status == 0)
+    #expect(csv.stdout.hasPrefix("attribute,stratum,group,kind,name,value,numerator,denominator,ci_low,ci_high,note\n"))
+    #expect(csv.stdout.contains("gender,,F,metric,tpr,0.8043478260869565,37,46,"))
+    let md = try CLI.run(Self.lecture + ["--format", "markdown"])
+    #expect(md.stdout.contains("| group |"))
+  }
+
+  // MARK: Bad input
+
+  @Test func unknownColumnListsTheAvailableOnes() throws {
+    let dir = try CLI.temporaryDirectory()
+    let out = dir.appendingPathComponent("never.json").path
+    var args = Self.lecture
+    args[args.firstIndex(of: "gender")!] = "gendre"
+    let r = try CLI.run(args + ["--output", out])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("no column named 'gendre'"), "\(r.stderr)")
+    #expect(r.stderr.contains("'country_diploma'") && r.stderr.contains("#1"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+  }
+
+  @Test func ambiguousBareNameListsBothQualifiedNames() throws {
+    var args = Self.lecture
+    args[args.firstIndex(of: "demographics.grade")!] = "grade"
+    let r = try CLI.run(args)
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("'model_predictions.grade' or 'demographics.grade'"), "\(r.stderr)")
+  }
+
+  @Test func repeatedPandasIndexIsReportedAsDuplicateIds() throws {
+    var args = Self.lecture
+    let k = args.firstIndex(of: "--join")!
+    args.replaceSubrange(k...k + 1, with: ["--id", "#1"])
+    let r = try CLI.run(args)
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("duplicate id '0'"), "\(r.stderr)")
+    #expect(r.stderr.contains("demographics.csv:106:1:"))  // the index restarts at 0 for the second cohort
+  }
+
+  @Test func idMismatchIsCountedOrAnErrorUnderMissingFail() throws {
+    let dir = try CLI.temporaryDirectory()
+    var preds = "sid,y,p\n", demo = "sid,g\n"
+    for i in 0..<30 { preds += "s\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0)\n" }
+    for i in 3..<33 { demo += "s\(i),\(i % 2 == 0 ? "F" : "M")\n" }
+    let p = try CLI.write(preds, "preds.csv", in: dir)
+    let d = try CLI.write(demo, "demo.csv", in: dir)
+    let base = ["fairness", "--predictions", p, "--groups", d, "--id", "sid", "--label", "y", "--positive", "1",
+                "--prediction", "p", "--by", "g", "--bootstrap", "0", "--format", "json"]
+    let r = try CLI.run(base)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("3 of 30 prediction row(s) have no 'sid'"), "\(r.stderr)")
+    #expect(r.stderr.contains("3 of 30 row(s) of \(d) have no prediction"))
+    #expect(try CLI.json(r.stdout)["rows"] as? Int == 27)
+    let strict = try CLI.run(base + ["--missing", "fail"])
+    #expect(strict.status == 65)
+  }
+
+  @Test func unexpectedLabelValuesAreListed() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,outcome,p,g\n1,pass,1,F\n2,fail,0,M\n3,withdrawn,0,F\n4,pass,1,M\n", "l.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "outcome", "--positive", "pass", "--prediction", "p",
+                         "--predicted-positive", "1", "--by", "g"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("l.csv:4:"), "\(r.stderr)")
+    #expect(r.stderr.contains("'withdrawn'") && r.stderr.contains("values found: 'pass', 'fail', 'withdrawn'"))
+    let ok = try CLI.run(["fairness", "--predictions", f, "--label", "outcome", "--positive", "pass",
+                          "--negative", "fail,withdrawn", "--prediction", "p", "--predicted-positive", "1",
+                          "--by", "g", "--min-group-size", "0", "--bootstrap", "0"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+  }
+
+  @Test func aModelThatPredictsNobodyPositiveIsAuditedWithAWarning() throws {
+    let dir = try CLI.temporaryDirectory()
+    var csv = "y,p,g\n"
+    for i in 0..<40 { csv += "\(i % 2),0,\(i % 4 < 2 ? "F" : "M")\n" }
+    let f = try CLI.write(csv, "none.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--prediction", "p",
+                         "--by", "g", "--format", "json", "--bootstrap", "0"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("predicts no learner positive"))
+    let g = Self.groups(Self.audits(try CLI.json(r.stdout))[0])
+    #expect(Self.metric(g[0], "selection_rate")["value"] as? Double == 0)
+    #expect(Self.metric(g[0], "ppv")["undefined"] as? String == "no predicted positives (TP + FP = 0)")
+    // A label without its positive class is still an error.
+    let bad = try CLI.run(["fairness", "--predictions", f, "--label", "p", "--positive", "1", "--prediction", "y",
+                           "--by", "g"])
+    #expect(bad.status == 65)
+    #expect(bad.stderr.contains("does not occur"), "\(bad.stderr)")
+  }
+
+  @Test func scoreThatIsNotANumberIsLocated() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,y,s,g\n1,1,0.9,F\n2,0,high,M\n", "s.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--score", "s",
+                         "--threshold", "0.5", "--by", "g"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("s.csv:3:5:"), "\(r.stderr)")
+    #expect(r.stderr.contains("'high' is not a number"))
+  }
+
+  @Test func thresholdOutsideScoreRangeWarns() throws {
+    let r = try CLI.run([
+      "fairness", "--predictions", CLI.fixture("synthetic/fairness_edge_cases.csv"), "--label", "truth",
+      "--positive", "1", "--score", "score", "--threshold", "5", "--by", "group", "--bootstrap", "0",
+      "--permutations", "0",
+    ])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("threshold 5.0 lies outside the score range"), "\(r.stderr)")
+  }
+
+  @Test func emptyGroupSetAndSingleLevelAttribute() throws {
+    let empty = try CLI.run(Self.lecture.map { $0 == "gender" ? "," : $0 })
+    #expect(empty.status == 64)
+    #expect(empty.stderr.contains("group set is empty"), "\(empty.stderr)")
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,y,p,g\n"
+    for i in 0..<30 { csv += "\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),all\n" }
+    let f = try CLI.write(csv, "one.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--prediction", "p",
+                         "--by", "g", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let a = Self.audits(try CLI.json(r.stdout))[0]
+    let criteria = a["criteria"] as? [[String: Any]] ?? []
+    #expect(criteria.allSatisfy { $0["verdict"] as? String == "UNDEFINED" })
+    #expect((criteria[0]["reason"] as? String ?? "").contains("only one level"))
+  }
+
+  @Test func joinRowNeedsEqualRowCounts() throws {
+    let dir = try CLI.temporaryDirectory()
+    let p = try CLI.write("y,p\n1,1\n0,0\n", "p.csv", in: dir)
+    let g = try CLI.write("g\nF\n", "g.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", p, "--groups", g, "--join", "row", "--label", "y",
+                         "--positive", "1", "--prediction", "p", "--by", "g"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("equal row counts"), "\(r.stderr)")
+  }
+
+  @Test func missingSensitiveValuesPolicies() throws {
+    let base = Self.lecture + ["--format", "json", "--bootstrap", "0"]
+    let dropped = try CLI.run(base + ["--missing", "drop"])
+    let a = Self.audits(try CLI.json(dropped.stdout))[0]
+    #expect(Self.groups(a).map { $0["group"] as? String } == ["F", "M"])
+    #expect(a["dropped_rows"] as? Int == 19)
+    let fail = try CLI.run(base + ["--missing", "fail"])
+    #expect(fail.status == 65)
+    #expect(fail.stderr.contains("demographics.csv:4:"), "\(fail.stderr)")
+  }
+}

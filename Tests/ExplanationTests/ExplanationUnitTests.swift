@@ -1,0 +1,155 @@
+import CohortLensCore
+import Foundation
+import Testing
+
+@testable import Explanation
+
+struct ExplanationUnitTests {
+  /// NumPy percentile (linear) reference values: np.percentile([3, 1, 4, 1, 5, 9, 2, 6], q).
+  @Test func percentileIsNumPyLinear() {
+    let v = [3.0, 1, 4, 1, 5, 9, 2, 6].sorted()
+    #expect(numpyPercentile(sorted: v, 25) == 1.75)
+    #expect(numpyPercentile(sorted: v, 50) == 3.5)
+    #expect(numpyPercentile(sorted: v, 75) == 5.25)
+    #expect(numpyPercentile(sorted: v, 10) == 1.0)
+    #expect(numpyPercentile(sorted: v, 90) == 6.8999999999999995)
+  }
+
+  /// Duplicate cut points collapse (≥ 75% zeros → one cut at 0, two bins) and labels follow lime.
+  @Test func quartileBinsCollapseAndLabel() {
+    let col = [0.0, 0, 0, 0, 0, 0, 0, 0, 3, 7]
+    let b = FeatureBins(name: "clicks", column: col, percentiles: [25, 50, 75])
+    #expect(b.cuts == [0.0])  // np.unique(np.percentile(col, [25, 50, 75])) = [0.]
+    #expect(b.labels == ["clicks <= 0.00", "clicks > 0.00"])
+    #expect(b.values == [0, 1])
+    #expect(b.frequencies == [0.8, 0.2])
+    #expect(b.bin(of: 0) == 0 && b.bin(of: 0.5) == 1)
+    #expect(b.isDegenerate(0) && !b.isDegenerate(1))
+    let spread = FeatureBins(name: "x", column: [1, 2, 3, 4, 5, 6, 7, 8], percentiles: [25, 50, 75])
+    #expect(spread.cuts == [2.75, 4.5, 6.25])
+    #expect(spread.labels == ["x <= 2.75", "2.75 < x <= 4.50", "4.50 < x <= 6.25", "x > 6.25"])
+    #expect(formatTwoDecimals(2.675) == "2.67")  // binary value 2.67499999…, as Python
+    #expect(formatTwoDecimals(0.125) == "0.12")
+  }
+
+  /// SciPy 1.17.1 reference values: special.log_ndtr, ndtri, ndtri_exp, stats.truncnorm.ppf.
+  @Test func normalFunctionsMatchSciPy() {
+    #expect(abs(NormalDistribution.logCDF(-3) - (-6.60772622151035)) < 1e-14)
+    #expect(abs(NormalDistribution.logCDF(-30) - (-454.32124395634327)) < 1e-11)
+    #expect(abs(NormalDistribution.logCDF(8) - (-6.220960574271742e-16)) < 1e-28)
+    #expect(abs(NormalDistribution.quantile(0.025) - (-1.9599639845400545)) < 1e-14)
+    #expect(abs(NormalDistribution.quantileOfLog(-1000) - (-44.61574773196941)) < 1e-10)
+    let t = TruncatedNormal(a: -0.5, b: 2, loc: 0, scale: 1)
+    #expect(abs(t.exact(0.3) - 0.022940762771432085) < 1e-13)
+    let r = TruncatedNormal(a: 0.5, b: 3, loc: 0, scale: 1)
+    #expect(abs(r.exact(0.9) - 1.8512240709778356) < 1e-13)
+  }
+
+  /// Ridge from the Gram matrix equals the direct weighted least-squares formulas.
+  @Test func weightedGramMatchesDirectRidge() {
+    var g = SplitMix64(seed: 3)
+    let n = 50, p = 3
+    let x = (0..<(n * p)).map { _ in Double(g.next() % 2) }
+    let w = (0..<n).map { _ in 0.5 + g.nextUniform() }
+    let y = (0..<n).map { i in 0.3 * x[i * p] - 0.2 * x[i * p + 2] + 0.1 * g.nextUniform() }
+    let gram = WeightedGram(x: x, rows: n, columns: p, weights: w, y: y)
+    let beta = gram.coefficients(subset: [0, 2], alpha: 1)
+    // Direct: centre by weighted means, solve the 2×2 system.
+    let sw = w.reduce(0, +)
+    let m0 = (0..<n).map { w[$0] * x[$0 * p] }.reduce(0, +) / sw
+    let m2 = (0..<n).map { w[$0] * x[$0 * p + 2] }.reduce(0, +) / sw
+    let my = (0..<n).map { w[$0] * y[$0] }.reduce(0, +) / sw
+    var a = [0.0, 0, 0, 0], b = [0.0, 0]
+    for i in 0..<n {
+      let u = x[i * p] - m0, v = x[i * p + 2] - m2, t = y[i] - my
+      a[0] += w[i] * u * u; a[1] += w[i] * u * v; a[3] += w[i] * v * v
+      b[0] += w[i] * u * t; b[1] += w[i] * v * t
+    }
+    a[2] = a[1]
+    a[0] += 1; a[3] += 1
+    let det = a[0] * a[3] - a[1] * a[2]
+    let d0 = (a[3] * b[0] - a[1] * b[1]) / det, d1 = (a[0] * b[1] - a[2] * b[0]) / det
+    #expect(abs(beta[0] - d0) < 1e-12 && abs(beta[1] - d1) < 1e-12)
+    #expect(abs(gram.intercept(subset: [0, 2], coefficients: beta) - (my - m0 * d0 - m2 * d1)) < 1e-12)
+  }
+
+  /// Default mode: every sampled value lies in its sampled bin (design = 1 exactly when that bin is
+  /// the student's), row 0 is the student, and the stream depends on the id, not on the order.
+  @Test func defaultSamplerStaysInsideTheBins() throws {
+    var g = SplitMix64(seed: 11)
+    let rows = 200, p = 6
+    var training = [Double](repeating: 0, count: rows * p)
+    for i in 0..<rows {
+      for j in 0..<p { training[i * p + j] = j % 2 == 0 ? Double(g.next() % 4 == 0 ? g.next() % 9 : 0) : g.nextUniform() * 10 }
+    }
+    var options = LimeOptions()
+    options.numFeatures = 3
+    options.numSamples = 400
+    let ex = try LimeExplainer(training: training, rows: rows, featureNames: (0..<p).map { "f\($0)" }, options: options)
+    let row = Array(training[0..<p])
+    var s1 = ex.stream(for: "a")
+    let nb = ex.neighbourhood(of: row, source: &s1, exact: false)
+    #expect(Array(nb.samples[0..<p]) == row)
+    let own = ex.studentBins(row)
+    var mismatches = 0
+    for i in 1..<nb.rows {
+      for j in 0..<p {
+        let v = nb.samples[i * p + j]
+        let inOwn = ex.bins[j].bin(of: v) == own[j]
+        if inOwn != (nb.design[i * p + j] == 1) {
+          // Only a value clamped onto a cut point may land in the neighbouring bin.
+          #expect(ex.bins[j].cuts.contains { abs($0 - v) < 1e-9 }, "row \(i) feature \(j) value \(v)")
+          mismatches += 1
+        }
+      }
+    }
+    #expect(mismatches < 5)
+    var s2 = ex.stream(for: "a")
+    #expect(ex.neighbourhood(of: row, source: &s2, exact: false).samples == nb.samples)
+    var s3 = ex.stream(for: "b")
+    #expect(ex.neighbourhood(of: row, source: &s3, exact: false).samples != nb.samples)
+  }
+
+  @Test func linearModelsBinaryMultinomialAndScaler() throws {
+    let bin = try LinearModel(json: #"{"type":"logistic","features":["a","b"],"coefficients":[[1,-1]],"intercept":[0.5],"scaler":{"mean":[1,1],"scale":[2,2]}}"#)
+    let (v, k) = try bin.predict([3, 1], rowCount: 1, columns: 2)
+    #expect(k == 2)
+    let pr = 1 / (1 + exp(-(1.0 + 0.5)))
+    #expect(abs(v[1] - pr) < 1e-15 && abs(v[0] - (1 - pr)) < 1e-15)
+    let multi = try LinearModel(json: #"{"type":"logistic","features":["a"],"coefficients":[[1],[2],[0]],"intercept":[0,0,1]}"#)
+    let (m, k3) = try multi.predict([1], rowCount: 1, columns: 1)
+    let e = [exp(1.0), exp(2.0), exp(1.0)], s = e.reduce(0, +)
+    #expect(k3 == 3)
+    for c in 0..<3 { #expect(abs(m[c] - e[c] / s) < 1e-15) }
+    let lin = try LinearModel(json: #"{"type":"linear","features":["a","b"],"coefficients":[2,3],"intercept":1}"#)
+    #expect(try lin.predict([1, 1], rowCount: 1, columns: 2).values == [6])
+    #expect(throws: ModelError.self) { try LinearModel(json: #"{"type":"tree","features":[],"coefficients":[]}"#) }
+    #expect(throws: ModelError.self) { try LinearModel(json: "{nope") }
+  }
+
+  @Test func stabilityIndices() {
+    func exp(_ ids: [Int], _ weights: [Double]) -> Explanation {
+      Explanation(student: "s", label: 1, probability: 0.5, probabilities: [0.5, 0.5], intercept: 0, localPrediction: 0,
+                  score: 0, effectiveSampleSize: 1, kernelWidth: 1,
+                  features: zip(ids, weights).enumerated().map { r, f in
+                    ExplainedFeature(rank: r + 1, index: f.0, name: "f\(f.0)", condition: "", value: 0, weight: f.1)
+                  }, zeroFedValues: 0, standardErrors: ids.map { _ in 0.01 })
+    }
+    let runs = [exp([1, 2], [0.5, 0.1]), exp([1, 3], [0.5, -0.2]), exp([1, 2], [0.2, -0.1])]
+    let s = StabilityReport(student: "s", runs: runs, numFeatures: 2)
+    // pairs: (0,1) share {1}, (0,2) share {1,2}, (1,2) share {1} → 4 / (3·2) · 100.
+    #expect(abs(s.vsi! - 400.0 / 6) < 1e-12)
+    // f1: CIs [0.48,0.52]×2 overlap, vs [0.18,0.22] not → 1/3; f2: 0.1 vs −0.1 → 0/1. Mean 16.67.
+    #expect(abs(s.csi! - (100.0 / 3 + 0) / 2) < 1e-9)
+    let f2 = s.features.first { $0.index == 2 }!
+    #expect(f2.selected == 2 && f2.signAgreement == 0.5)
+    #expect(StabilityReport(student: "s", runs: [runs[0]], numFeatures: 2).vsi == nil)
+  }
+
+  @Test func weekGroupingSplitsNames() throws {
+    let g = try WeekGrouping(pattern: "_InWeek(\\d+)$")
+    #expect(g.split("TotalClicks_InWeek3")! == ("TotalClicks", 3))
+    #expect(g.split("gender") == nil)
+    #expect(throws: ExplanationError.self) { try WeekGrouping(pattern: "(") }
+  }
+}

@@ -1,0 +1,131 @@
+import CohortLensCore
+import Testing
+@testable import Fairness
+
+/// Library behaviour beyond the goldens: reference comparisons, strata, suppression, determinism.
+struct FairnessAuditTests {
+  /// Groups with fixed confusion counts (tp, fp, tn, fn), rows expanded in order.
+  static func input(_ groups: [(String, [Int])], strata: [String]? = nil) -> FairnessInput {
+    var truth: [Bool] = [], predicted: [Bool] = [], attr: [String?] = []
+    for (name, c) in groups {
+      for _ in 0..<c[0] { truth.append(true); predicted.append(true); attr.append(name) }
+      for _ in 0..<c[1] { truth.append(false); predicted.append(true); attr.append(name) }
+      for _ in 0..<c[2] { truth.append(false); predicted.append(false); attr.append(name) }
+      for _ in 0..<c[3] { truth.append(true); predicted.append(false); attr.append(name) }
+    }
+    return FairnessInput(truth: truth, predicted: predicted, attributes: [SensitiveAttribute(name: "g", values: attr)],
+                         strata: strata)
+  }
+
+  @Test func referenceComparisonUsesSignedLargestDifference() {
+    // Selection rates: A 30/100, B 60/100, C 20/50. Largest group = A (first of the ties A, B).
+    let x = Self.input([("A", [20, 10, 50, 20]), ("B", [40, 20, 30, 10]), ("C", [10, 10, 20, 10])])
+    var c = FairnessConfiguration()
+    c.comparison = .largest
+    c.bootstrapReplicates = 0
+    let a = FairnessAudit.run(x, configuration: c).audits[0]
+    #expect(a.reference == "A")
+    let dp = a.criteria[0]
+    #expect(dp.difference == 0.6 - 0.3)      // B − A
+    #expect(dp.ratio == 0.6 / 0.3)           // furthest from 1: 2.0 (C: 1.333)
+    #expect(dp.worstPair.map { [$0.0, $0.1] } == ["B", "A"])
+    #expect(dp.verdict == .fail)
+    #expect(dp.reason?.contains("point estimate") == true)
+    c.comparison = .group("C")
+    let named = FairnessAudit.run(x, configuration: c).audits[0]
+    #expect(named.reference == "C")
+    // Against C (0.4): A − C = −0.1, B − C = +0.2 → the signed difference of largest magnitude is B − C.
+    #expect(named.criteria[0].difference == 0.6 - 0.4)
+    #expect(named.criteria[0].worstPair.map { [$0.0, $0.1] } == ["B", "C"])
+    c.comparison = .group("Z")
+    let fallback = FairnessAudit.run(x, configuration: c).audits[0]
+    #expect(fallback.reference == "A")
+    #expect(fallback.notices.contains { $0.contains("'Z' does not occur") })
+  }
+
+  @Test func betweenGroupsMatchesHandComputation() {
+    let x = Self.input([("A", [20, 10, 50, 20]), ("B", [40, 20, 30, 10])])
+    var c = FairnessConfiguration()
+    c.bootstrapReplicates = 0
+    let a = FairnessAudit.run(x, configuration: c).audits[0]
+    let tprA = 20.0 / 40, tprB = 40.0 / 50, fprA = 10.0 / 60, fprB = 20.0 / 50
+    let eo = a.criteria.first { $0.name == "equalized_odds" }!
+    #expect(eo.difference == max(tprB - tprA, fprB - fprA))
+    #expect(eo.ratio == min(tprA / tprB, fprA / fprB))
+    let mean = a.criteria.first { $0.name == "equalized_odds_mean" }!
+    #expect(mean.difference == ((tprB - tprA) + (fprB - fprA)) / 2)
+    let g = a.groups[0]
+    #expect(g.metric("ppv")!.numerator == 20 && g.metric("ppv")!.denominator == 30)
+    #expect(g.metric("base_rate")!.value == 40.0 / 100)
+  }
+
+  @Test func strataAreAuditedSeparatelyAfterThePooledAudit() {
+    let groups: [(String, [Int])] = [("A", [10, 5, 20, 5]), ("B", [8, 6, 18, 8])]
+    let n = 80
+    let strata = (0..<n).map { $0 % 2 == 0 ? "10" : "9" }
+    let result = FairnessAudit.run(Self.input(groups, strata: strata), configuration: {
+      var c = FairnessConfiguration(); c.bootstrapReplicates = 10; return c
+    }())
+    #expect(result.audits.map(\.stratum) == [nil, "9", "10"])  // numeric order
+    #expect(result.audits[1].n + result.audits[2].n == result.audits[0].n)
+    for k in 0..<2 {
+      let pooled = result.audits[0].groups[k]
+      let parts = result.audits[1...].map { $0.groups[k] }
+      #expect(parts.map(\.tp).reduce(0, +) == pooled.tp)
+      #expect(parts.map(\.fn).reduce(0, +) == pooled.fn)
+    }
+  }
+
+  @Test func suppressionHidesCountsInJSONAndAddsTheComplement() {
+    let x = Self.input([("A", [20, 10, 50, 20]), ("B", [10, 5, 10, 5]), ("C", [10, 5, 10, 4]), ("D", [2, 1, 2, 1])])
+    var c = FairnessConfiguration()
+    c.bootstrapReplicates = 0
+    let a = FairnessAudit.run(x, configuration: c).audits[0]
+    #expect(a.groups.map(\.suppressed) == [false, false, true, true])  // D (6) and the next smallest C (29)
+    let json = FairnessJSON.audit(a).serialized()
+    #expect(!json.contains("\"n\": 6"))
+    #expect(json.contains("complementary suppression"))
+    #expect(a.criteria[0].worstPair.map { [$0.0, $0.1] }?.allSatisfy { ["A", "B"].contains($0) } == true)
+  }
+
+  @Test func bootstrapAndPermutationsAreDeterministic() throws {
+    let t = try Table.read(path: FairnessGolden.path("Fixtures/synthetic/fairness_edge_cases.csv"))
+    let input = FairnessInput(
+      truth: try t.numbers("truth").map { $0! == 1 }, predicted: try t.numbers("predicted").map { $0! == 1 },
+      scores: try t.numbers("score").map { $0! },
+      attributes: [SensitiveAttribute(name: "group", values: try t.strings("group"))])
+    var c = FairnessConfiguration()
+    c.bootstrapReplicates = 300
+    c.permutations = 200
+    c.seed = 42
+    let one = FairnessJSON.audits(FairnessAudit.run(input, configuration: c)).serialized()
+    let two = FairnessJSON.audits(FairnessAudit.run(input, configuration: c)).serialized()
+    #expect(one == two)
+    c.seed = 43
+    #expect(FairnessJSON.audits(FairnessAudit.run(input, configuration: c)).serialized() != one)
+    // Holm-adjusted p-values are never below the raw ones and lie in (0, 1].
+    for e in FairnessAudit.run(input, configuration: c).audits[0].abroca ?? [] where e.pValue != nil {
+      #expect(e.pHolm! >= e.pValue! && e.pHolm! <= 1 && e.pValue! > 0)
+    }
+  }
+
+  @Test func permutationOfIdenticalDistributionsIsNotSignificant() {
+    // Two groups drawn from one score distribution: a large p-value.
+    var rng = NumPyRandomState(seed: 5)
+    var truth: [Bool] = [], scores: [Double] = [], g: [String?] = []
+    for i in 0..<600 {
+      let y = rng.randomSample() < 0.4
+      truth.append(y)
+      scores.append(min(1, max(0, (y ? 0.6 : 0.4) + 0.2 * rng.standardNormal())))
+      g.append(i % 2 == 0 ? "P" : "Q")
+    }
+    let input = FairnessInput(truth: truth, predicted: scores.map { $0 >= 0.5 }, scores: scores,
+                              attributes: [SensitiveAttribute(name: "g", values: g)])
+    var c = FairnessConfiguration()
+    c.permutations = 500
+    c.bootstrapReplicates = 0
+    let e = FairnessAudit.run(input, configuration: c).audits[0].abroca![0]
+    #expect(e.pValue! > 0.05)
+    #expect(e.value! > 0 && e.value! < 0.1)
+  }
+}
