@@ -206,4 +206,32 @@ struct HardeningCLITests {
       }
     }
   }
+
+  /// DTW clustering: `--threads 1` and `--threads 2` (the DTW engine's workers), each with 1 and 2
+  /// BLAS threads, give the same bytes.
+  @Test func dtwClusteringSameBytesForAnyThreadCount() throws {
+    var outputs: Set<String> = []
+    for (threads, blas) in [("1", "1"), ("2", "2"), ("2", "1"), ("1", "2")] {
+      let r = try CLI.run(["cluster", "--series", CLI.fixture("flipped-classroom/time_series_fc.csv"), "--id", "user",
+                           "--time", "week", "--value", "sessions,time_in_problem", "--radius", "3", "--k", "2...4",
+                           "--seed", "3", "--threads", threads, "--format", "json"],
+                          environment: ["OPENBLAS_NUM_THREADS": blas])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("\"silhouette\""))
+      outputs.insert(r.stdout)
+    }
+    #expect(outputs.count == 1)
+  }
+
+  @Test func maxMemoryAppliesToSeriesClustering() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out.json").path
+    let r = try CLI.run(["cluster", "--series", CLI.fixture("flipped-classroom/time_series_fc.csv"), "--id", "user",
+                         "--time", "week", "--value", "sessions", "--k", "2", "--max-memory", "10K", "--output", out])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("clustering 288 learners"), "\(r.stderr)")
+    #expect(r.stderr.contains("more than the memory limit 10 KiB (--max-memory 10K)"), "\(r.stderr)")
+    #expect(try Self.leftovers(in: dir, besides: []) == [])
+  }
 }
