@@ -34,6 +34,11 @@ if ! "$PY" -c 'import sklearn, scipy, numpy, pandas, sys; sys.exit(0 if (sklearn
   "$PY" -m pip install --quiet --upgrade pip
   "$PY" -m pip install --quiet "scikit-learn==1.9.1" "scipy==1.17.1" "numpy==2.4.6" pandas
 fi
+# The other peers (DTW, fairness, LIME), each pinned as in Scripts/golden/requirements.txt.
+if ! "$PY" -c 'import tslearn, dtaidistance, fairlearn, lime' 2>/dev/null; then
+  echo "Installing tslearn, dtaidistance, fairlearn and lime into $VENV" >&2
+  "$PY" -m pip install --quiet "tslearn==0.10.0" "dtaidistance==2.5.1" "fairlearn==0.15.0" "lime==0.2.0.1" >&2 || true
+fi
 
 if [ "$BUILD" = 1 ]; then
   echo "Building release binary" >&2

@@ -57,6 +57,34 @@ public enum AtomicFile {
     }
   }
 
+  /// Writes several files that belong together (e.g. `D.npy` and `D.ids.txt`): every file is first
+  /// written and synced to its own temporary file; only when all are complete are they renamed into
+  /// place, so a failure while writing leaves none of them behind.
+  public static func write(files: [(path: String, bytes: [UInt8])]) throws {
+    var staged: [(temp: String, path: String)] = []
+    // Staged files are removed if the run is interrupted before they are all renamed.
+    var registrations: [InterruptCleanup.Token?] = []
+    defer { for r in registrations { InterruptCleanup.unregister(r) } }
+    do {
+      for f in files {
+        let base = f.path.split(separator: "/").last.map(String.init) ?? f.path
+        let prefix = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
+        let temp = prefix + ".\(base).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+        registrations.append(InterruptCleanup.register(temp))
+        try write(f.bytes, to: temp)
+        staged.append((temp, f.path))
+      }
+    } catch {
+      for s in staged { unlink(s.temp) }
+      throw error
+    }
+    for (i, s) in staged.enumerated() where rename(s.temp, s.path) != 0 {
+      let reason = FileIO.errorText(errno)
+      for rest in staged[i...] { unlink(rest.temp) }
+      throw OutputError(path: s.path, message: "rename failed: " + reason)
+    }
+  }
+
   /// Writes the UTF-8 encoding of `text` to `path` atomically (see `write(_:to:)-[UInt8]`).
   public static func write(_ text: String, to path: String) throws {
     try write(Array(text.utf8), to: path)

@@ -57,8 +57,14 @@ public struct ContributionChart: Sendable {
     let bottom = top + rowHeight * Double(max(1, contributions.count))
     let maxAbs = contributions.map { $0.weight.isFinite ? abs($0.weight) : 0 }.max() ?? 0
     let m = maxAbs > 0 ? maxAbs : 1
-    // Symmetric domain with 20 % room on each side for the value text.
-    let x = LinearScale.nice(covering: [-m * 1.35, m * 1.35], range: (left, right), tickCount: 4)
+    // Symmetric domain with room on each side for the value text: the longest signed value must fit
+    // between the end of the longest bar and the plot's edge (else the text is clipped or runs into
+    // the condition labels).
+    let textWidth = contributions.map { $0.weight.isFinite ? estimatedTextWidth(signed($0.weight), size: 13) : 0 }.max() ?? 0
+    let halfPlot = (right - left) / 2
+    let free = halfPlot - 8 - textWidth
+    let stretch = free > halfPlot * 0.25 ? max(1.35, halfPlot / free) : 4
+    let x = LinearScale.nice(covering: [-m * stretch, m * stretch], range: (left, right), tickCount: 4)
     for t in x.ticks() {
       let px = x(t)
       svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1)

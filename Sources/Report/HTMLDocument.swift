@@ -27,12 +27,16 @@ public struct Verdict: Sendable, Equatable {
   /// Optional id (or title) of the section that holds the evidence; the summary links to it when
   /// such a section exists.
   public var sectionID: String?
+  /// Optional group (e.g. the audit step) for the per-group tally; when any verdict has one, the
+  /// summary shows a tally table by group and the failing checks, with the full list folded beneath.
+  public var group: String?
 
-  public init(status: VerdictStatus, subject: String, detail: String, sectionID: String? = nil) {
+  public init(status: VerdictStatus, subject: String, detail: String, sectionID: String? = nil, group: String? = nil) {
     self.status = status
     self.subject = subject
     self.detail = detail
     self.sectionID = sectionID
+    self.group = group
   }
 }
 
@@ -162,18 +166,50 @@ public struct HTMLDocument: Sendable {
       out += VerdictStatus.allCases.compactMap { s in
         counts[s].map { "<span class=\"badge \(s.cssClass)\">\(s.symbol) \(s.rawValue)</span> × \($0)" }
       }.joined(separator: " ")
-      out += "</p>\n<ul class=\"verdicts\">\n"
-      for v in verdicts {
-        out += "<li class=\"\(v.status.cssClass)\"><span class=\"badge \(v.status.cssClass)\">\(v.status.symbol) \(v.status.rawValue)</span> "
-        let subject = "<strong>\(e(v.subject))</strong>"
-        if let target = v.sectionID, let anchor = anchors[HTMLEscaping.slug(target)] {
-          out += "<a href=\"#\(anchor)\">\(subject)</a>"
-        } else {
-          out += subject
+      out += "</p>\n"
+      func list(_ items: [Verdict]) -> String {
+        var s = "<ul class=\"verdicts\">\n"
+        for v in items {
+          s += "<li class=\"\(v.status.cssClass)\"><span class=\"badge \(v.status.cssClass)\">\(v.status.symbol) \(v.status.rawValue)</span> "
+          let subject = "<strong>\(e(v.subject))</strong>"
+          if let target = v.sectionID, let anchor = anchors[HTMLEscaping.slug(target)] {
+            s += "<a href=\"#\(anchor)\">\(subject)</a>"
+          } else {
+            s += subject
+          }
+          s += " <span class=\"detail\">\(e(v.detail))</span></li>\n"
         }
-        out += " <span class=\"detail\">\(e(v.detail))</span></li>\n"
+        return s + "</ul>\n"
       }
-      out += "</ul>\n</section>\n"
+      if verdicts.contains(where: { $0.group != nil }) {
+        // Tally by group, then the failing checks, then every verdict folded.
+        var groups: [String] = []
+        var byGroup: [String: [VerdictStatus: Int]] = [:]
+        for v in verdicts {
+          let g = v.group ?? ""
+          if byGroup[g] == nil { groups.append(g) }
+          byGroup[g, default: [:]][v.status, default: 0] += 1
+        }
+        let order: [VerdictStatus] = [.fail, .inconclusive, .undefined, .pass]
+        out += "<div class=\"table-wrap\" role=\"region\" aria-label=\"Verdicts by step\" tabindex=\"0\">\n<table>\n"
+        out += "<thead><tr><th scope=\"col\">checks of</th>"
+        for s in order { out += "<th scope=\"col\" class=\"num\">\(s.symbol) \(s.rawValue)</th>" }
+        out += "</tr></thead>\n<tbody>\n"
+        for g in groups {
+          out += "<tr><th scope=\"row\">\(e(g.isEmpty ? "—" : g))</th>"
+          for s in order { out += "<td class=\"num\">\(byGroup[g]?[s] ?? 0)</td>" }
+          out += "</tr>\n"
+        }
+        out += "</tbody>\n</table>\n</div>\n"
+        let failing = verdicts.filter { $0.status == .fail }
+        if !failing.isEmpty {
+          out += "<h3>Failing checks (\(failing.count))</h3>\n" + list(failing)
+        }
+        out += "<details class=\"all-verdicts\"><summary>All \(verdicts.count) verdicts</summary>\n" + list(verdicts) + "</details>\n"
+      } else {
+        out += list(verdicts)
+      }
+      out += "</section>\n"
     }
     if !resolved.isEmpty {
       out += "<nav id=\"contents\" class=\"toc\" aria-label=\"Contents\">\n<h2>Contents</h2>\n<ol>\n"

@@ -87,6 +87,9 @@ struct AuditCommand: CohortLensCommand {
   @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
   var progress = false
 
+  @Flag(help: "Only validate the configuration, the inputs and --out; run no step and write nothing.")
+  var check = false
+
   /// The step kinds an audit knows.
   static var kinds: [String: AuditStepKind] { auditStepKinds() }
 
@@ -128,6 +131,15 @@ struct AuditCommand: CohortLensCommand {
       }
     }
     progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
+    if check {
+      var lines = ["\(configFile): \(audit.title)"]
+      for (step, _) in prepared {
+        lines.append("  \(step.name): cohortlens \(step.command) \(step.arguments.map(shellQuoted).joined(separator: " "))")
+      }
+      lines.append("valid: \(prepared.count) step(s); nothing was run or written")
+      _ = writeAll(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO)
+      return
+    }
 
     // 3. Run the steps in order; the first failure stops the audit before anything is written.
     var context = AuditContext(progress: progress, seed: auditSeed, step: audit.steps[0], baseDirectory: base)
@@ -213,6 +225,14 @@ struct AuditCommand: CohortLensCommand {
         hint: "choose a new folder, or pass --force to replace it")
     }
   }
+}
+
+/// `text` quoted for a POSIX shell when it holds anything but safe characters.
+func shellQuoted(_ text: String) -> String {
+  let safe = text.unicodeScalars.allSatisfy {
+    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_./,:=+@%".unicodeScalars.contains($0)
+  }
+  return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 enum AuditConsoleFormat: String, ExpressibleByArgument, CaseIterable {

@@ -35,44 +35,90 @@ extension FairnessCommand: AuditStep {
     if let sliceNote { section.note(sliceNote) }
     var verdicts: [Verdict] = []
     var summary: [String] = []
-    for audit in run.result.audits {
-      let stratumText = audit.stratum.map { " (stratum \($0))" } ?? ""
-      let subID = HTMLEscaping.slug("\(sectionID)-\(audit.attribute)-\(audit.stratum ?? "all")")
-      var sub = Section(title: "By \(audit.attribute)\(stratumText)", id: subID)
+    let tolerance = run.result.configuration.tolerance
+    for audit in run.result.audits where audit.stratum == nil {
+      let subID = HTMLEscaping.slug("\(sectionID)-\(audit.attribute)")
+      var sub = Section(title: "By \(audit.attribute)", id: subID)
       for n in audit.notices { sub.note(n, kind: .warning) }
       sub.table(Self.groupTable(audit))
       sub.table(Self.criteriaTable(audit))
       for c in audit.criteria {
-        let detail: String
-        if let r = c.ratio {
-          let interval = c.ratioInterval.map { " [\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""
-          let pair = c.worstPair.map { ", \($0.0) vs \($0.1)" } ?? ""
-          detail = "ratio \(fmt(r))\(interval)\(pair)"
-        } else {
-          detail = c.reason ?? "undefined"
-        }
         verdicts.append(Verdict(
-          status: Self.status(c.verdict), subject: "\(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)\(stratumText)",
-          detail: detail, sectionID: subID))
+          status: Self.status(c.verdict),
+          subject: "\(context.step.name): \(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)",
+          detail: Self.detail(c), sectionID: subID, group: context.step.name))
       }
-      if audit.stratum == nil {
-        sub.figure(Self.criteriaChart(audit, tolerance: run.result.configuration.tolerance).figure())
-        for metric in ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"] {
-          sub.figure(Self.metricChart(audit, metric: metric).figure())
+      sub.figure(Self.criteriaChart(audit, tolerance: tolerance).figure())
+      for metric in ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"] {
+        sub.figure(Self.metricChart(audit, metric: metric).figure())
+      }
+      if let roc = Self.rocChart(audit) { sub.figure(roc.figure()) }
+      if let rel = Self.reliability(audit) { sub.figure(rel.figure()) }
+      section.subsection(sub)
+      summary.append("\(audit.attribute): " + Self.tally(audit.criteria.map(\.verdict)))
+    }
+    // Per stratum (e.g. per course week): a trend per attribute, one verdict per criterion over all strata.
+    let stratified = Dictionary(grouping: run.result.audits.filter { $0.stratum != nil }, by: \.attribute)
+    for attribute in run.result.audits.map(\.attribute).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    where stratified[attribute] != nil {
+      let audits = stratified[attribute]!
+      let strata = audits.map { $0.stratum! }
+      let column = stratify ?? "stratum"
+      let subID = HTMLEscaping.slug("\(sectionID)-\(attribute)-by-\(column)")
+      var sub = Section(title: "By \(attribute), per \(column)", id: subID)
+      let numeric = strata.allSatisfy { Double($0) != nil }
+      let xs = numeric ? strata.map { Double($0)! } : strata.indices.map(Double.init)
+      if !numeric { sub.paragraph("Strata in order: " + strata.enumerated().map { "\($0.offset) = \($0.element)" }.joined(separator: ", ")) }
+      let names = audits[0].criteria.map(\.name)
+      var band: ClosedRange<Double>?
+      if case .ratio(let t) = tolerance { band = min(t, 1 / t)...max(t, 1 / t) }
+      sub.figure(
+        LineChart(
+          title: "Fairness criteria by \(attribute) per \(column)",
+          caption: "Ratio of each criterion in each \(column) (undefined ratios break the line); the band is the tolerance.",
+          xLabel: column, yLabel: "ratio", xs: xs,
+          series: names.map { name in
+            .init(name: name.replacingOccurrences(of: "_", with: " "), values: audits.map { a in a.criteria.first { $0.name == name }?.ratio ?? .nan })
+          },
+          tolerance: band
+        ).figure())
+      var rows: [[String]] = []
+      for a in audits {
+        for c in a.criteria {
+          rows.append([a.stratum!, c.name, c.ratio.map(fmt) ?? "undefined",
+                       c.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "", c.verdict.rawValue, c.reason ?? ""])
         }
-        if let roc = Self.rocChart(audit) { sub.figure(roc.figure()) }
-        if let rel = Self.reliability(audit) { sub.figure(rel.figure()) }
+      }
+      sub.table(DataTable(caption: "Criteria by \(attribute) in each \(column)", headers: [column, "criterion", "ratio", "interval", "verdict", "note"], rows: rows))
+      for name in names {
+        let per = audits.map { a in (a.stratum!, a.criteria.first { $0.name == name }?.verdict ?? .undefined) }
+        let worst = [FairnessVerdict.fail, .undefined, .inconclusive, .pass].first { v in per.contains { $0.1 == v } } ?? .undefined
+        let failing = per.filter { $0.1 == .fail }.map(\.0)
+        verdicts.append(Verdict(
+          status: Self.status(worst),
+          subject: "\(context.step.name): \(name.replacingOccurrences(of: "_", with: " ")) by \(attribute), every \(column)",
+          detail: failing.isEmpty ? Self.tally(per.map(\.1)) + " over \(per.count) \(column)s" : "FAIL in \(column) \(failing.joined(separator: ", ")); " + Self.tally(per.map(\.1)),
+          sectionID: subID, group: context.step.name))
       }
       section.subsection(sub)
-      let counts = Dictionary(grouping: audit.criteria, by: \.verdict).mapValues(\.count)
-      summary.append(
-        "\(audit.attribute)\(stratumText): "
-          + [FairnessVerdict.fail, .inconclusive, .undefined, .pass].compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }
-          .joined(separator: ", "))
+      summary.append("\(attribute) per \(column) (\(strata.count)): " + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }))
     }
     return AuditStepResult(
       json: json, tables: [("fairness", run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,
       warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
+  }
+
+  static func tally(_ verdicts: [FairnessVerdict]) -> String {
+    let counts = Dictionary(grouping: verdicts, by: { $0 }).mapValues(\.count)
+    return [FairnessVerdict.fail, .inconclusive, .undefined, .pass].compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }
+      .joined(separator: ", ")
+  }
+
+  static func detail(_ c: CriterionResult) -> String {
+    guard let r = c.ratio else { return c.reason ?? "undefined" }
+    let interval = c.ratioInterval.map { " [\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""
+    let pair = c.worstPair.map { ", \($0.0) vs \($0.1)" } ?? ""
+    return "ratio \(fmt(r))\(interval)\(pair)"
   }
 
   static func status(_ v: FairnessVerdict) -> VerdictStatus {

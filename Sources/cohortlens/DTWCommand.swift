@@ -156,8 +156,8 @@ struct DTWCommand: CohortLensCommand {
       if path.hasSuffix(".npy") {
         let idsPath = String(path.dropLast(4)) + ".ids.txt"
         let npy = NPYWriter.float64(matrix.storage, rows: n, columns: n)
-        try AtomicFile.write(set.ids.map { $0 + "\n" }.joined(), to: idsPath)
-        try AtomicFile.write(npy, to: path)
+        // Both files or neither: staged, then renamed together.
+        try AtomicFile.write(files: [(idsPath, Array(set.ids.map { $0 + "\n" }.joined().utf8)), (path, npy)])
       } else {
         try AtomicFile.write(Self.matrixCSV(ids: set.ids, matrix: matrix), to: path)
       }

@@ -183,7 +183,7 @@ struct FairnessCommand: CohortLensCommand {
       inputs.append((role: "groups", path: g))
     }
     let data = try FairnessColumns(predictions: predTable, groups: groupTable, id: id, byRow: join == "row",
-                                   failOnUnmatched: missing == .fail)
+                                   failOnUnmatched: missing == .fail, stratify: stratify)
     warnings.append(contentsOf: data.warnings)
     if data.rowCount == 0 {
       throw InputError(file: predictions, line: 1, message: "no rows to audit", hint: "the files have no (matching) data rows")
@@ -377,7 +377,9 @@ struct FairnessColumns {
   var warnings: [String] = []
   var rowCount: Int { rows[0].count }
 
-  init(predictions: Table, groups: Table?, id: String?, byRow: Bool, failOnUnmatched: Bool) throws {
+  /// `stratify`: with a stratum column in the predictions (e.g. `week`), a learner may have one
+  /// prediction per stratum; ids must then be unique per (id, stratum) instead of per row.
+  init(predictions: Table, groups: Table?, id: String?, byRow: Bool, failOnUnmatched: Bool, stratify: String? = nil) throws {
     guard let groups else {
       tables = [predictions]
       rows = [Array(0..<predictions.rowCount)]
@@ -400,7 +402,12 @@ struct FairnessColumns {
     }
     let pi = try idColumn(predictions)
     let gi = try idColumn(groups)
-    let pIds = try predictions.ids(at: pi)
+    let pIds: [String]
+    if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
+      pIds = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
+    } else {
+      pIds = try predictions.ids(at: pi)
+    }
     let gIds = try groups.ids(at: gi)
     var gRow: [String: Int] = [:]
     gRow.reserveCapacity(gIds.count)
@@ -423,6 +430,30 @@ struct FairnessColumns {
       warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).joined(separator: ", ")))")
     }
     rows = [a, b]
+  }
+
+  /// The id of every row, each (id, stratum) pair at most once.
+  static func idsPerStratum(_ t: Table, idColumn: Int, stratumColumn: Int) throws -> [String] {
+    let ids = try t.strings(at: idColumn)
+    let strata = try t.strings(at: stratumColumn)
+    var seen: [String: [String: Int]] = [:]
+    var out: [String] = []
+    out.reserveCapacity(ids.count)
+    for (r, v) in ids.enumerated() {
+      guard let v else {
+        throw InputError(table: t, row: r, column: idColumn, message: "missing id", hint: "every row needs an id; fill the cell or remove the row")
+      }
+      let s = strata[r] ?? ""
+      if let previous = seen[v, default: [:]].updateValue(r, forKey: s) {
+        let l1 = t.location(row: previous, column: idColumn).line
+        throw InputError(
+          table: t, row: r, column: idColumn,
+          message: "duplicate id '\(v)' in stratum '\(s)' of column '\(t.columnNames[stratumColumn])' (lines \(l1) and \(t.location(row: r, column: idColumn).line))",
+          hint: "one prediction per learner and stratum; remove or rename one of the rows")
+      }
+      out.append(v)
+    }
+    return out
   }
 
   private func available() -> String {

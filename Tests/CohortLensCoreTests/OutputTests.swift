@@ -207,3 +207,18 @@ import Glibc
     #expect(AtomicDirectory.entries(of: root) == ["report"])
   }
 }
+
+@Suite struct AtomicFileGroupTests {
+  @Test func filesThatBelongTogetherAppearTogetherOrNotAtAll() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cl-atomicgroup-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try AtomicFile.write(files: [(root + "/D.ids.txt", Array("a\nb\n".utf8)), (root + "/D.npy", [1, 2, 3])])
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["D.ids.txt", "D.npy"])
+    // The second file's folder does not exist: neither file is written, no temporary file is left.
+    #expect(throws: OutputError.self) {
+      try AtomicFile.write(files: [(root + "/E.ids.txt", [65]), (root + "/missing/E.npy", [66])])
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["D.ids.txt", "D.npy"])
+  }
+}
