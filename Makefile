@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS
 OUT ?= out
 BIN = .build/release/cohortlens
 
-.PHONY: deps build release test run bench clean
+.PHONY: deps build release test run bench clean tsan fuzz
 
 # System libraries (LAPACKE + OpenBLAS), installed only when lapacke.h is missing.
 deps:
@@ -36,6 +36,20 @@ run: release
 
 bench: release
 	Benchmarks/run.sh
+
+# Thread sanitizer over the concurrent code: DTW pairwise engine and neighbours, silhouette, k sweep,
+# k-means, affinity rows, fairness bootstrap, cohort explanations, column summaries, background
+# hashing, interrupt clean-up table. OpenBLAS runs on
+# one thread (its own threads are not instrumented). Own build folder, so the debug build is kept.
+TSAN_FILTER ?= TimeSeriesTests|ClusteringTests|FairnessTests|ExplanationTests|CohortLensCoreTests\.(ColumnSummaryTests|SHA256Tests|InterruptCleanupTests|CSVReaderTests)
+tsan: deps
+	OPENBLAS_NUM_THREADS=1 $(SWIFT) test --sanitize=thread --build-path .build/tsan --filter '$(TSAN_FILTER)'
+
+# libFuzzer + AddressSanitizer over the CSV reader, the number parser and the configuration reader
+# (FUZZ_SECONDS per target; crashes land in .build/fuzz/artifacts-<target>/). See Scripts/fuzz.sh.
+FUZZ_SECONDS ?= 60
+fuzz:
+	Scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build $(OUT) $(REPORT)

@@ -127,9 +127,12 @@ public enum SpectralSweep {
     }
 
     let results = ResultSlots<SweepEntry>(count: ks.count)
+    // One BLAS thread for every k, also for a single k: the products here are thin (n × k) and
+    // OpenBLAS's threaded kernels give thread-count-dependent last bits (silhouette,
+    // Davies–Bouldin), which must not reach the report (see BLASThreads.withSingleThread).
     let previousThreads = BLASThreads.current
-    if ks.count > 1 { BLASThreads.set(1) }
-    defer { if ks.count > 1 { BLASThreads.set(previousThreads) } }
+    BLASThreads.set(1)
+    defer { BLASThreads.set(previousThreads) }
     let seed = configuration.seed
     let initCount = configuration.initCount
     DispatchQueue.concurrentPerform(iterations: ks.count) { index in

@@ -115,6 +115,11 @@ public struct SpectralEmbedding: Sendable {
     let used = solver.resolved(n: nA, count: mA)
     var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
     if mA > 0 {
+      // One BLAS thread: OpenBLAS's threaded kernels make the last bits of the eigenvectors
+      // depend on OPENBLAS_NUM_THREADS (see BLASThreads.withSingleThread); reports must not.
+      let savedThreads = BLASThreads.current
+      BLASThreads.set(1)
+      defer { BLASThreads.set(savedThreads) }
       pairs = try lowestEigenpairs(
         consume w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used,
         vectorCount: Swift.min(kMax, mA))

@@ -13,7 +13,9 @@
 /// (sub-folders created as needed), then swap it into place: `rename(2)` when the target does not
 /// exist or is an empty folder; otherwise the old folder is first renamed aside
 /// (`.<name>.old-…`), the new one renamed into place and the old one removed. On any failure before
-/// the swap the temporary folder is removed and the target is untouched.
+/// the swap the temporary folder is removed and the target is untouched. The temporary folder and
+/// everything written into it are registered with ``InterruptCleanup`` until the swap, so an
+/// interrupted run removes them (up to the table's capacity; see there).
 public enum AtomicDirectory {
   /// What is at a path.
   public enum State: Equatable, Sendable {
@@ -56,6 +58,8 @@ public enum AtomicDirectory {
     let prefix = target.lastIndex(of: "/").map { String(target[...$0]) } ?? ""
     let tag = "\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
     let temp = prefix + ".\(base).tmp-\(tag)"
+    var registrations = [InterruptCleanup.register(temp, kind: .directory)]
+    defer { for r in registrations.reversed() { InterruptCleanup.unregister(r) } }
     guard mkdir(temp, 0o755) == 0 else {
       throw OutputError(path: path, message: "cannot create a folder in '\(parent)': " + FileIO.errorText(errno))
     }
@@ -68,10 +72,13 @@ public enum AtomicDirectory {
         var dir = temp
         for part in parts.dropLast() {
           dir += "/" + part
-          if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+          if mkdir(dir, 0o755) == 0 {
+            registrations.append(InterruptCleanup.register(dir, kind: .directory))
+          } else if errno != EEXIST {
             throw OutputError(path: dir, message: "cannot create the folder: " + FileIO.errorText(errno))
           }
         }
+        registrations.append(InterruptCleanup.register(temp + "/" + file.path))
         try AtomicFile.write(file.bytes, to: temp + "/" + file.path)
       }
     } catch {

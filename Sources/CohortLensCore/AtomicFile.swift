@@ -11,7 +11,9 @@ public enum AtomicFile {
   /// Steps: create `.<name>.tmp-<pid>-<random>` in the target's directory (`O_EXCL`, mode 0644
   /// minus umask), write everything, `fsync`, `close`, `rename(2)` over `path`, then `fsync` the
   /// directory (best effort). On any failure the temporary file is removed and nothing is left at
-  /// `path` that was not there before. O(bytes).
+  /// `path` that was not there before. The temporary file is registered with ``InterruptCleanup``
+  /// while it exists, so an interrupted run (SIGINT/SIGTERM/SIGHUP, once the tool installed the
+  /// handler) removes it too. O(bytes).
   /// - Throws: `OutputError` naming `path` and the failing step.
   public static func write(_ bytes: [UInt8], to path: String) throws {
     let directory = FileIO.directory(of: path)
@@ -21,6 +23,8 @@ public enum AtomicFile {
     }
     let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
     let temp = prefix + ".\(base).tmp-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+    let registration = InterruptCleanup.register(temp)
+    defer { InterruptCleanup.unregister(registration) }
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
       throw OutputError(path: path, message: "cannot create a file in '\(directory)': " + FileIO.errorText(errno))
@@ -38,6 +42,7 @@ public enum AtomicFile {
         done += n
       }
     }
+    pauseForInterruptTests()
     if failure == nil && fsync(fd) != 0 { failure = "fsync failed: " + FileIO.errorText(errno) }
     if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
     if failure == nil && rename(temp, path) != 0 { failure = "rename failed: " + FileIO.errorText(errno) }
@@ -57,11 +62,15 @@ public enum AtomicFile {
   /// place, so a failure while writing leaves none of them behind.
   public static func write(files: [(path: String, bytes: [UInt8])]) throws {
     var staged: [(temp: String, path: String)] = []
+    // Staged files are removed if the run is interrupted before they are all renamed.
+    var registrations: [InterruptCleanup.Token?] = []
+    defer { for r in registrations { InterruptCleanup.unregister(r) } }
     do {
       for f in files {
         let base = f.path.split(separator: "/").last.map(String.init) ?? f.path
         let prefix = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
         let temp = prefix + ".\(base).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+        registrations.append(InterruptCleanup.register(temp))
         try write(f.bytes, to: temp)
         staged.append((temp, f.path))
       }
@@ -80,6 +89,15 @@ public enum AtomicFile {
   public static func write(_ text: String, to path: String) throws {
     try write(Array(text.utf8), to: path)
   }
+}
+
+/// Test hook: with `COHORTLENS_TEST_PAUSE_BEFORE_RENAME=<milliseconds>` in the environment, every
+/// atomic write sleeps that long after writing its temporary file and before renaming it (at most
+/// 60 s), so that tests can interrupt a run exactly while a temporary file exists. Unset in normal
+/// use (one `getenv` per write).
+private func pauseForInterruptTests() {
+  guard let value = getenv("COHORTLENS_TEST_PAUSE_BEFORE_RENAME"), let ms = Int(String(cString: value)), ms > 0 else { return }
+  usleep(useconds_t(min(ms, 60_000)) * 1000)
 }
 
 #if canImport(Glibc)

@@ -509,6 +509,11 @@ private struct BlockKrylov {
   /// for the smallest), the `k` largest pairs by MRRR (`dstemr`, as inside `dsyevr`) and the
   /// back-transformation of those `k` vectors only (`dormtr`, O(p²·k) instead of O(p³)).
   func eigenOfH(top k: Int) throws -> RitzPairs {
+    // One BLAS thread: results independent of OPENBLAS_NUM_THREADS (see BLASThreads.withSingleThread).
+    try BLASThreads.withSingleThread { try eigenOfHSerial(top: k) }
+  }
+
+  private func eigenOfHSerial(top k: Int) throws -> RitzPairs {
     // H is symmetric, so its row-major copy is also its column-major copy.
     var hh = [Double](repeating: 0, count: p * p)
     for i in 0..<p { for j in 0..<p { hh[i * p + j] = h[i * pMax + j] } }
@@ -574,9 +579,12 @@ private struct BlockKrylov {
       var worstRatio = 1.0
       for j in 0..<keep {
         let zj = z + j * n
-        for k in 0..<kept {
-          let qk = z + k * n
-          cblas_daxpy(Int32(n), -cblas_ddot(Int32(n), qk, 1, zj, 1), qk, 1, zj, 1)
+        // ddot is threaded above 10,000 elements (sum order by thread): keep it on one thread.
+        BLASThreads.withSingleThread {
+          for k in 0..<kept {
+            let qk = z + k * n
+            cblas_daxpy(Int32(n), -cblas_ddot(Int32(n), qk, 1, zj, 1), qk, 1, zj, 1)
+          }
         }
         let norm = cblas_dnrm2(Int32(n), zj, 1)
         let before = reference[j]

@@ -56,9 +56,12 @@ public enum SymmetricEigen {
     let jobz: CChar = wantVectors ? CChar(UInt8(ascii: "V")) : CChar(UInt8(ascii: "N"))
     let rangeFlag: CChar = range == nil ? CChar(UInt8(ascii: "A")) : CChar(UInt8(ascii: "I"))
     let il = Int32(range?.lowerBound ?? 1), iu = Int32(range?.upperBound ?? n)
-    let info = LAPACKE_dsyevr(
-      LAPACK_ROW_MAJOR, jobz, rangeFlag, CChar(UInt8(ascii: "L")), Int32(n), &work, Int32(n), 0, 0, il, iu,
-      0, &found, &w, &z, Int32(wantVectors ? mWanted : 1), &isuppz)
+    // One BLAS thread: results independent of OPENBLAS_NUM_THREADS (see BLASThreads.withSingleThread).
+    let info = BLASThreads.withSingleThread {
+      LAPACKE_dsyevr(
+        LAPACK_ROW_MAJOR, jobz, rangeFlag, CChar(UInt8(ascii: "L")), Int32(n), &work, Int32(n), 0, 0, il, iu,
+        0, &found, &w, &z, Int32(wantVectors ? mWanted : 1), &isuppz)
+    }
     if info != 0 {
       throw LinearAlgebraError("LAPACKE_dsyevr failed (info = \(info)) on a \(n)×\(n) matrix")
     }

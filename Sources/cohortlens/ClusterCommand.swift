@@ -120,6 +120,9 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("With --series: DTW worker threads (default: all online processors).", valueName: "n"))
   var threads: Int?
 
+  @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the N×N matrices: a size (512M, 8G) or a share of physical memory (default 75%).", valueName: "size"))
+  var maxMemory: String?
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -189,6 +192,7 @@ struct ClusterCommand: CohortLensCommand {
   /// Clusters a feature table or a precomputed similarity matrix.
   func compute(progress: Progress, wantsJSON: Bool) throws -> Run {
     let graphKind = try GraphConstruction(parsing: graph)
+    let budget = try MemoryBudget(parsing: maxMemory)
     var warnings: [String] = []
     var inputs: [(role: String, path: String)] = []
     // JSON carries each input's sha256: hash the feature table while it is read, not afterwards.
@@ -204,6 +208,7 @@ struct ClusterCommand: CohortLensCommand {
       progress.report("reading \(matrixPath)")
       inputs.append((role: "matrix", path: matrixPath))
       let square = try SquareMatrixReader.read(path: matrixPath)
+      try SpectralMemory.check(budget, learners: square.ids.count, features: 0, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
       ids = square.ids
       let checked = try Affinity.precomputed(square.matrix)
       warnings.append(contentsOf: checked.warnings.map(\.description))
@@ -280,6 +285,7 @@ struct ClusterCommand: CohortLensCommand {
       let g = gamma ?? 1.0 / Double(max(1, x.columns))
       gammaUsed = g
       progress.report("rbf affinity of \(x.rows) learners (gamma \(g))")
+      try SpectralMemory.check(budget, learners: x.rows, features: x.columns, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
       let s = Affinity.rbf(x, gamma: g)
       adjacency = try graphKind.adjacency(similarity: s, features: x)
     }

@@ -122,6 +122,7 @@ extension ClusterCommand {
     let n = set.ids.count
     let d = set.dimensions
     let lengths = set.series.map { $0.count / d }
+    try SpectralMemory.check(MemoryBudget(parsing: maxMemory), learners: n, features: 0, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
     progress.report("read \(n) learners, \(lengths.min()!)–\(lengths.max()!) steps, \(d) feature(s); normalised (\(normalize.name))")
     var warnings: [String] = []
     if raw.filledCells > 0 { warnings.append("\(raw.filledCells) missing value(s) inside series filled (--fill \(fill.rawValue))") }

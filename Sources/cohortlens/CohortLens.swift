@@ -23,4 +23,5 @@ struct CohortLens: ParsableCommand {
       ScoresCommand.self, InspectCommand.self,
     ]
   )
+  static func main() { InterruptCleanup.install(); main(nil) }  // no partial outputs on SIGINT/SIGTERM
 }

@@ -80,7 +80,9 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
   private var fromWorker: Int32 = -1
   private var errFromWorker: Int32 = -1
   private var stderrTail: [UInt8] = []
-  private var reaped = false
+  private var reaped = false { didSet { if reaped { InterruptCleanup.unregister(interruptKill) } } }
+  /// Kills and reaps the worker if cohortlens is interrupted (SIGINT/SIGTERM/SIGHUP).
+  private var interruptKill: InterruptCleanup.Token?
   private let lock = Lock()
 
   var outputCount: Int? { expectedOutputs }
@@ -120,6 +122,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
                        hint: "check the program name and that it is on PATH")
     }
     pid = child
+    interruptKill = InterruptCleanup.registerChild(child)
     toWorker = inPipe[1]
     fromWorker = outPipe[0]
     errFromWorker = errPipe[0]
