@@ -395,6 +395,16 @@ public enum FairnessAudit {
     var diffs = [[Double]](repeating: [], count: criteria.count)
     var ratios = [[Double]](repeating: [], count: criteria.count)
     var undefinedCount = [Int](repeating: 0, count: criteria.count)
+    // Per-group comparisons against the reference (reference mode): the same replicates, per pair.
+    let pairMode = referenceMode && eligible.count >= 2 && refPos != nil
+    let eligibleNames = eligible.map { rawGroups[$0].name }
+    let pairPoint = pairMode ? pairwise(cells: eligibleCells, ref: refPos!, names: eligibleNames) : nil
+    let g = eligible.count, m6 = componentMetrics.count
+    var pairCompD = [[Double]](repeating: [], count: pairMode ? g * m6 : 0)
+    var pairCompR = pairCompD
+    var pairCritD = [[Double]](repeating: [], count: pairMode ? g * criteria.count : 0)
+    var pairCritR = pairCritD
+    var pairUndefined = [Int](repeating: 0, count: pairMode ? g * criteria.count : 0)
     if b > 0 && eligible.count >= 2 && total > 0 {
       var rng = NumPyRandomState(seed: configuration.seed)
       let flat = rawGroups.flatMap { [$0.cells[3], $0.cells[1], $0.cells[0], $0.cells[2]] }  // TP, FP, TN, FN
@@ -413,7 +423,29 @@ public enum FairnessAudit {
           let needed = configuration.tolerance.isRatio ? stats[c].ratio : stats[c].difference
           if needed == nil { undefinedCount[c] += 1 }
         }
+        if pairMode {
+          let pair = pairwise(cells: cells, ref: refPos!, names: nil)
+          for e in 0..<g where e != refPos! {
+            for k in 0..<m6 {
+              if let d = pair.components[e][k].difference { pairCompD[e * m6 + k].append(d) }
+              if let r = pair.components[e][k].ratio { pairCompR[e * m6 + k].append(r) }
+            }
+            for c in 0..<criteria.count {
+              let st = pair.criteria[e][c]
+              if let d = st.difference { pairCritD[e * criteria.count + c].append(d) }
+              if let r = st.ratio { pairCritR[e * criteria.count + c].append(r) }
+              if (configuration.tolerance.isRatio ? st.ratio : st.difference) == nil { pairUndefined[e * criteria.count + c] += 1 }
+            }
+          }
+        }
       }
+    }
+    func percentile(_ values: inout [Double]) -> ClosedInterval? {
+      values.sort()
+      let lowQ = (1 - configuration.confidence) / 2
+      guard let lo = FairnessStatistics.quantile(sorted: values, lowQ),
+            let hi = FairnessStatistics.quantile(sorted: values, 1 - lowQ) else { return nil }
+      return ClosedInterval(lo, hi)
     }
     let lowQ = (1 - configuration.confidence) / 2, highQ = 1 - lowQ
     for (c, criterion) in criteria.enumerated() {
@@ -454,6 +486,43 @@ public enum FairnessAudit {
       }
       result.verdict = configuration.tolerance.verdict(interval!)
       criteriaResults.append(result)
+    }
+    if let pairPoint, let rp = refPos {
+      for c in criteria.indices {
+        let components = criteria[c].metrics.map { componentMetrics.firstIndex(of: $0)! }
+        var list: [GroupComparison] = []
+        for e in 0..<g where e != rp {
+          var rates: [ComparedRate] = []
+          for k in components {
+            let st = pairPoint.components[e][k]
+            rates.append(ComparedRate(
+              name: componentMetrics[k], group: pairPoint.values[k][e], reference: pairPoint.values[k][rp],
+              difference: st.difference, ratio: st.ratio,
+              differenceInterval: st.difference == nil ? nil : percentile(&pairCompD[e * m6 + k]),
+              ratioInterval: st.ratio == nil ? nil : percentile(&pairCompR[e * m6 + k]), undefined: st.reason))
+          }
+          let st = pairPoint.criteria[e][c]
+          var item = GroupComparison(
+            group: eligibleNames[e], reference: eligibleNames[rp], rates: rates, difference: st.difference, ratio: st.ratio,
+            differenceInterval: st.difference == nil ? nil : percentile(&pairCritD[e * criteria.count + c]),
+            ratioInterval: st.ratio == nil ? nil : percentile(&pairCritR[e * criteria.count + c]),
+            undefinedReplicates: pairUndefined[e * criteria.count + c], verdict: .undefined, undefined: nil, note: nil)
+          let usesRatio = configuration.tolerance.isRatio
+          if let v = usesRatio ? st.ratio : st.difference {
+            var interval = usesRatio ? item.ratioInterval : item.differenceInterval
+            if interval == nil {
+              interval = ClosedInterval(v, v)
+              item.note = b == 0 ? "no bootstrap (--bootstrap 0): verdict from the point estimate"
+                : "statistic undefined in every bootstrap replicate: verdict from the point estimate"
+            }
+            item.verdict = configuration.tolerance.verdict(interval!)
+          } else {
+            item.undefined = st.reason ?? "undefined"
+          }
+          list.append(item)
+        }
+        criteriaResults[c].comparisons = list
+      }
     }
 
     // ABROCA.
@@ -512,9 +581,52 @@ public enum FairnessAudit {
     var reason: String?
   }
 
-  /// Criterion statistics for eligible groups' cells ([TN, FP, FN, TP] each), in ``criteria`` order.
-  static func evaluate(cells: [[Int]], referencePosition: Int?, names: [String]? = nil) -> [Statistic] {
-    // Component rates: selection, tpr, fpr, ppv, npv, accuracy.
+  /// Statistics of every eligible group against the reference position, per pair (Aequitas-style):
+  /// `values[m][e]` the component rates (``componentMetrics`` order, `nil` = undefined),
+  /// `components[e][m]` group − reference and group / reference of each component, `criteria[e][c]`
+  /// the criterion statistics of the pair (worse component, or the mean for `equalized_odds_mean`).
+  /// Row `ref` is left empty. `names` (point estimate only) name the groups in reasons.
+  static func pairwise(cells: [[Int]], ref: Int, names: [String]?)
+    -> (values: [[Double?]], components: [[Statistic]], criteria: [[Statistic]]) {
+    let values = componentValues(cells)
+    let g = cells.count
+    var components = [[Statistic]](repeating: [], count: g)
+    var criteriaStats = [[Statistic]](repeating: [], count: g)
+    for e in 0..<g where e != ref {
+      var comp: [Statistic] = []
+      comp.reserveCapacity(componentMetrics.count)
+      for m in 0..<componentMetrics.count {
+        var s = Statistic()
+        switch (values[m][e], values[m][ref]) {
+        case let (ve?, vr?):
+          s.difference = ve - vr
+          s.differencePair = (e, ref)
+          if vr > 0 {
+            s.ratio = ve / vr
+            s.ratioPair = (e, ref)
+          } else if names != nil {
+            s.reason = "\(componentMetrics[m]) of the reference group '\(names![ref])' is 0 (ratio undefined)"
+          } else {
+            s.reason = "0"
+          }
+        case (nil, _):
+          if let names { s.reason = "\(componentMetrics[m]) undefined for group '\(names[e])' (\(componentReasons[m]))" }
+          else { s.reason = "undefined" }
+        case (_, nil):
+          if let names { s.reason = "\(componentMetrics[m]) undefined for the reference group '\(names[ref])' (\(componentReasons[m]))" }
+          else { s.reason = "undefined" }
+        }
+        comp.append(s)
+      }
+      components[e] = comp
+      criteriaStats[e] = [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
+                          combine(comp[3], comp[4], mean: false), comp[5]]
+    }
+    return (values, components, criteriaStats)
+  }
+
+  /// The six component rates (selection, tpr, fpr, ppv, npv, accuracy) of cells [TN, FP, FN, TP].
+  static func componentValues(_ cells: [[Int]]) -> [[Double?]] {
     let g = cells.count
     var values = [[Double?]](repeating: [Double?](repeating: nil, count: g), count: 6)
     for e in 0..<g {
@@ -528,8 +640,36 @@ public enum FairnessAudit {
       values[4][e] = r(tn, tn + fn)
       values[5][e] = r(tp + tn, n)
     }
-    let reasons = ["empty group", "no actual positives (TP + FN = 0)", "no actual negatives (FP + TN = 0)",
-                   "no predicted positives (TP + FP = 0)", "no predicted negatives (TN + FN = 0)", "empty group"]
+    return values
+  }
+
+  static let componentReasons = ["empty group", "no actual positives (TP + FN = 0)", "no actual negatives (FP + TN = 0)",
+                                 "no predicted positives (TP + FP = 0)", "no predicted negatives (TN + FN = 0)", "empty group"]
+
+  /// Two component statistics combined: the worse (difference of largest magnitude, ratio furthest
+  /// from 1 in |log|) or, with `mean`, their mean (fairlearn `agg='mean'`). Undefined when either is.
+  static func combine(_ a: Statistic, _ b: Statistic, mean: Bool) -> Statistic {
+    var s = Statistic()
+    s.reason = a.reason ?? b.reason
+    if let da = a.difference, let db = b.difference {
+      if mean { s.difference = (da + db) / 2; s.differencePair = abs(da) >= abs(db) ? a.differencePair : b.differencePair }
+      else if abs(da) >= abs(db) { s.difference = da; s.differencePair = a.differencePair }
+      else { s.difference = db; s.differencePair = b.differencePair }
+    }
+    if let ra = a.ratio, let rb = b.ratio {
+      let la = ra == 0 ? Double.infinity : abs(log(ra)), lb = rb == 0 ? Double.infinity : abs(log(rb))
+      if mean { s.ratio = (ra + rb) / 2; s.ratioPair = la >= lb ? a.ratioPair : b.ratioPair }
+      else if la >= lb { s.ratio = ra; s.ratioPair = a.ratioPair }
+      else { s.ratio = rb; s.ratioPair = b.ratioPair }
+    }
+    return s
+  }
+
+  /// Criterion statistics for eligible groups' cells ([TN, FP, FN, TP] each), in ``criteria`` order.
+  static func evaluate(cells: [[Int]], referencePosition: Int?, names: [String]? = nil) -> [Statistic] {
+    let g = cells.count
+    let values = componentValues(cells)
+    let reasons = componentReasons
     var comp: [Statistic] = []
     for m in 0..<6 {
       var s = Statistic()
@@ -567,22 +707,6 @@ public enum FairnessAudit {
         }
       }
       comp.append(s)
-    }
-    func combine(_ a: Statistic, _ b: Statistic, mean: Bool) -> Statistic {
-      var s = Statistic()
-      s.reason = a.reason ?? b.reason
-      if let da = a.difference, let db = b.difference {
-        if mean { s.difference = (da + db) / 2; s.differencePair = abs(da) >= abs(db) ? a.differencePair : b.differencePair }
-        else if abs(da) >= abs(db) { s.difference = da; s.differencePair = a.differencePair }
-        else { s.difference = db; s.differencePair = b.differencePair }
-      }
-      if let ra = a.ratio, let rb = b.ratio {
-        let la = ra == 0 ? Double.infinity : abs(log(ra)), lb = rb == 0 ? Double.infinity : abs(log(rb))
-        if mean { s.ratio = (ra + rb) / 2; s.ratioPair = la >= lb ? a.ratioPair : b.ratioPair }
-        else if la >= lb { s.ratio = ra; s.ratioPair = a.ratioPair }
-        else { s.ratio = rb; s.ratioPair = b.ratioPair }
-      }
-      return s
     }
     return [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
             combine(comp[3], comp[4], mean: false), comp[5]]

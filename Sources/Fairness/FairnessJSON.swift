@@ -82,7 +82,7 @@ public enum FairnessJSON {
   }
 
   public static func criterion(_ c: CriterionResult) -> JSONValue {
-    .object([
+    var fields: [(String, JSONValue)] = [
       ("name", .string(c.name)),
       ("metrics", .array(c.metrics.map { .string($0) })),
       ("difference", .number(c.difference)),
@@ -92,6 +92,31 @@ public enum FairnessJSON {
       ("worst_pair", c.worstPair.map { .array([.string($0.0), .string($0.1)]) } ?? .null),
       ("verdict", .string(c.verdict.rawValue)),
       ("reason", c.reason.map { .string($0) } ?? .null),
+    ]
+    if !c.comparisons.isEmpty { fields.append(("comparisons", .array(c.comparisons.map(comparison)))) }
+    return .object(fields)
+  }
+
+  /// `{group, reference, rates: {name: {group, reference, difference, ratio, ci, undefined}}, difference,
+  /// ratio, ci, verdict, undefined, note}` (rates `null` when undefined).
+  public static func comparison(_ c: GroupComparison) -> JSONValue {
+    var rates: [(String, JSONValue)] = []
+    for r in c.rates {
+      rates.append((r.name, .object([
+        ("group", .number(r.group)), ("reference", .number(r.reference)),
+        ("difference", .number(r.difference)), ("ratio", .number(r.ratio)),
+        ("ci", .object([("difference", interval(r.differenceInterval)), ("ratio", interval(r.ratioInterval))])),
+        ("undefined", r.undefined.map { .string($0) } ?? .null),
+      ])))
+    }
+    return .object([
+      ("group", .string(c.group)), ("reference", .string(c.reference)), ("rates", .object(rates)),
+      ("difference", .number(c.difference)), ("ratio", .number(c.ratio)),
+      ("ci", .object([("difference", interval(c.differenceInterval)), ("ratio", interval(c.ratioInterval)),
+                      ("undefined_replicates", .int(c.undefinedReplicates))])),
+      ("verdict", .string(c.verdict.rawValue)),
+      ("undefined", c.undefined.map { .string($0) } ?? .null),
+      ("note", c.note.map { .string($0) } ?? .null),
     ])
   }
 }

@@ -179,6 +179,57 @@ public struct CriterionResult: Sendable {
   public var verdict: FairnessVerdict
   /// Why the verdict is UNDEFINED (names the rate and group), or a note on a point-estimate verdict.
   public var reason: String?
+  /// With a reference group (`largest` / `GROUP`): one comparison per eligible non-reference group,
+  /// in group order (Aequitas-style disparities). Empty for `between-groups`.
+  public var comparisons: [GroupComparison] = []
+}
+
+/// One compared rate of a ``GroupComparison``: the group's and the reference's value,
+/// `difference = group − reference`, `ratio = group / reference`, each with its bootstrap interval.
+public struct ComparedRate: Sendable {
+  /// `selection_rate`, `tpr`, `fpr`, `ppv`, `npv` or `accuracy`.
+  public var name: String
+  /// The group's rate, `nil` when undefined.
+  public var group: Double?
+  /// The reference group's rate, `nil` when undefined.
+  public var reference: Double?
+  public var difference: Double?
+  /// `nil` also when the reference's rate is 0.
+  public var ratio: Double?
+  public var differenceInterval: ClosedInterval?
+  public var ratioInterval: ClosedInterval?
+  /// Why the difference or ratio is undefined (names the rate and group), or `nil`.
+  public var undefined: String?
+}
+
+/// One group against the reference group for one criterion (Aequitas `disparity = group metric /
+/// reference metric`; Saleiro et al. 2018, arXiv:1811.05577).
+///
+/// Single-rate criteria compare that rate. Two-rate criteria (equalized odds: TPR and FPR;
+/// predictive value parity: PPV and NPV) have one ``ComparedRate`` per component; the criterion's
+/// statistic is the worse component (the difference of largest magnitude, the ratio furthest from 1
+/// in |log|), or the mean of both for `equalized_odds_mean`. Intervals come from the same
+/// multinomial bootstrap replicates as the criterion's interval (no extra draws).
+public struct GroupComparison: Sendable {
+  public var group: String
+  public var reference: String
+  /// Component rates, in the criterion's ``CriterionResult/metrics`` order.
+  public var rates: [ComparedRate]
+  /// Signed group − reference (the worse / mean component for two-rate criteria).
+  public var difference: Double?
+  /// group / reference (the worse / mean component for two-rate criteria).
+  public var ratio: Double?
+  public var differenceInterval: ClosedInterval?
+  public var ratioInterval: ClosedInterval?
+  /// Replicates in which the statistic the verdict uses was undefined (left out of the percentiles).
+  public var undefinedReplicates: Int
+  /// PASS / FAIL / INCONCLUSIVE of the interval against the tolerance band; UNDEFINED when a needed
+  /// rate of the group or the reference is undefined.
+  public var verdict: FairnessVerdict
+  /// Why the verdict is UNDEFINED (names the rate and group), or `nil`.
+  public var undefined: String?
+  /// A note on a point-estimate verdict (no bootstrap), or `nil`.
+  public var note: String?
 }
 
 /// ABROCA of one group against the reference group.

@@ -42,6 +42,7 @@ extension FairnessCommand: AuditStep {
       for n in audit.notices { sub.note(n, kind: .warning) }
       sub.table(Self.groupTable(audit))
       sub.table(Self.criteriaTable(audit))
+      if let perGroup = Self.comparisonTable(audit) { sub.table(perGroup) }
       for c in audit.criteria {
         verdicts.append(Verdict(
           status: Self.status(c.verdict),
@@ -171,6 +172,26 @@ extension FairnessCommand: AuditStep {
     return DataTable(
       caption: "Criteria by \(a.attribute): difference and ratio with bootstrap intervals",
       headers: ["criterion", "difference", "interval", "ratio", "interval", "worst pair", "verdict", "note"], rows: rows)
+  }
+
+  /// With `compare: largest|GROUP`: each group against the reference, one row per criterion.
+  static func comparisonTable(_ a: AuditResult) -> DataTable? {
+    guard let ref = a.reference, a.criteria.contains(where: { !$0.comparisons.isEmpty }) else { return nil }
+    var rows: [[String]] = []
+    for group in a.criteria.first(where: { !$0.comparisons.isEmpty })!.comparisons.map(\.group) {
+      for c in a.criteria {
+        guard let x = c.comparisons.first(where: { $0.group == group }) else { continue }
+        rows.append([
+          group, c.name, x.difference.map(fmt) ?? "undefined",
+          x.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
+          x.ratio.map(fmt) ?? "undefined", x.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
+          x.verdict.rawValue, x.undefined ?? x.note ?? "",
+        ])
+      }
+    }
+    return DataTable(
+      caption: "Each group against the reference '\(ref)' (difference = group − reference, ratio = group / reference)",
+      headers: ["group", "criterion", "difference", "interval", "ratio", "interval", "verdict", "note"], rows: rows)
   }
 
   static func criteriaChart(_ a: AuditResult, tolerance: FairnessTolerance) -> IntervalBarChart {

@@ -108,7 +108,7 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: "Rows with a missing sensitive value: group (an explicit '(missing)' group), drop or fail.")
   var missing: MissingChoice = .group
 
-  @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 3 when a verdict is FAIL (fail) or FAIL or INCONCLUSIVE (inconclusive).", valueName: "level"))
+  @Option(name: .customLong("fail-on"), help: ArgumentHelp("Exit 3 when a verdict is FAIL (fail) or FAIL or INCONCLUSIVE (inconclusive); with --compare largest|GROUP every group's own verdict counts too.", valueName: "level"))
   var failOn: FailOn?
 
   @OptionGroup var output: OutputOptions
@@ -155,7 +155,8 @@ struct FairnessCommand: CohortLensCommand {
     try emit(run.report.render(output.format), options: output)
     progress.report("done")
     if let level = failOn {
-      let verdicts = run.result.audits.flatMap { $0.criteria.map(\.verdict) }
+      // Criterion verdicts and, with a reference group, every group's own verdict.
+      let verdicts = run.result.audits.flatMap { $0.criteria.flatMap { [$0.verdict] + $0.comparisons.map(\.verdict) } }
       if verdicts.contains(.fail) || (level == .inconclusive && verdicts.contains(.inconclusive)) {
         throw ExitCode(3)
       }

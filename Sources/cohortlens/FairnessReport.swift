@@ -110,6 +110,7 @@ struct FairnessReport {
       footnotes.append("Intervals: percentile bootstrap, \(result.configuration.bootstrapReplicates) multinomial resamples of the count table (seed \(result.configuration.seed)).")
       crit.footnotes = footnotes
       out.append(crit)
+      if let table = comparisonBlock(a, ciHeader: ciHeader) { out.append(table) }
 
       if let abroca = a.abroca, !abroca.isEmpty {
         var t = TextTable(title: "\(a.attribute) — ABROCA against '\(a.reference ?? "")'",
@@ -126,6 +127,44 @@ struct FairnessReport {
       }
     }
     return out
+  }
+
+  /// Per-group comparisons against the reference (reference modes only): group by group, one row per
+  /// criterion (plus one per component rate of the two-rate criteria).
+  private func comparisonBlock(_ a: AuditResult, ciHeader: String) -> TextTable? {
+    guard let ref = a.reference, a.criteria.contains(where: { !$0.comparisons.isEmpty }) else { return nil }
+    var t = TextTable(
+      title: "\(a.attribute) — per group vs reference '\(ref)'",
+      headers: ["group", "criterion", "rate: group vs reference", "difference", "ratio", ciHeader, "verdict"],
+      alignments: [.left, .left, .right, .right, .right, .right, .left])
+    let ratioBand = tolerance.isRatioBand
+    func rate(_ x: Double?) -> String { x.map { NumberFormatting.fixed($0, decimals: 3) } ?? "undefined" }
+    let groupNames = a.criteria.first { !$0.comparisons.isEmpty }!.comparisons.map(\.group)
+    var notes: [String] = []
+    for name in groupNames {
+      for c in a.criteria {
+        guard let x = c.comparisons.first(where: { $0.group == name }) else { continue }
+        let single = x.rates.count == 1
+        if !single && c.name != "equalized_odds_mean" {
+          for r in x.rates {
+            t.append([name, "\(c.name) · \(r.name)", "\(rate(r.group)) vs \(rate(r.reference))", number(r.difference),
+                      number(r.ratio), interval(ratioBand ? r.ratioInterval : r.differenceInterval), ""])
+          }
+        }
+        let label = single ? c.name : (c.name == "equalized_odds_mean" ? "\(c.name) (mean)" : "\(c.name) (worst)")
+        let rateText = single ? "\(rate(x.rates[0].group)) vs \(rate(x.rates[0].reference))" : ""
+        t.append([name, label, rateText, number(x.difference), number(x.ratio),
+                  interval(ratioBand ? x.ratioInterval : x.differenceInterval), painted(x.verdict)])
+        if let why = x.undefined { notes.append("\(name), \(c.name): \(why)") }
+        if let note = x.note, c.name == a.criteria[0].name { notes.append("\(name): \(note)") }
+      }
+    }
+    notes.append("difference = group − reference, ratio = group / reference (Aequitas disparity); two-rate criteria: the worse component (difference of largest magnitude, ratio furthest from 1), equalized_odds_mean the mean of both.")
+    notes.append("Each row's interval comes from the same bootstrap replicates as the criteria; verdict per group as for the criteria. --fail-on counts these verdicts too.")
+    let hidden = a.groups.filter(\.suppressed).map(\.name)
+    if !hidden.isEmpty { notes.append("Not compared (suppressed): " + hidden.map { "'\($0)'" }.joined(separator: ", ") + ".") }
+    t.footnotes = notes
+    return t
   }
 
   private func compareText(_ a: AuditResult) -> String {
@@ -177,6 +216,26 @@ struct FairnessReport {
                   f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), cr.verdict.rawValue])
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".ratio", f(cr.ratio), "", "",
                   f(cr.ratioInterval?.lower), f(cr.ratioInterval?.upper), cr.verdict.rawValue])
+      }
+      for cr in a.criteria {
+        for x in cr.comparisons {
+          let pair = "\(x.group) vs \(x.reference)"
+          for r in x.rates {
+            let key = "\(cr.name).\(r.name)"
+            let why = r.undefined.map { "undefined: \($0)" } ?? ""
+            t.append([a.attribute, stratum, pair, "comparison", key + ".group", f(r.group), "", "", "", "", r.group == nil ? "undefined" : ""])
+            t.append([a.attribute, stratum, pair, "comparison", key + ".reference", f(r.reference), "", "", "", "", r.reference == nil ? "undefined" : ""])
+            t.append([a.attribute, stratum, pair, "comparison", key + ".difference", f(r.difference), "", "",
+                      f(r.differenceInterval?.lower), f(r.differenceInterval?.upper), r.difference == nil ? why : ""])
+            t.append([a.attribute, stratum, pair, "comparison", key + ".ratio", f(r.ratio), "", "",
+                      f(r.ratioInterval?.lower), f(r.ratioInterval?.upper), r.ratio == nil ? why : ""])
+          }
+          let note = x.verdict.rawValue + (x.undefined.map { ": \($0)" } ?? "")
+          t.append([a.attribute, stratum, pair, "comparison", cr.name + ".difference", f(x.difference), "", "",
+                    f(x.differenceInterval?.lower), f(x.differenceInterval?.upper), note])
+          t.append([a.attribute, stratum, pair, "comparison", cr.name + ".ratio", f(x.ratio), "", "",
+                    f(x.ratioInterval?.lower), f(x.ratioInterval?.upper), note])
+        }
       }
       for e in a.abroca ?? [] {
         t.append([a.attribute, stratum, "\(e.group) vs \(e.reference)", "abroca", "abroca", f(e.value), "", "", "", "",
