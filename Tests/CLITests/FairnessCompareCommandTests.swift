@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// `cohortlens fairness --compare largest|GROUP`: per-group comparisons in every format, determinism,
+/// and `--fail-on` gating on a group's own verdict.
+@Suite("cohortlens fairness --compare")
+struct FairnessCompareCommandTests {
+  static let oulad: [String] = [
+    "fairness", "--predictions", CLI.fixture("oulad/early_warning_predictions.csv"),
+    "--groups", CLI.fixture("oulad/studentInfo.csv"), "--join", "row", "--label", "at_risk", "--positive", "1",
+    "--prediction", "predicted", "--by", "age_band", "--bootstrap", "200",
+  ]
+
+  static func criteria(_ j: [String: Any]) -> [[String: Any]] {
+    ((j["audits"] as? [[String: Any]])?.first?["criteria"] as? [[String: Any]]) ?? []
+  }
+
+  @Test func jsonHasOneComparisonPerGroupAndCriterion() throws {
+    let r = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    let audit = (j["audits"] as? [[String: Any]])?.first ?? [:]
+    #expect(audit["reference"] as? String == "0-35")
+    let crit = Self.criteria(j)
+    #expect(crit.count == 6)
+    for c in crit {
+      let comparisons = c["comparisons"] as? [[String: Any]] ?? []
+      #expect(comparisons.map { $0["group"] as? String } == ["35-55", "55<="], "\(c["name"] ?? "")")
+      for x in comparisons {
+        #expect(x["reference"] as? String == "0-35")
+        let rates = x["rates"] as? [String: [String: Any]] ?? [:]
+        #expect(Set(rates.keys) == Set(c["metrics"] as? [String] ?? []))
+        for (_, v) in rates {
+          let g = v["group"] as? Double, ref = v["reference"] as? Double, d = v["difference"] as? Double
+          #expect(g != nil && ref != nil && d != nil)
+          if let g, let ref, let d { #expect(abs(d - (g - ref)) < 1e-15) }
+          if let g, let ref, let ratio = v["ratio"] as? Double { #expect(abs(ratio - g / ref) < 1e-15) }
+        }
+        #expect((x["ci"] as? [String: Any])?["ratio"] as? [Double] != nil)
+        #expect(["PASS", "FAIL", "INCONCLUSIVE"].contains(x["verdict"] as? String ?? ""))
+        #expect(x["undefined"] is NSNull)
+      }
+    }
+    // A named reference: the other groups are compared with it.
+    let named = try CLI.run(Self.oulad + ["--compare", "55<=", "--format", "json"])
+    let crit2 = Self.criteria(try CLI.json(named.stdout))
+    #expect((crit2[0]["comparisons"] as? [[String: Any]])?.map { $0["group"] as? String } == ["0-35", "35-55"])
+    // between-groups output is unchanged: no comparisons field.
+    let between = try CLI.run(Self.oulad + ["--format", "json"])
+    #expect(Self.criteria(try CLI.json(between.stdout)).allSatisfy { $0["comparisons"] == nil })
+  }
+
+  @Test func tableCSVAndMarkdownShowTheRowsDeterministically() throws {
+    let table = try CLI.run(Self.oulad + ["--compare", "largest", "--seed", "3"])
+    #expect(table.status == 0, "\(table.stderr)")
+    #expect(table.stdout.contains("age_band — per group vs reference '0-35'"))
+    #expect(table.stdout.contains("equalized_odds · tpr"))
+    #expect(table.stdout.contains("predictive_value_parity (worst)"))
+    #expect(!table.stdout.contains("\u{1B}["))  // not a terminal: no colour
+    let again = try CLI.run(Self.oulad + ["--compare", "largest", "--seed", "3"])
+    #expect(again.stdout == table.stdout)
+    let json1 = try CLI.run(Self.oulad + ["--compare", "largest", "--seed", "3", "--format", "json"])
+    let json2 = try CLI.run(Self.oulad + ["--compare", "largest", "--seed", "3", "--format", "json"])
+    #expect(json1.stdout == json2.stdout)
+    let csv = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "csv"])
+    let rows = csv.stdout.split(separator: "\n").filter { $0.contains(",comparison,") }
+    // 2 groups × (6 criteria × 2 statistics + 9 (criterion, rate) pairs × 4 values).
+    #expect(rows.count == 2 * (12 + 36))
+    #expect(rows.contains { $0.hasPrefix("age_band,,55<= vs 0-35,comparison,demographic_parity.ratio,") })
+    #expect(rows.contains { $0.contains(",comparison,equalized_odds.fpr.reference,") })
+    let md = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "markdown"])
+    #expect(md.stdout.contains("| 55<= | demographic_parity |"))
+  }
+
+  @Test func failOnCountsAGroupsFailUnderAnInconclusiveCriterion() throws {
+    // Perfect predictions; selection rates A 0.5 (reference), B 0.3, F 0.83: both groups FAIL on their own,
+    // but the worst comparison flips between B and F across replicates, so the criterion is INCONCLUSIVE;
+    // no criterion-level verdict is FAIL.
+    var lines = ["id,g,truth,predicted"]
+    var id = 0
+    for (g, pos, n) in [("A", 2500, 5000), ("B", 1500, 5000), ("F", 4150, 5000)] {
+      for k in 0..<n {
+        let t = k < pos ? 1 : 0
+        lines.append("\(id),\(g),\(t),\(t)")
+        id += 1
+      }
+    }
+    let dir = try CLI.temporaryDirectory()
+    let path = try CLI.write(lines.joined(separator: "\n") + "\n", "flip.csv", in: dir)
+    let base = ["fairness", "--predictions", path, "--label", "truth", "--positive", "1", "--prediction", "predicted",
+                "--by", "g", "--compare", "largest", "--bootstrap", "300"]
+    let out = dir.appendingPathComponent("flip.json").path
+    let r = try CLI.run(base + ["--fail-on", "fail", "--format", "json", "--output", out])
+    #expect(r.status == 3, "\(r.stderr)")
+    let crit = Self.criteria(try CLI.json(try String(contentsOfFile: out, encoding: .utf8)))
+    #expect(!crit.contains { $0["verdict"] as? String == "FAIL" })
+    #expect(crit[0]["verdict"] as? String == "INCONCLUSIVE")
+    #expect((crit[0]["comparisons"] as? [[String: Any]])?.map { $0["verdict"] as? String } == ["FAIL", "FAIL"])
+    // FPR of the reference is 0: equalized odds ratios are undefined, named.
+    let eo = (crit[1]["comparisons"] as? [[String: Any]])?.first ?? [:]
+    #expect(eo["verdict"] as? String == "UNDEFINED")
+    #expect((eo["undefined"] as? String)?.contains("fpr of the reference group 'A' is 0") == true)
+    // Without the gate the command succeeds.
+    #expect(try CLI.run(base).status == 0)
+  }
+}
