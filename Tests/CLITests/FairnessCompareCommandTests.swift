@@ -103,4 +103,38 @@ struct FairnessCompareCommandTests {
     // Without the gate the command succeeds.
     #expect(try CLI.run(base).status == 0)
   }
+
+  @Test func auditReportShowsThePerGroupTableOnlyWithAReference() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func config(_ compare: String?) throws -> String {
+      try CLI.write("""
+        title: "per-group"
+        seed: 1
+        steps:
+          - fairness:
+              name: engine
+              predictions: \(CLI.fixture("oulad/early_warning_predictions.csv"))
+              groups: \(CLI.fixture("oulad/studentInfo.csv"))
+              join: row
+              label: at_risk
+              positive: "1"
+              prediction: predicted
+              by: age_band
+              bootstrap: 100
+        \(compare.map { "      compare: \"\($0)\"" } ?? "")
+        """, "audit-\(compare ?? "between").yaml", in: dir)
+    }
+    let out = dir.appendingPathComponent("largest")
+    let r = try CLI.run(["audit", "--config", try config("largest"), "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("Each group against the reference &#39;0-35&#39;") || html.contains("Each group against the reference '0-35'"))
+    let csv = try String(contentsOf: out.appendingPathComponent("tables/engine-fairness.csv"), encoding: .utf8)
+    #expect(csv.contains("55<= vs 0-35,comparison,demographic_parity.ratio,"))
+    let plain = dir.appendingPathComponent("between")
+    #expect(try CLI.run(["audit", "--config", try config(nil), "--out", plain.path]).status == 0)
+    let html2 = try String(contentsOf: plain.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(!html2.contains("Each group against the reference"))
+  }
 }
