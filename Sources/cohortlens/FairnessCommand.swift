@@ -277,9 +277,15 @@ struct FairnessCommand: CohortLensCommand {
     config.seed = seed
     config.missing = missing == .drop ? .drop : .group
     if case .group(let name) = config.comparison {
-      let known = attributes.contains { a in a.values.contains { $0 == name } }
-      if !known && !(name == missingGroupName) {
-        throw UsageError("--compare '\(name)' is neither between-groups, largest nor a value of \(attributeNames.joined(separator: ", "))")
+      // A value of one attribute, or with --intersect an intersection group `a & b` (one value per attribute).
+      func isValue(_ v: String, of a: SensitiveAttribute) -> Bool { v == missingGroupName || a.values.contains { $0 == v } }
+      let parts = name.split(separator: " & ", omittingEmptySubsequences: false).map(String.init)
+      let known = attributes.contains { isValue(name, of: $0) }
+        || (intersect && attributes.count >= 2 && parts.count == attributes.count
+            && zip(parts, attributes).allSatisfy { isValue($0, of: $1) })
+      if !known {
+        throw UsageError("--compare '\(name)' is neither between-groups, largest nor a value of \(attributeNames.joined(separator: ", "))"
+          + (intersect ? " (nor an intersection group such as 'a & b')" : ""))
       }
     }
 

@@ -134,7 +134,7 @@ struct FairnessReport {
   private func comparisonBlock(_ a: AuditResult, ciHeader: String) -> TextTable? {
     guard let ref = a.reference, a.criteria.contains(where: { !$0.comparisons.isEmpty }) else { return nil }
     var t = TextTable(
-      title: "\(a.attribute) — per group vs reference '\(ref)'",
+      title: "\(a.attribute)\(a.stratum.map { " — stratum \($0)" } ?? "") — per group vs reference '\(ref)'",
       headers: ["group", "criterion", "rate: group vs reference", "difference", "ratio", ciHeader, "verdict"],
       alignments: [.left, .left, .right, .right, .right, .right, .left])
     let ratioBand = tolerance.isRatioBand

@@ -137,4 +137,20 @@ struct FairnessCompareCommandTests {
     let html2 = try String(contentsOf: plain.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(!html2.contains("Each group against the reference"))
   }
+
+  @Test func anIntersectionGroupCanBeTheReference() throws {
+    let base = ["fairness", "--predictions", CLI.fixture("oulad/early_warning_predictions.csv"),
+                "--groups", CLI.fixture("oulad/studentInfo.csv"), "--join", "row", "--label", "at_risk", "--positive", "1",
+                "--prediction", "predicted", "--by", "gender,age_band", "--intersect", "--bootstrap", "50", "--format", "json"]
+    let r = try CLI.run(base + ["--compare", "M & 0-35"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let audits = try CLI.json(r.stdout)["audits"] as? [[String: Any]] ?? []
+    #expect(audits.map { $0["reference"] as? String } == ["M", "0-35", "M & 0-35"])
+    #expect((audits[0]["notices"] as? [String])?.contains { $0.contains("reference group 'M & 0-35' does not occur") } == true)
+    let crit = audits[2]["criteria"] as? [[String: Any]] ?? []
+    #expect((crit.first?["comparisons"] as? [[String: Any]])?.count == 5)
+    let bad = try CLI.run(base + ["--compare", "M & 99+"])
+    #expect(bad.status == 64)
+    #expect(bad.stderr.contains("nor an intersection group"))
+  }
 }
