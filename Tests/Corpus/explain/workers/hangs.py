@@ -1,4 +1,7 @@
-"""Writes its pid to argv[1], then never answers (sleeps): the caller's --timeout must kill it."""
+"""Writes its pid to argv[1], then never answers (sleeps): the caller's --timeout must kill it.
+
+The corpus starts it as `sh -c 'echo $$ > PIDFILE; exec python3 hangs.py PIDFILE'`, so the pid is on file
+even when a loaded machine takes longer than the timeout to start Python (exec keeps the pid)."""
 import os
 import sys
 import time
