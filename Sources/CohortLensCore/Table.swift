@@ -729,7 +729,7 @@ public struct Table: Sendable {
   // MARK: Suggestions
 
   /// The candidate equal to `name` ignoring case, else the unique closest one within edit distance 2.
-  static func closest(to name: String, in candidates: [String]) -> String? {
+  public static func closest(to name: String, in candidates: [String]) -> String? {
     let lower = name.lowercased()
     if let c = candidates.first(where: { $0.lowercased() == lower }) { return c }
     var best: (String, Int)? = nil

@@ -130,16 +130,21 @@ public enum SeriesTable {
           hint: "every row needs a time step; fill the cell or remove the row")
       }
     }
-    let numericTime = timeCells.allSatisfy { DecimalParser.parse(trimmed($0!)) != nil }
+    // Numbers or ISO dates, as the first cell is; the first cell of the other kind (or of neither) is
+    // the one reported, so `1, 2, 10-20` points at `10-20`, not at `1`.
+    let numericTime = table.rowCount > 0 && DecimalParser.parse(trimmed(timeCells[0]!)) != nil
     for r in 0..<table.rowCount {
       let text = trimmed(timeCells[r]!)
-      if numericTime {
-        keys[r] = DecimalParser.parse(text)!
-      } else if let k = isoDateKey(text) {
+      if numericTime, let v = DecimalParser.parse(text) {
+        keys[r] = v
+      } else if !numericTime, let k = isoDateKey(text) {
         keys[r] = k
       } else {
+        let first = trimmed(timeCells[0]!)
         throw InputError(table: table, row: r, column: timeColumn,
-          message: "time '\(text)' in column '\(time)' is neither a number nor an ISO date (YYYY-MM-DD[THH:MM:SS])",
+          message: r == 0
+            ? "time '\(text)' in column '\(time)' is neither a number nor an ISO date (YYYY-MM-DD[THH:MM:SS])"
+            : "time '\(text)' in column '\(time)' is not \(numericTime ? "a number" : "an ISO date (YYYY-MM-DD[THH:MM:SS])") like the first time step '\(first)'",
           hint: "write every time step as a number or as an ISO 8601 date")
       }
     }

@@ -123,6 +123,7 @@ struct AuditCommand: CohortLensCommand {
         arguments += ["--seed", String(s)]
       }
       try checkInputs(step)
+      try checkOptionNames(step)
       do {
         prepared.append((step, try kinds[step.command]!.parse(arguments)))
       } catch {
@@ -181,7 +182,9 @@ struct AuditCommand: CohortLensCommand {
   /// An error at the step's position in the config, naming the option when the message does.
   private func located(_ step: AuditConfiguration.Step, _ message: String) -> ConfigError {
     var mark = step.node?.mark
-    for (option, m) in step.optionMarks where message.contains("--\(option)") {
+    // In file order, so the location does not depend on dictionary order.
+    for (option, m) in step.optionMarks.sorted(by: { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) })
+    where message.contains("--\(option)") {
       mark = m
       break
     }
@@ -189,6 +192,29 @@ struct AuditCommand: CohortLensCommand {
     return ConfigError(
       file: step.node?.file ?? "audit", mark: mark, message: "step '\(step.name)' (\(step.command)): \(text)",
       hint: "options are those of 'cohortlens \(step.command) --help', written without the leading dashes")
+  }
+
+  /// Every option a step sets must be one of its command's options (checked before the command's own
+  /// parser, whose validation would otherwise report a consequence of the misspelling first), e.g.
+  /// `threshhold: 0.5` → `unknown option 'threshhold' …; did you mean 'threshold'?` at the key.
+  private func checkOptionNames(_ step: AuditConfiguration.Step) throws {
+    let help: String
+    switch step.command {
+    case "cluster": help = ClusterCommand.helpMessage(columns: 10_000)
+    case "fairness": help = FairnessCommand.helpMessage(columns: 10_000)
+    case "explain": help = ExplainCommand.helpMessage(columns: 10_000)
+    default: return
+    }
+    var known: Set<String> = []
+    for match in help.matches(of: #/--([a-z][a-z0-9-]*)/#) { known.insert(String(match.1)) }
+    for (key, mark) in step.optionMarks.sorted(by: { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) })
+    where !known.contains(key) {
+      let suggestion = Table.closest(to: key, in: known.sorted()).map { "did you mean '\($0)'? " } ?? ""
+      throw ConfigError(
+        file: step.node?.file ?? "audit", mark: mark,
+        message: "step '\(step.name)' (\(step.command)): unknown option '\(key)' (--\(key))",
+        hint: "\(suggestion)options are those of 'cohortlens \(step.command) --help', written without the leading dashes")
+    }
   }
 
   /// Every input path a step names must exist before any work starts.

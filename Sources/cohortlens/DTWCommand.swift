@@ -65,6 +65,9 @@ struct DTWCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Report each learner's K nearest learners instead of the matrix.", valueName: "K"))
   var knn: Int?
 
+  @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the n×n matrix and its output buffer: a size (512M, 8G) or a share of physical memory (default 75%). Not used with --knn.", valueName: "size"))
+  var maxMemory: String?
+
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
@@ -79,6 +82,7 @@ struct DTWCommand: CohortLensCommand {
   func execute() throws {
     let progress = Progress(forced: output.progress)
     let r = try parseRadius(radius)
+    let budget = try MemoryBudget(parsing: maxMemory)
     let wantsJSON = output.format == .json
     progress.report("reading \(series)")
     let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
@@ -144,6 +148,8 @@ struct DTWCommand: CohortLensCommand {
       return
     }
 
+    try DTWMemory.check(budget, learners: n, seriesValues: set.series.reduce(0) { $0 + $1.count },
+      product: output.output.map { $0.hasSuffix(".npy") ? DTWMemory.Product.npy : .csv } ?? .summary)
     let cells = Self.totalBandCells(lengths: lengths, radius: r)
     progress.report("DTW matrix of \(n) learners: \(n * (n - 1) / 2) pairs, \(cells) band cells (radius \(radiusText(r)))")
     let shared = progress

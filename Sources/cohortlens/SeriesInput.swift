@@ -93,5 +93,10 @@ func normalizedSeries(_ set: SeriesSet, method: SeriesNormalization, zero: ZeroS
     throw InputError(file: path, message: "only \(set.ids.count) learner series; DTW distances need at least 2",
       hint: "check the --id column")
   }
-  return try set.normalized(method, keepZero: zero == .keep)
+  do {
+    return try set.normalized(method, keepZero: zero == .keep)
+  } catch let e as ZeroSeriesListError {
+    // Name the file: the learners are listed by id (they span rows, so there is no one line to point at).
+    throw InputError(file: path, message: e.description)
+  }
 }

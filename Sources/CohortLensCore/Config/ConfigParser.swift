@@ -31,7 +31,21 @@ public enum ConfigParser {
     var body = bytes[...]
     if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
     guard let text = String(validating: body, as: UTF8.self) else {
-      throw ConfigError(file: path, mark: nil, message: "the file is not valid UTF-8", hint: "save it as UTF-8")
+      // Point at the first byte that is not UTF-8 (line and column in characters, 1-based).
+      var line = 1, column = 1
+      var bytes = body.makeIterator()
+      var decoder = UTF8()
+      scan: while true {
+        switch decoder.decode(&bytes) {
+        case .scalarValue(let u):
+          if u == "\n" { line += 1; column = 1 } else { column += 1 }
+        case .emptyInput: break scan
+        case .error: break scan
+        }
+      }
+      throw ConfigError(
+        file: path, mark: ConfigMark(line: line, column: column), message: "the file is not valid UTF-8",
+        hint: "save it as UTF-8")
     }
     return try parse(text, file: path)
   }
