@@ -388,6 +388,16 @@ struct FairnessColumns {
   /// prediction per stratum; ids must then be unique per (id, stratum) instead of per row.
   init(predictions: Table, groups: Table?, id: String?, byRow: Bool, failOnUnmatched: Bool, stratify: String? = nil) throws {
     guard let groups else {
+      // Without a groups file the id still names one learner: a repeated id (per stratum with
+      // --stratify) would count that learner twice, so it is an error here too.
+      if let idName = id {
+        let pi = try Self.idColumn(idName, in: predictions)
+        if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
+          _ = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
+        } else {
+          _ = try predictions.ids(at: pi)
+        }
+      }
       tables = [predictions]
       rows = [Array(0..<predictions.rowCount)]
       return
@@ -403,12 +413,8 @@ struct FairnessColumns {
       return
     }
     let idName = id!
-    func idColumn(_ t: Table) throws -> Int {
-      if idName.hasPrefix("#"), let k = Int(idName.dropFirst()), k >= 1, k <= t.columnCount { return k - 1 }
-      return try t.columnIndex(idName)
-    }
-    let pi = try idColumn(predictions)
-    let gi = try idColumn(groups)
+    let pi = try Self.idColumn(idName, in: predictions)
+    let gi = try Self.idColumn(idName, in: groups)
     let pIds: [String]
     if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
       pIds = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
@@ -437,6 +443,12 @@ struct FairnessColumns {
       warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).joined(separator: ", ")))")
     }
     rows = [a, b]
+  }
+
+  /// The column `name` (or `#N`, 1-based) of `t`.
+  static func idColumn(_ name: String, in t: Table) throws -> Int {
+    if name.hasPrefix("#"), let k = Int(name.dropFirst()), k >= 1, k <= t.columnCount { return k - 1 }
+    return try t.columnIndex(name)
   }
 
   /// The id of every row, each (id, stratum) pair at most once.
