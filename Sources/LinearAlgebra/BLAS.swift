@@ -1,9 +1,4 @@
 import CLapack
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Thin wrappers over CBLAS (OpenBLAS) for the row-major ``Matrix``.
 ///
@@ -115,47 +110,4 @@ public enum BLASThreads {
 
   /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).
   public static var current: Int { Int(openblas_get_num_threads()) }
-
-  /// Stops OpenBLAS's idle worker threads (`blas_thread_shutdown_`, pthreads builds of OpenBLAS
-  /// 0.3.x); the thread count set by ``set(_:)`` is kept.
-  ///
-  /// Why: the pthreads build starts its workers when the library is loaded, and after every
-  /// multithreaded call each worker busy-waits (`sched_yield`) for about 2²⁸ cycles (~0.1 s)
-  /// before it sleeps. A process that then runs its BLAS on one thread and parallelises in
-  /// Swift (the spectral pipeline) loses a core to that spinning on a 2-core machine
-  /// (measured: 21 % of `cluster`'s samples at n = 1000). OpenBLAS re-creates the workers by
-  /// itself on the next call that uses more than one thread (`exec_blas` re-initialises the
-  /// server when it is down; tested), so `OPENBLAS_NUM_THREADS` keeps its meaning and results
-  /// are unchanged.
-  ///
-  /// No-op when the workers are already stopped or when the loaded OpenBLAS does not export
-  /// the symbol (serial or OpenMP builds, other BLAS libraries). Call it only while no other
-  /// thread is inside a BLAS routine: a worker given a job is told to exit instead (OpenBLAS
-  /// has no idle check), so a concurrent multithreaded call would never return. Hence a
-  /// program entry point calls it (`cohortlens cluster`, before any work), not library code
-  /// that may run beside other BLAS users.
-  ///
-  /// - Complexity: one `pthread_join` per worker (microseconds).
-  public static func stopIdleWorkers() {
-    guard let stop = OpenBLASServer.shutdown, OpenBLASServer.isRunning else { return }
-    _ = stop()
-  }
-
-  /// Whether OpenBLAS's worker threads are currently running (`blas_server_avail`); `false`
-  /// when unknown (the symbol is not exported by the loaded BLAS).
-  public static var workersRunning: Bool { OpenBLASServer.isRunning }
-}
-
-/// Symbols of the OpenBLAS pthreads thread server, looked up once at run time (`dlsym`), so
-/// that builds against a BLAS without them still link and run.
-private enum OpenBLASServer {
-  typealias Shutdown = @convention(c) () -> Int32
-  static let shutdown: Shutdown? = {
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return nil }
-    return unsafeBitCast(symbol, to: Shutdown.self)
-  }()
-  nonisolated(unsafe) static let available: UnsafeMutablePointer<Int32>? = {
-    dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_server_avail")?.assumingMemoryBound(to: Int32.self)
-  }()
-  static var isRunning: Bool { (available?.pointee ?? 0) != 0 }
 }

@@ -176,11 +176,6 @@ struct ClusterCommand: CohortLensCommand {
   }
 
   func execute() throws {
-    // Every BLAS call of the pipeline runs on one OpenBLAS thread (results must not depend on
-    // OPENBLAS_NUM_THREADS) while CohortLens parallelises in Swift; OpenBLAS's idle workers,
-    // started at load, would busy-wait on the cores those threads need. Nothing else runs
-    // BLAS yet, so they can be stopped here (OpenBLAS restarts them if ever needed).
-    BLASThreads.stopIdleWorkers()
     let progress = Progress(forced: output.progress)
     let wantsJSON = output.format == .json
     let run = try series != nil
