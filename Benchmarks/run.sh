@@ -42,7 +42,7 @@ fi
 
 if [ "$BUILD" = 1 ]; then
   echo "Building release binary" >&2
-  if ! (cd "$ROOT" && swift build -c release >&2); then
+  if ! (cd "$ROOT" && swift build -c release --static-swift-stdlib >&2); then
     echo "swift build -c release failed; CohortLens rows will be marked failed" >&2
   fi
 fi

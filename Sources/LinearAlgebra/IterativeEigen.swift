@@ -1,5 +1,6 @@
 import CLapack
 import CohortLensCore
+import Dispatch
 
 
 /// Which symmetric eigensolver computes the largest eigenpairs in
@@ -151,6 +152,15 @@ public enum IterativeEigen {
   /// 11–12 / 9–10 with b = 16 / 32; the eigensolver time drops by ≈25% / ≈15–40%.
   public static func blockSize(count: Int) -> Int {
     (count + max(4, (count + 4) / 5) + 15) / 16 * 16
+  }
+
+  /// Column ranges of `A` in which the block product `Qᵀ·A` is computed: two halves (the first
+  /// rounded up to a multiple of 64 columns) from order 512 on, else one range. Fixed by the
+  /// order only, so results do not depend on the number of threads or cores.
+  public static func productChunks(order n: Int) -> [Range<Int>] {
+    if n < 512 { return [0..<n] }
+    let half = min(n, (n / 2 + 63) / 64 * 64)
+    return [0..<half, half..<n]
   }
 
   /// Largest basis before a thick restart, for block size `b`: `max(12·b, 64)` (enough for
@@ -320,6 +330,12 @@ private func dgemm(
 /// `A·V = V·H + F·Eᵀ`, where `E` selects the last block multiplied by `A` and `F` is that
 /// block's image orthogonalised against `V`; `F = Q·B` with `Q` the *pending* block (rows
 /// `p..<p+pending`, orthonormal, orthogonal to `V`, not yet multiplied by `A`).
+/// A raw pointer handed to the worker threads of ``BlockKrylov/multiplyByA(_:first:count:)``
+/// (disjoint writes).
+private struct KrylovPointer: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Double>
+}
+
 /// The largest Ritz pairs of the projected matrix `H` (``BlockKrylov/eigenOfH(top:)``).
 private struct RitzPairs {
   /// The `k` largest eigenvalues of `H`, descending.
@@ -391,7 +407,7 @@ private struct BlockKrylov {
       }
       // (AQ)ᵀ = Qᵀ·A for the pending block Q (A is symmetric).
       let last = p, lastCount = pending
-      dgemm(false, false, lastCount, n, n, 1, vt + last * n, n, a, n, 0, avt + last * n, n)
+      multiplyByA(a, first: last, count: lastCount)
       diagnostics.iterations += 1
       diagnostics.matrixVectorProducts += lastCount
       extendProjection(newColumns: lastCount)
@@ -478,6 +494,30 @@ private struct BlockKrylov {
         for i in 0..<kKeep { h[i * pMax + i] = theta[i] }
         p = kKeep
       }
+    }
+  }
+
+  /// `(AQ)ᵀ = Qᵀ·A` for the `m` rows `first..<first+m` of `vt`, written to the same rows of `avt`.
+  ///
+  /// The product streams all of `A` (n² doubles) for a thin block, so it is bound by memory
+  /// bandwidth and by one core's flops. It is computed in ``IterativeEigen/productChunks(order:)``
+  /// fixed column ranges of `A` (one `dgemm` each), on two threads when OpenBLAS runs on one
+  /// thread (as in the spectral pipeline), one after the other otherwise. Each output element
+  /// is always computed by the same `dgemm` call shape, so the result does not depend on how
+  /// many threads ran the chunks.
+  func multiplyByA(_ a: UnsafePointer<Double>, first: Int, count m: Int) {
+    let ranges = IterativeEigen.productChunks(order: n)
+    let q = KrylovPointer(base: vt + first * n), out = KrylovPointer(base: avt + first * n)
+    let matrix = KrylovPointer(base: UnsafeMutablePointer(mutating: a))
+    let n = self.n
+    let chunk: @Sendable (Int) -> Void = { c in
+      let r = ranges[c]
+      dgemm(false, false, m, r.count, n, 1, q.base, n, matrix.base + r.lowerBound, n, 0, out.base + r.lowerBound, n)
+    }
+    if ranges.count > 1 && BLASThreads.current == 1 {
+      DispatchQueue.concurrentPerform(iterations: ranges.count, execute: chunk)
+    } else {
+      for c in ranges.indices { chunk(c) }
     }
   }
 

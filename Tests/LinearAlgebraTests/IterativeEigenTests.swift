@@ -158,6 +158,21 @@ import Testing
     #expect(Check.orthonormalityError(e.vectors) < 1e-13)
   }
 
+  /// The block product's column ranges depend on the order only (not on threads or cores), cover
+  /// 0..<n once, and split at a multiple of 64 from order 512 on.
+  @Test func productChunksAreFixedHalves() {
+    #expect(IterativeEigen.productChunks(order: 1) == [0..<1])
+    #expect(IterativeEigen.productChunks(order: 511) == [0..<511])
+    #expect(IterativeEigen.productChunks(order: 512) == [0..<256, 256..<512])
+    #expect(IterativeEigen.productChunks(order: 1000) == [0..<512, 512..<1000])
+    #expect(IterativeEigen.productChunks(order: 2000) == [0..<1024, 1024..<2000])
+    for n in [512, 513, 777, 1000, 2047, 4000] {
+      let r = IterativeEigen.productChunks(order: n)
+      #expect(r.count == 2 && r[0].lowerBound == 0 && r[0].upperBound == r[1].lowerBound && r[1].upperBound == n)
+      #expect(r[0].upperBound % 64 == 0 && !r[1].isEmpty)
+    }
+  }
+
   @Test func blockSizeAndBasisLimit() {
     #expect(IterativeEigen.blockSize(count: 1) == 16)
     #expect(IterativeEigen.blockSize(count: 10) == 16)
