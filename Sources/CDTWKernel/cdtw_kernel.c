@@ -168,6 +168,83 @@ typedef long long v8l __attribute__((vector_size(64)));
     out[8 + l] = sqrt(res2[l]);                                                                   \
   }
 
+// LB_Kim and LB_Keogh (candidate against the query's envelope) for 8 candidates in lanes.
+#define LOWER_BOUNDS                                                                              \
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
+  long total = n * d;                                                                             \
+  v8d first = zero, last = zero;                                                                  \
+  for (long f = 0; f < d; f++) {                                                                  \
+    v8d t = (zero + x[f]) - *(const v8du *)(y + f * 8);                                           \
+    first = first + t * t;                                                                        \
+    v8d u = (zero + x[total - d + f]) - *(const v8du *)(y + (total - d + f) * 8);                 \
+    last = last + u * u;                                                                          \
+  }                                                                                               \
+  v8d k = n > 1 ? first + last : first;                                                           \
+  v8d acc = zero, acc2 = zero;                                                                    \
+  long v = 0;                                                                                     \
+  for (; v + 1 < total; v += 2) {                                                                 \
+    v8d y0 = *(const v8du *)(y + v * 8), y1 = *(const v8du *)(y + (v + 1) * 8);                   \
+    v8d a0 = y0 - upper[v], b0 = lower[v] - y0;                                                   \
+    v8d a1 = y1 - upper[v + 1], b1 = lower[v + 1] - y1;                                           \
+    v8d e0, e1;                                                                                   \
+    VMAX0(a0, b0, e0);                                                                            \
+    VMAX0(a1, b1, e1);                                                                            \
+    acc = acc + e0 * e0;                                                                          \
+    acc2 = acc2 + e1 * e1;                                                                        \
+  }                                                                                               \
+  if (v < total) {                                                                                \
+    v8d y0 = *(const v8du *)(y + v * 8);                                                          \
+    v8d a0 = y0 - upper[v], b0 = lower[v] - y0;                                                   \
+    v8d e0;                                                                                       \
+    VMAX0(a0, b0, e0);                                                                            \
+    acc = acc + e0 * e0;                                                                          \
+  }                                                                                               \
+  acc = acc + acc2;                                                                               \
+  for (int l = 0; l < 8; l++) {                                                                   \
+    kim[l] = k[l];                                                                                \
+    keogh[l] = acc[l];                                                                            \
+  }
+
+// max(a, b, 0) per lane (at most one of a, b is positive: upper >= lower).
+#define VMAX0(a, b, out)                                                                          \
+  do {                                                                                            \
+    v8d a_ = (a), b_ = (b);                                                                       \
+    v8l ma_ = a_ > zero, mb_ = b_ > zero;                                                         \
+    out = (v8d)(((v8l)a_ & ma_) | ((v8l)b_ & mb_));                                               \
+  } while (0)
+
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
+static void bounds8_avx512(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                           double *kim, double *keogh) {
+  LOWER_BOUNDS
+}
+__attribute__((target("avx2")))
+static void bounds8_avx2(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                         double *kim, double *keogh) {
+  LOWER_BOUNDS
+}
+#endif
+static void bounds8_base(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                         double *kim, double *keogh) {
+  LOWER_BOUNDS
+}
+
+void cdtw_lower_bounds8(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                        double *kim, double *keogh) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) {
+    bounds8_avx512(x, upper, lower, y, n, d, kim, keogh);
+    return;
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    bounds8_avx2(x, upper, lower, y, n, d, kim, keogh);
+    return;
+  }
+#endif
+  bounds8_base(x, upper, lower, y, n, d, kim, keogh);
+}
+
 #if defined(__x86_64__) && defined(__clang__)
 __attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
 static void block8_avx512(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
