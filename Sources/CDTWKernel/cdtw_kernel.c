@@ -180,6 +180,14 @@ typedef long long v8l __attribute__((vector_size(64)));
     last = last + u * u;                                                                          \
   }                                                                                               \
   v8d k = n > 1 ? first + last : first;                                                           \
+  v8d lim = *(const v8du *)limits, lq_ = zero + limit_q;                                          \
+  v8l gt_ = lim < lq_;                                                                            \
+  lim = (v8d)(((v8l)lq_ & gt_) | ((v8l)lim & ~gt_));                                              \
+  v8l kimOut = k > lim;                                                                           \
+  int kimMask = 0;                                                                                \
+  for (int l = 0; l < 8; l++) kimMask |= (kimOut[l] != 0) << l;                                   \
+  *kim_pruned = kimMask;                                                                          \
+  if (kimMask == 0xff) return 0;                                                                  \
   v8d acc = zero, acc2 = zero;                                                                    \
   long v = 0;                                                                                     \
   for (; v + 1 < total; v += 2) {                                                                 \
@@ -200,10 +208,10 @@ typedef long long v8l __attribute__((vector_size(64)));
     acc = acc + e0 * e0;                                                                          \
   }                                                                                               \
   acc = acc + acc2;                                                                               \
-  for (int l = 0; l < 8; l++) {                                                                   \
-    kim[l] = k[l];                                                                                \
-    keogh[l] = acc[l];                                                                            \
-  }
+  v8l keoghOut = acc > lim;                                                                       \
+  int survivors = 0;                                                                              \
+  for (int l = 0; l < 8; l++) survivors |= (kimOut[l] == 0 && keoghOut[l] == 0) << l;             \
+  return survivors;
 
 // max(a, b, 0) per lane (at most one of a, b is positive: upper >= lower).
 #define VMAX0(a, b, out)                                                                          \
@@ -215,34 +223,32 @@ typedef long long v8l __attribute__((vector_size(64)));
 
 #if defined(__x86_64__) && defined(__clang__)
 __attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
-static void bounds8_avx512(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
-                           double *kim, double *keogh) {
+static int bounds8_avx512(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                           double limit_q, const double *limits, int *kim_pruned) {
   LOWER_BOUNDS
 }
 __attribute__((target("avx2")))
-static void bounds8_avx2(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
-                         double *kim, double *keogh) {
+static int bounds8_avx2(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                         double limit_q, const double *limits, int *kim_pruned) {
   LOWER_BOUNDS
 }
 #endif
-static void bounds8_base(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
-                         double *kim, double *keogh) {
+static int bounds8_base(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                         double limit_q, const double *limits, int *kim_pruned) {
   LOWER_BOUNDS
 }
 
-void cdtw_lower_bounds8(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
-                        double *kim, double *keogh) {
+int cdtw_lower_bounds8(const double *x, const double *upper, const double *lower, const double *y, long n, long d,
+                       double limit_q, const double *limits, int *kim_pruned) {
 #if defined(__x86_64__) && defined(__clang__)
   if (__builtin_cpu_supports("avx512f")) {
-    bounds8_avx512(x, upper, lower, y, n, d, kim, keogh);
-    return;
+    return bounds8_avx512(x, upper, lower, y, n, d, limit_q, limits, kim_pruned);
   }
   if (__builtin_cpu_supports("avx2")) {
-    bounds8_avx2(x, upper, lower, y, n, d, kim, keogh);
-    return;
+    return bounds8_avx2(x, upper, lower, y, n, d, limit_q, limits, kim_pruned);
   }
 #endif
-  bounds8_base(x, upper, lower, y, n, d, kim, keogh);
+  return bounds8_base(x, upper, lower, y, n, d, limit_q, limits, kim_pruned);
 }
 
 #if defined(__x86_64__) && defined(__clang__)

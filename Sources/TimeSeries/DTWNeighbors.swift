@@ -98,7 +98,9 @@ extension DTW {
     let workers = max(1, min(threads ?? onlineProcessors(), n - 1))
     let seeds = seedThresholds(series, flat: flat, offsets: offsets, lengths: lengths, d: d, r: r, k: k,
       workers: workers)
-    let lists = (0..<workers).map { _ in NeighborLists(n: n, k: k, start: seeds) }
+    // Lists and thresholds are kept by position in the packing order (a block's 8 candidates are adjacent).
+    let seedsByPosition = packing.order.map { seeds[$0] }
+    let lists = (0..<workers).map { _ in NeighborLists(n: n, k: k, start: seedsByPosition) }
     let counts = NeighborCounters()
     let step = max(1, n / 100)
     flat.withUnsafeBufferPointer { pf in
@@ -154,8 +156,9 @@ extension DTW {
                     cdtw_block16(x, batch, batch + total * 8, lq, d, r, simdBuffer, lanes)
                   }
                   for lane in 0..<batchCount {
-                    list.insert(row: q, lanes[lane], batchIndex[lane])
-                    list.insert(row: batchIndex[lane], lanes[lane], q)
+                    let pj = batchIndex[lane]
+                    list.insert(row: p, lanes[lane], order[pj])
+                    list.insert(row: pj, lanes[lane], q)
                   }
                   local.computed += batchCount
                   batchCount = 0
@@ -166,24 +169,24 @@ extension DTW {
                   var b = (p + 1 - start) / 8
                   while start + b * 8 < end {
                     let block = blocks.base + blockOffset[g] + b * total * 8
-                    cdtw_lower_bounds8(x, uq, lq_, block, lq, d, bounds, bounds + 8)
-                    for l in 0..<8 {
-                      let position = start + b * 8 + l
-                      if position <= p || position >= end { continue }
-                      let j = order[position]
-                      let limit = max(list.threshold[q], list.threshold[j])
-                      if bounds[l] > limit {
-                        local.kim += 1
-                        continue
-                      }
-                      if bounds[8 + l] > limit {
-                        local.keogh += 1
-                        continue
-                      }
+                    let first = start + b * 8
+                    var kimPruned: Int32 = 0
+                    let survivors = cdtw_lower_bounds8(x, uq, lq_, block, lq, d, list.threshold[p],
+                      list.threshold + first, &kimPruned)
+                    // Lanes of this row: positions p+1 ..< end.
+                    let lowLane = max(0, p + 1 - first), highLane = min(8, end - first)
+                    let valid = Int32((1 << highLane) - (1 << lowLane))
+                    let kept = survivors & valid
+                    local.kim += (kimPruned & valid).nonzeroBitCount
+                    local.keogh += (valid & ~kimPruned & ~survivors).nonzeroBitCount
+                    var bits = kept
+                    while bits != 0 {
+                      let l = Int(bits.trailingZeroBitCount)
+                      bits &= bits - 1
                       let blockBase = batch + (batchCount / 8) * total * 8
                       let laneOut = batchCount % 8
                       for v in 0..<total { blockBase[v * 8 + laneOut] = block[v * 8 + l] }
-                      batchIndex[batchCount] = j
+                      batchIndex[batchCount] = first + l
                       batchCount += 1
                       if batchCount == 16 { flush() }
                     }
@@ -193,17 +196,17 @@ extension DTW {
                 }
                 // Longer candidates (later groups): scalar early-abandoning DTW, the longer series as rows.
                 if end < n {
-                  for position in end..<n {
-                    let j = order[position]
-                    let limit = max(list.threshold[q], list.threshold[j])
+                  for pj in end..<n {
+                    let j = order[pj]
+                    let limit = max(list.threshold[p], list.threshold[pj])
                     let v = abandoningKernel(data.base + offsets[j], lengths[j], x, lq, d, r, buffer, limit)
                     if v.isInfinite {
                       local.abandoned += 1
                       continue
                     }
                     let distance = v.squareRoot()
-                    list.insert(row: q, distance, j)
-                    list.insert(row: j, distance, q)
+                    list.insert(row: p, distance, j)
+                    list.insert(row: pj, distance, q)
                     local.computed += 1
                   }
                 }
@@ -225,7 +228,7 @@ extension DTW {
     var merged: [(Double, Int)] = []
     for i in 0..<n {
       merged.removeAll(keepingCapacity: true)
-      for list in lists { list.append(row: i, to: &merged) }
+      for list in lists { list.append(row: packing.position[i], to: &merged) }
       merged.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
       precondition(merged.count >= k, "DTW.nearestNeighbors: internal error (fewer than k candidates kept)")
       indices.append(merged.prefix(k).map { $0.1 })
@@ -332,7 +335,7 @@ private struct SharedConstInts: @unchecked Sendable { let base: UnsafePointer<In
 private struct SharedConstDoubles: @unchecked Sendable { let base: UnsafePointer<Double> }
 private struct SharedDoubles: @unchecked Sendable { let base: UnsafeMutablePointer<Double> }
 
-/// One worker's bounded neighbour lists: for every row, up to k (distance, index) entries ascending by
+/// One worker's bounded neighbour lists: for every row (by position in the packing order), up to k (distance, index) entries ascending by
 /// (distance, index), and the row's pruning threshold (the starting threshold until k entries exist, then the
 /// smaller of it and (k-th distance)² × (1 + `pruningTolerance`)). Used by one worker at a time.
 private final class NeighborLists: @unchecked Sendable {
@@ -349,8 +352,9 @@ private final class NeighborLists: @unchecked Sendable {
     index = .allocate(capacity: n * k)
     count = .allocate(capacity: n)
     count.initialize(repeating: 0, count: n)
-    threshold = .allocate(capacity: n)
+    threshold = .allocate(capacity: n + 8)  // padded: the bounds read 8 lanes from a block's first position
     start.withUnsafeBufferPointer { threshold.initialize(from: $0.baseAddress!, count: n) }
+    (threshold + n).initialize(repeating: .infinity, count: 8)
   }
 
   deinit {
