@@ -37,7 +37,9 @@ extension DTW {
   /// mining trillions of time series subsequences under DTW", KDD 2012):
   /// 1. LB_Kim (first and last cells, which every warping path contains): `c(0,0) + c(n−1,n−1)`;
   /// 2. LB_Keogh of the candidate against the query's Sakoe-Chiba envelope (`U_t/L_t` = max/min of the query
-  ///    over `|i − t| ≤ r`, per feature; every column of the grid is matched to a cell of its band).
+  ///    over `|i − t| ≤ r`, per feature; every column of the grid is matched to a cell of its band), then, for
+  ///    blocks with a lane still open, the reverse LB_Keogh (the query against the candidates' envelopes,
+  ///    packed like the candidates; every row is matched) — its discards are counted with LB_Keogh's.
   /// A pair is skipped only when its bound exceeds the thresholds of *both* rows, threshold = current k-th
   /// best squared distance × (1 + ``pruningTolerance``) (ties are never pruned; dtaidistance's `use_pruning`
   /// returns inf on ties). Survivors are gathered into batches of 16 lanes and run through the SIMD kernel
@@ -95,6 +97,9 @@ extension DTW {
         }
       }
     }
+    // The candidates' envelopes, packed like the candidates (same order and blocks), for the reverse LB_Keogh.
+    let packedUpper = DTWPacking((0..<n).map { Array(upper[offsets[$0]..<offsets[$0 + 1]]) }, d: d).packed
+    let packedLower = DTWPacking((0..<n).map { Array(lower[offsets[$0]..<offsets[$0 + 1]]) }, d: d).packed
     let workers = max(1, min(threads ?? onlineProcessors(), n - 1))
     let seeds = seedThresholds(series, flat: flat, offsets: offsets, lengths: lengths, d: d, r: r, k: k,
       workers: workers)
@@ -107,6 +112,10 @@ extension DTW {
       upper.withUnsafeBufferPointer { pu in
         lower.withUnsafeBufferPointer { pl in
           packing.packed.withUnsafeBufferPointer { pp in
+           packedUpper.withUnsafeBufferPointer { ppu in
+            packedLower.withUnsafeBufferPointer { ppl in
+            let blockUpper = SharedConstDoubles(base: ppu.baseAddress!)
+            let blockLower = SharedConstDoubles(base: ppl.baseAddress!)
             let data = SharedConstDoubles(base: pf.baseAddress!)
             let up = SharedConstDoubles(base: pu.baseAddress!)
             let low = SharedConstDoubles(base: pl.baseAddress!)
@@ -171,8 +180,9 @@ extension DTW {
                     let block = blocks.base + blockOffset[g] + b * total * 8
                     let first = start + b * 8
                     var kimPruned: Int32 = 0
-                    let survivors = cdtw_lower_bounds8(x, uq, lq_, block, lq, d, list.threshold[p],
-                      list.threshold + first, &kimPruned)
+                    let blockOffsetInPacked = blockOffset[g] + b * total * 8
+                    let survivors = cdtw_lower_bounds8(x, uq, lq_, block, blockUpper.base + blockOffsetInPacked,
+                      blockLower.base + blockOffsetInPacked, lq, d, list.threshold[p], list.threshold + first, &kimPruned)
                     // Lanes of this row: positions p+1 ..< end.
                     let lowLane = max(0, p + 1 - first), highLane = min(8, end - first)
                     let valid = Int32((1 << highLane) - (1 << lowLane))
@@ -216,6 +226,8 @@ extension DTW {
               counts.add(kim: local.kim, keogh: local.keogh, abandoned: local.abandoned, computed: local.computed)
             }
             if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
+            }
+           }
           }
         }
       }
