@@ -72,8 +72,13 @@ def run_cohortlens(binary, path, d, r, extra, out, fsync=False):
     args += ["--normalize", "none", "--radius", str(r), "--progress"] + extra + ["--output", out]
     if not fsync:
         args.append("--no-fsync")
+    # Peak RSS via /usr/bin/time: the ru_maxrss that wait4 reports for a child forked from this Python process
+    # includes the parent's RSS at fork time (Linux carries the old mm's high-water mark across execve), i.e.
+    # numpy/tslearn/dtaidistance and their data — not cohortlens's memory.
+    rss_file = os.path.join(DATA, "rss.txt")
+    timer = ["/usr/bin/time", "-f", "%M", "-o", rss_file] if os.path.exists("/usr/bin/time") else []
     start = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(timer + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
     err = p.stderr.read().decode()
@@ -92,7 +97,11 @@ def run_cohortlens(binary, path, d, r, extra, out, fsync=False):
         elif message.startswith("matrix computed"):
             stamps["end"] = t
     compute = stamps["end"] - stamps["start"] if len(stamps) == 2 else float("nan")
-    return wall, usage.ru_maxrss / 1024.0, compute  # MiB (Linux reports KiB)
+    rss = usage.ru_maxrss  # KiB on Linux
+    if timer:
+        with open(rss_file) as f:
+            rss = int(f.read().split()[-1])
+    return wall, rss / 1024.0, compute  # MiB
 
 
 def best(f, repeat):
