@@ -36,8 +36,10 @@ enum DTWEngine {
     progress: (@Sendable (Int, Int) -> Void)?
   ) {
     let n = series.count
-    for i in 0..<n { base[i * n + i] = 0 }
-    guard n > 1 else { return }
+    guard n > 1 else {
+      if n == 1 { base[0] = 0 }
+      return
+    }
     let packing = DTWPacking(series, d: d)
     let lengths = packing.lengths, order = packing.order
     let groupStart = packing.groupStart, groupOfPosition = packing.groupOfPosition
@@ -125,6 +127,7 @@ enum DTWEngine {
         while true {
           let a0 = stripeCounter.next() * tile
           if a0 >= n { break }
+          for a in a0..<min(n, a0 + tile) { base[a * n + a] = 0 }  // the diagonal, in parallel with the rest
           for b0 in stride(from: a0, to: n, by: tile) {
             for a in a0..<min(n, a0 + tile) {
               for b in max(b0, a + 1)..<max(max(b0, a + 1), min(n, b0 + tile)) {
