@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """DTW benchmark: `cohortlens dtw` vs dtaidistance and tslearn on the same L2-normalised random walks.
 
-    Benchmarks/dtw_bench.py [--binary .build/release/cohortlens] [--repeat 3] [--tslearn-rows 200] [--quick]
+    Benchmarks/dtw_bench.py [--binary .build/release/cohortlens] [--repeat 3] [--tslearn-rows 200] [--quick] [--fsync]
 
 Needs numpy, tslearn 0.10.0 and dtaidistance 2.5.1 (C extension) in the running interpreter
 (e.g. /work/venv/bin/python or a venv from Scripts/golden/requirements.txt).
@@ -14,7 +14,9 @@ Cases (issue "DTW engine", section 7):
 
 Data: random walks (cumulative sums of N(0, 1) steps, numpy RandomState(2026)), each series divided by its L2 norm,
 written with repr (exact) to Benchmarks/data/dtw_*.csv; cohortlens reads them with --normalize none, so all three
-tools see identical doubles. cohortlens wall time includes process start, CSV parsing and writing D.npy.
+tools see identical doubles. cohortlens wall time includes process start, CSV parsing and writing D.npy
+(atomically: temporary file + rename; run with --no-fsync unless --fsync is given, because dtaidistance and
+tslearn return the matrix in memory and write nothing — the header line says which was used).
 dtaidistance: distance_matrix_fast(window = r + 1, parallel=True) (dtw_ndim for d > 1), i.e. the same band.
 tslearn: cdist_dtw(sakoe_chiba_radius = r) on the first --tslearn-rows rows against all series, extrapolated
 to the full upper triangle by pair count (marked "(x)"); pass --tslearn-rows 0 to run it in full.
@@ -61,15 +63,22 @@ def write_csv(path, x):
                     f.write(f"u{i},{t}," + ",".join(repr(float(v)) for v in x[i, t]) + "\n")
 
 
-def run_cohortlens(binary, path, d, r, extra, out):
+def run_cohortlens(binary, path, d, r, extra, out, fsync=False):
     if d == 1:
         args = [binary, "dtw", "--series", path, "--id", "id", "--wide"]
     else:
         args = [binary, "dtw", "--series", path, "--id", "id", "--time", "t",
                 "--value", ",".join(f"f{k}" for k in range(d))]
     args += ["--normalize", "none", "--radius", str(r), "--progress"] + extra + ["--output", out]
+    if not fsync:
+        args.append("--no-fsync")
+    # Peak RSS via /usr/bin/time: the ru_maxrss that wait4 reports for a child forked from this Python process
+    # includes the parent's RSS at fork time (Linux carries the old mm's high-water mark across execve), i.e.
+    # numpy/tslearn/dtaidistance and their data — not cohortlens's memory.
+    rss_file = os.path.join(DATA, "rss.txt")
+    timer = ["/usr/bin/time", "-f", "%M", "-o", rss_file] if os.path.exists("/usr/bin/time") else []
     start = time.perf_counter()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.Popen(timer + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - start
     err = p.stderr.read().decode()
@@ -88,7 +97,11 @@ def run_cohortlens(binary, path, d, r, extra, out):
         elif message.startswith("matrix computed"):
             stamps["end"] = t
     compute = stamps["end"] - stamps["start"] if len(stamps) == 2 else float("nan")
-    return wall, usage.ru_maxrss / 1024.0, compute  # MiB (Linux reports KiB)
+    rss = usage.ru_maxrss  # KiB on Linux
+    if timer:
+        with open(rss_file) as f:
+            rss = int(f.read().split()[-1])
+    return wall, rss / 1024.0, compute  # MiB
 
 
 def best(f, repeat):
@@ -113,7 +126,7 @@ def matrix_case(name, n, L, d, r, args, cores):
     out = os.path.join(DATA, f"dtw_{name}.npy")
     cells = n * (n - 1) // 2 * band_cells(L, r)
 
-    runs = [run_cohortlens(args.binary, path, d, r, [], out) for _ in range(args.repeat)]
+    runs = [run_cohortlens(args.binary, path, d, r, [], out, args.fsync) for _ in range(args.repeat)]
     cl = min(w for w, _, _ in runs)
     compute = min(c for _, _, c in runs)
     D = np.load(out)
@@ -153,6 +166,7 @@ def main():
     ap.add_argument("--tslearn-rows", type=int, default=200)
     ap.add_argument("--quick", action="store_true", help="smaller N (smoke test)")
     ap.add_argument("--no-knn", action="store_true")
+    ap.add_argument("--fsync", action="store_true", help="let cohortlens fsync its output (its default)")
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     cores = os.cpu_count() or 1
@@ -162,7 +176,8 @@ def main():
         matrix_case("B", 1000 // scale, 210, 1, 6, args, cores),
         matrix_case("C", 300 // scale, 27, 25, 6, args, cores),
     ]
-    print(f"DTW benchmark ({cores} cores, min of {args.repeat}; cohortlens = wall incl. process, CSV read and .npy write)\n")
+    sync = "fsync" if args.fsync else "--no-fsync"
+    print(f"DTW benchmark ({cores} cores, min of {args.repeat}; cohortlens = wall incl. process, CSV read and .npy write, {sync})\n")
     print("| case | band cells | cohortlens wall s (DTW stage s) | dtaidistance s | tslearn s | vs dtai | vs tslearn | ns/cell/core: wall, DTW stage (dtai) | max abs diff dtai / tslearn |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
@@ -177,7 +192,7 @@ def main():
         if not os.path.exists(path):
             write_csv(path, x)
         out = os.path.join(DATA, "dtw_K_neighbours.csv")
-        runs = [run_cohortlens(args.binary, path, 1, 6, ["--knn", "10"], out) for _ in range(args.repeat)]
+        runs = [run_cohortlens(args.binary, path, 1, 6, ["--knn", "10"], out, args.fsync) for _ in range(args.repeat)]
         wall = min(w for w, _, _ in runs)
         rss = max(m for _, m, _ in runs)
         print(f"\nknn: N={n} L=27 r=6 --knn 10: wall {wall:.2f} s (min of {args.repeat}), peak RSS {rss:.0f} MiB "

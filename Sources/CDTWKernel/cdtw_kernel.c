@@ -168,6 +168,126 @@ typedef long long v8l __attribute__((vector_size(64)));
     out[8 + l] = sqrt(res2[l]);                                                                   \
   }
 
+// LB_Kim and LB_Keogh (candidate against the query's envelope) for 8 candidates in lanes.
+#define LOWER_BOUNDS                                                                              \
+  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
+  long total = n * d;                                                                             \
+  v8d first = zero, last = zero;                                                                  \
+  for (long f = 0; f < d; f++) {                                                                  \
+    v8d t = (zero + x[f]) - *(const v8du *)(y + f * 8);                                           \
+    first = first + t * t;                                                                        \
+    v8d u = (zero + x[total - d + f]) - *(const v8du *)(y + (total - d + f) * 8);                 \
+    last = last + u * u;                                                                          \
+  }                                                                                               \
+  v8d k = n > 1 ? first + last : first;                                                           \
+  v8d lim = *(const v8du *)limits, lq_ = zero + limit_q;                                          \
+  v8l gt_ = lim < lq_;                                                                            \
+  lim = (v8d)(((v8l)lq_ & gt_) | ((v8l)lim & ~gt_));                                              \
+  v8l kimOut = k > lim;                                                                           \
+  int kimMask = 0;                                                                                \
+  for (int l = 0; l < 8; l++) kimMask |= (kimOut[l] != 0) << l;                                   \
+  *kim_pruned = kimMask;                                                                          \
+  if (kimMask == 0xff) return 0;                                                                  \
+  v8d acc = zero, acc2 = zero;                                                                    \
+  long v = 0;                                                                                     \
+  for (; v + 1 < total; v += 2) {                                                                 \
+    if ((v & 7) == 6 && ALL_ABOVE(acc + acc2, lim)) break;                                             \
+    v8d y0 = *(const v8du *)(y + v * 8), y1 = *(const v8du *)(y + (v + 1) * 8);                   \
+    v8d a0 = y0 - upper[v], b0 = lower[v] - y0;                                                   \
+    v8d a1 = y1 - upper[v + 1], b1 = lower[v + 1] - y1;                                           \
+    v8d e0, e1;                                                                                   \
+    VMAX0(a0, b0, e0);                                                                            \
+    VMAX0(a1, b1, e1);                                                                            \
+    acc = acc + e0 * e0;                                                                          \
+    acc2 = acc2 + e1 * e1;                                                                        \
+  }                                                                                               \
+  if (v < total) {                                                                                \
+    v8d y0 = *(const v8du *)(y + v * 8);                                                          \
+    v8d a0 = y0 - upper[v], b0 = lower[v] - y0;                                                   \
+    v8d e0;                                                                                       \
+    VMAX0(a0, b0, e0);                                                                            \
+    acc = acc + e0 * e0;                                                                          \
+  }                                                                                               \
+  acc = acc + acc2;                                                                               \
+  v8l keoghOut = acc > lim;                                                                       \
+  if (yupper) {                                                                                   \
+    /* The reverse LB_Keogh: the query against each candidate's envelope (every row is matched). */ \
+    int open_ = 0;                                                                                \
+    for (int l = 0; l < 8; l++) open_ |= (kimOut[l] == 0 && keoghOut[l] == 0);                    \
+    if (open_) {                                                                                  \
+      v8d rev = zero, rev2 = zero;                                                                \
+      long w = 0;                                                                                 \
+      for (; w + 1 < total; w += 2) {                                                             \
+        if ((w & 7) == 6 && ALL_TRUE((v8l)(kimOut | keoghOut | ((rev + rev2) > lim)))) break;          \
+        v8d x0 = zero + x[w], x1 = zero + x[w + 1];                                               \
+        v8d a0 = x0 - *(const v8du *)(yupper + w * 8), b0 = *(const v8du *)(ylower + w * 8) - x0; \
+        v8d a1 = x1 - *(const v8du *)(yupper + (w + 1) * 8);                                      \
+        v8d b1 = *(const v8du *)(ylower + (w + 1) * 8) - x1;                                      \
+        v8d e0, e1;                                                                               \
+        VMAX0(a0, b0, e0);                                                                        \
+        VMAX0(a1, b1, e1);                                                                        \
+        rev = rev + e0 * e0;                                                                      \
+        rev2 = rev2 + e1 * e1;                                                                    \
+      }                                                                                           \
+      if (w < total) {                                                                            \
+        v8d x0 = zero + x[w];                                                                     \
+        v8d a0 = x0 - *(const v8du *)(yupper + w * 8), b0 = *(const v8du *)(ylower + w * 8) - x0; \
+        v8d e0;                                                                                   \
+        VMAX0(a0, b0, e0);                                                                        \
+        rev = rev + e0 * e0;                                                                      \
+      }                                                                                           \
+      rev = rev + rev2;                                                                           \
+      keoghOut = keoghOut | (rev > lim);                                                          \
+    }                                                                                             \
+  }                                                                                               \
+  int survivors = 0;                                                                              \
+  for (int l = 0; l < 8; l++) survivors |= (kimOut[l] == 0 && keoghOut[l] == 0) << l;             \
+  return survivors;
+
+// max(a, b, 0) per lane as two selects `p > q ? p : q` (compiled to vmaxpd; no NaN can occur).
+#define VMAX0(a, b, out)                                                                          \
+  do {                                                                                            \
+    v8d a_ = (a), b_ = (b);                                                                       \
+    v8l m_ = a_ > b_;                                                                             \
+    v8d c_ = (v8d)(((v8l)a_ & m_) | ((v8l)b_ & ~m_));                                             \
+    v8l z_ = c_ > zero;                                                                           \
+    out = (v8d)((v8l)c_ & z_);                                                                    \
+  } while (0)
+
+// 1 if every lane of `acc` exceeds `lim` (the block is decided; the rest of a bound is not needed).
+#define ALL_TRUE(m) ((m)[0] & (m)[1] & (m)[2] & (m)[3] & (m)[4] & (m)[5] & (m)[6] & (m)[7])
+#define ALL_ABOVE(acc, lim) ALL_TRUE((v8l)((acc) > (lim)))
+
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
+static int bounds8_avx512(const double *x, const double *upper, const double *lower, const double *y, const double *yupper,
+                           const double *ylower, long n, long d, double limit_q, const double *limits, int *kim_pruned) {
+  LOWER_BOUNDS
+}
+__attribute__((target("avx2")))
+static int bounds8_avx2(const double *x, const double *upper, const double *lower, const double *y, const double *yupper,
+                         const double *ylower, long n, long d, double limit_q, const double *limits, int *kim_pruned) {
+  LOWER_BOUNDS
+}
+#endif
+static int bounds8_base(const double *x, const double *upper, const double *lower, const double *y, const double *yupper,
+                         const double *ylower, long n, long d, double limit_q, const double *limits, int *kim_pruned) {
+  LOWER_BOUNDS
+}
+
+int cdtw_lower_bounds8(const double *x, const double *upper, const double *lower, const double *y, const double *yupper,
+                       const double *ylower, long n, long d, double limit_q, const double *limits, int *kim_pruned) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx512f")) {
+    return bounds8_avx512(x, upper, lower, y, yupper, ylower, n, d, limit_q, limits, kim_pruned);
+  }
+  if (__builtin_cpu_supports("avx2")) {
+    return bounds8_avx2(x, upper, lower, y, yupper, ylower, n, d, limit_q, limits, kim_pruned);
+  }
+#endif
+  return bounds8_base(x, upper, lower, y, yupper, ylower, n, d, limit_q, limits, kim_pruned);
+}
+
 #if defined(__x86_64__) && defined(__clang__)
 __attribute__((target("avx512f,avx512dq,avx512vl,avx2")))
 static void block8_avx512(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {

@@ -14,8 +14,11 @@ public enum AtomicFile {
   /// `path` that was not there before. The temporary file is registered with ``InterruptCleanup``
   /// while it exists, so an interrupted run (SIGINT/SIGTERM/SIGHUP, once the tool installed the
   /// handler) removes it too. O(bytes).
+  /// With `sync: false` both `fsync` calls are skipped: the write is still all-or-nothing for readers and on
+  /// any failure of the process (temporary file + `rename`), but after an operating-system crash or power
+  /// loss the file may be missing or empty (for derived outputs that are cheap to recompute).
   /// - Throws: `OutputError` naming `path` and the failing step.
-  public static func write(_ bytes: [UInt8], to path: String) throws {
+  public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
     let directory = FileIO.directory(of: path)
     let base = path.split(separator: "/").last.map(String.init) ?? path
     guard !base.isEmpty, !path.hasSuffix("/") else {
@@ -43,13 +46,14 @@ public enum AtomicFile {
       }
     }
     pauseForInterruptTests()
-    if failure == nil && fsync(fd) != 0 { failure = "fsync failed: " + FileIO.errorText(errno) }
+    if sync && failure == nil && fsync(fd) != 0 { failure = "fsync failed: " + FileIO.errorText(errno) }
     if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
     if failure == nil && rename(temp, path) != 0 { failure = "rename failed: " + FileIO.errorText(errno) }
     if let failure {
       unlink(temp)
       throw OutputError(path: path, message: failure)
     }
+    guard sync else { return }
     let dfd = open(directory, O_RDONLY | O_CLOEXEC)
     if dfd >= 0 {
       _ = fsync(dfd)
@@ -59,8 +63,8 @@ public enum AtomicFile {
 
   /// Writes several files that belong together (e.g. `D.npy` and `D.ids.txt`): every file is first
   /// written and synced to its own temporary file; only when all are complete are they renamed into
-  /// place, so a failure while writing leaves none of them behind.
-  public static func write(files: [(path: String, bytes: [UInt8])]) throws {
+  /// place, so a failure while writing leaves none of them behind. `sync` as in `write(_:to:sync:)`.
+  public static func write(files: [(path: String, bytes: [UInt8])], sync: Bool = true) throws {
     var staged: [(temp: String, path: String)] = []
     // Staged files are removed if the run is interrupted before they are all renamed.
     var registrations: [InterruptCleanup.Token?] = []
@@ -71,7 +75,7 @@ public enum AtomicFile {
         let prefix = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
         let temp = prefix + ".\(base).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
         registrations.append(InterruptCleanup.register(temp))
-        try write(f.bytes, to: temp)
+        try write(f.bytes, to: temp, sync: sync)
         staged.append((temp, f.path))
       }
     } catch {

@@ -90,6 +90,20 @@ public enum DTW {
     return DTWEngine.pairwise(series, d: d, r: checkedRadius(radius), threads: threads, progress: progress)
   }
 
+  /// ``pairwise(_:dimensions:radius:threads:progress:)`` written straight into caller-owned memory: every entry
+  /// of the n × n row-major matrix (diagonal 0) is stored to `output`, which must hold exactly n² doubles. Lets
+  /// a caller compute into its final buffer (e.g. the data part of a `.npy` file) without an extra n² copy.
+  public static func pairwise(
+    _ series: [[Double]], dimensions d: Int = 1, radius: Radius, threads: Int? = nil,
+    into output: UnsafeMutableBufferPointer<Double>,
+    progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil
+  ) {
+    checkSeries(series, dimensions: d)
+    precondition(output.count == series.count * series.count, "DTW.pairwise(into:): the buffer must hold n² doubles")
+    guard let base = output.baseAddress else { return }
+    DTWEngine.pairwise(series, d: d, r: checkedRadius(radius), threads: threads, into: base, progress: progress)
+  }
+
   /// Precondition: `d ≥ 1` and every series non-empty with a multiple of `d` values.
   static func checkSeries(_ series: [[Double]], dimensions d: Int) {
     precondition(d >= 1, "DTW.pairwise: dimensions must be ≥ 1")

@@ -24,45 +24,36 @@ enum DTWEngine {
   ) -> Matrix {
     let n = series.count
     var out = Matrix(rows: n, columns: n)
-    guard n > 1 else { return out }
-    let lengths = series.map { $0.count / d }
-    let order = (0..<n).sorted { (lengths[$0], $0) < (lengths[$1], $1) }
-    // Groups of equal length, as ranges of positions in `order`, and their packed blocks.
-    var groupStart: [Int] = []
-    var groupOfPosition = [Int](repeating: 0, count: n)
-    for p in 0..<n {
-      if p == 0 || lengths[order[p]] != lengths[order[p - 1]] { groupStart.append(p) }
-      groupOfPosition[p] = groupStart.count - 1
+    out.storage.withUnsafeMutableBufferPointer { po in
+      pairwise(series, d: d, r: r, threads: threads, into: po.baseAddress!, progress: progress)
     }
-    groupStart.append(n)
-    var blockOffset: [Int] = []  // per group, offset in `packed` of its first block
-    var packedCount = 0
-    for g in 0..<(groupStart.count - 1) {
-      blockOffset.append(packedCount)
-      let count = groupStart[g + 1] - groupStart[g]
-      packedCount += (count + 7) / 8 * lengths[order[groupStart[g]]] * d * 8
+    return out
+  }
+
+  /// Writes every entry of the n × n matrix (row-major, diagonal 0) to `base`.
+  static func pairwise(
+    _ series: [[Double]], d: Int, r: Int, threads: Int?, into base: UnsafeMutablePointer<Double>,
+    progress: (@Sendable (Int, Int) -> Void)?
+  ) {
+    let n = series.count
+    guard n > 1 else {
+      if n == 1 { base[0] = 0 }
+      return
     }
-    var packed = [Double](repeating: 0, count: packedCount)
-    for g in 0..<(groupStart.count - 1) {
-      let start = groupStart[g], count = groupStart[g + 1] - start
-      let values = lengths[order[start]] * d
-      for b in 0..<((count + 7) / 8) {
-        for lane in 0..<8 {
-          let s = series[order[start + min(b * 8 + lane, count - 1)]]
-          let base = blockOffset[g] + b * values * 8
-          for v in 0..<values { packed[base + v * 8 + lane] = s[v] }
-        }
-      }
-    }
+    let packing = DTWPacking(series, d: d)
+    let lengths = packing.lengths, order = packing.order
+    let groupStart = packing.groupStart, groupOfPosition = packing.groupOfPosition
+    let blockOffset = packing.blockOffset
+    let packed = packing.packed
     let maxLength = lengths.max()!
     let workers = max(1, min(threads ?? DTW.onlineProcessors(), n - 1))
     let counter = EngineCounter()
     let totalPairs = n * (n - 1) / 2
     let groupStarts = groupStart, offsets = blockOffset, groupOf = groupOfPosition
     let orderCopy = order, lengthsCopy = lengths
-    out.storage.withUnsafeMutableBufferPointer { po in
+    do {
       packed.withUnsafeBufferPointer { pp in
-        let output = EngineShared(base: po.baseAddress!)
+        let output = EngineShared(base: base)
         let blocks = EngineShared(base: UnsafeMutablePointer(mutating: pp.baseAddress!))
         let work: @Sendable (Int) -> Void = { _ in
           let simdBuffer = UnsafeMutableRawPointer.allocate(byteCount: 6 * (maxLength + 1) * 8 * 8, alignment: 64)
@@ -123,22 +114,92 @@ enum DTWEngine {
         if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
       }
       // Each pair was written once, in the row of whichever series comes first in `order`; mirror it onto the
-      // other triangle in 64 × 64 tiles (cache-friendly, unlike writing a column per query).
-      var position = [Int](repeating: 0, count: n)
-      for (p, i) in order.enumerated() { position[i] = p }
-      let base = po.baseAddress!
+      // other triangle in 64 × 64 tiles (cache-friendly, unlike writing a column per query). Stripes of 64 rows
+      // are handed to the workers: stripe a0 handles the pairs (a, b) with a in the stripe and b > a, so every
+      // entry is written by one worker.
+      let position = packing.position
       let tile = 64
-      for a0 in stride(from: 0, to: n, by: tile) {
-        for b0 in stride(from: a0, to: n, by: tile) {
-          for a in a0..<min(n, a0 + tile) {
-            for b in max(b0, a + 1)..<max(max(b0, a + 1), min(n, b0 + tile)) {
-              if position[a] < position[b] { base[b * n + a] = base[a * n + b] } else { base[a * n + b] = base[b * n + a] }
+      let stripes = (n + tile - 1) / tile
+      let output = EngineShared(base: base)
+      let stripeCounter = EngineCounter()
+      let mirror: @Sendable (Int) -> Void = { _ in
+        let base = output.base
+        while true {
+          let a0 = stripeCounter.next() * tile
+          if a0 >= n { break }
+          for a in a0..<min(n, a0 + tile) { base[a * n + a] = 0 }  // the diagonal, in parallel with the rest
+          for b0 in stride(from: a0, to: n, by: tile) {
+            for a in a0..<min(n, a0 + tile) {
+              for b in max(b0, a + 1)..<max(max(b0, a + 1), min(n, b0 + tile)) {
+                if position[a] < position[b] { base[b * n + a] = base[a * n + b] } else { base[a * n + b] = base[b * n + a] }
+              }
             }
           }
         }
       }
+      let mirrorWorkers = min(workers, stripes)
+      if mirrorWorkers <= 1 { mirror(0) } else { DispatchQueue.concurrentPerform(iterations: mirrorWorkers, execute: mirror) }
     }
-    return out
+  }
+}
+
+/// Series ordered by (length, index), grouped by length, and each group packed once into blocks of 8 series
+/// transposed for the SIMD kernels: value `v` (= step · d + feature) of lane `l` of block `b` of group `g` at
+/// `packed[blockOffset[g] + b · L_g · d · 8 + v · 8 + l]`; the last block of a group is padded by repeating the
+/// group's last series. Shared by the pairwise engine and the k-NN search. O(n · L · d) time and memory.
+struct DTWPacking {
+  /// Length (steps) of every series, by input index.
+  let lengths: [Int]
+  /// Input indices sorted by (length, index); `position[order[p]] == p`.
+  let order: [Int]
+  let position: [Int]
+  /// Group g covers positions `groupStart[g] ..< groupStart[g + 1]` (one more entry than groups).
+  let groupStart: [Int]
+  let groupOfPosition: [Int]
+  let blockOffset: [Int]
+  let packed: [Double]
+
+  init(_ series: [[Double]], d: Int) {
+    let n = series.count
+    let lengths = series.map { $0.count / d }
+    let order = (0..<n).sorted { (lengths[$0], $0) < (lengths[$1], $1) }
+    var position = [Int](repeating: 0, count: n)
+    for (p, i) in order.enumerated() { position[i] = p }
+    var groupStart: [Int] = []
+    var groupOfPosition = [Int](repeating: 0, count: n)
+    for p in 0..<n {
+      if p == 0 || lengths[order[p]] != lengths[order[p - 1]] { groupStart.append(p) }
+      groupOfPosition[p] = groupStart.count - 1
+    }
+    groupStart.append(n)
+    var blockOffset: [Int] = []
+    var packedCount = 0
+    for g in 0..<(groupStart.count - 1) {
+      blockOffset.append(packedCount)
+      let count = groupStart[g + 1] - groupStart[g]
+      packedCount += (count + 7) / 8 * lengths[order[groupStart[g]]] * d * 8
+    }
+    var packed = [Double](repeating: 0, count: packedCount)
+    packed.withUnsafeMutableBufferPointer { pp in
+      for g in 0..<(groupStart.count - 1) {
+        let start = groupStart[g], count = groupStart[g + 1] - start
+        let values = lengths[order[start]] * d
+        for b in 0..<((count + 7) / 8) {
+          for lane in 0..<8 {
+            let s = series[order[start + min(b * 8 + lane, count - 1)]]
+            let base = blockOffset[g] + b * values * 8
+            for v in 0..<values { pp[base + v * 8 + lane] = s[v] }
+          }
+        }
+      }
+    }
+    self.lengths = lengths
+    self.order = order
+    self.position = position
+    self.groupStart = groupStart
+    self.groupOfPosition = groupOfPosition
+    self.blockOffset = blockOffset
+    self.packed = packed
   }
 }
 

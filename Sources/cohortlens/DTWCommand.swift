@@ -67,6 +67,9 @@ struct DTWCommand: CohortLensCommand {
 
   @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the n×n matrix and its output buffer: a size (512M, 8G) or a share of physical memory (default 75%). Not used with --knn.", valueName: "size"))
   var maxMemory: String?
+  @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+    "fsync the output file before renaming it into place (default). With --no-fsync the output is still written to a temporary file and renamed (never partial), but after an OS crash or power loss it may be missing or empty."))
+  var fsync = true
 
   @OptionGroup var output: OutputOptions
 
@@ -115,7 +118,7 @@ struct DTWCommand: CohortLensCommand {
       progress.report("\(k) nearest neighbours of \(n) learners (radius \(radiusText(r)))")
       let shared = progress
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled
-        ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done)/\(total) learners") } : nil
+        ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done)/\(total) query rows") } : nil
       let result = DTW.nearestNeighbors(set.series, dimensions: d, radius: r, k: k, threads: threads, progress: report)
       progress.report("pruned \(result.prunedByKim) by LB_Kim, \(result.prunedByKeogh) by LB_Keogh, \(result.abandoned) abandoned; \(result.computed) DTW computed")
       var table = TextTable(headers: ["id", "rank", "neighbour", "distance"], alignments: [.left, .right, .left, .right])
@@ -143,7 +146,11 @@ struct DTWCommand: CohortLensCommand {
       } else {
         text = table.render(format)
       }
-      try emit(text, options: output)
+      if let path = output.output {
+        try AtomicFile.write(Array(text.utf8), to: path, sync: fsync)
+      } else {
+        try emit(text, options: output)
+      }
       progress.report("done")
       return
     }
@@ -155,18 +162,32 @@ struct DTWCommand: CohortLensCommand {
     let shared = progress
     let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
       ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
+    if let path = output.output, path.hasSuffix(".npy") {
+      // Computed straight into the data part of the .npy file (a shared mapping of its temporary file: no
+      // n × n buffer, no copy), then renamed into place together with the ids.
+      let header = NPYWriter.header(rows: n, columns: n)
+      let idsPath = String(path.dropLast(4)) + ".ids.txt"
+      try AtomicFile.write(
+        mapped: path, size: header.count + n * n * 8,
+        companions: [(idsPath, Array(set.ids.map { $0 + "\n" }.joined().utf8))], sync: fsync
+      ) { raw in
+        raw.copyBytes(from: header)
+        let values = UnsafeMutableBufferPointer(
+          start: (raw.baseAddress! + header.count).bindMemory(to: Double.self, capacity: n * n), count: n * n)
+        DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, into: values, progress: report)
+        #if !_endian(little)
+          for k in 0..<values.count { values[k] = Double(bitPattern: values[k].bitPattern.littleEndian) }
+        #endif
+        progress.report("matrix computed")
+      }
+      progress.report("wrote \(path)")
+      return
+    }
     let matrix = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
     progress.report("matrix computed")
 
     if let path = output.output {
-      if path.hasSuffix(".npy") {
-        let idsPath = String(path.dropLast(4)) + ".ids.txt"
-        let npy = NPYWriter.float64(matrix.storage, rows: n, columns: n)
-        // Both files or neither: staged, then renamed together.
-        try AtomicFile.write(files: [(idsPath, Array(set.ids.map { $0 + "\n" }.joined().utf8)), (path, npy)])
-      } else {
-        try AtomicFile.write(Self.matrixCSV(ids: set.ids, matrix: matrix), to: path)
-      }
+      try AtomicFile.write(Self.matrixCSV(ids: set.ids, matrix: matrix), to: path, sync: fsync)
       progress.report("wrote \(path)")
       return
     }
@@ -218,9 +239,9 @@ struct DTWCommand: CohortLensCommand {
 /// NumPy `.npy` format version 1.0 (`numpy.lib.format`): magic, little-endian header length, a Python dict
 /// literal padded with spaces to a multiple of 64 bytes and ending in a newline, then the raw data.
 enum NPYWriter {
-  /// A `rows × columns` float64 C-order array.
-  static func float64(_ values: [Double], rows: Int, columns: Int) -> [UInt8] {
-    precondition(values.count == rows * columns)
+  /// The magic, version, header length and padded header of a `rows × columns` float64 C-order array; its
+  /// size is a multiple of 64 bytes, so the data that follows is aligned.
+  static func header(rows: Int, columns: Int) -> [UInt8] {
     var header = "{'descr': '<f8', 'fortran_order': False, 'shape': (\(rows), \(columns)), }"
     let preamble = 10
     let total = ((preamble + header.utf8.count + 1 + 63) / 64) * 64
@@ -230,12 +251,6 @@ enum NPYWriter {
     out.append(UInt8(h & 0xff))
     out.append(UInt8(h >> 8))
     out.append(contentsOf: header.utf8)
-    out.reserveCapacity(out.count + values.count * 8)
-    #if _endian(little)
-      values.withUnsafeBytes { out.append(contentsOf: $0) }
-    #else
-      for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
-    #endif
     return out
   }
 }

@@ -8,7 +8,8 @@ enum DTWMemory {
   enum Product {
     /// `--output D.csv`: the matrix as text, about 24 bytes per cell (a round-trip number and a comma).
     case csv
-    /// `--output D.npy`: 8 bytes per cell (raw float64) next to the matrix.
+    /// `--output D.npy`: the matrix is computed straight into a shared mapping of the output's
+    /// temporary file, so there is no buffer beside it (0 bytes per cell).
     case npy
     /// No `--output`: the summary copies the n(n−1)/2 upper-triangle distances (4 bytes per cell) and
     /// sorts them (the standard library's merge buffer: up to half of that again), 6 bytes per cell.
@@ -19,7 +20,7 @@ enum DTWMemory {
   static func outputBytesPerCell(_ product: Product) -> Int {
     switch product {
     case .csv: return 24
-    case .npy: return 8
+    case .npy: return 0
     case .summary: return 6
     }
   }
@@ -28,13 +29,13 @@ enum DTWMemory {
   /// series hold `seriesValues` doubles in all.
   ///
   /// Formula: `n²·(8 + b) + 8·seriesValues`, with 8 bytes per cell for the float64 matrix and `b`
-  /// bytes per cell for the output buffer (``outputBytesPerCell(_:)``: CSV 24, `.npy` 8, summary 6).
+  /// bytes per cell for the output buffer (``outputBytesPerCell(_:)``: CSV 24, `.npy` 0, summary 6).
   /// The DTW engine's per-thread rows are O(series length) and not counted. Saturates at `Int.max`
   /// instead of overflowing. O(1).
   ///
   /// Measured (debug build, 1500 learners × 10 steps, one thread; peak RSS minus the 22.7 MiB of the same
-  /// run with `--knn 2`): CSV 57.9 MiB (estimate 68.8 MiB), `.npy` 33.6 MiB (estimate 34.4 MiB), summary
-  /// 29.5 MiB (estimate 30.2 MiB).
+  /// run with `--knn 2`): CSV 57.9 MiB (estimate 68.8 MiB), summary 29.5 MiB (estimate 30.2 MiB); `.npy`
+  /// 33.6 MiB when it was written from an in-memory matrix, now the mapped file's 17.2 MiB.
   static func estimatedPeakBytes(learners n: Int, seriesValues: Int, product: Product) -> Int {
     let square = MemoryBudget.squareMatrixBytes(n)
     let (perCell, o1) = n.multipliedReportingOverflow(by: n)
@@ -52,7 +53,7 @@ enum DTWMemory {
     let buffer: String
     switch product {
     case .csv: buffer = "plus its CSV text"
-    case .npy: buffer = "plus its .npy buffer"
+    case .npy: buffer = "mapped onto its .npy file"
     case .summary: buffer = "plus the sorted distances of the summary"
     }
     try budget.check(

@@ -201,6 +201,21 @@ struct DTWCommandTests {
     #expect(npyValues == csvValues)
   }
 
+  /// `--no-fsync` changes durability only: the same bytes, both files, no temporary file left; thread count
+  /// does not matter either (the .npy is computed into the mapped output file).
+  @Test func npyNoFsyncAndThreadsGiveTheSameBytes() throws {
+    let dir = try CLI.temporaryDirectory()
+    let a = dir.appendingPathComponent("A.npy").path, b = dir.appendingPathComponent("B.npy").path
+    #expect(try CLI.run(["dtw"] + Self.hoursArgs + ["--radius", "2", "--threads", "1", "--output", a]).status == 0)
+    let r = try CLI.run(["dtw"] + Self.hoursArgs + ["--radius", "2", "--threads", "2", "--no-fsync", "--output", b])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+    #expect(try String(contentsOfFile: dir.appendingPathComponent("A.ids.txt").path, encoding: .utf8)
+      == String(contentsOfFile: dir.appendingPathComponent("B.ids.txt").path, encoding: .utf8))
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+    #expect(names == ["A.ids.txt", "A.npy", "B.ids.txt", "B.npy"])
+  }
+
   @Test func knnNeighboursCSVEqualsTheMatrix() throws {
     let dir = try CLI.temporaryDirectory()
     let csv = dir.appendingPathComponent("D.csv").path

@@ -140,9 +140,33 @@ struct DTWNeighborTests {
     let two = DTW.nearestNeighbors(series, radius: .band(6), k: 5, threads: 2)
     #expect(one.indices == two.indices)
     #expect(one.distances == two.distances)
-    #expect(one.prunedByKim + one.prunedByKeogh + one.abandoned > 300 * 299 / 2)
+    // Every unordered pair is decided once; most are pruned by a lower bound.
+    #expect(one.prunedByKim + one.prunedByKeogh + one.abandoned + one.computed == 300 * 299 / 2)
+    #expect(two.prunedByKim + two.prunedByKeogh + two.abandoned + two.computed == 300 * 299 / 2)
+    #expect(one.prunedByKim + one.prunedByKeogh > 300 * 299 / 4)
     let m = DTW.pairwise(series, radius: .band(6))
     #expect(one.indices == bruteForce(m, k: 5))
+  }
+}
+
+extension DTWNeighborTests {
+  /// Multivariate and unequal lengths through the k-NN engine: the brute-force answer for 1, 2 and 3 workers.
+  @Test func multivariateUnequalThreads() {
+    var series = uniformSeries(120, length: 3 * 20, seed: 17).map { s in
+      var acc = 0.0
+      return s.map { acc += $0; return acc }
+    }
+    for k in stride(from: 0, to: 120, by: 9) { series[k].removeLast(3 * (k % 5)) }
+    let m = DTW.pairwise(series, dimensions: 3, radius: .band(2))
+    let expected = bruteForce(m, k: 6)
+    for threads in [1, 2, 3] {
+      let nn = DTW.nearestNeighbors(series, dimensions: 3, radius: .band(2), k: 6, threads: threads)
+      #expect(nn.indices == expected, "threads \(threads)")
+      #expect(nn.prunedByKim + nn.prunedByKeogh + nn.abandoned + nn.computed == 120 * 119 / 2)
+      for i in 0..<120 {
+        for (rank, j) in nn.indices[i].enumerated() { #expect(nn.distances[i][rank].bitPattern == m[i, j].bitPattern) }
+      }
+    }
   }
 }
 

@@ -238,6 +238,30 @@ struct DTWPropertyTests {
     }
   }
 
+  @Test("multivariate SIMD path (d = 25, equal and unequal lengths): scalar engine's bits, any thread count")
+  func multivariateSIMD() {
+    var s = uniformSeries(40, length: 25 * 27, seed: 31)
+    for k in stride(from: 0, to: 40, by: 7) { s[k].removeLast(25 * (k % 4)) }
+    for r in [DTW.Radius.band(0), .band(6), .full] {
+      let scalar = DTW.pairwiseScalar(s, dimensions: 25, radius: r, threads: 1)
+      let one = DTW.pairwise(s, dimensions: 25, radius: r, threads: 1)
+      let two = DTW.pairwise(s, dimensions: 25, radius: r, threads: 2)
+      #expect(one.storage.map(\.bitPattern) == scalar.storage.map(\.bitPattern))
+      #expect(one.storage.map(\.bitPattern) == two.storage.map(\.bitPattern))
+      #expect(one[0, 1].bitPattern == DTW.distance(s[0], s[1], dimensions: 25, radius: r).bitPattern)
+    }
+  }
+
+  @Test("pairwise(into:) writes every entry, the same bits as the Matrix form")
+  func pairwiseInto() {
+    var s = uniformSeries(30, length: 2 * 13, seed: 41)
+    s[3].removeLast(4)
+    let m = DTW.pairwise(s, dimensions: 2, radius: .band(3), threads: 2)
+    var raw = [Double](repeating: .nan, count: 900)
+    raw.withUnsafeMutableBufferPointer { DTW.pairwise(s, dimensions: 2, radius: .band(3), threads: 2, into: $0) }
+    #expect(raw.map(\.bitPattern) == m.storage.map(\.bitPattern))
+  }
+
   @Test("band cells: L(2r+1) − r(r+1) for equal lengths")
   func bandCells() {
     #expect(DTW.bandCells(27, 27, radius: .band(6)) == 309)

@@ -16,4 +16,19 @@ void cdtw_block8(const double *x, const double *y, long n, long d, long r, doubl
 void cdtw_block16(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
                   double *out);
 
+/// Lower bounds of the squared DTW cost of the query `x` against 8 candidates held in SIMD lanes (`y` transposed as
+/// for `cdtw_block8`, all of length `n`, `d` features). `upper`/`lower`: the query's Sakoe-Chiba envelope
+/// (`n * d` values each, row-major: max/min of `x` over steps `|i - t| <= r`, per feature).
+/// `kim[lane]`: LB_Kim, the first and last cells `c(0,0) + c(n-1,n-1)` (just `c(0,0)` when n = 1);
+/// `keogh[lane]`: LB_Keogh of the candidate against the query's envelope, `sum_{t,f} e^2` with
+/// `e = max(y - upper, lower - y, 0)` (every column of the grid is matched to some row of its band).
+/// Both are exact lower bounds in real arithmetic; compare them with a small relative slack.
+/// `yupper`/`ylower` (or NULL): the candidates' envelopes, transposed like `y`; if given, the reverse LB_Keogh
+/// (the query against each candidate's envelope; every row is matched) is also tested, for blocks where some
+/// lane survived the first two bounds (its discards are counted with LB_Keogh's).
+/// Returns the survivor mask: bit `lane` set iff neither bound exceeds `max(limit_q, limits[lane])`.
+/// `*kim_pruned`: mask of the lanes discarded by LB_Kim (LB_Keogh is skipped when that is all 8 lanes).
+int cdtw_lower_bounds8(const double *x, const double *upper, const double *lower, const double *y, const double *yupper,
+                       const double *ylower, long n, long d, double limit_q, const double *limits, int *kim_pruned);
+
 #endif

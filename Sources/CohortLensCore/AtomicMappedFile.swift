@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension AtomicFile {
+  /// Writes a large file atomically by letting `fill` produce its bytes in place, in a shared memory mapping of
+  /// the temporary file (no intermediate buffer, no copy into the page cache), together with small
+  /// `companions` written as by `write(files:sync:)` — all of them appear, renamed into place, or none.
+  ///
+  /// Steps: create `.<name>.staged-<pid>-<random>` next to `path` (`O_EXCL`, mode 0644 minus umask), reserve
+  /// `size` bytes with `posix_fallocate` (so a full disk is an error here, never a `SIGBUS` while filling),
+  /// `mmap` it, call `fill` with the `size` bytes (initially zero), `munmap`, `fsync` (if `sync`), `close`;
+  /// stage the companions; then rename everything into place. On any failure (including a throwing `fill`)
+  /// every temporary file is removed and the error rethrown; temporaries are registered with
+  /// ``InterruptCleanup`` while they exist. `sync: false` skips the `fsync` calls (atomic, not durable across
+  /// an OS crash or power loss). O(size) (the caller's `fill`), plus the page faults of the mapping.
+  /// - Throws: `OutputError` naming the path and the failing step, or whatever `fill` throws.
+  public static func write(
+    mapped path: String, size: Int, companions: [(path: String, bytes: [UInt8])] = [], sync: Bool = true,
+    fill: (UnsafeMutableRawBufferPointer) throws -> Void
+  ) throws {
+    let base = path.split(separator: "/").last.map(String.init) ?? path
+    guard !base.isEmpty, !path.hasSuffix("/") else { throw OutputError(path: path, message: "not a file path") }
+    let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+    let temp = prefix + ".\(base).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+    let registration = InterruptCleanup.register(temp)
+    defer { InterruptCleanup.unregister(registration) }
+    let fd = open(temp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    guard fd >= 0 else {
+      throw OutputError(path: path, message: "cannot create a file in '\(FileIO.directory(of: path))': "
+        + FileIO.errorText(errno))
+    }
+    func fail(_ message: String) -> OutputError {
+      close(fd)
+      unlink(temp)
+      return OutputError(path: path, message: message)
+    }
+    var map: UnsafeMutableRawPointer? = nil
+    if size > 0 {
+      let reserved = posix_fallocate(fd, 0, off_t(size))
+      if reserved != 0 { throw fail("cannot reserve \(size) bytes: " + FileIO.errorText(reserved)) }
+      let m = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+      guard let m, m != UnsafeMutableRawPointer(bitPattern: -1) else {
+        throw fail("mmap failed: " + FileIO.errorText(errno))
+      }
+      map = m
+    }
+    do {
+      try fill(UnsafeMutableRawBufferPointer(start: map, count: map == nil ? 0 : size))
+    } catch {
+      if let map { munmap(map, size) }
+      close(fd)
+      unlink(temp)
+      throw error
+    }
+    if let map { munmap(map, size) }
+    if sync && fsync(fd) != 0 { throw fail("fsync failed: " + FileIO.errorText(errno)) }
+    if close(fd) != 0 {
+      unlink(temp)
+      throw OutputError(path: path, message: "close failed: " + FileIO.errorText(errno))
+    }
+    // Companions staged (written and, with `sync`, synced); then everything renamed together.
+    var staged: [(temp: String, path: String)] = []
+    var registrations: [InterruptCleanup.Token?] = []
+    defer { for r in registrations { InterruptCleanup.unregister(r) } }
+    do {
+      for f in companions {
+        let name = f.path.split(separator: "/").last.map(String.init) ?? f.path
+        let dir = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
+        let t = dir + ".\(name).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+        registrations.append(InterruptCleanup.register(t))
+        try write(f.bytes, to: t, sync: sync)
+        staged.append((t, f.path))
+      }
+    } catch {
+      for s in staged { unlink(s.temp) }
+      unlink(temp)
+      throw error
+    }
+    staged.append((temp, path))
+    for (i, s) in staged.enumerated() where rename(s.temp, s.path) != 0 {
+      let reason = FileIO.errorText(errno)
+      for rest in staged[i...] { unlink(rest.temp) }
+      throw OutputError(path: s.path, message: "rename failed: " + reason)
+    }
+    guard sync else { return }
+    let dfd = open(FileIO.directory(of: path), O_RDONLY | O_CLOEXEC)
+    if dfd >= 0 {
+      _ = fsync(dfd)
+      close(dfd)
+    }
+  }
+}
