@@ -33,9 +33,9 @@ enum DTWMemory {
   /// The DTW engine's per-thread rows are O(series length) and not counted. Saturates at `Int.max`
   /// instead of overflowing. O(1).
   ///
-  /// Measured (debug build, 1500 learners × 10 steps, one thread; peak RSS minus the 22.7 MiB of the same
-  /// run with `--knn 2`): CSV 57.9 MiB (estimate 68.8 MiB), summary 29.5 MiB (estimate 30.2 MiB); `.npy`
-  /// 33.6 MiB when it was written from an in-memory matrix, now the mapped file's 17.2 MiB.
+  /// Measured (debug build, 1500 learners × 10 steps, one thread; peak RSS minus the 29.0 MiB of the same
+  /// run with `--knn 2`): CSV 58.0 MiB (estimate 68.8 MiB), `.npy` 16.9 MiB (estimate 17.3 MiB), summary
+  /// 29.6 MiB (estimate 30.2 MiB).
   static func estimatedPeakBytes(learners n: Int, seriesValues: Int, product: Product) -> Int {
     let square = MemoryBudget.squareMatrixBytes(n)
     let (perCell, o1) = n.multipliedReportingOverflow(by: n)
