@@ -269,11 +269,23 @@ public struct LimeExplainer: Sendable {
     var design = [Double](repeating: 0, count: n * p)
     var samples = [Double](repeating: 0, count: n * p)
     var distances = [Double](repeating: 0, count: n)
+    let words = BitDesign.words(columns: p)
+    var bits = [UInt64](repeating: 0, count: discretized ? n * words : 0)
     let zeroFed = design.withUnsafeMutableBufferPointer { d in
       samples.withUnsafeMutableBufferPointer { s in
         distances.withUnsafeMutableBufferPointer { dist in
-          sample(row: row, source: &source, exact: exact, design: d.baseAddress!, samples: s.baseAddress!,
-                 distances: dist.baseAddress!)
+          bits.withUnsafeMutableBufferPointer { b in
+            sample(row: row, source: &source, exact: exact, design: d.baseAddress!, bits: b.baseAddress,
+                   samples: s.baseAddress!, distances: dist.baseAddress!)
+          }
+        }
+      }
+    }
+    if discretized {
+      bits.withUnsafeBufferPointer { b in
+        let view = BitDesign(rows: n, columns: p, words: words, bits: b.baseAddress!)
+        for i in 0..<n {
+          for j in 0..<p { design[i * p + j] = view.value(i, j) }
         }
       }
     }
@@ -281,55 +293,67 @@ public struct LimeExplainer: Sendable {
                          zeroFedValues: zeroFed)
   }
 
-  /// Writes design (n × p), samples (n × p) and distances (n); returns the zero-fed count.
-  func sample<S: UniformSource>(row: [Double], source: inout S, exact: Bool, design: UnsafeMutablePointer<Double>,
+  /// Writes the design (discretized: packed bits, n × `BitDesign.words(columns:)` words, into
+  /// `bits`; otherwise n × p doubles into `design`), samples (n × p) and distances (n); returns the
+  /// zero-fed count.
+  func sample<S: UniformSource>(row: [Double], source: inout S, exact: Bool, design: UnsafeMutablePointer<Double>?,
+                                bits: UnsafeMutablePointer<UInt64>?,
                                 samples: UnsafeMutablePointer<Double>, distances: UnsafeMutablePointer<Double>) -> Int {
     let n = options.numSamples, p = featureNames.count
+    let words = BitDesign.words(columns: p)
     var zeroFed = 0
     if discretized && !exact {
       let table = fastTable(studentBins(row))
       table.entries.withUnsafeBufferPointer { entries in
         table.offsets.withUnsafeBufferPointer { offsets in
           // Branch-free inner loop (bins are random: branches on them mispredict).
+          let bits = bits!
           for i in 0..<n {
-            var matches = 0.0
-            let drow = design + i * p, srow = samples + i * p
-            for j in 0..<p {
-              let u = source.uniform()
-              var k = offsets[j]
-              var t = k
-              let end = offsets[j + 1] - 1
-              while t < end {
-                k &+= entries[t].cdf <= u ? 1 : 0
-                t &+= 1
+            var matches = 0
+            let srow = samples + i * p
+            for ww in 0..<words {
+              var acc: UInt64 = 0
+              let j0 = ww * 64
+              for j in j0..<Swift.min(p, j0 + 64) {
+                let u = source.uniform()
+                var k = offsets[j]
+                var t = k
+                let end = offsets[j + 1] - 1
+                while t < end {
+                  k &+= entries[t].cdf <= u ? 1 : 0
+                  t &+= 1
+                }
+                let e = entries[k]
+                acc |= e.match << UInt64(j &- j0)
+                // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b];
+                // degenerate bins have slope 0, [lo, hi] = [0, 0] and loc = the tied value.
+                let prob = e.base + source.uniform() * e.slope
+                var z: Double
+                if prob > 0.02425 && prob < 0.97575 {
+                  let q = prob - 0.5
+                  let r = q * q
+                  z = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
+                    + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
+                    / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
+                      + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1)
+                } else {
+                  z = NormalDistribution.quantileApproximation(prob)
+                }
+                srow[j] = Swift.min(Swift.max(z * e.sign, e.lo), e.hi) * e.scale + e.loc
               }
-              let e = entries[k]
-              drow[j] = e.match
-              matches += e.match
-              // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b];
-              // degenerate bins have slope 0, [lo, hi] = [0, 0] and loc = the tied value.
-              let prob = e.base + source.uniform() * e.slope
-              var z: Double
-              if prob > 0.02425 && prob < 0.97575 {
-                let q = prob - 0.5
-                let r = q * q
-                z = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
-                  + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
-                  / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
-                    + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1)
-              } else {
-                z = NormalDistribution.quantileApproximation(prob)
-              }
-              srow[j] = Swift.min(Swift.max(z * e.sign, e.lo), e.hi) * e.scale + e.loc
+              bits[i * words + ww] = acc
+              matches &+= acc.nonzeroBitCount
             }
-            distances[i] = (Double(p) - matches).squareRoot()
+            distances[i] = Double(p - matches).squareRoot()
           }
-          for j in 0..<p { design[j] = 1 }
+          BitDesign.setAllOnes(bits, columns: p)
           distances[0] = 0
         }
       }
     } else if discretized {
       let own = studentBins(row)
+      let bits = bits!
+      bits.initialize(repeating: 0, count: n * words)
       var sampledBins = [Int32](repeating: 0, count: n * p)  // column-major
       var matches = [Int32](repeating: 0, count: n)
       for j in 0..<p {
@@ -344,10 +368,8 @@ public struct LimeExplainer: Sendable {
           let b = values[k]
           sampledBins[base + i] = Int32(b)
           if b == target || i == 0 {
-            design[i * p + j] = 1
+            bits[i * words + (j >> 6)] |= 1 << UInt64(j & 63)
             matches[i] += 1
-          } else {
-            design[i * p + j] = 0
           }
         }
       }
@@ -369,6 +391,7 @@ public struct LimeExplainer: Sendable {
       }
       for i in 0..<n { distances[i] = Double(p - Int(matches[i])).squareRoot() }
     } else {
+      let design = design!
       for i in 0..<n {
         for j in 0..<p { samples[i * p + j] = source.gaussian() * scales[j] + means[j] }
       }
@@ -408,7 +431,7 @@ public struct LimeExplainer: Sendable {
     var scale: Double
     var loc: Double
     /// 1 when the bin is the student's, else 0.
-    var match: Double
+    var match: UInt64
   }
 
   /// Flat per-(feature, sampled bin) table for the row-major default sampler. An interval whose
@@ -450,22 +473,33 @@ public struct LimeExplainer: Sendable {
 
   /// Fits the surrogate of `label` on a neighbourhood and the model's outputs for its samples
   /// (`outputs` row-major rows × `classes`).
-  /// - Complexity: O(N·p²) for the Gram matrix plus O(p³) (highest weights) or
+  /// - Complexity: discretized O(N·p) + O(p²·N/64) popcounts for the Gram matrix
+  ///   (`WeightedGram.init(design:…)`), otherwise O(N·p²) (BLAS); plus O(p³) (highest weights) or
   ///   O(K·p·K³) (forward selection).
   public func fit(_ nb: Neighbourhood, student: String, row: [Double], outputs: [Double], classes: Int,
                   label: Int) -> Explanation {
     var design = nb.design
+    let n = nb.rows, p = nb.columns, words = BitDesign.words(columns: p)
+    var bits = [UInt64](repeating: 0, count: discretized ? n * words : 0)
+    for i in 0..<(discretized ? n : 0) {
+      for j in 0..<p where design[i * p + j] != 0 { bits[i * words + (j >> 6)] |= 1 << UInt64(j & 63) }
+    }
     return design.withUnsafeMutableBufferPointer { d in
-      outputs.withUnsafeBufferPointer { o in
-        fit(design: d.baseAddress!, distances: nb.distances, zeroFed: nb.zeroFedValues, student: student, row: row,
-            outputs: o.baseAddress!, classes: classes, label: label)
+      bits.withUnsafeMutableBufferPointer { b in
+        outputs.withUnsafeBufferPointer { o in
+          fit(design: discretized ? nil : d.baseAddress!, bits: b.baseAddress, distances: nb.distances,
+              zeroFed: nb.zeroFedValues, student: student, row: row, outputs: o.baseAddress!, classes: classes,
+              label: label)
+        }
       }
     }
   }
 
-  /// `fit` on raw buffers; `design` is scaled in place for the Gram matrix and restored.
-  func fit(design: UnsafeMutablePointer<Double>, distances: [Double], zeroFed: Int, student: String, row: [Double],
-           outputs: UnsafePointer<Double>, classes: Int, label: Int) -> Explanation {
+  /// `fit` on raw buffers: the packed design `bits` (discretized) or the dense `design`, which is
+  /// scaled in place for the Gram matrix and restored.
+  func fit(design dense: UnsafeMutablePointer<Double>?, bits: UnsafeMutablePointer<UInt64>?, distances: [Double],
+           zeroFed: Int, student: String, row: [Double], outputs: UnsafePointer<Double>, classes: Int,
+           label: Int) -> Explanation {
     let n = options.numSamples, p = featureNames.count
     let kw2 = kernelWidth * kernelWidth
     var w = [Double](repeating: 0, count: n)
@@ -478,8 +512,20 @@ public struct LimeExplainer: Sendable {
     }
     var y = [Double](repeating: 0, count: n)
     for i in 0..<n { y[i] = outputs[i * classes + label] }
-    let gram = WeightedGram(x: design, rows: n, columns: p, weights: w, y: y, binary: discretized)
-    let nb = (design: UnsafePointer(design), distances: distances, zeroFedValues: zeroFed)
+    let packed = discretized ? BitDesign(rows: n, columns: p, words: BitDesign.words(columns: p), bits: bits!) : nil
+    let gram: WeightedGram
+    if let x = packed {
+      // The same kernel of the same distance √(p − ones) the sampler wrote, per number of ones.
+      let weightOfOnes = (0...p).map { m -> Double in
+        let d = Double(p - m).squareRoot()
+        return exp(-(d * d) / kw2).squareRoot()
+      }
+      gram = WeightedGram(design: x, weights: w, weightOfOnes: weightOfOnes, y: y)
+    } else {
+      gram = WeightedGram(x: dense!, rows: n, columns: p, weights: w, y: y, binary: false)
+    }
+    let nb = (design: DesignRef(dense: dense.map { UnsafePointer($0) }, bits: packed, columns: p),
+              distances: distances, zeroFedValues: zeroFed)
     let k = options.numFeatures
     var method = options.featureSelection
     if method == .auto { method = k <= 6 ? .forward : .highestWeights }
@@ -489,7 +535,7 @@ public struct LimeExplainer: Sendable {
       selected = Array(0..<p)
     case .highestWeights:
       let coef = gram.coefficients(subset: Array(0..<p), alpha: 0.01)
-      let scored = (0..<p).map { (j: $0, s: Swift.abs(coef[$0] * nb.design[$0])) }
+      let scored = (0..<p).map { (j: $0, s: Swift.abs(coef[$0] * nb.design[0, $0])) }
       // Python's sorted(..., reverse=True) is stable: ties keep the lower column index first.
       selected = scored.enumerated().sorted { a, b in
         a.element.s != b.element.s ? a.element.s > b.element.s : a.offset < b.offset
@@ -514,13 +560,13 @@ public struct LimeExplainer: Sendable {
     var rss = 0.0, tss = 0.0
     for i in 0..<n {
       var pred = intercept
-      for (r, j) in selected.enumerated() { pred += beta[r] * nb.design[i * p + j] }
+      for (r, j) in selected.enumerated() { pred += beta[r] * nb.design[i, j] }
       rss += w[i] * (y[i] - pred) * (y[i] - pred)
       tss += w[i] * (y[i] - gram.yMean) * (y[i] - gram.yMean)
     }
     let score = tss == 0 ? (rss == 0 ? 1 : 0) : 1 - rss / tss
     var local = intercept
-    for (r, j) in selected.enumerated() { local += beta[r] * nb.design[j] }
+    for (r, j) in selected.enumerated() { local += beta[r] * nb.design[0, j] }
     let order = selected.indices.sorted { a, b in
       Swift.abs(beta[a]) != Swift.abs(beta[b]) ? Swift.abs(beta[a]) > Swift.abs(beta[b]) : a < b
     }
@@ -541,7 +587,7 @@ public struct LimeExplainer: Sendable {
       zeroFedValues: nb.zeroFedValues, standardErrors: order.map { errors[$0] })
   }
 
-  func standardErrors(gram: WeightedGram, design: UnsafePointer<Double>, rows n: Int, columns p: Int, weights w: [Double],
+  func standardErrors(gram: WeightedGram, design: DesignRef, rows n: Int, columns p: Int, weights w: [Double],
                       y: [Double], selected: [Int]) -> [Double] {
     let k = selected.count
     let ols = gram.coefficients(subset: selected, alpha: 0)
@@ -549,7 +595,7 @@ public struct LimeExplainer: Sendable {
     var rss = 0.0
     for i in 0..<n {
       var pred = b0
-      for (r, j) in selected.enumerated() { pred += ols[r] * design[i * p + j] }
+      for (r, j) in selected.enumerated() { pred += ols[r] * design[i, j] }
       rss += w[i] * (y[i] - pred) * (y[i] - pred)
     }
     let sigma2 = n > k ? rss / Double(n - k) : .nan
@@ -581,5 +627,17 @@ public struct LimeExplainer: Sendable {
       out[a] = (sigma2 * v).squareRoot()
     }
     return out
+  }
+}
+
+/// Read access to a neighbourhood's design, packed (discretized) or dense.
+struct DesignRef {
+  let dense: UnsafePointer<Double>?
+  let bits: BitDesign?
+  let columns: Int
+
+  @inline(__always) subscript(i: Int, j: Int) -> Double {
+    if let b = bits { return b.value(i, j) }
+    return dense![i * columns + j]
   }
 }

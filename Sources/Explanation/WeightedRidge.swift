@@ -174,3 +174,187 @@ public struct WeightedGram: Sendable {
     return x
   }
 }
+
+/// A 0/1 design packed as bits, row-major: row i occupies `words` UInt64 words, feature j is bit
+/// `j % 64` of word `j / 64` (the remaining bits of the last word are 0).
+struct BitDesign {
+  let rows: Int
+  let columns: Int
+  let words: Int
+  let bits: UnsafePointer<UInt64>
+
+  static func words(columns: Int) -> Int { (columns + 63) >> 6 }
+
+  @inline(__always) func value(_ i: Int, _ j: Int) -> Double {
+    Double((bits[i &* words &+ (j >> 6)] >> UInt64(j & 63)) & 1)
+  }
+
+  /// Sets row 0 (the student) to all ones.
+  static func setAllOnes(_ bits: UnsafeMutablePointer<UInt64>, columns p: Int) {
+    for w in 0..<words(columns: p) {
+      let width = Swift.min(64, p - w * 64)
+      bits[w] = width == 64 ? ~0 : (1 << UInt64(width)) - 1
+    }
+  }
+
+  /// Number of ones of row i.
+  @inline(__always) func ones(_ i: Int) -> Int {
+    var c = 0
+    for w in 0..<words { c &+= bits[i &* words &+ w].nonzeroBitCount }
+    return c
+  }
+}
+
+/// 8 doubles (0 or 1) per byte value: the bits of the byte, least significant first.
+private let byteExpansion: [Double] = (0..<256).flatMap { b in (0..<8).map { Double((b >> $0) & 1) } }
+
+/// Transposes a 64 × 64 bit matrix in place: afterwards bit r of word c is what bit c of word r
+/// was (Hacker's Delight, 2nd ed., 7–3, extended to 64 bits).
+@inline(__always)
+func transpose64(_ a: UnsafeMutablePointer<UInt64>) {
+  var j = 32
+  var m: UInt64 = 0x0000_0000_FFFF_FFFF
+  while j != 0 {
+    var k = 0
+    while k < 64 {
+      let t = ((a[k] >> UInt64(j)) ^ a[k + j]) & m
+      a[k + j] ^= t
+      a[k] ^= t << UInt64(j)
+      k = (k + j + 1) & ~j
+    }
+    j >>= 1
+    m ^= m << UInt64(j)
+  }
+}
+
+extension WeightedGram {
+  /// The same normal equations for a 0/1 design whose row weights depend only on the number of
+  /// ones of the row (discretized LIME: w = kernel(√(p − ones))), computed exactly by counting:
+  ///
+  ///   (XᵀWX)_jk = Σ_m w(m) · #{rows with m ones, x_j = x_k = 1},
+  ///
+  /// rows grouped by m (counting sort, each group padded to whole 64-row words), the groups'
+  /// columns transposed into bit columns, and every count a popcount of ANDed words. x̄ and c are
+  /// summed in row order with an 8-bits-at-a-time expansion. Deterministic (no BLAS, no threads);
+  /// the integer counts are exact, so G differs from `dsyrk` on √w·X only by the rounding of the
+  /// ≤ p + 1 weighted group sums.
+  /// - Parameters: `weightOfOnes[m]` = the weight of a row with m ones (m = 0...p); `w[i]` the
+  ///   same weights per row (used for the sums over rows).
+  /// - Complexity: O(n·p) for the sums, O(p²·(n/64 + groups)) popcounts for G; O(p·(n/64 +
+  ///   groups)) words of memory instead of the n × p doubles `dsyrk` needs.
+  init(design x: BitDesign, weights w: [Double], weightOfOnes: [Double], y: [Double]) {
+    let n = x.rows, p = x.columns, words = x.words
+    columns = p
+    var s = 0.0
+    for i in 0..<n { s += w[i] }
+    weightSum = s
+    var ym = 0.0
+    for i in 0..<n { ym += w[i] * y[i] }
+    ym /= s
+    yMean = ym
+    var tss = 0.0
+    for i in 0..<n { tss += w[i] * (y[i] - ym) * (y[i] - ym) }
+    totalSquares = tss
+    // Xᵀw and Xᵀ(w∘(y − ȳ)) in row order, 8 columns per byte of the row.
+    let padded = words * 64
+    var xm = [Double](repeating: 0, count: padded)
+    var c = [Double](repeating: 0, count: padded)
+    byteExpansion.withUnsafeBufferPointer { lut in
+      xm.withUnsafeMutableBufferPointer { xmp in
+        c.withUnsafeMutableBufferPointer { cp in
+          for i in 0..<n {
+            let wi = w[i], ri = w[i] * (y[i] - ym)
+            for ww in 0..<words {
+              var word = x.bits[i * words + ww]
+              var base = ww * 64
+              while word != 0 {
+                let byte = Int(word & 0xFF)
+                if byte != 0 {
+                  let e = lut.baseAddress! + byte * 8
+                  for t in 0..<8 {
+                    xmp[base + t] += wi * e[t]
+                    cp[base + t] += ri * e[t]
+                  }
+                }
+                word >>= 8
+                base += 8
+              }
+            }
+          }
+        }
+      }
+    }
+    xm.removeLast(padded - p)
+    c.removeLast(padded - p)
+    // Group rows by their number of ones (counting sort, stable), each group word-aligned.
+    var count = [Int](repeating: 0, count: p + 2)
+    for i in 0..<n { count[x.ones(i) + 1] += 1 }
+    var groups: [(ones: Int, rows: Int)] = []
+    var groupWords: [Int] = []  // words per group
+    for m in 0...p where count[m + 1] > 0 {
+      groups.append((m, count[m + 1]))
+      groupWords.append((count[m + 1] + 63) >> 6)
+    }
+    var start = [Int](repeating: 0, count: p + 1)  // first slot (in rows) of group m
+    var total = 0
+    for (g, grp) in groups.enumerated() {
+      start[grp.ones] = total * 64
+      total += groupWords[g]
+    }
+    var order = [Int](repeating: -1, count: total * 64)  // row at each slot, -1 = padding
+    var next = start
+    for i in 0..<n {
+      let m = x.ones(i)
+      order[next[m]] = i
+      next[m] += 1
+    }
+    // Bit columns: column j = `total` words, group after group.
+    let cols = UnsafeMutablePointer<UInt64>.allocate(capacity: padded * total)
+    defer { cols.deallocate() }
+    let block = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+    defer { block.deallocate() }
+    for b in 0..<total {
+      for ww in 0..<words {
+        for r in 0..<64 {
+          let i = order[b * 64 + r]
+          block[r] = i < 0 ? 0 : x.bits[i * words + ww]
+        }
+        transpose64(block)
+        for t in 0..<64 { cols[(ww * 64 + t) * total + b] = block[t] }
+      }
+    }
+    // G_jk = Σ_groups w(m)·popcount(col_j ∧ col_k), then centred: G − Σw·x̄x̄ᵀ.
+    for j in 0..<p { xm[j] /= s }
+    var g = [Double](repeating: 0, count: p * p)
+    let weightsOfGroups = groups.map { weightOfOnes[$0.ones] }
+    weightsOfGroups.withUnsafeBufferPointer { gw in
+      groupWords.withUnsafeBufferPointer { gwords in
+        g.withUnsafeMutableBufferPointer { gp in
+          for j in 0..<p {
+            let a = UnsafePointer(cols + j * total)
+            for k in j..<p {
+              let b = UnsafePointer(cols + k * total)
+              var acc = 0.0
+              var t = 0
+              for q in 0..<gw.count {
+                var cnt = 0
+                let end = t + gwords[q]
+                while t < end {
+                  cnt &+= (a[t] & b[t]).nonzeroBitCount
+                  t &+= 1
+                }
+                acc += gw[q] * Double(cnt)
+              }
+              let v = acc - s * xm[j] * xm[k]
+              gp[j * p + k] = v
+              gp[k * p + j] = v
+            }
+          }
+        }
+      }
+    }
+    gram = g
+    xMean = xm
+    cross = c
+  }
+}
