@@ -94,18 +94,36 @@ func numpyPercentile(lower a: Double, upper b: Double, _ t: Double) -> Double {
 }
 
 /// The values of `a` at the given 0-based ranks of its ascending order (`a` is rearranged), by
-/// quickselect with three-way partitioning (ties, e.g. zero-inflated counts, are one step) and a
-/// median-of-three pivot; falls back to sorting a range after 64 levels.
+/// quickselect with branch-free partitioning through a scratch buffer (values < pivot | ≥ pivot,
+/// then, where a rank needs it, = pivot | > pivot, so ties such as zero-inflated counts end in
+/// one step) and a median-of-three pivot; a range is sorted below 32 values or after 64 levels.
 /// - Complexity: O(n·(distinct ranks)) expected, O(n log n) at worst. Finite values only.
 func orderStatistics(_ a: inout [Double], ranks: [Int]) -> [Double] {
   let wanted = Array(Set(ranks)).sorted()
   var found = [Int: Double]()
   let n = a.count
+  let tmp = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(n, 1))
+  defer { tmp.deallocate() }
+  /// Moves x[lo..<hi] so that the values with `goesLeft` come first (order kept); returns the split.
+  func partition(_ x: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int, _ goesLeft: (Double) -> Bool) -> Int {
+    var l = lo, r = hi - 1
+    for i in lo..<hi {
+      let e = x[i]
+      let left = Int(unsafeBitCast(goesLeft(e), to: UInt8.self))
+      tmp[l] = e
+      tmp[r] = e
+      l &+= left
+      r &-= 1 &- left
+    }
+    // [lo, l) in order; [l, hi) reversed — order within a side does not matter.
+    x.advanced(by: lo).update(from: tmp + lo, count: hi - lo)
+    return l
+  }
   a.withUnsafeMutableBufferPointer { buffer in
     let x = buffer.baseAddress!
     func select(_ lo: Int, _ hi: Int, _ rs: ArraySlice<Int>, depth: Int) {
       guard !rs.isEmpty else { return }
-      if hi - lo <= 16 || depth > 64 {
+      if hi - lo <= 32 || depth > 64 {
         var range = UnsafeMutableBufferPointer(start: x + lo, count: hi - lo)
         range.sort()
         for r in rs { found[r] = x[r] }
@@ -113,42 +131,22 @@ func orderStatistics(_ a: inout [Double], ranks: [Int]) -> [Double] {
       }
       let u = x[lo], v = x[(lo + hi) >> 1], w = x[hi - 1]
       let pivot = Swift.max(Swift.min(u, v), Swift.min(Swift.max(u, v), w))
-      // Dutch flag: [lo, lt) < pivot, [lt, i) == pivot, (gt, hi) > pivot.
-      var lt = lo, i = lo, gt = hi - 1
-      while i <= gt {
-        let e = x[i]
-        if e < pivot {
-          x.swapAt(lt, i)
-          lt += 1
-          i += 1
-        } else if e > pivot {
-          x.swapAt(i, gt)
-          gt -= 1
-        } else {
-          i += 1
-        }
-      }
+      let lt = partition(x, lo, hi) { $0 < pivot }  // [lo, lt) < pivot ≤ [lt, hi)
       var left = rs.startIndex
       while left < rs.endIndex && rs[left] < lt { left += 1 }
+      select(lo, lt, rs[rs.startIndex..<left], depth: depth + 1)
+      guard left < rs.endIndex else { return }
+      let gt = partition(x, lt, hi) { $0 <= pivot }  // [lt, gt) = pivot < [gt, hi)
       var right = left
-      while right < rs.endIndex && rs[right] <= gt {
+      while right < rs.endIndex && rs[right] < gt {
         found[rs[right]] = pivot
         right += 1
       }
-      select(lo, lt, rs[rs.startIndex..<left], depth: depth + 1)
-      select(gt + 1, hi, rs[right..<rs.endIndex], depth: depth + 1)
+      select(gt, hi, rs[right..<rs.endIndex], depth: depth + 1)
     }
     select(0, n, wanted[...], depth: 0)
   }
   return ranks.map { found[$0]! }
-}
-
-extension UnsafeMutablePointer where Pointee == Double {
-  @inline(__always) fileprivate func swapAt(_ i: Int, _ j: Int) {
-    let t = self[i]
-    self[i] = self[j]
-    self[j] = t
-  }
 }
 
 /// `'%.2f'` exactly as Python's `%` operator (C `printf` rounding of the binary value).
@@ -200,10 +198,13 @@ extension FeatureBins {
     // Members of each bin in row order (as NumPy's boolean indexing copies them), one buffer.
     var binOf = [Int](repeating: 0, count: n)
     var counts = [Int](repeating: 0, count: nb + 1)
-    for (i, x) in column.enumerated() {
-      let b = FeatureBins.searchLeft(cuts, x)
-      binOf[i] = b
-      counts[b] += 1
+    cuts.withUnsafeBufferPointer { c in
+      for (i, x) in column.enumerated() {
+        var b = 0  // searchsorted(cuts, x, 'left') = #{cuts < x}, without branches
+        for t in 0..<c.count { b &+= Int(unsafeBitCast(c[t] < x, to: UInt8.self)) }
+        binOf[i] = b
+        counts[b] += 1
+      }
     }
     var offsets = [Int](repeating: 0, count: nb + 2)
     for b in 0...nb { offsets[b + 1] = offsets[b] + counts[b] }

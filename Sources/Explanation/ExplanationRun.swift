@@ -93,7 +93,13 @@ extension LimeExplainer {
       // Every student's samples go straight into the request buffer (student k at k·n·p); designs
       // live in a pool reused from batch to batch.
       let m = chunk.count
-      if request.count != m * n * p { request = [Double](repeating: 0, count: m * n * p) }
+      // A smaller last batch keeps the buffer's pages (no new allocation, no page faults).
+      if request.count > m * n * p {
+        request.removeLast(request.count - m * n * p)
+      } else if request.count < m * n * p {
+        // Not zero-filled: the samplers write every value (saves a pass over m·n·p doubles).
+        request = [Double](unsafeUninitializedCapacity: m * n * p) { _, count in count = m * n * p }
+      }
       var distances = [[Double]](repeating: [], count: m)
       var zeroFed = [Int](repeating: 0, count: m)
       let pool = UnsafeSendablePointer(pointer: designs)

@@ -233,8 +233,9 @@ extension WeightedGram {
   ///
   ///   (XᵀWX)_jk = Σ_m w(m) · #{rows with m ones, x_j = x_k = 1},
   ///
-  /// rows grouped by m (counting sort, each group padded to whole 64-row words), the groups'
-  /// columns transposed into bit columns, and every count a popcount of ANDed words. x̄ and c are
+  /// rows grouped by m (counting sort, each group padded to whole 64-row words, so every word has
+  /// one weight), the groups' columns transposed into bit columns, and every count a popcount of
+  /// ANDed words, weighted per word. x̄ and c are
   /// summed in row order with an 8-bits-at-a-time expansion. Deterministic (no BLAS, no threads);
   /// the integer counts are exact, so G differs from `dsyrk` on √w·X only by the rounding of the
   /// ≤ p + 1 weighted group sums.
@@ -323,32 +324,50 @@ extension WeightedGram {
         for t in 0..<64 { cols[(ww * 64 + t) * total + b] = block[t] }
       }
     }
-    // G_jk = Σ_groups w(m)·popcount(col_j ∧ col_k), then centred: G − Σw·x̄x̄ᵀ.
+    // G_jk = Σ_words w(group of the word)·popcount(col_j ∧ col_k), four columns k at a time
+    // (independent sums), then centred: G − Σw·x̄x̄ᵀ.
     for j in 0..<p { xm[j] /= s }
     var g = [Double](repeating: 0, count: p * p)
-    let weightsOfGroups = groups.map { weightOfOnes[$0.ones] }
-    weightsOfGroups.withUnsafeBufferPointer { gw in
-      groupWords.withUnsafeBufferPointer { gwords in
-        g.withUnsafeMutableBufferPointer { gp in
-          for j in 0..<p {
-            let a = UnsafePointer(cols + j * total)
-            for k in j..<p {
-              let b = UnsafePointer(cols + k * total)
-              var acc = 0.0
-              var t = 0
-              for q in 0..<gw.count {
-                var cnt = 0
-                let end = t + gwords[q]
-                while t < end {
-                  cnt &+= (a[t] & b[t]).nonzeroBitCount
-                  t &+= 1
-                }
-                acc += gw[q] * Double(cnt)
-              }
-              let v = acc - s * xm[j] * xm[k]
-              gp[j * p + k] = v
-              gp[k * p + j] = v
+    var wordWeight = [Double](repeating: 0, count: total)
+    var t0 = 0
+    for (q, grp) in groups.enumerated() {
+      for t in t0..<(t0 + groupWords[q]) { wordWeight[t] = weightOfOnes[grp.ones] }
+      t0 += groupWords[q]
+    }
+    wordWeight.withUnsafeBufferPointer { ww in
+      g.withUnsafeMutableBufferPointer { gp in
+        for j in 0..<p {
+          let a = UnsafePointer(cols + j * total)
+          var k = j
+          while k + 4 <= p {
+            let b0 = cols + k * total, b1 = b0 + total, b2 = b1 + total, b3 = b2 + total
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            for t in 0..<total {
+              let x = a[t], w = ww[t]
+              s0 += w * Double((x & b0[t]).nonzeroBitCount)
+              s1 += w * Double((x & b1[t]).nonzeroBitCount)
+              s2 += w * Double((x & b2[t]).nonzeroBitCount)
+              s3 += w * Double((x & b3[t]).nonzeroBitCount)
             }
+            gp[j * p + k] = s0
+            gp[j * p + k + 1] = s1
+            gp[j * p + k + 2] = s2
+            gp[j * p + k + 3] = s3
+            k += 4
+          }
+          while k < p {
+            let b = cols + k * total
+            var s0 = 0.0
+            for t in 0..<total { s0 += ww[t] * Double((a[t] & b[t]).nonzeroBitCount) }
+            gp[j * p + k] = s0
+            k += 1
+          }
+        }
+        for j in 0..<p {
+          for k in j..<p {
+            let v = gp[j * p + k] - s * xm[j] * xm[k]
+            gp[j * p + k] = v
+            gp[k * p + j] = v
           }
         }
       }

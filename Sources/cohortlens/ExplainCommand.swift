@@ -339,7 +339,7 @@ struct ExplainCommand: CohortLensCommand {
     if zeroFed > 0 {
       warnings.append("--lime-compat: as lime, \(zeroFed) sampled value(s) in bins whose min equals max were fed to the model as 0 instead of the tied value (docs/explain.md)")
     }
-    let timingFigures = timing ? ExplainTiming(runs: runs, batch: batch, threads: threads) : nil
+    let timingFigures = timing ? ExplainTiming(runs: runs, batch: batch, threads: threads, worker: modelCommand != nil) : nil
 
     var parameters: [(String, JSONValue)] = [
       ("features", .string(features)), ("id", .string(id)), ("columns", .array(names.map { .string($0) })),
@@ -382,6 +382,8 @@ struct ExplainTiming {
   var runs: [ExplanationRun]
   var batch: Int
   var threads: Int
+  /// A `--model-command` worker (its first request includes its start-up).
+  var worker: Bool
 
   /// The line, given the process CPU seconds since start-up (taken after the output is written).
   ///
@@ -404,7 +406,7 @@ struct ExplainTiming {
       + "(sampling \(ms(sampling / each)), fitting \(ms((work - sampling) / each))), \(ms(own / each)) ms each in all; "
       + "sampling and fitting wall \(NumberFormatting.fixed(wall, decimals: 3)) s on \(threads) thread(s); "
       + "model \(NumberFormatting.fixed(modelWall, decimals: 3)) s wall (\(ms(modelCPU)) ms CPU in this process) in "
-      + "\(runs.reduce(0) { $0 + $1.requests }) request(s)\(firstRequestNote(runs, batch: batch))"
+      + "\(runs.reduce(0) { $0 + $1.requests }) request(s)\(worker ? firstRequestNote(runs, batch: batch) : "")"
   }
 }
 

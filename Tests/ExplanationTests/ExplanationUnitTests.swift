@@ -73,6 +73,33 @@ struct ExplanationUnitTests {
     #expect(abs(gram.intercept(subset: [0, 2], coefficients: beta) - (my - m0 * d0 - m2 * d1)) < 1e-12)
   }
 
+  /// Selection of order statistics equals sorting, with ties (zero-inflated), duplicates among
+  /// the ranks, sorted and reversed input.
+  @Test func orderStatisticsEqualSorting() {
+    var g = SplitMix64(seed: 17)
+    for n in [1, 2, 31, 33, 100, 8679] {
+      let inputs: [[Double]] = [
+        (0..<n).map { _ in g.nextUniform() < 0.6 ? 0 : Double(g.next() % 20) },
+        (0..<n).map { _ in g.nextUniform() },
+        (0..<n).map { Double($0) },
+        (0..<n).map { Double(n - $0) },
+        [Double](repeating: 3, count: n),
+      ]
+      for values in inputs {
+        let sorted = values.sorted()
+        let ranks = [0, n / 4, n / 4, n / 2, min(n - 1, n / 2 + 1), (3 * n) / 4, n - 1]
+        var copy = values
+        #expect(orderStatistics(&copy, ranks: ranks) == ranks.map { sorted[$0] })
+        for q in [10.0, 25, 50, 75, 90] {
+          let (lo, hi, t) = numpyPercentileIndices(count: n, q)
+          var c = values
+          let os = orderStatistics(&c, ranks: [lo, hi])
+          #expect(numpyPercentile(lower: os[0], upper: os[1], t) == numpyPercentile(sorted: sorted, q))
+        }
+      }
+    }
+  }
+
   /// The 64 × 64 bit transpose moves bit c of word r to bit r of word c.
   @Test func bitTransposeIsATranspose() {
     var g = SplitMix64(seed: 5)
