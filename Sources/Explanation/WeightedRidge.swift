@@ -42,18 +42,12 @@ public struct WeightedGram: Sendable {
   /// a scaled copy is used and `x` is not touched.
   init(x: UnsafeMutablePointer<Double>, rows n: Int, columns p: Int, weights w: [Double], y: [Double], binary: Bool) {
     columns = p
-    var s = 0.0
-    for i in 0..<n { s += w[i] }
+    let (s, ym, tss) = WeightedGram.moments(weights: w, y: y, rows: n)
     weightSum = s
-    var ym = 0.0
-    for i in 0..<n { ym += w[i] * y[i] }
-    ym /= s
     yMean = ym
+    totalSquares = tss
     var xm = [Double](repeating: 0, count: p)
     var c = [Double](repeating: 0, count: p)
-    var tss = 0.0
-    for i in 0..<n { tss += w[i] * (y[i] - ym) * (y[i] - ym) }
-    totalSquares = tss
     let inPlace = binary && w.allSatisfy { $0 > 0 }
     var scratch = inPlace ? [] : [Double](repeating: 0, count: n * p)
     var g = [Double](repeating: 0, count: p * p)
@@ -78,6 +72,26 @@ public struct WeightedGram: Sendable {
       }
     }
     for j in 0..<p { xm[j] /= s }
+    WeightedGram.centre(&g, columns: p, weightSum: s, means: xm)
+    gram = g
+    xMean = xm
+    cross = c
+  }
+
+  /// Σw, ȳ = wᵀy/Σw and Σw(y − ȳ)², each summed in row order.
+  static func moments(weights w: [Double], y: [Double], rows n: Int) -> (Double, Double, Double) {
+    var s = 0.0
+    for i in 0..<n { s += w[i] }
+    var ym = 0.0
+    for i in 0..<n { ym += w[i] * y[i] }
+    ym /= s
+    var tss = 0.0
+    for i in 0..<n { tss += w[i] * (y[i] - ym) * (y[i] - ym) }
+    return (s, ym, tss)
+  }
+
+  /// G − Σw·x̄x̄ᵀ from the upper triangle of the uncentred XᵀWX, mirrored to the lower one.
+  static func centre(_ g: inout [Double], columns p: Int, weightSum s: Double, means xm: [Double]) {
     for j in 0..<p {
       for k in j..<p {
         let v = g[j * p + k] - s * xm[j] * xm[k]
@@ -85,9 +99,6 @@ public struct WeightedGram: Sendable {
         g[k * p + j] = v
       }
     }
-    gram = g
-    xMean = xm
-    cross = c
   }
 
   /// Ridge coefficients on the columns `subset` (in that order) with penalty `alpha`.
@@ -246,15 +257,9 @@ extension WeightedGram {
   init(design x: BitDesign, weights w: [Double], weightOfOnes: [Double], y: [Double]) {
     let n = x.rows, p = x.columns, words = x.words
     columns = p
-    var s = 0.0
-    for i in 0..<n { s += w[i] }
+    let (s, ym, tss) = WeightedGram.moments(weights: w, y: y, rows: n)
     weightSum = s
-    var ym = 0.0
-    for i in 0..<n { ym += w[i] * y[i] }
-    ym /= s
     yMean = ym
-    var tss = 0.0
-    for i in 0..<n { tss += w[i] * (y[i] - ym) * (y[i] - ym) }
     totalSquares = tss
     // Xᵀw and Xᵀ(w∘(y − ȳ)) in row order, 8 columns per byte of the row.
     let padded = words * 64
@@ -363,15 +368,9 @@ extension WeightedGram {
             k += 1
           }
         }
-        for j in 0..<p {
-          for k in j..<p {
-            let v = gp[j * p + k] - s * xm[j] * xm[k]
-            gp[j * p + k] = v
-            gp[k * p + j] = v
-          }
-        }
       }
     }
+    WeightedGram.centre(&g, columns: p, weightSum: s, means: xm)
     gram = g
     xMean = xm
     cross = c

@@ -79,17 +79,7 @@ import Testing
                            environment: env)
       #expect(r.status == 0, "\(r.stderr)")
       let got = try CLI.json(r.stdout)["explanations"] as! [[String: Any]]
-      #expect(got.count == reference.count)
-      var worst = 0.0
-      for (g, w) in zip(got, reference) {
-        #expect(g["student"] as? String == w["student"] as? String)
-        let gf = g["features"] as! [[String: Any]], wf = w["features"] as! [[String: Any]]
-        #expect(gf.map { $0["feature"] as! String } == wf.map { $0["feature"] as! String })
-        for (a, b) in zip(gf, wf) { worst = max(worst, abs((a["weight"] as! Double) - (b["weight"] as! Double))) }
-        for key in ["intercept", "score", "local_prediction", "probability"] {
-          worst = max(worst, abs((g[key] as! Double) - (w[key] as! Double)))
-        }
-      }
+      let worst = ExplainCommandTests.compare(got, reference)
       print("sklearn_worker \(env.isEmpty ? "default" : "stdlib") vs built-in model: max |diff| = \(worst)")
       #expect(worst <= 1e-12)
     }
