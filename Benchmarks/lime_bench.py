@@ -7,9 +7,12 @@ regression (scikit-learn) on a synthetic pass/fail label, exports it both as a C
 model and as a pickle, then times:
 
   lime         LimeTabularExplainer(...).explain_instance(row, predict_proba, num_features=10) on a
-               sample of students (process CPU seconds minus the model's own predict_proba time)
-  cohortlens   `explain --student <same sample> --model model.json --timing` (its own cost, as it
-               reports it) and, with --cohort, `explain --all` (whole cohort, wall clock, 2 threads)
+               sample of students (process CPU seconds minus the model's own predict_proba time);
+               the explainer's construction is reported separately (fixed cost)
+  cohortlens   `explain --student <same sample> --model model.json --timing`: its own CPU as the
+               timing line reports it, "fixed X ms + Y ms per explanation" (all process CPU but the
+               model's, see docs/explain.md), and with --cohort `explain --all` (whole cohort, wall
+               clock, 2 threads)
   worker       `explain --student ... --model-command "python sklearn_worker.py model.pkl" --timing`
                (own time and model time reported separately)
 
@@ -77,8 +80,10 @@ def time_lime(csv, model_pkl, students, repeat):
     X = df.drop(columns=["student"]).to_numpy(dtype=float)
     with open(model_pkl, "rb") as f:
         clf = pickle.load(f)
+    t = time.process_time()
     explainer = lime.lime_tabular.LimeTabularExplainer(X, feature_names=list(df.columns[1:]),
                                                        discretize_continuous=True, random_state=0)
+    construction = time.process_time() - t
     model_time = [0.0]
 
     def predict(rows):
@@ -95,7 +100,7 @@ def time_lime(csv, model_pkl, students, repeat):
             explainer.explain_instance(X[ids.index(s)], predict, num_features=10)
         own = (time.process_time() - t - model_time[0]) / len(students)
         best = own if best is None else min(best, own)
-    return best
+    return best, construction
 
 
 def run_cohortlens(binary, args):
@@ -106,11 +111,17 @@ def run_cohortlens(binary, args):
     wall = time.time() - t
     if r.returncode != 0:
         sys.exit("cohortlens failed: " + r.stderr)
-    m = re.search(r"timing: (\d+) explanation\(s\), own ([\d.]+) s \(([\d.]+) ms each; CPU ([\d.]+) ms each.*?\), model ([\d.]+) s", r.stderr)
+    m = re.search(r"timing: (\d+) explanation\(s\); own CPU ([\d.]+) ms = fixed ([\d.]+) ms .*?\+ ([\d.]+) ms per "
+                  r"explanation.*?, ([\d.]+) ms each in all; sampling and fitting wall ([\d.]+) s.*?model ([\d.]+) s wall "
+                  r"\(([\d.]+) ms CPU", r.stderr)
+    if m is None:
+        sys.exit("no timing line in: " + r.stderr)
     later = re.search(r"later requests ([\d.]+) ms per explanation", r.stderr)
     first = re.search(r"first request ([\d.]+) s", r.stderr)
-    return {"count": int(m.group(1)), "own": float(m.group(2)), "own_ms": float(m.group(3)),
-            "cpu_ms": float(m.group(4)), "model": float(m.group(5)), "wall": wall,
+    count = int(m.group(1))
+    return {"count": count, "own_total_ms": float(m.group(2)), "fixed_ms": float(m.group(3)),
+            "cpu_ms": float(m.group(4)), "all_in_ms": float(m.group(5)),
+            "own_ms": float(m.group(6)) * 1000 / count, "model": float(m.group(7)), "wall": wall,
             "model_later_ms": float(later.group(1)) if later else None,
             "first_s": float(first.group(1)) if first else None}
 
@@ -127,37 +138,40 @@ def main():
     csv, model_json, model_pkl = generate(a.data)
     students = ["u%05d" % i for i in range(7, 7 + 97 * a.students, 97)]
     worker_students = ["u%05d" % i for i in range(7, 7 + 97 * 12, 97)]  # 3 requests of 4
-    lime_own = time_lime(csv, model_pkl, students, a.repeat)
+    lime_own, lime_fixed = time_lime(csv, model_pkl, students, a.repeat)
     base = ["--features", csv, "--id", "student", "--student", ",".join(students), "--num-features", "10"]
     ours = min((run_cohortlens(a.bin, base + ["--model", model_json]) for _ in range(a.repeat)),
-               key=lambda r: r["cpu_ms"])
+               key=lambda r: r["all_in_ms"])
     compat = min((run_cohortlens(a.bin, base + ["--model", model_json, "--lime-compat"]) for _ in range(a.repeat)),
-                 key=lambda r: r["cpu_ms"])
+                 key=lambda r: r["all_in_ms"])
     worker_cmd = "%s %s %s" % (a.python, os.path.join(ROOT, "Examples", "engines", "sklearn_worker.py"), model_pkl)
     worker_base = ["--features", csv, "--id", "student", "--student", ",".join(worker_students), "--num-features", "10"]
     worker = min((run_cohortlens(a.bin, worker_base + ["--model-command", worker_cmd]) for _ in range(a.repeat)),
-                 key=lambda r: r["cpu_ms"])
+                 key=lambda r: r["all_in_ms"])
+    def ours_row(label, r):
+        return (label + " (own CPU: fixed + per explanation = all-in per explanation)",
+                "%.1f ms + %.1f ms = %.1f ms" % (r["fixed_ms"], r["cpu_ms"], r["all_in_ms"]),
+                "%.1fx per explanation; %.1fx all-in" % (lime_own * 1000 / r["cpu_ms"], lime_own * 1000 / r["all_in_ms"]))
     rows = [
         ("lime 0.2.0.1 explain_instance (own CPU, model excluded)", "%.1f ms" % (lime_own * 1000), "1.0x"),
-        ("cohortlens explain, built-in model (own CPU per explanation; wall, 2 threads)",
-         "%.1f ms CPU; %.1f ms wall" % (ours["cpu_ms"], ours["own_ms"]),
-         "%.1fx CPU; %.1fx wall" % (lime_own * 1000 / ours["cpu_ms"], lime_own * 1000 / ours["own_ms"])),
-        ("cohortlens explain --lime-compat, built-in model (own CPU; wall)",
-         "%.1f ms CPU; %.1f ms wall" % (compat["cpu_ms"], compat["own_ms"]),
-         "%.1fx CPU" % (lime_own * 1000 / compat["cpu_ms"])),
-        ("cohortlens explain, sklearn worker: own CPU / model per explanation (first request incl. "
-         "worker start-up %.2f s; whole command %.1f s)" % (worker["first_s"] or 0, worker["wall"]),
-         "%.1f ms / %s" % (worker["cpu_ms"], "%.1f ms" % worker["model_later_ms"] if worker["model_later_ms"] is not None
-                           else "%.1f ms" % (worker["model"] * 1000 / worker["count"])),
-         "%.1fx CPU" % (lime_own * 1000 / worker["cpu_ms"])),
+        ("lime 0.2.0.1 LimeTabularExplainer construction (fixed; pandas CSV read not counted)",
+         "%.1f ms" % (lime_fixed * 1000), ""),
+        ours_row("cohortlens explain, built-in model, %d students" % len(students), ours),
+        ours_row("cohortlens explain --lime-compat, built-in model, %d students" % len(students), compat),
+        ours_row("cohortlens explain, sklearn worker, %d students" % len(worker_students), worker),
+        ("sklearn worker: model per explanation (later requests; first request incl. worker start-up %.2f s; "
+         "whole command %.1f s)" % (worker["first_s"] or 0, worker["wall"]),
+         "%.1f ms" % (worker["model_later_ms"] if worker["model_later_ms"] is not None
+                      else worker["model"] * 1000 / worker["count"]), ""),
     ]
     if a.cohort:
         full = run_cohortlens(a.bin, ["--features", csv, "--id", "student", "--all", "--num-features", "10",
                                       "--model", model_json, "--batch", "8"])
         rows.append(("cohortlens explain --all (%d students, 2 threads, wall; own CPU)" % full["count"],
-                     "%.1f s wall (%.1f ms/student); own CPU %.1f ms/student" % (
-                         full["wall"], full["wall"] * 1000 / full["count"], full["cpu_ms"]),
-                     "%.1fx vs lime x %d" % (lime_own * full["count"] / full["wall"], full["count"])))
+                     "%.1f s wall (%.1f ms/student); own CPU %.1f ms fixed + %.1f ms per explanation" % (
+                         full["wall"], full["wall"] * 1000 / full["count"], full["fixed_ms"], full["cpu_ms"]),
+                     "%.1fx vs lime x %d (wall); %.1fx CPU all-in" % (
+                         lime_own * full["count"] / full["wall"], full["count"], lime_own * 1000 / full["all_in_ms"])))
     print("LIME, %d x %d, num_features 10, num_samples 5000, %d students, min of %d runs\n"
           % (N, WEEKS * FEATS, len(students), a.repeat))
     print("| case | time | vs lime |")

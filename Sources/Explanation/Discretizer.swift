@@ -71,17 +71,82 @@ public struct FeatureBins: Sendable, Equatable {
 /// `_lerp` as NumPy 2 writes it: a + (b − a)·t, or b − (b − a)·(1 − t) when t ≥ 0.5).
 /// `sorted` must be ascending and non-empty.
 public func numpyPercentile(sorted: [Double], _ q: Double) -> Double {
-  let n = sorted.count
+  let (previous, next, t) = numpyPercentileIndices(count: sorted.count, q)
+  return numpyPercentile(lower: sorted[previous], upper: sorted[next], t)
+}
+
+/// The order statistics (0-based ranks) NumPy's linear `percentile` interpolates between, and the
+/// fraction t: index q/100·(n−1) = previous + t.
+func numpyPercentileIndices(count n: Int, _ q: Double) -> (previous: Int, next: Int, t: Double) {
   let virtual = (q / 100) * Double(n - 1)
   let previous = Swift.max(0, Swift.min(n - 1, Int(virtual.rounded(.down))))
   let next = Swift.min(n - 1, previous + 1)
-  let t = virtual - Double(previous)
-  let a = sorted[previous], b = sorted[next]
+  return (previous, next, virtual - Double(previous))
+}
+
+/// NumPy 2's `_lerp`: a + (b − a)·t, or b − (b − a)·(1 − t) when t ≥ 0.5; a when a == b.
+func numpyPercentile(lower a: Double, upper b: Double, _ t: Double) -> Double {
   let diff = b - a
   var r = a + diff * t
   if t >= 0.5 { r = b - diff * (1 - t) }
   if a == b { r = a }
   return r
+}
+
+/// The values of `a` at the given 0-based ranks of its ascending order (`a` is rearranged), by
+/// quickselect with branch-free partitioning through a scratch buffer (values < pivot | ≥ pivot,
+/// then, where a rank needs it, = pivot | > pivot, so ties such as zero-inflated counts end in
+/// one step) and a median-of-three pivot; a range is sorted below 32 values or after 64 levels.
+/// - Complexity: O(n·(distinct ranks)) expected, O(n log n) at worst. Finite values only.
+func orderStatistics(_ a: inout [Double], ranks: [Int]) -> [Double] {
+  let wanted = Array(Set(ranks)).sorted()
+  var found = [Int: Double]()
+  let n = a.count
+  let tmp = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(n, 1))
+  defer { tmp.deallocate() }
+  /// Moves x[lo..<hi] so that the values with `goesLeft` come first (order kept); returns the split.
+  func partition(_ x: UnsafeMutablePointer<Double>, _ lo: Int, _ hi: Int, _ goesLeft: (Double) -> Bool) -> Int {
+    var l = lo, r = hi - 1
+    for i in lo..<hi {
+      let e = x[i]
+      let left = Int(unsafeBitCast(goesLeft(e), to: UInt8.self))
+      tmp[l] = e
+      tmp[r] = e
+      l &+= left
+      r &-= 1 &- left
+    }
+    // [lo, l) in order; [l, hi) reversed — order within a side does not matter.
+    x.advanced(by: lo).update(from: tmp + lo, count: hi - lo)
+    return l
+  }
+  a.withUnsafeMutableBufferPointer { buffer in
+    let x = buffer.baseAddress!
+    func select(_ lo: Int, _ hi: Int, _ rs: ArraySlice<Int>, depth: Int) {
+      guard !rs.isEmpty else { return }
+      if hi - lo <= 32 || depth > 64 {
+        var range = UnsafeMutableBufferPointer(start: x + lo, count: hi - lo)
+        range.sort()
+        for r in rs { found[r] = x[r] }
+        return
+      }
+      let u = x[lo], v = x[(lo + hi) >> 1], w = x[hi - 1]
+      let pivot = Swift.max(Swift.min(u, v), Swift.min(Swift.max(u, v), w))
+      let lt = partition(x, lo, hi) { $0 < pivot }  // [lo, lt) < pivot ≤ [lt, hi)
+      var left = rs.startIndex
+      while left < rs.endIndex && rs[left] < lt { left += 1 }
+      select(lo, lt, rs[rs.startIndex..<left], depth: depth + 1)
+      guard left < rs.endIndex else { return }
+      let gt = partition(x, lt, hi) { $0 <= pivot }  // [lt, gt) = pivot < [gt, hi)
+      var right = left
+      while right < rs.endIndex && rs[right] < gt {
+        found[rs[right]] = pivot
+        right += 1
+      }
+      select(gt, hi, rs[right..<rs.endIndex], depth: depth + 1)
+    }
+    select(0, n, wanted[...], depth: 0)
+  }
+  return ranks.map { found[$0]! }
 }
 
 /// `'%.2f'` exactly as Python's `%` operator (C `printf` rounding of the binary value).
@@ -98,13 +163,28 @@ public func formatTwoDecimals(_ x: Double) -> String {
 
 extension FeatureBins {
   /// Bins of one training column (`values` in row order).
-  /// - Complexity: O(n log n).
+  /// - Complexity: O(n) expected (selection of the percentiles' order statistics, one pass per bin).
   public init(name: String, column: [Double], percentiles: [Double]) {
-    let sorted = column.sorted()
-    var cuts: [Double] = []
+    // Only the order statistics the percentiles interpolate between are needed: select them
+    // (O(n)) instead of sorting the column (O(n log n)).
+    let n = column.count
+    var ranks: [Int] = []
     for q in percentiles {
-      let v = numpyPercentile(sorted: sorted, q)
-      if cuts.last != v { cuts.append(v) }  // sorted input: unique = drop repeats
+      let (previous, next, _) = numpyPercentileIndices(count: n, q)
+      ranks.append(previous)
+      ranks.append(next)
+    }
+    var scratch = column
+    let order = orderStatistics(&scratch, ranks: ranks)
+    var lowest = column[0], highest = column[0]
+    for x in column {
+      lowest = Swift.min(lowest, x)
+      highest = Swift.max(highest, x)
+    }
+    var cuts: [Double] = []
+    for (t, q) in percentiles.enumerated() {
+      let v = numpyPercentile(lower: order[2 * t], upper: order[2 * t + 1], numpyPercentileIndices(count: n, q).t)
+      if cuts.last != v { cuts.append(v) }  // ascending: unique = drop repeats
     }
     self.name = name
     self.cuts = cuts
@@ -115,21 +195,44 @@ extension FeatureBins {
     }
     labels.append("\(name) > \(formatTwoDecimals(cuts[nb - 1]))")
     self.labels = labels
-    var members = [[Double]](repeating: [], count: nb + 1)
-    for x in column { members[FeatureBins.searchLeft(cuts, x)].append(x) }
-    means = members.map { m in m.isEmpty ? 0 : pairwiseSum(m) / Double(m.count) }
-    stds = zip(members, means).map { m, mu in
-      if m.isEmpty { return 1e-11 }
-      let dev = m.map { ($0 - mu) * ($0 - mu) }
-      return (pairwiseSum(dev) / Double(m.count)).squareRoot() + 1e-11
+    // Members of each bin in row order (as NumPy's boolean indexing copies them), one buffer.
+    var binOf = [Int](repeating: 0, count: n)
+    var counts = [Int](repeating: 0, count: nb + 1)
+    cuts.withUnsafeBufferPointer { c in
+      for (i, x) in column.enumerated() {
+        var b = 0  // searchsorted(cuts, x, 'left') = #{cuts < x}, without branches
+        for t in 0..<c.count { b &+= Int(unsafeBitCast(c[t] < x, to: UInt8.self)) }
+        binOf[i] = b
+        counts[b] += 1
+      }
     }
-    mins = [sorted[0]] + cuts
-    maxs = cuts + [sorted[sorted.count - 1]]
+    var offsets = [Int](repeating: 0, count: nb + 2)
+    for b in 0...nb { offsets[b + 1] = offsets[b] + counts[b] }
+    var members = [Double](repeating: 0, count: n)
+    var fill = offsets
+    for (i, x) in column.enumerated() {
+      members[fill[binOf[i]]] = x
+      fill[binOf[i]] += 1
+    }
+    var means = [Double](repeating: 0, count: nb + 1), stds = [Double](repeating: 1e-11, count: nb + 1)
+    members.withUnsafeMutableBufferPointer { m in
+      for b in 0...nb where counts[b] > 0 {
+        let slice = m.baseAddress! + offsets[b], k = counts[b]
+        let mu = pairwiseSum(slice, k) / Double(k)
+        means[b] = mu
+        for t in 0..<k { slice[t] = (slice[t] - mu) * (slice[t] - mu) }
+        stds[b] = (pairwiseSum(slice, k) / Double(k)).squareRoot() + 1e-11
+      }
+    }
+    self.means = means
+    self.stds = stds
+    mins = [lowest] + cuts
+    maxs = cuts + [highest]
     var values: [Int] = []
     var freqs: [Double] = []
-    for (b, m) in members.enumerated() where !m.isEmpty {
+    for b in 0...nb where counts[b] > 0 {
       values.append(b)
-      freqs.append(Double(m.count) / Double(column.count))
+      freqs.append(Double(counts[b]) / Double(n))
     }
     self.values = values
     frequencies = freqs

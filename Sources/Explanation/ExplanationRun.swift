@@ -21,8 +21,14 @@ public struct ExplanationRun: Sendable {
   public var samplingSeconds: Double
   /// Of `ownSeconds`: weights, feature selection and Ridge fits.
   public var fittingSeconds: Double
-  /// Process CPU seconds (all threads) of CohortLens's own work: robust on a loaded machine.
+  /// Process CPU seconds (all threads) of CohortLens's own work per batch (sampling, assembling
+  /// the request, validating the answer, weights, selection, Ridge): robust on a loaded machine.
   public var ownCPUSeconds: Double
+  /// Of `ownCPUSeconds`: sampling (and assembling requests).
+  public var samplingCPUSeconds: Double
+  /// Process CPU seconds spent inside `model.predict` (the built-in model's arithmetic, or a
+  /// worker's frames written and read; a worker's own CPU is in its process and not counted).
+  public var modelCPUSeconds: Double
   /// Wall seconds of each model request, in order (the first includes a worker's start-up).
   public var requestSeconds: [Double]
   /// Number of model requests made.
@@ -66,13 +72,20 @@ extension LimeExplainer {
     let batch = Swift.max(1, batchSize)
     var start = 0
     var request: [Double] = []
-    var cpu = 0.0
+    var cpu = 0.0, samplingCPU = 0.0, modelCPU = 0.0
     var perRequest: [Double] = []
     func seconds(_ d: Duration) -> Double {
       Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
-    let designs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.min(batch, Swift.max(students.count, 1)) * n * p)
+    // Designs live in a pool reused from batch to batch: packed bits (discretized, n·⌈p/64⌉ words
+    // per student) or n·p doubles.
+    let slots = Swift.min(batch, Swift.max(students.count, 1))
+    let words = BitDesign.words(columns: p)
+    let denseStride = discretized ? 0 : n * p, bitStride = discretized ? n * words : 0
+    let designs = UnsafeMutablePointer<Double>.allocate(capacity: Swift.max(1, slots * denseStride))
     defer { designs.deallocate() }
+    let bitDesigns = UnsafeMutablePointer<UInt64>.allocate(capacity: Swift.max(1, slots * bitStride))
+    defer { bitDesigns.deallocate() }
     while start < students.count {
       let chunk = Array(students[start..<Swift.min(students.count, start + batch)])
       let t0 = clock.now
@@ -80,17 +93,25 @@ extension LimeExplainer {
       // Every student's samples go straight into the request buffer (student k at k·n·p); designs
       // live in a pool reused from batch to batch.
       let m = chunk.count
-      if request.count != m * n * p { request = [Double](repeating: 0, count: m * n * p) }
+      // A smaller last batch keeps the buffer's pages (no new allocation, no page faults).
+      if request.count > m * n * p {
+        request.removeLast(request.count - m * n * p)
+      } else if request.count < m * n * p {
+        // Not zero-filled: the samplers write every value (saves a pass over m·n·p doubles).
+        request = [Double](unsafeUninitializedCapacity: m * n * p) { _, count in count = m * n * p }
+      }
       var distances = [[Double]](repeating: [], count: m)
       var zeroFed = [Int](repeating: 0, count: m)
       let pool = UnsafeSendablePointer(pointer: designs)
+      let bitPool = UnsafeSendableWords(pointer: bitDesigns)
       if exact {
         request.withUnsafeMutableBufferPointer { req in
           for k in 0..<m {
             var dist = [Double](repeating: 0, count: n)
             zeroFed[k] = dist.withUnsafeMutableBufferPointer { tp in
-              sample(row: chunk[k].row, source: &compat, exact: true, design: pool.pointer + k * n * p,
-                     samples: req.baseAddress! + k * n * p, distances: tp.baseAddress!)
+              sample(row: chunk[k].row, source: &compat, exact: true, design: pool.pointer + k * denseStride,
+                     bits: bitPool.pointer + k * bitStride, samples: req.baseAddress! + k * n * p,
+                     distances: tp.baseAddress!)
             }
             distances[k] = dist
           }
@@ -105,8 +126,9 @@ extension LimeExplainer {
             var src = me.stream(for: chunk[k].id, seed: seedValue)
             var dist = [Double](repeating: 0, count: n)
             let z = dist.withUnsafeMutableBufferPointer { tp in
-              me.sample(row: chunk[k].row, source: &src, exact: false, design: pool.pointer + k * n * p,
-                        samples: base.pointer + k * n * p, distances: tp.baseAddress!)
+              me.sample(row: chunk[k].row, source: &src, exact: false, design: pool.pointer + k * denseStride,
+                        bits: bitPool.pointer + k * bitStride, samples: base.pointer + k * n * p,
+                        distances: tp.baseAddress!)
             }
             box.set(k, (dist, z))
           }
@@ -136,7 +158,9 @@ extension LimeExplainer {
       let dists = distances, zeros = zeroFed
       parallelFor(m, threads: threads) { k in
         let e = values.withUnsafeBufferPointer { v in
-          me.fit(design: pool.pointer + k * n * p, distances: dists[k], zeroFed: zeros[k], student: chunk[k].id,
+          me.fit(design: me.discretized ? nil : pool.pointer + k * denseStride,
+                 bits: me.discretized ? bitPool.pointer + k * bitStride : nil, distances: dists[k], zeroFed: zeros[k],
+                 student: chunk[k].id,
                  row: chunk[k].row, outputs: v.baseAddress! + k * n * classes, classes: classes, label: label)
         }
         fitted.set(k, e)
@@ -144,6 +168,8 @@ extension LimeExplainer {
       results.append(contentsOf: fitted.values.map { $0! })
       let t3 = clock.now
       cpu += (c1 - c0) + (processCPUSeconds() - c2)
+      samplingCPU += c1 - c0
+      modelCPU += c2 - c1
       modelTime += t2 - t1
       perRequest.append(seconds(t2 - t1))
       samplingTime += t1 - t0
@@ -152,13 +178,14 @@ extension LimeExplainer {
       progress?(start, students.count)
     }
     return ExplanationRun(explanations: results, modelSeconds: seconds(modelTime), ownSeconds: seconds(samplingTime + fittingTime),
-                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime), ownCPUSeconds: cpu, requestSeconds: perRequest,
+                          samplingSeconds: seconds(samplingTime), fittingSeconds: seconds(fittingTime), ownCPUSeconds: cpu,
+                          samplingCPUSeconds: samplingCPU, modelCPUSeconds: modelCPU, requestSeconds: perRequest,
                           requests: requests, maxProbabilitySumDeviation: worstSum)
   }
 }
 
-/// CPU seconds of this process (all threads), `CLOCK_PROCESS_CPUTIME_ID`.
-func processCPUSeconds() -> Double {
+/// CPU seconds of this process (all threads) since it started, `CLOCK_PROCESS_CPUTIME_ID`.
+public func processCPUSeconds() -> Double {
   var ts = timespec()
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
   return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
@@ -167,6 +194,11 @@ func processCPUSeconds() -> Double {
 /// A raw pointer handed to worker threads that write disjoint ranges.
 struct UnsafeSendablePointer: @unchecked Sendable {
   let pointer: UnsafeMutablePointer<Double>
+}
+
+/// Packed design words handed to worker threads that write disjoint ranges.
+struct UnsafeSendableWords: @unchecked Sendable {
+  let pointer: UnsafeMutablePointer<UInt64>
 }
 
 /// Result slots written from several threads, each index by one thread.

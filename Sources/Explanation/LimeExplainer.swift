@@ -219,9 +219,18 @@ public struct LimeExplainer: Sendable {
     var means: [Double] = [], scales: [Double] = []
     var samplers: [[TruncatedNormal?]] = []
     var constant: [String] = []
+    // Column-major copy first: rows read in order, p sequential write streams (a strided gather per
+    // column would miss the cache on every row).
+    let columnMajor = [Double](unsafeUninitializedCapacity: rows * p) { out, count in
+      training.withUnsafeBufferPointer { t in
+        for i in 0..<rows {
+          for j in 0..<p { out[j * rows + i] = t[i * p + j] }
+        }
+      }
+      count = rows * p
+    }
     for j in 0..<p {
-      var col = [Double](repeating: 0, count: rows)
-      for i in 0..<rows { col[i] = training[i * p + j] }
+      let col = Array(columnMajor[(j * rows)..<((j + 1) * rows)])
       let first = col[0]
       if col.allSatisfy({ $0 == first }) { constant.append(featureNames[j]) }
       let mu = pairwiseSum(col) / Double(rows)
@@ -269,11 +278,23 @@ public struct LimeExplainer: Sendable {
     var design = [Double](repeating: 0, count: n * p)
     var samples = [Double](repeating: 0, count: n * p)
     var distances = [Double](repeating: 0, count: n)
+    let words = BitDesign.words(columns: p)
+    var bits = [UInt64](repeating: 0, count: discretized ? n * words : 0)
     let zeroFed = design.withUnsafeMutableBufferPointer { d in
       samples.withUnsafeMutableBufferPointer { s in
         distances.withUnsafeMutableBufferPointer { dist in
-          sample(row: row, source: &source, exact: exact, design: d.baseAddress!, samples: s.baseAddress!,
-                 distances: dist.baseAddress!)
+          bits.withUnsafeMutableBufferPointer { b in
+            sample(row: row, source: &source, exact: exact, design: d.baseAddress!, bits: b.baseAddress,
+                   samples: s.baseAddress!, distances: dist.baseAddress!)
+          }
+        }
+      }
+    }
+    if discretized {
+      bits.withUnsafeBufferPointer { b in
+        let view = BitDesign(rows: n, columns: p, words: words, bits: b.baseAddress!)
+        for i in 0..<n {
+          for j in 0..<p { design[i * p + j] = view.value(i, j) }
         }
       }
     }
@@ -281,55 +302,77 @@ public struct LimeExplainer: Sendable {
                          zeroFedValues: zeroFed)
   }
 
-  /// Writes design (n × p), samples (n × p) and distances (n); returns the zero-fed count.
-  func sample<S: UniformSource>(row: [Double], source: inout S, exact: Bool, design: UnsafeMutablePointer<Double>,
+  /// Writes the design (discretized: packed bits, n × `BitDesign.words(columns:)` words, into
+  /// `bits`; otherwise n × p doubles into `design`), samples (n × p) and distances (n); returns the
+  /// zero-fed count.
+  func sample<S: UniformSource>(row: [Double], source: inout S, exact: Bool, design: UnsafeMutablePointer<Double>?,
+                                bits: UnsafeMutablePointer<UInt64>?,
                                 samples: UnsafeMutablePointer<Double>, distances: UnsafeMutablePointer<Double>) -> Int {
     let n = options.numSamples, p = featureNames.count
+    let words = BitDesign.words(columns: p)
     var zeroFed = 0
     if discretized && !exact {
-      let table = fastTable(studentBins(row))
-      table.entries.withUnsafeBufferPointer { entries in
-        table.offsets.withUnsafeBufferPointer { offsets in
-          // Branch-free inner loop (bins are random: branches on them mispredict).
-          for i in 0..<n {
-            var matches = 0.0
-            let drow = design + i * p, srow = samples + i * p
-            for j in 0..<p {
-              let u = source.uniform()
-              var k = offsets[j]
-              var t = k
-              let end = offsets[j + 1] - 1
-              while t < end {
-                k &+= entries[t].cdf <= u ? 1 : 0
-                t &+= 1
-              }
-              let e = entries[k]
-              drow[j] = e.match
-              matches += e.match
-              // Φ⁻¹ of base + q·slope (mirrored for intervals right of 0), clamped to [a, b];
-              // degenerate bins have slope 0, [lo, hi] = [0, 0] and loc = the tied value.
-              let prob = e.base + source.uniform() * e.slope
-              var z: Double
-              if prob > 0.02425 && prob < 0.97575 {
-                let q = prob - 0.5
-                let r = q * q
-                z = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r
-                  + 1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q
-                  / (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r
-                    + 6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1)
-              } else {
-                z = NormalDistribution.quantileApproximation(prob)
-              }
-              srow[j] = Swift.min(Swift.max(z * e.sign, e.lo), e.hi) * e.scale + e.loc
-            }
-            distances[i] = (Double(p) - matches).squareRoot()
+      // Row by row, in three passes per row (same draws, same arithmetic as one scalar pass):
+      // (1) the two uniforms of every feature in order: bin by a fixed number of comparisons, the
+      // design bit, the probability base + q·slope; (2) Acklam's central rational Φ⁻¹ four lanes
+      // at a time (independent divisions instead of one long dependent chain), the few tail
+      // probabilities by the full approximation; (3) clamp and scale.
+      let table = FastTable(bins: bins, samplers: samplers, own: studentBins(row))
+      let stride = table.stride, width = (p + 3) & ~3
+      let raw = UnsafeMutableRawPointer.allocate(byteCount: 2 * width * 8, alignment: 32)
+      defer { raw.deallocate() }
+      let prob = raw.bindMemory(to: Double.self, capacity: 2 * width), z = prob + width
+      for j in p..<width { prob[j] = 0.5 }
+      let slot = UnsafeMutablePointer<Int>.allocate(capacity: p)
+      defer { slot.deallocate() }
+      let bits = bits!
+      let cdf = table.cdf, base = table.base, slope = table.slope, match = table.match
+      for i in 0..<n {
+        var matches = 0
+        for ww in 0..<words {
+          var acc: UInt64 = 0
+          let j0 = ww * 64
+          for j in j0..<Swift.min(p, j0 + 64) {
+            let u = source.uniform()
+            let c = cdf + j * stride
+            var k = 0
+            // k = #{t : cdf_t ≤ u}, counted without branches (the bin is random).
+            for t in 0..<(stride - 1) { k &+= Int(unsafeBitCast(c[t] <= u, to: UInt8.self)) }
+            let e = j * stride + k
+            slot[j] = e
+            acc |= match[e] << UInt64(j &- j0)
+            let pr = base[e] + source.uniform() * slope[e]
+            prob[j] = pr
           }
-          for j in 0..<p { design[j] = 1 }
-          distances[0] = 0
+          bits[i * words + ww] = acc
+          matches &+= acc.nonzeroBitCount
         }
+        var j = 0
+        while j < width {
+          let pv = UnsafeRawPointer(prob + j).load(as: SIMD4<Double>.self)
+          var v = acklamCentral(pv)
+          let central = (pv .> SIMD4(repeating: 0.02425)) .& (pv .< SIMD4(repeating: 0.97575))
+          if !all(central) {
+            for l in 0..<4 where !central[l] { v[l] = NormalDistribution.quantileApproximation(pv[l]) }
+          }
+          UnsafeMutableRawPointer(z + j).storeBytes(of: v, as: SIMD4<Double>.self)
+          j += 4
+        }
+        // Clamped to [a, b] (mirrored for intervals right of 0); degenerate bins have slope 0,
+        // [lo, hi] = [0, 0] and loc = the tied value.
+        let srow = samples + i * p
+        for j in 0..<p {
+          let e = slot[j]
+          srow[j] = Swift.min(Swift.max(z[j] * table.sign[e], table.lo[e]), table.hi[e]) * table.scale[e] + table.loc[e]
+        }
+        distances[i] = Double(p - matches).squareRoot()
       }
+      BitDesign.setAllOnes(bits, columns: p)
+      distances[0] = 0
     } else if discretized {
       let own = studentBins(row)
+      let bits = bits!
+      bits.initialize(repeating: 0, count: n * words)
       var sampledBins = [Int32](repeating: 0, count: n * p)  // column-major
       var matches = [Int32](repeating: 0, count: n)
       for j in 0..<p {
@@ -344,10 +387,8 @@ public struct LimeExplainer: Sendable {
           let b = values[k]
           sampledBins[base + i] = Int32(b)
           if b == target || i == 0 {
-            design[i * p + j] = 1
+            bits[i * words + (j >> 6)] |= 1 << UInt64(j & 63)
             matches[i] += 1
-          } else {
-            design[i * p + j] = 0
           }
         }
       }
@@ -369,6 +410,7 @@ public struct LimeExplainer: Sendable {
       }
       for i in 0..<n { distances[i] = Double(p - Int(matches[i])).squareRoot() }
     } else {
+      let design = design!
       for i in 0..<n {
         for j in 0..<p { samples[i * p + j] = source.gaussian() * scales[j] + means[j] }
       }
@@ -394,78 +436,35 @@ public struct LimeExplainer: Sendable {
     return zeroFed
   }
 
-  /// One (feature, sampled bin) of the row-major default sampler: the cumulative bin frequency,
-  /// whether the bin is the student's, and the truncated normal in probability space:
-  /// x = sign·Φ⁻¹(base + q·slope) clamped to [lo, hi], value x·scale + loc (degenerate: loc = the
-  /// tied value).
-  struct FastEntry {
-    var cdf: Double
-    var base: Double
-    var slope: Double
-    var sign: Double
-    var lo: Double
-    var hi: Double
-    var scale: Double
-    var loc: Double
-    /// 1 when the bin is the student's, else 0.
-    var match: Double
-  }
-
-  /// Flat per-(feature, sampled bin) table for the row-major default sampler. An interval whose
-  /// normal mass is below 1e-12 (never seen in practice: every bin's z-interval contains its own
-  /// mean, 0) is sampled at its bound nearest to 0.
-  func fastTable(_ own: [Int]) -> (entries: [FastEntry], offsets: [Int]) {
-    var entries: [FastEntry] = []
-    var offsets = [0]
-    for (j, fb) in bins.enumerated() {
-      for (k, b) in fb.values.enumerated() {
-        var e = FastEntry(cdf: fb.cdf[k], base: 0.5, slope: 0, sign: 1, lo: 0, hi: 0, scale: 0, loc: fb.mins[b],
-                          match: b == own[j] ? 1 : 0)
-        if let t = samplers[j][b] {
-          e.lo = t.a
-          e.hi = t.b
-          e.scale = t.scale
-          e.loc = t.loc
-          if t.left {
-            e.base = t.tailCDF
-            e.slope = t.mass
-            e.sign = 1
-          } else {  // x = −Φ⁻¹(tail + (1 − q)·mass)
-            e.base = t.tailCDF + t.mass
-            e.slope = -t.mass
-            e.sign = -1
-          }
-          if !(t.mass > 1e-12) {  // far tail: keep inside the interval at its nearer bound
-            e.base = 0.5
-            e.slope = 0
-            e.sign = 1
-          }
-        }
-        entries.append(e)
-      }
-      offsets.append(entries.count)
-    }
-    return (entries, offsets)
-  }
-
   /// Fits the surrogate of `label` on a neighbourhood and the model's outputs for its samples
   /// (`outputs` row-major rows × `classes`).
-  /// - Complexity: O(N·p²) for the Gram matrix plus O(p³) (highest weights) or
+  /// - Complexity: discretized O(N·p) + O(p²·N/64) popcounts for the Gram matrix
+  ///   (`WeightedGram.init(design:…)`), otherwise O(N·p²) (BLAS); plus O(p³) (highest weights) or
   ///   O(K·p·K³) (forward selection).
   public func fit(_ nb: Neighbourhood, student: String, row: [Double], outputs: [Double], classes: Int,
                   label: Int) -> Explanation {
     var design = nb.design
+    let n = nb.rows, p = nb.columns, words = BitDesign.words(columns: p)
+    var bits = [UInt64](repeating: 0, count: discretized ? n * words : 0)
+    for i in 0..<(discretized ? n : 0) {
+      for j in 0..<p where design[i * p + j] != 0 { bits[i * words + (j >> 6)] |= 1 << UInt64(j & 63) }
+    }
     return design.withUnsafeMutableBufferPointer { d in
-      outputs.withUnsafeBufferPointer { o in
-        fit(design: d.baseAddress!, distances: nb.distances, zeroFed: nb.zeroFedValues, student: student, row: row,
-            outputs: o.baseAddress!, classes: classes, label: label)
+      bits.withUnsafeMutableBufferPointer { b in
+        outputs.withUnsafeBufferPointer { o in
+          fit(design: discretized ? nil : d.baseAddress!, bits: b.baseAddress, distances: nb.distances,
+              zeroFed: nb.zeroFedValues, student: student, row: row, outputs: o.baseAddress!, classes: classes,
+              label: label)
+        }
       }
     }
   }
 
-  /// `fit` on raw buffers; `design` is scaled in place for the Gram matrix and restored.
-  func fit(design: UnsafeMutablePointer<Double>, distances: [Double], zeroFed: Int, student: String, row: [Double],
-           outputs: UnsafePointer<Double>, classes: Int, label: Int) -> Explanation {
+  /// `fit` on raw buffers: the packed design `bits` (discretized) or the dense `design`, which is
+  /// scaled in place for the Gram matrix and restored.
+  func fit(design dense: UnsafeMutablePointer<Double>?, bits: UnsafeMutablePointer<UInt64>?, distances: [Double],
+           zeroFed: Int, student: String, row: [Double], outputs: UnsafePointer<Double>, classes: Int,
+           label: Int) -> Explanation {
     let n = options.numSamples, p = featureNames.count
     let kw2 = kernelWidth * kernelWidth
     var w = [Double](repeating: 0, count: n)
@@ -478,8 +477,20 @@ public struct LimeExplainer: Sendable {
     }
     var y = [Double](repeating: 0, count: n)
     for i in 0..<n { y[i] = outputs[i * classes + label] }
-    let gram = WeightedGram(x: design, rows: n, columns: p, weights: w, y: y, binary: discretized)
-    let nb = (design: UnsafePointer(design), distances: distances, zeroFedValues: zeroFed)
+    let packed = discretized ? BitDesign(rows: n, columns: p, words: BitDesign.words(columns: p), bits: bits!) : nil
+    let gram: WeightedGram
+    if let x = packed {
+      // The same kernel of the same distance √(p − ones) the sampler wrote, per number of ones.
+      let weightOfOnes = (0...p).map { m -> Double in
+        let d = Double(p - m).squareRoot()
+        return exp(-(d * d) / kw2).squareRoot()
+      }
+      gram = WeightedGram(design: x, weights: w, weightOfOnes: weightOfOnes, y: y)
+    } else {
+      gram = WeightedGram(x: dense!, rows: n, columns: p, weights: w, y: y, binary: false)
+    }
+    let nb = (design: DesignRef(dense: dense.map { UnsafePointer($0) }, bits: packed, columns: p),
+              distances: distances, zeroFedValues: zeroFed)
     let k = options.numFeatures
     var method = options.featureSelection
     if method == .auto { method = k <= 6 ? .forward : .highestWeights }
@@ -489,7 +500,7 @@ public struct LimeExplainer: Sendable {
       selected = Array(0..<p)
     case .highestWeights:
       let coef = gram.coefficients(subset: Array(0..<p), alpha: 0.01)
-      let scored = (0..<p).map { (j: $0, s: Swift.abs(coef[$0] * nb.design[$0])) }
+      let scored = (0..<p).map { (j: $0, s: Swift.abs(coef[$0] * nb.design[0, $0])) }
       // Python's sorted(..., reverse=True) is stable: ties keep the lower column index first.
       selected = scored.enumerated().sorted { a, b in
         a.element.s != b.element.s ? a.element.s > b.element.s : a.offset < b.offset
@@ -514,13 +525,13 @@ public struct LimeExplainer: Sendable {
     var rss = 0.0, tss = 0.0
     for i in 0..<n {
       var pred = intercept
-      for (r, j) in selected.enumerated() { pred += beta[r] * nb.design[i * p + j] }
+      for (r, j) in selected.enumerated() { pred += beta[r] * nb.design[i, j] }
       rss += w[i] * (y[i] - pred) * (y[i] - pred)
       tss += w[i] * (y[i] - gram.yMean) * (y[i] - gram.yMean)
     }
     let score = tss == 0 ? (rss == 0 ? 1 : 0) : 1 - rss / tss
     var local = intercept
-    for (r, j) in selected.enumerated() { local += beta[r] * nb.design[j] }
+    for (r, j) in selected.enumerated() { local += beta[r] * nb.design[0, j] }
     let order = selected.indices.sorted { a, b in
       Swift.abs(beta[a]) != Swift.abs(beta[b]) ? Swift.abs(beta[a]) > Swift.abs(beta[b]) : a < b
     }
@@ -541,7 +552,7 @@ public struct LimeExplainer: Sendable {
       zeroFedValues: nb.zeroFedValues, standardErrors: order.map { errors[$0] })
   }
 
-  func standardErrors(gram: WeightedGram, design: UnsafePointer<Double>, rows n: Int, columns p: Int, weights w: [Double],
+  func standardErrors(gram: WeightedGram, design: DesignRef, rows n: Int, columns p: Int, weights w: [Double],
                       y: [Double], selected: [Int]) -> [Double] {
     let k = selected.count
     let ols = gram.coefficients(subset: selected, alpha: 0)
@@ -549,7 +560,7 @@ public struct LimeExplainer: Sendable {
     var rss = 0.0
     for i in 0..<n {
       var pred = b0
-      for (r, j) in selected.enumerated() { pred += ols[r] * design[i * p + j] }
+      for (r, j) in selected.enumerated() { pred += ols[r] * design[i, j] }
       rss += w[i] * (y[i] - pred) * (y[i] - pred)
     }
     let sigma2 = n > k ? rss / Double(n - k) : .nan
@@ -582,4 +593,100 @@ public struct LimeExplainer: Sendable {
     }
     return out
   }
+}
+
+/// Read access to a neighbourhood's design, packed (discretized) or dense.
+struct DesignRef {
+  let dense: UnsafePointer<Double>?
+  let bits: BitDesign?
+  let columns: Int
+
+  @inline(__always) subscript(i: Int, j: Int) -> Double {
+    if let b = bits { return b.value(i, j) }
+    return dense![i * columns + j]
+  }
+}
+
+/// Per (feature, sampled bin) constants of the default sampler, structure of arrays with `stride`
+/// slots per feature (the most bins any feature has; unused slots have cdf 2, never reached):
+/// the cumulative bin frequency, whether the bin is the student's, and the truncated normal in
+/// probability space: x = sign·Φ⁻¹(base + q·slope) clamped to [lo, hi], value x·scale + loc
+/// (degenerate bins: slope 0, lo = hi = 0, loc = the tied value). An interval whose normal mass
+/// is below 1e-12 (never seen in practice: every bin's z-interval contains its own mean, 0) is
+/// sampled at its bound nearest to 0.
+final class FastTable {
+  let stride: Int
+  let cdf, base, slope, sign, lo, hi, scale, loc: UnsafeMutablePointer<Double>
+  /// 1 when the bin is the student's, else 0.
+  let match: UnsafeMutablePointer<UInt64>
+
+  init(bins: [FeatureBins], samplers: [[TruncatedNormal?]], own: [Int]) {
+    let s = bins.map { $0.values.count }.max() ?? 1
+    stride = s
+    let count = bins.count * s
+    func make(_ v: Double) -> UnsafeMutablePointer<Double> {
+      let ptr = UnsafeMutablePointer<Double>.allocate(capacity: count)
+      ptr.initialize(repeating: v, count: count)
+      return ptr
+    }
+    cdf = make(2)
+    base = make(0.5)
+    slope = make(0)
+    sign = make(1)
+    lo = make(0)
+    hi = make(0)
+    scale = make(0)
+    loc = make(0)
+    match = UnsafeMutablePointer<UInt64>.allocate(capacity: count)
+    match.initialize(repeating: 0, count: count)
+    for (j, fb) in bins.enumerated() {
+      for (k, b) in fb.values.enumerated() {
+        let e = j * s + k
+        cdf[e] = fb.cdf[k]
+        loc[e] = fb.mins[b]
+        match[e] = b == own[j] ? 1 : 0
+        guard let t = samplers[j][b] else { continue }
+        lo[e] = t.a
+        hi[e] = t.b
+        scale[e] = t.scale
+        loc[e] = t.loc
+        if !(t.mass > 1e-12) { continue }  // far tail: keep inside the interval at its nearer bound
+        if t.left {
+          base[e] = t.tailCDF
+          slope[e] = t.mass
+        } else {  // x = −Φ⁻¹(tail + (1 − q)·mass)
+          base[e] = t.tailCDF + t.mass
+          slope[e] = -t.mass
+          sign[e] = -1
+        }
+      }
+    }
+  }
+
+  deinit {
+    for ptr in [cdf, base, slope, sign, lo, hi, scale, loc] { ptr.deallocate() }
+    match.deallocate()
+  }
+}
+
+/// Acklam's central rational approximation of Φ⁻¹ (0.02425 ≤ p ≤ 0.97575) on four lanes, with the
+/// scalar `NormalDistribution.quantileApproximation`'s operations in the same order (same bits).
+@inline(__always)
+func acklamCentral(_ p: SIMD4<Double>) -> SIMD4<Double> {
+  typealias V = SIMD4<Double>
+  let q: V = p - V(repeating: 0.5)
+  let r: V = q * q
+  var num: V = V(repeating: -3.969683028665376e+01) * r
+  num = (num + V(repeating: 2.209460984245205e+02)) * r
+  num = (num - V(repeating: 2.759285104469687e+02)) * r
+  num = (num + V(repeating: 1.383577518672690e+02)) * r
+  num = (num - V(repeating: 3.066479806614716e+01)) * r
+  num = (num + V(repeating: 2.506628277459239e+00)) * q
+  var den: V = V(repeating: -5.447609879822406e+01) * r
+  den = (den + V(repeating: 1.615858368580409e+02)) * r
+  den = (den - V(repeating: 1.556989798598866e+02)) * r
+  den = (den + V(repeating: 6.680131188771972e+01)) * r
+  den = (den - V(repeating: 1.328068155288572e+01)) * r
+  den = den + V(repeating: 1)
+  return num / den
 }

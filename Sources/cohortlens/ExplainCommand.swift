@@ -135,16 +135,17 @@ struct ExplainCommand: CohortLensCommand {
     var warnings: [String]
     var inputs: [(role: String, path: String)]
     var digests: [String: String]
-    /// The `--timing` line, when asked for.
-    var timing: String?
+    /// The `--timing` figures, when asked for.
+    var timing: ExplainTiming?
   }
 
   func execute() throws {
     let progress = Progress(forced: out.progress)
     let run = try compute(progress: progress, wantsJSON: out.format == .json)
-    if let line = run.timing { printError(line) }
     for w in run.warnings { printError("cohortlens explain: warning: \(w)") }
     try emit(run.report.render(out.format), options: out)
+    // After the output is written: the line counts everything this process did.
+    if let t = run.timing { printError(t.line(processCPU: processCPUSeconds())) }
     progress.report("done")
   }
 
@@ -338,12 +339,7 @@ struct ExplainCommand: CohortLensCommand {
     if zeroFed > 0 {
       warnings.append("--lime-compat: as lime, \(zeroFed) sampled value(s) in bins whose min equals max were fed to the model as 0 instead of the tied value (docs/explain.md)")
     }
-    var timingLine: String?
-    if timing {
-      let own = runs.reduce(0) { $0 + $1.ownSeconds }, modelTime = runs.reduce(0) { $0 + $1.modelSeconds }
-      let count = runs.reduce(0) { $0 + $1.explanations.count }
-      timingLine = ("cohortlens explain: timing: \(count) explanation(s), own \(NumberFormatting.fixed(own, decimals: 3)) s (\(NumberFormatting.fixed(own / Double(count) * 1000, decimals: 1)) ms each; CPU \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.ownCPUSeconds } / Double(count) * 1000, decimals: 1)) ms each; sampling \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.samplingSeconds }, decimals: 3)) s, fitting \(NumberFormatting.fixed(runs.reduce(0) { $0 + $1.fittingSeconds }, decimals: 3)) s), model \(NumberFormatting.fixed(modelTime, decimals: 3)) s in \(runs.reduce(0) { $0 + $1.requests }) request(s)\(firstRequestNote(runs, batch: batch))")
-    }
+    let timingFigures = timing ? ExplainTiming(runs: runs, batch: batch, threads: threads, worker: modelCommand != nil) : nil
 
     var parameters: [(String, JSONValue)] = [
       ("features", .string(features)), ("id", .string(id)), ("columns", .array(names.map { .string($0) })),
@@ -374,10 +370,44 @@ struct ExplainCommand: CohortLensCommand {
       groupAttribute: by, warnings: warnings,
       header: wantsJSON ? try provenance(command: "explain", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       sampleCount: numSamples)
-    return Run(report: report, warnings: warnings, inputs: inputs, digests: digests, timing: timingLine)
+    return Run(report: report, warnings: warnings, inputs: inputs, digests: digests, timing: timingFigures)
   }
 
   private var modelPath: String { model ?? "" }
+}
+
+/// What `--timing` prints: CohortLens's own CPU split into a fixed part and a per-explanation part,
+/// and the model's time separately.
+struct ExplainTiming {
+  var runs: [ExplanationRun]
+  var batch: Int
+  var threads: Int
+  /// A `--model-command` worker (its first request includes its start-up).
+  var worker: Bool
+
+  /// The line, given the process CPU seconds since start-up (taken after the output is written).
+  ///
+  /// own CPU = all process CPU (every thread, from start-up to now) minus the CPU spent inside the
+  /// model's `predict` calls; per explanation = the CPU of sampling and fitting (the batches) / count;
+  /// fixed = own − per-explanation work (start-up, argument parsing, reading and parsing the CSV,
+  /// training statistics, rendering and writing the output).
+  func line(processCPU: Double) -> String {
+    let count = runs.reduce(0) { $0 + $1.explanations.count }
+    let modelCPU = runs.reduce(0) { $0 + $1.modelCPUSeconds }
+    let work = runs.reduce(0) { $0 + $1.ownCPUSeconds }
+    let sampling = runs.reduce(0) { $0 + $1.samplingCPUSeconds }
+    let own = processCPU - modelCPU
+    let fixed = Swift.max(0, own - work)
+    let wall = runs.reduce(0) { $0 + $1.ownSeconds }, modelWall = runs.reduce(0) { $0 + $1.modelSeconds }
+    func ms(_ s: Double) -> String { NumberFormatting.fixed(s * 1000, decimals: 1) }
+    let each = Double(Swift.max(count, 1))
+    return "cohortlens explain: timing: \(count) explanation(s); own CPU \(ms(own)) ms = fixed \(ms(fixed)) ms "
+      + "(start-up, CSV, statistics, output) + \(ms(work / each)) ms per explanation "
+      + "(sampling \(ms(sampling / each)), fitting \(ms((work - sampling) / each))), \(ms(own / each)) ms each in all; "
+      + "sampling and fitting wall \(NumberFormatting.fixed(wall, decimals: 3)) s on \(threads) thread(s); "
+      + "model \(NumberFormatting.fixed(modelWall, decimals: 3)) s wall (\(ms(modelCPU)) ms CPU in this process) in "
+      + "\(runs.reduce(0) { $0 + $1.requests }) request(s)\(worker ? firstRequestNote(runs, batch: batch) : "")"
+  }
 }
 
 /// "; first request X s (includes the worker's start-up), later requests Y ms per explanation".

@@ -28,18 +28,35 @@ import Testing
     #expect(out["schema"] as? String == "cohortlens.explain/1")
     let got = out["explanations"] as! [[String: Any]]
     let want = info["explanations"] as! [[String: Any]]
+    for (g, w) in zip(got, want) {
+      let gf = g["features"] as! [[String: Any]]
+      #expect(gf.map { $0["condition"] as! String } == w["conditions"] as! [String])
+      #expect(gf.map { $0["rank"] as! Int } == Array(1...gf.count))
+    }
+    return compare(got, want)
+  }
+
+  /// Same students with the same features in the same order; returns `largestDifference` over them.
+  static func compare(_ got: [[String: Any]], _ want: [[String: Any]]) -> Double {
     #expect(got.count == want.count)
     var worst = 0.0
     for (g, w) in zip(got, want) {
       #expect(g["student"] as? String == w["student"] as? String)
       let gf = g["features"] as! [[String: Any]], wf = w["features"] as! [[String: Any]]
       #expect(gf.map { $0["feature"] as! String } == wf.map { $0["feature"] as! String })
-      #expect(gf.map { $0["condition"] as! String } == w["conditions"] as! [String])
-      #expect(gf.map { $0["rank"] as! Int } == Array(1...wf.count))
-      for (a, b) in zip(gf, wf) { worst = max(worst, abs((a["weight"] as! Double) - (b["weight"] as! Double))) }
-      for key in ["intercept", "score", "local_prediction", "probability"] {
-        worst = max(worst, abs((g[key] as! Double) - (w[key] as! Double)))
-      }
+      worst = max(worst, largestDifference(g, w))
+    }
+    return worst
+  }
+
+  /// Largest |difference| of the feature weights (in order), intercept, score, local prediction and
+  /// probability of two explanations (JSON objects).
+  static func largestDifference(_ g: [String: Any], _ w: [String: Any]) -> Double {
+    let gf = g["features"] as! [[String: Any]], wf = w["features"] as! [[String: Any]]
+    var worst = 0.0
+    for (a, b) in zip(gf, wf) { worst = max(worst, abs((a["weight"] as! Double) - (b["weight"] as! Double))) }
+    for key in ["intercept", "score", "local_prediction", "probability"] {
+      worst = max(worst, abs((g[key] as! Double) - (w[key] as! Double)))
     }
     return worst
   }
