@@ -67,8 +67,9 @@ struct ExplainCommand: CohortLensCommand {
   @Option(name: .customLong("class-names"), help: ArgumentHelp("Names of the model's classes in output order, comma-separated.", valueName: "a,b"))
   var classNames: String?
 
-  @Option(name: .customLong("num-features"), help: "Features per explanation.")
-  var numFeatures: Int = 10
+  @Option(name: .customLong("num-features"), help: ArgumentHelp(
+    "Features per explanation (default 10; with fewer feature columns, all of them, as lime does).", valueName: "n"))
+  var requestedFeatures: Int?
 
   @Option(name: .customLong("num-samples"), help: "Neighbourhood size per student (including the student).")
   var numSamples: Int = 5000
@@ -119,7 +120,7 @@ struct ExplainCommand: CohortLensCommand {
       throw ValidationError("give exactly one of --model FILE.json and --model-command CMD")
     }
     if (student == nil) == !all { throw ValidationError("give exactly one of --student ID[,ID…] and --all") }
-    if numFeatures < 1 { throw ValidationError("--num-features must be at least 1") }
+    if let n = requestedFeatures, n < 1 { throw ValidationError("--num-features must be at least 1") }
     if numSamples < 2 { throw ValidationError("--num-samples must be at least 2") }
     if let w = kernelWidth, !(w > 0 && w.isFinite) { throw ValidationError("--kernel-width must be a positive number") }
     if let r = stability, r < 1 { throw ValidationError("--stability must be at least 1") }
@@ -207,9 +208,17 @@ struct ExplainCommand: CohortLensCommand {
       throw UsageError("the model's features (\(m.features.joined(separator: ","))) differ from the chosen columns (\(names.joined(separator: ",")))",
                        hint: "give --columns in the model's order, or drop --columns/--exclude")
     }
-    if numFeatures > names.count {
-      throw UsageError("--num-features \(numFeatures) is more than the \(names.count) feature columns",
+    if let n = requestedFeatures, n > names.count {
+      throw UsageError("--num-features \(n) is more than the \(names.count) feature columns",
                        hint: "choose --num-features 1...\(names.count)")
+    }
+    // The default, 10, is capped at the number of columns. lime does the same with
+    // num_features=10 (its `auto` selection then chooses highest weights, since 10 > 6), so
+    // `auto` is resolved against the requested 10, not the capped count.
+    let numFeatures = min(requestedFeatures ?? 10, names.count)
+    var featureSelection = featureSelection
+    if requestedFeatures == nil, featureSelection == .auto, numFeatures < 10 {
+      featureSelection = .highestWeights
     }
     let matrix = try table.numericMatrix(columns: names, missing: .error)
     let p = names.count

