@@ -208,6 +208,32 @@ public struct Table: Sendable {
     }
   }
 
+  /// Several columns as numbers at once: `numbers(at: c)` for each `c` of `columns`, in that order.
+  ///
+  /// Reads row by row: the cells of one row are adjacent in the file, so this is one sequential
+  /// pass over it instead of one strided pass per column (for a 25-column, 4 MB series file the
+  /// per-column passes stalled on a cache miss at nearly every cell). Values are identical to
+  /// `numbers(at:)`; of several bad cells the first in file order is reported.
+  /// - Complexity: O(rows × columns.count + bytes of those columns).
+  public func numbers(at columns: [Int]) throws -> [[Double?]] {
+    for c in columns { precondition(c >= 0 && c < columnCount, "column index out of range") }
+    var out = columns.map { _ in [Double?](repeating: nil, count: rowCount) }
+    let cc = columnCount
+    // Columns grouped by source buffer (a table built by joining has more than one).
+    for s in Set(columns.map { columnSource[$0] }).sorted() {
+      let mine = columns.indices.filter { columnSource[columns[$0]] == s }
+      try sources[s].bytes.withUnsafeBufferPointer { buf in
+        for r in 0..<rowCount {
+          for k in mine {
+            let column = columns[k]
+            out[k][r] = try Table.fastNumber(cells[r * cc + column], in: buf) ?? number(row: r, column: column, in: buf)
+          }
+        }
+      }
+    }
+    return out
+  }
+
   /// What to do with rows that have a missing value in a selected column.
   public enum MissingPolicy: String, Sendable, CaseIterable {
     /// Throw an `InputError` naming the first (up to 5) such rows and suggesting `--drop-missing`.

@@ -1,4 +1,7 @@
 import CLapack
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Thin wrappers over CBLAS (OpenBLAS) for the row-major ``Matrix``.
 ///
@@ -99,13 +102,42 @@ public enum BLAS {
 
 /// Control of OpenBLAS's own thread pool.
 ///
-/// CohortLens parallelises some loops in Swift; when it does, it sets OpenBLAS to one thread
-/// for the duration so that two thread pools never compete for the same cores
-/// (`OPENBLAS_NUM_THREADS` in the environment is honoured at start-up by OpenBLAS itself).
+/// CohortLens parallelises its loops in Swift; the library sets OpenBLAS to one thread around them
+/// so that two thread pools never compete for the same cores (`OPENBLAS_NUM_THREADS` in the
+/// environment is honoured at start-up by OpenBLAS itself). The `cohortlens` command goes further
+/// and calls ``releaseWorkers()`` at start-up: its BLAS calls all run on the calling thread.
 public enum BLASThreads {
   /// Sets the number of threads OpenBLAS uses for subsequent calls (`openblas_set_num_threads`).
+  ///
+  /// Setting the count it already has is a no-op, so that a pool stopped by
+  /// ``releaseWorkers()`` is not re-created (OpenBLAS re-creates it on every
+  /// `openblas_set_num_threads` call).
   public static func set(_ count: Int) {
-    openblas_set_num_threads(Int32(max(1, count)))
+    let wanted = max(1, count)
+    if wanted == current { return }
+    openblas_set_num_threads(Int32(wanted))
+  }
+
+  /// Puts OpenBLAS on the calling thread for the rest of the process and stops its worker threads.
+  ///
+  /// Why: the pthreads build of OpenBLAS starts its workers when the library is loaded, and each idle
+  /// worker busy-waits (`sched_yield`) for about 2²⁸ cycles (≈ 0.1 s) before it sleeps. In a
+  /// short command on two cores that is a whole core spinning while CohortLens's own threads (DTW
+  /// tiles, the split eigensolver product, silhouettes) want it: measured at 20–24 % of all CPU
+  /// samples of `cohortlens dtw` (d = 25, N = 300) and `cluster` (n = 1000). Every CohortLens kernel
+  /// that runs in parallel does so in Swift, and the spectral steps already run BLAS on one thread
+  /// for determinism, so nothing loses a BLAS thread it used.
+  ///
+  /// Calls `openblas_set_num_threads(1)`, then OpenBLAS's `blas_thread_shutdown_` (looked up at run
+  /// time; builds without it, such as the serial or OpenMP variants, are left as they are). With the
+  /// count at 1, later BLAS and LAPACK calls run on the caller without re-creating the pool.
+  /// Call it once, before any BLAS work and while no other thread is inside BLAS (the CLI does at
+  /// start-up). O(number of OpenBLAS threads).
+  public static func releaseWorkers() {
+    openblas_set_num_threads(1)
+    typealias Shutdown = @convention(c) () -> Int32
+    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
+    _ = unsafeBitCast(symbol, to: Shutdown.self)()
   }
 
   /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).

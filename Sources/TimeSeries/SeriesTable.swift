@@ -115,7 +115,7 @@ public enum SeriesTable {
     }
     let idCells = try table.strings(at: idColumn)
     let timeCells = try table.strings(at: timeColumn)
-    let columns = try valueColumns.map { try table.numbers(at: $0) }
+    let columns = try table.numbers(at: valueColumns)
     let d = values.count
 
     // Time keys: numeric if every cell is a number, otherwise ISO dates.
@@ -247,7 +247,7 @@ public enum SeriesTable {
     }
     let ids = try table.ids(id)
     let indices = try columns.map { try table.columnIndex($0) }
-    let cells = try indices.map { try table.numbers(at: $0) }
+    let cells = try table.numbers(at: indices)
     var series: [[Double]] = []
     var filled = 0
     for (r, lid) in ids.enumerated() {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CohortLensCore
 import Dispatch
+import LinearAlgebra
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -70,6 +71,8 @@ protocol CohortLensCommand: ParsableCommand {
 
 extension CohortLensCommand {
   func run() throws {
+    // All of CohortLens's parallel work runs in Swift: stop OpenBLAS's idle, spinning workers.
+    BLASThreads.releaseWorkers()
     do {
       try execute()
     } catch let error as UsageError {

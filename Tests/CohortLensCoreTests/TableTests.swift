@@ -331,3 +331,23 @@ extension String {
     #expect(w.numericCount == n - 1 && w.max == Double(n - 1))
   }
 }
+
+@Suite struct SeveralNumericColumnsTests {
+  /// `numbers(at: [Int])` reads row by row but gives exactly `numbers(at:)` of each column.
+  @Test func sameValuesAsColumnByColumn() throws {
+    let t = try table("id,a,b,c\nx,1.5,,0.1\ny,NA,2e3,-0.30000000000000004\nz,7,8,9\n")
+    let cols = [3, 1, 2]
+    let together = try t.numbers(at: cols)
+    #expect(together.count == 3)
+    for (k, c) in cols.enumerated() { #expect(together[k] == (try t.numbers(at: c))) }
+    #expect(together[1] == [1.5, nil, 7])
+  }
+
+  /// Of several bad cells, the first in file order is reported, with its line and column.
+  @Test func firstBadCellInFileOrder() throws {
+    let t = try table("id,a,b\nx,1,2\ny,3,oops\nz,bad,4\n", name: "bad.csv")
+    let e = inputError { _ = try t.numbers(at: [1, 2]) }
+    #expect(e?.line == 3)
+    #expect(e?.column == 5)  // `y,3,oops`: the cell starts at byte 5
+  }
+}
