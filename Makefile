@@ -44,7 +44,7 @@ bench: release
 # k-means, affinity rows, fairness bootstrap, cohort explanations, column summaries, background
 # hashing, interrupt clean-up table. OpenBLAS runs on
 # one thread (its own threads are not instrumented). Own build folder, so the debug build is kept.
-TSAN_FILTER ?= TimeSeriesTests|ClusteringTests|FairnessTests|ExplanationTests|CohortLensCoreTests\.(ColumnSummaryTests|SHA256Tests|InterruptCleanupTests|CSVReaderTests)
+TSAN_FILTER ?= TimeSeriesTests|ClusteringTests|LinearAlgebraTests|FairnessTests|ExplanationTests|CohortLensCoreTests\.(ColumnSummaryTests|SHA256Tests|InterruptCleanupTests|CSVReaderTests)
 tsan: deps
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test --sanitize=thread --build-path .build/tsan --filter '$(TSAN_FILTER)'
 

@@ -65,10 +65,19 @@ public enum AtomicFile {
   /// written and synced to its own temporary file; only when all are complete are they renamed into
   /// place, so a failure while writing leaves none of them behind. `sync` as in `write(_:to:sync:)`.
   public static func write(files: [(path: String, bytes: [UInt8])], sync: Bool = true) throws {
-    var staged: [(temp: String, path: String)] = []
     // Staged files are removed if the run is interrupted before they are all renamed.
     var registrations: [InterruptCleanup.Token?] = []
     defer { for r in registrations { InterruptCleanup.unregister(r) } }
+    let staged = try stage(files, sync: sync, registrations: &registrations)
+    try renameAll(staged)
+  }
+
+  /// Writes each file to a temporary file beside it (registered with `InterruptCleanup` through
+  /// `registrations`); on a failure removes the ones already written and rethrows.
+  static func stage(
+    _ files: [(path: String, bytes: [UInt8])], sync: Bool, registrations: inout [InterruptCleanup.Token?]
+  ) throws -> [(temp: String, path: String)] {
+    var staged: [(temp: String, path: String)] = []
     do {
       for f in files {
         let base = f.path.split(separator: "/").last.map(String.init) ?? f.path
@@ -82,6 +91,12 @@ public enum AtomicFile {
       for s in staged { unlink(s.temp) }
       throw error
     }
+    return staged
+  }
+
+  /// Renames every staged temporary file onto its path, in order; on a failure removes the
+  /// temporary files not yet renamed and throws an `OutputError` naming the path.
+  static func renameAll(_ staged: [(temp: String, path: String)]) throws {
     for (i, s) in staged.enumerated() where rename(s.temp, s.path) != 0 {
       let reason = FileIO.errorText(errno)
       for rest in staged[i...] { unlink(rest.temp) }

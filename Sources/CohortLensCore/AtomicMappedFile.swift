@@ -62,29 +62,17 @@ extension AtomicFile {
       throw OutputError(path: path, message: "close failed: " + FileIO.errorText(errno))
     }
     // Companions staged (written and, with `sync`, synced); then everything renamed together.
-    var staged: [(temp: String, path: String)] = []
     var registrations: [InterruptCleanup.Token?] = []
     defer { for r in registrations { InterruptCleanup.unregister(r) } }
+    var staged: [(temp: String, path: String)]
     do {
-      for f in companions {
-        let name = f.path.split(separator: "/").last.map(String.init) ?? f.path
-        let dir = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
-        let t = dir + ".\(name).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
-        registrations.append(InterruptCleanup.register(t))
-        try write(f.bytes, to: t, sync: sync)
-        staged.append((t, f.path))
-      }
+      staged = try stage(companions, sync: sync, registrations: &registrations)
     } catch {
-      for s in staged { unlink(s.temp) }
       unlink(temp)
       throw error
     }
     staged.append((temp, path))
-    for (i, s) in staged.enumerated() where rename(s.temp, s.path) != 0 {
-      let reason = FileIO.errorText(errno)
-      for rest in staged[i...] { unlink(rest.temp) }
-      throw OutputError(path: s.path, message: "rename failed: " + reason)
-    }
+    try renameAll(staged)
     guard sync else { return }
     let dfd = open(FileIO.directory(of: path), O_RDONLY | O_CLOEXEC)
     if dfd >= 0 {

@@ -392,6 +392,13 @@ public enum FairnessAudit {
                          names: eligible.map { rawGroups[$0].name })
     // Bootstrap.
     let b = configuration.bootstrapReplicates
+    /// The interval a verdict is read from: the bootstrap interval, or the point estimate alone
+    /// (with the reason) when there are no replicates or the statistic is undefined in all of them.
+    func verdictInterval(_ v: Double, _ interval: ClosedInterval?) -> (ClosedInterval, String?) {
+      if let interval { return (interval, nil) }
+      return (ClosedInterval(v, v), b == 0 ? "no bootstrap (--bootstrap 0): verdict from the point estimate"
+        : "statistic undefined in every bootstrap replicate: verdict from the point estimate")
+    }
     var diffs = [[Double]](repeating: [], count: criteria.count)
     var ratios = [[Double]](repeating: [], count: criteria.count)
     var undefinedCount = [Int](repeating: 0, count: criteria.count)
@@ -478,13 +485,9 @@ public enum FairnessAudit {
         criteriaResults.append(result)
         continue
       }
-      var interval = usesRatio ? result.ratioInterval : result.differenceInterval
-      if interval == nil {
-        interval = ClosedInterval(v, v)
-        result.reason = b == 0 ? "no bootstrap (--bootstrap 0): verdict from the point estimate"
-          : "statistic undefined in every bootstrap replicate: verdict from the point estimate"
-      }
-      result.verdict = configuration.tolerance.verdict(interval!)
+      let (interval, note) = verdictInterval(v, usesRatio ? result.ratioInterval : result.differenceInterval)
+      if let note { result.reason = note }
+      result.verdict = configuration.tolerance.verdict(interval)
       criteriaResults.append(result)
     }
     if let pairPoint, let rp = refPos {
@@ -509,13 +512,9 @@ public enum FairnessAudit {
             undefinedReplicates: pairUndefined[e * criteria.count + c], verdict: .undefined, undefined: nil, note: nil)
           let usesRatio = configuration.tolerance.isRatio
           if let v = usesRatio ? st.ratio : st.difference {
-            var interval = usesRatio ? item.ratioInterval : item.differenceInterval
-            if interval == nil {
-              interval = ClosedInterval(v, v)
-              item.note = b == 0 ? "no bootstrap (--bootstrap 0): verdict from the point estimate"
-                : "statistic undefined in every bootstrap replicate: verdict from the point estimate"
-            }
-            item.verdict = configuration.tolerance.verdict(interval!)
+            let (interval, note) = verdictInterval(v, usesRatio ? item.ratioInterval : item.differenceInterval)
+            item.note = note
+            item.verdict = configuration.tolerance.verdict(interval)
           } else {
             item.undefined = st.reason ?? "undefined"
           }

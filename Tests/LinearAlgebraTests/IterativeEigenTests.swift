@@ -120,13 +120,17 @@ import Testing
   /// Same seed, same result. Bit-identity holds for a fixed OpenBLAS thread count (the CLI test
   /// `sameSeedGivesIdenticalBytes` checks it across processes); here other suites run concurrently
   /// and may change OpenBLAS's process-wide thread count between the two calls, which can change
-  /// the summation order inside threaded LAPACK kernels, so agreement is checked to 1e-12.
+  /// the summation order inside threaded BLAS kernels, so agreement is checked to 1e-13 for the
+  /// values. The three blobs give a cluster of three eigenvalues at 1 whose vectors are defined only
+  /// up to a rotation inside their span, and such a last-bit difference can rotate them (measured:
+  /// elementwise differences of 0.18 with equal values); the span is what must agree.
   @Test func sameSeedGivesTheSameResult() throws {
     let a = Fixtures.normalisedAffinity(Fixtures.blobs(n: 300, k: 3, d: 8, seed: 28), gamma: 1.0 / 8)
     let first = try IterativeEigen.largest(a, count: 6, seed: 42)
     let second = try IterativeEigen.largest(a, count: 6, seed: 42)
     #expect(Check.maxAbsDiff(first.values, second.values) <= 1e-13)
-    #expect(Check.maxAbsDiff(first.vectors.storage, second.vectors.storage) <= 1e-12)
+    let top = Array(3..<6)
+    #expect(Check.projectorDistance(first.vectors.selectingColumns(top), second.vectors.selectingColumns(top)) < 1e-10)
     let other = try IterativeEigen.largest(a, count: 6, seed: 43)
     #expect(Check.maxAbsDiff(other.values, first.values) < 1e-9)
   }
