@@ -93,11 +93,13 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       let length = s.count / d
       guard length > 0 else { return s }
       var out = s
-      for f in 0..<d {
-        let mean = Self.numpySum(s, start: f, count: length, stride: d) / Double(length)
+      // One feature, its values divided by `scale` (a power of two, so the division is exact).
+      func standardize(_ f: Int, scale: Double) -> Bool {
+        let x = scale == 1 ? s : s.map { $0 / scale }
+        let mean = Self.numpySum(x, start: f, count: length, stride: d) / Double(length)
         var deviations = [Double](repeating: 0, count: length)
         for t in 0..<length {
-          let c = s[t * d + f] - mean
+          let c = x[t * d + f] - mean
           deviations[t] = c * c
         }
         // NumPy sums the squared deviations in the same order as the values (pairwise only for d = 1).
@@ -106,7 +108,21 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
           : deviations.reduce(0.0, +)
         var std = (squares / Double(length)).squareRoot()
         if std == 0 { std = 1 }
-        for t in 0..<length { out[t * d + f] = (s[t * d + f] - mean) / std }
+        var finite = mean.isFinite && std.isFinite
+        for t in 0..<length {
+          let z = (x[t * d + f] - mean) / std
+          out[t * d + f] = z
+          finite = finite && z.isFinite
+        }
+        return finite
+      }
+      for f in 0..<d where !standardize(f, scale: 1) {
+        // The sum or the squared deviations overflowed (values near ±1.8e308, where tslearn returns
+        // inf/NaN, or zeros when only the variance overflows). z-scores do not change when the values are scaled, so redo this feature with the
+        // values divided by the power of two at their largest magnitude: |x| < 2, nothing overflows.
+        var largest = 0.0
+        for t in 0..<length { largest = max(largest, abs(s[t * d + f])) }
+        _ = standardize(f, scale: Double(sign: .plus, exponent: largest.exponent, significand: 1))
       }
       return out
     }
