@@ -20,12 +20,7 @@ public enum AtomicFile {
   /// - Throws: `OutputError` naming `path` and the failing step.
   public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
     let directory = FileIO.directory(of: path)
-    let base = path.split(separator: "/").last.map(String.init) ?? path
-    guard !base.isEmpty, !path.hasSuffix("/") else {
-      throw OutputError(path: path, message: "not a file path")
-    }
-    let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
-    let temp = prefix + ".\(base).tmp-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+    let temp = try temporaryPath(for: path, tag: "tmp")
     let registration = InterruptCleanup.register(temp)
     defer { InterruptCleanup.unregister(registration) }
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
@@ -80,9 +75,7 @@ public enum AtomicFile {
     var staged: [(temp: String, path: String)] = []
     do {
       for f in files {
-        let base = f.path.split(separator: "/").last.map(String.init) ?? f.path
-        let prefix = f.path.lastIndex(of: "/").map { String(f.path[...$0]) } ?? ""
-        let temp = prefix + ".\(base).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+        let temp = try temporaryPath(for: f.path, tag: "staged")
         registrations.append(InterruptCleanup.register(temp))
         try write(f.bytes, to: temp, sync: sync)
         staged.append((temp, f.path))
@@ -92,6 +85,16 @@ public enum AtomicFile {
       throw error
     }
     return staged
+  }
+
+  /// A hidden temporary name beside `path`, `.<name>.<tag>-<pid>-<random>`, so that the rename
+  /// onto `path` stays within one directory (atomic). Throws an `OutputError` when `path` names no
+  /// file (empty, or ending in `/`).
+  static func temporaryPath(for path: String, tag: String) throws -> String {
+    let base = path.split(separator: "/").last.map(String.init) ?? path
+    guard !base.isEmpty, !path.hasSuffix("/") else { throw OutputError(path: path, message: "not a file path") }
+    let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+    return prefix + ".\(base).\(tag)-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
   }
 
   /// Renames every staged temporary file onto its path, in order; on a failure removes the

@@ -21,10 +21,7 @@ extension AtomicFile {
     mapped path: String, size: Int, companions: [(path: String, bytes: [UInt8])] = [], sync: Bool = true,
     fill: (UnsafeMutableRawBufferPointer) throws -> Void
   ) throws {
-    let base = path.split(separator: "/").last.map(String.init) ?? path
-    guard !base.isEmpty, !path.hasSuffix("/") else { throw OutputError(path: path, message: "not a file path") }
-    let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
-    let temp = prefix + ".\(base).staged-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+    let temp = try temporaryPath(for: path, tag: "staged")
     let registration = InterruptCleanup.register(temp)
     defer { InterruptCleanup.unregister(registration) }
     let fd = open(temp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
