@@ -43,8 +43,10 @@ from scipy.sparse.csgraph import laplacian
 from sklearn.cluster import SpectralClustering
 from sklearn.manifold import spectral_embedding
 from sklearn.metrics import adjusted_rand_score, silhouette_score
-from tslearn.metrics import cdist_dtw
 from tslearn.utils import to_time_series_dataset
+
+# The helpers shared with the kernel goldens (this directory is first on sys.path when run as a script).
+from dtw import cdist, flat, rows  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "Fixtures", "golden", "dtw_lecture11.json")
@@ -55,20 +57,6 @@ FC_FEATURES = ["sessions", "time_in_problem", "time_in_video", "lecture_delay", 
                "clicks_weekend", "clicks_weekday"]
 RADII = [0, 1, 6, None]
 PERTURBATIONS = 16
-
-
-def flat(a):
-    return [float(v) for v in np.asarray(a, dtype=float).ravel()]
-
-
-def rows(a):
-    return [flat(r) for r in np.asarray(a, dtype=float)]
-
-
-def cdist(data, r):
-    if r is None:
-        return cdist_dtw(data)
-    return cdist_dtw(data, global_constraint="sakoe_chiba", sakoe_chiba_radius=r)
 
 
 def dtai(series, d, r):
@@ -128,7 +116,7 @@ def lecture_section():
     X = np.array([s / np.linalg.norm(s) for s in X])
     out = []
     for w in [0, 6, 27]:
-        D = cdist_dtw(X, global_constraint="sakoe_chiba", sakoe_chiba_radius=w)
+        D = cdist(X, w)
         W = np.exp(-1.0 * D ** 2)
         L = laplacian(W, normed=True)
         ev = scipy.linalg.eigh(L, eigvals_only=True)
