@@ -56,13 +56,6 @@ import Testing
     let expected = (0..<6).map { i in (0..<5).reduce(0.0) { $0 + a[i, $1] * x[$1] } }
     #expect(Check.maxAbsDiff(y, expected) < 1e-14)
   }
-
-  @Test func threadCountRoundTrips() {
-    let before = BLASThreads.current
-    #expect(before >= 1)
-    BLASThreads.set(before)
-    #expect(BLASThreads.current == before)
-  }
 }
 
 @Suite struct PairwiseTests {
