@@ -15,6 +15,22 @@
 //   cohortlens       the command-line tool (thin: parse, call the library, format)
 import PackageDescription
 
+// LAPACKE + OpenBLAS. Debug builds (and `swift test`) link the shared libraries. Release builds link the static
+// archives the same Debian packages ship (liblapacke.a, libopenblas.a; libgfortran stays shared): loading and
+// relocating the shared OpenBLAS cost ≈5 ms of every command's start-up (an empty C program linked with
+// -llapacke -lopenblas starts in 6.9 ms, with the archives in 2.0 ms; perf stat, 30 runs).
+let lapackLinking: [LinkerSetting] = [
+  .linkedLibrary("lapacke", .when(configuration: .debug)),
+  .linkedLibrary("openblas", .when(configuration: .debug)),
+  .unsafeFlags(
+    ["-Xlinker", "-Bstatic", "-Xlinker", "-llapacke", "-Xlinker", "-lopenblas", "-Xlinker", "-Bdynamic",
+     "-Xlinker", "-l:libgfortran.so.5", "-Xlinker", "-lpthread", "-Xlinker", "-lm"],
+    .when(platforms: [.linux], configuration: .release)
+  ),
+  .linkedLibrary("lapacke", .when(platforms: [.macOS], configuration: .release)),
+  .linkedLibrary("openblas", .when(platforms: [.macOS], configuration: .release)),
+]
+
 let package = Package(
   name: "CohortLens",
   platforms: [.macOS(.v13)],
@@ -38,7 +54,10 @@ let package = Package(
       providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
     ),
     .target(name: "CohortLensCore"),
-    .target(name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"]),
+    .target(
+      name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"],
+      linkerSettings: lapackLinking
+    ),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
     .target(name: "CDTWKernel"),
     .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra", "CDTWKernel"]),

@@ -10,6 +10,15 @@
 
 #pragma clang fp contract(off)
 
+// From this many features on, `cdtw_block16` runs its two blocks one after the other through the 8-lane kernel
+// instead of interleaved: the feature sums dominate, the recurrence's latency no longer matters, and one block's
+// band window ((2r + 1) * d * 64 bytes, 21 KB at d = 25, r = 6) stays in a 32 KB L1 data cache across rows where
+// two blocks' windows do not. Measured on a 2-core Zen 3 guest, d = 25, L = 27, r = 6: 2.69 -> 2.60 ns per cell
+// (best of 4 x 25 runs), plus the single-block calls that were latency-bound before.
+#ifndef CDTW_SPLIT_FEATURES
+#define CDTW_SPLIT_FEATURES 16
+#endif
+
 typedef double v8d __attribute__((vector_size(64), aligned(64)));
 typedef double v8du __attribute__((vector_size(64), aligned(8)));
 typedef long long v8l __attribute__((vector_size(64)));
@@ -23,7 +32,7 @@ typedef long long v8l __attribute__((vector_size(64)));
   } while (0)
 
 #define BODY                                                                                      \
-  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1);                                               \
+  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1), *costs = cur + (n + 1);                      \
   const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
   const v8d inf = zero + INFINITY;                                                                \
   prev[0] = zero;                                                                                 \
@@ -42,18 +51,45 @@ typedef long long v8l __attribute__((vector_size(64)));
         cur[j + 1] = cost + best;                                                                 \
       }                                                                                           \
     } else {                                                                                      \
+      /* Costs of the row first, four columns at a time (eight independent feature sums in flight, */ \
+      /* each still (((0 + t0*t0) + t1*t1) + ...) in feature order), then the recurrence. */          \
       const double *xi = x + i * d;                                                               \
-      for (long j = lo; j <= hi; j++) {                                                           \
-        const double *yj = y + j * d * 8;                                                         \
-        v8d cost = zero;                                                                          \
+      long j = lo;                                                                                \
+      for (; j + 3 <= hi; j += 4) {                                                               \
+        const double *ya = y + j * d * 8, *yb = ya + d * 8, *yc = yb + d * 8, *yd = yc + d * 8;   \
+        v8d ca = zero, cb = zero, cc = zero, cd = zero;                                           \
         for (long f = 0; f < d; f++) {                                                            \
-          v8d t = (zero + xi[f]) - *(const v8du *)(yj + f * 8);                                   \
-          cost = cost + t * t;                                                                    \
+          v8d xf = zero + xi[f];                                                                  \
+          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
+          v8d tb = xf - *(const v8du *)(yb + f * 8);                                              \
+          v8d tc = xf - *(const v8du *)(yc + f * 8);                                              \
+          v8d td = xf - *(const v8du *)(yd + f * 8);                                              \
+          ca = ca + ta * ta;                                                                      \
+          cb = cb + tb * tb;                                                                      \
+          cc = cc + tc * tc;                                                                      \
+          cd = cd + td * td;                                                                      \
         }                                                                                         \
+        costs[j] = ca;                                                                            \
+        costs[j + 1] = cb;                                                                        \
+        costs[j + 2] = cc;                                                                        \
+        costs[j + 3] = cd;                                                                        \
+      }                                                                                           \
+      for (; j <= hi; j++) {                                                                      \
+        const double *ya = y + j * d * 8;                                                         \
+        v8d ca = zero;                                                                            \
+        for (long f = 0; f < d; f++) {                                                            \
+          v8d ta = (zero + xi[f]) - *(const v8du *)(ya + f * 8);                                  \
+          ca = ca + ta * ta;                                                                      \
+        }                                                                                         \
+        costs[j] = ca;                                                                            \
+      }                                                                                           \
+      v8d left = inf;                                                                             \
+      for (long j = lo; j <= hi; j++) {                                                           \
         v8d m1, best;                                                                             \
         VMIN(prev[j], prev[j + 1], m1);                                                           \
-        VMIN(m1, cur[j], best);                                                                   \
-        cur[j + 1] = cost + best;                                                                 \
+        VMIN(m1, left, best);                                                                     \
+        left = costs[j] + best;                                                                   \
+        cur[j + 1] = left;                                                                        \
       }                                                                                           \
     }                                                                                             \
     if (hi + 2 <= n) cur[hi + 2] = inf;                                                           \
@@ -335,6 +371,11 @@ void cdtw_block8(const double *x, const double *y, long n, long d, long r, doubl
 
 void cdtw_block16(const double *x, const double *y, const double *y2, long n, long d, long r, double *buffer,
                   double *out) {
+  if (d >= CDTW_SPLIT_FEATURES) {
+    cdtw_block8(x, y, n, d, r, buffer, out);
+    cdtw_block8(x, y2, n, d, r, buffer, out + 8);
+    return;
+  }
 #if defined(__x86_64__) && defined(__clang__)
   if (__builtin_cpu_supports("avx512f")) {
     block16_avx512(x, y, y2, n, d, r, buffer, out);

@@ -1,7 +1,4 @@
 import CLapack
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Thin wrappers over CBLAS (OpenBLAS) for the row-major ``Matrix``.
 ///
@@ -128,16 +125,15 @@ public enum BLASThreads {
   /// that runs in parallel does so in Swift, and the spectral steps already run BLAS on one thread
   /// for determinism, so nothing loses a BLAS thread it used.
   ///
-  /// Calls `openblas_set_num_threads(1)`, then OpenBLAS's `blas_thread_shutdown_` (looked up at run
-  /// time; builds without it, such as the serial or OpenMP variants, are left as they are). With the
+  /// Calls `openblas_set_num_threads(1)`, then OpenBLAS's `blas_thread_shutdown_` (a weak reference,
+  /// so builds without it, such as the serial variant, are left as they are; unlike a `dlsym` lookup it
+  /// also finds the function in the statically linked release binary). With the
   /// count at 1, later BLAS and LAPACK calls run on the caller without re-creating the pool.
   /// Call it once, before any BLAS work and while no other thread is inside BLAS (the CLI does at
   /// start-up). O(number of OpenBLAS threads).
   public static func releaseWorkers() {
     openblas_set_num_threads(1)
-    typealias Shutdown = @convention(c) () -> Int32
-    guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return }
-    _ = unsafeBitCast(symbol, to: Shutdown.self)()
+    _ = cohortlens_openblas_shutdown_workers()
   }
 
   /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).

@@ -8,7 +8,8 @@ import LinearAlgebra
 /// - Series are ordered by (length, index) and grouped by length. Inside a group, candidates are packed once
 ///   into blocks of 8 series, transposed (`[step][feature][lane]`, the last block padded by repeating the
 ///   group's last series), so that one query runs against 8 candidates at a time in SIMD lanes
-///   (`cdtw_block16`: two blocks of 8 interleaved to hide latency, `cdtw_block8` for a last single block;
+///   (`cdtw_block16`: two blocks of 8 interleaved to hide latency — from 16 features on one after the other, so
+///   that a block's band window stays in L1 — `cdtw_block8` for a last single block;
 ///   AVX-512, AVX2 or SSE2, chosen at run time; band-only loops, two-row buffer, branchless
 ///   minimum, no fused multiply-add — each lane performs the scalar recurrence's operations in its order, so
 ///   the values are bit-identical to ``DTW/distance(_:_:dimensions:radius:)``).

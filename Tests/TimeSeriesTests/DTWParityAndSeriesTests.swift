@@ -282,9 +282,10 @@ struct SeriesTableTests {
 
 @Suite("SIMD engine equals the scalar kernel")
 struct DTWEngineTests {
-  /// Mixed lengths (groups of 1..20 series, partial blocks of 8), d = 1 and 3, every radius kind: the SIMD
-  /// engine's matrix equals the scalar engine's bit for bit, for 1, 2 and 3 threads.
-  @Test(arguments: [1, 3])
+  /// Mixed lengths (groups of 1..20 series, partial blocks of 8), d = 1, 3 and 25 (from 16 features on the
+  /// two blocks of a 16-lane call run one after the other), every radius kind: the SIMD engine's matrix equals
+  /// the scalar engine's bit for bit, for 1, 2 and 3 threads.
+  @Test(arguments: [1, 3, 25])
   func engineMatchesScalar(d: Int) {
     var rng = SplitMix64(seed: UInt64(40 + d))
     var series: [[Double]] = []
