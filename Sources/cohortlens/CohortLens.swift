@@ -1,4 +1,5 @@
 import ArgumentParser
+import LinearAlgebra
 import CohortLensCore
 
 /// `cohortlens`: the command-line audit bench for learning-analytics models.
@@ -23,5 +24,11 @@ struct CohortLens: ParsableCommand {
       ScoresCommand.self, InspectCommand.self,
     ]
   )
-  static func main() { InterruptCleanup.install(); main(nil) }  // no partial outputs on SIGINT/SIGTERM
+  static func main() {
+    InterruptCleanup.install()  // no partial outputs on SIGINT/SIGTERM
+    // All of CohortLens's parallel work runs in Swift: stop OpenBLAS's idle, spinning workers before the
+    // arguments are parsed (parsing takes a few milliseconds, during which a worker would spin on the other core).
+    BLASThreads.releaseWorkers()
+    main(nil)
+  }
 }

@@ -71,8 +71,6 @@ protocol CohortLensCommand: ParsableCommand {
 
 extension CohortLensCommand {
   func run() throws {
-    // All of CohortLens's parallel work runs in Swift: stop OpenBLAS's idle, spinning workers.
-    BLASThreads.releaseWorkers()
     do {
       try execute()
     } catch let error as UsageError {
