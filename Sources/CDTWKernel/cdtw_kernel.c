@@ -22,30 +22,38 @@
 typedef double v8d __attribute__((vector_size(64), aligned(64)));
 typedef double v8du __attribute__((vector_size(64), aligned(8)));
 typedef long long v8l __attribute__((vector_size(64)));
+typedef double v4d __attribute__((vector_size(32), aligned(32)));
+typedef double v4du __attribute__((vector_size(32), aligned(8)));
+
+#define VD v8d
+#define VDU v8du
+#define LANES 8
 
 // a < b ? a : b per lane (no NaN can occur: inputs are finite, costs are >= 0 or +inf).
-#define VMIN(a, b, out)                                      \
-  do {                                                       \
-    v8d a_ = (a), b_ = (b);                                  \
-    v8l m_ = a_ < b_;                                        \
-    out = (v8d)(((v8l)a_ & m_) | ((v8l)b_ & ~m_));           \
+#define VMIN(a, b, out)                                                            \
+  do {                                                                             \
+    __typeof__(a) a_ = (a), b_ = (b);                                              \
+    __typeof__(a_ < b_) m_ = a_ < b_;                                              \
+    out = (__typeof__(a_))(((__typeof__(m_))a_ & m_) | ((__typeof__(m_))b_ & ~m_)); \
   } while (0)
 
+// One block of candidates in lanes: LANES = 8 (VD = v8d) or 4 (VD = v4d: the first four lanes of an 8-lane packed
+// block; the packed layout keeps its stride of 8 values per (step, feature)).
 #define BODY                                                                                      \
-  v8d *prev = (v8d *)buffer, *cur = prev + (n + 1), *costs = cur + (n + 1);                      \
-  const v8d zero = {0, 0, 0, 0, 0, 0, 0, 0};                                                      \
-  const v8d inf = zero + INFINITY;                                                                \
+  VD *prev = (VD *)buffer, *cur = prev + (n + 1), *costs = cur + (n + 1);                      \
+  const VD zero = {0};                                                                          \
+  const VD inf = zero + INFINITY;                                                                \
   prev[0] = zero;                                                                                 \
   for (long k = 1; k <= n; k++) prev[k] = inf;                                                    \
   for (long i = 0; i < n; i++) {                                                                  \
     long lo = i - r > 0 ? i - r : 0, hi = i + r < n - 1 ? i + r : n - 1;                          \
     cur[lo] = inf;                                                                                \
     if (d == 1) {                                                                                 \
-      v8d xi = zero + x[i];                                                                       \
+      VD xi = zero + x[i];                                                                       \
       for (long j = lo; j <= hi; j++) {                                                           \
-        v8d t = xi - *(const v8du *)(y + j * 8);                                                  \
-        v8d cost = t * t;                                                                         \
-        v8d m1, best;                                                                             \
+        VD t = xi - *(const VDU *)(y + j * 8);                                                  \
+        VD cost = t * t;                                                                         \
+        VD m1, best;                                                                             \
         VMIN(prev[j], prev[j + 1], m1);                                                           \
         VMIN(m1, cur[j], best);                                                                   \
         cur[j + 1] = cost + best;                                                                 \
@@ -57,13 +65,13 @@ typedef long long v8l __attribute__((vector_size(64)));
       long j = lo;                                                                                \
       for (; j + 3 <= hi; j += 4) {                                                               \
         const double *ya = y + j * d * 8, *yb = ya + d * 8, *yc = yb + d * 8, *yd = yc + d * 8;   \
-        v8d ca = zero, cb = zero, cc = zero, cd = zero;                                           \
+        VD ca = zero, cb = zero, cc = zero, cd = zero;                                           \
         for (long f = 0; f < d; f++) {                                                            \
-          v8d xf = zero + xi[f];                                                                  \
-          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
-          v8d tb = xf - *(const v8du *)(yb + f * 8);                                              \
-          v8d tc = xf - *(const v8du *)(yc + f * 8);                                              \
-          v8d td = xf - *(const v8du *)(yd + f * 8);                                              \
+          VD xf = zero + xi[f];                                                                  \
+          VD ta = xf - *(const VDU *)(ya + f * 8);                                              \
+          VD tb = xf - *(const VDU *)(yb + f * 8);                                              \
+          VD tc = xf - *(const VDU *)(yc + f * 8);                                              \
+          VD td = xf - *(const VDU *)(yd + f * 8);                                              \
           ca = ca + ta * ta;                                                                      \
           cb = cb + tb * tb;                                                                      \
           cc = cc + tc * tc;                                                                      \
@@ -76,16 +84,16 @@ typedef long long v8l __attribute__((vector_size(64)));
       }                                                                                           \
       for (; j <= hi; j++) {                                                                      \
         const double *ya = y + j * d * 8;                                                         \
-        v8d ca = zero;                                                                            \
+        VD ca = zero;                                                                            \
         for (long f = 0; f < d; f++) {                                                            \
-          v8d ta = (zero + xi[f]) - *(const v8du *)(ya + f * 8);                                  \
+          VD ta = (zero + xi[f]) - *(const VDU *)(ya + f * 8);                                  \
           ca = ca + ta * ta;                                                                      \
         }                                                                                         \
         costs[j] = ca;                                                                            \
       }                                                                                           \
-      v8d left = inf;                                                                             \
+      VD left = inf;                                                                             \
       for (long j = lo; j <= hi; j++) {                                                           \
-        v8d m1, best;                                                                             \
+        VD m1, best;                                                                             \
         VMIN(prev[j], prev[j + 1], m1);                                                           \
         VMIN(m1, left, best);                                                                     \
         left = costs[j] + best;                                                                   \
@@ -93,12 +101,12 @@ typedef long long v8l __attribute__((vector_size(64)));
       }                                                                                           \
     }                                                                                             \
     if (hi + 2 <= n) cur[hi + 2] = inf;                                                           \
-    v8d *tmp = prev;                                                                              \
+    VD *tmp = prev;                                                                              \
     prev = cur;                                                                                   \
     cur = tmp;                                                                                    \
   }                                                                                               \
-  v8d res = prev[n];                                                                              \
-  for (int l = 0; l < 8; l++) out[l] = sqrt(res[l]);
+  VD res = prev[n];                                                                              \
+  for (int l = 0; l < LANES; l++) out[l] = sqrt(res[l]);
 
 
 // Two blocks of 8 candidates at once (16 independent recurrences): hides the min/add latency of the
@@ -353,6 +361,35 @@ static void block16_base(const double *x, const double *y, const double *y2, lon
 
 static void block8_base(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
   BODY
+}
+
+#undef VD
+#undef VDU
+#undef LANES
+#define VD v4d
+#define VDU v4du
+#define LANES 4
+#if defined(__x86_64__) && defined(__clang__)
+__attribute__((target("avx2")))
+static void block4_avx2(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+#endif
+static void block4_base(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+  BODY
+}
+#undef VD
+#undef VDU
+#undef LANES
+
+void cdtw_block4(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {
+#if defined(__x86_64__) && defined(__clang__)
+  if (__builtin_cpu_supports("avx2")) {
+    block4_avx2(x, y, n, d, r, buffer, out);
+    return;
+  }
+#endif
+  block4_base(x, y, n, d, r, buffer, out);
 }
 
 void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out) {

@@ -9,7 +9,7 @@ import LinearAlgebra
 ///   into blocks of 8 series, transposed (`[step][feature][lane]`, the last block padded by repeating the
 ///   group's last series), so that one query runs against 8 candidates at a time in SIMD lanes
 ///   (`cdtw_block16`: two blocks of 8 interleaved to hide latency — from 16 features on one after the other, so
-///   that a block's band window stays in L1 — `cdtw_block8` for a last single block;
+///   that a block's band window stays in L1 — `cdtw_block8` for a last single block, `cdtw_block4` when its wanted candidates fit in one half;
 ///   AVX-512, AVX2 or SSE2, chosen at run time; band-only loops, two-row buffer, branchless
 ///   minimum, no fused multiply-add — each lane performs the scalar recurrence's operations in its order, so
 ///   the values are bit-identical to ``DTW/distance(_:_:dimensions:radius:)``).
@@ -86,7 +86,19 @@ enum DTWEngine {
                   if width == 16 {
                     cdtw_block16(x, first, first + values * 8, li, d, r, simdBuffer, lane)
                   } else {
-                    cdtw_block8(x, first, li, d, r, simdBuffer, lane)
+                    // One block: its wanted lanes are q in max(p+1, blockStart) ..< min(end, blockStart+8). When
+                    // they all lie in one half (a group's padded last block, or the query's own block near its
+                    // end), a 4-lane pass computes them: same values, half the work.
+                    let blockStart = start + b * 8
+                    let wantedFrom = Swift.max(p + 1, blockStart) - blockStart
+                    let wantedTo = Swift.min(end, blockStart + 8) - blockStart
+                    if wantedTo <= 4 {
+                      cdtw_block4(x, first, li, d, r, simdBuffer, lane)
+                    } else if wantedFrom >= 4 {
+                      cdtw_block4(x, first + 4, li, d, r, simdBuffer, lane + 4)
+                    } else {
+                      cdtw_block8(x, first, li, d, r, simdBuffer, lane)
+                    }
                   }
                   let row = output.base + i * n
                   for l in 0..<width {

@@ -11,6 +11,11 @@
 /// order, no fused multiply-add, branchless minimum that picks like `a < b ? a : b`).
 void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
 
+/// The first four lanes of an 8-lane packed block (`y` as for `cdtw_block8`; pass `y + 4` for lanes 4..<8): for a
+/// block with at most four wanted candidates (a group's last, padded block). `buffer`: 3 * (n + 1) * 4 doubles,
+/// 32-byte aligned. `out[0..<4]`: the same values, bit for bit, as `cdtw_block8` gives in those lanes.
+void cdtw_block4(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
+
 /// Two blocks at once (`y` and `y2`, 16 candidates; independent recurrences interleaved to hide latency).
 /// `buffer`: 6 * (n + 1) * 8 doubles, 64-byte aligned (for d > 1 the costs of a row are computed first, two
 /// columns at a time, each still summed in feature order); `out`: 16 values (block `y` in 0..<8, `y2` in 8..<16).
