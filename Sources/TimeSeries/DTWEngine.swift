@@ -170,7 +170,9 @@ struct DTWPacking {
   let groupStart: [Int]
   let groupOfPosition: [Int]
   let blockOffset: [Int]
-  let packed: [Double]
+  /// The blocks, 64-byte aligned: the kernels' 32-byte vector loads then never straddle a cache line (with an
+  /// array's 16-byte alignment half of them did; 5 % slower at d = 25 in the standalone kernel).
+  let packed: AlignedDoubles
 
   init(_ series: [[Double]], d: Int) {
     let n = series.count
@@ -192,8 +194,9 @@ struct DTWPacking {
       let count = groupStart[g + 1] - groupStart[g]
       packedCount += (count + 7) / 8 * lengths[order[groupStart[g]]] * d * 8
     }
-    var packed = [Double](repeating: 0, count: packedCount)
-    packed.withUnsafeMutableBufferPointer { pp in
+    let packed = AlignedDoubles(count: packedCount)
+    do {
+      let pp = packed.base
       for g in 0..<(groupStart.count - 1) {
         let start = groupStart[g], count = groupStart[g + 1] - start
         let values = lengths[order[start]] * d
@@ -217,6 +220,27 @@ struct DTWPacking {
 }
 
 private struct EngineShared: @unchecked Sendable { let base: UnsafeMutablePointer<Double> }
+
+/// Immutable-after-fill storage of doubles at a 64-byte aligned address (zero-initialised), freed with the
+/// last reference. Shared read-only by the engine's threads once filled.
+final class AlignedDoubles: @unchecked Sendable {
+  let base: UnsafeMutablePointer<Double>
+  let count: Int
+
+  init(count: Int) {
+    self.count = count
+    base = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * 8, alignment: 64)
+      .bindMemory(to: Double.self, capacity: Swift.max(1, count))
+    base.initialize(repeating: 0, count: Swift.max(1, count))
+  }
+
+  deinit { base.deallocate() }
+
+  /// Calls `body` with the values (valid only inside `body`).
+  func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Double>) throws -> R) rethrows -> R {
+    try withExtendedLifetime(self) { try body(UnsafeBufferPointer(start: base, count: count)) }
+  }
+}
 
 /// Row counter and progress tally of the engine.
 private final class EngineCounter: @unchecked Sendable {
