@@ -37,6 +37,21 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
     out = (__typeof__(a_))(((__typeof__(m_))a_ & m_) | ((__typeof__(m_))b_ & ~m_)); \
   } while (0)
 
+// Four independent local costs of the query's row `xi` against four packed candidate columns p0..p3 (vector type
+// T, unaligned-load type TU), each summed as (((0 + t0*t0) + t1*t1) + ...) in feature order into c0..c3.
+#define COST_SUMS4(T, TU, p0, p1, p2, p3, c0, c1, c2, c3)  \
+  for (long f = 0; f < d; f++) {                            \
+    T xf = zero + xi[f];                                    \
+    T t0 = xf - *(const TU *)((p0) + f * 8);                \
+    T t1 = xf - *(const TU *)((p1) + f * 8);                \
+    T t2 = xf - *(const TU *)((p2) + f * 8);                \
+    T t3 = xf - *(const TU *)((p3) + f * 8);                \
+    c0 = c0 + t0 * t0;                                      \
+    c1 = c1 + t1 * t1;                                      \
+    c2 = c2 + t2 * t2;                                      \
+    c3 = c3 + t3 * t3;                                      \
+  }
+
 // One block of candidates in lanes: LANES = 8 (VD = v8d) or 4 (VD = v4d: the first four lanes of an 8-lane packed
 // block; the packed layout keeps its stride of 8 values per (step, feature)).
 #define BODY                                                                                      \
@@ -65,18 +80,8 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
       long j = lo;                                                                                \
       for (; j + 3 <= hi; j += 4) {                                                               \
         const double *ya = y + j * d * 8, *yb = ya + d * 8, *yc = yb + d * 8, *yd = yc + d * 8;   \
-        VD ca = zero, cb = zero, cc = zero, cd = zero;                                           \
-        for (long f = 0; f < d; f++) {                                                            \
-          VD xf = zero + xi[f];                                                                  \
-          VD ta = xf - *(const VDU *)(ya + f * 8);                                              \
-          VD tb = xf - *(const VDU *)(yb + f * 8);                                              \
-          VD tc = xf - *(const VDU *)(yc + f * 8);                                              \
-          VD td = xf - *(const VDU *)(yd + f * 8);                                              \
-          ca = ca + ta * ta;                                                                      \
-          cb = cb + tb * tb;                                                                      \
-          cc = cc + tc * tc;                                                                      \
-          cd = cd + td * td;                                                                      \
-        }                                                                                         \
+        VD ca = zero, cb = zero, cc = zero, cd = zero;                                            \
+        COST_SUMS4(VD, VDU, ya, yb, yc, yd, ca, cb, cc, cd);                                      \
         costs[j] = ca;                                                                            \
         costs[j + 1] = cb;                                                                        \
         costs[j + 2] = cc;                                                                        \
@@ -153,17 +158,7 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
         const double *ya = y + j * d * 8, *yb = ya + d * 8;                                       \
         const double *ya2 = y2 + j * d * 8, *yb2 = ya2 + d * 8;                                   \
         v8d ca = zero, cb = zero, ca2 = zero, cb2 = zero;                                         \
-        for (long f = 0; f < d; f++) {                                                            \
-          v8d xf = zero + xi[f];                                                                  \
-          v8d ta = xf - *(const v8du *)(ya + f * 8);                                              \
-          v8d tb = xf - *(const v8du *)(yb + f * 8);                                              \
-          v8d ta2 = xf - *(const v8du *)(ya2 + f * 8);                                            \
-          v8d tb2 = xf - *(const v8du *)(yb2 + f * 8);                                            \
-          ca = ca + ta * ta;                                                                      \
-          cb = cb + tb * tb;                                                                      \
-          ca2 = ca2 + ta2 * ta2;                                                                  \
-          cb2 = cb2 + tb2 * tb2;                                                                  \
-        }                                                                                         \
+        COST_SUMS4(v8d, v8du, ya, yb, ya2, yb2, ca, cb, ca2, cb2);                                \
         costs[j] = ca;                                                                            \
         costs[j + 1] = cb;                                                                        \
         costs2[j] = ca2;                                                                          \
