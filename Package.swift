@@ -17,14 +17,14 @@ import PackageDescription
 
 // LAPACKE + OpenBLAS. Debug builds (and `swift test`) link the shared libraries. Release builds link the static
 // archives the same Debian packages ship (liblapacke.a, libopenblas.a; libgfortran stays shared): loading and
-// relocating the shared OpenBLAS cost ≈5 ms of every command's start-up (an empty C program linked with
-// -llapacke -lopenblas starts in 6.9 ms, with the archives in 2.0 ms; perf stat, 30 runs).
+// relocating the shared OpenBLAS cost ≈5 ms of every command's start-up (a C program making one LAPACKE call
+// starts in 6.9 ms linked with -llapacke -lopenblas, in 2.0 ms with the archives; perf stat, 30 runs).
 let lapackLinking: [LinkerSetting] = [
   .linkedLibrary("lapacke", .when(configuration: .debug)),
   .linkedLibrary("openblas", .when(configuration: .debug)),
   .unsafeFlags(
     ["-Xlinker", "-Bstatic", "-Xlinker", "-llapacke", "-Xlinker", "-lopenblas", "-Xlinker", "-Bdynamic",
-     "-Xlinker", "-l:libgfortran.so.5", "-Xlinker", "-lpthread", "-Xlinker", "-lm"],
+     "-Xlinker", "-l:libgfortran.so.5"],
     .when(platforms: [.linux], configuration: .release)
   ),
   .linkedLibrary("lapacke", .when(platforms: [.macOS], configuration: .release)),

@@ -231,21 +231,11 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
   long v = 0;                                                                                     \
   for (; v + 1 < total; v += 2) {                                                                 \
     if ((v & 7) == 6 && ALL_ABOVE(acc + acc2, lim)) break;                                             \
-    v8d y0 = *(const v8du *)(y + v * 8), y1 = *(const v8du *)(y + (v + 1) * 8);                   \
-    v8d a0 = y0 - upper[v], b0 = lower[v] - y0;                                                   \
-    v8d a1 = y1 - upper[v + 1], b1 = lower[v + 1] - y1;                                           \
-    v8d e0, e1;                                                                                   \
-    VMAX0(a0, b0, e0);                                                                            \
-    VMAX0(a1, b1, e1);                                                                            \
-    acc = acc + e0 * e0;                                                                          \
-    acc2 = acc2 + e1 * e1;                                                                        \
+    ENVELOPE_TERM(*(const v8du *)(y + v * 8), upper[v], lower[v], acc);                           \
+    ENVELOPE_TERM(*(const v8du *)(y + (v + 1) * 8), upper[v + 1], lower[v + 1], acc2);            \
   }                                                                                               \
   if (v < total) {                                                                                \
-    v8d y0 = *(const v8du *)(y + v * 8);                                                          \
-    v8d a0 = y0 - upper[v], b0 = lower[v] - y0;                                                   \
-    v8d e0;                                                                                       \
-    VMAX0(a0, b0, e0);                                                                            \
-    acc = acc + e0 * e0;                                                                          \
+    ENVELOPE_TERM(*(const v8du *)(y + v * 8), upper[v], lower[v], acc);                           \
   }                                                                                               \
   acc = acc + acc2;                                                                               \
   v8l keoghOut = acc > lim;                                                                       \
@@ -258,22 +248,12 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
       long w = 0;                                                                                 \
       for (; w + 1 < total; w += 2) {                                                             \
         if ((w & 7) == 6 && ALL_TRUE((v8l)(kimOut | keoghOut | ((rev + rev2) > lim)))) break;          \
-        v8d x0 = zero + x[w], x1 = zero + x[w + 1];                                               \
-        v8d a0 = x0 - *(const v8du *)(yupper + w * 8), b0 = *(const v8du *)(ylower + w * 8) - x0; \
-        v8d a1 = x1 - *(const v8du *)(yupper + (w + 1) * 8);                                      \
-        v8d b1 = *(const v8du *)(ylower + (w + 1) * 8) - x1;                                      \
-        v8d e0, e1;                                                                               \
-        VMAX0(a0, b0, e0);                                                                        \
-        VMAX0(a1, b1, e1);                                                                        \
-        rev = rev + e0 * e0;                                                                      \
-        rev2 = rev2 + e1 * e1;                                                                    \
+        ENVELOPE_TERM(zero + x[w], *(const v8du *)(yupper + w * 8), *(const v8du *)(ylower + w * 8), rev); \
+        ENVELOPE_TERM(zero + x[w + 1], *(const v8du *)(yupper + (w + 1) * 8),                     \
+                      *(const v8du *)(ylower + (w + 1) * 8), rev2);                               \
       }                                                                                           \
       if (w < total) {                                                                            \
-        v8d x0 = zero + x[w];                                                                     \
-        v8d a0 = x0 - *(const v8du *)(yupper + w * 8), b0 = *(const v8du *)(ylower + w * 8) - x0; \
-        v8d e0;                                                                                   \
-        VMAX0(a0, b0, e0);                                                                        \
-        rev = rev + e0 * e0;                                                                      \
+        ENVELOPE_TERM(zero + x[w], *(const v8du *)(yupper + w * 8), *(const v8du *)(ylower + w * 8), rev); \
       }                                                                                           \
       rev = rev + rev2;                                                                           \
       keoghOut = keoghOut | (rev > lim);                                                          \
@@ -291,6 +271,14 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
     v8d c_ = (v8d)(((v8l)a_ & m_) | ((v8l)b_ & ~m_));                                             \
     v8l z_ = c_ > zero;                                                                           \
     out = (v8d)((v8l)c_ & z_);                                                                    \
+  } while (0)
+
+// acc += max(value - up, lo - value, 0)^2 per lane (one LB_Keogh term).
+#define ENVELOPE_TERM(value, up, lo, acc)                                                         \
+  do {                                                                                            \
+    v8d v_ = (value), e_;                                                                         \
+    VMAX0(v_ - (up), (lo) - v_, e_);                                                              \
+    acc = acc + e_ * e_;                                                                          \
   } while (0)
 
 // 1 if every lane of `acc` exceeds `lim` (the block is decided; the rest of a bound is not needed).

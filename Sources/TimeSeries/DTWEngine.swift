@@ -9,7 +9,8 @@ import LinearAlgebra
 ///   into blocks of 8 series, transposed (`[step][feature][lane]`, the last block padded by repeating the
 ///   group's last series), so that one query runs against 8 candidates at a time in SIMD lanes
 ///   (`cdtw_block16`: two blocks of 8 interleaved to hide latency — from 16 features on one after the other, so
-///   that a block's band window stays in L1 — `cdtw_block8` for a last single block, `cdtw_block4` when its wanted candidates fit in one half;
+///   that a block's band window stays in L1 — `cdtw_block8` for a last single block, `cdtw_block4` when its
+///   wanted candidates fit in one half;
 ///   AVX-512, AVX2 or SSE2, chosen at run time; band-only loops, two-row buffer, branchless
 ///   minimum, no fused multiply-add — each lane performs the scalar recurrence's operations in its order, so
 ///   the values are bit-identical to ``DTW/distance(_:_:dimensions:radius:)``).
@@ -194,9 +195,8 @@ struct DTWPacking {
       let count = groupStart[g + 1] - groupStart[g]
       packedCount += (count + 7) / 8 * lengths[order[groupStart[g]]] * d * 8
     }
-    let packed = AlignedDoubles(count: packedCount)
-    do {
-      let pp = packed.base
+    // Every entry is written: each block's 8 lanes × values (lanes past the group's end repeat its last series).
+    let packed = AlignedDoubles(count: packedCount) { pp in
       for g in 0..<(groupStart.count - 1) {
         let start = groupStart[g], count = groupStart[g + 1] - start
         let values = lengths[order[start]] * d
@@ -221,17 +221,18 @@ struct DTWPacking {
 
 private struct EngineShared: @unchecked Sendable { let base: UnsafeMutablePointer<Double> }
 
-/// Immutable-after-fill storage of doubles at a 64-byte aligned address (zero-initialised), freed with the
-/// last reference. Shared read-only by the engine's threads once filled.
+/// Immutable-after-fill storage of doubles at a 64-byte aligned address, freed with the last reference.
+/// Shared read-only by the engine's threads once filled.
 final class AlignedDoubles: @unchecked Sendable {
   let base: UnsafeMutablePointer<Double>
   let count: Int
 
-  init(count: Int) {
+  /// `fill` must write all `count` values (they are not zeroed first: the packing writes each one once).
+  init(count: Int, fill: (UnsafeMutablePointer<Double>) -> Void) {
     self.count = count
     base = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count) * 8, alignment: 64)
       .bindMemory(to: Double.self, capacity: Swift.max(1, count))
-    base.initialize(repeating: 0, count: Swift.max(1, count))
+    fill(base)
   }
 
   deinit { base.deallocate() }
