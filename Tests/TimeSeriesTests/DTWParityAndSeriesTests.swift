@@ -282,14 +282,15 @@ struct SeriesTableTests {
 
 @Suite("SIMD engine equals the scalar kernel")
 struct DTWEngineTests {
-  /// Mixed lengths (groups of 1..20 series, partial blocks of 8), d = 1, 3 and 25 (from 16 features on the
-  /// two blocks of a 16-lane call run one after the other), every radius kind: the SIMD engine's matrix equals
-  /// the scalar engine's bit for bit, for 1, 2 and 3 threads.
+  /// Mixed lengths (groups of 1..33 series: a last block of 1 lane — the 4-lane tail pass — and of 6 lanes after
+  /// an odd number of full blocks — the 8-lane leftover pass —, rows starting in either half of a block), d = 1,
+  /// 3 and 25 (from 16 features on the two blocks of a 16-lane call run one after the other), every radius kind:
+  /// the SIMD engine's matrix equals the scalar engine's bit for bit, for 1, 2 and 3 threads.
   @Test(arguments: [1, 3, 25])
   func engineMatchesScalar(d: Int) {
     var rng = SplitMix64(seed: UInt64(40 + d))
     var series: [[Double]] = []
-    for (count, length) in [(13, 27), (1, 5), (8, 9), (20, 27), (3, 1), (9, 30)] {
+    for (count, length) in [(13, 27), (1, 5), (8, 9), (20, 27), (3, 1), (9, 30), (22, 12)] {
       for _ in 0..<count {
         series.append((0..<(length * d)).map { _ in Double(rng.next() >> 11) * 0x1.0p-53 * 4 - 2 })
       }
