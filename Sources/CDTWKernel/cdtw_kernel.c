@@ -93,12 +93,12 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
       }                                                                                           \
     } else {                                                                                      \
       /* Costs of the row first, four columns at a time (eight independent feature sums in flight, */ \
-      /* each still (((0 + t0*t0) + t1*t1) + ...) in feature order), then the recurrence. */          \
+      /* each in feature order, see COST_SUMS4), then the recurrence. */                             \
       const double *xi = x + i * d;                                                               \
       long j = lo;                                                                                \
       for (; j + 3 <= hi; j += 4) {                                                               \
         const double *ya = y + j * d * 8, *yb = ya + d * 8, *yc = yb + d * 8, *yd = yc + d * 8;   \
-        VD ca = zero, cb = zero, cc = zero, cd = zero;                                            \
+        VD ca, cb, cc, cd;                                                                        \
         COST_SUMS4(VD, VDU, ya, yb, yc, yd, ca, cb, cc, cd);                                      \
         costs[j] = ca;                                                                            \
         costs[j + 1] = cb;                                                                        \
@@ -176,7 +176,7 @@ typedef double v4du __attribute__((vector_size(32), aligned(8)));
       for (; j + 1 <= hi; j += 2) {                                                               \
         const double *ya = y + j * d * 8, *yb = ya + d * 8;                                       \
         const double *ya2 = y2 + j * d * 8, *yb2 = ya2 + d * 8;                                   \
-        v8d ca = zero, cb = zero, ca2 = zero, cb2 = zero;                                         \
+        v8d ca, cb, ca2, cb2;                                                                     \
         COST_SUMS4(v8d, v8du, ya, yb, ya2, yb2, ca, cb, ca2, cb2);                                \
         costs[j] = ca;                                                                            \
         costs[j + 1] = cb;                                                                        \

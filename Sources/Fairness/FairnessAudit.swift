@@ -447,6 +447,8 @@ public enum FairnessAudit {
         }
       }
     }
+    /// The percentile bootstrap interval at `configuration.confidence` of replicate values (sorted in
+    /// place); `nil` when there are none.
     func percentile(_ values: inout [Double]) -> ClosedInterval? {
       values.sort()
       let lowQ = (1 - configuration.confidence) / 2
@@ -454,7 +456,6 @@ public enum FairnessAudit {
             let hi = FairnessStatistics.quantile(sorted: values, 1 - lowQ) else { return nil }
       return ClosedInterval(lo, hi)
     }
-    let lowQ = (1 - configuration.confidence) / 2, highQ = 1 - lowQ
     for (c, criterion) in criteria.enumerated() {
       let s = point[c]
       var result = CriterionResult(
@@ -468,14 +469,8 @@ public enum FairnessAudit {
         criteriaResults.append(result)
         continue
       }
-      diffs[c].sort()
-      ratios[c].sort()
-      if let lo = FairnessStatistics.quantile(sorted: diffs[c], lowQ), let hi = FairnessStatistics.quantile(sorted: diffs[c], highQ) {
-        result.differenceInterval = ClosedInterval(lo, hi)
-      }
-      if let lo = FairnessStatistics.quantile(sorted: ratios[c], lowQ), let hi = FairnessStatistics.quantile(sorted: ratios[c], highQ) {
-        result.ratioInterval = ClosedInterval(lo, hi)
-      }
+      result.differenceInterval = percentile(&diffs[c])
+      result.ratioInterval = percentile(&ratios[c])
       let name = { (e: Int) in rawGroups[eligible[e]].name }
       let usesRatio = configuration.tolerance.isRatio
       if let pair = usesRatio ? s.ratioPair : s.differencePair { result.worstPair = (name(pair.0), name(pair.1)) }

@@ -118,8 +118,9 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       }
       for f in 0..<d where !standardize(f, scale: 1) {
         // The sum or the squared deviations overflowed (values near ±1.8e308, where tslearn returns
-        // inf/NaN, or zeros when only the variance overflows). z-scores do not change when the values are scaled, so redo this feature with the
-        // values divided by the power of two at their largest magnitude: |x| < 2, nothing overflows.
+        // inf/NaN, or zeros when only the variance overflows). z-scores do not change when the values
+        // are scaled, so redo this feature with the values divided by the power of two at their
+        // largest magnitude: |x| < 2, nothing overflows.
         var largest = 0.0
         for t in 0..<length { largest = max(largest, abs(s[t * d + f])) }
         _ = standardize(f, scale: Double(sign: .plus, exponent: largest.exponent, significand: 1))

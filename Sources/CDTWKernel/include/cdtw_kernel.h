@@ -12,7 +12,8 @@
 void cdtw_block8(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
 
 /// The first four lanes of an 8-lane packed block (`y` as for `cdtw_block8`; pass `y + 4` for lanes 4..<8): for a
-/// block with at most four wanted candidates (a group's last, padded block). `buffer`: 3 * (n + 1) * 4 doubles,
+/// block whose wanted candidates all lie in one half (a group's last block of at most 4 series, or the query's own
+/// block when its first later candidate is in the upper half). `buffer`: 3 * (n + 1) * 4 doubles,
 /// 32-byte aligned. `out[0..<4]`: the same values, bit for bit, as `cdtw_block8` gives in those lanes.
 void cdtw_block4(const double *x, const double *y, long n, long d, long r, double *buffer, double *out);
 
