@@ -73,6 +73,37 @@ import Testing
     #expect(Check.projectorDistance(it.vectors, dense.vectors) < 1e-8 + 1e-9 / gap)
   }
 
+  @Test func inverseIterationAndMRRRGiveTheSameRitzPairs() throws {
+    // The Rayleigh–Ritz step computes Ritz vectors by inverse iteration (dstein), falling back
+    // to MRRR (dstemr); both must give the same pairs, here on the near-degenerate blob
+    // affinity (10 pairs, 5 with vectors) and through thick restarts (96 Ritz vectors kept).
+    let blobs = Fixtures.normalisedAffinity(Fixtures.blobs(n: 500, k: 5, d: 8, seed: 24), gamma: 1.0 / 8)
+    let semicircle = Fixtures.randomSymmetric(400, seed: 35)
+    for (a, count, vectors) in [(blobs, 10, 5), (semicircle, 1, 1)] {
+      let (it, di) = try IterativeEigen.largestWithDiagnostics(
+        a, count: count, vectorCount: vectors, tolerance: 1e-10, maxIterations: 500, seed: 0,
+        ritzVectors: .inverseIteration)
+      let (mr, dm) = try IterativeEigen.largestWithDiagnostics(
+        a, count: count, vectorCount: vectors, tolerance: 1e-10, maxIterations: 500, seed: 0, ritzVectors: .mrrr)
+      #expect(di.rayleighRitzSteps > 0 && di.mrrrSteps == 0)
+      #expect(dm.rayleighRitzSteps > 0 && dm.mrrrSteps == dm.rayleighRitzSteps)
+      #expect(di.maxRelativeResidual <= 1e-10 && dm.maxRelativeResidual <= 1e-10)
+      // dsyevr's count + 1 largest, ascending: the wanted ones and the next one below.
+      let dense = try SymmetricEigen.highest(a, count: count + 1).values
+      #expect(Check.maxAbsDiff(it.values, Array(dense.dropFirst())) < 1e-12)
+      #expect(Check.maxAbsDiff(mr.values, Array(dense.dropFirst())) < 1e-12)
+      // Both spans of the pairs with vectors are within Davis–Kahan's ‖R‖_F / gap of the exact
+      // one (‖R‖_F ≤ √k·1e-10·‖A‖), so within twice that of each other (×√2 for the projector
+      // norm, ×2 margin).
+      let norm = max(abs(dense.last!), abs(try SymmetricEigen.lowest(a, count: 1, vectors: false).values[0]))
+      let gap = dense[count + 1 - vectors] - dense[count - vectors]
+      let bound = 4 * (2 * Double(vectors)).squareRoot() * 1e-10 * norm / gap
+      let withVectors = Array((count - vectors)..<count)
+      #expect(Check.projectorDistance(it.vectors.selectingColumns(withVectors), mr.vectors.selectingColumns(withVectors)) < bound)
+    }
+    #expect(try IterativeEigen.largestWithDiagnostics(semicircle, count: 1).1.restarts >= 1)
+  }
+
   @Test func normalisedAffinityOfBlobsTwentyPairs() throws {
     let x = Fixtures.blobs(n: 500, k: 4, d: 8, seed: 25)
     let a = Fixtures.normalisedAffinity(x, gamma: 1.0 / 8)
