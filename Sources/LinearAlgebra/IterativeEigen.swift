@@ -625,13 +625,18 @@ private struct BlockKrylov {
     if info != 0 || Int(found) != k {
       throw LinearAlgebraError("IterativeEigen.largest: the eigensolver failed on the \(p)×\(p) projected matrix (info = \(info))")
     }
-    // Descending order: column i of `vectors` belongs to top[i].
+    return descending(values: w, vectors: z, count: k, lowest: all[0], byMRRR: true)
+  }
+
+  /// ``RitzPairs`` from `k` ascending eigenpairs of `H` (`values[0..<k]`, `vectors` column-major
+  /// `p × k`): largest first, row `i` of ``RitzPairs/vectors`` belonging to `top[i]`.
+  private func descending(values w: [Double], vectors z: [Double], count k: Int, lowest: Double, byMRRR: Bool) -> RitzPairs {
     var vectors = [Double](repeating: 0, count: p * k)
     for i in 0..<k {
       let source = (k - 1 - i) * p
       for r in 0..<p { vectors[i * p + r] = z[source + r] }
     }
-    return RitzPairs(top: (0..<k).map { w[k - 1 - $0] }, lowest: all[0], vectors: vectors, byMRRR: true)
+    return RitzPairs(top: (0..<k).map { w[k - 1 - $0] }, lowest: lowest, vectors: vectors, byMRRR: byMRRR)
   }
 
   /// The `k` largest pairs of `H` from its tridiagonal form `T = (d, e)` (reflectors in `hh`,
@@ -660,13 +665,7 @@ private struct BlockKrylov {
         Int32(p), Int32(k), &hh, Int32(p), &tau, &z, Int32(p))
     }
     guard info == 0 else { return nil }
-    // Descending order: row i of `vectors` belongs to top[i].
-    var vectors = [Double](repeating: 0, count: p * k)
-    for i in 0..<k {
-      let source = (k - 1 - i) * p
-      for r in 0..<p { vectors[i * p + r] = z[source + r] }
-    }
-    return RitzPairs(top: (0..<k).map { w[k - 1 - $0] }, lowest: eigenvalues[0], vectors: vectors)
+    return descending(values: w, vectors: z, count: k, lowest: eigenvalues[0], byMRRR: false)
   }
 
   /// Writes the `k` largest Ritz vectors (descending) to `yt` and their images `AV·s` to `ayt`;
