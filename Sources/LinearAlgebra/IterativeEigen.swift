@@ -230,7 +230,8 @@ public enum IterativeEigen {
     /// Rayleigh–Ritz steps done.
     public var rayleighRitzSteps = 0
     /// Rayleigh–Ritz steps whose vectors came from MRRR (`dstemr`) because inverse iteration
-    /// (`dstein`) reported a vector that did not converge (0 in every measured run).
+    /// (`dstein`) reported a vector that did not converge (0 on the blob affinities of n = 1000–4000,
+    /// 10 and 20 pairs, and on the test matrices).
     public var mrrrSteps = 0
     public init() {}
   }

@@ -79,7 +79,7 @@ import Testing
     // affinity (10 pairs, 5 with vectors) and through thick restarts (96 Ritz vectors kept).
     let blobs = Fixtures.normalisedAffinity(Fixtures.blobs(n: 500, k: 5, d: 8, seed: 24), gamma: 1.0 / 8)
     let semicircle = Fixtures.randomSymmetric(400, seed: 35)
-    for (a, count, vectors) in [(blobs, 10, 5), (semicircle, 1, 1)] {
+    for (a, count, vectors, restarts) in [(blobs, 10, 5, false), (semicircle, 1, 1, true)] {
       let (it, di) = try IterativeEigen.largestWithDiagnostics(
         a, count: count, vectorCount: vectors, tolerance: 1e-10, maxIterations: 500, seed: 0,
         ritzVectors: .inverseIteration)
@@ -88,6 +88,7 @@ import Testing
       #expect(di.rayleighRitzSteps > 0 && di.mrrrSteps == 0)
       #expect(dm.rayleighRitzSteps > 0 && dm.mrrrSteps == dm.rayleighRitzSteps)
       #expect(di.maxRelativeResidual <= 1e-10 && dm.maxRelativeResidual <= 1e-10)
+      if restarts { #expect(di.restarts >= 1 && dm.restarts >= 1) }
       // dsyevr's count + 1 largest, ascending: the wanted ones and the next one below.
       let dense = try SymmetricEigen.highest(a, count: count + 1).values
       #expect(Check.maxAbsDiff(it.values, Array(dense.dropFirst())) < 1e-12)
@@ -101,7 +102,6 @@ import Testing
       let withVectors = Array((count - vectors)..<count)
       #expect(Check.projectorDistance(it.vectors.selectingColumns(withVectors), mr.vectors.selectingColumns(withVectors)) < bound)
     }
-    #expect(try IterativeEigen.largestWithDiagnostics(semicircle, count: 1).1.restarts >= 1)
   }
 
   @Test func normalisedAffinityOfBlobsTwentyPairs() throws {
