@@ -16,7 +16,7 @@ public enum SquareMatrixReader {
   /// Reads and validates the matrix at `path`.
   ///
   /// Errors (with `file:line:column`): a header id missing among the rows or vice versa,
-  /// duplicate ids, missing or non-numeric cells, non-finite values.
+  /// duplicate ids, missing or non-numeric cells, non-finite or negative values.
   ///
   /// - Complexity: O(n²).
   public static func read(path: String) throws -> LabeledSquareMatrix {
@@ -58,6 +58,11 @@ public enum SquareMatrixReader {
           throw InputError(table: table, row: i, column: j + 1,
             message: "missing value in the matrix (row '\(rowIds[i])', column '\(headerIds[j])')",
             hint: "a precomputed matrix must be complete")
+        }
+        guard v >= 0 else {
+          throw InputError(table: table, row: i, column: j + 1,
+            message: "negative value \(v) (row '\(rowIds[i])', column '\(headerIds[j])')",
+            hint: "similarities and distances are ≥ 0; for an affinity use e.g. exp(-gamma·d²), not correlations")
         }
         m[i, target] = v
       }

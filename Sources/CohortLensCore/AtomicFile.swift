@@ -18,7 +18,17 @@ public enum AtomicFile {
   /// any failure of the process (temporary file + `rename`), but after an operating-system crash or power
   /// loss the file may be missing or empty (for derived outputs that are cheap to recompute).
   /// - Throws: `OutputError` naming `path` and the failing step.
-  public static func write(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
+  ///
+  /// The destination is resolved first (see ``destination(of:)``): a symbolic link is followed and
+  /// its target replaced (the link stays); a character device, FIFO or socket (`/dev/null`,
+  /// `/dev/stdout`, a named pipe) is written in place, never replaced by a regular file; a
+  /// directory is an error.
+  public static func write(_ bytes: [UInt8], to requested: String, sync: Bool = true) throws {
+    let path: String
+    switch try destination(of: requested) {
+    case .stream(let p): return try writeStream(bytes, to: p)
+    case .file(let p): path = p
+    }
     let directory = FileIO.directory(of: path)
     let temp = try temporaryPath(for: path, tag: "tmp")
     let registration = InterruptCleanup.register(temp)
@@ -59,12 +69,102 @@ public enum AtomicFile {
   /// Writes several files that belong together (e.g. `D.npy` and `D.ids.txt`): every file is first
   /// written and synced to its own temporary file; only when all are complete are they renamed into
   /// place, so a failure while writing leaves none of them behind. `sync` as in `write(_:to:sync:)`.
+  /// Destinations are resolved as in `write(_:to:sync:)`; streams (devices, FIFOs) are written after
+  /// the regular files are in place.
   public static func write(files: [(path: String, bytes: [UInt8])], sync: Bool = true) throws {
+    var regular: [(path: String, bytes: [UInt8])] = []
+    var streams: [(path: String, bytes: [UInt8])] = []
+    for f in files {
+      switch try destination(of: f.path) {
+      case .file(let p): regular.append((p, f.bytes))
+      case .stream(let p): streams.append((p, f.bytes))
+      }
+    }
     // Staged files are removed if the run is interrupted before they are all renamed.
     var registrations: [InterruptCleanup.Token?] = []
     defer { for r in registrations { InterruptCleanup.unregister(r) } }
-    let staged = try stage(files, sync: sync, registrations: &registrations)
+    let staged = try stage(regular, sync: sync, registrations: &registrations)
     try renameAll(staged)
+    for s in streams { try writeStream(s.bytes, to: s.path) }
+  }
+
+  /// Where the bytes for an output path go.
+  public enum Destination: Equatable, Sendable {
+    /// A regular file (existing or not) at this path, replaced atomically by temporary file + rename.
+    case file(String)
+    /// A character device, FIFO or socket at this path, opened and written in place.
+    case stream(String)
+  }
+
+  /// Resolves an output path: an existing character device, FIFO or socket (followed through any
+  /// links, e.g. `/dev/stdout` on a pipe), or an existing file named under `/dev/` or `/proc/`
+  /// (`/dev/stdout` redirected to a file), is a ``Destination/stream``; otherwise symbolic links are
+  /// followed (up to 40 levels, relative targets taken from the link's directory; a dangling link
+  /// names the file to create), so the link survives and its target is replaced, a
+  /// ``Destination/file``.
+  /// - Throws: `OutputError` when the path is empty, ends in `/`, names a directory, or has a link loop.
+  public static func destination(of path: String) throws -> Destination {
+    guard !path.isEmpty else { throw OutputError(path: path, message: "no file name given; name the output file") }
+    var st = stat()
+    if stat(path, &st) == 0 {  // follows every link, including /proc/self/fd/N
+      switch st.st_mode & S_IFMT {
+      case S_IFDIR: throw OutputError(path: path, message: "is a directory; name a file inside it")
+      case S_IFREG:
+        // An open descriptor named through /dev or /proc (/dev/stdout redirected to a file) is
+        // written through, as the shell's redirection expects.
+        if path.hasPrefix("/dev/") || path.hasPrefix("/proc/") { return .stream(path) }
+      default: return .stream(path)
+      }
+    }
+    var current = path
+    for _ in 0..<40 {
+      var st = stat()
+      guard lstat(current, &st) == 0 else { return .file(current) }  // absent: created
+      switch st.st_mode & S_IFMT {
+      case S_IFLNK:
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink(current, &buffer, buffer.count - 1)
+        guard n > 0 else {
+          throw OutputError(path: path, message: "cannot read the symbolic link: " + FileIO.errorText(errno))
+        }
+        let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if target.hasPrefix("/") {
+          current = target
+        } else {
+          let slash = current.lastIndex(of: "/")
+          current = (slash.map { String(current[...$0]) } ?? "") + target
+        }
+      case S_IFDIR:
+        throw OutputError(path: path, message: "is a directory; name a file inside it")
+      case S_IFREG:
+        return .file(current)
+      default:
+        return .stream(current)
+      }
+    }
+    throw OutputError(path: path, message: "too many levels of symbolic links; name a regular file")
+  }
+
+  /// Writes `bytes` to an existing device, FIFO or socket in place (no temporary file, no `fsync`;
+  /// `O_APPEND`, so `/dev/stdout` redirected with `>>` appends as the shell would).
+  static func writeStream(_ bytes: [UInt8], to path: String) throws {
+    let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+    guard fd >= 0 else { throw OutputError(path: path, message: "cannot open for writing: " + FileIO.errorText(errno)) }
+    var failure: String? = nil
+    bytes.withUnsafeBytes { raw in
+      var done = 0
+      while done < raw.count {
+        let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
+        if n < 0 {
+          if errno == EINTR { continue }
+          failure = "write failed: " + FileIO.errorText(errno)
+          return
+        }
+        done += n
+      }
+    }
+    if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
+    if let failure { throw OutputError(path: path, message: failure) }
   }
 
   /// Writes each file to a temporary file beside it (registered with `InterruptCleanup` through

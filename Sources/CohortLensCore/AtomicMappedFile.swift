@@ -18,9 +18,28 @@ extension AtomicFile {
   /// an OS crash or power loss). O(size) (the caller's `fill`), plus the page faults of the mapping.
   /// - Throws: `OutputError` naming the path and the failing step, or whatever `fill` throws.
   public static func write(
-    mapped path: String, size: Int, companions: [(path: String, bytes: [UInt8])] = [], sync: Bool = true,
+    mapped requested: String, size: Int, companions: [(path: String, bytes: [UInt8])] = [], sync: Bool = true,
     fill: (UnsafeMutableRawBufferPointer) throws -> Void
   ) throws {
+    // Destinations resolved as in `write(_:to:sync:)`: links followed, devices and FIFOs written in place.
+    let path: String
+    switch try destination(of: requested) {
+    case .stream(let p):
+      var bytes = [UInt8](repeating: 0, count: size)
+      try bytes.withUnsafeMutableBytes { try fill($0) }
+      try write(files: companions, sync: sync)
+      return try writeStream(bytes, to: p)
+    case .file(let p):
+      path = p
+    }
+    var regularCompanions: [(path: String, bytes: [UInt8])] = []
+    var streamCompanions: [(path: String, bytes: [UInt8])] = []
+    for c in companions {
+      switch try destination(of: c.path) {
+      case .file(let p): regularCompanions.append((p, c.bytes))
+      case .stream(let p): streamCompanions.append((p, c.bytes))
+      }
+    }
     let temp = try temporaryPath(for: path, tag: "staged")
     let registration = InterruptCleanup.register(temp)
     defer { InterruptCleanup.unregister(registration) }
@@ -63,13 +82,14 @@ extension AtomicFile {
     defer { for r in registrations { InterruptCleanup.unregister(r) } }
     var staged: [(temp: String, path: String)]
     do {
-      staged = try stage(companions, sync: sync, registrations: &registrations)
+      staged = try stage(regularCompanions, sync: sync, registrations: &registrations)
     } catch {
       unlink(temp)
       throw error
     }
     staged.append((temp, path))
     try renameAll(staged)
+    for c in streamCompanions { try writeStream(c.bytes, to: c.path) }
     guard sync else { return }
     let dfd = open(FileIO.directory(of: path), O_RDONLY | O_CLOEXEC)
     if dfd >= 0 {

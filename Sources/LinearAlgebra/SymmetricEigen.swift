@@ -62,6 +62,11 @@ public enum SymmetricEigen {
         LAPACK_ROW_MAJOR, jobz, rangeFlag, CChar(UInt8(ascii: "L")), Int32(n), &work, Int32(n), 0, 0, il, iu,
         0, &found, &w, &z, Int32(wantVectors ? mWanted : 1), &isuppz)
     }
+    if info > 0 {
+      // dsyevr's internal failure (its inverse iteration can fail on a large cluster of equal
+      // eigenvalues, e.g. the affinity of identical learners): divide and conquer instead.
+      return try syevdSelecting(a, range: range, vectors: wantVectors)
+    }
     if info != 0 {
       throw LinearAlgebraError("LAPACKE_dsyevr failed (info = \(info)) on a \(n)×\(n) matrix")
     }
@@ -80,5 +85,32 @@ public enum SymmetricEigen {
       vectors = Matrix(rows: n, columns: 0)
     }
     return EigenDecomposition(values: Array(w[0..<m]), vectors: vectors)
+  }
+
+  /// The fallback of ``syevr(_:range:vectors:)``: all eigenpairs by `LAPACKE_dsyevd` (divide and
+  /// conquer, which has no convergence failure on clustered eigenvalues), then the columns of
+  /// `range` (1-based indices in ascending order). O(n³).
+  static func syevdSelecting(_ a: Matrix, range: ClosedRange<Int>?, vectors wantVectors: Bool) throws -> EigenDecomposition {
+    let n = a.rows
+    var work = a.storage
+    var w = [Double](repeating: 0, count: n)
+    let jobz: CChar = wantVectors ? CChar(UInt8(ascii: "V")) : CChar(UInt8(ascii: "N"))
+    let info = BLASThreads.withSingleThread {
+      LAPACKE_dsyevd(LAPACK_ROW_MAJOR, jobz, CChar(UInt8(ascii: "L")), Int32(n), &work, Int32(n), &w)
+    }
+    if info != 0 {
+      throw LinearAlgebraError("LAPACKE_dsyevr and LAPACKE_dsyevd failed (info = \(info)) on a \(n)×\(n) matrix")
+    }
+    let r = range ?? 1...n
+    let columns = Array((r.lowerBound - 1)..<r.upperBound)
+    let vectors: Matrix
+    if wantVectors {
+      var v = Matrix(rows: n, columns: columns.count)
+      for i in 0..<n { for (c, j) in columns.enumerated() { v[i, c] = work[i * n + j] } }
+      vectors = v
+    } else {
+      vectors = Matrix(rows: n, columns: 0)
+    }
+    return EigenDecomposition(values: columns.map { w[$0] }, vectors: vectors)
   }
 }

@@ -119,7 +119,7 @@ public enum SeriesTable {
     let d = values.count
 
     // Time keys: numeric if every cell is a number, otherwise ISO dates.
-    var keys = [Double](repeating: 0, count: table.rowCount)
+    var keys = [SeriesTimeKey](repeating: SeriesTimeKey(value: 0), count: table.rowCount)
     for r in 0..<table.rowCount {
       guard idCells[r] != nil else {
         throw InputError(table: table, row: r, column: idColumn, message: "missing learner id",
@@ -136,9 +136,9 @@ public enum SeriesTable {
     for r in 0..<table.rowCount {
       let text = trimmed(timeCells[r]!)
       if numericTime, let v = DecimalParser.parse(text) {
-        keys[r] = v
+        keys[r] = SeriesTimeKey(value: v, integer: Int64(text))
       } else if !numericTime, let k = isoDateKey(text) {
-        keys[r] = k
+        keys[r] = SeriesTimeKey(value: k)
       } else {
         let first = trimmed(timeCells[0]!)
         throw InputError(table: table, row: r, column: timeColumn,
@@ -148,11 +148,16 @@ public enum SeriesTable {
           hint: "write every time step as a number or as an ISO 8601 date")
       }
     }
+    // Integer times are compared exactly (epoch nanoseconds exceed 2^53, where distinct integers
+    // share a Double); as soon as one numeric time is not an integer, all compare as Doubles.
+    if numericTime && keys.contains(where: { $0.integer == nil }) {
+      keys = keys.map { SeriesTimeKey(value: $0.value) }
+    }
     // The grid: distinct keys ascending, labelled by their first spelling.
-    var labelOfKey: [Double: String] = [:]
+    var labelOfKey: [SeriesTimeKey: String] = [:]
     for r in 0..<table.rowCount where labelOfKey[keys[r]] == nil { labelOfKey[keys[r]] = trimmed(timeCells[r]!) }
     let grid = labelOfKey.keys.sorted()
-    var stepOfKey: [Double: Int] = [:]
+    var stepOfKey: [SeriesTimeKey: Int] = [:]
     for (s, k) in grid.enumerated() { stepOfKey[k] = s }
     let steps = grid.map { labelOfKey[$0]! }
 
@@ -353,5 +358,26 @@ public enum SeriesTable {
     let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
     return era * 146_097 + doe - 719_468
+  }
+}
+
+/// The identity and order of a time step: its numeric value (a number, or seconds since 1970 for an
+/// ISO date) and, when every time is written as an integer, that integer exactly. Ordered by value,
+/// then by the integer; Double(Int64) is monotonic, so this is the integers' order.
+struct SeriesTimeKey: Hashable, Comparable, Sendable {
+  var value: Double
+  var integer: Int64? = nil
+
+  static func < (a: Self, b: Self) -> Bool {
+    if a.value != b.value { return a.value < b.value }
+    return (a.integer ?? .min) < (b.integer ?? .min)
+  }
+
+  static func == (a: Self, b: Self) -> Bool {
+    a.integer != nil && b.integer != nil ? a.integer == b.integer : a.value == b.value
+  }
+
+  func hash(into h: inout Hasher) {
+    if let integer { h.combine(integer) } else { h.combine(value) }
   }
 }

@@ -57,7 +57,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: "Affinity: rbf (exp(-gamma*|xi-xj|^2) on the features) or precomputed (--matrix).")
   var affinity: AffinityKind = .rbf
 
-  @Option(help: ArgumentHelp("RBF gamma (default 1/number of features, as sklearn's rbf_kernel).", valueName: "g"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("RBF gamma (default 1/number of features, as sklearn's rbf_kernel).", valueName: "g"))
   var gamma: Double?
 
   @Option(help: ArgumentHelp("Square similarity matrix for --affinity precomputed: CSV, header 'id,<ids…>', ids in the first column.", valueName: "file"))
@@ -69,13 +69,13 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: "Graph Laplacian: normalized (I - D^-1/2 W D^-1/2) or unnormalized (D - W).")
   var laplacian: LaplacianKind = .normalized
 
-  @Option(help: ArgumentHelp("Numbers of clusters: one (5), a range (2...10) or a list (2,4,6).", valueName: "k"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Numbers of clusters: one (5), a range (2...10) or a list (2,4,6).", valueName: "k"))
   var k: KSpecification = KSpecification(argument: "2...10")!
 
-  @Option(help: "Seed of the random stream (NumPy RandomState semantics; same seed, same output bytes).")
+  @Option(parsing: .unconditional, help: "Seed of the random stream (NumPy RandomState semantics; same seed, same output bytes).")
   var seed: UInt32 = 0
 
-  @Option(name: .customLong("n-init"), help: "k-means restarts per k (the best inertia is kept).")
+  @Option(name: .customLong("n-init"), parsing: .unconditional, help: "k-means restarts per k (the best inertia is kept).")
   var nInit: Int = 10
 
   @Option(help: ArgumentHelp("Column with reference labels; reports the adjusted Rand index per k.", valueName: "column"))
@@ -126,6 +126,8 @@ struct ClusterCommand: CohortLensCommand {
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
+    try k.validated()
+    if let path = labelsOut { try validateOutputPath(path, flag: "--labels-out") }
     if series != nil {
       if features != nil || matrix != nil || affinity == .precomputed {
         throw ValidationError("--series replaces --features / --affinity precomputed; give one input")
@@ -212,6 +214,7 @@ struct ClusterCommand: CohortLensCommand {
       ids = square.ids
       let checked = try Affinity.precomputed(square.matrix)
       warnings.append(contentsOf: checked.warnings.map(\.description))
+      try checkGraph(graphKind, learners: checked.matrix.rows)
       adjacency = try graphKind.adjacency(similarity: checked.matrix, features: nil)
       if let truthColumn = truth {
         guard let featuresPath = features, let idColumn = id else {
@@ -287,6 +290,7 @@ struct ClusterCommand: CohortLensCommand {
       progress.report("rbf affinity of \(x.rows) learners (gamma \(g))")
       try SpectralMemory.check(budget, learners: x.rows, features: x.columns, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
       let s = Affinity.rbf(x, gamma: g)
+      try checkGraph(graphKind, learners: x.rows)
       adjacency = try graphKind.adjacency(similarity: s, features: x)
     }
 
@@ -320,11 +324,22 @@ struct ClusterCommand: CohortLensCommand {
     return Run(report: report, warnings: warnings, inputs: inputs, digests: digests)
   }
 
+  /// Usage check of `--graph knn:K` once the number of learners is known: K counts the learner
+  /// itself, so it must be at most n.
+  func checkGraph(_ kind: GraphConstruction, learners n: Int) throws {
+    if case .knn(let kNeighbours) = kind, kNeighbours > n {
+      throw UsageError("--graph knn:\(kNeighbours) asks for more neighbours than learners (n = \(n)); choose K in 1...\(n) (K counts the learner itself)")
+    }
+  }
+
   /// The spectral sweep over `--k` of an `n`-learner graph (k < n checked first).
   func sweep(adjacency: consuming Matrix, n: Int, truth: [String]?, progress: Progress) throws -> SweepResult {
     let ks = k.values
     if let bad = ks.first(where: { $0 >= n }) {
-      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); choose k in 2...\(max(2, n - 1))")
+      let hint = n >= 3
+        ? "choose k in 2...\(n - 1)"
+        : "clustering needs at least 3 learners (k = 2 needs n ≥ 3); check the input" + (dropMissing ? " and the rows --drop-missing removed" : "")
+      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); \(hint)")
     }
     progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
     return try SpectralSweep.run(

@@ -20,6 +20,19 @@ struct OutputOptions: ParsableArguments {
 
   @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
   var progress = false
+
+  mutating func validate() throws {
+    if let output { try validateOutputPath(output, flag: "--output") }
+  }
+}
+
+/// Usage checks of an output-file flag before any work: a name is given, and it is not a directory.
+func validateOutputPath(_ path: String, flag: String) throws {
+  if path.isEmpty { throw ValidationError("\(flag) needs a file name (got an empty string)") }
+  var st = stat()
+  if path.hasSuffix("/") || (stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR) {
+    throw ValidationError("\(flag) '\(path)' is a directory; name a file, e.g. \(flag) \(path.hasSuffix("/") ? path : path + "/")result")
+  }
 }
 
 extension OutputFormat: ExpressibleByArgument {}

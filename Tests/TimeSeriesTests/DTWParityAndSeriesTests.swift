@@ -182,6 +182,21 @@ struct SeriesTableTests {
     #expect(s.steps == ["0", "1", "2"])
   }
 
+  @Test func integerTimesBeyondDoublePrecisionStayDistinct() throws {
+    // Epoch nanoseconds: 1e17 + 0, 1, 2 share one Double, so they must be compared as integers.
+    let t = try table("id,t,v\na,100000000000000002,3\na,100000000000000000,1\na,100000000000000001,2\nb,100000000000000000,5\n")
+    let s = try SeriesTable.long(t, id: "id", time: "t", values: ["v"])
+    #expect(s.steps == ["100000000000000000", "100000000000000001", "100000000000000002"])
+    #expect(s.series == [[1, 2, 3], [5]])
+    // A real duplicate is still one.
+    let d = try table("id,t,v\na,100000000000000001,1\na,100000000000000001,2\n")
+    #expect(throws: InputError.self) { try SeriesTable.long(d, id: "id", time: "t", values: ["v"]) }
+    // Mixed spellings of one number (1 and 1.0) are still one step.
+    let m = try table("id,t,v\na,1,1\nb,1.0,2\na,2,3\n")
+    let ms = try SeriesTable.long(m, id: "id", time: "t", values: ["v"])
+    #expect(ms.steps == ["1", "2"])
+  }
+
   @Test func longMultivariateAndISODates() throws {
     let t = try table("id,day,x,y\na,2024-01-03,3,30\na,2024-01-01,1,10\na,2023-12-31,0,0\nb,2024-01-01,7,70\nb,2023-12-31,6,60\n")
     let s = try SeriesTable.long(t, id: "id", time: "day", values: ["x", "y"])
