@@ -51,7 +51,9 @@ import Dispatch
 /// across the groups of an audit.
 ///
 /// Small cells: groups with n < `minGroupSize` are suppressed (and, when only one group of an audit
-/// is, the next smallest too) and left out of criteria and ABROCA.
+/// is, the next smallest too) and left out of criteria and ABROCA. When fewer than two groups remain
+/// (all suppressed, a single level, or no rows after `--missing drop`), every criterion is UNDEFINED
+/// with the reason, e.g. how many groups were suppressed and why.
 ///
 /// Complexity: O(rows · audits) for the counts, O(rows log rows) once for score sorting,
 /// O(B · cells) for the bootstrap, O(permutations · rows of the two groups) per ABROCA p-value.
@@ -370,7 +372,11 @@ public enum FairnessAudit {
       } else {
         reference = largest()
         let why = rawGroups.contains(where: { $0.name == name }) ? "is suppressed" : "does not occur"
-        notices.append("reference group '\(name)' \(why) in this audit; using the largest group\(reference.map { " '\(rawGroups[$0].name)'" } ?? "")")
+        if let r = reference {
+          notices.append("reference group '\(name)' \(why) in this audit; using the largest group '\(rawGroups[r].name)'")
+        } else {
+          notices.append("reference group '\(name)' \(why) in this audit, and no other group remains to take its place")
+        }
       }
     }
     let referenceMode = configuration.comparison != .betweenGroups
@@ -381,11 +387,10 @@ public enum FairnessAudit {
     let refPos = reference.flatMap { eligible.firstIndex(of: $0) }
     var undefinedReason: String?
     if eligible.count < 2 {
-      if singleLevel {
-        undefinedReason = "attribute '\(label)' has only one level; there is nothing to compare"
-      } else {
-        undefinedReason = "fewer than two groups with n ≥ \(configuration.minGroupSize)"
-      }
+      undefinedReason = tooFewGroupsReason(
+        groups: rawGroups.map(\.name), suppressed: suppressed,
+        belowMinimum: rawGroups.map { $0.cells.reduce(0, +) < configuration.minGroupSize }, label: label,
+        attributes: names, stratum: stratum, singleLevel: singleLevel, configuration: configuration)
       notices.append("criteria undefined: \(undefinedReason!)")
     }
     let point = evaluate(cells: eligibleCells, referencePosition: referenceMode ? refPos : nil,
@@ -562,9 +567,37 @@ public enum FairnessAudit {
       abroca = entries
     }
 
+    // With scores but no reference group (every group suppressed), ABROCA has no entries.
+    if abroca == nil && scoreLists != nil { abroca = [] }
+
     return AuditResult(
       attribute: label, attributes: names, stratum: stratum, n: total, droppedRows: droppedRows, groups: groups,
       criteria: criteriaResults, reference: reference.map { rawGroups[$0].name }, abroca: abroca, notices: notices)
+  }
+
+  /// Why an audit with fewer than two eligible groups has no criteria: no rows at all, a single level,
+  /// a single group in this stratum, or suppression (how many groups, and why).
+  static func tooFewGroupsReason(
+    groups: [String], suppressed: [Bool], belowMinimum: [Bool], label: String, attributes: [String],
+    stratum: String?, singleLevel: Bool, configuration: FairnessConfiguration
+  ) -> String {
+    if groups.isEmpty {
+      let dropped = configuration.missing == .drop
+        ? " (rows with a missing value of \(attributes.map { "'\($0)'" }.joined(separator: " or ")) are dropped, --missing drop)"
+        : ""
+      return "no rows left to audit\(dropped); there is nothing to compare"
+    }
+    if singleLevel { return "attribute '\(label)' has only one level; there is nothing to compare" }
+    if groups.count == 1 {
+      return "only one group ('\(groups[0])') occurs in \(stratum.map { "stratum '\($0)'" } ?? "this audit"); there is nothing to compare"
+    }
+    let minimum = configuration.minGroupSize
+    let hidden = suppressed.filter { $0 }.count
+    let small = zip(suppressed, belowMinimum).filter { $0 && $1 }.count
+    let complementary = hidden - small
+    return "fewer than two groups of at least \(minimum) learners remain after suppression: \(hidden) of \(groups.count) groups suppressed ("
+      + "\(small) with n < \(minimum) (--min-group-size)\(complementary > 0 ? ", \(complementary) by complementary suppression" : "")"
+      + "); there is nothing to compare"
   }
 
   struct Statistic {
@@ -660,8 +693,14 @@ public enum FairnessAudit {
   }
 
   /// Criterion statistics for eligible groups' cells ([TN, FP, FN, TP] each), in ``criteria`` order.
+  /// Fewer than two groups give no statistic (each is undefined with that reason).
   static func evaluate(cells: [[Int]], referencePosition: Int?, names: [String]? = nil) -> [Statistic] {
     let g = cells.count
+    guard g >= 2, referencePosition.map({ (0..<g).contains($0) }) ?? true else {
+      var s = Statistic()
+      s.reason = "fewer than two groups to compare"
+      return Array(repeating: s, count: criteria.count)
+    }
     let values = componentValues(cells)
     let reasons = componentReasons
     var comp: [Statistic] = []

@@ -66,7 +66,7 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Column with model scores (AUC, Brier, ECE, ROC, ABROCA; with --threshold also the predicted class).", valueName: "column"))
   var score: String?
 
-  @Option(help: ArgumentHelp("Score threshold: a number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"))
+  @Option(help: ArgumentHelp("Score threshold: a finite number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"))
   var threshold: String?
 
   @Flag(name: .customLong("lower-is-positive"), help: "Lower scores mean the positive class.")
@@ -126,12 +126,14 @@ struct FairnessCommand: CohortLensCommand {
     if prediction != nil && threshold != nil {
       throw ValidationError("--threshold makes the predicted class from --score; with --prediction COLUMN leave it out")
     }
-    if let t = threshold, t != "prevalence", Double(t) == nil { throw ValidationError("--threshold must be a number or 'prevalence' (got '\(t)')") }
+    if let t = threshold, t != "prevalence", !(Double(t)?.isFinite ?? false) {
+      throw ValidationError("--threshold must be a finite number or 'prevalence' (got '\(t)'), e.g. --threshold 0.5")
+    }
     if tolerance != nil && maxDifference != nil { throw ValidationError("give either --tolerance or --max-difference, not both") }
-    if let t = tolerance, !(t > 0 && t.isFinite) { throw ValidationError("--tolerance must be a positive number (e.g. 0.8)") }
-    if let e = maxDifference, !(e >= 0 && e.isFinite) { throw ValidationError("--max-difference must be a number >= 0") }
+    if let t = tolerance, !(t > 0 && t.isFinite) { throw ValidationError("--tolerance must be a finite positive number, e.g. --tolerance 0.8") }
+    if let e = maxDifference, !(e >= 0 && e.isFinite) { throw ValidationError("--max-difference must be a finite number >= 0, e.g. --max-difference 0.1") }
     if minGroupSize < 0 { throw ValidationError("--min-group-size must be >= 0") }
-    if !(confidence > 0 && confidence < 1) { throw ValidationError("--confidence must lie strictly between 0 and 1") }
+    if !(confidence > 0 && confidence < 1) { throw ValidationError("--confidence must lie strictly between 0 and 1, e.g. --confidence 0.95") }
     if bootstrap < 0 || permutations < 0 { throw ValidationError("--bootstrap and --permutations must be >= 0") }
     if splitList(by).isEmpty { throw ValidationError("--by names no attribute (the group set is empty)") }
     if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }

@@ -29,7 +29,8 @@ struct FairnessReport {
     return .object(fields)
   }
 
-  private var hasScores: Bool { result.audits.first?.groups.first?.metric("auc") != nil }
+  /// Scores were given (any group of any audit has an AUC; an audit may have no groups at all).
+  private var hasScores: Bool { result.audits.contains { $0.groups.contains { $0.metric("auc") != nil } } }
 
   private func rateCell(_ m: MetricValue?) -> String {
     guard let m else { return "" }
@@ -104,7 +105,13 @@ struct FairnessReport {
                      c.worstPair.map { "\($0.0) vs \($0.1)" } ?? "—", painted(c.verdict)])
       }
       var footnotes: [String] = []
-      for c in a.criteria where c.reason != nil { footnotes.append("\(c.name): \(c.reason!)") }
+      let reasons = a.criteria.compactMap(\.reason)
+      if a.criteria.count > 1, a.criteria.allSatisfy({ $0.verdict == .undefined }), reasons.count == a.criteria.count,
+        Set(reasons).count == 1 {
+        footnotes.append("every criterion: \(reasons[0])")  // e.g. fewer than two groups left to compare
+      } else {
+        for c in a.criteria where c.reason != nil { footnotes.append("\(c.name): \(c.reason!)") }
+      }
       for d in FairnessAudit.criteria { footnotes.append("\(d.name): \(d.formula)") }
       footnotes.append(compareFormula(a))
       footnotes.append("Intervals: percentile bootstrap, \(result.configuration.bootstrapReplicates) multinomial resamples of the count table (seed \(result.configuration.seed)).")
@@ -170,7 +177,7 @@ struct FairnessReport {
   private func compareText(_ a: AuditResult) -> String {
     switch result.configuration.comparison {
     case .betweenGroups: return "between groups"
-    default: return "against '\(a.reference ?? "?")'"
+    default: return a.reference.map { "against '\($0)'" } ?? "no reference group: fewer than two groups to compare"
     }
   }
 
@@ -196,7 +203,8 @@ struct FairnessReport {
       let stratum = a.stratum ?? ""
       for g in a.groups {
         if g.suppressed {
-          t.append([a.attribute, stratum, g.name, "group", "n", "", "", "", "", "", "suppressed"])
+          t.append([a.attribute, stratum, g.name, "group", "n", "", "", "", "", "",
+                    "suppressed" + (g.suppressionReason.map { ": \($0)" } ?? "")])
           continue
         }
         t.append([a.attribute, stratum, g.name, "group", "n", String(g.n), "", "", "", "", ""])
@@ -212,10 +220,12 @@ struct FairnessReport {
       }
       for cr in a.criteria {
         let pair = cr.worstPair.map { "\($0.0) vs \($0.1)" } ?? ""
+        // An UNDEFINED verdict carries its reason, as the comparison rows do.
+        let note = cr.verdict.rawValue + (cr.verdict == .undefined ? cr.reason.map { ": \($0)" } ?? "" : "")
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".difference", f(cr.difference), "", "",
-                  f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), cr.verdict.rawValue])
+                  f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), note])
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".ratio", f(cr.ratio), "", "",
-                  f(cr.ratioInterval?.lower), f(cr.ratioInterval?.upper), cr.verdict.rawValue])
+                  f(cr.ratioInterval?.lower), f(cr.ratioInterval?.upper), note])
       }
       for cr in a.criteria {
         for x in cr.comparisons {

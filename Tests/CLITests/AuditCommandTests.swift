@@ -143,6 +143,60 @@ struct AuditCommandTests {
     #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
   }
 
+  /// A fairness step whose groups are all suppressed (pooled and per stratum) writes the report with
+  /// every criterion UNDEFINED and its reason.
+  @Test func fairnessStepWithEveryGroupSuppressedReportsUndefined() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    _ = try Self.smallCourse(in: dir)
+    var csv = "id,truth,score,group,week\n"
+    for i in 0..<60 { csv += "s\(i),\((i * 7) % 5 < 2 ? 1 : 0),\(Double((i * 37) % 100) / 100),\(i % 3 == 0 ? "A" : "B"),\(i % 4)\n" }
+    _ = try CLI.write(csv, "weeks.csv", in: dir)
+    let config = try CLI.write(
+      """
+      steps:
+        - fairness:
+            name: everyone-hidden
+            predictions: predictions.csv
+            label: truth
+            positive: "1"
+            score: score
+            threshold: 0.5
+            by: group
+            min-group-size: 100000
+            bootstrap: 20
+            permutations: 10
+        - fairness:
+            name: small-weeks
+            predictions: weeks.csv
+            label: truth
+            positive: "1"
+            score: score
+            threshold: 0.5
+            by: group
+            stratify: week
+            min-group-size: 12
+            bootstrap: 20
+            permutations: 10
+      """, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("out")
+    let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("group: 6 UNDEFINED"), "\(r.stdout)")
+    #expect(r.stdout.contains("group per week (4): 24 UNDEFINED"), "\(r.stdout)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(Self.xmlError(html) == nil, "\(Self.xmlError(html) ?? "")")
+    #expect(html.contains("fewer than two groups of at least 100000 learners remain after suppression"))
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    let verdicts = json["verdicts"] as? [[String: Any]] ?? []
+    let hidden = verdicts.filter { $0["step"] as? String == "everyone-hidden" }
+    #expect(hidden.count == 6 && hidden.allSatisfy { $0["verdict"] as? String == "UNDEFINED" })
+    let steps = json["steps"] as? [[String: Any]] ?? []
+    let audits = (steps.first?["result"] as? [String: Any])?["audits"] as? [[String: Any]] ?? []
+    let criteria = audits.first?["criteria"] as? [[String: Any]] ?? []
+    #expect(criteria.count == 6 && criteria.allSatisfy { ($0["reason"] as? String ?? "").contains("3 of 3 groups suppressed") })
+  }
+
   @Test(arguments: [
     // (config body, expected exit code, message fragments)
     ("steps:\n  - fairnes:\n      by: g\n", Int32(64), ["audit.yaml:2:5", "unknown step 'fairnes'", "steps are"]),
@@ -157,6 +211,8 @@ struct AuditCommandTests {
     ("steps:\n  - fairness:\n      clusters: later\n      predictions: predictions.csv\n      label: truth\n      positive: \"1\"\n      score: score\n      threshold: 0.5\n      by: group\n",
      Int32(64), ["audit.yaml:3:17", "names no earlier cluster step"]),
     ("steps:\n  - fairness:\n     - x\n", Int32(64), ["audit.yaml:3:6", "options of 'fairness' must be a mapping"]),
+    ("steps:\n  - fairness:\n      predictions: predictions.csv\n      label: truth\n      positive: \"1\"\n      score: score\n      threshold: nan\n      by: group\n",
+     Int32(64), ["audit.yaml:7:7", "--threshold must be a finite number or 'prevalence' (got 'nan')"]),
   ])
   func badConfigurationsStopBeforeWriting(body: String, code: Int32, fragments: [String]) throws {
     let dir = try CLI.temporaryDirectory()

@@ -147,6 +147,99 @@ struct FairnessCommandTests {
     #expect(table.stdout.contains("suppressed"))
   }
 
+  /// Audits that suppression (or --missing drop) leaves with fewer than two groups: every format and
+  /// comparison mode exits 0, names the suppressed groups with their reasons and reports every criterion
+  /// UNDEFINED with the reason, never PASS.
+  @Test func tooFewGroupsLeftAreReportedAsUndefinedInEveryFormat() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // 30 M and 9 F; week = row % 5 (6 M and 1–2 F per week).
+    var csv = "id,gender,truth,predicted,score,week\n"
+    for i in 0..<39 {
+      csv += "s\(i),\(i < 30 ? "M" : "F"),\(i % 2),\(i % 3 == 0 ? 1 : 0),\(Double(i % 10) / 10),\(i % 5)\n"
+    }
+    let f = try CLI.write(csv, "small.csv", in: dir)
+    let missing = try CLI.write(csv.replacingOccurrences(of: ",M,", with: ",,").replacingOccurrences(of: ",F,", with: ",,"),
+                                "missing.csv", in: dir)
+    let base = ["--label", "truth", "--positive", "1", "--prediction", "predicted", "--bootstrap", "50"]
+    let cases: [(args: [String], reason: String)] = [
+      (["--predictions", f, "--by", "gender"], "2 of 2 groups suppressed (1 with n < 10 (--min-group-size), 1 by complementary suppression)"),
+      (["--predictions", f, "--by", "gender", "--compare", "F"], "2 of 2 groups suppressed"),
+      (["--predictions", f, "--by", "gender", "--compare", "largest", "--score", "score", "--permutations", "20"],
+       "2 of 2 groups suppressed"),
+      (["--predictions", f, "--by", "gender", "--min-group-size", "40"], "2 of 2 groups suppressed (2 with n < 40 (--min-group-size))"),
+      (["--predictions", f, "--by", "id"], "39 of 39 groups suppressed (39 with n < 10 (--min-group-size))"),
+      (["--predictions", f, "--by", "gender", "--stratify", "week", "--min-group-size", "5"], "2 of 2 groups suppressed"),
+      (["--predictions", missing, "--by", "gender", "--missing", "drop"], "no rows left to audit"),
+    ]
+    for (args, reason) in cases {
+      let stratified = args.contains("--stratify")
+      let json = try CLI.run(["fairness"] + base + args + ["--format", "json"])
+      #expect(json.status == 0, "\(args): \(json.stderr)")
+      let audits = Self.audits(try CLI.json(json.stdout))
+      #expect(audits.count == (stratified ? 6 : 1), "\(args)")
+      for a in audits where !stratified || !(a["stratum"] is NSNull) {
+        let criteria = a["criteria"] as? [[String: Any]] ?? []
+        #expect(criteria.count == 6)
+        #expect(criteria.allSatisfy { $0["verdict"] as? String == "UNDEFINED" && $0["difference"] is NSNull }, "\(args)")
+        #expect(criteria.allSatisfy { ($0["reason"] as? String ?? "").contains(reason) }, "\(args): \(criteria.first?["reason"] ?? "")")
+        for g in Self.groups(a) {
+          #expect(g["suppressed"] as? Bool == true && g["n"] is NSNull && !(g["suppression_reason"] as? String ?? "").isEmpty)
+        }
+      }
+      if stratified {
+        // Pooled, 30 M and 9 F are both at least 5: compared as usual.
+        #expect((audits[0]["criteria"] as? [[String: Any]] ?? []).allSatisfy { $0["verdict"] as? String != "UNDEFINED" })
+      } else {
+        #expect(!json.stdout.contains("\"PASS\""), "\(args)")
+      }
+      let csvRun = try CLI.run(["fairness"] + base + args + ["--format", "csv"])
+      #expect(csvRun.status == 0, "\(args): \(csvRun.stderr)")
+      #expect(csvRun.stdout.contains("criterion,demographic_parity.ratio,,,,,,UNDEFINED: ")
+              || csvRun.stdout.contains("criterion,demographic_parity.ratio,,,,,,\"UNDEFINED: "), "\(args)")
+      #expect(csvRun.stdout.contains(reason), "\(args)")
+      for format in ["table", "markdown"] {
+        let r = try CLI.run(["fairness"] + base + args + ["--format", format])
+        #expect(r.status == 0, "\(args) \(format): \(r.stderr)")
+        #expect(r.stdout.contains("criteria undefined: ") && r.stdout.contains("every criterion: "), "\(args) \(format)")
+        #expect(r.stdout.contains(reason), "\(args) \(format)")
+        // No PASS verdict cell (the criteria titles say what PASS needs).
+        let passCells = r.stdout.split(separator: "\n").filter { $0.hasSuffix("  PASS") || $0.contains("| PASS |") }
+        if !stratified { #expect(passCells.isEmpty, "\(args) \(format)") }
+      }
+    }
+    // The groups and their reasons, in the table and the CSV.
+    let table = try CLI.run(["fairness"] + base + ["--predictions", f, "--by", "gender"])
+    #expect(table.stdout.contains("group 'F' suppressed (n < 10 (--min-group-size)); left out of criteria"))
+    #expect(table.stdout.contains("group 'M' suppressed (complementary suppression"))
+    let csvTable = try CLI.run(["fairness"] + base + ["--predictions", f, "--by", "gender", "--format", "csv"])
+    #expect(csvTable.stdout.contains("gender,,F,group,n,,,,,,suppressed: n < 10 (--min-group-size)\n"))
+    #expect(csvTable.stdout.contains("gender,,M,group,n,,,,,,suppressed: complementary suppression"))
+    // --fail-on does not gate on UNDEFINED.
+    let gate = try CLI.run(["fairness"] + base + ["--predictions", f, "--by", "gender", "--fail-on", "inconclusive"])
+    #expect(gate.status == 0, "\(gate.stderr)")
+  }
+
+  /// Non-finite numbers for the fairness command's number options are usage errors with a hint.
+  @Test(arguments: [
+    ("--threshold", "nan"), ("--threshold", "inf"), ("--threshold", "-inf"), ("--threshold", "1e400"),
+    ("--threshold", "NaN"), ("--tolerance", "nan"), ("--tolerance", "1e400"), ("--max-difference", "inf"),
+    ("--max-difference", "nan"), ("--confidence", "nan"),
+  ])
+  func nonFiniteNumberOptionsAreUsageErrors(option: String, value: String) throws {
+    let r = try CLI.run([
+      "fairness", "--predictions", CLI.fixture("synthetic/fairness_edge_cases.csv"), "--label", "truth",
+      "--positive", "1", "--score", "score", "--by", "group", "\(option)=\(value)",
+    ] + (option == "--threshold" ? [] : ["--threshold", "0.5"]))
+    #expect(r.status == 64, "\(option) \(value): \(r.stderr)")
+    #expect(r.stdout.isEmpty)
+    #expect(r.stderr.contains("\(option) must"), "\(r.stderr)")
+    #expect(r.stderr.contains("e.g. \(option) "), "\(r.stderr)")
+    if option == "--threshold" {
+      #expect(r.stderr.contains("--threshold must be a finite number or 'prevalence' (got '\(value)')"), "\(r.stderr)")
+    }
+  }
+
   @Test func stratifiedAuditsAndReferenceGroup() throws {
     let dir = try CLI.temporaryDirectory()
     var csv = "id,week,y,s,g\n"
