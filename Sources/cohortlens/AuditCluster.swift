@@ -67,8 +67,8 @@ extension ClusterCommand: AuditStep {
 
     // What the clusters look like.
     var look = Section(title: "The \(k) clusters", id: sectionID + "-clusters")
-    var tables: [(name: String, csv: String)] = [
-      ("sweep", run.report.sweepTable().renderCSV()), ("labels", run.report.labelsCSV()),
+    var tables: [(name: AuditTable, csv: String)] = [
+      (.sweep, run.report.sweepTable().renderCSV()), (.labels, run.report.labelsCSV()),
     ]
     if let raw = run.rawSeries {
       let d = raw.dimensions
@@ -119,7 +119,7 @@ extension ClusterCommand: AuditStep {
         look.paragraph(comp.sentence)
         summary.append(comp.sentence)
       }
-      tables.append(("profiles", out.table.textTable.renderCSV()))
+      tables.append((.profiles, out.table.textTable.renderCSV()))
       json.append(("profiles", out.json))
     }
     section.subsection(look)

@@ -15,7 +15,7 @@ struct AuditStepResult {
   /// The step's JSON (the single command's `--format json` body, without the provenance header).
   var json: [(String, JSONValue)]
   /// Tables written as `tables/<step>-<name>.csv`.
-  var tables: [(name: String, csv: String)] = []
+  var tables: [(name: AuditTable, csv: String)] = []
   /// Lines for the console summary.
   var summary: [String] = []
   /// Verdicts for the report's summary block (status, what was checked, detail, section anchor).
@@ -28,6 +28,18 @@ struct AuditStepResult {
   var digests: [String: String] = [:]
   /// Cluster label per learner id, when the step clustered learners (used by later steps).
   var clusters: [String: Int]? = nil
+}
+
+/// The tables an audit step can write (`tables/<step>-<table>.csv`). A closed set, so that a previous
+/// report's tables are recognised by name (``AuditOutputFolder``).
+enum AuditTable: String, CaseIterable {
+  /// cluster
+  case sweep, labels, profiles
+  /// fairness
+  case fairness
+  /// explain
+  case explanations, summary, disparity
+  case disparityClusters = "disparity-clusters"
 }
 
 /// Shared state while an audit runs.
@@ -65,14 +77,24 @@ struct AuditCommand: CohortLensCommand {
       Examples/audit/ holds that configuration and a template for your own course. Every step is \
       validated before any work starts, and the report folder appears only when every step has \
       succeeded: --out DIR/report.html, DIR/report.json (schema cohortlens.audit/1) and \
-      DIR/tables/*.csv.
+      DIR/tables/<step>-<table>.csv.
+
+      An existing DIR is replaced as a whole only when everything in it was written by a previous \
+      audit (report.html, report.json, tables/ holding only that report's tables); otherwise the \
+      audit refuses (exit 64) and names the first other entry. With --force the report is written \
+      into DIR beside those entries: its own files are replaced one by one, nothing else is deleted \
+      or overwritten (an entry the audit did not write at report.html, report.json, tables or one of \
+      the tables' names is refused even then). A symbolic link DIR is followed and kept; a file is \
+      never replaced.
       """
   )
 
   @Option(help: ArgumentHelp("Audit configuration (YAML subset or JSON; see Examples/audit/).", valueName: "file"))
   var config: String?
 
-  @Option(help: ArgumentHelp("Report folder to write (replaced only if it holds a previous report, or with --force).", valueName: "dir"))
+  @Option(help: ArgumentHelp(
+    "Report folder to write; an existing folder is replaced only when everything in it is from a previous audit.",
+    valueName: "dir"))
   var out: String
 
   @Option(help: "Seed for every step that does not set its own (overrides the config's seed).")
@@ -81,7 +103,7 @@ struct AuditCommand: CohortLensCommand {
   @Option(help: "Console summary format: table or json.")
   var format: AuditConsoleFormat = .table
 
-  @Flag(help: "Replace --out even when it is a non-empty folder that is not a previous report.")
+  @Flag(help: "Write into an --out folder that also holds other files: replace the report's files, keep the others.")
   var force = false
 
   @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
@@ -115,7 +137,7 @@ struct AuditCommand: CohortLensCommand {
     let auditSeed = seed ?? audit.seed
 
     // 2. Validate the output folder and every step before any work.
-    try checkOutputFolder()
+    let target = try checkOutputFolder(steps: audit.steps.map(\.name))
     var prepared: [(step: AuditConfiguration.Step, command: any AuditStep)] = []
     for step in audit.steps {
       var arguments = step.arguments
@@ -160,8 +182,13 @@ struct AuditCommand: CohortLensCommand {
     // 4. Assemble and write the report folder atomically.
     let report = try AuditReport(
       title: audit.title, configFile: configFile, seed: auditSeed, steps: results)
-    try AtomicDirectory.write(report.files(), to: out)
+    // The folder is read again: entries that appeared while the steps ran are kept, never replaced.
+    let own = AtomicDirectory.state(of: target) == .nonEmptyDirectory ? AuditOutputFolder(folder: target).own : []
+    let aside = try AtomicDirectory.write(report.files(), to: target, replacing: own)
     progress.report("wrote \(out)")
+    if let aside {
+      printError("cohortlens audit: warning: entries that appeared in '\(out)' while the report was written were kept in '\(aside)'; move them back")
+    }
     for (step, result) in results {
       for w in result.warnings { printError("cohortlens audit: \(step.name): warning: \(w)") }
     }
@@ -238,17 +265,45 @@ struct AuditCommand: CohortLensCommand {
     }
   }
 
-  /// `--out` must be new, empty, a previous report, or replaced with `--force`.
-  private func checkOutputFolder() throws {
-    switch AtomicDirectory.state(of: out) {
-    case .missing, .emptyDirectory: return
-    case .notADirectory:
-      throw UsageError("--out '\(out)' exists and is not a folder", hint: "name a new folder for the report")
-    case .nonEmptyDirectory:
-      if force || AuditReport.isPreviousReport(folder: out) { return }
+  /// Checks `--out` before any work and returns the folder the report goes to (`--out`, or the
+  /// folder a symbolic link `--out` points to). It must be new, an empty folder, or a folder whose
+  /// every entry a previous audit wrote (``AuditOutputFolder``); with `--force` it may hold other
+  /// entries too, as long as none sits where the report writes (`report.json`, `report.html`,
+  /// `tables`, or a table of one of `steps`): those would be overwritten, which even `--force` does not do.
+  private func checkOutputFolder(steps: [String]) throws -> String {
+    guard let target = AtomicDirectory.followingLink(out) else {
       throw UsageError(
-        "--out '\(out)' is a non-empty folder that does not hold a previous CohortLens report",
-        hint: "choose a new folder, or pass --force to replace it")
+        "--out '\(out)' is a symbolic link to nothing",
+        hint: "create the folder it points to, remove the link, or choose another folder")
+    }
+    let base = target.split(separator: "/").last.map(String.init) ?? ""
+    guard !base.isEmpty, base != ".", base != ".." else {
+      throw UsageError("--out '\(out)' names no folder the report can be written as", hint: "name a folder such as report/")
+    }
+    switch AtomicDirectory.state(of: target) {
+    case .missing, .emptyDirectory: return target
+    case .notADirectory:
+      throw UsageError(
+        "--out '\(out)' is a file, not a folder",
+        hint: "choose a folder for the report; the file is left as it is, also with --force")
+    case .nonEmptyDirectory:
+      let folder = AuditOutputFolder(folder: target)
+      guard let first = folder.foreign.first else { return target }
+      let places = Set(
+        ["report.html", "report.json", "tables"]
+          + steps.flatMap { step in AuditTable.allCases.map { AuditReport.tablePath(step: step, table: $0) } })
+      if let taken = folder.foreign.first(where: places.contains) {
+        throw UsageError(
+          "--out '\(out)' holds '\(taken)', which the audit did not write and whose name the report uses",
+          hint: "move '\(taken)' away, or choose another folder; even --force never overwrites files the audit did not write")
+      }
+      guard force else {
+        let more = folder.foreign.count > 1 ? " (and \(folder.foreign.count - 1) more)" : ""
+        throw UsageError(
+          "--out '\(out)' holds '\(first)'\(more), which the audit did not write; replacing the folder would delete it",
+          hint: "choose another folder, remove '\(first)', or pass --force to write the report into the folder and keep it")
+      }
+      return target
     }
   }
 }

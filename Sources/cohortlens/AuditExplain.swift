@@ -72,15 +72,15 @@ extension ExplainCommand: AuditStep {
     if drawn.isEmpty { studentsSection.paragraph("No student is drawn (show: 0).") }
     section.subsection(studentsSection)
 
-    var tables: [(name: String, csv: String)] = [
-      ("explanations", report.longTable(readable: false, withSummary: true).renderCSV()),
-      ("summary", report.summaryTable().renderCSV()),
+    var tables: [(name: AuditTable, csv: String)] = [
+      (.explanations, report.longTable(readable: false, withSummary: true).renderCSV()),
+      (.summary, report.summaryTable().renderCSV()),
     ]
     if let d = report.disparityTable() {
       var sub = Section(title: "Explanation disparity by \(report.groupAttribute ?? "group")", id: sectionID + "-disparity")
       sub.table(DataTable(d))
       section.subsection(sub)
-      tables.append(("disparity", d.renderCSV()))
+      tables.append((.disparity, d.renderCSV()))
     }
     // Disparity by the clusters of an earlier cluster step.
     if let node = context.step.extras["clusters"] {
@@ -102,7 +102,7 @@ extension ExplainCommand: AuditStep {
       if unmatched > 0 { sub.note("\(unmatched) explained student(s) are not in the clustering and are left out.") }
       sub.table(DataTable(t))
       section.subsection(sub)
-      tables.append(("disparity-clusters", t.renderCSV()))
+      tables.append((.disparityClusters, t.renderCSV()))
     }
     let top = ranked.prefix(3).map { "\($0.key) (\($0.value.count)/\(n))" }.joined(separator: ", ")
     var summary = ["\(n) student(s) explained for '\(className)'; most chosen: \(top)"]

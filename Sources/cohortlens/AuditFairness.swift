@@ -105,7 +105,7 @@ extension FairnessCommand: AuditStep {
       summary.append("\(attribute) per \(column) (\(strata.count)): " + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }))
     }
     return AuditStepResult(
-      json: json, tables: [("fairness", run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,
+      json: json, tables: [(.fairness, run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,
       warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
   }
 

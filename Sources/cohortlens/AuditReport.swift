@@ -75,13 +75,6 @@ struct AuditReport {
     self.configDigest = try SHA256.hex(ofFile: configFile)
   }
 
-  /// Whether `folder` holds a report written by `cohortlens audit` (its `report.json` names the schema).
-  static func isPreviousReport(folder: String) -> Bool {
-    guard let bytes = try? FileIO.readAll(path: folder + "/report.json"), bytes.count < 512 << 20 else { return false }
-    let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-    return head.contains("\"schema\": \"\(schema)\"") || head.contains("\"schema\":\"\(schema)\"")
-  }
-
   /// Every verdict of every step, in step order.
   var verdicts: [(step: String, label: String, verdict: String)] {
     steps.flatMap { s in s.result.verdicts.map { (s.step.name, $0.subject, $0.status.rawValue.uppercased()) } }
@@ -122,17 +115,23 @@ struct AuditReport {
     ])
   }
 
-  /// The report folder: report.html, report.json and tables/<step>-<table>.csv.
+  /// The report folder: tables/<step>-<table>.csv, report.json and report.html, in the order they
+  /// are moved into a folder that also holds other files (the page that links the rest comes last).
   func files() throws -> [(path: String, bytes: [UInt8])] {
     var files: [(path: String, bytes: [UInt8])] = []
-    files.append(("report.json", Array(try json().serialized(pretty: true).utf8) + [10]))
-    files.append(("report.html", Array(AuditHTML.render(self).utf8)))
     for (step, result) in steps {
       for table in result.tables {
-        files.append(("tables/\(Self.fileSafe(step.name))-\(Self.fileSafe(table.name)).csv", Array(table.csv.utf8)))
+        files.append((Self.tablePath(step: step.name, table: table.name), Array(table.csv.utf8)))
       }
     }
+    files.append(("report.json", Array(try json().serialized(pretty: true).utf8) + [10]))
+    files.append(("report.html", Array(AuditHTML.render(self).utf8)))
     return files
+  }
+
+  /// Where a step's table goes in the report folder.
+  static func tablePath(step: String, table: AuditTable) -> String {
+    "tables/\(fileSafe(step))-\(fileSafe(table.rawValue)).csv"
   }
 
   /// A name usable as a file name: letters, digits, `-`, `_`, `.`; anything else becomes `_`.

@@ -136,11 +136,185 @@ struct AuditCommandTests {
     _ = try CLI.write("keep me", "notes.txt", in: out)
     let r = try CLI.run(["audit", "--config", course.config, "--out", out.path])
     #expect(r.status == 64)
-    #expect(r.stderr.contains("non-empty folder") && r.stderr.contains("--force"))
+    #expect(r.stderr.contains("holds 'notes.txt', which the audit did not write") && r.stderr.contains("--force"))
     #expect(Self.files(in: out) == ["notes.txt"])
     let forced = try CLI.run(["audit", "--config", course.config, "--out", out.path, "--force"])
     #expect(forced.status == 0, "\(forced.stderr)")
-    #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
+    // --force writes the report beside the user's file and keeps it.
+    #expect(Self.files(in: out) == ["notes.txt", "report.html", "report.json", "tables"])
+    #expect(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep me")
+  }
+
+  /// The small course's configuration with its step renamed (the step names its tables), saved as `file`.
+  static func config(step: String, from course: (predictions: String, config: String), as file: String, in dir: URL) throws -> String {
+    let text = try String(contentsOfFile: course.config, encoding: .utf8)
+    return try CLI.write(text.replacingOccurrences(of: "name: engine", with: "name: \(step)"), file, in: dir)
+  }
+
+  /// Every file below `dir` (relative paths, hidden ones included) with its bytes.
+  static func snapshot(_ dir: URL) -> [String: Data] {
+    var files: [String: Data] = [:]
+    let base = dir.resolvingSymlinksInPath().path
+    if let walk = FileManager.default.enumerator(atPath: base) {
+      for case let path as String in walk {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: base + "/" + path, isDirectory: &isDir), !isDir.boolValue {
+          files[path] = FileManager.default.contents(atPath: base + "/" + path)
+        } else if isDir.boolValue {
+          files[path + "/"] = Data()
+        }
+      }
+    }
+    return files
+  }
+
+  @Test func aUsersFileInAPreviousReportStopsTheAuditWithoutForce() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let out = dir.appendingPathComponent("report")
+    let first = try CLI.run(["audit", "--config", course.config, "--out", out.path])
+    #expect(first.status == 0, "\(first.stderr)")
+    for (name, folder) in [("my_notes.txt", out), ("mine.csv", out.appendingPathComponent("tables"))] {
+      let path = try CLI.write("notes\n", name, in: folder)
+      let before = Self.snapshot(out)
+      let r = try CLI.run(["audit", "--config", course.config, "--out", out.path, "--seed", "4"])
+      let shown = folder == out ? name : "tables/" + name
+      #expect(r.status == 64, "\(r.stderr)")
+      #expect(r.stderr.contains("--out '\(out.path)' holds '\(shown)', which the audit did not write"), "\(r.stderr)")
+      #expect(r.stderr.contains("choose another folder, remove '\(shown)', or pass --force"), "\(r.stderr)")
+      #expect(r.stdout.isEmpty)
+      #expect(Self.snapshot(out) == before, "the folder was changed")
+      #expect(Self.files(in: dir).allSatisfy { !$0.hasPrefix(".report") }, "\(Self.files(in: dir))")
+      try FileManager.default.removeItem(atPath: path)
+    }
+    // A hidden file or a symbolic link is not the audit's either.
+    try FileManager.default.createSymbolicLink(atPath: out.path + "/report.csv", withDestinationPath: course.predictions)
+    let link = try CLI.run(["audit", "--config", course.config, "--out", out.path])
+    #expect(link.status == 64 && link.stderr.contains("holds 'report.csv'"), "\(link.stderr)")
+    #expect(FileManager.default.fileExists(atPath: course.predictions))
+  }
+
+  @Test func aPreviousReportIsReplacedWholeWithoutForce() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let out = dir.appendingPathComponent("report")
+    // A step name that JSON escapes, and one that is renamed: the old step's table goes with the old report.
+    let odd = try Self.config(step: #""eng \"ine\" é/1""#, from: course, as: "odd.yaml", in: dir)
+    let renamed = try Self.config(step: "engine-2", from: course, as: "renamed.yaml", in: dir)
+    for (config, tables) in [(course.config, ["engine-fairness.csv"]), (odd, ["eng__ine____1-fairness.csv"]),
+                             (odd, ["eng__ine____1-fairness.csv"]), (renamed, ["engine-2-fairness.csv"])] {
+      let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
+      #expect(Self.files(in: out.appendingPathComponent("tables")) == tables)
+      #expect(Self.files(in: dir).filter { $0.hasPrefix(".") }.isEmpty, "left beside: \(Self.files(in: dir))")
+    }
+  }
+
+  @Test func forceWritesIntoTheFolderAndKeepsTheUsersFiles() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let out = dir.appendingPathComponent("report")
+    #expect(try CLI.run(["audit", "--config", course.config, "--out", out.path]).status == 0)
+    _ = try CLI.write("my notes\n", "my_notes.txt", in: out)
+    _ = try CLI.write("a,b\n1,2\n", "mine.csv", in: out.appendingPathComponent("tables"))
+    _ = try CLI.write("hidden\n", ".settings", in: out)
+    let renamed = try Self.config(step: "engine-2", from: course, as: "renamed.yaml", in: dir)
+    let r = try CLI.run(["audit", "--config", renamed, "--out", out.path, "--seed", "4", "--force"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(Self.files(in: out) == [".settings", "my_notes.txt", "report.html", "report.json", "tables"])
+    // The previous report's table is gone (the audit wrote it), the user's is kept.
+    #expect(Self.files(in: out.appendingPathComponent("tables")) == ["engine-2-fairness.csv", "mine.csv"])
+    #expect(try String(contentsOf: out.appendingPathComponent("my_notes.txt"), encoding: .utf8) == "my notes\n")
+    #expect(try String(contentsOf: out.appendingPathComponent("tables/mine.csv"), encoding: .utf8) == "a,b\n1,2\n")
+    #expect(try String(contentsOf: out.appendingPathComponent(".settings"), encoding: .utf8) == "hidden\n")
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    #expect(json["seed"] as? Int == 4)
+    #expect(Self.files(in: dir).filter { $0.hasPrefix(".") }.isEmpty, "left beside: \(Self.files(in: dir))")
+    // Still refused without --force, and --force again keeps them.
+    let again = try CLI.run(["audit", "--config", renamed, "--out", out.path])
+    #expect(again.status == 64 && again.stderr.contains("holds '.settings' (and 2 more)"), "\(again.stderr)")
+    let forced = try CLI.run(["audit", "--config", renamed, "--out", out.path, "--force"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(Self.files(in: out.appendingPathComponent("tables")) == ["engine-2-fairness.csv", "mine.csv"])
+  }
+
+  @Test func evenForceNeverOverwritesAUsersFileAtOneOfTheReportsNames() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let cases: [(String, (URL) throws -> Void)] = [
+      ("report.html", { _ = try CLI.write("<p>my page</p>\n", "report.html", in: $0) }),
+      ("report.json", { _ = try CLI.write("{\"mine\": true}\n", "report.json", in: $0) }),
+      ("tables", { _ = try CLI.write("not a folder\n", "tables", in: $0) }),
+      ("tables/engine-fairness.csv", {
+        try FileManager.default.createDirectory(at: $0.appendingPathComponent("tables"), withIntermediateDirectories: true)
+        _ = try CLI.write("x\n", "engine-fairness.csv", in: $0.appendingPathComponent("tables"))
+      }),
+    ]
+    for (i, (name, make)) in cases.enumerated() {
+      let out = dir.appendingPathComponent("out\(i)")
+      try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+      try make(out)
+      let before = Self.snapshot(out)
+      for force in [false, true] {
+        let r = try CLI.run(["audit", "--config", course.config, "--out", out.path] + (force ? ["--force"] : []))
+        #expect(r.status == 64, "\(name) \(force): \(r.stderr)")
+        #expect(r.stderr.contains("holds '\(name)', which the audit did not write and whose name the report uses"), "\(r.stderr)")
+        #expect(r.stderr.contains("move '\(name)' away, or choose another folder"), "\(r.stderr)")
+        #expect(Self.snapshot(out) == before, "\(name) \(force): the folder was changed")
+      }
+    }
+  }
+
+  @Test func aSymbolicLinkOutIsFollowedAndKept() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let real = dir.appendingPathComponent("real"), link = dir.appendingPathComponent("link")
+    try FileManager.default.createDirectory(at: real, withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "real")
+    for (args, seed) in [([String](), 3), (["--seed", "5"], 5)] {  // into the empty folder, then over its report
+      let r = try CLI.run(["audit", "--config", course.config, "--out", link.path + "/"] + args)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "real")
+      let json = try CLI.json(String(contentsOf: real.appendingPathComponent("report.json"), encoding: .utf8))
+      #expect(json["seed"] as? Int == seed)
+    }
+    // The linked folder's other files are the user's: refused, then kept with --force.
+    _ = try CLI.write("keep\n", "user.txt", in: real)
+    let r = try CLI.run(["audit", "--config", course.config, "--out", link.path])
+    #expect(r.status == 64 && r.stderr.contains("holds 'user.txt'"), "\(r.stderr)")
+    let forced = try CLI.run(["audit", "--config", course.config, "--out", link.path, "--force"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(Self.files(in: real) == ["report.html", "report.json", "tables", "user.txt"])
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link.path) == "real")
+    #expect(Self.files(in: dir).filter { $0.hasPrefix(".") }.isEmpty, "left beside: \(Self.files(in: dir))")
+    // A link to nothing is refused and left as it is.
+    let dangling = dir.appendingPathComponent("dangling")
+    try FileManager.default.createSymbolicLink(atPath: dangling.path, withDestinationPath: "nowhere")
+    let d = try CLI.run(["audit", "--config", course.config, "--out", dangling.path, "--force"])
+    #expect(d.status == 64 && d.stderr.contains("is a symbolic link to nothing"), "\(d.stderr)")
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dangling.path) == "nowhere")
+    #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("nowhere").path))
+  }
+
+  @Test func aFileOutIsRefusedAndLeftAsItIs() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let file = try CLI.write("my data\n", "results", in: dir)
+    for force in [false, true] {
+      let r = try CLI.run(["audit", "--config", course.config, "--out", file] + (force ? ["--force"] : []))
+      #expect(r.status == 64, "\(r.stderr)")
+      #expect(r.stderr.contains("--out '\(file)' is a file, not a folder; choose a folder for the report"), "\(r.stderr)")
+      #expect(try String(contentsOfFile: file, encoding: .utf8) == "my data\n")
+    }
+    let dot = try CLI.run(["audit", "--config", course.config, "--out", ".", "--force", "--check"])
+    #expect(dot.status == 64 && dot.stderr.contains("names no folder the report can be written as"), "\(dot.stderr)")
   }
 
   /// A fairness step whose groups are all suppressed (pooled and per stratum) writes the report with

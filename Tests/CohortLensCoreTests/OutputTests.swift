@@ -187,7 +187,8 @@ import Glibc
     try AtomicDirectory.write([("report.json", Array("{}".utf8)), ("tables/a.csv", Array("x\n1\n".utf8))], to: out)
     #expect(AtomicDirectory.entries(of: out) == ["report.json", "tables"])
     #expect(try String(contentsOfFile: out + "/tables/a.csv", encoding: .utf8) == "x\n1\n")
-    try AtomicDirectory.write([("report.json", Array("{\"v\":2}".utf8))], to: out + "/")
+    try AtomicDirectory.write(
+      [("report.json", Array("{\"v\":2}".utf8))], to: out + "/", replacing: ["report.json", "tables", "tables/a.csv"])
     #expect(AtomicDirectory.entries(of: out) == ["report.json"])
     #expect(try String(contentsOfFile: out + "/report.json", encoding: .utf8) == "{\"v\":2}")
     // Nothing left beside it: no temporary or old folders.
@@ -205,6 +206,73 @@ import Glibc
     }
     #expect(AtomicDirectory.entries(of: out) == ["keep.txt"])
     #expect(AtomicDirectory.entries(of: root) == ["report"])
+  }
+}
+
+extension AtomicDirectoryTests {
+  func text(_ path: String) -> String? { try? String(contentsOfFile: path, encoding: .utf8) }
+
+  @Test func keepsEveryEntryItWasNotToldItMayReplace() throws {
+    let root = try tempRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let out = root + "/report"
+    try AtomicDirectory.write([("report.json", [49]), ("tables/old.csv", [50]), ("tables/same.csv", [51])], to: out)
+    try "mine".write(toFile: out + "/notes.txt", atomically: false, encoding: .utf8)
+    try "mine too".write(toFile: out + "/tables/mine.csv", atomically: false, encoding: .utf8)
+    let previous: Set<String> = ["report.json", "tables", "tables/old.csv", "tables/same.csv"]
+    #expect(AtomicDirectory.firstUnlisted(in: out, listed: previous) == "notes.txt")
+    // Unlisted entries present: the new files are moved in, listed ones not rewritten are removed.
+    let aside = try AtomicDirectory.write([("tables/same.csv", [52]), ("tables/new.csv", [53]), ("report.json", [54])],
+                                          to: out, replacing: previous)
+    #expect(aside == nil)
+    #expect(AtomicDirectory.entries(of: out) == ["notes.txt", "report.json", "tables"])
+    #expect(AtomicDirectory.entries(of: out + "/tables") == ["mine.csv", "new.csv", "same.csv"])
+    #expect(text(out + "/notes.txt") == "mine" && text(out + "/tables/mine.csv") == "mine too")
+    #expect(text(out + "/report.json") == "6" && text(out + "/tables/same.csv") == "4")
+    #expect(AtomicDirectory.entries(of: root) == ["report"])
+    // Nothing listed: an unlisted entry whose place a new file takes is refused before anything moves.
+    #expect(throws: OutputError.self) {
+      try AtomicDirectory.write([("a.txt", [65]), ("notes.txt", [66])], to: out)
+    }
+    #expect(throws: OutputError.self) {
+      try AtomicDirectory.write([("notes.txt/x.csv", [66])], to: out, replacing: ["notes.txt"])
+    }
+    #expect(AtomicDirectory.entries(of: out) == ["notes.txt", "report.json", "tables"])
+    #expect(text(out + "/notes.txt") == "mine")
+    #expect(AtomicDirectory.entries(of: root) == ["report"])
+  }
+
+  @Test func swapsAFolderOfListedEntriesAndDeletesOnlyThose() throws {
+    let root = try tempRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let out = root + "/report"
+    try AtomicDirectory.write([("report.json", [49]), ("tables/a.csv", [50])], to: out)
+    // Without a listing nothing may be replaced: the existing file's place is refused.
+    #expect(throws: OutputError.self) { try AtomicDirectory.write([("report.json", [51])], to: out) }
+    #expect(text(out + "/report.json") == "1")
+    try AtomicDirectory.write([("report.json", [51])], to: out, replacing: ["report.json", "tables", "tables/a.csv"])
+    #expect(AtomicDirectory.entries(of: out) == ["report.json"])
+    #expect(text(out + "/report.json") == "3")
+    #expect(AtomicDirectory.entries(of: root) == ["report"])
+  }
+
+  @Test func followsASymbolicLinkAndRefusesAFile() throws {
+    let root = try tempRoot()
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try FileManager.default.createDirectory(atPath: root + "/real", withIntermediateDirectories: true)
+    try "mine".write(toFile: root + "/real/notes.txt", atomically: false, encoding: .utf8)
+    try FileManager.default.createSymbolicLink(atPath: root + "/link", withDestinationPath: "real")
+    #expect(AtomicDirectory.followingLink(root + "/link/")?.hasSuffix("/real") == true)
+    #expect(AtomicDirectory.kind(of: root + "/link") == .symbolicLink)
+    try AtomicDirectory.write([("report.json", [49])], to: root + "/link")
+    #expect(AtomicDirectory.kind(of: root + "/link") == .symbolicLink)
+    #expect(AtomicDirectory.entries(of: root + "/real") == ["notes.txt", "report.json"])
+    try FileManager.default.createSymbolicLink(atPath: root + "/dangling", withDestinationPath: "nowhere")
+    #expect(AtomicDirectory.followingLink(root + "/dangling") == nil)
+    #expect(throws: OutputError.self) { try AtomicDirectory.write([("report.json", [49])], to: root + "/dangling") }
+    #expect(throws: OutputError.self) { try AtomicDirectory.write([("x", [49])], to: root + "/real/notes.txt") }
+    #expect(text(root + "/real/notes.txt") == "mine")
+    #expect(AtomicDirectory.entries(of: root) == ["dangling", "link", "real"])
   }
 }
 
