@@ -120,7 +120,8 @@ extension ClusterCommand: AuditStep {
         summary.append(comp.sentence)
       }
       tables.append((.profiles, out.table.textTable.renderCSV()))
-      json.append(("profiles", out.json))
+      // Not "profiles": the cluster command's result already has that key for series profiles.
+      json.append(("cluster_profiles", out.json))
     }
     section.subsection(look)
     return AuditStepResult(

@@ -60,8 +60,8 @@ extension FairnessCommand: AuditStep {
     }
     // Per stratum (e.g. per course week): a trend per attribute, one verdict per criterion over all strata.
     let stratified = Dictionary(grouping: run.result.audits.filter { $0.stratum != nil }, by: \.attribute)
-    for attribute in run.result.audits.map(\.attribute).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-    where stratified[attribute] != nil {
+    let attributesInOrder = run.result.audits.map(\.attribute).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    for attribute in attributesInOrder where stratified[attribute] != nil {
       let audits = stratified[attribute]!
       let strata = audits.map { $0.stratum! }
       let column = stratify ?? "stratum"

@@ -79,9 +79,12 @@ struct AuditCommandTests {
     let pass = steps[1]["result"] as? [String: Any] ?? [:]
     let attributes = (pass["audits"] as? [[String: Any]] ?? []).compactMap { $0["attribute"] as? String }
     #expect(attributes.contains("cluster"))
-    let profiles = (steps[0]["result"] as? [String: Any])?["profiles"] as? [String: Any]
+    let profiles = (steps[0]["result"] as? [String: Any])?["cluster_profiles"] as? [String: Any]
     let composition = profiles?["composition"] as? [[String: Any]] ?? []
     #expect(composition.count == 2 && composition.allSatisfy { $0["cramers_v"] is Double })
+    // The series profiles of the cluster command keep their own key (no key twice in one object).
+    let seriesProfiles = (steps[0]["result"] as? [String: Any])?["profiles"] as? [String: Any]
+    #expect(seriesProfiles?["by_k"] is [Any])
     let tables = Self.files(in: out.appendingPathComponent("tables"))
     #expect(tables.contains("weekly-activity-labels.csv") && tables.contains("oulad-early-warning-fairness.csv"))
     #expect(tables.contains("why-flagged-explanations.csv"))
