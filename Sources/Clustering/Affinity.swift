@@ -17,7 +17,8 @@ public enum Affinity {
   /// (`sklearn.metrics.pairwise.rbf_kernel(X, gamma=γ)`, `sklearn/metrics/pairwise.py`).
   ///
   /// Squared distances use scikit-learn's `euclidean_distances` dot-product trick, in its
-  /// order: `d_ij = max(0, (−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²)` with the Gram entries `x_iᵀx_j`
+  /// order, on the centred rows (``Pairwise/centered(_:)``, see below):
+  /// `d_ij = max(0, (−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²)` with the Gram entries `x_iᵀx_j`
   /// from `dgemm` (as scikit-learn's `X @ Y.T`), the diagonal set to exactly 0 (so `S_ii = 1`
   /// exactly); then `S = exp(d·(−γ))` by the vectorised table-driven ``VectorExp`` (within
   /// ≈ 0.502 ulp, so nearly always the C library's correctly rounded value; `exp(0) = 1`). Only the upper triangle is evaluated and mirrored,
@@ -26,11 +27,22 @@ public enum Affinity {
   /// Like scikit-learn, distances between near-identical points carry ≈1e-9 relative
   /// cancellation error.
   ///
+  /// **Deviation from scikit-learn**: columns whose mean exceeds their spread (an offset or a
+  /// constant column) are centred, their means subtracted (``Pairwise/centringShift(_:)``, O(n·d)),
+  /// before the Gram entries are formed. Distances are translation-invariant; scikit-learn's
+  /// uncentred trick loses every digit under a large common offset (a column of epoch milliseconds
+  /// ≈ 1.7e12, or a constant column of 1e10) and overflows to NaN on a column of 1e308, while here
+  /// such a column is centred (a constant one exactly to 0) and the distances are those of the
+  /// un-offset data. Columns near the origin (standardised features) are not touched, so there the
+  /// result is bit-identical to the uncentred computation. Squared distances that still exceed
+  /// the `Double` range after centring (entries beyond ≈ 1e154) give NaN entries: check
+  /// ``FeatureScaling/squaredDistanceOverflow(_:)`` first to report them.
+  ///
   /// - Parameters:
   ///   - x: `n × d` features, one sample per row.
   ///   - gamma: bandwidth γ > 0 (not checked: validate user input before calling); `nil` →
   ///     ``defaultGamma(features:)``.
-  /// - Complexity: O(n²·d/2) for the Gram entries + n²/2 vector `exp` evaluations, in bands of
+  /// - Complexity: O(n·d) to centre, O(n²·d/2) for the Gram entries + n²/2 vector `exp` evaluations, in bands of
   ///   64 rows × 256 columns of the upper triangle (Gram block by one single-threaded `dgemm`,
   ///   then `exp`, then mirrored onto the lower triangle while in cache); bands interleaved over
   ///   2 threads, OpenBLAS set to 1 thread meanwhile. n² doubles of memory, written once (no
@@ -39,6 +51,7 @@ public enum Affinity {
     let n = x.rows, d = x.columns
     let g = gamma ?? defaultGamma(features: x.columns)
     if n == 0 { return Matrix(rows: 0, columns: 0) }
+    let x = Pairwise.centered(x)
     let norms = Pairwise.rowSquaredNorms(x)
     let negGamma = -g
     let previousThreads = BLASThreads.current

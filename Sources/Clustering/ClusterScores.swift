@@ -5,6 +5,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import CohortLensCore
 import LinearAlgebra
 
 /// Why a cluster score cannot be computed.
@@ -61,6 +62,36 @@ public enum ClusterScores {
     return Encoded(codes: codes, counts: counts)
   }
 
+  // MARK: Conditioning
+
+  /// Lower and upper bounds on the largest centred magnitude beyond which ``conditioned(_:)``
+  /// rescales: 2^±400, far from any data the goldens (or real features) hold, so ordinary data
+  /// are only centred, yet the rescaled squares (≤ d·4) and sums neither overflow nor underflow.
+  static let conditioningBounds = (low: 0x1p-400, high: 0x1p400)
+
+  /// `(x − c)·f`: the offset columns centred (``Pairwise/centered(_:)``: those whose mean exceeds
+  /// their spread, including constant ones) and, when the largest centred magnitude m lies outside
+  /// ``conditioningBounds``, scaled by `f = 1 / 2^⌊log₂ m⌋` (exact: a power of two), else `f = 1`.
+  ///
+  /// Silhouette, Davies–Bouldin and Calinski–Harabasz are invariant under translation and under a
+  /// common scale factor (they are ratios of distances, or of squared distances), so they are computed
+  /// on this copy: centring keeps the dot-product distances and the dispersion sums accurate under a
+  /// large common offset (scikit-learn, uncentred, gets epoch-millisecond columns wrong), and the
+  /// rescaling keeps squared distances representable for entries near ±1.8e308 (or ±1e-300).
+  /// - Complexity: O(n·d), one copy.
+  static func conditioned(_ x: Matrix) -> (x: Matrix, factor: Double) {
+    var xc = Pairwise.centered(x)
+    var largest = 0.0
+    for v in xc.storage where abs(v) > largest { largest = abs(v) }
+    let bounds = conditioningBounds
+    guard largest.isFinite, largest > 0, largest > bounds.high || largest < bounds.low else { return (xc, 1) }
+    let factor = 1 / StableMoments.powerOfTwo(atMagnitude: largest)
+    xc.storage.withUnsafeMutableBufferPointer { p in
+      for i in p.indices { p[i] *= factor }
+    }
+    return (xc, factor)
+  }
+
   // MARK: Calinski–Harabasz
 
   /// Calinski–Harabasz index (variance ratio criterion):
@@ -68,15 +99,21 @@ public enum ClusterScores {
   /// `B = Σ_k n_k ‖μ_k − μ‖²` and within-cluster dispersion `W = Σ_k Σ_{i∈k} ‖x_i − μ_k‖²`;
   /// returns 1.0 when `W = 0` (scikit-learn's `calinski_harabasz_score`). Higher is better.
   ///
-  /// Sums follow NumPy's orders (column means row by row, squared norms pairwise).
+  /// Sums follow NumPy's orders (column means row by row — kept within each column's range, so
+  /// identical points have exactly their value as mean — squared norms pairwise), on the centred
+  /// (and, for entries beyond 2^±400, power-of-two rescaled) data of ``conditioned(_:)``: CH is a ratio
+  /// of squared distances, so neither changes it. **Deviation from scikit-learn**, which sums the raw
+  /// data: there a common offset of 1e50 leaves only rounding noise in `B` (CH 28.4 instead of 126.9)
+  /// and a column of 1e308 overflows to NaN; on ordinary data the two agree to rounding.
   /// - Throws: ``ClusterScoresError/invalidLabelCount(labels:samples:)`` unless 2 ≤ L ≤ n − 1.
   /// - Complexity: O(n·d).
   public static func calinskiHarabasz(_ x: Matrix, labels: [Int]) throws(ClusterScoresError) -> Double {
     let enc = try encode(labels, rows: x.rows)
+    let x = conditioned(x).x
     let n = x.rows, d = x.columns, L = enc.clusterCount
     var extra = 0.0, intra = 0.0
     x.storage.withUnsafeBufferPointer { xp in
-      let mean = KMeansNumPySum.columnMeans(xp.baseAddress!, rows: n, columns: d)
+      let mean = KMeansNumPySum.columnMeansWithinRange(xp.baseAddress!, rows: n, columns: d)
       let members = membersByCluster(enc)
       for k in 0..<L {
         let rowsK = members[k]
@@ -84,7 +121,7 @@ public enum ClusterScores {
         cluster.reserveCapacity(rowsK.count * d)
         for i in rowsK { cluster.append(contentsOf: xp[(i * d)..<((i + 1) * d)]) }
         let meanK = cluster.withUnsafeBufferPointer {
-          KMeansNumPySum.columnMeans($0.baseAddress!, rows: rowsK.count, columns: d)
+          KMeansNumPySum.columnMeansWithinRange($0.baseAddress!, rows: rowsK.count, columns: d)
         }
         let dm = (0..<d).map { j -> Double in let e = meanK[j] - mean[j]; return e * e }
         extra += Double(rowsK.count) * KMeansNumPySum.pairwise(dm)
@@ -112,11 +149,18 @@ public enum ClusterScores {
   /// As scikit-learn's `davies_bouldin_score`: returns 0 if every `s_i` or every centroid
   /// distance is ≈ 0 (`isclose`, atol 1e-8); a zero centroid distance between two clusters counts
   /// as ∞ (that pair contributes 0). Distances use the dot-product form
-  /// `√max(0, ‖a‖² + ‖b‖² − 2a·b)` as `pairwise_distances` does.
+  /// `√max(0, ‖a‖² + ‖b‖² − 2a·b)` as `pairwise_distances` does, on the centred data of
+  /// ``conditioned(_:)`` (rescaled by a power of two f only for entries beyond 2^±400; the `isclose`
+  /// test is then applied to the distances in the input's units, `|v/f| ≤ 1e-8`).
+  ///
+  /// **Deviation from scikit-learn**, which applies the dot-product form to the raw data: under a
+  /// common offset (x + 1.7e12) its intra-cluster distances cancel to 0 and it returns 0 (here: the
+  /// same value as without the offset); on ordinary data the two agree to rounding.
   /// - Throws: ``ClusterScoresError/invalidLabelCount(labels:samples:)`` unless 2 ≤ L ≤ n − 1.
   /// - Complexity: O(n·d + L²·d).
   public static func daviesBouldin(_ x: Matrix, labels: [Int]) throws(ClusterScoresError) -> Double {
     let enc = try encode(labels, rows: x.rows)
+    let (x, factor) = conditioned(x)
     let d = x.columns, L = enc.clusterCount
     let members = membersByCluster(enc)
     var intra = [Double](repeating: 0, count: L)
@@ -128,7 +172,7 @@ public enum ClusterScores {
         cluster.reserveCapacity(rowsK.count * d)
         for i in rowsK { cluster.append(contentsOf: xp[(i * d)..<((i + 1) * d)]) }
         let c = cluster.withUnsafeBufferPointer {
-          KMeansNumPySum.columnMeans($0.baseAddress!, rows: rowsK.count, columns: d)
+          KMeansNumPySum.columnMeansWithinRange($0.baseAddress!, rows: rowsK.count, columns: d)
         }
         for j in 0..<d { centroids[k * d + j] = c[j] }
         var cc = 0.0
@@ -161,7 +205,9 @@ public enum ClusterScores {
     }
     // the symmetric product is mirrored, as a SYRK-based X·Xᵀ would be
     for a in 0..<L { for b in (a + 1)..<max(a + 1, L) { cd[b * L + a] = cd[a * L + b] } }
-    let isClose: (Double) -> Bool = { abs($0) <= 1e-8 }
+    // numpy.allclose(v, 0) in the input's units (v / factor, factor a power of two)
+    let atol = 1e-8 * factor
+    let isClose: (Double) -> Bool = { abs($0) <= atol }
     if intra.allSatisfy(isClose) || cd.allSatisfy(isClose) { return 0 }
     var scores = [Double](repeating: 0, count: L)
     for a in 0..<L {

@@ -1,3 +1,4 @@
+import CohortLensCore
 import LinearAlgebra
 
 /// Per-feature (or per-row) scaling applied to the feature matrix before building affinities.
@@ -9,6 +10,13 @@ import LinearAlgebra
 ///
 /// Input must be finite (NaN handling of scikit-learn — "ignore NaN when fitting" — is not
 /// reproduced; NaN propagates).
+///
+/// **Huge values.** Where scikit-learn's sums overflow on finite input (values near ±1.8e308: a column
+/// of 1e308 has mean ∞, a column of ±1e300 variance ∞, a range 1e308 − (−1e308) = ∞, a row norm ∞) it
+/// returns NaN, ∞ or zeros. CohortLens redoes only that column (or row) on its values divided by a power
+/// of two (exact), which gives the finite result: a constant column of 1e308 becomes exactly 0 under
+/// `standard` and `minmax`, a column of ±1e300 becomes ±1 under `standard`. Everything else follows
+/// scikit-learn's arithmetic bit for bit.
 public enum FeatureScaling: String, CaseIterable, Sendable {
   /// `StandardScaler()`: `(x − mean_j) / scale_j` with the population standard deviation.
   ///
@@ -41,6 +49,16 @@ public enum FeatureScaling: String, CaseIterable, Sendable {
     }
   }
 
+  /// Where squared Euclidean distances between the rows of `x` (scaled features) exceed the `Double`
+  /// range even after centring, so that ``Affinity/rbf(_:gamma:)`` (and a kNN graph) cannot be
+  /// computed: the row and column of the centred entry of largest magnitude (the column to name in an
+  /// error, the row to locate it), or `nil` when the distances fit (the usual case: finite entries below
+  /// ≈ 1e153 after centring). See ``Pairwise/largestCenteredEntry(_:)``.
+  /// - Complexity: O(n·d).
+  public static func squaredDistanceOverflow(_ x: Matrix) -> (row: Int, column: Int)? {
+    Pairwise.largestCenteredEntry(x).map { ($0.row, $0.column) }
+  }
+
   /// Machine epsilon of `Double` (NumPy `finfo(float64).eps`).
   static let eps = Double.ulpOfOne
 
@@ -70,11 +88,47 @@ public enum FeatureScaling: String, CaseIterable, Sendable {
       let bound = nn * eps * variance + (nn * mean[j] * eps) * (nn * mean[j] * eps)
       scale[j] = variance <= bound ? 1 : variance.squareRoot()
     }
+    // Columns whose sums overflowed although every value is finite are redone rescaled.
+    var rescaled = [Bool](repeating: false, count: d)
+    for j in 0..<d where !(mean[j].isFinite && squares[j].isFinite && correction[j].isFinite) {
+      rescaled[j] = x.storage.withUnsafeBufferPointer { p in (0..<n).allSatisfy { p[$0 * d + j].isFinite } }
+    }
     var out = x
     out.storage.withUnsafeMutableBufferPointer { p in
-      for i in 0..<n { for j in 0..<d { p[i * d + j] = (p[i * d + j] - mean[j]) / scale[j] } }
+      for i in 0..<n { for j in 0..<d where !rescaled[j] { p[i * d + j] = (p[i * d + j] - mean[j]) / scale[j] } }
     }
+    for j in 0..<d where rescaled[j] { standardizeRescaled(&out, column: j) }
     return out
+  }
+
+  /// `standardize` of column j (finite values whose sum or squared deviations overflow), on the values
+  /// divided by the power of two `s` at their largest magnitude: mean by ``StableMoments`` (clamped to the
+  /// column's range, so a constant column centres to exactly 0), then the same corrected two-pass variance
+  /// and constant-column rule on `x/s − mean/s` (both sides of the rule scale by s², so it is unchanged).
+  static func standardizeRescaled(_ x: inout Matrix, column j: Int) {
+    let n = x.rows, d = x.columns, nn = Double(n)
+    x.storage.withUnsafeMutableBufferPointer { p in
+      let base = p.baseAddress!
+      let mean = StableMoments.mean(base + j, count: n, stride: d)!
+      var largest = 0.0
+      for i in 0..<n { largest = Swift.max(largest, abs(p[i * d + j])) }
+      let s = StableMoments.powerOfTwo(atMagnitude: largest)
+      let meanScaled = mean / s
+      var correction = 0.0, squares = 0.0
+      for i in 0..<n {
+        let t = p[i * d + j] / s - meanScaled
+        correction += t
+        squares += t * t
+      }
+      let variance = (squares - correction * correction / nn) / nn
+      let bound = nn * eps * variance + (nn * meanScaled * eps) * (nn * meanScaled * eps)
+      if variance <= bound {
+        for i in 0..<n { p[i * d + j] -= mean }
+      } else {
+        let std = variance.squareRoot()
+        for i in 0..<n { p[i * d + j] = (p[i * d + j] / s - meanScaled) / std }
+      }
+    }
   }
 
   static func minMax(_ x: Matrix) -> Matrix {
@@ -89,15 +143,22 @@ public enum FeatureScaling: String, CaseIterable, Sendable {
       }
     }
     var scale = [Double](repeating: 1, count: d), shift = [Double](repeating: 0, count: d)
+    // max − min overflows only for finite values of both signs near ±1.8e308: halve both first.
+    var halved = [Bool](repeating: false, count: d)
     for j in 0..<d {
       var range = hi[j] - lo[j]
+      if range == .infinity && lo[j].isFinite && hi[j].isFinite { halved[j] = true; range = hi[j] / 2 - lo[j] / 2 }
       if range < 10 * eps { range = 1 }
       scale[j] = 1.0 / range
       shift[j] = 0 - lo[j] * scale[j]
     }
     var out = x
     out.storage.withUnsafeMutableBufferPointer { p in
-      for i in 0..<n { for j in 0..<d { p[i * d + j] = p[i * d + j] * scale[j] + shift[j] } }
+      for i in 0..<n {
+        for j in 0..<d {
+          p[i * d + j] = halved[j] ? (p[i * d + j] / 2 - lo[j] / 2) * scale[j] : p[i * d + j] * scale[j] + shift[j]
+        }
+      }
     }
     return out
   }
@@ -108,7 +169,17 @@ public enum FeatureScaling: String, CaseIterable, Sendable {
     out.storage.withUnsafeMutableBufferPointer { p in
       for i in 0..<n {
         var s = 0.0
-        for j in 0..<d { let v = p[i * d + j]; s += v * v }
+        var largest = 0.0
+        for j in 0..<d { let v = p[i * d + j]; s += v * v; largest = Swift.max(largest, abs(v)) }
+        if s == .infinity && largest.isFinite {
+          // Σx² overflowed on finite values: divide by the power of two at the largest first.
+          let scale = StableMoments.powerOfTwo(atMagnitude: largest)
+          var t = 0.0
+          for j in 0..<d { let v = p[i * d + j] / scale; t += v * v }
+          let norm = t.squareRoot()
+          for j in 0..<d { p[i * d + j] = p[i * d + j] / scale / norm }
+          continue
+        }
         var norm = s.squareRoot()
         if norm < 10 * eps { norm = 1 }
         for j in 0..<d { p[i * d + j] /= norm }

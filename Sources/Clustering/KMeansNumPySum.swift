@@ -1,3 +1,5 @@
+import CohortLensCore
+
 /// Summation orders of NumPy, reproduced so that CohortLens' k-means and cluster scores round
 /// exactly (or to within an ulp) as scikit-learn does.
 enum KMeansNumPySum {
@@ -42,14 +44,36 @@ enum KMeansNumPySum {
 
   /// `X.mean(axis=0)` of a C-contiguous matrix: column sums accumulated row by row
   /// (NumPy's axis-0 reduction is sequential), then divided by the row count.
+  ///
+  /// Where NumPy's sum overflows (finite values near ±1.8e308: NumPy returns ±∞ or NaN), that column's
+  /// mean is ``StableMoments/mean(_:count:stride:)`` instead (rescaled by a power of two, clamped to
+  /// the column's range: a constant column gives its value). Other columns are bit-identical to NumPy.
   static func columnMeans(_ x: UnsafePointer<Double>, rows: Int, columns: Int) -> [Double] {
     var s = [Double](repeating: 0, count: columns)
     for i in 0..<rows {
       let r = x + i * columns
       for j in 0..<columns { s[j] += r[j] }
     }
-    for j in 0..<columns { s[j] /= Double(rows) }
+    for j in 0..<columns {
+      s[j] /= Double(rows)
+      if !s[j].isFinite, rows > 0, let m = StableMoments.mean(x + j, count: rows, stride: columns) { s[j] = m }
+    }
     return s
+  }
+
+  /// ``columnMeans(_:rows:columns:)`` clamped to each column's range: the same values except where the
+  /// rounded sum lands outside it, so that a column of identical values has exactly that value as its
+  /// mean (three copies of 0.4 sum to 1.2000000000000002, whose third is not 0.4). The cluster scores
+  /// need this on centred data, where identical points no longer hold round numbers.
+  static func columnMeansWithinRange(_ x: UnsafePointer<Double>, rows: Int, columns: Int) -> [Double] {
+    var m = columnMeans(x, rows: rows, columns: columns)
+    guard rows > 0 else { return m }
+    for j in 0..<columns {
+      var lo = x[j], hi = x[j]
+      for i in 1..<rows { let v = x[i * columns + j]; lo = Swift.min(lo, v); hi = Swift.max(hi, v) }
+      m[j] = Swift.min(Swift.max(m[j], lo), hi)
+    }
+    return m
   }
 
   /// scikit-learn's `_euclidean_dense_dense(a, b, squared=True)` (Cython, unrolled by 4):

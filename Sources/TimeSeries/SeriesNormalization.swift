@@ -10,7 +10,9 @@ import CohortLensCore
 /// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (std 0) keeps scale 1, i.e. becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
 /// | `none` | unchanged | |
 ///
-/// Under `l2` a series whose Σx² underflows or overflows is first divided by its largest |value|. An all-zero
+/// Under `l2` a series whose Σx² underflows or overflows is first divided by its largest |value|; under `zscore`
+/// a feature whose sum or squared deviations overflow is standardised on its values divided by a power of two,
+/// with the mean clamped to the values' range (a constant feature of 1.7e308 gives zeros, as one of 1 does). An all-zero
 /// series has no direction: under `l2` it is an error (`ZeroSeriesError`, naming the series index)
 /// instead of the NaN (0/0) that NumPy produces — tslearn's `cdist_dtw` would silently give +∞ for such a
 /// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn; `l2` sums
@@ -96,7 +98,14 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       // One feature, its values divided by `scale` (a power of two, so the division is exact).
       func standardize(_ f: Int, scale: Double) -> Bool {
         let x = scale == 1 ? s : s.map { $0 / scale }
-        let mean = Self.numpySum(x, start: f, count: length, stride: d) / Double(length)
+        var mean = Self.numpySum(x, start: f, count: length, stride: d) / Double(length)
+        if scale != 1 {
+          // Rescaled (overflow) path only: keep the mean inside the values' range, so that a constant
+          // feature (e.g. 1.7e308 at every step, whose rescaled sum rounds) centres to exactly 0.
+          var lo = Double.infinity, hi = -Double.infinity
+          for t in 0..<length { lo = min(lo, x[t * d + f]); hi = max(hi, x[t * d + f]) }
+          mean = min(max(mean, lo), hi)
+        }
         var deviations = [Double](repeating: 0, count: length)
         for t in 0..<length {
           let c = x[t * d + f] - mean
@@ -120,7 +129,7 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
         // The sum or the squared deviations overflowed (values near ±1.8e308, where tslearn returns
         // inf/NaN, or zeros when only the variance overflows). z-scores do not change when the values
         // are scaled, so redo this feature with the values divided by the power of two at their
-        // largest magnitude: |x| < 2, nothing overflows.
+        // largest magnitude: |x| < 2, nothing overflows (the mean clamped to the values' range).
         var largest = 0.0
         for t in 0..<length { largest = max(largest, abs(s[t * d + f])) }
         _ = standardize(f, scale: Double(sign: .plus, exponent: largest.exponent, significand: 1))

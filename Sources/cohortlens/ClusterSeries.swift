@@ -63,7 +63,17 @@ struct SeriesProfiles {
             continue
           }
           var m = [Double](repeating: 0, count: d)
-          for f in 0..<d { m[f] = sums[c][t * d + f] / Double(count) }
+          for f in 0..<d {
+            m[f] = sums[c][t * d + f] / Double(count)
+            if !m[f].isFinite {
+              // The sum overflowed (raw values near ±1.8e308): the mean of the same values without overflow.
+              var values: [Double] = []
+              for (i, s) in raw.series.enumerated() where e.labels[i] == c && t * d + f < s.count {
+                values.append(s[t * d + f])
+              }
+              m[f] = StableMoments.mean(values) ?? m[f]
+            }
+          }
           mean.append(m)
         }
         profiles.append(ClusterProfile(size: e.clusterSizes[c], mean: mean, count: counts[c]))
@@ -143,6 +153,9 @@ extension ClusterCommand {
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
         ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
       similarity = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
+      if similarity.storage.contains(where: { !$0.isFinite }) {
+        throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
+      }
       if keepDistances { distances = similarity }
       // Affinity exp(−γ·D²), the lecture's get_affinity_matrix (diagonal exp(0) = 1).
       let negGamma = -g
@@ -157,6 +170,9 @@ extension ClusterCommand {
         throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw, or --fill for gaps")
       }
       let x = Matrix(rows: n, columns: l * d, storage: set.series.flatMap { $0 })
+      if FeatureScaling.squaredDistanceOverflow(x) != nil {
+        throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
+      }
       progress.report("rbf affinity of \(n) normalised series (gamma \(g))")
       similarity = Affinity.rbf(x, gamma: g)
       features = x
@@ -164,13 +180,14 @@ extension ClusterCommand {
       var storage = [Double](repeating: 0, count: n * d)
       for (i, s) in set.series.enumerated() {
         let l = s.count / d
-        for f in 0..<d {
-          var sum = 0.0
-          for t in 0..<l { sum += s[t * d + f] }
-          storage[i * d + f] = sum / Double(l)
+        s.withUnsafeBufferPointer { p in
+          for f in 0..<d { storage[i * d + f] = StableMoments.mean(p.baseAddress! + f, count: l, stride: d)! }
         }
       }
       let x = Matrix(rows: n, columns: d, storage: storage)
+      if FeatureScaling.squaredDistanceOverflow(x) != nil {
+        throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
+      }
       progress.report("rbf affinity of \(n) per-learner means (gamma \(g))")
       similarity = Affinity.rbf(x, gamma: g)
       features = x
@@ -223,6 +240,25 @@ extension ClusterCommand {
     return Run(
       report: report, warnings: warnings, inputs: [(role: "series", path: path)], digests: digests, rawSeries: raw,
       distances: distances)
+  }
+
+  /// Stops `cluster --features` with a located error when squared distances between the rows of the
+  /// prepared features `x` exceed the `Double` range even after centring (``FeatureScaling/squaredDistanceOverflow(_:)``:
+  /// entries beyond ≈1e154, e.g. a column of ±1e300 with `--scale none`), where the rbf affinity (or a
+  /// kNN graph) would hold NaN. The error names the column and its largest |value| in the file, at that
+  /// cell (`rows[i]`: the table row of x's row i; `columns`: x's column names), and suggests
+  /// `--scale standard`. Does nothing for representable data (O(n·d)).
+  static func checkSquaredDistances(_ x: Matrix, table: Table, rows: [Int], columns: [String]) throws {
+    guard let entry = FeatureScaling.squaredDistanceOverflow(x) else { return }
+    let name = columns[entry.column]
+    let c = try table.columnIndex(name)
+    let values = try table.numbers(at: c)
+    var row = rows[entry.row]
+    for r in rows { if let v = values[r], let w = values[row], abs(v) > abs(w) { row = r } }
+    let largest = values[row].map(NumberFormatting.roundTrip) ?? "?"
+    throw InputError(table: table, row: row, column: c,
+      message: "column '\(name)' holds \(largest) (its largest |value|); squared distances between learners exceed the largest double (≈1.8e308) even after centring, so affinities between learners cannot be computed",
+      hint: "use --scale standard (or minmax), or rescale the column")
   }
 
   /// The `column` value of each learner in `ids` (the same on every row of the learner, else an error).

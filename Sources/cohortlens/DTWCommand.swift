@@ -120,6 +120,9 @@ struct DTWCommand: CohortLensCommand {
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled
         ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done)/\(total) query rows") } : nil
       let result = DTW.nearestNeighbors(set.series, dimensions: d, radius: r, k: k, threads: threads, progress: report)
+      if result.distances.contains(where: { $0.contains { !$0.isFinite } }) {
+        throw seriesOverflowError(read.table, path: series, id: id, set: read.set, wide: wide, normalize: normalize)
+      }
       progress.report("pruned \(result.prunedByKim) by LB_Kim, \(result.prunedByKeogh) by LB_Keogh, \(result.abandoned) abandoned; \(result.computed) DTW computed")
       var table = TextTable(headers: ["id", "rank", "neighbour", "distance"], alignments: [.left, .right, .left, .right])
       for i in 0..<n {
@@ -175,6 +178,9 @@ struct DTWCommand: CohortLensCommand {
         let values = UnsafeMutableBufferPointer(
           start: (raw.baseAddress! + header.count).bindMemory(to: Double.self, capacity: n * n), count: n * n)
         DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, into: values, progress: report)
+        if values.contains(where: { !$0.isFinite }) {
+          throw seriesOverflowError(read.table, path: series, id: id, set: read.set, wide: wide, normalize: normalize)
+        }
         #if !_endian(little)
           for k in 0..<values.count { values[k] = Double(bitPattern: values[k].bitPattern.littleEndian) }
         #endif
@@ -184,6 +190,9 @@ struct DTWCommand: CohortLensCommand {
       return
     }
     let matrix = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
+    if matrix.storage.contains(where: { !$0.isFinite }) {
+      throw seriesOverflowError(read.table, path: series, id: id, set: read.set, wide: wide, normalize: normalize)
+    }
     progress.report("matrix computed")
 
     if let path = output.output {
@@ -236,6 +245,34 @@ struct DTWCommand: CohortLensCommand {
   }
 }
 
+/// The error for learner series whose squared differences overflow `Double` (with `--normalize none`, raw
+/// values beyond ≈1e154): DTW, and Euclidean distances between series or their means, add up squares of
+/// differences, so some distances would be +∞. Located at the cell of largest magnitude among the value
+/// columns of `raw` (the step columns in the wide format), naming the learner and the value.
+func seriesOverflowError(
+  _ table: Table, path: String, id: String, set raw: SeriesSet, wide: Bool, normalize: SeriesNormalization
+) -> Error {
+  let columns = wide ? raw.steps : raw.features
+  var best: (row: Int, column: Int, value: Double)? = nil
+  for name in columns {
+    guard let c = try? table.columnIndex(name), let values = try? table.numbers(at: c) else { continue }
+    for (r, v) in values.enumerated() {
+      if let v, abs(v) > abs(best?.value ?? 0) { best = (r, c, v) }
+    }
+  }
+  let fix = normalize == .none
+    ? "normalise the series with --normalize l2 or --normalize zscore, or rescale the column"
+    : "rescale the column"
+  let what = "the squared differences between learners' series exceed the largest double (≈1.8e308), so distances would be infinite"
+  guard let best else {
+    return InputError(file: path, message: "\(what) (normalisation \(normalize.name))", hint: fix)
+  }
+  let learner = (try? table.strings(id))?[best.row].map { " (learner '\($0)')" } ?? ""
+  return InputError(table: table, row: best.row, column: best.column,
+    message: "column '\(table.columnNames[best.column])' holds \(NumberFormatting.roundTrip(best.value))\(learner); with --normalize \(normalize.name) \(what)",
+    hint: fix)
+}
+
 /// NumPy `.npy` format version 1.0 (`numpy.lib.format`): magic, little-endian header length, a Python dict
 /// literal padded with spaces to a multiple of 64 bytes and ending in a newline, then the raw data.
 enum NPYWriter {
@@ -281,9 +318,8 @@ struct DTWSummary {
     values.sort()
     let median = values.count % 2 == 1
       ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
-    var mean = 0.0
-    for v in values { mean += v }
-    mean /= Double(values.count)
+    // (a plain sum of many distances near 1e307 would overflow)
+    let mean = StableMoments.mean(values)!
     let rows: [(String, String, JSONValue)] = [
       ("learners", String(n), .int(n)),
       ("features per step", String(dimensions), .int(dimensions)),

@@ -44,9 +44,15 @@ struct InspectCommand: CohortLensCommand {
     for (index, s) in summaries.enumerated() {
       switch s.type {
       case .numeric:
+        var mean = s.mean
+        if let m = mean, !m.isFinite {
+          // The one-pass sum overflowed (finite values near ±1.8e308): recompute this column's mean
+          // without overflow (every cell of a numeric column is finite).
+          mean = StableMoments.mean(try table.numbers(at: index).compactMap { $0 })
+        }
         profiles.append(ColumnProfile(
           name: s.name, type: "numeric", missing: s.missingCount, present: s.presentCount,
-          min: s.min, max: s.max, mean: s.mean, distinct: nil, examples: []))
+          min: s.min, max: s.max, mean: mean, distinct: nil, examples: []))
       default:
         let values = try table.strings(at: index)
         var seen = Set<String>()

@@ -125,9 +125,14 @@ struct ScoresCommand: CohortLensCommand {
         table.append([names[c], String(sizes[c]), NumberFormatting.fixed(sums[c] / Double(sizes[c]), decimals: 4)])
       }
       var summary = TextTable(headers: ["score", "value"], alignments: [.left, .right])
-      summary.append(["silhouette", NumberFormatting.roundTrip(silhouette)])
-      summary.append(["davies_bouldin", NumberFormatting.roundTrip(db)])
-      summary.append(["calinski_harabasz", NumberFormatting.roundTrip(ch)])
+      // A score beyond the Double range (a ratio with a denominator that underflowed) is undefined, never
+      // printed as inf/nan (JSON writes null for it).
+      func score(_ v: Double) -> String {
+        v.isFinite ? NumberFormatting.roundTrip(v) : "undefined (the ratio exceeds the range of a double)"
+      }
+      summary.append(["silhouette", score(silhouette)])
+      summary.append(["davies_bouldin", score(db)])
+      summary.append(["calinski_harabasz", score(ch)])
       if let a = ari { summary.append(["ari", NumberFormatting.roundTrip(a)]) }
       let text: String
       switch output.format {

@@ -92,4 +92,52 @@ import Testing
     }
     #expect(Pairwise.rowSquaredNorms(Matrix(rowArrays: [[3, 4], [1, 0]])) == [25, 1])
   }
+
+  /// `x` with `offset` added to column 0, its entries first rounded to multiples of 2⁻¹² so that
+  /// both copies hold exactly the same differences (1.7e12 + v is exact then).
+  static func offsetPair(_ x: Matrix, offset: Double) -> (Matrix, Matrix) {
+    var a = x
+    for i in 0..<a.rows { a[i, 0] = (a[i, 0] * 4096).rounded() / 4096 }
+    var b = a
+    for i in 0..<b.rows { b[i, 0] += offset }
+    return (a, b)
+  }
+
+  @Test func squaredDistancesIgnoreAnEpochMillisecondsOffset() {
+    // Uncentred, ‖x‖² ≈ 2.9e24 has an ulp of 5e8: every distance between these points was noise.
+    let (a, b) = Self.offsetPair(Fixtures.random(30, 3, seed: 8), offset: 1.7e12)
+    let da = Pairwise.squaredEuclidean(a), db = Pairwise.squaredEuclidean(b)
+    let ca = Pairwise.squaredEuclidean(a, a), cb = Pairwise.squaredEuclidean(b.selectingRows(Array(0..<7)), b)
+    for i in 0..<30 {
+      for j in 0..<30 {
+        #expect(abs(da[i, j] - db[i, j]) <= 1e-12 * max(1, da[i, j]), "\(i), \(j)")
+        if i < 7 { #expect(abs(ca[i, j] - cb[i, j]) <= 1e-12 * max(1, ca[i, j]), "\(i), \(j) (cross)") }
+      }
+    }
+  }
+
+  @Test func centringMakesAConstantHugeColumnExactlyZero() {
+    var x = Fixtures.random(12, 2, seed: 9)
+    for i in 0..<12 { x[i, 1] = 1e308 }
+    #expect(Pairwise.columnCentres(x)[1] == 1e308)
+    #expect(Pairwise.centered(x).column(1).allSatisfy { $0 == 0 })
+    let d = Pairwise.squaredEuclidean(x)
+    #expect(d.storage.allSatisfy { $0.isFinite })
+    #expect(abs(d[0, 1] - (x[0, 0] - x[1, 0]) * (x[0, 0] - x[1, 0])) <= 1e-15)
+    #expect(Pairwise.largestCenteredEntry(x) == nil)
+  }
+
+  @Test func largestCenteredEntryFindsOverflowingColumns() {
+    var x = Fixtures.random(10, 3, seed: 10)
+    #expect(Pairwise.largestCenteredEntry(x) == nil)
+    for i in 0..<10 { x[i, 2] = i % 2 == 0 ? -1e300 : 1e300 }
+    x[7, 2] = 1.5e300
+    let e = Pairwise.largestCenteredEntry(x)
+    #expect(e?.row == 7 && e?.column == 2)
+    // 1e153 apart still fits (4·(1e153)² < 1.8e308); 2e154 does not.
+    var y = Matrix(rowArrays: [[-1e153, 0], [1e153, 0]])
+    #expect(Pairwise.largestCenteredEntry(y) == nil)
+    y[1, 0] = 2e154
+    #expect(Pairwise.largestCenteredEntry(y)?.column == 0)
+  }
 }

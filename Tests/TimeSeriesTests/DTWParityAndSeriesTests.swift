@@ -293,6 +293,17 @@ struct SeriesTableTests {
     let reference = try small.normalized(.zscore).series
     for (u, v) in zip(z.joined(), reference.joined()) { #expect(abs(u - v) <= 1e-15) }
   }
+
+  /// A constant feature near the largest Double: its rescaled sum rounds (27 × 1.7e308 / 2¹⁰²³ averages to
+  /// one ulp off), which without the clamp left ±1-sized z-scores of rounding noise instead of zeros.
+  @Test func zscoreOfAConstantHugeSeriesIsZero() throws {
+    for (value, length) in [(1.7e308, 27), (1.7e308, 7), (1.6e308, 9), (1.1e308, 11)] {
+      let set = SeriesSet(ids: ["a", "b"], series: [[Double](repeating: value, count: length), [Double](repeating: 1, count: length)],
+                          dimensions: 1, features: ["v"], steps: (0..<length).map(String.init))
+      let z = try set.normalized(.zscore).series
+      #expect(z[0].allSatisfy { $0 == 0 }, "\(value) × \(length): \(z[0].prefix(3))")
+    }
+  }
 }
 
 @Suite("SIMD engine equals the scalar kernel")
