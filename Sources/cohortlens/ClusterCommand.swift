@@ -285,6 +285,7 @@ struct ClusterCommand: CohortLensCommand {
       progress.report("read \(kept.count) learners × \(usedColumns.count) features")
       warnings.append(contentsOf: featureWarnings(x, columns: usedColumns, ks: k.values))
       x = scale.apply(x)
+      try Self.checkSquaredDistances(x, table: table, rows: kept, columns: usedColumns)
       let g = gamma ?? 1.0 / Double(max(1, x.columns))
       gammaUsed = g
       progress.report("rbf affinity of \(x.rows) learners (gamma \(g))")

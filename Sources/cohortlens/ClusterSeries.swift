@@ -192,6 +192,7 @@ extension ClusterCommand {
       similarity = Affinity.rbf(x, gamma: g)
       features = x
     }
+    try checkGraph(graphKind, learners: n)
     let adjacency = try graphKind.adjacency(similarity: similarity, features: features)
 
     let ks = k.values

@@ -78,6 +78,31 @@ struct LargeValuesCommandTests {
     }
   }
 
+  @Test func unscaledHugeSpreadIsALocatedError() throws {
+    // --scale none keeps ±1e300: squared distances overflow even after centring.
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var text = "id,x0,x1\n"
+    for i in 0..<12 { text += "s\(i),\(i % 2 == 0 ? "-1e300" : "1e300"),\(Double(i) / 3)\n" }
+    let path = try CLI.write(text, "spread.csv", in: dir)
+    let out = dir.appendingPathComponent("out.json").path
+    let r = try CLI.run(["cluster", "--features", path, "--id", "id", "--k", "2", "--scale", "none", "--format", "json",
+                         "--output", out])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("spread.csv:2:"), "\(r.stderr)")
+    #expect(r.stderr.contains("column 'x0' holds -1e+300") && r.stderr.contains("--scale standard"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out))
+  }
+
+  @Test func scoresOfAHeaderOnlyFileAreALocatedInputError() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let path = try CLI.write("id,x0,x1,truth\n", "empty.csv", in: dir)
+    let r = try CLI.run(["scores", "--features", path, "--id", "id", "--columns", "x0,x1", "--labels", "truth"])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("empty.csv:1: the file has a header but no data rows"), "\(r.stderr)")
+  }
+
   /// Long-format series of 4 learners × 6 steps; learner 'b' holds `value` at its odd steps.
   static func series(_ value: String) -> String {
     var s = "learner,step,hours\n"

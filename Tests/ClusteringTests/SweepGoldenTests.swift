@@ -72,7 +72,7 @@ import Testing
     let url = Self.root.appendingPathComponent(ds.file)
     let x = FeatureScaling.standard.apply(try SpectralPipelineGolden.readColumns(url, ds.columns))
     let truth = try SpectralPipelineGolden.readColumns(url, ["truth"]).storage.map { String(Int($0)) }
-    let w = Affinity.rbf(x, gamma: try #require(ds.gamma))
+    let w = Affinity.rbf(x, gamma: ds.gamma)
     let result = try SpectralSweep.run(adjacency: w, configuration: SweepConfiguration(ks: [4], seed: 0), truth: truth)
     let golden = try #require(ds.per_k.first { $0.k == 4 }?.ari_truth)
     #expect(abs((result.entries[0].adjustedRandIndex ?? .nan) - golden) <= 1e-12)

@@ -110,7 +110,7 @@ enum XMLChecker {
           skipSpace()
           guard i < b.count, b[i] == UInt8(ascii: ">") else { throw fail("bad end tag") }
           i += 1
-          guard var top = stack.popLast() else { throw fail("end tag </\(n)> without start") }
+          guard let top = stack.popLast() else { throw fail("end tag </\(n)> without start") }
           guard top.name == n else { throw fail("</\(n)> closes <\(top.name)>") }
           if stack.isEmpty {
             guard root == nil else { throw fail("second root element") }
