@@ -37,19 +37,7 @@ public enum AtomicFile {
     guard fd >= 0 else {
       throw OutputError(path: path, message: "cannot create a file in '\(directory)': " + FileIO.errorText(errno))
     }
-    var failure: String? = nil
-    bytes.withUnsafeBytes { raw in
-      var done = 0
-      while done < raw.count {
-        let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
-        if n < 0 {
-          if errno == EINTR { continue }
-          failure = "write failed: " + FileIO.errorText(errno)
-          return
-        }
-        done += n
-      }
-    }
+    var failure = writeAll(bytes, to: fd)
     pauseForInterruptTests()
     if sync && failure == nil && fsync(fd) != 0 { failure = "fsync failed: " + FileIO.errorText(errno) }
     if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
@@ -72,14 +60,7 @@ public enum AtomicFile {
   /// Destinations are resolved as in `write(_:to:sync:)`; streams (devices, FIFOs) are written after
   /// the regular files are in place.
   public static func write(files: [(path: String, bytes: [UInt8])], sync: Bool = true) throws {
-    var regular: [(path: String, bytes: [UInt8])] = []
-    var streams: [(path: String, bytes: [UInt8])] = []
-    for f in files {
-      switch try destination(of: f.path) {
-      case .file(let p): regular.append((p, f.bytes))
-      case .stream(let p): streams.append((p, f.bytes))
-      }
-    }
+    let (regular, streams) = try partition(files)
     // Staged files are removed if the run is interrupted before they are all renamed.
     var registrations: [InterruptCleanup.Token?] = []
     defer { for r in registrations { InterruptCleanup.unregister(r) } }
@@ -150,21 +131,41 @@ public enum AtomicFile {
   static func writeStream(_ bytes: [UInt8], to path: String) throws {
     let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
     guard fd >= 0 else { throw OutputError(path: path, message: "cannot open for writing: " + FileIO.errorText(errno)) }
-    var failure: String? = nil
-    bytes.withUnsafeBytes { raw in
+    var failure = writeAll(bytes, to: fd)
+    if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
+    if let failure { throw OutputError(path: path, message: failure) }
+  }
+
+  /// Writes all of `bytes` to `fd` (continuing after short writes and `EINTR`); the failure's text, or
+  /// `nil`.
+  static func writeAll(_ bytes: [UInt8], to fd: Int32) -> String? {
+    bytes.withUnsafeBytes { raw -> String? in
       var done = 0
       while done < raw.count {
         let n = systemWrite(fd, raw.baseAddress! + done, raw.count - done)
         if n < 0 {
           if errno == EINTR { continue }
-          failure = "write failed: " + FileIO.errorText(errno)
-          return
+          return "write failed: " + FileIO.errorText(errno)
         }
         done += n
       }
+      return nil
     }
-    if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
-    if let failure { throw OutputError(path: path, message: failure) }
+  }
+
+  /// `files` split by ``destination(of:)``: regular files (at their resolved paths) and streams.
+  static func partition(
+    _ files: [(path: String, bytes: [UInt8])]
+  ) throws -> (regular: [(path: String, bytes: [UInt8])], streams: [(path: String, bytes: [UInt8])]) {
+    var regular: [(path: String, bytes: [UInt8])] = []
+    var streams: [(path: String, bytes: [UInt8])] = []
+    for f in files {
+      switch try destination(of: f.path) {
+      case .file(let p): regular.append((p, f.bytes))
+      case .stream(let p): streams.append((p, f.bytes))
+      }
+    }
+    return (regular, streams)
   }
 
   /// Writes each file to a temporary file beside it (registered with `InterruptCleanup` through

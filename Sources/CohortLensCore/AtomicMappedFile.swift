@@ -32,14 +32,7 @@ extension AtomicFile {
     case .file(let p):
       path = p
     }
-    var regularCompanions: [(path: String, bytes: [UInt8])] = []
-    var streamCompanions: [(path: String, bytes: [UInt8])] = []
-    for c in companions {
-      switch try destination(of: c.path) {
-      case .file(let p): regularCompanions.append((p, c.bytes))
-      case .stream(let p): streamCompanions.append((p, c.bytes))
-      }
-    }
+    let (regularCompanions, streamCompanions) = try partition(companions)
     let temp = try temporaryPath(for: path, tag: "staged")
     let registration = InterruptCleanup.register(temp)
     defer { InterruptCleanup.unregister(registration) }

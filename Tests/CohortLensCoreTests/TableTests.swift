@@ -300,7 +300,7 @@ extension String {
     // Quoted cells: "2" and " 7 " are numbers, "1""" is text.
     let q = try t.summary("q")
     #expect(q.type == .text && q.numericCount == 2 && q.firstNonNumeric == "1\"" && q.firstNonNumericRow == 1)
-    #expect(try t.summaries(columns: [3, 1]) == [t.summary(at: 3), t.summary(at: 1)])
+    #expect(t.summaries(columns: [3, 1]) == [t.summary(at: 3), t.summary(at: 1)])
     #expect(try table("a,b\n").summaries().map(\.type) == [.empty, .empty])
   }
 
