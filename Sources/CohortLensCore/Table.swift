@@ -62,6 +62,12 @@ public struct Table: Sendable {
   /// The path of the (first) file the table was read from, as used in error messages.
   public var path: String { sources[0].path }
 
+  /// Throws `file:1: the file has a header but no data rows` (with `hint`) when the table has no rows.
+  public func requireDataRows(hint: String = "add one row per learner below the header") throws {
+    guard rowCount == 0 else { return }
+    throw InputError(file: path, line: 1, message: "the file has a header but no data rows", hint: hint)
+  }
+
   // MARK: Reading
 
   /// Reads and tokenises the CSV file at `path` (whole file into memory with `read(2)`).

@@ -132,7 +132,7 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
         // largest magnitude: |x| < 2, nothing overflows (the mean clamped to the values' range).
         var largest = 0.0
         for t in 0..<length { largest = max(largest, abs(s[t * d + f])) }
-        _ = standardize(f, scale: Double(sign: .plus, exponent: largest.exponent, significand: 1))
+        _ = standardize(f, scale: StableMoments.powerOfTwo(atMagnitude: largest))
       }
       return out
     }

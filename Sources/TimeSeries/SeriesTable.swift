@@ -109,10 +109,7 @@ public enum SeriesTable {
     let idColumn = try table.columnIndex(id)
     let timeColumn = try table.columnIndex(time)
     let valueColumns = try values.map { try table.columnIndex($0) }
-    guard table.rowCount > 0 else {
-      throw InputError(file: table.path, line: 1, message: "the file has a header but no data rows",
-        hint: "add one row per learner and time step")
-    }
+    try table.requireDataRows(hint: "add one row per learner and time step")
     let idCells = try table.strings(at: idColumn)
     let timeCells = try table.strings(at: timeColumn)
     let columns = try table.numbers(at: valueColumns)
@@ -243,10 +240,7 @@ public enum SeriesTable {
   /// - Throws: `InputError` (located) for an unknown column, a missing or duplicate id, a non-numeric cell,
   ///   a gap without `fill`, or a row without any value.
   public static func wide(_ table: Table, id: String, columns: [String], fill: SeriesFill = .error) throws -> SeriesSet {
-    guard table.rowCount > 0 else {
-      throw InputError(file: table.path, line: 1, message: "the file has a header but no data rows",
-        hint: "add one row per learner")
-    }
+    try table.requireDataRows(hint: "add one row per learner")
     guard !columns.isEmpty else {
       throw InputError(file: table.path, line: 1, message: "no step columns", hint: "name the step columns with --columns")
     }

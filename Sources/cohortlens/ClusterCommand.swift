@@ -241,10 +241,7 @@ struct ClusterCommand: CohortLensCommand {
       inputs.append((role: "features", path: featuresPath))
       let table = try Table.read(path: featuresPath, digest: wantsJSON)
       if let h = table.sha256 { digests[featuresPath] = h }
-      if table.rowCount == 0 {
-        throw InputError(file: featuresPath, line: 1, message: "the file has a header but no data rows",
-          hint: "add one row per learner below the header")
-      }
+      try table.requireDataRows()
       let allIds = try table.ids(idColumn)
       if let list = columns {
         usedColumns = splitList(list)

@@ -153,7 +153,7 @@ extension ClusterCommand {
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
         ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
       similarity = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
-      if similarity.storage.contains(where: { !$0.isFinite }) {
+      if seriesDistancesMayOverflow(set), similarity.storage.contains(where: { !$0.isFinite }) {
         throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
       }
       if keepDistances { distances = similarity }

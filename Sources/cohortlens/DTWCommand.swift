@@ -91,6 +91,8 @@ struct DTWCommand: CohortLensCommand {
     let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON)
     let set = try normalizedSeries(read.set, method: normalize, zero: zeroSeries, path: series)
+    // Only data near the Double range can give non-finite distances; only then is the result scanned.
+    let mayOverflow = seriesDistancesMayOverflow(set)
     let n = set.ids.count
     let d = set.dimensions
     let lengths = set.series.map { $0.count / d }
@@ -120,7 +122,7 @@ struct DTWCommand: CohortLensCommand {
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled
         ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done)/\(total) query rows") } : nil
       let result = DTW.nearestNeighbors(set.series, dimensions: d, radius: r, k: k, threads: threads, progress: report)
-      if result.distances.contains(where: { $0.contains { !$0.isFinite } }) {
+      if mayOverflow, result.distances.contains(where: { $0.contains { !$0.isFinite } }) {
         throw seriesOverflowError(read.table, path: series, id: id, set: read.set, wide: wide, normalize: normalize)
       }
       progress.report("pruned \(result.prunedByKim) by LB_Kim, \(result.prunedByKeogh) by LB_Keogh, \(result.abandoned) abandoned; \(result.computed) DTW computed")
@@ -178,7 +180,7 @@ struct DTWCommand: CohortLensCommand {
         let values = UnsafeMutableBufferPointer(
           start: (raw.baseAddress! + header.count).bindMemory(to: Double.self, capacity: n * n), count: n * n)
         DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, into: values, progress: report)
-        if values.contains(where: { !$0.isFinite }) {
+        if mayOverflow, values.contains(where: { !$0.isFinite }) {
           throw seriesOverflowError(read.table, path: series, id: id, set: read.set, wide: wide, normalize: normalize)
         }
         #if !_endian(little)
@@ -190,7 +192,7 @@ struct DTWCommand: CohortLensCommand {
       return
     }
     let matrix = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
-    if matrix.storage.contains(where: { !$0.isFinite }) {
+    if mayOverflow, matrix.storage.contains(where: { !$0.isFinite }) {
       throw seriesOverflowError(read.table, path: series, id: id, set: read.set, wide: wide, normalize: normalize)
     }
     progress.report("matrix computed")
@@ -243,6 +245,21 @@ struct DTWCommand: CohortLensCommand {
     }
     return out
   }
+}
+
+/// Whether distances between the (normalised) series of `set` can leave the `Double` range, so that the
+/// O(n²) scan of the result for non-finite entries is needed. A DTW cost (or a Euclidean distance) adds
+/// at most `2·L_max` steps of `d` squared differences, each at most `(2·max|x|)²`; when
+/// `8·L_max·d·max|x|²` stays below `Double.greatestFiniteMagnitude` (every value below ≈1e150 for
+/// ordinary lengths) no distance can overflow and the scan is skipped. O(total values).
+func seriesDistancesMayOverflow(_ set: SeriesSet) -> Bool {
+  var largest = 0.0, longest = 0
+  for s in set.series {
+    longest = max(longest, s.count / max(1, set.dimensions))
+    for v in s { largest = max(largest, abs(v)) }
+  }
+  let terms = 8 * Double(max(1, longest)) * Double(max(1, set.dimensions))
+  return !(largest * largest <= Double.greatestFiniteMagnitude / terms)
 }
 
 /// The error for learner series whose squared differences overflow `Double` (with `--normalize none`, raw

@@ -46,10 +46,7 @@ struct ScoresCommand: CohortLensCommand {
     let progress = Progress(forced: output.progress)
     progress.report("reading \(features)")
     let table = try Table.read(path: features, digest: output.format == .json)
-    if table.rowCount == 0 {
-      throw InputError(file: features, line: 1, message: "the file has a header but no data rows",
-        hint: "add one row per learner below the header")
-    }
+    try table.requireDataRows()
     let allIds = try table.ids(id)
     var used: [String] = []
     if let list = columns {
