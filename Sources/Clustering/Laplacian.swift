@@ -55,7 +55,9 @@ public struct GraphLaplacian: Sendable {
   /// diagonal contributes `+0`). A NaN/±∞ off the diagonal makes its column's sum non-finite,
   /// so the full `O(n²)` finiteness scan only runs when some `d_j` (or `W_jj`) is not finite.
   ///
-  /// - Throws: ``SpectralError`` for a non-square or non-finite `w` or a negative degree.
+  /// - Throws: ``SpectralError`` for a non-square or non-finite `w`, a negative degree, or a
+  ///   degree that overflows although every entry is finite (entries near 1e308; scaling `W`
+  ///   by a constant leaves the normalised Laplacian unchanged, so the caller can divide).
   /// - Complexity: O(n²) time, one read of `W`; O(n) memory.
   public static func degrees(of w: Matrix) throws -> [Double] {
     let n = w.rows
@@ -80,6 +82,13 @@ public struct GraphLaplacian: Sendable {
     if !suspicious { suspicious = (0..<n).contains { !w.storage[$0 * n + $0].isFinite } }
     if suspicious && !w.spectralAllFinite {
       throw SpectralError.nonFiniteValues("adjacency matrix contains NaN or infinite values")
+    }
+    if suspicious, let node = degree.firstIndex(where: { !$0.isFinite }) {
+      // Finite entries whose sum overflows: every degree-normalised quantity would be garbage
+      // (D^{-1/2} = 0 turns the normalised Laplacian into I).
+      throw SpectralError.invalidArgument(
+        "the degree of node \(node) overflows (its affinities sum beyond \(Double.greatestFiniteMagnitude)); "
+          + "divide the affinity matrix by a constant, e.g. its largest entry")
     }
     if let bad = degree.firstIndex(where: { $0 < 0 }) {
       throw SpectralError.invalidArgument("node \(bad) has negative degree \(degree[bad]); affinities must be non-negative")

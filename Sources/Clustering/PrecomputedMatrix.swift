@@ -16,7 +16,9 @@ public enum SquareMatrixReader {
   /// Reads and validates the matrix at `path`.
   ///
   /// Errors (with `file:line:column`): a header id missing among the rows or vice versa,
-  /// duplicate ids, missing or non-numeric cells, non-finite or negative values.
+  /// duplicate ids, missing or non-numeric cells, non-finite or negative values, and a row or
+  /// column whose off-diagonal entries sum beyond ``degreeLimit`` (the node's degree would
+  /// overflow, and every degree-normalised quantity with it).
   ///
   /// - Complexity: O(n²).
   public static func read(path: String) throws -> LabeledSquareMatrix {
@@ -67,6 +69,43 @@ public enum SquareMatrixReader {
         m[i, target] = v
       }
     }
+    try checkDegrees(m, table: table, rowIds: rowIds, columnOrder: columnOrder)
     return LabeledSquareMatrix(ids: rowIds, matrix: m)
+  }
+
+  /// Largest off-diagonal row or column sum accepted, `Double.greatestFiniteMagnitude / 4`
+  /// (≈ 4.5e307): the degrees of the symmetrised matrix `0.5·(A + Aᵀ)` are then finite, with room
+  /// for the rounding of the sums. Similarities are normally in [0, 1], so only a matrix on an
+  /// absurd scale reaches it.
+  public static let degreeLimit = Double.greatestFiniteMagnitude / 4
+
+  /// Throws, at the cell of the row's (or column's) largest entry, when an off-diagonal row or
+  /// column sum of `m` exceeds ``degreeLimit``. O(n²).
+  static func checkDegrees(_ m: Matrix, table: Table, rowIds: [String], columnOrder: [Int]) throws {
+    let n = m.rows
+    var rowSums = [Double](repeating: 0, count: n), columnSums = [Double](repeating: 0, count: n)
+    m.storage.withUnsafeBufferPointer { p in
+      for i in 0..<n {
+        for j in 0..<n where j != i {
+          rowSums[i] += p[i * n + j]
+          columnSums[j] += p[i * n + j]
+        }
+      }
+    }
+    let limit = degreeLimit
+    guard let worst = (0..<n).first(where: { !(rowSums[$0] <= limit) || !(columnSums[$0] <= limit) }) else { return }
+    let alongRow = !(rowSums[worst] <= limit)
+    // The largest entry of that row (or column), to point at.
+    var (bestI, bestJ, best) = (worst, worst, -1.0)
+    for t in 0..<n where t != worst {
+      let (i, j) = alongRow ? (worst, t) : (t, worst)
+      if m[i, j] > best { (bestI, bestJ, best) = (i, j, m[i, j]) }
+    }
+    let line = alongRow ? "row '\(rowIds[worst])'" : "column '\(rowIds[worst])'"
+    throw InputError(table: table, row: bestI, column: columnOrder[bestJ] + 1,
+      message: "the \(line) of the matrix sums to more than 4.5e307 (a quarter of the largest double; entries up to \(best)): the degree of "
+        + "node '\(rowIds[worst])' would overflow and the Laplacian with it",
+      hint: "divide the whole matrix by a constant, e.g. by its largest entry: the normalized Laplacian, "
+        + "the embedding's clusters and every score stay the same")
   }
 }

@@ -144,6 +144,29 @@ struct OutputDestinationTests {
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 
+  @Test func precomputedMatrixWhoseDegreesOverflowIsLocated() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Every degree is 4e308: the Laplacian used to come out as I (eigenvalues 1.0, one cluster).
+    let ids = ["a", "b", "c", "d", "e"]
+    let text = "id," + ids.joined(separator: ",") + "\n"
+      + ids.map { id in id + "," + ids.map { $0 == id ? "1" : "1e308" }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+    let matrix = try CLI.write(text, "w.csv", in: dir)
+    let out = dir.appendingPathComponent("out.json").path
+    let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", matrix, "--k", "2", "--output", out])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("w.csv:2:5: the row 'a' of the matrix sums to more than 4.5e307"), "\(r.stderr)")
+    #expect(r.stderr.contains("divide the whole matrix by a constant"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out))
+    // The same matrix divided by 1e308 clusters, with the complete graph's spectrum 0, 1.25, 1.25, 1.25.
+    let scaled = try CLI.write(text.replacingOccurrences(of: "1e308", with: "1"), "s.csv", in: dir)
+    let ok = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", scaled, "--k", "2", "--format", "json"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    let json = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
+    let values = try #require(json?["eigenvalues"] as? [Double])
+    #expect(abs(values[0]) < 1e-12 && values.dropFirst().allSatisfy { abs($0 - 1.25) < 1e-12 }, "\(values)")
+  }
+
   @Test func identicalLearnersWithTheIterativeSolverStillCluster() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

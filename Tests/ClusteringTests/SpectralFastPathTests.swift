@@ -34,6 +34,20 @@ import Testing
     }
   }
 
+  @Test func degreesThatOverflowOnFiniteEntriesAreRejected() throws {
+    var w = Self.randomMatrix(21, seed: 9, symmetric: true)
+    for j in 0..<21 where j != 4 { w[4, j] = 1e308; w[j, 4] = 1e308 }
+    do {
+      _ = try GraphLaplacian.degrees(of: w)
+      Issue.record("overflowing degrees were accepted")
+    } catch let e as SpectralError {
+      #expect(e.description.contains("the degree of node 4 overflows"), "\(e)")
+    }
+    // Just below the overflow the degrees are returned, finite.
+    for j in 0..<21 where j != 4 { w[4, j] = 1e306; w[j, 4] = 1e306 }
+    #expect(try GraphLaplacian.degrees(of: w).allSatisfy { $0.isFinite })
+  }
+
   @Test(arguments: [LaplacianKind.normalized, .unnormalized])
   func inPlaceOperatorEqualsScalarFormula(kind: LaplacianKind) throws {
     let n = 1030
