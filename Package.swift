@@ -7,6 +7,7 @@
 //   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
+//   CBlockKernel     C SIMD kernel of the iterative eigensolver's block product (AVX2, chosen at run time), used by LinearAlgebra
 //   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
 //   TimeSeries       series input (long/wide), normalisation, DTW (Sakoe-Chiba band), pairwise engine, exact k-NN
 //   Fairness         count tables, group rates with intervals, criteria and verdicts, bootstrap, AUC, ABROCA
@@ -54,8 +55,9 @@ let package = Package(
       providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
     ),
     .target(name: "CohortLensCore"),
+    .target(name: "CBlockKernel"),
     .target(
-      name: "LinearAlgebra", dependencies: ["CLapack", "CohortLensCore"],
+      name: "LinearAlgebra", dependencies: ["CLapack", "CBlockKernel", "CohortLensCore"],
       linkerSettings: lapackLinking
     ),
     .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),

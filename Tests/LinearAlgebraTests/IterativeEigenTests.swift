@@ -208,6 +208,58 @@ import Testing
     }
   }
 
+  /// The AVX2 row kernel of the block product: equal to `Q·A` by `dgemm` within rounding, bit for
+  /// bit the documented operation order (4 lane sums by fused multiply-add, `(s0 + s2) + (s1 + s3)`,
+  /// then the `n mod 4` tail), and independent of how the rows are split. Where the processor lacks
+  /// AVX2/FMA the kernel must decline (the solver then uses `dgemm`).
+  @Test(arguments: [1, 3, 4, 7, 13, 64, 257, 1030])
+  func rowKernelProductMatchesGEMMAndItsOperationOrder(n: Int) throws {
+    let a = Fixtures.randomSymmetric(n, seed: UInt64(n))
+    for m in n > 300 ? [3, 16, 17] : [1, 2, 3, 4, 5, 16, 17] {
+      let q = Fixtures.random(m, n, seed: UInt64(100 + m))
+      guard let out = IterativeEigen.rowKernelProduct(a, q, rows: 0..<n) else {
+        #expect(!IterativeEigen.rowKernelAvailable)
+        return
+      }
+      #expect(IterativeEigen.rowKernelAvailable)
+      let reference = BLAS.gemm(q, a)
+      let n4 = n & ~3
+      var mismatches = 0, worst = 0.0
+      for v in 0..<m {
+        for i in 0..<n {
+          // The documented sequence of operations, in scalar code.
+          var lanes = (0.0, 0.0, 0.0, 0.0)
+          var scale = 0.0
+          var j = 0
+          while j < n4 {
+            lanes.0 = lanes.0.addingProduct(a.storage[i * n + j], q.storage[v * n + j])
+            lanes.1 = lanes.1.addingProduct(a.storage[i * n + j + 1], q.storage[v * n + j + 1])
+            lanes.2 = lanes.2.addingProduct(a.storage[i * n + j + 2], q.storage[v * n + j + 2])
+            lanes.3 = lanes.3.addingProduct(a.storage[i * n + j + 3], q.storage[v * n + j + 3])
+            j += 4
+          }
+          var s = (lanes.0 + lanes.2) + (lanes.1 + lanes.3)
+          for t in n4..<n { s = s.addingProduct(a.storage[i * n + t], q.storage[v * n + t]) }
+          for t in 0..<n { scale += abs(a.storage[i * n + t] * q.storage[v * n + t]) }
+          if out[v, i].bitPattern != s.bitPattern { mismatches += 1 }
+          worst = max(worst, abs(out[v, i] - reference[v, i]) / (scale + 1e-300))
+        }
+      }
+      #expect(mismatches == 0, "n \(n) m \(m): \(mismatches) elements differ from the documented operation order")
+      #expect(worst <= 1e-15 * Double(n), "n \(n) m \(m): relative difference to dgemm \(worst)")
+      // Any split of the rows gives the same bits.
+      for cut in Set([0, 1, n / 3, n / 2 + 1, n - 1, n]) {
+        let lower = try #require(IterativeEigen.rowKernelProduct(a, q, rows: 0..<cut))
+        let upper = try #require(IterativeEigen.rowKernelProduct(a, q, rows: cut..<n))
+        var differ = 0
+        for v in 0..<m {
+          for i in 0..<n where (i < cut ? lower[v, i] : upper[v, i]).bitPattern != out[v, i].bitPattern { differ += 1 }
+        }
+        #expect(differ == 0, "n \(n) m \(m) cut \(cut)")
+      }
+    }
+  }
+
   @Test func blockSizeAndBasisLimit() {
     #expect(IterativeEigen.blockSize(count: 1) == 16)
     #expect(IterativeEigen.blockSize(count: 10) == 16)

@@ -1,0 +1,23 @@
+#ifndef CBLOCK_KERNEL_H
+#define CBLOCK_KERNEL_H
+
+/// Block product with a symmetric matrix, by rows: `out[v * n + i] = sum_{j < n} a[i * n + j] * q[v * n + j]` for the
+/// rows `row_begin <= i < row_end` of `a` (`n x n`, row-major) and the `m` vectors `q[v * n ..< (v + 1) * n]`.
+/// For a symmetric `a` this is `(Q^T A)[v, i]`, the product `cblas_dgemm` computes by columns, but it streams the rows
+/// of `a` once, without the packed copy of `a` that a thin (`m <= 32`) `dgemm` makes on every call.
+///
+/// Each `out` element is one fixed sequence of operations: four lane sums over `j = 4t + lane` by fused multiply-add
+/// (j ascending), added pairwise `(s0 + s2) + (s1 + s3)`, then the `n mod 4` remaining terms in order,
+/// each by fused multiply-add. It does not
+/// depend on `row_begin`/`row_end` or on the other rows and vectors, so splitting the rows over threads gives the same
+/// bits. Register tiles of 4 rows x 3 vectors (12 accumulators, 7 loads per 12 fused multiply-adds).
+///
+/// Returns 1 when the product was computed (x86-64 with AVX2 and FMA), 0 when this processor lacks them; then nothing
+/// was written and the caller must use `cblas_dgemm`.
+int cbk_symmetric_rows_product(const double *a, long n, const double *q, long m, double *out, long row_begin,
+                               long row_end);
+
+/// 1 when `cbk_symmetric_rows_product` computes on this processor, else 0.
+int cbk_symmetric_rows_product_available(void);
+
+#endif
