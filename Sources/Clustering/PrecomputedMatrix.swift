@@ -101,9 +101,9 @@ public enum SquareMatrixReader {
       let (i, j) = alongRow ? (worst, t) : (t, worst)
       if m[i, j] > best { (bestI, bestJ, best) = (i, j, m[i, j]) }
     }
-    let line = alongRow ? "row '\(rowIds[worst])'" : "column '\(rowIds[worst])'"
+    let which = alongRow ? "row '\(rowIds[worst])'" : "column '\(rowIds[worst])'"
     throw InputError(table: table, row: bestI, column: columnOrder[bestJ] + 1,
-      message: "the \(line) of the matrix sums to more than 4.5e307 (a quarter of the largest double; entries up to \(best)): the degree of "
+      message: "the \(which) of the matrix sums to more than 4.5e307 (a quarter of the largest double; entries up to \(best)): the degree of "
         + "node '\(rowIds[worst])' would overflow and the Laplacian with it",
       hint: "divide the whole matrix by a constant, e.g. by its largest entry: the normalized Laplacian, "
         + "the embedding's clusters and every score stay the same")
