@@ -67,7 +67,11 @@ public struct SpectralEmbedding: Sendable {
   ///     k ≤ kMax needs kMax + 1; the extra ones show what follows), capped at n.
   ///   - laplacian: ``LaplacianKind/normalized`` (default, scikit-learn's) or unnormalised.
   ///   - solver: ``SpectralEigenSolver/auto`` (default) = dense `dsyevr` up to
-  ///     `IterativeEigen.minimumIterativeOrder(count:)` nodes, iterative above.
+  ///     `IterativeEigen.minimumIterativeOrder(count:)` nodes, iterative above; should the
+  ///     iterative solver fail (no convergence within 500 block products, a basis that cannot be
+  ///     extended), `auto` solves the same operator densely and reports
+  ///     ``SpectralWarning/iterativeSolverFellBack(reason:)`` (``solver`` is then `dense`).
+  ///     An explicit `iterative` never falls back: its failure is thrown.
   /// - Throws: ``SpectralError`` for invalid input or a solver failure.
   /// - Complexity: O(n²) to build the Laplacian: one read of `W` for the degrees (with the
   ///   finiteness check), a breadth-first search that stops once every node is reached (O(n)
@@ -81,6 +85,17 @@ public struct SpectralEmbedding: Sendable {
   public static func compute(
     adjacency w: consuming Matrix, dimensions kMax: Int, eigenvalueCount: Int,
     laplacian kind: LaplacianKind = .normalized, solver: SpectralEigenSolver = .auto
+  ) throws -> SpectralEmbedding {
+    try compute(
+      adjacency: w, dimensions: kMax, eigenvalueCount: eigenvalueCount, laplacian: kind, solver: solver,
+      iterativeMaxIterations: 500)
+  }
+
+  /// ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)`` with the iterative
+  /// solver's block-product limit (500 there); tests lower it to exercise the dense fallback.
+  static func compute(
+    adjacency w: consuming Matrix, dimensions kMax: Int, eigenvalueCount: Int,
+    laplacian kind: LaplacianKind, solver: SpectralEigenSolver, iterativeMaxIterations: Int
   ) throws -> SpectralEmbedding {
     let n = w.rows
     guard w.rows == w.columns, n > 0 else {
@@ -112,7 +127,7 @@ public struct SpectralEmbedding: Sendable {
     }
     let nA = active.count
     let mA = min(nA, m)
-    let used = solver.resolved(n: nA, count: mA)
+    var used = solver.resolved(n: nA, count: mA)
     var pairs = (values: [Double](), vectors: Matrix(rows: nA, columns: 0))
     if mA > 0 {
       // One BLAS thread: OpenBLAS's threaded kernels make the last bits of the eigenvectors
@@ -120,9 +135,15 @@ public struct SpectralEmbedding: Sendable {
       let savedThreads = BLASThreads.current
       BLASThreads.set(1)
       defer { BLASThreads.set(savedThreads) }
-      pairs = try lowestEigenpairs(
+      let solved = try lowestEigenpairs(
         consume w, nodes: active, degrees: degrees, sqrtDegree: sqrtDegree, count: mA, kind: kind, solver: used,
-        vectorCount: Swift.min(kMax, mA))
+        vectorCount: Swift.min(kMax, mA), denseFallback: solver == .auto,
+        iterativeMaxIterations: iterativeMaxIterations)
+      pairs = (solved.values, solved.vectors)
+      if let reason = solved.iterativeFailure {
+        used = .dense
+        warnings.append(.iterativeSolverFellBack(reason: reason))
+      }
       guard pairs.values.count == mA, pairs.vectors.columns == mA else {
         throw SpectralError.eigensolverFailed("\(used) solver returned \(pairs.values.count) of \(mA) eigenpairs")
       }
@@ -178,17 +199,24 @@ public struct SpectralEmbedding: Sendable {
   /// Iterative route: the largest eigenpairs `μ` of `M = c·I − L` with `c = 1` for the normalised
   /// Laplacian (so `M = D^{-1/2} W D^{-1/2}` with zero diagonal) and `c = 2·max d_i`
   /// (Gershgorin bound, `M` positive semi-definite) for the unnormalised one; `λ = c − μ`.
+  ///
+  /// `denseFallback` (the `auto` choice): if the iterative solver fails (no convergence within
+  /// `iterativeMaxIterations` block products, a basis that cannot be extended, a failed projected
+  /// solve), the same operator `M` is solved densely (LAPACK `dsyevr`, one more `|nodes|²` working
+  /// copy) and the iterative solver's error is returned as `iterativeFailure`. Without it the error
+  /// is thrown (an explicitly requested `iterative` solver).
   static func lowestEigenpairs(
     _ w: consuming Matrix, nodes: [Int], degrees: [Double], sqrtDegree: [Double], count: Int, kind: LaplacianKind,
-    solver: SpectralEigenSolver, vectorCount: Int? = nil
-  ) throws -> (values: [Double], vectors: Matrix) {
+    solver: SpectralEigenSolver, vectorCount: Int? = nil, denseFallback: Bool = false,
+    iterativeMaxIterations: Int = 500
+  ) throws -> (values: [Double], vectors: Matrix, iterativeFailure: String?) {
     switch solver {
     case .dense, .auto:
       let l = GraphLaplacian.operatorMatrix(
         consume w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .laplacian)
       do {
         let e = try SymmetricEigen.lowest(l, count: count)
-        return (e.values, e.vectors)
+        return (e.values, e.vectors, nil)
       } catch {
         throw SpectralError.eigensolverFailed(String(describing: error))
       }
@@ -201,16 +229,24 @@ public struct SpectralEmbedding: Sendable {
       let mat = GraphLaplacian.operatorMatrix(
         consume w, nodes: nodes, degrees: degrees, sqrtDegree: sqrtDegree, kind: kind, form: .shifted(shift))
       let e: EigenDecomposition
+      var failure: String? = nil
       do {
-        e = try IterativeEigen.largest(mat, count: count, vectorCount: vectorCount, tolerance: 1e-10, seed: 0)
+        e = try IterativeEigen.largest(
+          mat, count: count, vectorCount: vectorCount, tolerance: 1e-10, maxIterations: iterativeMaxIterations, seed: 0)
       } catch {
-        throw SpectralError.eigensolverFailed(String(describing: error))
+        guard denseFallback else { throw SpectralError.eigensolverFailed(String(describing: error)) }
+        failure = String(describing: error)
+        do {
+          e = try SymmetricEigen.highest(mat, count: count)
+        } catch let dense {
+          throw SpectralError.eigensolverFailed("\(failure!); the dense fallback failed too: \(dense)")
+        }
       }
       let m = e.values.count
       // μ ascending → λ = c − μ descending; reverse both.
       let values = e.values.reversed().map { shift - $0 }
       let vectors = e.vectors.selectingColumns(Array((0..<m).reversed()))
-      return (values, vectors)
+      return (values, vectors, failure)
     }
   }
 

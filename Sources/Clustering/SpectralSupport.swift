@@ -34,6 +34,10 @@ public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
   /// The graph has `components` > 1 connected components (`isolatedNodes` of them single nodes
   /// without edges); the eigenvalue 0 then has multiplicity `components`.
   case disconnectedGraph(components: Int, isolatedNodes: Int)
+  /// The iterative eigensolver, chosen by `auto`, failed (`reason`: its error, e.g. no convergence
+  /// within its block-product limit); the same operator was solved densely (LAPACK `dsyevr`)
+  /// instead, so the results are exact to rounding but took O(n³).
+  case iterativeSolverFellBack(reason: String)
 
   public var description: String {
     switch self {
@@ -42,6 +46,8 @@ public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
     case .disconnectedGraph(let c, let iso):
       let extra = iso > 0 ? " (\(iso) isolated node\(iso == 1 ? "" : "s"))" : ""
       return "graph has \(c) connected components\(extra); spectral embedding may not work as expected"
+    case .iterativeSolverFellBack(let reason):
+      return "the iterative eigensolver failed (\(reason)); the dense solver (LAPACK dsyevr) was used instead"
     }
   }
 }

@@ -197,6 +197,44 @@ import Testing
     }
   }
 
+  /// `auto` falls back to the dense solver when the iterative one fails (here: a limit of one
+  /// block product), with a warning and the dense eigenvalues; an explicit `iterative` throws.
+  @Test func autoFallsBackToDenseWhenTheIterativeSolverFails() throws {
+    let n = 800  // above the iterative bar for 10 eigenpairs (k_max = 5)
+    var state: UInt64 = 11
+    func uniform() -> Double {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double(state >> 11) / Double(UInt64(1) << 53)
+    }
+    var x = Matrix(rows: n, columns: 2)
+    for i in 0..<n {
+      x[i, 0] = Double(i % 4) * 3 + uniform()
+      x[i, 1] = Double(i % 4 / 2) * 3 + uniform()
+    }
+    let w = Affinity.rbf(x, gamma: 1)
+    #expect(SpectralEigenSolver.auto.resolved(n: n, count: 10) == .iterative)
+    let dense = try SpectralEmbedding.compute(adjacency: w, dimensions: 5, eigenvalueCount: 10, solver: .dense)
+    let normal = try SpectralEmbedding.compute(adjacency: w, dimensions: 5, eigenvalueCount: 10)
+    #expect(normal.solver == .iterative && normal.warnings.isEmpty)
+    let fallback = try SpectralEmbedding.compute(
+      adjacency: w, dimensions: 5, eigenvalueCount: 10, laplacian: .normalized, solver: .auto, iterativeMaxIterations: 1)
+    #expect(fallback.solver == .dense)
+    #expect(fallback.warnings.count == 1)
+    if case .iterativeSolverFellBack(let reason)? = fallback.warnings.first {
+      #expect(reason.contains("not converged"), "\(reason)")
+    } else {
+      Issue.record("no fallback warning: \(fallback.warnings)")
+    }
+    #expect(fallback.warnings.first?.description.contains("the dense solver (LAPACK dsyevr) was used instead") == true)
+    #expect(maxAbsDiff(fallback.eigenvalues, dense.eigenvalues) <= 1e-12)
+    #expect(maxAbsDiff(fallback.eigenvalues, normal.eigenvalues) <= 1e-10)
+    #expect(throws: SpectralError.self) {
+      try SpectralEmbedding.compute(
+        adjacency: w, dimensions: 5, eigenvalueCount: 10, laplacian: .normalized, solver: .iterative,
+        iterativeMaxIterations: 1)
+    }
+  }
+
   @Test func parallelPathIsBitIdenticalToSerialFormula() throws {
     // n large enough for the 2-thread loops; an isolated node at 7.
     let n = 1100
