@@ -74,6 +74,9 @@ public struct SweepResult: Sendable {
   public var entries: [SweepEntry]
   /// Number of connected components of the graph.
   public var components: Int
+  /// The eigensolver that ran (`dense` or `iterative`; ``SpectralEmbedding/solver``): what `auto`
+  /// resolved to, `dense` after its fallback.
+  public var solver: SpectralEigenSolver
   /// Things the user should know (disconnected graph, symmetrised input, …).
   public var warnings: [String]
 }
@@ -108,7 +111,7 @@ public enum SpectralSweep {
   ) throws -> SweepResult {
     let n = adjacency.rows
     let ks = configuration.ks
-    guard let kMax = ks.max() else { return SweepResult(n: n, eigenvalues: [], eigengapK: nil, silhouetteK: nil, entries: [], components: 0, warnings: []) }
+    guard let kMax = ks.max() else { return SweepResult(n: n, eigenvalues: [], eigengapK: nil, silhouetteK: nil, entries: [], components: 0, solver: configuration.solver == .iterative ? .iterative : .dense, warnings: []) }
     let eigenCount = min(n, max(configuration.eigenvalueCount ?? 0, 2 * kMax, kMax + 1))
     let embedding = try SpectralEmbedding.compute(
       adjacency: consume adjacency, dimensions: kMax, eigenvalueCount: eigenCount,
@@ -158,7 +161,8 @@ public enum SpectralSweep {
     return SweepResult(
       n: n, eigenvalues: embedding.eigenvalues,
       eigengapK: Eigengap.suggest(eigenvalues: embedding.eigenvalues, maxK: kMax),
-      silhouetteK: best?.k, entries: entries, components: embedding.components, warnings: warnings)
+      silhouetteK: best?.k, entries: entries, components: embedding.components, solver: embedding.solver,
+      warnings: warnings)
   }
 
   static func score(k: Int, x: Matrix, fit: KMeansResult, truthCodes: [Int]?) -> SweepEntry {

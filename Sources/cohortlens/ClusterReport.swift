@@ -131,6 +131,7 @@ struct ClusterReport {
     let ev = result.eigenvalues
     fields.append(("eigengaps", .array(zip(ev, ev.dropFirst()).map { .double($1 - $0) })))
     fields.append(("connected_components", .int(result.components)))
+    fields.append(("eigensolver_used", .string(result.solver.rawValue)))
     fields.append(("suggested_k", .object([
       ("eigengap", result.eigengapK.map { .int($0) } ?? .null),
       ("silhouette", result.silhouetteK.map { .int($0) } ?? .null),

@@ -35,6 +35,14 @@ struct ClusterCommandTests {
     let suggested = j["suggested_k"] as? [String: Any]
     #expect(suggested?["eigengap"] as? Int != nil)
     #expect(suggested?["silhouette"] as? Int != nil)
+    // 288 learners: `auto` resolves to the dense solver; an explicit choice is reported as such.
+    #expect(j["eigensolver_used"] as? String == "dense")
+    let iterative = try CLI.run(Self.effortArgs + ["--k", "2...4", "--format", "json", "--eigensolver", "iterative"])
+    #expect(iterative.status == 0, "\(iterative.stderr)")
+    let ji = try CLI.json(iterative.stdout)
+    #expect(ji["eigensolver_used"] as? String == "iterative")
+    let evi = ji["eigenvalues"] as? [Double] ?? []
+    #expect(evi.count == ev.count && zip(ev, evi).allSatisfy { abs($0 - $1) <= 1e-10 })
   }
 
   @Test func sameSeedGivesIdenticalBytes() throws {
