@@ -87,7 +87,7 @@ public struct SpectralEmbedding: Sendable {
     laplacian kind: LaplacianKind = .normalized, solver: SpectralEigenSolver = .auto
   ) throws -> SpectralEmbedding {
     try compute(
-      adjacency: w, dimensions: kMax, eigenvalueCount: eigenvalueCount, laplacian: kind, solver: solver,
+      adjacency: consume w, dimensions: kMax, eigenvalueCount: eigenvalueCount, laplacian: kind, solver: solver,
       iterativeMaxIterations: 500)
   }
 
