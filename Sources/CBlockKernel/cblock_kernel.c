@@ -3,8 +3,9 @@
 //
 // Why not `cblas_dgemm`: for `Q^T A` with a block of m = 16 vectors, OpenBLAS 0.3.21 copies all of A into its packed
 // panel layout on every call (`dgemm_itcopy`) before its multiply kernel runs. Reading the rows of the symmetric A
-// directly avoids that copy. One product, standalone, 2 threads each on half the rows, m = 16, min of 40 (2-core
-// Zen 3 guest): n = 1000 0.78-0.85 -> 0.62-0.63 ms, n = 2000 3.1-3.4 -> 2.4-2.7 ms, n = 4000 11.4-11.7 -> 9.4-10.0 ms.
+// directly avoids that copy. One product, standalone (clang -O2), 2 threads each on half the rows, m = 16, min of 40
+// per run, five runs (2-core Zen 3 guest): kernel / dgemm time 0.62-0.89 at n = 1000, 0.77-0.86 at n = 2000,
+// 0.78-0.91 at n = 4000; best times 0.78 -> 0.59 ms, 2.39 -> 2.05 ms, 10.1 -> 9.0 ms.
 #include "cblock_kernel.h"
 
 #if defined(__x86_64__) && defined(__clang__)

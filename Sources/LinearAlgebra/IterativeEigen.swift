@@ -558,17 +558,17 @@ private struct BlockKrylov {
   /// The product streams all of `A` (n² doubles) for a thin block, so it is bound by memory
   /// bandwidth and by one core's flops. On x86-64 with AVX2 and FMA it is computed by rows,
   /// `out[v, i] = Σ_j A[i, j]·q[v, j]` (`cbk_symmetric_rows_product`, equal to `Qᵀ·A` for the
-  /// symmetric `A` this solver takes, and what NumPy's `A @ x` computes for ARPACK in
-  /// scikit-learn): it reads each row of `A` once, where a thin `dgemm` first copies all of `A`
-  /// into its packed panel layout on every call. One product in a standalone C benchmark, 2 threads
-  /// each on half the rows, m = 16, min of 40 (2-core Zen 3 guest), `dgemm` → row kernel:
-  /// n = 1000 0.78–0.85 → 0.62–0.63 ms, n = 2000 3.1–3.4 → 2.4–2.7 ms, n = 4000 11.4–11.7 →
-  /// 9.4–10.0 ms. In a whole `cluster` run (5 blobs in 8-D, 10 eigenpairs, min of 12 per build,
-  /// two rounds) the embedding step went 55–57 → 50–55 ms at n = 2000 and 168–176 → 158–171 ms
-  /// at n = 4000; at n = 1000 the difference is within the machine's noise. Elsewhere it is one
-  /// `dgemm` per chunk. Either way the work is split into ``IterativeEigen/productChunks(order:)`` fixed
-  /// ranges of `A`, on two threads when OpenBLAS runs on one thread (as in the spectral
-  /// pipeline), one after the other otherwise. Each output element is always computed by the same
+  /// symmetric `A` this solver takes): it reads each row of `A` once, where a thin `dgemm` first
+  /// copies all of `A` into its packed panel layout on every call. One product in a standalone C
+  /// benchmark, 2 threads each on half the rows, m = 16, min of 40 per run, five runs (2-core Zen 3
+  /// guest): row kernel / `dgemm` time 0.62–0.89 at n = 1000, 0.77–0.86 at n = 2000, 0.78–0.91 at
+  /// n = 4000 (best times 0.78 → 0.59 ms, 2.39 → 2.05 ms, 10.1 → 9.0 ms). In a whole `cluster`
+  /// run (5 blobs in 8-D, 10 eigenpairs, min of 12 per build, two rounds) the embedding step went
+  /// 55–57 → 50–55 ms at n = 2000 and 168–176 → 158–171 ms at n = 4000; at n = 1000 the
+  /// difference is within the machine's noise. Elsewhere it is one `dgemm` per chunk. Either way
+  /// the work is split into ``IterativeEigen/productChunks(order:)`` fixed ranges of `A`, on two
+  /// threads when OpenBLAS runs on one thread (as in the spectral pipeline), one after the other
+  /// otherwise. Each output element is always computed by the same
   /// sequence of operations, so the result does not depend on how many threads ran the chunks.
   func multiplyByA(_ a: UnsafePointer<Double>, first: Int, count m: Int) {
     let ranges = IterativeEigen.productChunks(order: n)
