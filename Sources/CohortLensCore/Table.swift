@@ -242,7 +242,7 @@ public struct Table: Sendable {
 
   /// What to do with rows that have a missing value in a selected column.
   public enum MissingPolicy: String, Sendable, CaseIterable {
-    /// Throw an `InputError` naming the first (up to 5) such rows and suggesting `--drop-missing`.
+    /// Throw an `InputError` naming the first (up to 5) such rows, with the caller's hint.
     case error
     /// Leave such rows out; `NumericMatrix.keptRows` says which rows remain.
     case drop
@@ -253,10 +253,15 @@ public struct Table: Sendable {
   /// - Parameters:
   ///   - columns: column names, in the order of the matrix columns.
   ///   - missing: `.error` (default) or `.drop`.
+  ///   - missingHint: how to fix missing values, appended to the `.error` message (the default names
+  ///     the `--columns` and `--drop-missing` options of the commands that have them).
   /// - Throws: `InputError` for an unknown column, a non-numeric or non-finite cell (see `numbers`),
   ///   or (with `.error`) missing values.
   /// - Complexity: O(rows × columns).
-  public func numericMatrix(columns: [String], missing: MissingPolicy = .error) throws -> NumericMatrix {
+  public func numericMatrix(
+    columns: [String], missing: MissingPolicy = .error,
+    missingHint: String = "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing"
+  ) throws -> NumericMatrix {
     let indices = try columns.map { try columnIndex($0) }
     let k = indices.count
     let cc = columnCount
@@ -301,7 +306,7 @@ public struct Table: Sendable {
       throw InputError(
         table: self, row: first.row, column: first.column,
         message: "\(missingCount) row\(missingCount == 1 ? " has" : "s have") missing values: \(list)\(more)",
-        hint: "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing")
+        hint: missingHint)
     }
     return NumericMatrix(columnNames: columns, rowCount: kept.count, values: values, keptRows: kept)
   }

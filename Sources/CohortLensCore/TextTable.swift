@@ -53,9 +53,11 @@ public struct TextTable: Sendable, Equatable {
   private func alignment(_ j: Int) -> Alignment { j < alignments.count ? alignments[j] : .left }
 
   /// Columns separated by two spaces, a dashed rule under the header, no trailing spaces.
+  /// Control characters in cells (a newline in a quoted CSV field, a tab) are shown escaped as
+  /// `\n`, `\r`, `\t` or `\xHH`, so every row stays on one line and the columns stay aligned.
   public func renderText() -> String {
     let n = columnCount
-    let all = [headers] + rows
+    let all = ([headers] + rows).map { $0.map(Self.visibleControls) }
     var widths = [Int](repeating: 0, count: n)
     for row in all {
       for j in 0..<n { widths[j] = max(widths[j], cell(row, j).count) }
@@ -73,14 +75,68 @@ public struct TextTable: Sendable, Equatable {
     }
     var out = ""
     if let title { out += title + "\n\n" }
-    out += format(headers)
+    out += format(all[0])
     out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
-    for row in rows { out += format(row) }
+    for row in all.dropFirst() { out += format(row) }
     if !footnotes.isEmpty {
       out += "\n"
       for note in footnotes { out += note + "\n" }
     }
     return out
+  }
+
+  /// `text` with its control characters made visible: a line break (LF, CRLF) as `\n`, a lone CR
+  /// as `\r`, a tab as `\t`, other C0 controls and DEL as `\xHH`; everything else unchanged.
+  /// O(length).
+  static func visibleControls(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+    var out = String.UnicodeScalarView()
+    let scalars = Array(text.unicodeScalars)
+    for (i, u) in scalars.enumerated() {
+      switch u {
+      case "\n": if i == 0 || scalars[i - 1] != "\r" { out.append(contentsOf: "\\n".unicodeScalars) }
+      case "\r": out.append(contentsOf: (i + 1 < scalars.count && scalars[i + 1] == "\n" ? "\\n" : "\\r").unicodeScalars)
+      case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+      default:
+        if u.value < 0x20 || u.value == 0x7F {
+          let hex = String(u.value, radix: 16, uppercase: true)
+          out.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" : "") + hex).unicodeScalars)
+        } else {
+          out.append(u)
+        }
+      }
+    }
+    return String(out)
+  }
+
+  /// `text` escaped for a GitHub-flavoured Markdown table cell: `|`, `\\`, `*`, `` ` `` and `~`
+  /// always; `_` unless it sits between two letters or digits (where it cannot start emphasis, so
+  /// `age_band` stays readable); `<` before a letter, `/`, `!` or `?` (raw HTML, autolinks); `[`
+  /// when the cell holds `](` (an inline link). Other text (`55<=`, `[0.40, 0.60]`) is unchanged.
+  public static func markdownEscaped(_ text: String) -> String {
+    let scalars = Array(text.unicodeScalars)
+    let linkLike = text.contains("](")
+    func isWordy(_ i: Int) -> Bool {
+      i >= 0 && i < scalars.count && (scalars[i].properties.isAlphabetic || scalars[i].properties.numericType != nil)
+    }
+    var out = String.UnicodeScalarView()
+    for (i, u) in scalars.enumerated() {
+      var escape = false
+      switch u {
+      case "|", "\\", "*", "`", "~": escape = true
+      case "_": escape = !(isWordy(i - 1) && isWordy(i + 1))
+      case "<":
+        if i + 1 < scalars.count {
+          let next = scalars[i + 1]
+          escape = next.properties.isAlphabetic || next == "/" || next == "!" || next == "?"
+        }
+      case "[": escape = linkLike
+      default: break
+      }
+      if escape { out.append("\\") }
+      out.append(u)
+    }
+    return String(out)
   }
 
   /// RFC 4180 CSV of the header and rows (see `CSVWriter`).
@@ -90,11 +146,14 @@ public struct TextTable: Sendable, Equatable {
                             rows: rows.map { r in (0..<n).map { cell(r, $0) } })
   }
 
-  /// A pipe table; `|` in cells is escaped as `\|` and newlines become `<br>`.
+  /// A pipe table; `|` in cells is escaped as `\|`, newlines become `<br>`, and the inline syntax
+  /// a cell's text could trigger is backslash-escaped (see ``markdownEscaped(_:)``), so a group
+  /// named `*B*_x_` or `<b>` shows as written.
   public func renderMarkdown() -> String {
     let n = columnCount
     func escape(_ s: String) -> String {
-      s.replacingAll("|", with: "\\|").replacingAll("\r\n", with: "<br>").replacingAll("\n", with: "<br>")
+      Self.markdownEscaped(s).replacingAll("\r\n", with: "<br>").replacingAll("\n", with: "<br>")
+        .replacingAll("\r", with: "<br>")
     }
     func format(_ row: [String]) -> String {
       "| " + (0..<n).map { escape(cell(row, $0)) }.joined(separator: " | ") + " |\n"

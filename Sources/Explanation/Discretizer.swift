@@ -84,13 +84,13 @@ func numpyPercentileIndices(count n: Int, _ q: Double) -> (previous: Int, next: 
   return (previous, next, virtual - Double(previous))
 }
 
-/// NumPy 2's `_lerp`: a + (b − a)·t, or b − (b − a)·(1 − t) when t ≥ 0.5; a when a == b.
+/// NumPy 2's `_lerp` (numpy/lib/_function_base_impl.py): a + (b − a)·t, or b − (b − a)·(1 − t)
+/// when t ≥ 0.5, with no special case for a == b, so signed zeros come out as NumPy's do:
+/// `(−0, −0)` gives +0 for t < 0.5 (−0 + 0) and −0 from t = 0.5 on, `(−0, +0)` gives +0. lime's
+/// labels print them with `'%.2f'`, where −0 reads `-0.00`.
 func numpyPercentile(lower a: Double, upper b: Double, _ t: Double) -> Double {
   let diff = b - a
-  var r = a + diff * t
-  if t >= 0.5 { r = b - diff * (1 - t) }
-  if a == b { r = a }
-  return r
+  return t >= 0.5 ? b - diff * (1 - t) : a + diff * t
 }
 
 /// The values of `a` at the given 0-based ranks of its ascending order (`a` is rearranged), by

@@ -77,8 +77,15 @@ public struct Explanation: Sendable, Equatable {
   public var intercept: Double
   /// Surrogate prediction at the student (`local_pred`).
   public var localPrediction: Double
-  /// Weighted R² of the surrogate on the neighbourhood (`score`).
-  public var score: Double
+  /// Weighted R² of the surrogate on the neighbourhood (`score`, scikit-learn's `Ridge.score`);
+  /// `nil` when the model's answers are the same for every sample of the neighbourhood (see
+  /// ``scoreUndefinedReason``).
+  public var score: Double?
+  /// Why ``score`` is undefined: the answers vary by no more than rounding (spread ≤ 16 ulp of
+  /// their magnitude), so R² = 1 − RSS/TSS divides two rounding residues. scikit-learn's
+  /// `r2_score` then prints 1.0 or 0.0 depending on whether those residues are exactly zero (lime
+  /// shows that number); CohortLens reports it as undefined instead.
+  public var scoreUndefinedReason: String?
   /// (Σw)²/Σw² of the kernel weights: how many samples effectively count.
   public var effectiveSampleSize: Double
   public var kernelWidth: Double
@@ -529,7 +536,14 @@ public struct LimeExplainer: Sendable {
       rss += w[i] * (y[i] - pred) * (y[i] - pred)
       tss += w[i] * (y[i] - gram.yMean) * (y[i] - gram.yMean)
     }
-    let score = tss == 0 ? (rss == 0 ? 1 : 0) : 1 - rss / tss
+    // A neighbourhood whose answers differ by rounding only has no variance to explain: R² = 0/0.
+    let yLow = y.min() ?? 0, yHigh = y.max() ?? 0
+    let magnitude = Swift.max(Swift.abs(yLow), Swift.abs(yHigh))
+    let constantAnswers = yHigh - yLow <= 16 * magnitude.ulp
+    let score: Double? = constantAnswers ? nil : (tss == 0 ? (rss == 0 ? 1 : 0) : 1 - rss / tss)
+    let scoreUndefined: String? = constantAnswers
+      ? "the model answered \(yLow == yHigh ? "the same value" : "values equal up to rounding") (\(yHigh)) for every sample of the neighbourhood: R² = 1 − RSS/TSS is 0/0 (lime prints 1.0 or 0.0 depending on rounding)"
+      : nil
     var local = intercept
     for (r, j) in selected.enumerated() { local += beta[r] * nb.design[0, j] }
     let order = selected.indices.sorted { a, b in
@@ -548,7 +562,7 @@ public struct LimeExplainer: Sendable {
     return Explanation(
       student: student, label: label, probability: outputs[label],
       probabilities: Array(UnsafeBufferPointer(start: outputs, count: classes)), intercept: intercept, localPrediction: local, score: score,
-      effectiveSampleSize: sw * sw / sw2, kernelWidth: kernelWidth, features: features,
+      scoreUndefinedReason: scoreUndefined, effectiveSampleSize: sw * sw / sw2, kernelWidth: kernelWidth, features: features,
       zeroFedValues: nb.zeroFedValues, standardErrors: order.map { errors[$0] })
   }
 

@@ -106,13 +106,36 @@ public struct LinearModel: ProbabilityModel, Equatable {
     self.scalerMean = scalerMean
     self.scalerScale = scalerScale
     let p = features.count
+    guard p > 0 else { throw ModelError("'features' is empty", hint: "list the feature names the model was fitted on") }
+    var seen: [String: Int] = [:]
+    for (i, name) in features.enumerated() {
+      if let first = seen[name] {
+        throw ModelError("feature '\(name)' is listed twice in 'features' (positions \(first + 1) and \(i + 1))",
+                         hint: "each feature must appear once, in the order of the coefficients")
+      }
+      seen[name] = i
+    }
     guard !coefficients.isEmpty, coefficients.allSatisfy({ $0.count == p }) else {
       throw ModelError("every coefficient row needs one value per feature (\(p))")
+    }
+    for (r, row) in coefficients.enumerated() {
+      if let j = row.firstIndex(where: { !$0.isFinite }) {
+        throw ModelError("coefficient of '\(features[j])'\(coefficients.count > 1 ? " in row \(r + 1)" : "") is \(row[j]), not a finite number",
+                         hint: "export the fitted model's coef_ (finite values; JSON numbers beyond ±1.8e308 read as infinite)")
+      }
     }
     guard intercepts.count == coefficients.count else {
       throw ModelError("\(coefficients.count) coefficient row(s) but \(intercepts.count) intercept(s)")
     }
+    if let r = intercepts.firstIndex(where: { !$0.isFinite }) {
+      throw ModelError("intercept\(intercepts.count > 1 ? " \(r + 1)" : "") is \(intercepts[r]), not a finite number",
+                       hint: "export the fitted model's intercept_ (finite values)")
+    }
     if let m = scalerMean, m.count != p { throw ModelError("scaler.mean needs \(p) values") }
+    if let m = scalerMean, let j = m.firstIndex(where: { !$0.isFinite }) {
+      throw ModelError("scaler.mean of '\(features[j])' is \(m[j]), not a finite number",
+                       hint: "export the fitted StandardScaler's mean_ (finite values)")
+    }
     if let s = scalerScale, s.count != p || s.contains(where: { !($0 != 0 && $0.isFinite) }) {
       throw ModelError("scaler.scale needs \(p) non-zero values")
     }

@@ -24,14 +24,18 @@ extension ExplainCommand: AuditStep {
     let sectionID = HTMLEscaping.slug("step-" + context.step.name)
     var section = Section(title: context.step.title ?? "Why students were flagged: \(context.step.name)", id: sectionID)
     let n = explanations.count
-    let meanScore = n > 0 ? explanations.map(\.score).reduce(0, +) / Double(n) : .nan
+    let definedScores = explanations.compactMap(\.score)
+    let undefinedScores = n - definedScores.count
+    let meanScore = definedScores.isEmpty ? .nan : definedScores.reduce(0, +) / Double(definedScores.count)
     let meanGap = n > 0 ? explanations.map { abs($0.localPrediction - $0.probability) }.reduce(0, +) / Double(n) : .nan
     section.paragraph(
       "LIME explanations (lime 0.2.0.1 semantics, \(report.sampleCount) samples per student, \(report.discretized ? "quartile-binned" : "continuous") features) of the model's probability of '\(className)'. Each bar is the weight of a condition in the local linear model: towards '\(className)' on the right, against it on the left."
     )
     section.add(.facts([
       ("students explained", String(n)), ("class", className),
-      ("mean local R²", fmt(meanScore)), ("mean |local − model|", fmt(meanGap)),
+      ("mean local R²", definedScores.isEmpty ? "undefined" : fmt(meanScore)
+        + (undefinedScores > 0 ? " (\(definedScores.count) of \(n); undefined for \(undefinedScores): constant model answers)" : "")),
+      ("mean |local − model|", fmt(meanGap)),
     ]))
     for w in run.warnings { section.note(w, kind: .warning) }
 
@@ -65,7 +69,7 @@ extension ExplainCommand: AuditStep {
           className: className,
           contributions: e.features.map { .init(condition: $0.condition, weight: $0.weight) },
           facts: [
-            "intercept \(fmt(e.intercept))", "local prediction \(fmt(e.localPrediction))", "R² \(fmt(e.score))",
+            "intercept \(fmt(e.intercept))", "local prediction \(fmt(e.localPrediction))", "R² \(e.score.map(fmt) ?? "undefined")",
           ]
         ).figure())
     }

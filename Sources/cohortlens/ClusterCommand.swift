@@ -244,7 +244,7 @@ struct ClusterCommand: CohortLensCommand {
       try table.requireDataRows()
       let allIds = try table.ids(idColumn)
       if let list = columns {
-        usedColumns = splitList(list)
+        usedColumns = try splitColumnList(list, option: "--columns")
         for c in usedColumns { _ = try table.columnIndex(c) }
         if usedColumns.isEmpty { throw UsageError("--columns names no column") }
       } else {
@@ -393,3 +393,10 @@ enum AffinityKind: String, ExpressibleByArgument, CaseIterable {
 extension FeatureScaling: ExpressibleByArgument {}
 extension LaplacianKind: ExpressibleByArgument {}
 extension SpectralEigenSolver: ExpressibleByArgument {}
+
+extension ClusterCommand {
+  var inputFiles: [(flag: String, path: String?)] {
+    [("--features", features), ("--matrix", matrix), ("--series", series)]
+  }
+  var outputFiles: [(flag: String, path: String?)] { [("--output", output.output), ("--labels-out", labelsOut)] }
+}

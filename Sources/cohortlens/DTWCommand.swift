@@ -370,3 +370,12 @@ struct DTWSummary {
     }
   }
 }
+
+extension DTWCommand {
+  var inputFiles: [(flag: String, path: String?)] { [("--series", series)] }
+  var outputFiles: [(flag: String, path: String?)] {
+    guard let path = output.output else { return [] }
+    // A .npy matrix is written with its ids beside it.
+    return path.hasSuffix(".npy") ? [("--output", path), ("--output (ids)", String(path.dropLast(4)) + ".ids.txt")] : [("--output", path)]
+  }
+}

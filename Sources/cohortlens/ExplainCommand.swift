@@ -180,7 +180,7 @@ struct ExplainCommand: CohortLensCommand {
     let ids = try table.ids(id)
     var names: [String]
     if let list = columns {
-      names = splitList(list)
+      names = try splitColumnList(list, option: "--columns")
       if names.isEmpty { throw UsageError("--columns names no column") }
       for c in names { _ = try table.columnIndex(c) }
     } else if let m = linear {
@@ -220,7 +220,9 @@ struct ExplainCommand: CohortLensCommand {
     if requestedFeatures == nil, featureSelection == .auto, numFeatures < 10 {
       featureSelection = .highestWeights
     }
-    let matrix = try table.numericMatrix(columns: names, missing: .error)
+    let matrix = try table.numericMatrix(
+      columns: names, missing: .error,
+      missingHint: "fill the cells, or leave the columns out with --columns or --exclude (LIME's statistics and its model need every feature of every learner)")
     let p = names.count
 
     // Students.
@@ -478,4 +480,9 @@ func readText(_ path: String) throws -> String {
     bytes.append(contentsOf: buf[0..<n])
   }
   return String(decoding: bytes, as: UTF8.self)
+}
+
+extension ExplainCommand {
+  var inputFiles: [(flag: String, path: String?)] { [("--features", features), ("--model", model), ("--groups", groups)] }
+  var outputFiles: [(flag: String, path: String?)] { [("--output", out.output)] }
 }

@@ -53,7 +53,7 @@ struct ExplainReport {
                    number(f.weight, readable, digits: 5), Self.direction(f.weight)]
         if withSummary {
           row += [number(e.intercept, false), number(e.localPrediction, false),
-                  number(Swift.abs(e.localPrediction - e.probability), false), number(e.score, false),
+                  number(Swift.abs(e.localPrediction - e.probability), false), e.score.map { number($0, false) } ?? "undefined",
                   number(e.effectiveSampleSize, false)]
         }
         t.append(row)
@@ -69,10 +69,11 @@ struct ExplainReport {
       alignments: [.left] + Array(repeating: .right, count: 6))
     for e in explanations {
       t.append([e.student, number(e.intercept, true), number(e.localPrediction, true), number(e.probability, true),
-                number(Swift.abs(e.localPrediction - e.probability), true), number(e.score, true),
+                number(Swift.abs(e.localPrediction - e.probability), true), e.score.map { number($0, true) } ?? "undefined",
                 "\(NumberFormatting.fixed(e.effectiveSampleSize, decimals: 1))/\(sampleCount)"])
     }
     if let k = explanations.first?.kernelWidth { t.footnotes.append("kernel width \(NumberFormatting.fixed(k, decimals: 4))") }
+    for e in explanations { if let why = e.scoreUndefinedReason { t.footnotes.append("\(e.student): score undefined — \(why)") } }
     for w in warnings { t.footnotes.append("warning: \(w)") }
     return t
   }
@@ -134,7 +135,8 @@ struct ExplainReport {
         ("probability", .double(e.probability)), ("probabilities", .array(e.probabilities.map { .double($0) })),
         ("intercept", .double(e.intercept)), ("local_prediction", .double(e.localPrediction)),
         ("abs_difference", .double(Swift.abs(e.localPrediction - e.probability))),
-        ("score", .double(e.score)), ("effective_sample_size", .double(e.effectiveSampleSize)),
+        ("score", .number(e.score)), ("score_undefined_reason", e.scoreUndefinedReason.map { .string($0) } ?? .null),
+        ("effective_sample_size", .double(e.effectiveSampleSize)),
         ("kernel_width", .double(e.kernelWidth)),
         ("zero_fed_values", .int(e.zeroFedValues)),
         ("features", .array(e.features.map { f in

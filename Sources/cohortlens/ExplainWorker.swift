@@ -80,6 +80,9 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
   private var fromWorker: Int32 = -1
   private var errFromWorker: Int32 = -1
   private var stderrTail: [UInt8] = []
+  /// Classes per row of the worker's first answer: without `--class-names`, it fixes the number
+  /// every later answer must have (a model does not change its classes between requests).
+  private var firstAnswerOutputs: Int?
   private var reaped = false { didSet { if reaped { InterruptCleanup.unregister(interruptKill) } } }
   /// Kills and reaps the worker if cohortlens is interrupted (SIGINT/SIGTERM/SIGHUP).
   private var interruptKill: InterruptCleanup.Token?
@@ -300,6 +303,9 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
               if let e = expectedOutputs, responseClasses != e {
                 throw failure("answered \(responseClasses) classes per row, expected \(e)", kill: true)
               }
+              if expectedOutputs == nil, let e = firstAnswerOutputs, responseClasses != e {
+                throw failure("answered \(responseClasses) classes per row after answering \(e) before", kill: true)
+              }
               if responseClasses < 1 || responseClasses > 100_000 {
                 throw failure("answered an impossible number of classes (\(responseClasses))", kill: true)
               }
@@ -326,6 +332,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       throw failure("answered \(v) for row \(i / responseClasses), class \(i % responseClasses): probabilities must be finite and in [0, 1]",
                     kill: true)
     }
+    if firstAnswerOutputs == nil { firstAnswerOutputs = responseClasses }
     return (values, responseClasses)
   }
 }

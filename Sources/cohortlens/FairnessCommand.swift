@@ -136,6 +136,7 @@ struct FairnessCommand: CohortLensCommand {
     if !(confidence > 0 && confidence < 1) { throw ValidationError("--confidence must lie strictly between 0 and 1, e.g. --confidence 0.95") }
     if bootstrap < 0 || permutations < 0 { throw ValidationError("--bootstrap and --permutations must be >= 0") }
     if splitList(by).isEmpty { throw ValidationError("--by names no attribute (the group set is empty)") }
+    if let twice = firstDuplicate(splitList(by)) { throw ValidationError("--by names '\(twice)' twice; give each attribute once") }
     if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }
   }
 
@@ -229,7 +230,7 @@ struct FairnessCommand: CohortLensCommand {
     if !predicted.contains(false) { warnings.append("the model predicts every learner positive: NPV is undefined") }
     progress.report("labels and predictions classified")
     // Sensitive attributes.
-    let attributeNames = splitList(by)
+    let attributeNames = try splitColumnList(by, option: "--by")
     var attributes: [SensitiveAttribute] = []
     for name in attributeNames {
       let ref = try data.resolve(name)
@@ -624,4 +625,9 @@ struct FairnessColumns {
       return out
     }
   }
+}
+
+extension FairnessCommand {
+  var inputFiles: [(flag: String, path: String?)] { [("--predictions", predictions), ("--groups", groups)] }
+  var outputFiles: [(flag: String, path: String?)] { [("--output", output.output)] }
 }

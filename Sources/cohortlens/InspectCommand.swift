@@ -109,10 +109,15 @@ struct InspectCommand: CohortLensCommand {
   }
 }
 
-/// The size in bytes that `lstat(2)` reports for `path` (as `FileManager.attributesOfItem`
-/// does: a symbolic link is not followed), or nil if it cannot be stat'ed.
+/// The size in bytes of the file at `path`, symbolic links followed (`stat(2)`): the size of the
+/// bytes that were read and hashed, not of a link's own target path; nil if it cannot be stat'ed.
 private func fileSize(atPath path: String) -> Int? {
   var info = stat()
-  guard lstat(path, &info) == 0 else { return nil }
+  guard stat(path, &info) == 0 else { return nil }
   return Int(info.st_size)
+}
+
+extension InspectCommand {
+  var inputFiles: [(flag: String, path: String?)] { [("<file>", file)] }
+  var outputFiles: [(flag: String, path: String?)] { [("--output", output.output)] }
 }

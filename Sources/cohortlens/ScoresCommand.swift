@@ -50,7 +50,7 @@ struct ScoresCommand: CohortLensCommand {
     let allIds = try table.ids(id)
     var used: [String] = []
     if let list = columns {
-      used = splitList(list)
+      used = try splitColumnList(list, option: "--columns")
       for c in used { _ = try table.columnIndex(c) }
     } else {
       used = try defaultFeatureColumns(table, excluding: Set([id, labels] + (truth.map { [$0] } ?? []))).columns
@@ -144,4 +144,9 @@ struct ScoresCommand: CohortLensCommand {
       try emit(text, options: output)
     }
   }
+}
+
+extension ScoresCommand {
+  var inputFiles: [(flag: String, path: String?)] { [("--features", features)] }
+  var outputFiles: [(flag: String, path: String?)] { [("--output", output.output)] }
 }

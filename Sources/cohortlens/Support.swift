@@ -80,11 +80,19 @@ func writeAll(_ text: String, to fd: Int32) -> Bool {
 /// A command whose body may throw CohortLens errors; maps them to messages and exit codes.
 protocol CohortLensCommand: ParsableCommand {
   func execute() throws
+  /// The files the command reads, by flag (nil when the flag is not given).
+  var inputFiles: [(flag: String, path: String?)] { get }
+  /// The files the command writes, by flag (nil when the flag is not given).
+  var outputFiles: [(flag: String, path: String?)] { get }
 }
 
 extension CohortLensCommand {
+  var inputFiles: [(flag: String, path: String?)] { [] }
+  var outputFiles: [(flag: String, path: String?)] { [] }
+
   func run() throws {
     do {
+      try checkOutputsAreNotInputs(inputs: inputFiles, outputs: outputFiles)
       try execute()
     } catch let error as UsageError {
       printError("cohortlens \(Self.configuration.commandName ?? ""): error: \(error.description)")
@@ -144,6 +152,21 @@ func splitList(_ value: String) -> [String] {
   value.split(separator: ",").map { trimmingWhitespaces($0) }.filter { !$0.isEmpty }
 }
 
+/// ``splitList(_:)`` for a list of column names given to `option`: a name given twice is a usage
+/// error (a duplicated feature column would count twice in distances, or be explained as two
+/// independent features).
+func splitColumnList(_ value: String, option: String) throws -> [String] {
+  let names = splitList(value)
+  if let twice = firstDuplicate(names) { throw UsageError("\(option) names '\(twice)' twice", hint: "give each column once") }
+  return names
+}
+
+/// The first element of `names` that already occurred before it, if any. O(n).
+func firstDuplicate(_ names: [String]) -> String? {
+  var seen = Set<String>()
+  return names.first { !seen.insert($0).inserted }
+}
+
 /// `text` without leading and trailing blanks: the Unicode scalars Foundation's
 /// `CharacterSet.whitespaces` holds (general category Zs, plus the tab U+0009).
 func trimmingWhitespaces<S: StringProtocol>(_ text: S) -> String {
@@ -181,4 +204,43 @@ func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (co
     }
   }
   return (columns, skipped)
+}
+
+/// Usage check before any work: no output file is one of the input files (the same file by device
+/// and inode, so also through a symbolic or hard link; the atomic write would otherwise replace the
+/// input with the report), and no two outputs name the same file (the second would replace the
+/// first). An output that does not exist yet cannot be an input.
+func checkOutputsAreNotInputs(
+  inputs: [(flag: String, path: String?)], outputs: [(flag: String, path: String?)]
+) throws {
+  func identity(_ path: String) -> (dev: UInt64, ino: UInt64)? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return nil }
+    return (UInt64(st.st_dev), UInt64(st.st_ino))
+  }
+  /// The path with its folder resolved (`realpath`), for outputs that do not exist yet.
+  func spelled(_ path: String) -> String {
+    let slash = path.lastIndex(of: "/")
+    let folder = slash.map { String(path[..<$0]) } ?? "."
+    let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+    guard let resolved = realpath(folder.isEmpty ? "/" : folder, nil) else { return path }
+    defer { free(resolved) }
+    return String(cString: resolved) + "/" + name
+  }
+  let given = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
+  for (i, out) in given.enumerated() {
+    if let o = identity(out.path) {
+      for input in inputs {
+        guard let path = input.path, let n = identity(path), n == o else { continue }
+        throw UsageError(
+          "\(out.flag) '\(out.path)' is the same file as \(input.flag) '\(path)'; writing it would replace the input",
+          hint: "choose another file name for \(out.flag)")
+      }
+    }
+    for other in given[..<i] where spelled(other.path) == spelled(out.path)
+      || (identity(other.path).map { a in identity(out.path).map { $0 == a } ?? false } ?? false) {
+      throw UsageError("\(other.flag) and \(out.flag) name the same file '\(out.path)'; the second would replace the first",
+                       hint: "give them different file names")
+    }
+  }
 }

@@ -262,6 +262,9 @@ import Testing
     #expect(r.status == 65)
     #expect(r.stderr.contains("m.csv:3:"))
     #expect(r.stderr.contains("missing values"))
+    // explain has no --drop-missing: the hint names what it does have.
+    #expect(r.stderr.contains("fill the cells, or leave the columns out with --columns or --exclude"))
+    #expect(!r.stderr.contains("--drop-missing"))
     let one = try CLI.write("id,a,b\n1,3,1\n", "o.csv", in: dir)
     r = try CLI.run(["explain", "--features", one, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
     #expect(r.status == 65)
@@ -286,6 +289,18 @@ import Testing
     r = try Self.worker("def predict(rows):\n    return [[0.2, 0.3, 0.5] for _ in rows]", extra: ["--class-names", "fail,pass"])
     #expect(r.status == 65)
     #expect(r.stderr.contains("answered 3 classes per row, expected 2"))
+    // Without --class-names the first answer fixes the number of classes for every later one.
+    let dir = try CLI.temporaryDirectory()
+    let out = dir.appendingPathComponent("never.json").path
+    r = try Self.worker("""
+      calls = [0]
+      def predict(rows):
+          calls[0] += 1
+          return [[0.4, 0.6] if calls[0] == 1 else [0.2, 0.3, 0.5] for _ in rows]
+      """, extra: ["--student", "7,12", "--batch", "1", "--class", "0", "--format", "json"], output: out)
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("answered 3 classes per row after answering 2 before"))
+    #expect(!FileManager.default.fileExists(atPath: out))
   }
 
   @Test func probabilitiesOutOfRangeFailAndNotSummingToOneWarns() throws {
@@ -341,5 +356,43 @@ import Testing
     r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", other, "--student", "7"])
     #expect(r.status == 65)
     #expect(r.stderr.contains("the model's feature 'nope' is not a column"))
+    let infinite = try CLI.write(#"{"type":"logistic","features":["sessions","submissions"],"coefficients":[[1e400,2]]}"#, "inf.json", in: dir)
+    r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", infinite, "--student", "7"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("inf.json: coefficient of 'sessions' is inf, not a finite number"))
+    #expect(r.stdout.isEmpty)
+    let twice = try CLI.write(#"{"type":"logistic","features":["sessions","sessions"],"coefficients":[[1,2]]}"#, "twice.json", in: dir)
+    r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", twice, "--student", "7"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("twice.json: feature 'sessions' is listed twice in 'features' (positions 1 and 2)"))
+    r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--columns", "sessions,submissions,sessions",
+                     "--model-command", "python3 Examples/engines/model_worker.py m.json", "--student", "7"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--columns names 'sessions' twice"))
+  }
+
+  /// A model whose probability does not move over the neighbourhood: the surrogate's R² is 0/0,
+  /// reported as undefined with its reason in every format (lime prints 0.0 or 1.0 by rounding).
+  @Test func constantModelAnswersGiveAnUndefinedScore() throws {
+    let dir = try CLI.temporaryDirectory()
+    let flat = try CLI.write(#"{"type":"logistic","features":["sessions","submissions"],"coefficients":[[0,0]],"intercept":[-0.85]}"#, "flat.json", in: dir)
+    let base = ["explain", "--features", Self.fc, "--id", "user", "--model", flat, "--student", "7,12", "--num-samples", "300"]
+    let run = try CLI.run(base + ["--format", "json"])
+    #expect(run.status == 0, "\(run.stderr)")
+    let json = try CLI.json(run.stdout)
+    let explanations = try #require(json["explanations"] as? [[String: Any]])
+    #expect(explanations.count == 2)
+    for e in explanations {
+      #expect(e["score"] is NSNull)
+      let reason = try #require(e["score_undefined_reason"] as? String)
+      #expect(reason.hasPrefix("the model answered the same value (0.29943285752602705) for every sample"))
+    }
+    let table = try CLI.run(base)
+    #expect(table.status == 0)
+    #expect(table.stdout.contains("7: score undefined — the model answered the same value"))
+    let csv = try CLI.run(base + ["--format", "csv"])
+    let rows = csv.stdout.split(separator: "\n").dropFirst()
+    #expect(!rows.isEmpty)
+    #expect(rows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[12] == "undefined" })
   }
 }

@@ -73,6 +73,34 @@ struct OutputDestinationTests {
     #expect(Self.fileType(dir.appendingPathComponent("created.csv").path) == S_IFREG)
   }
 
+  /// An output that is one of the inputs (by name, through a link) would replace the input with
+  /// the report: a usage error before any work, the input untouched. Two outputs naming one file
+  /// are refused the same way.
+  @Test func outputOntoAnInputIsAUsageError() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = try CLI.write(Self.features, "f.csv", in: dir)
+    let link = dir.appendingPathComponent("link.csv").path
+    #expect(symlink(input, link) == 0)
+    var r = try CLI.run(["inspect", input, "--output", input])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--output '\(input)' is the same file as <file> '\(input)'; writing it would replace the input"))
+    r = try CLI.run(["cluster", "--features", input, "--id", "id", "--k", "2", "--output", link])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--output '\(link)' is the same file as --features '\(input)'"))
+    #expect(try String(contentsOfFile: input, encoding: .utf8) == Self.features)
+    let labels = dir.appendingPathComponent("labels.csv").path
+    r = try CLI.run(["cluster", "--features", input, "--id", "id", "--k", "2", "--output", labels, "--labels-out",
+                     dir.appendingPathComponent("./labels.csv").path])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--output and --labels-out name the same file"))
+    #expect(!FileManager.default.fileExists(atPath: labels))
+    // Different files are fine, and the symbolic link is followed for the size inspect reports.
+    r = try CLI.run(["inspect", link, "--format", "json"])
+    #expect(r.status == 0)
+    #expect(try CLI.json(r.stdout)["bytes"] as? Int == Self.features.utf8.count)
+  }
+
   @Test func emptyOrDirectoryOutputIsAUsageError() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -49,6 +49,17 @@ struct ScoresInspectCommandTests {
     #expect(cols[3]["missing"] as? Int == 3)
   }
 
+  /// A quoted field with a line break stays on its row in the aligned table (shown as `\n`).
+  @Test func inspectTableKeepsMultiLineCellsOnTheirRow() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a\n1,\"multi\nline\"\n2,\"x|y\"\n", "nl.csv", in: dir)
+    let r = try CLI.run(["inspect", f])
+    #expect(r.status == 0)
+    let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("a ") })
+    #expect(row.hasSuffix("2: multi\\nline, x|y"))
+    #expect(!r.stdout.contains("\nline, x|y"))
+  }
+
   @Test func unbalancedQuoteIsReportedWithItsLine() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a\n1,2\n2,\"3\n3,4\n", "q.csv", in: dir)

@@ -32,6 +32,27 @@ import Glibc
     #expect(t.render(.table) == "Scores\n\nname    score\n----  -------\nann    1.5000\nbo|b  12.2500\n\nn = 2\n")
   }
 
+  /// A quoted CSV field may hold line breaks and tabs: the text table shows them escaped, so each
+  /// row stays on one line and the columns stay aligned; Markdown keeps `<br>`.
+  @Test func controlCharactersStayOnTheRow() {
+    let m = TextTable(headers: ["group", "n"], alignments: [.left, .right],
+                      rows: [["multi\nline", "2"], ["a\tb\r\nc\rd\u{7}", "10"]])
+    #expect(m.render(.table) == "group            n\n--------------  --\nmulti\\nline      2\na\\tb\\nc\\rd\\x07  10\n")
+    #expect(m.render(.markdown) == "| group | n |\n| --- | ---: |\n| multi<br>line | 2 |\n| a\tb<br>c<br>d\u{7} | 10 |\n")
+  }
+
+  /// Markdown cells show their text as written: emphasis, code, strike-through, raw HTML and
+  /// inline links are escaped; intraword underscores, comparison signs and bracketed intervals
+  /// are left readable.
+  @Test func markdownCellsAreEscaped() {
+    #expect(TextTable.markdownEscaped("*B*_x_") == "\\*B\\*\\_x\\_")
+    #expect(TextTable.markdownEscaped("age_band") == "age_band")
+    #expect(TextTable.markdownEscaped("<b>bold</b> & `code` ~~s~~") == "\\<b>bold\\</b> & \\`code\\` \\~\\~s\\~\\~")
+    #expect(TextTable.markdownEscaped("55<= | 0.40 [0.31, 0.52]*") == "55<= \\| 0.40 [0.31, 0.52]\\*")
+    #expect(TextTable.markdownEscaped("[x](http://e)") == "\\[x](http://e)")
+    #expect(TextTable.markdownEscaped("a\\b") == "a\\\\b")
+  }
+
   @Test func csvAndMarkdown() throws {
     #expect(t.render(.csv) == "name,score\nann,1.5000\nbo|b,12.2500\n")
     #expect(t.render(.markdown) == "**Scores**\n\n| name | score |\n| --- | ---: |\n| ann | 1.5000 |\n| bo\\|b | 12.2500 |\n\nn = 2\n")

@@ -15,6 +15,24 @@ struct ExplanationUnitTests {
     #expect(numpyPercentile(sorted: v, 90) == 6.8999999999999995)
   }
 
+  /// Signed zeros follow NumPy 2.4's `_lerp` (no a == b shortcut): np.percentile([-5, -0., 0., 1e-9, 3],
+  /// [25, 50, 75]) = [0., 0., 1e-09] (both zeros positive), np.percentile([-0., -0., -0., 3], [25, 50])
+  /// = [-0., -0.] (t ≥ 0.5), and lime 0.2.0.1 labels the first column 'e <= 0.00',
+  /// '0.00 < e <= 0.00', 'e > 0.00'.
+  @Test func percentileKeepsNumPysSignedZeros() {
+    let mixed = [-5.0, -0.0, 0.0, 1e-9, 3].sorted()
+    let q = [25.0, 50, 75].map { numpyPercentile(sorted: mixed, $0) }
+    #expect(q == [0, 0, 1e-9])
+    #expect(q[0].sign == .plus && q[1].sign == .plus)
+    #expect(numpyPercentile(lower: -0.0, upper: -0.0, 0.25).sign == .plus)
+    #expect(numpyPercentile(lower: -0.0, upper: -0.0, 0.75).sign == .minus)
+    let allNegativeZero = [-0.0, -0.0, -0.0, 3]
+    #expect(numpyPercentile(sorted: allNegativeZero, 25).sign == .minus)  // index 0.75
+    #expect(numpyPercentile(sorted: allNegativeZero, 50).sign == .minus)  // index 1.5
+    let bins = FeatureBins(name: "e", column: [-5, -0.0, 0.0, 1e-9, 3], percentiles: [25, 50, 75])
+    #expect(bins.labels == ["e <= 0.00", "0.00 < e <= 0.00", "e > 0.00"])
+  }
+
   /// Duplicate cut points collapse (≥ 75% zeros → one cut at 0, two bins) and labels follow lime.
   @Test func quartileBinsCollapseAndLabel() {
     let col = [0.0, 0, 0, 0, 0, 0, 0, 0, 3, 7]
@@ -202,10 +220,56 @@ struct ExplanationUnitTests {
     #expect(throws: ModelError.self) { try LinearModel(json: "{nope") }
   }
 
+  /// A model file must be usable as written: non-finite coefficients, intercepts or scaler means
+  /// (JSON numbers beyond ±1.8e308 read as ±∞) and duplicate feature names are errors naming the
+  /// field, not explanations of a meaningless model.
+  @Test func linearModelsRejectNonFiniteParametersAndDuplicateFeatures() throws {
+    func message(_ json: String) -> String? {
+      do { _ = try LinearModel(json: json); return nil } catch let e as ModelError { return e.message } catch { return "\(error)" }
+    }
+    #expect(message(#"{"type":"logistic","features":["a","b"],"coefficients":[[1e400,2]]}"#)
+      == "coefficient of 'a' is inf, not a finite number")
+    #expect(message(#"{"type":"logistic","features":["a","b"],"coefficients":[[1,2],[3,-1e999]],"intercept":[0,0]}"#)
+      == "coefficient of 'b' in row 2 is -inf, not a finite number")
+    #expect(message(#"{"type":"linear","features":["a"],"coefficients":[1],"intercept":1e309}"#)
+      == "intercept is inf, not a finite number")
+    #expect(message(#"{"type":"logistic","features":["a","b"],"coefficients":[[1,2]],"scaler":{"mean":[1e999,0],"scale":[1,1]}}"#)
+      == "scaler.mean of 'a' is inf, not a finite number")
+    #expect(message(#"{"type":"logistic","features":["a","b","a"],"coefficients":[[1,2,3]]}"#)
+      == "feature 'a' is listed twice in 'features' (positions 1 and 3)")
+    #expect(message(#"{"type":"logistic","features":[],"coefficients":[[]]}"#) == "'features' is empty")
+    #expect(message(#"{"type":"logistic","features":["a","b"],"coefficients":[[1e300,-2]],"intercept":[-1e300]}"#) == nil)
+  }
+
+  /// A model whose answer does not change over the neighbourhood leaves nothing to explain: the
+  /// surrogate's R² is 0/0 and is reported as undefined with its reason (scikit-learn's r2_score
+  /// returns 1.0 or 0.0 there, depending on rounding residues). A varying model keeps its score.
+  @Test func constantModelAnswersLeaveTheScoreUndefined() throws {
+    var g = SplitMix64(seed: 5)
+    let rows = 60, p = 3
+    let training = (0..<(rows * p)).map { _ in g.nextUniform() * 10 }
+    var options = LimeOptions()
+    options.numSamples = 300
+    options.numFeatures = 3
+    let ex = try LimeExplainer(training: training, rows: rows, featureNames: ["a", "b", "c"], options: options)
+    let row = Array(training[0..<p])
+    let flat = try LinearModel(json: #"{"type":"logistic","features":["a","b","c"],"coefficients":[[0,0,0]],"intercept":[0.4]}"#)
+    let e = try ex.explain(row: row, id: "s", model: flat)
+    #expect(e.score == nil)
+    let reason = try #require(e.scoreUndefinedReason)
+    #expect(reason.hasPrefix("the model answered the same value (0.598687660112452) for every sample of the neighbourhood"))
+    #expect(abs(e.probability - 1 / (1 + exp(-0.4))) < 1e-15)
+    let sloped = try LinearModel(json: #"{"type":"logistic","features":["a","b","c"],"coefficients":[[0.8,0,-0.3]],"intercept":[0]}"#)
+    let f = try ex.explain(row: row, id: "s", model: sloped)
+    let score = try #require(f.score)
+    #expect(f.scoreUndefinedReason == nil)
+    #expect(score > 0 && score < 1, "R² \(score)")
+  }
+
   @Test func stabilityIndices() {
     func exp(_ ids: [Int], _ weights: [Double]) -> Explanation {
       Explanation(student: "s", label: 1, probability: 0.5, probabilities: [0.5, 0.5], intercept: 0, localPrediction: 0,
-                  score: 0, effectiveSampleSize: 1, kernelWidth: 1,
+                  score: 0, scoreUndefinedReason: nil, effectiveSampleSize: 1, kernelWidth: 1,
                   features: zip(ids, weights).enumerated().map { r, f in
                     ExplainedFeature(rank: r + 1, index: f.0, name: "f\(f.0)", condition: "", value: 0, weight: f.1)
                   }, zeroFedValues: 0, standardErrors: ids.map { _ in 0.01 })
