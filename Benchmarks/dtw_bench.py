@@ -4,7 +4,7 @@
     Benchmarks/dtw_bench.py [--binary .build/release/cohortlens] [--repeat 3] [--tslearn-rows 200] [--quick] [--fsync]
 
 Needs numpy, tslearn 0.10.0 and dtaidistance 2.5.1 (C extension) in the running interpreter
-(e.g. /work/venv/bin/python or a venv from Scripts/golden/requirements.txt).
+(e.g. .venv/bin/python from Scripts/golden/regenerate.sh, or any venv with Scripts/golden/requirements.txt).
 
 Cases (issue "DTW engine", section 7):
   A  N = 2000, L = 27,  r = 6, d = 1   full matrix   targets: >= 10x dtaidistance, >= 100x tslearn, <= 0.5 ns/cell/core

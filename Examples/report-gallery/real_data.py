@@ -13,7 +13,7 @@ draws, on the bundled EPFL flipped-classroom course (Fixtures/flipped-classroom,
 - a LIME explanation (lime 0.2.0.1) of one student under a logistic-regression pass/fail model on
   the aggregated features.
 
-Usage: /work/venv/bin/python Examples/report-gallery/real_data.py OUT.json
+Usage: .venv/bin/python Examples/report-gallery/real_data.py OUT.json  (.venv: Scripts/golden/regenerate.sh)
 Then:  COHORTLENS_REPORT_REAL_DATA=OUT.json COHORTLENS_REPORT_GALLERY=.build/report-real.html \
          swift test --filter ReportTests.DocumentTests/realDataGallery
 """

@@ -2,7 +2,7 @@
 """Golden values for CohortLens' DTW kernel and pairwise engine (Sources/TimeSeries).
 
 Reference: tslearn 0.10.0 (numba), numpy 2.4.6, pandas.
-Run:  /work/venv/bin/python Scripts/golden/dtw.py  (writes Fixtures/golden/dtw.json)
+Run:  .venv/bin/python Scripts/golden/dtw.py  (the venv Scripts/golden/regenerate.sh creates; any Python with requirements.txt)  (writes Fixtures/golden/dtw.json)
 Floats are written with repr (shortest round-trip), so Swift parses them back bit-exactly.
 
 Sections

@@ -2,7 +2,7 @@
 """Golden values for DTW parity at radius 0, 1, 6 and unconstrained, and for the lecture 11 pipeline.
 
 Reference: tslearn 0.10.0, dtaidistance 2.5.1 (C extension), scikit-learn 1.9.1, SciPy 1.17.1, NumPy 2.4.6.
-Run:  /work/venv/bin/python Scripts/golden/dtw_lecture11.py  (writes Fixtures/golden/dtw_lecture11.json)
+Run:  .venv/bin/python Scripts/golden/dtw_lecture11.py  (the venv Scripts/golden/regenerate.sh creates; any Python with requirements.txt)  (writes Fixtures/golden/dtw_lecture11.json)
 Floats are written with repr (shortest round-trip), so Swift parses them back bit-exactly.
 
 Sections

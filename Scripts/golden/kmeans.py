@@ -2,7 +2,7 @@
 """Golden values for CohortLens' NumPy RandomState, k-means and cluster scores.
 
 Reference: numpy 2.4.6 legacy RandomState, scikit-learn 1.9.1.
-Run:  /work/venv/bin/python Scripts/golden/kmeans.py  (writes Fixtures/golden/kmeans.json)
+Run:  .venv/bin/python Scripts/golden/kmeans.py  (the venv Scripts/golden/regenerate.sh creates; any Python with requirements.txt)  (writes Fixtures/golden/kmeans.json)
 Floats are written with repr (shortest round-trip), so Swift parses them back bit-exactly.
 """
 import json

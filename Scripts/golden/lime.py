@@ -3,7 +3,7 @@
 
 Reference: lime 0.2.0.1 (LimeTabularExplainer, discretize_continuous=True, quartile discretizer),
 scikit-learn 1.9.1, scipy 1.17.1, numpy 2.4.6.
-Run:  /work/venv/bin/python Scripts/golden/lime.py
+Run:  .venv/bin/python Scripts/golden/lime.py  (the venv Scripts/golden/regenerate.sh creates; any Python with requirements.txt)
 Writes:
   Fixtures/models/flipped_pass.json      logistic pass/fail model (StandardScaler + LogisticRegression)
                                          on Fixtures/flipped-classroom/aggregated_fc.csv, pass = grade >= 4

@@ -4,7 +4,7 @@
 Reference: scikit-learn 1.9.1, SciPy 1.17.1, NumPy 2.4.6.
 Writes Fixtures/golden/spectral_units.json (floats as shortest round-trip repr).
 
-Run:  /work/venv/bin/python Scripts/golden/spectral_units.py
+Run:  .venv/bin/python Scripts/golden/spectral_units.py  (the venv Scripts/golden/regenerate.sh creates; any Python with requirements.txt)
 """
 import json
 import pathlib
