@@ -14,7 +14,8 @@ import Report
 struct AuditStepResult {
   /// The step's JSON (the single command's `--format json` body, without the provenance header).
   var json: [(String, JSONValue)]
-  /// Tables written as `tables/<step>-<name>.csv`.
+  /// Tables written as `tables/<stem>-<name>.csv` (the stem is the step's name made file-safe and
+  /// unique, ``AuditReport/tableStems(steps:)``).
   var tables: [(name: AuditTable, csv: String)] = []
   /// Lines for the console summary.
   var summary: [String] = []
@@ -30,7 +31,7 @@ struct AuditStepResult {
   var clusters: [String: Int]? = nil
 }
 
-/// The tables an audit step can write (`tables/<step>-<table>.csv`). A closed set, so that a previous
+/// The tables an audit step can write (`tables/<stem>-<table>.csv`). A closed set, so that a previous
 /// report's tables are recognised by name (``AuditOutputFolder``).
 enum AuditTable: String, CaseIterable {
   /// cluster
@@ -289,9 +290,7 @@ struct AuditCommand: CohortLensCommand {
     case .nonEmptyDirectory:
       let folder = AuditOutputFolder(folder: target)
       guard let first = folder.foreign.first else { return target }
-      let places = Set(
-        ["report.html", "report.json", "tables"]
-          + steps.flatMap { step in AuditTable.allCases.map { AuditReport.tablePath(step: step, table: $0) } })
+      let places = AuditReport.tablePaths(steps: steps).union(["report.html", "report.json", "tables"])
       if let taken = folder.foreign.first(where: places.contains) {
         throw UsageError(
           "--out '\(out)' holds '\(taken)', which the audit did not write and whose name the report uses",

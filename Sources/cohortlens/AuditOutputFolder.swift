@@ -14,8 +14,9 @@ import CohortLensCore
 /// - `report.json`: a regular file naming the schema `cohortlens.audit/1` in its first 4 KiB;
 /// - `report.html`: a regular file with CohortLens's generator tag in its first 4 KiB and the audit's
 ///   footer (`(schema cohortlens.audit/1)`) in its last 4 KiB;
-/// - `tables`: a real folder, and in it each regular file `<step>-<table>.csv` for a step named in
-///   that `report.json` and a table an audit step writes (``AuditTable``).
+/// - `tables`: a real folder, and in it each regular file `<stem>-<table>.csv` for the stem of a step
+///   named in that `report.json` (``AuditReport/tableStems(steps:)``, from the step names in order)
+///   and a table an audit step writes (``AuditTable``).
 struct AuditOutputFolder {
   /// Entries a previous audit wrote (relative paths), which a new report may replace or remove.
   var own: Set<String> = []
@@ -32,7 +33,7 @@ struct AuditOutputFolder {
       own.insert("report.json")
       steps = Self.stepNames(inReport: bytes)
     }
-    let tables = Set(steps.flatMap { step in AuditTable.allCases.map { AuditReport.tablePath(step: step, table: $0) } })
+    let tables = AuditReport.tablePaths(steps: steps)
     for name in AtomicDirectory.entries(of: folder) {
       switch name {
       case "report.json":

@@ -92,11 +92,13 @@ struct AuditReport {
       }
     }
     var stepValues: [JSONValue] = []
-    for (step, result) in steps {
+    let stems = tableStems
+    for (i, (step, result)) in steps.enumerated() {
       stepValues.append(.object([
         ("name", .string(step.name)), ("command", .string(step.command)),
         ("title", step.title.map { .string($0) } ?? .null),
         ("arguments", .array(step.arguments.map { .string($0) })),
+        ("tables", .object(result.tables.map { ($0.name.rawValue, .string(Self.tablePath(stem: stems[i], table: $0.name))) })),
         ("warnings", .array(result.warnings.map { .string($0) })),
         ("result", .object(result.json)),
       ]))
@@ -115,13 +117,14 @@ struct AuditReport {
     ])
   }
 
-  /// The report folder: tables/<step>-<table>.csv, report.json and report.html, in the order they
+  /// The report folder: tables/<stem>-<table>.csv, report.json and report.html, in the order they
   /// are moved into a folder that also holds other files (the page that links the rest comes last).
   func files() throws -> [(path: String, bytes: [UInt8])] {
     var files: [(path: String, bytes: [UInt8])] = []
-    for (step, result) in steps {
+    let stems = tableStems
+    for (i, (_, result)) in steps.enumerated() {
       for table in result.tables {
-        files.append((Self.tablePath(step: step.name, table: table.name), Array(table.csv.utf8)))
+        files.append((Self.tablePath(stem: stems[i], table: table.name), Array(table.csv.utf8)))
       }
     }
     files.append(("report.json", Array(try json().serialized(pretty: true).utf8) + [10]))
@@ -129,18 +132,66 @@ struct AuditReport {
     return files
   }
 
-  /// Where a step's table goes in the report folder.
-  static func tablePath(step: String, table: AuditTable) -> String {
-    "tables/\(fileSafe(step))-\(fileSafe(table.rawValue)).csv"
+  /// The file-name stem of each step's tables, in step order (``tableStems(steps:)``).
+  var tableStems: [String] { Self.tableStems(steps: steps.map(\.step.name)) }
+
+  /// Where a table goes in the report folder, given its step's stem (``tableStems(steps:)``).
+  static func tablePath(stem: String, table: AuditTable) -> String {
+    "tables/\(stem)-\(table.rawValue).csv"
   }
 
-  /// A name usable as a file name: letters, digits, `-`, `_`, `.`; anything else becomes `_`.
-  static func fileSafe(_ name: String) -> String {
-    let mapped = name.unicodeScalars.map { u -> Character in
-      (u.properties.isAlphabetic && u.isASCII) || ("0"..."9").contains(u) || u == "-" || u == "_" || u == "."
-        ? Character(u) : "_"
+  /// Every path a table of one of `steps` (step names in order) may take, whichever tables the steps write.
+  static func tablePaths(steps: [String]) -> Set<String> {
+    Set(tableStems(steps: steps).flatMap { stem in AuditTable.allCases.map { tablePath(stem: stem, table: $0) } })
+  }
+
+  /// The file-name stem of each step's tables, for the step names in order: the name made file-safe
+  /// (``fileSafe(_:)``), and when an earlier step already has that stem, the first free of `-2`, `-3`, …
+  /// appended. Stems are compared ignoring case, so they stay distinct on case-insensitive file
+  /// systems. A function of the names alone: a previous report's tables are found from the step names
+  /// in its `report.json`. No table name (``AuditTable``) ends with `-` and another table name, so
+  /// distinct stems give distinct paths.
+  static func tableStems(steps: [String]) -> [String] {
+    var taken = Set<String>()
+    var stems: [String] = []
+    for name in steps {
+      let base = fileSafe(name)
+      var stem = base
+      var n = 2
+      while taken.contains(stem.lowercased()) {
+        stem = "\(base)-\(n)"
+        n += 1
+      }
+      taken.insert(stem.lowercased())
+      stems.append(stem)
     }
-    let s = String(mapped)
+    return stems
+  }
+
+  /// Longest stem kept from a step name, in UTF-8 bytes (a file name may have 255; the table's
+  /// suffix and a `-N` take the rest).
+  static let maxStemBytes = 200
+
+  /// A name usable as a file name: letters and digits of any script (with their combining marks),
+  /// `-`, `_` and `.`; anything else becomes `_`. A leading `.` is prefixed with `_` (no hidden files),
+  /// an empty name becomes `_`, and a name longer than ``maxStemBytes`` is cut at a character boundary.
+  static func fileSafe(_ name: String) -> String {
+    var out = String.UnicodeScalarView()
+    var bytes = 0
+    for u in name.unicodeScalars {
+      let kept: Unicode.Scalar
+      switch u.properties.generalCategory {
+      case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+        .decimalNumber, .nonspacingMark, .spacingMark:
+        kept = u
+      default:
+        kept = u == "-" || u == "_" || u == "." ? u : "_"
+      }
+      bytes += UTF8.width(kept)
+      if bytes > maxStemBytes { break }
+      out.append(kept)
+    }
+    let s = String(out)
     return s.isEmpty || s.hasPrefix(".") ? "_" + s : s
   }
 

@@ -206,14 +206,64 @@ struct AuditCommandTests {
     // A step name that JSON escapes, and one that is renamed: the old step's table goes with the old report.
     let odd = try Self.config(step: #""eng \"ine\" é/1""#, from: course, as: "odd.yaml", in: dir)
     let renamed = try Self.config(step: "engine-2", from: course, as: "renamed.yaml", in: dir)
-    for (config, tables) in [(course.config, ["engine-fairness.csv"]), (odd, ["eng__ine____1-fairness.csv"]),
-                             (odd, ["eng__ine____1-fairness.csv"]), (renamed, ["engine-2-fairness.csv"])] {
+    for (config, tables) in [(course.config, ["engine-fairness.csv"]), (odd, ["eng__ine__é_1-fairness.csv"]),
+                             (odd, ["eng__ine__é_1-fairness.csv"]), (renamed, ["engine-2-fairness.csv"])] {
       let r = try CLI.run(["audit", "--config", config, "--out", out.path])
       #expect(r.status == 0, "\(r.stderr)")
       #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
       #expect(Self.files(in: out.appendingPathComponent("tables")) == tables)
       #expect(Self.files(in: dir).filter { $0.hasPrefix(".") }.isEmpty, "left beside: \(Self.files(in: dir))")
     }
+  }
+
+  /// 30 students with two features and a logistic model of them (`students.csv`, `model.json`), for
+  /// fast explain steps.
+  static func smallExplainCourse(in dir: URL) throws {
+    var csv = "id,a,b\n"
+    for i in 0..<30 { csv += "\(i + 1),\(Double((i * 37) % 100) / 25 - 2),\(Double((i * 53) % 100) / 25 - 2)\n" }
+    _ = try CLI.write(csv, "students.csv", in: dir)
+    _ = try CLI.write(
+      #"{"type":"logistic","features":["a","b"],"coefficients":[[0.5,-0.3]],"intercept":[0.1],"classes":["no","yes"]}"#,
+      "model.json", in: dir)
+  }
+
+  /// Step names that make one file name (`why<`/`why>`, names in other scripts, names that differ only
+  /// in case) get distinct tables, numbered in step order; report.json names each step's tables, and
+  /// the folder is recognised as the audit's own on the next run.
+  @Test func stepNamesThatMakeOneFileNameGetDistinctTables() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Self.smallExplainCourse(in: dir)
+    let names = ["why<", "why>", "原因", "解释", "Why<"]
+    var body = "steps:\n"
+    for (i, name) in names.enumerated() {
+      body += "  - explain: {name: \"\(name)\", features: students.csv, id: id, model: model.json, all: true, num-samples: 50, class: \(i % 2)}\n"
+    }
+    let config = try CLI.write(body, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("out")
+    let stems = ["why_", "why_-2", "原因", "解释", "Why_-3"]
+    let expected = stems.flatMap { ["\($0)-explanations.csv", "\($0)-summary.csv"] }.sorted()
+    for run in 0..<2 {  // the second run replaces the first one's report, tables included
+      let r = try CLI.run(["audit", "--config", config, "--out", out.path, "--seed", String(run)])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
+      #expect(Self.files(in: out.appendingPathComponent("tables")) == expected)
+      let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+      #expect(json["seed"] as? Int == run)
+      let steps = json["steps"] as? [[String: Any]] ?? []
+      #expect(steps.map { $0["name"] as? String } == names)
+      for (step, stem) in zip(steps, stems) {
+        let tables = step["tables"] as? [String: String] ?? [:]
+        #expect(tables == ["explanations": "tables/\(stem)-explanations.csv", "summary": "tables/\(stem)-summary.csv"], "\(step)")
+      }
+    }
+    // Each step's own table: class 0 ('no') for why<, class 1 ('yes') for why>.
+    let first = try String(contentsOf: out.appendingPathComponent("tables/why_-summary.csv"), encoding: .utf8)
+    let second = try String(contentsOf: out.appendingPathComponent("tables/why_-2-summary.csv"), encoding: .utf8)
+    #expect(first != second)
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    let classes = (json["steps"] as? [[String: Any]] ?? []).map { (($0["result"] as? [String: Any])?["parameters"] as? [String: Any])?["class"] as? Int }
+    #expect(classes == [0, 1, 0, 1, 0])
   }
 
   @Test func forceWritesIntoTheFolderAndKeepsTheUsersFiles() throws {
