@@ -108,8 +108,7 @@ extension ClusterCommand: AuditStep {
     ]
     var inputs = run.inputs
     var digests = run.digests
-    if let node = context.step.extras["profile"] {
-      let profile = try ClusterProfileSpec(node: node, base: context.baseDirectory)
+    if let profile = context.step.settings.profile {
       let out = try profile.compute(ids: ids, labels: entry.labels, k: k)
       inputs.append((role: "profile", path: profile.table))
       if let h = out.digest { digests[profile.table] = h }
@@ -130,25 +129,41 @@ extension ClusterCommand: AuditStep {
   }
 }
 
-/// `profile:` of a cluster step: a learner table with an outcome and demographic columns.
+/// `profile:` of a cluster step: a learner table with an outcome and demographic columns. Parsed and
+/// checked when the configuration is loaded (the table's existence with the other inputs), before any work.
 struct ClusterProfileSpec {
   var table: String
+  /// Where `table:` is in the configuration.
+  var tableMark: ConfigMark
   var id: String
   var outcome: String?
-  var positive: String?
+  /// `positive:` as written and parsed (a value or a comparison such as `>=4`); set exactly when `outcome` is.
+  var positiveText: String?
+  var positive: ClassSpec?
   var by: [String]
   var node: ConfigNode
 
   init(node: ConfigNode, base: String) throws {
     self.node = node
-    var table: String?, id: String?
+    var table: (path: String, mark: ConfigMark)?, id: String?
+    var positiveNode: ConfigNode?
     by = []
     for e in try node.mapping("profile") {
       switch e.key {
-      case "table": table = AuditConfiguration.resolve(try e.value.string("profile.table"), against: base)
+      case "table":
+        let path = try e.value.string("profile.table")
+        if path.isEmpty { throw e.value.error("profile.table must name a learner CSV, got an empty value") }
+        table = (AuditConfiguration.resolve(path, against: base), e.value.mark)
       case "id": id = try e.value.string("profile.id")
       case "outcome": outcome = try e.value.string("profile.outcome")
-      case "positive": positive = try e.value.string("profile.positive")
+      case "positive":
+        positiveNode = e.value
+        do {
+          positiveText = try e.value.string("profile.positive")
+          positive = try ClassSpec(parsing: positiveText!, flag: "profile.positive")
+        } catch let error as UsageError {
+          throw e.value.error(error.message, hint: error.hint)
+        }
       case "by": by = try e.value.stringList("profile.by")
       default:
         throw ConfigError(
@@ -162,7 +177,11 @@ struct ClusterProfileSpec {
     if outcome != nil && positive == nil {
       throw node.error("profile.outcome needs 'positive' (a value or a comparison such as '>=4')")
     }
-    self.table = table
+    if let positiveNode, outcome == nil {
+      throw positiveNode.error("profile.positive needs 'outcome' (the outcome column it is a value of)")
+    }
+    self.table = table.path
+    self.tableMark = table.mark
     self.id = id
   }
 
@@ -192,15 +211,14 @@ struct ClusterProfileSpec {
     // Outcome rate per cluster.
     var outcomeOK: [Bool?] = Array(repeating: nil, count: ids.count)
     if let outcome, let positive {
-      let spec = try ClassSpec(parsing: positive, flag: "profile.positive")
       let values = try t.strings(outcome)
       for (i, r) in matchedRows.enumerated() {
         guard let r, let v = values[r] else { continue }
-        outcomeOK[i] = try spec.matches(v, column: outcome, table: t, row: r)
+        outcomeOK[i] = try positive.matches(v, column: outcome, table: t, row: r)
       }
     }
     var headers = ["cluster", "learners"]
-    if outcome != nil { headers += ["outcome \(positive ?? "")", "rate"] }
+    if outcome != nil { headers += ["outcome \(positiveText ?? "")", "rate"] }
     var rows: [[String]] = []
     var jsonRows: [JSONValue] = []
     for c in 0..<k {

@@ -58,7 +58,13 @@ struct AuditContext {
 
 /// A command that can run as an audit step.
 protocol AuditStep {
+  /// Checks the step's audit-only settings against the command's own options, before any work.
+  func checkAuditSettings(_ step: AuditConfiguration.Step) throws
   func auditRun(_ context: AuditContext) throws -> AuditStepResult
+}
+
+extension AuditStep {
+  func checkAuditSettings(_ step: AuditConfiguration.Step) throws {}
 }
 
 /// How each step kind is parsed from its arguments (the command's own parser and validation).
@@ -147,12 +153,15 @@ struct AuditCommand: CohortLensCommand {
       }
       try checkInputs(step)
       try checkOptionNames(step)
+      let command: any AuditStep
       do {
-        prepared.append((step, try kinds[step.command]!.parse(arguments)))
+        command = try kinds[step.command]!.parse(arguments)
       } catch {
         let message = kinds[step.command]!.message(error)
         throw located(step, message)
       }
+      try command.checkAuditSettings(step)
+      prepared.append((step, command))
     }
     progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
     if check {
@@ -251,18 +260,25 @@ struct AuditCommand: CohortLensCommand {
     while i + 1 < step.arguments.count {
       let flag = step.arguments[i]
       let name = String(flag.dropFirst(2))
-      if flag.hasPrefix("--"), AuditConfiguration.pathOptions.contains(name), name != "labels-out" {
+      if flag.hasPrefix("--"), AuditConfiguration.pathOptions.contains(name) {
         let path = step.arguments[i + 1]
         if access(path, R_OK) != 0 {
           throw ConfigError(
             file: step.node?.file ?? "audit", mark: step.optionMarks[name] ?? step.node?.mark,
-            message: "step '\(step.name)': \(name) '\(path)' cannot be read (\(String(cString: strerror(errno))))",
+            message: "step '\(step.name)' (\(step.command)): \(name) '\(path)' cannot be read (\(String(cString: strerror(errno))))",
             hint: "paths are relative to the configuration's folder")
         }
         i += 2
       } else {
         i += 1
       }
+    }
+    // Inputs named by audit-only settings.
+    if let profile = step.settings.profile, access(profile.table, R_OK) != 0 {
+      throw ConfigError(
+        file: step.node?.file ?? "audit", mark: profile.tableMark,
+        message: "step '\(step.name)' (\(step.command)): profile.table '\(profile.table)' cannot be read (\(String(cString: strerror(errno))))",
+        hint: "paths are relative to the configuration's folder")
     }
   }
 
@@ -281,15 +297,21 @@ struct AuditCommand: CohortLensCommand {
     guard !base.isEmpty, base != ".", base != ".." else {
       throw UsageError("--out '\(out)' names no folder the report can be written as", hint: "name a folder such as report/")
     }
+    let parent = AuditConfiguration.directory(of: target)
     switch AtomicDirectory.state(of: target) {
-    case .missing, .emptyDirectory: return target
+    case .missing, .emptyDirectory:
+      try checkStaging(in: parent, inside: false)
+      return target
     case .notADirectory:
       throw UsageError(
         "--out '\(out)' is a file, not a folder",
         hint: "choose a folder for the report; the file is left as it is, also with --force")
     case .nonEmptyDirectory:
       let folder = AuditOutputFolder(folder: target)
-      guard let first = folder.foreign.first else { return target }
+      guard let first = folder.foreign.first else {
+        try checkStaging(in: parent, inside: false)
+        return target
+      }
       let places = AuditReport.tablePaths(steps: steps).union(["report.html", "report.json", "tables"])
       if let taken = folder.foreign.first(where: places.contains) {
         throw UsageError(
@@ -302,8 +324,29 @@ struct AuditCommand: CohortLensCommand {
           "--out '\(out)' holds '\(first)'\(more), which the audit did not write; replacing the folder would delete it",
           hint: "choose another folder, remove '\(first)', or pass --force to write the report into the folder and keep it")
       }
+      try checkStaging(in: target, inside: true)
       return target
     }
+  }
+
+  /// The report is written into a temporary folder in `folder` — beside `--out` (its parent, which
+  /// the audit does not create), or inside it when `--force` writes into a folder holding other
+  /// entries — so `folder` must be a folder this process can write; checked before any work, so that
+  /// the audit does not fail (exit 73) only after every step ran.
+  private func checkStaging(in folder: String, inside: Bool) throws {
+    let problem: String, hint: String
+    switch AtomicDirectory.state(of: folder) {
+    case .missing:
+      (problem, hint) = ("'\(folder)' does not exist", "create it first (the audit creates the report folder, not its parents) or choose another folder")
+    case .notADirectory:
+      (problem, hint) = ("'\(folder)' is not a folder", "choose another folder")
+    case .emptyDirectory, .nonEmptyDirectory:
+      guard access(folder, W_OK | X_OK) != 0 else { return }
+      (problem, hint) = ("'\(folder)' cannot be written (\(String(cString: strerror(errno))))", "choose another folder")
+    }
+    throw OutputError(
+      path: out,
+      message: (inside ? "cannot write the report into the folder: " : "cannot create the report folder: ") + problem + "; " + hint)
   }
 }
 

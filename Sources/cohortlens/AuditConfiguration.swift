@@ -32,8 +32,21 @@ struct AuditConfiguration {
     var node: ConfigNode?
     /// Option name → its key position in the config.
     var optionMarks: [String: ConfigMark]
-    /// Audit-only settings of the step (see ``auditKeys``), by key.
-    var extras: [String: ConfigNode] = [:]
+    /// The position of the step's command key (`- fairness:`), for errors about the step as a whole.
+    var mark: ConfigMark?
+    /// Audit-only settings of the step (see ``auditKeys``), parsed and checked when the configuration is loaded.
+    var settings = Settings()
+  }
+
+  /// The audit-only settings of a step, checked before any work (``load(node:file:baseDirectory:knownCommands:)``).
+  struct Settings {
+    /// `profile:` of a cluster step.
+    var profile: ClusterProfileSpec?
+    /// `clusters:` of a fairness or explain step: the name of an earlier cluster step, and the value's
+    /// node (for errors).
+    var clusters: (name: String, node: ConfigNode)?
+    /// `show:` of an explain step: how many students are drawn in the report.
+    var show = 6
   }
 
   /// Settings that belong to the audit, not to the command, per command:
@@ -54,9 +67,17 @@ struct AuditConfiguration {
   var seed: UInt32?
   var steps: [Step]
 
-  /// Option names whose values are input or output paths, resolved against the config's folder.
+  /// Option names whose values are input paths, resolved against the config's folder.
   static let pathOptions: Set<String> = [
-    "predictions", "groups", "features", "series", "matrix", "model", "labels-out",
+    "predictions", "groups", "features", "series", "matrix", "model",
+  ]
+
+  /// Options of the single commands that write files of their own, refused in a step, with where the
+  /// audit puts what they would write.
+  static let refusedOptions: [String: String] = [
+    "output": "every step's result goes into the audit's --out folder (report.json, tables/)",
+    "format": "every step's result goes into the audit's --out folder (report.json, tables/)",
+    "progress": "pass --progress to the audit instead",
   ]
 
   /// Reads a configuration: `node` parsed from `file`; `baseDirectory` is where relative paths start.
@@ -90,6 +111,7 @@ struct AuditConfiguration {
               hint: "steps are \(knownCommands.sorted().joined(separator: ", "))")
           }
           var step = try parseStep(command: only.key, node: only.value, baseDirectory: baseDirectory)
+          step.mark = only.keyMark
           if let previous = names[step.name] {
             throw ConfigError(
               file: file, mark: only.keyMark,
@@ -109,7 +131,33 @@ struct AuditConfiguration {
     if steps.isEmpty {
       throw ConfigError(file: file, mark: node.mark, message: "the configuration has no steps", hint: "add a 'steps:' list")
     }
+    try checkClusterReferences(steps)
     return AuditConfiguration(file: file, title: title, seed: seed, steps: steps)
+  }
+
+  /// Every `clusters:` must name a cluster step that runs earlier.
+  private static func checkClusterReferences(_ steps: [Step]) throws {
+    for (i, step) in steps.enumerated() {
+      guard let (name, node) = step.settings.clusters else { continue }
+      let message = "step '\(step.name)' (\(step.command)): 'clusters: \(name)' names no earlier cluster step"
+      let earlier = steps[..<i].filter { $0.command == "cluster" }.map { "'\($0.name)'" }
+      let hint = earlier.isEmpty
+        ? "add a cluster step before this one and name it here"
+        : "name a cluster step that runs before this one: \(earlier.joined(separator: ", "))"
+      guard let j = steps.firstIndex(where: { $0.name == name }) else {
+        throw node.error(message + ": no step is named '\(name)'", hint: hint)
+      }
+      if j > i {
+        throw node.error(
+          message + ": '\(name)' runs after this step (line \(steps[j].mark?.line ?? 0))",
+          hint: steps[j].command == "cluster" ? "move the cluster step '\(name)' before this one" : hint)
+      }
+      if steps[j].command != "cluster" {
+        let kind = steps[j].command
+        let article = kind.first.map { "aeiou".contains($0) } == true ? "an" : "a"
+        throw node.error(message + ": '\(name)' is \(article) \(kind) step", hint: hint)
+      }
+    }
   }
 
   private static func parseStep(command: String, node: ConfigNode, baseDirectory: String) throws -> Step {
@@ -117,26 +165,42 @@ struct AuditConfiguration {
     var title: String?
     var arguments: [String] = []
     var marks: [String: ConfigMark] = [:]
-    var extras: [String: ConfigNode] = [:]
+    var settings = Settings()
     let entries: [ConfigNode.Entry]
     if case .null = node.value { entries = [] } else { entries = try node.mapping("the options of '\(command)'") }
+    // The name first: errors about the step's settings name the step.
+    if let entry = entries.first(where: { $0.key == "name" }) {
+      name = try entry.value.string("name")
+      if name.isEmpty { throw entry.value.error("a step's name must not be empty", hint: "leave 'name:' out to use the command's name") }
+    }
     for entry in entries {
       let key = entry.key
       switch key {
       case "name":
-        name = try entry.value.string("name")
         continue
       case "title":
         title = try entry.value.string("title")
         continue
-      case "output", "format", "progress":
+      case "labels-out" where command == "cluster":
         throw ConfigError(
-          file: node.file, mark: entry.keyMark, message: "'\(key)' is set by the audit itself",
-          hint: "remove it; every step's tables and JSON go into the audit's --out folder")
-      default: break
+          file: node.file, mark: entry.keyMark, message: "step '\(name)' (\(command)): 'labels-out' is set by the audit itself",
+          hint: "remove it; the audit writes every k's labels to tables/<step>-labels.csv in its --out folder "
+            + "(columns id,k2,k3,…; report.json names the file under the step's \"tables\") and into report.json "
+            + "(the step's result.sweep[].labels)")
+      default:
+        if let place = refusedOptions[key] {
+          throw ConfigError(
+            file: node.file, mark: entry.keyMark, message: "step '\(name)' (\(command)): '\(key)' is set by the audit itself",
+            hint: "remove it; \(place)")
+        }
       }
       if auditKeys[command]?.contains(key) == true {
-        extras[key] = entry.value
+        do {
+          try parseSetting(key, entry.value, into: &settings, baseDirectory: baseDirectory)
+        } catch var error as ConfigError {
+          error.message = "step '\(name)' (\(command)): " + error.message
+          throw error
+        }
         continue
       }
       if key.hasPrefix("-") {
@@ -166,7 +230,30 @@ struct AuditConfiguration {
       }
     }
     return Step(
-      command: command, name: name, title: title, arguments: arguments, node: node, optionMarks: marks, extras: extras)
+      command: command, name: name, title: title, arguments: arguments, node: node, optionMarks: marks,
+      settings: settings)
+  }
+
+  /// Parses and checks one audit-only setting (``auditKeys``); errors point at the value.
+  private static func parseSetting(
+    _ key: String, _ value: ConfigNode, into settings: inout Settings, baseDirectory: String
+  ) throws {
+    switch key {
+    case "profile":
+      settings.profile = try ClusterProfileSpec(node: value, base: baseDirectory)
+    case "clusters":
+      let name = try value.string("clusters")
+      if name.isEmpty { throw value.error("clusters must name a cluster step, got an empty value") }
+      settings.clusters = (name, value)
+    case "show":
+      let show = try value.int("show")
+      guard show >= 0 else {
+        throw value.error("show must be 0 or more, got \(show)", hint: "the number of students drawn in the report (0: none)")
+      }
+      settings.show = show
+    default:
+      throw value.error("'\(key)' is not an audit setting")
+    }
   }
 
   /// `path` relative to `base` unless absolute.

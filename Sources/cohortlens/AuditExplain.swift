@@ -11,11 +11,7 @@ extension ExplainCommand: AuditStep {
     let explanations = report.explanations
     let className = report.className
 
-    var show = 6
-    if let node = context.step.extras["show"] {
-      show = try node.int("show")
-      guard show >= 0 else { throw node.error("show must be 0 or more") }
-    }
+    let show = context.step.settings.show
     // The students drawn: the model's most confident predictions of the explained class.
     let drawn = explanations.indices.sorted {
       (explanations[$0].probability, explanations[$1].student) > (explanations[$1].probability, explanations[$0].student)
@@ -87,8 +83,8 @@ extension ExplainCommand: AuditStep {
       tables.append((.disparity, d.renderCSV()))
     }
     // Disparity by the clusters of an earlier cluster step.
-    if let node = context.step.extras["clusters"] {
-      let source = try node.string("clusters")
+    if let (source, node) = context.step.settings.clusters {
+      // Checked when the configuration was loaded: an earlier cluster step, which ran.
       guard let labels = context.results[source]?.clusters else {
         throw node.error("'clusters: \(source)' names no earlier cluster step", hint: "name a cluster step that runs before this one")
       }

@@ -7,16 +7,14 @@ extension FairnessCommand: AuditStep {
     // Cluster slices: `clusters: <cluster step>` adds the clusters as one more sensitive attribute.
     var sliceNote: String?
     let extra: (([String]?) throws -> [SensitiveAttribute])?
-    if let node = context.step.extras["clusters"] {
-      let source = try node.string("clusters")
+    if let (source, node) = context.step.settings.clusters {
+      // Checked when the configuration was loaded: an earlier cluster step, which ran.
       guard let labels = context.results[source]?.clusters else {
         throw node.error(
           "'clusters: \(source)' names no earlier cluster step", hint: "name a cluster step that runs before this one")
       }
       extra = { ids in
-        guard let ids else {
-          throw node.error("'clusters' needs the rows' learner ids", hint: "join the files with 'id:' instead of 'join: row'")
-        }
+        guard let ids else { throw Self.clustersNeedIds(node, step: context.step.name) }
         let values = ids.map { labels[$0].map { "cluster \($0)" } }
         let matched = values.filter { $0 != nil }.count
         sliceNote = "Clusters of step '\(source)' as slices: \(matched) of \(ids.count) rows matched a clustered learner; the others form the '(missing)' group."
@@ -107,6 +105,17 @@ extension FairnessCommand: AuditStep {
     return AuditStepResult(
       json: json, tables: [(.fairness, run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,
       warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
+  }
+
+  /// `clusters:` matches the clusters to the audited rows by learner id, which `id:` gives.
+  func checkAuditSettings(_ step: AuditConfiguration.Step) throws {
+    if let (_, node) = step.settings.clusters, id == nil { throw Self.clustersNeedIds(node, step: step.name) }
+  }
+
+  static func clustersNeedIds(_ node: ConfigNode, step: String) -> ConfigError {
+    node.error(
+      "step '\(step)' (fairness): 'clusters' needs the learner id of every row, and the step sets no 'id:'",
+      hint: "name the id column with 'id:' (with --groups the files are then joined on it instead of 'join: row')")
   }
 
   static func tally(_ verdicts: [FairnessVerdict]) -> String {

@@ -424,6 +424,92 @@ struct AuditCommandTests {
     #expect(criteria.count == 6 && criteria.allSatisfy { ($0["reason"] as? String ?? "").contains("3 of 3 groups suppressed") })
   }
 
+  /// Every audit-only setting (`profile:`, `clusters:`, `show:`) and the files it names are checked with
+  /// the configuration: `--check` refuses them, with the setting's `file:line:column`, and no step runs.
+  @Test(arguments: [
+    ("steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      all: true\n      clusters: nope\n",
+     ["audit.yaml:7:17: step 'explain' (explain): 'clusters: nope' names no earlier cluster step: no step is named 'nope'"]),
+    ("steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      all: true\n      show: -3\n",
+     ["audit.yaml:7:13: step 'explain' (explain): show must be 0 or more, got -3"]),
+    ("steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      all: true\n      show: lots\n",
+     ["audit.yaml:7:13: step 'explain' (explain): show must be a whole number, got 'lots'"]),
+    ("steps:\n  - cluster:\n      features: students.csv\n      id: id\n      k: 2\n      profile:\n        table: missing-file.csv\n        id: id\n",
+     ["audit.yaml:7:16: step 'cluster' (cluster): profile.table '", "missing-file.csv' cannot be read (No such file or directory)"]),
+    ("steps:\n  - cluster:\n      features: students.csv\n      id: id\n      k: 2\n      profile:\n        table: students.csv\n        id: id\n        outcome: a\n        positive: \">=x\"\n",
+     ["audit.yaml:10:19: step 'cluster' (cluster): profile.positive '>=x': 'x' after '>=' is not a number"]),
+    ("steps:\n  - cluster:\n      features: students.csv\n      id: id\n      k: 2\n      profile:\n        table: students.csv\n        id: id\n        positive: \"1\"\n",
+     ["audit.yaml:9:19: step 'cluster' (cluster): profile.positive needs 'outcome'"]),
+    ("steps:\n  - cluster:\n      features: students.csv\n      id: id\n      k: 2\n      profile:\n        table: students.csv\n        id: id\n        outcom: a\n",
+     ["audit.yaml:9:9: step 'cluster' (cluster): unknown profile setting 'outcom'"]),
+    ("steps:\n  - fairness:\n      predictions: predictions.csv\n      id: id\n      label: truth\n      positive: \"1\"\n      score: score\n      threshold: 0.5\n      by: group\n      clusters: kinds\n  - cluster:\n      name: kinds\n      features: students.csv\n      id: id\n      k: 2\n",
+     ["audit.yaml:10:17: step 'fairness' (fairness): 'clusters: kinds' names no earlier cluster step: 'kinds' runs after this step (line 11)",
+      "move the cluster step 'kinds' before this one"]),
+    ("steps:\n  - explain:\n      name: why\n      features: students.csv\n      id: id\n      model: model.json\n      all: true\n  - fairness:\n      predictions: predictions.csv\n      id: id\n      label: truth\n      positive: \"1\"\n      score: score\n      threshold: 0.5\n      by: group\n      clusters: why\n",
+     ["audit.yaml:16:17: step 'fairness' (fairness): 'clusters: why' names no earlier cluster step: 'why' is an explain step"]),
+    ("steps:\n  - cluster:\n      name: kinds\n      features: students.csv\n      id: id\n      k: 2\n  - fairness:\n      predictions: predictions.csv\n      label: truth\n      positive: \"1\"\n      score: score\n      threshold: 0.5\n      by: group\n      clusters: kinds\n",
+     ["audit.yaml:14:17: step 'fairness' (fairness): 'clusters' needs the learner id of every row, and the step sets no 'id:'"]),
+    ("steps:\n  - cluster:\n      name: \"\"\n      features: students.csv\n      id: id\n      k: 2\n",
+     ["audit.yaml:3:13: a step's name must not be empty"]),
+  ])
+  func auditSettingsAreCheckedBeforeAnyWork(body: String, fragments: [String]) throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    _ = try Self.smallCourse(in: dir)
+    try Self.smallExplainCourse(in: dir)
+    let config = try CLI.write(body, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("out")
+    for check in [true, false] {
+      let r = try CLI.run(["audit", "--config", config, "--out", out.path] + (check ? ["--check"] : []))
+      #expect(r.status == 64, "\(r.stderr)")
+      for f in fragments { #expect(r.stderr.contains(f), "missing '\(f)' in: \(r.stderr)") }
+      // Refused with the configuration: no step ran.
+      #expect(!r.stderr.contains("audit step"), "\(r.stderr)")
+      #expect(r.stdout.isEmpty)
+      #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+  }
+
+  /// `labels-out` would write a file outside the report: refused like `output`, at its key.
+  @Test func labelsOutIsRefusedInAClusterStep() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Self.smallExplainCourse(in: dir)
+    let config = try CLI.write(
+      "steps:\n  - cluster:\n      features: students.csv\n      id: id\n      k: 2\n      labels-out: labels.csv\n",
+      "audit.yaml", in: dir)
+    for check in [true, false] {
+      let r = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path] + (check ? ["--check"] : []))
+      #expect(r.status == 64, "\(r.stderr)")
+      #expect(r.stderr.contains("audit.yaml:6:7: step 'cluster' (cluster): 'labels-out' is set by the audit itself; remove it"), "\(r.stderr)")
+      #expect(r.stderr.contains("tables/<step>-labels.csv"), "\(r.stderr)")
+      #expect(Self.files(in: dir) == ["audit.yaml", "model.json", "students.csv"])
+    }
+  }
+
+  /// An --out the report cannot be created at (its parent missing or a file) is refused before any
+  /// work, with the exit code of an output that cannot be created (73).
+  @Test func anOutThatCannotBeCreatedIsRefusedBeforeAnyWork() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let file = try CLI.write("my data\n", "results", in: dir)
+    let cases = [
+      (dir.path + "/nope/deeper/x", "cannot create the report folder: '\(dir.path)/nope/deeper' does not exist; create it first"),
+      (file + "/x", "cannot create the report folder: '\(file)' is not a folder"),
+    ]
+    for (out, message) in cases {
+      for check in [true, false] {
+        let r = try CLI.run(["audit", "--config", course.config, "--out", out] + (check ? ["--check"] : []))
+        #expect(r.status == 73, "\(r.stderr)")
+        #expect(r.stderr.contains("\(out): \(message)"), "\(r.stderr)")
+        #expect(!r.stderr.contains("audit step"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+      }
+    }
+    #expect(Self.files(in: dir) == ["audit.yaml", "predictions.csv", "results"])
+    #expect(try String(contentsOfFile: file, encoding: .utf8) == "my data\n")
+  }
+
   @Test(arguments: [
     // (config body, expected exit code, message fragments)
     ("steps:\n  - fairnes:\n      by: g\n", Int32(64), ["audit.yaml:2:5", "unknown step 'fairnes'", "steps are"]),
