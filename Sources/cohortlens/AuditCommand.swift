@@ -168,6 +168,9 @@ struct AuditCommand: CohortLensCommand {
       var lines = ["\(configFile): \(audit.title)"]
       for (step, _) in prepared {
         lines.append("  \(step.name): cohortlens \(step.command) \(step.arguments.map(shellQuoted).joined(separator: " "))")
+        if step.arguments.contains(where: { $0 == "--model-command" || $0.hasPrefix("--model-command=") }) {
+          lines.append("    (the model worker starts in the configuration's folder \(shellQuoted(base)))")
+        }
       }
       lines.append("valid: \(prepared.count) step(s); nothing was run or written")
       _ = writeAll(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO)

@@ -4,7 +4,8 @@ import Report
 
 extension ExplainCommand: AuditStep {
   func auditRun(_ context: AuditContext) throws -> AuditStepResult {
-    let run = try compute(progress: context.progress, wantsJSON: true)
+    // A worker starts in the configuration's folder: its command's paths are relative to it, like every path there.
+    let run = try compute(progress: context.progress, wantsJSON: true, workerDirectory: context.baseDirectory)
     let report = run.report
     var json = report.json().objectFields
     json.removeAll { ["schema", "tool", "seed", "inputs"].contains($0.0) }

@@ -150,8 +150,10 @@ struct ExplainCommand: CohortLensCommand {
     progress.report("done")
   }
 
-  /// Reads the inputs, runs the model and the explainer; writes nothing.
-  func compute(progress: Progress, wantsJSON: Bool) throws -> Run {
+  /// Reads the inputs, runs the model and the explainer; writes nothing. `workerDirectory` is the
+  /// working directory of the `--model-command` worker (the audit's configuration folder); without
+  /// it the worker starts in this process's working directory.
+  func compute(progress: Progress, wantsJSON: Bool, workerDirectory: String? = nil) throws -> Run {
     var warnings: [String] = []
     var digests: [String: String] = [:]
     var inputs: [(role: String, path: String)] = [(role: "features", path: features)]
@@ -305,7 +307,7 @@ struct ExplainCommand: CohortLensCommand {
     if let m = linear {
       model = m
     } else {
-      let w = try WorkerModel(command: modelCommand!, timeout: timeout, expectedOutputs: outputs)
+      let w = try WorkerModel(command: modelCommand!, timeout: timeout, expectedOutputs: outputs, directory: workerDirectory)
       worker = w
       model = w
     }
@@ -357,6 +359,7 @@ struct ExplainCommand: CohortLensCommand {
     ]
     parameters.append(("model", modelPath.isEmpty ? .null : .string(modelPath)))
     parameters.append(("model_command", modelCommand.map { .string($0) } ?? .null))
+    if let dir = workerDirectory, modelCommand != nil { parameters.append(("model_command_directory", .string(dir))) }
     parameters.append(("students", all ? .string("all") : .array(students.map { .string($0.id) })))
     parameters.append(("class", .int(label)))
     parameters.append(("class_names", classLabels.map { .array($0.map { .string($0) }) } ?? .null))

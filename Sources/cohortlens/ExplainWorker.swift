@@ -65,10 +65,26 @@ func splitCommandLine(_ text: String) throws -> [String] {
   return words
 }
 
+/// Adds a change of working directory to `actions` (`posix_spawn_file_actions_addchdir_np`: glibc 2.29,
+/// musl 1.1.24, macOS 10.15), looked up at run time because the C library's headers declare it only
+/// for GNU sources. Returns an errno value, `ENOSYS` when the C library has no such action.
+private func spawnAddChdir(_ actions: inout posix_spawn_file_actions_t, _ path: String) -> Int32 {
+  typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+  guard let handle = dlopen(nil, RTLD_LAZY) else { return ENOSYS }
+  defer { dlclose(handle) }
+  guard let symbol = dlsym(handle, "posix_spawn_file_actions_addchdir_np") else { return ENOSYS }
+  let addChdir = unsafeBitCast(symbol, to: AddChdir.self)
+  return path.withCString { addChdir(&actions, $0) }
+}
+
 /// A model served by a long-running worker process over binary frames on its stdin/stdout
 /// (`--model-command`). The worker is started once (posix_spawnp, argv split without a shell),
 /// each request waits at most `timeout` seconds (poll), and the worker is always reaped: on
 /// `close()`, on any error (killed with SIGKILL first) and on deinit.
+///
+/// `directory`, when given, is the worker's working directory: its program (when the name holds a
+/// `/`) and its relative arguments resolve there, as after `cd directory`. Without it the worker
+/// starts in cohortlens's own working directory.
 final class WorkerModel: ProbabilityModel, @unchecked Sendable {
   let command: String
   let argv: [String]
@@ -90,7 +106,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
 
   var outputCount: Int? { expectedOutputs }
 
-  init(command: String, timeout: Double, expectedOutputs: Int?) throws {
+  init(command: String, timeout: Double, expectedOutputs: Int?, directory: String? = nil) throws {
     self.command = command
     self.timeout = timeout
     self.expectedOutputs = expectedOutputs
@@ -110,6 +126,15 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] {
       posix_spawn_file_actions_addclose(&actions, fd)
     }
+    if let directory {
+      let rc = spawnAddChdir(&actions, directory)
+      if rc != 0 {
+        for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] { closeFD(fd) }
+        throw UsageError(
+          "cannot start the model worker '\(command)' in the folder '\(directory)': \(String(cString: strerror(rc)))",
+          hint: "this system cannot start a program in another folder; give the worker's paths from the working directory")
+      }
+    }
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
     var child: pid_t = 0
@@ -121,7 +146,8 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       closeFD(inPipe[1])
       closeFD(outPipe[0])
       closeFD(errPipe[0])
-      throw UsageError("cannot start the model worker '\(command)': \(String(cString: strerror(rc)))",
+      let place = directory.map { " in the folder '\($0)'" } ?? ""
+      throw UsageError("cannot start the model worker '\(command)'\(place): \(String(cString: strerror(rc)))",
                        hint: "check the program name and that it is on PATH")
     }
     pid = child

@@ -266,6 +266,54 @@ struct AuditCommandTests {
     #expect(classes == [0, 1, 0, 1, 0])
   }
 
+  /// `model-command:` runs in the configuration's folder, like every path there is relative to it: a
+  /// worker script and its model file beside the configuration are found from another working directory.
+  @Test func modelCommandRunsInTheConfigurationsFolder() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = dir.appendingPathComponent("course")
+    try FileManager.default.createDirectory(at: course, withIntermediateDirectories: true)
+    try Self.smallExplainCourse(in: course)
+    try FileManager.default.copyItem(
+      at: CLI.root.appendingPathComponent("Examples/engines/model_worker.py"), to: course.appendingPathComponent("model_worker.py"))
+    let config = try CLI.write(
+      """
+      steps:
+        - explain:
+            name: built-in
+            features: students.csv
+            id: id
+            model: model.json
+            student: "1,2,3"
+            num-samples: 50
+        - explain:
+            name: worker
+            features: students.csv
+            id: id
+            model-command: "python3 model_worker.py model.json"
+            student: "1,2,3"
+            num-samples: 50
+      """, "audit.yaml", in: course)
+    let out = dir.appendingPathComponent("out")
+    // The tests run in the package's folder, not in the configuration's.
+    let check = try CLI.run(["audit", "--config", config, "--out", out.path, "--check"])
+    #expect(check.status == 0, "\(check.stderr)")
+    let lines = check.stdout.split(separator: "\n").map(String.init)
+    #expect(lines.count == 5, "\(check.stdout)")
+    #expect(lines.count == 5 && lines[2].hasPrefix("  worker: cohortlens explain") && lines[2].contains("--model-command 'python3 model_worker.py model.json'"))
+    #expect(lines.count == 5 && lines[3] == "    (the model worker starts in the configuration's folder \(course.path))")
+    let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    let results = (json["steps"] as? [[String: Any]] ?? []).map { $0["result"] as? [String: Any] ?? [:] }
+    #expect(results.count == 2)
+    let probabilities = results.map { ($0["explanations"] as? [[String: Any]] ?? []).map { $0["probability"] as? Double ?? -1 } }
+    // The worker serves the same logistic model as the built-in step: the same probabilities.
+    #expect(probabilities[0].count == 3 && probabilities[0].allSatisfy { $0 > 0 && $0 < 1 })
+    #expect(probabilities[1].count == 3 && zip(probabilities[1], probabilities[0]).allSatisfy { abs($0 - $1) < 1e-12 }, "\(probabilities)")
+    #expect((results[1]["parameters"] as? [String: Any])?["model_command_directory"] as? String == course.path)
+  }
+
   @Test func forceWritesIntoTheFolderAndKeepsTheUsersFiles() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
