@@ -71,6 +71,20 @@ extension AuditStep {
 struct AuditStepKind {
   var parse: ([String]) throws -> any AuditStep
   var message: (Error) -> String
+  /// The command's `--help` text on lines of unlimited width.
+  var help: () -> String
+
+  /// The command's options, from the option lines of its help (`  --name <value>  …` or `  --name  …`):
+  /// name → whether it takes a value (`false`: a flag). `--help` and `--version` are not options of a step.
+  func options() -> [String: Bool] {
+    var options: [String: Bool] = [:]
+    for line in help().split(separator: "\n") {
+      guard let match = line.prefixMatch(of: #/  --([a-z][a-z0-9-]*)( <)?/#) else { continue }
+      options[String(match.1)] = match.2 != nil
+    }
+    options["version"] = nil
+    return options
+  }
 }
 
 /// `cohortlens audit`: one run that audits a course and writes a report folder.
@@ -139,8 +153,10 @@ struct AuditCommand: CohortLensCommand {
       node = try ConfigParser.parse(path: configFile)
       base = AuditConfiguration.directory(of: configFile)
     }
+    let options = kinds.mapValues { $0.options() }
     let audit = try AuditConfiguration.load(
-      node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys))
+      node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys),
+      flags: options.mapValues { Set($0.filter { !$0.value }.keys) })
     let auditSeed = seed ?? audit.seed
 
     // 2. Validate the output folder and every step before any work.
@@ -152,7 +168,7 @@ struct AuditCommand: CohortLensCommand {
         arguments += ["--seed", String(s)]
       }
       try checkInputs(step)
-      try checkOptionNames(step)
+      try checkOptionNames(step, known: options[step.command] ?? [:])
       let command: any AuditStep
       do {
         command = try kinds[step.command]!.parse(arguments)
@@ -219,14 +235,19 @@ struct AuditCommand: CohortLensCommand {
     ["cluster", "fairness", "explain"].contains(command)
   }
 
-  /// An error at the step's position in the config, naming the option when the message does.
+  /// An error of the command's own parser or validation, located at the key of the option it is about:
+  /// the first option of the step (in file order) that the message names (`--class`, not within
+  /// `--class-names`), or whose value it calls unexpected; else at the step's command key.
   private func located(_ step: AuditConfiguration.Step, _ message: String) -> ConfigError {
-    var mark = step.node?.mark
+    var mark = step.mark ?? step.node?.mark
     // In file order, so the location does not depend on dictionary order.
-    for (option, m) in step.optionMarks.sorted(by: { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) })
-    where message.contains("--\(option)") {
+    let ordered = step.optionMarks.sorted { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) }
+    if let named = ordered.first(where: { Self.mentions(message, option: $0.key) }) {
+      mark = named.value
+    } else if let value = message.firstMatch(of: #/Unexpected argument '([^']*)'/#).map({ String($0.1) }),
+      let key = Self.option(givenValue: value, in: step.arguments), let m = step.optionMarks[key]
+    {
       mark = m
-      break
     }
     let text = message.replacingOccurrences(of: "Error: ", with: "")
     return ConfigError(
@@ -234,22 +255,36 @@ struct AuditCommand: CohortLensCommand {
       hint: "options are those of 'cohortlens \(step.command) --help', written without the leading dashes")
   }
 
+  /// Whether `text` names the option `--option` (followed by neither a letter, a digit nor `-`).
+  static func mentions(_ text: String, option: String) -> Bool {
+    let needle = "--" + option
+    var rest = Substring(text)
+    while let r = rest.firstRange(of: needle) {
+      let next = r.upperBound < rest.endIndex ? rest[r.upperBound] : " "
+      if !(next.isLetter || next.isNumber || next == "-") { return true }
+      rest = rest[r.upperBound...]
+    }
+    return false
+  }
+
+  /// The option whose value in `arguments` is `value` (`--key value` or `--key=value`).
+  static func option(givenValue value: String, in arguments: [String]) -> String? {
+    for (i, argument) in arguments.enumerated() where argument.hasPrefix("--") {
+      if let eq = argument.firstIndex(of: "="), argument[argument.index(after: eq)...] == value {
+        return String(argument[argument.index(argument.startIndex, offsetBy: 2)..<eq])
+      }
+      if i + 1 < arguments.count, arguments[i + 1] == value { return String(argument.dropFirst(2)) }
+    }
+    return nil
+  }
+
   /// Every option a step sets must be one of its command's options (checked before the command's own
   /// parser, whose validation would otherwise report a consequence of the misspelling first), e.g.
   /// `threshhold: 0.5` → `unknown option 'threshhold' …; did you mean 'threshold'?` at the key.
-  private func checkOptionNames(_ step: AuditConfiguration.Step) throws {
-    let help: String
-    switch step.command {
-    case "cluster": help = ClusterCommand.helpMessage(columns: 10_000)
-    case "fairness": help = FairnessCommand.helpMessage(columns: 10_000)
-    case "explain": help = ExplainCommand.helpMessage(columns: 10_000)
-    default: return
-    }
-    var known: Set<String> = []
-    for match in help.matches(of: #/--([a-z][a-z0-9-]*)/#) { known.insert(String(match.1)) }
+  private func checkOptionNames(_ step: AuditConfiguration.Step, known: [String: Bool]) throws {
     for (key, mark) in step.optionMarks.sorted(by: { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) })
-    where !known.contains(key) {
-      let suggestion = Table.closest(to: key, in: known.sorted()).map { "did you mean '\($0)'? " } ?? ""
+    where known[key] == nil {
+      let suggestion = Table.closest(to: key, in: known.keys.sorted()).map { "did you mean '\($0)'? " } ?? ""
       throw ConfigError(
         file: step.node?.file ?? "audit", mark: mark,
         message: "step '\(step.name)' (\(step.command)): unknown option '\(key)' (--\(key))",
@@ -260,18 +295,24 @@ struct AuditCommand: CohortLensCommand {
   /// Every input path a step names must exist before any work starts.
   private func checkInputs(_ step: AuditConfiguration.Step) throws {
     var i = 0
-    while i + 1 < step.arguments.count {
+    while i < step.arguments.count {
       let flag = step.arguments[i]
-      let name = String(flag.dropFirst(2))
-      if flag.hasPrefix("--"), AuditConfiguration.pathOptions.contains(name) {
-        let path = step.arguments[i + 1]
+      // `--name path`, or `--name=path` for a path starting with '-'.
+      var name = String(flag.dropFirst(2))
+      var inline: String?
+      if let eq = name.firstIndex(of: "=") {
+        inline = String(name[name.index(after: eq)...])
+        name = String(name[..<eq])
+      }
+      if flag.hasPrefix("--"), AuditConfiguration.pathOptions.contains(name), inline != nil || i + 1 < step.arguments.count {
+        let path = inline ?? step.arguments[i + 1]
         if access(path, R_OK) != 0 {
           throw ConfigError(
             file: step.node?.file ?? "audit", mark: step.optionMarks[name] ?? step.node?.mark,
             message: "step '\(step.name)' (\(step.command)): \(name) '\(path)' cannot be read (\(String(cString: strerror(errno))))",
             hint: "paths are relative to the configuration's folder")
         }
-        i += 2
+        i += inline == nil ? 2 : 1
       } else {
         i += 1
       }

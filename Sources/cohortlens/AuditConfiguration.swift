@@ -18,9 +18,10 @@ import CohortLensCore
 /// ```
 ///
 /// Options are written as in the single commands without the leading `--`: a value (`k: 2...6`),
-/// a list (`by: [gender, country]`, passed comma-separated), `true` for a flag (`intersect: true`),
-/// `false` or an empty value to leave it out. Every step is parsed and validated by its command's own
-/// rules before any work starts; errors point at `file:line:column` of the config.
+/// a list (`by: [gender, country]`, passed comma-separated), or for a flag a YAML 1.2 boolean
+/// (`intersect: true`; `false` leaves it out). An empty value leaves any option out. Every step is
+/// parsed and validated by its command's own rules before any work starts; errors point at
+/// `file:line:column` of the config.
 struct AuditConfiguration {
   /// One step: a command with its arguments, as it would be typed after `cohortlens <command>`.
   struct Step {
@@ -38,7 +39,7 @@ struct AuditConfiguration {
     var settings = Settings()
   }
 
-  /// The audit-only settings of a step, checked before any work (``load(node:file:baseDirectory:knownCommands:)``).
+  /// The audit-only settings of a step, checked before any work (``load(node:file:baseDirectory:knownCommands:flags:)``).
   struct Settings {
     /// `profile:` of a cluster step.
     var profile: ClusterProfileSpec?
@@ -81,7 +82,10 @@ struct AuditConfiguration {
   ]
 
   /// Reads a configuration: `node` parsed from `file`; `baseDirectory` is where relative paths start.
-  static func load(node: ConfigNode, file: String, baseDirectory: String, knownCommands: Set<String>) throws -> AuditConfiguration {
+  /// `flags` names, per command, the options that are flags (they take `true` or `false`, not a value).
+  static func load(
+    node: ConfigNode, file: String, baseDirectory: String, knownCommands: Set<String>, flags: [String: Set<String>]
+  ) throws -> AuditConfiguration {
     let root = try node.mapping("the audit configuration")
     var title = "CohortLens audit"
     var seed: UInt32?
@@ -110,7 +114,8 @@ struct AuditConfiguration {
               file: file, mark: only.keyMark, message: "unknown step '\(only.key)'",
               hint: "steps are \(knownCommands.sorted().joined(separator: ", "))")
           }
-          var step = try parseStep(command: only.key, node: only.value, baseDirectory: baseDirectory)
+          var step = try parseStep(
+            command: only.key, node: only.value, baseDirectory: baseDirectory, flags: flags[only.key] ?? [])
           step.mark = only.keyMark
           if let previous = names[step.name] {
             throw ConfigError(
@@ -160,7 +165,7 @@ struct AuditConfiguration {
     }
   }
 
-  private static func parseStep(command: String, node: ConfigNode, baseDirectory: String) throws -> Step {
+  private static func parseStep(command: String, node: ConfigNode, baseDirectory: String, flags: Set<String>) throws -> Step {
     var name = command
     var title: String?
     var arguments: [String] = []
@@ -208,23 +213,21 @@ struct AuditConfiguration {
           file: node.file, mark: entry.keyMark, message: "write the option without dashes: '\(key.drop { $0 == "-" })'")
       }
       marks[key] = entry.keyMark
+      if flags.contains(key) {
+        if try flag(entry, step: name, command: command) { arguments.append("--\(key)") }
+        continue
+      }
       switch entry.value.value {
       case .null:
         continue
-      case .scalar(let text, let quoted):
-        if !quoted && (text == "true" || text == "false") {
-          if text == "true" { arguments.append("--\(key)") }
-          continue
-        }
-        arguments.append("--\(key)")
-        arguments.append(pathOptions.contains(key) ? resolve(text, against: baseDirectory) : text)
+      case .scalar(let text, _):
+        arguments += option(key, pathOptions.contains(key) ? resolve(text, against: baseDirectory) : text)
       case .sequence:
         let items = try entry.value.stringList(key)
         if pathOptions.contains(key) {
           throw entry.value.error("'\(key)' takes one path, not a list")
         }
-        arguments.append("--\(key)")
-        arguments.append(items.joined(separator: ","))
+        arguments += option(key, items.joined(separator: ","))
       case .mapping:
         throw entry.value.error("'\(key)' takes a value or a list, not a mapping")
       }
@@ -232,6 +235,34 @@ struct AuditConfiguration {
     return Step(
       command: command, name: name, title: title, arguments: arguments, node: node, optionMarks: marks,
       settings: settings)
+  }
+
+  /// `--key value`, or `--key=value` when the value starts with `-` (which the parser would otherwise
+  /// take for an option, e.g. `threshold: -0.5`).
+  static func option(_ key: String, _ value: String) -> [String] {
+    value.hasPrefix("-") ? ["--\(key)=\(value)"] : ["--\(key)", value]
+  }
+
+  /// The booleans of YAML 1.2's core schema, the values a flag takes.
+  static let trueValues: Set<String> = ["true", "True", "TRUE"]
+  static let falseValues: Set<String> = ["false", "False", "FALSE"]
+
+  /// Whether the flag `entry` is set: a plain YAML 1.2 boolean, or empty (not set). Anything else
+  /// (`yes`, `on`, `1`, a quoted text, a list) is refused at the key.
+  private static func flag(_ entry: ConfigNode.Entry, step: String, command: String) throws -> Bool {
+    var got = entry.value.kindDescription
+    switch entry.value.value {
+    case .null: return false
+    case .scalar(let text, let quoted):
+      if !quoted && trueValues.contains(text) { return true }
+      if !quoted && falseValues.contains(text) { return false }
+      if quoted { got = "the quoted text \"\(text)\"" }
+    default: break
+    }
+    throw ConfigError(
+      file: entry.value.file, mark: entry.keyMark,
+      message: "step '\(step)' (\(command)): '\(entry.key)' is a flag and takes true or false, got \(got)",
+      hint: "write '\(entry.key): true' (or True, TRUE) to set it, '\(entry.key): false' (or False, FALSE, or nothing) to leave it out; yes, no, on, off and numbers are not booleans")
   }
 
   /// Parses and checks one audit-only setting (``auditKeys``); errors point at the value.

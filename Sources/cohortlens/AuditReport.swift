@@ -252,8 +252,14 @@ enum AuditHTML {
 /// The step kinds the audit knows; each parses its arguments with the command's own parser.
 func auditStepKinds() -> [String: AuditStepKind] {
   [
-    "cluster": AuditStepKind(parse: { try ClusterCommand.parse($0) }, message: { ClusterCommand.message(for: $0) }),
-    "fairness": AuditStepKind(parse: { try FairnessCommand.parse($0) }, message: { FairnessCommand.message(for: $0) }),
-    "explain": AuditStepKind(parse: { try ExplainCommand.parse($0) }, message: { ExplainCommand.message(for: $0) }),
+    "cluster": AuditStepKind(
+      parse: { try ClusterCommand.parse($0) }, message: { ClusterCommand.message(for: $0) },
+      help: { ClusterCommand.helpMessage(columns: 10_000) }),
+    "fairness": AuditStepKind(
+      parse: { try FairnessCommand.parse($0) }, message: { FairnessCommand.message(for: $0) },
+      help: { FairnessCommand.helpMessage(columns: 10_000) }),
+    "explain": AuditStepKind(
+      parse: { try ExplainCommand.parse($0) }, message: { ExplainCommand.message(for: $0) },
+      help: { ExplainCommand.helpMessage(columns: 10_000) }),
   ]
 }

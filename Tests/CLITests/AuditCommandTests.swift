@@ -517,6 +517,85 @@ struct AuditCommandTests {
     }
   }
 
+  /// A flag takes the YAML 1.2 booleans (true/True/TRUE, false/False/FALSE, or nothing); anything else is
+  /// refused at the flag's own key, naming it and the accepted values.
+  @Test(arguments: [
+    ("True", "--all"), ("TRUE", "--all"), ("true", "--all"), ("false\n      student: \"1\"", "--student 1"),
+    ("False\n      student: \"1\"", "--student 1"), ("FALSE\n      student: \"1\"", "--student 1"),
+    ("\n      student: \"1\"", "--student 1"),
+  ])
+  func flagsTakeYAMLBooleans(value: String, listed: String) throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Self.smallExplainCourse(in: dir)
+    let config = try CLI.write(
+      "steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      all: \(value)\n",
+      "audit.yaml", in: dir)
+    let r = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path, "--check"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains(" --model \(dir.path)/model.json \(listed)\n"), "\(r.stdout)")
+  }
+
+  @Test(arguments: [("yes", "'yes'"), ("no", "'no'"), ("on", "'on'"), ("1", "'1'"), ("\"true\"", "the quoted text \"true\""),
+                    ("[true]", "a list")])
+  func aFlagWithAnotherValueIsRefusedAtItsKey(value: String, shown: String) throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Self.smallExplainCourse(in: dir)
+    let config = try CLI.write(
+      "steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      num-samples: 50\n      all: \(value)\n",
+      "audit.yaml", in: dir)
+    let r = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path, "--check"])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains("audit.yaml:7:7: step 'explain' (explain): 'all' is a flag and takes true or false, got \(shown); "
+      + "write 'all: true' (or True, TRUE) to set it, 'all: false' (or False, FALSE, or nothing) to leave it out"), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+  }
+
+  /// Errors of a step's own parser point at the option they are about; an option that takes a value
+  /// takes any text, `true` and values starting with '-' included.
+  @Test func stepArgumentErrorsPointAtTheirKey() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    _ = try Self.smallCourse(in: dir)
+    try Self.smallExplainCourse(in: dir)
+    let cases: [(String, String)] = [
+      // A value the option's parser refuses: at that option.
+      ("steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      all: true\n      num-samples: lots\n",
+       "audit.yaml:7:7: step 'explain' (explain): The value 'lots' is invalid for '--num-samples <num-samples>'"),
+      // An option missing from the step: at the step.
+      ("steps:\n  - explain:\n      features: students.csv\n      model: model.json\n      all: true\n",
+       "audit.yaml:2:5: step 'explain' (explain): Missing expected argument '--id <column>'"),
+      // Two options that exclude each other: at the first of them.
+      ("steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      student: \"1\"\n      all: true\n",
+       "audit.yaml:6:7: step 'explain' (explain): give exactly one of --student ID[,ID…] and --all"),
+    ]
+    for (body, message) in cases {
+      let config = try CLI.write(body, "audit.yaml", in: dir)
+      let r = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path, "--check"])
+      #expect(r.status == 64, "\(r.stderr)")
+      #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+    // `true` is the text of an option that takes a value; a value starting with '-' is that option's value.
+    var csv = "id,truth,score,group\n"
+    for i in 0..<40 { csv += "s\(i),\(i % 3 == 0 ? "true" : "false"),\(Double(i % 7) - 3),\(i % 2 == 0 ? "A" : "B")\n" }
+    _ = try CLI.write(csv, "signed.csv", in: dir)
+    let config = try CLI.write(
+      "steps:\n  - fairness:\n      predictions: signed.csv\n      label: truth\n      positive: true\n      score: score\n      threshold: -0.5\n      by: group\n      bootstrap: 0\n      permutations: 0\n",
+      "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("out")
+    let check = try CLI.run(["audit", "--config", config, "--out", out.path, "--check"])
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.stdout.contains("--label truth --positive true --score score --threshold=-0.5 --by group"), "\(check.stdout)")
+    let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    let result = (json["steps"] as? [[String: Any]])?.first?["result"] as? [String: Any]
+    let parameters = result?["parameters"] as? [String: Any]
+    #expect(parameters?["threshold_value"] as? Double == -0.5, "\(parameters ?? [:])")
+    #expect(parameters?["positive"] as? String == "true", "\(parameters ?? [:])")
+  }
+
   /// `labels-out` would write a file outside the report: refused like `output`, at its key.
   @Test func labelsOutIsRefusedInAClusterStep() throws {
     let dir = try CLI.temporaryDirectory()
