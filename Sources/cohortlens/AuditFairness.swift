@@ -89,9 +89,11 @@ extension FairnessCommand: AuditStep {
         }
       }
       sub.table(DataTable(caption: "Criteria by \(attribute) in each \(column)", headers: [column, "criterion", "ratio", "interval", "verdict", "note"], rows: rows))
+      var overall: [FairnessVerdict] = []
       for name in names {
         let per = audits.map { a in (a.stratum!, a.criteria.first { $0.name == name }?.verdict ?? .undefined) }
         let worst = [FairnessVerdict.fail, .undefined, .inconclusive, .pass].first { v in per.contains { $0.1 == v } } ?? .undefined
+        overall.append(worst)
         let failing = per.filter { $0.1 == .fail }.map(\.0)
         verdicts.append(Verdict(
           status: Self.status(worst),
@@ -100,7 +102,10 @@ extension FairnessCommand: AuditStep {
           sectionID: subID, group: context.step.name))
       }
       section.subsection(sub)
-      summary.append("\(attribute) per \(column) (\(strata.count)): " + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }))
+      // The verdicts over all strata count in the audit's total; the per-stratum results are their evidence.
+      summary.append(
+        "\(attribute), every \(column): " + Self.tally(overall) + " (the worst of \(strata.count) \(column)s; per \(column): "
+          + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }) + ")")
     }
     return AuditStepResult(
       json: json, tables: [(.fairness, run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,

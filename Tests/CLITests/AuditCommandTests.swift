@@ -56,6 +56,10 @@ struct AuditCommandTests {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("Report: \(out.path)/report.html"))
     #expect(r.stdout.contains("weekly-activity (cluster)"))
+    // The step lines add up to the total, the weekly engine's verdicts over all weeks included.
+    let tallies = Self.consoleTallies(r.stdout)
+    #expect(!tallies.total.isEmpty && tallies.lines == tallies.total, "\(r.stdout)")
+    #expect(r.stdout.contains("  gender, every week: "), "\(r.stdout)")
     #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
     let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(Self.xmlError(html) == nil, "\(Self.xmlError(html) ?? "")")
@@ -88,6 +92,68 @@ struct AuditCommandTests {
     let tables = Self.files(in: out.appendingPathComponent("tables"))
     #expect(tables.contains("weekly-activity-labels.csv") && tables.contains("oulad-early-warning-fairness.csv"))
     #expect(tables.contains("why-flagged-explanations.csv"))
+  }
+
+  /// The verdict counts of the console summary: summed over the step lines (outside parentheses, which
+  /// hold evidence such as per-week results) and as the `Verdicts:` line states them.
+  static func consoleTallies(_ stdout: String) -> (lines: [String: Int], total: [String: Int]) {
+    var lines: [String: Int] = [:], total: [String: Int] = [:]
+    for line in stdout.split(separator: "\n") {
+      let isTotal = line.hasPrefix("Verdicts: ")
+      guard isTotal || line.hasPrefix("  ") else { continue }
+      let text = String(line).replacing(#/\([^)]*\)/#, with: "")
+      for match in text.matches(of: #/(\d+) (FAIL|INCONCLUSIVE|UNDEFINED|PASS)\b/#) {
+        if isTotal { total[String(match.2), default: 0] += Int(match.1)! } else { lines[String(match.2), default: 0] += Int(match.1)! }
+      }
+    }
+    return (lines, total)
+  }
+
+  /// Every verdict of the total appears in one step line of the console summary: a stratified fairness
+  /// step shows its verdicts over all weeks, with the per-week results as their evidence.
+  @Test func consoleVerdictLinesAddUpToTheTotal() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,truth,score,group,week\n"
+    for i in 0..<240 {
+      csv += "s\(i % 60),\((i * 7) % 5 < 2 ? 1 : 0),\(Double((i * 37) % 100) / 100),\(i % 3 == 0 ? "A" : "B"),\(i / 60 + 1)\n"
+    }
+    _ = try CLI.write(csv, "weeks.csv", in: dir)
+    let config = try CLI.write(
+      """
+      steps:
+        - fairness:
+            name: weekly
+            predictions: weeks.csv
+            label: truth
+            positive: "1"
+            score: score
+            threshold: 0.5
+            by: group
+            stratify: week
+            min-group-size: 5
+            bootstrap: 50
+            permutations: 0
+      """, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("out")
+    let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    let verdicts = json["verdicts"] as? [[String: Any]] ?? []
+    // 6 criteria pooled + 6 over all 4 weeks.
+    #expect(verdicts.count == 12)
+    var expected: [String: Int] = [:]
+    for v in verdicts { expected[v["verdict"] as? String ?? "?", default: 0] += 1 }
+    let tallies = Self.consoleTallies(r.stdout)
+    #expect(tallies.total == expected, "\(r.stdout)")
+    #expect(tallies.lines == expected, "\(r.stdout)")
+    let everyWeek = verdicts.filter { ($0["check"] as? String ?? "").hasSuffix(", every week") }
+    var weekly: [String: Int] = [:]
+    for v in everyWeek { weekly[v["verdict"] as? String ?? "?", default: 0] += 1 }
+    let line = r.stdout.split(separator: "\n").first { $0.hasPrefix("  group, every week: ") }.map(String.init) ?? ""
+    #expect(everyWeek.count == 6)
+    for (verdict, count) in weekly { #expect(line.contains("\(count) \(verdict)"), "\(line)") }
+    #expect(line.contains("(the worst of 4 weeks; per week: "), "\(line)")
   }
 
   @Test func dataIsEscapedAndOutputIsDeterministic() throws {
@@ -458,7 +524,9 @@ struct AuditCommandTests {
     let r = try CLI.run(["audit", "--config", config, "--out", out.path])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("group: 6 UNDEFINED"), "\(r.stdout)")
-    #expect(r.stdout.contains("group per week (4): 24 UNDEFINED"), "\(r.stdout)")
+    #expect(r.stdout.contains("group, every week: 6 UNDEFINED (the worst of 4 weeks; per week: 24 UNDEFINED)"), "\(r.stdout)")
+    let tallies = Self.consoleTallies(r.stdout)
+    #expect(tallies.lines == tallies.total && tallies.total == ["UNDEFINED": 12, "INCONCLUSIVE": 6], "\(r.stdout)")
     let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(Self.xmlError(html) == nil, "\(Self.xmlError(html) ?? "")")
     #expect(html.contains("fewer than two groups of at least 100000 learners remain after suppression"))
