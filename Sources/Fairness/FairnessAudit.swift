@@ -127,14 +127,16 @@ public enum FairnessAudit {
     let z = FairnessStatistics.normalQuantile(1 - alpha / 2)
     var warnings: [String] = []
 
-    // Encode attributes: sorted levels, missing = levels.count.
+    // Encode attributes: sorted levels, missing = levels.count. Values are compared exactly as
+    // written (``ExactText``: Unicode scalars, no normalisation), as pandas groups them.
     struct Encoded { var levels: [String]; var codes: [Int32]; var missing: Int }
     let encoded: [Encoded] = input.attributes.map { a in
-      var index: [String: Int32] = [:]
+      var index: [ExactText: Int32] = [:]
       var raw = [Int32](repeating: -1, count: n)
-      var levels: [String] = []
+      var levels: [ExactText] = []
       for r in 0..<n {
-        guard let v = a.values[r] else { continue }
+        guard let value = a.values[r] else { continue }
+        let v = ExactText(value)
         if let c = index[v] { raw[r] = c } else {
           let c = Int32(levels.count)
           index[v] = c
@@ -149,27 +151,28 @@ public enum FairnessAudit {
       for r in 0..<n {
         if raw[r] < 0 { raw[r] = Int32(levels.count); missing += 1 } else { raw[r] = remap[Int(raw[r])] }
       }
-      return Encoded(levels: order.map { levels[$0] }, codes: raw, missing: missing)
+      return Encoded(levels: order.map { levels[$0].string }, codes: raw, missing: missing)
     }
 
     // Strata.
     var strataLevels: [String] = []
     var strataCodes: [Int32] = []
     if let strata = input.strata {
-      var index: [String: Int32] = [:]
+      var index: [ExactText: Int32] = [:]
       strataCodes = [Int32](repeating: 0, count: n)
       for r in 0..<n {
         let v = strata[r]
-        if let c = index[v] { strataCodes[r] = c } else {
+        if let c = index[ExactText(v)] { strataCodes[r] = c } else {
           let c = Int32(strataLevels.count)
-          index[v] = c
+          index[ExactText(v)] = c
           strataLevels.append(v)
           strataCodes[r] = c
         }
       }
       let numeric = strataLevels.allSatisfy { Double($0) != nil }
       let order = strataLevels.indices.sorted {
-        numeric ? Double(strataLevels[$0])! < Double(strataLevels[$1])! : strataLevels[$0] < strataLevels[$1]
+        numeric ? Double(strataLevels[$0])! < Double(strataLevels[$1])!
+          : ExactText(strataLevels[$0]) < ExactText(strataLevels[$1])
       }
       var remap = [Int32](repeating: 0, count: strataLevels.count)
       for (k, old) in order.enumerated() { remap[old] = Int32(k) }
@@ -281,7 +284,7 @@ public enum FairnessAudit {
     var byStratum: [AuditResult] = []
     if slots > 1 {
       for s in strataLevels {
-        byStratum.append(contentsOf: stratified.filter { $0.stratum == s })
+        byStratum.append(contentsOf: stratified.filter { $0.stratum.map(ExactText.init) == ExactText(s) })
       }
     }
     return FairnessResult(audits: pooled + byStratum, rowCount: n, z: z, configuration: configuration,
@@ -367,11 +370,13 @@ public enum FairnessAudit {
     switch configuration.comparison {
     case .betweenGroups, .largest: reference = largest()
     case .group(let name):
-      if let k = rawGroups.firstIndex(where: { $0.name == name }), eligible.contains(k) {
+      // Group names are compared exactly as written (no Unicode normalisation), as groups are formed.
+      let wanted = ExactText(name)
+      if let k = rawGroups.firstIndex(where: { ExactText($0.name) == wanted }), eligible.contains(k) {
         reference = k
       } else {
         reference = largest()
-        let why = rawGroups.contains(where: { $0.name == name }) ? "is suppressed" : "does not occur"
+        let why = rawGroups.contains(where: { ExactText($0.name) == wanted }) ? "is suppressed" : "does not occur"
         if let r = reference {
           notices.append("reference group '\(name)' \(why) in this audit; using the largest group '\(rawGroups[r].name)'")
         } else {

@@ -280,7 +280,11 @@ struct FairnessCommand: CohortLensCommand {
     config.missing = missing == .drop ? .drop : .group
     if case .group(let name) = config.comparison {
       // A value of one attribute, or with --intersect an intersection group `a & b` (one value per attribute).
-      func isValue(_ v: String, of a: SensitiveAttribute) -> Bool { v == missingGroupName || a.values.contains { $0 == v } }
+      // Compared exactly as written (no Unicode normalisation), as the audit forms its groups.
+      func isValue(_ v: String, of a: SensitiveAttribute) -> Bool {
+        let wanted = ExactText(v)
+        return wanted == ExactText(missingGroupName) || a.values.contains { $0.map(ExactText.init) == wanted }
+      }
       let parts = name.split(separator: " & ", omittingEmptySubsequences: false).map(String.init)
       let known = attributes.contains { isValue(name, of: $0) }
         || (intersect && attributes.count >= 2 && parts.count == attributes.count

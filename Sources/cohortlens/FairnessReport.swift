@@ -146,11 +146,14 @@ struct FairnessReport {
       alignments: [.left, .left, .right, .right, .right, .right, .left])
     let ratioBand = tolerance.isRatioBand
     func rate(_ x: Double?) -> String { x.map { NumberFormatting.fixed($0, decimals: 3) } ?? "undefined" }
+    // Every criterion lists the same groups in the same order: match them by position, not by name
+    // (names that differ only in Unicode normalisation are distinct groups).
     let groupNames = a.criteria.first { !$0.comparisons.isEmpty }!.comparisons.map(\.group)
     var notes: [String] = []
-    for name in groupNames {
+    for (position, name) in groupNames.enumerated() {
       for c in a.criteria {
-        guard let x = c.comparisons.first(where: { $0.group == name }) else { continue }
+        guard position < c.comparisons.count else { continue }
+        let x = c.comparisons[position]
         let single = x.rates.count == 1
         if !single && c.name != "equalized_odds_mean" {
           for r in x.rates {

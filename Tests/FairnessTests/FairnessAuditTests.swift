@@ -129,3 +129,25 @@ struct FairnessAuditTests {
     #expect(e.value! > 0 && e.value! < 0.1)
   }
 }
+
+/// Group values are compared exactly as written (Unicode scalars), as pandas groups them.
+struct FairnessExactGroupTests {
+  @Test func namesThatDifferOnlyInNormalisationAreTwoGroups() {
+    let nfc = "Am\u{E9}lie", nfd = "Ame\u{301}lie"
+    // pandas: df.groupby('group') gives two groups, NFD first (code-point order: 'e' < 'é').
+    let values: [String?] = [nfc, nfc, nfd, nfd, "B", "B"]
+    let input = FairnessInput(truth: [true, false, true, false, true, false],
+                              predicted: [true, false, false, true, true, true],
+                              attributes: [SensitiveAttribute(name: "g", values: values)])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 0
+    c.comparison = .group(nfc)
+    let a = FairnessAudit.run(input, configuration: c).audits[0]
+    #expect(a.groups.count == 3)
+    #expect(a.groups.map { Array($0.name.unicodeScalars) } == [nfd, nfc, "B"].map { Array($0.unicodeScalars) })
+    #expect(a.groups.map { [$0.tp, $0.fp, $0.tn, $0.fn] } == [[0, 1, 0, 1], [1, 0, 1, 0], [1, 1, 0, 0]])
+    // The reference is the group written exactly as asked (the NFC one), not its look-alike.
+    #expect(a.reference.map { Array($0.unicodeScalars) } == Array(nfc.unicodeScalars))
+  }
+}
