@@ -206,21 +206,14 @@ public enum FairnessAudit {
       let names = spec.map { input.attributes[$0].name }
       let label = names.joined(separator: " & ")
       progress("auditing \(label)")
-      // Mixed-radix combination code per row (-1 = dropped).
-      let radices = spec.map { encoded[$0].levels.count + 1 }
-      let combos = radices.reduce(1, *)
-      var combo = [Int32](repeating: 0, count: n)
+      // Observed combinations only, densely indexed in lexicographic order of their level codes
+      // (-1 = dropped row): memory grows with the observed groups, not with Π(levels + 1).
+      let (combo, members) = observedCombinations(
+        spec.map { (codes: encoded[$0].codes, levels: encoded[$0].levels.count) }, rows: n,
+        dropMissing: configuration.missing == .drop)
+      let combos = members.count
       var droppedRows = 0
-      for r in 0..<n {
-        var code = 0
-        var drop = false
-        for (k, a) in spec.enumerated() {
-          let c = Int(encoded[a].codes[r])
-          if configuration.missing == .drop && c == encoded[a].levels.count { drop = true }
-          code = code * radices[k] + c
-        }
-        if drop { combo[r] = -1; droppedRows += 1 } else { combo[r] = Int32(code) }
-      }
+      for r in 0..<n where combo[r] < 0 { droppedRows += 1 }
       // Count table per (slot, combo, cell) — cell = truth·2 + predicted: 0 TN, 1 FP, 2 FN, 3 TP.
       var counts = [Int](repeating: 0, count: slots * combos * 4)
       input.truth.withUnsafeBufferPointer { t in
@@ -233,15 +226,10 @@ public enum FairnessAudit {
         }
       }
       func comboName(_ code: Int) -> String {
-        var parts: [String] = []
-        var c = code
-        for k in stride(from: spec.count - 1, through: 0, by: -1) {
-          let v = c % radices[k]
-          c /= radices[k]
-          let e = encoded[spec[k]]
-          parts.append(v == e.levels.count ? missingGroupName : e.levels[v])
-        }
-        return parts.reversed().joined(separator: " & ")
+        zip(spec, members[code]).map { a, v in
+          let e = encoded[a]
+          return Int(v) == e.levels.count ? missingGroupName : e.levels[Int(v)]
+        }.joined(separator: " & ")
       }
       // Score lists per (slot, combo), ascending.
       var lists: [[Int: [(score: Double, positive: Bool)]]] = []
@@ -289,6 +277,55 @@ public enum FairnessAudit {
     }
     return FairnessResult(audits: pooled + byStratum, rowCount: n, z: z, configuration: configuration,
                           warnings: warnings)
+  }
+
+  /// The combination of level codes of each row over `columns` (each: per-row codes in
+  /// `0...levels`, `levels` = missing), as a dense index into `members` — the observed combinations
+  /// in lexicographic order of their codes (so missing sorts last within each attribute) — or -1
+  /// for a row dropped because a value is missing and `dropMissing`. Combinations are formed one
+  /// column at a time: (index so far, code) → the rank among the observed pairs, so keys stay below
+  /// rows · (levels + 1) and memory is O(rows + observed combinations), whatever Π(levels + 1) is.
+  static func observedCombinations(_ columns: [(codes: [Int32], levels: Int)], rows n: Int, dropMissing: Bool)
+    -> (codes: [Int32], members: [[Int32]]) {
+    var combo = [Int32](repeating: 0, count: n)
+    if dropMissing {
+      for column in columns {
+        for r in 0..<n where Int(column.codes[r]) == column.levels { combo[r] = -1 }
+      }
+    }
+    var members: [[Int32]] = [[]]
+    for column in columns {
+      let radix = column.levels + 1
+      // Provisional index of each (previous index, code) pair in order of first occurrence.
+      var keys: [Int] = []
+      let denseSize = members.count * radix
+      if denseSize <= 1 << 16 {
+        var slot = [Int32](repeating: -1, count: denseSize)
+        for r in 0..<n where combo[r] >= 0 {
+          let key = Int(combo[r]) * radix + Int(column.codes[r])
+          if slot[key] < 0 { slot[key] = Int32(keys.count); keys.append(key) }
+          combo[r] = slot[key]
+        }
+      } else {
+        var slot: [Int: Int32] = [:]
+        for r in 0..<n where combo[r] >= 0 {
+          let key = Int(combo[r]) * radix + Int(column.codes[r])
+          if let k = slot[key] { combo[r] = k } else {
+            let k = Int32(keys.count)
+            slot[key] = k
+            keys.append(key)
+            combo[r] = k
+          }
+        }
+      }
+      // Renumber by rank: the lexicographic order of (previous members, code).
+      let order = keys.indices.sorted { keys[$0] < keys[$1] }
+      var rank = [Int32](repeating: 0, count: keys.count)
+      for (k, old) in order.enumerated() { rank[old] = Int32(k) }
+      for r in 0..<n where combo[r] >= 0 { combo[r] = rank[Int(combo[r])] }
+      members = order.map { members[keys[$0] / radix] + [Int32(keys[$0] % radix)] }
+    }
+    return (combo, members)
   }
 
   // MARK: One audit

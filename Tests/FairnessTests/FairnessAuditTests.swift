@@ -151,3 +151,50 @@ struct FairnessExactGroupTests {
     #expect(a.reference.map { Array($0.unicodeScalars) } == Array(nfc.unicodeScalars))
   }
 }
+
+/// Intersections index only the observed combinations.
+struct FairnessIntersectionTests {
+  @Test func highCardinalityIntersectionIndexesObservedCombinationsOnly() {
+    // 3 attributes × 1,300 levels: Π(levels + 1) ≈ 2.2e9 combinations, 1,300 observed.
+    let n = 1300
+    let school = (0..<n).map { Optional("s\($0)") }
+    let klass = (0..<n).map { Optional("c\(($0 * 7) % n)") }
+    let teacher = (0..<n).map { Optional("t\(($0 * 11) % n)") }
+    let input = FairnessInput(
+      truth: (0..<n).map { $0 % 2 == 0 }, predicted: (0..<n).map { $0 % 3 == 0 },
+      attributes: [SensitiveAttribute(name: "school", values: school), SensitiveAttribute(name: "class", values: klass),
+                   SensitiveAttribute(name: "teacher", values: teacher)])
+    var c = FairnessConfiguration()
+    c.audits = [[0, 1, 2]]
+    c.bootstrapReplicates = 10
+    c.minGroupSize = 1
+    let a = FairnessAudit.run(input, configuration: c).audits[0]
+    #expect(a.groups.count == n)
+    #expect(a.groups.allSatisfy { $0.n == 1 })
+    // Lexicographic order of (school, class, teacher) levels, each attribute in exact-text order.
+    let expected = (0..<n).map { "s\($0) & c\(($0 * 7) % n) & t\(($0 * 11) % n)" }
+      .sorted { ExactText($0) < ExactText($1) }
+    #expect(a.groups.map(\.name) == expected)
+    #expect(a.groups[0].name == "s0 & c0 & t0")
+    let truePositives: Int = a.groups.map(\.tp).reduce(0, +)
+    let expectedTruePositives: Int = (0..<n).filter { $0 % 6 == 0 }.count
+    #expect(truePositives == expectedTruePositives)
+  }
+
+  @Test func observedCombinationsAreInMixedRadixOrderWithMissingLast() {
+    // Column a: levels 0, 1 (2 = missing); column b: levels 0..2 (3 = missing).
+    let a: [Int32] = [1, 0, 2, 1, 0, 1, 2]
+    let b: [Int32] = [0, 2, 1, 0, 3, 2, 1]
+    let (codes, members) = FairnessAudit.observedCombinations([(a, 2), (b, 3)], rows: 7, dropMissing: false)
+    // The dense mixed-radix order a·4 + b of the observed pairs: (0,2) (0,3) (1,0) (1,2) (2,1).
+    let expectedMembers: [[Int32]] = [[0, 2], [0, 3], [1, 0], [1, 2], [2, 1]]
+    let expectedCodes: [Int32] = [2, 0, 4, 2, 1, 3, 4]
+    #expect(members == expectedMembers)
+    #expect(codes == expectedCodes)
+    let (dropped, kept) = FairnessAudit.observedCombinations([(a, 2), (b, 3)], rows: 7, dropMissing: true)
+    let keptMembers: [[Int32]] = [[0, 2], [1, 0], [1, 2]]
+    let keptCodes: [Int32] = [1, 0, -1, 1, -1, 2, -1]
+    #expect(kept == keptMembers)
+    #expect(dropped == keptCodes)
+  }
+}
