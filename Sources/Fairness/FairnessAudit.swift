@@ -212,8 +212,12 @@ public enum FairnessAudit {
         spec.map { (codes: encoded[$0].codes, levels: encoded[$0].levels.count) }, rows: n,
         dropMissing: configuration.missing == .drop)
       let combos = members.count
-      var droppedRows = 0
-      for r in 0..<n where combo[r] < 0 { droppedRows += 1 }
+      // Rows dropped (--missing drop), pooled and per stratum.
+      var droppedRows = [Int](repeating: 0, count: slots)
+      for r in 0..<n where combo[r] < 0 {
+        droppedRows[0] += 1
+        if slots > 1 { droppedRows[1 + Int(strataCodes[r])] += 1 }
+      }
       // Count table per (slot, combo, cell) — cell = truth·2 + predicted: 0 TN, 1 FP, 2 FN, 3 TP.
       var counts = [Int](repeating: 0, count: slots * combos * 4)
       input.truth.withUnsafeBufferPointer { t in
@@ -260,7 +264,7 @@ public enum FairnessAudit {
         }
         let audit = auditOne(
           label: label, names: names, stratum: slot == 0 ? nil : strataLevels[slot - 1],
-          droppedRows: slot == 0 ? droppedRows : 0, groups: groups,
+          droppedRows: droppedRows[slot], groups: groups,
           scoreLists: input.scores == nil ? nil : groups.map { lists[slot][$0.code] ?? [] },
           probabilityLists: input.scores == nil ? nil : groups.map { probs[slot][$0.code] ?? [] },
           probabilityProblem: probabilityProblem, z: z, configuration: configuration,

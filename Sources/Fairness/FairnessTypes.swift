@@ -254,7 +254,8 @@ public struct AuditResult: Sendable {
   public var stratum: String?
   /// Rows in the audit.
   public var n: Int
-  /// Rows left out because of a missing sensitive value (`--missing drop`).
+  /// Rows of this audit (of its stratum; all rows for the pooled audit) left out because of a
+  /// missing sensitive value (`--missing drop`).
   public var droppedRows: Int
   public var groups: [GroupResult]
   public var criteria: [CriterionResult]

@@ -264,6 +264,23 @@ struct FairnessCommandTests {
     #expect(Self.audits(try CLI.json(named.stdout))[0]["reference"] as? String == "X")
   }
 
+  @Test func droppedRowsAreReportedPerStratum() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,week,truth,pred\nA,1,1,1\nB,1,0,0\n,1,1,0\nA,2,1,0\nB,2,0,1\n,2,0,0\n,2,1,1\n",
+                          "dropst.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--stratify", "week", "--missing", "drop", "--min-group-size", "1", "--bootstrap", "0"]
+    let r = try CLI.run(base + ["--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let a = Self.audits(try CLI.json(r.stdout))
+    #expect(a.map { $0["stratum"] as? String } == [nil, "1", "2"])
+    #expect(a.map { $0["dropped_rows"] as? Int } == [3, 1, 2])
+    let table = try CLI.run(base)
+    #expect(table.stdout.contains("3 row(s) with a missing value dropped (--missing drop)"), "\(table.stdout)")
+    #expect(table.stdout.contains("1 row(s) with a missing value dropped (--missing drop)"))
+    #expect(table.stdout.contains("2 row(s) with a missing value dropped (--missing drop)"))
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)

@@ -198,3 +198,25 @@ struct FairnessIntersectionTests {
     #expect(dropped == keptCodes)
   }
 }
+
+/// `--missing drop` with strata: each stratum audit counts its own dropped rows.
+struct FairnessDroppedRowsTests {
+  @Test func eachStratumReportsItsOwnDroppedRows() {
+    // Week 1: A, B, missing; week 2: A, B, missing, missing.
+    let values: [String?] = ["A", "B", nil, "A", "B", nil, nil]
+    let strata = ["1", "1", "1", "2", "2", "2", "2"]
+    let input = FairnessInput(
+      truth: [true, false, true, true, false, false, true], predicted: [true, false, false, false, true, false, true],
+      attributes: [SensitiveAttribute(name: "group", values: values)], strata: strata)
+    var c = FairnessConfiguration()
+    c.minGroupSize = 1
+    c.bootstrapReplicates = 0
+    c.missing = .drop
+    let audits = FairnessAudit.run(input, configuration: c).audits
+    #expect(audits.map(\.stratum) == [nil, "1", "2"])
+    #expect(audits.map(\.droppedRows) == [3, 1, 2])
+    #expect(audits.map(\.n) == [4, 2, 2])
+    c.missing = .group
+    #expect(FairnessAudit.run(input, configuration: c).audits.map(\.droppedRows) == [0, 0, 0])
+  }
+}
