@@ -771,16 +771,19 @@ public enum FairnessAudit {
         }
         if v[ref] == 0 { s.ratio = nil; s.ratioPair = nil; s.reason = "\(componentMetrics[m]) of the reference group is 0 (ratio undefined)" }
       } else {
+        // Ties: the first group (in output order) with the highest value and the first with the
+        // lowest; when every group has the same value, the first two groups — always two groups.
         var hi = 0, lo = 0
         for e in 1..<g {
           if v[e] > v[hi] { hi = e }
           if v[e] < v[lo] { lo = e }
         }
+        let allEqual = hi == lo
         s.difference = v[hi] - v[lo]
-        s.differencePair = (hi, lo)
+        s.differencePair = allEqual ? (0, 1) : (hi, lo)
         if v[hi] > 0 {
           s.ratio = v[lo] / v[hi]
-          s.ratioPair = (lo, hi)
+          s.ratioPair = allEqual ? (0, 1) : (lo, hi)
         } else {
           s.reason = "\(componentMetrics[m]) is 0 in every group (ratio undefined)"
         }

@@ -173,8 +173,10 @@ public struct CriterionResult: Sendable {
   public var ratioInterval: ClosedInterval?
   /// Replicates in which the statistic was undefined (left out of the percentiles).
   public var undefinedReplicates: Int
-  /// The pair that produces the statistic the verdict uses (higher group first for between-groups;
-  /// group then reference otherwise).
+  /// The pair that produces the statistic the verdict uses, always two distinct groups. Between
+  /// groups: in the order of the statistic (max − min: the highest group first; min / max: the
+  /// lowest first); ties go to the first group in output order, and when every group has the same
+  /// value the pair is the first two groups. Against a reference: the group, then the reference.
   public var worstPair: (String, String)?
   public var verdict: FairnessVerdict
   /// Why the verdict is UNDEFINED (names the rate and group), or a note on a point-estimate verdict.

@@ -220,3 +220,33 @@ struct FairnessDroppedRowsTests {
     #expect(FairnessAudit.run(input, configuration: c).audits.map(\.droppedRows) == [0, 0, 0])
   }
 }
+
+/// `worst_pair` always names two distinct groups, ties broken by output order.
+struct FairnessWorstPairTests {
+  @Test func tiedGroupsGiveTwoDistinctGroups() {
+    // (tp, fp, tn, fn): A accuracy 3/4, B accuracy 3/4 (tie); selection A 1/4, B 3/4.
+    let x = FairnessAuditTests.input([("A", [1, 0, 2, 1]), ("B", [2, 1, 1, 0])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 0
+    var audit = FairnessAudit.run(x, configuration: c).audits[0]
+    let accuracy = audit.criteria.first { $0.name == "accuracy_parity" }!
+    #expect(accuracy.difference == 0 && accuracy.ratio == 1)
+    #expect(accuracy.worstPair.map { [$0.0, $0.1] } == ["A", "B"])
+    #expect(audit.criteria[0].worstPair.map { [$0.0, $0.1] } == ["A", "B"])  // min / max: A (0.25) lowest first
+    c.tolerance = .difference(0.1)
+    audit = FairnessAudit.run(x, configuration: c).audits[0]
+    #expect(audit.criteria.first { $0.name == "accuracy_parity" }!.worstPair.map { [$0.0, $0.1] } == ["A", "B"])
+    #expect(audit.criteria[0].worstPair.map { [$0.0, $0.1] } == ["B", "A"])  // max − min: B highest first
+    // Three groups, two tied at the top: the first of them, against the lowest.
+    let three = FairnessAuditTests.input([("A", [1, 1, 2, 0]), ("B", [0, 0, 4, 0]), ("C", [2, 0, 1, 1])])
+    for tolerance in [FairnessTolerance.ratio(0.8), .difference(0.1)] {
+      c.tolerance = tolerance
+      let dp = FairnessAudit.run(three, configuration: c).audits[0].criteria[0]
+      // Selection rates A 0.5, B 0, C 0.5.
+      #expect(dp.difference == 0.5)
+      let pair = dp.worstPair.map { Set([$0.0, $0.1]) }
+      #expect(pair == Set(["A", "B"]))
+    }
+  }
+}
