@@ -532,7 +532,8 @@ public enum FairnessAudit {
         continue
       }
       let (interval, note) = verdictInterval(v, usesRatio ? result.ratioInterval : result.differenceInterval)
-      if let note { result.reason = note }
+      let notes = [s.note, note].compactMap { $0 }
+      if !notes.isEmpty { result.reason = notes.joined(separator: "; ") }
       result.verdict = configuration.tolerance.verdict(interval)
       criteriaResults.append(result)
     }
@@ -559,7 +560,8 @@ public enum FairnessAudit {
           let usesRatio = configuration.tolerance.isRatio
           if let v = usesRatio ? st.ratio : st.difference {
             let (interval, note) = verdictInterval(v, usesRatio ? item.ratioInterval : item.differenceInterval)
-            item.note = note
+            let notes = [st.note, note].compactMap { $0 }
+            item.note = notes.isEmpty ? nil : notes.joined(separator: "; ")
             item.verdict = configuration.tolerance.verdict(interval)
           } else {
             item.undefined = st.reason ?? "undefined"
@@ -652,6 +654,12 @@ public enum FairnessAudit {
     var differencePair: (Int, Int)?
     var ratioPair: (Int, Int)?
     var reason: String?
+    /// The ratio is 0/0: the rate is 0 in every compared group (the difference is 0). A two-rate
+    /// criterion then takes its ratio from the other rate alone, as fairlearn does.
+    var zeroRatio = false
+    /// How a defined statistic was formed when that is not the plain definition (a 0/0 component
+    /// left out), for the output; `nil` otherwise.
+    var note: String?
   }
 
   /// Statistics of every eligible group against the reference position, per pair (Aequitas-style):
@@ -677,6 +685,13 @@ public enum FairnessAudit {
           if vr > 0 {
             s.ratio = ve / vr
             s.ratioPair = (e, ref)
+          } else if ve == 0 {
+            s.zeroRatio = true
+            if let names {
+              s.reason = "\(componentMetrics[m]) is 0 for group '\(names[e])' and the reference group '\(names[ref])' (ratio 0/0 undefined)"
+            } else {
+              s.reason = "0/0"
+            }
           } else if names != nil {
             s.reason = "\(componentMetrics[m]) of the reference group '\(names![ref])' is 0 (ratio undefined)"
           } else {
@@ -692,8 +707,7 @@ public enum FairnessAudit {
         comp.append(s)
       }
       components[e] = comp
-      criteriaStats[e] = [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
-                          combine(comp[3], comp[4], mean: false), comp[5]]
+      criteriaStats[e] = combined(comp, describe: names != nil)
     }
     return (values, components, criteriaStats)
   }
@@ -720,10 +734,19 @@ public enum FairnessAudit {
                                  "no predicted positives (TP + FP = 0)", "no predicted negatives (TN + FN = 0)", "empty group"]
 
   /// Two component statistics combined: the worse (difference of largest magnitude, ratio furthest
-  /// from 1 in |log|) or, with `mean`, their mean (fairlearn `agg='mean'`). Undefined when either is.
-  static func combine(_ a: Statistic, _ b: Statistic, mean: Bool) -> Statistic {
+  /// from 1 in |log|) or, with `mean`, their mean (fairlearn `agg='mean'`). Undefined when either is,
+  /// except that a 0/0 ratio (the rate is 0 in every compared group, ``Statistic/zeroRatio``) is
+  /// left out and the other rate's ratio stands alone — fairlearn 0.15's number: its
+  /// `equalized_odds_ratio` takes `min()` over the Series [TPR ratio, FPR ratio], which skips a NaN in
+  /// second place, and `agg='mean'` is a pandas mean, which skips NaN. (With the NaN in first place —
+  /// TPR 0 in every group — Python's `min()` returns NaN; CohortLens uses the FPR ratio there too,
+  /// and says so in the note.) `names` name the two rates, `fairlearn` the fairlearn function (for
+  /// the note), `describe` whether to write notes (point estimates only).
+  static func combine(_ a: Statistic, _ b: Statistic, names: (String, String), mean: Bool, fairlearn: String?,
+                      describe: Bool) -> Statistic {
     var s = Statistic()
-    s.reason = a.reason ?? b.reason
+    // The informative reason: a component undefined for another cause before a 0/0 one.
+    s.reason = (a.zeroRatio && b.reason != nil ? b.reason : nil) ?? a.reason ?? b.reason
     if let da = a.difference, let db = b.difference {
       if mean { s.difference = (da + db) / 2; s.differencePair = abs(da) >= abs(db) ? a.differencePair : b.differencePair }
       else if abs(da) >= abs(db) { s.difference = da; s.differencePair = a.differencePair }
@@ -734,6 +757,24 @@ public enum FairnessAudit {
       if mean { s.ratio = (ra + rb) / 2; s.ratioPair = la >= lb ? a.ratioPair : b.ratioPair }
       else if la >= lb { s.ratio = ra; s.ratioPair = a.ratioPair }
       else { s.ratio = rb; s.ratioPair = b.ratioPair }
+    } else if a.zeroRatio && b.zeroRatio {
+      s.zeroRatio = true
+      if describe { s.reason = "\(names.0) and \(names.1) are both 0 in every compared group (ratios 0/0 undefined)" }
+    } else if let (kept, zero, keptName, zeroName) = a.zeroRatio && b.ratio != nil ? (b, a, names.1, names.0)
+                : (b.zeroRatio && a.ratio != nil ? (a, b, names.0, names.1) : nil) {
+      s.ratio = kept.ratio
+      s.ratioPair = kept.ratioPair
+      if describe {
+        var note = "\(zero.reason ?? "\(zeroName) ratio 0/0 undefined"); the \(mean ? "mean" : "ratio") is the \(keptName) ratio alone"
+        if let fairlearn {
+          if mean || zeroName == names.1 {
+            note += ", as fairlearn 0.15 \(fairlearn) (it skips the NaN)"
+          } else {
+            note += " (fairlearn 0.15 \(fairlearn) returns NaN here: Python's min() keeps a NaN in first place)"
+          }
+        }
+        s.note = note
+      }
     }
     return s
   }
@@ -769,7 +810,16 @@ public enum FairnessAudit {
             if l > bestL { bestL = l; s.ratio = r; s.ratioPair = (e, ref) }
           }
         }
-        if v[ref] == 0 { s.ratio = nil; s.ratioPair = nil; s.reason = "\(componentMetrics[m]) of the reference group is 0 (ratio undefined)" }
+        if v[ref] == 0 {
+          s.ratio = nil
+          s.ratioPair = nil
+          if v.allSatisfy({ $0 == 0 }) {
+            s.zeroRatio = true
+            s.reason = "\(componentMetrics[m]) is 0 in every group (ratio 0/0 undefined)"
+          } else {
+            s.reason = "\(componentMetrics[m]) of the reference group is 0 (ratio undefined)"
+          }
+        }
       } else {
         // Ties: the first group (in output order) with the highest value and the first with the
         // lowest; when every group has the same value, the first two groups — always two groups.
@@ -785,13 +835,24 @@ public enum FairnessAudit {
           s.ratio = v[lo] / v[hi]
           s.ratioPair = allEqual ? (0, 1) : (lo, hi)
         } else {
-          s.reason = "\(componentMetrics[m]) is 0 in every group (ratio undefined)"
+          s.zeroRatio = true
+          s.reason = "\(componentMetrics[m]) is 0 in every group (ratio 0/0 undefined)"
         }
       }
       comp.append(s)
     }
-    return [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
-            combine(comp[3], comp[4], mean: false), comp[5]]
+    return combined(comp, describe: names != nil)
+  }
+
+  /// The criterion statistics (``criteria`` order) from the six component statistics
+  /// (``componentMetrics`` order); `describe` adds the notes (point estimates only).
+  static func combined(_ comp: [Statistic], describe: Bool) -> [Statistic] {
+    [comp[0],
+     combine(comp[1], comp[2], names: ("tpr", "fpr"), mean: false, fairlearn: "equalized_odds_ratio", describe: describe),
+     combine(comp[1], comp[2], names: ("tpr", "fpr"), mean: true, fairlearn: "equalized_odds_ratio(agg='mean')", describe: describe),
+     comp[1],
+     combine(comp[3], comp[4], names: ("ppv", "npv"), mean: false, fairlearn: nil, describe: describe),
+     comp[5]]
   }
 
   /// Permutation p-value of ABROCA: the rows of both groups pooled, group membership permuted

@@ -223,8 +223,8 @@ struct FairnessReport {
       }
       for cr in a.criteria {
         let pair = cr.worstPair.map { "\($0.0) vs \($0.1)" } ?? ""
-        // An UNDEFINED verdict carries its reason, as the comparison rows do.
-        let note = cr.verdict.rawValue + (cr.verdict == .undefined ? cr.reason.map { ": \($0)" } ?? "" : "")
+        // The verdict with its reason or note (why UNDEFINED; a point-estimate verdict; a 0/0 component left out).
+        let note = cr.verdict.rawValue + (cr.reason.map { ": \($0)" } ?? "")
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".difference", f(cr.difference), "", "",
                   f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), note])
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".ratio", f(cr.ratio), "", "",
@@ -243,7 +243,7 @@ struct FairnessReport {
             t.append([a.attribute, stratum, pair, "comparison", key + ".ratio", f(r.ratio), "", "",
                       f(r.ratioInterval?.lower), f(r.ratioInterval?.upper), r.ratio == nil ? why : ""])
           }
-          let note = x.verdict.rawValue + (x.undefined.map { ": \($0)" } ?? "")
+          let note = x.verdict.rawValue + ((x.undefined ?? x.note).map { ": \($0)" } ?? "")
           t.append([a.attribute, stratum, pair, "comparison", cr.name + ".difference", f(x.difference), "", "",
                     f(x.differenceInterval?.lower), f(x.differenceInterval?.upper), note])
           t.append([a.attribute, stratum, pair, "comparison", cr.name + ".ratio", f(x.ratio), "", "",

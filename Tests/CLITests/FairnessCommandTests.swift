@@ -281,6 +281,29 @@ struct FairnessCommandTests {
     #expect(table.stdout.contains("2 row(s) with a missing value dropped (--missing drop)"))
   }
 
+  @Test func aRateThatIsZeroInEveryGroupIsLeftOutOfEqualizedOddsAndSaidSo() throws {
+    // FPR is 0 in both groups; TPR A 1/2, B 2/3. fairlearn 0.15: equalized_odds_ratio 0.75 (worst_case and mean).
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,pred\nA,1,1\nA,1,0\nA,0,0\nA,0,0\nB,1,1\nB,1,1\nB,1,0\nB,0,0\nB,0,0\n",
+                          "fpr0s.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--min-group-size", "1", "--bootstrap", "0"]
+    let r = try CLI.run(base + ["--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let criteria = Self.audits(try CLI.json(r.stdout))[0]["criteria"] as? [[String: Any]] ?? []
+    for name in ["equalized_odds", "equalized_odds_mean"] {
+      let c = try #require(criteria.first { $0["name"] as? String == name })
+      #expect(abs((c["ratio"] as? Double ?? 0) - 0.75) < 1e-15, "\(name)")
+      #expect(c["verdict"] as? String == "FAIL")
+      #expect((c["reason"] as? String ?? "").hasPrefix("fpr is 0 in every group (ratio 0/0 undefined); the "), "\(c)")
+      #expect((c["reason"] as? String ?? "").contains("tpr ratio alone, as fairlearn 0.15"))
+    }
+    let csv = try CLI.run(base + ["--format", "csv"])
+    #expect(csv.stdout.contains("criterion,equalized_odds.ratio,0.75,,,,,\"FAIL: fpr is 0 in every group (ratio 0/0 undefined); the ratio is the tpr ratio alone"), "\(csv.stdout)")
+    let table = try CLI.run(base)
+    #expect(table.stdout.contains("equalized_odds: fpr is 0 in every group (ratio 0/0 undefined); the ratio is the tpr ratio alone"), "\(table.stdout)")
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)

@@ -250,3 +250,45 @@ struct FairnessWorstPairTests {
     }
   }
 }
+
+/// A two-rate criterion whose one rate is 0 in every compared group (ratio 0/0) uses the other rate's ratio.
+struct FairnessZeroComponentTests {
+  @Test func predictiveValueParityUsesNPVWhenPPVIsZeroEverywhere() {
+    // (tp, fp, tn, fn): no true positives, predicted positives in each group → PPV 0 everywhere.
+    let x = FairnessAuditTests.input([("A", [0, 4, 12, 4]), ("B", [0, 3, 9, 8])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 0
+    let pv = FairnessAudit.run(x, configuration: c).audits[0].criteria.first { $0.name == "predictive_value_parity" }!
+    let npvA = 12.0 / 16, npvB = 9.0 / 17
+    #expect(pv.ratio == npvB / npvA)
+    #expect(pv.difference == npvA - npvB)  // max(PPV difference 0, NPV difference)
+    #expect(pv.worstPair.map { [$0.0, $0.1] } == ["B", "A"])
+    #expect(pv.verdict == .fail)
+    #expect(pv.reason?.hasPrefix("ppv is 0 in every group (ratio 0/0 undefined); the ratio is the npv ratio alone") == true,
+            "\(pv.reason ?? "")")
+    // Both rates 0/0 → still undefined, with the reason.
+    let none = FairnessAuditTests.input([("A", [0, 0, 5, 0]), ("B", [0, 0, 7, 0])])
+    let eo = FairnessAudit.run(none, configuration: c).audits[0].criteria.first { $0.name == "equalized_odds" }!
+    #expect(eo.ratio == nil && eo.verdict == .undefined)
+  }
+
+  @Test func referenceComparisonLeavesOutABothZeroRateButNotAZeroReference() {
+    // FPR: A 0/10, B 0/10, C 2/10. TPR: A 8/10, B 6/10, C 8/10. Reference A (named).
+    let x = FairnessAuditTests.input([("A", [8, 0, 10, 2]), ("B", [6, 0, 10, 4]), ("C", [8, 2, 8, 2])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 50
+    c.comparison = .group("A")
+    let eo = FairnessAudit.run(x, configuration: c).audits[0].criteria.first { $0.name == "equalized_odds" }!
+    let b = eo.comparisons.first { $0.group == "B" }!
+    #expect(b.ratio == 0.6 / 0.8)  // FPR 0 for B and A: the TPR ratio alone
+    #expect(b.verdict != .undefined)
+    #expect(b.note?.contains("fpr is 0 for group 'B' and the reference group 'A' (ratio 0/0 undefined)") == true, "\(b.note ?? "")")
+    let cc = eo.comparisons.first { $0.group == "C" }!
+    #expect(cc.ratio == nil && cc.verdict == .undefined)  // FPR 0.2 against 0: an infinite disparity stays undefined
+    #expect(cc.undefined?.contains("fpr of the reference group 'A' is 0") == true, "\(cc.undefined ?? "")")
+    // The criterion (worst over groups) is undefined because of C.
+    #expect(eo.verdict == .undefined)
+  }
+}
