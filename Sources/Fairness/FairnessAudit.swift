@@ -267,7 +267,7 @@ public enum FairnessAudit {
           droppedRows: droppedRows[slot], groups: groups,
           scoreLists: input.scores == nil ? nil : groups.map { lists[slot][$0.code] ?? [] },
           probabilityLists: input.scores == nil ? nil : groups.map { probs[slot][$0.code] ?? [] },
-          probabilityProblem: probabilityProblem, z: z, configuration: configuration,
+          probabilityProblem: probabilityProblem, lowerIsPositive: input.lowerIsPositive, z: z, configuration: configuration,
           singleLevel: spec.count == 1 && encoded[spec[0]].levels.count + (encoded[spec[0]].missing > 0 && configuration.missing == .group ? 1 : 0) < 2)
         if slot == 0 { pooled.append(audit) } else { stratified.append(audit) }
       }
@@ -338,7 +338,8 @@ public enum FairnessAudit {
     label: String, names: [String], stratum: String?, droppedRows: Int,
     groups rawGroups: [(code: Int, name: String, cells: [Int])],
     scoreLists: [[(score: Double, positive: Bool)]]?, probabilityLists: [[(Double, Bool)]]?,
-    probabilityProblem: String?, z: Double, configuration: FairnessConfiguration, singleLevel: Bool
+    probabilityProblem: String?, lowerIsPositive: Bool = false, z: Double, configuration: FairnessConfiguration,
+    singleLevel: Bool
   ) -> AuditResult {
     var notices: [String] = []
     let total = rawGroups.reduce(0) { $0 + $1.cells.reduce(0, +) }
@@ -382,6 +383,8 @@ public enum FairnessAudit {
           ci: nil, undefined: aucWhy, lowSupport: min(nPos, nNeg) < configuration.lowSupportDenominator))
         if let full = ScoreMetrics.roc(sortedAscending: list) {
           roc = ScoreMetrics.thin(full, limit: configuration.rocPointLimit)
+          // Thresholds in the score's own units: the lists hold −score when lower is positive.
+          if lowerIsPositive { roc = roc!.map { ROCPoint(threshold: 0 - $0.threshold, fpr: $0.fpr, tpr: $0.tpr) } }
         }
         if let problem = probabilityProblem {
           for name in ["brier", "ece"] {

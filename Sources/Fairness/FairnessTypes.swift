@@ -146,7 +146,10 @@ public struct GroupResult: Sendable {
   public var suppressionReason: String?
   /// Metrics in the fixed order of ``FairnessAudit/metricNames`` (score metrics only with scores).
   public var metrics: [MetricValue]
-  /// ROC curve (thinned to `rocPointLimit` points), with scores and both classes present.
+  /// ROC curve (thinned to `rocPointLimit` points), with scores and both classes present. Thresholds
+  /// are in the score column's units, descending FPR/TPR-wise from (0, 0): score ≥ threshold is
+  /// predicted positive, or score ≤ threshold with `lowerIsPositive` (thresholds then ascend); the
+  /// first point's threshold is `+∞` (`−∞` with `lowerIsPositive`): nobody predicted positive.
   public var roc: [ROCPoint]?
   /// Reliability table, with scores in [0, 1].
   public var reliability: [ReliabilityBin]?

@@ -304,6 +304,21 @@ struct FairnessCommandTests {
     #expect(table.stdout.contains("equalized_odds: fpr is 0 in every group (ratio 0/0 undefined); the ratio is the tpr ratio alone"), "\(table.stdout)")
   }
 
+  @Test func rocThresholdsAreInTheScoreUnitsAndValidJSON() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,score\nA,1,0.1\nA,0,0.8\nA,1,0.3\nA,0,0.6\nB,1,0.2\nB,0,0.9\n", "lowpos.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--score", "score",
+                         "--threshold", "0.5", "--lower-is-positive", "--by", "group", "--min-group-size", "1",
+                         "--bootstrap", "0", "--permutations", "0", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let g = Self.groups(Self.audits(try CLI.json(r.stdout))[0])
+    let roc = g[0]["roc"] as? [[String: Any]] ?? []
+    #expect(roc.count == 5)
+    #expect(roc.first?["threshold"] is NSNull)
+    #expect(roc.dropFirst().map { $0["threshold"] as? Double } == [0.1, 0.3, 0.6, 0.8])
+    #expect(roc.map { $0["fpr"] as? Double } == [0, 0, 0, 0.5, 1])
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)

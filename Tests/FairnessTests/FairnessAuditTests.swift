@@ -292,3 +292,37 @@ struct FairnessZeroComponentTests {
     #expect(eo.verdict == .undefined)
   }
 }
+
+/// ROC thresholds are reported in the score column's own units.
+struct FairnessROCThresholdTests {
+  @Test func lowerIsPositiveThresholdsAreInTheDataUnits() {
+    // Group A: truth 1, 0, 1, 0 with scores 0.1, 0.8, 0.3, 0.6 (lower = more likely positive).
+    // sklearn roc_curve(y, -s, drop_intermediate=False): fpr [0, 0, 0, .5, 1], tpr [0, .5, 1, 1, 1],
+    // thresholds [inf, -0.1, -0.3, -0.6, -0.8] → in the data's units (score ≤ t positive) [-inf, 0.1, 0.3, 0.6, 0.8].
+    let scores = [0.1, 0.8, 0.3, 0.6, 0.2, 0.9]
+    let input = FairnessInput(
+      truth: [true, false, true, false, true, false], predicted: scores.map { $0 < 0.5 }, scores: scores,
+      lowerIsPositive: true, attributes: [SensitiveAttribute(name: "g", values: ["A", "A", "A", "A", "B", "B"])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 1
+    c.bootstrapReplicates = 0
+    c.permutations = 0
+    let a = FairnessAudit.run(input, configuration: c).audits[0]
+    let roc = a.groups[0].roc!
+    let thresholds: [Double] = roc.map(\.threshold), fpr: [Double] = roc.map(\.fpr), tpr: [Double] = roc.map(\.tpr)
+    let expectedThresholds: [Double] = [-.infinity, 0.1, 0.3, 0.6, 0.8]
+    #expect(thresholds == expectedThresholds)
+    #expect(fpr == [0, 0, 0, 0.5, 1])
+    #expect(tpr == [0, 0.5, 1, 1, 1])
+    // JSON: the infinite first threshold is null (valid JSON), the others are numbers.
+    let json = FairnessJSON.audit(a).serialized()
+    #expect(json.contains("\"threshold\": null"))
+    #expect(!json.contains("\"inf\"") && !json.contains("-0.1"))
+    // Higher is positive: thresholds are the scores themselves, first +∞.
+    let up = FairnessInput(truth: input.truth, predicted: input.predicted, scores: scores.map { 1 - $0 },
+                           attributes: input.attributes)
+    let upThresholds: [Double] = FairnessAudit.run(up, configuration: c).audits[0].groups[0].roc!.map(\.threshold)
+    let expectedUp: [Double] = [.infinity, 1 - 0.1, 1 - 0.3, 1 - 0.6, 1 - 0.8]
+    #expect(upThresholds == expectedUp)
+  }
+}
