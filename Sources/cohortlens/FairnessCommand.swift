@@ -393,12 +393,18 @@ struct FairnessColumns {
   /// `stratify`: with a stratum column in the predictions (e.g. `week`), a learner may have one
   /// prediction per stratum; ids must then be unique per (id, stratum) instead of per row.
   init(predictions: Table, groups: Table?, id: String?, byRow: Bool, failOnUnmatched: Bool, stratify: String? = nil) throws {
+    // The stratum column is resolved as every other column (`col`, `stem.col`, `#N`, `stem.#N`); only a
+    // stratum of the predictions file lets one learner have one prediction per stratum.
+    let predictionStratum = try stratify.flatMap { name -> Int? in
+      let ref = try Self.resolve(name, in: groups.map { [predictions, $0] } ?? [predictions])
+      return ref.table == 0 ? ref.column : nil
+    }
     guard let groups else {
       // Without a groups file the id still names one learner: a repeated id (per stratum with
       // --stratify) would count that learner twice, so it is an error here too.
       if let idName = id {
         let pi = try Self.idColumn(idName, in: predictions)
-        if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
+        if let si = predictionStratum {
           _ = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
         } else {
           _ = try predictions.ids(at: pi)
@@ -422,7 +428,7 @@ struct FairnessColumns {
     let pi = try Self.idColumn(idName, in: predictions)
     let gi = try Self.idColumn(idName, in: groups)
     let pIds: [String]
-    if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
+    if let si = predictionStratum {
       pIds = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
     } else {
       pIds = try predictions.ids(at: pi)
@@ -481,7 +487,7 @@ struct FairnessColumns {
     return out
   }
 
-  private func available() -> String {
+  private static func available(_ tables: [Table]) -> String {
     var parts: [String] = []
     for t in tables {
       let names = t.columnNames.enumerated().map { $1.isEmpty ? "#\($0 + 1)" : $1 }
@@ -491,7 +497,11 @@ struct FairnessColumns {
   }
 
   /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in the tables.
-  func resolve(_ name: String) throws -> Ref {
+  func resolve(_ name: String) throws -> Ref { try Self.resolve(name, in: tables) }
+
+  /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in `tables` (predictions first): a bare name in
+  /// both is a usage error naming both qualified names; an unknown one lists every column.
+  static func resolve(_ name: String, in tables: [Table]) throws -> Ref {
     func find(_ col: String, in t: Int) -> Int? {
       let table = tables[t]
       if col.hasPrefix("#"), let k = Int(col.dropFirst()), k >= 1, k <= table.columnCount { return k - 1 }
@@ -508,7 +518,7 @@ struct FairnessColumns {
           return Ref(table: t, column: j, name: name)
         }
       }
-      var hint = available()
+      var hint = available(tables)
       let all = tables.flatMap(\.columnNames)
       if let close = all.first(where: { $0.lowercased() == name.lowercased() }) { hint = "did you mean '\(close)'? " + hint }
       throw InputError(file: tables[0].path, line: 1, message: "no column named '\(name)'", hint: hint)

@@ -319,6 +319,34 @@ struct FairnessCommandTests {
     #expect(roc.map { $0["fpr"] as? Double } == [0, 0, 0, 0.5, 1])
   }
 
+  @Test func stratifyColumnIsResolvedLikeEveryOtherColumn() throws {
+    // One prediction per learner and week; the week is in both files, so it must be qualified.
+    let dir = try CLI.temporaryDirectory()
+    let wk = try CLI.write("id,week,truth,pred\nu1,1,1,1\nu2,1,0,0\nu1,2,1,0\nu2,2,0,1\n", "wk.csv", in: dir)
+    let wkg = try CLI.write("id,group,week\nu1,A,1\nu2,B,1\n", "wkg.csv", in: dir)
+    let wkg2 = try CLI.write("id,group\nu1,A\nu2,B\n", "wkg2.csv", in: dir)
+    let base = ["fairness", "--predictions", wk, "--id", "id", "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--min-group-size", "1", "--bootstrap", "0", "--format", "json"]
+    for (groups, stratum) in [(wkg, "wk.week"), (wkg2, "wk.#2"), (wkg2, "week")] {
+      let r = try CLI.run(base + ["--groups", groups, "--stratify", stratum])
+      #expect(r.status == 0, "\(stratum): \(r.stderr)")
+      let a = Self.audits(try CLI.json(r.stdout))
+      #expect(a.map { $0["stratum"] as? String } == [nil, "1", "2"], "\(stratum)")
+      #expect(a.map { $0["n"] as? Int } == [4, 2, 2])
+    }
+    // Ambiguous bare names are usage errors naming both, as for --by.
+    let ambiguous = try CLI.run(base + ["--groups", wkg, "--stratify", "week"])
+    #expect(ambiguous.status == 64)
+    #expect(ambiguous.stderr.contains("'wk.week' or 'wkg.week'"), "\(ambiguous.stderr)")
+    // Without a groups file, #N names the predictions' column.
+    let single = try CLI.write("id,week,truth,pred,group\nu1,1,1,1,A\nu2,1,0,0,B\nu1,2,1,0,A\nu2,2,0,1,B\n", "single.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", single, "--id", "id", "--label", "truth", "--positive", "1",
+                         "--prediction", "pred", "--by", "group", "--min-group-size", "1", "--bootstrap", "0",
+                         "--stratify", "#2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(Self.audits(try CLI.json(r.stdout)).map { $0["stratum"] as? String } == [nil, "1", "2"])
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)
