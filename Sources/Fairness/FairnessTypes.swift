@@ -91,7 +91,10 @@ public struct FairnessConfiguration: Sendable {
   public init() {}
 }
 
-/// Name of the explicit group of rows with a missing sensitive value.
+/// Name of the explicit group of rows with a missing sensitive value (``MissingGroupPolicy/group``).
+/// The audit keeps that group apart from a real value written the same way, but both would be
+/// listed under this name: the command line therefore rejects such a value under `--missing group`,
+/// and library callers should do the same (or drop / rename).
 public let missingGroupName = "(missing)"
 
 /// Verdict of a criterion.

@@ -238,6 +238,14 @@ struct FairnessCommand: CohortLensCommand {
         throw data.error(ref, row: r, message: "missing value in sensitive attribute '\(name)' (\(values.filter { $0 == nil }.count) row(s))",
                          hint: "fill the cells, or use --missing group (an explicit '(missing)' group) or --missing drop")
       }
+      // Under --missing group the name of the synthetic group is reserved: a cell written that way would
+      // be a second group of the same name (the synthetic one is the empty cells).
+      let reserved = ExactText(missingGroupName)
+      if missing == .group, let r = values.firstIndex(where: { $0.map(ExactText.init) == reserved }) {
+        let count = values.filter { $0.map(ExactText.init) == reserved }.count
+        throw data.error(ref, row: r, message: "sensitive attribute '\(name)' has the value '\(missingGroupName)' (\(count) row(s)), the name of the group of rows with a missing value under --missing group",
+                         hint: "rename the value in the file, or use --missing drop or --missing fail (no '\(missingGroupName)' group is made then)")
+      }
       attributes.append(SensitiveAttribute(name: name, values: values))
     }
     var strata: [String]?

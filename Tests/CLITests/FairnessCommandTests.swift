@@ -347,6 +347,25 @@ struct FairnessCommandTests {
     #expect(Self.audits(try CLI.json(r.stdout)).map { $0["stratum"] as? String } == [nil, "1", "2"])
   }
 
+  @Test func aRealValueNamedLikeTheMissingGroupIsAnError() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,pred\n(missing),1,1\n(missing),0,0\n,1,0\n,0,0\nA,1,1\nA,0,1\n", "dupmiss.csv", in: dir)
+    let out = dir.appendingPathComponent("never.json").path
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--min-group-size", "1", "--bootstrap", "0", "--format", "json"]
+    let r = try CLI.run(base + ["--compare", "(missing)", "--output", out])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("dupmiss.csv:2:1: sensitive attribute 'group' has the value '(missing)' (2 row(s))"), "\(r.stderr)")
+    #expect(r.stderr.contains("--missing drop or --missing fail"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+    // With --missing drop there is no synthetic group: '(missing)' is an ordinary value.
+    let dropped = try CLI.run(base + ["--missing", "drop"])
+    #expect(dropped.status == 0, "\(dropped.stderr)")
+    let a = Self.audits(try CLI.json(dropped.stdout))[0]
+    #expect(Self.groups(a).map { $0["group"] as? String } == ["(missing)", "A"])
+    #expect(a["dropped_rows"] as? Int == 2)
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)
