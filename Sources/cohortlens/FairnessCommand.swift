@@ -447,15 +447,23 @@ struct FairnessColumns {
     for (r, v) in gIds.enumerated() { gRow[v] = r }
     var a: [Int] = [], b: [Int] = []
     var unmatched: [String] = []
+    var firstUnmatchedRow: Int?
     var matched = [Bool](repeating: false, count: gIds.count)
     for (r, v) in pIds.enumerated() {
-      if let g = gRow[v] { a.append(r); b.append(g); matched[g] = true } else { unmatched.append(v) }
+      if let g = gRow[v] { a.append(r); b.append(g); matched[g] = true } else {
+        unmatched.append(v)
+        if firstUnmatchedRow == nil { firstUnmatchedRow = r }
+      }
     }
     let unmatchedGroups = gIds.indices.filter { !matched[$0] }.map { gIds[$0] }
     if !unmatched.isEmpty {
       let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' in \(groups.path) (e.g. \(unmatched.prefix(5).joined(separator: ", ")))"
-      if failOnUnmatched {
-        throw InputError(file: groups.path, line: nil, column: nil, message: msg, hint: "add the learners to the groups file, or drop --missing fail to leave them out")
+      if failOnUnmatched, let r = firstUnmatchedRow {
+        // Located at the first prediction whose id the groups file lacks.
+        throw InputError(
+          table: predictions, row: r, column: pi,
+          message: "id '\(unmatched[0])' is not in \(groups.path): \(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' there (e.g. \(unmatched.prefix(5).joined(separator: ", ")))",
+          hint: "add the learners to the groups file, or drop --missing fail to leave them out")
       }
       warnings.append(msg + "; left out of the audit")
     }

@@ -423,6 +423,9 @@ struct FairnessCommandTests {
     #expect(try CLI.json(r.stdout)["rows"] as? Int == 27)
     let strict = try CLI.run(base + ["--missing", "fail"])
     #expect(strict.status == 65)
+    // Located at the first prediction row whose id the groups file lacks (s0, line 2), with the count and ids.
+    #expect(strict.stderr.hasPrefix("\(p):2:1: id 's0' is not in \(d): 3 of 30 prediction row(s) have no 'sid' there (e.g. s0, s1, s2)"),
+            "\(strict.stderr)")
   }
 
   @Test func unexpectedLabelValuesAreListed() throws {
