@@ -583,75 +583,71 @@ struct FairnessColumns {
       return try numbers(ref, role: role).map { spec.holds($0) }
     case .value(let pos):
       let posNumber = Double(pos)
-      // Fast path: a numeric positive value on a numeric column compares numbers (no strings).
+      let declaredNumbers = negatives.compactMap { Double(trimmingWhitespaces($0)) }
+      let declaredTexts = Set(negatives.map { ExactText(trimmingWhitespaces($0)) })
+      var out = [Bool](repeating: false, count: rowCount)
+      // The first audit row of each distinct value (the positive one included), in order of first
+      // occurrence, and whether each non-positive one is a declared negative.
+      var firstRows: [Int] = []
+      var declared: [Int: Bool] = [:]
+      var positiveSeen = false
+      var texts: [String?]?
       if let p = posNumber, let all = try? tables[ref.table].numbers(at: ref.column) {
-        var out = [Bool](repeating: false, count: rowCount)
-        var others: [(value: Double, row: Int)] = []
-        var anyPositive = false
+        // Fast path: a numeric positive value on a numeric column compares numbers (1 = 1.0), no strings.
+        var seen = Set<Double>()
         for (i, r) in rows[ref.table].enumerated() {
           guard let x = all[r] else {
             throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
           }
-          if x == p { out[i] = true; anyPositive = true }
-          else if others.count <= 20 && !others.contains(where: { $0.value == x }) { others.append((x, i)) }
-        }
-        let shown = ([p] + others.map(\.value)).prefix(21)
-        let list = shown.map { "'\(NumberFormatting.roundTrip($0))'" }.joined(separator: ", ") + (others.count > 20 ? ", …" : "")
-        if !anyPositive && rowCount > 0 && role == "label" {
-          throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(others.map { "'\(NumberFormatting.roundTrip($0.value))'" }.joined(separator: ", "))",
-                      hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
-        }
-        if negatives.isEmpty {
-          if others.count > 1 {
-            throw error(ref, row: others[1].row, message: "\(role) value '\(NumberFormatting.roundTrip(others[1].value))' is neither the positive '\(pos)' nor the negative '\(NumberFormatting.roundTrip(others[0].value))'; values found: \(list)",
-                        hint: "declare every negative value with --negative a,b (or use a comparison)")
+          if x == p {
+            out[i] = true
+            if !positiveSeen { positiveSeen = true; firstRows.append(i) }
+          } else if seen.insert(x).inserted {
+            firstRows.append(i)
+            declared[i] = declaredNumbers.contains(x)
           }
-        } else {
-          let neg = negatives.compactMap { Double($0) }
-          if let bad = others.first(where: { o in !neg.contains(o.value) }) {
-            throw error(ref, row: bad.row, message: "\(role) value '\(NumberFormatting.roundTrip(bad.value))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
-                        hint: "add it to --negative, or fix the cell")
-          }
-        }
-        return out
-      }
-      let values = try strings(ref)
-      func isPositive(_ v: String) -> Bool {
-        let t = trimmingWhitespaces(v)
-        if t == pos { return true }
-        if let p = posNumber, let x = Double(t) { return x == p }
-        return false
-      }
-      var distinct: [String] = []
-      var seen = Set<String>()
-      var out = [Bool](repeating: false, count: rowCount)
-      var firstOther: [String: Int] = [:]
-      for (i, v) in values.enumerated() {
-        guard let v else {
-          throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
-        }
-        if seen.insert(v).inserted { distinct.append(v) }
-        if isPositive(v) { out[i] = true } else if firstOther[v] == nil { firstOther[v] = i }
-      }
-      let list = distinct.prefix(20).map { "'\($0)'" }.joined(separator: ", ") + (distinct.count > 20 ? ", …" : "")
-      if !out.contains(true) && !distinct.isEmpty && role == "label" {
-        throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
-                    hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
-      }
-      let others = distinct.filter { !isPositive($0) }
-      if negatives.isEmpty {
-        if others.count > 1, let v = others.dropFirst().first, let row = firstOther[v] {
-          throw error(ref, row: row, message: "\(role) value '\(v)' is neither the positive '\(pos)' nor the negative '\(others[0])'; values found: \(list)",
-                      hint: "declare every negative value with --negative a,b (or use a comparison)")
         }
       } else {
-        let neg = Set(negatives)
-        if let v = others.first(where: { !neg.contains(trimmingWhitespaces($0)) }), let row = firstOther[v] {
-          throw error(ref, row: row, message: "\(role) value '\(v)' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
-                      hint: "add it to --negative, or fix the cell")
+        let values = try strings(ref)
+        texts = values
+        var seen = Set<ExactText>()
+        for (i, v) in values.enumerated() {
+          guard let v else {
+            throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+          }
+          let t = trimmingWhitespaces(v)
+          let x = Double(t)
+          let positive = t == pos || (posNumber != nil && x == posNumber)
+          if positive { out[i] = true; positiveSeen = true }
+          if seen.insert(ExactText(v)).inserted {
+            firstRows.append(i)
+            if !positive { declared[i] = declaredTexts.contains(ExactText(t)) || (x.map { declaredNumbers.contains($0) } ?? false) }
+          }
         }
       }
-      return out
+      let others = firstRows.filter { !out[$0] }
+      let missingPositive = !positiveSeen && role == "label" && rowCount > 0
+      let nonBinary = negatives.isEmpty && others.count > 1
+      let undeclared = negatives.isEmpty ? nil : others.first { declared[$0] == false }
+      guard missingPositive || nonBinary || undeclared != nil else { return out }
+      // Error paths only: the cells as written in the file.
+      let written = try texts ?? strings(ref)
+      func text(_ i: Int) -> String { written[i] ?? "" }
+      func line(_ i: Int) -> Int { tables[ref.table].location(row: rows[ref.table][i], column: ref.column).line }
+      let list = firstRows.prefix(20).map { "'\(text($0))'" }.joined(separator: ", ") + (firstRows.count > 20 ? ", …" : "")
+      if missingPositive {
+        throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
+                    hint: "give one of these to --positive, or a comparison such as '>=4'")
+      }
+      if nonBinary {
+        // The column is binary up to the first occurrence of a second non-positive value: that cell is reported.
+        let first = others[0], second = others[1]
+        throw error(ref, row: second, message: "\(role) value '\(text(second))' makes column '\(ref.name)' non-binary: it is neither the positive '\(pos)' nor '\(text(first))' (the other value, first at line \(line(first))); values found: \(list)",
+                    hint: "if both are negative, declare every negative value with --negative (here --negative \(text(first)),\(text(second))); otherwise fix the cell")
+      }
+      let bad = undeclared!
+      throw error(ref, row: bad, message: "\(role) value '\(text(bad))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
+                  hint: "add it to --negative, or fix the cell")
     }
   }
 }

@@ -442,6 +442,31 @@ struct FairnessCommandTests {
     #expect(ok.status == 0, "\(ok.stderr)")
   }
 
+  @Test func aNumericLabelErrorShowsTheValuesAsWrittenAtTheCellThatBreaksIt() throws {
+    // truth: 1 (line 2), 2 (line 5, the stray value), 0 (line 12): the column stops being binary at line 12.
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,group,truth,pred\n"
+    for (k, t) in ["1", "1", "1", "2", "1", "1", "1", "1", "1", "1", "0", "1", "0.0"].enumerated() {
+      csv += "A\(k),\(k % 2 == 0 ? "A" : "B"),\(t),\(k % 3 == 0 ? 1 : 0)\n"
+    }
+    let f = try CLI.write(csv, "lab2.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--bootstrap", "0"]
+    let r = try CLI.run(base)
+    #expect(r.status == 65)
+    #expect(r.stderr.hasPrefix("\(f):12:7: label value '0' makes column 'truth' non-binary: it is neither the positive '1' nor '2' (the other value, first at line 5); values found: '1', '2', '0'; "),
+            "\(r.stderr)")
+    #expect(r.stderr.contains("--negative 2,0") && r.stderr.contains("otherwise fix the cell"))
+    #expect(!r.stderr.contains("1.0") && !r.stderr.contains("2.0"))
+    // A declared negative that leaves out the stray value: located at its first cell, as written.
+    let declared = try CLI.run(base + ["--negative", "0"])
+    #expect(declared.status == 65)
+    #expect(declared.stderr.hasPrefix("\(f):5:6: label value '2' is neither the positive '1' nor a declared negative (0)"), "\(declared.stderr)")
+    // Both declared: '0.0' is the number 0, a declared negative.
+    let ok = try CLI.run(base + ["--negative", "0,2", "--min-group-size", "1"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+  }
+
   @Test func aModelThatPredictsNobodyPositiveIsAuditedWithAWarning() throws {
     let dir = try CLI.temporaryDirectory()
     var csv = "y,p,g\n"
