@@ -54,13 +54,13 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Positive class: a value (pass, Withdrawn, 1) or a comparison on a numeric column ('>=4', '<0.5').", valueName: "value"))
   var positive: String
 
-  @Option(help: ArgumentHelp("Declared negative values, comma-separated; any other non-positive value is an error (default: the one other value).", valueName: "a,b"))
+  @Option(help: ArgumentHelp("Declared negative values of a value --positive, comma-separated; any other non-positive value is an error (default: the one other value). Not with a comparison --positive.", valueName: "a,b"))
   var negative: String?
 
   @Option(help: ArgumentHelp("Column with the predicted class.", valueName: "column"))
   var prediction: String?
 
-  @Option(name: .customLong("predicted-positive"), help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive).", valueName: "value"))
+  @Option(name: .customLong("predicted-positive"), help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive). Only with --prediction.", valueName: "value"))
   var predictedPositive: String?
 
   @Option(help: ArgumentHelp("Column with model scores (AUC, Brier, ECE, ROC, ABROCA; with --threshold also the predicted class).", valueName: "column"))
@@ -137,6 +137,15 @@ struct FairnessCommand: CohortLensCommand {
     if bootstrap < 0 || permutations < 0 { throw ValidationError("--bootstrap and --permutations must be >= 0") }
     if splitList(by).isEmpty { throw ValidationError("--by names no attribute (the group set is empty)") }
     if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }
+    // Options that would be accepted but decide nothing.
+    if prediction == nil, let p = predictedPositive {
+      throw ValidationError(
+        "--predicted-positive '\(p)' does nothing without --prediction COLUMN: with --score the predicted class is score \(lowerIsPositive ? "<" : ">=") --threshold; leave --predicted-positive out, or give --prediction COLUMN")
+    }
+    if let n = negative, let spec = try? ClassSpec(parsing: positive, flag: "--positive"), case .comparison = spec.kind {
+      throw ValidationError(
+        "--negative '\(n)' does nothing with the comparison --positive '\(positive)': every value that does not satisfy it is negative; leave --negative out, or give --positive a value")
+    }
   }
 
   /// Everything one fairness run produces, before anything is written.

@@ -240,6 +240,27 @@ struct FairnessCommandTests {
     }
   }
 
+  @Test func optionsThatWouldDecideNothingAreUsageErrors() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,score,pred\nA,1,0.9,1\nA,0,0.2,0\nB,1,0.4,0\nB,0,0.7,1\n", "opts.csv", in: dir)
+    let out = dir.appendingPathComponent("never.json").path
+    let common = ["fairness", "--predictions", f, "--label", "truth", "--by", "group", "--output", out]
+    let ignoredPrediction = try CLI.run(common + ["--positive", "1", "--score", "score", "--threshold", "0.5",
+                                                  "--predicted-positive", "0"])
+    #expect(ignoredPrediction.status == 64)
+    #expect(ignoredPrediction.stderr.contains("--predicted-positive '0' does nothing without --prediction COLUMN: with --score the predicted class is score >= --threshold"),
+            "\(ignoredPrediction.stderr)")
+    let ignoredNegative = try CLI.run(common + ["--positive", ">=1", "--negative", "5,6", "--prediction", "pred"])
+    #expect(ignoredNegative.status == 64)
+    #expect(ignoredNegative.stderr.contains("--negative '5,6' does nothing with the comparison --positive '>=1': every value that does not satisfy it is negative"),
+            "\(ignoredNegative.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out))
+    // The meaningful combinations still run.
+    let ok = try CLI.run(common + ["--positive", ">=1", "--prediction", "pred", "--predicted-positive", "1",
+                                   "--min-group-size", "1", "--bootstrap", "0"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+  }
+
   @Test func stratifiedAuditsAndReferenceGroup() throws {
     let dir = try CLI.temporaryDirectory()
     var csv = "id,week,y,s,g\n"
