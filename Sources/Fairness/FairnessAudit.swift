@@ -535,7 +535,9 @@ public enum FairnessAudit {
         continue
       }
       let (interval, note) = verdictInterval(v, usesRatio ? result.ratioInterval : result.differenceInterval)
-      let notes = [s.note, note].compactMap { $0 }
+      // Judged on the difference, an undefined ratio is still reported with its reason.
+      let ratioNote = !usesRatio && s.ratio == nil ? "ratio undefined: \(s.reason ?? "no ratio"); the verdict uses the difference" : nil
+      let notes = [s.note, ratioNote, note].compactMap { $0 }
       if !notes.isEmpty { result.reason = notes.joined(separator: "; ") }
       result.verdict = configuration.tolerance.verdict(interval)
       criteriaResults.append(result)
@@ -563,7 +565,8 @@ public enum FairnessAudit {
           let usesRatio = configuration.tolerance.isRatio
           if let v = usesRatio ? st.ratio : st.difference {
             let (interval, note) = verdictInterval(v, usesRatio ? item.ratioInterval : item.differenceInterval)
-            let notes = [st.note, note].compactMap { $0 }
+            let ratioNote = !usesRatio && st.ratio == nil ? "ratio undefined: \(st.reason ?? "no ratio"); the verdict uses the difference" : nil
+            let notes = [st.note, ratioNote, note].compactMap { $0 }
             item.note = notes.isEmpty ? nil : notes.joined(separator: "; ")
             item.verdict = configuration.tolerance.verdict(interval)
           } else {

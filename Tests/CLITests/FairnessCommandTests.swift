@@ -387,6 +387,50 @@ struct FairnessCommandTests {
     #expect(a["dropped_rows"] as? Int == 2)
   }
 
+  @Test func auditVerdictDetailShowsTheQuantityThatDecided() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Nobody predicted positive: selection rates are 0 in both groups (ratio 0/0), accuracy differs.
+    var none = "id,group,truth,pred\n", some = "id,group,truth,pred\n"
+    for i in 0..<40 {
+      let g = i < 20 ? "A" : "B"
+      none += "\(i),\(g),\(i % 2 == 0 || (g == "B" && i % 4 == 1) ? 1 : 0),0\n"
+      some += "\(i),\(g),\(i % 2),\(g == "A" ? (i % 4 == 0 ? 1 : 0) : (i % 4 != 3 ? 1 : 0))\n"
+    }
+    func run(_ data: String, _ name: String, tolerance: String) throws -> String {
+      let f = try CLI.write(data, "\(name).csv", in: dir)
+      let config = try CLI.write("""
+        title: "detail"
+        seed: 0
+        steps:
+          - fairness:
+              predictions: \(f)
+              label: truth
+              positive: "1"
+              prediction: pred
+              by: [group]
+              \(tolerance)
+              bootstrap: 100
+        """, "\(name).yaml", in: dir)
+      let out = dir.appendingPathComponent("out-\(name)")
+      let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+      #expect(r.status == 0, "\(r.stderr)")
+      return try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    }
+    let zero = try run(none, "none", tolerance: "max-difference: 0.1")
+    // PASS judged on the difference, and the undefined ratio named with its reason — never a bare "undefined".
+    #expect(zero.contains("difference 0 [0, 0] (band ±0.1), A vs B; ratio undefined: selection_rate is 0 in every group (ratio 0/0 undefined); the verdict uses the difference"))
+    #expect(zero.contains("Fairness criteria by group: differences"))
+    let judged = try run(some, "some", tolerance: "max-difference: 0.1")
+    // Selection rates A 5/20, B 15/20: the demographic parity verdict is read from the difference 0.5.
+    #expect(judged.contains("difference 0.5 ["), "difference detail")
+    #expect(judged.contains("(band ±0.1), B vs A"))
+    let ratio = try run(some, "ratio", tolerance: "tolerance: 0.8")
+    #expect(ratio.contains("ratio 0.3333 ["), "ratio detail")
+    #expect(ratio.contains("(band [0.8, 1.25]), A vs B"))
+    #expect(ratio.contains("Fairness criteria by group: ratios"))
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)
