@@ -185,7 +185,9 @@ public struct CriterionResult: Sendable {
   /// value the pair is the first two groups. Against a reference: the group, then the reference.
   public var worstPair: (String, String)?
   public var verdict: FairnessVerdict
-  /// Why the verdict is UNDEFINED (names the rate and group), or a note on a point-estimate verdict.
+  /// Why the verdict is UNDEFINED (names the rate and group), or notes on how a verdict was reached,
+  /// joined by "; ": a rate 0 in every group left out of a two-rate criterion, an undefined ratio
+  /// when judged on the difference, a point-estimate verdict.
   public var reason: String?
   /// With a reference group (`largest` / `GROUP`): one comparison per eligible non-reference group,
   /// in group order (Aequitas-style disparities). Empty for `between-groups`.
@@ -236,7 +238,9 @@ public struct GroupComparison: Sendable {
   public var verdict: FairnessVerdict
   /// Why the verdict is UNDEFINED (names the rate and group), or `nil`.
   public var undefined: String?
-  /// A note on a point-estimate verdict (no bootstrap), or `nil`.
+  /// Notes on how the verdict was reached, joined by "; " (a rate 0 for both the group and the
+  /// reference left out of a two-rate criterion, an undefined ratio when judged on the difference,
+  /// a point-estimate verdict), or `nil`.
   public var note: String?
 }
 
