@@ -10,6 +10,9 @@ Fixtures/synthetic/fairness_edge_cases.csv). Three datasets:
   truth at_risk == 1, predicted == 1, score higher is positive.
 - synthetic: four groups, C has no actual positives, D a single class (all positive, all predicted
   positive), so fairlearn reports silent 0.0 rates where CohortLens reports `undefined`.
+- zero_rate_components: FPR (then TPR) 0 in every group, so one component ratio of equalized odds is
+  0/0; fairlearn's equalized_odds_ratio (worst_case, mean) and the bootstrap intervals with that
+  component left out.
 
 Per attribute: groups (sorted levels, '(missing)' last, missing sensitive values filled with it),
 counts, fairlearn MetricFrame.by_group for selection_rate, true_positive_rate,
@@ -77,14 +80,27 @@ def bootstrap(cells, seed=SEED, b=B, q=(0.025, 0.975)):
         rates = {"selection_rate": (tp + fp) / (tp + fp + tn + fn), "tpr": tp / (tp + fn), "fpr": fp / (fp + tn),
                  "ppv": tp / (tp + fp), "npv": tn / (tn + fn), "accuracy": (tp + tn) / (tp + fp + tn + fn)}
         stats = {}
+        zero = {}
         for m, r in rates.items():
             mx, mn = r.max(axis=1), r.min(axis=1)  # NaN propagates: replicate undefined
             stats[m] = (mx - mn, np.where(mx > 0, mn / mx, np.nan))
+            zero[m] = mx == 0  # rate 0 in every group: ratio 0/0 (False where NaN)
+
+        def two(a, b, mean):
+            """Two-rate criterion: worst (max difference, min ratio) or mean; a 0/0 ratio is left out
+            and the other ratio stands alone (fairlearn: min() over [tpr, fpr] skips a NaN in second
+            place, agg='mean' is a NaN-skipping pandas mean)."""
+            (da, ra), (db, rb) = stats[a], stats[b]
+            d = (da + db) / 2 if mean else np.maximum(da, db)
+            both = (ra + rb) / 2 if mean else np.minimum(ra, rb)
+            r = np.where(zero[a] & ~np.isnan(rb), rb, np.where(zero[b] & ~np.isnan(ra), ra, both))
+            return d, r
+
     combos = {"demographic_parity": stats["selection_rate"],
               "equal_opportunity": stats["tpr"],
-              "equalized_odds": (np.maximum(stats["tpr"][0], stats["fpr"][0]), np.minimum(stats["tpr"][1], stats["fpr"][1])),
-              "equalized_odds_mean": ((stats["tpr"][0] + stats["fpr"][0]) / 2, (stats["tpr"][1] + stats["fpr"][1]) / 2),
-              "predictive_value_parity": (np.maximum(stats["ppv"][0], stats["npv"][0]), np.minimum(stats["ppv"][1], stats["npv"][1])),
+              "equalized_odds": two("tpr", "fpr", False),
+              "equalized_odds_mean": two("tpr", "fpr", True),
+              "predictive_value_parity": two("ppv", "npv", False),
               "accuracy_parity": stats["accuracy"]}
     for name, (d, r) in combos.items():
         d = d[~np.isnan(d)]
@@ -188,6 +204,46 @@ def main():
     syn = pd.read_csv(syn_path)
     out["datasets"]["synthetic"] = {"group": audit(syn["truth"], syn["predicted"], None, syn["group"].to_numpy(dtype=object),
                                                    score=syn["score"].to_numpy())}
+
+    # A rate that is 0 in every group (its ratio 0/0): fairlearn leaves that component out of the
+    # equalized odds ratio. FPR 0 everywhere (no false positives): worst_case and mean are the TPR
+    # ratio. TPR 0 everywhere (no true positives): agg='mean' is the FPR ratio, but worst_case is NaN
+    # (Python's min() over the Series [nan, fpr_ratio] keeps the NaN in first place); CohortLens uses
+    # the FPR ratio there too (recorded as cohortlens_ratio). Rows are stored so the test rebuilds them.
+    zr = np.random.RandomState(11)
+    out["zero_rate_components"] = {}
+    for case in ["fpr_zero", "tpr_zero"]:
+        g, t, pr = [], [], []
+        for grp, n, base in [("A", 40, 0.5), ("B", 30, 0.4), ("C", 20, 0.6)]:
+            for i in range(n):
+                yi = int(zr.random_sample() < base)
+                hit = int(zr.random_sample() < (0.7 if grp != "B" else 0.55))
+                g.append(grp)
+                t.append(yi)
+                pr.append(yi * hit if case == "fpr_zero" else (1 - yi) * hit)
+        y, p, sf = np.array(t), np.array(pr), pd.Series(g)
+        eo = MetricFrame(metrics={"tpr": true_positive_rate, "fpr": false_positive_rate}, y_true=y, y_pred=p,
+                         sensitive_features=sf)
+        component = eo.ratio()
+        kept = "tpr" if case == "fpr_zero" else "fpr"
+        cells = []
+        for grp in ["A", "B", "C"]:
+            k = sf.to_numpy() == grp
+            cells.append([int(((y == 1) & (p == 1) & k).sum()), int(((y == 0) & (p == 1) & k).sum()),
+                          int(((y == 0) & (p == 0) & k).sum()), int(((y == 1) & (p == 0) & k).sum())])
+        out["zero_rate_components"][case] = {
+            "group": g, "truth": t, "predicted": pr,
+            "by_group": {m: [float(eo.by_group.loc[grp, m]) for grp in ["A", "B", "C"]] for m in ["tpr", "fpr"]},
+            "component_ratio": {m: num(component[m]) for m in ["tpr", "fpr"]},
+            "fairlearn": {
+                "equalized_odds_ratio": num(equalized_odds_ratio(y, p, sensitive_features=sf)),
+                "equalized_odds_ratio_mean": num(equalized_odds_ratio(y, p, sensitive_features=sf, agg="mean")),
+                "equalized_odds_difference": num(equalized_odds_difference(y, p, sensitive_features=sf)),
+                "equalized_odds_difference_mean": num(equalized_odds_difference(y, p, sensitive_features=sf, agg="mean")),
+            },
+            "cohortlens_ratio": num(component[kept]),
+            "bootstrap": {"seed": SEED, "replicates": B, "confidence": 0.95, **bootstrap(cells)},
+        }
 
     # Raw multinomial check of the sampler.
     out["multinomial"] = {"seed": 123, "n": 1000, "p": [0.5, 0.2, 0.15, 0.1, 0.05, 0.0],

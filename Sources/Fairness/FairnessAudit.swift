@@ -127,14 +127,16 @@ public enum FairnessAudit {
     let z = FairnessStatistics.normalQuantile(1 - alpha / 2)
     var warnings: [String] = []
 
-    // Encode attributes: sorted levels, missing = levels.count.
+    // Encode attributes: sorted levels, missing = levels.count. Values are compared exactly as
+    // written (``ExactText``: Unicode scalars, no normalisation), as pandas groups them.
     struct Encoded { var levels: [String]; var codes: [Int32]; var missing: Int }
     let encoded: [Encoded] = input.attributes.map { a in
-      var index: [String: Int32] = [:]
+      var index: [ExactText: Int32] = [:]
       var raw = [Int32](repeating: -1, count: n)
-      var levels: [String] = []
+      var levels: [ExactText] = []
       for r in 0..<n {
-        guard let v = a.values[r] else { continue }
+        guard let value = a.values[r] else { continue }
+        let v = ExactText(value)
         if let c = index[v] { raw[r] = c } else {
           let c = Int32(levels.count)
           index[v] = c
@@ -149,27 +151,28 @@ public enum FairnessAudit {
       for r in 0..<n {
         if raw[r] < 0 { raw[r] = Int32(levels.count); missing += 1 } else { raw[r] = remap[Int(raw[r])] }
       }
-      return Encoded(levels: order.map { levels[$0] }, codes: raw, missing: missing)
+      return Encoded(levels: order.map { levels[$0].string }, codes: raw, missing: missing)
     }
 
     // Strata.
     var strataLevels: [String] = []
     var strataCodes: [Int32] = []
     if let strata = input.strata {
-      var index: [String: Int32] = [:]
+      var index: [ExactText: Int32] = [:]
       strataCodes = [Int32](repeating: 0, count: n)
       for r in 0..<n {
         let v = strata[r]
-        if let c = index[v] { strataCodes[r] = c } else {
+        if let c = index[ExactText(v)] { strataCodes[r] = c } else {
           let c = Int32(strataLevels.count)
-          index[v] = c
+          index[ExactText(v)] = c
           strataLevels.append(v)
           strataCodes[r] = c
         }
       }
       let numeric = strataLevels.allSatisfy { Double($0) != nil }
       let order = strataLevels.indices.sorted {
-        numeric ? Double(strataLevels[$0])! < Double(strataLevels[$1])! : strataLevels[$0] < strataLevels[$1]
+        numeric ? Double(strataLevels[$0])! < Double(strataLevels[$1])!
+          : ExactText(strataLevels[$0]) < ExactText(strataLevels[$1])
       }
       var remap = [Int32](repeating: 0, count: strataLevels.count)
       for (k, old) in order.enumerated() { remap[old] = Int32(k) }
@@ -203,20 +206,17 @@ public enum FairnessAudit {
       let names = spec.map { input.attributes[$0].name }
       let label = names.joined(separator: " & ")
       progress("auditing \(label)")
-      // Mixed-radix combination code per row (-1 = dropped).
-      let radices = spec.map { encoded[$0].levels.count + 1 }
-      let combos = radices.reduce(1, *)
-      var combo = [Int32](repeating: 0, count: n)
-      var droppedRows = 0
-      for r in 0..<n {
-        var code = 0
-        var drop = false
-        for (k, a) in spec.enumerated() {
-          let c = Int(encoded[a].codes[r])
-          if configuration.missing == .drop && c == encoded[a].levels.count { drop = true }
-          code = code * radices[k] + c
-        }
-        if drop { combo[r] = -1; droppedRows += 1 } else { combo[r] = Int32(code) }
+      // Observed combinations only, densely indexed in lexicographic order of their level codes
+      // (-1 = dropped row): memory grows with the observed groups, not with Π(levels + 1).
+      let (combo, members) = observedCombinations(
+        spec.map { (codes: encoded[$0].codes, levels: encoded[$0].levels.count) }, rows: n,
+        dropMissing: configuration.missing == .drop)
+      let combos = members.count
+      // Rows dropped (--missing drop), pooled and per stratum.
+      var droppedRows = [Int](repeating: 0, count: slots)
+      for r in 0..<n where combo[r] < 0 {
+        droppedRows[0] += 1
+        if slots > 1 { droppedRows[1 + Int(strataCodes[r])] += 1 }
       }
       // Count table per (slot, combo, cell) — cell = truth·2 + predicted: 0 TN, 1 FP, 2 FN, 3 TP.
       var counts = [Int](repeating: 0, count: slots * combos * 4)
@@ -230,15 +230,10 @@ public enum FairnessAudit {
         }
       }
       func comboName(_ code: Int) -> String {
-        var parts: [String] = []
-        var c = code
-        for k in stride(from: spec.count - 1, through: 0, by: -1) {
-          let v = c % radices[k]
-          c /= radices[k]
-          let e = encoded[spec[k]]
-          parts.append(v == e.levels.count ? missingGroupName : e.levels[v])
-        }
-        return parts.reversed().joined(separator: " & ")
+        zip(spec, members[code]).map { a, v in
+          let e = encoded[a]
+          return Int(v) == e.levels.count ? missingGroupName : e.levels[Int(v)]
+        }.joined(separator: " & ")
       }
       // Score lists per (slot, combo), ascending.
       var lists: [[Int: [(score: Double, positive: Bool)]]] = []
@@ -269,10 +264,10 @@ public enum FairnessAudit {
         }
         let audit = auditOne(
           label: label, names: names, stratum: slot == 0 ? nil : strataLevels[slot - 1],
-          droppedRows: slot == 0 ? droppedRows : 0, groups: groups,
+          droppedRows: droppedRows[slot], groups: groups,
           scoreLists: input.scores == nil ? nil : groups.map { lists[slot][$0.code] ?? [] },
           probabilityLists: input.scores == nil ? nil : groups.map { probs[slot][$0.code] ?? [] },
-          probabilityProblem: probabilityProblem, z: z, configuration: configuration,
+          probabilityProblem: probabilityProblem, lowerIsPositive: input.lowerIsPositive, z: z, configuration: configuration,
           singleLevel: spec.count == 1 && encoded[spec[0]].levels.count + (encoded[spec[0]].missing > 0 && configuration.missing == .group ? 1 : 0) < 2)
         if slot == 0 { pooled.append(audit) } else { stratified.append(audit) }
       }
@@ -281,11 +276,60 @@ public enum FairnessAudit {
     var byStratum: [AuditResult] = []
     if slots > 1 {
       for s in strataLevels {
-        byStratum.append(contentsOf: stratified.filter { $0.stratum == s })
+        byStratum.append(contentsOf: stratified.filter { $0.stratum.map(ExactText.init) == ExactText(s) })
       }
     }
     return FairnessResult(audits: pooled + byStratum, rowCount: n, z: z, configuration: configuration,
                           warnings: warnings)
+  }
+
+  /// The combination of level codes of each row over `columns` (each: per-row codes in
+  /// `0...levels`, `levels` = missing), as a dense index into `members` — the observed combinations
+  /// in lexicographic order of their codes (so missing sorts last within each attribute) — or -1
+  /// for a row dropped because a value is missing and `dropMissing`. Combinations are formed one
+  /// column at a time: (index so far, code) → the rank among the observed pairs, so keys stay below
+  /// rows · (levels + 1) and memory is O(rows + observed combinations), whatever Π(levels + 1) is.
+  static func observedCombinations(_ columns: [(codes: [Int32], levels: Int)], rows n: Int, dropMissing: Bool)
+    -> (codes: [Int32], members: [[Int32]]) {
+    var combo = [Int32](repeating: 0, count: n)
+    if dropMissing {
+      for column in columns {
+        for r in 0..<n where Int(column.codes[r]) == column.levels { combo[r] = -1 }
+      }
+    }
+    var members: [[Int32]] = [[]]
+    for column in columns {
+      let radix = column.levels + 1
+      // Provisional index of each (previous index, code) pair in order of first occurrence.
+      var keys: [Int] = []
+      let denseSize = members.count * radix
+      if denseSize <= 1 << 16 {
+        var slot = [Int32](repeating: -1, count: denseSize)
+        for r in 0..<n where combo[r] >= 0 {
+          let key = Int(combo[r]) * radix + Int(column.codes[r])
+          if slot[key] < 0 { slot[key] = Int32(keys.count); keys.append(key) }
+          combo[r] = slot[key]
+        }
+      } else {
+        var slot: [Int: Int32] = [:]
+        for r in 0..<n where combo[r] >= 0 {
+          let key = Int(combo[r]) * radix + Int(column.codes[r])
+          if let k = slot[key] { combo[r] = k } else {
+            let k = Int32(keys.count)
+            slot[key] = k
+            keys.append(key)
+            combo[r] = k
+          }
+        }
+      }
+      // Renumber by rank: the lexicographic order of (previous members, code).
+      let order = keys.indices.sorted { keys[$0] < keys[$1] }
+      var rank = [Int32](repeating: 0, count: keys.count)
+      for (k, old) in order.enumerated() { rank[old] = Int32(k) }
+      for r in 0..<n where combo[r] >= 0 { combo[r] = rank[Int(combo[r])] }
+      members = order.map { members[keys[$0] / radix] + [Int32(keys[$0] % radix)] }
+    }
+    return (combo, members)
   }
 
   // MARK: One audit
@@ -294,7 +338,8 @@ public enum FairnessAudit {
     label: String, names: [String], stratum: String?, droppedRows: Int,
     groups rawGroups: [(code: Int, name: String, cells: [Int])],
     scoreLists: [[(score: Double, positive: Bool)]]?, probabilityLists: [[(Double, Bool)]]?,
-    probabilityProblem: String?, z: Double, configuration: FairnessConfiguration, singleLevel: Bool
+    probabilityProblem: String?, lowerIsPositive: Bool = false, z: Double, configuration: FairnessConfiguration,
+    singleLevel: Bool
   ) -> AuditResult {
     var notices: [String] = []
     let total = rawGroups.reduce(0) { $0 + $1.cells.reduce(0, +) }
@@ -338,6 +383,8 @@ public enum FairnessAudit {
           ci: nil, undefined: aucWhy, lowSupport: min(nPos, nNeg) < configuration.lowSupportDenominator))
         if let full = ScoreMetrics.roc(sortedAscending: list) {
           roc = ScoreMetrics.thin(full, limit: configuration.rocPointLimit)
+          // Thresholds in the score's own units: the lists hold −score when lower is positive.
+          if lowerIsPositive { roc = roc!.map { ROCPoint(threshold: 0 - $0.threshold, fpr: $0.fpr, tpr: $0.tpr) } }
         }
         if let problem = probabilityProblem {
           for name in ["brier", "ece"] {
@@ -367,11 +414,13 @@ public enum FairnessAudit {
     switch configuration.comparison {
     case .betweenGroups, .largest: reference = largest()
     case .group(let name):
-      if let k = rawGroups.firstIndex(where: { $0.name == name }), eligible.contains(k) {
+      // Group names are compared exactly as written (no Unicode normalisation), as groups are formed.
+      let wanted = ExactText(name)
+      if let k = rawGroups.firstIndex(where: { ExactText($0.name) == wanted }), eligible.contains(k) {
         reference = k
       } else {
         reference = largest()
-        let why = rawGroups.contains(where: { $0.name == name }) ? "is suppressed" : "does not occur"
+        let why = rawGroups.contains(where: { ExactText($0.name) == wanted }) ? "is suppressed" : "does not occur"
         if let r = reference {
           notices.append("reference group '\(name)' \(why) in this audit; using the largest group '\(rawGroups[r].name)'")
         } else {
@@ -486,7 +535,10 @@ public enum FairnessAudit {
         continue
       }
       let (interval, note) = verdictInterval(v, usesRatio ? result.ratioInterval : result.differenceInterval)
-      if let note { result.reason = note }
+      // Judged on the difference, an undefined ratio is still reported with its reason.
+      let ratioNote = !usesRatio && s.ratio == nil ? "ratio undefined: \(s.reason ?? "no ratio"); the verdict uses the difference" : nil
+      let notes = [s.note, ratioNote, note].compactMap { $0 }
+      if !notes.isEmpty { result.reason = notes.joined(separator: "; ") }
       result.verdict = configuration.tolerance.verdict(interval)
       criteriaResults.append(result)
     }
@@ -513,7 +565,9 @@ public enum FairnessAudit {
           let usesRatio = configuration.tolerance.isRatio
           if let v = usesRatio ? st.ratio : st.difference {
             let (interval, note) = verdictInterval(v, usesRatio ? item.ratioInterval : item.differenceInterval)
-            item.note = note
+            let ratioNote = !usesRatio && st.ratio == nil ? "ratio undefined: \(st.reason ?? "no ratio"); the verdict uses the difference" : nil
+            let notes = [st.note, ratioNote, note].compactMap { $0 }
+            item.note = notes.isEmpty ? nil : notes.joined(separator: "; ")
             item.verdict = configuration.tolerance.verdict(interval)
           } else {
             item.undefined = st.reason ?? "undefined"
@@ -606,6 +660,12 @@ public enum FairnessAudit {
     var differencePair: (Int, Int)?
     var ratioPair: (Int, Int)?
     var reason: String?
+    /// The ratio is 0/0: the rate is 0 in every compared group (the difference is 0). A two-rate
+    /// criterion then takes its ratio from the other rate alone, as fairlearn does.
+    var zeroRatio = false
+    /// How a defined statistic was formed when that is not the plain definition (a 0/0 component
+    /// left out), for the output; `nil` otherwise.
+    var note: String?
   }
 
   /// Statistics of every eligible group against the reference position, per pair (Aequitas-style):
@@ -631,6 +691,13 @@ public enum FairnessAudit {
           if vr > 0 {
             s.ratio = ve / vr
             s.ratioPair = (e, ref)
+          } else if ve == 0 {
+            s.zeroRatio = true
+            if let names {
+              s.reason = "\(componentMetrics[m]) is 0 for group '\(names[e])' and the reference group '\(names[ref])' (ratio 0/0 undefined)"
+            } else {
+              s.reason = "0/0"
+            }
           } else if names != nil {
             s.reason = "\(componentMetrics[m]) of the reference group '\(names![ref])' is 0 (ratio undefined)"
           } else {
@@ -646,8 +713,7 @@ public enum FairnessAudit {
         comp.append(s)
       }
       components[e] = comp
-      criteriaStats[e] = [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
-                          combine(comp[3], comp[4], mean: false), comp[5]]
+      criteriaStats[e] = combined(comp, describe: names != nil)
     }
     return (values, components, criteriaStats)
   }
@@ -674,10 +740,19 @@ public enum FairnessAudit {
                                  "no predicted positives (TP + FP = 0)", "no predicted negatives (TN + FN = 0)", "empty group"]
 
   /// Two component statistics combined: the worse (difference of largest magnitude, ratio furthest
-  /// from 1 in |log|) or, with `mean`, their mean (fairlearn `agg='mean'`). Undefined when either is.
-  static func combine(_ a: Statistic, _ b: Statistic, mean: Bool) -> Statistic {
+  /// from 1 in |log|) or, with `mean`, their mean (fairlearn `agg='mean'`). Undefined when either is,
+  /// except that a 0/0 ratio (the rate is 0 in every compared group, ``Statistic/zeroRatio``) is
+  /// left out and the other rate's ratio stands alone — fairlearn 0.15's number: its
+  /// `equalized_odds_ratio` takes `min()` over the Series [TPR ratio, FPR ratio], which skips a NaN in
+  /// second place, and `agg='mean'` is a pandas mean, which skips NaN. (With the NaN in first place —
+  /// TPR 0 in every group — Python's `min()` returns NaN; CohortLens uses the FPR ratio there too,
+  /// and says so in the note.) `names` name the two rates, `fairlearn` the fairlearn function (for
+  /// the note), `describe` whether to write notes (point estimates only).
+  static func combine(_ a: Statistic, _ b: Statistic, names: (String, String), mean: Bool, fairlearn: String?,
+                      describe: Bool) -> Statistic {
     var s = Statistic()
-    s.reason = a.reason ?? b.reason
+    // The informative reason: a component undefined for another cause before a 0/0 one.
+    s.reason = (a.zeroRatio && b.reason != nil ? b.reason : nil) ?? a.reason ?? b.reason
     if let da = a.difference, let db = b.difference {
       if mean { s.difference = (da + db) / 2; s.differencePair = abs(da) >= abs(db) ? a.differencePair : b.differencePair }
       else if abs(da) >= abs(db) { s.difference = da; s.differencePair = a.differencePair }
@@ -688,6 +763,24 @@ public enum FairnessAudit {
       if mean { s.ratio = (ra + rb) / 2; s.ratioPair = la >= lb ? a.ratioPair : b.ratioPair }
       else if la >= lb { s.ratio = ra; s.ratioPair = a.ratioPair }
       else { s.ratio = rb; s.ratioPair = b.ratioPair }
+    } else if a.zeroRatio && b.zeroRatio {
+      s.zeroRatio = true
+      if describe { s.reason = "\(names.0) and \(names.1) are both 0 in every compared group (ratios 0/0 undefined)" }
+    } else if let (kept, zero, keptName, zeroName) = a.zeroRatio && b.ratio != nil ? (b, a, names.1, names.0)
+                : (b.zeroRatio && a.ratio != nil ? (a, b, names.0, names.1) : nil) {
+      s.ratio = kept.ratio
+      s.ratioPair = kept.ratioPair
+      if describe {
+        var note = "\(zero.reason ?? "\(zeroName) ratio 0/0 undefined"); the \(mean ? "mean" : "ratio") is the \(keptName) ratio alone"
+        if let fairlearn {
+          if mean || zeroName == names.1 {
+            note += ", as fairlearn 0.15 \(fairlearn) (it skips the NaN)"
+          } else {
+            note += " (fairlearn 0.15 \(fairlearn) returns NaN here: Python's min() keeps a NaN in first place)"
+          }
+        }
+        s.note = note
+      }
     }
     return s
   }
@@ -723,26 +816,49 @@ public enum FairnessAudit {
             if l > bestL { bestL = l; s.ratio = r; s.ratioPair = (e, ref) }
           }
         }
-        if v[ref] == 0 { s.ratio = nil; s.ratioPair = nil; s.reason = "\(componentMetrics[m]) of the reference group is 0 (ratio undefined)" }
+        if v[ref] == 0 {
+          s.ratio = nil
+          s.ratioPair = nil
+          if v.allSatisfy({ $0 == 0 }) {
+            s.zeroRatio = true
+            s.reason = "\(componentMetrics[m]) is 0 in every group (ratio 0/0 undefined)"
+          } else {
+            s.reason = "\(componentMetrics[m]) of the reference group is 0 (ratio undefined)"
+          }
+        }
       } else {
+        // Ties: the first group (in output order) with the highest value and the first with the
+        // lowest; when every group has the same value, the first two groups — always two groups.
         var hi = 0, lo = 0
         for e in 1..<g {
           if v[e] > v[hi] { hi = e }
           if v[e] < v[lo] { lo = e }
         }
+        let allEqual = hi == lo
         s.difference = v[hi] - v[lo]
-        s.differencePair = (hi, lo)
+        s.differencePair = allEqual ? (0, 1) : (hi, lo)
         if v[hi] > 0 {
           s.ratio = v[lo] / v[hi]
-          s.ratioPair = (lo, hi)
+          s.ratioPair = allEqual ? (0, 1) : (lo, hi)
         } else {
-          s.reason = "\(componentMetrics[m]) is 0 in every group (ratio undefined)"
+          s.zeroRatio = true
+          s.reason = "\(componentMetrics[m]) is 0 in every group (ratio 0/0 undefined)"
         }
       }
       comp.append(s)
     }
-    return [comp[0], combine(comp[1], comp[2], mean: false), combine(comp[1], comp[2], mean: true), comp[1],
-            combine(comp[3], comp[4], mean: false), comp[5]]
+    return combined(comp, describe: names != nil)
+  }
+
+  /// The criterion statistics (``criteria`` order) from the six component statistics
+  /// (``componentMetrics`` order); `describe` adds the notes (point estimates only).
+  static func combined(_ comp: [Statistic], describe: Bool) -> [Statistic] {
+    [comp[0],
+     combine(comp[1], comp[2], names: ("tpr", "fpr"), mean: false, fairlearn: "equalized_odds_ratio", describe: describe),
+     combine(comp[1], comp[2], names: ("tpr", "fpr"), mean: true, fairlearn: "equalized_odds_ratio(agg='mean')", describe: describe),
+     comp[1],
+     combine(comp[3], comp[4], names: ("ppv", "npv"), mean: false, fairlearn: nil, describe: describe),
+     comp[5]]
   }
 
   /// Permutation p-value of ABROCA: the rows of both groups pooled, group membership permuted

@@ -68,7 +68,8 @@ public enum FairnessJSON {
     ]
     if let roc = g.roc {
       fields.append(("roc", .array(roc.map {
-        .object([("threshold", $0.threshold.isFinite ? .double($0.threshold) : .string("inf")),
+        // The first point (0, 0) has an infinite threshold (nobody predicted positive): null, as JSON has no infinity.
+        .object([("threshold", $0.threshold.isFinite ? .double($0.threshold) : .null),
                  ("fpr", .double($0.fpr)), ("tpr", .double($0.tpr))])
       })))
     }

@@ -91,7 +91,10 @@ public struct FairnessConfiguration: Sendable {
   public init() {}
 }
 
-/// Name of the explicit group of rows with a missing sensitive value.
+/// Name of the explicit group of rows with a missing sensitive value (``MissingGroupPolicy/group``).
+/// The audit keeps that group apart from a real value written the same way, but both would be
+/// listed under this name: the command line therefore rejects such a value under `--missing group`,
+/// and library callers should do the same (or drop / rename).
 public let missingGroupName = "(missing)"
 
 /// Verdict of a criterion.
@@ -146,7 +149,10 @@ public struct GroupResult: Sendable {
   public var suppressionReason: String?
   /// Metrics in the fixed order of ``FairnessAudit/metricNames`` (score metrics only with scores).
   public var metrics: [MetricValue]
-  /// ROC curve (thinned to `rocPointLimit` points), with scores and both classes present.
+  /// ROC curve (thinned to `rocPointLimit` points), with scores and both classes present. Thresholds
+  /// are in the score column's units, descending FPR/TPR-wise from (0, 0): score ≥ threshold is
+  /// predicted positive, or score ≤ threshold with `lowerIsPositive` (thresholds then ascend); the
+  /// first point's threshold is `+∞` (`−∞` with `lowerIsPositive`): nobody predicted positive.
   public var roc: [ROCPoint]?
   /// Reliability table, with scores in [0, 1].
   public var reliability: [ReliabilityBin]?
@@ -173,11 +179,15 @@ public struct CriterionResult: Sendable {
   public var ratioInterval: ClosedInterval?
   /// Replicates in which the statistic was undefined (left out of the percentiles).
   public var undefinedReplicates: Int
-  /// The pair that produces the statistic the verdict uses (higher group first for between-groups;
-  /// group then reference otherwise).
+  /// The pair that produces the statistic the verdict uses, always two distinct groups. Between
+  /// groups: in the order of the statistic (max − min: the highest group first; min / max: the
+  /// lowest first); ties go to the first group in output order, and when every group has the same
+  /// value the pair is the first two groups. Against a reference: the group, then the reference.
   public var worstPair: (String, String)?
   public var verdict: FairnessVerdict
-  /// Why the verdict is UNDEFINED (names the rate and group), or a note on a point-estimate verdict.
+  /// Why the verdict is UNDEFINED (names the rate and group), or notes on how a verdict was reached,
+  /// joined by "; ": a rate 0 in every group left out of a two-rate criterion, an undefined ratio
+  /// when judged on the difference, a point-estimate verdict.
   public var reason: String?
   /// With a reference group (`largest` / `GROUP`): one comparison per eligible non-reference group,
   /// in group order (Aequitas-style disparities). Empty for `between-groups`.
@@ -228,7 +238,9 @@ public struct GroupComparison: Sendable {
   public var verdict: FairnessVerdict
   /// Why the verdict is UNDEFINED (names the rate and group), or `nil`.
   public var undefined: String?
-  /// A note on a point-estimate verdict (no bootstrap), or `nil`.
+  /// Notes on how the verdict was reached, joined by "; " (a rate 0 for both the group and the
+  /// reference left out of a two-rate criterion, an undefined ratio when judged on the difference,
+  /// a point-estimate verdict), or `nil`.
   public var note: String?
 }
 
@@ -254,7 +266,8 @@ public struct AuditResult: Sendable {
   public var stratum: String?
   /// Rows in the audit.
   public var n: Int
-  /// Rows left out because of a missing sensitive value (`--missing drop`).
+  /// Rows of this audit (of its stratum; all rows for the pooled audit) left out because of a
+  /// missing sensitive value (`--missing drop`).
   public var droppedRows: Int
   public var groups: [GroupResult]
   public var criteria: [CriterionResult]

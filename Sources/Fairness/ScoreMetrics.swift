@@ -1,7 +1,10 @@
 /// A point of a receiver operating characteristic curve.
 public struct ROCPoint: Sendable, Equatable {
-  /// Score threshold: rows with score ≥ threshold (in the positive orientation) are predicted positive.
-  /// `+∞` for the first point (0, 0).
+  /// Score threshold: rows with score ≥ threshold (in the positive orientation) are predicted positive;
+  /// `+∞` for the first point (0, 0), where no row is (scikit-learn's `inf`). ``ScoreMetrics/roc(sortedAscending:)``
+  /// works on oriented scores; ``GroupResult/roc`` gives thresholds in the score column's own units:
+  /// with `lowerIsPositive`, rows with score ≤ threshold are predicted positive and the first point's
+  /// threshold is `−∞`.
   public var threshold: Double
   /// False-positive rate FP / negatives.
   public var fpr: Double

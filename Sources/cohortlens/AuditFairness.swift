@@ -45,7 +45,7 @@ extension FairnessCommand: AuditStep {
         verdicts.append(Verdict(
           status: Self.status(c.verdict),
           subject: "\(context.step.name): \(c.name.replacingOccurrences(of: "_", with: " ")) by \(audit.attribute)",
-          detail: Self.detail(c), sectionID: subID, group: context.step.name))
+          detail: Self.detail(c, tolerance: tolerance), sectionID: subID, group: context.step.name))
       }
       sub.figure(Self.criteriaChart(audit, tolerance: tolerance).figure())
       for metric in ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"] {
@@ -129,11 +129,23 @@ extension FairnessCommand: AuditStep {
       .joined(separator: ", ")
   }
 
-  static func detail(_ c: CriterionResult) -> String {
-    guard let r = c.ratio else { return c.reason ?? "undefined" }
-    let interval = c.ratioInterval.map { " [\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""
+  /// The verdict's detail: the quantity the verdict was read from — the ratio against [τ, 1/τ], or the
+  /// difference against ±E with `max-difference` — with its interval, band and pair, then the
+  /// criterion's notes (why it is undefined, a point-estimate verdict, a ratio the verdict did not need).
+  static func detail(_ c: CriterionResult, tolerance: FairnessTolerance) -> String {
+    let name: String, value: Double?, interval: ClosedInterval?, band: String
+    switch tolerance {
+    case .ratio(let t):
+      (name, value, interval) = ("ratio", c.ratio, c.ratioInterval)
+      band = "band [\(fmt(min(t, 1 / t))), \(fmt(max(t, 1 / t)))]"
+    case .difference(let e):
+      (name, value, interval) = ("difference", c.difference, c.differenceInterval)
+      band = "band ±\(fmt(e))"
+    }
+    guard let v = value else { return "\(name) undefined: \(c.reason ?? "no value")" }
+    let range = interval.map { " [\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""
     let pair = c.worstPair.map { ", \($0.0) vs \($0.1)" } ?? ""
-    return "ratio \(fmt(r))\(interval)\(pair)"
+    return "\(name) \(fmt(v))\(range) (\(band))\(pair)" + (c.reason.map { "; \($0)" } ?? "")
   }
 
   static func status(_ v: FairnessVerdict) -> VerdictStatus {
@@ -208,18 +220,30 @@ extension FairnessCommand: AuditStep {
       headers: ["group", "criterion", "difference", "interval", "ratio", "interval", "verdict", "note"], rows: rows)
   }
 
+  /// The quantity each verdict was read from: ratios against [τ, 1/τ], or differences against ±E with
+  /// `max-difference`; an undefined one is drawn as such with the criterion's reason.
   static func criteriaChart(_ a: AuditResult, tolerance: FairnessTolerance) -> IntervalBarChart {
+    let usesRatio = tolerance.isRatioBand
     let bars = a.criteria.map { c in
-      IntervalBarChart.Bar(
-        label: c.name.replacingOccurrences(of: "_", with: " "), value: c.ratio, lower: c.ratioInterval?.lower,
-        upper: c.ratioInterval?.upper, detail: c.verdict.rawValue, undefinedReason: c.ratio == nil ? (c.reason ?? "undefined") : nil)
+      let value = usesRatio ? c.ratio : c.difference
+      let interval = usesRatio ? c.ratioInterval : c.differenceInterval
+      return IntervalBarChart.Bar(
+        label: c.name.replacingOccurrences(of: "_", with: " "), value: value, lower: interval?.lower,
+        upper: interval?.upper, detail: c.verdict.rawValue,
+        undefinedReason: value == nil ? "\(usesRatio ? "ratio" : "difference") undefined: \(c.reason ?? "no value")" : nil)
     }
-    var band: ClosedRange<Double>?
-    if case .ratio(let t) = tolerance { band = min(t, 1 / t)...max(t, 1 / t) }
-    return IntervalBarChart(
-      title: "Fairness criteria by \(a.attribute): ratios", caption:
-        "Ratio of each criterion (min/max between groups, or against the reference) with its bootstrap interval; the band is the tolerance. PASS needs the whole interval inside it.",
-      valueLabel: "ratio", bars: bars, baseline: 0, tolerance: band, reference: 1, referenceLabel: "parity")
+    switch tolerance {
+    case .ratio(let t):
+      return IntervalBarChart(
+        title: "Fairness criteria by \(a.attribute): ratios", caption:
+          "Ratio of each criterion (min/max between groups, or against the reference) with its bootstrap interval; the band is the tolerance. PASS needs the whole interval inside it.",
+        valueLabel: "ratio", bars: bars, baseline: 0, tolerance: min(t, 1 / t)...max(t, 1 / t), reference: 1, referenceLabel: "parity")
+    case .difference(let e):
+      return IntervalBarChart(
+        title: "Fairness criteria by \(a.attribute): differences", caption:
+          "Difference of each criterion (max − min between groups, or group − reference) with its bootstrap interval; the band is ±\(fmt(e)) (max-difference). PASS needs the whole interval inside it.",
+        valueLabel: "difference", bars: bars, baseline: 0, tolerance: -e...e, reference: 0, referenceLabel: "parity")
+    }
   }
 
   static func metricChart(_ a: AuditResult, metric: String) -> IntervalBarChart {

@@ -54,13 +54,13 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Positive class: a value (pass, Withdrawn, 1) or a comparison on a numeric column ('>=4', '<0.5').", valueName: "value"))
   var positive: String
 
-  @Option(help: ArgumentHelp("Declared negative values, comma-separated; any other non-positive value is an error (default: the one other value).", valueName: "a,b"))
+  @Option(help: ArgumentHelp("Declared negative values of a value --positive, comma-separated; any other non-positive value is an error (default: the one other value). Not with a comparison --positive.", valueName: "a,b"))
   var negative: String?
 
   @Option(help: ArgumentHelp("Column with the predicted class.", valueName: "column"))
   var prediction: String?
 
-  @Option(name: .customLong("predicted-positive"), help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive).", valueName: "value"))
+  @Option(name: .customLong("predicted-positive"), help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive). Only with --prediction.", valueName: "value"))
   var predictedPositive: String?
 
   @Option(help: ArgumentHelp("Column with model scores (AUC, Brier, ECE, ROC, ABROCA; with --threshold also the predicted class).", valueName: "column"))
@@ -138,6 +138,15 @@ struct FairnessCommand: CohortLensCommand {
     if splitList(by).isEmpty { throw ValidationError("--by names no attribute (the group set is empty)") }
     if let twice = firstDuplicate(splitList(by)) { throw ValidationError("--by names '\(twice)' twice; give each attribute once") }
     if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }
+    // Options that would be accepted but decide nothing.
+    if prediction == nil, let p = predictedPositive {
+      throw ValidationError(
+        "--predicted-positive '\(p)' does nothing without --prediction COLUMN: with --score the predicted class is score \(lowerIsPositive ? "<" : ">=") --threshold; leave --predicted-positive out, or give --prediction COLUMN")
+    }
+    if let n = negative, let spec = try? ClassSpec(parsing: positive, flag: "--positive"), case .comparison = spec.kind {
+      throw ValidationError(
+        "--negative '\(n)' does nothing with the comparison --positive '\(positive)': every value that does not satisfy it is negative; leave --negative out, or give --positive a value")
+    }
   }
 
   /// Everything one fairness run produces, before anything is written.
@@ -239,6 +248,14 @@ struct FairnessCommand: CohortLensCommand {
         throw data.error(ref, row: r, message: "missing value in sensitive attribute '\(name)' (\(values.filter { $0 == nil }.count) row(s))",
                          hint: "fill the cells, or use --missing group (an explicit '(missing)' group) or --missing drop")
       }
+      // Under --missing group the name of the synthetic group is reserved: a cell written that way would
+      // be a second group of the same name (the synthetic one is the empty cells).
+      let reserved = ExactText(missingGroupName)
+      if missing == .group, let r = values.firstIndex(where: { $0.map(ExactText.init) == reserved }) {
+        let count = values.filter { $0.map(ExactText.init) == reserved }.count
+        throw data.error(ref, row: r, message: "sensitive attribute '\(name)' has the value '\(missingGroupName)' (\(count) row(s)), the name of the group of rows with a missing value under --missing group",
+                         hint: "rename the value in the file, or use --missing drop or --missing fail (no '\(missingGroupName)' group is made then)")
+      }
       attributes.append(SensitiveAttribute(name: name, values: values))
     }
     var strata: [String]?
@@ -281,7 +298,11 @@ struct FairnessCommand: CohortLensCommand {
     config.missing = missing == .drop ? .drop : .group
     if case .group(let name) = config.comparison {
       // A value of one attribute, or with --intersect an intersection group `a & b` (one value per attribute).
-      func isValue(_ v: String, of a: SensitiveAttribute) -> Bool { v == missingGroupName || a.values.contains { $0 == v } }
+      // Compared exactly as written (no Unicode normalisation), as the audit forms its groups.
+      func isValue(_ v: String, of a: SensitiveAttribute) -> Bool {
+        let wanted = ExactText(v)
+        return wanted == ExactText(missingGroupName) || a.values.contains { $0.map(ExactText.init) == wanted }
+      }
       let parts = name.split(separator: " & ", omittingEmptySubsequences: false).map(String.init)
       let known = attributes.contains { isValue(name, of: $0) }
         || (intersect && attributes.count >= 2 && parts.count == attributes.count
@@ -390,12 +411,18 @@ struct FairnessColumns {
   /// `stratify`: with a stratum column in the predictions (e.g. `week`), a learner may have one
   /// prediction per stratum; ids must then be unique per (id, stratum) instead of per row.
   init(predictions: Table, groups: Table?, id: String?, byRow: Bool, failOnUnmatched: Bool, stratify: String? = nil) throws {
+    // The stratum column is resolved as every other column (`col`, `stem.col`, `#N`, `stem.#N`); only a
+    // stratum of the predictions file lets one learner have one prediction per stratum.
+    let predictionStratum = try stratify.flatMap { name -> Int? in
+      let ref = try Self.resolve(name, in: groups.map { [predictions, $0] } ?? [predictions])
+      return ref.table == 0 ? ref.column : nil
+    }
     guard let groups else {
       // Without a groups file the id still names one learner: a repeated id (per stratum with
       // --stratify) would count that learner twice, so it is an error here too.
       if let idName = id {
         let pi = try Self.idColumn(idName, in: predictions)
-        if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
+        if let si = predictionStratum {
           _ = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
         } else {
           _ = try predictions.ids(at: pi)
@@ -419,7 +446,7 @@ struct FairnessColumns {
     let pi = try Self.idColumn(idName, in: predictions)
     let gi = try Self.idColumn(idName, in: groups)
     let pIds: [String]
-    if let s = stratify, let si = predictions.columnNames.firstIndex(of: s) {
+    if let si = predictionStratum {
       pIds = try Self.idsPerStratum(predictions, idColumn: pi, stratumColumn: si)
     } else {
       pIds = try predictions.ids(at: pi)
@@ -430,15 +457,23 @@ struct FairnessColumns {
     for (r, v) in gIds.enumerated() { gRow[v] = r }
     var a: [Int] = [], b: [Int] = []
     var unmatched: [String] = []
+    var firstUnmatchedRow: Int?
     var matched = [Bool](repeating: false, count: gIds.count)
     for (r, v) in pIds.enumerated() {
-      if let g = gRow[v] { a.append(r); b.append(g); matched[g] = true } else { unmatched.append(v) }
+      if let g = gRow[v] { a.append(r); b.append(g); matched[g] = true } else {
+        unmatched.append(v)
+        if firstUnmatchedRow == nil { firstUnmatchedRow = r }
+      }
     }
     let unmatchedGroups = gIds.indices.filter { !matched[$0] }.map { gIds[$0] }
     if !unmatched.isEmpty {
       let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' in \(groups.path) (e.g. \(unmatched.prefix(5).joined(separator: ", ")))"
-      if failOnUnmatched {
-        throw InputError(file: groups.path, line: nil, column: nil, message: msg, hint: "add the learners to the groups file, or drop --missing fail to leave them out")
+      if failOnUnmatched, let r = firstUnmatchedRow {
+        // Located at the first prediction whose id the groups file lacks.
+        throw InputError(
+          table: predictions, row: r, column: pi,
+          message: "id '\(unmatched[0])' is not in \(groups.path): \(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' there (e.g. \(unmatched.prefix(5).joined(separator: ", ")))",
+          hint: "add the learners to the groups file, or drop --missing fail to leave them out")
       }
       warnings.append(msg + "; left out of the audit")
     }
@@ -478,7 +513,7 @@ struct FairnessColumns {
     return out
   }
 
-  private func available() -> String {
+  private static func available(_ tables: [Table]) -> String {
     var parts: [String] = []
     for t in tables {
       let names = t.columnNames.enumerated().map { $1.isEmpty ? "#\($0 + 1)" : $1 }
@@ -488,7 +523,11 @@ struct FairnessColumns {
   }
 
   /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in the tables.
-  func resolve(_ name: String) throws -> Ref {
+  func resolve(_ name: String) throws -> Ref { try Self.resolve(name, in: tables) }
+
+  /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in `tables` (predictions first): a bare name in
+  /// both is a usage error naming both qualified names; an unknown one lists every column.
+  static func resolve(_ name: String, in tables: [Table]) throws -> Ref {
     func find(_ col: String, in t: Int) -> Int? {
       let table = tables[t]
       if col.hasPrefix("#"), let k = Int(col.dropFirst()), k >= 1, k <= table.columnCount { return k - 1 }
@@ -505,7 +544,7 @@ struct FairnessColumns {
           return Ref(table: t, column: j, name: name)
         }
       }
-      var hint = available()
+      var hint = available(tables)
       let all = tables.flatMap(\.columnNames)
       if let close = all.first(where: { $0.lowercased() == name.lowercased() }) { hint = "did you mean '\(close)'? " + hint }
       throw InputError(file: tables[0].path, line: 1, message: "no column named '\(name)'", hint: hint)
@@ -554,75 +593,71 @@ struct FairnessColumns {
       return try numbers(ref, role: role).map { spec.holds($0) }
     case .value(let pos):
       let posNumber = Double(pos)
-      // Fast path: a numeric positive value on a numeric column compares numbers (no strings).
+      let declaredNumbers = negatives.compactMap { Double(trimmingWhitespaces($0)) }
+      let declaredTexts = Set(negatives.map { ExactText(trimmingWhitespaces($0)) })
+      var out = [Bool](repeating: false, count: rowCount)
+      // The first audit row of each distinct value (the positive one included), in order of first
+      // occurrence, and whether each non-positive one is a declared negative.
+      var firstRows: [Int] = []
+      var declared: [Int: Bool] = [:]
+      var positiveSeen = false
+      var texts: [String?]?
       if let p = posNumber, let all = try? tables[ref.table].numbers(at: ref.column) {
-        var out = [Bool](repeating: false, count: rowCount)
-        var others: [(value: Double, row: Int)] = []
-        var anyPositive = false
+        // Fast path: a numeric positive value on a numeric column compares numbers (1 = 1.0), no strings.
+        var seen = Set<Double>()
         for (i, r) in rows[ref.table].enumerated() {
           guard let x = all[r] else {
             throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
           }
-          if x == p { out[i] = true; anyPositive = true }
-          else if others.count <= 20 && !others.contains(where: { $0.value == x }) { others.append((x, i)) }
-        }
-        let shown = ([p] + others.map(\.value)).prefix(21)
-        let list = shown.map { "'\(NumberFormatting.roundTrip($0))'" }.joined(separator: ", ") + (others.count > 20 ? ", …" : "")
-        if !anyPositive && rowCount > 0 && role == "label" {
-          throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(others.map { "'\(NumberFormatting.roundTrip($0.value))'" }.joined(separator: ", "))",
-                      hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
-        }
-        if negatives.isEmpty {
-          if others.count > 1 {
-            throw error(ref, row: others[1].row, message: "\(role) value '\(NumberFormatting.roundTrip(others[1].value))' is neither the positive '\(pos)' nor the negative '\(NumberFormatting.roundTrip(others[0].value))'; values found: \(list)",
-                        hint: "declare every negative value with --negative a,b (or use a comparison)")
+          if x == p {
+            out[i] = true
+            if !positiveSeen { positiveSeen = true; firstRows.append(i) }
+          } else if seen.insert(x).inserted {
+            firstRows.append(i)
+            declared[i] = declaredNumbers.contains(x)
           }
-        } else {
-          let neg = negatives.compactMap { Double($0) }
-          if let bad = others.first(where: { o in !neg.contains(o.value) }) {
-            throw error(ref, row: bad.row, message: "\(role) value '\(NumberFormatting.roundTrip(bad.value))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
-                        hint: "add it to --negative, or fix the cell")
-          }
-        }
-        return out
-      }
-      let values = try strings(ref)
-      func isPositive(_ v: String) -> Bool {
-        let t = trimmingWhitespaces(v)
-        if t == pos { return true }
-        if let p = posNumber, let x = Double(t) { return x == p }
-        return false
-      }
-      var distinct: [String] = []
-      var seen = Set<String>()
-      var out = [Bool](repeating: false, count: rowCount)
-      var firstOther: [String: Int] = [:]
-      for (i, v) in values.enumerated() {
-        guard let v else {
-          throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
-        }
-        if seen.insert(v).inserted { distinct.append(v) }
-        if isPositive(v) { out[i] = true } else if firstOther[v] == nil { firstOther[v] = i }
-      }
-      let list = distinct.prefix(20).map { "'\($0)'" }.joined(separator: ", ") + (distinct.count > 20 ? ", …" : "")
-      if !out.contains(true) && !distinct.isEmpty && role == "label" {
-        throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
-                    hint: "give one of these to --positive\(role == "prediction" ? " / --predicted-positive" : ""), or a comparison such as '>=4'")
-      }
-      let others = distinct.filter { !isPositive($0) }
-      if negatives.isEmpty {
-        if others.count > 1, let v = others.dropFirst().first, let row = firstOther[v] {
-          throw error(ref, row: row, message: "\(role) value '\(v)' is neither the positive '\(pos)' nor the negative '\(others[0])'; values found: \(list)",
-                      hint: "declare every negative value with --negative a,b (or use a comparison)")
         }
       } else {
-        let neg = Set(negatives)
-        if let v = others.first(where: { !neg.contains(trimmingWhitespaces($0)) }), let row = firstOther[v] {
-          throw error(ref, row: row, message: "\(role) value '\(v)' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
-                      hint: "add it to --negative, or fix the cell")
+        let values = try strings(ref)
+        texts = values
+        var seen = Set<ExactText>()
+        for (i, v) in values.enumerated() {
+          guard let v else {
+            throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+          }
+          let t = trimmingWhitespaces(v)
+          let x = Double(t)
+          let positive = t == pos || (posNumber != nil && x == posNumber)
+          if positive { out[i] = true; positiveSeen = true }
+          if seen.insert(ExactText(v)).inserted {
+            firstRows.append(i)
+            if !positive { declared[i] = declaredTexts.contains(ExactText(t)) || (x.map { declaredNumbers.contains($0) } ?? false) }
+          }
         }
       }
-      return out
+      let others = firstRows.filter { !out[$0] }
+      let missingPositive = !positiveSeen && role == "label" && rowCount > 0
+      let nonBinary = negatives.isEmpty && others.count > 1
+      let undeclared = negatives.isEmpty ? nil : others.first { declared[$0] == false }
+      guard missingPositive || nonBinary || undeclared != nil else { return out }
+      // Error paths only: the cells as written in the file.
+      let written = try texts ?? strings(ref)
+      func text(_ i: Int) -> String { written[i] ?? "" }
+      func line(_ i: Int) -> Int { tables[ref.table].location(row: rows[ref.table][i], column: ref.column).line }
+      let list = firstRows.prefix(20).map { "'\(text($0))'" }.joined(separator: ", ") + (firstRows.count > 20 ? ", …" : "")
+      if missingPositive {
+        throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
+                    hint: "give one of these to --positive, or a comparison such as '>=4'")
+      }
+      if nonBinary {
+        // The column is binary up to the first occurrence of a second non-positive value: that cell is reported.
+        let first = others[0], second = others[1]
+        throw error(ref, row: second, message: "\(role) value '\(text(second))' makes column '\(ref.name)' non-binary: it is neither the positive '\(pos)' nor '\(text(first))' (the other value, first at line \(line(first))); values found: \(list)",
+                    hint: "if both are negative, declare every negative value with --negative (here --negative \(text(first)),\(text(second))); otherwise fix the cell")
+      }
+      let bad = undeclared!
+      throw error(ref, row: bad, message: "\(role) value '\(text(bad))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
+                  hint: "add it to --negative, or fix the cell")
     }
   }
 }

@@ -146,11 +146,14 @@ struct FairnessReport {
       alignments: [.left, .left, .right, .right, .right, .right, .left])
     let ratioBand = tolerance.isRatioBand
     func rate(_ x: Double?) -> String { x.map { NumberFormatting.fixed($0, decimals: 3) } ?? "undefined" }
+    // Every criterion lists the same groups in the same order: match them by position, not by name
+    // (names that differ only in Unicode normalisation are distinct groups).
     let groupNames = a.criteria.first { !$0.comparisons.isEmpty }!.comparisons.map(\.group)
     var notes: [String] = []
-    for name in groupNames {
+    for (position, name) in groupNames.enumerated() {
       for c in a.criteria {
-        guard let x = c.comparisons.first(where: { $0.group == name }) else { continue }
+        guard position < c.comparisons.count else { continue }
+        let x = c.comparisons[position]
         let single = x.rates.count == 1
         if !single && c.name != "equalized_odds_mean" {
           for r in x.rates {
@@ -220,8 +223,8 @@ struct FairnessReport {
       }
       for cr in a.criteria {
         let pair = cr.worstPair.map { "\($0.0) vs \($0.1)" } ?? ""
-        // An UNDEFINED verdict carries its reason, as the comparison rows do.
-        let note = cr.verdict.rawValue + (cr.verdict == .undefined ? cr.reason.map { ": \($0)" } ?? "" : "")
+        // The verdict with its reason or note (why UNDEFINED; a point-estimate verdict; a 0/0 component left out).
+        let note = cr.verdict.rawValue + (cr.reason.map { ": \($0)" } ?? "")
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".difference", f(cr.difference), "", "",
                   f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), note])
         t.append([a.attribute, stratum, pair, "criterion", cr.name + ".ratio", f(cr.ratio), "", "",
@@ -240,7 +243,7 @@ struct FairnessReport {
             t.append([a.attribute, stratum, pair, "comparison", key + ".ratio", f(r.ratio), "", "",
                       f(r.ratioInterval?.lower), f(r.ratioInterval?.upper), r.ratio == nil ? why : ""])
           }
-          let note = x.verdict.rawValue + (x.undefined.map { ": \($0)" } ?? "")
+          let note = x.verdict.rawValue + ((x.undefined ?? x.note).map { ": \($0)" } ?? "")
           t.append([a.attribute, stratum, pair, "comparison", cr.name + ".difference", f(x.difference), "", "",
                     f(x.differenceInterval?.lower), f(x.differenceInterval?.upper), note])
           t.append([a.attribute, stratum, pair, "comparison", cr.name + ".ratio", f(x.ratio), "", "",

@@ -240,6 +240,27 @@ struct FairnessCommandTests {
     }
   }
 
+  @Test func optionsThatWouldDecideNothingAreUsageErrors() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,score,pred\nA,1,0.9,1\nA,0,0.2,0\nB,1,0.4,0\nB,0,0.7,1\n", "opts.csv", in: dir)
+    let out = dir.appendingPathComponent("never.json").path
+    let common = ["fairness", "--predictions", f, "--label", "truth", "--by", "group", "--output", out]
+    let ignoredPrediction = try CLI.run(common + ["--positive", "1", "--score", "score", "--threshold", "0.5",
+                                                  "--predicted-positive", "0"])
+    #expect(ignoredPrediction.status == 64)
+    #expect(ignoredPrediction.stderr.contains("--predicted-positive '0' does nothing without --prediction COLUMN: with --score the predicted class is score >= --threshold"),
+            "\(ignoredPrediction.stderr)")
+    let ignoredNegative = try CLI.run(common + ["--positive", ">=1", "--negative", "5,6", "--prediction", "pred"])
+    #expect(ignoredNegative.status == 64)
+    #expect(ignoredNegative.stderr.contains("--negative '5,6' does nothing with the comparison --positive '>=1': every value that does not satisfy it is negative"),
+            "\(ignoredNegative.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out))
+    // The meaningful combinations still run.
+    let ok = try CLI.run(common + ["--positive", ">=1", "--prediction", "pred", "--predicted-positive", "1",
+                                   "--min-group-size", "1", "--bootstrap", "0"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+  }
+
   @Test func stratifiedAuditsAndReferenceGroup() throws {
     let dir = try CLI.temporaryDirectory()
     var csv = "id,week,y,s,g\n"
@@ -262,6 +283,152 @@ struct FairnessCommandTests {
                              "--threshold", "0.5", "--by", "g", "--compare", "X", "--format", "json",
                              "--permutations", "0", "--bootstrap", "0"])
     #expect(Self.audits(try CLI.json(named.stdout))[0]["reference"] as? String == "X")
+  }
+
+  @Test func droppedRowsAreReportedPerStratum() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,week,truth,pred\nA,1,1,1\nB,1,0,0\n,1,1,0\nA,2,1,0\nB,2,0,1\n,2,0,0\n,2,1,1\n",
+                          "dropst.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--stratify", "week", "--missing", "drop", "--min-group-size", "1", "--bootstrap", "0"]
+    let r = try CLI.run(base + ["--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let a = Self.audits(try CLI.json(r.stdout))
+    #expect(a.map { $0["stratum"] as? String } == [nil, "1", "2"])
+    #expect(a.map { $0["dropped_rows"] as? Int } == [3, 1, 2])
+    let table = try CLI.run(base)
+    #expect(table.stdout.contains("3 row(s) with a missing value dropped (--missing drop)"), "\(table.stdout)")
+    #expect(table.stdout.contains("1 row(s) with a missing value dropped (--missing drop)"))
+    #expect(table.stdout.contains("2 row(s) with a missing value dropped (--missing drop)"))
+  }
+
+  @Test func aRateThatIsZeroInEveryGroupIsLeftOutOfEqualizedOddsAndSaidSo() throws {
+    // FPR is 0 in both groups; TPR A 1/2, B 2/3. fairlearn 0.15: equalized_odds_ratio 0.75 (worst_case and mean).
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,pred\nA,1,1\nA,1,0\nA,0,0\nA,0,0\nB,1,1\nB,1,1\nB,1,0\nB,0,0\nB,0,0\n",
+                          "fpr0s.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--min-group-size", "1", "--bootstrap", "0"]
+    let r = try CLI.run(base + ["--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let criteria = Self.audits(try CLI.json(r.stdout))[0]["criteria"] as? [[String: Any]] ?? []
+    for name in ["equalized_odds", "equalized_odds_mean"] {
+      let c = try #require(criteria.first { $0["name"] as? String == name })
+      #expect(abs((c["ratio"] as? Double ?? 0) - 0.75) < 1e-15, "\(name)")
+      #expect(c["verdict"] as? String == "FAIL")
+      #expect((c["reason"] as? String ?? "").hasPrefix("fpr is 0 in every group (ratio 0/0 undefined); the "), "\(c)")
+      #expect((c["reason"] as? String ?? "").contains("tpr ratio alone, as fairlearn 0.15"))
+    }
+    let csv = try CLI.run(base + ["--format", "csv"])
+    #expect(csv.stdout.contains("criterion,equalized_odds.ratio,0.75,,,,,\"FAIL: fpr is 0 in every group (ratio 0/0 undefined); the ratio is the tpr ratio alone"), "\(csv.stdout)")
+    let table = try CLI.run(base)
+    #expect(table.stdout.contains("equalized_odds: fpr is 0 in every group (ratio 0/0 undefined); the ratio is the tpr ratio alone"), "\(table.stdout)")
+  }
+
+  @Test func rocThresholdsAreInTheScoreUnitsAndValidJSON() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,score\nA,1,0.1\nA,0,0.8\nA,1,0.3\nA,0,0.6\nB,1,0.2\nB,0,0.9\n", "lowpos.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--score", "score",
+                         "--threshold", "0.5", "--lower-is-positive", "--by", "group", "--min-group-size", "1",
+                         "--bootstrap", "0", "--permutations", "0", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let g = Self.groups(Self.audits(try CLI.json(r.stdout))[0])
+    let roc = g[0]["roc"] as? [[String: Any]] ?? []
+    #expect(roc.count == 5)
+    #expect(roc.first?["threshold"] is NSNull)
+    #expect(roc.dropFirst().map { $0["threshold"] as? Double } == [0.1, 0.3, 0.6, 0.8])
+    #expect(roc.map { $0["fpr"] as? Double } == [0, 0, 0, 0.5, 1])
+  }
+
+  @Test func stratifyColumnIsResolvedLikeEveryOtherColumn() throws {
+    // One prediction per learner and week; the week is in both files, so it must be qualified.
+    let dir = try CLI.temporaryDirectory()
+    let wk = try CLI.write("id,week,truth,pred\nu1,1,1,1\nu2,1,0,0\nu1,2,1,0\nu2,2,0,1\n", "wk.csv", in: dir)
+    let wkg = try CLI.write("id,group,week\nu1,A,1\nu2,B,1\n", "wkg.csv", in: dir)
+    let wkg2 = try CLI.write("id,group\nu1,A\nu2,B\n", "wkg2.csv", in: dir)
+    let base = ["fairness", "--predictions", wk, "--id", "id", "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--min-group-size", "1", "--bootstrap", "0", "--format", "json"]
+    for (groups, stratum) in [(wkg, "wk.week"), (wkg2, "wk.#2"), (wkg2, "week")] {
+      let r = try CLI.run(base + ["--groups", groups, "--stratify", stratum])
+      #expect(r.status == 0, "\(stratum): \(r.stderr)")
+      let a = Self.audits(try CLI.json(r.stdout))
+      #expect(a.map { $0["stratum"] as? String } == [nil, "1", "2"], "\(stratum)")
+      #expect(a.map { $0["n"] as? Int } == [4, 2, 2])
+    }
+    // Ambiguous bare names are usage errors naming both, as for --by.
+    let ambiguous = try CLI.run(base + ["--groups", wkg, "--stratify", "week"])
+    #expect(ambiguous.status == 64)
+    #expect(ambiguous.stderr.contains("'wk.week' or 'wkg.week'"), "\(ambiguous.stderr)")
+    // Without a groups file, #N names the predictions' column.
+    let single = try CLI.write("id,week,truth,pred,group\nu1,1,1,1,A\nu2,1,0,0,B\nu1,2,1,0,A\nu2,2,0,1,B\n", "single.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", single, "--id", "id", "--label", "truth", "--positive", "1",
+                         "--prediction", "pred", "--by", "group", "--min-group-size", "1", "--bootstrap", "0",
+                         "--stratify", "#2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(Self.audits(try CLI.json(r.stdout)).map { $0["stratum"] as? String } == [nil, "1", "2"])
+  }
+
+  @Test func aRealValueNamedLikeTheMissingGroupIsAnError() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("group,truth,pred\n(missing),1,1\n(missing),0,0\n,1,0\n,0,0\nA,1,1\nA,0,1\n", "dupmiss.csv", in: dir)
+    let out = dir.appendingPathComponent("never.json").path
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--min-group-size", "1", "--bootstrap", "0", "--format", "json"]
+    let r = try CLI.run(base + ["--compare", "(missing)", "--output", out])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("dupmiss.csv:2:1: sensitive attribute 'group' has the value '(missing)' (2 row(s))"), "\(r.stderr)")
+    #expect(r.stderr.contains("--missing drop or --missing fail"))
+    #expect(!FileManager.default.fileExists(atPath: out))
+    // With --missing drop there is no synthetic group: '(missing)' is an ordinary value.
+    let dropped = try CLI.run(base + ["--missing", "drop"])
+    #expect(dropped.status == 0, "\(dropped.stderr)")
+    let a = Self.audits(try CLI.json(dropped.stdout))[0]
+    #expect(Self.groups(a).map { $0["group"] as? String } == ["(missing)", "A"])
+    #expect(a["dropped_rows"] as? Int == 2)
+  }
+
+  @Test func auditVerdictDetailShowsTheQuantityThatDecided() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Nobody predicted positive: selection rates are 0 in both groups (ratio 0/0), accuracy differs.
+    var none = "id,group,truth,pred\n", some = "id,group,truth,pred\n"
+    for i in 0..<40 {
+      let g = i < 20 ? "A" : "B"
+      none += "\(i),\(g),\(i % 2 == 0 || (g == "B" && i % 4 == 1) ? 1 : 0),0\n"
+      some += "\(i),\(g),\(i % 2),\(g == "A" ? (i % 4 == 0 ? 1 : 0) : (i % 4 != 3 ? 1 : 0))\n"
+    }
+    func run(_ data: String, _ name: String, tolerance: String) throws -> String {
+      let f = try CLI.write(data, "\(name).csv", in: dir)
+      let config = try CLI.write("""
+        title: "detail"
+        seed: 0
+        steps:
+          - fairness:
+              predictions: \(f)
+              label: truth
+              positive: "1"
+              prediction: pred
+              by: [group]
+              \(tolerance)
+              bootstrap: 100
+        """, "\(name).yaml", in: dir)
+      let out = dir.appendingPathComponent("out-\(name)")
+      let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+      #expect(r.status == 0, "\(r.stderr)")
+      return try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    }
+    let zero = try run(none, "none", tolerance: "max-difference: 0.1")
+    // PASS judged on the difference, and the undefined ratio named with its reason — never a bare "undefined".
+    #expect(zero.contains("difference 0 [0, 0] (band ±0.1), A vs B; ratio undefined: selection_rate is 0 in every group (ratio 0/0 undefined); the verdict uses the difference"))
+    #expect(zero.contains("Fairness criteria by group: differences"))
+    let judged = try run(some, "some", tolerance: "max-difference: 0.1")
+    // Selection rates A 5/20, B 15/20: the demographic parity verdict is read from the difference 0.5.
+    #expect(judged.contains("difference 0.5 ["), "difference detail")
+    #expect(judged.contains("(band ±0.1), B vs A"))
+    let ratio = try run(some, "ratio", tolerance: "tolerance: 0.8")
+    #expect(ratio.contains("ratio 0.3333 ["), "ratio detail")
+    #expect(ratio.contains("(band [0.8, 1.25]), A vs B"))
+    #expect(ratio.contains("Fairness criteria by group: ratios"))
   }
 
   @Test func csvAndMarkdownFormats() throws {
@@ -321,6 +488,9 @@ struct FairnessCommandTests {
     #expect(try CLI.json(r.stdout)["rows"] as? Int == 27)
     let strict = try CLI.run(base + ["--missing", "fail"])
     #expect(strict.status == 65)
+    // Located at the first prediction row whose id the groups file lacks (s0, line 2), with the count and ids.
+    #expect(strict.stderr.hasPrefix("\(p):2:1: id 's0' is not in \(d): 3 of 30 prediction row(s) have no 'sid' there (e.g. s0, s1, s2)"),
+            "\(strict.stderr)")
   }
 
   @Test func unexpectedLabelValuesAreListed() throws {
@@ -334,6 +504,31 @@ struct FairnessCommandTests {
     let ok = try CLI.run(["fairness", "--predictions", f, "--label", "outcome", "--positive", "pass",
                           "--negative", "fail,withdrawn", "--prediction", "p", "--predicted-positive", "1",
                           "--by", "g", "--min-group-size", "0", "--bootstrap", "0"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+  }
+
+  @Test func aNumericLabelErrorShowsTheValuesAsWrittenAtTheCellThatBreaksIt() throws {
+    // truth: 1 (line 2), 2 (line 5, the stray value), 0 (line 12): the column stops being binary at line 12.
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,group,truth,pred\n"
+    for (k, t) in ["1", "1", "1", "2", "1", "1", "1", "1", "1", "1", "0", "1", "0.0"].enumerated() {
+      csv += "A\(k),\(k % 2 == 0 ? "A" : "B"),\(t),\(k % 3 == 0 ? 1 : 0)\n"
+    }
+    let f = try CLI.write(csv, "lab2.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "group", "--bootstrap", "0"]
+    let r = try CLI.run(base)
+    #expect(r.status == 65)
+    #expect(r.stderr.hasPrefix("\(f):12:7: label value '0' makes column 'truth' non-binary: it is neither the positive '1' nor '2' (the other value, first at line 5); values found: '1', '2', '0'; "),
+            "\(r.stderr)")
+    #expect(r.stderr.contains("--negative 2,0") && r.stderr.contains("otherwise fix the cell"))
+    #expect(!r.stderr.contains("1.0") && !r.stderr.contains("2.0"))
+    // A declared negative that leaves out the stray value: located at its first cell, as written.
+    let declared = try CLI.run(base + ["--negative", "0"])
+    #expect(declared.status == 65)
+    #expect(declared.stderr.hasPrefix("\(f):5:6: label value '2' is neither the positive '1' nor a declared negative (0)"), "\(declared.stderr)")
+    // Both declared: '0.0' is the number 0, a declared negative.
+    let ok = try CLI.run(base + ["--negative", "0,2", "--min-group-size", "1"])
     #expect(ok.status == 0, "\(ok.stderr)")
   }
 

@@ -96,10 +96,15 @@ struct FairnessCompareCommandTests {
     #expect(!crit.contains { $0["verdict"] as? String == "FAIL" })
     #expect(crit[0]["verdict"] as? String == "INCONCLUSIVE")
     #expect((crit[0]["comparisons"] as? [[String: Any]])?.map { $0["verdict"] as? String } == ["FAIL", "FAIL"])
-    // FPR of the reference is 0: equalized odds ratios are undefined, named.
+    // FPR is 0 in every group (perfect predictions): the FPR ratio is 0/0 and left out, as fairlearn does;
+    // equalized odds is the TPR ratio (1) alone, and the note says so.
     let eo = (crit[1]["comparisons"] as? [[String: Any]])?.first ?? [:]
-    #expect(eo["verdict"] as? String == "UNDEFINED")
-    #expect((eo["undefined"] as? String)?.contains("fpr of the reference group 'A' is 0") == true)
+    #expect(eo["verdict"] as? String == "PASS")
+    #expect(eo["ratio"] as? Double == 1)
+    #expect(eo["undefined"] is NSNull)
+    #expect((eo["note"] as? String)?.hasPrefix("fpr is 0 for group 'B' and the reference group 'A' (ratio 0/0 undefined); the ratio is the tpr ratio alone") == true, "\(eo)")
+    #expect(crit[1]["ratio"] as? Double == 1)
+    #expect((crit[1]["reason"] as? String)?.hasPrefix("fpr is 0 in every group (ratio 0/0 undefined)") == true)
     // Without the gate the command succeeds.
     #expect(try CLI.run(base).status == 0)
   }

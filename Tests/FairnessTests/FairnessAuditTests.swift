@@ -129,3 +129,200 @@ struct FairnessAuditTests {
     #expect(e.value! > 0 && e.value! < 0.1)
   }
 }
+
+/// Group values are compared exactly as written (Unicode scalars), as pandas groups them.
+struct FairnessExactGroupTests {
+  @Test func namesThatDifferOnlyInNormalisationAreTwoGroups() {
+    let nfc = "Am\u{E9}lie", nfd = "Ame\u{301}lie"
+    // pandas: df.groupby('group') gives two groups, NFD first (code-point order: 'e' < 'é').
+    let values: [String?] = [nfc, nfc, nfd, nfd, "B", "B"]
+    let input = FairnessInput(truth: [true, false, true, false, true, false],
+                              predicted: [true, false, false, true, true, true],
+                              attributes: [SensitiveAttribute(name: "g", values: values)])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 0
+    c.comparison = .group(nfc)
+    let a = FairnessAudit.run(input, configuration: c).audits[0]
+    #expect(a.groups.count == 3)
+    #expect(a.groups.map { Array($0.name.unicodeScalars) } == [nfd, nfc, "B"].map { Array($0.unicodeScalars) })
+    #expect(a.groups.map { [$0.tp, $0.fp, $0.tn, $0.fn] } == [[0, 1, 0, 1], [1, 0, 1, 0], [1, 1, 0, 0]])
+    // The reference is the group written exactly as asked (the NFC one), not its look-alike.
+    #expect(a.reference.map { Array($0.unicodeScalars) } == Array(nfc.unicodeScalars))
+  }
+}
+
+/// Intersections index only the observed combinations.
+struct FairnessIntersectionTests {
+  @Test func highCardinalityIntersectionIndexesObservedCombinationsOnly() {
+    // 3 attributes × 1,300 levels: Π(levels + 1) ≈ 2.2e9 combinations, 1,300 observed.
+    let n = 1300
+    let school = (0..<n).map { Optional("s\($0)") }
+    let klass = (0..<n).map { Optional("c\(($0 * 7) % n)") }
+    let teacher = (0..<n).map { Optional("t\(($0 * 11) % n)") }
+    let input = FairnessInput(
+      truth: (0..<n).map { $0 % 2 == 0 }, predicted: (0..<n).map { $0 % 3 == 0 },
+      attributes: [SensitiveAttribute(name: "school", values: school), SensitiveAttribute(name: "class", values: klass),
+                   SensitiveAttribute(name: "teacher", values: teacher)])
+    var c = FairnessConfiguration()
+    c.audits = [[0, 1, 2]]
+    c.bootstrapReplicates = 10
+    c.minGroupSize = 1
+    let a = FairnessAudit.run(input, configuration: c).audits[0]
+    #expect(a.groups.count == n)
+    #expect(a.groups.allSatisfy { $0.n == 1 })
+    // Lexicographic order of (school, class, teacher) levels, each attribute in exact-text order.
+    let expected = (0..<n).map { "s\($0) & c\(($0 * 7) % n) & t\(($0 * 11) % n)" }
+      .sorted { ExactText($0) < ExactText($1) }
+    #expect(a.groups.map(\.name) == expected)
+    #expect(a.groups[0].name == "s0 & c0 & t0")
+    let truePositives: Int = a.groups.map(\.tp).reduce(0, +)
+    let expectedTruePositives: Int = (0..<n).filter { $0 % 6 == 0 }.count
+    #expect(truePositives == expectedTruePositives)
+  }
+
+  @Test func observedCombinationsAreInMixedRadixOrderWithMissingLast() {
+    // Column a: levels 0, 1 (2 = missing); column b: levels 0..2 (3 = missing).
+    let a: [Int32] = [1, 0, 2, 1, 0, 1, 2]
+    let b: [Int32] = [0, 2, 1, 0, 3, 2, 1]
+    let (codes, members) = FairnessAudit.observedCombinations([(a, 2), (b, 3)], rows: 7, dropMissing: false)
+    // The dense mixed-radix order a·4 + b of the observed pairs: (0,2) (0,3) (1,0) (1,2) (2,1).
+    let expectedMembers: [[Int32]] = [[0, 2], [0, 3], [1, 0], [1, 2], [2, 1]]
+    let expectedCodes: [Int32] = [2, 0, 4, 2, 1, 3, 4]
+    #expect(members == expectedMembers)
+    #expect(codes == expectedCodes)
+    let (dropped, kept) = FairnessAudit.observedCombinations([(a, 2), (b, 3)], rows: 7, dropMissing: true)
+    let keptMembers: [[Int32]] = [[0, 2], [1, 0], [1, 2]]
+    let keptCodes: [Int32] = [1, 0, -1, 1, -1, 2, -1]
+    #expect(kept == keptMembers)
+    #expect(dropped == keptCodes)
+  }
+}
+
+/// `--missing drop` with strata: each stratum audit counts its own dropped rows.
+struct FairnessDroppedRowsTests {
+  @Test func eachStratumReportsItsOwnDroppedRows() {
+    // Week 1: A, B, missing; week 2: A, B, missing, missing.
+    let values: [String?] = ["A", "B", nil, "A", "B", nil, nil]
+    let strata = ["1", "1", "1", "2", "2", "2", "2"]
+    let input = FairnessInput(
+      truth: [true, false, true, true, false, false, true], predicted: [true, false, false, false, true, false, true],
+      attributes: [SensitiveAttribute(name: "group", values: values)], strata: strata)
+    var c = FairnessConfiguration()
+    c.minGroupSize = 1
+    c.bootstrapReplicates = 0
+    c.missing = .drop
+    let audits = FairnessAudit.run(input, configuration: c).audits
+    #expect(audits.map(\.stratum) == [nil, "1", "2"])
+    #expect(audits.map(\.droppedRows) == [3, 1, 2])
+    #expect(audits.map(\.n) == [4, 2, 2])
+    c.missing = .group
+    #expect(FairnessAudit.run(input, configuration: c).audits.map(\.droppedRows) == [0, 0, 0])
+  }
+}
+
+/// `worst_pair` always names two distinct groups, ties broken by output order.
+struct FairnessWorstPairTests {
+  @Test func tiedGroupsGiveTwoDistinctGroups() {
+    // (tp, fp, tn, fn): A accuracy 3/4, B accuracy 3/4 (tie); selection A 1/4, B 3/4.
+    let x = FairnessAuditTests.input([("A", [1, 0, 2, 1]), ("B", [2, 1, 1, 0])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 0
+    var audit = FairnessAudit.run(x, configuration: c).audits[0]
+    let accuracy = audit.criteria.first { $0.name == "accuracy_parity" }!
+    #expect(accuracy.difference == 0 && accuracy.ratio == 1)
+    #expect(accuracy.worstPair.map { [$0.0, $0.1] } == ["A", "B"])
+    #expect(audit.criteria[0].worstPair.map { [$0.0, $0.1] } == ["A", "B"])  // min / max: A (0.25) lowest first
+    c.tolerance = .difference(0.1)
+    audit = FairnessAudit.run(x, configuration: c).audits[0]
+    #expect(audit.criteria.first { $0.name == "accuracy_parity" }!.worstPair.map { [$0.0, $0.1] } == ["A", "B"])
+    #expect(audit.criteria[0].worstPair.map { [$0.0, $0.1] } == ["B", "A"])  // max − min: B highest first
+    // Three groups, two tied at the top: the first of them, against the lowest.
+    let three = FairnessAuditTests.input([("A", [1, 1, 2, 0]), ("B", [0, 0, 4, 0]), ("C", [2, 0, 1, 1])])
+    for tolerance in [FairnessTolerance.ratio(0.8), .difference(0.1)] {
+      c.tolerance = tolerance
+      let dp = FairnessAudit.run(three, configuration: c).audits[0].criteria[0]
+      // Selection rates A 0.5, B 0, C 0.5.
+      #expect(dp.difference == 0.5)
+      let pair = dp.worstPair.map { Set([$0.0, $0.1]) }
+      #expect(pair == Set(["A", "B"]))
+    }
+  }
+}
+
+/// A two-rate criterion whose one rate is 0 in every compared group (ratio 0/0) uses the other rate's ratio.
+struct FairnessZeroComponentTests {
+  @Test func predictiveValueParityUsesNPVWhenPPVIsZeroEverywhere() {
+    // (tp, fp, tn, fn): no true positives, predicted positives in each group → PPV 0 everywhere.
+    let x = FairnessAuditTests.input([("A", [0, 4, 12, 4]), ("B", [0, 3, 9, 8])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 0
+    let pv = FairnessAudit.run(x, configuration: c).audits[0].criteria.first { $0.name == "predictive_value_parity" }!
+    let npvA = 12.0 / 16, npvB = 9.0 / 17
+    #expect(pv.ratio == npvB / npvA)
+    #expect(pv.difference == npvA - npvB)  // max(PPV difference 0, NPV difference)
+    #expect(pv.worstPair.map { [$0.0, $0.1] } == ["B", "A"])
+    #expect(pv.verdict == .fail)
+    #expect(pv.reason?.hasPrefix("ppv is 0 in every group (ratio 0/0 undefined); the ratio is the npv ratio alone") == true,
+            "\(pv.reason ?? "")")
+    // Both rates 0/0 → still undefined, with the reason.
+    let none = FairnessAuditTests.input([("A", [0, 0, 5, 0]), ("B", [0, 0, 7, 0])])
+    let eo = FairnessAudit.run(none, configuration: c).audits[0].criteria.first { $0.name == "equalized_odds" }!
+    #expect(eo.ratio == nil && eo.verdict == .undefined)
+  }
+
+  @Test func referenceComparisonLeavesOutABothZeroRateButNotAZeroReference() {
+    // FPR: A 0/10, B 0/10, C 2/10. TPR: A 8/10, B 6/10, C 8/10. Reference A (named).
+    let x = FairnessAuditTests.input([("A", [8, 0, 10, 2]), ("B", [6, 0, 10, 4]), ("C", [8, 2, 8, 2])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 0
+    c.bootstrapReplicates = 50
+    c.comparison = .group("A")
+    let eo = FairnessAudit.run(x, configuration: c).audits[0].criteria.first { $0.name == "equalized_odds" }!
+    let b = eo.comparisons.first { $0.group == "B" }!
+    #expect(b.ratio == 0.6 / 0.8)  // FPR 0 for B and A: the TPR ratio alone
+    #expect(b.verdict != .undefined)
+    #expect(b.note?.contains("fpr is 0 for group 'B' and the reference group 'A' (ratio 0/0 undefined)") == true, "\(b.note ?? "")")
+    let cc = eo.comparisons.first { $0.group == "C" }!
+    #expect(cc.ratio == nil && cc.verdict == .undefined)  // FPR 0.2 against 0: an infinite disparity stays undefined
+    #expect(cc.undefined?.contains("fpr of the reference group 'A' is 0") == true, "\(cc.undefined ?? "")")
+    // The criterion (worst over groups) is undefined because of C.
+    #expect(eo.verdict == .undefined)
+  }
+}
+
+/// ROC thresholds are reported in the score column's own units.
+struct FairnessROCThresholdTests {
+  @Test func lowerIsPositiveThresholdsAreInTheDataUnits() {
+    // Group A: truth 1, 0, 1, 0 with scores 0.1, 0.8, 0.3, 0.6 (lower = more likely positive).
+    // sklearn roc_curve(y, -s, drop_intermediate=False): fpr [0, 0, 0, .5, 1], tpr [0, .5, 1, 1, 1],
+    // thresholds [inf, -0.1, -0.3, -0.6, -0.8] → in the data's units (score ≤ t positive) [-inf, 0.1, 0.3, 0.6, 0.8].
+    let scores = [0.1, 0.8, 0.3, 0.6, 0.2, 0.9]
+    let input = FairnessInput(
+      truth: [true, false, true, false, true, false], predicted: scores.map { $0 < 0.5 }, scores: scores,
+      lowerIsPositive: true, attributes: [SensitiveAttribute(name: "g", values: ["A", "A", "A", "A", "B", "B"])])
+    var c = FairnessConfiguration()
+    c.minGroupSize = 1
+    c.bootstrapReplicates = 0
+    c.permutations = 0
+    let a = FairnessAudit.run(input, configuration: c).audits[0]
+    let roc = a.groups[0].roc!
+    let thresholds: [Double] = roc.map(\.threshold), fpr: [Double] = roc.map(\.fpr), tpr: [Double] = roc.map(\.tpr)
+    let expectedThresholds: [Double] = [-.infinity, 0.1, 0.3, 0.6, 0.8]
+    #expect(thresholds == expectedThresholds)
+    #expect(fpr == [0, 0, 0, 0.5, 1])
+    #expect(tpr == [0, 0.5, 1, 1, 1])
+    // JSON: the infinite first threshold is null (valid JSON), the others are numbers.
+    let json = FairnessJSON.audit(a).serialized()
+    #expect(json.contains("\"threshold\": null"))
+    #expect(!json.contains("\"inf\"") && !json.contains("-0.1"))
+    // Higher is positive: thresholds are the scores themselves, first +∞.
+    let up = FairnessInput(truth: input.truth, predicted: input.predicted, scores: scores.map { 1 - $0 },
+                           attributes: input.attributes)
+    let upThresholds: [Double] = FairnessAudit.run(up, configuration: c).audits[0].groups[0].roc!.map(\.threshold)
+    let expectedUp: [Double] = [.infinity, 1 - 0.1, 1 - 0.3, 1 - 0.6, 1 - 0.8]
+    #expect(upThresholds == expectedUp)
+  }
+}

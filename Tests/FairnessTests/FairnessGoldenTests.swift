@@ -216,3 +216,49 @@ func checkDataset(_ name: String, _ input: FairnessInput, counter: inout ParityC
     }
   }
 }
+
+/// A rate 0 in every group (ratio 0/0): fairlearn 0.15 leaves that component out of the equalized
+/// odds ratio (Scripts/golden/fairness.py, `zero_rate_components`).
+@Test(arguments: ["fpr_zero", "tpr_zero"])
+func zeroRateComponentIsLeftOutAsFairlearn(case name: String) throws {
+  let g = (FairnessGolden.golden["zero_rate_components"] as! [String: Any])[name] as! [String: Any]
+  let input = FairnessInput(
+    truth: (g["truth"] as! [Int]).map { $0 == 1 }, predicted: (g["predicted"] as! [Int]).map { $0 == 1 },
+    attributes: [SensitiveAttribute(name: "group", values: (g["group"] as! [String]).map { $0 })])
+  let boot = g["bootstrap"] as! [String: Any]
+  let audit = FairnessAudit.run(input, configuration: FairnessGolden.configuration(replicates: boot["replicates"] as! Int)).audits[0]
+  let fl = g["fairlearn"] as! [String: Any]
+  let worst = audit.criteria.first { $0.name == "equalized_odds" }!
+  let mean = audit.criteria.first { $0.name == "equalized_odds_mean" }!
+  let kept = try #require(g["cohortlens_ratio"] as? Double)
+  let zero = name == "fpr_zero" ? "fpr" : "tpr"
+  // agg='mean' skips the NaN in both cases; worst_case does only with the NaN second (FPR).
+  #expect(try abs(#require(mean.ratio) - #require(fl["equalized_odds_ratio_mean"] as? Double)) <= 1e-12)
+  #expect(try abs(#require(worst.ratio) - kept) <= 1e-12)
+  if name == "fpr_zero" {
+    #expect(try abs(#require(worst.ratio) - #require(fl["equalized_odds_ratio"] as? Double)) <= 1e-12)
+    #expect(worst.reason?.contains("as fairlearn 0.15 equalized_odds_ratio") == true, "\(worst.reason ?? "")")
+  } else {
+    #expect(fl["equalized_odds_ratio"] is NSNull)  // fairlearn: NaN
+    #expect(worst.reason?.contains("returns NaN here") == true, "\(worst.reason ?? "")")
+  }
+  #expect(worst.reason?.hasPrefix("\(zero) is 0 in every group (ratio 0/0 undefined)") == true, "\(worst.reason ?? "")")
+  #expect(mean.reason?.contains("the mean is the \(zero == "fpr" ? "tpr" : "fpr") ratio alone") == true)
+  #expect(worst.verdict != .undefined && mean.verdict != .undefined)
+  // Differences are unaffected (the 0/0 component's difference is 0).
+  #expect(try abs(#require(worst.difference) - #require(fl["equalized_odds_difference"] as? Double)) <= 1e-12)
+  #expect(try abs(#require(mean.difference) - #require(fl["equalized_odds_difference_mean"] as? Double)) <= 1e-12)
+  // Bootstrap intervals with the same rule in every replicate.
+  var maxError = max(abs(mean.ratio! - (fl["equalized_odds_ratio_mean"] as! Double)), abs(worst.ratio! - kept))
+  for c in [worst, mean] {
+    let gc = boot[c.name] as! [String: Any]
+    for (ours, key) in [(c.differenceInterval, "difference"), (c.ratioInterval, "ratio")] {
+      let t = try #require(gc[key] as? [Double])
+      let v = try #require(ours)
+      let e = max(abs(v.lower - t[0]), abs(v.upper - t[1]))
+      maxError = max(maxError, e)
+      #expect(e <= 1e-12, "\(name)/\(c.name) \(key) CI \(v) vs \(t)")
+    }
+  }
+  print("zero-rate component \(name): max error vs fairlearn / NumPy \(maxError)")
+}
