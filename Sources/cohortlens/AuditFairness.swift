@@ -69,26 +69,36 @@ extension FairnessCommand: AuditStep {
       let xs = numeric ? strata.map { Double($0)! } : strata.indices.map(Double.init)
       if !numeric { sub.paragraph("Strata in order: " + strata.enumerated().map { "\($0.offset) = \($0.element)" }.joined(separator: ", ")) }
       let names = audits[0].criteria.map(\.name)
-      var band: ClosedRange<Double>?
-      if case .ratio(let t) = tolerance { band = min(t, 1 / t)...max(t, 1 / t) }
+      // The quantity the verdicts were judged on: the ratio in [τ, 1/τ], or |difference| ≤ E.
+      let quantity: String
+      let band: ClosedRange<Double>
+      let value: (CriterionResult) -> Double?
+      let interval: (CriterionResult) -> ClosedInterval?
+      switch tolerance {
+      case .ratio(let t):
+        (quantity, band, value, interval) = ("ratio", min(t, 1 / t)...max(t, 1 / t), { $0.ratio }, { $0.ratioInterval })
+      case .difference(let e):
+        (quantity, band, value, interval) = ("difference", -e...e, { $0.difference }, { $0.differenceInterval })
+      }
       sub.figure(
         LineChart(
           title: "Fairness criteria by \(attribute) per \(column)",
-          caption: "Ratio of each criterion in each \(column) (undefined ratios break the line); the band is the tolerance.",
-          xLabel: column, yLabel: "ratio", xs: xs,
+          caption: "\(quantity.prefix(1).uppercased() + quantity.dropFirst()) of each criterion in each \(column), the quantity the verdicts are judged on (undefined values break the line); the band is the tolerance.",
+          xLabel: column, yLabel: quantity, xs: xs,
           series: names.map { name in
-            .init(name: name.replacingOccurrences(of: "_", with: " "), values: audits.map { a in a.criteria.first { $0.name == name }?.ratio ?? .nan })
+            .init(name: name.replacingOccurrences(of: "_", with: " "),
+                  values: audits.map { a in a.criteria.first { $0.name == name }.flatMap(value) ?? .nan })
           },
           tolerance: band
         ).figure())
       var rows: [[String]] = []
       for a in audits {
         for c in a.criteria {
-          rows.append([a.stratum!, c.name, c.ratio.map(fmt) ?? "undefined",
-                       c.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "", c.verdict.rawValue, c.reason ?? ""])
+          rows.append([a.stratum!, c.name, value(c).map(fmt) ?? "undefined",
+                       interval(c).map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "", c.verdict.rawValue, c.reason ?? ""])
         }
       }
-      sub.table(DataTable(caption: "Criteria by \(attribute) in each \(column)", headers: [column, "criterion", "ratio", "interval", "verdict", "note"], rows: rows))
+      sub.table(DataTable(caption: "Criteria by \(attribute) in each \(column)", headers: [column, "criterion", quantity, "interval", "verdict", "note"], rows: rows))
       var overall: [FairnessVerdict] = []
       for name in names {
         let per = audits.map { a in (a.stratum!, a.criteria.first { $0.name == name }?.verdict ?? .undefined) }
@@ -206,7 +216,7 @@ extension FairnessCommand: AuditStep {
     var rows: [[String]] = []
     for group in a.criteria.first(where: { !$0.comparisons.isEmpty })!.comparisons.map(\.group) {
       for c in a.criteria {
-        guard let x = c.comparisons.first(where: { $0.group == group }) else { continue }
+        guard let x = c.comparisons.first(where: { ExactText($0.group) == ExactText(group) }) else { continue }
         rows.append([
           group, c.name, x.difference.map(fmt) ?? "undefined",
           x.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
@@ -276,7 +286,8 @@ extension FairnessCommand: AuditStep {
     }
     var shading: ROCChart.Shading?
     if let worst = (a.abroca ?? []).filter({ $0.value != nil }).max(by: { $0.value! < $1.value! }),
-      let i = shown.firstIndex(where: { $0.name == worst.reference }), let j = shown.firstIndex(where: { $0.name == worst.group })
+      let i = shown.firstIndex(where: { ExactText($0.name) == ExactText(worst.reference) }),
+      let j = shown.firstIndex(where: { ExactText($0.name) == ExactText(worst.group) })
     {
       shading = .init(first: i, second: j, label: "ABROCA \(fmt(worst.value!)) (\(worst.group) vs \(worst.reference))")
     }

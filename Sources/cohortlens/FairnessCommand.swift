@@ -375,7 +375,12 @@ struct ClassSpec {
   /// a comparison needs a number there.
   func matches(_ value: String, column: String, table: Table, row: Int) throws -> Bool {
     switch kind {
-    case .value(let v): return value == v || (Double(value) != nil && Double(value) == Double(v))
+    case .value(let v):
+      // Text compared exactly as written (code points, as pandas); numbers by value ('1.0' = '1'),
+      // parsed over the whole cell (a stray byte such as a NUL is not a number).
+      if ExactText(value) == ExactText(v) { return true }
+      guard let a = DecimalParser.parse(value), let b = DecimalParser.parse(v) else { return false }
+      return a == b
     case .comparison:
       guard let x = DecimalParser.parse(value) else {
         throw InputError(
@@ -592,8 +597,8 @@ struct FairnessColumns {
     case .comparison:
       return try numbers(ref, role: role).map { spec.holds($0) }
     case .value(let pos):
-      let posNumber = Double(pos)
-      let declaredNumbers = negatives.compactMap { Double(trimmingWhitespaces($0)) }
+      let posNumber = DecimalParser.parse(pos)
+      let declaredNumbers = negatives.compactMap { DecimalParser.parse(trimmingWhitespaces($0)) }
       let declaredTexts = Set(negatives.map { ExactText(trimmingWhitespaces($0)) })
       var out = [Bool](repeating: false, count: rowCount)
       // The first audit row of each distinct value (the positive one included), in order of first
@@ -626,8 +631,8 @@ struct FairnessColumns {
             throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
           }
           let t = trimmingWhitespaces(v)
-          let x = Double(t)
-          let positive = t == pos || (posNumber != nil && x == posNumber)
+          let x = DecimalParser.parse(t)
+          let positive = ExactText(t) == ExactText(pos) || (posNumber != nil && x == posNumber)
           if positive { out[i] = true; positiveSeen = true }
           if seen.insert(ExactText(v)).inserted {
             firstRows.append(i)

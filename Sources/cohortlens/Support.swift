@@ -50,9 +50,23 @@ struct Progress {
   }
 }
 
-/// Writes a line to stderr.
+/// Writes a line to stderr. Control characters other than line breaks and tabs (a NUL or an escape
+/// byte inside a quoted cell value) are shown as `\xHH`, so the message reads as it was written.
 func printError(_ message: String) {
-  writeAll(message.hasSuffix("\n") ? message : message + "\n", to: STDERR_FILENO)
+  var text = message
+  if text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F }) {
+    var out = String.UnicodeScalarView()
+    for u in text.unicodeScalars {
+      if (u.value < 0x20 && u != "\n" && u != "\t") || u.value == 0x7F {
+        let hex = String(u.value, radix: 16, uppercase: true)
+        out.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" : "") + hex).unicodeScalars)
+      } else {
+        out.append(u)
+      }
+    }
+    text = String(out)
+  }
+  writeAll(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO)
 }
 
 /// Writes all of `text` (UTF-8) to the file descriptor `fd` with `write(2)`, unbuffered,

@@ -431,6 +431,61 @@ struct FairnessCommandTests {
     #expect(ratio.contains("Fairness criteria by group: ratios"))
   }
 
+  /// A label or prediction cell is matched over its whole text: '1' followed by a NUL byte is not
+  /// the positive '1' (Swift's Double(String) stops at the NUL); the message shows the byte.
+  @Test func aCellWithAStrayControlByteIsNotTheValueItStartsWith() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,group,truth,pred\nA0,A,1,1\u{0}\nA1,B,0,0\nA2,A,1,1\nA3,B,1,0\n", "nul.csv", in: dir)
+    let r = try CLI.run(["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                         "--by", "group", "--min-group-size", "1", "--bootstrap", "0"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("'1\\x00'"))
+    #expect(r.stdout.isEmpty)
+  }
+
+  /// A stratified step judged on |difference| ≤ E shows differences per stratum (chart and table),
+  /// not ratios the verdicts never looked at.
+  @Test func perStratumSectionShowsTheQuantityThatDecided() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var data = "id,week,group,truth,pred\n"
+    for w in 1...3 {
+      for i in 0..<40 {
+        let g = i < 20 ? "A" : "B"
+        data += "\(w)-\(i),\(w),\(g),\(i % 2),\(g == "A" ? (i % 4 == 0 ? 1 : 0) : ((i + w) % 4 != 3 ? 1 : 0))\n"
+      }
+    }
+    let f = try CLI.write(data, "weeks.csv", in: dir)
+    func report(_ tolerance: String, _ name: String) throws -> String {
+      let config = try CLI.write("""
+        title: "weeks"
+        seed: 0
+        steps:
+          - fairness:
+              predictions: \(f)
+              label: truth
+              positive: "1"
+              prediction: pred
+              by: [group]
+              stratify: week
+              \(tolerance)
+              bootstrap: 50
+        """, "\(name).yaml", in: dir)
+      let out = dir.appendingPathComponent("out-\(name)")
+      let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+      #expect(r.status == 0, "\(r.stderr)")
+      return try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    }
+    let difference = try report("max-difference: 0.1", "difference")
+    #expect(difference.contains("Difference of each criterion in each week, the quantity the verdicts are judged on"))
+    #expect(difference.contains(">difference</th>"))
+    #expect(!difference.contains("Ratio of each criterion in each week"))
+    let ratio = try report("tolerance: 0.8", "ratio")
+    #expect(ratio.contains("Ratio of each criterion in each week, the quantity the verdicts are judged on"))
+    #expect(!ratio.contains("Difference of each criterion in each week"))
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)
