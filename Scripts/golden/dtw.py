@@ -14,6 +14,9 @@ Sections
   in both argument orders.
 - worked: the worked examples of the DTW reference note (x, y, z).
 - zscore: TimeSeriesScalerMeanVariance on random series (lengths 5..300, d = 1..3, one constant feature).
+- zscore_unequal: TimeSeriesScalerMeanVariance().fit_transform(to_time_series_dataset(series)) on datasets of
+  unequal lengths (tslearn pads with NaN to the longest series; NumPy's nanmean/nanstd sum the padded zeros), the
+  z-scores of each series without the padding, and cdist_dtw of the scaled dataset (unconstrained and radius 2).
 """
 import json
 import os
@@ -23,6 +26,7 @@ import pandas as pd
 import tslearn
 from tslearn.metrics import cdist_dtw, dtw
 from tslearn.preprocessing import TimeSeriesScalerMeanVariance
+from tslearn.utils import to_time_series_dataset
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 OUT = os.path.join(ROOT, "Fixtures", "golden", "dtw.json")
@@ -112,6 +116,29 @@ def zscore_section():
     return out
 
 
+def zscore_unequal_section():
+    """TimeSeriesScalerMeanVariance on NaN-padded datasets of unequal lengths, and cdist_dtw of the result."""
+    rs = np.random.RandomState(20261124)
+    out = []
+    # (name, d, lengths): lengths below 8, between 8 and 128 and above 128 (NumPy's pairwise blocks), the
+    # longest series first, last or in between.
+    specs = [
+        ("lengths_9_20_13_17", 1, [9, 20, 13, 17]),
+        ("lengths_5_to_300", 1, [300, 5, 7, 8, 9, 16, 17, 127, 128, 129, 200, 255, 256, 257, 31]),
+        ("multivariate_d3", 3, [12, 40, 7, 25, 33]),
+    ]
+    for name, d, lengths in specs:
+        series = [rs.uniform(0, 10, (n, d)).round(3) for n in lengths]
+        z = TimeSeriesScalerMeanVariance().fit_transform(to_time_series_dataset(series))
+        unpadded = [z[i, :n, :] for i, n in enumerate(lengths)]
+        assert all(not np.isnan(u).any() for u in unpadded)
+        out.append({
+            "name": name, "d": d, "series": [flat(s) for s in series], "zscore": [flat(u) for u in unpadded],
+            "dtw_full": rows(cdist(z, None)), "dtw_radius2": rows(cdist(z, 2)),
+        })
+    return out
+
+
 def main():
     doc = {
         "reference": {"tslearn": tslearn.__version__, "numpy": np.__version__},
@@ -119,6 +146,7 @@ def main():
         "pairs": pairs_section(),
         "worked": worked_section(),
         "zscore": zscore_section(),
+        "zscore_unequal": zscore_unequal_section(),
     }
     with open(OUT, "w") as f:
         json.dump(doc, f, separators=(",", ":"))

@@ -19,6 +19,15 @@ import CohortLensCore
 /// sequentially while `np.linalg.norm` uses a BLAS dot product, so it can differ in the last bit (≤ 1e-15
 /// relative).
 ///
+/// **Unequal lengths under `zscore`.** tslearn scales the NaN-padded dataset (`to_time_series_dataset`: every
+/// series padded with NaN to the longest length `L_max`), and NumPy's `nanmean` / `nanstd` replace the NaNs by 0
+/// and sum over all `L_max` steps before dividing by the count of real values (the variance squares the
+/// deviations only where a value exists; the padded zeros stay in the sum). The pairwise summation therefore
+/// groups a short series' values as in an array of length `L_max`, which changes the last bits of its mean and
+/// standard deviation. `apply(_:dimensions:index:paddedLength:)` takes that dataset length (`paddedLength`), and
+/// the dataset forms (`apply(_:dimensions:)`, `SeriesSet.normalized`) pass the longest series' length, so the
+/// z-scores equal tslearn's bit for bit for unequal lengths too.
+///
 /// - Complexity: O(L·d) per series.
 public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
   case l2, zscore, none
@@ -29,49 +38,61 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
   /// 128 values, halves split at a multiple of 8 above); with a stride (d > 1) NumPy adds row by row, i.e.
   /// sequentially. This makes `zscore` bit-identical to tslearn.
   static func numpySum(_ a: [Double], start: Int, count n: Int, stride: Int) -> Double {
-    if stride != 1 || n < 8 {
+    numpySum(a, start: start, count: n, stride: stride, pairwise: stride == 1)
+  }
+
+  /// `numpySum(_:start:count:stride:)` with the summation order chosen explicitly: pairwise (NumPy's inner loop
+  /// over a contiguous axis) or sequential (the reduced axis is not the innermost one, d > 1).
+  static func numpySum(_ a: [Double], start: Int, count n: Int, stride: Int, pairwise: Bool) -> Double {
+    if !pairwise || n < 8 {
       var r = 0.0
       for t in 0..<n { r += a[start + t * stride] }
       return r
     }
     if n <= 128 {
-      var r0 = a[start], r1 = a[start + 1], r2 = a[start + 2], r3 = a[start + 3]
-      var r4 = a[start + 4], r5 = a[start + 5], r6 = a[start + 6], r7 = a[start + 7]
+      var r0 = a[start], r1 = a[start + stride], r2 = a[start + 2 * stride], r3 = a[start + 3 * stride]
+      var r4 = a[start + 4 * stride], r5 = a[start + 5 * stride], r6 = a[start + 6 * stride], r7 = a[start + 7 * stride]
       var i = 8
       while i < n - n % 8 {
-        let p = start + i
-        r0 += a[p]; r1 += a[p + 1]; r2 += a[p + 2]; r3 += a[p + 3]
-        r4 += a[p + 4]; r5 += a[p + 5]; r6 += a[p + 6]; r7 += a[p + 7]
+        let p = start + i * stride
+        r0 += a[p]; r1 += a[p + stride]; r2 += a[p + 2 * stride]; r3 += a[p + 3 * stride]
+        r4 += a[p + 4 * stride]; r5 += a[p + 5 * stride]; r6 += a[p + 6 * stride]; r7 += a[p + 7 * stride]
         i += 8
       }
       var res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
       while i < n {
-        res += a[start + i]
+        res += a[start + i * stride]
         i += 1
       }
       return res
     }
     var n2 = n / 2
     n2 -= n2 % 8
-    return numpySum(a, start: start, count: n2, stride: 1) + numpySum(a, start: start + n2, count: n - n2, stride: 1)
+    return numpySum(a, start: start, count: n2, stride: stride, pairwise: true)
+      + numpySum(a, start: start + n2 * stride, count: n - n2, stride: stride, pairwise: true)
   }
 
-  /// Normalises every series of `series` (`dimensions` features per time step).
+  /// Normalises every series of `series` (`dimensions` features per time step), as one dataset: under
+  /// `.zscore` the sums run over the longest series' length (tslearn's NaN-padded dataset, see above).
   ///
   /// - Throws: `ZeroSeriesError` for the first all-zero series under `.l2`.
   public func apply(_ series: [[Double]], dimensions d: Int = 1) throws -> [[Double]] {
+    let longest = series.map { $0.count / Swift.max(1, d) }.max() ?? 0
     var out: [[Double]] = []
     out.reserveCapacity(series.count)
     for (index, s) in series.enumerated() {
-      out.append(try apply(s, dimensions: d, index: index))
+      out.append(try apply(s, dimensions: d, index: index, paddedLength: longest))
     }
     return out
   }
 
-  /// Normalises one series; `index` is reported in the error.
+  /// Normalises one series; `index` is reported in the error. `paddedLength` (`.zscore` only): the length of
+  /// the dataset the series belongs to (its longest series; default and minimum: this series' length). NumPy's
+  /// `nanmean` / `nanstd` over tslearn's NaN-padded dataset sum that many terms, the padding counting as 0, so
+  /// the last bits of a shorter series' mean and standard deviation depend on it.
   ///
   /// - Throws: `ZeroSeriesError(index:)` for an all-zero series under `.l2`.
-  public func apply(_ s: [Double], dimensions d: Int = 1, index: Int = 0) throws -> [Double] {
+  public func apply(_ s: [Double], dimensions d: Int = 1, index: Int = 0, paddedLength: Int? = nil) throws -> [Double] {
     precondition(d >= 1 && s.count % d == 0, "SeriesNormalization: series length not a multiple of dimensions")
     switch self {
     case .none:
@@ -94,32 +115,36 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
     case .zscore:
       let length = s.count / d
       guard length > 0 else { return s }
+      // tslearn's dataset is padded with NaN to `padded` steps; NumPy's nan-reductions read the padding as 0
+      // and sum all `padded` terms (pairwise for d = 1, where the reduced axis is contiguous; sequentially,
+      // step by step, for d > 1), then divide by the `length` real values.
+      let padded = Swift.max(paddedLength ?? length, length)
+      let pairwise = d == 1
       var out = s
       // One feature, its values divided by `scale` (a power of two, so the division is exact).
       func standardize(_ f: Int, scale: Double) -> Bool {
-        let x = scale == 1 ? s : s.map { $0 / scale }
-        var mean = Self.numpySum(x, start: f, count: length, stride: d) / Double(length)
+        var x = [Double](repeating: 0, count: padded)
+        for t in 0..<length { x[t] = scale == 1 ? s[t * d + f] : s[t * d + f] / scale }
+        var mean = Self.numpySum(x, start: 0, count: padded, stride: 1, pairwise: pairwise) / Double(length)
         if scale != 1 {
           // Rescaled (overflow) path only: keep the mean inside the values' range, so that a constant
           // feature (e.g. 1.7e308 at every step, whose rescaled sum rounds) centres to exactly 0.
           var lo = Double.infinity, hi = -Double.infinity
-          for t in 0..<length { lo = min(lo, x[t * d + f]); hi = max(hi, x[t * d + f]) }
+          for t in 0..<length { lo = min(lo, x[t]); hi = max(hi, x[t]) }
           mean = min(max(mean, lo), hi)
         }
-        var deviations = [Double](repeating: 0, count: length)
+        // Squared deviations where a value exists; the padding stays 0 in the sum (NumPy's nanvar).
+        var deviations = [Double](repeating: 0, count: padded)
         for t in 0..<length {
-          let c = x[t * d + f] - mean
+          let c = x[t] - mean
           deviations[t] = c * c
         }
-        // NumPy sums the squared deviations in the same order as the values (pairwise only for d = 1).
-        let squares = d == 1
-          ? Self.numpySum(deviations, start: 0, count: length, stride: 1)
-          : deviations.reduce(0.0, +)
+        let squares = Self.numpySum(deviations, start: 0, count: padded, stride: 1, pairwise: pairwise)
         var std = (squares / Double(length)).squareRoot()
         if std == 0 { std = 1 }
         var finite = mean.isFinite && std.isFinite
         for t in 0..<length {
-          let z = (x[t * d + f] - mean) / std
+          let z = (x[t] - mean) / std
           out[t * d + f] = z
           finite = finite && z.isFinite
         }

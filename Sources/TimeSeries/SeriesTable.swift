@@ -36,15 +36,18 @@ public struct SeriesSet: Sendable, Equatable {
   /// Under `.l2` an all-zero series (a learner with no activity at all) has no direction: it is an error
   /// (`ZeroSeriesListError`, listing every such id) unless `keepZero` is true, in which case it is kept as
   /// zeros (its DTW distance to another series `y` is then `DTW(0, y)`, e.g. `‖y‖ = 1` at radius 0). Under
-  /// `.zscore` a constant series becomes all zeros (tslearn's std 0 → 1 rule); `.none` leaves values unchanged.
+  /// `.zscore` a constant series becomes all zeros (tslearn's std 0 → 1 rule), and the set is scaled as tslearn
+  /// scales its NaN-padded dataset (sums over the longest series' length, see ``SeriesNormalization``); `.none`
+  /// leaves values unchanged.
   ///
-  /// - Complexity: O(total values).
+  /// - Complexity: O(total values) (`.zscore`: O(series × longest length)).
   public func normalized(_ method: SeriesNormalization, keepZero: Bool = false) throws -> SeriesSet {
     var out = self
     var zero: [String] = []
+    let longest = series.indices.map(length).max() ?? 0
     for (i, s) in series.enumerated() {
       do {
-        out.series[i] = try method.apply(s, dimensions: dimensions, index: i)
+        out.series[i] = try method.apply(s, dimensions: dimensions, index: i, paddedLength: longest)
       } catch is ZeroSeriesError {
         if keepZero { out.series[i] = s.map { _ in 0.0 } } else { zero.append(ids[i]) }
       }

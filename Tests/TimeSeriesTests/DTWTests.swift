@@ -36,10 +36,17 @@ struct DTWGolden: Decodable {
     let d: Int
     let series, zscore: [[Double]]
   }
+  struct ZUnequalCase: Decodable {
+    let name: String
+    let d: Int
+    let series, zscore: [[Double]]
+    let dtw_full, dtw_radius2: [[Double]]
+  }
   let flipped: Flipped
   let pairs: [PairCase]
   let worked: Worked
   let zscore: [ZCase]
+  let zscore_unequal: [ZUnequalCase]
 
   static let shared: DTWGolden = {
     let url = URL(fileURLWithPath: #filePath)
@@ -147,6 +154,40 @@ struct DTWGoldenTests {
     #expect(agreement.total == 810 + 3 * (5 * 2 + 27 * 3 + 100 + 300 + 150 * 2))
     #expect(agreement.exact == agreement.total, "exact \(agreement.exact) of \(agreement.total)")
     #expect(try SeriesNormalization.none.apply(g.raw) == g.raw)
+  }
+
+  /// tslearn scales the NaN-padded dataset: NumPy's nanmean/nanstd sum the padding as zeros over the longest
+  /// length, which regroups the pairwise sums of the shorter series. Every z-score and every DTW distance of the
+  /// scaled series must equal tslearn's bit for bit (lengths 5–300, d = 1 and 3), through the dataset API and
+  /// through `SeriesSet.normalized`. Scaling each series on its own length must differ somewhere (the golden
+  /// exercises the padding).
+  @Test("zscore of unequal lengths: tslearn's padded dataset, bit for bit, and its DTW matrix")
+  func zscoreUnequalLengths() throws {
+    var agreement = Agreement(), unpadded = Agreement(), distances = Agreement()
+    for c in DTWGolden.shared.zscore_unequal {
+      let got = try SeriesNormalization.zscore.apply(c.series, dimensions: c.d)
+      #expect(got.count == c.zscore.count)
+      for (a, b) in zip(got, c.zscore) {
+        #expect(a.count == b.count, "\(c.name)")
+        for (x, y) in zip(a, b) { agreement.add(x, y) }
+      }
+      let set = SeriesSet(ids: c.series.indices.map(String.init), series: c.series, dimensions: c.d,
+        features: (0..<c.d).map { "v\($0)" }, steps: [])
+      #expect(try set.normalized(.zscore).series == got, "\(c.name)")
+      for (i, s) in c.series.enumerated() {
+        for (x, y) in zip(try SeriesNormalization.zscore.apply(s, dimensions: c.d, index: i), c.zscore[i]) { unpadded.add(x, y) }
+      }
+      for (r, want) in [(DTW.Radius.full, c.dtw_full), (.band(2), c.dtw_radius2)] {
+        let m = DTW.pairwise(got, dimensions: c.d, radius: r)
+        for i in want.indices { for j in want.indices { distances.add(m[i, j], want[i][j]) } }
+      }
+    }
+    #expect(agreement.total == (9 + 20 + 13 + 17) + (300 + 5 + 7 + 8 + 9 + 16 + 17 + 127 + 128 + 129 + 200 + 255 + 256 + 257 + 31)
+      + 3 * (12 + 40 + 7 + 25 + 33))
+    #expect(agreement.exact == agreement.total, "exact \(agreement.exact) of \(agreement.total), worst \(agreement.worst)")
+    #expect(unpadded.exact < unpadded.total, "scaling each series on its own length should differ in some bits")
+    #expect(distances.total == 2 * (16 + 225 + 25))
+    #expect(distances.exact == distances.total, "exact \(distances.exact) of \(distances.total), worst \(distances.worst)")
   }
 }
 
