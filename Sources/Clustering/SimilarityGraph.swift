@@ -71,13 +71,19 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   ///
   /// - Parameters:
   ///   - similarity: the similarity matrix `S` (symmetric, as produced by ``Affinity``).
-  ///     Used by ``full`` and ``epsilon(_:)``, and by ``knn(_:)`` when `features` is `nil`
-  ///     (neighbours = largest similarity).
+  ///     Used by ``full`` and ``epsilon(_:)``, and by ``knn(_:)`` when neither `features` nor
+  ///     `distances` is given (neighbours = largest similarity).
   ///   - features: `n × d` features; when given, ``knn(_:)`` ranks neighbours by Euclidean
   ///     distance on them (scikit-learn's behaviour) and `similarity` is not read.
+  ///   - distances: an `n × n` distance matrix (e.g. DTW distances); when given (and `features` is
+  ///     not), ``knn(_:)`` ranks neighbours by smallest distance (scikit-learn
+  ///     `kneighbors_graph(D, K, metric='precomputed', include_self=True)`) and `similarity` is not
+  ///     read. Ranking by distance matters when the similarity is a steep function of it, such as
+  ///     `exp(−γD²)`: far neighbours all underflow to 0 and near ones round to 1, so their
+  ///     similarities tie although their distances differ.
   /// - Throws: ``SpectralError/invalidArgument(_:)`` for K outside 1...n or a missing input,
   ///   ``SpectralError/nonFiniteValues(_:)`` for NaN/∞ in the kNN input.
-  public func adjacency(similarity: Matrix?, features: Matrix? = nil) throws -> Matrix {
+  public func adjacency(similarity: Matrix?, features: Matrix? = nil, distances: Matrix? = nil) throws -> Matrix {
     switch self {
     case .full:
       guard let s = similarity else { throw SpectralError.invalidArgument("graph 'full' needs a similarity matrix") }
@@ -87,7 +93,10 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
       return Matrix(rows: s.rows, columns: s.columns, storage: s.storage.map { $0 > e ? 1.0 : 0.0 })
     case .knn(let k):
       if let x = features { return try Self.knnConnectivity(features: x, neighbors: k) }
-      guard let s = similarity else { throw SpectralError.invalidArgument("graph 'knn' needs features or a similarity matrix") }
+      if let d = distances { return try Self.knnConnectivity(distances: d, neighbors: k) }
+      guard let s = similarity else {
+        throw SpectralError.invalidArgument("graph 'knn' needs features, distances or a similarity matrix")
+      }
       return try Self.knnConnectivity(similarity: s, neighbors: k)
     }
   }
@@ -152,6 +161,32 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
       neighbours.withUnsafeMutableBufferPointer { nb in
         selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)) {
           i, j in -s.storage[i * n + j]
+        }
+      }
+    }
+    return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
+  }
+
+  /// As ``knnConnectivity(features:neighbors:)``, with neighbours ranked by **smallest** entry of
+  /// the distance matrix `d` (scikit-learn `kneighbors_graph(D, K, metric='precomputed',
+  /// include_self=True)`): row i has ones at i itself and at the K − 1 other points with the
+  /// smallest `d[i, j]`; ties go to the lowest index (scikit-learn's `argpartition` leaves their
+  /// order unspecified). Only row i of `d` decides row i's neighbours; `d` need not be symmetric.
+  ///
+  /// - Complexity: O(n²·K) (rows over 2 threads); n² doubles for the result.
+  public static func knnConnectivity(distances d: Matrix, neighbors k: Int) throws -> Matrix {
+    let n = d.rows
+    guard d.rows == d.columns else { throw SpectralError.invalidArgument("knn: distance matrix must be square") }
+    guard k >= 1, k <= n else {
+      throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
+    }
+    guard d.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: distance matrix contains NaN or infinite values") }
+    let others = k - 1
+    var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
+    if others > 0 {
+      neighbours.withUnsafeMutableBufferPointer { nb in
+        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)) {
+          i, j in d.storage[i * n + j]
         }
       }
     }

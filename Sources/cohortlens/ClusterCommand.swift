@@ -37,8 +37,11 @@ struct ClusterCommand: CohortLensCommand {
       Sakoe-Chiba --radius, default full) and the affinity exp(-gamma*D^2) (the lecture's \
       get_affinity_matrix, default gamma 1); euclidean the same with Euclidean distances of the \
       normalised series (equal lengths); mean the rbf kernel of each learner's mean value per \
-      feature. Full graph, then the same sweep. The report adds cluster profiles: per cluster \
-      its size and the mean raw series per step.
+      feature. --graph full (default) uses the affinity, epsilon:E thresholds it, knn:K links \
+      each learner to its K nearest by the distance itself (DTW, or Euclidean on the normalised \
+      series or on the means; gamma unused), as kneighbors_graph(D, metric='precomputed'). Then \
+      the same sweep. The report adds cluster profiles: per cluster its size and the mean raw \
+      series per step.
       """
   )
 
@@ -63,7 +66,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Square similarity matrix for --affinity precomputed: CSV, header 'id,<ids…>', ids in the first column.", valueName: "file"))
   var matrix: String?
 
-  @Option(help: ArgumentHelp("Graph from the affinity: full, epsilon:E (1 where similarity > E) or knn:K (K nearest incl. self, symmetrised 0.5(A+A')).", valueName: "kind"))
+  @Option(help: ArgumentHelp("Graph from the affinity: full, epsilon:E (1 where similarity > E) or knn:K (K nearest by distance — features, or DTW/series distance with --series — incl. self, symmetrised 0.5(A+A')).", valueName: "kind"))
   var graph: String = "full"
 
   @Option(help: "Graph Laplacian: normalized (I - D^-1/2 W D^-1/2) or unnormalized (D - W).")

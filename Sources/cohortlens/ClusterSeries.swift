@@ -143,8 +143,12 @@ extension ClusterCommand {
     }
     let g = gamma ?? 1.0
     let r = try radius.map(parseRadius) ?? .full
+    // The kNN graph ranks neighbours by distance: the Euclidean distance of `features` (euclidean, mean), or
+    // the DTW distances `rankBy` (dtw), never by the affinity exp(−γ·D²), whose far values underflow to 0 and
+    // near ones round to 1 (ties where the distances differ).
     var features: Matrix?
-    var similarity: Matrix
+    var rankBy: Matrix?
+    var similarity: Matrix?
     var distances: Matrix?
     switch metric {
     case .dtw:
@@ -152,19 +156,24 @@ extension ClusterCommand {
       let shared = progress
       let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
         ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
-      similarity = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
-      if seriesDistancesMayOverflow(set), similarity.storage.contains(where: { !$0.isFinite }) {
+      var dtw = DTW.pairwise(set.series, dimensions: d, radius: r, threads: threads, progress: report)
+      if seriesDistancesMayOverflow(set), dtw.storage.contains(where: { !$0.isFinite }) {
         throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
       }
-      if keepDistances { distances = similarity }
+      if keepDistances { distances = dtw }
+      if case .knn = graphKind {
+        rankBy = dtw
+        break
+      }
       // Affinity exp(−γ·D²), the lecture's get_affinity_matrix (diagonal exp(0) = 1).
       let negGamma = -g
-      similarity.storage.withUnsafeMutableBufferPointer { p in
+      dtw.storage.withUnsafeMutableBufferPointer { p in
         for i in p.indices {
           let v = p[i]
           p[i] = exp(negGamma * (v * v))
         }
       }
+      similarity = dtw
     case .euclidean:
       guard let l = lengths.first, lengths.allSatisfy({ $0 == l }) else {
         throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw, or --fill for gaps")
@@ -173,9 +182,10 @@ extension ClusterCommand {
       if FeatureScaling.squaredDistanceOverflow(x) != nil {
         throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
       }
+      features = x
+      if case .knn = graphKind { break }
       progress.report("rbf affinity of \(n) normalised series (gamma \(g))")
       similarity = Affinity.rbf(x, gamma: g)
-      features = x
     case .mean:
       var storage = [Double](repeating: 0, count: n * d)
       for (i, s) in set.series.enumerated() {
@@ -188,12 +198,13 @@ extension ClusterCommand {
       if FeatureScaling.squaredDistanceOverflow(x) != nil {
         throw seriesOverflowError(read.table, path: path, id: idColumn, set: raw, wide: wide, normalize: normalize)
       }
+      features = x
+      if case .knn = graphKind { break }
       progress.report("rbf affinity of \(n) per-learner means (gamma \(g))")
       similarity = Affinity.rbf(x, gamma: g)
-      features = x
     }
     try checkGraph(graphKind, learners: n)
-    let adjacency = try graphKind.adjacency(similarity: similarity, features: features)
+    let adjacency = try graphKind.adjacency(similarity: similarity, features: features, distances: rankBy)
 
     let ks = k.values
     let result = try sweep(adjacency: consume adjacency, n: n, truth: truthValues, progress: progress)
@@ -213,6 +224,7 @@ extension ClusterCommand {
     parameters.append(("affinity", .string(metric == .dtw ? "exp(-gamma*D^2)" : "rbf")))
     parameters.append(("gamma", .double(g)))
     parameters.append(("graph", .string(graph)))
+    if case .knn = graphKind { parameters.append(("knn_ranked_by", .string(Self.knnRanking(metric)))) }
     parameters.append(("laplacian", .string(laplacian.rawValue)))
     parameters.append(("k", .array(ks.map { .int($0) })))
     parameters.append(("n_init", .int(nInit)))
@@ -223,12 +235,22 @@ extension ClusterCommand {
 
     var parts = ["\(n) learners", "series \(raw.features.joined(separator: ", ")) (\(lengths.min()!)–\(lengths.max()!) steps)",
       "normalize \(normalize.name)"]
-    switch metric {
-    case .dtw: parts.append("DTW radius \(radiusText(r)), affinity exp(-gamma·D²) gamma \(NumberFormatting.roundTrip(g))")
-    case .euclidean: parts.append("Euclidean distances, rbf gamma \(NumberFormatting.roundTrip(g))")
-    case .mean: parts.append("per-learner mean, rbf gamma \(NumberFormatting.roundTrip(g))")
+    if case .knn = graphKind {
+      // The kNN graph uses the distances only; gamma plays no part.
+      switch metric {
+      case .dtw: parts.append("DTW radius \(radiusText(r))")
+      case .euclidean: parts.append("Euclidean distances")
+      case .mean: parts.append("per-learner mean")
+      }
+      parts.append("graph \(graph), neighbours by \(Self.knnRanking(metric).split(separator: "_").joined(separator: " "))")
+    } else {
+      switch metric {
+      case .dtw: parts.append("DTW radius \(radiusText(r)), affinity exp(-gamma·D²) gamma \(NumberFormatting.roundTrip(g))")
+      case .euclidean: parts.append("Euclidean distances, rbf gamma \(NumberFormatting.roundTrip(g))")
+      case .mean: parts.append("per-learner mean, rbf gamma \(NumberFormatting.roundTrip(g))")
+      }
+      parts.append("graph \(graph)")
     }
-    parts.append("graph \(graph)")
     parts.append("\(laplacian.rawValue) Laplacian")
     parts.append("seed \(seed)")
 
@@ -241,6 +263,15 @@ extension ClusterCommand {
     return Run(
       report: report, warnings: warnings, inputs: [(role: "series", path: path)], digests: digests, rawSeries: raw,
       distances: distances)
+  }
+
+  /// What the kNN graph of `cluster --series` ranks neighbours by, for each metric (JSON `knn_ranked_by`).
+  static func knnRanking(_ metric: SeriesMetric) -> String {
+    switch metric {
+    case .dtw: return "dtw_distance"
+    case .euclidean: return "euclidean_distance_of_normalised_series"
+    case .mean: return "euclidean_distance_of_learner_means"
+    }
   }
 
   /// Stops `cluster --features` with a located error when squared distances between the rows of the

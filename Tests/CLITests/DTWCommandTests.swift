@@ -112,6 +112,50 @@ struct DTWCommandTests {
     #expect(k3.allSatisfy { ($0["mean"] as? [Double])?.count == 27 })
   }
 
+  /// `cluster --series --graph knn:K` against kneighbors_graph(D, K, metric='precomputed', include_self=True),
+  /// W = 0.5(A + Aᵀ), SpectralClustering(affinity='precomputed', random_state=0) (Scripts/golden/dtw_knn_graph.py):
+  /// eigenvalues within 1e-8 and the same labels. The raw-hours case is the one where ranking by the affinity
+  /// exp(−D²) (underflowing to 0 for 9 of the 30 learners' neighbours) picks other neighbours.
+  @Test func knnGraphOfDTWDistancesEqualsScikitLearn() throws {
+    struct Golden: Decodable {
+      struct PerK: Decodable { let k: Int; let labels: [Int] }
+      struct Case: Decodable {
+        let normalize: String
+        let radius: Int?
+        let knn: Int
+        let rank_by_affinity_differs: Int
+        let eigenvalues: [Double]
+        let per_k: [PerK]
+      }
+      let ids: [String]
+      let cases: [Case]
+    }
+    let url = CLI.root.appendingPathComponent("Fixtures/golden/dtw_knn_graph.json")
+    let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+    #expect(golden.cases.count == 3)
+    #expect(golden.cases.first?.rank_by_affinity_differs == 9)
+    for c in golden.cases {
+      let ks = c.per_k.map { String($0.k) }.joined(separator: ",")
+      let r = try CLI.run(["cluster"] + Self.hoursArgs + ["--metric", "dtw", "--normalize", c.normalize,
+        "--radius", c.radius.map(String.init) ?? "full", "--graph", "knn:\(c.knn)", "--k", ks, "--format", "json"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let j = try CLI.json(r.stdout)
+      #expect(j["ids"] as? [String] == golden.ids)
+      #expect((j["parameters"] as? [String: Any])?["knn_ranked_by"] as? String == "dtw_distance")
+      let ev = j["eigenvalues"] as? [Double] ?? []
+      #expect(ev.count >= 2 * c.per_k.count)
+      for (mine, want) in zip(ev, c.eigenvalues) {
+        #expect(abs(mine - want) <= 1e-8, "\(c.normalize) r=\(String(describing: c.radius)) eigenvalue \(mine) vs \(want)")
+      }
+      let sweep = j["sweep"] as? [[String: Any]] ?? []
+      #expect(sweep.count == c.per_k.count)
+      for (entry, want) in zip(sweep, c.per_k) {
+        #expect(entry["k"] as? Int == want.k)
+        #expect(entry["labels"] as? [Int] == want.labels, "\(c.normalize) r=\(String(describing: c.radius)) k=\(want.k)")
+      }
+    }
+  }
+
   @Test func clusterSeriesProfilesMatchTheRawMeans() throws {
     let r = try CLI.run(["cluster"] + Self.hoursArgs + ["--metric", "dtw", "--radius", "6", "--k", "3", "--format", "json"])
     #expect(r.status == 0, "\(r.stderr)")

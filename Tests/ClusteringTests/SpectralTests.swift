@@ -168,6 +168,42 @@ import Testing
     }
     #expect(throws: SpectralError.self) { try GraphConstruction.full.adjacency(similarity: nil, features: x) }
   }
+
+  /// Ranking by a distance matrix: the neighbours of the distances themselves, even where exp(−D²) underflows to 0
+  /// for every candidate (which would tie them all and leave the lowest index the winner).
+  @Test func knnOnDistancesRanksBySmallestDistance() throws {
+    // Points at 0, 40, 70, 150, 190: every off-diagonal exp(−D²) underflows to 0 (all distances ≥ 30).
+    let p: [Double] = [0, 40, 70, 150, 190]
+    let d = Matrix(rowArrays: p.map { a in p.map { abs(a - $0) } })
+    #expect(d.storage.allSatisfy { $0 == 0 || exp(-$0 * $0) == 0 })
+    let affinity = Matrix(rows: 5, columns: 5, storage: d.storage.map { exp(-$0 * $0) })
+    let w = try GraphConstruction.knn(2).adjacency(similarity: affinity, distances: d)
+    // Nearest others: 0 → 40, 40 → 70, 70 → 40, 150 → 190, 190 → 150.
+    #expect(w.storage == [
+      1, 0.5, 0, 0, 0,
+      0.5, 1, 1, 0, 0,
+      0, 1, 1, 0, 0,
+      0, 0, 0, 1, 1,
+      0, 0, 0, 1, 1,
+    ])
+    // The affinity alone cannot tell them apart: every row keeps its lowest other index.
+    let bySimilarity = try GraphConstruction.knnConnectivity(similarity: affinity, neighbors: 2)
+    #expect(Array(bySimilarity.storage[15 ..< 20]) == [0.5, 0, 0, 1, 0])
+    // Features win over distances when both are given; ties among distances go to the lowest index.
+    let x = Matrix(rowArrays: [[0], [1], [2], [3]])
+    let line = Matrix(rowArrays: [[0, 1, 2, 3], [1, 0, 1, 2], [2, 1, 0, 1], [3, 2, 1, 0]])
+    #expect(try GraphConstruction.knn(2).adjacency(similarity: nil, distances: line)
+      == GraphConstruction.knnConnectivity(features: x, neighbors: 2))
+    let reversed = Matrix(rowArrays: [[0, 3, 2, 1], [3, 0, 1, 2], [2, 1, 0, 3], [1, 2, 3, 0]])
+    #expect(try GraphConstruction.knn(2).adjacency(similarity: nil, features: x, distances: reversed)
+      == GraphConstruction.knnConnectivity(features: x, neighbors: 2))
+    #expect(try GraphConstruction.knnConnectivity(distances: reversed, neighbors: 2)
+      != GraphConstruction.knnConnectivity(features: x, neighbors: 2))
+    #expect(throws: SpectralError.self) {
+      try GraphConstruction.knnConnectivity(distances: Matrix(rowArrays: [[0, .infinity], [1, 0]]), neighbors: 2)
+    }
+    #expect(throws: SpectralError.self) { try GraphConstruction.knnConnectivity(distances: line, neighbors: 5) }
+  }
 }
 
 @Suite struct LaplacianTests {
