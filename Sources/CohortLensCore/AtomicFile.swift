@@ -54,19 +54,78 @@ public enum AtomicFile {
     }
   }
 
-  /// Writes several files that belong together (e.g. `D.npy` and `D.ids.txt`): every file is first
-  /// written and synced to its own temporary file; only when all are complete are they renamed into
-  /// place, so a failure while writing leaves none of them behind. `sync` as in `write(_:to:sync:)`.
-  /// Destinations are resolved as in `write(_:to:sync:)`; streams (devices, FIFOs) are written after
-  /// the regular files are in place.
-  public static func write(files: [(path: String, bytes: [UInt8])], sync: Bool = true) throws {
+  /// Writes several files that belong together (`D.npy` and `D.ids.txt`; a report and its labels): all of them
+  /// or none.
+  ///
+  /// Steps: every destination is resolved (``destination(of:)``) and checked (``checkWritable(_:)``) before
+  /// anything is written; every regular file is then written (and, with `sync`, synced) to its own temporary
+  /// file beside it; the streams (devices, FIFOs, `/dev/stdout`) are written in place; `beforeRenaming` runs
+  /// (for an output that is not a file, e.g. the report on standard output); only then are the temporary
+  /// files renamed into place and, with `sync`, their directories synced. A failure before the renames —
+  /// a folder that does not exist, a full disk, a closed pipe, a throwing `beforeRenaming` — removes every
+  /// temporary file and leaves each path as it was. (A stream written before a later failure keeps what it
+  /// received: a device or pipe cannot be taken back.) Temporary files are registered with
+  /// ``InterruptCleanup`` while they exist. O(total bytes).
+  /// - Throws: `OutputError` naming the path and the failing step, or what `beforeRenaming` throws.
+  public static func write(
+    files: [(path: String, bytes: [UInt8])], sync: Bool = true, beforeRenaming: () throws -> Void = {}
+  ) throws {
     let (regular, streams) = try partition(files)
+    for f in regular { try checkWritable(f.path) }
+    for f in streams { try checkWritable(f.path) }
     // Staged files are removed if the run is interrupted before they are all renamed.
     var registrations: [InterruptCleanup.Token?] = []
     defer { for r in registrations { InterruptCleanup.unregister(r) } }
     let staged = try stage(regular, sync: sync, registrations: &registrations)
+    do {
+      for s in streams { try writeStream(s.bytes, to: s.path) }
+      try beforeRenaming()
+    } catch {
+      for s in staged { unlink(s.temp) }
+      throw error
+    }
     try renameAll(staged)
-    for s in streams { try writeStream(s.bytes, to: s.path) }
+    if sync { syncDirectories(of: staged.map(\.path)) }
+  }
+
+  /// Checks, before anything is written, that `path` can be written: for a regular file (existing or not, links
+  /// followed), that its folder exists, is a folder and is writable; for a device, FIFO or socket, that it is
+  /// writable. Creates nothing. Commands call it for every output before their work, so that a mistyped folder
+  /// fails at once; the writes check again (a folder can disappear meanwhile).
+  /// - Throws: `OutputError` naming `path` and the reason (exit status 73).
+  public static func checkWritable(_ requested: String) throws {
+    switch try destination(of: requested) {
+    case .stream(let p):
+      if access(p, W_OK) != 0 {
+        throw OutputError(path: p, message: "cannot open for writing: " + FileIO.errorText(errno))
+      }
+    case .file(let p):
+      let directory = FileIO.directory(of: p)
+      var st = stat()
+      guard stat(directory, &st) == 0 else {
+        throw OutputError(path: p, message: "cannot create a file in '\(directory)': " + FileIO.errorText(errno))
+      }
+      guard (st.st_mode & S_IFMT) == S_IFDIR else {
+        throw OutputError(path: p, message: "cannot create a file in '\(directory)': " + FileIO.errorText(ENOTDIR))
+      }
+      if access(directory, W_OK | X_OK) != 0 {
+        throw OutputError(path: p, message: "cannot create a file in '\(directory)': " + FileIO.errorText(errno))
+      }
+    }
+  }
+
+  /// `fsync` of each distinct folder of `paths` (best effort), so that renames into them survive a crash.
+  static func syncDirectories(of paths: [String]) {
+    var done = Set<String>()
+    for p in paths {
+      let directory = FileIO.directory(of: p)
+      guard done.insert(directory).inserted else { continue }
+      let dfd = open(directory, O_RDONLY | O_CLOEXEC)
+      if dfd >= 0 {
+        _ = fsync(dfd)
+        close(dfd)
+      }
+    }
   }
 
   /// Where the bytes for an output path go.
@@ -168,8 +227,9 @@ public enum AtomicFile {
     return (regular, streams)
   }
 
-  /// Writes each file to a temporary file beside it (registered with `InterruptCleanup` through
-  /// `registrations`); on a failure removes the ones already written and rethrows.
+  /// Writes each file to a temporary file beside it (`O_EXCL`, mode 0644 minus umask; synced with `sync`;
+  /// registered with `InterruptCleanup` through `registrations`); on a failure removes the ones already
+  /// written and throws an `OutputError` naming the file's path.
   static func stage(
     _ files: [(path: String, bytes: [UInt8])], sync: Bool, registrations: inout [InterruptCleanup.Token?]
   ) throws -> [(temp: String, path: String)] {
@@ -178,7 +238,19 @@ public enum AtomicFile {
       for f in files {
         let temp = try temporaryPath(for: f.path, tag: "staged")
         registrations.append(InterruptCleanup.register(temp))
-        try write(f.bytes, to: temp, sync: sync)
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+          throw OutputError(path: f.path, message: "cannot create a file in '\(FileIO.directory(of: f.path))': "
+            + FileIO.errorText(errno))
+        }
+        var failure = writeAll(f.bytes, to: fd)
+        pauseForInterruptTests()
+        if sync && failure == nil && fsync(fd) != 0 { failure = "fsync failed: " + FileIO.errorText(errno) }
+        if close(fd) != 0 && failure == nil { failure = "close failed: " + FileIO.errorText(errno) }
+        if let failure {
+          unlink(temp)
+          throw OutputError(path: f.path, message: failure)
+        }
         staged.append((temp, f.path))
       }
     } catch {

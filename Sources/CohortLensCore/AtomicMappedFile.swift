@@ -7,12 +7,13 @@ import Darwin
 extension AtomicFile {
   /// Writes a large file atomically by letting `fill` produce its bytes in place, in a shared memory mapping of
   /// the temporary file (no intermediate buffer, no copy into the page cache), together with small
-  /// `companions` written as by `write(files:sync:)` — all of them appear, renamed into place, or none.
+  /// `companions` written as by `write(files:sync:beforeRenaming:)` — all of them appear, renamed into place, or none.
   ///
-  /// Steps: create `.<name>.staged-<pid>-<random>` next to `path` (`O_EXCL`, mode 0644 minus umask), reserve
+  /// Steps: check every destination (``checkWritable(_:)``, before the fill); create
+  /// `.<name>.staged-<pid>-<random>` next to `path` (`O_EXCL`, mode 0644 minus umask), reserve
   /// `size` bytes with `posix_fallocate` (so a full disk is an error here, never a `SIGBUS` while filling),
   /// `mmap` it, call `fill` with the `size` bytes (initially zero), `munmap`, `fsync` (if `sync`), `close`;
-  /// stage the companions; then rename everything into place. On any failure (including a throwing `fill`)
+  /// stage the companions and write the stream companions; then rename everything into place. On any failure (including a throwing `fill`)
   /// every temporary file is removed and the error rethrown; temporaries are registered with
   /// ``InterruptCleanup`` while they exist. `sync: false` skips the `fsync` calls (atomic, not durable across
   /// an OS crash or power loss). O(size) (the caller's `fill`), plus the page faults of the mapping.
@@ -21,7 +22,10 @@ extension AtomicFile {
     mapped requested: String, size: Int, companions: [(path: String, bytes: [UInt8])] = [], sync: Bool = true,
     fill: (UnsafeMutableRawBufferPointer) throws -> Void
   ) throws {
-    // Destinations resolved as in `write(_:to:sync:)`: links followed, devices and FIFOs written in place.
+    // Destinations resolved as in `write(_:to:sync:)`: links followed, devices and FIFOs written in place; every
+    // destination checked before the (possibly long) fill.
+    try checkWritable(requested)
+    for c in companions { try checkWritable(c.path) }
     let path: String
     switch try destination(of: requested) {
     case .stream(let p):
@@ -81,13 +85,14 @@ extension AtomicFile {
       throw error
     }
     staged.append((temp, path))
-    try renameAll(staged)
-    for c in streamCompanions { try writeStream(c.bytes, to: c.path) }
-    guard sync else { return }
-    let dfd = open(FileIO.directory(of: path), O_RDONLY | O_CLOEXEC)
-    if dfd >= 0 {
-      _ = fsync(dfd)
-      close(dfd)
+    // Streams before the renames, as in `write(files:sync:beforeRenaming:)`: a failing stream leaves no file.
+    do {
+      for c in streamCompanions { try writeStream(c.bytes, to: c.path) }
+    } catch {
+      for s in staged { unlink(s.temp) }
+      throw error
     }
+    try renameAll(staged)
+    if sync { syncDirectories(of: staged.map(\.path)) }
   }
 }

@@ -187,10 +187,9 @@ struct ClusterCommand: CohortLensCommand {
       ? computeSeries(progress: progress, wantsJSON: wantsJSON, keepDistances: false)
       : compute(progress: progress, wantsJSON: wantsJSON)
     for w in run.warnings { printError("cohortlens cluster: warning: \(w)") }
-    if let path = labelsOut {
-      try AtomicFile.write(run.report.labelsCSV(), to: path)
-    }
-    try emit(run.report.render(output.format), options: output)
+    // The report and the labels are written together: both or neither.
+    let labels = labelsOut.map { [(path: $0, bytes: Array(run.report.labelsCSV().utf8))] } ?? []
+    try emit(run.report.render(output.format), options: output, alongside: labels)
     progress.report("done")
   }
 

@@ -107,6 +107,9 @@ extension CohortLensCommand {
   func run() throws {
     do {
       try checkOutputsAreNotInputs(inputs: inputFiles, outputs: outputFiles)
+      // Every output's folder (or device) is checked before the work: a mistyped folder fails at once, and
+      // never after a first output was written.
+      for o in outputFiles { if let path = o.path { try AtomicFile.checkWritable(path) } }
       try execute()
     } catch let error as UsageError {
       printError("cohortlens \(Self.configuration.commandName ?? ""): error: \(error.description)")
@@ -126,10 +129,26 @@ extension CohortLensCommand {
 }
 
 /// Emits a rendered result: to `--output` atomically, else to stdout.
-func emit(_ text: String, options: OutputOptions) throws {
-  if let path = options.output {
+///
+/// `alongside`: further files the command writes with the result (e.g. `cluster --labels-out`). They and the
+/// result are written together (`AtomicFile.write(files:sync:beforeRenaming:)`): every file is checked and
+/// staged first, the result goes to stdout (when there is no `--output`) before any file is renamed into
+/// place, so a failure anywhere leaves none of them written.
+func emit(_ text: String, options: OutputOptions, alongside: [(path: String, bytes: [UInt8])] = []) throws {
+  if alongside.isEmpty, let path = options.output {
     try AtomicFile.write(text, to: path)
-  } else if !writeAll(text, to: STDOUT_FILENO) {
+    return
+  }
+  var files = alongside
+  if let path = options.output { files.append((path, Array(text.utf8))) }
+  try AtomicFile.write(files: files) {
+    if options.output == nil { try writeStandardOutput(text) }
+  }
+}
+
+/// Writes a result to stdout; an `OutputError` when that fails (a closed pipe, a full disk).
+func writeStandardOutput(_ text: String) throws {
+  if !writeAll(text, to: STDOUT_FILENO) {
     let reason = String(cString: strerror(errno))
     throw OutputError(path: "standard output", message: "cannot write the result (\(reason)); use --output FILE")
   }

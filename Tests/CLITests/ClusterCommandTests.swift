@@ -75,6 +75,28 @@ struct ClusterCommandTests {
     #expect(lines.count == 289)
   }
 
+  /// `--labels-out` and the report are written together: when the report cannot be written (a folder that
+  /// does not exist, a full device), the labels file is not created either, and an existing one is kept.
+  @Test func labelsAreNotWrittenWhenTheReportFails() throws {
+    let dir = try CLI.temporaryDirectory()
+    let labels = dir.appendingPathComponent("labels.csv").path
+    let missing = dir.appendingPathComponent("missing/c.json").path
+    let r = try CLI.run(Self.effortArgs + ["--k", "2,3", "--format", "json", "--output", missing, "--labels-out", labels])
+    #expect(r.status == 73, "\(r.stderr)")
+    #expect(r.stderr.contains("missing/c.json: cannot create a file in"), "\(r.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    // The report onto a full device: the stream fails before the labels are renamed into place.
+    try "previous\n".write(toFile: labels, atomically: false, encoding: .utf8)
+    let full = try CLI.run(Self.effortArgs + ["--k", "2", "--output", "/dev/full", "--labels-out", labels])
+    #expect(full.status == 73, "\(full.stderr)")
+    #expect(try String(contentsOfFile: labels, encoding: .utf8) == "previous\n")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["labels.csv"])
+    // The labels' folder missing: nothing is computed or written, the report is not printed.
+    let early = try CLI.run(Self.effortArgs + ["--k", "2", "--labels-out", dir.appendingPathComponent("no/l.csv").path])
+    #expect(early.status == 73)
+    #expect(early.stdout.isEmpty)
+  }
+
   @Test func kNotBelowNIsAUsageErrorNamingN() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a,b\n1,0,1\n2,1,0\n3,5,5\n", "small.csv", in: dir)

@@ -310,4 +310,63 @@ extension AtomicDirectoryTests {
     }
     #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["D.ids.txt", "D.npy"])
   }
+
+  @Test func aFailureBeforeTheRenamesLeavesEveryPathAsItWas() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cl-atomicgroup-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try AtomicFile.write(files: [(root + "/a.txt", [65])])
+    struct Stop: Error {}
+    // A throwing `beforeRenaming` (e.g. the report on a closed stdout): no file replaced or created.
+    #expect(throws: Stop.self) {
+      try AtomicFile.write(files: [(root + "/a.txt", [66]), (root + "/b.txt", [67])]) { throw Stop() }
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["a.txt"])
+    #expect(FileManager.default.contents(atPath: root + "/a.txt") == Data([65]))
+    // A stream that fails (a full device): the regular file is not renamed into place.
+    if FileManager.default.fileExists(atPath: "/dev/full") {
+      #expect(throws: OutputError.self) { try AtomicFile.write(files: [(root + "/c.txt", [68]), ("/dev/full", [69])]) }
+      #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["a.txt"])
+    }
+    // `beforeRenaming` runs after staging and before the renames.
+    var seen: [String] = []
+    try AtomicFile.write(files: [(root + "/d.txt", [70])]) {
+      seen = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
+    }
+    #expect(seen.count == 2 && seen[0].hasPrefix(".d.txt.staged-") && seen[1] == "a.txt", "\(seen)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["a.txt", "d.txt"])
+  }
+
+  /// Destinations of a group resolve as single writes do: a symbolic link keeps pointing at its replaced target,
+  /// a character device is written in place.
+  @Test func groupWritesFollowLinksAndWriteDevicesInPlace() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cl-atomicgroup-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try Data([1]).write(to: URL(fileURLWithPath: root + "/target.csv"))
+    try FileManager.default.createSymbolicLink(atPath: root + "/link.csv", withDestinationPath: "target.csv")
+    try AtomicFile.write(files: [(root + "/link.csv", [2, 3]), ("/dev/null", [4]), (root + "/other.csv", [5])])
+    #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/link.csv") == "target.csv")
+    #expect(FileManager.default.contents(atPath: root + "/target.csv") == Data([2, 3]))
+    #expect(FileManager.default.contents(atPath: root + "/other.csv") == Data([5]))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root).sorted() == ["link.csv", "other.csv", "target.csv"])
+  }
+
+  @Test func checkWritableCreatesNothingAndNamesTheFolder() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("cl-atomicgroup-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    try AtomicFile.checkWritable(root + "/new.csv")
+    try AtomicFile.checkWritable("/dev/null")
+    do {
+      try AtomicFile.checkWritable(root + "/missing/new.csv")
+      Issue.record("expected an error")
+    } catch let e as OutputError {
+      #expect(e.description == root + "/missing/new.csv: cannot create a file in '\(root)/missing': No such file or directory")
+    }
+    try Data([1]).write(to: URL(fileURLWithPath: root + "/plain"))
+    #expect(throws: OutputError.self) { try AtomicFile.checkWritable(root + "/plain/new.csv") }
+    #expect(throws: OutputError.self) { try AtomicFile.checkWritable(root) }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: root) == ["plain"])
+  }
 }
