@@ -275,7 +275,7 @@ struct ClusterCommand: CohortLensCommand {
           guard let v = labels[r] else {
             throw InputError(table: table, row: r, column: try table.columnIndex(truthColumn),
               message: "learner '\(allIds[r])' has no value in the --truth column '\(truthColumn)'",
-              hint: "fill the cell, or use --drop-missing after adding the column to the data")
+              hint: "fill the cell, remove the learner's row, or leave out --truth (--drop-missing only leaves out learners with missing feature values)")
           }
           values.append(v)
         }

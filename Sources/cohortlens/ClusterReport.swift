@@ -96,7 +96,7 @@ struct ClusterReport {
       out += "\nCluster profiles, k = \(result.entries[index].k) (mean raw value per step):\n"
       out += p.table(entry: index, readable: true).render(.table)
     }
-    if !dropped.isEmpty { out += "Dropped (missing values): \(dropped.prefix(10).joined(separator: ", "))\(dropped.count > 10 ? ", …" : "")\n" }
+    if !dropped.isEmpty { out += droppedLearnersLine(dropped, markdown: false) + "\n" }
     if !warnings.isEmpty {
       out += "Warnings:\n"
       for w in warnings { out += "  - \(w)\n" }
@@ -115,6 +115,7 @@ struct ClusterReport {
       out += "\n**Cluster profiles**, k = \(result.entries[index].k) (mean raw value per step)\n\n"
       out += p.table(entry: index, readable: true).render(.markdown)
     }
+    if !dropped.isEmpty { out += "\n" + droppedLearnersLine(dropped, markdown: true) + "\n" }
     if !warnings.isEmpty {
       out += "\n**Warnings**\n\n"
       for w in warnings { out += "- \(w)\n" }
@@ -175,4 +176,27 @@ struct ClusterReport {
     for (l, s) in zip(e.labels, e.silhouetteSamples) { sums[l] += s }
     return (0..<e.k).map { e.clusterSizes[$0] > 0 ? sums[$0] / Double(e.clusterSizes[$0]) : nil }
   }
+}
+
+/// The line of a report naming the learners `--drop-missing` left out: their number and **every** id (in the
+/// input order; JSON carries them as `dropped_ids`). Control characters in an id are shown as `\n`, `\r`, `\t`
+/// (the line stays one line); in Markdown the ids are also escaped (`TextTable.markdownEscaped`).
+func droppedLearnersLine(_ ids: [String], markdown: Bool) -> String {
+  func inline(_ id: String) -> String {
+    let text = markdown ? TextTable.markdownEscaped(id) : id
+    var out = ""
+    for u in text.unicodeScalars {
+      switch u {
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default: out.unicodeScalars.append(u)
+      }
+    }
+    return out
+  }
+  let list = ids.map(inline).joined(separator: ", ")
+  return markdown
+    ? "**Dropped** (missing values, --drop-missing): \(ids.count) learner(s): \(list)"
+    : "Dropped (missing values, --drop-missing): \(ids.count) learner(s): \(list)"
 }

@@ -303,7 +303,8 @@ extension ClusterCommand {
       guard let lid = rowIds[r] else { continue }
       guard let v = values[r] else {
         throw InputError(table: table, row: r, column: columnIndex,
-          message: "learner '\(lid)' has no value in the --truth column '\(column)'", hint: "fill the cell or drop --truth")
+          message: "learner '\(lid)' has no value in the --truth column '\(column)'",
+          hint: "fill the cell, remove the learner's rows, or leave out --truth")
       }
       if let (seen, line) = label[lid], seen != v {
         throw InputError(table: table, row: r, column: columnIndex,

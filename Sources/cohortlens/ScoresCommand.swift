@@ -58,6 +58,18 @@ struct ScoresCommand: CohortLensCommand {
     if used.isEmpty { throw UsageError("no feature columns; name them with --columns") }
     let numeric = try table.numericMatrix(columns: used, missing: dropMissing ? .drop : .error)
     let rows = numeric.keptRows
+    // Learners left out by --drop-missing are reported (stderr, every output format), never dropped silently.
+    let keptSet = Set(rows)
+    let dropped = allIds.indices.filter { !keptSet.contains($0) }.map { allIds[$0] }
+    if !dropped.isEmpty {
+      printError("cohortlens scores: warning: dropped \(dropped.count) learner(s) with missing values (--drop-missing)")
+    }
+    guard !rows.isEmpty else {
+      throw InputError(file: features, message: "every learner has a missing value in \(used.map { "'\($0)'" }.joined(separator: ", ")); nothing is left to score",
+        hint: "fill the cells, or choose other feature columns with --columns")
+    }
+    // --drop-missing covers the feature columns only; a missing label or reference value is fixed in the data.
+    let notCovered = "--drop-missing only leaves out learners with missing feature values"
     let labelColumn = try table.strings(labels)
     let labelColumnIndex = try table.columnIndex(labels)
     var names: [String] = []
@@ -66,13 +78,19 @@ struct ScoresCommand: CohortLensCommand {
     for r in rows {
       guard let s = labelColumn[r] else {
         throw InputError(table: table, row: r, column: labelColumnIndex,
-          message: "learner '\(allIds[r])' has no label in '\(labels)'", hint: "fill the cell or use --drop-missing")
+          message: "learner '\(allIds[r])' has no label in '\(labels)'",
+          hint: "fill the cell or remove the learner's row (\(notCovered))")
       }
       if let c = codes[s] { y.append(c) } else { codes[s] = names.count; y.append(names.count); names.append(s) }
     }
     let n = rows.count
     guard names.count >= 2 && names.count <= n - 1 else {
-      throw UsageError("scores need 2 to n−1 distinct labels; '\(labels)' has \(names.count) for n = \(n)")
+      // A data problem, located at the first scored learner's label.
+      let message = names.count < 2
+        ? "the label column '\(labels)' holds one label ('\(names[0])') for all \(n) learner(s); scores compare clusters, so they need 2 to n−1 distinct labels"
+        : "every learner has a label of its own in '\(labels)' (\(names.count) distinct labels for n = \(n)); scores need 2 to n−1 distinct labels (a cluster with at least two learners)"
+      throw InputError(table: table, row: rows[0], column: labelColumnIndex, message: message,
+        hint: "check that --labels names the cluster label column" + (dropped.isEmpty ? "" : ", and the learners --drop-missing left out"))
     }
     let x = scale.apply(Matrix(rows: n, columns: used.count, storage: numeric.values))
     progress.report("silhouette of \(n) learners")
@@ -86,7 +104,8 @@ struct ScoresCommand: CohortLensCommand {
       let tvals = try rows.map { r -> String in
         guard let v = tv[r] else {
           throw InputError(table: table, row: r, column: try table.columnIndex(t),
-            message: "learner '\(allIds[r])' has no value in '\(t)'", hint: "fill the cell or use --drop-missing")
+            message: "learner '\(allIds[r])' has no value in '\(t)'",
+            hint: "fill the cell, remove the learner's row, or leave out --truth (\(notCovered))")
         }
         return v
       }
@@ -112,6 +131,7 @@ struct ScoresCommand: CohortLensCommand {
         command: "scores", parameters: params, seed: nil, inputs: [(role: "features", path: features)],
         digests: table.sha256.map { [features: $0] } ?? [:])
       fields.append(("n", .int(n)))
+      fields.append(("dropped_ids", .array(dropped.map { .string($0) })))
       fields.append(("silhouette", .double(silhouette)))
       fields.append(("davies_bouldin", .double(db)))
       fields.append(("calinski_harabasz", .double(ch)))
@@ -135,11 +155,15 @@ struct ScoresCommand: CohortLensCommand {
       summary.append(["davies_bouldin", score(db)])
       summary.append(["calinski_harabasz", score(ch)])
       if let a = ari { summary.append(["ari", NumberFormatting.roundTrip(a)]) }
-      let text: String
+      var text: String
       switch output.format {
       case .csv: text = summary.render(.csv)
-      case .markdown: text = "## Cluster scores (\(n) learners)\n\n" + summary.render(.markdown) + "\n" + table.render(.markdown)
-      default: text = "Cluster scores of \(n) learners, labels '\(labels)', features \(used.joined(separator: ", ")), scale \(scale.rawValue)\n\n" + summary.render(.table) + "\n" + table.render(.table)
+      case .markdown:
+        text = "## Cluster scores (\(n) learners)\n\n" + summary.render(.markdown) + "\n" + table.render(.markdown)
+        if !dropped.isEmpty { text += "\n" + droppedLearnersLine(dropped, markdown: true) + "\n" }
+      default:
+        text = "Cluster scores of \(n) learners, labels '\(labels)', features \(used.joined(separator: ", ")), scale \(scale.rawValue)\n\n" + summary.render(.table) + "\n" + table.render(.table)
+        if !dropped.isEmpty { text += droppedLearnersLine(dropped, markdown: false) + "\n" }
       }
       try emit(text, options: output)
     }

@@ -131,6 +131,12 @@ struct ClusterCommandTests {
     let j = try CLI.json(ok.stdout)
     #expect(j["ids"] as? [String] == ["1", "3", "5", "6"])
     #expect(j["dropped_ids"] as? [String] == ["2", "4"])
+    // The table and the Markdown report list the dropped ids too.
+    let table = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--drop-missing"])
+    #expect(table.stdout.contains("Dropped (missing values, --drop-missing): 2 learner(s): 2, 4\n"), "\(table.stdout)")
+    let md = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--drop-missing", "--format", "markdown"])
+    #expect(md.status == 0)
+    #expect(md.stdout.contains("**Dropped** (missing values, --drop-missing): 2 learner(s): 2, 4\n"), "\(md.stdout)")
   }
 
   @Test func duplicateIdsAreAnError() throws {

@@ -23,12 +23,63 @@ struct ScoresInspectCommandTests {
     #expect(clusters.allSatisfy { $0["size"] as? Int == 60 })
   }
 
+  /// A label column with one label, or a label per learner, is a data problem (exit 65), located at the first
+  /// scored learner's label cell.
   @Test func scoresNeedTwoToNMinusOneLabels() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a,g\n1,0,x\n2,1,x\n3,5,x\n", "one.csv", in: dir)
     let r = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "a", "--labels", "g"])
-    #expect(r.status == 64)
-    #expect(r.stderr.contains("1 for n = 3"), "\(r.stderr)")
+    #expect(r.status == 65)
+    #expect(r.stderr.hasPrefix(f + ":2:5: the label column 'g' holds one label ('x') for all 3 learner(s)"), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+    let all = try CLI.write("id,a,g\n1,0,p\n2,1,q\n3,5,r\n", "all.csv", in: dir)
+    let r2 = try CLI.run(["scores", "--features", all, "--id", "id", "--columns", "a", "--labels", "g"])
+    #expect(r2.status == 65)
+    #expect(r2.stderr.hasPrefix(all + ":2:5: every learner has a label of its own in 'g' (3 distinct labels for n = 3)"), "\(r2.stderr)")
+  }
+
+  /// `--drop-missing` reports whom it left out: a warning on stderr, the ids in the table and Markdown output,
+  /// `dropped_ids` in JSON; the scores are those of the remaining learners (scikit-learn on rows a, c, d, e).
+  @Test func scoresDropMissingListsTheDroppedLearners() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,x0,x1,lab\na,0,0,1\nb,,0,1\nc,5,5,2\nd,5,5.1,2\ne,5,6,2\n", "miss.csv", in: dir)
+    let args = ["scores", "--features", f, "--id", "id", "--columns", "x0,x1", "--labels", "lab", "--drop-missing"]
+    let table = try CLI.run(args)
+    #expect(table.status == 0, "\(table.stderr)")
+    #expect(table.stderr.contains("warning: dropped 1 learner(s) with missing values (--drop-missing)"))
+    #expect(table.stdout.contains("Dropped (missing values, --drop-missing): 1 learner(s): b\n"))
+    let md = try CLI.run(args + ["--format", "markdown"])
+    #expect(md.stdout.contains("**Dropped** (missing values, --drop-missing): 1 learner(s): b\n"))
+    let j = try CLI.json(try CLI.run(args + ["--format", "json"]).stdout)
+    #expect(j["dropped_ids"] as? [String] == ["b"])
+    #expect(j["n"] as? Int == 4)
+    #expect(abs((j["silhouette"] as? Double ?? .nan) - 0.6826440192601558) < 1e-12)
+    #expect(abs((j["davies_bouldin"] as? Double ?? .nan) - 0.057563271030331424) < 1e-12)
+    #expect(abs((j["calinski_harabasz"] as? Double ?? .nan) - 133.02472527472523) < 1e-9)
+    // Nothing dropped: an empty list, no warning, no line.
+    let full = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "x1", "--labels", "lab", "--format", "json"])
+    #expect(try CLI.json(full.stdout)["dropped_ids"] as? [String] == [])
+    #expect(!full.stderr.contains("warning"))
+  }
+
+  /// A missing label or reference value is not a missing feature value: the hint says what fixes it and does
+  /// not offer --drop-missing (which is given here and does not cover those columns).
+  @Test func missingLabelOrTruthNamesTheRealFix() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,x0,x1,lab,truth\na,0,0,1,p\nb,1,0,,p\nc,5,5,2,q\nd,5,5.1,2,\ne,5,6,2,q\n", "m.csv", in: dir)
+    let base = ["scores", "--features", f, "--id", "id", "--columns", "x0,x1", "--drop-missing"]
+    let lab = try CLI.run(base + ["--labels", "lab"])
+    #expect(lab.status == 65)
+    #expect(lab.stderr == f + ":3:7: learner 'b' has no label in 'lab'; fill the cell or remove the learner's row (--drop-missing only leaves out learners with missing feature values)\n")
+    let g = try CLI.write("id,x0,x1,lab,truth\na,0,0,1,p\nb,1,0,1,p\nc,5,5,2,q\nd,5,5.1,2,\ne,5,6,2,q\n", "t.csv", in: dir)
+    let truth = try CLI.run(["scores", "--features", g, "--id", "id", "--columns", "x0,x1", "--labels", "lab", "--truth", "truth", "--drop-missing"])
+    #expect(truth.status == 65)
+    #expect(truth.stderr.hasPrefix(g + ":5:11: learner 'd' has no value in 'truth'; fill the cell, remove the learner's row, or leave out --truth"), "\(truth.stderr)")
+    #expect(!truth.stderr.contains("or use --drop-missing"))
+    let cluster = try CLI.run(["cluster", "--features", g, "--id", "id", "--columns", "x0,x1", "--truth", "truth", "--k", "2"])
+    #expect(cluster.status == 65)
+    #expect(cluster.stderr.hasPrefix(g + ":5:11: learner 'd' has no value in the --truth column 'truth'; fill the cell, remove the learner's row, or leave out --truth"), "\(cluster.stderr)")
+    #expect(!cluster.stderr.contains("after adding the column"))
   }
 
   @Test func inspectTypesEveryColumnAndCountsMissingCells() throws {
