@@ -16,10 +16,14 @@ struct DTWCommand: CohortLensCommand {
       window_size=r): equal lengths |i-j| <= r, unequal lengths n >= m: -r <= i-j <= (n-m)+r. \
       'full' is unconstrained. Series are normalised first (--normalize l2: x/||x||, the lecture's).
 
-      Output: with --output D.csv the n x n matrix (header 'id,<ids>', round-trip numbers); with \
-      --output D.npy a float64 C-order NumPy array (numpy.load) and the ids in D.ids.txt; without \
-      --output a summary in --format. With --knn K the K nearest learners of each learner \
-      (id,rank,neighbour,distance), exact, computed without the n x n matrix.
+      Output: with --output D.csv the n x n matrix (header 'id,<ids>', round-trip numbers; any \
+      extension other than .npy, .json and .md gives the same CSV); with --output D.npy a float64 \
+      C-order NumPy array (numpy.load) and the ids in D.ids.txt; without --output a summary in \
+      --format. A matrix cannot go to .json or .md (a usage error naming .csv and .npy). With \
+      --knn K the K nearest learners of each learner (id,rank,neighbour,distance), exact, \
+      computed without the n x n matrix, in --format; without --format the extension of \
+      --output chooses (.csv, .json, .md; otherwise the aligned table). .npy holds the matrix \
+      only: --knn with a .npy output is a usage error.
 
       Examples:
         cohortlens dtw --series hours_biweek_students.csv --id student_id --time biweek_of_year \\
@@ -71,22 +75,71 @@ struct DTWCommand: CohortLensCommand {
     "fsync the output file before renaming it into place (default). With --no-fsync the output is still written to a temporary file and renamed (never partial), but after an OS crash or power loss it may be missing or empty."))
   var fsync = true
 
-  @OptionGroup var output: OutputOptions
+  @OptionGroup var output: DTWOutputOptions
 
   func validate() throws {
     _ = try parseRadius(radius)
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
     if let k = knn, k < 1 { throw ValidationError("--knn must be at least 1, got \(k)") }
-    if knn == nil, output.output != nil, output.format == .json || output.format == .markdown {
-      throw ValidationError("--format \(output.format.rawValue) applies to the summary printed without --output; the matrix file's format follows its extension (.npy, otherwise CSV)")
+    _ = try product()
+  }
+
+  /// What `dtw` writes, decided from `--knn`, `--output` and `--format` (one rule, checked before any work):
+  ///
+  /// | | `.npy` | `.csv` | `.json` | `.md`, `.markdown` | other extension or none | no `--output` |
+  /// | --- | --- | --- | --- | --- | --- | --- |
+  /// | matrix | NumPy + `.ids.txt` | CSV | usage error | usage error | CSV | summary in `--format` |
+  /// | `--knn` | usage error | CSV | JSON | Markdown | aligned table | table on stdout |
+  ///
+  /// An explicit `--format` decides the format of the `--knn` table and of the summary; for a matrix file it
+  /// can only be `csv` (CSV destinations) and is not accepted with `.npy`.
+  enum Product: Equatable {
+    case npyMatrix(String)
+    case csvMatrix(String)
+    case summary(OutputFormat)
+    case neighbours(OutputFormat, String?)
+  }
+
+  func product() throws -> Product {
+    let ext = output.output.map(outputExtension) ?? ""
+    let named: OutputFormat? = switch ext {
+    case "csv": .csv
+    case "json": .json
+    case "md", "markdown": .markdown
+    default: nil
     }
+    if knn != nil {
+      if ext == "npy" {
+        throw ValidationError("--output \(output.output!): a .npy file holds the n×n matrix only; --knn writes a table of neighbours (id,rank,neighbour,distance): name a .csv, .json or .md file, or leave out --knn for the matrix")
+      }
+      return .neighbours(output.format ?? named ?? .table, output.output)
+    }
+    guard let path = output.output else { return .summary(output.format ?? .table) }
+    if ext == "npy" {
+      if let f = output.format {
+        throw ValidationError("--format \(f.rawValue) does not apply to --output \(path): a .npy file is the NumPy matrix; leave out --format")
+      }
+      return .npyMatrix(path)
+    }
+    if let f = named, f != .csv {
+      throw ValidationError("--output \(path): the matrix is written as CSV (.csv, or a name without .json/.md) or as NumPy (.npy), not as \(f == .json ? "JSON" : "Markdown"); for the summary in \(f.rawValue) leave out --output (--format \(f.rawValue)), for neighbours use --knn K")
+    }
+    if let f = output.format, f != .csv {
+      throw ValidationError("--format \(f.rawValue) applies to the summary printed without --output and to --knn; the matrix file --output \(path) is CSV (or NumPy with .npy)")
+    }
+    return .csvMatrix(path)
   }
 
   func execute() throws {
     let progress = Progress(forced: output.progress)
     let r = try parseRadius(radius)
     let budget = try MemoryBudget(parsing: maxMemory)
-    let wantsJSON = output.format == .json
+    let product = try product()
+    let wantsJSON: Bool
+    switch product {
+    case .summary(let f), .neighbours(let f, _): wantsJSON = f == .json
+    case .npyMatrix, .csvMatrix: wantsJSON = false
+    }
     progress.report("reading \(series)")
     let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON)
@@ -133,8 +186,7 @@ struct DTWCommand: CohortLensCommand {
             NumberFormatting.roundTrip(result.distances[i][rank])])
         }
       }
-      var format = output.format
-      if format == .table, let path = output.output, path.hasSuffix(".csv") { format = .csv }
+      guard case .neighbours(let format, _) = product else { preconditionFailure("dtw: --knn without a neighbour product") }
       let text: String
       if format == .json {
         var fields = try provenance(command: "dtw", parameters: parameters, seed: nil, inputs: inputs, digests: digests)
@@ -151,27 +203,29 @@ struct DTWCommand: CohortLensCommand {
       } else {
         text = table.render(format)
       }
-      if let path = output.output {
-        try AtomicFile.write(Array(text.utf8), to: path, sync: fsync)
-      } else {
-        try emit(text, options: output)
-      }
+      try write(text)
       progress.report("done")
       return
     }
 
+    let memoryProduct: DTWMemory.Product
+    switch product {
+    case .npyMatrix: memoryProduct = .npy
+    case .csvMatrix: memoryProduct = .csv
+    default: memoryProduct = .summary
+    }
     try DTWMemory.check(budget, learners: n, seriesValues: set.series.reduce(0) { $0 + $1.count },
-      product: output.output.map { $0.hasSuffix(".npy") ? DTWMemory.Product.npy : .csv } ?? .summary)
+      product: memoryProduct)
     let cells = Self.totalBandCells(lengths: lengths, radius: r)
     progress.report("DTW matrix of \(n) learners: \(n * (n - 1) / 2) pairs, \(cells) band cells (radius \(radiusText(r)))")
     let shared = progress
     let report: (@Sendable (Int, Int) -> Void)? = shared.enabled && n >= 500
       ? { @Sendable (done: Int, total: Int) -> Void in shared.report("\(done * 100 / max(1, total))% of pairs") } : nil
-    if let path = output.output, path.hasSuffix(".npy") {
+    if case .npyMatrix(let path) = product {
       // Computed straight into the data part of the .npy file (a shared mapping of its temporary file: no
       // n × n buffer, no copy), then renamed into place together with the ids.
       let header = NPYWriter.header(rows: n, columns: n)
-      let idsPath = String(path.dropLast(4)) + ".ids.txt"
+      let idsPath = Self.idsPath(forNPY: path)
       try AtomicFile.write(
         mapped: path, size: header.count + n * n * 8,
         companions: [(idsPath, Array(set.ids.map { $0 + "\n" }.joined().utf8))], sync: fsync
@@ -197,17 +251,30 @@ struct DTWCommand: CohortLensCommand {
     }
     progress.report("matrix computed")
 
-    if let path = output.output {
+    if case .csvMatrix(let path) = product {
       try AtomicFile.write(Self.matrixCSV(ids: set.ids, matrix: matrix), to: path, sync: fsync)
       progress.report("wrote \(path)")
       return
     }
+    guard case .summary(let format) = product else { preconditionFailure("dtw: no summary product") }
     let summary = DTWSummary(ids: set.ids, matrix: matrix, lengths: lengths, dimensions: d, radius: r,
       normalize: normalize.name, bandCells: cells)
     let header = wantsJSON
       ? try provenance(command: "dtw", parameters: parameters, seed: nil, inputs: inputs, digests: digests) : []
-    try emit(summary.render(output.format, header: header), options: output)
+    try write(summary.render(format, header: header))
   }
+
+  /// Writes a text result to `--output` (atomically, fsynced unless `--no-fsync`) or to stdout.
+  func write(_ text: String) throws {
+    if let path = output.output {
+      try AtomicFile.write(Array(text.utf8), to: path, sync: fsync)
+    } else {
+      try writeStandardOutput(text)
+    }
+  }
+
+  /// `D.ids.txt` for `D.npy` (the extension replaced, whatever its case).
+  static func idsPath(forNPY path: String) -> String { String(path.dropLast(4)) + ".ids.txt" }
 
   /// Σ over pairs i < j of the band cells of the pair.
   static func totalBandCells(lengths: [Int], radius: DTW.Radius) -> Int {
@@ -376,6 +443,31 @@ extension DTWCommand {
   var outputFiles: [(flag: String, path: String?)] {
     guard let path = output.output else { return [] }
     // A .npy matrix is written with its ids beside it.
-    return path.hasSuffix(".npy") ? [("--output", path), ("--output (ids)", String(path.dropLast(4)) + ".ids.txt")] : [("--output", path)]
+    if knn == nil && outputExtension(path) == "npy" { return [("--output", path), ("--output (ids)", Self.idsPath(forNPY: path))] }
+    return [("--output", path)]
   }
+}
+
+/// Output flags of `dtw`: as `OutputOptions`, but `--format` is optional so that, when it is not given, the
+/// extension of `--output` can choose the format (see `DTWCommand.Product`).
+struct DTWOutputOptions: ParsableArguments {
+  @Option(help: ArgumentHelp("Output format: table (aligned, the default), csv, json or markdown. Applies to the summary (without --output) and to --knn; with --knn --output FILE and no --format the extension chooses (.csv, .json, .md).", valueName: "format"))
+  var format: OutputFormat?
+
+  @Option(help: ArgumentHelp("Write the result to FILE (atomically: temp file + rename) instead of stdout: the matrix (.npy: NumPy; otherwise CSV; not .json or .md), or with --knn the neighbours.", valueName: "file"))
+  var output: String?
+
+  @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
+  var progress = false
+
+  mutating func validate() throws {
+    if let output { try validateOutputPath(output, flag: "--output") }
+  }
+}
+
+/// The extension of the last component of `path`, lower-cased, without the dot (`""` when there is none).
+func outputExtension(_ path: String) -> String {
+  let name = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+  guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+  return name[name.index(after: dot)...].lowercased()
 }

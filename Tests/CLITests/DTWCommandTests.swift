@@ -392,7 +392,59 @@ struct DTWOutputOptionTests {
     let json = dir.appendingPathComponent("D.json").path
     let r = try CLI.run(["dtw"] + DTWCommandTests.hoursArgs + ["--radius", "3", "--output", json, "--format", "json"])
     #expect(r.status == 64)
-    #expect(r.stderr.contains("--format json applies to the summary"))
+    #expect(r.stderr.contains("the matrix is written as CSV"), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: json))
+    let jsonFormat = try CLI.run(args + ["--format", "json"])
+    #expect(jsonFormat.status == 64)
+    #expect(jsonFormat.stderr.contains("--format json applies to the summary printed without --output and to --knn"))
+    // A matrix has no JSON or Markdown form: the usage error names the two it has; nothing is written.
+    for name in ["D.json", "D.md"] {
+      let path = dir.appendingPathComponent(name).path
+      let m = try CLI.run(["dtw"] + DTWCommandTests.hoursArgs + ["--radius", "3", "--output", path])
+      #expect(m.status == 64)
+      #expect(m.stderr.contains("the matrix is written as CSV (.csv, or a name without .json/.md) or as NumPy (.npy)"), "\(m.stderr)")
+      #expect(!FileManager.default.fileExists(atPath: path))
+    }
+    // .npy with --format: the file is the NumPy matrix whatever --format says, so --format is refused.
+    let npy = dir.appendingPathComponent("D.npy").path
+    #expect(try CLI.run(Array(args.dropLast(2)) + ["--output", npy, "--format", "csv"]).status == 64)
+    #expect(!FileManager.default.fileExists(atPath: npy))
+    // Any other name is the CSV matrix (e.g. a pipe or /dev/stdout).
+    let txt = dir.appendingPathComponent("D.txt").path
+    #expect(try CLI.run(Array(args.dropLast(2)) + ["--output", txt]).status == 0)
+    #expect(try String(contentsOfFile: txt, encoding: .utf8) == String(contentsOfFile: csv, encoding: .utf8))
+  }
+
+  /// `--knn`: the format follows an explicit --format, else the extension of --output (.csv, .json, .md, other:
+  /// the aligned table); a .npy output is a usage error (it holds the matrix only) and writes nothing.
+  @Test func knnFormatFollowsTheExtensionAndNpyIsRefused() throws {
+    let dir = try CLI.temporaryDirectory()
+    let base = ["dtw"] + DTWCommandTests.hoursArgs + ["--radius", "3", "--knn", "2"]
+    let npy = dir.appendingPathComponent("nn.npy").path
+    let refused = try CLI.run(base + ["--output", npy])
+    #expect(refused.status == 64)
+    #expect(refused.stderr.contains("a .npy file holds the n×n matrix only; --knn writes a table of neighbours"), "\(refused.stderr)")
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    let csv = dir.appendingPathComponent("nn.csv").path
+    #expect(try CLI.run(base + ["--output", csv]).status == 0)
+    let csvText = try String(contentsOfFile: csv, encoding: .utf8)
+    #expect(csvText.hasPrefix("id,rank,neighbour,distance\n0,1,1,"))
+    #expect(csvText.split(separator: "\n").count == 61)
+    let json = dir.appendingPathComponent("NN.JSON").path
+    #expect(try CLI.run(base + ["--output", json]).status == 0)
+    let j = try CLI.json(try String(contentsOfFile: json, encoding: .utf8))
+    #expect(j["schema"] as? String == "cohortlens.dtw/1")
+    let first = (j["neighbours"] as? [[String: Any]])?.first
+    #expect(first?["id"] as? String == "0")
+    #expect(((first?["neighbours"] as? [[String: Any]])?.first?["id"]) as? String == "1")
+    let md = dir.appendingPathComponent("nn.md").path
+    #expect(try CLI.run(base + ["--output", md]).status == 0)
+    #expect(try String(contentsOfFile: md, encoding: .utf8).hasPrefix("| id | rank | neighbour | distance |\n| --- | ---: | --- | ---: |\n"))
+    let txt = dir.appendingPathComponent("nn.txt").path
+    #expect(try CLI.run(base + ["--output", txt]).status == 0)
+    #expect(try String(contentsOfFile: txt, encoding: .utf8).hasPrefix("id  rank  neighbour"))
+    // An explicit --format wins over the extension.
+    #expect(try CLI.run(base + ["--output", txt, "--format", "csv"]).status == 0)
+    #expect(try String(contentsOfFile: txt, encoding: .utf8) == csvText)
   }
 }
