@@ -54,7 +54,7 @@ public enum SquareMatrixReader {
     }
     var m = Matrix(rows: n, columns: n)
     for (target, j) in columnOrder.enumerated() {
-      let values = try table.numbers(headerIds[j])
+      let values = try table.numbers(at: j + 1, hints: Self.cellHints)
       for i in 0..<n {
         guard let v = values[i] else {
           throw InputError(table: table, row: i, column: j + 1,
@@ -72,6 +72,12 @@ public enum SquareMatrixReader {
     try checkDegrees(m, table: table, rowIds: rowIds, columnOrder: columnOrder)
     return LabeledSquareMatrix(ids: rowIds, matrix: m)
   }
+
+  /// What fixes a non-numeric or non-finite entry: the matrix has no columns to leave out and no missing
+  /// entries, so the cell itself must be corrected.
+  static let cellHints = Table.NumberHints(
+    notANumber: "every entry of a precomputed matrix is a number ≥ 0 (a similarity); correct the cell",
+    notFinite: "every entry of a precomputed matrix is a finite number ≥ 0 and none may be missing; correct the cell")
 
   /// Largest off-diagonal row or column sum accepted, `Double.greatestFiniteMagnitude / 4`
   /// (≈ 4.5e307): the degrees of the symmetrised matrix `0.5·(A + Aᵀ)` are then finite, with room

@@ -193,25 +193,47 @@ public struct Table: Sendable {
   /// Leading/trailing ASCII spaces and tabs are ignored. Syntax and rounding follow `DecimalParser`
   /// (bit-identical to `strtod`). Non-finite values (`inf`, `-inf`, `Infinity`, or overflow such as
   /// `1e999`) are rejected: models in CohortLens need finite inputs; `NaN`/`nan` are missing tokens.
-  /// - Throws: `InputError` `file:line:column: column 'x' row N: 'abc' is not a number` with the hint
-  ///   to fix the cell or exclude the column with `--columns`.
+  /// - Throws: `InputError` `file:line:column: column 'x' row N: 'abc' is not a number` with the hint of
+  ///   `hints` (the caller knows what fixes the cell: the default suits a feature table read with `--columns`).
   /// - Complexity: O(rows + bytes of the column).
-  public func numbers(_ column: String) throws -> [Double?] {
-    try numbers(at: columnIndex(column))
+  public func numbers(_ column: String, hints: NumberHints = .featureTable) throws -> [Double?] {
+    try numbers(at: columnIndex(column), hints: hints)
   }
 
   /// `numbers(_:)` by column index (`0 ..< columnCount`).
-  public func numbers(at column: Int) throws -> [Double?] {
+  public func numbers(at column: Int, hints: NumberHints = .featureTable) throws -> [Double?] {
     precondition(column >= 0 && column < columnCount, "column index out of range")
     let s = columnSource[column]
     return try sources[s].bytes.withUnsafeBufferPointer { buf in
       var out = [Double?](repeating: nil, count: rowCount)
       let cc = columnCount
       for r in 0..<rowCount {
-        out[r] = try Table.fastNumber(cells[r * cc + column], in: buf) ?? number(row: r, column: column, in: buf)
+        out[r] = try Table.fastNumber(cells[r * cc + column], in: buf)
+          ?? number(row: r, column: column, in: buf, hints: hints)
       }
       return out
     }
+  }
+
+  /// How to fix a cell that should hold a number: the hints of the two errors of ``numbers(_:hints:)``.
+  /// The caller supplies them, since what fixes a cell depends on what the column is (a feature column can be
+  /// left out with `--columns`, an entry of a precomputed matrix cannot be missing, a series value can).
+  public struct NumberHints: Sendable, Equatable {
+    /// Appended to `'abc' is not a number`.
+    public var notANumber: String
+    /// Appended to `'inf' is not a finite number`.
+    public var notFinite: String
+
+    public init(notANumber: String, notFinite: String) {
+      self.notANumber = notANumber
+      self.notFinite = notFinite
+    }
+
+    /// For a column chosen with `--columns` (a feature table): fix the cell or leave the column out; a
+    /// non-finite value can also be marked missing.
+    public static let featureTable = NumberHints(
+      notANumber: "fix the cell or exclude the column with --columns",
+      notFinite: "replace it with a finite value or mark it missing (empty or NA)")
   }
 
   /// Several columns as numbers at once: `numbers(at: c)` for each `c` of `columns`, in that order.
@@ -221,7 +243,7 @@ public struct Table: Sendable {
   /// per-column passes stalled on a cache miss at nearly every cell). Values are identical to
   /// `numbers(at:)`; of several bad cells the first in file order is reported.
   /// - Complexity: O(rows × columns.count + bytes of those columns).
-  public func numbers(at columns: [Int]) throws -> [[Double?]] {
+  public func numbers(at columns: [Int], hints: NumberHints = .featureTable) throws -> [[Double?]] {
     for c in columns { precondition(c >= 0 && c < columnCount, "column index out of range") }
     var out = columns.map { _ in [Double?](repeating: nil, count: rowCount) }
     let cc = columnCount
@@ -232,7 +254,8 @@ public struct Table: Sendable {
         for r in 0..<rowCount {
           for k in mine {
             let column = columns[k]
-            out[k][r] = try Table.fastNumber(cells[r * cc + column], in: buf) ?? number(row: r, column: column, in: buf)
+            out[k][r] = try Table.fastNumber(cells[r * cc + column], in: buf)
+              ?? number(row: r, column: column, in: buf, hints: hints)
           }
         }
       }
@@ -255,12 +278,14 @@ public struct Table: Sendable {
   ///   - missing: `.error` (default) or `.drop`.
   ///   - missingHint: how to fix missing values, appended to the `.error` message (the default names
   ///     the `--columns` and `--drop-missing` options of the commands that have them).
+  ///   - hints: how to fix a non-numeric or non-finite cell (see ``numbers(_:hints:)``).
   /// - Throws: `InputError` for an unknown column, a non-numeric or non-finite cell (see `numbers`),
   ///   or (with `.error`) missing values.
   /// - Complexity: O(rows × columns).
   public func numericMatrix(
     columns: [String], missing: MissingPolicy = .error,
-    missingHint: String = "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing"
+    missingHint: String = "fill the cells, exclude the columns with --columns, or skip these rows with --drop-missing",
+    hints: NumberHints = .featureTable
   ) throws -> NumericMatrix {
     let indices = try columns.map { try columnIndex($0) }
     let k = indices.count
@@ -281,7 +306,7 @@ public struct Table: Sendable {
             for m in 0..<k {
               let j = indices[m]
               let buf = buffers[sourceOf[m]]
-              let v = try Table.fastNumber(cp[base + j], in: buf) ?? number(row: r, column: j, in: buf)
+              let v = try Table.fastNumber(cp[base + j], in: buf) ?? number(row: r, column: j, in: buf, hints: hints)
               (out.baseAddress! + (w * k + m)).initialize(to: v ?? .nan)
               if v == nil && rowMissing < 0 { rowMissing = j }
             }
@@ -678,7 +703,7 @@ public struct Table: Sendable {
   }
 
   @inline(__always)
-  func number(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) throws -> Double? {
+  func number(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>, hints: NumberHints) throws -> Double? {
     let cell = cells[r * columnCount + column]
     let parsed = Table.withTrimmed(cell, in: buf) { t -> Double? in
       t.isEmpty ? .nan : DecimalParser.parse(t)
@@ -690,11 +715,9 @@ public struct Table: Sendable {
     if isMissing(cell, in: buf) { return nil }
     let text = Table.displayText(cell, in: buf)
     if parsed != nil || Table.looksInfinite(text) {
-      throw error(row: r, column: column, in: buf, message: "'\(text)' is not a finite number",
-                  hint: "replace it with a finite value or mark it missing (empty or NA)")
+      throw error(row: r, column: column, in: buf, message: "'\(text)' is not a finite number", hint: hints.notFinite)
     }
-    throw error(row: r, column: column, in: buf, message: "'\(text)' is not a number",
-                hint: "fix the cell or exclude the column with --columns")
+    throw error(row: r, column: column, in: buf, message: "'\(text)' is not a number", hint: hints.notANumber)
   }
 
   static func looksInfinite(_ text: String) -> Bool {

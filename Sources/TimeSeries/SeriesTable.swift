@@ -115,7 +115,7 @@ public enum SeriesTable {
     try table.requireDataRows(hint: "add one row per learner and time step")
     let idCells = try table.strings(at: idColumn)
     let timeCells = try table.strings(at: timeColumn)
-    let columns = try table.numbers(at: valueColumns)
+    let columns = try table.numbers(at: valueColumns, hints: valueHints)
     let d = values.count
 
     // Time keys: numeric if every cell is a number, otherwise ISO dates.
@@ -249,7 +249,7 @@ public enum SeriesTable {
     }
     let ids = try table.ids(id)
     let indices = try columns.map { try table.columnIndex($0) }
-    let cells = try table.numbers(at: indices)
+    let cells = try table.numbers(at: indices, hints: valueHints)
     var series: [[Double]] = []
     var filled = 0
     for (r, lid) in ids.enumerated() {
@@ -284,6 +284,13 @@ public enum SeriesTable {
     }
     return SeriesSet(ids: ids, series: series, dimensions: 1, features: ["value"], steps: columns, filledCells: filled)
   }
+
+  /// What fixes a non-numeric or non-finite series value: correct it, or mark it missing (a gap inside a
+  /// series is then filled by `--fill`, one at the end shortens the series). Leaving the column out is no fix:
+  /// it is a value column (long format) or a time step (wide format).
+  static let valueHints = Table.NumberHints(
+    notANumber: "correct the cell, or mark it missing (empty or NA) and fill gaps with --fill zero|previous",
+    notFinite: "replace it with a finite value, or mark it missing (empty or NA) and fill gaps with --fill zero|previous")
 
   static func trimmed(_ s: String) -> String {
     var sub = Substring(s)

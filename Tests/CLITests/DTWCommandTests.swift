@@ -325,6 +325,14 @@ struct DTWCommandTests {
     let f = try CLI.write("id,t,v\na,0,1\na,1,oops\nb,0,1\nb,1,2\n", "s.csv", in: dir)
     try expectFailure(["dtw", "--series", f, "--id", "id", "--time", "t", "--value", "v", "--radius", "1"],
       status: 65, contains: "s.csv:3:5: column 'v' row 2: 'oops' is not a number")
+    // The hint fits a series value (there is no --columns in the long format): correct it or mark it missing.
+    let r = try CLI.run(["dtw", "--series", f, "--id", "id", "--time", "t", "--value", "v", "--radius", "1"])
+    #expect(r.stderr.hasSuffix("'oops' is not a number; correct the cell, or mark it missing (empty or NA) and fill gaps with --fill zero|previous\n"), "\(r.stderr)")
+    #expect(!r.stderr.contains("--columns"))
+    let wide = try CLI.write("id,w0,w1\na,1,inf\nb,2,3\n", "w.csv", in: dir)
+    let w = try CLI.run(["dtw", "--series", wide, "--id", "id", "--wide", "--columns", "w0,w1", "--radius", "1"])
+    #expect(w.status == 65)
+    #expect(w.stderr.hasSuffix("w.csv:2:5: column 'w1' row 1: 'inf' is not a finite number; replace it with a finite value, or mark it missing (empty or NA) and fill gaps with --fill zero|previous\n"), "\(w.stderr)")
   }
 
   @Test func radiusMustBeANonNegativeInteger() throws {

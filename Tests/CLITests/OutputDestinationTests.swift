@@ -172,6 +172,22 @@ struct OutputDestinationTests {
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 
+  /// A bad entry of a precomputed matrix is corrected in the matrix: the hint names neither --columns (there
+  /// is nothing to leave out) nor marking it missing (a matrix must be complete).
+  @Test func nonNumericPrecomputedEntryHintFitsAMatrix() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    for (cell, what, fix) in [
+      ("x", "'x' is not a number", "every entry of a precomputed matrix is a number ≥ 0 (a similarity); correct the cell"),
+      ("inf", "'inf' is not a finite number", "every entry of a precomputed matrix is a finite number ≥ 0 and none may be missing; correct the cell"),
+    ] {
+      let matrix = try CLI.write("id,a,b,c,d\na,1,0.5,0.2,0.1\nb,0.5,1,0.3,0.1\nc,0.2,0.3,1,\(cell)\nd,0.1,0.1,0.1,1\n", "m.csv", in: dir)
+      let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", matrix, "--k", "2"])
+      #expect(r.status == 65)
+      #expect(r.stderr == matrix + ":4:13: column 'd' row 3: \(what); \(fix)\n", "\(r.stderr)")
+    }
+  }
+
   @Test func precomputedMatrixWhoseDegreesOverflowIsLocated() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

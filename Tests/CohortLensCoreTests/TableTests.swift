@@ -75,6 +75,19 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(t.profile(at: 1).firstNonNumeric == "abc")
   }
 
+  /// The caller supplies what fixes a bad cell; every reader of numbers passes it through.
+  @Test func numberHintsComeFromTheCaller() throws {
+    let t = try table("id,a,b\n1,2,inf\n2,x,3\n", name: "m.csv")
+    let hints = Table.NumberHints(notANumber: "correct the entry", notFinite: "no infinities here")
+    #expect(inputError { _ = try t.numbers("a", hints: hints) }?.description == "m.csv:3:3: column 'a' row 2: 'x' is not a number; correct the entry")
+    #expect(inputError { _ = try t.numbers(at: 2, hints: hints) }?.hint == "no infinities here")
+    #expect(inputError { _ = try t.numbers(at: [2, 1], hints: hints) }?.hint == "no infinities here")
+    #expect(inputError { _ = try t.numericMatrix(columns: ["a"], hints: hints) }?.hint == "correct the entry")
+    // Without hints: the feature-table default.
+    #expect(inputError { _ = try t.numbers("b") }?.hint == Table.NumberHints.featureTable.notFinite)
+    #expect(inputError { _ = try t.numericMatrix(columns: ["a"]) }?.hint == "fix the cell or exclude the column with --columns")
+  }
+
   @Test func nonFiniteIsRejected() throws {
     let t = try table("a\ninf\n")
     let e = inputError { _ = try t.numbers("a") }
