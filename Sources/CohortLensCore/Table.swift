@@ -143,18 +143,41 @@ public struct Table: Sendable {
 
   // MARK: Columns
 
-  /// The index of the column called `name` (exact, case-sensitive match).
+  /// The index of the column called `name`: the header equal to `name` (case-sensitive); when there is
+  /// none, the one header equal to it once blanks (spaces and tabs) around both are ignored, so that
+  /// `--columns x0` selects a header written ` x0 ` (command-line lists are trimmed; headers are kept as
+  /// written).
   ///
-  /// - Throws: `InputError` listing the available columns, suggesting the closest name when one
-  ///   differs only in case or by an edit distance of at most 2.
-  /// - Complexity: O(columns × name length²) on failure, O(columns) otherwise.
+  /// - Throws: `InputError` at the header when several headers match after trimming (listing them), or
+  ///   when none matches: listing the available columns, suggesting the closest name when one differs only
+  ///   in case, in surrounding blanks or by an edit distance of at most 2.
+  /// - Complexity: O(columns × name length²) on failure, O(columns × name length) otherwise.
   public func columnIndex(_ name: String) throws -> Int {
     if let j = columnNames.firstIndex(of: name) { return j }
-    var hint = "available columns: " + columnNames.map { "'\($0)'" }.joined(separator: ", ")
+    let key = Table.trimmedBlanks(name)
+    let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
+    if matches.count == 1 { return matches[0] }
+    let listed = { (indices: [Int]) in indices.map { "'\(columnNames[$0])'" }.joined(separator: ", ") }
+    if matches.count > 1 {
+      throw InputError(file: path, line: 1,
+        message: "column name '\(name)' matches \(matches.count) columns once the blanks around names are ignored: \(listed(matches))",
+        hint: "rename the columns in the header so that they differ by more than surrounding blanks")
+    }
+    var hint = "available columns: " + listed(Array(columnNames.indices))
     if let suggestion = Table.closest(to: name, in: columnNames) {
       hint = "did you mean '\(suggestion)'? " + hint
     }
     throw InputError(file: path, line: 1, message: "no column named '\(name)'", hint: hint)
+  }
+
+  /// `name` without the blanks around it: spaces (Unicode category Zs) and tabs, as command-line lists are
+  /// trimmed.
+  public static func trimmedBlanks<S: StringProtocol>(_ name: S) -> String {
+    func isBlank(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
+    let scalars = Substring(name).unicodeScalars
+    guard let first = scalars.firstIndex(where: { !isBlank($0) }) else { return "" }
+    let last = scalars.lastIndex(where: { !isBlank($0) })!
+    return String(Substring(scalars[first...last]))
   }
 
   /// The cells of `column` as text, `nil` for missing cells. Present text is kept exactly as written
@@ -788,13 +811,16 @@ public struct Table: Sendable {
 
   // MARK: Suggestions
 
-  /// The candidate equal to `name` ignoring case, else the unique closest one within edit distance 2.
+  /// The candidate equal to `name` ignoring case (and the blanks around both), else the closest one
+  /// within edit distance 2 (the first of equally close ones), compared without the surrounding blanks;
+  /// the candidate is returned as written.
   public static func closest(to name: String, in candidates: [String]) -> String? {
-    let lower = name.lowercased()
-    if let c = candidates.first(where: { $0.lowercased() == lower }) { return c }
+    let lower = trimmedBlanks(name).lowercased()
+    let keys = candidates.map { trimmedBlanks($0).lowercased() }
+    if let i = keys.firstIndex(of: lower) { return candidates[i] }
     var best: (String, Int)? = nil
-    for c in candidates {
-      let d = editDistance(Array(lower), Array(c.lowercased()))
+    for (c, key) in zip(candidates, keys) {
+      let d = editDistance(Array(lower), Array(key))
       if d <= 2 && (best == nil || d < best!.1) { best = (c, d) }
     }
     return best?.0

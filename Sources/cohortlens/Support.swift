@@ -201,13 +201,10 @@ func firstDuplicate(_ names: [String]) -> String? {
 }
 
 /// `text` without leading and trailing blanks: the Unicode scalars Foundation's
-/// `CharacterSet.whitespaces` holds (general category Zs, plus the tab U+0009).
+/// `CharacterSet.whitespaces` holds (general category Zs, plus the tab U+0009) — the blanks column lookup
+/// ignores around header names (`Table.trimmedBlanks`).
 func trimmingWhitespaces<S: StringProtocol>(_ text: S) -> String {
-  func isBlank(_ u: Unicode.Scalar) -> Bool { u == "\t" || u.properties.generalCategory == .spaceSeparator }
-  let scalars = Substring(text).unicodeScalars
-  guard let first = scalars.firstIndex(where: { !isBlank($0) }) else { return "" }
-  let last = scalars.lastIndex(where: { !isBlank($0) })!
-  return String(Substring(scalars[first...last]))
+  Table.trimmedBlanks(text)
 }
 
 /// The feature columns used when `--columns` is not given: every column except `excluded`
@@ -217,7 +214,9 @@ func trimmingWhitespaces<S: StringProtocol>(_ text: S) -> String {
 func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (columns: [String], skipped: [String]) {
   var columns: [String] = []
   var skipped: [String] = []
-  let candidates = table.columnNames.indices.filter { !excluding.contains(table.columnNames[$0]) }
+  // Excluded by the column they name (the same lookup as everywhere: `--id id` names a header ` id`).
+  let excludedIndices = Set(excluding.compactMap { try? table.columnIndex($0) })
+  let candidates = table.columnNames.indices.filter { !excludedIndices.contains($0) }
   // One concurrent pass over the rows for all candidate columns (same typing as `profile(at:)`).
   let summaries = table.summaries(columns: candidates)
   for (index, s) in zip(candidates, summaries) {

@@ -62,6 +62,33 @@ struct ScoresInspectCommandTests {
     #expect(!full.stderr.contains("warning"))
   }
 
+  /// Headers written with blanks around them (` x0 `) are selected by their names (`--columns x0`, `' x0 '`),
+  /// with `--id`, `--labels`, `--truth` too; a default feature set leaves the padded id and label columns out.
+  @Test func headersWithBlanksAroundThemCanBeSelected() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id, x0 ,lab, truth \na,0,1,p\nb,1,1,p\nc,5,2,q\nd,6,2,q\n", "hsp.csv", in: dir)
+    for columns in [" x0 ", "x0"] {
+      let r = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", columns, "--labels", "lab", "--truth", "truth", "--format", "json"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let j = try CLI.json(r.stdout)
+      #expect(j["n"] as? Int == 4)
+      #expect(abs((j["silhouette"] as? Double ?? .nan) - 0.797979797979798) < 1e-12)
+      #expect(j["ari"] as? Double == 1.0)
+    }
+    let g = try CLI.write(" id , x0 , lab \na,0,1\nb,1,1\nc,5,2\nd,6,2\n", "pad.csv", in: dir)
+    let d = try CLI.run(["scores", "--features", g, "--id", "id", "--labels", "lab", "--format", "json"])
+    #expect(d.status == 0, "\(d.stderr)")
+    #expect((try CLI.json(d.stdout)["parameters"] as? [String: Any])?["columns"] as? [String] == [" x0 "])
+    let typo = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "x1", "--labels", "lab"])
+    #expect(typo.status == 65)
+    #expect(typo.stderr.contains("no column named 'x1'; did you mean ' x0 '?"), "\(typo.stderr)")
+    // Series columns use the same lookup.
+    let s = try CLI.write("id , week, hours \na,0,1\na,1,2\nb,0,2\nb,1,1\nc,0,5\nc,1,4\n", "s.csv", in: dir)
+    let dtw = try CLI.run(["dtw", "--series", s, "--id", "id", "--time", "week", "--value", "hours", "--radius", "1", "--format", "json"])
+    #expect(dtw.status == 0, "\(dtw.stderr)")
+    #expect((try CLI.json(dtw.stdout)["summary"] as? [String: Any])?["n"] as? Int == 3)
+  }
+
   /// A missing label or reference value is not a missing feature value: the hint says what fixes it and does
   /// not offer --drop-missing (which is given here and does not cover those columns).
   @Test func missingLabelOrTruthNamesTheRealFix() throws {

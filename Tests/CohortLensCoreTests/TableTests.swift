@@ -136,6 +136,28 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(m?.message.contains("missing id") == true)
   }
 
+  /// A header written with blanks around it is found by its trimmed name (command-line lists are trimmed), an
+  /// exact match wins, two headers equal after trimming are an error naming both, and the suggestion for an
+  /// unknown name compares trimmed names.
+  @Test func columnLookupIgnoresBlanksAroundHeaderNames() throws {
+    let t = try table("id, x0 ,lab\ta\n1,2,3\n", name: "h.csv")
+    #expect(try t.columnIndex("x0") == 1)
+    #expect(try t.columnIndex(" x0 ") == 1)
+    #expect(try t.columnIndex("\tx0") == 1)
+    #expect(try t.columnIndex("lab\ta") == 2)
+    #expect(try t.numbers("x0") == [2])
+    let e = inputError { _ = try t.columnIndex("x1") }
+    #expect(e?.description == "h.csv:1: no column named 'x1'; did you mean ' x0 '? available columns: 'id', ' x0 ', 'lab\ta'")
+    let exact = try table("x0, x0\n1,2\n", name: "e.csv")
+    #expect(try exact.columnIndex("x0") == 0)
+    #expect(try exact.columnIndex(" x0") == 1)
+    let twice = try table(" x0,x0 ,y\n1,2,3\n", name: "a.csv")
+    let a = inputError { _ = try twice.columnIndex("x0") }
+    #expect(a?.description == "a.csv:1: column name 'x0' matches 2 columns once the blanks around names are ignored: ' x0', 'x0 '; rename the columns in the header so that they differ by more than surrounding blanks")
+    #expect(Table.closest(to: " AGE ", in: ["user", "age"]) == "age")
+    #expect(Table.closest(to: "x1", in: ["id", "  x0  "]) == "  x0  ")
+  }
+
   @Test func idsKeepTextAsWritten() throws {
     let t = try table("id\n\" 007\"\n007\n")
     #expect(try t.ids("id") == [" 007", "007"])
