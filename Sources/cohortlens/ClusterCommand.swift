@@ -54,8 +54,10 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Feature columns to use, comma-separated (default: every numeric column except --id and --truth).", valueName: "a,b,c"))
   var columns: String?
 
-  @Option(help: "Feature scaling before the affinity: standard (z-score, population std), minmax, l2 (per row) or none.")
-  var scale: FeatureScaling = .standard
+  @Option(name: .customLong("scale"), help: "With --features: feature scaling before the affinity: standard (z-score, population std; the default), minmax, l2 (per row) or none.")
+  var scaleOption: FeatureScaling?
+  /// `--scale`, default `standard` (given only with `--features`, `--affinity rbf`).
+  var scale: FeatureScaling { scaleOption ?? .standard }
 
   @Option(help: "Affinity: rbf (exp(-gamma*|xi-xj|^2) on the features) or precomputed (--matrix).")
   var affinity: AffinityKind = .rbf
@@ -105,17 +107,21 @@ struct ClusterCommand: CohortLensCommand {
   @Flag(help: "With --series: wide format (one row per learner, step columns from --columns or every numeric column except --id and --truth).")
   var wide = false
 
-  @Option(help: "With --series: missing steps inside a series: error (default), zero or previous.")
-  var fill: SeriesFill = .error
+  @Option(name: .customLong("fill"), help: "With --series: missing steps inside a series: error (default), zero or previous.")
+  var fillOption: SeriesFill?
+  var fill: SeriesFill { fillOption ?? .error }
 
-  @Option(help: "With --series: per-series normalisation l2 (default), zscore or none.")
-  var normalize: SeriesNormalization = .l2
+  @Option(name: .customLong("normalize"), help: "With --series: per-series normalisation l2 (default), zscore or none.")
+  var normalizeOption: SeriesNormalization?
+  var normalize: SeriesNormalization { normalizeOption ?? .l2 }
 
   @Option(name: .customLong("zero-series"), help: "With --series and l2: all-zero series are an error (default) or kept as zeros (keep).")
-  var zeroSeries: ZeroSeriesPolicy = .error
+  var zeroSeriesOption: ZeroSeriesPolicy?
+  var zeroSeries: ZeroSeriesPolicy { zeroSeriesOption ?? .error }
 
-  @Option(help: "With --series: dtw (DTW distances, affinity exp(-gamma*D^2)), euclidean (normalised series) or mean (per-learner mean).")
-  var metric: SeriesMetric = .dtw
+  @Option(name: .customLong("metric"), help: "With --series: dtw (DTW distances, affinity exp(-gamma*D^2); the default), euclidean (normalised series) or mean (per-learner mean).")
+  var metricOption: SeriesMetric?
+  var metric: SeriesMetric { metricOption ?? .dtw }
 
   @Option(parsing: .unconditional, help: ArgumentHelp("With --metric dtw: Sakoe-Chiba radius r >= 0 or 'full' (default).", valueName: "r|full"))
   var radius: String?
@@ -135,6 +141,13 @@ struct ClusterCommand: CohortLensCommand {
       if features != nil || matrix != nil || affinity == .precomputed {
         throw ValidationError("--series replaces --features / --affinity precomputed; give one input")
       }
+      // Options of the feature table have no effect on series: an error, never silently ignored.
+      if scaleOption != nil {
+        throw ValidationError("--scale scales the columns of --features; learner series are normalised with --normalize l2|zscore|none")
+      }
+      if dropMissing {
+        throw ValidationError("--drop-missing leaves out learners with missing feature values in --features; with --series a missing step inside a series is filled with --fill zero|previous (missing steps at the end shorten the series)")
+      }
       if id == nil { throw ValidationError("give --id COLUMN naming the learner id column of --series") }
       if let r = radius { _ = try parseRadius(r) }
       if radius != nil && metric != .dtw { throw ValidationError("--radius applies to --metric dtw only") }
@@ -145,8 +158,11 @@ struct ClusterCommand: CohortLensCommand {
       do { _ = try GraphConstruction(parsing: graph) } catch { throw ValidationError("--graph: \(error)") }
       return
     }
-    if time != nil || value != nil || wide || radius != nil {
-      throw ValidationError("--time, --value, --wide and --radius describe learner time series; give --series FILE")
+    let seriesOnly = [("--time", time != nil), ("--value", value != nil), ("--wide", wide), ("--radius", radius != nil),
+      ("--fill", fillOption != nil), ("--normalize", normalizeOption != nil), ("--zero-series", zeroSeriesOption != nil),
+      ("--metric", metricOption != nil), ("--threads", threads != nil)].filter(\.1).map(\.0)
+    if !seriesOnly.isEmpty {
+      throw ValidationError("\(seriesOnly.joined(separator: ", ")) describe\(seriesOnly.count == 1 ? "s" : "") learner time series; give --series FILE (or leave \(seriesOnly.count == 1 ? "it" : "them") out)")
     }
     if affinity == .precomputed && matrix == nil {
       throw ValidationError("--affinity precomputed needs --matrix FILE")
@@ -159,6 +175,14 @@ struct ClusterCommand: CohortLensCommand {
     }
     if matrix != nil && affinity != .precomputed {
       throw ValidationError("--matrix is only read with --affinity precomputed")
+    }
+    if affinity == .precomputed {
+      // The matrix is used as given; --features only supplies the --truth labels.
+      let tableOnly = [("--scale", scaleOption != nil), ("--gamma", gamma != nil), ("--columns", columns != nil),
+        ("--drop-missing", dropMissing)].filter(\.1).map(\.0)
+      if !tableOnly.isEmpty {
+        throw ValidationError("\(tableOnly.joined(separator: ", ")) appl\(tableOnly.count == 1 ? "ies" : "y") to the rbf affinity of --features; --affinity precomputed uses the matrix as given (--features only supplies the --truth labels)")
+      }
     }
     if let g = gamma, !(g > 0 && g.isFinite) { throw ValidationError("--gamma must be a positive number") }
     if nInit < 1 { throw ValidationError("--n-init must be at least 1") }

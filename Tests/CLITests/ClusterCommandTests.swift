@@ -97,6 +97,32 @@ struct ClusterCommandTests {
     #expect(early.stdout.isEmpty)
   }
 
+  /// Options that have no effect on the chosen input are usage errors, never silently ignored: feature-table
+  /// options with --series (naming the series alternative), series options with --features, and options of
+  /// the rbf affinity with a precomputed matrix.
+  @Test func optionsThatDoNotApplyAreUsageErrors() throws {
+    let series = ["cluster", "--series", CLI.fixture("flipped-classroom/hours_biweek_students.csv"), "--id", "student_id",
+      "--time", "biweek_of_year", "--value", "hours", "--k", "2"]
+    let cases: [([String], String)] = [
+      (series + ["--scale", "none"], "--scale scales the columns of --features; learner series are normalised with --normalize l2|zscore|none"),
+      (series + ["--drop-missing"], "with --series a missing step inside a series is filled with --fill zero|previous"),
+      (Self.effortArgs + ["--k", "2", "--normalize", "zscore"], "--normalize describes learner time series; give --series FILE"),
+      (Self.effortArgs + ["--k", "2", "--metric", "dtw", "--threads", "2"], "--metric, --threads describe learner time series"),
+      (["cluster", "--affinity", "precomputed", "--matrix", "m.csv", "--k", "2", "--scale", "none", "--gamma", "2"],
+        "--scale, --gamma apply to the rbf affinity of --features; --affinity precomputed uses the matrix as given"),
+    ]
+    for (args, message) in cases {
+      let r = try CLI.run(args)
+      #expect(r.status == 64, "\(args)")
+      #expect(r.stderr.contains(message), "\(r.stderr)")
+      #expect(r.stdout.isEmpty)
+    }
+    // The defaults, given explicitly where they apply, are accepted.
+    let ok = try CLI.run(series + ["--metric", "dtw", "--normalize", "l2", "--fill", "error", "--zero-series", "error", "--format", "json"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect((try CLI.json(ok.stdout)["parameters"] as? [String: Any])?["normalize"] as? String == "l2")
+  }
+
   @Test func kNotBelowNIsAUsageErrorNamingN() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a,b\n1,0,1\n2,1,0\n3,5,5\n", "small.csv", in: dir)
