@@ -120,11 +120,12 @@ public enum SpectralSweep {
     var warnings = embedding.warnings.map(\.description)
 
     let truthCodes: [Int]? = truth.map { t in
-      var codes: [String: Int] = [:]
+      // Labels told apart exactly as written (code points), as scikit-learn's label encoding does.
+      var codes: [ExactText: Int] = [:]
       return t.map { s in
-        if let c = codes[s] { return c }
+        if let c = codes[ExactText(s)] { return c }
         let c = codes.count
-        codes[s] = c
+        codes[ExactText(s)] = c
         return c
       }
     }

@@ -371,7 +371,9 @@ public struct Table: Sendable {
   /// `ids(_:)` by column index (`0 ..< columnCount`).
   public func ids(at column: Int) throws -> [String] {
     let values = try strings(at: column)
-    var seen: [String: Int] = [:]
+    // Ids are told apart exactly as written (code points, as pandas): 'Amélie' precomposed and
+    // decomposed are two ids, not a duplicate.
+    var seen: [ExactText: Int] = [:]
     seen.reserveCapacity(rowCount)
     var out: [String] = []
     out.reserveCapacity(rowCount)
@@ -383,7 +385,7 @@ public struct Table: Sendable {
                 hint: "every row needs an id; fill the cell or remove the row")
         }
       }
-      if let previous = seen.updateValue(r, forKey: v) {
+      if let previous = seen.updateValue(r, forKey: ExactText(v)) {
         let (l1, l2) = buffer.withUnsafeBufferPointer {
           (location(row: previous, column: column, in: $0), location(row: r, column: column, in: $0))
         }
@@ -580,7 +582,8 @@ public struct Table: Sendable {
     public var unmatchedRight: [String]
   }
 
-  /// Inner join of `left` and `right` on `left[leftId] == right[rightId]` (exact string equality).
+  /// Inner join of `left` and `right` on `left[leftId] == right[rightId]` (exact equality of the
+  /// ids as written: Unicode scalars, no normalisation, as pandas; see ``ExactText``).
   ///
   /// The result has the left columns (the id column keeps the name `leftId`) followed by the right
   /// columns except `rightId`. Non-id columns present on both sides are kept twice, renamed
@@ -595,15 +598,15 @@ public struct Table: Sendable {
     let ri = try right.columnIndex(rightId)
     let leftIds = try left.ids(at: li)
     let rightIds = try right.ids(at: ri)
-    var rightRow: [String: Int] = [:]
+    var rightRow: [ExactText: Int] = [:]
     rightRow.reserveCapacity(rightIds.count)
-    for (r, id) in rightIds.enumerated() { rightRow[id] = r }
+    for (r, id) in rightIds.enumerated() { rightRow[ExactText(id)] = r }
 
     var pairs: [(Int, Int)] = []
     var unmatchedLeft: [String] = []
     var matchedRight = [Bool](repeating: false, count: rightIds.count)
     for (l, id) in leftIds.enumerated() {
-      if let r = rightRow[id] {
+      if let r = rightRow[ExactText(id)] {
         pairs.append((l, r))
         matchedRight[r] = true
       } else {

@@ -1,3 +1,5 @@
+import CohortLensCore
+
 /// Stability of LIME over repeated runs (different seeds) for one student, with the indices of
 /// Visani et al., "Statistical stability indices for LIME" (JORS 2022, arXiv:2001.11757) as
 /// lime-stability 0.1.1 defines them:
@@ -145,8 +147,8 @@ public struct GroupDisparity: Sendable, Equatable {
 
   /// - Parameter groups: group value per explanation (same order); nil = not in any group.
   public init(explanations: [Explanation], groups: [String?]) {
-    var members: [String: [Explanation]] = [:]
-    for (e, g) in zip(explanations, groups) { if let g { members[g, default: []].append(e) } }
+    var members: [ExactText: [Explanation]] = [:]  // group values as written (code points)
+    for (e, g) in zip(explanations, groups) { if let g { members[ExactText(g), default: []].append(e) } }
     var order: [String] = []
     var seen = Set<String>()
     var totals: [String: Int] = [:]
@@ -174,7 +176,7 @@ public struct GroupDisparity: Sendable, Equatable {
         }
         let mean = sum / Double(list.count)
         means.append(mean)
-        rows.append(Row(group: g, feature: name, students: list.count, selected: sel,
+        rows.append(Row(group: g.string, feature: name, students: list.count, selected: sel,
                         frequency: Double(sel) / Double(list.count), meanAbsWeight: mean))
       }
       gaps.append((name, (means.max() ?? 0) - (means.min() ?? 0)))

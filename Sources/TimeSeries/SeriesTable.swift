@@ -162,17 +162,17 @@ public enum SeriesTable {
     let steps = grid.map { labelOfKey[$0]! }
 
     // Learners in order of first appearance; rows per learner by step.
-    var learnerIndex: [String: Int] = [:]
+    var learnerIndex: [ExactText: Int] = [:]  // ids as written (code points), as pandas' groupby
     var ids: [String] = []
     var rowAt: [[Int: Int]] = []  // learner → step → row
     for r in 0..<table.rowCount {
       let lid = idCells[r]!
       let li: Int
-      if let x = learnerIndex[lid] {
+      if let x = learnerIndex[ExactText(lid)] {
         li = x
       } else {
         li = ids.count
-        learnerIndex[lid] = li
+        learnerIndex[ExactText(lid)] = li
         ids.append(lid)
         rowAt.append([:])
       }

@@ -26,8 +26,8 @@ extension ClusterCommand: AuditStep {
       throw UsageError("the cluster step '\(context.step.name)' produced no clustering")
     }
     let k = entry.k
-    var clusters: [String: Int] = [:]
-    for (i, id) in ids.enumerated() { clusters[id] = entry.labels[i] }
+    var clusters: [ExactText: Int] = [:]
+    for (i, id) in ids.enumerated() { clusters[ExactText(id)] = entry.labels[i] }
     json.append(("chosen_k", .int(k)))
     json.append(("chosen_by", .string(result.silhouetteK != nil ? "silhouette" : "first k")))
 
@@ -203,9 +203,9 @@ struct ClusterProfileSpec {
   func compute(ids: [String], labels: [Int], k: Int) throws -> Output {
     let t = try Table.read(path: table, digest: true)
     let tableIds = try t.ids(id)
-    var row: [String: Int] = [:]
-    for (r, v) in tableIds.enumerated() { row[v] = r }
-    let matchedRows = ids.map { row[$0] }
+    var row: [ExactText: Int] = [:]
+    for (r, v) in tableIds.enumerated() { row[ExactText(v)] = r }
+    let matchedRows = ids.map { row[ExactText($0)] }
     let unmatched = matchedRows.filter { $0 == nil }.count
 
     // Outcome rate per cluster.
@@ -240,13 +240,13 @@ struct ClusterProfileSpec {
     for attribute in by {
       let values = try t.strings(attribute)
       var levels: [String] = []
-      var index: [String: Int] = [:]
+      var index: [ExactText: Int] = [:]
       let perLearner = matchedRows.map { r -> String in
         guard let r, let v = values[r] else { return "(missing)" }
         return v
       }
-      for v in perLearner where index[v] == nil {
-        index[v] = levels.count
+      for v in perLearner where index[ExactText(v)] == nil {
+        index[ExactText(v)] = levels.count
         levels.append(v)
       }
       let order = levels.sorted { ($0 == "(missing)" ? 1 : 0, $0) < ($1 == "(missing)" ? 1 : 0, $1) }

@@ -28,7 +28,7 @@ struct AuditStepResult {
   var inputs: [(role: String, path: String)] = []
   var digests: [String: String] = [:]
   /// Cluster label per learner id, when the step clustered learners (used by later steps).
-  var clusters: [String: Int]? = nil
+  var clusters: [ExactText: Int]? = nil
 }
 
 /// The tables an audit step can write (`tables/<stem>-<table>.csv`). A closed set, so that a previous

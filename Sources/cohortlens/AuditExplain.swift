@@ -89,7 +89,7 @@ extension ExplainCommand: AuditStep {
       guard let labels = context.results[source]?.clusters else {
         throw node.error("'clusters: \(source)' names no earlier cluster step", hint: "name a cluster step that runs before this one")
       }
-      let groups = explanations.map { labels[$0.student].map { "cluster \($0)" } }
+      let groups = explanations.map { labels[ExactText($0.student)].map { "cluster \($0)" } }
       let disparity = GroupDisparity(explanations: explanations, groups: groups)
       var t = TextTable(
         title: "Explanation disparity by cluster of '\(source)' (mean |weight| counts 0 when the feature is not chosen)",

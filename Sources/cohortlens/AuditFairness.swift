@@ -15,7 +15,7 @@ extension FairnessCommand: AuditStep {
       }
       extra = { ids in
         guard let ids else { throw Self.clustersNeedIds(node, step: context.step.name) }
-        let values = ids.map { labels[$0].map { "cluster \($0)" } }
+        let values = ids.map { labels[ExactText($0)].map { "cluster \($0)" } }
         let matched = values.filter { $0 != nil }.count
         sliceNote = "Clusters of step '\(source)' as slices: \(matched) of \(ids.count) rows matched a clustered learner; the others form the '(missing)' group."
         return [SensitiveAttribute(name: "cluster", values: values)]

@@ -251,15 +251,15 @@ struct ClusterCommand: CohortLensCommand {
         if let h = table.sha256 { digests[featuresPath] = h }
         let tableIds = try table.ids(idColumn)
         let labels = try table.strings(truthColumn)
-        var byId: [String: String] = [:]
-        for (i, s) in tableIds.enumerated() { if let v = labels[i] { byId[s] = v } }
-        let missing = ids.filter { byId[$0] == nil }
+        var byId: [ExactText: String] = [:]
+        for (i, s) in tableIds.enumerated() { if let v = labels[i] { byId[ExactText(s)] = v } }
+        let missing = ids.filter { byId[ExactText($0)] == nil }
         if !missing.isEmpty {
           throw InputError(file: featuresPath, line: nil, column: nil,
             message: "\(missing.count) matrix id(s) have no '\(truthColumn)' value, e.g. \(missing.prefix(5).joined(separator: ", "))",
             hint: "add those learners to the feature table or drop --truth")
         }
-        truthValues = ids.map { byId[$0]! }
+        truthValues = ids.map { byId[ExactText($0)]! }
       }
     } else {
       guard let featuresPath = features, let idColumn = id else { throw UsageError("give --features FILE and --id COLUMN") }

@@ -228,14 +228,14 @@ struct ExplainCommand: CohortLensCommand {
     let p = names.count
 
     // Students.
-    var index: [String: Int] = [:]
-    for (i, s) in ids.enumerated() { index[s] = i }
+    var index: [ExactText: Int] = [:]
+    for (i, s) in ids.enumerated() { index[ExactText(s)] = i }
     var chosen: [Int] = []
     if all {
       chosen = Array(ids.indices)
     } else {
       for s in splitList(student ?? "") {
-        guard let i = index[s] else {
+        guard let i = index[ExactText(s)] else {
           throw InputError(file: features, message: "no student '\(s)' in column '\(id)'",
                            hint: "closest ids: \(closestIds(s, ids).map { "'\($0)'" }.joined(separator: ", "))")
         }
@@ -295,9 +295,9 @@ struct ExplainCommand: CohortLensCommand {
       if let h = gt.sha256 { digests[gPath] = h }
       let gids = try gt.ids(id)
       let values = try gt.strings(attribute)
-      var map: [String: String] = [:]
-      for (i, s) in gids.enumerated() { if let v = values[i] { map[s] = v } }
-      groupOf = chosen.map { map[ids[$0]] }
+      var map: [ExactText: String] = [:]
+      for (i, s) in gids.enumerated() { if let v = values[i] { map[ExactText(s)] = v } }
+      groupOf = chosen.map { map[ExactText(ids[$0])] }
       let missing = groupOf!.filter { $0 == nil }.count
       if missing > 0 { warnings.append("\(missing) student(s) have no '\(attribute)' in \(gPath) and are left out of the disparity table") }
     }

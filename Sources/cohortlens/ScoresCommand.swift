@@ -73,7 +73,7 @@ struct ScoresCommand: CohortLensCommand {
     let labelColumn = try table.strings(labels)
     let labelColumnIndex = try table.columnIndex(labels)
     var names: [String] = []
-    var codes: [String: Int] = [:]
+    var codes: [ExactText: Int] = [:]  // labels as written (code points), as scikit-learn
     var y: [Int] = []
     for r in rows {
       guard let s = labelColumn[r] else {
@@ -81,7 +81,7 @@ struct ScoresCommand: CohortLensCommand {
           message: "learner '\(allIds[r])' has no label in '\(labels)'",
           hint: "fill the cell or remove the learner's row (\(notCovered))")
       }
-      if let c = codes[s] { y.append(c) } else { codes[s] = names.count; y.append(names.count); names.append(s) }
+      if let c = codes[ExactText(s)] { y.append(c) } else { codes[ExactText(s)] = names.count; y.append(names.count); names.append(s) }
     }
     let n = rows.count
     guard names.count >= 2 && names.count <= n - 1 else {

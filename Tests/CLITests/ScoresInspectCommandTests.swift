@@ -23,6 +23,19 @@ struct ScoresInspectCommandTests {
     #expect(clusters.allSatisfy { $0["size"] as? Int == 60 })
   }
 
+  /// Labels are told apart exactly as written (code points, as scikit-learn's label encoding of
+  /// Python strings): a precomposed and a decomposed 'é' are two clusters.
+  @Test func labelsThatDifferOnlyInNormalisationAreTwoClusters() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,x0,x1,lab\na,0,0,caf\u{E9}\nb,0,1,caf\u{E9}\nc,10,10,cafe\u{301}\nd,10,11,cafe\u{301}\n", "l.csv", in: dir)
+    let r = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "x0,x1", "--labels", "lab", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    // silhouette_score([[0,0],[0,1],[10,10],[10,11]], [0,0,1,1]) = 0.9292895427118657 (scikit-learn 1.9.1)
+    #expect(abs((j["silhouette"] as? Double ?? .nan) - 0.9292895427118657) < 1e-12)
+    #expect((j["clusters"] as? [[String: Any]])?.count == 2)
+  }
+
   /// A label column with one label, or a label per learner, is a data problem (exit 65), located at the first
   /// scored learner's label cell.
   @Test func scoresNeedTwoToNMinusOneLabels() throws {

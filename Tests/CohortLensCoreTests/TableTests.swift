@@ -222,6 +222,21 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(loc.file == "logs.csv" && loc.line == 2 && loc.column == 7)
   }
 
+  /// Ids are compared exactly as written (code points, as pandas): a precomposed and a decomposed
+  /// 'Amélie' are two learners, not a duplicate, and a join matches each only with itself.
+  @Test func idsThatDifferOnlyInNormalisationAreDistinct() throws {
+    let nfc = "Am\u{E9}lie", nfd = "Ame\u{301}lie"
+    #expect(nfc == nfd)  // Swift's String equality: canonical equivalence
+    let left = try table("id,a\n\(nfc),1\n\(nfd),2\n", name: "l.csv")
+    #expect(try left.ids("id").map { Array($0.unicodeScalars) } == [Array(nfc.unicodeScalars), Array(nfd.unicodeScalars)])
+    let right = try table("id,b\n\(nfd),20\nzoe,30\n", name: "r.csv")
+    let j = try Table.join(left, right, leftId: "id", rightId: "id")
+    #expect(try j.table.numbers("a") == [2])
+    #expect(try j.table.numbers("b") == [20])
+    #expect(j.unmatchedLeft.map { Array($0.unicodeScalars) } == [Array(nfc.unicodeScalars)])
+    #expect(j.unmatchedRight == ["zoe"])
+  }
+
   @Test func joinRejectsDuplicateIds() throws {
     let left = try table("id,a\n1,1\n1,2\n", name: "l.csv")
     let right = try table("id,b\n1,1\n", name: "r.csv")
