@@ -149,22 +149,7 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   /// similarity `S_ij` (for a precomputed affinity); the point itself is always included,
   /// whatever its diagonal entry; ties go to the lowest index.
   public static func knnConnectivity(similarity s: Matrix, neighbors k: Int) throws -> Matrix {
-    let n = s.rows
-    guard s.rows == s.columns else { throw SpectralError.invalidArgument("knn: similarity matrix must be square") }
-    guard k >= 1, k <= n else {
-      throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
-    }
-    guard s.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: similarity matrix contains NaN or infinite values") }
-    let others = k - 1
-    var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
-    if others > 0 {
-      neighbours.withUnsafeMutableBufferPointer { nb in
-        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)) {
-          i, j in -s.storage[i * n + j]
-        }
-      }
-    }
-    return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
+    try knnConnectivity(square: s, neighbors: k, what: "similarity") { i, j in -s.storage[i * s.columns + j] }
   }
 
   /// As ``knnConnectivity(features:neighbors:)``, with neighbours ranked by **smallest** entry of
@@ -175,19 +160,25 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   ///
   /// - Complexity: O(n²·K) (rows over 2 threads); n² doubles for the result.
   public static func knnConnectivity(distances d: Matrix, neighbors k: Int) throws -> Matrix {
-    let n = d.rows
-    guard d.rows == d.columns else { throw SpectralError.invalidArgument("knn: distance matrix must be square") }
+    try knnConnectivity(square: d, neighbors: k, what: "distance") { i, j in d.storage[i * d.columns + j] }
+  }
+
+  /// The kNN connectivity of a square matrix whose row i ranks the other points by ascending
+  /// `key(i, j)` (the point itself always included; ties to the lowest index), symmetrised.
+  private static func knnConnectivity(
+    square m: Matrix, neighbors k: Int, what: String, key: @Sendable (Int, Int) -> Double
+  ) throws -> Matrix {
+    let n = m.rows
+    guard m.rows == m.columns else { throw SpectralError.invalidArgument("knn: \(what) matrix must be square") }
     guard k >= 1, k <= n else {
       throw SpectralError.invalidArgument("knn: K = \(k) must be in 1...\(n) (the number of samples)")
     }
-    guard d.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: distance matrix contains NaN or infinite values") }
+    guard m.spectralAllFinite else { throw SpectralError.nonFiniteValues("knn: \(what) matrix contains NaN or infinite values") }
     let others = k - 1
     var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
     if others > 0 {
       neighbours.withUnsafeMutableBufferPointer { nb in
-        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)) {
-          i, j in d.storage[i * n + j]
-        }
+        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!), key: key)
       }
     }
     return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
