@@ -114,6 +114,11 @@ public struct TextTable: Sendable, Equatable {
   /// `age_band` stays readable); `<` before a letter, `/`, `!` or `?` (raw HTML, autolinks); `[`
   /// when the cell holds `](` (an inline link). Other text (`55<=`, `[0.40, 0.60]`) is unchanged.
   public static func markdownEscaped(_ text: String) -> String {
+    // Most cells (numbers, plain names) hold none of the characters that need a look: return them as they are.
+    guard text.utf8.contains(where: { b in
+      b == UInt8(ascii: "|") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "*") || b == UInt8(ascii: "`")
+        || b == UInt8(ascii: "~") || b == UInt8(ascii: "_") || b == UInt8(ascii: "<") || b == UInt8(ascii: "[")
+    }) else { return text }
     let scalars = Array(text.unicodeScalars)
     let linkLike = text.contains("](")
     func isWordy(_ i: Int) -> Bool {
@@ -152,8 +157,9 @@ public struct TextTable: Sendable, Equatable {
   public func renderMarkdown() -> String {
     let n = columnCount
     func escape(_ s: String) -> String {
-      Self.markdownEscaped(s).replacingAll("\r\n", with: "<br>").replacingAll("\n", with: "<br>")
-        .replacingAll("\r", with: "<br>")
+      let e = Self.markdownEscaped(s)
+      guard e.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) else { return e }
+      return e.replacingAll("\r\n", with: "<br>").replacingAll("\n", with: "<br>").replacingAll("\r", with: "<br>")
     }
     func format(_ row: [String]) -> String {
       "| " + (0..<n).map { escape(cell(row, $0)) }.joined(separator: " | ") + " |\n"

@@ -25,12 +25,14 @@ struct ClusterCommand: CohortLensCommand {
       after the largest gap among the first kmax+1 eigenvalues; it is fragile on noisy or \
       overlapping data (docs/clustering.md).
 
-      Examples:
-        cohortlens cluster --features effort_features.csv --id user \\
-          --columns effort_time,effort_clicks --scale standard --k 2...8
+      Examples (from the CohortLens folder; W.csv stands for a similarity matrix of your own):
+        cohortlens cluster --id user --k 2...8 --scale standard \\
+          --features Fixtures/flipped-classroom/effort_features.csv \\
+          --columns effort_time,effort_clicks
         cohortlens cluster --affinity precomputed --matrix W.csv --k 3 --format json
-        cohortlens cluster --series hours_biweek_students.csv --id student_id \\
-          --time biweek_of_year --value hours --metric dtw --radius 6 --k 2...9
+        cohortlens cluster --id student_id --k 2...9 \\
+          --series Fixtures/flipped-classroom/hours_biweek_students.csv \\
+          --time biweek_of_year --value hours --metric dtw --radius 6
 
       Learner time series (--series, long format with --time/--value or --wide): \
       --metric dtw takes DTW distances D of the normalised series (tslearn cdist_dtw, \

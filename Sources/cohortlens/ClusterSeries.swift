@@ -298,7 +298,7 @@ extension ClusterCommand {
     let rowIds = try table.strings(idColumn)
     let values = try table.strings(column)
     let columnIndex = try table.columnIndex(column)
-    var label: [String: (String, Int)] = [:]
+    var label: [ExactText: (String, Int)] = [:]  // learners and labels as written (code points)
     for r in 0..<table.rowCount {
       guard let lid = rowIds[r] else { continue }
       guard let v = values[r] else {
@@ -306,13 +306,13 @@ extension ClusterCommand {
           message: "learner '\(lid)' has no value in the --truth column '\(column)'",
           hint: "fill the cell, remove the learner's rows, or leave out --truth")
       }
-      if let (seen, line) = label[lid], seen != v {
+      if let (seen, line) = label[ExactText(lid)], ExactText(seen) != ExactText(v) {
         throw InputError(table: table, row: r, column: columnIndex,
           message: "learner '\(lid)' has two values in the --truth column '\(column)': '\(seen)' (line \(line)) and '\(v)'",
           hint: "the reference label must be the same on every row of a learner")
       }
-      if label[lid] == nil { label[lid] = (v, table.location(row: r, column: columnIndex).line) }
+      if label[ExactText(lid)] == nil { label[ExactText(lid)] = (v, table.location(row: r, column: columnIndex).line) }
     }
-    return ids.map { label[$0]!.0 }
+    return ids.map { label[ExactText($0)]!.0 }
   }
 }

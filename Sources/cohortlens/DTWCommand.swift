@@ -25,10 +25,12 @@ struct DTWCommand: CohortLensCommand {
       --output chooses (.csv, .json, .md; otherwise the aligned table). .npy holds the matrix \
       only: --knn with a .npy output is a usage error.
 
-      Examples:
-        cohortlens dtw --series hours_biweek_students.csv --id student_id --time biweek_of_year \\
-          --value hours --radius 6 --output D.csv
-        cohortlens dtw --series time_series_fc.csv --id user --time week --value sessions,clicks_weekday \\
+      Examples (from the CohortLens folder):
+        cohortlens dtw --id student_id --time biweek_of_year --value hours \\
+          --series Fixtures/flipped-classroom/hours_biweek_students.csv \\
+          --radius 6 --output D.csv
+        cohortlens dtw --id user --time week --value sessions,clicks_weekday \\
+          --series Fixtures/flipped-classroom/time_series_fc.csv \\
           --normalize zscore --radius 2 --knn 5 --output neighbours.csv
       """
   )

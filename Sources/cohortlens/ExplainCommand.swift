@@ -28,12 +28,14 @@ struct ExplainCommand: CohortLensCommand {
       --lime-compat reproduces numpy's RandomState in lime's call order (same seed, lime's \
       exact samples). See docs/explain.md and docs/model-bridge.md.
 
-      Examples:
-        cohortlens explain --features Fixtures/flipped-classroom/aggregated_fc.csv --id user \\
-          --model Fixtures/models/flipped_pass.json --student 7 --class-names fail,pass
-        cohortlens explain --features weeks.csv --id student --all \\
-          --model-command "python3 Examples/engines/sklearn_worker.py model.pkl" \\
-          --group-weeks '_InWeek(\\d+)$' --format json --output explanations.json
+      Examples (from the CohortLens folder; model.pkl stands for a pickled model of your own):
+        cohortlens explain --id user --student 7 \\
+          --features Fixtures/flipped-classroom/aggregated_fc.csv \\
+          --model Fixtures/models/flipped_pass.json
+        cohortlens explain --id user --all --format json --output all.json \\
+          --features Fixtures/flipped-classroom/aggregated_fc.csv \\
+          --columns sessions,time_in_problem,submissions \\
+          --model-command "python3 Examples/engines/sklearn_worker.py model.pkl"
       """
   )
 
@@ -229,6 +231,7 @@ struct ExplainCommand: CohortLensCommand {
 
     // Students.
     var index: [ExactText: Int] = [:]
+    index.reserveCapacity(ids.count)
     for (i, s) in ids.enumerated() { index[ExactText(s)] = i }
     var chosen: [Int] = []
     if all {

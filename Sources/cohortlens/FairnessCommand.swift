@@ -27,12 +27,16 @@ struct FairnessCommand: CohortLensCommand {
       Column names may be prefixed with the file stem (demographics.grade) when both files have \
       them; an unnamed column is addressed as #N (1-based position).
 
-      Examples:
-        cohortlens fairness --predictions model_predictions.csv --groups demographics.csv --join row \\
-          --label demographics.grade --positive '>=4' --prediction model_predictions.grade \\
-          --predicted-positive '<0.5' --by gender
-        cohortlens fairness --predictions preds.csv --id id_student --label truth --positive 1 \\
-          --score score --threshold 0.5 --by gender,age_band --intersect --fail-on fail
+      Examples (from the CohortLens folder):
+        cohortlens fairness --join row --by gender \\
+          --predictions Fixtures/flipped-classroom/model_predictions.csv \\
+          --groups Fixtures/flipped-classroom/demographics.csv \\
+          --label demographics.grade --positive '>=4' \\
+          --prediction model_predictions.grade --predicted-positive '<0.5'
+        cohortlens fairness --join row --label at_risk --positive 1 \\
+          --predictions Fixtures/oulad/early_warning_predictions.csv \\
+          --groups Fixtures/oulad/studentInfo.csv --score score \\
+          --threshold 0.5 --by gender,age_band --intersect --fail-on fail
       """
   )
 
@@ -457,15 +461,15 @@ struct FairnessColumns {
       pIds = try predictions.ids(at: pi)
     }
     let gIds = try groups.ids(at: gi)
-    var gRow: [String: Int] = [:]
+    var gRow: [ExactText: Int] = [:]  // ids as written (code points), as Table.ids and pandas
     gRow.reserveCapacity(gIds.count)
-    for (r, v) in gIds.enumerated() { gRow[v] = r }
+    for (r, v) in gIds.enumerated() { gRow[ExactText(v)] = r }
     var a: [Int] = [], b: [Int] = []
     var unmatched: [String] = []
     var firstUnmatchedRow: Int?
     var matched = [Bool](repeating: false, count: gIds.count)
     for (r, v) in pIds.enumerated() {
-      if let g = gRow[v] { a.append(r); b.append(g); matched[g] = true } else {
+      if let g = gRow[ExactText(v)] { a.append(r); b.append(g); matched[g] = true } else {
         unmatched.append(v)
         if firstUnmatchedRow == nil { firstUnmatchedRow = r }
       }
@@ -498,7 +502,7 @@ struct FairnessColumns {
   static func idsPerStratum(_ t: Table, idColumn: Int, stratumColumn: Int) throws -> [String] {
     let ids = try t.strings(at: idColumn)
     let strata = try t.strings(at: stratumColumn)
-    var seen: [String: [String: Int]] = [:]
+    var seen: [ExactText: [ExactText: Int]] = [:]  // ids and strata as written (code points)
     var out: [String] = []
     out.reserveCapacity(ids.count)
     for (r, v) in ids.enumerated() {
@@ -506,7 +510,7 @@ struct FairnessColumns {
         throw InputError(table: t, row: r, column: idColumn, message: "missing id", hint: "every row needs an id; fill the cell or remove the row")
       }
       let s = strata[r] ?? ""
-      if let previous = seen[v, default: [:]].updateValue(r, forKey: s) {
+      if let previous = seen[ExactText(v), default: [:]].updateValue(r, forKey: ExactText(s)) {
         let l1 = t.location(row: previous, column: idColumn).line
         throw InputError(
           table: t, row: r, column: idColumn,
@@ -536,7 +540,11 @@ struct FairnessColumns {
     func find(_ col: String, in t: Int) -> Int? {
       let table = tables[t]
       if col.hasPrefix("#"), let k = Int(col.dropFirst()), k >= 1, k <= table.columnCount { return k - 1 }
-      return table.columnNames.firstIndex(of: col)
+      if let j = table.columnNames.firstIndex(of: col) { return j }
+      // As Table.columnIndex: a header equal to the name once the blanks around it are ignored (if unique).
+      let key = Table.trimmedBlanks(col)
+      let matches = table.columnNames.indices.filter { Table.trimmedBlanks(table.columnNames[$0]) == key }
+      return matches.count == 1 ? matches[0] : nil
     }
     var hits: [Ref] = []
     for t in tables.indices {

@@ -241,7 +241,8 @@ func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (co
 /// Usage check before any work: no output file is one of the input files (the same file by device
 /// and inode, so also through a symbolic or hard link; the atomic write would otherwise replace the
 /// input with the report), and no two outputs name the same file (the second would replace the
-/// first). An output that does not exist yet cannot be an input.
+/// first). An output that does not exist yet cannot be an input; a device or named pipe is written
+/// in place and is not checked.
 func checkOutputsAreNotInputs(
   inputs: [(flag: String, path: String?)], outputs: [(flag: String, path: String?)]
 ) throws {
@@ -249,6 +250,14 @@ func checkOutputsAreNotInputs(
     var st = stat()
     guard stat(path, &st) == 0 else { return nil }
     return (UInt64(st.st_dev), UInt64(st.st_ino))
+  }
+  /// Devices and named pipes (`/dev/null`, `/dev/stdout`) are written in place, never replaced: two
+  /// outputs may share one, and nothing is lost.
+  func isStream(_ path: String) -> Bool {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return false }
+    let type = st.st_mode & S_IFMT
+    return type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK
   }
   /// The path with its folder resolved (`realpath`), for outputs that do not exist yet.
   func spelled(_ path: String) -> String {
@@ -259,7 +268,7 @@ func checkOutputsAreNotInputs(
     defer { free(resolved) }
     return String(cString: resolved) + "/" + name
   }
-  let given = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }
+  let given = outputs.compactMap { o in o.path.map { (flag: o.flag, path: $0) } }.filter { !isStream($0.path) }
   for (i, out) in given.enumerated() {
     if let o = identity(out.path) {
       for input in inputs {

@@ -206,6 +206,24 @@ struct ClusterCommandTests {
     #expect(labels.count == 4 && labels[0] == labels[1] && labels[2] == labels[3] && labels[0] != labels[2])
   }
 
+  /// Series learners whose ids differ only in Unicode normalisation are two learners, each with its
+  /// own --truth label (code points, as pandas' groupby).
+  @Test func seriesTruthLabelsKeepExactIdsApart() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var rows = "id,t,v,type\n"
+    let learners = ["Am\u{E9}lie", "Ame\u{301}lie", "b", "c", "d", "e"]
+    for (k, id) in learners.enumerated() {
+      for t in 0..<4 { rows += "\(id),\(t),\(Double(k % 2 == 0 ? t : 3 - t) + 0.1 * Double(k)),\(k % 2 == 0 ? "A" : "B")\n" }
+    }
+    let f = try CLI.write(rows, "s.csv", in: dir)
+    let r = try CLI.run(["cluster", "--series", f, "--id", "id", "--time", "t", "--value", "v", "--truth", "type",
+                         "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect((j["ids"] as? [String])?.count == 6)
+  }
+
   @Test func headerOnlyFileIsAnInputError() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a,b\n", "header.csv", in: dir)

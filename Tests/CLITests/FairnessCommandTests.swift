@@ -527,6 +527,32 @@ struct FairnessCommandTests {
     #expect(r.stderr.contains("demographics.csv:106:1:"))  // the index restarts at 0 for the second cohort
   }
 
+  /// Ids that differ only in Unicode normalisation are two learners in the --groups join and in the
+  /// per-stratum id check (pandas merges on code points), and a column flag finds a header written
+  /// with blanks around its name, as in every other command.
+  @Test func exactIdsInTheJoinAndTheStrataAndBlankHeaders() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let nfc = "Am\u{E9}lie", nfd = "Ame\u{301}lie"
+    var preds = "id,week,truth,pred\n\(nfc),1,1,1\n\(nfd),1,0,0\n", groups = "id,gender\n\(nfc),F\n\(nfd),M\n"
+    for i in 0..<10 { preds += "u\(i),1,\(i % 2),\(i % 3 == 0 ? 1 : 0)\n"; groups += "u\(i),\(i < 5 ? "F" : "M")\n" }
+    let p = try CLI.write(preds, "p.csv", in: dir), g = try CLI.write(groups, "g.csv", in: dir)
+    let base = ["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--by", "gender", "--min-group-size", "1", "--bootstrap", "0", "--format", "json"]
+    let r = try CLI.run(base + ["--groups", g, "--id", "id"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(!r.stderr.contains("have no prediction"))
+    let audits = try #require(try CLI.json(r.stdout)["audits"] as? [[String: Any]])
+    let sizes = (audits.first?["groups"] as? [[String: Any]] ?? []).map { ($0["group"] as? String ?? "", $0["n"] as? Int ?? -1) }
+    #expect(sizes.map(\.0) == ["F", "M"] && sizes.map(\.1) == [6, 6], "\(sizes)")
+    let strata = try CLI.run(base + ["--groups", g, "--id", "id", "--stratify", "p.week"])
+    #expect(strata.status == 0, "\(strata.stderr)")
+    let blank = try CLI.write("id, y , p ,g\n" + (0..<12).map { "\($0),\($0 % 2),\($0 % 3 == 0 ? 1 : 0),\($0 < 6 ? "a" : "b")" }.joined(separator: "\n") + "\n", "blank.csv", in: dir)
+    let b = try CLI.run(["fairness", "--predictions", blank, "--label", "y", "--positive", "1", "--prediction", "p",
+                         "--by", "g", "--min-group-size", "1", "--bootstrap", "0"])
+    #expect(b.status == 0, "\(b.stderr)")
+  }
+
   @Test func idMismatchIsCountedOrAnErrorUnderMissingFail() throws {
     let dir = try CLI.temporaryDirectory()
     var preds = "sid,y,p\n", demo = "sid,g\n"
