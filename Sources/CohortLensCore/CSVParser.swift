@@ -110,7 +110,8 @@ struct CSVTokenizer {
                            message: "column name \(j + 1) is not valid UTF-8",
                            hint: "re-save the file as UTF-8")
         }
-        if let k = header.firstIndex(of: name) {
+        // Names compared exactly as written (code points, as pandas): 'é' precomposed and decomposed are two columns.
+        if let k = header.firstIndex(where: { ExactText($0) == ExactText(name) }) {
           let loc = Table.location(of: cell, origin: headerOrigin, in: buf)
           throw InputError(file: path, line: loc.line, column: loc.column,
                            message: "duplicate column name '\(name)' (columns \(k + 1) and \(j + 1))",
@@ -207,7 +208,8 @@ struct CSVTokenizer {
             }
             break
           }
-          if c == lf { line += 1 }
+          // A line break inside the field: LF, CRLF (counted at its LF) or a bare CR, as between records.
+          if c == lf || (c == cr && (j + 1 >= n || p[j + 1] != lf)) { line += 1 }
           j += 1
         }
         let length = j - start

@@ -153,6 +153,7 @@ public struct Table: Sendable {
   ///   in case, in surrounding blanks or by an edit distance of at most 2.
   /// - Complexity: O(columns × name length²) on failure, O(columns × name length) otherwise.
   public func columnIndex(_ name: String) throws -> Int {
+    if let j = columnNames.firstIndex(where: { ExactText($0) == ExactText(name) }) { return j }
     if let j = columnNames.firstIndex(of: name) { return j }
     let key = Table.trimmedBlanks(name)
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
@@ -679,7 +680,9 @@ public struct Table: Sendable {
     var lineStart = Int(origin.offset)
     var k = lineStart
     while k < offset {
-      if buf[k] == UInt8(ascii: "\n") {
+      // LF, CRLF (at its LF) and a bare CR end a line, as the parser counts them.
+      let b = buf[k]
+      if b == UInt8(ascii: "\n") || (b == UInt8(ascii: "\r") && (k + 1 >= buf.count || buf[k + 1] != UInt8(ascii: "\n"))) {
         line += 1
         lineStart = k + 1
       }
@@ -807,9 +810,11 @@ public struct Table: Sendable {
   }
 
   /// The cell for an error message: lossy UTF-8, at most 40 characters.
+  /// A cell's text for a message: at most 40 characters, control characters (a line break inside a
+  /// quoted field) shown escaped so the message stays on one line.
   static func displayText(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> String {
     let s = String(decoding: unescape(cell, in: buf), as: UTF8.self)
-    return s.count > 40 ? String(s.prefix(40)) + "…" : s
+    return TextTable.visibleControls(s.count > 40 ? String(s.prefix(40)) + "…" : s)
   }
 
   // MARK: Suggestions

@@ -104,6 +104,17 @@ extension ExplainCommand: AuditStep {
       sub.table(DataTable(t))
       section.subsection(sub)
       tables.append((.disparityClusters, t.renderCSV()))
+      // The join's numbers in report.json too (every number of the report is there).
+      json.append(("cluster_disparity", .object([
+        ("clusters_of", .string(source)), ("students_not_clustered", .int(unmatched)),
+        ("rows", .array(disparity.rows.map { r in
+          .object([
+            ("group", .string(r.group)), ("feature", .string(r.feature)), ("students", .int(r.students)),
+            ("selected", .int(r.selected)), ("frequency", .double(r.frequency)), ("mean_abs_weight", .double(r.meanAbsWeight)),
+          ])
+        })),
+        ("gaps", .array(disparity.gaps.map { .object([("feature", .string($0.feature)), ("gap", .double($0.gap))]) })),
+      ])))
     }
     let top = ranked.prefix(3).map { "\($0.key) (\($0.value.count)/\(n))" }.joined(separator: ", ")
     var summary = ["\(n) student(s) explained for '\(className)'; most chosen: \(top)"]

@@ -300,9 +300,10 @@ extension FairnessCommand: AuditStep {
   static func reliability(_ a: AuditResult) -> ReliabilityDiagram? {
     let series = a.groups.compactMap { g -> ReliabilityDiagram.Series? in
       guard !g.suppressed, let bins = g.reliability else { return nil }
-      return .init(name: g.name, bins: bins.compactMap { b in
-        guard let s = b.meanScore, let o = b.observedRate else { return nil }
-        return .init(meanPredicted: s, observed: o, count: b.n)
+      // Every bin, in score order (bin k is the same range for every group); an empty bin is passed
+      // as undefined (NaN, count 0), listed in the table and not drawn.
+      return .init(name: g.name, bins: bins.map { b in
+        .init(meanPredicted: b.meanScore ?? .nan, observed: b.observedRate ?? .nan, count: b.n)
       })
     }
     guard !series.isEmpty else { return nil }

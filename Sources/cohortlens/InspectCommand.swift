@@ -55,12 +55,12 @@ struct InspectCommand: CohortLensCommand {
           min: s.min, max: s.max, mean: mean, distinct: nil, examples: []))
       default:
         let values = try table.strings(at: index)
-        var seen = Set<String>()
+        var seen = Set<ExactText>()  // values as written (code points), as pandas' nunique
         var examples: [String] = []
         var missing = 0
         for v in values {
           guard let v else { missing += 1; continue }
-          if seen.insert(v).inserted && examples.count < 5 { examples.append(v) }
+          if seen.insert(ExactText(v)).inserted && examples.count < 5 { examples.append(v) }
         }
         profiles.append(ColumnProfile(
           name: s.name, type: s.type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,

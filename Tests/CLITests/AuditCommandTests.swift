@@ -92,6 +92,15 @@ struct AuditCommandTests {
     let tables = Self.files(in: out.appendingPathComponent("tables"))
     #expect(tables.contains("weekly-activity-labels.csv") && tables.contains("oulad-early-warning-fairness.csv"))
     #expect(tables.contains("why-flagged-explanations.csv"))
+    // The explanation disparity by cluster is in report.json as in the HTML and its CSV table.
+    let why = steps[3]["result"] as? [String: Any] ?? [:]
+    let byCluster = why["cluster_disparity"] as? [String: Any]
+    #expect(byCluster?["clusters_of"] as? String == "weekly-activity")
+    let csvRows = try String(contentsOf: out.appendingPathComponent("tables/why-flagged-disparity-clusters.csv"), encoding: .utf8)
+      .split(separator: "\n").count - 1
+    #expect((byCluster?["rows"] as? [Any])?.count == csvRows && csvRows > 0)
+    // Calibration tables list every bin for every group (bin k is the same score range), empty ones undefined.
+    #expect(html.contains("empty or undefined bin(s) are listed but not drawn"))
   }
 
   /// The verdict counts of the console summary: summed over the step lines (outside parentheses, which

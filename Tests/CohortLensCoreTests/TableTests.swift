@@ -237,6 +237,24 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(j.unmatchedRight == ["zoe"])
   }
 
+  /// A bare CR inside a quoted field is a line break like LF and CRLF (as between records), so later
+  /// locations count it; a cell's line break is shown escaped in the one-line message. Column names
+  /// that differ only in Unicode normalisation are two columns (pandas keeps both).
+  @Test func lineBreaksInQuotedFieldsAndExactColumnNames() throws {
+    let cr = try table("id,a,b\rr1,\"x\ry\",1\rr2,q,zz\r", name: "cr.csv")
+    var e = inputError { _ = try cr.numbers("b") }
+    #expect(e?.line == 4 && e?.column == 6, "\(String(describing: e))")
+    let inField = try table("id,a,b\rr1,\"x\ry\",zz\r", name: "f.csv")
+    e = inputError { _ = try inField.numbers("b") }
+    #expect(e?.line == 3 && e?.column == 4, "\(String(describing: e))")
+    let lf = try table("id,a\nr1,\"x\ny\"\n", name: "lf.csv")
+    e = inputError { _ = try lf.numbers("a") }
+    #expect(e?.message.contains("'x\\ny' is not a number") == true, "\(String(describing: e))")
+    let names = try table("id,\u{E9},e\u{301}\n1,2,3\n", name: "n.csv")
+    #expect(names.columnNames.count == 3)
+    #expect(try names.numbers("e\u{301}") == [3])
+  }
+
   @Test func joinRejectsDuplicateIds() throws {
     let left = try table("id,a\n1,1\n1,2\n", name: "l.csv")
     let right = try table("id,b\n1,1\n", name: "r.csv")
