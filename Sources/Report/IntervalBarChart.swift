@@ -114,6 +114,9 @@ public struct IntervalBarChart: Sendable {
     }
     if let tolerance { domain += [tolerance.lowerBound, tolerance.upperBound] }
     if let reference { domain.append(reference) }
+    // Nothing defined to plot (e.g. every group suppressed): a unit axis from the baseline, not one padded
+    // symmetrically around it (a rate axis of −0.6…0.6).
+    if domain.count == 1 { domain.append(baseline + 1) }
     let x = LinearScale.nice(covering: domain, range: (left, right), tickCount: 5)
     Legend.draw(items, x0: 12, y0: 10, maxWidth: chartWidth - 24, into: &svg, hatchFill: hatchFill)
     if let tolerance {

@@ -31,7 +31,7 @@ extension ClusterCommand: AuditStep {
     json.append(("chosen_k", .int(k)))
     json.append(("chosen_by", .string(result.silhouetteK != nil ? "silhouette" : "first k")))
 
-    let sectionID = HTMLEscaping.slug("step-" + context.step.name)
+    let sectionID = context.sectionID
     var section = Section(title: context.step.title ?? "Kinds of learners: \(context.step.name)", id: sectionID)
     section.paragraph(run.report.description + ".")
     for w in run.warnings { section.note(w, kind: .warning) }

@@ -54,6 +54,9 @@ struct AuditContext {
   var step: AuditConfiguration.Step
   /// The configuration's folder: relative paths in audit-only settings start there.
   var baseDirectory: String
+  /// The HTML id of the step's section, unique in the report (`step-<slug of the name>`, `-2`, `-3`…
+  /// when two step names give one slug, e.g. `pm<` and `pm>`), so verdict links point at their own step.
+  var sectionID = "step"
 }
 
 /// A command that can run as an audit step.
@@ -196,9 +199,17 @@ struct AuditCommand: CohortLensCommand {
     // 3. Run the steps in order; the first failure stops the audit before anything is written.
     var context = AuditContext(progress: progress, seed: auditSeed, step: audit.steps[0], baseDirectory: base)
     var results: [(step: AuditConfiguration.Step, result: AuditStepResult)] = []
+    var sectionIDs = Set<String>()
     for (step, command) in prepared {
       progress.report("step '\(step.name)' (\(step.command))")
       context.step = step
+      let slug = HTMLEscaping.slug("step-" + step.name)
+      var id = slug, k = 2
+      while !sectionIDs.insert(id).inserted {
+        id = "\(slug)-\(k)"
+        k += 1
+      }
+      context.sectionID = id
       do {
         let result = try command.auditRun(context)
         context.results[step.name] = result

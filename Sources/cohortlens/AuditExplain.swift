@@ -18,7 +18,7 @@ extension ExplainCommand: AuditStep {
       (explanations[$0].probability, explanations[$1].student) > (explanations[$1].probability, explanations[$0].student)
     }.prefix(show)
 
-    let sectionID = HTMLEscaping.slug("step-" + context.step.name)
+    let sectionID = context.sectionID
     var section = Section(title: context.step.title ?? "Why students were flagged: \(context.step.name)", id: sectionID)
     let n = explanations.count
     let definedScores = explanations.compactMap(\.score)

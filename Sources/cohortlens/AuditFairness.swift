@@ -27,7 +27,7 @@ extension FairnessCommand: AuditStep {
     var json = run.report.json().objectFields
     json.removeAll { ["schema", "tool", "seed", "inputs"].contains($0.0) }
 
-    let sectionID = HTMLEscaping.slug("step-" + context.step.name)
+    let sectionID = context.sectionID
     var section = Section(title: context.step.title ?? "Fairness: \(context.step.name)", id: sectionID)
     section.paragraph(run.report.description + ". Tolerance: \(run.result.configuration.tolerance.bandDescription).")
     if let sliceNote { section.note(sliceNote) }

@@ -341,6 +341,28 @@ struct AuditCommandTests {
     #expect(classes == [0, 1, 0, 1, 0])
   }
 
+  /// Two step names with one slug (`pm<`, `pm>`) get distinct section ids, and each step's verdicts
+  /// link to its own section, not to the first step's.
+  @Test func verdictLinksPointAtTheirOwnStepWhenNamesShareASlug() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var body = "steps:\n"
+    for name in ["pm<", "pm>"] {
+      body += "  - fairness: {name: \"\(name)\", predictions: \(CLI.fixture("flipped-classroom/pass_model_predictions.csv")), "
+        + "groups: \(CLI.fixture("flipped-classroom/aggregated_fc.csv")), id: user, label: pass, positive: \"1\", "
+        + "prediction: predicted_pass, by: [gender], bootstrap: 20, permutations: 0}\n"
+    }
+    let config = try CLI.write(body, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("out")
+    let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("<section id=\"step-pm\"") && html.contains("<section id=\"step-pm-2\""))
+    let first = html.components(separatedBy: "href=\"#step-pm-gender\"").count - 1
+    let second = html.components(separatedBy: "href=\"#step-pm-2-gender\"").count - 1
+    #expect(first > 1 && first == second, "links: \(first) / \(second)")
+  }
+
   /// `model-command:` runs in the configuration's folder, like every path there is relative to it: a
   /// worker script and its model file beside the configuration are found from another working directory.
   @Test func modelCommandRunsInTheConfigurationsFolder() throws {

@@ -208,6 +208,18 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     expectFiniteGeometry(root)
   }
 
+  /// Nothing defined (every group suppressed): the axis runs from the baseline over one unit, never
+  /// padded symmetrically into negative rates.
+  @Test func allUndefinedBarsKeepAUnitAxisFromTheBaseline() throws {
+    let chart = IntervalBarChart(title: "t", caption: "c", valueLabel: "selection rate",
+                                 bars: [.init(label: "a", value: nil), .init(label: "b", value: nil)], baseline: 0)
+    let root = try parseSVG(chart.figure())
+    let texts = root.elements("text").map(\.allText)
+    #expect(texts.contains("0.0") && texts.contains("1.0"), "\(texts)")
+    #expect(!texts.contains { $0.hasPrefix("-") || $0.hasPrefix("\u{2212}") }, "\(texts)")
+    expectFiniteGeometry(root)
+  }
+
   @Test func barsStartAtBaseline() throws {
     let chart = IntervalBarChart(title: "t", caption: "c", valueLabel: "v",
                                  bars: [.init(label: "a", value: 0.5), .init(label: "b", value: 1.5)], baseline: 1)
