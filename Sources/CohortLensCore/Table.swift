@@ -743,7 +743,7 @@ public struct Table: Sendable {
     }
     if isMissing(cell, in: buf) { return nil }
     let text = Table.displayText(cell, in: buf)
-    if parsed != nil || Table.looksInfinite(text) {
+    if parsed != nil || Table.looksInfinite(Table.trimmedBlanks(text)) {
       throw error(row: r, column: column, in: buf, message: "'\(text)' is not a finite number", hint: hints.notFinite)
     }
     throw error(row: r, column: column, in: buf, message: "'\(text)' is not a number", hint: hints.notANumber)

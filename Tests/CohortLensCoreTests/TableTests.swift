@@ -250,6 +250,10 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     let lf = try table("id,a\nr1,\"x\ny\"\n", name: "lf.csv")
     e = inputError { _ = try lf.numbers("a") }
     #expect(e?.message.contains("'x\\ny' is not a number") == true, "\(String(describing: e))")
+    // A padded infinity is still called not finite (with the finite-value hint), like an unpadded one.
+    let padded = try table("id,x\nr1, inf\nr2,1\n", name: "p.csv")
+    e = inputError { _ = try padded.numbers("x") }
+    #expect(e?.message.contains("' inf' is not a finite number") == true, "\(String(describing: e))")
     let names = try table("id,\u{E9},e\u{301}\n1,2,3\n", name: "n.csv")
     #expect(names.columnNames.count == 3)
     #expect(try names.numbers("e\u{301}") == [3])
