@@ -153,11 +153,9 @@ public struct Table: Sendable {
   ///   in case, in surrounding blanks or by an edit distance of at most 2.
   /// - Complexity: O(columns × name length²) on failure, O(columns × name length) otherwise.
   public func columnIndex(_ name: String) throws -> Int {
-    if let j = columnNames.firstIndex(where: { ExactText($0) == ExactText(name) }) { return j }
-    if let j = columnNames.firstIndex(of: name) { return j }
+    if let j = findColumn(name) { return j }
     let key = Table.trimmedBlanks(name)
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
-    if matches.count == 1 { return matches[0] }
     let listed = { (indices: [Int]) in indices.map { "'\(columnNames[$0])'" }.joined(separator: ", ") }
     if matches.count > 1 {
       throw InputError(file: path, line: 1,
@@ -169,6 +167,17 @@ public struct Table: Sendable {
       hint = "did you mean '\(suggestion)'? " + hint
     }
     throw InputError(file: path, line: 1, message: "no column named '\(name)'", hint: hint)
+  }
+
+  /// The column `name` selects, without throwing: the header written exactly so (code points), else
+  /// one canonically equal to it, else the only header equal to it once the blanks around both are
+  /// ignored; `nil` when none or several match (``columnIndex(_:)`` says which). O(columns).
+  public func findColumn(_ name: String) -> Int? {
+    if let j = columnNames.firstIndex(where: { ExactText($0) == ExactText(name) }) { return j }
+    if let j = columnNames.firstIndex(of: name) { return j }
+    let key = Table.trimmedBlanks(name)
+    let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
+    return matches.count == 1 ? matches[0] : nil
   }
 
   /// `name` without the blanks around it: spaces (Unicode category Zs) and tabs, as command-line lists are

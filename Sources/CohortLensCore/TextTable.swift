@@ -57,7 +57,7 @@ public struct TextTable: Sendable, Equatable {
   /// `\n`, `\r`, `\t` or `\xHH`, so every row stays on one line and the columns stay aligned.
   public func renderText() -> String {
     let n = columnCount
-    let all = ([headers] + rows).map { $0.map(Self.visibleControls) }
+    let all = ([headers] + rows).map { $0.map { Self.visibleControls($0) } }
     var widths = [Int](repeating: 0, count: n)
     for row in all {
       for j in 0..<n { widths[j] = max(widths[j], cell(row, j).count) }
@@ -87,16 +87,22 @@ public struct TextTable: Sendable, Equatable {
 
   /// `text` with its control characters made visible: a line break (LF, CRLF) as `\n`, a lone CR
   /// as `\r`, a tab as `\t`, other C0 controls and DEL as `\xHH`; everything else unchanged.
-  /// O(length).
-  static func visibleControls(_ text: String) -> String {
-    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+  /// With `keepingLinesAndTabs`, LF and tab are left as they are (a multi-line message) and CR is
+  /// shown as `\x0D`. O(length); the text itself when it holds no control character.
+  public static func visibleControls(_ text: String, keepingLinesAndTabs: Bool = false) -> String {
+    func kept(_ u: Unicode.Scalar) -> Bool { keepingLinesAndTabs && (u == "\n" || u == "\t") }
+    guard text.unicodeScalars.contains(where: { ($0.value < 0x20 || $0.value == 0x7F) && !kept($0) }) else { return text }
     var out = String.UnicodeScalarView()
     let scalars = Array(text.unicodeScalars)
     for (i, u) in scalars.enumerated() {
-      switch u {
-      case "\n": if i == 0 || scalars[i - 1] != "\r" { out.append(contentsOf: "\\n".unicodeScalars) }
-      case "\r": out.append(contentsOf: (i + 1 < scalars.count && scalars[i + 1] == "\n" ? "\\n" : "\\r").unicodeScalars)
-      case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+      if kept(u) {
+        out.append(u)
+        continue
+      }
+      switch (u, keepingLinesAndTabs) {
+      case ("\n", false): if i == 0 || scalars[i - 1] != "\r" { out.append(contentsOf: "\\n".unicodeScalars) }
+      case ("\r", false): out.append(contentsOf: (i + 1 < scalars.count && scalars[i + 1] == "\n" ? "\\n" : "\\r").unicodeScalars)
+      case ("\t", false): out.append(contentsOf: "\\t".unicodeScalars)
       default:
         if u.value < 0x20 || u.value == 0x7F {
           let hex = String(u.value, radix: 16, uppercase: true)

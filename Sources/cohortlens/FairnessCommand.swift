@@ -540,11 +540,7 @@ struct FairnessColumns {
     func find(_ col: String, in t: Int) -> Int? {
       let table = tables[t]
       if col.hasPrefix("#"), let k = Int(col.dropFirst()), k >= 1, k <= table.columnCount { return k - 1 }
-      if let j = table.columnNames.firstIndex(of: col) { return j }
-      // As Table.columnIndex: a header equal to the name once the blanks around it are ignored (if unique).
-      let key = Table.trimmedBlanks(col)
-      let matches = table.columnNames.indices.filter { Table.trimmedBlanks(table.columnNames[$0]) == key }
-      return matches.count == 1 ? matches[0] : nil
+      return table.findColumn(col)
     }
     var hits: [Ref] = []
     for t in tables.indices {

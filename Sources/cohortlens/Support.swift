@@ -53,19 +53,7 @@ struct Progress {
 /// Writes a line to stderr. Control characters other than line breaks and tabs (a NUL or an escape
 /// byte inside a quoted cell value) are shown as `\xHH`, so the message reads as it was written.
 func printError(_ message: String) {
-  var text = message
-  if text.unicodeScalars.contains(where: { ($0.value < 0x20 && $0 != "\n" && $0 != "\t") || $0.value == 0x7F }) {
-    var out = String.UnicodeScalarView()
-    for u in text.unicodeScalars {
-      if (u.value < 0x20 && u != "\n" && u != "\t") || u.value == 0x7F {
-        let hex = String(u.value, radix: 16, uppercase: true)
-        out.append(contentsOf: ("\\x" + (hex.count < 2 ? "0" : "") + hex).unicodeScalars)
-      } else {
-        out.append(u)
-      }
-    }
-    text = String(out)
-  }
+  let text = TextTable.visibleControls(message, keepingLinesAndTabs: true)
   writeAll(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO)
 }
 
@@ -252,12 +240,10 @@ func checkOutputsAreNotInputs(
     return (UInt64(st.st_dev), UInt64(st.st_ino))
   }
   /// Devices and named pipes (`/dev/null`, `/dev/stdout`) are written in place, never replaced: two
-  /// outputs may share one, and nothing is lost.
+  /// outputs may share one, and nothing is lost (an unusable path is left to `checkWritable`).
   func isStream(_ path: String) -> Bool {
-    var st = stat()
-    guard stat(path, &st) == 0 else { return false }
-    let type = st.st_mode & S_IFMT
-    return type == S_IFCHR || type == S_IFIFO || type == S_IFSOCK
+    if case .stream = try? AtomicFile.destination(of: path) { return true }
+    return false
   }
   /// The path with its folder resolved (`realpath`), for outputs that do not exist yet.
   func spelled(_ path: String) -> String {
