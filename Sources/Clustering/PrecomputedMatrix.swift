@@ -25,7 +25,7 @@ public enum SquareMatrixReader {
     let table = try Table.read(path: path)
     let names = table.columnNames
     guard names.count >= 2 else {
-      throw InputError(file: path, line: 1, column: nil,
+      throw InputError(file: path, line: table.headerLine, column: nil,
         message: "a square matrix needs a header 'id,<id1>,…,<idn>' and one row per id",
         hint: "write the matrix with its ids in the first column and the header")
     }
@@ -33,7 +33,7 @@ public enum SquareMatrixReader {
     let headerIds = Array(names.dropFirst())
     let n = rowIds.count
     guard headerIds.count == n else {
-      throw InputError(file: path, line: 1, column: nil,
+      throw InputError(file: path, line: table.headerLine, column: nil,
         message: "the matrix has \(n) rows but \(headerIds.count) value columns",
         hint: "a square matrix needs one column per row id, in the header")
     }
@@ -43,11 +43,11 @@ public enum SquareMatrixReader {
     var columnOrder = [Int](repeating: 0, count: n)
     for (j, h) in headerIds.enumerated() {
       guard seenHeader.insert(h).inserted else {
-        throw InputError(file: path, line: 1, column: j + 2,
+        throw InputError(file: path, line: table.headerLine, column: j + 2,
           message: "id '\(h)' appears twice in the header", hint: "each id must head exactly one column")
       }
       guard let i = rowOfId[h] else {
-        throw InputError(file: path, line: 1, column: j + 2,
+        throw InputError(file: path, line: table.headerLine, column: j + 2,
           message: "header id '\(h)' has no row", hint: "the header ids and the first-column ids must be the same set")
       }
       columnOrder[i] = j

@@ -49,6 +49,8 @@ struct CellRef: Sendable, Equatable {
 /// The result of tokenising a CSV buffer.
 struct ParsedCSV: Sendable {
   var header: [String]
+  /// 1-based physical line of the header row (after any leading blank lines).
+  var headerLine: Int
   var cells: [CellRef]
   var origins: [RowOrigin]
 }
@@ -136,7 +138,7 @@ struct CSVTokenizer {
         }
         t.origins.append(origin)
       }
-      return ParsedCSV(header: header, cells: t.cells, origins: t.origins)
+      return ParsedCSV(header: header, headerLine: Int(headerOrigin.line), cells: t.cells, origins: t.origins)
     }
   }
 

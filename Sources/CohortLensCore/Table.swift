@@ -41,6 +41,8 @@ public struct Table: Sendable {
     var bytes: [UInt8]
     /// SHA-256 of `bytes`, being computed in the background (only when read with `digest: true`).
     var digest: SHA256.PendingDigest? = nil
+    /// 1-based physical line of the header row (blank lines before it are skipped).
+    var headerLine: Int = 1
   }
 
   /// The table's name: the file stem (`grades` for `data/grades.csv`). Used to prefix clashing
@@ -61,11 +63,14 @@ public struct Table: Sendable {
   public var columnCount: Int { columnNames.count }
   /// The path of the (first) file the table was read from, as used in error messages.
   public var path: String { sources[0].path }
+  /// 1-based line of the header row in ``path`` (1 unless blank lines precede it), used to
+  /// locate errors about column names or about the table as a whole.
+  public var headerLine: Int { sources[0].headerLine }
 
   /// Throws `file:1: the file has a header but no data rows` (with `hint`) when the table has no rows.
   public func requireDataRows(hint: String = "add one row per learner below the header") throws {
     guard rowCount == 0 else { return }
-    throw InputError(file: path, line: 1, message: "the file has a header but no data rows", hint: hint)
+    throw InputError(file: path, line: headerLine, message: "the file has a header but no data rows", hint: hint)
   }
 
   // MARK: Reading
@@ -114,7 +119,7 @@ public struct Table: Sendable {
     let parsed = try CSVTokenizer.parse(bytes, path: name, options: options)
     return Table(
       name: FileIO.stem(of: name), columnNames: parsed.header, rowCount: parsed.origins.count,
-      sources: [Source(path: name, bytes: bytes)],
+      sources: [Source(path: name, bytes: bytes, headerLine: parsed.headerLine)],
       columnSource: Array(repeating: 0, count: parsed.header.count),
       cells: parsed.cells, origins: [parsed.origins],
       missingTokens: options.missingTokens.map { Array($0.utf8) })
@@ -158,7 +163,7 @@ public struct Table: Sendable {
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
     let listed = { (indices: [Int]) in indices.map { "'\(columnNames[$0])'" }.joined(separator: ", ") }
     if matches.count > 1 {
-      throw InputError(file: path, line: 1,
+      throw InputError(file: path, line: headerLine,
         message: "column name '\(name)' matches \(matches.count) columns once the blanks around names are ignored: \(listed(matches))",
         hint: "rename the columns in the header so that they differ by more than surrounding blanks")
     }
@@ -166,7 +171,7 @@ public struct Table: Sendable {
     if let suggestion = Table.closest(to: name, in: columnNames) {
       hint = "did you mean '\(suggestion)'? " + hint
     }
-    throw InputError(file: path, line: 1, message: "no column named '\(name)'", hint: hint)
+    throw InputError(file: path, line: headerLine, message: "no column named '\(name)'", hint: hint)
   }
 
   /// The column `name` selects, without throwing: the header written exactly so (code points), else
@@ -638,7 +643,7 @@ public struct Table: Sendable {
     }
     var seen = Set<String>()
     for n in names where !seen.insert(n).inserted {
-      throw InputError(file: right.path, line: 1, message: "joined tables would have two columns named '\(n)'",
+      throw InputError(file: right.path, line: right.headerLine, message: "joined tables would have two columns named '\(n)'",
                        hint: "rename the column in one of the files")
     }
 

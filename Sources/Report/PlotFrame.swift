@@ -7,10 +7,26 @@ enum LegendMark: Sendable {
   case dashedLine(color: String)
 }
 
-/// One legend entry.
+/// One legend entry: `label` (shortened with "…" when long) followed by `suffix`, which is always
+/// shown in full (e.g. a curve's " (AUC 0.812)", so a long group name cannot hide its number).
 struct LegendItem: Sendable {
   var label: String
   var mark: LegendMark
+  var suffix: String = ""
+
+  /// Longest text drawn for an entry, in characters (the full text is then the entry's tooltip).
+  static let maxCharacters = 48
+
+  /// The text drawn: the label cut to leave room for the whole suffix (at least 8 characters of
+  /// the label are kept), then the suffix.
+  var shown: String {
+    truncated(label, maxCharacters: max(8, Self.maxCharacters - suffix.count)) + suffix
+  }
+
+  /// The whole text, when `shown` is shortened (used as the entry's tooltip).
+  var fullTextIfShortened: String? {
+    shown == label + suffix ? nil : label + suffix
+  }
 }
 
 enum Legend {
@@ -23,7 +39,7 @@ enum Legend {
     var x = 0.0, row = 0.0
     var positions: [(Double, Double)] = []
     for item in items {
-      let w = 20 + estimatedTextWidth(truncated(item.label, maxCharacters: 48), size: fontSize) + 16
+      let w = 20 + estimatedTextWidth(item.shown, size: fontSize) + 16
       if x > 0 && x + w > maxWidth {
         x = 0
         row += 1
@@ -55,8 +71,7 @@ enum Legend {
       case .hatch:
         svg.rect(x: x, y: cy - 6, width: 16, height: 12, fill: hatchFill, stroke: Palette.muted, strokeWidth: 1)
       }
-      svg.text(truncated(item.label, maxCharacters: 48), x: x + 20, y: cy + 4, size: fontSize,
-               title: item.label.count > 48 ? item.label : nil)
+      svg.text(item.shown, x: x + 20, y: cy + 4, size: fontSize, title: item.fullTextIfShortened)
     }
     svg.endGroup()
   }

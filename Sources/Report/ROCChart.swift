@@ -98,8 +98,8 @@ public struct ROCChart: Sendable {
   public func figure() -> Figure {
     var svg = SVGBuilder()
     var items = curves.enumerated().map { i, c in
-      LegendItem(label: c.name + (c.auc.map { " (AUC \(cell($0, digits: 3)))" } ?? ""),
-                 mark: .line(color: Palette.color(i), dash: Palette.dash(i)))
+      LegendItem(label: c.name, mark: .line(color: Palette.color(i), dash: Palette.dash(i)),
+                 suffix: c.auc.map { " (AUC \(cell($0, digits: 3)))" } ?? "")
     }
     if let shading { items.append(LegendItem(label: shading.label, mark: .swatch(color: "#7A7A7A", opacity: 0.35))) }
     items.append(LegendItem(label: "chance", mark: .dashedLine(color: "#999999")))

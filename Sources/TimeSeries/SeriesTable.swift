@@ -245,7 +245,7 @@ public enum SeriesTable {
   public static func wide(_ table: Table, id: String, columns: [String], fill: SeriesFill = .error) throws -> SeriesSet {
     try table.requireDataRows(hint: "add one row per learner")
     guard !columns.isEmpty else {
-      throw InputError(file: table.path, line: 1, message: "no step columns", hint: "name the step columns with --columns")
+      throw InputError(file: table.path, line: table.headerLine, message: "no step columns", hint: "name the step columns with --columns")
     }
     let ids = try table.ids(id)
     let indices = try columns.map { try table.columnIndex($0) }

@@ -36,8 +36,8 @@ struct AuditStepResult {
 enum AuditTable: String, CaseIterable {
   /// cluster
   case sweep, labels, profiles
-  /// fairness
-  case fairness
+  /// fairness (`roc` and `calibration` only when the step has a score)
+  case fairness, roc, calibration
   /// explain
   case explanations, summary, disparity
   case disparityClusters = "disparity-clusters"
@@ -46,8 +46,8 @@ enum AuditTable: String, CaseIterable {
 /// Shared state while an audit runs.
 struct AuditContext {
   var progress: Progress
-  /// The audit's seed (`--seed` or the config's), used by steps that do not set their own.
-  var seed: UInt32?
+  /// The audit's seed (`--seed`, else the config's, else 0), used by steps that do not set their own.
+  var seed: UInt32
   /// Results of the steps that already ran, by step name.
   var results: [String: AuditStepResult] = [:]
   /// The step being run (its name, title and audit-only settings).
@@ -121,7 +121,7 @@ struct AuditCommand: CohortLensCommand {
     valueName: "dir"))
   var out: String
 
-  @Option(help: "Seed for every step that does not set its own (overrides the config's seed).")
+  @Option(help: "Seed for every step that does not set its own (overrides the config's seed; default 0).")
   var seed: UInt32?
 
   @Option(help: "Console summary format: table or json.")
@@ -160,15 +160,17 @@ struct AuditCommand: CohortLensCommand {
     let audit = try AuditConfiguration.load(
       node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys),
       flags: options.mapValues { Set($0.filter { !$0.value }.keys) })
-    let auditSeed = seed ?? audit.seed
+    // The seed every seeded step runs with unless it sets its own: --seed, else the config's, else 0 (each
+    // command's own default), so report.json always states the seed that was used.
+    let auditSeed: UInt32 = seed ?? audit.seed ?? 0
 
     // 2. Validate the output folder and every step before any work.
     let target = try checkOutputFolder(steps: audit.steps.map(\.name))
     var prepared: [(step: AuditConfiguration.Step, command: any AuditStep)] = []
     for step in audit.steps {
       var arguments = step.arguments
-      if let s = auditSeed, !arguments.contains("--seed"), stepTakesSeed(step.command) {
-        arguments += ["--seed", String(s)]
+      if !arguments.contains("--seed"), stepTakesSeed(step.command) {
+        arguments += ["--seed", String(auditSeed)]
       }
       try checkInputs(step)
       try checkOptionNames(step, known: options[step.command] ?? [:])

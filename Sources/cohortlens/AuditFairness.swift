@@ -117,8 +117,11 @@ extension FairnessCommand: AuditStep {
         "\(attribute), every \(column): " + Self.tally(overall) + " (the worst of \(strata.count) \(column)s; per \(column): "
           + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }) + ")")
     }
+    var tables: [(name: AuditTable, csv: String)] = [(.fairness, run.report.csv().renderCSV())]
+    if let roc = run.report.rocCSV() { tables.append((.roc, roc.renderCSV())) }
+    if let calibration = run.report.calibrationCSV() { tables.append((.calibration, calibration.renderCSV())) }
     return AuditStepResult(
-      json: json, tables: [(.fairness, run.report.csv().renderCSV())], summary: summary, verdicts: verdicts,
+      json: json, tables: tables, summary: summary, verdicts: verdicts,
       warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
   }
 

@@ -61,13 +61,13 @@ enum BundledAudit {
 struct AuditReport {
   var title: String
   var configFile: String
-  var seed: UInt32?
+  var seed: UInt32
   var steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]
   var configDigest: String
 
   static let schema = "cohortlens.audit/1"
 
-  init(title: String, configFile: String, seed: UInt32?, steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]) throws {
+  init(title: String, configFile: String, seed: UInt32, steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]) throws {
     self.title = title
     self.configFile = configFile
     self.seed = seed
@@ -108,7 +108,7 @@ struct AuditReport {
       ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
       ("title", .string(title)),
       ("config", .object([("path", .string(configFile)), ("sha256", .string(configDigest))])),
-      ("seed", seed.map { .int(Int($0)) } ?? .null),
+      ("seed", .int(Int(seed))),
       ("inputs", .array(inputs)),
       ("verdicts", .array(verdicts.map {
         .object([("step", .string($0.step)), ("check", .string($0.label)), ("verdict", .string($0.verdict))])
@@ -236,7 +236,7 @@ enum AuditHTML {
     var doc = HTMLDocument(
       title: report.title,
       subtitle: "CohortLens \(CohortLensVersion.string) audit of \(report.steps.count) step(s)"
-        + (report.seed.map { ", seed \($0)" } ?? ""))
+        + ", seed \(report.seed)")
     for (_, result) in report.steps {
       for v in result.verdicts { doc.add(v) }
       for s in result.sections { doc.add(s) }

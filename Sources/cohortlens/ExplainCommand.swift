@@ -177,7 +177,7 @@ struct ExplainCommand: CohortLensCommand {
     let table = try Table.read(path: features, digest: wantsJSON)
     if let h = table.sha256 { digests[features] = h }
     if table.rowCount < 2 {
-      throw InputError(file: features, line: 1,
+      throw InputError(file: features, line: table.headerLine,
         message: "the table has \(table.rowCount) data row\(table.rowCount == 1 ? "" : "s"); LIME needs at least 2 for its statistics",
         hint: "use the whole cohort as --features")
     }
@@ -281,7 +281,7 @@ struct ExplainCommand: CohortLensCommand {
     do {
       explainer = try LimeExplainer(training: matrix.values, rows: matrix.rowCount, featureNames: names, options: options)
     } catch let e as ExplanationError {
-      throw InputError(file: features, line: 1, message: e.message, hint: e.hint)
+      throw InputError(file: features, line: table.headerLine, message: e.message, hint: e.hint)
     }
     let weekGrouping: WeekGrouping?
     do { weekGrouping = try groupWeeks.map { try WeekGrouping(pattern: $0) } } catch let e as ExplanationError {

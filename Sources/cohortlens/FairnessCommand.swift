@@ -203,7 +203,7 @@ struct FairnessCommand: CohortLensCommand {
                                    failOnUnmatched: missing == .fail, stratify: stratify)
     warnings.append(contentsOf: data.warnings)
     if data.rowCount == 0 {
-      throw InputError(file: predictions, line: 1, message: "no rows to audit", hint: "the files have no (matching) data rows")
+      throw InputError(file: predictions, line: predTable.headerLine, message: "no rows to audit", hint: "the files have no (matching) data rows")
     }
 
     progress.report("read \(predTable.rowCount) rows; resolving columns")
@@ -556,7 +556,7 @@ struct FairnessColumns {
       var hint = available(tables)
       let all = tables.flatMap(\.columnNames)
       if let close = all.first(where: { $0.lowercased() == name.lowercased() }) { hint = "did you mean '\(close)'? " + hint }
-      throw InputError(file: tables[0].path, line: 1, message: "no column named '\(name)'", hint: hint)
+      throw InputError(file: tables[0].path, line: tables[0].headerLine, message: "no column named '\(name)'", hint: hint)
     }
     if hits.count > 1 {
       let options = hits.map { "'\(tables[$0.table].name).\(name)'" }.joined(separator: " or ")

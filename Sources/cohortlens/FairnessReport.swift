@@ -257,6 +257,41 @@ struct FairnessReport {
     }
     return t
   }
+
+  /// The ROC points of every group with a score (`attribute, stratum, group, point, threshold, fpr, tpr`),
+  /// as in the JSON's `roc`; the first point's threshold is `inf` (`-inf` with `--lower-is-positive`), as
+  /// scikit-learn's `roc_curve`. `nil` when no group has a curve (no `--score`).
+  func rocCSV() -> TextTable? {
+    var t = TextTable(headers: ["attribute", "stratum", "group", "point", "threshold", "fpr", "tpr"])
+    for a in result.audits {
+      for g in a.groups where !g.suppressed {
+        for (i, p) in (g.roc ?? []).enumerated() {
+          let threshold = p.threshold.isFinite ? NumberFormatting.roundTrip(p.threshold) : (p.threshold > 0 ? "inf" : "-inf")
+          t.append([a.attribute, a.stratum ?? "", g.name, String(i), threshold,
+                    NumberFormatting.roundTrip(p.fpr), NumberFormatting.roundTrip(p.tpr)])
+        }
+      }
+    }
+    return t.rows.isEmpty ? nil : t
+  }
+
+  /// The calibration bins of every group with a score (`attribute, stratum, group, bin, lower, upper, n,
+  /// mean_score, observed_rate, note`), as in the JSON's `reliability`; an empty bin keeps its row, with both
+  /// rates undefined. `nil` when no group has bins.
+  func calibrationCSV() -> TextTable? {
+    var t = TextTable(headers: ["attribute", "stratum", "group", "bin", "lower", "upper", "n", "mean_score",
+                                "observed_rate", "note"])
+    for a in result.audits {
+      for g in a.groups where !g.suppressed {
+        for b in g.reliability ?? [] {
+          t.append([a.attribute, a.stratum ?? "", g.name, String(b.bin), NumberFormatting.roundTrip(b.lower),
+                    NumberFormatting.roundTrip(b.upper), String(b.n), b.meanScore.map(NumberFormatting.roundTrip) ?? "",
+                    b.observedRate.map(NumberFormatting.roundTrip) ?? "", b.n == 0 ? "undefined: empty bin" : ""])
+        }
+      }
+    }
+    return t.rows.isEmpty ? nil : t
+  }
 }
 
 extension FairnessTolerance {

@@ -194,6 +194,71 @@ struct AuditCommandTests {
     #expect(json["seed"] as? Int == 4)
   }
 
+  @Test func fairnessStepWritesROCAndCalibrationTables() throws {
+    // The ROC points and calibration bins of report.json are also CSV tables, row for row.
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let out = dir.appendingPathComponent("r")
+    let r = try CLI.run(["audit", "--config", course.config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try CLI.json(String(contentsOf: out.appendingPathComponent("report.json"), encoding: .utf8))
+    let step = (json["steps"] as? [[String: Any]] ?? [])[0]
+    #expect(step["tables"] as? [String: String] == [
+      "fairness": "tables/engine-fairness.csv", "roc": "tables/engine-roc.csv",
+      "calibration": "tables/engine-calibration.csv",
+    ])
+    let audits = (step["result"] as? [String: Any])?["audits"] as? [[String: Any]] ?? []
+    let groups = audits.first?["groups"] as? [[String: Any]] ?? []
+    #expect(groups.count == 3)
+    let roc = try String(contentsOf: out.appendingPathComponent("tables/engine-roc.csv"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    #expect(roc[0] == ["attribute", "stratum", "group", "point", "threshold", "fpr", "tpr"])
+    var expectedROC = 0
+    for g in groups {
+      let points = g["roc"] as? [[String: Any]] ?? []
+      let name = g["group"] as? String ?? ""
+      let rows = roc.dropFirst().filter { $0.count == 7 && $0[2] == (name.contains(",") || name.contains("\"") ? "\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"" : name) }
+      #expect(rows.count == points.count && !points.isEmpty, "\(name)")
+      for (row, p) in zip(rows, points) {
+        #expect(row[4] == ((p["threshold"] as? Double).map { "\($0)" } ?? "inf"))
+        #expect(Double(row[5]) == p["fpr"] as? Double && Double(row[6]) == p["tpr"] as? Double)
+      }
+      expectedROC += points.count
+    }
+    #expect(roc.count == 1 + expectedROC)
+    let cal = try String(contentsOf: out.appendingPathComponent("tables/engine-calibration.csv"), encoding: .utf8)
+      .split(separator: "\n").map(String.init)
+    #expect(cal[0] == "attribute,stratum,group,bin,lower,upper,n,mean_score,observed_rate,note")
+    let bins = groups.flatMap { $0["reliability"] as? [[String: Any]] ?? [] }
+    #expect(cal.count == 1 + bins.count && bins.count == 30)
+    #expect(cal.dropFirst().filter { $0.hasSuffix(",0,,,undefined: empty bin") }.count == bins.filter { $0["n"] as? Int == 0 }.count)
+  }
+
+  @Test func reportStatesTheSeedUsedWhenNoneIsSet() throws {
+    // Neither the config nor --seed sets a seed: the steps run with 0, and report.json says so
+    // (it used to say null), with the same results as an explicit --seed 0.
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let text = try String(contentsOfFile: course.config, encoding: .utf8)
+    #expect(text.contains("seed: 3\n"))
+    let unseeded = try CLI.write(text.replacingOccurrences(of: "seed: 3\n", with: ""), "unseeded.yaml", in: dir)
+    let a = dir.appendingPathComponent("a"), b = dir.appendingPathComponent("b")
+    let r1 = try CLI.run(["audit", "--config", unseeded, "--out", a.path])
+    #expect(r1.status == 0, "\(r1.stderr)")
+    let r2 = try CLI.run(["audit", "--config", unseeded, "--out", b.path, "--seed", "0"])
+    #expect(r2.status == 0, "\(r2.stderr)")
+    let json = try CLI.json(String(contentsOf: a.appendingPathComponent("report.json"), encoding: .utf8))
+    #expect(json["seed"] as? Int == 0)
+    for name in ["report.html", "report.json", "tables/engine-fairness.csv"] {
+      let x = try Data(contentsOf: a.appendingPathComponent(name)), y = try Data(contentsOf: b.appendingPathComponent(name))
+      #expect(x == y, "\(name) differs between no seed and --seed 0")
+    }
+    let html = try String(contentsOf: a.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("audit of 1 step(s), seed 0"))
+  }
+
   @Test(arguments: ["Examples/audit/default.yaml", "Examples/audit/my-course.yaml"])
   func shippedConfigurationsAreValid(config: String) throws {
     let dir = try CLI.temporaryDirectory()

@@ -163,6 +163,22 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(try t.ids("id") == [" 007", "007"])
   }
 
+  @Test func headerErrorsPointAtTheHeaderAfterBlankLines() throws {
+    // Blank lines before the header are skipped (as pandas' skip_blank_lines); errors about the
+    // header or the table as a whole point at the header's own line, not at line 1.
+    let t = try table("\r\n\nid,x\na,1\n", name: "b.csv")
+    #expect(t.headerLine == 3)
+    #expect(inputError { _ = try t.columnIndex("y") }?.description
+      == "b.csv:3: no column named 'y'; did you mean 'x'? available columns: 'id', 'x'")
+    let empty = try table("\n\n\nid,x\n", name: "e.csv")
+    #expect(empty.headerLine == 4)
+    #expect(inputError { try empty.requireDataRows() }?.description
+      == "e.csv:4: the file has a header but no data rows; add one row per learner below the header")
+    let bom = try Table.parse(bytes: [0xEF, 0xBB, 0xBF] + Array("\nid\n1\n".utf8), name: "m.csv")
+    #expect(bom.headerLine == 2)
+    #expect(try table("id\n1\n").headerLine == 1)
+  }
+
   @Test func unknownColumnListsColumnsAndSuggests() throws {
     let t = try table("user,Score,age\n1,2,3\n")
     let e = inputError { _ = try t.columnIndex("score") }

@@ -233,6 +233,20 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(root.elements("line", class: "whisker").isEmpty)
   }
 
+  @Test func longGroupNameKeepsItsAUCInTheLegend() throws {
+    // A group name longer than a legend entry is shortened; the AUC after it is always shown.
+    let long = String(repeating: "intersection of many attributes / ", count: 3)
+    let chart = ROCChart(title: "t", caption: "c", curves: [
+      .init(name: long, fpr: [0, 0.5, 1], tpr: [0, 0.8, 1], auc: 0.65),
+      .init(name: "short", fpr: [0, 1], tpr: [0, 1], auc: 0.5),
+    ])
+    let root = try parseSVG(chart.figure())
+    let legend = root.elements("g", class: "legend").flatMap { $0.elements("text") }.map(\.text)
+    #expect(legend.contains { $0.hasPrefix("intersection of") && $0.hasSuffix("… (AUC 0.65)") && $0.count <= 48 },
+            "\(legend)")
+    #expect(legend.contains("short (AUC 0.5)"), "\(legend)")
+  }
+
   @Test func rocCurvesAndABROCA() throws {
     let f = Samples.roc()
     let root = try parseSVG(f)
