@@ -161,7 +161,7 @@ public struct Table: Sendable {
     if let j = findColumn(name) { return j }
     let key = Table.trimmedBlanks(name)
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
-    let listed = { (indices: [Int]) in indices.map { "'\(columnNames[$0])'" }.joined(separator: ", ") }
+    let listed = { (indices: [Int]) in indices.map { "'\(self.displayName(ofColumn: $0))'" }.joined(separator: ", ") }
     if matches.count > 1 {
       throw InputError(file: path, line: headerLine,
         message: "column name '\(name)' matches \(matches.count) columns once the blanks around names are ignored: \(listed(matches))",
@@ -176,13 +176,29 @@ public struct Table: Sendable {
 
   /// The column `name` selects, without throwing: the header written exactly so (code points), else
   /// one canonically equal to it, else the only header equal to it once the blanks around both are
-  /// ignored; `nil` when none or several match (``columnIndex(_:)`` says which). O(columns).
+  /// ignored, else, for `#N` with 1 ≤ N ≤ ``columnCount``, the N-th column (1-based; for a column
+  /// without a name, such as the index column pandas writes with an empty header); `nil` when none or
+  /// several match (``columnIndex(_:)`` says which). O(columns).
   public func findColumn(_ name: String) -> Int? {
     if let j = columnNames.firstIndex(where: { ExactText($0) == ExactText(name) }) { return j }
     if let j = columnNames.firstIndex(of: name) { return j }
     let key = Table.trimmedBlanks(name)
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
-    return matches.count == 1 ? matches[0] : nil
+    if matches.count == 1 { return matches[0] }
+    if matches.isEmpty, let k = Table.position(key), k <= columnCount { return k - 1 }
+    return nil
+  }
+
+  /// N for a column reference `#N` (N ≥ 1, ASCII digits only), else `nil`.
+  static func position(_ name: String) -> Int? {
+    guard name.hasPrefix("#"), name.count > 1, name.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber }),
+          let k = Int(name.dropFirst()), k >= 1 else { return nil }
+    return k
+  }
+
+  /// How error messages list column `j`: its name, or `#N` when it has none.
+  public func displayName(ofColumn j: Int) -> String {
+    columnNames[j].isEmpty ? "#\(j + 1)" : columnNames[j]
   }
 
   /// `name` without the blanks around it: spaces (Unicode category Zs) and tabs, as command-line lists are

@@ -494,8 +494,7 @@ struct FairnessColumns {
 
   /// The column `name` (or `#N`, 1-based) of `t`.
   static func idColumn(_ name: String, in t: Table) throws -> Int {
-    if name.hasPrefix("#"), let k = Int(name.dropFirst()), k >= 1, k <= t.columnCount { return k - 1 }
-    return try t.columnIndex(name)
+    try t.columnIndex(name)
   }
 
   /// The id of every row, each (id, stratum) pair at most once.
@@ -525,7 +524,7 @@ struct FairnessColumns {
   private static func available(_ tables: [Table]) -> String {
     var parts: [String] = []
     for t in tables {
-      let names = t.columnNames.enumerated().map { $1.isEmpty ? "#\($0 + 1)" : $1 }
+      let names = t.columnNames.indices.map { t.displayName(ofColumn: $0) }
       parts.append("\(t.path): " + names.map { "'\($0)'" }.joined(separator: ", "))
     }
     return "available columns — " + parts.joined(separator: "; ")
@@ -537,11 +536,7 @@ struct FairnessColumns {
   /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in `tables` (predictions first): a bare name in
   /// both is a usage error naming both qualified names; an unknown one lists every column.
   static func resolve(_ name: String, in tables: [Table]) throws -> Ref {
-    func find(_ col: String, in t: Int) -> Int? {
-      let table = tables[t]
-      if col.hasPrefix("#"), let k = Int(col.dropFirst()), k >= 1, k <= table.columnCount { return k - 1 }
-      return table.findColumn(col)
-    }
+    func find(_ col: String, in t: Int) -> Int? { tables[t].findColumn(col) }
     var hits: [Ref] = []
     for t in tables.indices {
       if let j = find(name, in: t) { hits.append(Ref(table: t, column: j, name: name)) }

@@ -38,6 +38,20 @@ struct ScoresInspectCommandTests {
 
   /// A label column with one label, or a label per learner, is a data problem (exit 65), located at the first
   /// scored learner's label cell.
+  /// A file written by pandas' `to_csv()` has an unnamed index column: `--id '#1'` selects it (as in fairness).
+  @Test func unnamedIndexColumnByPosition() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write(",x0,x1,lab\n0,0,0,a\n1,0,1,a\n2,10,10,b\n3,10,11,b\n", "p.csv", in: dir)
+    let r = try CLI.run(["scores", "--features", f, "--id", "#1", "--columns", "x0,x1", "--labels", "lab", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect(abs((j["silhouette"] as? Double ?? .nan) - 0.9292895427118657) < 1e-12)
+    let bad = try CLI.run(["scores", "--features", f, "--id", "#9", "--columns", "x0,x1", "--labels", "lab"])
+    #expect(bad.status == 65)
+    #expect(bad.stderr.contains("no column named '#9'") && bad.stderr.contains("available columns: '#1', 'x0', 'x1', 'lab'"),
+            "\(bad.stderr)")
+  }
+
   @Test func scoresNeedTwoToNMinusOneLabels() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a,g\n1,0,x\n2,1,x\n3,5,x\n", "one.csv", in: dir)

@@ -163,6 +163,22 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(try t.ids("id") == [" 007", "007"])
   }
 
+  @Test func columnsByPosition() throws {
+    // `#N` is the N-th column when no header matches (pandas writes its index with an empty name).
+    let t = try table(",x,#1\n0,5,7\n1,6,8\n", name: "p.csv")
+    #expect(try t.columnIndex("#2") == 1)
+    #expect(try t.columnIndex(" #2 ") == 1)
+    #expect(try t.columnIndex("#1") == 2)  // a header written '#1' is matched by name first
+    #expect(try t.ids("#1") == ["7", "8"])
+    #expect(t.findColumn("#4") == nil && t.findColumn("#0") == nil && t.findColumn("#+2") == nil)
+    #expect(t.findColumn("#２") == nil)  // ASCII digits only
+    #expect(inputError { _ = try t.columnIndex("#4") }?.description
+      == "p.csv:1: no column named '#4'; did you mean '#1'? available columns: '#1', 'x', '#1'")
+    let unnamed = try table(",x\n0,5\n", name: "u.csv")
+    #expect(try unnamed.numbers("#1") == [0])
+    #expect(unnamed.displayName(ofColumn: 0) == "#1" && unnamed.displayName(ofColumn: 1) == "x")
+  }
+
   @Test func headerErrorsPointAtTheHeaderAfterBlankLines() throws {
     // Blank lines before the header are skipped (as pandas' skip_blank_lines); errors about the
     // header or the table as a whole point at the header's own line, not at line 1.
