@@ -193,6 +193,17 @@ public struct LimeExplainer: Sendable {
   public let means: [Double]
   public let scales: [Double]
   public let kernelWidth: Double
+
+  /// Why `w` cannot be a kernel width, or `nil`: it must be finite and positive, and its square must be a
+  /// normal number — below ≈1.5e-154 `w²` underflows to 0 and the student's own kernel weight becomes
+  /// `exp(−0/0)`, NaN (lime fails there too, with NaN sample weights).
+  public static func kernelWidthProblem(_ w: Double) -> String? {
+    guard w > 0 && w.isFinite else { return "--kernel-width must be a positive number, got \(w)" }
+    guard w * w >= Double.leastNormalMagnitude else {
+      return "--kernel-width \(w) is too small: its square underflows to 0, so the kernel weights would be 0/0"
+    }
+    return nil
+  }
   /// Truncated normals per feature and bin (nil for degenerate or absent bins).
   let samplers: [[TruncatedNormal?]]
 
@@ -216,8 +227,8 @@ public struct LimeExplainer: Sendable {
     guard options.numSamples >= 2 else {
       throw ExplanationError("--num-samples must be at least 2", hint: "lime's default is 5000")
     }
-    if let w = options.kernelWidth, !(w > 0 && w.isFinite) {
-      throw ExplanationError("--kernel-width must be a positive number")
+    if let w = options.kernelWidth, let problem = Self.kernelWidthProblem(w) {
+      throw ExplanationError(problem, hint: "use a width of at least 1.5e-154 (default 0.75·√(number of features))")
     }
     self.featureNames = featureNames
     self.options = options

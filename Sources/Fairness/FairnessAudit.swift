@@ -37,7 +37,8 @@ import Dispatch
 /// otherwise): demographic parity (selection rate), equal opportunity (TPR), equalized odds (worst
 /// of the TPR and FPR statistics: max of differences, min of ratios; `equalized_odds_mean` is the
 /// mean of both, fairlearn `agg='mean'`), predictive value parity (worst of PPV and NPV), accuracy
-/// parity. Intervals: percentile bootstrap where each replicate is one multinomial draw over the
+/// parity. Against a reference group each criterion is the worst group comparison (for
+/// `equalized_odds_mean`, the worst of the groups' own TPR/FPR means). Intervals: percentile bootstrap where each replicate is one multinomial draw over the
 /// cells of the count table (all groups × TP, FP, TN, FN, in output order), which has exactly the
 /// distribution of resampling the rows with replacement, so the cost does not grow with the number
 /// of rows. Replicates of an audit are `numpy.random.RandomState(seed).multinomial(n, cells / n,
@@ -847,7 +848,51 @@ public enum FairnessAudit {
       }
       comp.append(s)
     }
-    return combined(comp, describe: names != nil)
+    var stats = combined(comp, describe: names != nil)
+    if let ref = referencePosition {
+      // Against a reference group a criterion is the worst *group comparison*. For the worse-of-two
+      // criteria that is the worse of the per-component worst cases, as computed above; for the mean of
+      // TPR and FPR it is not (the worst TPR and the worst FPR comparison may be different groups'), so
+      // it is the worst of the groups' own means.
+      let perGroup = pairwise(cells: cells, ref: ref, names: names).criteria
+      stats[2] = worstComparison((0..<g).filter { $0 != ref }.map { perGroup[$0][2] })
+    }
+    return stats
+  }
+
+  /// The worst of the per-group comparison statistics `stats` (every group but the reference, in output
+  /// order): the difference of largest magnitude and the ratio furthest from 1 in |log| (the first group on
+  /// ties), each undefined — with the first such group's reason — when it is undefined for any group.
+  static func worstComparison(_ stats: [Statistic]) -> Statistic {
+    var s = Statistic()
+    var bestD = -1.0, bestL = -1.0
+    var differenceUndefined = false, ratioUndefined = false
+    var differenceNote: String?
+    for t in stats {
+      if let d = t.difference {
+        if !differenceUndefined && abs(d) > bestD {
+          bestD = abs(d); s.difference = d; s.differencePair = t.differencePair; differenceNote = t.note
+        }
+      } else if !differenceUndefined {
+        differenceUndefined = true
+        s.difference = nil
+        s.differencePair = nil
+        s.reason = s.reason ?? t.reason
+      }
+      if let r = t.ratio {
+        let l = r == 0 ? Double.infinity : abs(log(r))
+        if !ratioUndefined && l > bestL { bestL = l; s.ratio = r; s.ratioPair = t.ratioPair; s.note = t.note }
+      } else if !ratioUndefined {
+        ratioUndefined = true
+        s.ratio = nil
+        s.ratioPair = nil
+        s.note = nil
+        s.reason = s.reason ?? t.reason
+      }
+    }
+    if ratioUndefined { s.zeroRatio = !stats.isEmpty && stats.allSatisfy(\.zeroRatio) }
+    if s.note == nil { s.note = differenceNote }
+    return s
   }
 
   /// The criterion statistics (``criteria`` order) from the six component statistics

@@ -75,13 +75,13 @@ extension ExplainCommand: AuditStep {
 
     var tables: [(name: AuditTable, csv: String)] = [
       (.explanations, report.longTable(readable: false, withSummary: true).renderCSV()),
-      (.summary, report.summaryTable().renderCSV()),
+      (.summary, report.summaryTable(readable: false).renderCSV()),
     ]
-    if let d = report.disparityTable() {
+    if let d = report.disparityTable(), let csv = report.disparityTable(readable: false) {
       var sub = Section(title: "Explanation disparity by \(report.groupAttribute ?? "group")", id: sectionID + "-disparity")
       sub.table(DataTable(d))
       section.subsection(sub)
-      tables.append((.disparity, d.renderCSV()))
+      tables.append((.disparity, csv.renderCSV()))
     }
     // Disparity by the clusters of an earlier cluster step.
     if let (source, node) = context.step.settings.clusters {
@@ -103,7 +103,7 @@ extension ExplainCommand: AuditStep {
       if unmatched > 0 { sub.note("\(unmatched) explained student(s) are not in the clustering and are left out.") }
       sub.table(DataTable(t))
       section.subsection(sub)
-      tables.append((.disparityClusters, t.renderCSV()))
+      tables.append((.disparityClusters, ExplainReport.disparityCSV(disparity).renderCSV()))
       // The join's numbers in report.json too (every number of the report is there).
       json.append(("cluster_disparity", .object([
         ("clusters_of", .string(source)), ("students_not_clustered", .int(unmatched)),

@@ -128,7 +128,7 @@ extension ClusterCommand {
     let read = try readSeries(path: path, id: idColumn, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON, exclude: truth.map { [$0] } ?? [])
     let raw = read.set
-    let set = try normalizedSeries(raw, method: normalize, zero: zeroSeries, path: path)
+    let set = try normalizedSeries(raw, method: normalize, zero: zeroSeries, path: path, table: read.table, id: idColumn)
     let n = set.ids.count
     let d = set.dimensions
     let lengths = set.series.map { $0.count / d }

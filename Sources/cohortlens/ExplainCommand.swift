@@ -124,7 +124,9 @@ struct ExplainCommand: CohortLensCommand {
     if (student == nil) == !all { throw ValidationError("give exactly one of --student ID[,ID…] and --all") }
     if let n = requestedFeatures, n < 1 { throw ValidationError("--num-features must be at least 1") }
     if numSamples < 2 { throw ValidationError("--num-samples must be at least 2") }
-    if let w = kernelWidth, !(w > 0 && w.isFinite) { throw ValidationError("--kernel-width must be a positive number") }
+    if let w = kernelWidth, let problem = LimeExplainer.kernelWidthProblem(w) {
+      throw ValidationError(problem + "; use a width of at least 1.5e-154 (default 0.75·√(number of features))")
+    }
     if let r = stability, r < 1 { throw ValidationError("--stability must be at least 1") }
     if batch < 1 { throw ValidationError("--batch must be at least 1") }
     if threads < 1 { throw ValidationError("--threads must be at least 1") }

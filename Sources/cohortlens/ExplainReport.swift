@@ -41,11 +41,13 @@ struct ExplainReport {
     var headers = ["student", "class", readable ? "probability" : "probability", "rank", "feature", "condition",
                    "value", "weight", "direction"]
     if withSummary {
-      headers += ["intercept", "local_prediction", "abs_difference", "score", "effective_sample_size"]
+      headers += ["intercept", "local_prediction", "abs_difference", "score", "score_undefined_reason",
+                  "effective_sample_size"]
     }
     var t = TextTable(
       title: readable ? "LIME explanations (class '\(className)'; weight = change of P(\(className)) when the condition holds\(discretized ? "" : ", per standard deviation"))" : nil,
-      headers: headers, alignments: [.left, .left, .right, .right, .left, .left, .right, .right, .left] + Array(repeating: .right, count: 5))
+      headers: headers,
+      alignments: [.left, .left, .right, .right, .left, .left, .right, .right, .left] + [.right, .right, .right, .right, .left, .right])
     for e in explanations {
       for f in e.features {
         var row = [e.student, className, number(e.probability, readable), String(f.rank), f.name, f.condition,
@@ -54,7 +56,7 @@ struct ExplainReport {
         if withSummary {
           row += [number(e.intercept, false), number(e.localPrediction, false),
                   number(Swift.abs(e.localPrediction - e.probability), false), e.score.map { number($0, false) } ?? "undefined",
-                  number(e.effectiveSampleSize, false)]
+                  e.score == nil ? (e.scoreUndefinedReason ?? "") : "", number(e.effectiveSampleSize, false)]
         }
         t.append(row)
       }
@@ -62,7 +64,20 @@ struct ExplainReport {
     return t
   }
 
-  func summaryTable() -> TextTable {
+  /// The surrogate fit per student. `readable: false` (the audit's CSV table) gives every number at round-trip
+  /// precision, the undefined score's reason in its own column and the ESS and the sample count as two numbers.
+  func summaryTable(readable: Bool = true) -> TextTable {
+    if !readable {
+      var t = TextTable(headers: ["student", "intercept", "local_prediction", "model_probability", "abs_difference",
+                                  "score", "score_undefined_reason", "effective_sample_size", "samples", "kernel_width"])
+      for e in explanations {
+        t.append([e.student, number(e.intercept, false), number(e.localPrediction, false), number(e.probability, false),
+                  number(Swift.abs(e.localPrediction - e.probability), false), e.score.map { number($0, false) } ?? "undefined",
+                  e.score == nil ? (e.scoreUndefinedReason ?? "") : "", number(e.effectiveSampleSize, false),
+                  String(sampleCount), number(e.kernelWidth, false)])
+      }
+      return t
+    }
     var t = TextTable(
       title: "Per student: surrogate fit (score = weighted R²; ESS = (Σw)²/Σw² of the kernel weights)",
       headers: ["student", "intercept", "local prediction", "model probability", "|local − model|", "score", "ESS"],
@@ -113,8 +128,11 @@ struct ExplainReport {
     return [byWeek, byBase]
   }
 
-  func disparityTable() -> TextTable? {
+  /// Selection frequency and mean |weight| per feature and group; `readable: false` (the audit's CSV table)
+  /// gives the numbers at round-trip precision and `selected` as a count.
+  func disparityTable(readable: Bool = true) -> TextTable? {
     guard let disparity else { return nil }
+    if !readable { return Self.disparityCSV(disparity) }
     var t = TextTable(
       title: "Explanation disparity by \(groupAttribute ?? "group") (mean |weight| counts 0 for students whose explanation omits the feature)",
       headers: ["feature", "group", "students", "selected", "frequency", "mean |weight|"],
@@ -122,6 +140,16 @@ struct ExplainReport {
     for r in disparity.rows {
       t.append([r.feature, r.group, String(r.students), "\(r.selected)/\(r.students)",
                 NumberFormatting.fixed(r.frequency, decimals: 2), NumberFormatting.fixed(r.meanAbsWeight, decimals: 5)])
+    }
+    return t
+  }
+
+  /// `feature, group, students, selected, frequency, mean_abs_weight` at round-trip precision.
+  static func disparityCSV(_ disparity: GroupDisparity) -> TextTable {
+    var t = TextTable(headers: ["feature", "group", "students", "selected", "frequency", "mean_abs_weight"])
+    for r in disparity.rows {
+      t.append([r.feature, r.group, String(r.students), String(r.selected), NumberFormatting.roundTrip(r.frequency),
+                NumberFormatting.roundTrip(r.meanAbsWeight)])
     }
     return t
   }

@@ -550,7 +550,7 @@ struct FairnessColumns {
       }
       var hint = available(tables)
       let all = tables.flatMap(\.columnNames)
-      if let close = all.first(where: { $0.lowercased() == name.lowercased() }) { hint = "did you mean '\(close)'? " + hint }
+      if let close = Table.closest(to: name, in: all) { hint = "did you mean '\(close)'? " + hint }
       throw InputError(file: tables[0].path, line: tables[0].headerLine, message: "no column named '\(name)'", hint: hint)
     }
     if hits.count > 1 {

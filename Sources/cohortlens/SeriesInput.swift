@@ -87,16 +87,33 @@ func readSeries(
   return (try SeriesTable.long(table, id: id, time: time, values: values, fill: fill), table)
 }
 
-/// `set` normalised, with the zero-series policy; and the checks every DTW command needs (n ≥ 2).
-func normalizedSeries(_ set: SeriesSet, method: SeriesNormalization, zero: ZeroSeriesPolicy, path: String) throws -> SeriesSet {
+/// `set` normalised, with the zero-series policy; and the checks every DTW command needs (n ≥ 2). Errors point at
+/// the id cell of the learner concerned in `table` (read from `path` with id column `id`): the only learner's
+/// first row, or the first all-zero learner's first row.
+func normalizedSeries(
+  _ set: SeriesSet, method: SeriesNormalization, zero: ZeroSeriesPolicy, path: String, table: Table, id: String
+) throws -> SeriesSet {
+  /// The id cell of the first row of learner `learner` (the header when the id is not found).
+  func firstRow(of learner: String?) throws -> (line: Int, column: Int?) {
+    let j = try table.columnIndex(id)
+    let ids = try table.strings(at: j)
+    if let r = ids.firstIndex(where: { v in v.map { ExactText($0) } == learner.map { ExactText($0) } }) {
+      let l = table.location(row: r, column: j)
+      return (l.line, l.column)
+    }
+    return (table.headerLine, nil)
+  }
   guard set.ids.count >= 2 else {
-    throw InputError(file: path, message: "only \(set.ids.count) learner series; DTW distances need at least 2",
+    let at = try firstRow(of: set.ids.first)
+    throw InputError(file: path, line: at.line, column: at.column,
+      message: "only \(set.ids.count) learner series\(set.ids.first.map { " ('\($0)')" } ?? ""); DTW distances need at least 2",
       hint: "check the --id column")
   }
   do {
     return try set.normalized(method, keepZero: zero == .keep)
   } catch let e as ZeroSeriesListError {
-    // Name the file: the learners are listed by id (they span rows, so there is no one line to point at).
-    throw InputError(file: path, message: e.description)
+    // Located at the first such learner's first row; the message lists them all by id.
+    let at = try firstRow(of: e.ids.first)
+    throw InputError(file: path, line: at.line, column: at.column, message: e.description)
   }
 }

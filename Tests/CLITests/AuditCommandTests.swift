@@ -99,6 +99,31 @@ struct AuditCommandTests {
     let csvRows = try String(contentsOf: out.appendingPathComponent("tables/why-flagged-disparity-clusters.csv"), encoding: .utf8)
       .split(separator: "\n").count - 1
     #expect((byCluster?["rows"] as? [Any])?.count == csvRows && csvRows > 0)
+    // Its CSV numbers are those of report.json (round-trip precision; they used to be cut to 4 digits).
+    let clusterCSV = try String(contentsOf: out.appendingPathComponent("tables/why-flagged-disparity-clusters.csv"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+    #expect(clusterCSV.first == ["feature", "group", "students", "selected", "frequency", "mean_abs_weight"])
+    // (Foundation's JSON reader on Linux parses numbers as decimals and may drop the 17th digit: compare to 1e-15.)
+    func same(_ text: String, _ value: Any?) -> Bool {
+      guard let x = Double(text), let y = (value as? NSNumber)?.doubleValue else { return false }
+      return abs(x - y) <= 1e-15 * max(1, abs(y))
+    }
+    for (row, value) in zip(clusterCSV.dropFirst(), byCluster?["rows"] as? [[String: Any]] ?? []) {
+      #expect(same(row[4], value["frequency"]) && same(row[5], value["mean_abs_weight"])
+                && Int(row[3]) == value["selected"] as? Int, "\(row) \(value)")
+    }
+    // The summary table: every student's numbers as in report.json, ESS and the sample count as two numbers.
+    let summaryCSV = try String(contentsOf: out.appendingPathComponent("tables/why-flagged-summary.csv"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    #expect(summaryCSV.first == ["student", "intercept", "local_prediction", "model_probability", "abs_difference", "score",
+                                 "score_undefined_reason", "effective_sample_size", "samples", "kernel_width"])
+    let explained = why["explanations"] as? [[String: Any]] ?? []
+    #expect(summaryCSV.count == 1 + explained.count && !explained.isEmpty)
+    for (row, e) in zip(summaryCSV.dropFirst(), explained) {
+      #expect(row[0] == e["student"] as? String && same(row[1], e["intercept"]) && same(row[5], e["score"])
+                && same(row[7], e["effective_sample_size"]),
+              "\(row)")
+    }
     // Calibration tables list every bin for every group (bin k is the same score range), empty ones undefined.
     #expect(html.contains("empty or undefined bin(s) are listed but not drawn"))
   }
@@ -346,8 +371,9 @@ struct AuditCommandTests {
     // A step name that JSON escapes, and one that is renamed: the old step's table goes with the old report.
     let odd = try Self.config(step: #""eng \"ine\" é/1""#, from: course, as: "odd.yaml", in: dir)
     let renamed = try Self.config(step: "engine-2", from: course, as: "renamed.yaml", in: dir)
-    for (config, tables) in [(course.config, ["engine-fairness.csv"]), (odd, ["eng__ine__é_1-fairness.csv"]),
-                             (odd, ["eng__ine__é_1-fairness.csv"]), (renamed, ["engine-2-fairness.csv"])] {
+    let written = { (stem: String) in ["calibration", "fairness", "roc"].map { "\(stem)-\($0).csv" } }
+    for (config, tables) in [(course.config, written("engine")), (odd, written("eng__ine__é_1")),
+                             (odd, written("eng__ine__é_1")), (renamed, written("engine-2"))] {
       let r = try CLI.run(["audit", "--config", config, "--out", out.path])
       #expect(r.status == 0, "\(r.stderr)")
       #expect(Self.files(in: out) == ["report.html", "report.json", "tables"])
@@ -490,7 +516,8 @@ struct AuditCommandTests {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(Self.files(in: out) == [".settings", "my_notes.txt", "report.html", "report.json", "tables"])
     // The previous report's table is gone (the audit wrote it), the user's is kept.
-    #expect(Self.files(in: out.appendingPathComponent("tables")) == ["engine-2-fairness.csv", "mine.csv"])
+    #expect(Self.files(in: out.appendingPathComponent("tables"))
+      == ["engine-2-calibration.csv", "engine-2-fairness.csv", "engine-2-roc.csv", "mine.csv"])
     #expect(try String(contentsOf: out.appendingPathComponent("my_notes.txt"), encoding: .utf8) == "my notes\n")
     #expect(try String(contentsOf: out.appendingPathComponent("tables/mine.csv"), encoding: .utf8) == "a,b\n1,2\n")
     #expect(try String(contentsOf: out.appendingPathComponent(".settings"), encoding: .utf8) == "hidden\n")
@@ -502,7 +529,8 @@ struct AuditCommandTests {
     #expect(again.status == 64 && again.stderr.contains("holds '.settings' (and 2 more)"), "\(again.stderr)")
     let forced = try CLI.run(["audit", "--config", renamed, "--out", out.path, "--force"])
     #expect(forced.status == 0, "\(forced.stderr)")
-    #expect(Self.files(in: out.appendingPathComponent("tables")) == ["engine-2-fairness.csv", "mine.csv"])
+    #expect(Self.files(in: out.appendingPathComponent("tables"))
+      == ["engine-2-calibration.csv", "engine-2-fairness.csv", "engine-2-roc.csv", "mine.csv"])
   }
 
   @Test func evenForceNeverOverwritesAUsersFileAtOneOfTheReportsNames() throws {

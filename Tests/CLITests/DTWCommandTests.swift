@@ -360,7 +360,11 @@ struct DTWCommandTests {
       status: 65, contains: "two rows for time '0' (lines 2 and 3)")
     let zero = try CLI.write("id,t,v\na,0,0\na,1,0\nb,0,1\nb,1,2\nc,0,0\nc,1,0\n", "z.csv", in: dir)
     try expectFailure(["dtw", "--series", zero, "--id", "id", "--time", "t", "--value", "v", "--radius", "1"],
-      status: 65, contains: "2 learner(s) have an all-zero series, which has no L2 norm: 'a', 'c'")
+      status: 65, contains: "z.csv:2:1: 2 learner(s) have an all-zero series, which has no L2 norm: 'a', 'c'")
+    // Located at the first such learner's first row, also when it is not the file's first learner.
+    let later = try CLI.write("id,t,v\nb,0,1\nb,1,2\n\"c\",0,0\nc,1,0\n", "z2.csv", in: dir)
+    try expectFailure(["cluster", "--series", later, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--k", "2"],
+      status: 65, contains: "z2.csv:4:1: 1 learner(s) have an all-zero series")
     let kept = try CLI.run(["dtw", "--series", zero, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--zero-series", "keep"])
     #expect(kept.status == 0, "\(kept.stderr)")
   }
@@ -369,7 +373,7 @@ struct DTWCommandTests {
     let dir = try CLI.temporaryDirectory()
     let one = try CLI.write("id,t,v\na,0,1\na,1,2\n", "one.csv", in: dir)
     try expectFailure(["dtw", "--series", one, "--id", "id", "--time", "t", "--value", "v", "--radius", "1"],
-      status: 65, contains: "only 1 learner series; DTW distances need at least 2")
+      status: 65, contains: "one.csv:2:1: only 1 learner series ('a'); DTW distances need at least 2")
     try expectFailure(["dtw"] + Self.hoursArgs + ["--radius", "1", "--knn", "30"], status: 64,
       contains: "--knn 30 asks for 30 neighbours but there are only 30 learners")
   }

@@ -122,6 +122,20 @@ import Testing
     #expect((c["intercept"] as! Double) != (a["intercept"] as! Double))
   }
 
+  /// A kernel width whose square underflows gave NaN weights and a NaN score with exit 0; it is a usage error.
+  @Test func kernelWidthWhoseSquareUnderflowsIsRefused() throws {
+    for w in ["1e-300", "1e-154"] {
+      let r = try Self.explain(["--student", "7", "--kernel-width", w])
+      #expect(r.status == 64, "\(w): \(r.stderr)")
+      #expect(r.stderr.contains("is too small: its square underflows to 0"), "\(r.stderr)")
+      #expect(r.stdout.isEmpty)
+    }
+    let ok = try Self.explain(["--student", "7", "--kernel-width", "1.5e-154", "--format", "json"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    let e = (try CLI.json(ok.stdout)["explanations"] as? [[String: Any]])?.first ?? [:]
+    #expect((e["intercept"] as? Double)?.isFinite == true && ((e["effective_sample_size"] as? Double) ?? 0) >= 1)
+  }
+
   @Test func tableShowsConditionsDirectionsAndSummary() throws {
     let r = try Self.explain(["--student", "7", "--num-features", "3", "--class-names", "fail,pass"])
     #expect(r.status == 0, "\(r.stderr)")
@@ -133,7 +147,7 @@ import Testing
     #expect(rows[0].contains("+") || rows[0].contains("\u{2212}"))
     let csv = try Self.explain(["--student", "7", "--num-features", "3", "--format", "csv"])
     let lines = csv.stdout.split(separator: "\n")
-    #expect(lines[0] == "student,class,probability,rank,feature,condition,value,weight,direction,intercept,local_prediction,abs_difference,score,effective_sample_size")
+    #expect(lines[0] == "student,class,probability,rank,feature,condition,value,weight,direction,intercept,local_prediction,abs_difference,score,score_undefined_reason,effective_sample_size")
     #expect(lines.count == 4)
   }
 
@@ -394,5 +408,10 @@ import Testing
     let rows = csv.stdout.split(separator: "\n").dropFirst()
     #expect(!rows.isEmpty)
     #expect(rows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false)[12] == "undefined" })
+    // The reason is in the CSV too, in the column after the score.
+    #expect(rows.allSatisfy {
+      $0.split(separator: ",", omittingEmptySubsequences: false)[13].hasPrefix("the model answered the same value (0.29943285752602705)")
+        || $0.split(separator: ",", omittingEmptySubsequences: false)[13].hasPrefix("\"the model answered the same value (0.29943285752602705)")
+    }, "\(rows.first ?? "")")
   }
 }

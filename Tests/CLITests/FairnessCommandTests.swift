@@ -506,6 +506,8 @@ struct FairnessCommandTests {
     #expect(r.status == 65)
     #expect(r.stderr.contains("no column named 'gendre'"), "\(r.stderr)")
     #expect(r.stderr.contains("'country_diploma'") && r.stderr.contains("#1"))
+    // The closest name is suggested, as by every other command (it used to be only a case-insensitive match).
+    #expect(r.stderr.contains("did you mean 'gender'?"), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 

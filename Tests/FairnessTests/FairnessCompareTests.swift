@@ -202,6 +202,34 @@ struct FairnessCompareTests {
     #expect(flip.comparisons.map(\.verdict) == [.fail, .fail])
   }
 
+  @Test func equalizedOddsMeanCriterionIsTheWorstGroupMean() {
+    // Reference A: TPR 0.5, FPR 0.5. B: TPR 0.9, FPR 0.5 (mean difference 0.2, mean ratio 1.4).
+    // C: TPR 0.5, FPR 0.7 (0.1, 1.2). The criterion is B's comparison; it used to be the mean of
+    // B's TPR and C's FPR comparison (0.3, 1.6), which is no group's.
+    let x = FairnessAuditTests.input([("A", [50, 50, 50, 50]), ("B", [45, 25, 25, 5]), ("C", [25, 35, 15, 25])])
+    var cfg = FairnessConfiguration()
+    cfg.comparison = .largest
+    cfg.bootstrapReplicates = 200
+    let a = FairnessAudit.run(x, configuration: cfg).audits[0]
+    #expect(a.reference == "A")
+    let mean = a.criteria.first { $0.name == "equalized_odds_mean" }!
+    let b = mean.comparisons.first { $0.group == "B" }!
+    #expect(mean.difference == b.difference && mean.ratio == b.ratio)
+    #expect(abs(mean.difference! - 0.2) < 1e-15 && abs(mean.ratio! - 1.4) < 1e-15)
+    #expect(mean.worstPair.map { [$0.0, $0.1] } == ["B", "A"])
+    // Its interval is that of the worst group mean in each replicate, so it is no wider than B's alone allows
+    // below and covers B's point estimate.
+    let ci = mean.ratioInterval!
+    #expect(ci.lower <= 1.4 && 1.4 <= ci.upper)
+    // equalized_odds (worse of the two) is unchanged: B's TPR comparison.
+    let worst = a.criteria.first { $0.name == "equalized_odds" }!
+    #expect(abs(worst.difference! - 0.4) < 1e-15 && abs(worst.ratio! - 1.8) < 1e-15)
+    // Between groups, the fairlearn definition stands: mean of the TPR and FPR max − min (0.4, 0.2).
+    cfg.comparison = .betweenGroups
+    let between = FairnessAudit.run(x, configuration: cfg).audits[0].criteria.first { $0.name == "equalized_odds_mean" }!
+    #expect(abs(between.difference! - 0.3) < 1e-15)
+  }
+
   @Test func suppressedGroupsAreNotCompared() {
     let x = FairnessAuditTests.input([("A", [20, 10, 50, 20]), ("B", [40, 20, 30, 10]), ("S", [2, 1, 2, 0])])
     var cfg = FairnessConfiguration()
