@@ -176,8 +176,8 @@ extension FairnessCommand: AuditStep {
   ]
 
   static func groupTable(_ a: AuditResult) -> DataTable {
-    let metrics = ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy", "base_rate"]
-      + (a.groups.first?.metric("auc") != nil ? ["auc", "brier", "ece"] : [])
+    let metrics = FairnessAudit.rateNames
+      + (a.groups.first { !$0.suppressed }?.metric("auc") != nil ? ["auc", "brier", "ece"] : [])
     var rows: [[String]] = []
     for g in a.groups {
       if g.suppressed {
@@ -187,7 +187,12 @@ extension FairnessCommand: AuditStep {
       rows.append([g.name, String(g.n), String(g.tp), String(g.fp), String(g.tn), String(g.fn)]
         + metrics.map { name in
           guard let m = g.metric(name) else { return "" }
-          guard let v = m.value else { return "undefined" }
+          guard let v = m.value else {
+            // Undefined with its count and reason, as every other format shows it.
+            let counts = m.numerator.flatMap { n in m.denominator.map { "\(Int(n))/\(Int($0))" } }
+            let why = [counts, m.undefined].compactMap { $0 }.joined(separator: ": ")
+            return why.isEmpty ? "undefined" : "undefined (\(why))"
+          }
           if let num = m.numerator, let den = m.denominator, name != "auc", name != "brier", name != "ece" {
             return "\(fmt(v)) (\(Int(num))/\(Int(den)))" + (m.lowSupport ? " low support" : "")
           }

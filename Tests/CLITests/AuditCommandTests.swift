@@ -219,6 +219,36 @@ struct AuditCommandTests {
     #expect(json["seed"] as? Int == 4)
   }
 
+  @Test func groupTableShowsUndefinedRatesWithCountsAndReason() throws {
+    // Group N has no actual positives: its TPR and FNR are 0/0. The report's counts-and-rates table says
+    // so (it used to print a bare 'undefined') and lists every rate, FNR and TNR included.
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,truth,pred,group\n"
+    for i in 0..<40 { csv += "p\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),P\n" }
+    for i in 0..<30 { csv += "n\(i),0,\(i % 4 == 0 ? 1 : 0),N\n" }
+    _ = try CLI.write(csv, "predictions.csv", in: dir)
+    let config = try CLI.write("""
+      steps:
+        - fairness:
+            name: engine
+            predictions: predictions.csv
+            label: truth
+            positive: "1"
+            prediction: pred
+            predicted-positive: "1"
+            by: group
+            min-group-size: 5
+            bootstrap: 50
+      """, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("r")
+    let r = try CLI.run(["audit", "--config", config, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains(">fnr</th>") && html.contains(">tnr</th>"), "FNR and TNR columns")
+    #expect(html.contains("undefined (0/0: no actual positives"), "undefined TPR with its counts and reason")
+  }
+
   @Test func fairnessStepWritesROCAndCalibrationTables() throws {
     // The ROC points and calibration bins of report.json are also CSV tables, row for row.
     let dir = try CLI.temporaryDirectory()
