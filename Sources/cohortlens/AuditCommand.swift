@@ -237,7 +237,7 @@ struct AuditCommand: CohortLensCommand {
     let text: String
     switch format {
     case .table: text = report.consoleSummary(out: out)
-    case .json: text = report.consoleJSON(out: out)
+    case .json: text = try report.consoleJSON(out: out)
     }
     if !writeAll(text, to: STDOUT_FILENO) {
       throw OutputError(path: "standard output", message: "cannot write the summary")

@@ -80,7 +80,8 @@ struct AuditReport {
     steps.flatMap { s in s.result.verdicts.map { (s.step.name, $0.subject, $0.status.rawValue.uppercased()) } }
   }
 
-  func json() throws -> JSONValue {
+  /// Every input of every step once (first use), with its role and SHA-256.
+  func inputValues() throws -> [JSONValue] {
     var inputs: [JSONValue] = []
     var seen = Set<String>()
     for (_, result) in steps {
@@ -91,6 +92,21 @@ struct AuditReport {
         ]))
       }
     }
+    return inputs
+  }
+
+  /// The provenance header shared by report.json and the console JSON: tool, title, config, seed, inputs.
+  func provenance() throws -> [(String, JSONValue)] {
+    [
+      ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
+      ("title", .string(title)),
+      ("config", .object([("path", .string(configFile)), ("sha256", .string(configDigest))])),
+      ("seed", .int(Int(seed))),
+      ("inputs", .array(try inputValues())),
+    ]
+  }
+
+  func json() throws -> JSONValue {
     var stepValues: [JSONValue] = []
     let stems = tableStems
     for (i, (step, result)) in steps.enumerated() {
@@ -103,13 +119,7 @@ struct AuditReport {
         ("result", .object(result.json)),
       ]))
     }
-    return .object([
-      ("schema", .string(Self.schema)),
-      ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
-      ("title", .string(title)),
-      ("config", .object([("path", .string(configFile)), ("sha256", .string(configDigest))])),
-      ("seed", .int(Int(seed))),
-      ("inputs", .array(inputs)),
+    return .object([("schema", .string(Self.schema))] + (try provenance()) + [
       ("verdicts", .array(verdicts.map {
         .object([("step", .string($0.step)), ("check", .string($0.label)), ("verdict", .string($0.verdict))])
       })),
@@ -214,9 +224,8 @@ struct AuditReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  func consoleJSON(out: String) -> String {
-    let value: JSONValue = .object([
-      ("schema", .string("cohortlens.audit-summary/1")),
+  func consoleJSON(out: String) throws -> String {
+    let value: JSONValue = .object([("schema", .string("cohortlens.audit-summary/1"))] + (try provenance()) + [
       ("report", .string((out.hasSuffix("/") ? out : out + "/") + "report.html")),
       ("steps", .array(steps.map { s in
         .object([("name", .string(s.step.name)), ("command", .string(s.step.command)),

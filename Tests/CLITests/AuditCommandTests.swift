@@ -1,3 +1,4 @@
+import CohortLensCore
 import Foundation
 import Testing
 
@@ -201,6 +202,13 @@ struct AuditCommandTests {
     #expect(r2.status == 0, "\(r2.stderr)")
     let summary = try CLI.json(r2.stdout)
     #expect(summary["schema"] as? String == "cohortlens.audit-summary/1")
+    // The console JSON carries the provenance of report.json (it had none).
+    #expect((summary["tool"] as? [String: Any])?["version"] as? String == CohortLensVersion.string)
+    #expect(summary["seed"] as? Int == 3)
+    let inputs = summary["inputs"] as? [[String: Any]] ?? []
+    let predictionsDigest = try SHA256.hex(ofFile: course.predictions), configDigest = try SHA256.hex(ofFile: course.config)
+    #expect(inputs.count == 1 && inputs.first?["sha256"] as? String == predictionsDigest)
+    #expect(((summary["config"] as? [String: Any])?["sha256"] as? String) == configDigest)
     let html = try String(contentsOf: a.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(Self.xmlError(html) == nil, "\(Self.xmlError(html) ?? "")")
     #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
