@@ -157,7 +157,16 @@ struct ScoresCommand: CohortLensCommand {
       if let a = ari { summary.append(["ari", NumberFormatting.roundTrip(a)]) }
       var text: String
       switch output.format {
-      case .csv: text = summary.render(.csv)
+      case .csv:
+        // Long format: the overall scores (cluster empty), then each cluster's size and mean silhouette, all at
+        // round-trip precision (the table formats show the per-cluster block too).
+        var long = TextTable(headers: ["cluster", "score", "value"])
+        for row in summary.rows { long.append([""] + row) }
+        for c in order {
+          long.append([names[c], "size", String(sizes[c])])
+          long.append([names[c], "silhouette", NumberFormatting.roundTrip(sums[c] / Double(sizes[c]))])
+        }
+        text = long.render(.csv)
       case .markdown:
         text = "## Cluster scores (\(n) learners)\n\n" + summary.render(.markdown) + "\n" + table.render(.markdown)
         if !dropped.isEmpty { text += "\n" + droppedLearnersLine(dropped, markdown: true) + "\n" }

@@ -23,6 +23,25 @@ struct ScoresInspectCommandTests {
     #expect(clusters.allSatisfy { $0["size"] as? Int == 60 })
   }
 
+  /// The CSV holds what the other formats hold: the overall scores and each cluster's size and mean silhouette.
+  @Test func csvHoldsTheScoresAndEveryCluster() throws {
+    let args = ["scores", "--features", CLI.fixture("synthetic/blobs_overlapping.csv"), "--id", "id", "--columns", "x0,x1",
+                "--labels", "truth"]
+    let csv = try CLI.run(args + ["--format", "csv"])
+    #expect(csv.status == 0, "\(csv.stderr)")
+    let rows = csv.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    #expect(rows.first == ["cluster", "score", "value"])
+    #expect(rows[1] == ["", "silhouette", "0.11112624631056998"])
+    #expect(rows.count == 1 + 3 + 2 * 5)
+    let json = try CLI.json(try CLI.run(args + ["--format", "json"]).stdout)
+    for c in json["clusters"] as? [[String: Any]] ?? [] {
+      let label = c["label"] as? String ?? "?"
+      #expect(rows.contains([label, "size", "\(c["size"] as? Int ?? -1)"]), "\(label)")
+      let value = rows.first { $0[0] == label && $0[1] == "silhouette" }.flatMap { Double($0[2]) }
+      #expect(value.map { abs($0 - ((c["silhouette"] as? NSNumber)?.doubleValue ?? .nan)) <= 1e-15 } == true, "\(label)")
+    }
+  }
+
   /// Labels are told apart exactly as written (code points, as scikit-learn's label encoding of
   /// Python strings): a precomposed and a decomposed 'é' are two clusters.
   @Test func labelsThatDifferOnlyInNormalisationAreTwoClusters() throws {
