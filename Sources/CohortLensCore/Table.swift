@@ -157,11 +157,11 @@ public struct Table: Sendable {
   ///   when none matches: listing the available columns, suggesting the closest name when one differs only
   ///   in case, in surrounding blanks or by an edit distance of at most 2.
   /// - Complexity: O(columns × name length²) on failure, O(columns × name length) otherwise.
-  public func columnIndex(_ name: String) throws -> Int {
-    if let j = findColumn(name) { return j }
+  public func columnIndex(_ name: String, byPosition: Bool = true) throws -> Int {
+    if let j = findColumn(name, byPosition: byPosition) { return j }
     let key = Table.trimmedBlanks(name)
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
-    let listed = { (indices: [Int]) in indices.map { "'\(self.displayName(ofColumn: $0))'" }.joined(separator: ", ") }
+    let listed = { (indices: [Int]) in indices.map { self.listedName(ofColumn: $0) }.joined(separator: ", ") }
     if matches.count > 1 {
       throw InputError(file: path, line: headerLine,
         message: "column name '\(name)' matches \(matches.count) columns once the blanks around names are ignored: \(listed(matches))",
@@ -179,13 +179,15 @@ public struct Table: Sendable {
   /// ignored, else, for `#N` with 1 ≤ N ≤ ``columnCount``, the N-th column (1-based; for a column
   /// without a name, such as the index column pandas writes with an empty header); `nil` when none or
   /// several match (``columnIndex(_:)`` says which). O(columns).
-  public func findColumn(_ name: String) -> Int? {
+  ///
+  /// `byPosition: false` leaves `#N` out, for names that must be headers (a model file's feature names).
+  public func findColumn(_ name: String, byPosition: Bool = true) -> Int? {
     if let j = columnNames.firstIndex(where: { ExactText($0) == ExactText(name) }) { return j }
     if let j = columnNames.firstIndex(of: name) { return j }
     let key = Table.trimmedBlanks(name)
     let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
     if matches.count == 1 { return matches[0] }
-    if matches.isEmpty, let k = Table.position(key), k <= columnCount { return k - 1 }
+    if byPosition, matches.isEmpty, let k = Table.position(key), k <= columnCount { return k - 1 }
     return nil
   }
 
@@ -196,9 +198,15 @@ public struct Table: Sendable {
     return k
   }
 
-  /// How error messages list column `j`: its name, or `#N` when it has none.
+  /// The name by which column `j` is selected and shown in results: its header, or `#N` when the header
+  /// is empty (or blank).
   public func displayName(ofColumn j: Int) -> String {
-    columnNames[j].isEmpty ? "#\(j + 1)" : columnNames[j]
+    Table.trimmedBlanks(columnNames[j]).isEmpty ? "#\(j + 1)" : columnNames[j]
+  }
+
+  /// Column `j` as error messages list it: `'name'`, or `#N (no name)`.
+  public func listedName(ofColumn j: Int) -> String {
+    Table.trimmedBlanks(columnNames[j]).isEmpty ? "#\(j + 1) (no name)" : "'\(columnNames[j])'"
   }
 
   /// `name` without the blanks around it: spaces (Unicode category Zs) and tabs, as command-line lists are
@@ -857,7 +865,8 @@ public struct Table: Sendable {
     let keys = candidates.map { trimmedBlanks($0).lowercased() }
     if let i = keys.firstIndex(of: lower) { return candidates[i] }
     var best: (String, Int)? = nil
-    for (c, key) in zip(candidates, keys) {
+    // A column without a name is never suggested (it is selected as #N).
+    for (c, key) in zip(candidates, keys) where !key.isEmpty {
       let d = editDistance(Array(lower), Array(key))
       if d <= 2 && (best == nil || d < best!.1) { best = (c, d) }
     }

@@ -194,12 +194,12 @@ public struct LimeExplainer: Sendable {
   public let scales: [Double]
   public let kernelWidth: Double
 
-  /// Why `w` cannot be a kernel width, or `nil`: it must be finite and positive, and its square must be a
-  /// normal number — below ≈1.5e-154 `w²` underflows to 0 and the student's own kernel weight becomes
-  /// `exp(−0/0)`, NaN (lime fails there too, with NaN sample weights).
+  /// Why `w` cannot be a kernel width, or `nil`: it must be finite and positive, and its square must not
+  /// underflow to 0 — below ≈2.2e-162 `w²` is 0 and the student's own kernel weight becomes `exp(−0/0)`,
+  /// NaN (lime fails there too, with NaN sample weights). A subnormal square is fine.
   public static func kernelWidthProblem(_ w: Double) -> String? {
     guard w > 0 && w.isFinite else { return "--kernel-width must be a positive number, got \(w)" }
-    guard w * w >= Double.leastNormalMagnitude else {
+    guard w * w > 0 else {
       return "--kernel-width \(w) is too small: its square underflows to 0, so the kernel weights would be 0/0"
     }
     return nil
@@ -228,7 +228,7 @@ public struct LimeExplainer: Sendable {
       throw ExplanationError("--num-samples must be at least 2", hint: "lime's default is 5000")
     }
     if let w = options.kernelWidth, let problem = Self.kernelWidthProblem(w) {
-      throw ExplanationError(problem, hint: "use a width of at least 1.5e-154 (default 0.75·√(number of features))")
+      throw ExplanationError(problem, hint: "use a width of at least 2.3e-162 (default 0.75·√(number of features))")
     }
     self.featureNames = featureNames
     self.options = options

@@ -118,7 +118,7 @@ extension ClusterCommand: AuditStep {
         look.paragraph(comp.sentence)
         summary.append(comp.sentence)
       }
-      tables.append((.profiles, out.table.textTable.renderCSV()))
+      tables.append((.profiles, out.csv.renderCSV()))
       // Not "profiles": the cluster command's result already has that key for series profiles.
       json.append(("cluster_profiles", out.json))
     }
@@ -195,6 +195,9 @@ struct ClusterProfileSpec {
 
   struct Output {
     var table: DataTable
+    /// The profiles as the CSV table: `cluster, learners` and with an outcome `outcome_positive,
+    /// outcome_known, outcome_rate, note` (the rate at round-trip precision, undefined with its reason).
+    var csv: TextTable
     var compositions: [Composition]
     var json: JSONValue
     var digest: String?
@@ -221,6 +224,7 @@ struct ClusterProfileSpec {
     if outcome != nil { headers += ["outcome \(positiveText ?? "")", "rate"] }
     var rows: [[String]] = []
     var jsonRows: [JSONValue] = []
+    var csv = TextTable(headers: ["cluster", "learners"] + (outcome != nil ? ["outcome_positive", "outcome_known", "outcome_rate", "note"] : []))
     for c in 0..<k {
       let members = labels.indices.filter { labels[$0] == c }
       var cells = ["cluster \(c)", String(members.count)]
@@ -232,6 +236,11 @@ struct ClusterProfileSpec {
         fields.append(("outcome_positive", .int(pos)))
         fields.append(("outcome_known", .int(known.count)))
         fields.append(("outcome_rate", known.isEmpty ? .null : .double(Double(pos) / Double(known.count))))
+        csv.append(["\(c)", String(members.count), String(pos), String(known.count),
+                    known.isEmpty ? "undefined" : NumberFormatting.roundTrip(Double(pos) / Double(known.count)),
+                    known.isEmpty ? "undefined: no outcome" : ""])
+      } else {
+        csv.append(["\(c)", String(members.count)])
       }
       rows.append(cells)
       jsonRows.append(.object(fields))
@@ -280,7 +289,7 @@ struct ClusterProfileSpec {
     }
     let caption = "Cluster profiles from \(table)" + (unmatched > 0 ? " (\(unmatched) clustered learner(s) not in it)" : "")
     return Output(
-      table: DataTable(caption: caption, headers: headers, rows: rows),
+      table: DataTable(caption: caption, headers: headers, rows: rows), csv: csv,
       compositions: compositions,
       json: .object([
         ("table", .string(table)), ("unmatched", .int(unmatched)), ("clusters", .array(jsonRows)),

@@ -14,9 +14,13 @@ import CohortLensCore
 /// - `report.json`: a regular file naming the schema `cohortlens.audit/1` in its first 4 KiB;
 /// - `report.html`: a regular file with CohortLens's generator tag in its first 4 KiB and the audit's
 ///   footer (`(schema cohortlens.audit/1)`) in its last 4 KiB;
-/// - `tables`: a real folder, and in it each regular file `<stem>-<table>.csv` for the stem of a step
-///   named in that `report.json` (``AuditReport/tableStems(steps:)``, from the step names in order)
-///   and a table an audit step writes (``AuditTable``).
+/// - `tables`: a real folder, and in it each regular file that report.json lists in a step's `tables`
+///   (accepted only in the form `<stem>-<table>.csv`, the step's stem from the step names in order,
+///   ``AuditReport/tableStems(steps:)``, and a table name of ``AuditTable``). A report without `tables`
+///   (written before they were listed) is taken to hold `<stem>-<table>.csv` for the tables its step's
+///   command wrote then (cluster: sweep, labels, profiles; fairness: fairness; explain: explanations,
+///   summary, disparity, disparity-clusters). A user's file named like a table the step did not write
+///   (e.g. `<cluster step>-roc.csv`) is therefore not the audit's, and is never replaced silently.
 struct AuditOutputFolder {
   /// Entries a previous audit wrote (relative paths), which a new report may replace or remove.
   var own: Set<String> = []
@@ -28,12 +32,12 @@ struct AuditOutputFolder {
   static let maxReportBytes = 512 << 20
 
   init(folder: String) {
-    var steps: [String] = []
+    var steps: [PreviousStep] = []
     if let bytes = Self.previousReportJSON(folder + "/report.json") {
       own.insert("report.json")
-      steps = Self.stepNames(inReport: bytes)
+      steps = Self.steps(inReport: bytes)
     }
-    let tables = AuditReport.tablePaths(steps: steps)
+    let tables = Self.tablesWritten(by: steps)
     for name in AtomicDirectory.entries(of: folder) {
       switch name {
       case "report.json":
@@ -104,22 +108,63 @@ struct AuditOutputFolder {
     return (head, tail)
   }
 
-  /// The `name` of every element of the top-level `steps` array of a report's JSON, in order; what
-  /// cannot be read is skipped (a truncated file gives the names before the cut). Reads the text once,
-  /// decoding only keys and the wanted strings (`report.json` of a large course is several MB).
-  static func stepNames(inReport bytes: [UInt8]) -> [String] {
+  /// What a previous report says of one step: its name, command, and the table paths it lists (`nil` for a
+  /// report written before steps listed their tables).
+  struct PreviousStep: Equatable {
+    var name: String
+    var command: String? = nil
+    var tables: [String]? = nil
+  }
+
+  /// The tables each command's step wrote before report.json listed them.
+  static let legacyTables: [String: [AuditTable]] = [
+    "cluster": [.sweep, .labels, .profiles], "fairness": [.fairness],
+    "explain": [.explanations, .summary, .disparity, .disparityClusters],
+  ]
+
+  /// The table paths (`tables/…`) that the steps of a previous report wrote (see the type's documentation).
+  static func tablesWritten(by steps: [PreviousStep]) -> Set<String> {
+    let stems = AuditReport.tableStems(steps: steps.map(\.name))
+    var paths = Set<String>()
+    for (step, stem) in zip(steps, stems) {
+      let possible = AuditTable.allCases.map { AuditReport.tablePath(stem: stem, table: $0) }
+      if let listed = step.tables {
+        paths.formUnion(listed.filter(possible.contains))
+      } else {
+        let tables = step.command.flatMap { legacyTables[$0] } ?? []
+        paths.formUnion(tables.map { AuditReport.tablePath(stem: stem, table: $0) })
+      }
+    }
+    return paths
+  }
+
+  /// The `name` of every element of the top-level `steps` array of a report's JSON, in order.
+  static func stepNames(inReport bytes: [UInt8]) -> [String] { steps(inReport: bytes).map(\.name) }
+
+  /// The `name`, `command` and `tables` (its string values) of every element of the top-level `steps`
+  /// array of a report's JSON, in order; what cannot be read is skipped (a truncated file gives the steps
+  /// before the cut). Reads the text once, decoding only keys and the wanted strings (`report.json` of a
+  /// large course is several MB).
+  static func steps(inReport bytes: [UInt8]) -> [PreviousStep] {
     enum Frame {
       case object(key: [UInt8]?, expectsKey: Bool)
       case array
     }
-    let stepsKey = Array("steps".utf8), nameKey = Array("name".utf8)
+    let stepsKey = Array("steps".utf8), nameKey = Array("name".utf8), commandKey = Array("command".utf8)
+    let tablesKey = Array("tables".utf8)
     var stack: [Frame] = []
-    var names: [String] = []
+    var names: [PreviousStep] = []
     var i = 0
     let n = bytes.count
     while i < n {
       switch bytes[i] {
       case UInt8(ascii: "{"):
+        // A step's `tables` object: the step lists its tables (possibly none).
+        if stack.count == 3, case .object(stepsKey?, _) = stack[0], case .array = stack[1],
+          case .object(tablesKey?, _) = stack[2], !names.isEmpty
+        {
+          names[names.count - 1].tables = names[names.count - 1].tables ?? []
+        }
         stack.append(.object(key: nil, expectsKey: true))
         i += 1
       case UInt8(ascii: "["):
@@ -147,9 +192,16 @@ struct AuditOutputFolder {
           // A key: kept raw (the keys wanted here have no escapes).
           stack[stack.count - 1] = .object(key: Array(raw), expectsKey: false)
         } else if stack.count == 3, case .object(stepsKey?, _) = stack[0], case .array = stack[1],
-          case .object(nameKey?, _) = stack[2]
+          case .object(let key?, _) = stack[2]
         {
-          if let name = escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self) { names.append(name) }
+          let text = escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+          if key == nameKey, let text { names.append(PreviousStep(name: text)) }
+          else if key == commandKey, let text, !names.isEmpty { names[names.count - 1].command = text }
+        } else if stack.count == 4, case .object(stepsKey?, _) = stack[0], case .array = stack[1],
+          case .object(tablesKey?, _) = stack[2], case .object(_?, false) = stack[3], !names.isEmpty,
+          let path = escaped ? unescape(raw) : String(decoding: raw, as: UTF8.self)
+        {
+          names[names.count - 1].tables = (names[names.count - 1].tables ?? []) + [path]
         }
       default:
         i += 1

@@ -272,8 +272,7 @@ struct ClusterCommand: CohortLensCommand {
       try table.requireDataRows()
       let allIds = try table.ids(idColumn)
       if let list = columns {
-        usedColumns = try splitColumnList(list, option: "--columns")
-        for c in usedColumns { _ = try table.columnIndex(c) }
+        usedColumns = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
         if usedColumns.isEmpty { throw UsageError("--columns names no column") }
       } else {
         let chosen = try defaultFeatureColumns(table, excluding: Set([idColumn] + (truth.map { [$0] } ?? [])))

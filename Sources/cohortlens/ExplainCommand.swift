@@ -125,7 +125,7 @@ struct ExplainCommand: CohortLensCommand {
     if let n = requestedFeatures, n < 1 { throw ValidationError("--num-features must be at least 1") }
     if numSamples < 2 { throw ValidationError("--num-samples must be at least 2") }
     if let w = kernelWidth, let problem = LimeExplainer.kernelWidthProblem(w) {
-      throw ValidationError(problem + "; use a width of at least 1.5e-154 (default 0.75·√(number of features))")
+      throw ValidationError(problem + "; use a width of at least 2.3e-162 (default 0.75·√(number of features))")
     }
     if let r = stability, r < 1 { throw ValidationError("--stability must be at least 1") }
     if batch < 1 { throw ValidationError("--batch must be at least 1") }
@@ -185,18 +185,20 @@ struct ExplainCommand: CohortLensCommand {
     }
     let ids = try table.ids(id)
     var names: [String]
-    if let list = columns {
-      names = try splitColumnList(list, option: "--columns")
-      if names.isEmpty { throw UsageError("--columns names no column") }
-      for c in names { _ = try table.columnIndex(c) }
-    } else if let m = linear {
-      names = m.features
-      for c in names {
-        do { _ = try table.columnIndex(c) } catch let e as InputError {
+    // The model file's feature names must be headers (no #N); as the table names them.
+    let modelFeatures: [String]? = try linear.map { m in
+      try m.features.map { c in
+        do { return table.displayName(ofColumn: try table.columnIndex(c, byPosition: false)) } catch let e as InputError {
           throw InputError(file: e.file, line: e.line, message: "the model's feature '\(c)' is not a column of \(features)",
                            hint: e.hint)
         }
       }
+    }
+    if let list = columns {
+      names = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
+      if names.isEmpty { throw UsageError("--columns names no column") }
+    } else if let modelFeatures {
+      names = modelFeatures
     } else {
       let chosen = try defaultFeatureColumns(table, excluding: Set([id]))
       names = chosen.columns
@@ -205,12 +207,12 @@ struct ExplainCommand: CohortLensCommand {
       }
     }
     if let ex = exclude {
-      let drop = splitList(ex)
-      for c in drop where !names.contains(c) { _ = try table.columnIndex(c) }
-      names.removeAll { drop.contains($0) }
+      // By the column each name selects (`#2`, ` grade`), not by the text.
+      let drop = Set(try splitList(ex).map { try table.columnIndex($0) })
+      names.removeAll { drop.contains(table.findColumn($0) ?? -1) }
     }
     if names.isEmpty { throw UsageError("no feature columns left", hint: "name them with --columns") }
-    if let m = linear, m.features != names {
+    if let m = linear, let modelFeatures, modelFeatures != names {
       throw UsageError("the model's features (\(m.features.joined(separator: ","))) differ from the chosen columns (\(names.joined(separator: ",")))",
                        hint: "give --columns in the model's order, or drop --columns/--exclude")
     }

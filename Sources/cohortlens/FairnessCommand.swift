@@ -524,8 +524,7 @@ struct FairnessColumns {
   private static func available(_ tables: [Table]) -> String {
     var parts: [String] = []
     for t in tables {
-      let names = t.columnNames.indices.map { t.displayName(ofColumn: $0) }
-      parts.append("\(t.path): " + names.map { "'\($0)'" }.joined(separator: ", "))
+      parts.append("\(t.path): " + t.columnNames.indices.map { t.listedName(ofColumn: $0) }.joined(separator: ", "))
     }
     return "available columns — " + parts.joined(separator: "; ")
   }

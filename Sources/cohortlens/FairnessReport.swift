@@ -112,7 +112,13 @@ struct FairnessReport {
       } else {
         for c in a.criteria where c.reason != nil { footnotes.append("\(c.name): \(c.reason!)") }
       }
-      for d in FairnessAudit.criteria { footnotes.append("\(d.name): \(d.formula)") }
+      for d in FairnessAudit.criteria {
+        // Against a reference the mean criterion is the worst group's own mean, not the mean of two worst cases.
+        let formula = d.mean && a.reference != nil && result.configuration.comparison != .betweenGroups
+          ? "per group, the mean of its TPR and FPR comparisons with the reference; the row is the worst group"
+          : d.formula
+        footnotes.append("\(d.name): \(formula)")
+      }
       footnotes.append(compareFormula(a))
       footnotes.append("Intervals: percentile bootstrap, \(result.configuration.bootstrapReplicates) multinomial resamples of the count table (seed \(result.configuration.seed)).")
       crit.footnotes = footnotes

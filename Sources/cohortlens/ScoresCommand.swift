@@ -50,8 +50,7 @@ struct ScoresCommand: CohortLensCommand {
     let allIds = try table.ids(id)
     var used: [String] = []
     if let list = columns {
-      used = try splitColumnList(list, option: "--columns")
-      for c in used { _ = try table.columnIndex(c) }
+      used = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
     } else {
       used = try defaultFeatureColumns(table, excluding: Set([id, labels] + (truth.map { [$0] } ?? []))).columns
     }

@@ -68,7 +68,7 @@ func readSeries(
     _ = try table.columnIndex(id)
     let steps: [String]
     if let list = columns {
-      steps = try splitColumnList(list, option: "--columns")
+      steps = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
       if steps.isEmpty { throw UsageError("--columns names no column") }
     } else {
       steps = try defaultFeatureColumns(table, excluding: Set([id] + exclude)).columns
@@ -82,7 +82,7 @@ func readSeries(
     throw UsageError("give --time COLUMN and --value COLUMN[,COLUMN…] (long format: one row per learner and step), or --wide")
   }
   if columns != nil { throw UsageError("--columns selects the step columns of --wide; in the long format use --value") }
-  let values = try splitColumnList(value, option: "--value")
+  let values = try resolvedColumns(try splitColumnList(value, option: "--value"), in: table, option: "--value")
   if values.isEmpty { throw UsageError("--value names no column") }
   return (try SeriesTable.long(table, id: id, time: time, values: values, fill: fill), table)
 }

@@ -182,6 +182,26 @@ func splitColumnList(_ value: String, option: String) throws -> [String] {
   return names
 }
 
+/// The columns `names` (from `option`) select in `table`, each as the table names it (its header, or `#N` for a
+/// column without a name: ``Table/displayName(ofColumn:)``), so results and later lookups use one name per
+/// column. An unknown name is a located error listing the columns; two names selecting one column (`x0` and
+/// `#2`, or ` x0` and `x0`) are a usage error.
+func resolvedColumns(_ names: [String], in table: Table, option: String) throws -> [String] {
+  var first: [Int: String] = [:]
+  var out: [String] = []
+  out.reserveCapacity(names.count)
+  for name in names {
+    let j = try table.columnIndex(name)
+    if let earlier = first[j] {
+      throw UsageError("\(option) selects column '\(table.displayName(ofColumn: j))' twice ('\(earlier)' and '\(name)')",
+                       hint: "give each column once")
+    }
+    first[j] = name
+    out.append(table.displayName(ofColumn: j))
+  }
+  return out
+}
+
 /// The first element of `names` that already occurred before it, if any. O(n).
 func firstDuplicate(_ names: [String]) -> String? {
   var seen = Set<String>()

@@ -113,6 +113,16 @@ struct AuditCommandTests {
       #expect(same(row[4], value["frequency"]) && same(row[5], value["mean_abs_weight"])
                 && Int(row[3]) == value["selected"] as? Int, "\(row) \(value)")
     }
+    // The cluster profiles table: counts and the outcome rate as in report.json (the rate was cut to 4 digits).
+    let profileCSV = try String(contentsOf: out.appendingPathComponent("tables/weekly-activity-profiles.csv"), encoding: .utf8)
+      .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    #expect(profileCSV.first == ["cluster", "learners", "outcome_positive", "outcome_known", "outcome_rate", "note"])
+    let profileRows = profiles?["clusters"] as? [[String: Any]] ?? []
+    #expect(profileCSV.count == 1 + profileRows.count && !profileRows.isEmpty)
+    for (row, p) in zip(profileCSV.dropFirst(), profileRows) {
+      #expect(Int(row[1]) == p["size"] as? Int && Int(row[2]) == p["outcome_positive"] as? Int && same(row[4], p["outcome_rate"]),
+              "\(row) \(p)")
+    }
     // The summary table: every student's numbers as in report.json, ESS and the sample count as two numbers.
     let summaryCSV = try String(contentsOf: out.appendingPathComponent("tables/why-flagged-summary.csv"), encoding: .utf8)
       .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
@@ -399,6 +409,41 @@ struct AuditCommandTests {
     let link = try CLI.run(["audit", "--config", course.config, "--out", out.path])
     #expect(link.status == 64 && link.stderr.contains("holds 'report.csv'"), "\(link.stderr)")
     #expect(FileManager.default.fileExists(atPath: course.predictions))
+  }
+
+  @Test func onlyTablesThePreviousReportListsAreItsOwn() throws {
+    // A file named like a table the previous report's step did not write is the user's: the audit stops
+    // (exit 64) instead of deleting or overwriting it, as for any other file it did not write.
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try Self.smallCourse(in: dir)
+    let out = dir.appendingPathComponent("report")
+    #expect(try CLI.run(["audit", "--config", course.config, "--out", out.path]).status == 0)
+    let mine = try CLI.write("mine\n", "engine-sweep.csv", in: out.appendingPathComponent("tables"))
+    let r = try CLI.run(["audit", "--config", course.config, "--out", out.path])
+    #expect(r.status == 64 && r.stderr.contains("holds 'tables/engine-sweep.csv'"), "\(r.stderr)")
+    #expect(try String(contentsOfFile: mine, encoding: .utf8) == "mine\n")
+    try FileManager.default.removeItem(atPath: mine)
+    // A report written before steps listed their tables: its fairness step wrote only the fairness table,
+    // so a user's engine-roc.csv beside it is kept too.
+    let jsonPath = out.appendingPathComponent("report.json").path
+    var json = try String(contentsOfFile: jsonPath, encoding: .utf8)
+    let listed = try #require(json.range(of: #""tables": \{[^}]*\},\n\s*"#, options: .regularExpression))
+    json.removeSubrange(listed)
+    #expect(!json.contains("\"tables\": {"))
+    try json.write(toFile: jsonPath, atomically: true, encoding: .utf8)
+    for name in ["engine-roc.csv", "engine-calibration.csv"] {
+      try FileManager.default.removeItem(at: out.appendingPathComponent("tables/\(name)"))
+    }
+    let roc = try CLI.write("mine\n", "engine-roc.csv", in: out.appendingPathComponent("tables"))
+    let legacy = try CLI.run(["audit", "--config", course.config, "--out", out.path])
+    #expect(legacy.status == 64 && legacy.stderr.contains("holds 'tables/engine-roc.csv'"), "\(legacy.stderr)")
+    #expect(try String(contentsOfFile: roc, encoding: .utf8) == "mine\n")
+    // Without the user's file, the legacy report and its fairness table are replaced as before.
+    try FileManager.default.removeItem(atPath: roc)
+    let again = try CLI.run(["audit", "--config", course.config, "--out", out.path])
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(Self.files(in: out.appendingPathComponent("tables")) == ["engine-calibration.csv", "engine-fairness.csv", "engine-roc.csv"])
   }
 
   @Test func aPreviousReportIsReplacedWholeWithoutForce() throws {

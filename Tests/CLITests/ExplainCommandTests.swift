@@ -124,13 +124,14 @@ import Testing
 
   /// A kernel width whose square underflows gave NaN weights and a NaN score with exit 0; it is a usage error.
   @Test func kernelWidthWhoseSquareUnderflowsIsRefused() throws {
-    for w in ["1e-300", "1e-154"] {
+    for w in ["1e-300", "1e-163"] {
       let r = try Self.explain(["--student", "7", "--kernel-width", w])
       #expect(r.status == 64, "\(w): \(r.stderr)")
       #expect(r.stderr.contains("is too small: its square underflows to 0"), "\(r.stderr)")
       #expect(r.stdout.isEmpty)
     }
-    let ok = try Self.explain(["--student", "7", "--kernel-width", "1.5e-154", "--format", "json"])
+    // A subnormal square is fine: the student's own weight is 1, the others 0.
+    let ok = try Self.explain(["--student", "7", "--kernel-width", "1e-154", "--format", "json"])
     #expect(ok.status == 0, "\(ok.stderr)")
     let e = (try CLI.json(ok.stdout)["explanations"] as? [[String: Any]])?.first ?? [:]
     #expect((e["intercept"] as? Double)?.isFinite == true && ((e["effective_sample_size"] as? Double) ?? 0) >= 1)
@@ -225,6 +226,28 @@ import Testing
                            "--exclude", "submissions", "--num-features", "1"])
     #expect(ex2.status == 64)
     #expect(ex2.stderr.contains("differ from the chosen columns"))
+  }
+
+  /// `#N` selects a column as every other name does: --exclude drops the column it selects, --columns names
+  /// the features as the header does; a model file's features must be headers (never positions).
+  @Test func columnsByPositionAreTheColumnsThemselves() throws {
+    let dir = try CLI.temporaryDirectory()
+    let model = try CLI.write(#"{"type":"logistic","features":["sessions","time_in_problem"],"coefficients":[[0.05,-0.01]],"intercept":[0.1]}"#,
+                              "m.json", in: dir)
+    // sessions is column 6, time_in_problem column 7, submissions column 13.
+    let byPosition = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                                  "--columns", "#6,#7", "--num-samples", "300", "--format", "json"])
+    #expect(byPosition.status == 0, "\(byPosition.stderr)")
+    let features = ((try CLI.json(byPosition.stdout)["explanations"] as? [[String: Any]])?.first?["features"] as? [[String: Any]] ?? [])
+      .compactMap { $0["feature"] as? String }
+    #expect(Set(features) == ["sessions", "time_in_problem"], "\(features)")
+    let excluded = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                                "--exclude", "#7", "--num-samples", "300"])
+    #expect(excluded.status == 64 && excluded.stderr.contains("differ from the chosen columns"), "\(excluded.stderr)")
+    let positional = try CLI.write(##"{"type":"logistic","features":["#6","#7"],"coefficients":[[0.05,-0.01]],"intercept":[0.1]}"##,
+                                   "p.json", in: dir)
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", positional, "--student", "7"])
+    #expect(r.status == 65 && r.stderr.contains("the model's feature '#6' is not a column"), "\(r.stderr)")
   }
 
   /// lime's tied-bin quirk: with --lime-compat the model is fed 0 for a bin whose min equals its

@@ -15,6 +15,25 @@ struct FairnessCompareCommandTests {
     ((j["audits"] as? [[String: Any]])?.first?["criteria"] as? [[String: Any]]) ?? []
   }
 
+  /// The criterion row of equalized_odds_mean is the worst group's own mean (55<= here: 0.015499…, 1.130831…),
+  /// and its legend says so; between groups the legend is fairlearn's agg='mean'.
+  @Test func equalizedOddsMeanRowIsAGroupsComparison() throws {
+    let r = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let mean = Self.criteria(try CLI.json(r.stdout)).first { $0["name"] as? String == "equalized_odds_mean" } ?? [:]
+    let group = (mean["comparisons"] as? [[String: Any]] ?? []).first { $0["group"] as? String == "55<=" } ?? [:]
+    #expect(mean["worst_pair"] as? [String] == ["55<=", "0-35"])
+    for key in ["difference", "ratio"] {
+      let a = (mean[key] as? NSNumber)?.doubleValue, b = (group[key] as? NSNumber)?.doubleValue
+      #expect(a != nil && a == b, "\(key)")
+    }
+    #expect(abs(((mean["ratio"] as? NSNumber)?.doubleValue ?? 0) - 1.1308314151693468) < 1e-12)
+    let table = try CLI.run(Self.oulad + ["--compare", "largest"])
+    #expect(table.stdout.contains("equalized_odds_mean: per group, the mean of its TPR and FPR comparisons with the reference; the row is the worst group"))
+    let between = try CLI.run(Self.oulad)
+    #expect(between.stdout.contains("equalized_odds_mean: mean of the TPR and FPR statistics (fairlearn agg='mean')"))
+  }
+
   @Test func jsonHasOneComparisonPerGroupAndCriterion() throws {
     let r = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "json"])
     #expect(r.status == 0, "\(r.stderr)")

@@ -55,8 +55,6 @@ struct ScoresInspectCommandTests {
     #expect((j["clusters"] as? [[String: Any]])?.count == 2)
   }
 
-  /// A label column with one label, or a label per learner, is a data problem (exit 65), located at the first
-  /// scored learner's label cell.
   /// A file written by pandas' `to_csv()` has an unnamed index column: `--id '#1'` selects it (as in fairness).
   @Test func unnamedIndexColumnByPosition() throws {
     let dir = try CLI.temporaryDirectory()
@@ -67,10 +65,21 @@ struct ScoresInspectCommandTests {
     #expect(abs((j["silhouette"] as? Double ?? .nan) - 0.9292895427118657) < 1e-12)
     let bad = try CLI.run(["scores", "--features", f, "--id", "#9", "--columns", "x0,x1", "--labels", "lab"])
     #expect(bad.status == 65)
-    #expect(bad.stderr.contains("no column named '#9'") && bad.stderr.contains("available columns: '#1', 'x0', 'x1', 'lab'"),
+    #expect(bad.stderr.contains("no column named '#9'") && bad.stderr.contains("available columns: #1 (no name), 'x0', 'x1', 'lab'"),
             "\(bad.stderr)")
+    // The column without a name is never suggested as '' (it is #1).
+    let typo = try CLI.run(["scores", "--features", f, "--id", "q", "--columns", "x0,x1", "--labels", "lab"])
+    #expect(typo.status == 65 && !typo.stderr.contains("did you mean ''"), "\(typo.stderr)")
+    // Selected by position, a column is named as the table names it; #2 and x0 are one column.
+    let named = try CLI.run(["scores", "--features", f, "--id", "#1", "--columns", "#2,x1", "--labels", "lab", "--format", "json"])
+    #expect(named.status == 0, "\(named.stderr)")
+    #expect((try CLI.json(named.stdout)["parameters"] as? [String: Any])?["columns"] as? [String] == ["x0", "x1"])
+    let twice = try CLI.run(["scores", "--features", f, "--id", "#1", "--columns", "#2,x0", "--labels", "lab"])
+    #expect(twice.status == 64 && twice.stderr.contains("--columns selects column 'x0' twice ('#2' and 'x0')"), "\(twice.stderr)")
   }
 
+  /// A label column with one label, or a label per learner, is a data problem (exit 65), located at the first
+  /// scored learner's label cell.
   @Test func scoresNeedTwoToNMinusOneLabels() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a,g\n1,0,x\n2,1,x\n3,5,x\n", "one.csv", in: dir)

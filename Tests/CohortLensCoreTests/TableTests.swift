@@ -173,10 +173,15 @@ private func inputError(_ body: () throws -> Void) -> InputError? {
     #expect(t.findColumn("#4") == nil && t.findColumn("#0") == nil && t.findColumn("#+2") == nil)
     #expect(t.findColumn("#２") == nil)  // ASCII digits only
     #expect(inputError { _ = try t.columnIndex("#4") }?.description
-      == "p.csv:1: no column named '#4'; did you mean '#1'? available columns: '#1', 'x', '#1'")
+      == "p.csv:1: no column named '#4'; did you mean '#1'? available columns: #1 (no name), 'x', '#1'")
+    #expect(t.findColumn("#2", byPosition: false) == nil && t.findColumn("#1", byPosition: false) == 2)
     let unnamed = try table(",x\n0,5\n", name: "u.csv")
     #expect(try unnamed.numbers("#1") == [0])
     #expect(unnamed.displayName(ofColumn: 0) == "#1" && unnamed.displayName(ofColumn: 1) == "x")
+    // The empty name is never suggested.
+    let far = try table(",xyz\n0,5\n", name: "f.csv")
+    #expect(inputError { _ = try far.columnIndex("ab") }?.description == "f.csv:1: no column named 'ab'; available columns: #1 (no name), 'xyz'")
+    #expect(Table.closest(to: "ab", in: ["", "xyz"]) == nil)
   }
 
   @Test func headerErrorsPointAtTheHeaderAfterBlankLines() throws {
