@@ -1,5 +1,13 @@
 import CohortLensCore
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The audit configuration: the report's title, a seed and the ordered steps, each step naming a
 /// command (`fairness`, `cluster`, `explain`, …) and that command's options under their flag names.
 ///
@@ -288,9 +296,35 @@ struct AuditConfiguration {
   }
 
   /// `path` relative to `base` unless absolute.
+  /// `path` as written in a configuration in the folder `base`: unchanged when absolute, else `base/path`.
+  /// Leading `..` steps of `path` climb `base` itself when no folder of `base` is a symbolic link (then
+  /// `base/..` is `base`'s parent), so `Examples/audit` + `../../Fixtures/x.csv` is `Fixtures/x.csv`, and
+  /// messages and `report.json` name the file as a user would. Otherwise the `..` steps are kept.
   static func resolve(_ path: String, against base: String) -> String {
     if path.hasPrefix("/") || base.isEmpty || base == "." { return path }
-    return base.hasSuffix("/") ? base + path : base + "/" + path
+    var parts = base.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
+    let absolute = base.hasPrefix("/")
+    var rest = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    // Only through real folders: each prefix of base must be a directory and not a link.
+    func isRealFolder(_ components: [String]) -> Bool {
+      var st = stat()
+      let p = (absolute ? "/" : "") + components.joined(separator: "/")
+      return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+    let climbable = !parts.contains("..") && (1...max(1, parts.count)).allSatisfy { parts.isEmpty || isRealFolder(Array(parts.prefix($0))) }
+    if climbable {
+      while let first = rest.first, first == ".." || first == ".", rest.count > 1 {
+        if first == ".." {
+          guard !parts.isEmpty else { break }
+          parts.removeLast()
+        }
+        rest.removeFirst()
+      }
+    }
+    let head = (absolute ? "/" : "") + parts.joined(separator: "/")
+    let tail = rest.joined(separator: "/")
+    if parts.isEmpty { return absolute ? "/" + tail : tail }
+    return head + "/" + tail
   }
 
   /// The folder of `path` ("." when it has none).

@@ -343,6 +343,29 @@ struct AuditCommandTests {
     #expect(!FileManager.default.fileExists(atPath: out.path))
   }
 
+  /// A path such as `../data/p.csv` in a configuration names the file as a user would (`<root>/data/p.csv`, not
+  /// `<root>/conf/../data/p.csv`) in messages and report.json; through a folder that is a symbolic link the
+  /// `..` is kept, since there it means the link target's parent.
+  @Test func relativePathsClimbTheConfigFolder() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let conf = dir.appendingPathComponent("real/conf"), data = dir.appendingPathComponent("real/data")
+    try FileManager.default.createDirectory(at: conf, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+    let course = try Self.smallCourse(in: data)
+    let text = try String(contentsOfFile: course.config, encoding: .utf8)
+      .replacingOccurrences(of: "predictions: predictions.csv", with: "predictions: ../data/predictions.csv")
+    let config = try CLI.write(text, "audit.yaml", in: conf)
+    let r = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path, "--check"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains(data.path + "/predictions.csv") && !r.stdout.contains("conf/../"), "\(r.stdout)")
+    let link = dir.appendingPathComponent("link")
+    try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: conf.path)
+    let viaLink = try CLI.run(["audit", "--config", link.path + "/audit.yaml", "--out", dir.appendingPathComponent("out2").path, "--check"])
+    #expect(viaLink.status == 0, "\(viaLink.stderr)")
+    #expect(viaLink.stdout.contains(link.path + "/../data/predictions.csv"), "\(viaLink.stdout)")
+  }
+
   @Test func refusesAForeignNonEmptyFolderUnlessForced() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }
