@@ -8,7 +8,9 @@ once and exchanges binary frames on stdin/stdout (docs/model-bridge.md):
   response = b"CLA1" + rows (uint32 LE) + classes (uint32 LE) + rows*classes float64 LE, row-major
 
 Usage:
-  python3 model_worker.py MODEL.json              serve a CohortLens JSON model (logistic/linear)
+  python3 model_worker.py MODEL.json              serve a CohortLens JSON logistic model (the bridge
+                                                  carries probabilities: explain a "linear" model,
+                                                  whose answers are raw values, with --model)
   python3 model_worker.py --python FILE.py:FUNC   serve FUNC(rows) from FILE.py, where rows is a
                                                   list of lists of floats and FUNC returns a list
                                                   of lists of probabilities (one list per row)
@@ -68,6 +70,9 @@ def json_model(path):
     """predict(rows) for a CohortLens JSON model (same formulas as the built-in --model)."""
     with open(path) as f:
         m = json.load(f)
+    if m.get("type") == "linear":
+        sys.exit("model_worker: %s is a linear model: its answers are raw values, not probabilities, and the bridge "
+                 "carries probabilities in [0, 1]; explain it with the built-in --model %s" % (path, path))
     coef = m["coefficients"]
     if coef and not isinstance(coef[0], list):
         coef = [coef]
@@ -87,9 +92,7 @@ def json_model(path):
             if scaler:
                 x = [(v - mu) / s for v, mu, s in zip(x, scaler["mean"], scaler["scale"])]
             scores = [sum(c * v for c, v in zip(row, x)) + b for row, b in zip(coef, intercept)]
-            if m["type"] == "linear":
-                out.append(scores)
-            elif len(scores) == 1:
+            if len(scores) == 1:
                 s = scores[0]
                 p = 1.0 / (1.0 + math.exp(-s)) if s >= 0 else math.exp(s) / (1.0 + math.exp(s))
                 out.append([1.0 - p, p])

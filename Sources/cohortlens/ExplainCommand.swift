@@ -232,6 +232,21 @@ struct ExplainCommand: CohortLensCommand {
       columns: names, missing: .error,
       missingHint: "fill the cells, or leave the columns out with --columns or --exclude (LIME's statistics and its model need every feature of every learner)")
     let p = names.count
+    // One student's neighbourhood holds --num-samples rows of p features plus their distances, kernel weights and
+    // answers: at least (p + 3) doubles per sample. Refused before any work when that cannot fit in memory (it
+    // used to abort in the allocation); a worker's frames count rows in 32 bits.
+    if modelCommand != nil && numSamples > Int(UInt32.max) {
+      throw UsageError("--num-samples \(numSamples) is more than a model worker's request can hold (\(UInt32.max) rows)",
+                       hint: "use fewer samples (lime's default is 5000)")
+    }
+    let (perSample, o1) = (p + 3).multipliedReportingOverflow(by: 8)
+    let (neighbourhood, o2) = numSamples.multipliedReportingOverflow(by: perSample)
+    let budget = MemoryBudget.defaultBudget()
+    if o1 || o2 || !budget.allows(bytes: neighbourhood) {
+      throw UsageError(
+        "--num-samples \(numSamples) needs at least \(MemoryBudget.formatBytes(o1 || o2 ? Int.max : neighbourhood)) for one student's neighbourhood (\(numSamples) samples × (\(p) features + 3) doubles), more than the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
+        hint: "use fewer samples (lime's default is 5000)")
+    }
 
     // Students.
     var index: [ExactText: Int] = [:]

@@ -100,6 +100,8 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
   /// every later answer must have (a model does not change its classes between requests).
   private var firstAnswerOutputs: Int?
   private var reaped = false { didSet { if reaped { InterruptCleanup.unregister(interruptKill) } } }
+  /// The wait status, once the worker was reaped while a request was pending (it exited on its own).
+  private var exitStatus: Int32?
   /// Kills and reaps the worker if cohortlens is interrupted (SIGINT/SIGTERM/SIGHUP).
   private var interruptKill: InterruptCleanup.Token?
   private let lock = Lock()
@@ -196,6 +198,12 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
 
   /// Kills (if still running) and reaps the worker; returns a description of how it ended.
   private func terminate(kill force: Bool) -> String {
+    if reaped, let status = exitStatus {
+      // Already reaped by the request loop: it exited on its own.
+      drainStderr()
+      closeReaders()
+      return Self.describe(status)
+    }
     guard pid > 0, !reaped else { return "" }
     var status: Int32 = 0
     if force { kill(pid, SIGKILL) }
@@ -218,9 +226,30 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     }
     drainStderr()
     closeReaders()
+    return Self.describe(status)
+  }
+
+  /// `exit status N` or `signal N` for a wait status.
+  static func describe(_ status: Int32) -> String {
     let low = status & 0x7f
     if low == 0 { return "exit status \((status >> 8) & 0xff)" }
     return "signal \(low)"
+  }
+
+  /// Whether the worker has exited (reaping it and keeping its status), waiting up to `seconds` for it.
+  private func hasExited(within seconds: Double) -> Bool {
+    guard pid > 0, !reaped else { return reaped }
+    let until = monotonicSeconds() + seconds
+    var status: Int32 = 0
+    while true {
+      if waitpid(pid, &status, WNOHANG) == pid {
+        exitStatus = status
+        reaped = true
+        return true
+      }
+      if monotonicSeconds() >= until { return false }
+      usleep(10_000)
+    }
   }
 
   private func drainStderr() {
@@ -280,12 +309,19 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       if left <= 0 {
         throw failure("did not answer within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
       }
-      let r = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 1e9)))
+      // Wake at least every 100 ms to notice a worker that exited while a process it started still holds its
+      // output open (no end-of-file then), rather than waiting out the whole --timeout.
+      let r = poll(&fds, nfds_t(fds.count), Int32(min(left * 1000 + 1, 100)))
       if r < 0 {
         if errno == EINTR { continue }
         throw failure("could not be polled: \(String(cString: strerror(errno)))", kill: true)
       }
-      if r == 0 { continue }
+      if r == 0 {
+        if hasExited(within: 0) {
+          throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+        }
+        continue
+      }
       for f in fds where f.revents != 0 {
         if f.fd == toWorker {
           let n = frame.withUnsafeBytes { write(toWorker, $0.baseAddress! + written, $0.count - written) }
@@ -305,7 +341,11 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
         } else if f.fd == fromWorker {
           let n = read(fromWorker, &buf, buf.count)
           if n == 0 {
-            throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+            // End of its output: exited, or closed stdout and kept running (then it is stopped).
+            if hasExited(within: 1) {
+              throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+            }
+            throw failure("closed its output before answering a request of \(rowCount) rows, and was stopped", kill: true)
           }
           if n < 0 {
             if errno == EAGAIN || errno == EINTR { continue }
@@ -318,7 +358,12 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
             chunk = chunk.dropFirst(take)
             if header.count == 12 {
               if Array(header[0..<4]) != BridgeFrame.response {
-                let shown = header[0..<4].map { ($0 >= 32 && $0 < 127) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+                // Two hex digits per byte outside printable ASCII, and a backslash doubled, so the text is unambiguous.
+                let shown = header[0..<4].map { b -> String in
+                  if b == UInt8(ascii: "\\") { return "\\\\" }
+                  if b >= 32 && b < 127 { return String(UnicodeScalar(b)) }
+                  return "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
+                }.joined()
                 throw failure("answered a frame starting with '\(shown)' instead of 'CLA1' (does it print to stdout?)", kill: true)
               }
               responseRows = Int(readU32(header, 4))

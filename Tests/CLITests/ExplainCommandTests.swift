@@ -137,6 +137,34 @@ import Testing
     #expect((e["intercept"] as? Double)?.isFinite == true && ((e["effective_sample_size"] as? Double) ?? 0) >= 1)
   }
 
+  /// A neighbourhood that cannot fit in memory is a usage error before any work (it aborted in the allocation).
+  @Test func numSamplesBeyondMemoryIsRefused() throws {
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", Self.fcModel, "--student", "7",
+                         "--num-samples", "5000000000"])
+    #expect(r.status == 64, "\(r.stderr)")
+    #expect(r.stderr.contains("--num-samples 5000000000 needs at least") && r.stderr.contains("more than the memory limit"),
+            "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+    let worker = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--student", "7", "--num-samples", "5000000000",
+                              "--model-command", "python3 Examples/engines/model_worker.py \(Self.fcModel)"])
+    #expect(worker.status == 64 && worker.stderr.contains("more than a model worker's request can hold"), "\(worker.stderr)")
+  }
+
+  /// The example worker serves probabilities only: a linear model file is refused at start-up with a message
+  /// that points at the built-in --model (it used to answer raw values the bridge then rejected as probabilities).
+  @Test func exampleWorkerRefusesALinearModel() throws {
+    let dir = try CLI.temporaryDirectory()
+    let model = try CLI.write(#"{"type":"linear","features":["sessions","submissions"],"coefficients":[[0.05,-0.01]],"intercept":[0.1]}"#,
+                              "lin.json", in: dir)
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--columns", "sessions,submissions", "--student", "7",
+                         "--num-samples", "200", "--model-command", "python3 Examples/engines/model_worker.py \(model)"])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("is a linear model: its answers are raw values") && r.stderr.contains("built-in --model"), "\(r.stderr)")
+    let builtIn = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", model, "--student", "7",
+                               "--num-samples", "200"])
+    #expect(builtIn.status == 0, "\(builtIn.stderr)")
+  }
+
   @Test func tableShowsConditionsDirectionsAndSummary() throws {
     let r = try Self.explain(["--student", "7", "--num-features", "3", "--class-names", "fail,pass"])
     #expect(r.status == 0, "\(r.stderr)")
