@@ -48,7 +48,9 @@ public struct StabilityReport: Sendable, Equatable {
       let pairs = r * (r - 1) / 2
       vsi = Double(inter) / Double(pairs * numFeatures) * 100
       var perFeature: [Double] = []
-      for (_, list) in byFeature where list.count >= 2 {
+      // In feature order: the mean below sums in a fixed order (a dictionary's order changes from run to run).
+      for index in byFeature.keys.sorted() {
+        guard let list = byFeature[index], list.count >= 2 else { continue }
         var overlap = 0, total = 0
         for i in 0..<list.count {
           for j in (i + 1)..<list.count {

@@ -232,22 +232,6 @@ struct ExplainCommand: CohortLensCommand {
       columns: names, missing: .error,
       missingHint: "fill the cells, or leave the columns out with --columns or --exclude (LIME's statistics and its model need every feature of every learner)")
     let p = names.count
-    // One student's neighbourhood holds --num-samples rows of p features plus their distances, kernel weights and
-    // answers: at least (p + 3) doubles per sample. Refused before any work when that cannot fit in memory (it
-    // used to abort in the allocation); a worker's frames count rows in 32 bits.
-    if modelCommand != nil && numSamples > Int(UInt32.max) {
-      throw UsageError("--num-samples \(numSamples) is more than a model worker's request can hold (\(UInt32.max) rows)",
-                       hint: "use fewer samples (lime's default is 5000)")
-    }
-    let (perSample, o1) = (p + 3).multipliedReportingOverflow(by: 8)
-    let (neighbourhood, o2) = numSamples.multipliedReportingOverflow(by: perSample)
-    let budget = MemoryBudget.defaultBudget()
-    if o1 || o2 || !budget.allows(bytes: neighbourhood) {
-      throw UsageError(
-        "--num-samples \(numSamples) needs at least \(MemoryBudget.formatBytes(o1 || o2 ? Int.max : neighbourhood)) for one student's neighbourhood (\(numSamples) samples × (\(p) features + 3) doubles), more than the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
-        hint: "use fewer samples (lime's default is 5000)")
-    }
-
     // Students.
     var index: [ExactText: Int] = [:]
     index.reserveCapacity(ids.count)
@@ -265,6 +249,7 @@ struct ExplainCommand: CohortLensCommand {
       }
       if chosen.isEmpty { throw UsageError("--student names no id") }
     }
+    try checkNeighbourhoodSize(features: p, students: chosen.count)
 
     // Classes.
     var classLabels: [String]? = classNames.map(splitList) ?? linear?.classes
@@ -510,4 +495,31 @@ func readText(_ path: String) throws -> String {
 extension ExplainCommand {
   var inputFiles: [(flag: String, path: String?)] { [("--features", features), ("--model", model), ("--groups", groups)] }
   var outputFiles: [(flag: String, path: String?)] { [("--output", out.output)] }
+}
+
+extension ExplainCommand {
+  /// Refuses, before any work, a `--num-samples` whose neighbourhoods cannot fit in memory (the allocation used
+  /// to abort) or in a worker frame. Up to `min(--batch, students)` students (times `--stability` runs) are
+  /// sampled together, each neighbourhood holding `--num-samples` rows of `features` values plus distances,
+  /// weights and answers — measured at about `features + 8` doubles per sample, and `2·features + 8` with a
+  /// worker (the request frame is a second copy); a worker frame counts its rows in 32 bits.
+  func checkNeighbourhoodSize(features p: Int, students: Int) throws {
+    let together = Swift.max(1, Swift.min(batch, students)) * Swift.max(1, stability ?? 1)
+    let worker = modelCommand != nil
+    let (rows, o1) = together.multipliedReportingOverflow(by: numSamples)
+    if worker && (o1 || rows > Int(UInt32.max)) {
+      throw UsageError(
+        "--num-samples \(numSamples) gives requests of \(o1 ? "more than \(Int.max)" : String(rows)) rows (\(together) neighbourhood(s) per request), more than a model worker's frame can hold (\(UInt32.max) rows)",
+        hint: "use fewer samples (lime's default is 5000) or a smaller --batch")
+    }
+    let (perSample, o2) = (worker ? 2 * p + 8 : p + 8).multipliedReportingOverflow(by: 8)
+    let (bytes, o3) = rows.multipliedReportingOverflow(by: perSample)
+    let budget = MemoryBudget.defaultBudget()
+    if o1 || o2 || o3 || !budget.allows(bytes: bytes) {
+      let need = o1 || o2 || o3 ? "more than 8 EiB" : "about \(MemoryBudget.formatBytes(bytes))"
+      throw UsageError(
+        "--num-samples \(numSamples) needs \(need) for the neighbourhoods sampled together (\(together) × \(numSamples) samples × \(worker ? "(2·\(p) + 8)" : "(\(p) + 8)") doubles), more than the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
+        hint: "use fewer samples (lime's default is 5000)" + (together > 1 ? " or a smaller --batch" : ""))
+    }
+  }
 }

@@ -281,7 +281,14 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
   }
 
   private func exchange(_ rows: [Double], rowCount: Int, columns: Int) throws -> (values: [Double], outputs: Int) {
-    guard pid > 0, !reaped else { throw ModelError("model worker '\(command)' is not running") }
+    guard pid > 0, !reaped else {
+      if let status = exitStatus {
+        throw ModelError(
+          "model worker '\(command)' exited after answering a request (\(Self.describe(status))) and cannot answer the next",
+          hint: "a worker must serve every request until its input closes (docs/model-bridge.md)")
+      }
+      throw ModelError("model worker '\(command)' is not running")
+    }
     var frame = BridgeFrame.request
     frame.reserveCapacity(12 + rows.count * 8)
     appendU32(&frame, UInt32(rowCount))
@@ -300,6 +307,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     var expected = -1
     var responseRows = 0, responseClasses = 0
     var buf = [UInt8](repeating: 0, count: 1 << 16)
+    var exitNoticed = false
     while expected < 0 || payload.count < expected {
       var fds: [pollfd] = []
       if written < frame.count { fds.append(pollfd(fd: toWorker, events: Int16(POLLOUT), revents: 0)) }
@@ -317,8 +325,11 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
         throw failure("could not be polled: \(String(cString: strerror(errno)))", kill: true)
       }
       if r == 0 {
+        // Exited: an answer it wrote before exiting is still in the pipe and makes the next poll return at once,
+        // so the exit is an error only after one more quiet poll.
         if hasExited(within: 0) {
-          throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+          if exitNoticed { throw failure("exited before answering a request of \(rowCount) rows", kill: false) }
+          exitNoticed = true
         }
         continue
       }
