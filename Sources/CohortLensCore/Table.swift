@@ -847,9 +847,8 @@ public struct Table: Sendable {
     return String(validating: UnsafeBufferPointer(rebasing: buf[start ..< start + cell.length]), as: UTF8.self)
   }
 
-  /// The cell for an error message: lossy UTF-8, at most 40 characters.
-  /// A cell's text for a message: at most 40 characters, control characters (a line break inside a
-  /// quoted field) shown escaped so the message stays on one line.
+  /// A cell's text for a message: lossy UTF-8, at most 40 characters, control characters (a line break
+  /// inside a quoted field) shown escaped so the message stays on one line.
   static func displayText(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> String {
     let s = String(decoding: unescape(cell, in: buf), as: UTF8.self)
     return TextTable.visibleControls(s.count > 40 ? String(s.prefix(40)) + "…" : s)

@@ -443,8 +443,12 @@ public enum FairnessAudit {
         attributes: names, stratum: stratum, singleLevel: singleLevel, configuration: configuration)
       notices.append("criteria undefined: \(undefinedReason!)")
     }
+    // Per-group comparisons against the reference (reference mode): the same replicates, per pair.
+    let pairMode = referenceMode && eligible.count >= 2 && refPos != nil
+    let eligibleNames = eligible.map { rawGroups[$0].name }
+    let pairPoint = pairMode ? pairwise(cells: eligibleCells, ref: refPos!, names: eligibleNames) : nil
     let point = evaluate(cells: eligibleCells, referencePosition: referenceMode ? refPos : nil,
-                         names: eligible.map { rawGroups[$0].name })
+                         names: eligibleNames, pairCriteria: pairPoint?.criteria)
     // Bootstrap.
     let b = configuration.bootstrapReplicates
     /// The interval a verdict is read from: the bootstrap interval, or the point estimate alone
@@ -457,10 +461,6 @@ public enum FairnessAudit {
     var diffs = [[Double]](repeating: [], count: criteria.count)
     var ratios = [[Double]](repeating: [], count: criteria.count)
     var undefinedCount = [Int](repeating: 0, count: criteria.count)
-    // Per-group comparisons against the reference (reference mode): the same replicates, per pair.
-    let pairMode = referenceMode && eligible.count >= 2 && refPos != nil
-    let eligibleNames = eligible.map { rawGroups[$0].name }
-    let pairPoint = pairMode ? pairwise(cells: eligibleCells, ref: refPos!, names: eligibleNames) : nil
     let g = eligible.count, m6 = componentMetrics.count
     var pairCompD = [[Double]](repeating: [], count: pairMode ? g * m6 : 0)
     var pairCompR = pairCompD
@@ -478,15 +478,15 @@ public enum FairnessAudit {
         for (e, k) in eligible.enumerated() {
           cells[e][3] = draw[4 * k]; cells[e][1] = draw[4 * k + 1]; cells[e][0] = draw[4 * k + 2]; cells[e][2] = draw[4 * k + 3]
         }
-        let stats = evaluate(cells: cells, referencePosition: referenceMode ? refPos : nil)
+        let pair = pairMode ? pairwise(cells: cells, ref: refPos!, names: nil) : nil
+        let stats = evaluate(cells: cells, referencePosition: referenceMode ? refPos : nil, pairCriteria: pair?.criteria)
         for c in 0..<criteria.count {
           if let d = stats[c].difference { diffs[c].append(d) }
           if let r = stats[c].ratio { ratios[c].append(r) }
           let needed = configuration.tolerance.isRatio ? stats[c].ratio : stats[c].difference
           if needed == nil { undefinedCount[c] += 1 }
         }
-        if pairMode {
-          let pair = pairwise(cells: cells, ref: refPos!, names: nil)
+        if let pair {
           for e in 0..<g where e != refPos! {
             for k in 0..<m6 {
               if let d = pair.components[e][k].difference { pairCompD[e * m6 + k].append(d) }
@@ -788,7 +788,11 @@ public enum FairnessAudit {
 
   /// Criterion statistics for eligible groups' cells ([TN, FP, FN, TP] each), in ``criteria`` order.
   /// Fewer than two groups give no statistic (each is undefined with that reason).
-  static func evaluate(cells: [[Int]], referencePosition: Int?, names: [String]? = nil) -> [Statistic] {
+  /// `pairCriteria`: ``pairwise(cells:ref:names:)``'s criteria for these cells and reference, when the caller has
+  /// them (the bootstrap computes them for the per-group comparisons anyway); computed here otherwise.
+  static func evaluate(
+    cells: [[Int]], referencePosition: Int?, names: [String]? = nil, pairCriteria: [[Statistic]]? = nil
+  ) -> [Statistic] {
     let g = cells.count
     guard g >= 2, referencePosition.map({ (0..<g).contains($0) }) ?? true else {
       var s = Statistic()
@@ -854,7 +858,7 @@ public enum FairnessAudit {
       // criteria that is the worse of the per-component worst cases, as computed above; for the mean of
       // TPR and FPR it is not (the worst TPR and the worst FPR comparison may be different groups'), so
       // it is the worst of the groups' own means.
-      let perGroup = pairwise(cells: cells, ref: ref, names: names).criteria
+      let perGroup = pairCriteria ?? pairwise(cells: cells, ref: ref, names: names).criteria
       stats[2] = worstComparison((0..<g).filter { $0 != ref }.map { perGroup[$0][2] })
     }
     return stats

@@ -46,8 +46,6 @@ enum AuditTable: String, CaseIterable {
 /// Shared state while an audit runs.
 struct AuditContext {
   var progress: Progress
-  /// The audit's seed (`--seed`, else the config's, else 0), used by steps that do not set their own.
-  var seed: UInt32
   /// Results of the steps that already ran, by step name.
   var results: [String: AuditStepResult] = [:]
   /// The step being run (its name, title and audit-only settings).
@@ -199,7 +197,7 @@ struct AuditCommand: CohortLensCommand {
     }
 
     // 3. Run the steps in order; the first failure stops the audit before anything is written.
-    var context = AuditContext(progress: progress, seed: auditSeed, step: audit.steps[0], baseDirectory: base)
+    var context = AuditContext(progress: progress, step: audit.steps[0], baseDirectory: base)
     var results: [(step: AuditConfiguration.Step, result: AuditStepResult)] = []
     var sectionIDs = Set<String>()
     for (step, command) in prepared {
@@ -237,7 +235,7 @@ struct AuditCommand: CohortLensCommand {
     let text: String
     switch format {
     case .table: text = report.consoleSummary(out: out)
-    case .json: text = try report.consoleJSON(out: out)
+    case .json: text = report.consoleJSON(out: out)
     }
     if !writeAll(text, to: STDOUT_FILENO) {
       throw OutputError(path: "standard output", message: "cannot write the summary")

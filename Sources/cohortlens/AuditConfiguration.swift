@@ -1,13 +1,5 @@
 import CohortLensCore
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// The audit configuration: the report's title, a seed and the ordered steps, each step naming a
 /// command (`fairness`, `cluster`, `explain`, …) and that command's options under their flag names.
 ///
@@ -305,13 +297,11 @@ struct AuditConfiguration {
     var parts = base.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
     let absolute = base.hasPrefix("/")
     var rest = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    // Only through real folders: each prefix of base must be a directory and not a link.
-    func isRealFolder(_ components: [String]) -> Bool {
-      var st = stat()
-      let p = (absolute ? "/" : "") + components.joined(separator: "/")
-      return lstat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    // Only through real folders: each prefix of base must be a folder, not a link (`AtomicDirectory.kind` does
+    // not follow links).
+    let climbable = !parts.contains("..") && parts.indices.allSatisfy { i in
+      AtomicDirectory.kind(of: (absolute ? "/" : "") + parts.prefix(i + 1).joined(separator: "/")) == .folder
     }
-    let climbable = !parts.contains("..") && (1...max(1, parts.count)).allSatisfy { parts.isEmpty || isRealFolder(Array(parts.prefix($0))) }
     if climbable {
       while let first = rest.first, first == ".." || first == ".", rest.count > 1 {
         if first == ".." {

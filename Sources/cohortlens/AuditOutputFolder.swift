@@ -138,9 +138,6 @@ struct AuditOutputFolder {
     return paths
   }
 
-  /// The `name` of every element of the top-level `steps` array of a report's JSON, in order.
-  static func stepNames(inReport bytes: [UInt8]) -> [String] { steps(inReport: bytes).map(\.name) }
-
   /// The `name`, `command` and `tables` (its string values) of every element of the top-level `steps`
   /// array of a report's JSON, in order; what cannot be read is skipped (a truncated file gives the steps
   /// before the cut). Reads the text once, decoding only keys and the wanted strings (`report.json` of a

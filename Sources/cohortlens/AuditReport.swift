@@ -64,6 +64,9 @@ struct AuditReport {
   var seed: UInt32
   var steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]
   var configDigest: String
+  /// Every input of every step once, with its role and SHA-256 (``inputValues(of:)``), computed once for
+  /// report.json and the console JSON.
+  var inputs: [JSONValue]
 
   static let schema = "cohortlens.audit/1"
 
@@ -73,6 +76,7 @@ struct AuditReport {
     self.seed = seed
     self.steps = steps
     self.configDigest = try SHA256.hex(ofFile: configFile)
+    self.inputs = try Self.inputValues(of: steps)
   }
 
   /// Every verdict of every step, in step order.
@@ -80,8 +84,9 @@ struct AuditReport {
     steps.flatMap { s in s.result.verdicts.map { (s.step.name, $0.subject, $0.status.rawValue.uppercased()) } }
   }
 
-  /// Every input of every step once (first use), with its role and SHA-256.
-  func inputValues() throws -> [JSONValue] {
+  /// Every input of every step once (first use), with its role and SHA-256 (hashing the files whose digest the
+  /// step did not compute while reading them).
+  static func inputValues(of steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]) throws -> [JSONValue] {
     var inputs: [JSONValue] = []
     var seen = Set<String>()
     for (_, result) in steps {
@@ -96,13 +101,13 @@ struct AuditReport {
   }
 
   /// The provenance header shared by report.json and the console JSON: tool, title, config, seed, inputs.
-  func provenance() throws -> [(String, JSONValue)] {
+  func provenance() -> [(String, JSONValue)] {
     [
       ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
       ("title", .string(title)),
       ("config", .object([("path", .string(configFile)), ("sha256", .string(configDigest))])),
       ("seed", .int(Int(seed))),
-      ("inputs", .array(try inputValues())),
+      ("inputs", .array(inputs)),
     ]
   }
 
@@ -119,7 +124,7 @@ struct AuditReport {
         ("result", .object(result.json)),
       ]))
     }
-    return .object([("schema", .string(Self.schema))] + (try provenance()) + [
+    return .object([("schema", .string(Self.schema))] + provenance() + [
       ("verdicts", .array(verdicts.map {
         .object([("step", .string($0.step)), ("check", .string($0.label)), ("verdict", .string($0.verdict))])
       })),
@@ -224,8 +229,8 @@ struct AuditReport {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  func consoleJSON(out: String) throws -> String {
-    let value: JSONValue = .object([("schema", .string("cohortlens.audit-summary/1"))] + (try provenance()) + [
+  func consoleJSON(out: String) -> String {
+    let value: JSONValue = .object([("schema", .string("cohortlens.audit-summary/1"))] + provenance() + [
       ("report", .string((out.hasSuffix("/") ? out : out + "/") + "report.html")),
       ("steps", .array(steps.map { s in
         .object([("name", .string(s.step.name)), ("command", .string(s.step.command)),

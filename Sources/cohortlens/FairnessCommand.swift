@@ -359,10 +359,10 @@ struct ClassSpec {
   var text: String
 
   init(parsing raw: String, flag: String) throws {
-    let s = trimmingWhitespaces(raw)
+    let s = Table.trimmedBlanks(raw)
     text = s
     for op in [">=", "<=", "==", "!=", ">", "<"] where s.hasPrefix(op) {
-      let rest = trimmingWhitespaces(s.dropFirst(op.count))
+      let rest = Table.trimmedBlanks(s.dropFirst(op.count))
       guard let v = Double(rest), v.isFinite else {
         throw UsageError("\(flag) '\(raw)': '\(rest)' after '\(op)' is not a number", hint: "write e.g. '>=4' or '<0.5'")
       }
@@ -596,8 +596,8 @@ struct FairnessColumns {
       return try numbers(ref, role: role).map { spec.holds($0) }
     case .value(let pos):
       let posNumber = DecimalParser.parse(pos)
-      let declaredNumbers = negatives.compactMap { DecimalParser.parse(trimmingWhitespaces($0)) }
-      let declaredTexts = Set(negatives.map { ExactText(trimmingWhitespaces($0)) })
+      let declaredNumbers = negatives.compactMap { DecimalParser.parse(Table.trimmedBlanks($0)) }
+      let declaredTexts = Set(negatives.map { ExactText(Table.trimmedBlanks($0)) })
       var out = [Bool](repeating: false, count: rowCount)
       // The first audit row of each distinct value (the positive one included), in order of first
       // occurrence, and whether each non-positive one is a declared negative.
@@ -628,7 +628,7 @@ struct FairnessColumns {
           guard let v else {
             throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
           }
-          let t = trimmingWhitespaces(v)
+          let t = Table.trimmedBlanks(v)
           let x = DecimalParser.parse(t)
           let positive = ExactText(t) == ExactText(pos) || (posNumber != nil && x == posNumber)
           if positive { out[i] = true; positiveSeen = true }

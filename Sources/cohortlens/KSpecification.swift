@@ -1,4 +1,5 @@
 import ArgumentParser
+import CohortLensCore
 
 /// The `--k` flag: one k (`5`), a closed range (`2...10`) or a list (`2,4,6`); items may be
 /// mixed (`2...4,8`). Values are kept in ascending order without duplicates.
@@ -42,7 +43,7 @@ struct KSpecification: ExpressibleByArgument, Sendable, CustomStringConvertible 
       return v
     }
     for item in argument.split(separator: ",", omittingEmptySubsequences: false) {
-      let part = trimmingWhitespaces(item)
+      let part = Table.trimmedBlanks(item)
       if let r = part.firstRange(of: "...") {
         guard let lo = Int(part[..<r.lowerBound]), let hi = Int(part[r.upperBound...]), lo <= hi else {
           throw ValidationError("'\(part)' is not a range like 2...10")

@@ -4,7 +4,7 @@ import TimeSeries
 
 /// `--radius R|full` parsed: a non-negative integer Sakoe-Chiba radius or `full` (unconstrained).
 func parseRadius(_ text: String) throws -> DTW.Radius {
-  let t = trimmingWhitespaces(text)
+  let t = Table.trimmedBlanks(text)
   if t == "full" { return .full }
   guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let r = Int(t) else {
     throw ValidationError(

@@ -170,7 +170,7 @@ func provenance(
 
 /// Splits a comma-separated flag value, trimming blanks and dropping empty items.
 func splitList(_ value: String) -> [String] {
-  value.split(separator: ",").map { trimmingWhitespaces($0) }.filter { !$0.isEmpty }
+  value.split(separator: ",").map { Table.trimmedBlanks($0) }.filter { !$0.isEmpty }
 }
 
 /// ``splitList(_:)`` for a list of column names given to `option`: a name given twice is a usage
@@ -208,12 +208,6 @@ func firstDuplicate(_ names: [String]) -> String? {
   return names.first { !seen.insert($0).inserted }
 }
 
-/// `text` without leading and trailing blanks: the Unicode scalars Foundation's
-/// `CharacterSet.whitespaces` holds (general category Zs, plus the tab U+0009) — the blanks column lookup
-/// ignores around header names (`Table.trimmedBlanks`).
-func trimmingWhitespaces<S: StringProtocol>(_ text: S) -> String {
-  Table.trimmedBlanks(text)
-}
 
 /// The feature columns used when `--columns` is not given: every column except `excluded`
 /// whose present cells are all numbers. Wholly non-numeric columns (text such as gender) are

@@ -175,8 +175,8 @@ import Testing
   /// Stability figures are the same bytes in every process (CSI summed features in a dictionary's order, which
   /// changes with each process's hash seed).
   @Test func stabilityIsIdenticalAcrossProcesses() throws {
-    // Small neighbourhoods give fractional per-feature CSIs, whose sum order shows in the last digit (about half of
-    // the processes differed before).
+    // Small neighbourhoods give fractional per-feature CSIs, whose sum order shows in the last digit (3 of 8
+    // processes differed before).
     let args = ["explain", "--features", Self.fc, "--id", "user", "--model", Self.fcModel, "--num-samples", "60",
                 "--student", "7,12,30", "--stability", "8", "--num-features", "8", "--format", "json"]
     let first = try CLI.run(args)

@@ -34,7 +34,9 @@ struct ScoresInspectCommandTests {
     #expect(rows[1] == ["", "silhouette", "0.11112624631056998"])
     #expect(rows.count == 1 + 3 + 2 * 5)
     let json = try CLI.json(try CLI.run(args + ["--format", "json"]).stdout)
-    for c in json["clusters"] as? [[String: Any]] ?? [] {
+    let clusters = json["clusters"] as? [[String: Any]] ?? []
+    #expect(clusters.count == 5)
+    for c in clusters {
       let label = c["label"] as? String ?? "?"
       #expect(rows.contains([label, "size", "\(c["size"] as? Int ?? -1)"]), "\(label)")
       let value = rows.first { $0[0] == label && $0[1] == "silhouette" }.flatMap { Double($0[2]) }

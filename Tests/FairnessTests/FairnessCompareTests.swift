@@ -217,8 +217,7 @@ struct FairnessCompareTests {
     #expect(mean.difference == b.difference && mean.ratio == b.ratio)
     #expect(abs(mean.difference! - 0.2) < 1e-15 && abs(mean.ratio! - 1.4) < 1e-15)
     #expect(mean.worstPair.map { [$0.0, $0.1] } == ["B", "A"])
-    // Its interval is that of the worst group mean in each replicate, so it is no wider than B's alone allows
-    // below and covers B's point estimate.
+    // Its interval (the worst group mean in each replicate) covers B's point estimate.
     let ci = mean.ratioInterval!
     #expect(ci.lower <= 1.4 && 1.4 <= ci.upper)
     // equalized_odds (worse of the two) is unchanged: B's TPR comparison.
