@@ -78,13 +78,14 @@ public struct Explanation: Sendable, Equatable {
   /// Surrogate prediction at the student (`local_pred`).
   public var localPrediction: Double
   /// Weighted R² of the surrogate on the neighbourhood (`score`, scikit-learn's `Ridge.score`);
-  /// `nil` when the model's answers are the same for every sample of the neighbourhood (see
-  /// ``scoreUndefinedReason``).
+  /// `nil` when the model's answers are the same for every sample of the neighbourhood, or for
+  /// every sample with a non-zero kernel weight (see ``scoreUndefinedReason``).
   public var score: Double?
   /// Why ``score`` is undefined: the answers vary by no more than rounding (spread ≤ 16 ulp of
   /// their magnitude), so R² = 1 − RSS/TSS divides two rounding residues. scikit-learn's
   /// `r2_score` then prints 1.0 or 0.0 depending on whether those residues are exactly zero (lime
-  /// shows that number); CohortLens reports it as undefined instead.
+  /// shows that number); CohortLens reports it as undefined instead. The same when only samples
+  /// answering as the student carry kernel weight (the weighted total sum of squares is 0).
   public var scoreUndefinedReason: String?
   /// (Σw)²/Σw² of the kernel weights: how many samples effectively count.
   public var effectiveSampleSize: Double
@@ -162,9 +163,12 @@ public struct SplitMixSource: UniformSource, Sendable {
 public struct ExplanationError: Error, CustomStringConvertible, Sendable, Equatable {
   public var message: String
   public var hint: String?
-  public init(_ message: String, hint: String? = nil) {
+  /// The feature (index in the explainer's feature list) the problem is about, if one.
+  public var feature: Int?
+  public init(_ message: String, hint: String? = nil, feature: Int? = nil) {
     self.message = message
     self.hint = hint
+    self.feature = feature
   }
   public var description: String { hint.map { "\(message); \($0)" } ?? message }
 }
@@ -189,7 +193,7 @@ public struct LimeExplainer: Sendable {
   public let options: LimeOptions
   /// Per-feature bins (discretized modes).
   public let bins: [FeatureBins]
-  /// Training mean and population std (1 for zero variance) per feature (`discretizer none`).
+  /// Training mean and scale per feature (`discretizer none`), as ``standardScalerMoments(_:)``.
   public let means: [Double]
   public let scales: [Double]
   public let kernelWidth: Double
@@ -206,11 +210,33 @@ public struct LimeExplainer: Sendable {
   }
   /// Truncated normals per feature and bin (nil for degenerate or absent bins).
   let samplers: [[TruncatedNormal?]]
+  /// Features with one value in every training row. lime accepts them, and so does the explainer:
+  /// discretized, every sample keeps the student's bin, so the surrogate's weight is exactly 0;
+  /// without a discretizer their scale is 1 (scikit-learn's rule for constant columns), so
+  /// samples vary them by N(0, 1) around that value.
+  public let constantFeatures: [String]
+
+  /// Mean and scale of one training column as lime's `StandardScaler(with_mean=False).fit` gives
+  /// them (scikit-learn 1.9 `_incremental_mean_and_var` on a first fit, NumPy's pairwise sums as on
+  /// a column-contiguous array): `mean = Σx/n`, `t = x − mean`,
+  /// `var = (Σt² − (Σt)²/n)/n`; the scale is 1 when `var ≤ n·ε·var + (n·mean·ε)²`
+  /// (`_is_constant_feature`: a spread lost in the rounding of the mean, e.g. 1e12 + k/128),
+  /// else `√var`.
+  static func standardScalerMoments(_ col: [Double]) -> (mean: Double, scale: Double) {
+    let n = Double(col.count)
+    let mu = pairwiseSum(col) / n
+    let t = col.map { $0 - mu }
+    let correction = pairwiseSum(t)
+    let v = (pairwiseSum(t.map { $0 * $0 }) - correction * correction / n) / n
+    let eps = Double.ulpOfOne
+    let bound = n * eps * v + (n * mu * eps) * (n * mu * eps)
+    return (mu, v <= bound ? 1 : v.squareRoot())
+  }
 
   /// - Parameters:
   ///   - training: row-major rows × featureNames.count values (finite).
-  /// - Throws: `ExplanationError` for fewer than 2 rows, a constant column or
-  ///   `numFeatures` out of range.
+  /// - Throws: `ExplanationError` for fewer than 2 rows, `numFeatures` out of range, or a column
+  ///   whose mean or deviation overflows.
   /// - Complexity: O(rows·p·log rows).
   public init(training: [Double], rows: Int, featureNames: [String], options: LimeOptions = LimeOptions()) throws {
     let p = featureNames.count
@@ -251,11 +277,18 @@ public struct LimeExplainer: Sendable {
       let col = Array(columnMajor[(j * rows)..<((j + 1) * rows)])
       let first = col[0]
       if col.allSatisfy({ $0 == first }) { constant.append(featureNames[j]) }
-      let mu = pairwiseSum(col) / Double(rows)
-      let v = pairwiseSum(col.map { ($0 - mu) * ($0 - mu) }) / Double(rows)
+      let (mu, scale) = Self.standardScalerMoments(col)
+      // Samples are mean + N(0, 1)·scale (no discretizer) or inside bins whose means and deviations
+      // come from the same sums: all must be finite numbers.
+      let largest = col.reduce(0) { Swift.max($0, Swift.abs($1)) }
+      guard mu.isFinite, scale.isFinite, (Swift.abs(mu) + 10 * scale).isFinite else {
+        throw ExplanationError(
+          "feature '\(featureNames[j])': its mean or standard deviation over the \(rows) rows is not a finite number (values as large as \(largest) overflow the sums LIME samples from)",
+          hint: "rescale the column (e.g. to other units) or leave it out with --exclude", feature: j)
+      }
       means.append(mu)
-      scales.append(v == 0 ? 1 : v.squareRoot())
-      if options.discretizer != .none && constant.last != featureNames[j] {
+      scales.append(scale)
+      if options.discretizer != .none {
         let fb = FeatureBins(name: featureNames[j], column: col, percentiles: options.discretizer.percentiles)
         bins.append(fb)
         samplers.append((0...fb.cuts.count).map { b in
@@ -265,11 +298,7 @@ public struct LimeExplainer: Sendable {
         })
       }
     }
-    if !constant.isEmpty {
-      throw ExplanationError(
-        "constant feature column\(constant.count == 1 ? "" : "s") (one value in every row): \(constant.joined(separator: ", "))",
-        hint: "a constant column cannot explain anything; leave it out with --exclude or --columns")
-    }
+    self.constantFeatures = constant
     self.bins = bins
     self.means = means
     self.scales = scales
@@ -478,8 +507,7 @@ public struct LimeExplainer: Sendable {
     }
   }
 
-  /// `fit` on raw buffers: the packed design `bits` (discretized) or the dense `design`, which is
-  /// scaled in place for the Gram matrix and restored.
+  /// `fit` on raw buffers: the packed design `bits` (discretized) or the dense `design` (not modified).
   func fit(design dense: UnsafeMutablePointer<Double>?, bits: UnsafeMutablePointer<UInt64>?, distances: [Double],
            zeroFed: Int, student: String, row: [Double], outputs: UnsafePointer<Double>, classes: Int,
            label: Int) -> Explanation {
@@ -505,7 +533,7 @@ public struct LimeExplainer: Sendable {
       }
       gram = WeightedGram(design: x, weights: w, weightOfOnes: weightOfOnes, y: y)
     } else {
-      gram = WeightedGram(x: dense!, rows: n, columns: p, weights: w, y: y, binary: false)
+      gram = WeightedGram(x: UnsafePointer(dense!), rows: n, columns: p, weights: w, y: y)
     }
     let nb = (design: DesignRef(dense: dense.map { UnsafePointer($0) }, bits: packed, columns: p),
               distances: distances, zeroFedValues: zeroFed)
@@ -551,10 +579,17 @@ public struct LimeExplainer: Sendable {
     let yLow = y.min() ?? 0, yHigh = y.max() ?? 0
     let magnitude = Swift.max(Swift.abs(yLow), Swift.abs(yHigh))
     let constantAnswers = yHigh - yLow <= 16 * magnitude.ulp
-    let score: Double? = constantAnswers ? nil : (tss == 0 ? (rss == 0 ? 1 : 0) : 1 - rss / tss)
-    let scoreUndefined: String? = constantAnswers
-      ? "the model answered \(yLow == yHigh ? "the same value" : "values equal up to rounding") (\(yHigh)) for every sample of the neighbourhood: R² = 1 − RSS/TSS is 0/0 (lime prints 1.0 or 0.0 depending on rounding)"
-      : nil
+    // Answers that differ, but only where the kernel weight is 0 (a width so small that every weight
+    // but the student's own underflows), leave no weighted variance either.
+    let score: Double? = constantAnswers || tss == 0 ? nil : 1 - rss / tss
+    let scoreUndefined: String?
+    if constantAnswers {
+      scoreUndefined = "the model answered \(yLow == yHigh ? "the same value" : "values equal up to rounding") (\(yHigh)) for every sample of the neighbourhood: R² = 1 − RSS/TSS is 0/0 (lime prints 1.0 or 0.0 depending on rounding)"
+    } else if tss == 0 {
+      scoreUndefined = "every sample whose answer differs from the student's has kernel weight 0 (--kernel-width \(kernelWidth) is too small for these distances): R² = 1 − RSS/TSS is 0/0 (scikit-learn's r2_score prints 1.0)"
+    } else {
+      scoreUndefined = nil
+    }
     var local = intercept
     for (r, j) in selected.enumerated() { local += beta[r] * nb.design[0, j] }
     let order = selected.indices.sorted { a, b in

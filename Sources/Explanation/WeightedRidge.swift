@@ -29,50 +29,61 @@ public struct WeightedGram: Sendable {
   public var weightSum: Double
 
   /// - Parameters: `x` row-major n × p, `w` (n) non-negative weights, `y` (n).
-  /// - Complexity: O(n·p²) (one `dsyrk`), O(n·p) memory for the scaled copy.
+  /// - Complexity: O(n·p²) (`dsyrk` on blocks of rows), O(256·p) scratch memory.
   public init(x: [Double], rows n: Int, columns p: Int, weights w: [Double], y: [Double]) {
-    var copy = x
-    self = copy.withUnsafeMutableBufferPointer {
-      WeightedGram(x: $0.baseAddress!, rows: n, columns: p, weights: w, y: y, binary: false)
+    self = x.withUnsafeBufferPointer {
+      WeightedGram(x: $0.baseAddress!, rows: n, columns: p, weights: w, y: y)
     }
   }
 
-  /// The same on a buffer that is scaled by √w in place for `dsyrk` and then restored. With
-  /// `binary` (0/1 entries) and all weights positive the restoration is exact (s·1/s = 1); otherwise
-  /// a scaled copy is used and `x` is not touched.
-  init(x: UnsafeMutablePointer<Double>, rows n: Int, columns p: Int, weights w: [Double], y: [Double], binary: Bool) {
+  /// The same on a buffer. The design is centred before any product, as scikit-learn's
+  /// `_preprocess_data` does: `z = √w·(x − x̄)` and `r = √w·(y − ȳ)` per block of 256 rows,
+  /// `G += zᵀz` (`dsyrk`) and `c += zᵀr` (`dgemv`). Forming `XᵀWX − Σw·x̄x̄ᵀ` instead loses
+  /// every digit of a column whose spread is small against its mean, and `Xᵀw(y − ȳ)` keeps
+  /// `x̄·Σw(y − ȳ)`, which is rounding only but grows with the size of the model's answers (a
+  /// linear model answering 1e9 gave weights 1e-4 off, and a made-up weight to a column that
+  /// never varies). A column equal in every row contributes exactly 0 to G and c, so its
+  /// coefficient is exactly 0, as scikit-learn's.
+  init(x: UnsafePointer<Double>, rows n: Int, columns p: Int, weights w: [Double], y: [Double]) {
     columns = p
     let (s, ym, tss) = WeightedGram.moments(weights: w, y: y, rows: n)
     weightSum = s
     yMean = ym
     totalSquares = tss
+    // x̄ = Xᵀw / Σw, summed in row order like Σw, so that a column of ones has mean exactly 1.
     var xm = [Double](repeating: 0, count: p)
-    var c = [Double](repeating: 0, count: p)
-    let inPlace = binary && w.allSatisfy { $0 > 0 }
-    var scratch = inPlace ? [] : [Double](repeating: 0, count: n * p)
-    var g = [Double](repeating: 0, count: p * p)
-    // x̄·Σw = Xᵀw and c = Xᵀ(w∘(y − ȳ)) by BLAS, before any scaling.
-    var r = [Double](repeating: 0, count: n)
-    for i in 0..<n { r[i] = w[i] * (y[i] - ym) }
-    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(p), 1.0, x, Int32(p), w, 1, 0.0, &xm, 1)
-    cblas_dgemv(CblasRowMajor, CblasTrans, Int32(n), Int32(p), 1.0, x, Int32(p), r, 1, 0.0, &c, 1)
-    scratch.withUnsafeMutableBufferPointer { scratchBuffer in
-      let target = inPlace ? x : scratchBuffer.baseAddress!
-      for i in 0..<n {
-        let sw = w[i].squareRoot()
-        let row = x + i * p, out = target + i * p
-        for j in 0..<p { out[j] = sw * row[j] }
-      }
-      g.withUnsafeMutableBufferPointer { gp in
-        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(n), 1.0, target, Int32(p),
-                    0.0, gp.baseAddress, Int32(p))
-      }
-      if inPlace {  // binary entries: every non-zero was 1
-        for t in 0..<(n * p) { x[t] = x[t] != 0 ? 1 : 0 }
+    var varies = [Bool](repeating: false, count: p)
+    for i in 0..<n {
+      let wi = w[i], row = x + i * p
+      for j in 0..<p {
+        xm[j] += wi * row[j]
+        varies[j] = varies[j] || row[j] != x[j]
       }
     }
     for j in 0..<p { xm[j] /= s }
-    WeightedGram.centre(&g, columns: p, weightSum: s, means: xm)
+    var g = [Double](repeating: 0, count: p * p)
+    var c = [Double](repeating: 0, count: p)
+    let block = Swift.min(n, 256)
+    var z = [Double](repeating: 0, count: block * p)
+    var r = [Double](repeating: 0, count: block)
+    var start = 0
+    while start < n {
+      let m = Swift.min(block, n - start)
+      for t in 0..<m {
+        let i = start + t, sw = w[i].squareRoot(), row = x + i * p
+        for j in 0..<p { z[t * p + j] = varies[j] ? sw * (row[j] - xm[j]) : 0 }
+        r[t] = sw * (y[i] - ym)
+      }
+      g.withUnsafeMutableBufferPointer { gp in
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(p), Int32(m), 1.0, z, Int32(p),
+                    1.0, gp.baseAddress, Int32(p))
+      }
+      cblas_dgemv(CblasRowMajor, CblasTrans, Int32(m), Int32(p), 1.0, z, Int32(p), r, 1, 1.0, &c, 1)
+      start += m
+    }
+    for j in 0..<p {
+      for k in (j + 1)..<Swift.max(p, j + 1) { g[k * p + j] = g[j * p + k] }
+    }
     gram = g
     xMean = xm
     cross = c
@@ -371,6 +382,24 @@ extension WeightedGram {
       }
     }
     WeightedGram.centre(&g, columns: p, weightSum: s, means: xm)
+    // c = Xᵀ(w∘(y − ȳ)) − x̄·Σw(y − ȳ): the second term is rounding only, but it grows with the
+    // size of the answers (see `init(x:…)`). Summed in row order as c was, so for a column of ones
+    // (x̄ exactly 1, its c exactly that sum) the result is exactly 0.
+    var residualSum = 0.0
+    for i in 0..<n { residualSum += w[i] * (y[i] - ym) }
+    for j in 0..<p { c[j] -= xm[j] * residualSum }
+    // A column of ones (the student's bin in every sample) has no variance: exactly 0, as
+    // scikit-learn's centred design gives, so its coefficient is exactly 0.
+    for j in 0..<p {
+      var ones = 0
+      for t in 0..<total { ones &+= cols[j * total + t].nonzeroBitCount }
+      guard ones == n else { continue }
+      for k in 0..<p {
+        g[j * p + k] = 0
+        g[k * p + j] = 0
+      }
+      c[j] = 0
+    }
     gram = g
     xMean = xm
     cross = c

@@ -270,7 +270,9 @@ struct ExplainCommand: CohortLensCommand {
       }
     }
     if let o = outputs, !(0..<o).contains(label) {
-      throw UsageError("--class \(label) does not exist: the model has \(o) outputs", hint: "choose 0...\(o - 1)")
+      throw UsageError(
+        "--class \(label) does not exist: the model has \(o) output\(o == 1 ? "" : "s")\(linear?.kind == .linear ? " (a linear model's one prediction)" : "")",
+        hint: o == 1 ? "leave out --class" : "choose 0...\(o - 1)")
     }
 
     var options = LimeOptions()
@@ -285,7 +287,16 @@ struct ExplainCommand: CohortLensCommand {
     do {
       explainer = try LimeExplainer(training: matrix.values, rows: matrix.rowCount, featureNames: names, options: options)
     } catch let e as ExplanationError {
-      throw InputError(file: features, line: table.headerLine, message: e.message, hint: e.hint)
+      throw InputError(
+        file: features, line: table.headerLine, column: e.feature.flatMap { table.findColumn(names[$0]) }.map { $0 + 1 },
+        message: e.message, hint: e.hint)
+    }
+    if !explainer.constantFeatures.isEmpty {
+      let list = explainer.constantFeatures.map { "'\($0)'" }.joined(separator: ", ")
+      warnings.append(
+        discretizer == .none
+          ? "\(list) \(explainer.constantFeatures.count == 1 ? "has" : "have") one value in every row: as lime (scikit-learn's StandardScaler gives a constant column scale 1), samples vary \(explainer.constantFeatures.count == 1 ? "it" : "them") by N(0, 1) around that value"
+          : "\(list) \(explainer.constantFeatures.count == 1 ? "has" : "have") one value in every row: every sample keeps the student's bin, so \(explainer.constantFeatures.count == 1 ? "its" : "their") weight is 0")
     }
     let weekGrouping: WeekGrouping?
     do { weekGrouping = try groupWeeks.map { try WeekGrouping(pattern: $0) } } catch let e as ExplanationError {
@@ -352,7 +363,8 @@ struct ExplainCommand: CohortLensCommand {
     }
     worker?.shutdown()
     let main = runs[0]
-    if main.maxProbabilitySumDeviation > 1e-6 {
+    // lime warns when `np.allclose(sums, 1)` fails: |sum − 1| > 1e-8 + 1e-5·1.
+    if main.maxProbabilitySumDeviation > 1e-8 + 1e-5 {
       warnings.append("the model's probabilities do not sum to 1 (largest deviation \(NumberFormatting.significant(main.maxProbabilitySumDeviation, digits: 3)))")
     }
     let zeroFed = main.explanations.reduce(0) { $0 + $1.zeroFedValues }
@@ -390,7 +402,7 @@ struct ExplainCommand: CohortLensCommand {
       weeks: weekGrouping, disparity: groupOf.map { GroupDisparity(explanations: main.explanations, groups: $0) },
       groupAttribute: by, warnings: warnings,
       header: wantsJSON ? try provenance(command: "explain", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
-      sampleCount: numSamples)
+      sampleCount: numSamples, outputIsProbability: linear?.kind != .linear)
     return Run(report: report, warnings: warnings, inputs: inputs, digests: digests, timing: timingFigures)
   }
 

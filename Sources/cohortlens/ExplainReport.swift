@@ -16,6 +16,12 @@ struct ExplainReport {
   var header: [(String, JSONValue)]
   /// Neighbourhood size (for the ESS column).
   var sampleCount: Int
+  /// What the explained model output is: a class probability, or a regression model's prediction
+  /// (a `"type": "linear"` model file). Names the readable columns and titles; the CSV and JSON keys
+  /// stay `probability` / `model_probability`, and JSON says which in `model_output`.
+  var outputIsProbability = true
+
+  var outputName: String { outputIsProbability ? "probability" : "prediction" }
 
   func render(_ format: OutputFormat) -> String {
     switch format {
@@ -38,14 +44,14 @@ struct ExplainReport {
 
   /// One row per student × feature. CSV (`withSummary`) repeats the student's summary columns.
   func longTable(readable: Bool, withSummary: Bool) -> TextTable {
-    var headers = ["student", "class", readable ? "probability" : "probability", "rank", "feature", "condition",
+    var headers = ["student", "class", readable ? outputName : "probability", "rank", "feature", "condition",
                    "value", "weight", "direction"]
     if withSummary {
       headers += ["intercept", "local_prediction", "abs_difference", "score", "score_undefined_reason",
                   "effective_sample_size"]
     }
     var t = TextTable(
-      title: readable ? "LIME explanations (class '\(className)'; weight = change of P(\(className)) when the condition holds\(discretized ? "" : ", per standard deviation"))" : nil,
+      title: readable ? "LIME explanations (\(outputIsProbability ? "class '\(className)'; weight = change of P(\(className))" : "weight = change of the model's prediction") when the condition holds\(discretized ? "" : ", per standard deviation"))" : nil,
       headers: headers,
       alignments: [.left, .left, .right, .right, .left, .left, .right, .right, .left] + [.right, .right, .right, .right, .left, .right])
     for e in explanations {
@@ -80,7 +86,7 @@ struct ExplainReport {
     }
     var t = TextTable(
       title: "Per student: surrogate fit (score = weighted R²; ESS = (Σw)²/Σw² of the kernel weights)",
-      headers: ["student", "intercept", "local prediction", "model probability", "|local − model|", "score", "ESS"],
+      headers: ["student", "intercept", "local prediction", "model \(outputName)", "|local − model|", "score", "ESS"],
       alignments: [.left] + Array(repeating: .right, count: 6))
     for e in explanations {
       t.append([e.student, number(e.intercept, true), number(e.localPrediction, true), number(e.probability, true),
@@ -157,6 +163,7 @@ struct ExplainReport {
   func json() -> JSONValue {
     var fields = header
     fields.append(("class_name", .string(className)))
+    fields.append(("model_output", .string(outputName)))
     fields.append(("explanations", .array(explanations.map { e in
       .object([
         ("student", .string(e.student)), ("class", .int(e.label)), ("class_name", .string(className)),

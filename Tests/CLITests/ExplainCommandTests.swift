@@ -342,9 +342,26 @@ import Testing
     let dir = try CLI.temporaryDirectory()
     let model = try CLI.write(#"{"type":"logistic","features":["a","b"],"coefficients":[1,2],"intercept":0}"#, "m.json", in: dir)
     let constant = try CLI.write("id,a,b\n1,3,1\n2,3,2\n3,3,5\n", "c.csv", in: dir)
-    var r = try CLI.run(["explain", "--features", constant, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
+    // A constant column is explained as lime does it: the student's bin in every sample, weight exactly 0.
+    var r = try CLI.run(["explain", "--features", constant, "--id", "id", "--model", model, "--student", "1",
+                         "--num-features", "2", "--feature-selection", "none", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("'a' has one value in every row: every sample keeps the student's bin, so its weight is 0"))
+    let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let features = try #require(((doc["explanations"] as? [[String: Any]])?.first?["features"]) as? [[String: Any]])
+    let a = try #require(features.first { $0["feature"] as? String == "a" })
+    #expect((a["weight"] as? NSNumber)?.doubleValue == 0 && a["direction"] as? String == "0" && a["condition"] as? String == "a <= 3.00")
+    #expect(((doc["warnings"] as? [String]) ?? []).contains { $0.contains("'a' has one value in every row") })
+    // Without a discretizer, scikit-learn's scaler gives it scale 1 and samples vary it by N(0, 1).
+    r = try CLI.run(["explain", "--features", constant, "--id", "id", "--model", model, "--student", "1",
+                     "--num-features", "1", "--discretizer", "none"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("samples vary it by N(0, 1) around that value"))
+    // A column whose sums overflow is located at its header cell.
+    let huge = try CLI.write("id,a,b\n1,1.6e308,1\n2,1.7e308,2\n3,1.5e308,5\n", "h.csv", in: dir)
+    r = try CLI.run(["explain", "--features", huge, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
     #expect(r.status == 65)
-    #expect(r.stderr.contains("constant feature column (one value in every row): a"))
+    #expect(r.stderr.contains("h.csv:1:2: feature 'a': its mean or standard deviation over the 3 rows is not a finite number"))
     let missing = try CLI.write("id,a,b\n1,3,1\n2,,2\n3,4,5\n", "m.csv", in: dir)
     r = try CLI.run(["explain", "--features", missing, "--id", "id", "--model", model, "--student", "1", "--num-features", "1"])
     #expect(r.status == 65)
@@ -391,6 +408,53 @@ import Testing
     #expect(!FileManager.default.fileExists(atPath: out))
   }
 
+  /// A linear model's value is offset by 1e9: the weights are those of the offset-free model, and a column
+  /// whose bin never changes (≥ 75 % of the rows at its maximum, so every row is in the first bin) gets
+  /// exactly 0 and is never chosen. Before the design was centred, it came first with weight 0.28.
+  @Test func largeModelValuesChangeOnlyTheIntercept() throws {
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,m,a,b\n"
+    for i in 0..<200 {
+      let m = i % 7 == 3 ? Double(i % 5) : 5.0
+      csv += "u\(i),\(m),\(Double((i * 37) % 101) / 9),\((i * 13) % 6)\n"
+    }
+    let features = try CLI.write(csv, "f.csv", in: dir)
+    func run(_ intercept: String) throws -> [String: Any] {
+      let model = try CLI.write(
+        #"{"type":"linear","features":["m","a","b"],"coefficients":[[0.6,0.3,0.0]],"intercept":["# + intercept + "]}",
+        "m\(intercept).json", in: dir)
+      let r = try CLI.run(["explain", "--features", features, "--id", "id", "--model", model, "--student", "u0",
+                           "--num-features", "2", "--feature-selection", "highest-weights", "--format", "json"])
+      #expect(r.status == 0, "\(r.stderr)")
+      let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+      #expect(doc["model_output"] as? String == "prediction")
+      return try #require((doc["explanations"] as? [[String: Any]])?.first)
+    }
+    let plain = try run("0"), offset = try run("1e9")
+    let names = { (e: [String: Any]) in ((e["features"] as? [[String: Any]]) ?? []).compactMap { $0["feature"] as? String } }
+    #expect(names(plain) == ["a", "b"] && names(offset) == ["a", "b"])
+    let weights = { (e: [String: Any]) in ((e["features"] as? [[String: Any]]) ?? []).compactMap { ($0["weight"] as? NSNumber)?.doubleValue } }
+    // The answers themselves are rounded to 1.2e-7 (the spacing of doubles at 1e9).
+    for (u, v) in zip(weights(plain), weights(offset)) { #expect(abs(u - v) < 1e-7, "\(u) vs \(v)") }
+    // The readable table names the model's output a prediction, not a probability.
+    let model = try CLI.write(#"{"type":"linear","features":["m","a","b"],"coefficients":[[0.6,0.3,0.0]],"intercept":[1]}"#, "l.json", in: dir)
+    let r = try CLI.run(["explain", "--features", features, "--id", "id", "--model", model, "--student", "u0", "--num-features", "2"])
+    #expect(r.stdout.contains("weight = change of the model's prediction when the condition holds"))
+    #expect(r.stdout.contains("model prediction") && !r.stdout.contains("probability"))
+    let bad = try CLI.run(["explain", "--features", features, "--id", "id", "--model", model, "--student", "u0", "--class", "1"])
+    #expect(bad.status == 64 && bad.stderr.contains("the model has 1 output (a linear model's one prediction); leave out --class"))
+  }
+
+  /// With a kernel so narrow that only the student's own sample keeps a weight, R² is 0/0: undefined, with
+  /// the reason (scikit-learn would print 1.0).
+  @Test func scoreIsUndefinedWhenOnlyTheStudentCarriesWeight() throws {
+    let r = try Self.explain(["--student", "7", "--num-features", "3", "--discretizer", "none", "--kernel-width", "1e-160",
+                              "--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let rows = r.stdout.split(separator: "\n").dropFirst()
+    #expect(!rows.isEmpty && rows.allSatisfy { $0.contains(",undefined,every sample whose answer differs from the student's has kernel weight 0") })
+  }
+
   @Test func probabilitiesOutOfRangeFailAndNotSummingToOneWarns() throws {
     var r = try Self.worker("def predict(rows):\n    return [[-0.5, 1.5] for _ in rows]")
     #expect(r.status == 65)
@@ -400,6 +464,10 @@ import Testing
     r = try Self.worker("def predict(rows):\n    return [[0.5, 0.6 - 0.0001 * (i % 3)] for i, _ in enumerate(rows)]")
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stderr.contains("do not sum to 1"))
+    // Within np.allclose's tolerance (1e-8 + 1e-5) lime stays silent, and so does explain.
+    r = try Self.worker("def predict(rows):\n    return [[0.4, 0.6 + 5e-6] for _ in rows]")
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(!r.stderr.contains("do not sum to 1"))
   }
 
   @Test func workerCrashNamesTheCommandAndItsStderr() throws {

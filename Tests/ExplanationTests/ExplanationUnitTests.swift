@@ -91,6 +91,60 @@ struct ExplanationUnitTests {
     #expect(abs(gram.intercept(subset: [0, 2], coefficients: beta) - (my - m0 * d0 - m2 * d1)) < 1e-12)
   }
 
+  /// The normal equations come from the centred design, as scikit-learn's `_preprocess_data` forms them:
+  /// a column of ones (the student's bin in every sample) gets exactly 0, and adding 1e9 to every
+  /// answer (a linear model's offset) changes only the intercept. Forming XᵀWX − Σw·x̄x̄ᵀ and
+  /// Xᵀw(y − ȳ) gave the column of ones a weight of the rounding of Σw(y − ȳ), ~1e-7 at 1e9.
+  @Test func gramIsCentredSoAColumnOfOnesGetsZeroAndAnOffsetChangesNothing() {
+    var g = SplitMix64(seed: 5)
+    let n = 400, p = 3, words = BitDesign.words(columns: p)
+    var x = [Double](repeating: 1, count: n * p)
+    var bits = [UInt64](repeating: 0, count: n * words)
+    for i in 0..<n {
+      for j in 1..<p where i > 0 { x[i * p + j] = Double(g.next() % 2) }
+      for j in 0..<p where x[i * p + j] == 1 { bits[i * words] |= 1 << UInt64(j) }
+    }
+    let weightOfOnes = (0...p).map { m in exp(-Double(p - m) / (0.5625 * Double(p))).squareRoot() }
+    let w = (0..<n).map { i in weightOfOnes[(0..<p).filter { x[i * p + $0] == 1 }.count] }
+    let y0 = (0..<n).map { i in 0.3 * x[i * p + 1] - 0.2 * x[i * p + 2] + 0.05 * g.nextUniform() }
+    let y9 = y0.map { $0 + 1e9 }
+    func packed(_ y: [Double]) -> WeightedGram {
+      bits.withUnsafeBufferPointer {
+        WeightedGram(design: BitDesign(rows: n, columns: p, words: words, bits: $0.baseAddress!), weights: w,
+                     weightOfOnes: weightOfOnes, y: y)
+      }
+    }
+    let cases = [
+      ("dense", WeightedGram(x: x, rows: n, columns: p, weights: w, y: y0), WeightedGram(x: x, rows: n, columns: p, weights: w, y: y9)),
+      ("packed", packed(y0), packed(y9)),
+    ]
+    for (name, at0, at9) in cases {
+      for alpha in [1.0, 0.01] {
+        let b0 = at0.coefficients(subset: [0, 1, 2], alpha: alpha), b9 = at9.coefficients(subset: [0, 1, 2], alpha: alpha)
+        #expect(b0[0] == 0 && b9[0] == 0, "\(name) α \(alpha): \(b0[0]), \(b9[0])")
+        #expect(abs(b0[1] - 0.3) < 0.02 && abs(b0[2] + 0.2) < 0.02, "\(name): \(b0)")
+        for j in 1..<p { #expect(abs(b9[j] - b0[j]) < 1e-8, "\(name) α \(alpha) column \(j): \(b9[j] - b0[j])") }
+      }
+      // Unpenalised: the column of ones alone explains nothing.
+      #expect(at9.rSquaredUnpenalised(subset: [0]) == 0 || abs(at9.rSquaredUnpenalised(subset: [0])) < 1e-12)
+      #expect(at9.gram[0] == 0 && at9.cross[0] == 0)
+    }
+  }
+
+  /// lime's `StandardScaler(with_mean=False)` (no discretizer): scikit-learn's corrected two-pass
+  /// variance, and a spread lost in the rounding of the mean counts as constant (scale 1).
+  /// Reference values: `StandardScaler(with_mean=False).fit(c.reshape(-1, 1))` in scikit-learn 1.9.1.
+  @Test func scalerFollowsScikitLearnsConstantRule() {
+    // 200 values 1e12 + (k mod 4)/128: np.std is 0.0087, but the variance is below (n·mean·ε)², so scale_ = 1.
+    let near = (0..<200).map { 1e12 + Double($0 % 4) * 0.0078125 }
+    #expect(LimeExplainer.standardScalerMoments(near) == (mean: 1000000000000.0117, scale: 1))
+    let ordinary = LimeExplainer.standardScalerMoments([1.0, 2.5, 4.0, 10.0])
+    #expect(ordinary == (mean: 4.375, scale: 3.416412592179112))
+    let offset = LimeExplainer.standardScalerMoments((0..<300).map { 1e8 + Double(($0 * 7919) % 200) * 0.37 })
+    #expect(offset == (mean: 100000036.93833333, scale: 21.41574219800788))
+    #expect(LimeExplainer.standardScalerMoments([3, 3, 3]) == (mean: 3, scale: 1))
+  }
+
   /// Selection of order statistics equals sorting, with ties (zero-inflated), duplicates among
   /// the ranks, sorted and reversed input.
   @Test func orderStatisticsEqualSorting() {
