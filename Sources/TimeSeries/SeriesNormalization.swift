@@ -1,4 +1,5 @@
 import CohortLensCore
+import LinearAlgebra
 
 /// Per-series normalisation applied before DTW.
 ///
@@ -6,7 +7,7 @@ import CohortLensCore
 ///
 /// | case | formula | reference |
 /// | --- | --- | --- |
-/// | `l2` | `x / ‖x‖₂` over all `L·d` values; `‖x‖₂ = √(Σ x²)` summed in order | the lecture's normalisation (`s / np.linalg.norm(s)`) |
+/// | `l2` | `x / ‖x‖₂` over all `L·d` values; `‖x‖₂ = √(xᵀx)` by OpenBLAS `ddot`, as NumPy's `norm` | the lecture's normalisation (`s / np.linalg.norm(s)`) |
 /// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (std 0) keeps scale 1, i.e. becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
 /// | `none` | unchanged | |
 ///
@@ -15,9 +16,10 @@ import CohortLensCore
 /// with the mean clamped to the values' range (a constant feature of 1.7e308 gives zeros, as one of 1 does). An all-zero
 /// series has no direction: under `l2` it is an error (`ZeroSeriesError`, naming the series index)
 /// instead of the NaN (0/0) that NumPy produces — tslearn's `cdist_dtw` would silently give +∞ for such a
-/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn; `l2` sums
-/// sequentially while `np.linalg.norm` uses a BLAS dot product, so it can differ in the last bit (≤ 1e-15
-/// relative).
+/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn; `l2` takes
+/// Σx² from the BLAS dot product `np.linalg.norm` calls, so it is bit-identical where NumPy's OpenBLAS and
+/// ours pick the same kernel for the CPU (measured: all 30 fixture series and 995 random ones); with another
+/// kernel the sum can differ in the last bit (≤ 1e-15 relative).
 ///
 /// **Unequal lengths under `zscore`.** tslearn scales the NaN-padded dataset (`to_time_series_dataset`: every
 /// series padded with NaN to the longest length `L_max`), and NumPy's `nanmean` / `nanstd` replace the NaNs by 0
@@ -98,8 +100,8 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
     case .none:
       return s
     case .l2:
-      var sum = 0.0
-      for v in s { sum += v * v }
+      // NumPy's norm is √(x.dot(x)), an OpenBLAS ddot: the same call gives the same sum.
+      let sum = BLAS.squaredNorm(s)
       if sum > 0 && sum.isFinite {
         let norm = sum.squareRoot()
         return s.map { $0 / norm }
@@ -108,9 +110,7 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       let largest = s.reduce(0.0) { max($0, abs($1)) }
       guard largest > 0 else { throw ZeroSeriesError(index: index) }
       let scaled = s.map { $0 / largest }
-      var scaledSum = 0.0
-      for v in scaled { scaledSum += v * v }
-      let norm = scaledSum.squareRoot()
+      let norm = BLAS.squaredNorm(scaled).squareRoot()
       return scaled.map { $0 / norm }
     case .zscore:
       let length = s.count / d

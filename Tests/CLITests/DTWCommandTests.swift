@@ -214,7 +214,9 @@ struct DTWCommandTests {
       for (j, c) in cells.dropFirst().enumerated() { worst = max(worst, abs(Double(c)! - want.tslearn[i][j])) }
       #expect(Double(cells[i + 1]) == 0)
     }
-    // The only difference to the golden is the L2 norm's summation order (≤ 1 ulp per value).
+    // The L2 norm is NumPy's OpenBLAS ddot: identical where both pick the same kernel for the CPU (measured 0
+    // here), within an ulp per value otherwise.
+    print("dtw CLI vs tslearn, hours_l2 radius 6: max |diff| = \(worst)")
     #expect(worst <= 1e-12)
   }
 
