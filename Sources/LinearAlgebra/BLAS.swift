@@ -83,7 +83,9 @@ public enum BLAS {
   ///
   /// NumPy's `x.dot(y)` and `np.linalg.norm(x)` call the same OpenBLAS routine, so where both pick
   /// the same kernel for the CPU the sums are bit-identical (a sequential loop differs in the last
-  /// bit for about 60 % of 1025 series measured).
+  /// bit for about 60 % of 1025 series measured). Above 10,000 elements a threaded OpenBLAS splits the
+  /// sum over its threads (so does NumPy's), so the last bit then depends on the thread count; the
+  /// `cohortlens` command runs BLAS on one thread (``BLASThreads/releaseWorkers()``).
   /// - Complexity: O(n).
   public static func dot(_ x: UnsafeBufferPointer<Double>, _ y: UnsafeBufferPointer<Double>) -> Double {
     precondition(x.count == y.count, "dot: lengths differ")
