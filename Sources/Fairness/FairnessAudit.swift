@@ -205,7 +205,7 @@ public enum FairnessAudit {
     var stratified: [AuditResult] = []
     for spec in specs {
       let names = spec.map { input.attributes[$0].name }
-      let label = names.joined(separator: " & ")
+      let label = IntersectionName.join(names)
       progress("auditing \(label)")
       // Observed combinations only, densely indexed in lexicographic order of their level codes
       // (-1 = dropped row): memory grows with the observed groups, not with Π(levels + 1).
@@ -231,10 +231,10 @@ public enum FairnessAudit {
         }
       }
       func comboName(_ code: Int) -> String {
-        zip(spec, members[code]).map { a, v in
+        IntersectionName.join(zip(spec, members[code]).map { a, v in
           let e = encoded[a]
           return Int(v) == e.levels.count ? missingGroupName : e.levels[Int(v)]
-        }.joined(separator: " & ")
+        })
       }
       // Score lists per (slot, combo), ascending.
       var lists: [[Int: [(score: Double, positive: Bool)]]] = []

@@ -97,6 +97,71 @@ public struct FairnessConfiguration: Sendable {
 /// and library callers should do the same (or drop / rename).
 public let missingGroupName = "(missing)"
 
+/// Names of intersections (`a & b`): the parts joined by `" & "`, a part quoted (`"…"`, inner quotes
+/// doubled) when it contains `" & "` or starts with a quote, so that every name has one reading —
+/// `"a & b" & c` and `a & "b & c"` are two groups.
+public enum IntersectionName {
+  /// The name of the intersection of `parts` (one part: the part itself, never quoted).
+  public static func join(_ parts: [String]) -> String {
+    guard parts.count > 1 else { return parts.first ?? "" }
+    return parts.map { p in
+      separator(in: Substring(p)) != nil || p.hasPrefix("\"")
+        ? "\"" + p.flatMap { $0 == "\"" ? "\"\"" : String($0) } + "\"" : p
+    }.joined(separator: " & ")
+  }
+
+  /// The first `" & "` in `text`.
+  static func separator(in text: Substring) -> Range<Substring.Index>? {
+    var i = text.startIndex
+    while i < text.endIndex {
+      if text[i...].hasPrefix(" & ") { return i..<text.index(i, offsetBy: 3) }
+      i = text.index(after: i)
+    }
+    return nil
+  }
+
+  /// The parts of a name written by ``join(_:)`` (a name without quotes splits at every `" & "`), or
+  /// `nil` when its quotes are not balanced.
+  public static func parts(of name: String) -> [String]? {
+    var parts: [String] = []
+    var rest = Substring(name)
+    while true {
+      var part = ""
+      if rest.hasPrefix("\"") {
+        var i = rest.index(after: rest.startIndex)
+        var closed = false
+        while i < rest.endIndex {
+          if rest[i] == "\"" {
+            let next = rest.index(after: i)
+            if next < rest.endIndex && rest[next] == "\"" {
+              part.append("\"")
+              i = rest.index(after: next)
+              continue
+            }
+            closed = true
+            i = next
+            break
+          }
+          part.append(rest[i])
+          i = rest.index(after: i)
+        }
+        guard closed else { return nil }
+        rest = rest[i...]
+        parts.append(part)
+        if rest.isEmpty { return parts }
+        guard rest.hasPrefix(" & ") else { return nil }
+        rest = rest.dropFirst(3)
+      } else if let r = separator(in: rest) {
+        parts.append(String(rest[..<r.lowerBound]))
+        rest = rest[r.upperBound...]
+      } else {
+        parts.append(String(rest))
+        return parts
+      }
+    }
+  }
+}
+
 /// Verdict of a criterion.
 public enum FairnessVerdict: String, Sendable, Equatable {
   /// The whole interval lies inside the tolerance band.

@@ -307,13 +307,13 @@ struct FairnessCommand: CohortLensCommand {
         let wanted = ExactText(v)
         return wanted == ExactText(missingGroupName) || a.values.contains { $0.map(ExactText.init) == wanted }
       }
-      let parts = name.split(separator: " & ", omittingEmptySubsequences: false).map(String.init)
+      let parts = IntersectionName.parts(of: name) ?? []
       let known = attributes.contains { isValue(name, of: $0) }
         || (intersect && attributes.count >= 2 && parts.count == attributes.count
             && zip(parts, attributes).allSatisfy { isValue($0, of: $1) })
       if !known {
         throw UsageError("--compare '\(name)' is neither between-groups, largest nor a value of \(attributeNames.joined(separator: ", "))"
-          + (intersect ? " (nor an intersection group such as 'a & b')" : ""))
+          + (intersect ? " (nor an intersection group such as 'a & b'; a value containing ' & ' is quoted: '\"a & b\" & c')" : ""))
       }
     }
 

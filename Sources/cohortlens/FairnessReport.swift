@@ -204,60 +204,60 @@ struct FairnessReport {
   }
 
   func csv() -> TextTable {
-    var t = TextTable(headers: ["attribute", "stratum", "group", "kind", "name", "value", "numerator", "denominator",
-                                "ci_low", "ci_high", "note"])
+    var t = TextTable(headers: ["attribute", "stratum", "group", "reference", "kind", "name", "value", "numerator",
+                                "denominator", "ci_low", "ci_high", "note"])
     func f(_ x: Double?) -> String { x.map(NumberFormatting.roundTrip) ?? "" }
     func c(_ x: Double?) -> String { x.map { $0 == $0.rounded() ? String(Int($0)) : NumberFormatting.roundTrip($0) } ?? "" }
     for a in result.audits {
       let stratum = a.stratum ?? ""
       for g in a.groups {
         if g.suppressed {
-          t.append([a.attribute, stratum, g.name, "group", "n", "", "", "", "", "",
+          t.append([a.attribute, stratum, g.name, "", "group", "n", "", "", "", "", "",
                     "suppressed" + (g.suppressionReason.map { ": \($0)" } ?? "")])
           continue
         }
-        t.append([a.attribute, stratum, g.name, "group", "n", String(g.n), "", "", "", "", ""])
+        t.append([a.attribute, stratum, g.name, "", "group", "n", String(g.n), "", "", "", "", ""])
         for (name, v) in [("tp", g.tp), ("fp", g.fp), ("tn", g.tn), ("fn", g.fn)] {
-          t.append([a.attribute, stratum, g.name, "count", name, String(v), "", "", "", "", ""])
+          t.append([a.attribute, stratum, g.name, "", "count", name, String(v), "", "", "", "", ""])
         }
         for m in g.metrics {
           var note = m.undefined.map { "undefined: \($0)" } ?? ""
           if m.lowSupport { note += note.isEmpty ? "low_support" : "; low_support" }
-          t.append([a.attribute, stratum, g.name, "metric", m.name, f(m.value), c(m.numerator), c(m.denominator),
+          t.append([a.attribute, stratum, g.name, "", "metric", m.name, f(m.value), c(m.numerator), c(m.denominator),
                     f(m.ci?.lower), f(m.ci?.upper), note])
         }
       }
       for cr in a.criteria {
-        let pair = cr.worstPair.map { "\($0.0) vs \($0.1)" } ?? ""
+        let pair = [cr.worstPair?.0 ?? "", cr.worstPair?.1 ?? ""]
         // The verdict with its reason or note (why UNDEFINED; a point-estimate verdict; a 0/0 component left out).
         let note = cr.verdict.rawValue + (cr.reason.map { ": \($0)" } ?? "")
-        t.append([a.attribute, stratum, pair, "criterion", cr.name + ".difference", f(cr.difference), "", "",
+        t.append([a.attribute, stratum] + pair + ["criterion", cr.name + ".difference", f(cr.difference), "", "",
                   f(cr.differenceInterval?.lower), f(cr.differenceInterval?.upper), note])
-        t.append([a.attribute, stratum, pair, "criterion", cr.name + ".ratio", f(cr.ratio), "", "",
+        t.append([a.attribute, stratum] + pair + ["criterion", cr.name + ".ratio", f(cr.ratio), "", "",
                   f(cr.ratioInterval?.lower), f(cr.ratioInterval?.upper), note])
       }
       for cr in a.criteria {
         for x in cr.comparisons {
-          let pair = "\(x.group) vs \(x.reference)"
+          let pair = [x.group, x.reference]
           for r in x.rates {
             let key = "\(cr.name).\(r.name)"
             let why = r.undefined.map { "undefined: \($0)" } ?? ""
-            t.append([a.attribute, stratum, pair, "comparison", key + ".group", f(r.group), "", "", "", "", r.group == nil ? "undefined" : ""])
-            t.append([a.attribute, stratum, pair, "comparison", key + ".reference", f(r.reference), "", "", "", "", r.reference == nil ? "undefined" : ""])
-            t.append([a.attribute, stratum, pair, "comparison", key + ".difference", f(r.difference), "", "",
+            t.append([a.attribute, stratum] + pair + ["comparison", key + ".group", f(r.group), "", "", "", "", r.group == nil ? "undefined" : ""])
+            t.append([a.attribute, stratum] + pair + ["comparison", key + ".reference", f(r.reference), "", "", "", "", r.reference == nil ? "undefined" : ""])
+            t.append([a.attribute, stratum] + pair + ["comparison", key + ".difference", f(r.difference), "", "",
                       f(r.differenceInterval?.lower), f(r.differenceInterval?.upper), r.difference == nil ? why : ""])
-            t.append([a.attribute, stratum, pair, "comparison", key + ".ratio", f(r.ratio), "", "",
+            t.append([a.attribute, stratum] + pair + ["comparison", key + ".ratio", f(r.ratio), "", "",
                       f(r.ratioInterval?.lower), f(r.ratioInterval?.upper), r.ratio == nil ? why : ""])
           }
           let note = x.verdict.rawValue + ((x.undefined ?? x.note).map { ": \($0)" } ?? "")
-          t.append([a.attribute, stratum, pair, "comparison", cr.name + ".difference", f(x.difference), "", "",
+          t.append([a.attribute, stratum] + pair + ["comparison", cr.name + ".difference", f(x.difference), "", "",
                     f(x.differenceInterval?.lower), f(x.differenceInterval?.upper), note])
-          t.append([a.attribute, stratum, pair, "comparison", cr.name + ".ratio", f(x.ratio), "", "",
+          t.append([a.attribute, stratum] + pair + ["comparison", cr.name + ".ratio", f(x.ratio), "", "",
                     f(x.ratioInterval?.lower), f(x.ratioInterval?.upper), note])
         }
       }
       for e in a.abroca ?? [] {
-        t.append([a.attribute, stratum, "\(e.group) vs \(e.reference)", "abroca", "abroca", f(e.value), "", "", "", "",
+        t.append([a.attribute, stratum, e.group, e.reference, "abroca", "abroca", f(e.value), "", "", "", "",
                   e.undefined ?? "p=\(f(e.pValue)); p_holm=\(f(e.pHolm))"])
       }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Fairness
 import Testing
 
 /// `cohortlens fairness` end to end: the lecture 12 audit, formats, determinism, gating, bad input.
@@ -213,8 +214,8 @@ struct FairnessCommandTests {
     #expect(table.stdout.contains("group 'F' suppressed (n < 10 (--min-group-size)); left out of criteria"))
     #expect(table.stdout.contains("group 'M' suppressed (complementary suppression"))
     let csvTable = try CLI.run(["fairness"] + base + ["--predictions", f, "--by", "gender", "--format", "csv"])
-    #expect(csvTable.stdout.contains("gender,,F,group,n,,,,,,suppressed: n < 10 (--min-group-size)\n"))
-    #expect(csvTable.stdout.contains("gender,,M,group,n,,,,,,suppressed: complementary suppression"))
+    #expect(csvTable.stdout.contains("gender,,F,,group,n,,,,,,suppressed: n < 10 (--min-group-size)\n"))
+    #expect(csvTable.stdout.contains("gender,,M,,group,n,,,,,,suppressed: complementary suppression"))
     // --fail-on does not gate on UNDEFINED.
     let gate = try CLI.run(["fairness"] + base + ["--predictions", f, "--by", "gender", "--fail-on", "inconclusive"])
     #expect(gate.status == 0, "\(gate.stderr)")
@@ -486,11 +487,45 @@ struct FairnessCommandTests {
     #expect(!ratio.contains("Difference of each criterion in each week"))
   }
 
+  /// Values containing " & " are quoted in intersection names, so two different groups never share a name
+  /// ("a & b" with c, and a with "b & c", both read "a & b & c" before), and `--compare` takes the quoted name.
+  @Test func intersectionNamesAreUnambiguous() throws {
+    #expect(IntersectionName.join(["a & b", "c"]) == #""a & b" & c"#)
+    #expect(IntersectionName.join(["a", "b & c"]) == #"a & "b & c""#)
+    #expect(IntersectionName.join(["\"q", "x"]) == #""""q" & x"#)
+    for parts in [["a & b", "c"], ["a", "b & c"], ["\"q", "x"], ["M", "0-35"], ["a & ", " & b"]] {
+      #expect(IntersectionName.parts(of: IntersectionName.join(parts)) == parts)
+    }
+    #expect(IntersectionName.parts(of: #""open & x"#) == nil)
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,A,B,truth,pred\n"
+    for i in 0..<160 {
+      let (a, b) = i < 40 ? ("a & b", "c") : i < 80 ? ("a", "b & c") : i < 120 ? ("a", "c") : ("a & b", "b & c")
+      csv += "\(i),\(a),\(b),\(i % 2),\(i < 40 ? (i % 8 == 0 ? 1 : 0) : (i % 8 == 0 ? 0 : 1))\n"
+    }
+    let f = try CLI.write(csv, "amp.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "truth", "--positive", "1", "--prediction", "pred",
+                "--predicted-positive", "1", "--by", "A,B", "--intersect", "--bootstrap", "0", "--permutations", "0"]
+    let r = try CLI.run(base + ["--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let groups = r.stdout.split(separator: "\n").filter { $0.contains(",group,n,") }.map { String($0) }
+    #expect(groups.contains(#"A & B,,"""a & b"" & c",,group,n,40,,,,,"#), "\(groups)")
+    #expect(groups.contains(#"A & B,,"a & ""b & c""",,group,n,40,,,,,"#), "\(groups)")
+    #expect(groups.filter { $0.hasPrefix("A & B,,") }.count == 4)
+    let compared = try CLI.run(base + ["--compare", #"a & "b & c""#, "--format", "json"])
+    #expect(compared.status == 0, "\(compared.stderr)")
+    // Only the two one-attribute audits lack it; the intersection audit uses it.
+    #expect(compared.stdout.components(separatedBy: "does not occur in this audit").count - 1 == 2)
+    #expect(try CLI.run(base + ["--compare", "a & b & c"]).status == 64)
+  }
+
   @Test func csvAndMarkdownFormats() throws {
     let csv = try CLI.run(Self.lecture + ["--format", "csv"])
     #expect(csv.status == 0)
-    #expect(csv.stdout.hasPrefix("attribute,stratum,group,kind,name,value,numerator,denominator,ci_low,ci_high,note\n"))
-    #expect(csv.stdout.contains("gender,,F,metric,tpr,0.8043478260869565,37,46,"))
+    #expect(csv.stdout.hasPrefix("attribute,stratum,group,reference,kind,name,value,numerator,denominator,ci_low,ci_high,note\n"))
+    #expect(csv.stdout.contains("gender,,F,,metric,tpr,0.8043478260869565,37,46,"))
+    // A criterion row names its worst pair in two columns: a group name may itself contain " vs ".
+    #expect(csv.stdout.contains("gender,,M,(missing),criterion,demographic_parity.ratio,"))
     let md = try CLI.run(Self.lecture + ["--format", "markdown"])
     #expect(md.stdout.contains("| group |"))
   }

@@ -85,7 +85,7 @@ struct FairnessCompareCommandTests {
     let rows = csv.stdout.split(separator: "\n").filter { $0.contains(",comparison,") }
     // 2 groups × (6 criteria × 2 statistics + 9 (criterion, rate) pairs × 4 values).
     #expect(rows.count == 2 * (12 + 36))
-    #expect(rows.contains { $0.hasPrefix("age_band,,55<= vs 0-35,comparison,demographic_parity.ratio,") })
+    #expect(rows.contains { $0.hasPrefix("age_band,,55<=,0-35,comparison,demographic_parity.ratio,") })
     #expect(rows.contains { $0.contains(",comparison,equalized_odds.fpr.reference,") })
     let md = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "markdown"])
     #expect(md.stdout.contains("| 55<= | demographic_parity |"))
@@ -155,7 +155,7 @@ struct FairnessCompareCommandTests {
     let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
     #expect(html.contains("Each group against the reference &#39;0-35&#39;") || html.contains("Each group against the reference '0-35'"))
     let csv = try String(contentsOf: out.appendingPathComponent("tables/engine-fairness.csv"), encoding: .utf8)
-    #expect(csv.contains("55<= vs 0-35,comparison,demographic_parity.ratio,"))
+    #expect(csv.contains("55<=,0-35,comparison,demographic_parity.ratio,"))
     let plain = dir.appendingPathComponent("between")
     #expect(try CLI.run(["audit", "--config", try config(nil), "--out", plain.path]).status == 0)
     let html2 = try String(contentsOf: plain.appendingPathComponent("report.html"), encoding: .utf8)
