@@ -51,8 +51,9 @@ import Dispatch
 /// (group membership of the two groups' rows shuffled with `RandomState(seed)`) and Holm correction
 /// across the groups of an audit.
 ///
-/// Small cells: groups with n < `minGroupSize` are suppressed (and, when only one group of an audit
-/// is, the next smallest too) and left out of criteria and ABROCA. When fewer than two groups remain
+/// Small cells: groups with n < `minGroupSize` are suppressed, with complementary suppression over every
+/// partition the run prints (an audit's groups, a group's strata, a group's intersections; see
+/// ``suppression(_:slots:strata:minimum:)``), and left out of criteria and ABROCA. When fewer than two groups remain
 /// (all suppressed, a single level, or no rows after `--missing drop`), every criterion is UNDEFINED
 /// with the reason, e.g. how many groups were suppressed and why.
 ///
@@ -203,6 +204,19 @@ public enum FairnessAudit {
     let specs = configuration.audits ?? input.attributes.indices.map { [$0] }
     var pooled: [AuditResult] = []
     var stratified: [AuditResult] = []
+    // Phase 1: every audit's groups and counts, so that suppression can be decided over all of them.
+    struct Prepared {
+      var spec: [Int]
+      var names: [String]
+      var label: String
+      var members: [[Int32]]
+      var groupNames: [String]
+      var counts: [Int]
+      var droppedRows: [Int]
+      var lists: [[Int: [(score: Double, positive: Bool)]]]
+      var probs: [[Int: [(Double, Bool)]]]
+    }
+    var prepared: [Prepared] = []
     for spec in specs {
       let names = spec.map { input.attributes[$0].name }
       let label = IntersectionName.join(names)
@@ -256,16 +270,28 @@ public enum FairnessAudit {
           }
         }
       }
+      prepared.append(Prepared(
+        spec: spec, names: names, label: label, members: members, groupNames: (0..<combos).map(comboName),
+        counts: counts, droppedRows: droppedRows, lists: lists, probs: probs))
+    }
+    // Phase 2: suppression over all audits at once.
+    let hidden = suppression(prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
+                             slots: slots, strata: strataLevels, minimum: configuration.minGroupSize)
+    // Phase 3: the audits.
+    for (q, prep) in prepared.enumerated() {
+      let spec = prep.spec, names = prep.names, label = prep.label, counts = prep.counts
+      let droppedRows = prep.droppedRows, lists = prep.lists, probs = prep.probs
+      let combos = prep.members.count
       for slot in 0..<slots {
         var groups: [(code: Int, name: String, cells: [Int])] = []
         for c in 0..<combos {
           let base = (slot * combos + c) * 4
           let cells = Array(counts[base..<base + 4])
-          if cells.reduce(0, +) > 0 { groups.append((c, comboName(c), cells)) }
+          if cells.reduce(0, +) > 0 { groups.append((c, prep.groupNames[c], cells)) }
         }
         let audit = auditOne(
           label: label, names: names, stratum: slot == 0 ? nil : strataLevels[slot - 1],
-          droppedRows: droppedRows[slot], groups: groups,
+          droppedRows: droppedRows[slot], groups: groups, suppression: groups.map { hidden[q][slot][$0.code] },
           scoreLists: input.scores == nil ? nil : groups.map { lists[slot][$0.code] ?? [] },
           probabilityLists: input.scores == nil ? nil : groups.map { probs[slot][$0.code] ?? [] },
           probabilityProblem: probabilityProblem, lowerIsPositive: input.lowerIsPositive, z: z, configuration: configuration,
@@ -282,6 +308,99 @@ public enum FairnessAudit {
     }
     return FairnessResult(audits: pooled + byStratum, rowCount: n, z: z, configuration: configuration,
                           warnings: warnings)
+  }
+
+  /// Which groups of which audits are suppressed, and why: `result[audit][slot][combination]`, `nil` for a
+  /// group that is shown (slot 0 = pooled, slot s = stratum s − 1).
+  ///
+  /// A group with n < `minimum` is suppressed. So that no suppressed count follows by subtraction from what
+  /// the run prints, the rule is then applied to every *partition* the run publishes, until nothing changes:
+  /// the groups of one audit (their total is the audit's row count); a pooled group and its parts in the
+  /// strata; a group of an audit and its parts in the audits of more attributes (with `--intersect`, a gender
+  /// and the gender × age-band groups it contains). In each partition:
+  /// - when the whole is suppressed, every part is (the whole would be their sum);
+  /// - when exactly one part is suppressed, the smallest shown part is suppressed with it (ties: the first
+  ///   in output order), or, when there is none, the whole.
+  /// This is the usual cell-suppression rule for linked tables (Cox 1980); it is greedy, so it may hide more
+  /// than an optimal pattern, never less than the rule needs.
+  /// - Complexity: O(passes · groups) with passes ≤ groups (each pass hides at least one more group).
+  static func suppression(
+    _ audits: [(spec: [Int], members: [[Int32]], names: [String], counts: [Int], label: String)],
+    slots: Int, strata: [String], minimum: Int
+  ) -> [[[String?]]] {
+    func size(_ q: Int, _ slot: Int, _ c: Int) -> Int {
+      let base = (slot * audits[q].members.count + c) * 4
+      return audits[q].counts[base..<base + 4].reduce(0, +)
+    }
+    var hidden: [[[String?]]] = audits.indices.map { q in
+      (0..<slots).map { slot in
+        audits[q].members.indices.map { c in
+          let k = size(q, slot, c)
+          return k > 0 && k < minimum ? "n < \(minimum) (--min-group-size)" : nil
+        }
+      }
+    }
+    typealias Node = (q: Int, slot: Int, c: Int)
+    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum '\(strata[slot - 1])'" }
+    func describe(_ v: Node) -> String { "'\(audits[v.q].names[v.c])' (audit by \(audits[v.q].label)\(place(v.slot)))" }
+    // Partitions: (whole, parts); a nil whole is an audit's total.
+    var partitions: [(whole: Node?, parts: [Node])] = []
+    for q in audits.indices {
+      for slot in 0..<slots {
+        partitions.append((nil, audits[q].members.indices.filter { size(q, slot, $0) > 0 }.map { (q, slot, $0) }))
+      }
+    }
+    if slots > 1 {
+      for q in audits.indices {
+        for c in audits[q].members.indices where size(q, 0, c) > 0 {
+          partitions.append(((q, 0, c), (1..<slots).filter { size(q, $0, c) > 0 }.map { (q, $0, c) }))
+        }
+      }
+    }
+    for q in audits.indices {
+      for p in audits.indices where p != q && Set(audits[p].spec).isStrictSubset(of: Set(audits[q].spec)) {
+        // The part of each combination of q that lies in a combination of p.
+        let positions = audits[p].spec.map { a in audits[q].spec.firstIndex(of: a)! }
+        var index: [[Int32]: Int] = [:]
+        for (c, m) in audits[p].members.enumerated() { index[m] = c }
+        var partsOf = [[Int]](repeating: [], count: audits[p].members.count)
+        for (c, m) in audits[q].members.enumerated() {
+          if let w = index[positions.map { m[$0] }] { partsOf[w].append(c) }
+        }
+        for slot in 0..<slots {
+          for (w, cs) in partsOf.enumerated() where size(p, slot, w) > 0 {
+            partitions.append(((p, slot, w), cs.filter { size(q, slot, $0) > 0 }.map { (q, slot, $0) }))
+          }
+        }
+      }
+    }
+    var changed = true
+    while changed {
+      changed = false
+      for (whole, parts) in partitions {
+        if let w = whole, hidden[w.q][w.slot][w.c] != nil {
+          for v in parts where hidden[v.q][v.slot][v.c] == nil {
+            hidden[v.q][v.slot][v.c] = "\(describe(w)), which contains it, is suppressed"
+            changed = true
+          }
+          continue
+        }
+        let hiddenParts = parts.filter { hidden[$0.q][$0.slot][$0.c] != nil }
+        guard hiddenParts.count == 1 else { continue }
+        let lone = hiddenParts[0]
+        let shown = parts.filter { hidden[$0.q][$0.slot][$0.c] == nil }
+        if let k = shown.min(by: { size($0.q, $0.slot, $0.c) < size($1.q, $1.slot, $1.c) }) {
+          hidden[k.q][k.slot][k.c] = whole == nil
+            ? "complementary suppression: the only other suppressed group's counts would follow by subtraction"
+            : "complementary suppression: the counts of \(describe(lone)) would follow by subtraction from \(describe(whole!))"
+          changed = true
+        } else if let w = whole {
+          hidden[w.q][w.slot][w.c] = "its only part, \(describe(lone)), is suppressed"
+          changed = true
+        }
+      }
+    }
+    return hidden
   }
 
   /// The combination of level codes of each row over `columns` (each: per-row codes in
@@ -337,23 +456,16 @@ public enum FairnessAudit {
 
   static func auditOne(
     label: String, names: [String], stratum: String?, droppedRows: Int,
-    groups rawGroups: [(code: Int, name: String, cells: [Int])],
+    groups rawGroups: [(code: Int, name: String, cells: [Int])], suppression: [String?],
     scoreLists: [[(score: Double, positive: Bool)]]?, probabilityLists: [[(Double, Bool)]]?,
     probabilityProblem: String?, lowerIsPositive: Bool = false, z: Double, configuration: FairnessConfiguration,
     singleLevel: Bool
   ) -> AuditResult {
     var notices: [String] = []
     let total = rawGroups.reduce(0) { $0 + $1.cells.reduce(0, +) }
-    // Suppression.
-    var suppressed = rawGroups.map { $0.cells.reduce(0, +) < configuration.minGroupSize }
-    var reasons: [String?] = suppressed.map { $0 ? "n < \(configuration.minGroupSize) (--min-group-size)" : nil }
-    if suppressed.filter({ $0 }).count == 1 && rawGroups.count >= 2 {
-      let candidates = rawGroups.indices.filter { !suppressed[$0] }
-      if let k = candidates.min(by: { rawGroups[$0].cells.reduce(0, +) < rawGroups[$1].cells.reduce(0, +) }) {
-        suppressed[k] = true
-        reasons[k] = "complementary suppression: the only other suppressed group's counts would follow by subtraction"
-      }
-    }
+    // Suppression, decided over all audits of the run (``suppression(_:slots:strata:minimum:)``).
+    let suppressed = suppression.map { $0 != nil }
+    let reasons = suppression
     for (k, g) in rawGroups.enumerated() where suppressed[k] {
       notices.append("group '\(g.name)' suppressed (\(reasons[k]!)); left out of criteria")
     }

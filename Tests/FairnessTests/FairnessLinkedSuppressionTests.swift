@@ -1,0 +1,96 @@
+import CohortLensCore
+import Testing
+@testable import Fairness
+
+/// Suppression over the partitions a run prints: a group hidden in one audit is hidden in every audit that
+/// splits it, and a lone hidden part of a shown group gets a partner, so no suppressed count follows by
+/// subtraction from the printed ones (intersections and strata).
+struct FairnessLinkedSuppressionTests {
+  static func rows(_ spec: [(g: String, h: String, stratum: String, count: Int)], stratified: Bool = false) -> FairnessInput {
+    var truth: [Bool] = [], predicted: [Bool] = [], g: [String?] = [], h: [String?] = [], strata: [String] = []
+    for (a, b, s, k) in spec {
+      for i in 0..<k {
+        truth.append(i % 2 == 0)
+        predicted.append(i % 3 == 0)
+        g.append(a)
+        h.append(b)
+        strata.append(s)
+      }
+    }
+    return FairnessInput(truth: truth, predicted: predicted,
+                         attributes: [SensitiveAttribute(name: "g", values: g), SensitiveAttribute(name: "h", values: h)],
+                         strata: stratified ? strata : nil)
+  }
+
+  static func hidden(_ a: AuditResult) -> [String: String] {
+    Dictionary(uniqueKeysWithValues: a.groups.filter(\.suppressed).map { ($0.name, $0.suppressionReason ?? "") })
+  }
+
+  /// g: A = 100, B = 80, S = 5; h splits each evenly. S is small, B hides it in the g audit; before, the
+  /// intersection printed B & P = B & Q = 40, so B = 80 and S = 185 − 100 − 80 followed.
+  @Test func aGroupHiddenInItsAuditIsHiddenInTheIntersections() {
+    let x = Self.rows([("A", "P", "1", 50), ("A", "Q", "1", 50), ("B", "P", "1", 40), ("B", "Q", "1", 40),
+                       ("S", "P", "1", 3), ("S", "Q", "1", 2)])
+    var c = FairnessConfiguration()
+    c.audits = [[0], [1], [0, 1]]
+    c.bootstrapReplicates = 0
+    let audits = FairnessAudit.run(x, configuration: c).audits
+    #expect(audits.map(\.attribute) == ["g", "h", "g & h"])
+    #expect(Self.hidden(audits[0]).keys.sorted() == ["B", "S"])
+    #expect(Self.hidden(audits[1]).isEmpty)
+    let cross = Self.hidden(audits[2])
+    #expect(cross.keys.sorted() == ["B & P", "B & Q", "S & P", "S & Q"])
+    #expect(cross["B & P"] == "'B' (audit by g), which contains it, is suppressed")
+    #expect(cross["S & P"] == "n < 10 (--min-group-size)")
+    #expect(audits[2].groups.filter { !$0.suppressed }.map(\.name) == ["A & P", "A & Q"])
+  }
+
+  /// One small intersection cell in a row whose total is printed gets a partner in that row (and the
+  /// column then needs one too).
+  @Test func aLoneHiddenPartOfAShownGroupGetsAPartner() {
+    let x = Self.rows([("A", "P", "1", 60), ("A", "Q", "1", 6), ("A", "R", "1", 30),
+                       ("B", "P", "1", 50), ("B", "Q", "1", 40), ("B", "R", "1", 45)])
+    var c = FairnessConfiguration()
+    c.audits = [[0], [1], [0, 1]]
+    c.bootstrapReplicates = 0
+    let audits = FairnessAudit.run(x, configuration: c).audits
+    #expect(Self.hidden(audits[0]).isEmpty && Self.hidden(audits[1]).isEmpty)
+    let cross = Self.hidden(audits[2])
+    // A & Q is small: the audit's smallest shown group, A & R (30), partners it; then Q = 46 and R = 75 are
+    // printed with one hidden part each, so B & Q and B & R join.
+    #expect(cross["A & Q"] == "n < 10 (--min-group-size)")
+    #expect(cross["A & R"]?.hasPrefix("complementary suppression") == true)
+    #expect(cross["B & Q"] == "complementary suppression: the counts of 'A & Q' (audit by g & h) would follow by subtraction from 'Q' (audit by h)")
+    #expect(cross.keys.sorted() == ["A & Q", "A & R", "B & Q", "B & R"])
+    // Every printed group of g and h, and every row and column of the intersection, has 0 or ≥ 2 hidden parts.
+    for whole in ["A", "B"] { #expect([0, 2, 3].contains(cross.keys.filter { $0.hasPrefix(whole + " & ") }.count)) }
+    for whole in ["P", "Q", "R"] { #expect([0, 2].contains(cross.keys.filter { $0.hasSuffix(" & " + whole) }.count)) }
+  }
+
+  /// A group small in one stratum only: its pooled count is printed, so another stratum's count is hidden
+  /// too; a pooled group hidden is hidden in every stratum.
+  @Test func strataArePartsOfThePooledGroup() {
+    let x = Self.rows([("A", "P", "w1", 40), ("A", "P", "w2", 5), ("A", "P", "w3", 30),
+                       ("B", "P", "w1", 40), ("B", "P", "w2", 40), ("B", "P", "w3", 40),
+                       ("C", "P", "w2", 12), ("D", "P", "w2", 3)], stratified: true)
+    var c = FairnessConfiguration()
+    c.audits = [[0]]
+    c.bootstrapReplicates = 0
+    let audits = FairnessAudit.run(x, configuration: c).audits
+    #expect(audits.map { $0.stratum ?? "pooled" } == ["pooled", "w1", "w2", "w3"])
+    let pooled = Self.hidden(audits[0])
+    #expect(pooled["D"] == "n < 10 (--min-group-size)")
+    #expect(pooled["C"]?.hasPrefix("complementary suppression") == true)
+    #expect(Self.hidden(audits[2])["C"] == "'C' (audit by g), which contains it, is suppressed")
+    #expect(Self.hidden(audits[2])["A"] == "n < 10 (--min-group-size)")
+    #expect(Self.hidden(audits[3])["A"] == "complementary suppression: the counts of 'A' (audit by g in stratum 'w2') would follow by subtraction from 'A' (audit by g)")
+    // Every pooled group: hidden in every stratum when hidden pooled, else hidden in 0 or ≥ 2 strata; and
+    // every audit hides 0 or ≥ 2 of its groups.
+    for g in audits[0].groups {
+      let parts = audits.dropFirst().compactMap { a in a.groups.first { $0.name == g.name } }
+      let hiddenParts = parts.filter(\.suppressed).count
+      if g.suppressed { #expect(hiddenParts == parts.count, "\(g.name)") } else { #expect(hiddenParts != 1, "\(g.name)") }
+    }
+    for a in audits { #expect(a.groups.filter(\.suppressed).count != 1) }
+  }
+}
