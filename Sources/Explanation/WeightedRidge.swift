@@ -82,7 +82,7 @@ public struct WeightedGram: Sendable {
       start += m
     }
     for j in 0..<p {
-      for k in (j + 1)..<Swift.max(p, j + 1) { g[k * p + j] = g[j * p + k] }
+      for k in (j + 1)..<p { g[k * p + j] = g[j * p + k] }
     }
     gram = g
     xMean = xm
