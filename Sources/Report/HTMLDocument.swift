@@ -25,11 +25,11 @@ public struct Verdict: Sendable, Equatable {
   public var subject: String
   public var detail: String
   /// Optional id (or title) of the section that holds the evidence, as the section was given it; the
-  /// summary links to it when such a section exists. The section whose `id` (or, without one, title)
-  /// equals it exactly is linked, else the first whose `id` (or title) has the same slug; the link
-  /// uses the anchor the document assigned to that section (`a-b-2` when an earlier section took
-  /// `a-b`). Give sections that verdicts link to distinct ids (`"s a<b"` and `"s a>b"` are distinct
-  /// even though both slug to `s-a-b`).
+  /// summary links to it when such a section exists. The first section whose `id` (or, without one,
+  /// title) equals it code point for code point is linked, else the first whose `id` (or title) has
+  /// the same slug; the link uses the anchor the document assigned to that section (`a-b-2` when an
+  /// earlier section took `a-b`). Give sections that verdicts link to distinct ids (`"s a<b"` and
+  /// `"s a>b"` are distinct even though both slug to `s-a-b`).
   public var sectionID: String?
   /// Optional group (e.g. the audit step) for the per-group tally; when any verdict has one, the
   /// summary shows a tally table by group and the failing checks, with the full list folded beneath.
@@ -151,19 +151,20 @@ public struct HTMLDocument: Sendable {
       return ResolvedSection(section: s, id: id, children: s.subsections.map(resolve))
     }
     let resolved = sections.map(resolve)
-    // Verdicts link to the section whose requested id (or title) is exactly their `sectionID`, else to
-    // the first whose requested id has the same slug; the anchor is the id the section was given.
-    var exact: [String: String] = [:]
+    // Verdicts link to the section whose requested id (or title) is exactly (code point for code point)
+    // their `sectionID`, else to the first whose requested id has the same slug; the anchor is the id the
+    // section was given.
+    var exact: [ExactText: String] = [:]
     var bySlug: [String: String] = [:]
     func index(_ r: ResolvedSection) {
       let key = r.section.id ?? r.section.title
-      if exact[key] == nil { exact[key] = r.id }
+      if exact[ExactText(key)] == nil { exact[ExactText(key)] = r.id }
       let slug = HTMLEscaping.slug(key)
       if bySlug[slug] == nil { bySlug[slug] = r.id }
       r.children.forEach(index)
     }
     resolved.forEach(index)
-    func anchor(_ target: String) -> String? { exact[target] ?? bySlug[HTMLEscaping.slug(target)] }
+    func anchor(_ target: String) -> String? { exact[ExactText(target)] ?? bySlug[HTMLEscaping.slug(target)] }
     var out = "<!DOCTYPE html>\n"
     out += "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"\(e(language))\" xml:lang=\"\(e(language))\">\n<head>\n"
     out += "<meta charset=\"utf-8\"/>\n"

@@ -730,6 +730,13 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(sections == ["summary", "s", "s-a-b", "s-a-b-2"])
     let links = root.elements("ul", class: "verdicts").first!.elements("a").map { $0.attributes["href"]! }
     #expect(links == ["#s-a-b", "#s-a-b-2", "#s-a-b"])
+    // Exact means code point for code point: a precomposed and a decomposed é are two sections.
+    let accents = HTMLDocument(title: "t", verdicts: [
+      Verdict(status: .pass, subject: "nfc", detail: "", sectionID: "x \u{E9}"),
+      Verdict(status: .pass, subject: "nfd", detail: "", sectionID: "x e\u{301}"),
+    ], sections: [Section(title: "a", id: "x \u{E9}"), Section(title: "b", id: "x e\u{301}")])
+    let accentLinks = try XMLChecker.parse(accents.render()).elements("ul", class: "verdicts").first!.elements("a")
+    #expect(accentLinks.map { $0.attributes["href"]! } == ["#x", "#x-e"])
   }
 
   /// Long names without spaces wrap instead of widening the page: headings, the verdict list, the
