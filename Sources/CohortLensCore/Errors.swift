@@ -65,10 +65,15 @@ public struct UsageError: CohortLensError, Equatable {
   public var message: String
   /// How to fix it.
   public var hint: String?
+  /// The option the error is about, without dashes (`k`), when the message does not name it as
+  /// `--option`: lets a caller that knows where the option was set (an audit configuration) point there.
+  /// Not part of `description`.
+  public var option: String?
 
-  public init(_ message: String, hint: String? = nil) {
+  public init(_ message: String, hint: String? = nil, option: String? = nil) {
     self.message = message
     self.hint = hint
+    self.option = option
   }
 
   public var exitCode: Int32 { 64 }

@@ -82,7 +82,7 @@ public enum FileIO {
   }
 
   /// Last path component without its extension (`data/grades.csv` → `grades`).
-  static func stem(of path: String) -> String {
+  public static func stem(of path: String) -> String {
     let base = path.split(separator: "/", omittingEmptySubsequences: true).last.map(String.init) ?? path
     if let dot = base.lastIndex(of: "."), dot != base.startIndex {
       return String(base[..<dot])

@@ -100,11 +100,13 @@ public struct ContributionChart: Sendable {
                className: "value-label")
     }
     svg.line(x1: zero, y1: top - 2, x2: zero, y2: bottom, stroke: Palette.ink, width: 1.5)
-    let rows = contributions.map { c in
-      [c.condition, c.weight.isFinite ? signed(c.weight) : "undefined",
-       !c.weight.isFinite ? "undefined" : (c.weight > 0 ? "towards \(className)" : (c.weight < 0 ? "against \(className)" : "none"))]
+    let rows = contributions.map { c -> [DataTable.Cell] in
+      c.weight.isFinite
+        ? [.init(c.condition), .init(signed(c.weight)),
+           .init(c.weight > 0 ? "towards \(className)" : (c.weight < 0 ? "against \(className)" : "none"))]
+        : [.init(c.condition), DataTable.undefined(), DataTable.undefined()]
     }
-    let table = DataTable(headers: ["condition", "weight", "direction"], rows: rows, numericColumns: [false, true, false])
+    let table = DataTable(headers: ["condition", "weight", "direction"], cells: rows, numericColumns: [false, true, false])
     return Figure(title: title, caption: caption, table: table, width: chartWidth, height: bottom + 48, body: svg,
                   defs: undefined > 0 ? hatchPatternDef() : "",
                   counts: ["bar": towards + against, "towards": towards, "against": against, "undefined": undefined])

@@ -7,17 +7,24 @@ public enum HTMLEscaping {
   /// `s` with `&` `<` `>` `"` `'` replaced by `&amp;` `&lt;` `&gt;` `&quot;` `&#39;`, safe in element
   /// text and in single- or double-quoted attribute values of both HTML5 and XML (XHTML, SVG).
   ///
-  /// Characters that XML 1.0 forbids (C0 controls other than tab, newline and carriage return;
-  /// U+FFFE, U+FFFF) are replaced by U+FFFD so the output stays well-formed. The private-use
-  /// character U+E000, which the module reserves for its figure-id placeholder, is replaced by U+FFFD
-  /// too, so data can never forge that placeholder. O(n) in the UTF-8 length.
+  /// Characters that must not reach the page are replaced by U+FFFD (so they are visible as �, never
+  /// hidden): the C0 controls other than tab, newline and carriage return, DEL (U+007F) and the C1
+  /// controls (U+0080–U+009F), which XML forbids or HTML parsers report as invalid code points; the
+  /// bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which would
+  /// otherwise reorder the report's own text around a value (a group named U+202E + "A" would turn the
+  /// legend "A (AUC 0.824)" into "(428.0 CUA) A"); and the Unicode non-characters (U+FDD0–U+FDEF and
+  /// the last two code points of every plane, U+xFFFE and U+xFFFF). The private-use character U+E000,
+  /// which the module reserves for its figure-id placeholder, is replaced by U+FFFD too, so data can
+  /// never forge that placeholder. O(n) in the UTF-8 length.
   public static func escape(_ s: String) -> String {
     var needs = false
     for b in s.utf8 {
       switch b {
       case UInt8(ascii: "&"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "'"):
         needs = true
-      case 0x00...0x08, 0x0B, 0x0C, 0x0E...0x1F, 0xEE, 0xEF:
+      // Controls and DEL; lead bytes of C1 controls (0xC2), of the bidi controls (0xE2), of U+E000
+      // (0xEE), of U+FDD0–U+FDEF and U+FFFE/U+FFFF (0xEF) and of the planes above the BMP (0xF0–0xF4).
+      case 0x00...0x08, 0x0B, 0x0C, 0x0E...0x1F, 0x7F, 0xC2, 0xE2, 0xEE, 0xEF, 0xF0...0xF4:
         needs = true
       default:
         break
@@ -36,7 +43,7 @@ public enum HTMLEscaping {
       case "'": out += "&#39;"
       case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
       default:
-        if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF || scalar.value == 0xE000 {
+        if isReplaced(scalar.value) {
           out += "\u{FFFD}"
         } else {
           out.unicodeScalars.append(scalar)
@@ -44,6 +51,19 @@ public enum HTMLEscaping {
       }
     }
     return out
+  }
+
+  /// Whether `escape` replaces the code point `v` by U+FFFD (other than tab, newline and carriage
+  /// return, which are kept): C0 and C1 controls, DEL, bidi embedding/override/isolate controls,
+  /// non-characters and the placeholder U+E000.
+  static func isReplaced(_ v: UInt32) -> Bool {
+    switch v {
+    case 0x00..<0x20, 0x7F...0x9F: return true
+    case 0x202A...0x202E, 0x2066...0x2069: return true
+    case 0xFDD0...0xFDEF: return true
+    case 0xE000: return true
+    default: return v & 0xFFFE == 0xFFFE
+    }
   }
 
   /// A string usable as an HTML `id` and URL fragment: lower-case ASCII letters, digits and `-`,

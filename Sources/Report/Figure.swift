@@ -4,8 +4,21 @@ import CohortLensCore
 ///
 /// Numeric columns (every non-empty cell looks like a number, an `a/b` count, a percentage, or one
 /// of the undefined markers `undefined`, `—`, `n/a`, `nan`) are right-aligned with tabular figures
-/// unless `numericColumns` says otherwise. Cells are escaped when rendered.
+/// unless `numericColumns` says otherwise. Cells are escaped when rendered. The cells listed in
+/// `undefinedCells` (value cells, not the first column, which labels the row) are shown in the
+/// muted italic "undefined" style; no cell is styled for what its text says, so a group called
+/// `undefined`, `inf` or `—` looks like any other name.
 public struct DataTable: Sendable, Equatable {
+  /// A cell's position: 0-based row of `rows` and column.
+  public struct CellIndex: Sendable, Hashable {
+    public var row: Int
+    public var column: Int
+    public init(row: Int, column: Int) {
+      self.row = row
+      self.column = column
+    }
+  }
+
   /// Shown above the table (`<caption>`).
   public var caption: String?
   /// Column headers.
@@ -14,13 +27,43 @@ public struct DataTable: Sendable, Equatable {
   public var rows: [[String]]
   /// Explicit per-column numeric flags; `nil` = detect from the cells.
   public var numericColumns: [Bool]?
+  /// The value cells that hold an undefined value (a rate with a zero denominator, a bin without
+  /// members…), rendered in the "undefined" style; see ``undefined(_:)`` to build rows with them.
+  public var undefinedCells: Set<CellIndex>
 
-  public init(caption: String? = nil, headers: [String], rows: [[String]], numericColumns: [Bool]? = nil) {
+  public init(caption: String? = nil, headers: [String], rows: [[String]], numericColumns: [Bool]? = nil,
+              undefinedCells: Set<CellIndex> = []) {
     self.caption = caption
     self.headers = headers
     self.rows = rows
     self.numericColumns = numericColumns
+    self.undefinedCells = undefinedCells
   }
+
+  /// A table whose cells are given as ``Cell``s: rows of text with the undefined ones marked
+  /// (``undefinedCells``).
+  public init(caption: String? = nil, headers: [String], cells: [[Cell]], numericColumns: [Bool]? = nil) {
+    var undefined = Set<CellIndex>()
+    for (r, row) in cells.enumerated() {
+      for (c, cell) in row.enumerated() where cell.isUndefined { undefined.insert(CellIndex(row: r, column: c)) }
+    }
+    self.init(caption: caption, headers: headers, rows: cells.map { $0.map(\.text) }, numericColumns: numericColumns,
+              undefinedCells: undefined)
+  }
+
+  /// A cell's text and whether it stands for an undefined value.
+  public struct Cell: Sendable, Equatable, ExpressibleByStringLiteral {
+    public var text: String
+    public var isUndefined: Bool
+    public init(_ text: String, undefined: Bool = false) {
+      self.text = text
+      self.isUndefined = undefined
+    }
+    public init(stringLiteral value: String) { self.init(value) }
+  }
+
+  /// An undefined value's cell: `text` (e.g. `undefined: no positives`) marked as undefined.
+  public static func undefined(_ text: String = "undefined") -> Cell { Cell(text, undefined: true) }
 
   /// A data table from a `TextTable` (title → caption, right-aligned columns → numeric).
   public init(_ table: TextTable) {
@@ -30,6 +73,7 @@ public struct DataTable: Sendable, Equatable {
     numericColumns = table.alignments.isEmpty ? nil : (0..<table.headers.count).map {
       $0 < table.alignments.count && table.alignments[$0] == .right
     }
+    undefinedCells = []
   }
 
   /// The same cells as a `TextTable` (numeric columns right-aligned), e.g. to write them as CSV
@@ -106,10 +150,10 @@ public struct Figure: Sendable {
     self.counts = counts
     let t = Self.idToken
     var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(svgNumber(width)) \(svgNumber(height))\""
-    svg += " width=\"100%\" role=\"img\" aria-labelledby=\"\(t)-title \(t)-desc\""
+    svg += " width=\"100%\" role=\"img\" aria-labelledby=\"\(t)--title \(t)--desc\""
     svg += " font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif\">"
-    svg += "<title id=\"\(t)-title\">\(HTMLEscaping.escape(title))</title>"
-    svg += "<desc id=\"\(t)-desc\">\(HTMLEscaping.escape(caption))</desc>"
+    svg += "<title id=\"\(t)--title\">\(HTMLEscaping.escape(title))</title>"
+    svg += "<desc id=\"\(t)--desc\">\(HTMLEscaping.escape(caption))</desc>"
     if !defs.isEmpty { svg += "<defs>\(defs)</defs>" }
     svg += body.body
     svg += "</svg>"

@@ -24,8 +24,12 @@ public struct Verdict: Sendable, Equatable {
   public var status: VerdictStatus
   public var subject: String
   public var detail: String
-  /// Optional id (or title) of the section that holds the evidence; the summary links to it when
-  /// such a section exists.
+  /// Optional id (or title) of the section that holds the evidence, as the section was given it; the
+  /// summary links to it when such a section exists. The first section whose `id` (or, without one,
+  /// title) equals it code point for code point is linked, else the first whose `id` (or title) has
+  /// the same slug; the link uses the anchor the document assigned to that section (`a-b-2` when an
+  /// earlier section took `a-b`). Give sections that verdicts link to distinct ids (`"s a<b"` and
+  /// `"s a>b"` are distinct even though both slug to `s-a-b`).
   public var sectionID: String?
   /// Optional group (e.g. the audit step) for the per-group tally; when any verdict has one, the
   /// summary shows a tally table by group and the failing checks, with the full list folded beneath.
@@ -95,6 +99,13 @@ public struct Section: Sendable {
 /// A self-contained HTML5 report: inline CSS and SVG, no scripts, no external assets, polyglot
 /// markup that is also well-formed XML (every element closed, attributes quoted, text escaped).
 ///
+/// Ids: every section and figure gets a slug (`[a-z0-9-]`, no `--`) unique in the document (`-2`,
+/// `-3`, … appended on a clash; `summary` and `contents` are reserved). Ids derived from them — a
+/// section's heading (`<section>--h`), a figure's title, description and pattern ids
+/// (`<figure>--title`, `<figure>--hatch`, …) and the summary heading (`summary--h`) — contain `--`,
+/// which no slug does, so a section named after another's heading (a column called `h`) cannot take
+/// its id: every id in a document is unique.
+///
 /// Layout: title and subtitle, the verdict summary, a table of contents, the sections, a footer.
 /// Responsive (fluid SVG with a viewBox, tables in horizontally scrolling wrappers, one column
 /// below 700 px) and print-friendly (no backgrounds needed, figures kept on one page). Every string
@@ -140,14 +151,20 @@ public struct HTMLDocument: Sendable {
       return ResolvedSection(section: s, id: id, children: s.subsections.map(resolve))
     }
     let resolved = sections.map(resolve)
-    // Verdicts link to sections by their requested id (or title); first match wins.
-    var anchors: [String: String] = [:]
+    // Verdicts link to the section whose requested id (or title) is exactly (code point for code point)
+    // their `sectionID`, else to the first whose requested id has the same slug; the anchor is the id the
+    // section was given.
+    var exact: [ExactText: String] = [:]
+    var bySlug: [String: String] = [:]
     func index(_ r: ResolvedSection) {
-      let key = HTMLEscaping.slug(r.section.id ?? r.section.title)
-      if anchors[key] == nil { anchors[key] = r.id }
+      let key = r.section.id ?? r.section.title
+      if exact[ExactText(key)] == nil { exact[ExactText(key)] = r.id }
+      let slug = HTMLEscaping.slug(key)
+      if bySlug[slug] == nil { bySlug[slug] = r.id }
       r.children.forEach(index)
     }
     resolved.forEach(index)
+    func anchor(_ target: String) -> String? { exact[ExactText(target)] ?? bySlug[HTMLEscaping.slug(target)] }
     var out = "<!DOCTYPE html>\n"
     out += "<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"\(e(language))\" xml:lang=\"\(e(language))\">\n<head>\n"
     out += "<meta charset=\"utf-8\"/>\n"
@@ -158,8 +175,8 @@ public struct HTMLDocument: Sendable {
     if let subtitle { out += "<p class=\"subtitle\">\(e(subtitle))</p>\n" }
     out += "</header>\n"
     if !verdicts.isEmpty {
-      out += "<section id=\"summary\" class=\"summary\" aria-labelledby=\"summary-heading\">\n"
-      out += "<h2 id=\"summary-heading\">Verdicts</h2>\n"
+      out += "<section id=\"summary\" class=\"summary\" aria-labelledby=\"summary--h\">\n"
+      out += "<h2 id=\"summary--h\">Verdicts</h2>\n"
       var counts: [VerdictStatus: Int] = [:]
       for v in verdicts { counts[v.status, default: 0] += 1 }
       out += "<p class=\"tally\">"
@@ -172,7 +189,7 @@ public struct HTMLDocument: Sendable {
         for v in items {
           s += "<li class=\"\(v.status.cssClass)\"><span class=\"badge \(v.status.cssClass)\">\(v.status.symbol) \(v.status.rawValue)</span> "
           let subject = "<strong>\(e(v.subject))</strong>"
-          if let target = v.sectionID, let anchor = anchors[HTMLEscaping.slug(target)] {
+          if let target = v.sectionID, let anchor = anchor(target) {
             s += "<a href=\"#\(anchor)\">\(subject)</a>"
           } else {
             s += subject
@@ -246,8 +263,8 @@ public struct HTMLDocument: Sendable {
   private func render(_ r: ResolvedSection, level: Int, into out: inout String, slugs: inout SlugAllocator,
                       figureNumber: inout Int) {
     let h = min(level, 6)
-    out += "<section id=\"\(r.id)\" aria-labelledby=\"\(r.id)-h\">\n"
-    out += "<h\(h) id=\"\(r.id)-h\"><a class=\"anchor\" href=\"#\(r.id)\">\(e(r.section.title))</a></h\(h)>\n"
+    out += "<section id=\"\(r.id)\" aria-labelledby=\"\(r.id)--h\">\n"
+    out += "<h\(h) id=\"\(r.id)--h\"><a class=\"anchor\" href=\"#\(r.id)\">\(e(r.section.title))</a></h\(h)>\n"
     for block in r.section.blocks {
       switch block {
       case .paragraph(let text):
@@ -309,14 +326,14 @@ public struct HTMLDocument: Sendable {
       out += numeric[c] ? "<th scope=\"col\" class=\"num\">\(e(text))</th>" : "<th scope=\"col\">\(e(text))</th>"
     }
     out += "</tr></thead>\n<tbody>\n"
-    for row in t.rows {
+    for (r, row) in t.rows.enumerated() {
       out += "<tr>"
       for c in 0..<columns {
         let text = c < row.count ? row[c] : ""
-        let undefined = DataTable.undefinedMarkers.contains(text.lowercased()) || text.hasPrefix("undefined")
         var classes: [String] = []
         if numeric[c] { classes.append("num") }
-        if undefined { classes.append("undef") }
+        // Only cells the table marks as undefined: a group called "undefined", "inf" or "—" is a name.
+        if c > 0 && t.undefinedCells.contains(DataTable.CellIndex(row: r, column: c)) { classes.append("undef") }
         let cls = classes.isEmpty ? "" : " class=\"\(classes.joined(separator: " "))\""
         out += c == 0 ? "<th scope=\"row\"\(cls)>\(e(text))</th>" : "<td\(cls)>\(e(text))</td>"
       }
@@ -337,6 +354,7 @@ public struct HTMLDocument: Sendable {
     h2 { font-size: 1.45rem; margin: 1.8em 0 0.5em; padding-top: 0.4em; border-top: 2px solid var(--rule); }
     h3 { font-size: 1.2rem; margin: 1.5em 0 0.4em; }
     h4, h5, h6 { font-size: 1.05rem; margin: 1.2em 0 0.3em; }
+    h1, h2, h3, h4, h5, h6, p, li, dt, dd, figcaption, caption, summary, .note { overflow-wrap: anywhere; }
     a { color: var(--link); }
     a.anchor { color: inherit; text-decoration: none; }
     a.anchor:hover { text-decoration: underline; }

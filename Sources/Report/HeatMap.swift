@@ -78,6 +78,18 @@ public struct HeatMap: Sendable {
     return (order, b, side, cells)
   }
 
+  /// The colour bar's scale for the finite cell values: nice ticks over [min, max]; when every value
+  /// is the same v (e.g. the DTW distances of identical series, all 0), the range from 0 to v — [0, 1]
+  /// for v = 0 — rather than an interval padded around v, so a matrix of distances never shows
+  /// negative values on its colour bar.
+  static func colourScale(_ finite: [Double]) -> LinearScale {
+    guard let lo = finite.min(), let hi = finite.max(), lo == hi else {
+      return LinearScale.nice(covering: finite, range: (0, 1), tickCount: 5)
+    }
+    let ends = lo == 0 ? [0.0, 1.0] : [min(0, lo), max(0, lo)]
+    return LinearScale.nice(covering: ends, range: (0, 1), tickCount: 5)
+  }
+
   /// Renders the heat map, boundaries, legend and the cluster-by-cluster table.
   public func figure() -> Figure {
     let (order, b, side, grid) = cells()
@@ -87,7 +99,7 @@ public struct HeatMap: Sendable {
     let left = 24 + labelSpace, top = 34.0
     let unit = side > 0 ? plotSize / Double(side) : plotSize
     let finite = grid.filter(\.isFinite)
-    let scale = LinearScale.nice(covering: finite, range: (0, 1), tickCount: 5)
+    let scale = Self.colourScale(finite)
     let lo = scale.domainLower, hi = scale.domainUpper
     let levels = 64
     func level(_ v: Double) -> Int {
@@ -161,7 +173,7 @@ public struct HeatMap: Sendable {
 
     // Colour legend: a vertical gradient bar with ticks.
     let legendX = left + plotSize + 26, legendW = 16.0
-    let gradientID = "\(Figure.idToken)-scale"
+    let gradientID = "\(Figure.idToken)--scale"
     var defs = "<linearGradient id=\"\(gradientID)\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
     for s in 0...10 {
       let t = Double(s) / 10
@@ -188,9 +200,9 @@ public struct HeatMap: Sendable {
     // Numbers: mean off-diagonal value per pair of clusters, on the full matrix.
     let labels = runs.map(\.label)
     let members = Dictionary(grouping: 0..<n, by: { clusters[$0] })
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
     for a in labels {
-      var row = ["\(name(a)) (n = \(members[a]?.count ?? 0))"]
+      var row: [DataTable.Cell] = [.init("\(name(a)) (n = \(members[a]?.count ?? 0))")]
       for bLabel in labels {
         var sum = 0.0, count = 0
         for i in members[a] ?? [] {
@@ -199,12 +211,12 @@ public struct HeatMap: Sendable {
             if v.isFinite { sum += v; count += 1 }
           }
         }
-        row.append(count > 0 ? cell(sum / Double(count)) : "undefined")
+        row.append(count > 0 ? .init(cell(sum / Double(count))) : DataTable.undefined())
       }
       rows.append(row)
     }
     let table = DataTable(caption: "mean \(valueLabel) between members of two clusters (off-diagonal, full matrix)",
-                          headers: ["cluster"] + labels.map(name), rows: rows,
+                          headers: ["cluster"] + labels.map(name), cells: rows,
                           numericColumns: [false] + labels.map { _ in true })
     var notes: [String] = []
     if b > 1 {

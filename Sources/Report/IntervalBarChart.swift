@@ -7,7 +7,13 @@ import CohortLensCore
 /// Bars start at `baseline` (0 for rates, 1 for ratios). A group whose value is undefined (zero
 /// denominator, too few rows) is drawn as a hatched marker labelled "undefined" with its reason —
 /// never as a bar of length 0. Bars outside the tolerance band are drawn in vermillion and say
-/// "outside" in their value label, so colour is never the only cue. O(groups).
+/// "outside" in their value label, so colour is never the only cue.
+///
+/// With a tolerance band the axis is kept to the band and its surroundings: it covers the baseline,
+/// the band, the reference and every value and interval end within 4 band widths of the band (a ratio
+/// band [0.8, 1.25] gives at most about −1…3); a value or interval end beyond that is drawn to the
+/// axis's edge with an arrow and counted as `offscale` (its exact value is in the value label and the
+/// table), so one extreme ratio (200) cannot squeeze the band to a pixel. O(groups).
 public struct IntervalBarChart: Sendable {
   /// One group's bar.
   public struct Bar: Sendable, Equatable {
@@ -106,11 +112,18 @@ public struct IntervalBarChart: Sendable {
     let left = 12 + labelWidth
     let right = chartWidth - valueColumn
     let bottom = top + rowHeight * Double(max(1, bars.count))
+    // Values shown on the axis: within 4 band widths of the tolerance band (all of them without a band);
+    // beyond that the axis stops at the window's edge and the value is drawn as off the scale.
+    let window: ClosedRange<Double>? = tolerance.flatMap { t in
+      let w = t.upperBound - t.lowerBound
+      return w > 0 && w.isFinite ? (t.lowerBound - 4 * w)...(t.upperBound + 4 * w) : nil
+    }
     var domain: [Double] = [baseline]
     for b in bars {
-      if let v = b.value, v.isFinite { domain.append(v) }
-      if let v = b.lower, v.isFinite { domain.append(v) }
-      if let v = b.upper, v.isFinite { domain.append(v) }
+      for v in [b.value, b.lower, b.upper] {
+        guard let v, v.isFinite else { continue }
+        if let window, !window.contains(v) { domain.append(v < window.lowerBound ? window.lowerBound : window.upperBound) } else { domain.append(v) }
+      }
     }
     if let tolerance { domain += [tolerance.lowerBound, tolerance.upperBound] }
     if let reference { domain.append(reference) }
@@ -118,6 +131,9 @@ public struct IntervalBarChart: Sendable {
     // symmetrically around it (a rate axis of −0.6…0.6).
     if domain.count == 1 { domain.append(baseline + 1) }
     let x = LinearScale.nice(covering: domain, range: (left, right), tickCount: 5)
+    // A value drawn at the axis's edge when it lies beyond it.
+    func onAxis(_ v: Double) -> Double { min(max(v, x.domainLower), x.domainUpper) }
+    func offAxis(_ v: Double) -> Bool { v < x.domainLower || v > x.domainUpper }
     Legend.draw(items, x0: 12, y0: 10, maxWidth: chartWidth - 24, into: &svg, hatchFill: hatchFill)
     if let tolerance {
       let a = x.clamped(tolerance.lowerBound), b = x.clamped(tolerance.upperBound)
@@ -135,7 +151,7 @@ public struct IntervalBarChart: Sendable {
     let base = x(baseline)
     svg.line(x1: base, y1: top, x2: base, y2: bottom, stroke: Palette.ink, width: 1)
 
-    var barCount = 0, whiskers = 0, undefined = 0
+    var barCount = 0, whiskers = 0, undefined = 0, offscale = 0
     for (i, b) in bars.enumerated() {
       let cy = top + rowHeight * (Double(i) + 0.5)
       let shown = truncated(b.label, maxCharacters: labelCharacters)
@@ -152,7 +168,7 @@ public struct IntervalBarChart: Sendable {
         undefined += 1
         continue
       }
-      let px = x(v)
+      let px = x(onAxis(v))
       let outside = isOutside(v)
       let colour = outside ? Palette.against : Palette.color(0)
       var tip = "\(b.label): \(cell(v))"
@@ -161,14 +177,29 @@ public struct IntervalBarChart: Sendable {
       svg.rect(x: min(px, base), y: cy - barHeight / 2, width: max(abs(px - base), 1.5), height: barHeight,
                fill: colour, className: "bar", title: tip)
       barCount += 1
-      // A dark tick at the value, visible even when the bar is as short as the baseline.
-      svg.line(x1: px, y1: cy - barHeight / 2 - 2, x2: px, y2: cy + barHeight / 2 + 2, stroke: Palette.ink, width: 2,
-               className: "value-tick")
+      if offAxis(v) {
+        // An arrow at the edge, pointing on: the value lies beyond the axis.
+        let dir = v > x.domainUpper ? 1.0 : -1.0
+        svg.polygon([(px - dir * 9, cy - barHeight / 2 - 3), (px, cy), (px - dir * 9, cy + barHeight / 2 + 3)], fill: Palette.ink,
+                    className: "offscale", title: "\(b.label): \(cell(v)), beyond the axis")
+        offscale += 1
+      } else {
+        // A dark tick at the value, visible even when the bar is as short as the baseline.
+        svg.line(x1: px, y1: cy - barHeight / 2 - 2, x2: px, y2: cy + barHeight / 2 + 2, stroke: Palette.ink, width: 2,
+                 className: "value-tick")
+      }
       if let lo = b.lower, let hi = b.upper, lo.isFinite, hi.isFinite {
-        let a = x(lo), c = x(hi)
+        let a = x(onAxis(lo)), c = x(onAxis(hi))
         svg.line(x1: a, y1: cy, x2: c, y2: cy, stroke: Palette.ink, width: 1.5, className: "whisker")
-        svg.line(x1: a, y1: cy - 6, x2: a, y2: cy + 6, stroke: Palette.ink, width: 1.5)
-        svg.line(x1: c, y1: cy - 6, x2: c, y2: cy + 6, stroke: Palette.ink, width: 1.5)
+        // End caps; an end beyond the axis gets a chevron instead.
+        for (end, value) in [(a, lo), (c, hi)] {
+          if offAxis(value) {
+            let dir = value > x.domainUpper ? 1.0 : -1.0
+            svg.polyline([(end - dir * 6, cy - 5), (end, cy), (end - dir * 6, cy + 5)], stroke: Palette.ink, width: 1.5)
+          } else {
+            svg.line(x1: end, y1: cy - 6, x2: end, y2: cy + 6, stroke: Palette.ink, width: 1.5)
+          }
+        }
         whiskers += 1
       }
       svg.text(valueText(v), x: right + 10, y: cy + 4, size: 13, weight: outside ? "700" : nil,
@@ -180,23 +211,28 @@ public struct IntervalBarChart: Sendable {
                title: referenceLabel ?? "reference \(cell(reference))")
     }
     let height = bottom + 48
-    let rows = bars.map { b -> [String] in
+    let rows = bars.map { b -> [DataTable.Cell] in
       let interval: String
       if let lo = b.lower, let hi = b.upper { interval = "[\(cell(lo)), \(cell(hi))]" } else { interval = "" }
-      let status: String
+      let status: DataTable.Cell
       if !b.isDefined {
-        status = "undefined" + (b.undefinedReason.map { ": \($0)" } ?? "")
+        status = DataTable.undefined("undefined" + (b.undefinedReason.map { ": \($0)" } ?? ""))
       } else if tolerance != nil {
-        status = isOutside(b.value!) ? "outside tolerance" : "within tolerance"
+        status = .init(isOutside(b.value!) ? "outside tolerance" : "within tolerance")
       } else {
         status = ""
       }
-      return [b.label, b.isDefined ? cell(b.value!) : "undefined", interval, b.detail ?? "", status]
+      return [.init(b.label), b.isDefined ? .init(cell(b.value!)) : DataTable.undefined(), .init(interval), .init(b.detail ?? ""), status]
     }
-    let table = DataTable(headers: ["group", valueLabel, "interval", "detail", "status"], rows: rows,
+    let table = DataTable(headers: ["group", valueLabel, "interval", "detail", "status"], cells: rows,
                           numericColumns: [false, true, true, true, false])
-    return Figure(title: title, caption: caption, table: table, width: chartWidth, height: height, body: svg,
+    let clipped = bars.contains { b in [b.value, b.lower, b.upper].contains { $0.map { $0.isFinite && offAxis($0) } ?? false } }
+    let notes = clipped
+      ? ["The axis stops at \(cell(x.domainLower))–\(cell(x.domainUpper)), around the tolerance band; values and interval ends beyond it are drawn to its edge with an arrow (exact values in the table)."]
+      : []
+    return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height, body: svg,
                   defs: hatchPatternDef(), counts: ["bar": barCount, "whisker": whiskers, "undefined": undefined,
-                                                    "tolerance": tolerance == nil ? 0 : 1, "reference": reference == nil ? 0 : 1])
+                                                    "tolerance": tolerance == nil ? 0 : 1, "reference": reference == nil ? 0 : 1,
+                                                    "offscale": offscale])
   }
 }

@@ -110,7 +110,7 @@ struct PlotFrame {
 
   /// Clip rectangle markup for this frame with id `<figure>-<name>`.
   func clipDef(name: String) -> String {
-    "<clipPath id=\"\(Figure.idToken)-\(name)\"><rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(right - left))\" height=\"\(svgNumber(bottom - top))\"/></clipPath>"
+    "<clipPath id=\"\(Figure.idToken)--\(name)\"><rect x=\"\(svgNumber(left))\" y=\"\(svgNumber(top))\" width=\"\(svgNumber(right - left))\" height=\"\(svgNumber(bottom - top))\"/></clipPath>"
   }
 
   /// Grid lines, the two axes, tick labels and axis titles. `xTickValues` overrides the x ticks
@@ -147,13 +147,13 @@ struct PlotFrame {
   }
 }
 
-/// The hatch pattern used for undefined values, with id `<figure>-hatch`.
+/// The hatch pattern used for undefined values, with id `<figure>--hatch`.
 func hatchPatternDef() -> String {
-  "<pattern id=\"\(Figure.idToken)-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888888\" stroke-width=\"2\"/></pattern>"
+  "<pattern id=\"\(Figure.idToken)--hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#ffffff\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#888888\" stroke-width=\"2\"/></pattern>"
 }
 
-/// `url(#<figure>-hatch)`.
-var hatchFill: String { "url(#\(Figure.idToken)-hatch)" }
+/// `url(#<figure>--hatch)`.
+var hatchFill: String { "url(#\(Figure.idToken)--hatch)" }
 
 /// Formats a value for the numbers table: 4 significant digits; non-finite → "undefined".
 func cell(_ x: Double, digits: Int = 4) -> String {
@@ -164,6 +164,13 @@ func cell(_ x: Double, digits: Int = 4) -> String {
 func cell(_ x: Double?, digits: Int = 4) -> String {
   guard let x else { return "undefined" }
   return cell(x, digits: digits)
+}
+
+/// A numbers-table cell for `x`: 4 significant digits, or `undefined` marked as undefined when `x` is
+/// nil or not finite.
+func valueCell(_ x: Double?, digits: Int = 4) -> DataTable.Cell {
+  guard let x, x.isFinite else { return DataTable.undefined() }
+  return DataTable.Cell(cell(x, digits: digits))
 }
 
 import CohortLensCore

@@ -130,14 +130,14 @@ public struct ROCChart: Sendable {
       lines += 1
     }
     let grid = (0...10).map { Double($0) / 10 }
-    var rows = grid.map { t in [cell(t)] + curves.map { cell($0.tpr(at: t)) } }
-    rows.append(["AUC"] + curves.map { cell($0.auc) })
+    var rows = grid.map { t -> [DataTable.Cell] in [.init(cell(t))] + curves.map { valueCell($0.tpr(at: t)) } }
+    rows.append(["AUC"] + curves.map { valueCell($0.auc) })
     let table = DataTable(caption: "true-positive rate at fixed false-positive rates" + (shading.map { "; \($0.label)" } ?? ""),
-                          headers: ["FPR"] + curves.map { "TPR \($0.name)" }, rows: rows,
+                          headers: ["FPR"] + curves.map { "TPR \($0.name)" }, cells: rows,
                           numericColumns: Array(repeating: true, count: curves.count + 1))
     let height = top + side + 52
-    return Figure(title: title, caption: caption, table: table, width: chartWidth, height: height, body: svg,
-                  counts: ["curve": lines, "abroca": shaded])
+    return Figure(title: title, caption: caption, table: table, notes: Palette.repeatNote(curves.count, of: "curves").map { [$0] } ?? [],
+                  width: chartWidth, height: height, body: svg, counts: ["curve": lines, "abroca": shaded])
   }
 }
 
@@ -145,17 +145,27 @@ public struct ROCChart: Sendable {
 /// against the observed positive rate, per group, with the diagonal of perfect calibration
 /// (as `sklearn.calibration.calibration_curve`). Point area is proportional to the bin's count n
 /// (radius ∝ √n), so sparse bins look light. Bins with n = 0 or a non-finite value are undefined:
-/// not drawn, `undefined` in the table. O(bins).
+/// not drawn, `undefined` in the table. The numbers table numbers the bins from 0 (as report.json and
+/// the calibration CSV do) and, when the bins carry their score ranges, lists them. O(bins).
 public struct ReliabilityDiagram: Sendable {
-  /// One bin.
+  /// One bin. Bins are numbered from 0 in the given order (bin 0 holds the lowest scores), as in the
+  /// `bin` of the fairness JSON and calibration CSV.
   public struct Bin: Sendable, Equatable {
     public var meanPredicted: Double
     public var observed: Double
     public var count: Int
-    public init(meanPredicted: Double, observed: Double, count: Int) {
+    /// The scores the bin holds, if known (shown in the numbers table as `[lower, upper)`, or with
+    /// `closedAbove` as `[lower, upper]`).
+    public var range: ClosedRange<Double>?
+    /// Whether `range` includes its upper end (the last bin of `[0, 1]`).
+    public var closedAbove: Bool
+    public init(meanPredicted: Double, observed: Double, count: Int, range: ClosedRange<Double>? = nil,
+                closedAbove: Bool = false) {
       self.meanPredicted = meanPredicted
       self.observed = observed
       self.count = count
+      self.range = range
+      self.closedAbove = closedAbove
     }
     var isDefined: Bool { count > 0 && meanPredicted.isFinite && observed.isFinite }
   }
@@ -213,16 +223,20 @@ public struct ReliabilityDiagram: Sendable {
       }
       svg.endGroup()
     }
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
+    let ranges = series.contains { $0.bins.contains { $0.range != nil } }
     for s in series {
       for (bi, bin) in s.bins.enumerated() {
-        rows.append([s.name, "\(bi + 1)", bin.isDefined ? cell(bin.meanPredicted) : "undefined",
-                     bin.isDefined ? cell(bin.observed) : "undefined", "\(bin.count)"])
+        let range: [DataTable.Cell] = ranges ? [.init(bin.range.map { "[\(cell($0.lowerBound)), \(cell($0.upperBound))\(bin.closedAbove ? "]" : ")")" } ?? "")] : []
+        rows.append([.init(s.name), .init("\(bi)")] + range
+                    + [bin.isDefined ? .init(cell(bin.meanPredicted)) : DataTable.undefined(),
+                       bin.isDefined ? .init(cell(bin.observed)) : DataTable.undefined(), .init("\(bin.count)")])
       }
     }
-    let table = DataTable(headers: ["group", "bin", "mean predicted", "observed rate", "n"], rows: rows,
-                          numericColumns: [false, true, true, true, true])
-    let notes = undefined > 0 ? ["\(undefined) empty or undefined bin(s) are listed but not drawn."] : []
+    let table = DataTable(headers: ["group", "bin"] + (ranges ? ["range"] : []) + ["mean predicted", "observed rate", "n"], cells: rows,
+                          numericColumns: [false, true] + (ranges ? [false] : []) + [true, true, true])
+    var notes = undefined > 0 ? ["\(undefined) empty or undefined bin(s) are listed but not drawn."] : []
+    if let note = Palette.repeatNote(series.count, of: "groups") { notes.append(note) }
     let height = top + side + 52
     return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height, body: svg,
                   counts: ["point": points, "undefined": undefined])

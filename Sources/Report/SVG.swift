@@ -9,12 +9,26 @@ public enum Palette {
   public static let categorical: [String] = [
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#F0E442",
   ]
-  /// Dash patterns paired with `categorical` (series `i` uses `dashes[i % count]`).
+  /// Dash patterns paired with `categorical`: series 0–7 use `dashes[i]`; from series 8 on the pairing
+  /// shifts by one per round of colours (``dash(_:)``), so colour × dash tells 64 series apart.
   public static let dashes: [String?] = [nil, "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4", "3 6"]
+  /// Number of distinct (colour, dash) styles: series `i` and `i + styleCount` look alike.
+  public static let styleCount = 64
   /// Colour of series `i`.
   public static func color(_ i: Int) -> String { categorical[i % categorical.count] }
-  /// Dash pattern of series `i` (`nil` = solid).
-  public static func dash(_ i: Int) -> String? { dashes[i % dashes.count] }
+  /// Dash pattern of series `i` (`nil` = solid): `dashes[(i + i / 8) % 8]`, so that series `i` and
+  /// `i + 8` (same colour) differ in dash; styles repeat only after ``styleCount`` series.
+  public static func dash(_ i: Int) -> String? {
+    let k = i % styleCount
+    return dashes[(k + k / categorical.count) % dashes.count]
+  }
+
+  /// A note for a chart of `count` series when styles repeat (more than ``styleCount``), else nil.
+  static func repeatNote(_ count: Int, of what: String) -> String? {
+    count > styleCount
+      ? "\(count) \(what): colour and dash repeat after \(styleCount) (series i and i + \(styleCount) look alike); the table beneath names every one."
+      : nil
+  }
 
   /// Towards the explained class (Okabe–Ito bluish green).
   public static let towards = "#009E73"

@@ -134,7 +134,7 @@ public struct ScatterChart: Sendable {
       svg.endGroup()
     }
 
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
     for (si, s) in series.enumerated() {
       for (pi, p) in s.points.enumerated() {
         var mark = ""
@@ -142,10 +142,10 @@ public struct ScatterChart: Sendable {
           if pi == gap.lower { mark = "gap below (\(gap.label))" }
           if pi == gap.upper { mark = "gap above" }
         }
-        rows.append([s.name, p.label ?? "", cell(p.x), cell(p.y), mark])
+        rows.append([.init(s.name), .init(p.label ?? ""), valueCell(p.x), valueCell(p.y), .init(mark)])
       }
     }
-    let table = DataTable(headers: ["series", "point", xLabel, yLabel, "marked"], rows: rows,
+    let table = DataTable(headers: ["series", "point", xLabel, yLabel, "marked"], cells: rows,
                           numericColumns: [false, false, true, true, false])
     let notes = undefined > 0 ? ["\(undefined) point(s) with undefined coordinates are listed in the table but not drawn."] : []
     return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height,
@@ -161,7 +161,10 @@ public struct ScatterChart: Sendable {
 /// NaN values are undefined: the line breaks there, no point is drawn, the table says `undefined`.
 /// Series are told apart by colour, dash pattern and the legend. An optional shaded `tolerance`
 /// band (e.g. a per-week fairness ratio against [0.8, 1.25]) is drawn behind the lines.
-/// O(series × points).
+///
+/// The x axis is numeric (`xs`), or categorical (``categorical(title:caption:xLabel:yLabel:categories:series:tolerance:toleranceLabel:)``):
+/// one evenly spaced position per category in the given order, ticks and the numbers table labelled
+/// with the categories themselves (e.g. course weeks `2024-01-22` or `w10`). O(series × points).
 public struct LineChart: Sendable {
   /// One named line; `values[i]` belongs to `xs[i]`.
   public struct Series: Sendable, Equatable {
@@ -194,6 +197,21 @@ public struct LineChart: Sendable {
   public var tolerance: ClosedRange<Double>?
   /// Legend label of the band (default "tolerance a–b").
   public var toleranceLabel: String?
+  /// Labels of the x positions when the axis is categorical: `xs` are then 0, 1, …, one per label,
+  /// and ticks, tooltips and the numbers table show the labels; `nil` for a numeric axis.
+  public var categories: [String]?
+
+  /// A chart over categories (e.g. strata that are not numbers): series `values[i]` belongs to
+  /// `categories[i]`, drawn at evenly spaced positions in the given order.
+  public static func categorical(title: String, caption: String, xLabel: String, yLabel: String, categories: [String],
+                                 series: [Series], tolerance: ClosedRange<Double>? = nil,
+                                 toleranceLabel: String? = nil) -> LineChart {
+    var chart = LineChart(title: title, caption: caption, xLabel: xLabel, yLabel: yLabel,
+                          xs: categories.indices.map(Double.init), series: series, tolerance: tolerance,
+                          toleranceLabel: toleranceLabel)
+    chart.categories = categories
+    return chart
+  }
 
   public init(title: String, caption: String, xLabel: String, yLabel: String, xs: [Double], series: [Series],
               marker: Marker? = nil, tolerance: ClosedRange<Double>? = nil, toleranceLabel: String? = nil) {
@@ -225,8 +243,17 @@ public struct LineChart: Sendable {
                           xValues: xs + (marker.map { [$0.x] } ?? []), yValues: ys)
     let integerX = xs.allSatisfy { $0 == $0.rounded() } && !xs.isEmpty
     if integerX { frame.useDiscreteX(xs + (marker.map { [$0.x] } ?? [])) }
+    let categories = self.categories
+    // The text of position `x`: its category, or the number.
+    func xText(_ x: Double) -> String {
+      if let categories {
+        let i = Int(x)
+        return Double(i) == x && categories.indices.contains(i) ? categories[i] : ""
+      }
+      return cell(x)
+    }
     frame.drawAxes(into: &svg, xLabel: xLabel, yLabel: yLabel, xTickValues: integerX ? frame.x.ticks() : nil,
-                   xTickLabel: integerX ? { NumberFormatting.fixed($0, decimals: 0) } : nil)
+                   xTickLabel: categories != nil ? xText : (integerX ? { NumberFormatting.fixed($0, decimals: 0) } : nil))
     Legend.draw(items, x0: 64, y0: 10, maxWidth: chartWidth - 80, into: &svg, hatchFill: hatchFill)
     if let tolerance, let bandLabel, tolerance.lowerBound.isFinite, tolerance.upperBound.isFinite {
       let a = frame.y.clamped(tolerance.upperBound), b = frame.y.clamped(tolerance.lowerBound)
@@ -264,17 +291,18 @@ public struct LineChart: Sendable {
         let v = i < s.values.count ? s.values[i] : .nan
         guard v.isFinite, x.isFinite else { undefined += 1; continue }
         svg.circle(cx: frame.x(x), cy: frame.y(v), r: 3.5, fill: Palette.color(si), stroke: "#ffffff",
-                   strokeWidth: 1, className: "point", title: "\(s.name) at \(xLabel) \(cell(x)): \(cell(v))")
+                   strokeWidth: 1, className: "point", title: "\(s.name) at \(xLabel) \(xText(x)): \(cell(v))")
         points += 1
       }
       svg.endGroup()
     }
-    let rows = xs.enumerated().map { i, x in
-      [cell(x)] + series.map { i < $0.values.count ? cell($0.values[i]) : "undefined" }
-        + [marker.map { $0.x == x ? $0.label : "" } ?? ""]
+    let rows = xs.enumerated().map { i, x -> [DataTable.Cell] in
+      [categories != nil ? .init(xText(x)) : valueCell(x)]
+        + series.map { i < $0.values.count ? valueCell($0.values[i]) : DataTable.undefined() }
+        + [.init(marker.map { $0.x == x ? $0.label : "" } ?? "")]
     }
-    let table = DataTable(headers: [xLabel] + series.map(\.name) + ["marked"], rows: rows,
-                          numericColumns: [true] + series.map { _ in true } + [false])
+    let table = DataTable(headers: [xLabel] + series.map(\.name) + ["marked"], cells: rows,
+                          numericColumns: [categories == nil] + series.map { _ in true } + [false])
     let notes = undefined > 0 ? ["\(undefined) undefined value(s): the line is broken there and the table says undefined."] : []
     return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height,
                   body: svg, counts: ["point": points, "undefined": undefined, "line": lines,
@@ -412,16 +440,16 @@ public struct BandChart: Sendable {
       svg.endGroup()
     }
     let rows = xs.enumerated().map { i, x in
-      [cell(x)] + bands.map { b -> String in
+      [valueCell(x)] + bands.map { b -> DataTable.Cell in
         let m = i < b.mean.count ? b.mean[i] : .nan
-        guard m.isFinite else { return "undefined" }
+        guard m.isFinite else { return DataTable.undefined() }
         let lo = i < b.lower.count ? b.lower[i] : .nan, hi = i < b.upper.count ? b.upper[i] : .nan
-        return "\(cell(m)) [\(cell(lo)), \(cell(hi))]"
+        return .init("\(cell(m)) [\(cell(lo)), \(cell(hi))]")
       }
     }
     let table = DataTable(caption: "mean [\(spread == .standardDeviation ? "mean − sd, mean + sd" : "min, max")]",
                           headers: [xLabel] + bands.map { b in b.count.map { "\(b.name) (n = \($0))" } ?? b.name },
-                          rows: rows, numericColumns: Array(repeating: true, count: bands.count + 1))
+                          cells: rows, numericColumns: Array(repeating: true, count: bands.count + 1))
     let notes = undefined > 0 ? ["\(undefined) undefined mean value(s) (no member observed): lines and bands are broken there."] : []
     return Figure(title: title, caption: caption, table: table, notes: notes, width: chartWidth, height: height,
                   body: svg, counts: ["band": bandCount, "line": lineCount, "undefined": undefined])

@@ -142,6 +142,9 @@ struct ClusterProfileSpec {
   var positive: ClassSpec?
   var by: [String]
   var node: ConfigNode
+  /// The column names `id`, `outcome` and `by` give, each with its position in the configuration (for
+  /// errors about a column the table does not have).
+  var columnMarks: [(value: String, mark: ConfigMark)] = []
 
   init(node: ConfigNode, base: String) throws {
     self.node = node
@@ -149,6 +152,17 @@ struct ClusterProfileSpec {
     var positiveNode: ConfigNode?
     by = []
     for e in try node.mapping("profile") {
+      switch e.key {
+      case "id", "outcome":
+        if case .scalar(let text, _) = e.value.value { columnMarks.append((text, e.value.mark)) }
+      case "by":
+        if case .sequence(let items) = e.value.value {
+          for item in items { if case .scalar(let text, _) = item.value { columnMarks.append((text, item.mark)) } }
+        } else if case .scalar(let text, _) = e.value.value {
+          for part in text.split(separator: ",") { columnMarks.append((Table.trimmedBlanks(part), e.value.mark)) }
+        }
+      default: break
+      }
       switch e.key {
       case "table":
         let path = try e.value.string("profile.table")

@@ -215,7 +215,10 @@ struct AuditCommand: CohortLensCommand {
         context.results[step.name] = result
         results.append((step, result))
       } catch let error as CohortLensError {
-        throw AuditStepError(step: step.name, command: step.command, underlying: error)
+        let mark = Self.configMark(of: error, in: step)
+        throw AuditStepError(
+          step: step.name, command: step.command, underlying: error,
+          location: mark.map { (step.node?.file ?? configFile, $0) })
       }
     }
 
@@ -264,6 +267,30 @@ struct AuditCommand: CohortLensCommand {
     return ConfigError(
       file: step.node?.file ?? "audit", mark: mark, message: "step '\(step.name)' (\(step.command)): \(text)",
       hint: "options are those of 'cohortlens \(step.command) --help', written without the leading dashes")
+  }
+
+  /// Where in the configuration the cause of a step's runtime error was set, when that can be told:
+  /// - the option a ``UsageError`` is about (``UsageError/option``, e.g. `k` for a k above the number of
+  ///   learners);
+  /// - else the first option of the step (in file order) that the message names as `--option`;
+  /// - else, for a name the data does not have (`no column named 'x'`, `column name 'x' matches …`,
+  ///   `column 'x' is in both files`, `no student 'x'`), the entry that gave that name: the list item
+  ///   of `by: [g, x]` (or the option's key for a single value), or the `profile:` setting's `id`,
+  ///   `outcome` or `by` entry — the profile's first when the error is about the profile's table.
+  /// Nil when the error is about the data alone.
+  static func configMark(of error: CohortLensError, in step: AuditConfiguration.Step) -> ConfigMark? {
+    if let usage = error as? UsageError, let option = usage.option, let mark = step.optionMarks[option] { return mark }
+    let text = error.description
+    let ordered = step.optionMarks.sorted { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) }
+    if let named = ordered.first(where: { mentions(text, option: $0.key) }) { return named.value }
+    let patterns = [#/no student '([^']*)'/#, #/no column named '([^']*)'/#, #/column name '([^']*)' matches/#,
+                    #/column '([^']*)' is in both files/#]
+    guard let name = patterns.lazy.compactMap({ text.firstMatch(of: $0).map { String($0.1) } }).first else { return nil }
+    let options = ordered.flatMap { step.optionValueMarks[$0.key] ?? [] }
+    let profile = step.settings.profile?.columnMarks ?? []
+    let aboutProfile = (error as? InputError).map { $0.file == step.settings.profile?.table } ?? false
+    let candidates = aboutProfile ? profile + options : options + profile
+    return candidates.first { $0.value == name }?.mark
   }
 
   /// Whether `text` names the option `--option` (followed by neither a letter, a digit nor `-`).
@@ -317,11 +344,11 @@ struct AuditCommand: CohortLensCommand {
       }
       if flag.hasPrefix("--"), AuditConfiguration.pathOptions.contains(name), inline != nil || i + 1 < step.arguments.count {
         let path = inline ?? step.arguments[i + 1]
-        if access(path, R_OK) != 0 {
+        if let problem = Self.inputProblem(path) {
           throw ConfigError(
             file: step.node?.file ?? "audit", mark: step.optionMarks[name] ?? step.node?.mark,
-            message: "step '\(step.name)' (\(step.command)): \(name) '\(path)' cannot be read (\(String(cString: strerror(errno))))",
-            hint: "paths are relative to the configuration's folder")
+            message: "step '\(step.name)' (\(step.command)): \(name) '\(path)' \(problem)",
+            hint: "name a readable file; paths are relative to the configuration's folder")
         }
         i += inline == nil ? 2 : 1
       } else {
@@ -329,12 +356,27 @@ struct AuditCommand: CohortLensCommand {
       }
     }
     // Inputs named by audit-only settings.
-    if let profile = step.settings.profile, access(profile.table, R_OK) != 0 {
+    if let profile = step.settings.profile, let problem = Self.inputProblem(profile.table) {
       throw ConfigError(
         file: step.node?.file ?? "audit", mark: profile.tableMark,
-        message: "step '\(step.name)' (\(step.command)): profile.table '\(profile.table)' cannot be read (\(String(cString: strerror(errno))))",
-        hint: "paths are relative to the configuration's folder")
+        message: "step '\(step.name)' (\(step.command)): profile.table '\(profile.table)' \(problem)",
+        hint: "name a readable file; paths are relative to the configuration's folder")
     }
+  }
+
+  /// Why `path` cannot be an input of the audit, or nil: it must be a regular file (a symbolic link is
+  /// followed) that this process can read. A folder, a device, a named pipe or a socket is refused —
+  /// the audit reads each input and hashes it for report.json, which a pipe could not give twice.
+  static func inputProblem(_ path: String) -> String? {
+    var st = stat()
+    guard stat(path, &st) == 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
+    switch st.st_mode & S_IFMT {
+    case S_IFREG: break
+    case S_IFDIR: return "is a folder, not a file"
+    default: return "is not a regular file (a device, named pipe or socket)"
+    }
+    guard access(path, R_OK) == 0 else { return "cannot be read (\(String(cString: strerror(errno))))" }
+    return nil
   }
 
   /// Checks `--out` before any work and returns the folder the report goes to (`--out`, or the
@@ -417,14 +459,17 @@ enum AuditConsoleFormat: String, ExpressibleByArgument, CaseIterable {
   case table, json
 }
 
-/// A step failed while the audit ran: names the step and keeps the cause's exit code.
+/// A step failed while the audit ran: names the step and keeps the cause's exit code; when the cause was
+/// set in the configuration (a column name, k), starts with that entry's `file:line:column`.
 struct AuditStepError: CohortLensError {
   var step: String
   var command: String
   var underlying: CohortLensError
+  var location: (file: String, mark: ConfigMark)? = nil
   var exitCode: Int32 { underlying.exitCode }
   var description: String {
-    "audit step '\(step)' (\(command)) failed, nothing was written: \(underlying.description)"
+    (location.map { "\($0.file):\($0.mark): " } ?? "")
+      + "audit step '\(step)' (\(command)) failed, nothing was written: \(underlying.description)"
   }
 }
 

@@ -33,6 +33,10 @@ struct AuditConfiguration {
     var node: ConfigNode?
     /// Option name → its key position in the config.
     var optionMarks: [String: ConfigMark]
+    /// Option name → the values it lists, each with its position: a list's items at their own
+    /// positions, the comma-separated parts of a single value at the option's key. Used to point a
+    /// step's runtime error about a name (a column that is not there) at the entry that gave it.
+    var optionValueMarks: [String: [(value: String, mark: ConfigMark)]] = [:]
     /// The position of the step's command key (`- fairness:`), for errors about the step as a whole.
     var mark: ConfigMark?
     /// Audit-only settings of the step (see ``auditKeys``), parsed and checked when the configuration is loaded.
@@ -170,6 +174,7 @@ struct AuditConfiguration {
     var title: String?
     var arguments: [String] = []
     var marks: [String: ConfigMark] = [:]
+    var valueMarks: [String: [(value: String, mark: ConfigMark)]] = [:]
     var settings = Settings()
     let entries: [ConfigNode.Entry]
     if case .null = node.value { entries = [] } else { entries = try node.mapping("the options of '\(command)'") }
@@ -222,19 +227,21 @@ struct AuditConfiguration {
         continue
       case .scalar(let text, _):
         arguments += option(key, pathOptions.contains(key) ? resolve(text, against: baseDirectory) : text)
-      case .sequence:
+        valueMarks[key] = text.split(separator: ",").map { (Table.trimmedBlanks($0), entry.keyMark) }
+      case .sequence(let nodes):
         let items = try entry.value.stringList(key)
         if pathOptions.contains(key) {
           throw entry.value.error("'\(key)' takes one path, not a list")
         }
         arguments += option(key, items.joined(separator: ","))
+        valueMarks[key] = zip(items, nodes).map { ($0, $1.mark) }
       case .mapping:
         throw entry.value.error("'\(key)' takes a value or a list, not a mapping")
       }
     }
     return Step(
       command: command, name: name, title: title, arguments: arguments, node: node, optionMarks: marks,
-      settings: settings)
+      optionValueMarks: valueMarks, settings: settings)
   }
 
   /// `--key value`, or `--key=value` when the value starts with `-` (which the parser would otherwise

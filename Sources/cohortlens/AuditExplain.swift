@@ -30,11 +30,28 @@ extension ExplainCommand: AuditStep {
     )
     section.add(.facts([
       ("students explained", String(n)), ("class", className),
-      ("mean local R²", definedScores.isEmpty ? "undefined" : fmt(meanScore)
-        + (undefinedScores > 0 ? " (\(definedScores.count) of \(n); undefined for \(undefinedScores): constant model answers)" : "")),
+      ("mean local R²", (definedScores.isEmpty ? "undefined" : fmt(meanScore))
+        + (undefinedScores > 0 ? " (\(definedScores.count) of \(n); undefined for \(undefinedScores), see below)" : "")),
       ("mean |local − model|", fmt(meanGap)),
     ]))
     for w in run.warnings { section.note(w, kind: .warning) }
+    // Why R² is undefined, as report.json and the CSV (`score_undefined_reason`) say it.
+    // One line per distinct reason, naming the students it applies to.
+    var reasons: [(reason: String, students: [String])] = []
+    for e in explanations where e.score == nil {
+      let reason = e.scoreUndefinedReason ?? "no reason given"
+      if let i = reasons.firstIndex(where: { $0.reason == reason }) { reasons[i].students.append(e.student) } else {
+        reasons.append((reason, [e.student]))
+      }
+    }
+    for (reason, students) in reasons.prefix(5) {
+      let listed = students.prefix(10).joined(separator: ", ") + (students.count > 10 ? " and \(students.count - 10) more" : "")
+      section.note("Local R² undefined for \(students.count) student(s) (\(listed)): \(reason).")
+    }
+    if reasons.count > 5 {
+      let more = reasons.dropFirst(5).reduce(0) { $0 + $1.students.count }
+      section.note("Local R² undefined for \(more) more student(s), for \(reasons.count - 5) other reason(s): score_undefined_reason in report.json and tables/.")
+    }
 
     // Cohort view: how often each feature is chosen and its mean |weight|.
     var frequency: [String: (count: Int, absWeight: Double, positive: Int)] = [:]
@@ -59,16 +76,18 @@ extension ExplainCommand: AuditStep {
     var studentsSection = Section(title: "Students the model is most confident are '\(className)'", id: sectionID + "-students")
     for i in drawn {
       let e = explanations[i]
-      studentsSection.figure(
-        ContributionChart(
-          title: "Student \(e.student): P(\(className)) = \(fmt(e.probability))",
-          caption: "Local explanation of student \(e.student); condition labels are the student's bins (lime's format).",
-          className: className,
-          contributions: e.features.map { .init(condition: $0.condition, weight: $0.weight) },
-          facts: [
-            "intercept \(fmt(e.intercept))", "local prediction \(fmt(e.localPrediction))", "R² \(e.score.map(fmt) ?? "undefined")",
-          ]
-        ).figure())
+      var figure = ContributionChart(
+        title: "Student \(e.student): P(\(className)) = \(fmt(e.probability))",
+        caption: "Local explanation of student \(e.student); condition labels are the student's bins (lime's format).",
+        className: className,
+        contributions: e.features.map { .init(condition: $0.condition, weight: $0.weight) },
+        facts: [
+          "intercept \(fmt(e.intercept))", "local prediction \(fmt(e.localPrediction))",
+          "R² \(e.score.map(fmt) ?? "undefined (reason below)")",
+        ]
+      ).figure()
+      if e.score == nil { figure.notes.append("R² undefined: \(e.scoreUndefinedReason ?? "no reason given").") }
+      studentsSection.figure(figure)
     }
     if drawn.isEmpty { studentsSection.paragraph("No student is drawn (show: 0).") }
     section.subsection(studentsSection)
@@ -77,9 +96,11 @@ extension ExplainCommand: AuditStep {
       (.explanations, report.longTable(readable: false, withSummary: true).renderCSV()),
       (.summary, report.summaryTable(readable: false).renderCSV()),
     ]
-    if let d = report.disparityTable(), let csv = report.disparityTable(readable: false) {
+    if let d = report.disparity, let csv = report.disparityTable(readable: false) {
       var sub = Section(title: "Explanation disparity by \(report.groupAttribute ?? "group")", id: sectionID + "-disparity")
-      sub.table(DataTable(d))
+      sub.table(Self.disparityTable(
+        d, caption: "Explanation disparity by \(report.groupAttribute ?? "group") (mean |weight| counts 0 for students whose explanation omits the feature)",
+        groupHeader: "group"))
       section.subsection(sub)
       tables.append((.disparity, csv.renderCSV()))
     }
@@ -91,17 +112,12 @@ extension ExplainCommand: AuditStep {
       }
       let groups = explanations.map { labels[ExactText($0.student)].map { "cluster \($0)" } }
       let disparity = GroupDisparity(explanations: explanations, groups: groups)
-      var t = TextTable(
-        title: "Explanation disparity by cluster of '\(source)' (mean |weight| counts 0 when the feature is not chosen)",
-        headers: ["feature", "cluster", "students", "selected", "frequency", "mean |weight|"],
-        alignments: [.left, .left, .right, .right, .right, .right])
-      for r in disparity.rows {
-        t.append([r.feature, r.group, String(r.students), "\(r.selected)/\(r.students)", fmt(r.frequency), fmt(r.meanAbsWeight)])
-      }
       var sub = Section(title: "Explanation disparity by cluster", id: sectionID + "-clusters")
       let unmatched = groups.filter { $0 == nil }.count
       if unmatched > 0 { sub.note("\(unmatched) explained student(s) are not in the clustering and are left out.") }
-      sub.table(DataTable(t))
+      sub.table(Self.disparityTable(
+        disparity, caption: "Explanation disparity by cluster of '\(source)' (mean |weight| counts 0 when the feature is not chosen)",
+        groupHeader: "cluster"))
       section.subsection(sub)
       tables.append((.disparityClusters, ExplainReport.disparityCSV(disparity).renderCSV()))
       // The join's numbers in report.json too (every number of the report is there).
@@ -124,5 +140,17 @@ extension ExplainCommand: AuditStep {
     return AuditStepResult(
       json: json, tables: tables, summary: summary, verdicts: [], warnings: run.warnings, sections: [section],
       inputs: run.inputs, digests: run.digests)
+  }
+
+  /// A disparity table for the report: per feature and group the students, how many explanations chose
+  /// the feature, the frequency and the mean |weight|, numbers to 4 significant digits (as every report
+  /// table; report.json and tables/ have them at round-trip precision).
+  static func disparityTable(_ disparity: GroupDisparity, caption: String, groupHeader: String) -> DataTable {
+    DataTable(
+      caption: caption, headers: ["feature", groupHeader, "students", "selected", "frequency", "mean |weight|"],
+      rows: disparity.rows.map { r in
+        [r.feature, r.group, String(r.students), "\(r.selected)/\(r.students)", fmt(r.frequency), fmt(r.meanAbsWeight)]
+      },
+      numericColumns: [false, false, true, true, true, true])
   }
 }

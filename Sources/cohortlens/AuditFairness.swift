@@ -18,7 +18,7 @@ extension FairnessCommand: AuditStep {
         let values = ids.map { labels[ExactText($0)].map { "cluster \($0)" } }
         let matched = values.filter { $0 != nil }.count
         sliceNote = "Clusters of step '\(source)' as slices: \(matched) of \(ids.count) rows matched a clustered learner; the others form the '(missing)' group."
-        return [SensitiveAttribute(name: "cluster", values: values)]
+        return [SensitiveAttribute(name: Self.clusterAttribute, values: values)]
       }
     } else {
       extra = nil
@@ -34,11 +34,23 @@ extension FairnessCommand: AuditStep {
     var verdicts: [Verdict] = []
     var summary: [String] = []
     let tolerance = run.result.configuration.tolerance
+    // The ids the subsections ask for (the verdicts link by them): the step's id (a slug, no spaces), a
+    // space, then the attribute — distinct for distinct attributes even when their slugs are equal (`a<b`,
+    // `a>b`), and across steps; the document gives each its own anchor (`step-f-a-b`, `step-f-a-b-2`).
+    var requested = Set<String>()
+    func subsectionID(_ text: String) -> String {
+      var id = "\(sectionID) \(text)", n = 2
+      while !requested.insert(id).inserted {
+        id = "\(sectionID) \(text) (\(n))"
+        n += 1
+      }
+      return id
+    }
     for audit in run.result.audits where audit.stratum == nil {
-      let subID = HTMLEscaping.slug("\(sectionID)-\(audit.attribute)")
+      let subID = subsectionID(audit.attribute)
       var sub = Section(title: "By \(audit.attribute)", id: subID)
       for n in audit.notices { sub.note(n, kind: .warning) }
-      sub.table(Self.groupTable(audit))
+      sub.table(Self.groupTable(audit, lowSupport: run.result.configuration.lowSupportDenominator))
       sub.table(Self.criteriaTable(audit))
       if let perGroup = Self.comparisonTable(audit) { sub.table(perGroup) }
       for c in audit.criteria {
@@ -60,14 +72,15 @@ extension FairnessCommand: AuditStep {
     let stratified = Dictionary(grouping: run.result.audits.filter { $0.stratum != nil }, by: \.attribute)
     let attributesInOrder = run.result.audits.map(\.attribute).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     for attribute in attributesInOrder where stratified[attribute] != nil {
-      let audits = stratified[attribute]!
+      let order = Self.stratumOrder(stratified[attribute]!.map { $0.stratum! })
+      let audits = order.map { stratified[attribute]![$0] }
       let strata = audits.map { $0.stratum! }
       let column = stratify ?? "stratum"
-      let subID = HTMLEscaping.slug("\(sectionID)-\(attribute)-by-\(column)")
+      let subID = subsectionID("\(attribute) by \(column)")
       var sub = Section(title: "By \(attribute), per \(column)", id: subID)
-      let numeric = strata.allSatisfy { Double($0) != nil }
-      let xs = numeric ? strata.map { Double($0)! } : strata.indices.map(Double.init)
-      if !numeric { sub.paragraph("Strata in order: " + strata.enumerated().map { "\($0.offset) = \($0.element)" }.joined(separator: ", ")) }
+      // Numbers on a numeric axis; anything else (ISO dates, `w10`) as categories, labelled as written.
+      let values = strata.map { Double($0) }
+      let numeric = values.allSatisfy { $0?.isFinite == true } && Set(values.map { $0! }).count == values.count
       let names = audits[0].criteria.map(\.name)
       // The quantity the verdicts were judged on: the ratio in [τ, 1/τ], or |difference| ≤ E.
       let quantity: String
@@ -80,25 +93,27 @@ extension FairnessCommand: AuditStep {
       case .difference(let e):
         (quantity, band, value, interval) = ("difference", -e...e, { $0.difference }, { $0.differenceInterval })
       }
+      let title = "Fairness criteria by \(attribute) per \(column)"
+      let caption = "\(quantity.prefix(1).uppercased() + quantity.dropFirst()) of each criterion in each \(column), the quantity the verdicts are judged on (undefined values break the line); the band is the tolerance."
+      let series = names.map { name in
+        LineChart.Series(name: name.replacingOccurrences(of: "_", with: " "),
+                         values: audits.map { a in a.criteria.first { $0.name == name }.flatMap(value) ?? .nan })
+      }
       sub.figure(
-        LineChart(
-          title: "Fairness criteria by \(attribute) per \(column)",
-          caption: "\(quantity.prefix(1).uppercased() + quantity.dropFirst()) of each criterion in each \(column), the quantity the verdicts are judged on (undefined values break the line); the band is the tolerance.",
-          xLabel: column, yLabel: quantity, xs: xs,
-          series: names.map { name in
-            .init(name: name.replacingOccurrences(of: "_", with: " "),
-                  values: audits.map { a in a.criteria.first { $0.name == name }.flatMap(value) ?? .nan })
-          },
-          tolerance: band
-        ).figure())
-      var rows: [[String]] = []
+        (numeric
+          ? LineChart(title: title, caption: caption, xLabel: column, yLabel: quantity, xs: values.map { $0! }, series: series,
+                      tolerance: band)
+          : LineChart.categorical(title: title, caption: caption, xLabel: column, yLabel: quantity, categories: strata,
+                                  series: series, tolerance: band)).figure())
+      var rows: [[DataTable.Cell]] = []
       for a in audits {
         for c in a.criteria {
-          rows.append([a.stratum!, c.name, value(c).map(fmt) ?? "undefined",
-                       interval(c).map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "", c.verdict.rawValue, c.reason ?? ""])
+          rows.append([.init(a.stratum!), .init(c.name), value(c).map { .init(fmt($0)) } ?? DataTable.undefined(),
+                       .init(interval(c).map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""), .init(c.verdict.rawValue),
+                       .init(c.reason ?? "")])
         }
       }
-      sub.table(DataTable(caption: "Criteria by \(attribute) in each \(column)", headers: [column, "criterion", quantity, "interval", "verdict", "note"], rows: rows))
+      sub.table(DataTable(caption: "Criteria by \(attribute) in each \(column)", headers: [column, "criterion", quantity, "interval", "verdict", "note"], cells: rows))
       var overall: [FairnessVerdict] = []
       for name in names {
         let per = audits.map { a in (a.stratum!, a.criteria.first { $0.name == name }?.verdict ?? .undefined) }
@@ -125,9 +140,68 @@ extension FairnessCommand: AuditStep {
       warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
   }
 
-  /// `clusters:` matches the clusters to the audited rows by learner id, which `id:` gives.
+  /// The order in which the report lists strata (indices into `strata`): numerically when every
+  /// stratum is a number; otherwise naturally — runs of digits compared as numbers, the text between
+  /// them by code points (`w2` before `w10`, ISO dates by date) — and labels equal that way (`w02`,
+  /// `w2`) by code points.
+  static func stratumOrder(_ strata: [String]) -> [Int] {
+    let numbers = strata.map { Double($0) }
+    if numbers.allSatisfy({ $0.map { !$0.isNaN } ?? false }) {
+      return strata.indices.sorted { (numbers[$0]!, ExactText(strata[$0])) < (numbers[$1]!, ExactText(strata[$1])) }
+    }
+    return strata.indices.sorted { a, b in
+      switch naturalComparison(strata[a], strata[b]) {
+      case .some(let less): return less
+      case .none: return ExactText(strata[a]) < ExactText(strata[b])
+      }
+    }
+  }
+
+  /// Natural comparison of `a` and `b`: whether `a` comes first, or nil when they are equal that way.
+  static func naturalComparison(_ a: String, _ b: String) -> Bool? {
+    func runs(_ s: String) -> [(digits: Bool, text: [UInt32])] {
+      var out: [(digits: Bool, text: [UInt32])] = []
+      for u in s.unicodeScalars {
+        let digit = u.value >= 0x30 && u.value <= 0x39
+        if let last = out.last, last.digits == digit { out[out.count - 1].text.append(u.value) } else { out.append((digit, [u.value])) }
+      }
+      return out
+    }
+    let x = runs(a), y = runs(b)
+    for (p, q) in zip(x, y) {
+      if p.digits && q.digits {
+        // As numbers: without leading zeros, the shorter is smaller, then digit by digit.
+        let m = Array(p.text.drop { $0 == 0x30 }), n = Array(q.text.drop { $0 == 0x30 })
+        if m.count != n.count { return m.count < n.count }
+        if m != n { return m.lexicographicallyPrecedes(n) }
+      } else if p.digits != q.digits {
+        return p.digits  // a number before text at the same place
+      } else if p.text != q.text {
+        return p.text.lexicographicallyPrecedes(q.text)
+      }
+    }
+    return x.count == y.count ? nil : x.count < y.count
+  }
+
+  /// The name of the attribute `clusters:` adds (its groups are `cluster 0`, `cluster 1`, …).
+  static let clusterAttribute = "cluster"
+
+  /// `clusters:` matches the clusters to the audited rows by learner id, which `id:` gives; and it adds
+  /// the attribute `cluster`, so a `by:` column of that name would give the report two attributes of one
+  /// name (two "by cluster" sections and verdicts, rows keyed alike in the tables): refused at that
+  /// `by:` entry.
   func checkAuditSettings(_ step: AuditConfiguration.Step) throws {
-    if let (_, node) = step.settings.clusters, id == nil { throw Self.clustersNeedIds(node, step: step.name) }
+    guard let (source, node) = step.settings.clusters else { return }
+    if id == nil { throw Self.clustersNeedIds(node, step: step.name) }
+    if splitList(by).contains(Self.clusterAttribute) {
+      let entry = step.optionValueMarks["by"]?.first { $0.value == Self.clusterAttribute }
+      throw ConfigError(
+        file: node.file, mark: entry?.mark ?? step.optionMarks["by"] ?? node.mark,
+        message: "step '\(step.name)' (fairness): 'by' names the column '\(Self.clusterAttribute)', and 'clusters: \(source)' (line \(node.mark.line)) adds the clusters as the attribute '\(Self.clusterAttribute)': the report would hold two attributes of that name",
+        hint: "name the column with its file's stem ("
+          + ([predictions] + (groups.map { [$0] } ?? [])).map { "'\(FileIO.stem(of: $0)).\(Self.clusterAttribute)'" }.joined(separator: " or ")
+          + ") or its number ('#N'), rename it in the file, or leave out 'clusters:'")
+    }
   }
 
   static func clustersNeedIds(_ node: ConfigNode, step: String) -> ConfigError {
@@ -175,67 +249,70 @@ extension FairnessCommand: AuditStep {
     "ppv": "Positive predictive value", "npv": "Negative predictive value", "accuracy": "Accuracy",
   ]
 
-  static func groupTable(_ a: AuditResult) -> DataTable {
+  /// Counts and rates per group; a value below the `lowSupport` denominator is flagged "low support".
+  static func groupTable(_ a: AuditResult, lowSupport: Int) -> DataTable {
     let metrics = FairnessAudit.rateNames
       + (a.groups.first { !$0.suppressed }?.metric("auc") != nil ? ["auc", "brier", "ece"] : [])
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
     for g in a.groups {
       if g.suppressed {
-        rows.append([g.name, "suppressed", "", "", "", ""] + metrics.map { _ in "" })
+        rows.append([.init(g.name), "suppressed", "", "", "", ""] + metrics.map { _ in "" })
         continue
       }
-      rows.append([g.name, String(g.n), String(g.tp), String(g.fp), String(g.tn), String(g.fn)]
-        + metrics.map { name in
+      rows.append([.init(g.name), .init(String(g.n)), .init(String(g.tp)), .init(String(g.fp)), .init(String(g.tn)), .init(String(g.fn))]
+        + metrics.map { name -> DataTable.Cell in
           guard let m = g.metric(name) else { return "" }
           guard let v = m.value else {
             // Undefined with its count and reason, as every other format shows it.
             let counts = m.numerator.flatMap { n in m.denominator.map { "\(Int(n))/\(Int($0))" } }
             let why = [counts, m.undefined].compactMap { $0 }.joined(separator: ": ")
-            return why.isEmpty ? "undefined" : "undefined (\(why))"
+            return DataTable.undefined(why.isEmpty ? "undefined" : "undefined (\(why))")
           }
+          // Flagged as in the JSON and CSV (`low_support`), rates and the score metrics (AUC, Brier, ECE) alike.
+          let flag = m.lowSupport ? " low support" : ""
           if let num = m.numerator, let den = m.denominator, name != "auc", name != "brier", name != "ece" {
-            return "\(fmt(v)) (\(Int(num))/\(Int(den)))" + (m.lowSupport ? " low support" : "")
+            return .init("\(fmt(v)) (\(Int(num))/\(Int(den)))" + flag)
           }
-          return fmt(v)
+          return .init(fmt(v) + flag)
         })
     }
     return DataTable(
-      caption: "Counts and rates by \(a.attribute) (rate (numerator/denominator); undefined when the denominator is 0)",
-      headers: ["group", "n", "TP", "FP", "TN", "FN"] + metrics, rows: rows)
+      caption: "Counts and rates by \(a.attribute) (rate (numerator/denominator); undefined when the denominator is 0; low support: a denominator below \(lowSupport) — for AUC the group's positives or negatives, for Brier and ECE its size)",
+      headers: ["group", "n", "TP", "FP", "TN", "FN"] + metrics, cells: rows)
   }
 
   static func criteriaTable(_ a: AuditResult) -> DataTable {
-    let rows = a.criteria.map { c -> [String] in
+    let rows = a.criteria.map { c -> [DataTable.Cell] in
       [
-        c.name, c.difference.map(fmt) ?? "undefined",
-        c.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
-        c.ratio.map(fmt) ?? "undefined", c.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
-        c.worstPair.map { "\($0.0) vs \($0.1)" } ?? "", c.verdict.rawValue, c.reason ?? "",
+        .init(c.name), number(c.difference),
+        .init(c.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""),
+        number(c.ratio), .init(c.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""),
+        .init(c.worstPair.map { "\($0.0) vs \($0.1)" } ?? ""), .init(c.verdict.rawValue), .init(c.reason ?? ""),
       ]
     }
     return DataTable(
       caption: "Criteria by \(a.attribute): difference and ratio with bootstrap intervals",
-      headers: ["criterion", "difference", "interval", "ratio", "interval", "worst pair", "verdict", "note"], rows: rows)
+      headers: ["criterion", "difference", "interval", "ratio", "interval", "worst pair", "verdict", "note"], cells: rows)
   }
 
   /// With `compare: largest|GROUP`: each group against the reference, one row per criterion.
   static func comparisonTable(_ a: AuditResult) -> DataTable? {
     guard let ref = a.reference, a.criteria.contains(where: { !$0.comparisons.isEmpty }) else { return nil }
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
     for group in a.criteria.first(where: { !$0.comparisons.isEmpty })!.comparisons.map(\.group) {
       for c in a.criteria {
         guard let x = c.comparisons.first(where: { ExactText($0.group) == ExactText(group) }) else { continue }
         rows.append([
-          group, c.name, x.difference.map(fmt) ?? "undefined",
-          x.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
-          x.ratio.map(fmt) ?? "undefined", x.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? "",
-          x.verdict.rawValue, x.undefined ?? x.note ?? "",
+          .init(group), .init(c.name), number(x.difference),
+          .init(x.differenceInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""),
+          number(x.ratio), .init(x.ratioInterval.map { "[\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""),
+          .init(x.verdict.rawValue), .init(x.undefined ?? x.note ?? ""),
         ])
       }
     }
     return DataTable(
       caption: "Each group against the reference '\(ref)' (difference = group − reference, ratio = group / reference)",
-      headers: ["group", "criterion", "difference", "interval", "ratio", "interval", "verdict", "note"], rows: rows)
+      headers: ["group", "criterion", "difference", "interval", "ratio", "interval", "verdict", "note"], cells: rows)
   }
 
   /// The quantity each verdict was read from: ratios against [τ, 1/τ], or differences against ±E with
@@ -310,20 +387,27 @@ extension FairnessCommand: AuditStep {
       guard !g.suppressed, let bins = g.reliability else { return nil }
       // Every bin, in score order (bin k is the same range for every group); an empty bin is passed
       // as undefined (NaN, count 0), listed in the table and not drawn.
-      return .init(name: g.name, bins: bins.map { b in
-        .init(meanPredicted: b.meanScore ?? .nan, observed: b.observedRate ?? .nan, count: b.n)
+      return .init(name: g.name, bins: bins.enumerated().map { i, b in
+        .init(meanPredicted: b.meanScore ?? .nan, observed: b.observedRate ?? .nan, count: b.n, range: b.lower...b.upper,
+              closedAbove: i == bins.count - 1)
       })
     }
     guard !series.isEmpty else { return nil }
     return ReliabilityDiagram(
       title: "Calibration by \(a.attribute)",
-      caption: "Mean predicted score against the observed positive rate in 10 equal-width bins; point area grows with the bin's size.",
+      caption: "Mean predicted score against the observed positive rate in 10 equal-width bins (numbered 0–9 from the lowest scores, as in report.json and the calibration table); point area grows with the bin's size.",
       series: series)
   }
 }
 
 /// A compact number for report text: 4 significant digits.
 func fmt(_ x: Double) -> String { x.isFinite ? NumberFormatting.significant(x, digits: 4) : "undefined" }
+
+/// A report table's cell for `x` (4 significant digits), marked undefined when `x` is nil or not finite.
+func number(_ x: Double?) -> DataTable.Cell {
+  guard let x, x.isFinite else { return DataTable.undefined() }
+  return DataTable.Cell(fmt(x))
+}
 
 extension JSONValue {
   /// The fields of an object (empty for other values).

@@ -364,7 +364,7 @@ struct ClusterCommand: CohortLensCommand {
       let hint = n >= 3
         ? "choose k in 2...\(n - 1)"
         : "clustering needs at least 3 learners (k = 2 needs n ≥ 3); check the input" + (dropMissing ? " and the rows --drop-missing removed" : "")
-      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); \(hint)")
+      throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); \(hint)", option: "k")
     }
     progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
     return try SpectralSweep.run(

@@ -136,6 +136,7 @@ extension ClusterCommand {
     progress.report("read \(n) learners, \(lengths.min()!)–\(lengths.max()!) steps, \(d) feature(s); normalised (\(normalize.name))")
     var warnings: [String] = []
     if raw.filledCells > 0 { warnings.append("\(raw.filledCells) missing value(s) inside series filled (--fill \(fill.rawValue))") }
+    if let w = Self.identicalSeriesWarning(set.series, ks: k.values, normalize: normalize.name) { warnings.append(w) }
 
     var truthValues: [String]?
     if let truthColumn = truth {
@@ -263,6 +264,20 @@ extension ClusterCommand {
     return Run(
       report: report, warnings: warnings, inputs: [(role: "series", path: path)], digests: digests, rawSeries: raw,
       distances: distances)
+  }
+
+  /// The warning when fewer learners have distinct series (after normalisation, compared value by value)
+  /// than the largest k: clusters beyond that split identical learners by rounding noise, as
+  /// `cluster --features` warns for identical feature rows. Nil otherwise. O(n × length), stops at
+  /// k_max + 1 distinct series.
+  static func identicalSeriesWarning(_ series: [[Double]], ks: [Int], normalize: String) -> String? {
+    guard let kMax = ks.max() else { return nil }
+    var distinct = Set<[Double]>()
+    for s in series {
+      distinct.insert(s)
+      if distinct.count >= kMax { return nil }
+    }
+    return "only \(distinct.count) distinct learner series after normalisation (\(normalize)), fewer than k = \(kMax); clusters beyond that split identical learners by rounding noise"
   }
 
   /// What the kNN graph of `cluster --series` ranks neighbours by, for each metric (JSON `knn_ranked_by`).

@@ -34,6 +34,34 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(HTMLEscaping.escape("a\u{0}b\u{1B}c\td\ne") == "a\u{FFFD}b\u{FFFD}c\td\ne")
     #expect(HTMLEscaping.escape("x\u{E000}fig") == "x\u{FFFD}fig")
     #expect(HTMLEscaping.escape("\u{FFFE}") == "\u{FFFD}")
+    #expect(HTMLEscaping.escape("a\rb") == "a\rb")
+  }
+
+  /// Bidi embedding, override and isolate controls would reorder the report's own text around a value
+  /// (a group named U+202E "A" turns "A (AUC 0.824)" into "(428.0 CUA) A"): each becomes a visible U+FFFD.
+  @Test func replacesBidiControls() {
+    for v: UInt32 in [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069] {
+      let c = String(Unicode.Scalar(v)!)
+      #expect(HTMLEscaping.escape(c + "A (AUC 0.824)") == "\u{FFFD}A (AUC 0.824)", "U+\(String(v, radix: 16))")
+    }
+    // Neighbours of the ranges, and right-to-left text itself, are kept.
+    #expect(HTMLEscaping.escape("\u{2029}\u{202F}\u{2065}\u{206A}") == "\u{2029}\u{202F}\u{2065}\u{206A}")
+    #expect(HTMLEscaping.escape("שלום مرحبا") == "שלום مرحبا")
+  }
+
+  /// DEL, the C1 controls and the Unicode non-characters (invalid code points to an HTML parser) become
+  /// U+FFFD; the characters next to them are kept.
+  @Test func replacesDELC1AndNonCharacters() {
+    var replaced: [UInt32] = [0x7F, 0x80, 0x85, 0x9F, 0xFDD0, 0xFDEF, 0xFFFE, 0xFFFF]
+    for plane: UInt32 in 1...16 { replaced += [plane << 16 | 0xFFFE, plane << 16 | 0xFFFF] }
+    for v in replaced {
+      #expect(HTMLEscaping.escape("a" + String(Unicode.Scalar(v)!) + "b") == "a\u{FFFD}b", "U+\(String(v, radix: 16))")
+    }
+    let kept: [UInt32] = [0x7E, 0xA0, 0xE9, 0xFDCF, 0xFDF0, 0xFFFD, 0xFFFC, 0x1FFFD, 0x10000, 0x1F600, 0x10FFFD]
+    for v in kept {
+      let s = "a" + String(Unicode.Scalar(v)!) + "b"
+      #expect(HTMLEscaping.escape(s) == s, "U+\(String(v, radix: 16))")
+    }
   }
 
   @Test func slugs() {
@@ -161,6 +189,27 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     expectFiniteGeometry(root)
   }
 
+  /// Strata that are not numbers (ISO dates, `w10`) are categories: one position each in the given
+  /// order, ticks and the numbers table labelled with them, not with positions 0, 1, 2, ….
+  @Test func categoricalLineChartLabelsTicksAndRowsWithTheCategories() throws {
+    let weeks = ["2024-01-08", "2024-01-15", "2024-01-22", "2024-02-05"]
+    let f = LineChart.categorical(title: "t", caption: "c", xLabel: "week", yLabel: "ratio", categories: weeks,
+                                  series: [.init(name: "tpr", values: [0.9, .nan, 0.7, 1.1])], tolerance: 0.8...1.25).figure()
+    let root = try parseSVG(f)
+    let axes = try #require(root.elements("g", class: "axes").first)
+    let ticks = axes.elements("text").filter { $0.attributes["text-anchor"] == "middle" && $0.attributes["font-size"] == "13" }
+    #expect(ticks.map(\.allText) == weeks)
+    #expect(f.table.rows.map { $0[0] } == weeks)
+    #expect(f.table.rows[1] == ["2024-01-15", "undefined", ""])
+    #expect(f.table.undefinedCells == [.init(row: 1, column: 1)])
+    #expect(f.table.isNumeric(column: 0) == false)
+    let tips = root.elements("circle", class: "point").map { $0.elements("title").first?.allText ?? "" }
+    #expect(tips == ["tpr at week 2024-01-08: 0.9", "tpr at week 2024-01-22: 0.7", "tpr at week 2024-02-05: 1.1"])
+    // Evenly spaced positions, in the given order.
+    let xs = root.elements("circle", class: "point").map { Double($0.attributes["cx"]!)! }
+    #expect(abs((xs[1] - xs[0]) - 2 * (xs[2] - xs[1])) < 0.02)
+  }
+
   @Test func bandSummaryMatchesDefinition() throws {
     let band = BandChart.Band.summarise(name: "a", members: [[1, 2, .nan], [3, 6, .nan]], spread: .standardDeviation)
     #expect(band.mean[0] == 2 && band.mean[1] == 4)
@@ -220,6 +269,31 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     expectFiniteGeometry(root)
   }
 
+  /// One extreme ratio (200) no longer stretches the axis to 0–250 (a 1 px tolerance band): the axis
+  /// stays around the band, the bar runs to its edge with an arrow, and the value is exact in its label
+  /// and the table.
+  @Test func anExtremeValueIsDrawnOffScale() throws {
+    let chart = IntervalBarChart(title: "t", caption: "c", valueLabel: "ratio",
+                                 bars: [.init(label: "dp", value: 200, lower: 150, upper: 260), .init(label: "acc", value: 0.97, lower: 0.7, upper: 1.1)],
+                                 baseline: 0, tolerance: 0.8...1.25, reference: 1)
+    let f = chart.figure()
+    let root = try parseSVG(f)
+    #expect(f.counts["offscale"] == 1)
+    let band = try #require(root.elements("rect", class: "tolerance").first)
+    #expect(Double(band.attributes["width"]!)! > 40, "band \(band.attributes["width"]!) px")
+    let ticks = root.elements("text").filter { $0.attributes["text-anchor"] == "middle" && $0.attributes["font-size"] == "13" }
+      .compactMap { Double($0.allText) }
+    #expect(ticks.max() == 3.5 && ticks.min() == 0, "\(ticks)")
+    #expect(root.elements("path", class: "offscale").count == 1)
+    #expect(root.elements("text", class: "value-label").map(\.allText) == ["200 outside", "0.97"])
+    #expect(f.table.rows[0][1] == "200" && f.table.rows[0][2] == "[150, 260]")
+    #expect(f.notes.first?.hasPrefix("The axis stops at 0–3.5") == true)
+    // Without a band nothing is clipped.
+    let rates = IntervalBarChart(title: "t", caption: "c", valueLabel: "v", bars: [.init(label: "a", value: 200)]).figure()
+    #expect(rates.counts["offscale"] == 0 && rates.notes.isEmpty)
+    expectFiniteGeometry(root)
+  }
+
   @Test func barsStartAtBaseline() throws {
     let chart = IntervalBarChart(title: "t", caption: "c", valueLabel: "v",
                                  bars: [.init(label: "a", value: 0.5), .init(label: "b", value: 1.5)], baseline: 1)
@@ -245,6 +319,19 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(legend.contains { $0.hasPrefix("intersection of") && $0.hasSuffix("… (AUC 0.65)") && $0.count <= 48 },
             "\(legend)")
     #expect(legend.contains("short (AUC 0.5)"), "\(legend)")
+  }
+
+  /// Series past the eighth keep distinct styles: colour × dash gives 64 before any repeats, and a chart
+  /// with more says so.
+  @Test func seriesStylesStayDistinctForManyGroups() {
+    let styles = (0..<64).map { "\(Palette.color($0)) \(Palette.dash($0) ?? "solid")" }
+    #expect(Set(styles).count == 64)
+    #expect((0..<8).map(Palette.dash) == Palette.dashes)
+    #expect(Palette.color(64) == Palette.color(0) && Palette.dash(64) == Palette.dash(0))
+    let curves = (0..<65).map { ROCChart.Curve(name: "g\($0)", fpr: [0, 1], tpr: [0, 1]) }
+    let f = ROCChart(title: "t", caption: "c", curves: curves).figure()
+    #expect(f.notes == ["65 curves: colour and dash repeat after 64 (series i and i + 64 look alike); the table beneath names every one."])
+    #expect(ROCChart(title: "t", caption: "c", curves: Array(curves.prefix(45))).figure().notes.isEmpty)
   }
 
   @Test func rocCurvesAndABROCA() throws {
@@ -286,13 +373,30 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(f.table.rows[3] == ["0.3", cell(0.3.squareRoot())])
   }
 
+  /// Bins that know their score range list it, the last one closed: `[0.9, 1]`.
+  @Test func reliabilityBinsShowTheirRanges() {
+    var bins: [ReliabilityDiagram.Bin] = []
+    for b in 0..<3 {
+      let lower = Double(b) / 3, upper = Double(b + 1) / 3
+      let mean: Double = b == 1 ? .nan : lower + 0.1
+      bins.append(.init(meanPredicted: mean, observed: 0.5, count: b == 1 ? 0 : 4, range: lower...upper, closedAbove: b == 2))
+    }
+    let f = ReliabilityDiagram(title: "t", caption: "c", series: [.init(name: "g", bins: bins)]).figure()
+    #expect(f.table.headers == ["group", "bin", "range", "mean predicted", "observed rate", "n"])
+    #expect(f.table.rows.map { $0[1] } == ["0", "1", "2"])
+    #expect(f.table.rows.map { $0[2] } == ["[0, 0.3333)", "[0.3333, 0.6667)", "[0.6667, 1]"])
+    #expect(f.table.undefinedCells == [.init(row: 1, column: 3), .init(row: 1, column: 4)])
+  }
+
   @Test func reliabilityPointSizeAndEmptyBins() throws {
     let f = Samples.reliability()
     let root = try parseSVG(f)
     let points = root.elements("circle", class: "point")
     #expect(points.count == 9)
     #expect(f.counts["undefined"] == 1)
-    #expect(f.table.rows[7] == ["male", "3", "undefined", "undefined", "0"])
+    // Bins are numbered from 0, as in report.json and the calibration CSV; the empty one is marked undefined.
+    #expect(f.table.rows[7] == ["male", "2", "undefined", "undefined", "0"])
+    #expect(f.table.undefinedCells == [.init(row: 7, column: 2), .init(row: 7, column: 3)])
     // Radius grows with n: the largest bin (80) has the largest radius 10.
     let radii = points.map { Double($0.attributes["r"]!)! }
     #expect(radii.max() == 10)
@@ -477,6 +581,21 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     #expect(cells == [0, 9, 9, 9, 0, 1, 9, 1, 0])
   }
 
+  /// A constant matrix (the DTW distances of identical series, all 0) gets the colour bar 0…1, not an
+  /// interval padded around 0 with negative distances; a constant v > 0 gets 0…v.
+  @Test func constantMatrixHasASaneColourScale() throws {
+    for (v, expected) in [(0.0, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]), (3.0, ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"])] {
+      let f = HeatMap(title: "t", caption: "c", valueLabel: "DTW distance", matrix: Array(repeating: Array(repeating: v, count: 4), count: 4),
+                      clusters: [0, 0, 1, 1]).figure()
+      let root = try parseSVG(f)
+      let legend = try #require(root.elements("rect", class: "colour-legend").first)
+      let legendX = Double(legend.attributes["x"]!)!
+      let labels = root.elements("text").filter { Double($0.attributes["x"] ?? "0")! > legendX + 16 }.map(\.allText)
+      #expect(labels == expected, "v = \(v)")
+      #expect(f.notes.last == "Colour range 0 (dark) to \(v == 0 ? "1" : "3") (light).")
+    }
+  }
+
   @Test func allUndefinedCellsAreHatched() throws {
     let m: [[Double]] = [[.nan, 1], [1, .nan]]
     let f = HeatMap(title: "t", caption: "c", valueLabel: "v", matrix: m, clusters: [0, 1]).figure()
@@ -555,8 +674,80 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     let root = try XMLChecker.parse(html)
     let cells = root.elements("td")
     #expect(cells.filter { ($0.attributes["class"] ?? "").contains("num") }.count == 9)
-    #expect(cells.filter { ($0.attributes["class"] ?? "").contains("undef") }.count == 2)
+    // No cell is marked undefined, so none is styled so, whatever its text.
+    #expect(cells.filter { ($0.attributes["class"] ?? "").contains("undef") }.isEmpty)
     #expect(root.elements("div", class: "table-wrap").count == 1)
+  }
+
+  /// The undefined style goes to the cells the table marks, never to a cell for its text: groups named
+  /// `undefined`, `inf`, `-inf`, `-` or `—` are row headers like any other, and a value cell reading
+  /// `undefined` is only styled when marked.
+  @Test func undefinedStyleOnlyOnMarkedValueCells() throws {
+    let names = ["undefined", "inf", "-inf", "-", "—", "n/a"]
+    let t = DataTable(headers: ["group", "rate", "note"],
+                      cells: names.enumerated().map { i, name in
+                        [.init(name), i == 0 ? DataTable.undefined("undefined (0/0)") : .init("0.5"), .init(name)]
+                      })
+    #expect(t.undefinedCells == [.init(row: 0, column: 1)])
+    let root = try XMLChecker.parse(HTMLDocument(title: "t", sections: [Section(title: "s", blocks: [.table(t)])]).render())
+    let rowHeaders = root.elements("th").filter { $0.attributes["scope"] == "row" }
+    #expect(rowHeaders.map(\.allText) == names)
+    #expect(rowHeaders.allSatisfy { !($0.attributes["class"] ?? "").contains("undef") })
+    let styled = root.elements("td").filter { ($0.attributes["class"] ?? "").contains("undef") }
+    #expect(styled.map(\.allText) == ["undefined (0/0)"])
+  }
+
+  /// A column named `h` gives an attribute section `s-h` beside the step's `s`, whose heading id was
+  /// `s-h` too: headings (and figure parts) take ids with `--`, which no section slug has.
+  @Test func headingIDsNeverClashWithSectionIDs() throws {
+    let f = Samples.intervalBars()
+    let doc = HTMLDocument(title: "t", verdicts: [Verdict(status: .pass, subject: "x", detail: "", sectionID: "s h")], sections: [
+      Section(title: "S", id: "s", subsections: [Section(title: "By h", id: "s h", blocks: [.figure(f)])]),
+      Section(title: "Figure 1 title", blocks: [.figure(f)]), Section(title: "Summary heading"),
+    ])
+    let root = try XMLChecker.parse(doc.render())
+    let ids = root.all().compactMap { $0.attributes["id"] }
+    #expect(Set(ids).count == ids.count, "duplicate ids: \(ids)")
+    for id in ["s", "s--h", "s-h", "s-h--h", "figure-1", "figure-1--title", "figure-1--desc", "figure-1--hatch",
+               "figure-1-title", "figure-2", "summary", "summary--h", "summary-heading"] {
+      #expect(ids.contains(id), "missing \(id) in \(ids)")
+    }
+    for e in root.all() {
+      for key in ["aria-labelledby"] { for id in (e.attributes[key] ?? "").split(separator: " ") { #expect(ids.contains(String(id))) } }
+    }
+  }
+
+  /// Two sections whose ids reduce to one slug (`a<b`, `a>b`) get `s-a-b` and `s-a-b-2`; a verdict links
+  /// to the anchor of the section it names, not to the first with that slug.
+  @Test func verdictLinksUseTheAnchorTheirSectionGot() throws {
+    let doc = HTMLDocument(title: "t", verdicts: [
+      Verdict(status: .fail, subject: "first", detail: "", sectionID: "s a<b"),
+      Verdict(status: .fail, subject: "second", detail: "", sectionID: "s a>b"),
+      Verdict(status: .fail, subject: "by slug", detail: "", sectionID: "S A B"),
+    ], sections: [Section(title: "S", id: "s", subsections: [Section(title: "By a<b", id: "s a<b"), Section(title: "By a>b", id: "s a>b")])])
+    let root = try XMLChecker.parse(doc.render())
+    let sections = root.elements("section").compactMap { $0.attributes["id"] }
+    #expect(sections == ["summary", "s", "s-a-b", "s-a-b-2"])
+    let links = root.elements("ul", class: "verdicts").first!.elements("a").map { $0.attributes["href"]! }
+    #expect(links == ["#s-a-b", "#s-a-b-2", "#s-a-b"])
+    // Exact means code point for code point: a precomposed and a decomposed é are two sections.
+    let accents = HTMLDocument(title: "t", verdicts: [
+      Verdict(status: .pass, subject: "nfc", detail: "", sectionID: "x \u{E9}"),
+      Verdict(status: .pass, subject: "nfd", detail: "", sectionID: "x e\u{301}"),
+    ], sections: [Section(title: "a", id: "x \u{E9}"), Section(title: "b", id: "x e\u{301}")])
+    let accentLinks = try XMLChecker.parse(accents.render()).elements("ul", class: "verdicts").first!.elements("a")
+    #expect(accentLinks.map { $0.attributes["href"]! } == ["#x", "#x-e"])
+  }
+
+  /// Long names without spaces wrap instead of widening the page: headings, the verdict list, the
+  /// contents and notes break anywhere.
+  @Test func longWordsWrap() {
+    let css = HTMLDocument.css
+    let rule = css.split(separator: "\n").first { $0.contains("overflow-wrap: anywhere") }.map(String.init) ?? ""
+    let selectors = rule.split(separator: "{").first.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? []
+    for s in ["h1", "h2", "h3", "h4", "li", "p", "dd", "figcaption", "caption", ".note"] {
+      #expect(selectors.contains(s), "\(s) missing in '\(rule)'")
+    }
   }
 
   @Test func tableRoundTripsThroughTextTable() {
@@ -590,7 +781,7 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     let root = try XMLChecker.parse(html)
     let ids = root.all().compactMap { $0.attributes["id"] }
     #expect(Set(ids).count == ids.count)
-    #expect(ids.contains("figure-1-hatch") && ids.contains("figure-3-hatch") && ids.contains("a-2"))
+    #expect(ids.contains("figure-1--hatch") && ids.contains("figure-3--hatch") && ids.contains("a-2"))
     #expect(!html.contains("\u{E000}"))
   }
 
