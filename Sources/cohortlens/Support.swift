@@ -26,11 +26,13 @@ struct OutputOptions: ParsableArguments {
   }
 }
 
-/// Usage checks of an output-file flag before any work: a name is given, and it is not a directory.
+/// Usage checks of an output-file flag before any work: a name is given, and it is not an existing directory.
+/// (A folder that does not exist, `new/`, is an output error of the command's output check, exit 73, as for
+/// `new/file`.)
 func validateOutputPath(_ path: String, flag: String) throws {
   if path.isEmpty { throw ValidationError("\(flag) needs a file name (got an empty string)") }
   var st = stat()
-  if path.hasSuffix("/") || (stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR) {
+  if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
     throw ValidationError("\(flag) '\(path)' is a directory; name a file, e.g. \(flag) \(path.hasSuffix("/") ? path : path + "/")result")
   }
 }
