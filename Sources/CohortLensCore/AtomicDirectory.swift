@@ -21,6 +21,10 @@
 ///   replace are removed. Unlisted entries are never removed or overwritten: when a new file's path (or
 ///   a folder on its way) is taken by an unlisted entry, the write throws before anything is moved.
 ///
+/// Permissions: the new folder (swap) and each folder and file that takes the place of an existing one get
+/// that one's permission bits (a 0700 report folder or a 0600 `report.json` stays so); new ones get 0755
+/// and 0644 minus the umask. Temporary names are cut to fit in 255 bytes.
+///
 /// On any failure before the first rename the temporary folder is removed and the target is untouched.
 /// The temporary folder and everything written into it are registered with ``InterruptCleanup`` until
 /// they are moved, so an interrupted run removes them (up to the table's capacity; see there).
@@ -136,27 +140,38 @@ public enum AtomicDirectory {
       throw OutputError(path: path, message: "a file, not a folder; name a folder")
     }
     // Swap: stage beside the target; merge: inside it (same file system as the files it replaces).
-    let temp = swap ? prefix + ".\(base).tmp-\(tag)" : target + "/.\(base).tmp-\(tag)"
+    // Names cut to fit in 255 bytes, as AtomicFile's.
+    let temp = swap ? prefix + AtomicFile.hiddenName(base, suffix: ".tmp-\(tag)")
+      : target + "/" + AtomicFile.hiddenName(base, suffix: ".tmp-\(tag)")
     var registrations = [InterruptCleanup.register(temp, kind: .directory)]
     defer { for r in registrations.reversed() { InterruptCleanup.unregister(r) } }
-    guard mkdir(temp, 0o755) == 0 else {
+    // What replaces an existing folder or file gets its permission bits (a private 0700 report stays
+    // private); the merge's staging folder is the writer's own (0700) until its files are moved out.
+    let tempMode = swap ? folderPermissions(of: target) ?? 0o755 : 0o700
+    guard mkdir(temp, tempMode) == 0 else {
       let folder = swap ? parent : target
       throw OutputError(path: path, message: "cannot create a folder in '\(folder)': " + FileIO.errorText(errno))
     }
+    if tempMode != 0o755 { _ = chmod(temp, tempMode) }
     do {
       for file in files {
         let parts = file.path.split(separator: "/").map(String.init)
         var dir = temp
+        var relative = ""
         for part in parts.dropLast() {
           dir += "/" + part
-          if mkdir(dir, 0o755) == 0 {
+          relative += (relative.isEmpty ? "" : "/") + part
+          let mode = folderPermissions(of: target + "/" + relative) ?? 0o755
+          if mkdir(dir, mode) == 0 {
+            if mode != 0o755 { _ = chmod(dir, mode) }
             registrations.append(InterruptCleanup.register(dir, kind: .directory))
           } else if errno != EEXIST {
             throw OutputError(path: dir, message: "cannot create the folder: " + FileIO.errorText(errno))
           }
         }
         registrations.append(InterruptCleanup.register(temp + "/" + file.path))
-        try AtomicFile.write(file.bytes, to: temp + "/" + file.path)
+        try AtomicFile.write(file.bytes, to: temp + "/" + file.path, sync: true,
+                             mode: AtomicFile.permissions(of: target + "/" + file.path))
       }
     } catch {
       removeTree(temp)
@@ -175,7 +190,7 @@ public enum AtomicDirectory {
       }
       return nil
     case .nonEmptyDirectory where firstUnlisted(in: target, listed: replacing) == nil:
-      let old = prefix + ".\(base).old-\(tag)"
+      let old = prefix + AtomicFile.hiddenName(base, suffix: ".old-\(tag)")
       guard rename(target, old) == 0 else {
         let reason = FileIO.errorText(errno)
         removeTree(temp)
@@ -282,6 +297,13 @@ public enum AtomicDirectory {
       default: unlink(full)
       }
     }
+  }
+
+  /// The permission bits of the folder at `path` (links followed), or `nil` when there is none.
+  static func folderPermissions(of path: String) -> mode_t? {
+    var st = stat()
+    guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+    return st.st_mode & 0o777
   }
 
   /// Removes `path` and everything below it (best effort; symbolic links are removed, not followed).

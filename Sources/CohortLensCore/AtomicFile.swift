@@ -8,8 +8,10 @@ import Darwin
 public enum AtomicFile {
   /// Writes `bytes` to `path` atomically.
   ///
-  /// Steps: create `.<name>.tmp-<pid>-<random>` in the target's directory (`O_EXCL`, mode 0644
-  /// minus umask), write everything, `fsync`, `close`, `rename(2)` over `path`, then `fsync` the
+  /// Steps: create `.<name>.tmp-<pid>-<random>` in the target's directory (`O_EXCL`; mode 0644 minus
+  /// umask, or, when it replaces a regular file, that file's permission bits: see
+  /// ``createTemporary(_:replacing:flags:mode:)``; `<name>` cut so that the name fits in 255 bytes), write
+  /// everything, `fsync`, `close`, `rename(2)` over `path`, then `fsync` the
   /// directory (best effort). On any failure the temporary file is removed and nothing is left at
   /// `path` that was not there before. The temporary file is registered with ``InterruptCleanup``
   /// while it exists, so an interrupted run (SIGINT/SIGTERM/SIGHUP, once the tool installed the
@@ -24,6 +26,12 @@ public enum AtomicFile {
   /// `/dev/stdout`, a named pipe) is written in place, never replaced by a regular file; a
   /// directory is an error.
   public static func write(_ bytes: [UInt8], to requested: String, sync: Bool = true) throws {
+    try write(bytes, to: requested, sync: sync, mode: nil)
+  }
+
+  /// `write(_:to:sync:)`; `mode`, when given, is the new file's permission bits (a file that replaces
+  /// an existing one keeps that one's bits in any case).
+  static func write(_ bytes: [UInt8], to requested: String, sync: Bool, mode: mode_t?) throws {
     let path: String
     switch try destination(of: requested) {
     case .stream(let p): return try writeStream(bytes, to: p)
@@ -33,7 +41,7 @@ public enum AtomicFile {
     let temp = try temporaryPath(for: path, tag: "tmp")
     let registration = InterruptCleanup.register(temp)
     defer { InterruptCleanup.unregister(registration) }
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    let fd = createTemporary(temp, replacing: path, flags: O_WRONLY, mode: mode)
     guard fd >= 0 else {
       throw OutputError(path: path, message: "cannot create a file in '\(directory)': " + FileIO.errorText(errno))
     }
@@ -142,10 +150,19 @@ public enum AtomicFile {
   /// followed (up to 40 levels, relative targets taken from the link's directory; a dangling link
   /// names the file to create), so the link survives and its target is replaced, a
   /// ``Destination/file``.
-  /// - Throws: `OutputError` when the path is empty, ends in `/`, names a directory, or has a link loop.
+  /// - Throws: `OutputError` when the path is empty, names a directory (also one that does not exist: a
+  /// path ending in `/`), or has a link loop.
   public static func destination(of path: String) throws -> Destination {
     guard !path.isEmpty else { throw OutputError(path: path, message: "no file name given; name the output file") }
     var st = stat()
+    if path.hasSuffix("/") && stat(path, &st) != 0 {
+      // A folder was meant: say what is wrong with it, as for the folder of a file.
+      let reason = errno
+      if reason == ENOENT {
+        throw OutputError(path: path, message: "the folder '\(MessageText.visible(path))' does not exist; create it and name a file inside it")
+      }
+      throw OutputError(path: path, message: "cannot use the folder '\(MessageText.visible(path))': " + FileIO.errorText(reason))
+    }
     if stat(path, &st) == 0 {  // follows every link, including /proc/self/fd/N
       switch st.st_mode & S_IFMT {
       case S_IFDIR: throw OutputError(path: path, message: "is a directory; name a file inside it")
@@ -227,7 +244,7 @@ public enum AtomicFile {
     return (regular, streams)
   }
 
-  /// Writes each file to a temporary file beside it (`O_EXCL`, mode 0644 minus umask; synced with `sync`;
+  /// Writes each file to a temporary file beside it (`O_EXCL`, mode as ``createTemporary(_:replacing:flags:mode:)``; synced with `sync`;
   /// registered with `InterruptCleanup` through `registrations`); on a failure removes the ones already
   /// written and throws an `OutputError` naming the file's path.
   static func stage(
@@ -238,7 +255,7 @@ public enum AtomicFile {
       for f in files {
         let temp = try temporaryPath(for: f.path, tag: "staged")
         registrations.append(InterruptCleanup.register(temp))
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = createTemporary(temp, replacing: f.path, flags: O_WRONLY)
         guard fd >= 0 else {
           throw OutputError(path: f.path, message: "cannot create a file in '\(FileIO.directory(of: f.path))': "
             + FileIO.errorText(errno))
@@ -261,13 +278,54 @@ public enum AtomicFile {
   }
 
   /// A hidden temporary name beside `path`, `.<name>.<tag>-<pid>-<random>`, so that the rename
-  /// onto `path` stays within one directory (atomic). Throws an `OutputError` when `path` names no
-  /// file (empty, or ending in `/`).
+  /// onto `path` stays within one directory (atomic); `<name>` is cut so that the whole name fits in
+  /// 255 bytes (``hiddenName(_:suffix:)``). Throws an `OutputError` when `path` names no file (empty,
+  /// or ending in `/`).
   static func temporaryPath(for path: String, tag: String) throws -> String {
     let base = path.split(separator: "/").last.map(String.init) ?? path
     guard !base.isEmpty, !path.hasSuffix("/") else { throw OutputError(path: path, message: "not a file path") }
     let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
-    return prefix + ".\(base).\(tag)-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))"
+    return prefix + hiddenName(base, suffix: ".\(tag)-\(getpid())-\(String(UInt64.random(in: 0 ... .max), radix: 36))")
+  }
+
+  /// The longest file name (bytes) of the file systems written to (`NAME_MAX` of Linux and macOS).
+  static let nameMax = 255
+
+  /// `.<base><suffix>`, with `base` cut at a Unicode scalar boundary so that the name fits in
+  /// ``nameMax`` bytes; the suffix (which makes the name unique) is kept whole.
+  static func hiddenName(_ base: String, suffix: String) -> String {
+    let room = nameMax - 1 - suffix.utf8.count
+    guard base.utf8.count > room else { return "." + base + suffix }
+    var bytes = 0
+    var kept = String.UnicodeScalarView()
+    for u in base.unicodeScalars {
+      let width = UTF8.width(u)
+      if bytes + width > room { break }
+      bytes += width
+      kept.append(u)
+    }
+    return "." + String(kept) + suffix
+  }
+
+  /// The permission bits (`rwx` for user, group, others) of the regular file at `path` (links
+  /// followed), or `nil` when there is none.
+  static func permissions(of path: String) -> mode_t? {
+    var st = stat()
+    guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return st.st_mode & 0o777
+  }
+
+  /// Creates the temporary file `temp` (`O_CREAT | O_EXCL | O_CLOEXEC` and `flags`) for an output that will
+  /// be renamed onto `path`. When `path` is an existing regular file, the new file gets its permission bits
+  /// (`fchmod`, so the umask does not narrow them): replacing a file never widens who may read it (a 0600
+  /// file stays 0600). Otherwise it gets `mode`, or 0644 minus the umask. The owner is the writing user (as for
+  /// any new file). Returns the descriptor, or -1 with `errno` set.
+  static func createTemporary(_ temp: String, replacing path: String, flags: Int32, mode: mode_t? = nil) -> Int32 {
+    let kept = permissions(of: path)
+    let wanted = kept ?? mode
+    let fd = open(temp, flags | O_CREAT | O_EXCL | O_CLOEXEC, wanted ?? 0o644)
+    if fd >= 0, let wanted { _ = fchmod(fd, wanted) }
+    return fd
   }
 
   /// Renames every staged temporary file onto its path, in order; on a failure removes the

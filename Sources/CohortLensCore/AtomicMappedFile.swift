@@ -10,7 +10,8 @@ extension AtomicFile {
   /// `companions` written as by `write(files:sync:beforeRenaming:)` — all of them appear, renamed into place, or none.
   ///
   /// Steps: check every destination (``checkWritable(_:)``, before the fill); create
-  /// `.<name>.staged-<pid>-<random>` next to `path` (`O_EXCL`, mode 0644 minus umask), reserve
+  /// `.<name>.staged-<pid>-<random>` next to `path` (`O_EXCL`; mode 0644 minus umask, or the permission
+  /// bits of the regular file it replaces: ``createTemporary(_:replacing:flags:mode:)``), reserve
   /// `size` bytes with `posix_fallocate` (so a full disk is an error here, never a `SIGBUS` while filling),
   /// `mmap` it, call `fill` with the `size` bytes (initially zero), `munmap`, `fsync` (if `sync`), `close`;
   /// stage the companions and write the stream companions; then rename everything into place. On any failure (including a throwing `fill`)
@@ -40,7 +41,7 @@ extension AtomicFile {
     let temp = try temporaryPath(for: path, tag: "staged")
     let registration = InterruptCleanup.register(temp)
     defer { InterruptCleanup.unregister(registration) }
-    let fd = open(temp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+    let fd = createTemporary(temp, replacing: path, flags: O_RDWR)
     guard fd >= 0 else {
       throw OutputError(path: path, message: "cannot create a file in '\(FileIO.directory(of: path))': "
         + FileIO.errorText(errno))

@@ -9,8 +9,8 @@ public struct CSVOptions: Sendable, Equatable {
   /// Field separator byte. Default `,`. Must be ASCII and not `"`, CR or LF.
   public var delimiter: UInt8
   /// Cell texts (after trimming ASCII spaces and tabs) that mean "missing".
-  /// Default `Table.defaultMissingTokens`: empty, `NA`, `N/A`, `NaN`, `nan`, `null`. Matching is exact
-  /// and case-sensitive; quoting does not matter (`""` and `"NA"` are missing too).
+  /// Default `Table.defaultMissingTokens`: pandas' default `na_values`. Matching is exact and
+  /// case-sensitive; quoting does not matter (`""` and `"NA"` are missing too).
   public var missingTokens: [String]
 
   public init(delimiter: UInt8 = UInt8(ascii: ","), missingTokens: [String] = Table.defaultMissingTokens) {
@@ -58,7 +58,7 @@ struct ParsedCSV: Sendable {
 /// Byte-level RFC 4180 state machine over a whole file held in memory.
 ///
 /// Rules: an optional UTF-8 BOM is skipped; records end at LF, CRLF, a bare CR, or end of file;
-/// completely empty lines are skipped; a field that starts with `"` is quoted and may contain the
+/// blank lines (empty, or only spaces and tabs that are not the delimiter) are skipped; a field that starts with `"` is quoted and may contain the
 /// delimiter, CR, LF and `""` (an escaped quote); a `"` inside an unquoted field is literal data.
 /// O(n) in the file size; one `CellRef` (8 bytes) per cell and one `RowOrigin` per row.
 struct CSVTokenizer {
@@ -112,13 +112,7 @@ struct CSVTokenizer {
                            message: "column name \(j + 1) is not valid UTF-8",
                            hint: "re-save the file as UTF-8")
         }
-        // Names compared exactly as written (code points, as pandas): 'é' precomposed and decomposed are two columns.
-        if let k = header.firstIndex(where: { ExactText($0) == ExactText(name) }) {
-          let loc = Table.location(of: cell, origin: headerOrigin, in: buf)
-          throw InputError(file: path, line: loc.line, column: loc.column,
-                           message: "duplicate column name '\(name)' (columns \(k + 1) and \(j + 1))",
-                           hint: "rename one of the columns")
-        }
+        // A name written twice is kept (pandas reads it as `a` and `a.1`); selecting it is an error then.
         header.append(name)
       }
       t.cells.removeAll(keepingCapacity: true)
@@ -170,14 +164,21 @@ struct CSVTokenizer {
     let lf = UInt8(ascii: "\n")
     let cr = UInt8(ascii: "\r")
     let delim = delimiter
-    // Skip empty lines.
+    // Skip blank lines: empty, or only spaces and tabs (other than the delimiter), as pandas'
+    // skip_blank_lines; the last line may lack its line break.
     while i < n {
-      let c = p[i]
+      var j = i
+      while j < n && (p[j] == 0x20 || p[j] == 0x09) && p[j] != delim { j += 1 }
+      if j >= n {
+        i = j
+        break
+      }
+      let c = p[j]
       if c == lf {
-        i += 1
+        i = j + 1
         line += 1
       } else if c == cr {
-        i += 1
+        i = j + 1
         if i < n && p[i] == lf { i += 1 }
         line += 1
       } else {

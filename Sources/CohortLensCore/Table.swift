@@ -15,8 +15,9 @@ import Dispatch
 /// - **Input.** `Table.read(path:options:)` loads a whole CSV file (RFC 4180: quoted fields with
 ///   embedded delimiters, quotes and newlines; UTF-8 with optional BOM; LF or CRLF; a header row)
 ///   with a byte-level state machine. Cells stay byte ranges into the file buffer until a column is
-///   asked for as `strings`, `numbers`, `ids` or a `numericMatrix`. Missing cells (empty, `NA`, `N/A`,
-///   `NaN`, `nan`, `null`) are reported as `nil`, never as 0. Numbers are converted bit-identically to
+///   asked for as `strings`, `numbers`, `ids` or a `numericMatrix`. Missing cells (empty, or one of
+///   pandas' default missing tokens such as `NA`, `NULL`, `NaN`, `None`: ``defaultMissingTokens``) are
+///   reported as `nil`, never as 0. Numbers are converted bit-identically to
 ///   C `strtod` (`DecimalParser`). `Table.join` performs an inner join on id columns.
 ///   `summaries(columns:)` types and summarises columns (counts, min, max, compensated mean) in one
 ///   block-parallel pass; `read(path:options:digest: true)` also fingerprints the file (`sha256`) on a
@@ -32,9 +33,14 @@ import Dispatch
 /// O(rows). `Table` is an immutable-by-default value type and `Sendable`; derived tables
 /// (`selecting`, `join`) share the file buffers.
 public struct Table: Sendable {
-  /// Cell texts that mean "missing" by default: the empty cell, `NA`, `N/A`, `NaN`, `nan`, `null`.
-  /// Matched exactly (case-sensitive) after trimming ASCII spaces and tabs.
-  public static let defaultMissingTokens: [String] = ["", "NA", "N/A", "NaN", "nan", "null"]
+  /// Cell texts that mean "missing" by default: pandas' default `na_values` (`STR_NA_VALUES`, pandas 2
+  /// and 3): the empty cell, `#N/A`, `#N/A N/A`, `#NA`, `-1.#IND`, `-1.#QNAN`, `-NaN`, `-nan`, `1.#IND`,
+  /// `1.#QNAN`, `<NA>`, `N/A`, `NA`, `NULL`, `NaN`, `None`, `n/a`, `nan`, `null`.
+  /// Matched exactly (case-sensitive) after trimming ASCII spaces and tabs (pandas does not trim).
+  public static let defaultMissingTokens: [String] = [
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+    "NULL", "NaN", "None", "n/a", "nan", "null",
+  ]
 
   struct Source: Sendable {
     var path: String
@@ -58,6 +64,8 @@ public struct Table: Sendable {
   var cells: [CellRef]
   var origins: [[RowOrigin]]
   var missingTokens: [[UInt8]]
+  /// `columnNames` hashed for lookups by name (shared by tables with the same columns).
+  let lookup: ColumnLookup
 
   /// Number of columns.
   public var columnCount: Int { columnNames.count }
@@ -78,13 +86,15 @@ public struct Table: Sendable {
   /// Reads and tokenises the CSV file at `path` (whole file into memory with `read(2)`).
   ///
   /// Format: RFC 4180 with a required header row; UTF-8 with an optional BOM; records end at LF,
-  /// CRLF, a bare CR or end of file; completely empty lines are skipped; a field starting with `"` is
+  /// CRLF, a bare CR or end of file; blank lines (empty, or only spaces and tabs other than the
+  /// delimiter) are skipped, also before the header; a header may name a column twice (selecting that
+  /// name is then an error, see ``columnIndex(_:byPosition:)``); a field starting with `"` is
   /// quoted and may contain the delimiter, line breaks and `""` (a literal quote); a `"` inside an
   /// unquoted field is literal. A cell is *missing* when, trimmed of ASCII spaces and tabs, it is
   /// empty or one of `options.missingTokens` (quoted or not).
   ///
   /// - Throws: `InputError` if the file cannot be read, is empty, has an unbalanced quote, a ragged
-  ///   row (field count differs from the header), duplicate column names or a non-UTF-8 header.
+  ///   row (field count differs from the header) or a non-UTF-8 header.
   /// - Complexity: O(file size).
   public static func read(path: String, options: CSVOptions = CSVOptions()) throws -> Table {
     let bytes = try FileIO.readAll(path: path)
@@ -135,9 +145,10 @@ public struct Table: Sendable {
   }
 
   init(name: String, columnNames: [String], rowCount: Int, sources: [Source], columnSource: [Int],
-       cells: [CellRef], origins: [[RowOrigin]], missingTokens: [[UInt8]]) {
+       cells: [CellRef], origins: [[RowOrigin]], missingTokens: [[UInt8]], lookup: ColumnLookup? = nil) {
     self.name = name
     self.columnNames = columnNames
+    self.lookup = lookup ?? ColumnLookup(columnNames)
     self.rowCount = rowCount
     self.sources = sources
     self.columnSource = columnSource
@@ -148,47 +159,85 @@ public struct Table: Sendable {
 
   // MARK: Columns
 
-  /// The index of the column called `name`: the header equal to `name` (case-sensitive); when there is
-  /// none, the one header equal to it once blanks (spaces and tabs) around both are ignored, so that
-  /// `--columns x0` selects a header written ` x0 ` (command-line lists are trimmed; headers are kept as
-  /// written).
+  /// The index of the column called `name`: the header written exactly so; else the header equal to it
+  /// as a `String` (canonical equivalence); else the header equal to it once blanks (spaces and tabs)
+  /// around both are ignored, so that `--columns x0` selects a header written ` x0 ` (command-line lists are
+  /// trimmed; headers are kept as written); else, for `#N` (with `byPosition`), the N-th column.
   ///
-  /// - Throws: `InputError` at the header when several headers match after trimming (listing them), or
-  ///   when none matches: listing the available columns, suggesting the closest name when one differs only
-  ///   in case, in surrounding blanks or by an edit distance of at most 2.
-  /// - Complexity: O(columns × name length²) on failure, O(columns × name length) otherwise.
+  /// A header may be written twice (a file is read whatever its header holds, as pandas reads it), but a
+  /// name that several columns answer to cannot select one of them.
+  /// - Throws: `InputError` at the header when several headers have the name (naming their positions and
+  ///   suggesting to select one as `#N`), or when none has it: listing the available columns (the first 50),
+  ///   suggesting the closest name (see ``closest(to:in:)``).
+  /// - Complexity: O(name length) expected when found; O(columns × name length²) on failure.
   public func columnIndex(_ name: String, byPosition: Bool = true) throws -> Int {
-    if let j = findColumn(name, byPosition: byPosition) { return j }
-    let key = Table.trimmedBlanks(name)
-    let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
-    let listed = { (indices: [Int]) in indices.map { self.listedName(ofColumn: $0) }.joined(separator: ", ") }
-    if matches.count > 1 {
+    switch resolution(of: name, byPosition: byPosition) {
+    case .found(let j):
+      return j
+    case .ambiguous(let matches, let byBlanks):
+      let shown = matches.prefix(5).map { "'#\($0 + 1)'" }
+      let positions = shown.count == 2 ? shown.joined(separator: " or ")
+        : shown.joined(separator: ", ") + (matches.count > 5 ? ", …" : "")
+      let listed = matches.prefix(5).map { "#\($0 + 1) \(MessageText.quoted(columnNames[$0]))" }.joined(separator: ", ")
+        + (matches.count > 5 ? ", …" : "")
+      if byBlanks {
+        throw InputError(file: path, line: headerLine,
+          message: "column name \(MessageText.quoted(name)) matches \(matches.count) columns once the blanks around names are ignored: \(listed)",
+          hint: "select one by its position (\(positions)), or rename the columns in the header so that they differ by more than surrounding blanks")
+      }
       throw InputError(file: path, line: headerLine,
-        message: "column name '\(name)' matches \(matches.count) columns once the blanks around names are ignored: \(listed(matches))",
-        hint: "rename the columns in the header so that they differ by more than surrounding blanks")
+        message: "column name \(MessageText.quoted(name)) is the name of \(matches.count) columns: \(listed)",
+        hint: "select one by its position (\(positions)), or rename the columns in the header")
+    case .none:
+      var hint = "available columns: " + listedColumns()
+      if let suggestion = Table.closest(to: name, in: columnNames) {
+        hint = "did you mean \(MessageText.quoted(suggestion))? " + hint
+      }
+      throw InputError(file: path, line: headerLine, message: "no column named \(MessageText.quoted(name))", hint: hint)
     }
-    var hint = "available columns: " + listed(Array(columnNames.indices))
-    if let suggestion = Table.closest(to: name, in: columnNames) {
-      hint = "did you mean '\(suggestion)'? " + hint
-    }
-    throw InputError(file: path, line: headerLine, message: "no column named '\(name)'", hint: hint)
   }
 
-  /// The column `name` selects, without throwing: the header written exactly so (code points), else
-  /// one canonically equal to it, else the only header equal to it once the blanks around both are
-  /// ignored, else, for `#N` with 1 ≤ N ≤ ``columnCount``, the N-th column (1-based; for a column
-  /// without a name, such as the index column pandas writes with an empty header); `nil` when none or
-  /// several match (``columnIndex(_:)`` says which). O(columns).
+  /// The column `name` selects, without throwing: as ``columnIndex(_:byPosition:)`` finds it (the header
+  /// written exactly so, else one canonically equal to it, else the one header equal to it once the blanks
+  /// around both are ignored, else, for `#N` with 1 ≤ N ≤ ``columnCount``, the N-th column (1-based; for a
+  /// column without a name, such as the index column pandas writes with an empty header, or one whose name
+  /// another column has too)); `nil` when none or several match (``columnIndex(_:)`` says which).
+  /// O(name length) expected.
   ///
   /// `byPosition: false` leaves `#N` out, for names that must be headers (a model file's feature names).
   public func findColumn(_ name: String, byPosition: Bool = true) -> Int? {
-    if let j = columnNames.firstIndex(where: { ExactText($0) == ExactText(name) }) { return j }
-    if let j = columnNames.firstIndex(of: name) { return j }
-    let key = Table.trimmedBlanks(name)
-    let matches = columnNames.indices.filter { Table.trimmedBlanks(columnNames[$0]) == key }
-    if matches.count == 1 { return matches[0] }
-    if byPosition, matches.isEmpty, let k = Table.position(key), k <= columnCount { return k - 1 }
+    if case .found(let j) = resolution(of: name, byPosition: byPosition) { return j }
     return nil
+  }
+
+  /// The column `name` selects as ``columnIndex(_:byPosition:)`` finds it, or `nil` when there is none.
+  /// - Throws: the `InputError` of ``columnIndex(_:byPosition:)`` when several columns have the name.
+  public func columnIndexIfPresent(_ name: String, byPosition: Bool = true) throws -> Int? {
+    if case .none = resolution(of: name, byPosition: byPosition) { return nil }
+    return try columnIndex(name, byPosition: byPosition)
+  }
+
+  /// What `name` selects: one column, several (`byBlanks`: only once blanks are ignored), or none.
+  enum Resolution: Equatable {
+    case found(Int)
+    case ambiguous([Int], byBlanks: Bool)
+    case none
+  }
+
+  func resolution(of name: String, byPosition: Bool) -> Resolution {
+    if let e = lookup.exact[ExactText(name)] { return e.count == 1 ? .found(e[0]) : .ambiguous(e, byBlanks: false) }
+    if let c = lookup.canonical[name] { return c.count == 1 ? .found(c[0]) : .ambiguous(c, byBlanks: false) }
+    let key = Table.trimmedBlanks(name)
+    if let t = lookup.trimmed[key] { return t.count == 1 ? .found(t[0]) : .ambiguous(t, byBlanks: true) }
+    if byPosition, let k = Table.position(key), k <= columnCount { return .found(k - 1) }
+    return .none
+  }
+
+  /// The columns of the header for a message: each as ``listedName(ofColumn:)``, the first 50, then how many
+  /// more there are.
+  public func listedColumns() -> String {
+    let shown = (0..<Swift.min(columnCount, 50)).map { listedName(ofColumn: $0) }.joined(separator: ", ")
+    return columnCount > 50 ? shown + ", … (\(columnCount - 50) more)" : shown
   }
 
   /// N for a column reference `#N` (N ≥ 1, ASCII digits only), else `nil`.
@@ -198,15 +247,26 @@ public struct Table: Sendable {
     return k
   }
 
-  /// The name by which column `j` is selected and shown in results: its header, or `#N` when the header
-  /// is empty (or blank).
-  public func displayName(ofColumn j: Int) -> String {
-    Table.trimmedBlanks(columnNames[j]).isEmpty ? "#\(j + 1)" : columnNames[j]
+  /// Whether column `j` has no name of its own: its header is empty or blank, or written exactly so by
+  /// another column too. Such a column is selected, and shown in results, as `#N`.
+  public func isUnnamed(column j: Int) -> Bool {
+    lookup.duplicated[j] || Table.trimmedBlanks(columnNames[j]).isEmpty
   }
 
-  /// Column `j` as error messages list it: `'name'`, or `#N (no name)`.
+  /// Whether the header of column `j` is written exactly so by another column too (`id,a,b,a`).
+  public func hasDuplicatedName(column j: Int) -> Bool { lookup.duplicated[j] }
+
+  /// The name by which column `j` is selected and shown in results: its header, or `#N` when the header
+  /// is empty (or blank) or another column has the same header.
+  public func displayName(ofColumn j: Int) -> String {
+    isUnnamed(column: j) ? "#\(j + 1)" : columnNames[j]
+  }
+
+  /// Column `j` as messages list it: `'name'` (see ``MessageText``), `#N (no name)`, or `#N 'name'` when
+  /// another column has the same header.
   public func listedName(ofColumn j: Int) -> String {
-    Table.trimmedBlanks(columnNames[j]).isEmpty ? "#\(j + 1) (no name)" : "'\(columnNames[j])'"
+    if Table.trimmedBlanks(columnNames[j]).isEmpty { return "#\(j + 1) (no name)" }
+    return lookup.duplicated[j] ? "#\(j + 1) \(MessageText.quoted(columnNames[j]))" : MessageText.quoted(columnNames[j])
   }
 
   /// `name` without the blanks around it: spaces (Unicode category Zs) and tabs, as command-line lists are
@@ -387,7 +447,7 @@ public struct Table: Sendable {
     if missing == .error, let first = missingRows.first {
       let list = missingRows.map { m -> String in
         let record = origins[columnSource[m.column]][m.row].record
-        return "row \(record) (line \(location(row: m.row, column: m.column).line), column '\(columnNames[m.column])')"
+        return "row \(record) (line \(location(row: m.row, column: m.column).line), column \(MessageText.quoted(displayName(ofColumn: m.column))))"
       }.joined(separator: ", ")
       let more = missingCount > missingRows.count ? ", …" : ""
       throw InputError(
@@ -430,7 +490,7 @@ public struct Table: Sendable {
         }
         throw InputError(
           file: sources[columnSource[column]].path, line: l2.line, column: l2.column,
-          message: "duplicate id '\(v)' in column '\(columnNames[column])' (lines \(l1.line) and \(l2.line))",
+          message: "duplicate id \(MessageText.quoted(v)) in column \(MessageText.quoted(displayName(ofColumn: column))) (lines \(l1.line) and \(l2.line))",
           hint: "ids must be unique; remove or rename one of the rows")
       }
       out.append(v)
@@ -458,8 +518,8 @@ public struct Table: Sendable {
   /// - Precondition: `column` is one of `columnNames` (validate user input with `columnIndex`).
   /// - Complexity: O(rows + bytes of the column).
   public func inferType(_ column: String) -> ColumnType {
-    guard let j = columnNames.firstIndex(of: column) else {
-      preconditionFailure("inferType: no column named '\(column)'; validate names with columnIndex(_:)")
+    guard let j = findColumn(column) else {
+      preconditionFailure("inferType: no column named \(MessageText.quoted(column)); validate names with columnIndex(_:)")
     }
     return profile(at: j).type
   }
@@ -593,7 +653,7 @@ public struct Table: Sendable {
     let newOrigins = origins.map { o in rows.map { o[$0] } }
     return Table(name: name, columnNames: columnNames, rowCount: rows.count, sources: sources,
                  columnSource: columnSource, cells: newCells, origins: newOrigins,
-                 missingTokens: missingTokens)
+                 missingTokens: missingTokens, lookup: lookup)
   }
 
   /// The columns called `columns`, in that order.
@@ -630,7 +690,8 @@ public struct Table: Sendable {
   /// the same name); a right column named like `leftId` becomes `<right.name>.<column>`.
   /// Missing tokens of the left table apply to the whole result.
   /// - Throws: `InputError` for unknown id columns, missing or duplicate ids on either side, or when
-  ///   the renamed columns still clash.
+  ///   a renamed column of one side has the name of a column of the other (a name written twice in
+  ///   one file is kept twice).
   /// - Complexity: O(left.rowCount + right.rowCount) expected, plus O(matches × columns).
   public static func join(_ left: Table, _ right: Table, leftId: String, rightId: String) throws -> JoinResult {
     let li = try left.columnIndex(leftId)
@@ -665,9 +726,12 @@ public struct Table: Sendable {
       let n = right.columnNames[j]
       return clash.contains(n) || n == leftId ? rp + n : n
     }
-    var seen = Set<String>()
-    for n in names where !seen.insert(n).inserted {
-      throw InputError(file: right.path, line: right.headerLine, message: "joined tables would have two columns named '\(n)'",
+    // A name written twice in one file stays so (selecting it is an error naming both); one file's
+    // column renamed onto the other's is refused.
+    let leftNames = Set(names[..<left.columnCount])
+    if let n = names[left.columnCount...].first(where: { leftNames.contains($0) }) {
+      throw InputError(file: right.path, line: right.headerLine,
+                       message: "joined tables would have two columns named \(MessageText.quoted(n))",
                        hint: "rename the column in one of the files")
     }
 
@@ -739,7 +803,7 @@ public struct Table: Sendable {
     let loc = location(row: row, column: column, in: buf)
     let record = origins[columnSource[column]][row].record
     return InputError(file: sources[columnSource[column]].path, line: loc.line, column: loc.column,
-                      message: "column '\(columnNames[column])' row \(record): " + message, hint: hint)
+                      message: "column \(MessageText.quoted(displayName(ofColumn: column))) row \(record): " + message, hint: hint)
   }
 
   // MARK: Cell access
@@ -780,11 +844,15 @@ public struct Table: Sendable {
       if v.isNaN { return nil }  // blank cell
     }
     if isMissing(cell, in: buf) { return nil }
-    let text = Table.displayText(cell, in: buf)
-    if parsed != nil || Table.looksInfinite(Table.trimmedBlanks(text)) {
-      throw error(row: r, column: column, in: buf, message: "'\(text)' is not a finite number", hint: hints.notFinite)
+    let shown = Table.displayText(cell, in: buf)
+    let text = "'" + shown + "'"  // as MessageText.quoted
+    if parsed != nil || Table.looksInfinite(Table.trimmedBlanks(shown)) {
+      throw error(row: r, column: column, in: buf, message: "\(text) is not a finite number", hint: hints.notFinite)
     }
-    throw error(row: r, column: column, in: buf, message: "'\(text)' is not a number", hint: hints.notANumber)
+    if Table.decode(cell, in: buf) == nil {
+      throw error(row: r, column: column, in: buf, message: "cell is not valid UTF-8", hint: "re-save the file as UTF-8")
+    }
+    throw error(row: r, column: column, in: buf, message: "\(text) is not a number", hint: hints.notANumber)
   }
 
   static func looksInfinite(_ text: String) -> Bool {
@@ -847,27 +915,51 @@ public struct Table: Sendable {
     return String(validating: UnsafeBufferPointer(rebasing: buf[start ..< start + cell.length]), as: UTF8.self)
   }
 
-  /// A cell's text for a message: lossy UTF-8, at most 40 characters, control characters (a line break
-  /// inside a quoted field) shown escaped so the message stays on one line.
+  /// A cell's text for a message, as ``MessageText/excerpt(_:)`` shows it: lossy UTF-8, at most 40
+  /// characters, control and other invisible characters (a line break inside a quoted field) shown escaped
+  /// so the message stays on one line. O(40) whatever the cell's size.
   static func displayText(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> String {
-    let s = String(decoding: unescape(cell, in: buf), as: UTF8.self)
-    return TextTable.visibleControls(s.count > 40 ? String(s.prefix(40)) + "…" : s)
+    MessageText.excerpt(String(decoding: prefixBytes(cell, in: buf), as: UTF8.self))
+  }
+
+  /// The cell's first (decoded) bytes: enough for ``MessageText``'s excerpt (4 bytes per scalar it may
+  /// show, and one more scalar to know that there is more).
+  static func prefixBytes(_ cell: CellRef, in buf: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    let wanted = (MessageText.limit * 8 + 1) * 4
+    let start = Int(cell.start)
+    guard cell.isEscaped else { return Array(buf[start ..< start + Swift.min(cell.length, wanted)]) }
+    var out: [UInt8] = []
+    var k = start
+    let end = start + cell.length
+    while k < end && out.count < wanted {
+      let c = buf[k]
+      out.append(c)
+      k += c == UInt8(ascii: "\"") ? 2 : 1
+    }
+    return out
   }
 
   // MARK: Suggestions
 
-  /// The candidate equal to `name` ignoring case (and the blanks around both), else the closest one
-  /// within edit distance 2 (the first of equally close ones), compared without the surrounding blanks;
-  /// the candidate is returned as written.
+  /// The candidate equal to `name` ignoring case (and the blanks around both), else the closest one that
+  /// is close: at an edit distance of at most max(1, L / 3), where L is the length of `name` in
+  /// characters, and smaller than the longer of the two (a name is never "close" to one it shares no
+  /// character with, `y` to `x`); the first of equally close ones. Compared without the surrounding
+  /// blanks; the candidate is returned as written. A candidate without a name is never suggested.
   public static func closest(to name: String, in candidates: [String]) -> String? {
     let lower = trimmedBlanks(name).lowercased()
     let keys = candidates.map { trimmedBlanks($0).lowercased() }
-    if let i = keys.firstIndex(of: lower) { return candidates[i] }
+    if let i = keys.firstIndex(of: lower), !lower.isEmpty { return candidates[i] }
+    let target = Array(lower)
+    let allowed = Swift.max(1, target.count / 3)
     var best: (String, Int)? = nil
     // A column without a name is never suggested (it is selected as #N).
     for (c, key) in zip(candidates, keys) where !key.isEmpty {
-      let d = editDistance(Array(lower), Array(key))
-      if d <= 2 && (best == nil || d < best!.1) { best = (c, d) }
+      // Lengths further apart than the allowed distance cannot be close (and a long name is not walked).
+      let k = Array(key.prefix(target.count + allowed + 1))
+      guard k.count <= target.count + allowed, k.count >= target.count - allowed else { continue }
+      let d = editDistance(target, k)
+      if d <= allowed && d < Swift.max(target.count, k.count) && (best == nil || d < best!.1) { best = (c, d) }
     }
     return best?.0
   }

@@ -52,12 +52,30 @@ public struct TextTable: Sendable, Equatable {
 
   private func alignment(_ j: Int) -> Alignment { j < alignments.count ? alignments[j] : .left }
 
+  /// The widest cell of the aligned text rendering, in characters: a longer cell (or header) is cut to
+  /// this width, ending in `…`, and the table says so in a last footnote (``shortenedNote``). CSV,
+  /// JSON and Markdown keep every cell whole.
+  public static let cellWidthLimit = 60
+
+  /// The footnote of an aligned text table with a shortened cell.
+  public static let shortenedNote =
+    "Cells longer than \(cellWidthLimit) characters are shortened (…); --format csv or json shows them whole."
+
   /// Columns separated by two spaces, a dashed rule under the header, no trailing spaces.
   /// Control characters in cells (a newline in a quoted CSV field, a tab) are shown escaped as
   /// `\n`, `\r`, `\t` or `\xHH`, so every row stays on one line and the columns stay aligned.
+  /// A cell or header longer than ``cellWidthLimit`` characters is cut to that width (its last
+  /// character `…`), and ``shortenedNote`` is added below the footnotes; a table with a huge cell
+  /// stays small. O(cells × ``cellWidthLimit``) plus the escaping of the cells kept.
   public func renderText() -> String {
     let n = columnCount
-    let all = ([headers] + rows).map { $0.map { Self.visibleControls($0) } }
+    var shortened = false
+    func shown(_ text: String) -> String {
+      let (cell, cut) = Self.shortenedCell(text)
+      if cut { shortened = true }
+      return cell
+    }
+    let all = ([headers] + rows).map { $0.map(shown) }
     var widths = [Int](repeating: 0, count: n)
     for row in all {
       for j in 0..<n { widths[j] = max(widths[j], cell(row, j).count) }
@@ -78,11 +96,32 @@ public struct TextTable: Sendable, Equatable {
     out += format(all[0])
     out += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n"
     for row in all.dropFirst() { out += format(row) }
-    if !footnotes.isEmpty {
+    let notes = footnotes + (shortened ? [Self.shortenedNote] : [])
+    if !notes.isEmpty {
       out += "\n"
-      for note in footnotes { out += note + "\n" }
+      for note in notes { out += note + "\n" }
     }
     return out
+  }
+
+  /// A cell as the aligned text shows it: control characters escaped (``visibleControls(_:keepingLinesAndTabs:)``),
+  /// then cut to ``cellWidthLimit`` characters with `…` as the last one; and whether it was cut. Only the
+  /// first few hundred scalars of a long cell are looked at.
+  static func shortenedCell(_ text: String) -> (String, Bool) {
+    let limit = cellWidthLimit
+    // Escaping at most doubles a scalar's width (`\n`) or makes it 4 wide (`\xHH`); a character is at
+    // least one scalar: limit × 8 scalars always cover the shown part of the cell.
+    var head = text
+    var cut = false  // by the scalar cap
+    let cap = limit * 8
+    if let end = text.unicodeScalars.index(text.unicodeScalars.startIndex, offsetBy: cap, limitedBy: text.unicodeScalars.endIndex),
+       end != text.unicodeScalars.endIndex {
+      head = String(text.unicodeScalars[..<end])
+      cut = true
+    }
+    let shown = visibleControls(head)
+    guard cut || shown.count > limit else { return (shown, false) }
+    return (String(shown.prefix(limit - 1)) + "…", true)
   }
 
   /// `text` with its control characters made visible: a line break (LF, CRLF) as `\n`, a lone CR

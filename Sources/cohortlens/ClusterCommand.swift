@@ -258,7 +258,7 @@ struct ClusterCommand: CohortLensCommand {
         let missing = ids.filter { byId[ExactText($0)] == nil }
         if !missing.isEmpty {
           throw InputError(file: featuresPath, line: nil, column: nil,
-            message: "\(missing.count) matrix id(s) have no '\(truthColumn)' value, e.g. \(missing.prefix(5).joined(separator: ", "))",
+            message: "\(missing.count) matrix id(s) have no \(MessageText.quoted(truthColumn)) value, e.g. \(missing.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", "))",
             hint: "add those learners to the feature table or drop --truth")
         }
         truthValues = ids.map { byId[ExactText($0)]! }
@@ -278,10 +278,13 @@ struct ClusterCommand: CohortLensCommand {
         let chosen = try defaultFeatureColumns(table, excluding: Set([idColumn] + (truth.map { [$0] } ?? [])))
         usedColumns = chosen.columns
         if !chosen.skipped.isEmpty {
-          warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.joined(separator: ", ")) (choose columns with --columns)")
+          warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.map { MessageText.excerpt($0) }.joined(separator: ", ")) (choose columns with --columns)")
+        }
+        if !chosen.unnamed.isEmpty {
+          warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
         }
         if usedColumns.isEmpty {
-          throw UsageError("\(featuresPath) has no numeric column besides '\(idColumn)'; name the features with --columns")
+          throw UsageError("\(featuresPath) has no numeric column besides \(MessageText.quoted(idColumn)); name the features with --columns")
         }
       }
       let numeric = try table.numericMatrix(columns: usedColumns, missing: dropMissing ? .drop : .error)
@@ -299,7 +302,7 @@ struct ClusterCommand: CohortLensCommand {
         for r in kept {
           guard let v = labels[r] else {
             throw InputError(table: table, row: r, column: try table.columnIndex(truthColumn),
-              message: "learner '\(allIds[r])' has no value in the --truth column '\(truthColumn)'",
+              message: "learner \(MessageText.quoted(allIds[r])) has no value in the --truth column \(MessageText.quoted(truthColumn))",
               hint: "fill the cell, remove the learner's row, or leave out --truth (--drop-missing only leaves out learners with missing feature values)")
           }
           values.append(v)

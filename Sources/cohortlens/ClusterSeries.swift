@@ -304,7 +304,7 @@ extension ClusterCommand {
     for r in rows { if let v = values[r], let w = values[row], abs(v) > abs(w) { row = r } }
     let largest = values[row].map(NumberFormatting.roundTrip) ?? "?"
     throw InputError(table: table, row: row, column: c,
-      message: "column '\(name)' holds \(largest) (its largest |value|); squared distances between learners exceed the largest double (≈1.8e308) even after centring, so affinities between learners cannot be computed",
+      message: "column \(MessageText.quoted(name)) holds \(largest) (its largest |value|); squared distances between learners exceed the largest double (≈1.8e308) even after centring, so affinities between learners cannot be computed",
       hint: "use --scale standard (or minmax), or rescale the column")
   }
 
@@ -318,12 +318,12 @@ extension ClusterCommand {
       guard let lid = rowIds[r] else { continue }
       guard let v = values[r] else {
         throw InputError(table: table, row: r, column: columnIndex,
-          message: "learner '\(lid)' has no value in the --truth column '\(column)'",
+          message: "learner \(MessageText.quoted(lid)) has no value in the --truth column \(MessageText.quoted(column))",
           hint: "fill the cell, remove the learner's rows, or leave out --truth")
       }
       if let (seen, line) = label[ExactText(lid)], ExactText(seen) != ExactText(v) {
         throw InputError(table: table, row: r, column: columnIndex,
-          message: "learner '\(lid)' has two values in the --truth column '\(column)': '\(seen)' (line \(line)) and '\(v)'",
+          message: "learner \(MessageText.quoted(lid)) has two values in the --truth column \(MessageText.quoted(column)): \(MessageText.quoted(seen)) (line \(line)) and \(MessageText.quoted(v))",
           hint: "the reference label must be the same on every row of a learner")
       }
       if label[ExactText(lid)] == nil { label[ExactText(lid)] = (v, table.location(row: r, column: columnIndex).line) }

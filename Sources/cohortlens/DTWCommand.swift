@@ -353,9 +353,9 @@ func seriesOverflowError(
   guard let best else {
     return InputError(file: path, message: "\(what) (normalisation \(normalize.name))", hint: fix)
   }
-  let learner = (try? table.strings(id))?[best.row].map { " (learner '\($0)')" } ?? ""
+  let learner = (try? table.strings(id))?[best.row].map { " (learner \(MessageText.quoted($0)))" } ?? ""
   return InputError(table: table, row: best.row, column: best.column,
-    message: "column '\(table.columnNames[best.column])' holds \(NumberFormatting.roundTrip(best.value))\(learner); with --normalize \(normalize.name) \(what)",
+    message: "column \(MessageText.quoted(table.displayName(ofColumn: best.column))) holds \(NumberFormatting.roundTrip(best.value))\(learner); with --normalize \(normalize.name) \(what)",
     hint: fix)
 }
 

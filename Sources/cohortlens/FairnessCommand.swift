@@ -131,7 +131,7 @@ struct FairnessCommand: CohortLensCommand {
       throw ValidationError("--threshold makes the predicted class from --score; with --prediction COLUMN leave it out")
     }
     if let t = threshold, t != "prevalence", !(Double(t)?.isFinite ?? false) {
-      throw ValidationError("--threshold must be a finite number or 'prevalence' (got '\(t)'), e.g. --threshold 0.5")
+      throw ValidationError("--threshold must be a finite number or 'prevalence' (got \(MessageText.quoted(t))), e.g. --threshold 0.5")
     }
     if tolerance != nil && maxDifference != nil { throw ValidationError("give either --tolerance or --max-difference, not both") }
     if let t = tolerance, !(t > 0 && t.isFinite) { throw ValidationError("--tolerance must be a finite positive number, e.g. --tolerance 0.8") }
@@ -140,16 +140,16 @@ struct FairnessCommand: CohortLensCommand {
     if !(confidence > 0 && confidence < 1) { throw ValidationError("--confidence must lie strictly between 0 and 1, e.g. --confidence 0.95") }
     if bootstrap < 0 || permutations < 0 { throw ValidationError("--bootstrap and --permutations must be >= 0") }
     if splitList(by).isEmpty { throw ValidationError("--by names no attribute (the group set is empty)") }
-    if let twice = firstDuplicate(splitList(by)) { throw ValidationError("--by names '\(twice)' twice; give each attribute once") }
+    if let twice = firstDuplicate(splitList(by)) { throw ValidationError("--by names \(MessageText.quoted(twice)) twice; give each attribute once") }
     if lowerIsPositive && score == nil { throw ValidationError("--lower-is-positive needs --score") }
     // Options that would be accepted but decide nothing.
     if prediction == nil, let p = predictedPositive {
       throw ValidationError(
-        "--predicted-positive '\(p)' does nothing without --prediction COLUMN: with --score the predicted class is score \(lowerIsPositive ? "<" : ">=") --threshold; leave --predicted-positive out, or give --prediction COLUMN")
+        "--predicted-positive \(MessageText.quoted(p)) does nothing without --prediction COLUMN: with --score the predicted class is score \(lowerIsPositive ? "<" : ">=") --threshold; leave --predicted-positive out, or give --prediction COLUMN")
     }
     if let n = negative, let spec = try? ClassSpec(parsing: positive, flag: "--positive"), case .comparison = spec.kind {
       throw ValidationError(
-        "--negative '\(n)' does nothing with the comparison --positive '\(positive)': every value that does not satisfy it is negative; leave --negative out, or give --positive a value")
+        "--negative \(MessageText.quoted(n)) does nothing with the comparison --positive \(MessageText.quoted(positive)): every value that does not satisfy it is negative; leave --negative out, or give --positive a value")
     }
   }
 
@@ -249,7 +249,7 @@ struct FairnessCommand: CohortLensCommand {
       let ref = try data.resolve(name)
       let values = try data.strings(ref)
       if missing == .fail, let r = values.firstIndex(where: { $0 == nil }) {
-        throw data.error(ref, row: r, message: "missing value in sensitive attribute '\(name)' (\(values.filter { $0 == nil }.count) row(s))",
+        throw data.error(ref, row: r, message: "missing value in sensitive attribute \(MessageText.quoted(name)) (\(values.filter { $0 == nil }.count) row(s))",
                          hint: "fill the cells, or use --missing group (an explicit '(missing)' group) or --missing drop")
       }
       // Under --missing group the name of the synthetic group is reserved: a cell written that way would
@@ -257,8 +257,8 @@ struct FairnessCommand: CohortLensCommand {
       let reserved = ExactText(missingGroupName)
       if missing == .group, let r = values.firstIndex(where: { $0.map(ExactText.init) == reserved }) {
         let count = values.filter { $0.map(ExactText.init) == reserved }.count
-        throw data.error(ref, row: r, message: "sensitive attribute '\(name)' has the value '\(missingGroupName)' (\(count) row(s)), the name of the group of rows with a missing value under --missing group",
-                         hint: "rename the value in the file, or use --missing drop or --missing fail (no '\(missingGroupName)' group is made then)")
+        throw data.error(ref, row: r, message: "sensitive attribute \(MessageText.quoted(name)) has the value \(MessageText.quoted(missingGroupName)) (\(count) row(s)), the name of the group of rows with a missing value under --missing group",
+                         hint: "rename the value in the file, or use --missing drop or --missing fail (no \(MessageText.quoted(missingGroupName)) group is made then)")
       }
       attributes.append(SensitiveAttribute(name: name, values: values))
     }
@@ -267,7 +267,7 @@ struct FairnessCommand: CohortLensCommand {
       let ref = try data.resolve(s)
       let values = try data.strings(ref)
       if let r = values.firstIndex(where: { $0 == nil }) {
-        throw data.error(ref, row: r, message: "missing value in the --stratify column '\(s)'", hint: "fill the cell or remove the row")
+        throw data.error(ref, row: r, message: "missing value in the --stratify column \(MessageText.quoted(s))", hint: "fill the cell or remove the row")
       }
       strata = values.map { $0! }
     }
@@ -285,7 +285,7 @@ struct FairnessCommand: CohortLensCommand {
     var specs = attributes.indices.map { [$0] }
     if intersect {
       if attributes.count >= 2 { specs.append(Array(attributes.indices)) }
-      else { warnings.append("--intersect needs at least two --by attributes; only '\(attributeNames[0])' is audited") }
+      else { warnings.append("--intersect needs at least two --by attributes; only \(MessageText.quoted(attributeNames[0])) is audited") }
     }
     config.audits = specs
     switch compare {
@@ -312,7 +312,7 @@ struct FairnessCommand: CohortLensCommand {
         || (intersect && attributes.count >= 2 && parts.count == attributes.count
             && zip(parts, attributes).allSatisfy { isValue($0, of: $1) })
       if !known {
-        throw UsageError("--compare '\(name)' is neither between-groups, largest nor a value of \(attributeNames.joined(separator: ", "))"
+        throw UsageError("--compare \(MessageText.quoted(name)) is neither between-groups, largest nor a value of \(attributeNames.map { MessageText.excerpt($0) }.joined(separator: ", "))"
           + (intersect ? " (nor an intersection group such as 'a & b'; a value containing ' & ' is quoted: '\"a & b\" & c')" : ""))
       }
     }
@@ -364,7 +364,7 @@ struct ClassSpec {
     for op in [">=", "<=", "==", "!=", ">", "<"] where s.hasPrefix(op) {
       let rest = Table.trimmedBlanks(s.dropFirst(op.count))
       guard let v = Double(rest), v.isFinite else {
-        throw UsageError("\(flag) '\(raw)': '\(rest)' after '\(op)' is not a number", hint: "write e.g. '>=4' or '<0.5'")
+        throw UsageError("\(flag) \(MessageText.quoted(raw)): \(MessageText.quoted(rest)) after \(MessageText.quoted(op)) is not a number", hint: "write e.g. '>=4' or '<0.5'")
       }
       kind = .comparison(op, v)
       text = op + rest
@@ -389,7 +389,7 @@ struct ClassSpec {
       guard let x = DecimalParser.parse(value) else {
         throw InputError(
           table: table, row: row, column: try table.columnIndex(column),
-          message: "'\(value)' in column '\(column)' is not a number, so '\(text)' cannot be decided", hint: "fix the cell")
+          message: "\(MessageText.quoted(value)) in column \(MessageText.quoted(column)) is not a number, so \(MessageText.quoted(text)) cannot be decided", hint: "fix the cell")
       }
       return holds(x)
     }
@@ -476,18 +476,18 @@ struct FairnessColumns {
     }
     let unmatchedGroups = gIds.indices.filter { !matched[$0] }.map { gIds[$0] }
     if !unmatched.isEmpty {
-      let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' in \(groups.path) (e.g. \(unmatched.prefix(5).joined(separator: ", ")))"
+      let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no \(MessageText.quoted(idName)) in \(groups.path) (e.g. \(unmatched.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))"
       if failOnUnmatched, let r = firstUnmatchedRow {
         // Located at the first prediction whose id the groups file lacks.
         throw InputError(
           table: predictions, row: r, column: pi,
-          message: "id '\(unmatched[0])' is not in \(groups.path): \(unmatched.count) of \(pIds.count) prediction row(s) have no '\(idName)' there (e.g. \(unmatched.prefix(5).joined(separator: ", ")))",
+          message: "id \(MessageText.quoted(unmatched[0])) is not in \(groups.path): \(unmatched.count) of \(pIds.count) prediction row(s) have no \(MessageText.quoted(idName)) there (e.g. \(unmatched.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))",
           hint: "add the learners to the groups file, or drop --missing fail to leave them out")
       }
       warnings.append(msg + "; left out of the audit")
     }
     if !unmatchedGroups.isEmpty {
-      warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).joined(separator: ", ")))")
+      warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))")
     }
     rows = [a, b]
   }
@@ -513,7 +513,7 @@ struct FairnessColumns {
         let l1 = t.location(row: previous, column: idColumn).line
         throw InputError(
           table: t, row: r, column: idColumn,
-          message: "duplicate id '\(v)' in stratum '\(s)' of column '\(t.columnNames[stratumColumn])' (lines \(l1) and \(t.location(row: r, column: idColumn).line))",
+          message: "duplicate id \(MessageText.quoted(v)) in stratum \(MessageText.quoted(s)) of column \(MessageText.quoted(t.columnNames[stratumColumn])) (lines \(l1) and \(t.location(row: r, column: idColumn).line))",
           hint: "one prediction per learner and stratum; remove or rename one of the rows")
       }
       out.append(v)
@@ -524,7 +524,7 @@ struct FairnessColumns {
   private static func available(_ tables: [Table]) -> String {
     var parts: [String] = []
     for t in tables {
-      parts.append("\(t.path): " + t.columnNames.indices.map { t.listedName(ofColumn: $0) }.joined(separator: ", "))
+      parts.append("\(t.path): " + t.listedColumns())
     }
     return "available columns — " + parts.joined(separator: "; ")
   }
@@ -535,26 +535,27 @@ struct FairnessColumns {
   /// Finds `name` (`col`, `stem.col`, `#N` or `stem.#N`) in `tables` (predictions first): a bare name in
   /// both is a usage error naming both qualified names; an unknown one lists every column.
   static func resolve(_ name: String, in tables: [Table]) throws -> Ref {
-    func find(_ col: String, in t: Int) -> Int? { tables[t].findColumn(col) }
+    // A name that several columns of one file have is an error naming them (not "no column").
+    func find(_ col: String, in t: Int) throws -> Int? { try tables[t].columnIndexIfPresent(col) }
     var hits: [Ref] = []
     for t in tables.indices {
-      if let j = find(name, in: t) { hits.append(Ref(table: t, column: j, name: name)) }
+      if let j = try find(name, in: t) { hits.append(Ref(table: t, column: j, name: name)) }
     }
     if hits.isEmpty {
       for t in tables.indices {
         let stem = tables[t].name + "."
-        if name.hasPrefix(stem), let j = find(String(name.dropFirst(stem.count)), in: t) {
+        if name.hasPrefix(stem), let j = try find(String(name.dropFirst(stem.count)), in: t) {
           return Ref(table: t, column: j, name: name)
         }
       }
       var hint = available(tables)
       let all = tables.flatMap(\.columnNames)
-      if let close = Table.closest(to: name, in: all) { hint = "did you mean '\(close)'? " + hint }
-      throw InputError(file: tables[0].path, line: tables[0].headerLine, message: "no column named '\(name)'", hint: hint)
+      if let close = Table.closest(to: name, in: all) { hint = "did you mean \(MessageText.quoted(close))? " + hint }
+      throw InputError(file: tables[0].path, line: tables[0].headerLine, message: "no column named \(MessageText.quoted(name))", hint: hint)
     }
     if hits.count > 1 {
       let options = hits.map { "'\(tables[$0.table].name).\(name)'" }.joined(separator: " or ")
-      throw UsageError("column '\(name)' is in both files; write \(options)")
+      throw UsageError("column \(MessageText.quoted(name)) is in both files; write \(options)")
     }
     return hits[0]
   }
@@ -581,7 +582,7 @@ struct FairnessColumns {
     var out = [Double](repeating: 0, count: rowCount)
     for (i, r) in rows[ref.table].enumerated() {
       guard let v = all[r] else {
-        throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+        throw error(ref, row: i, message: "missing \(role) in column \(MessageText.quoted(ref.name))", hint: "fill the cell or remove the row")
       }
       out[i] = v
     }
@@ -610,7 +611,7 @@ struct FairnessColumns {
         var seen = Set<Double>()
         for (i, r) in rows[ref.table].enumerated() {
           guard let x = all[r] else {
-            throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+            throw error(ref, row: i, message: "missing \(role) in column \(MessageText.quoted(ref.name))", hint: "fill the cell or remove the row")
           }
           if x == p {
             out[i] = true
@@ -626,7 +627,7 @@ struct FairnessColumns {
         var seen = Set<ExactText>()
         for (i, v) in values.enumerated() {
           guard let v else {
-            throw error(ref, row: i, message: "missing \(role) in column '\(ref.name)'", hint: "fill the cell or remove the row")
+            throw error(ref, row: i, message: "missing \(role) in column \(MessageText.quoted(ref.name))", hint: "fill the cell or remove the row")
           }
           let t = Table.trimmedBlanks(v)
           let x = DecimalParser.parse(t)
@@ -647,19 +648,19 @@ struct FairnessColumns {
       let written = try texts ?? strings(ref)
       func text(_ i: Int) -> String { written[i] ?? "" }
       func line(_ i: Int) -> Int { tables[ref.table].location(row: rows[ref.table][i], column: ref.column).line }
-      let list = firstRows.prefix(20).map { "'\(text($0))'" }.joined(separator: ", ") + (firstRows.count > 20 ? ", …" : "")
+      let list = firstRows.prefix(20).map { MessageText.quoted(text($0)) }.joined(separator: ", ") + (firstRows.count > 20 ? ", …" : "")
       if missingPositive {
-        throw error(ref, row: 0, message: "the positive value '\(pos)' does not occur in the \(role) column '\(ref.name)'; values found: \(list)",
+        throw error(ref, row: 0, message: "the positive value \(MessageText.quoted(pos)) does not occur in the \(role) column \(MessageText.quoted(ref.name)); values found: \(list)",
                     hint: "give one of these to --positive, or a comparison such as '>=4'")
       }
       if nonBinary {
         // The column is binary up to the first occurrence of a second non-positive value: that cell is reported.
         let first = others[0], second = others[1]
-        throw error(ref, row: second, message: "\(role) value '\(text(second))' makes column '\(ref.name)' non-binary: it is neither the positive '\(pos)' nor '\(text(first))' (the other value, first at line \(line(first))); values found: \(list)",
-                    hint: "if both are negative, declare every negative value with --negative (here --negative \(text(first)),\(text(second))); otherwise fix the cell")
+        throw error(ref, row: second, message: "\(role) value \(MessageText.quoted(text(second))) makes column \(MessageText.quoted(ref.name)) non-binary: it is neither the positive \(MessageText.quoted(pos)) nor \(MessageText.quoted(text(first))) (the other value, first at line \(line(first))); values found: \(list)",
+                    hint: "if both are negative, declare every negative value with --negative (here --negative \(MessageText.excerpt(text(first))),\(MessageText.excerpt(text(second)))); otherwise fix the cell")
       }
       let bad = undeclared!
-      throw error(ref, row: bad, message: "\(role) value '\(text(bad))' is neither the positive '\(pos)' nor a declared negative (\(negatives.joined(separator: ", "))); values found: \(list)",
+      throw error(ref, row: bad, message: "\(role) value \(MessageText.quoted(text(bad))) is neither the positive \(MessageText.quoted(pos)) nor a declared negative (\(negatives.map { MessageText.excerpt($0) }.joined(separator: ", "))); values found: \(list)",
                   hint: "add it to --negative, or fix the cell")
     }
   }

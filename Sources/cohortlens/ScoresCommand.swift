@@ -64,7 +64,7 @@ struct ScoresCommand: CohortLensCommand {
       printError("cohortlens scores: warning: dropped \(dropped.count) learner(s) with missing values (--drop-missing)")
     }
     guard !rows.isEmpty else {
-      throw InputError(file: features, message: "every learner has a missing value in \(used.map { "'\($0)'" }.joined(separator: ", ")); nothing is left to score",
+      throw InputError(file: features, message: "every learner has a missing value in \(used.map { MessageText.quoted($0) }.joined(separator: ", ")); nothing is left to score",
         hint: "fill the cells, or choose other feature columns with --columns")
     }
     // --drop-missing covers the feature columns only; a missing label or reference value is fixed in the data.
@@ -77,7 +77,7 @@ struct ScoresCommand: CohortLensCommand {
     for r in rows {
       guard let s = labelColumn[r] else {
         throw InputError(table: table, row: r, column: labelColumnIndex,
-          message: "learner '\(allIds[r])' has no label in '\(labels)'",
+          message: "learner \(MessageText.quoted(allIds[r])) has no label in \(MessageText.quoted(labels))",
           hint: "fill the cell or remove the learner's row (\(notCovered))")
       }
       if let c = codes[ExactText(s)] { y.append(c) } else { codes[ExactText(s)] = names.count; y.append(names.count); names.append(s) }
@@ -86,8 +86,8 @@ struct ScoresCommand: CohortLensCommand {
     guard names.count >= 2 && names.count <= n - 1 else {
       // A data problem, located at the first scored learner's label.
       let message = names.count < 2
-        ? "the label column '\(labels)' holds one label ('\(names[0])') for all \(n) learner(s); scores compare clusters, so they need 2 to n−1 distinct labels"
-        : "every learner has a label of its own in '\(labels)' (\(names.count) distinct labels for n = \(n)); scores need 2 to n−1 distinct labels (a cluster with at least two learners)"
+        ? "the label column \(MessageText.quoted(labels)) holds one label (\(MessageText.quoted(names[0]))) for all \(n) learner(s); scores compare clusters, so they need 2 to n−1 distinct labels"
+        : "every learner has a label of its own in \(MessageText.quoted(labels)) (\(names.count) distinct labels for n = \(n)); scores need 2 to n−1 distinct labels (a cluster with at least two learners)"
       throw InputError(table: table, row: rows[0], column: labelColumnIndex, message: message,
         hint: "check that --labels names the cluster label column" + (dropped.isEmpty ? "" : ", and the learners --drop-missing left out"))
     }
@@ -103,7 +103,7 @@ struct ScoresCommand: CohortLensCommand {
       let tvals = try rows.map { r -> String in
         guard let v = tv[r] else {
           throw InputError(table: table, row: r, column: try table.columnIndex(t),
-            message: "learner '\(allIds[r])' has no value in '\(t)'",
+            message: "learner \(MessageText.quoted(allIds[r])) has no value in \(MessageText.quoted(t))",
             hint: "fill the cell, remove the learner's row, or leave out --truth (\(notCovered))")
         }
         return v

@@ -8,7 +8,7 @@ func parseRadius(_ text: String) throws -> DTW.Radius {
   if t == "full" { return .full }
   guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let r = Int(t) else {
     throw ValidationError(
-      "--radius must be a non-negative integer (the Sakoe-Chiba radius r: cells with |i-j| <= r) or 'full', got '\(text)'")
+      "--radius must be a non-negative integer (the Sakoe-Chiba radius r: cells with |i-j| <= r) or 'full', got \(MessageText.quoted(text))")
   }
   return .band(r)
 }
@@ -73,7 +73,7 @@ func readSeries(
     } else {
       steps = try defaultFeatureColumns(table, excluding: Set([id] + exclude)).columns
       if steps.isEmpty {
-        throw UsageError("\(path) has no numeric column besides '\(id)'; name the step columns with --columns")
+        throw UsageError("\(path) has no numeric column besides \(MessageText.quoted(id)); name the step columns with --columns")
       }
     }
     return (try SeriesTable.wide(table, id: id, columns: steps, fill: fill), table)
@@ -106,7 +106,7 @@ func normalizedSeries(
   guard set.ids.count >= 2 else {
     let at = try firstRow(of: set.ids.first)
     throw InputError(file: path, line: at.line, column: at.column,
-      message: "only \(set.ids.count) learner series\(set.ids.first.map { " ('\($0)')" } ?? ""); DTW distances need at least 2",
+      message: "only \(set.ids.count) learner series\(set.ids.first.map { " (\(MessageText.quoted($0)))" } ?? ""); DTW distances need at least 2",
       hint: "check the --id column")
   }
   do {

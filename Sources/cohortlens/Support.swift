@@ -26,11 +26,13 @@ struct OutputOptions: ParsableArguments {
   }
 }
 
-/// Usage checks of an output-file flag before any work: a name is given, and it is not a directory.
+/// Usage checks of an output-file flag before any work: a name is given, and it is not an existing directory.
+/// (A folder that does not exist, `new/`, is an output error of the command's output check, exit 73, as for
+/// `new/file`.)
 func validateOutputPath(_ path: String, flag: String) throws {
   if path.isEmpty { throw ValidationError("\(flag) needs a file name (got an empty string)") }
   var st = stat()
-  if path.hasSuffix("/") || (stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR) {
+  if stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
     throw ValidationError("\(flag) '\(path)' is a directory; name a file, e.g. \(flag) \(path.hasSuffix("/") ? path : path + "/")result")
   }
 }
@@ -178,7 +180,7 @@ func splitList(_ value: String) -> [String] {
 /// independent features).
 func splitColumnList(_ value: String, option: String) throws -> [String] {
   let names = splitList(value)
-  if let twice = firstDuplicate(names) { throw UsageError("\(option) names '\(twice)' twice", hint: "give each column once") }
+  if let twice = firstDuplicate(names) { throw UsageError("\(option) names \(MessageText.quoted(twice)) twice", hint: "give each column once") }
   return names
 }
 
@@ -193,7 +195,7 @@ func resolvedColumns(_ names: [String], in table: Table, option: String) throws 
   for name in names {
     let j = try table.columnIndex(name)
     if let earlier = first[j] {
-      throw UsageError("\(option) selects column '\(table.displayName(ofColumn: j))' twice ('\(earlier)' and '\(name)')",
+      throw UsageError("\(option) selects column \(MessageText.quoted(table.displayName(ofColumn: j))) twice (\(MessageText.quoted(earlier)) and \(MessageText.quoted(name)))",
                        hint: "give each column once")
     }
     first[j] = name
@@ -209,35 +211,73 @@ func firstDuplicate(_ names: [String]) -> String? {
 }
 
 
-/// The feature columns used when `--columns` is not given: every column except `excluded`
-/// whose present cells are all numbers. Wholly non-numeric columns (text such as gender) are
-/// skipped and reported; a column that mixes numbers with a non-number is treated as a numeric
-/// column with a bad cell, and reported at that cell (`file:line:column`), never dropped silently.
-func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws -> (columns: [String], skipped: [String]) {
+/// The feature columns used when `--columns` is not given: every column except `excluded` that has a name
+/// of its own and whose present cells are all numbers, each as the table names it.
+///
+/// - Wholly non-numeric columns (text such as gender) and empty ones are skipped and reported (`skipped`).
+/// - A column without a name (empty or blank header: pandas' index column, an Excel export's trailing empty
+///   columns) is never selected by default, whatever it holds: it is reported in `unnamed` (as `#N`) and can be
+///   chosen with `--columns '#N'`.
+/// - A numeric column whose header another column has too (`id,a,b,a`) cannot be named in the results: a
+///   located error at the header naming every column of that name, suggesting `--columns` with `#N`.
+/// - A column that mixes numbers with a non-number is treated as a numeric column with a bad cell, and reported
+///   at that cell (`file:line:column`) as `--columns` reports it (not a number, not a finite number, not valid
+///   UTF-8), never dropped silently.
+func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws
+  -> (columns: [String], skipped: [String], unnamed: [String])
+{
   var columns: [String] = []
   var skipped: [String] = []
+  var unnamed: [String] = []
   // Excluded by the column they name (the same lookup as everywhere: `--id id` names a header ` id`).
-  let excludedIndices = Set(excluding.compactMap { try? table.columnIndex($0) })
-  let candidates = table.columnNames.indices.filter { !excludedIndices.contains($0) }
-  // One concurrent pass over the rows for all candidate columns (same typing as `profile(at:)`).
-  let summaries = table.summaries(columns: candidates)
-  for (index, s) in zip(candidates, summaries) {
-    let name = table.columnNames[index]
-    let p = s.profile
-    switch p.type {
-    case .numeric: columns.append(name)
-    case .empty: skipped.append(name)
-    case .text:
-      if p.numericCount > 0, let row = p.firstNonNumericRow {
-        throw InputError(
-          table: table, row: row, column: index,
-          message: "column '\(name)' holds numbers but '\(p.firstNonNumeric ?? "")' is not a number",
-          hint: "fix the cell, or choose the feature columns with --columns")
-      }
-      skipped.append(name)
+  let excludedIndices = Set(excluding.compactMap { table.findColumn($0) })
+  var candidates: [Int] = []
+  for j in table.columnNames.indices where !excludedIndices.contains(j) {
+    if Table.trimmedBlanks(table.columnNames[j]).isEmpty {
+      unnamed.append(table.displayName(ofColumn: j))
+    } else {
+      candidates.append(j)
     }
   }
-  return (columns, skipped)
+  // One concurrent pass over the rows for all candidate columns (same typing as `profile(at:)`).
+  let summaries = table.summaries(columns: candidates)
+  let hints = Table.NumberHints(
+    notANumber: "fix the cell, or choose the feature columns with --columns",
+    notFinite: "replace it with a finite value or mark it missing (empty or NA), or choose the feature columns with --columns")
+  for (index, s) in zip(candidates, summaries) {
+    let p = s.profile
+    switch p.type {
+    case .numeric:
+      if table.hasDuplicatedName(column: index) {
+        do {
+          _ = try table.columnIndex(table.columnNames[index])  // throws, naming every column of that name
+        } catch var e as InputError {
+          e.hint = "choose the feature columns with --columns, selecting one by its position (\(positions(of: table.columnNames[index], in: table))), or rename the columns in the header"
+          throw e
+        }
+      }
+      columns.append(table.displayName(ofColumn: index))
+    case .empty: skipped.append(table.displayName(ofColumn: index))
+    case .text:
+      if p.numericCount > 0, let row = p.firstNonNumericRow {
+        // The located error of an explicit --columns selection (it throws at the first bad cell).
+        _ = try table.numbers(at: index, hints: hints)
+        throw InputError(
+          table: table, row: row, column: index,
+          message: "column \(MessageText.quoted(table.displayName(ofColumn: index))) holds numbers but '\(p.firstNonNumeric ?? "")' is not a number",
+          hint: hints.notANumber)
+      }
+      skipped.append(table.displayName(ofColumn: index))
+    }
+  }
+  return (columns, skipped, unnamed)
+}
+
+/// The columns whose header is `name` exactly, as `'#2' or '#4'` (the first five).
+private func positions(of name: String, in table: Table) -> String {
+  let all = table.columnNames.indices.filter { ExactText(table.columnNames[$0]) == ExactText(name) }
+  let shown = all.prefix(5).map { "'#\($0 + 1)'" }
+  return shown.count == 2 ? shown.joined(separator: " or ") : shown.joined(separator: ", ") + (all.count > 5 ? ", …" : "")
 }
 
 /// Usage check before any work: no output file is one of the input files (the same file by device

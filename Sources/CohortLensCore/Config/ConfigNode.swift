@@ -84,7 +84,7 @@ public struct ConfigNode: Sendable, Equatable {
   public var kindDescription: String {
     switch value {
     case .null: return "an empty value"
-    case .scalar(let s, _): return "'\(s)'"
+    case .scalar(let s, _): return MessageText.quoted(s)
     case .mapping: return "a mapping"
     case .sequence: return "a list"
     }
@@ -125,13 +125,13 @@ public struct ConfigNode: Sendable, Equatable {
 
   public func int(_ context: String) throws -> Int {
     let s = try string(context)
-    guard let v = Int(s) else { throw error("\(context) must be a whole number, got '\(s)'") }
+    guard let v = Int(s) else { throw error("\(context) must be a whole number, got \(MessageText.quoted(s))") }
     return v
   }
 
   public func double(_ context: String) throws -> Double {
     let s = try string(context)
-    guard let v = DecimalParser.parse(s), v.isFinite else { throw error("\(context) must be a number, got '\(s)'") }
+    guard let v = DecimalParser.parse(s), v.isFinite else { throw error("\(context) must be a number, got \(MessageText.quoted(s))") }
     return v
   }
 
@@ -140,7 +140,7 @@ public struct ConfigNode: Sendable, Equatable {
     switch s.lowercased() {
     case "true", "yes", "on": return true
     case "false", "no", "off": return false
-    default: throw error("\(context) must be true or false, got '\(s)'")
+    default: throw error("\(context) must be true or false, got \(MessageText.quoted(s))")
     }
   }
 

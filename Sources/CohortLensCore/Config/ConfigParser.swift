@@ -145,7 +145,7 @@ private struct Parser {
       let node = try flow(&i)
       skipFlowSpace(&i)
       if i < s.count {
-        throw fail(i, "unexpected '\(String(s[i]))' after the end of the document", hint: "remove it, or wrap both in one list")
+        throw fail(i, "unexpected \(MessageText.quoted(String(s[i]))) after the end of the document", hint: "remove it, or wrap both in one list")
       }
       return node
     }
@@ -191,7 +191,7 @@ private struct Parser {
     let end = lineEnd(l)
     while j < end, s[j] == " " || s[j] == "\t" { j += 1 }
     if j < end, s[j] != "#" {
-      throw fail(j, "unexpected '\(String(s[j]))' after \(what)", hint: "put one value per line, or quote it")
+      throw fail(j, "unexpected \(MessageText.quoted(String(s[j]))) after \(what)", hint: "put one value per line, or quote it")
     }
     line = l + 1
     virtualStart = nil
@@ -262,7 +262,7 @@ private struct Parser {
       if firstMark == nil { firstMark = keyMark }
       let key = try keyText(from: cur.start, to: colon)
       if let previous = seen[key] {
-        throw fail(cur.start, "duplicate key '\(key)' (first at line \(previous.line))", hint: "keep one of the two")
+        throw fail(cur.start, "duplicate key \(MessageText.quoted(key)) (first at line \(previous.line))", hint: "keep one of the two")
       }
       seen[key] = keyMark
       var i = colon + 1
@@ -567,10 +567,10 @@ private struct Parser {
           if key.isEmpty { throw fail(a, "a key is missing") }
         }
         skipFlowSpace(&i)
-        guard i < s.count, s[i] == ":" else { throw fail(i < s.count ? i : open, "expected ':' after the key '\(key)'") }
+        guard i < s.count, s[i] == ":" else { throw fail(i < s.count ? i : open, "expected ':' after the key \(MessageText.quoted(key))") }
         i += 1
         if let previous = seen[key] {
-          throw fail(km.line == 0 ? open : offset(of: km), "duplicate key '\(key)' (first at line \(previous.line))", hint: "keep one of the two")
+          throw fail(km.line == 0 ? open : offset(of: km), "duplicate key \(MessageText.quoted(key)) (first at line \(previous.line))", hint: "keep one of the two")
         }
         seen[key] = km
         let value = try flow(&i)
@@ -590,7 +590,7 @@ private struct Parser {
     case "&", "*", "!":
       throw fail(i, "anchors (&), aliases (*) and tags (!) are not supported")
     case "]", "}", ",":
-      throw fail(i, "a value is missing before '\(String(s[i]))'")
+      throw fail(i, "a value is missing before \(MessageText.quoted(String(s[i])))")
     default:
       let a = i
       while i < s.count, s[i] != ",", s[i] != "]", s[i] != "}", s[i] != "\n",

@@ -1,0 +1,57 @@
+import CohortLensCore
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The aligned table with a huge cell; output files (missing folders, long names, permissions), through the binary.
+@Suite("output edge cases")
+struct OutputFixesCLITests {
+  @Test func aHugeCellIsCutInTheAlignedTableOnly() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let big = String(repeating: "x", count: 10_000_000)
+    let cells = try CLI.write("id,g\n1,\(big)\n2,b\n", "c.csv", in: dir)
+    let table = try CLI.run(["inspect", cells])
+    #expect(table.status == 0)
+    #expect(table.stdout.utf8.count < 2000)
+    #expect(table.stdout.hasSuffix(TextTable.shortenedNote + "\n"))
+    #expect(table.stdout.contains("2: " + String(repeating: "x", count: 56) + "…"))
+    let csv = try CLI.run(["inspect", cells, "--format", "csv"])
+    #expect(csv.stdout.utf8.count > 10_000_000)
+  }
+
+  @Test func outputFolderThatDoesNotExistAndLongNamesAndPermissions() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b\ns1,0,0\ns2,0.1,0\ns3,5,5\ns4,5.1,5\n", "f.csv", in: dir)
+    let missing = dir.appendingPathComponent("newdir").path + "/"
+    let r = try CLI.run(["inspect", f, "--output", missing])
+    #expect(r.status == 73)
+    #expect(r.stderr == "\(missing): the folder '\(missing)' does not exist; create it and name a file inside it\n")
+    let existing = try CLI.run(["inspect", f, "--output", dir.path + "/"])
+    #expect(existing.status == 64)
+    // A 255-byte name.
+    let long = dir.appendingPathComponent(String(repeating: "n", count: 251) + ".csv").path
+    let named = try CLI.run(["inspect", f, "--format", "csv", "--output", long])
+    #expect(named.status == 0, "\(named.stderr)")
+    #expect(try String(contentsOfFile: long, encoding: .utf8).hasPrefix("column,type"))
+    // A private file stays private when replaced (a report and its labels, written together).
+    let report = dir.appendingPathComponent("report.csv").path, labels = dir.appendingPathComponent("labels.csv").path
+    for p in [report, labels] {
+      try Data("old\n".utf8).write(to: URL(fileURLWithPath: p))
+      chmod(p, 0o600)
+    }
+    let c = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--format", "csv", "--output", report, "--labels-out", labels])
+    #expect(c.status == 0, "\(c.stderr)")
+    for p in [report, labels] {
+      var st = stat()
+      stat(p, &st)
+      #expect(st.st_mode & 0o777 == 0o600)
+      #expect(try String(contentsOfFile: p, encoding: .utf8) != "old\n")
+    }
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+    #expect(!names.contains { $0.hasPrefix(".") })
+  }
+}
