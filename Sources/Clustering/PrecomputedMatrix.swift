@@ -44,11 +44,11 @@ public enum SquareMatrixReader {
     for (j, h) in headerIds.enumerated() {
       guard seenHeader.insert(h).inserted else {
         throw InputError(file: path, line: table.headerLine, column: j + 2,
-          message: "id '\(h)' appears twice in the header", hint: "each id must head exactly one column")
+          message: "id \(MessageText.quoted(h)) appears twice in the header", hint: "each id must head exactly one column")
       }
       guard let i = rowOfId[h] else {
         throw InputError(file: path, line: table.headerLine, column: j + 2,
-          message: "header id '\(h)' has no row", hint: "the header ids and the first-column ids must be the same set")
+          message: "header id \(MessageText.quoted(h)) has no row", hint: "the header ids and the first-column ids must be the same set")
       }
       columnOrder[i] = j
     }
@@ -58,12 +58,12 @@ public enum SquareMatrixReader {
       for i in 0..<n {
         guard let v = values[i] else {
           throw InputError(table: table, row: i, column: j + 1,
-            message: "missing value in the matrix (row '\(rowIds[i])', column '\(headerIds[j])')",
+            message: "missing value in the matrix (row \(MessageText.quoted(rowIds[i])), column \(MessageText.quoted(headerIds[j])))",
             hint: "a precomputed matrix must be complete")
         }
         guard v >= 0 else {
           throw InputError(table: table, row: i, column: j + 1,
-            message: "negative value \(v) (row '\(rowIds[i])', column '\(headerIds[j])')",
+            message: "negative value \(v) (row \(MessageText.quoted(rowIds[i])), column \(MessageText.quoted(headerIds[j])))",
             hint: "similarities and distances are ≥ 0; for an affinity use e.g. exp(-gamma·d²), not correlations")
         }
         m[i, target] = v
@@ -107,10 +107,10 @@ public enum SquareMatrixReader {
       let (i, j) = alongRow ? (worst, t) : (t, worst)
       if m[i, j] > best { (bestI, bestJ, best) = (i, j, m[i, j]) }
     }
-    let which = alongRow ? "row '\(rowIds[worst])'" : "column '\(rowIds[worst])'"
+    let which = alongRow ? "row \(MessageText.quoted(rowIds[worst]))" : "column \(MessageText.quoted(rowIds[worst]))"
     throw InputError(table: table, row: bestI, column: columnOrder[bestJ] + 1,
       message: "the \(which) of the matrix sums to more than 4.5e307 (a quarter of the largest double; entries up to \(best)): the degree of "
-        + "node '\(rowIds[worst])' would overflow and the Laplacian with it",
+        + "node \(MessageText.quoted(rowIds[worst])) would overflow and the Laplacian with it",
       hint: "divide the whole matrix by a constant, e.g. by its largest entry: the normalized Laplacian, "
         + "the embedding's clusters and every score stay the same")
   }

@@ -64,7 +64,7 @@ public struct ZeroSeriesListError: CohortLensError, Equatable {
   public init(ids: [String]) { self.ids = ids }
   public var exitCode: Int32 { 65 }
   public var description: String {
-    let shown = ids.prefix(20).map { "'\($0)'" }.joined(separator: ", ")
+    let shown = ids.prefix(20).map { MessageText.quoted($0) }.joined(separator: ", ")
     return "\(ids.count) learner(s) have an all-zero series, which has no L2 norm: \(shown)\(ids.count > 20 ? ", …" : ""); "
       + "drop them, use --normalize zscore|none, or keep them as zeros with --zero-series keep"
   }
@@ -126,7 +126,7 @@ public enum SeriesTable {
           hint: "every row needs an id; fill the cell or remove the row")
       }
       guard timeCells[r] != nil else {
-        throw InputError(table: table, row: r, column: timeColumn, message: "missing time in column '\(time)'",
+        throw InputError(table: table, row: r, column: timeColumn, message: "missing time in column \(MessageText.quoted(time))",
           hint: "every row needs a time step; fill the cell or remove the row")
       }
     }
@@ -143,8 +143,8 @@ public enum SeriesTable {
         let first = trimmed(timeCells[0]!)
         throw InputError(table: table, row: r, column: timeColumn,
           message: r == 0
-            ? "time '\(text)' in column '\(time)' is neither a number nor an ISO date (YYYY-MM-DD[THH:MM:SS])"
-            : "time '\(text)' in column '\(time)' is not \(numericTime ? "a number" : "an ISO date (YYYY-MM-DD[THH:MM:SS])") like the first time step '\(first)'",
+            ? "time \(MessageText.quoted(text)) in column \(MessageText.quoted(time)) is neither a number nor an ISO date (YYYY-MM-DD[THH:MM:SS])"
+            : "time \(MessageText.quoted(text)) in column \(MessageText.quoted(time)) is not \(numericTime ? "a number" : "an ISO date (YYYY-MM-DD[THH:MM:SS])") like the first time step \(MessageText.quoted(first))",
           hint: "write every time step as a number or as an ISO 8601 date")
       }
     }
@@ -180,7 +180,7 @@ public enum SeriesTable {
       if let other = rowAt[li][step] {
         let first = table.location(row: other, column: timeColumn).line
         throw InputError(table: table, row: r, column: timeColumn,
-          message: "learner '\(lid)' has two rows for time '\(steps[step])' (lines \(first) and \(table.location(row: r, column: timeColumn).line))",
+          message: "learner \(MessageText.quoted(lid)) has two rows for time \(MessageText.quoted(steps[step])) (lines \(first) and \(table.location(row: r, column: timeColumn).line))",
           hint: "keep one row per learner and time step")
       }
       rowAt[li][step] = r
@@ -198,7 +198,7 @@ public enum SeriesTable {
       guard last >= 0 else {
         let r = rowAt[li].values.min()!
         throw InputError(table: table, row: r, column: valueColumns[0],
-          message: "learner '\(lid)' has no value in \(values.map { "'\($0)'" }.joined(separator: ", ")) (an empty series)",
+          message: "learner \(MessageText.quoted(lid)) has no value in \(values.map { MessageText.quoted($0) }.joined(separator: ", ")) (an empty series)",
           hint: "remove the learner's rows or fill in its values")
       }
       var s = [Double](repeating: 0, count: (last + 1) * d)
@@ -211,8 +211,8 @@ public enum SeriesTable {
           }
           switch fill {
           case .error:
-            let where_ = r == nil ? "no row" : "missing value in '\(values[f])'"
-            let message = "learner '\(lid)' has a gap at time '\(steps[step])' (\(where_)) inside its series (last value at time '\(steps[last])')"
+            let where_ = r == nil ? "no row" : "missing value in \(MessageText.quoted(values[f]))"
+            let message = "learner \(MessageText.quoted(lid)) has a gap at time \(MessageText.quoted(steps[step])) (\(where_)) inside its series (last value at time \(MessageText.quoted(steps[last])))"
             let hint = "add the step, or fill gaps with --fill zero|previous"
             if let r {
               throw InputError(table: table, row: r, column: valueColumns[f], message: message, hint: hint)
@@ -225,7 +225,7 @@ public enum SeriesTable {
             guard step > 0 else {
               let anyRow = r ?? rowAt[li].values.min()!
               throw InputError(table: table, row: anyRow, column: r == nil ? idColumn : valueColumns[f],
-                message: "learner '\(lid)' has no value at the first time '\(steps[0])' in '\(values[f])', so --fill previous has nothing to repeat",
+                message: "learner \(MessageText.quoted(lid)) has no value at the first time \(MessageText.quoted(steps[0])) in \(MessageText.quoted(values[f])), so --fill previous has nothing to repeat",
                 hint: "add the first step or use --fill zero")
             }
             s[step * d + f] = s[(step - 1) * d + f]
@@ -255,7 +255,7 @@ public enum SeriesTable {
     for (r, lid) in ids.enumerated() {
       guard let last = (0..<columns.count).last(where: { cells[$0][r] != nil }) else {
         throw InputError(table: table, row: r, column: indices[0],
-          message: "learner '\(lid)' has no value in the step columns (an empty series)",
+          message: "learner \(MessageText.quoted(lid)) has no value in the step columns (an empty series)",
           hint: "remove the row or fill in its values")
       }
       var s = [Double](repeating: 0, count: last + 1)
@@ -267,13 +267,13 @@ public enum SeriesTable {
         switch fill {
         case .error:
           throw InputError(table: table, row: r, column: indices[t],
-            message: "learner '\(lid)' has a gap at step '\(columns[t])' inside its series (last value at '\(columns[last])')",
+            message: "learner \(MessageText.quoted(lid)) has a gap at step \(MessageText.quoted(columns[t])) inside its series (last value at \(MessageText.quoted(columns[last])))",
             hint: "fill the cell, or fill gaps with --fill zero|previous")
         case .zero: s[t] = 0
         case .previous:
           guard t > 0 else {
             throw InputError(table: table, row: r, column: indices[t],
-              message: "learner '\(lid)' has no value at the first step '\(columns[0])', so --fill previous has nothing to repeat",
+              message: "learner \(MessageText.quoted(lid)) has no value at the first step \(MessageText.quoted(columns[0])), so --fill previous has nothing to repeat",
               hint: "fill the cell or use --fill zero")
           }
           s[t] = s[t - 1]

@@ -189,7 +189,7 @@ struct ExplainCommand: CohortLensCommand {
     let modelFeatures: [String]? = try linear.map { m in
       try m.features.map { c in
         do { return table.displayName(ofColumn: try table.columnIndex(c, byPosition: false)) } catch let e as InputError {
-          throw InputError(file: e.file, line: e.line, message: "the model's feature '\(c)' is not a column of \(features)",
+          throw InputError(file: e.file, line: e.line, message: "the model's feature \(MessageText.quoted(c)) is not a column of \(features)",
                            hint: e.hint)
         }
       }
@@ -203,7 +203,10 @@ struct ExplainCommand: CohortLensCommand {
       let chosen = try defaultFeatureColumns(table, excluding: Set([id]))
       names = chosen.columns
       if !chosen.skipped.isEmpty {
-        warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.joined(separator: ", "))")
+        warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.map { MessageText.excerpt($0) }.joined(separator: ", "))")
+      }
+      if !chosen.unnamed.isEmpty {
+        warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
       }
     }
     if let ex = exclude {
@@ -242,8 +245,8 @@ struct ExplainCommand: CohortLensCommand {
     } else {
       for s in splitList(student ?? "") {
         guard let i = index[ExactText(s)] else {
-          throw InputError(file: features, message: "no student '\(s)' in column '\(id)'",
-                           hint: "closest ids: \(closestIds(s, ids).map { "'\($0)'" }.joined(separator: ", "))")
+          throw InputError(file: features, message: "no student \(MessageText.quoted(s)) in column \(MessageText.quoted(id))",
+                           hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))")
         }
         chosen.append(i)
       }
@@ -265,7 +268,7 @@ struct ExplainCommand: CohortLensCommand {
       } else if let k = classLabels?.firstIndex(of: c) {
         label = k
       } else {
-        throw UsageError("--class '\(c)' is neither an index nor a class name",
+        throw UsageError("--class \(MessageText.quoted(c)) is neither an index nor a class name",
                          hint: classLabels.map { "class names: \($0.joined(separator: ", "))" } ?? "give --class-names")
       }
     }
@@ -292,7 +295,7 @@ struct ExplainCommand: CohortLensCommand {
         message: e.message, hint: e.hint)
     }
     if !explainer.constantFeatures.isEmpty {
-      let list = explainer.constantFeatures.map { "'\($0)'" }.joined(separator: ", ")
+      let list = explainer.constantFeatures.map { MessageText.quoted($0) }.joined(separator: ", ")
       warnings.append(
         discretizer == .none
           ? "\(list) \(explainer.constantFeatures.count == 1 ? "has" : "have") one value in every row: as lime (scikit-learn's StandardScaler gives a constant column scale 1), samples vary \(explainer.constantFeatures.count == 1 ? "it" : "them") by N(0, 1) around that value"

@@ -37,7 +37,7 @@ struct CSVFixesCLITests {
     let fourth = try CLI.run(["fairness", "--predictions", p, "--label", "lab", "--positive", "1", "--prediction", "pred", "--by", "#4",
                               "--min-group-size", "1", "--format", "csv"])
     #expect(fourth.status == 0, "\(fourth.stderr)")
-    #expect(fourth.stdout.contains("\n#4,,p,group,n,2,,,,,\n"))
+    #expect(fourth.stdout.contains("\n#4,,p,,group,n,2,,,,,\n"))
   }
 
   @Test func unnamedColumnsAreNeverChosenByDefault() throws {
