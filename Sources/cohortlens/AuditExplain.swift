@@ -26,7 +26,7 @@ extension ExplainCommand: AuditStep {
     let meanScore = definedScores.isEmpty ? .nan : definedScores.reduce(0, +) / Double(definedScores.count)
     let meanGap = n > 0 ? explanations.map { abs($0.localPrediction - $0.probability) }.reduce(0, +) / Double(n) : .nan
     section.paragraph(
-      "LIME explanations (lime 0.2.0.1 semantics, \(report.sampleCount) samples per student, \(report.discretized ? "quartile-binned" : "continuous") features) of the model's probability of '\(className)'. Each bar is the weight of a condition in the local linear model: towards '\(className)' on the right, against it on the left."
+      "LIME explanations (lime 0.2.0.1 semantics, \(report.sampleCount) samples per student, \(report.discretized ? "quartile-binned" : "continuous") features) of \(report.outputIsProbability ? "the model's probability of '\(className)'" : "the model's prediction"). Each bar is the weight of a condition in the local linear model: \(report.outputIsProbability ? "towards '\(className)' on the right, against it on the left" : "raising the prediction on the right, lowering it on the left")."
     )
     section.add(.facts([
       ("students explained", String(n)), ("class", className),
@@ -77,7 +77,9 @@ extension ExplainCommand: AuditStep {
     for i in drawn {
       let e = explanations[i]
       var figure = ContributionChart(
-        title: "Student \(e.student): P(\(className)) = \(fmt(e.probability))",
+        title: report.outputIsProbability
+          ? "Student \(e.student): P(\(className)) = \(fmt(e.probability))"
+          : "Student \(e.student): prediction = \(fmt(e.probability))",
         caption: "Local explanation of student \(e.student); condition labels are the student's bins (lime's format).",
         className: className,
         contributions: e.features.map { .init(condition: $0.condition, weight: $0.weight) },
@@ -135,7 +137,7 @@ extension ExplainCommand: AuditStep {
     let top = ranked.prefix(3).map { "\($0.key) (\($0.value.count)/\(n))" }.joined(separator: ", ")
     var summary = ["\(n) student(s) explained for '\(className)'; most chosen: \(top)"]
     if !drawn.isEmpty {
-      summary.append("most confident '\(className)': " + drawn.map { "\(explanations[$0].student) (\(fmt(explanations[$0].probability)))" }.joined(separator: ", "))
+      summary.append((report.outputIsProbability ? "most confident '\(className)': " : "highest predictions: ") + drawn.map { "\(explanations[$0].student) (\(fmt(explanations[$0].probability)))" }.joined(separator: ", "))
     }
     return AuditStepResult(
       json: json, tables: tables, summary: summary, verdicts: [], warnings: run.warnings, sections: [section],

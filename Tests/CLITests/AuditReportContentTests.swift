@@ -262,6 +262,25 @@ struct AuditReportContentTests {
     #expect(html.contains("Local R² undefined for 2 student(s) (1, 2): \(escaped)."), "section note")
   }
 
+  /// A linear model's explanations speak of its prediction, not of a class probability.
+  @Test func aLinearModelIsExplainedAsAPrediction() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<30 { csv += "\(i + 1),\(Double((i * 37) % 100) / 25 - 2),\(Double((i * 53) % 100) / 25 - 2)\n" }
+    _ = try CLI.write(csv, "students.csv", in: dir)
+    _ = try CLI.write(#"{"type":"linear","features":["a","b"],"coefficients":[[0.5,-1.5]],"intercept":[60]}"#, "grade.json", in: dir)
+    let config = try CLI.write(
+      "steps:\n  - explain:\n      name: grade\n      features: students.csv\n      id: id\n      columns: [a, b]\n      model: grade.json\n"
+        + "      student: \"1,2\"\n      num-samples: 200\n      show: 1\n", "audit.yaml", in: dir)
+    let (r, html) = try Self.audit(config, in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(html.contains("of the model&#39;s prediction.") || html.contains("of the model's prediction."), "caption")
+    #expect(html.contains("Student 2: prediction = ") || html.contains("Student 1: prediction = "))
+    #expect(!html.contains("P(value)"))
+    #expect(r.stdout.contains("highest predictions: "))
+  }
+
   /// Identical learner series (after normalisation) get the warning identical feature rows get, from
   /// `cluster --series` and in the audit; the DTW heat map of their all-zero distances has a 0…1 colour bar.
   @Test func identicalSeriesAreWarnedAboutAndDrawnOnASaneScale() throws {
