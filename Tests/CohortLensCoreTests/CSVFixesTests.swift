@@ -9,17 +9,6 @@ private func table(_ text: String, name: String = "t.csv", options: CSVOptions =
   try Table.parse(bytes: Array(text.utf8), name: name, options: options)
 }
 
-private func inputError(_ body: () throws -> Void) -> InputError? {
-  do {
-    try body()
-    return nil
-  } catch let e as InputError {
-    return e
-  } catch {
-    return nil
-  }
-}
-
 private let tenMB = String(repeating: "x", count: 10_000_000)
 
 /// Reading a wide header and finding its columns by name is linear in the number of columns.

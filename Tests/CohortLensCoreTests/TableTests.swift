@@ -8,7 +8,8 @@ private func table(_ text: String, name: String = "t.csv") throws -> Table {
   try Table.parse(bytes: Array(text.utf8), name: name)
 }
 
-private func inputError(_ body: () throws -> Void) -> InputError? {
+/// The `InputError` that `body` throws, or nil (also shared by the other suites of this module).
+func inputError(_ body: () throws -> Void) -> InputError? {
   do {
     try body()
     return nil
