@@ -146,13 +146,17 @@ public enum AtomicDirectory {
     var registrations = [InterruptCleanup.register(temp, kind: .directory)]
     defer { for r in registrations.reversed() { InterruptCleanup.unregister(r) } }
     // What replaces an existing folder or file gets its permission bits (a private 0700 report stays
-    // private); the merge's staging folder is the writer's own (0700) until its files are moved out.
-    let tempMode = swap ? folderPermissions(of: target) ?? 0o755 : 0o700
-    guard mkdir(temp, tempMode) == 0 else {
+    // private). Folders are filled while they are the writer's own (0700) and given those bits only
+    // when complete, just before the swap, so that a read-only previous report (0555) can be replaced
+    // too; a new folder is made 0755 less the umask, as `mkdir` makes it. The merge's staging folders
+    // stay the writer's own until their files are moved out.
+    var finalModes: [(folder: String, mode: mode_t)] = []
+    let tempMode = swap ? folderPermissions(of: target) : nil
+    guard mkdir(temp, tempMode == nil && swap ? 0o755 : 0o700) == 0 else {
       let folder = swap ? parent : target
       throw OutputError(path: path, message: "cannot create a folder in '\(folder)': " + FileIO.errorText(errno))
     }
-    if tempMode != 0o755 { _ = chmod(temp, tempMode) }
+    if let m = tempMode { finalModes.append((temp, m)) }
     do {
       for file in files {
         let parts = file.path.split(separator: "/").map(String.init)
@@ -161,9 +165,9 @@ public enum AtomicDirectory {
         for part in parts.dropLast() {
           dir += "/" + part
           relative += (relative.isEmpty ? "" : "/") + part
-          let mode = folderPermissions(of: target + "/" + relative) ?? 0o755
-          if mkdir(dir, mode) == 0 {
-            if mode != 0o755 { _ = chmod(dir, mode) }
+          let mode = swap ? folderPermissions(of: target + "/" + relative) : nil
+          if mkdir(dir, mode == nil && swap ? 0o755 : 0o700) == 0 {
+            if let m = mode { finalModes.append((dir, m)) }
             registrations.append(InterruptCleanup.register(dir, kind: .directory))
           } else if errno != EEXIST {
             throw OutputError(path: dir, message: "cannot create the folder: " + FileIO.errorText(errno))
@@ -177,6 +181,8 @@ public enum AtomicDirectory {
       removeTree(temp)
       throw error
     }
+    // Innermost first: a parent without search permission would block its children's chmod.
+    for (folder, mode) in finalModes.reversed() { _ = chmod(folder, mode) }
     guard swap else {
       try moveInto(target, from: temp, files, shown: path, replacing: replacing)
       return nil
@@ -201,6 +207,12 @@ public enum AtomicDirectory {
         _ = rename(old, target)
         removeTree(temp)
         throw OutputError(path: path, message: "cannot move the finished report into place: " + reason)
+      }
+      // The previous report may be read-only (0555, its tables/ too): its own folders are made writable
+      // again so that its entries can go.
+      for relative in [""] + replacing.sorted() where kind(of: old + "/" + relative) == .folder {
+        let folder = relative.isEmpty ? old : old + "/" + relative
+        _ = chmod(folder, (folderPermissions(of: folder) ?? 0) | 0o700)
       }
       removeListed(replacing, in: old)
       return rmdir(old) == 0 ? nil : old
@@ -311,6 +323,8 @@ public enum AtomicDirectory {
     var st = stat()
     guard lstat(path, &st) == 0 else { return }
     if (st.st_mode & S_IFMT) == S_IFDIR {
+      // A staging folder may already carry a read-only previous report's bits (0555).
+      if st.st_mode & 0o700 != 0o700 { _ = chmod(path, (st.st_mode & 0o777) | 0o700) }
       for name in entries(of: path) { removeTree(path + "/" + name) }
       rmdir(path)
     } else {

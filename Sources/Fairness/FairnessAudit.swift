@@ -53,7 +53,7 @@ import Dispatch
 ///
 /// Small cells: groups with n < `minGroupSize` are suppressed, with complementary suppression over every
 /// partition the run prints (an audit's groups, a group's strata, a group's intersections; see
-/// ``suppression(_:slots:strata:minimum:)``), and left out of criteria and ABROCA. When fewer than two groups remain
+/// ``suppression(_:slots:strata:minimum:linkIntersections:)``), and left out of criteria and ABROCA. When fewer than two groups remain
 /// (all suppressed, a single level, or no rows after `--missing drop`), every criterion is UNDEFINED
 /// with the reason, e.g. how many groups were suppressed and why.
 ///
@@ -213,8 +213,9 @@ public enum FairnessAudit {
       var groupNames: [String]
       var counts: [Int]
       var droppedRows: [Int]
-      var lists: [[Int: [(score: Double, positive: Bool)]]]
-      var probs: [[Int: [(Double, Bool)]]]
+      /// Each row's combination (-1 = dropped); the score lists are built from it in phase 3, one audit
+      /// at a time, so that they are not all held at once.
+      var combo: [Int32]
     }
     var prepared: [Prepared] = []
     for spec in specs {
@@ -250,6 +251,19 @@ public enum FairnessAudit {
           return Int(v) == e.levels.count ? missingGroupName : e.levels[Int(v)]
         })
       }
+      prepared.append(Prepared(
+        spec: spec, names: names, label: label, members: members, groupNames: (0..<combos).map(comboName),
+        counts: counts, droppedRows: droppedRows, combo: combo))
+    }
+    // Phase 2: suppression over all audits at once.
+    let hidden = suppression(prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
+                             slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
+                             linkIntersections: configuration.missing != .drop)
+    // Phase 3: the audits.
+    for (q, prep) in prepared.enumerated() {
+      let spec = prep.spec, names = prep.names, label = prep.label, counts = prep.counts
+      let droppedRows = prep.droppedRows, combo = prep.combo
+      let combos = prep.members.count
       // Score lists per (slot, combo), ascending.
       var lists: [[Int: [(score: Double, positive: Bool)]]] = []
       var probs: [[Int: [(Double, Bool)]]] = []
@@ -270,18 +284,6 @@ public enum FairnessAudit {
           }
         }
       }
-      prepared.append(Prepared(
-        spec: spec, names: names, label: label, members: members, groupNames: (0..<combos).map(comboName),
-        counts: counts, droppedRows: droppedRows, lists: lists, probs: probs))
-    }
-    // Phase 2: suppression over all audits at once.
-    let hidden = suppression(prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
-                             slots: slots, strata: strataLevels, minimum: configuration.minGroupSize)
-    // Phase 3: the audits.
-    for (q, prep) in prepared.enumerated() {
-      let spec = prep.spec, names = prep.names, label = prep.label, counts = prep.counts
-      let droppedRows = prep.droppedRows, lists = prep.lists, probs = prep.probs
-      let combos = prep.members.count
       for slot in 0..<slots {
         var groups: [(code: Int, name: String, cells: [Int])] = []
         for c in 0..<combos {
@@ -317,7 +319,8 @@ public enum FairnessAudit {
   /// the run prints, the rule is then applied to every *partition* the run publishes, until nothing changes:
   /// the groups of one audit (their total is the audit's row count); a pooled group and its parts in the
   /// strata; a group of an audit and its parts in the audits of more attributes (with `--intersect`, a gender
-  /// and the gender × age-band groups it contains). In each partition:
+  /// and the gender × age-band groups it contains; not under `--missing drop`, where the intersection leaves out
+  /// rows its single-attribute audits keep). In each partition:
   /// - when the whole is suppressed, every part is (the whole would be their sum);
   /// - when exactly one part is suppressed, the smallest shown part is suppressed with it (ties: the first
   ///   in output order), or, when there is none, the whole.
@@ -326,7 +329,7 @@ public enum FairnessAudit {
   /// - Complexity: O(passes · groups) with passes ≤ groups (each pass hides at least one more group).
   static func suppression(
     _ audits: [(spec: [Int], members: [[Int32]], names: [String], counts: [Int], label: String)],
-    slots: Int, strata: [String], minimum: Int
+    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true
   ) -> [[[String?]]] {
     func size(_ q: Int, _ slot: Int, _ c: Int) -> Int {
       let base = (slot * audits[q].members.count + c) * 4
@@ -357,7 +360,9 @@ public enum FairnessAudit {
         }
       }
     }
-    for q in audits.indices {
+    // Under `--missing drop` an audit leaves out the rows missing any of *its* attributes, so the groups of
+    // an intersection do not add up to the group of one attribute: nothing follows by subtraction there.
+    for q in audits.indices where linkIntersections {
       for p in audits.indices where p != q && Set(audits[p].spec).isStrictSubset(of: Set(audits[q].spec)) {
         // The part of each combination of q that lies in a combination of p.
         let positions = audits[p].spec.map { a in audits[q].spec.firstIndex(of: a)! }
@@ -463,7 +468,7 @@ public enum FairnessAudit {
   ) -> AuditResult {
     var notices: [String] = []
     let total = rawGroups.reduce(0) { $0 + $1.cells.reduce(0, +) }
-    // Suppression, decided over all audits of the run (``suppression(_:slots:strata:minimum:)``).
+    // Suppression, decided over all audits of the run (``suppression(_:slots:strata:minimum:linkIntersections:)``).
     let suppressed = suppression.map { $0 != nil }
     let reasons = suppression
     for (k, g) in rawGroups.enumerated() where suppressed[k] {

@@ -98,14 +98,15 @@ public struct FairnessConfiguration: Sendable {
 public let missingGroupName = "(missing)"
 
 /// Names of intersections (`a & b`): the parts joined by `" & "`, a part quoted (`"…"`, inner quotes
-/// doubled) when it contains `" & "` or starts with a quote, so that every name has one reading —
-/// `"a & b" & c` and `a & "b & c"` are two groups.
+/// doubled) when it contains `&` or starts with a quote, so that an unquoted part never holds the
+/// separator and every name has one reading — `"a & b" & c` and `a & "b & c"` are two groups, and so are
+/// `"R &" & D` and `R & "& D"`.
 public enum IntersectionName {
   /// The name of the intersection of `parts` (one part: the part itself, never quoted).
   public static func join(_ parts: [String]) -> String {
     guard parts.count > 1 else { return parts.first ?? "" }
     return parts.map { p in
-      separator(in: Substring(p)) != nil || p.hasPrefix("\"")
+      p.contains("&") || p.hasPrefix("\"")
         ? "\"" + p.flatMap { $0 == "\"" ? "\"\"" : String($0) } + "\"" : p
     }.joined(separator: " & ")
   }

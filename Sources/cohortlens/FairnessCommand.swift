@@ -313,7 +313,7 @@ struct FairnessCommand: CohortLensCommand {
             && zip(parts, attributes).allSatisfy { isValue($0, of: $1) })
       if !known {
         throw UsageError("--compare \(MessageText.quoted(name)) is neither between-groups, largest nor a value of \(attributeNames.map { MessageText.excerpt($0) }.joined(separator: ", "))"
-          + (intersect ? " (nor an intersection group such as 'a & b'; a value containing ' & ' is quoted: '\"a & b\" & c')" : ""))
+          + (intersect ? " (nor an intersection group such as 'a & b'; a value containing '&' is quoted: '\"a & b\" & c')" : ""))
       }
     }
 

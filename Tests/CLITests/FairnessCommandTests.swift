@@ -497,6 +497,13 @@ struct FairnessCommandTests {
       #expect(IntersectionName.parts(of: IntersectionName.join(parts)) == parts)
     }
     #expect(IntersectionName.parts(of: #""open & x"#) == nil)
+    // A part that only ends or starts with the separator's halves is quoted too: these were both `R & & D`.
+    #expect(IntersectionName.join(["R &", "D"]) == #""R &" & D"#)
+    #expect(IntersectionName.join(["R", "& D"]) == #"R & "& D""#)
+    #expect(IntersectionName.join(["A&B", "c"]) == #""A&B" & c"#)
+    for parts in [["R &", "D"], ["R", "& D"], ["R ", "D"], ["R", " D"]] {
+      #expect(IntersectionName.parts(of: IntersectionName.join(parts)) == parts)
+    }
     let dir = try CLI.temporaryDirectory()
     var csv = "id,A,B,truth,pred\n"
     for i in 0..<160 {

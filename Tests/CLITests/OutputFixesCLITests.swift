@@ -54,4 +54,48 @@ struct OutputFixesCLITests {
     let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
     #expect(!names.contains { $0.hasPrefix(".") })
   }
+
+  /// A read-only previous report (0555, `tables/` too) is replaced by a writer without any override of file
+  /// permissions — an ordinary user, or root run without CAP_DAC_OVERRIDE through `setpriv` — and the new
+  /// report keeps 0555, with no temporary or old folder left behind. The staging folder used to take 0555 at
+  /// once, so nothing could be written into it (exit 73).
+  @Test func aReadOnlyPreviousReportIsReplaced() throws {
+    let dir = try CLI.temporaryDirectory()
+    let out = dir.appendingPathComponent("out").path
+    defer {
+      _ = chmod(out + "/tables", 0o755)
+      _ = chmod(out, 0o755)
+      try? FileManager.default.removeItem(at: dir)
+    }
+    let config = try CLI.write(
+      "steps:\n  - fairness:\n      name: f\n      predictions: \(CLI.fixture("synthetic/fairness_edge_cases.csv"))\n"
+        + "      label: truth\n      positive: 1\n      prediction: predicted\n      predicted-positive: 1\n      by: group\n",
+      "a.yaml", in: dir)
+    let args = ["audit", "--config", config, "--out", out]
+    #expect(try CLI.run(args).status == 0)
+    #expect(chmod(out + "/tables", 0o555) == 0 && chmod(out, 0o555) == 0)
+    let again: CLIResult
+    if getuid() == 0 {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+      p.arguments = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search",
+                     CLI.binary] + args
+      let err = Pipe()
+      p.standardOutput = FileHandle.nullDevice
+      p.standardError = err
+      p.standardInput = FileHandle.nullDevice
+      try p.run()
+      let errData = err.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      again = CLIResult(status: p.terminationStatus, stdout: "", stderr: String(decoding: errData, as: UTF8.self))
+    } else {
+      again = try CLI.run(args)
+    }
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(!again.stderr.contains("warning"), "\(again.stderr)")
+    var st = stat()
+    #expect(stat(out, &st) == 0 && st.st_mode & 0o777 == 0o555)
+    #expect(stat(out + "/tables", &st) == 0 && st.st_mode & 0o777 == 0o555)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["a.yaml", "out"])
+  }
 }

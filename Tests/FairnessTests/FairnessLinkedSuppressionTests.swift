@@ -67,6 +67,28 @@ struct FairnessLinkedSuppressionTests {
     for whole in ["P", "Q", "R"] { #expect([0, 2].contains(cross.keys.filter { $0.hasSuffix(" & " + whole) }.count)) }
   }
 
+  /// Under `--missing drop` the intersection leaves out rows its one-attribute audits keep, so it is not a
+  /// partition of them: F (150, of which 145 have no age) stays shown although F & young (5) is hidden.
+  @Test func missingDropDoesNotLinkIntersections() {
+    var truth: [Bool] = [], predicted: [Bool] = [], gender: [String?] = [], age: [String?] = []
+    for i in 0..<300 {
+      truth.append(i % 2 == 0)
+      predicted.append(i % 3 == 0)
+      gender.append(i < 150 ? "F" : "M")
+      age.append(i < 145 ? nil : i < 150 ? "young" : (i % 2 == 0 ? "young" : "old"))
+    }
+    let x = FairnessInput(truth: truth, predicted: predicted,
+                          attributes: [SensitiveAttribute(name: "gender", values: gender), SensitiveAttribute(name: "age", values: age)])
+    var c = FairnessConfiguration()
+    c.audits = [[0], [1], [0, 1]]
+    c.missing = .drop
+    c.bootstrapReplicates = 0
+    let audits = FairnessAudit.run(x, configuration: c).audits
+    #expect(Self.hidden(audits[0]).isEmpty, "\(Self.hidden(audits[0]))")
+    #expect(Self.hidden(audits[2]).keys.sorted() == ["F & young", "M & old"] || Self.hidden(audits[2]).keys.sorted() == ["F & young", "M & young"],
+            "\(Self.hidden(audits[2]))")
+  }
+
   /// A group small in one stratum only: its pooled count is printed, so another stratum's count is hidden
   /// too; a pooled group hidden is hidden in every stratum.
   @Test func strataArePartsOfThePooledGroup() {
