@@ -155,7 +155,8 @@ public enum AtomicFile {
   public static func destination(of path: String) throws -> Destination {
     guard !path.isEmpty else { throw OutputError(path: path, message: "no file name given; name the output file") }
     var st = stat()
-    if path.hasSuffix("/") && stat(path, &st) != 0 {
+    let exists = stat(path, &st) == 0  // follows every link, including /proc/self/fd/N
+    if path.hasSuffix("/") && !exists {
       // A folder was meant: say what is wrong with it, as for the folder of a file.
       let reason = errno
       if reason == ENOENT {
@@ -163,7 +164,7 @@ public enum AtomicFile {
       }
       throw OutputError(path: path, message: "cannot use the folder '\(MessageText.visible(path))': " + FileIO.errorText(reason))
     }
-    if stat(path, &st) == 0 {  // follows every link, including /proc/self/fd/N
+    if exists {
       switch st.st_mode & S_IFMT {
       case S_IFDIR: throw OutputError(path: path, message: "is a directory; name a file inside it")
       case S_IFREG:

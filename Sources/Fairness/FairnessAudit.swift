@@ -171,11 +171,7 @@ public enum FairnessAudit {
           strataCodes[r] = c
         }
       }
-      let numeric = strataLevels.allSatisfy { Double($0) != nil }
-      let order = strataLevels.indices.sorted {
-        numeric ? Double(strataLevels[$0])! < Double(strataLevels[$1])!
-          : ExactText(strataLevels[$0]) < ExactText(strataLevels[$1])
-      }
+      let order = StratumOrder.sorted(strataLevels)
       var remap = [Int32](repeating: 0, count: strataLevels.count)
       for (k, old) in order.enumerated() { remap[old] = Int32(k) }
       for r in 0..<n { strataCodes[r] = remap[Int(strataCodes[r])] }

@@ -355,3 +355,46 @@ public struct FairnessResult: Sendable {
   /// Warnings for the whole run (e.g. scores outside [0, 1]).
   public var warnings: [String]
 }
+
+/// The order of strata in every output (audits, tables, charts): numerically when every stratum is a
+/// number; otherwise naturally — runs of digits compared as numbers, the text between them by code points
+/// (`w2` before `w10`, ISO dates by date) — and labels equal that way (`w02`, `w2`, or `1` and `1.0`) by code
+/// points.
+public enum StratumOrder {
+  /// The indices of `strata` in that order. O(s log s · label length).
+  public static func sorted(_ strata: [String]) -> [Int] {
+    let numbers = strata.map { Double($0) }
+    if numbers.allSatisfy({ $0.map { !$0.isNaN } ?? false }) {
+      return strata.indices.sorted { (numbers[$0]!, ExactText(strata[$0])) < (numbers[$1]!, ExactText(strata[$1])) }
+    }
+    return strata.indices.sorted { a, b in
+      naturalComparison(strata[a], strata[b]) ?? (ExactText(strata[a]) < ExactText(strata[b]))
+    }
+  }
+
+  /// Natural comparison of `a` and `b`: whether `a` comes first, or nil when they are equal that way.
+  static func naturalComparison(_ a: String, _ b: String) -> Bool? {
+    func runs(_ s: String) -> [(digits: Bool, text: [UInt32])] {
+      var out: [(digits: Bool, text: [UInt32])] = []
+      for u in s.unicodeScalars {
+        let digit = u.value >= 0x30 && u.value <= 0x39
+        if let last = out.last, last.digits == digit { out[out.count - 1].text.append(u.value) } else { out.append((digit, [u.value])) }
+      }
+      return out
+    }
+    let x = runs(a), y = runs(b)
+    for (p, q) in zip(x, y) {
+      if p.digits && q.digits {
+        // As numbers: without leading zeros, the shorter is smaller, then digit by digit.
+        let m = Array(p.text.drop { $0 == 0x30 }), n = Array(q.text.drop { $0 == 0x30 })
+        if m.count != n.count { return m.count < n.count }
+        if m != n { return m.lexicographicallyPrecedes(n) }
+      } else if p.digits != q.digits {
+        return p.digits  // a number before text at the same place
+      } else if p.text != q.text {
+        return p.text.lexicographicallyPrecedes(q.text)
+      }
+    }
+    return x.count == y.count ? nil : x.count < y.count
+  }
+}

@@ -72,8 +72,7 @@ extension FairnessCommand: AuditStep {
     let stratified = Dictionary(grouping: run.result.audits.filter { $0.stratum != nil }, by: \.attribute)
     let attributesInOrder = run.result.audits.map(\.attribute).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     for attribute in attributesInOrder where stratified[attribute] != nil {
-      let order = Self.stratumOrder(stratified[attribute]!.map { $0.stratum! })
-      let audits = order.map { stratified[attribute]![$0] }
+      let audits = stratified[attribute]!  // in the library's stratum order (``StratumOrder``)
       let strata = audits.map { $0.stratum! }
       let column = stratify ?? "stratum"
       let subID = subsectionID("\(attribute) by \(column)")
@@ -138,49 +137,6 @@ extension FairnessCommand: AuditStep {
     return AuditStepResult(
       json: json, tables: tables, summary: summary, verdicts: verdicts,
       warnings: run.warnings, sections: [section], inputs: run.inputs, digests: run.digests)
-  }
-
-  /// The order in which the report lists strata (indices into `strata`): numerically when every
-  /// stratum is a number; otherwise naturally — runs of digits compared as numbers, the text between
-  /// them by code points (`w2` before `w10`, ISO dates by date) — and labels equal that way (`w02`,
-  /// `w2`) by code points.
-  static func stratumOrder(_ strata: [String]) -> [Int] {
-    let numbers = strata.map { Double($0) }
-    if numbers.allSatisfy({ $0.map { !$0.isNaN } ?? false }) {
-      return strata.indices.sorted { (numbers[$0]!, ExactText(strata[$0])) < (numbers[$1]!, ExactText(strata[$1])) }
-    }
-    return strata.indices.sorted { a, b in
-      switch naturalComparison(strata[a], strata[b]) {
-      case .some(let less): return less
-      case .none: return ExactText(strata[a]) < ExactText(strata[b])
-      }
-    }
-  }
-
-  /// Natural comparison of `a` and `b`: whether `a` comes first, or nil when they are equal that way.
-  static func naturalComparison(_ a: String, _ b: String) -> Bool? {
-    func runs(_ s: String) -> [(digits: Bool, text: [UInt32])] {
-      var out: [(digits: Bool, text: [UInt32])] = []
-      for u in s.unicodeScalars {
-        let digit = u.value >= 0x30 && u.value <= 0x39
-        if let last = out.last, last.digits == digit { out[out.count - 1].text.append(u.value) } else { out.append((digit, [u.value])) }
-      }
-      return out
-    }
-    let x = runs(a), y = runs(b)
-    for (p, q) in zip(x, y) {
-      if p.digits && q.digits {
-        // As numbers: without leading zeros, the shorter is smaller, then digit by digit.
-        let m = Array(p.text.drop { $0 == 0x30 }), n = Array(q.text.drop { $0 == 0x30 })
-        if m.count != n.count { return m.count < n.count }
-        if m != n { return m.lexicographicallyPrecedes(n) }
-      } else if p.digits != q.digits {
-        return p.digits  // a number before text at the same place
-      } else if p.text != q.text {
-        return p.text.lexicographicallyPrecedes(q.text)
-      }
-    }
-    return x.count == y.count ? nil : x.count < y.count
   }
 
   /// The name of the attribute `clusters:` adds (its groups are `cluster 0`, `cluster 1`, …).

@@ -115,4 +115,19 @@ struct FairnessLinkedSuppressionTests {
     }
     for a in audits { #expect(a.groups.filter(\.suppressed).count != 1) }
   }
+
+  /// Strata are listed numerically when all are numbers, else naturally (`w2` before `w10`, digits as numbers),
+  /// in every output: the library orders them once.
+  @Test func strataAreInNaturalOrder() {
+    #expect(StratumOrder.sorted(["w10", "w2", "w1", "w02"]).map { ["w10", "w2", "w1", "w02"][$0] } == ["w1", "w02", "w2", "w10"])
+    #expect(StratumOrder.sorted(["10", "9", "1.5", "-1"]).map { ["10", "9", "1.5", "-1"][$0] } == ["-1", "1.5", "9", "10"])
+    let dates = ["2024-01-22", "2024-01-08", "2023-12-31"]
+    #expect(StratumOrder.sorted(dates).map { dates[$0] } == ["2023-12-31", "2024-01-08", "2024-01-22"])
+    let x = Self.rows([("A", "P", "w10", 20), ("B", "P", "w10", 20), ("A", "P", "w2", 20), ("B", "P", "w2", 20),
+                       ("A", "P", "w1", 20), ("B", "P", "w1", 20)], stratified: true)
+    var c = FairnessConfiguration()
+    c.audits = [[0]]
+    c.bootstrapReplicates = 0
+    #expect(FairnessAudit.run(x, configuration: c).audits.map { $0.stratum ?? "pooled" } == ["pooled", "w1", "w2", "w10"])
+  }
 }
