@@ -26,13 +26,19 @@ public struct InputError: CohortLensError, Equatable {
   public var message: String
   /// How to fix it, e.g. `fix the cell or exclude the column with --columns`.
   public var hint: String?
+  /// The name the user gave that the data does not answer (a column or student that is not there, or a
+  /// column name several columns have), as given: lets a caller that knows where the name was written (an
+  /// audit configuration) point there. Not part of `description`.
+  public var subject: String?
 
-  public init(file: String, line: Int? = nil, column: Int? = nil, message: String, hint: String? = nil) {
+  public init(file: String, line: Int? = nil, column: Int? = nil, message: String, hint: String? = nil,
+              subject: String? = nil) {
     self.file = file
     self.line = line
     self.column = column
     self.message = message
     self.hint = hint
+    self.subject = subject
   }
 
   /// An error located at the cell (`row`, `column`) of `table` (0-based data row and column index),
@@ -69,11 +75,14 @@ public struct UsageError: CohortLensError, Equatable {
   /// `--option`: lets a caller that knows where the option was set (an audit configuration) point there.
   /// Not part of `description`.
   public var option: String?
+  /// The name the error is about, as ``InputError/subject``. Not part of `description`.
+  public var subject: String?
 
-  public init(_ message: String, hint: String? = nil, option: String? = nil) {
+  public init(_ message: String, hint: String? = nil, option: String? = nil, subject: String? = nil) {
     self.message = message
     self.hint = hint
     self.option = option
+    self.subject = subject
   }
 
   public var exitCode: Int32 { 64 }

@@ -183,17 +183,19 @@ public struct Table: Sendable {
       if byBlanks {
         throw InputError(file: path, line: headerLine,
           message: "column name \(MessageText.quoted(name)) matches \(matches.count) columns once the blanks around names are ignored: \(listed)",
-          hint: "select one by its position (\(positions)), or rename the columns in the header so that they differ by more than surrounding blanks")
+          hint: "select one by its position (\(positions)), or rename the columns in the header so that they differ by more than surrounding blanks",
+          subject: name)
       }
       throw InputError(file: path, line: headerLine,
         message: "column name \(MessageText.quoted(name)) is the name of \(matches.count) columns: \(listed)",
-        hint: "select one by its position (\(positions)), or rename the columns in the header")
+        hint: "select one by its position (\(positions)), or rename the columns in the header", subject: name)
     case .none:
       var hint = "available columns: " + listedColumns()
       if let suggestion = Table.closest(to: name, in: columnNames) {
         hint = "did you mean \(MessageText.quoted(suggestion))? " + hint
       }
-      throw InputError(file: path, line: headerLine, message: "no column named \(MessageText.quoted(name))", hint: hint)
+      throw InputError(file: path, line: headerLine, message: "no column named \(MessageText.quoted(name))", hint: hint,
+                       subject: name)
     }
   }
 

@@ -273,8 +273,9 @@ struct AuditCommand: CohortLensCommand {
   /// - the option a ``UsageError`` is about (``UsageError/option``, e.g. `k` for a k above the number of
   ///   learners);
   /// - else the first option of the step (in file order) that the message names as `--option`;
-  /// - else, for a name the data does not have (`no column named 'x'`, `column name 'x' matches …`,
-  ///   `column 'x' is in both files`, `no student 'x'`), the entry that gave that name: the list item
+  /// - else, for a name the data does not answer (the error's `subject`: a column that is not there or that
+  ///   several columns have, a column in both files, a student that is not there), the entry that gave
+  ///   that name: the list item
   ///   of `by: [g, x]` (or the option's key for a single value), or the `profile:` setting's `id`,
   ///   `outcome` or `by` entry — the profile's first when the error is about the profile's table.
   /// Nil when the error is about the data alone.
@@ -283,9 +284,7 @@ struct AuditCommand: CohortLensCommand {
     let text = error.description
     let ordered = step.optionMarks.sorted { ($0.value.line, $0.value.column) < ($1.value.line, $1.value.column) }
     if let named = ordered.first(where: { mentions(text, option: $0.key) }) { return named.value }
-    let patterns = [#/no student '([^']*)'/#, #/no column named '([^']*)'/#, #/column name '([^']*)' matches/#,
-                    #/column '([^']*)' is in both files/#]
-    guard let name = patterns.lazy.compactMap({ text.firstMatch(of: $0).map { String($0.1) } }).first else { return nil }
+    guard let name = (error as? InputError)?.subject ?? (error as? UsageError)?.subject else { return nil }
     let options = ordered.flatMap { step.optionValueMarks[$0.key] ?? [] }
     let profile = step.settings.profile?.columnMarks ?? []
     let aboutProfile = (error as? InputError).map { $0.file == step.settings.profile?.table } ?? false

@@ -246,7 +246,8 @@ struct ExplainCommand: CohortLensCommand {
       for s in splitList(student ?? "") {
         guard let i = index[ExactText(s)] else {
           throw InputError(file: features, message: "no student \(MessageText.quoted(s)) in column \(MessageText.quoted(id))",
-                           hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))")
+                           hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))",
+                           subject: s)
         }
         chosen.append(i)
       }

@@ -551,11 +551,12 @@ struct FairnessColumns {
       var hint = available(tables)
       let all = tables.flatMap(\.columnNames)
       if let close = Table.closest(to: name, in: all) { hint = "did you mean \(MessageText.quoted(close))? " + hint }
-      throw InputError(file: tables[0].path, line: tables[0].headerLine, message: "no column named \(MessageText.quoted(name))", hint: hint)
+      throw InputError(file: tables[0].path, line: tables[0].headerLine, message: "no column named \(MessageText.quoted(name))", hint: hint,
+                       subject: name)
     }
     if hits.count > 1 {
       let options = hits.map { "'\(tables[$0.table].name).\(name)'" }.joined(separator: " or ")
-      throw UsageError("column \(MessageText.quoted(name)) is in both files; write \(options)")
+      throw UsageError("column \(MessageText.quoted(name)) is in both files; write \(options)", subject: name)
     }
     return hits[0]
   }

@@ -339,7 +339,17 @@ struct AuditReportContentTests {
     _ = try AuditCommandTests.smallCourse(in: dir)
     try AuditCommandTests.smallExplainCourse(in: dir)
     _ = try CLI.write("id,a,b\n1,0,1\n2,1,0\n3,1,1\n", "three.csv", in: dir)
+    _ = try CLI.write("id,truth,score,g,g\n1,1,0.9,x,p\n2,0,0.2,y,q\n3,1,0.6,x,q\n4,0,0.4,y,p\n", "dup.csv", in: dir)
+    let long = String(repeating: "a_very_long_column_name_", count: 3)
     let cases: [(String, Int32, String)] = [
+      // The name is found from the error itself, not from its message: also a name several columns have,
+      // and one longer than the 40 characters a message shows.
+      ("steps:\n  - fairness:\n      predictions: dup.csv\n      label: truth\n      positive: \"1\"\n      score: score\n"
+        + "      threshold: 0.5\n      by: g\n      bootstrap: 0\n",
+       65, "audit.yaml:8:7: audit step 'fairness' (fairness) failed, nothing was written: \(dir.path)/dup.csv:1: column name 'g' is the name of 2 columns"),
+      ("steps:\n  - fairness:\n      predictions: predictions.csv\n      label: truth\n      positive: \"1\"\n      score: score\n"
+        + "      threshold: 0.5\n      by:\n        - group\n        - \(long)\n      bootstrap: 0\n",
+       65, "audit.yaml:10:11: audit step 'fairness' (fairness) failed, nothing was written: \(dir.path)/predictions.csv:1: no column named '\(long.prefix(40))…'"),
       ("steps:\n  - fairness:\n      predictions: predictions.csv\n      label: truth\n      positive: \"1\"\n      score: score\n"
         + "      threshold: 0.5\n      by:\n        - group\n        - nosuchcolumn\n      bootstrap: 0\n",
        65, "audit.yaml:10:11: audit step 'fairness' (fairness) failed, nothing was written: \(dir.path)/predictions.csv:1: no column named 'nosuchcolumn'"),
