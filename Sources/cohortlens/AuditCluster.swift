@@ -153,23 +153,16 @@ struct ClusterProfileSpec {
     by = []
     for e in try node.mapping("profile") {
       switch e.key {
-      case "id", "outcome":
-        if case .scalar(let text, _) = e.value.value { columnMarks.append((text, e.value.mark)) }
-      case "by":
-        if case .sequence(let items) = e.value.value {
-          for item in items { if case .scalar(let text, _) = item.value { columnMarks.append((text, item.mark)) } }
-        } else if case .scalar(let text, _) = e.value.value {
-          for part in text.split(separator: ",") { columnMarks.append((Table.trimmedBlanks(part), e.value.mark)) }
-        }
-      default: break
-      }
-      switch e.key {
       case "table":
         let path = try e.value.string("profile.table")
         if path.isEmpty { throw e.value.error("profile.table must name a learner CSV, got an empty value") }
         table = (AuditConfiguration.resolve(path, against: base), e.value.mark)
-      case "id": id = try e.value.string("profile.id")
-      case "outcome": outcome = try e.value.string("profile.outcome")
+      case "id":
+        id = try e.value.string("profile.id")
+        columnMarks.append((id!, e.value.mark))
+      case "outcome":
+        outcome = try e.value.string("profile.outcome")
+        columnMarks.append((outcome!, e.value.mark))
       case "positive":
         positiveNode = e.value
         do {
@@ -178,7 +171,13 @@ struct ClusterProfileSpec {
         } catch let error as UsageError {
           throw e.value.error(error.message, hint: error.hint)
         }
-      case "by": by = try e.value.stringList("profile.by")
+      case "by":
+        by = try e.value.stringList("profile.by")
+        if case .sequence(let items) = e.value.value, items.count == by.count {
+          columnMarks += zip(by, items).map { ($0, $1.mark) }
+        } else {
+          columnMarks += by.map { ($0, e.value.mark) }
+        }
       default:
         throw ConfigError(
           file: node.file, mark: e.keyMark, message: "unknown profile setting '\(e.key)'",

@@ -388,15 +388,22 @@ struct ClusterCommand: CohortLensCommand {
     if !constant.isEmpty {
       out.append("constant column(s) carry no information: \(constant.joined(separator: ", "))")
     }
-    var distinct = Set<[Double]>()
-    for i in 0..<x.rows {
-      distinct.insert(x.row(i))
-      if distinct.count > (ks.max() ?? 0) { return out }
-    }
-    if let kMax = ks.max(), distinct.count < kMax {
-      out.append("only \(distinct.count) distinct learner(s) in the chosen features, fewer than k = \(kMax); clusters beyond that split identical learners by rounding noise")
+    if let kMax = ks.max(), let distinct = Self.distinctCount((0..<x.rows).lazy.map { x.row($0) }, below: kMax) {
+      out.append("only \(distinct) distinct learner(s) in the chosen features, fewer than k = \(kMax); clusters beyond that split identical learners by rounding noise")
     }
     return out
+  }
+
+  /// The number of distinct learners (rows compared value by value) when it is below `kMax`, else nil:
+  /// clusters beyond that number only split identical learners by rounding noise. Stops at `kMax`
+  /// distinct rows. O(n × row length).
+  static func distinctCount(_ rows: some Sequence<[Double]>, below kMax: Int) -> Int? {
+    var distinct = Set<[Double]>()
+    for r in rows {
+      distinct.insert(r)
+      if distinct.count >= kMax { return nil }
+    }
+    return distinct.count
   }
 
   private func describe(n: Int, columns: [String], gamma: Double?, graph: String) -> String {

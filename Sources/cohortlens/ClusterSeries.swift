@@ -271,13 +271,8 @@ extension ClusterCommand {
   /// `cluster --features` warns for identical feature rows. Nil otherwise. O(n × length), stops at
   /// k_max + 1 distinct series.
   static func identicalSeriesWarning(_ series: [[Double]], ks: [Int], normalize: String) -> String? {
-    guard let kMax = ks.max() else { return nil }
-    var distinct = Set<[Double]>()
-    for s in series {
-      distinct.insert(s)
-      if distinct.count >= kMax { return nil }
-    }
-    return "only \(distinct.count) distinct learner series after normalisation (\(normalize)), fewer than k = \(kMax); clusters beyond that split identical learners by rounding noise"
+    guard let kMax = ks.max(), let distinct = distinctCount(series, below: kMax) else { return nil }
+    return "only \(distinct) distinct learner series after normalisation (\(normalize)), fewer than k = \(kMax); clusters beyond that split identical learners by rounding noise"
   }
 
   /// What the kNN graph of `cluster --series` ranks neighbours by, for each metric (JSON `knn_ranked_by`).
