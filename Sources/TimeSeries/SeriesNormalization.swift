@@ -8,7 +8,7 @@ import LinearAlgebra
 /// | case | formula | reference |
 /// | --- | --- | --- |
 /// | `l2` | `x / ‖x‖₂` over all `L·d` values; `‖x‖₂ = √(xᵀx)` by OpenBLAS `ddot`, as NumPy's `norm` | the lecture's normalisation (`s / np.linalg.norm(s)`) |
-/// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (std 0) keeps scale 1, i.e. becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
+/// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (all values equal, std 0) becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
 /// | `none` | unchanged | |
 ///
 /// Under `l2` a series whose Σx² underflows or overflows is first divided by its largest |value|; under `zscore`
@@ -16,7 +16,9 @@ import LinearAlgebra
 /// with the mean clamped to the values' range (a constant feature of 1.7e308 gives zeros, as one of 1 does). An all-zero
 /// series has no direction: under `l2` it is an error (`ZeroSeriesError`, naming the series index)
 /// instead of the NaN (0/0) that NumPy produces — tslearn's `cdist_dtw` would silently give +∞ for such a
-/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn; `l2` takes
+/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn, except
+/// for a constant feature whose NumPy mean rounds (NumPy averages 27 × 0.1 to 0.10000000000000002): tslearn's std is
+/// then that rounding error and its z-scores are all ±1; here a constant feature is always zeros. `l2` takes
 /// Σx² from the BLAS dot product `np.linalg.norm` calls, so it is bit-identical where NumPy's OpenBLAS and
 /// ours pick the same kernel for the CPU (measured: all 30 fixture series and 995 random ones); with another
 /// kernel the sum can differ in the last bit (≤ 1e-15 relative).
@@ -123,6 +125,14 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       var out = s
       // One feature, its values divided by `scale` (a power of two, so the division is exact).
       func standardize(_ f: Int, scale: Double) -> Bool {
+        // A constant feature has standard deviation 0 and becomes zeros. Computed, its mean can round
+        // (NumPy averages 27 × 0.1 to 0.10000000000000002): the deviations are then all the same rounding error,
+        // the "standard deviation" that error, and every z-score ±1 — what tslearn returns there.
+        let first = s[f]
+        if (1..<length).allSatisfy({ s[$0 * d + f] == first }) {
+          for t in 0..<length { out[t * d + f] = 0 }
+          return true
+        }
         var x = [Double](repeating: 0, count: padded)
         for t in 0..<length { x[t] = scale == 1 ? s[t * d + f] : s[t * d + f] / scale }
         var mean = Self.numpySum(x, start: 0, count: padded, stride: 1, pairwise: pairwise) / Double(length)
