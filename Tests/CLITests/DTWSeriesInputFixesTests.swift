@@ -13,6 +13,14 @@ struct DTWSeriesInputFixesTests {
     return lines.map { $0.split(separator: ",").dropFirst().map { Double(String($0))! } }
   }
 
+  /// The number after `"key": ` in JSON text, parsed by `Double(_:)` (correctly rounded; Foundation's JSON reader
+  /// can be one ulp off).
+  static func number(_ key: String, in json: String) -> Double? {
+    guard let range = json.range(of: "\"\(key)\": ") else { return nil }
+    let rest = json[range.upperBound...]
+    return Double(String(rest.prefix { !",\n}".contains($0) }))
+  }
+
   /// Learner a studies 0.1 h in each of 27 biweeks, b 2 h: both are flat, so their z-scores are zeros and their
   /// DTW distance 0. tslearn's `TimeSeriesScalerMeanVariance` averages 27 × 0.1 to a value one rounding away
   /// from 0.1 and returns −1 at every step for a (distance √27 ≈ 5.196 to b); so did `dtw` before the fix.
@@ -30,5 +38,31 @@ struct DTWSeriesInputFixesTests {
     #expect(d[0][1] == 0, "flat 0.1 vs flat 2: \(d[0][1])")
     // c = 0,1,2,0,1,2,… has z-scores ±1.2247, 0: its distance to a flat learner is √27 (its z-scores' norm).
     #expect(abs(d[0][2] - 27.0.squareRoot()) < 1e-12 && d[0][2] == d[1][2])
+  }
+
+  /// A step column with no value at all (a week without data) stays on the time axis of `--wide` by default: a
+  /// gap inside every series (exit 65 naming it, or filled by `--fill`), a shorter series at the end. Before the
+  /// fix it was dropped silently and the later steps moved one step earlier (exit 0, 3 steps, distance √21).
+  @Test func emptyWideStepColumnIsAGapNotDropped() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = try CLI.write("id,w1,w2,w3,w4,note\na,1,,3,4,x\nb,2,,1,0,y\n", "wide.csv", in: dir)
+    let base = ["dtw", "--series", input, "--id", "id", "--wide", "--normalize", "none", "--radius", "0"]
+    let refused = try CLI.run(base + ["--format", "json"])
+    #expect(refused.status == 65)
+    #expect(refused.stderr.contains("wide.csv:2:5: learner 'a' has a gap at step 'w2'"), "\(refused.stderr)")
+    #expect(refused.stdout.isEmpty)
+    // --fill previous: a = 1,1,3,4 and b = 2,2,1,0 → √(1 + 1 + 4 + 16) = √22.
+    let filled = try CLI.run(base + ["--fill", "previous", "--format", "json"])
+    #expect(filled.status == 0, "\(filled.stderr)")
+    let summary = try CLI.json(filled.stdout)["summary"] as? [String: Any]
+    #expect(summary?["length_range"] as? [Int] == [4, 4])
+    #expect(Self.number("max", in: filled.stdout) == 22.0.squareRoot())
+    // An empty last column shortens every series (as trailing missing steps do); the text column is not a step.
+    let trailing = try CLI.write("id,w1,w2,w3,note\na,1,2,,x\nb,2,1,,y\n", "trailing.csv", in: dir)
+    let short = try CLI.run(["dtw", "--series", trailing, "--id", "id", "--wide", "--normalize", "none", "--radius", "0",
+      "--format", "json"])
+    #expect(short.status == 0, "\(short.stderr)")
+    #expect((try CLI.json(short.stdout)["summary"] as? [String: Any])?["length_range"] as? [Int] == [2, 2])
   }
 }
