@@ -65,4 +65,18 @@ struct DTWSeriesInputFixesTests {
     #expect(short.status == 0, "\(short.stderr)")
     #expect((try CLI.json(short.stdout)["summary"] as? [String: Any])?["length_range"] as? [Int] == [2, 2])
   }
+
+  /// `--metric mean` compares each learner's mean; under `--normalize zscore` every mean is 0 (up to rounding),
+  /// so the sweep would cluster rounding noise (before: exit 0, k = 2 "chosen" with silhouette 0.71 on 12
+  /// random learners). Now a usage error naming the fix, with nothing on stdout.
+  @Test func meanOfZScoresIsAUsageError() throws {
+    let r = try CLI.run(["cluster", "--series", Self.fc, "--id", "user", "--time", "week", "--value", "sessions",
+      "--metric", "mean", "--normalize", "zscore", "--k", "2...3"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--metric mean with --normalize zscore"), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
+    let raw = try CLI.run(["cluster", "--series", Self.fc, "--id", "user", "--time", "week", "--value", "sessions",
+      "--metric", "mean", "--normalize", "none", "--k", "2", "--format", "csv"])
+    #expect(raw.status == 0, "\(raw.stderr)")
+  }
 }
