@@ -45,6 +45,16 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
     numpySum(a, start: start, count: n, stride: stride, pairwise: stride == 1)
   }
 
+  /// The mean NumPy's `np.mean(values)` computes for a contiguous 1-D array: the pairwise sum of
+  /// ``numpySum(_:start:count:stride:)`` divided by the count (so a summary's mean distance is the
+  /// `np.mean(D[np.triu_indices(n, 1)])` of the same distances in the same order, bit for bit); where that sum
+  /// overflows, the mean of the values without overflow (``StableMoments/mean(_:)``). Nil when empty. O(n).
+  public static func numpyMean(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let mean = numpySum(values, start: 0, count: values.count, stride: 1) / Double(values.count)
+    return mean.isFinite ? mean : StableMoments.mean(values)
+  }
+
   /// `numpySum(_:start:count:stride:)` with the summation order chosen explicitly: pairwise (NumPy's inner loop
   /// over a contiguous axis) or sequential (the reduced axis is not the innermost one, d > 1).
   static func numpySum(_ a: [Double], start: Int, count n: Int, stride: Int, pairwise: Bool) -> Double {

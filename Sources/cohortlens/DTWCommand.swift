@@ -401,11 +401,12 @@ struct DTWSummary {
         if v > matrix[farthest.0, farthest.1] { farthest = (i, j) }
       }
     }
+    // NumPy's mean of the upper triangle in row order (pairwise sum, before sorting); without overflow (a
+    // plain sum of many distances near 1e307 would overflow).
+    let mean = SeriesNormalization.numpyMean(values)!
     values.sort()
     let median = values.count % 2 == 1
       ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
-    // (a plain sum of many distances near 1e307 would overflow)
-    let mean = StableMoments.mean(values)!
     let rows: [(String, String, JSONValue)] = [
       ("learners", String(n), .int(n)),
       ("features per step", String(dimensions), .int(dimensions)),
