@@ -6,7 +6,12 @@ import TimeSeries
 func parseRadius(_ text: String) throws -> DTW.Radius {
   let t = Table.trimmedBlanks(text)
   if t == "full" { return .full }
-  guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let r = Int(t) else {
+  let digits = !t.isEmpty && t.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+  if digits && Int(t) == nil {
+    throw ValidationError(
+      "--radius \(t) is beyond the largest integer; a radius of at least the longest series' length minus 1 is the unconstrained DTW: write --radius full")
+  }
+  guard digits, let r = Int(t) else {
     throw ValidationError(
       "--radius must be a non-negative integer (the Sakoe-Chiba radius r: cells with |i-j| <= r) or 'full', got \(MessageText.quoted(text))")
   }

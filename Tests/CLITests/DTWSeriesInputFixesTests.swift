@@ -121,4 +121,13 @@ struct DTWSeriesInputFixesTests {
       "--metric", "mean", "--normalize", "none", "--k", "2", "--format", "csv"])
     #expect(raw.status == 0, "\(raw.stderr)")
   }
+
+  /// A radius beyond Int is refused with the way out (`full`), not with "must be a non-negative integer".
+  @Test func oversizedRadiusNamesFull() throws {
+    let r = try CLI.run(["dtw", "--series", Self.fc, "--id", "user", "--time", "week", "--value", "sessions",
+      "--radius", "99999999999999999999"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--radius 99999999999999999999 is beyond the largest integer"), "\(r.stderr)")
+    #expect(r.stderr.contains("--radius full"))
+  }
 }
