@@ -11,7 +11,8 @@ import LinearAlgebra
 /// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (all values equal, std 0) becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
 /// | `none` | unchanged | |
 ///
-/// Under `l2` a series whose Σx² underflows or overflows is first divided by its largest |value|; under `zscore`
+/// Under `l2` a series whose Σx² underflows (below 2⁻⁹⁶⁹, where squares lose bits in the subnormal range) or
+/// overflows is first divided by its largest |value|; under `zscore`
 /// a feature whose sum or squared deviations overflow is standardised on its values divided by a power of two,
 /// with the mean clamped to the values' range (a constant feature of 1.7e308 gives zeros, as one of 1 does). An all-zero
 /// series has no direction: under `l2` it is an error (`ZeroSeriesError`, naming the series index)
@@ -114,11 +115,14 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
     case .l2:
       // NumPy's norm is √(x.dot(x)), an OpenBLAS ddot: the same call gives the same sum.
       let sum = BLAS.squaredNorm(s)
-      if sum > 0 && sum.isFinite {
+      // Below 2⁻⁹⁶⁹ the squares of the largest values are within 53 bits of the subnormal range, where they
+      // lose precision (values of 3e-162 square to 9e-324 ≈ 2 × 2⁻¹⁰⁷⁴): rescaled too, like an underflow to 0.
+      // NumPy divides by that inexact norm (‖x/‖x‖‖ = 1.006 for [3e-162, 1e-162]); above it, by NumPy's own.
+      if sum >= 0x1p-969 && sum.isFinite {
         let norm = sum.squareRoot()
         return s.map { $0 / norm }
       }
-      // Σx² underflowed to 0 or overflowed: rescale by max |x| first (never 0/0 or x/∞).
+      // Σx² underflowed (to 0 or near the subnormals) or overflowed: rescale by max |x| first (never 0/0 or x/∞).
       let largest = s.reduce(0.0) { max($0, abs($1)) }
       guard largest > 0 else { throw ZeroSeriesError(index: index) }
       let scaled = s.map { $0 / largest }

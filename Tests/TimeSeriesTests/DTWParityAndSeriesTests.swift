@@ -364,3 +364,21 @@ struct ZScoreConstantFeatureTests {
     #expect(z == [0, 0, 0, 2])
   }
 }
+
+@Suite("l2 of tiny series")
+struct L2TinySeriesTests {
+  /// [3e-162, 1e-162]: the squares are subnormal (9e-324 rounds to 2 × 2⁻¹⁰⁷⁴), so NumPy's norm is 2.8 % off and
+  /// `x/np.linalg.norm(x)` = [0.9544, 0.3181] has norm 1.006 (as CohortLens had before the fix). Rescaled by
+  /// the largest |value| first, the result is the unit vector [3, 1]/√10; an ordinary series keeps NumPy's
+  /// division by √(xᵀx) bit for bit.
+  @Test func subnormalSquaresAreRescaled() throws {
+    let x = try SeriesNormalization.l2.apply([3e-162, 1e-162])
+    let want = [3 / 10.0.squareRoot(), 1 / 10.0.squareRoot()]
+    #expect(abs(x[0] - want[0]) <= 1e-16 && abs(x[1] - want[1]) <= 1e-16, "\(x)")
+    let tiny = try SeriesNormalization.l2.apply([1e-150, -2e-150, 2e-150])
+    #expect(abs(tiny[0] - 1.0 / 3) <= 1e-16 && abs(tiny[1] + 2.0 / 3) <= 1e-16)
+    let ordinary = [0.5, -1.25, 3.0]
+    let norm = (0.5 * 0.5 + 1.25 * 1.25 + 3.0 * 3.0).squareRoot()
+    #expect(try SeriesNormalization.l2.apply(ordinary) == ordinary.map { $0 / norm })
+  }
+}
