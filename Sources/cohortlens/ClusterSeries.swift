@@ -183,7 +183,7 @@ extension ClusterCommand {
       similarity = dtw
     case .euclidean:
       guard let l = lengths.first, lengths.allSatisfy({ $0 == l }) else {
-        throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw, or --fill for gaps")
+        throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw (unequal lengths are fine), or give every learner every step (--fill fills gaps inside a series, not missing last steps)")
       }
       let x = Matrix(rows: n, columns: l * d, storage: set.series.flatMap { $0 })
       if FeatureScaling.squaredDistanceOverflow(x) != nil {

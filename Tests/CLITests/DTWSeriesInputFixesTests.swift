@@ -130,4 +130,21 @@ struct DTWSeriesInputFixesTests {
     #expect(r.stderr.contains("--radius 99999999999999999999 is beyond the largest integer"), "\(r.stderr)")
     #expect(r.stderr.contains("--radius full"))
   }
+
+  /// `--metric euclidean` on series of unequal lengths: the way out named is `--metric dtw` or complete
+  /// series; `--fill` does not lengthen a series whose last steps are missing (before, the message suggested
+  /// "--fill for gaps", which leaves the lengths unequal).
+  @Test func euclideanOnUnequalLengthsNamesTheWayOut() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = try CLI.write("id,t,v\na,1,1\na,2,2\na,3,3\nb,1,2\nb,2,1\nc,1,3\nc,2,1\nc,3,1\n", "short.csv", in: dir)
+    let args = ["cluster", "--series", input, "--id", "id", "--time", "t", "--value", "v", "--metric", "euclidean", "--k", "2"]
+    for extra in [[], ["--fill", "zero"]] {
+      let r = try CLI.run(args + extra)
+      #expect(r.status == 64)
+      #expect(r.stderr.contains("needs series of equal length (here 2–3 steps); use --metric dtw (unequal lengths are fine)"), "\(r.stderr)")
+      #expect(r.stderr.contains("--fill fills gaps inside a series, not missing last steps"))
+      #expect(r.stdout.isEmpty)
+    }
+  }
 }
