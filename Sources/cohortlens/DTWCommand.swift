@@ -159,6 +159,8 @@ struct DTWCommand: CohortLensCommand {
     ]
     if let t = time { parameters.append(("time", .string(t))) }
     parameters.append(("value_columns", .array(set.features.map { .string($0) })))
+    // The step columns read in the wide format (given by --columns or chosen by default), as cluster records them.
+    if wide { parameters.append(("columns", .array(set.steps.map { .string($0) }))) }
     parameters.append(("fill", .string(fill.rawValue)))
     parameters.append(("normalize", .string(normalize.name)))
     parameters.append(("zero_series", .string(zeroSeries.rawValue)))

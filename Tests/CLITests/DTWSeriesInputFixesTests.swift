@@ -147,4 +147,18 @@ struct DTWSeriesInputFixesTests {
       #expect(r.stdout.isEmpty)
     }
   }
+
+  /// The JSON of `dtw --wide` records the step columns it read (as `cluster --series --wide` does), for the
+  /// summary and for `--knn`; before, `parameters` had no `columns` and the default choice was not recorded.
+  @Test func wideJSONRecordsTheStepColumns() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let input = try CLI.write("id,w1,w2,w3,note\na,1,2,3,x\nb,2,1,2,y\nc,0,1,1,z\n", "wide.csv", in: dir)
+    for extra in [["--radius", "1"], ["--radius", "1", "--knn", "1"], ["--radius", "0", "--columns", "w3,w1"]] {
+      let r = try CLI.run(["dtw", "--series", input, "--id", "id", "--wide", "--format", "json"] + extra)
+      #expect(r.status == 0, "\(r.stderr)")
+      let parameters = try CLI.json(r.stdout)["parameters"] as? [String: Any]
+      #expect(parameters?["columns"] as? [String] == (extra.contains("--columns") ? ["w3", "w1"] : ["w1", "w2", "w3"]))
+    }
+  }
 }
