@@ -8,15 +8,18 @@ import LinearAlgebra
 /// | case | formula | reference |
 /// | --- | --- | --- |
 /// | `l2` | `x / ‖x‖₂` over all `L·d` values; `‖x‖₂ = √(xᵀx)` by OpenBLAS `ddot`, as NumPy's `norm` | the lecture's normalisation (`s / np.linalg.norm(s)`) |
-/// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (std 0) keeps scale 1, i.e. becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
+/// | `zscore` | per feature f: `(x[t,f] − mean_f) / std_f`, population std (ddof 0); a constant feature (all values equal, std 0) becomes all zeros | tslearn 0.10.0 `TimeSeriesScalerMeanVariance()` (`tslearn/preprocessing/preprocessing.py`) |
 /// | `none` | unchanged | |
 ///
-/// Under `l2` a series whose Σx² underflows or overflows is first divided by its largest |value|; under `zscore`
+/// Under `l2` a series whose Σx² underflows (below 2⁻⁹⁶⁹, where squares lose bits in the subnormal range) or
+/// overflows is first divided by its largest |value|; under `zscore`
 /// a feature whose sum or squared deviations overflow is standardised on its values divided by a power of two,
 /// with the mean clamped to the values' range (a constant feature of 1.7e308 gives zeros, as one of 1 does). An all-zero
 /// series has no direction: under `l2` it is an error (`ZeroSeriesError`, naming the series index)
 /// instead of the NaN (0/0) that NumPy produces — tslearn's `cdist_dtw` would silently give +∞ for such a
-/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn; `l2` takes
+/// series. `zscore` reproduces NumPy's summation order (`numpySum`) and is bit-identical to tslearn, except
+/// for a constant feature whose NumPy mean rounds (NumPy averages 27 × 0.1 to 0.10000000000000002): tslearn's std is
+/// then that rounding error and its z-scores are all ±1; here a constant feature is always zeros. `l2` takes
 /// Σx² from the BLAS dot product `np.linalg.norm` calls, so it is bit-identical where NumPy's OpenBLAS and
 /// ours pick the same kernel for the CPU (measured: all 30 fixture series and 995 random ones); with another
 /// kernel the sum can differ in the last bit (≤ 1e-15 relative).
@@ -41,6 +44,16 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
   /// sequentially. This makes `zscore` bit-identical to tslearn.
   static func numpySum(_ a: [Double], start: Int, count n: Int, stride: Int) -> Double {
     numpySum(a, start: start, count: n, stride: stride, pairwise: stride == 1)
+  }
+
+  /// The mean NumPy's `np.mean(values)` computes for a contiguous 1-D array: the pairwise sum of
+  /// ``numpySum(_:start:count:stride:)`` divided by the count (so a summary's mean distance is the
+  /// `np.mean(D[np.triu_indices(n, 1)])` of the same distances in the same order, bit for bit); where that sum
+  /// overflows, the mean of the values without overflow (``StableMoments/mean(_:)``). Nil when empty. O(n).
+  public static func numpyMean(_ values: [Double]) -> Double? {
+    guard !values.isEmpty else { return nil }
+    let mean = numpySum(values, start: 0, count: values.count, stride: 1) / Double(values.count)
+    return mean.isFinite ? mean : StableMoments.mean(values)
   }
 
   /// `numpySum(_:start:count:stride:)` with the summation order chosen explicitly: pairwise (NumPy's inner loop
@@ -102,11 +115,14 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
     case .l2:
       // NumPy's norm is √(x.dot(x)), an OpenBLAS ddot: the same call gives the same sum.
       let sum = BLAS.squaredNorm(s)
-      if sum > 0 && sum.isFinite {
+      // Below 2⁻⁹⁶⁹ the squares of the largest values are within 53 bits of the subnormal range, where they
+      // lose precision (values of 3e-162 square to 9e-324 ≈ 2 × 2⁻¹⁰⁷⁴): rescaled too, like an underflow to 0.
+      // NumPy divides by that inexact norm (‖x/‖x‖‖ = 1.006 for [3e-162, 1e-162]); above it, by NumPy's own.
+      if sum >= 0x1p-969 && sum.isFinite {
         let norm = sum.squareRoot()
         return s.map { $0 / norm }
       }
-      // Σx² underflowed to 0 or overflowed: rescale by max |x| first (never 0/0 or x/∞).
+      // Σx² underflowed (to 0 or near the subnormals) or overflowed: rescale by max |x| first (never 0/0 or x/∞).
       let largest = s.reduce(0.0) { max($0, abs($1)) }
       guard largest > 0 else { throw ZeroSeriesError(index: index) }
       let scaled = s.map { $0 / largest }
@@ -123,6 +139,14 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
       var out = s
       // One feature, its values divided by `scale` (a power of two, so the division is exact).
       func standardize(_ f: Int, scale: Double) -> Bool {
+        // A constant feature has standard deviation 0 and becomes zeros. Computed, its mean can round
+        // (NumPy averages 27 × 0.1 to 0.10000000000000002): the deviations are then all the same rounding error,
+        // the "standard deviation" that error, and every z-score ±1 — what tslearn returns there.
+        let first = s[f]
+        if (1..<length).allSatisfy({ s[$0 * d + f] == first }) {
+          for t in 0..<length { out[t * d + f] = 0 }
+          return true
+        }
         var x = [Double](repeating: 0, count: padded)
         for t in 0..<length { x[t] = scale == 1 ? s[t * d + f] : s[t * d + f] / scale }
         var mean = Self.numpySum(x, start: 0, count: padded, stride: 1, pairwise: pairwise) / Double(length)

@@ -15,7 +15,8 @@ enum SeriesMetric: String, ExpressibleByArgument, CaseIterable {
   case dtw
   /// Euclidean distances of the normalised series (equal lengths), affinity exp(−γ·‖x − y‖²).
   case euclidean
-  /// Each learner's mean value per feature (of the normalised series), affinity exp(−γ·‖μx − μy‖²).
+  /// Each learner's mean value per feature (of the normalised series), affinity exp(−γ·‖μx − μy‖²). Not with
+  /// `--normalize zscore` (a usage error: every z-scored mean is 0).
   case mean
 }
 
@@ -123,6 +124,11 @@ extension ClusterCommand {
   /// Clusters learner time series (`--series`); `keepDistances` keeps the DTW matrix in the run.
   func computeSeries(progress: Progress, wantsJSON: Bool, keepDistances: Bool) throws -> Run {
     guard let path = series, let idColumn = id else { throw UsageError("give --series FILE and --id COLUMN") }
+    if metric == .mean && normalize == .zscore {
+      // Every z-scored feature has mean 0 (up to rounding): the learners' means would differ only by
+      // rounding noise, and the clusters with them.
+      throw UsageError("--metric mean with --normalize zscore compares means that are 0 for every learner (z-scores have mean 0 by construction), so the clusters would only split rounding noise; use --normalize none (the raw means) or l2, or --metric dtw|euclidean for z-scored series")
+    }
     let graphKind = try GraphConstruction(parsing: graph)
     progress.report("reading \(path)")
     let read = try readSeries(path: path, id: idColumn, time: time, value: value, wide: wide, columns: columns,
@@ -177,7 +183,7 @@ extension ClusterCommand {
       similarity = dtw
     case .euclidean:
       guard let l = lengths.first, lengths.allSatisfy({ $0 == l }) else {
-        throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw, or --fill for gaps")
+        throw UsageError("--metric euclidean needs series of equal length (here \(lengths.min()!)–\(lengths.max()!) steps); use --metric dtw (unequal lengths are fine), or give every learner every step (--fill fills gaps inside a series, not missing last steps)")
       }
       let x = Matrix(rows: n, columns: l * d, storage: set.series.flatMap { $0 })
       if FeatureScaling.squaredDistanceOverflow(x) != nil {

@@ -159,6 +159,8 @@ struct DTWCommand: CohortLensCommand {
     ]
     if let t = time { parameters.append(("time", .string(t))) }
     parameters.append(("value_columns", .array(set.features.map { .string($0) })))
+    // The step columns read in the wide format (given by --columns or chosen by default), as cluster records them.
+    if wide { parameters.append(("columns", .array(set.steps.map { .string($0) }))) }
     parameters.append(("fill", .string(fill.rawValue)))
     parameters.append(("normalize", .string(normalize.name)))
     parameters.append(("zero_series", .string(zeroSeries.rawValue)))
@@ -401,11 +403,12 @@ struct DTWSummary {
         if v > matrix[farthest.0, farthest.1] { farthest = (i, j) }
       }
     }
+    // NumPy's mean of the upper triangle in row order (pairwise sum, before sorting); without overflow (a
+    // plain sum of many distances near 1e307 would overflow).
+    let mean = SeriesNormalization.numpyMean(values)!
     values.sort()
     let median = values.count % 2 == 1
       ? values[values.count / 2] : (values[values.count / 2 - 1] + values[values.count / 2]) / 2
-    // (a plain sum of many distances near 1e307 would overflow)
-    let mean = StableMoments.mean(values)!
     let rows: [(String, String, JSONValue)] = [
       ("learners", String(n), .int(n)),
       ("features per step", String(dimensions), .int(dimensions)),

@@ -6,7 +6,12 @@ import TimeSeries
 func parseRadius(_ text: String) throws -> DTW.Radius {
   let t = Table.trimmedBlanks(text)
   if t == "full" { return .full }
-  guard !t.isEmpty, t.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let r = Int(t) else {
+  let digits = !t.isEmpty && t.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
+  if digits && Int(t) == nil {
+    throw ValidationError(
+      "--radius \(t) is beyond the largest integer; a radius of at least the longest series' length minus 1 is the unconstrained DTW: write --radius full")
+  }
+  guard digits, let r = Int(t) else {
     throw ValidationError(
       "--radius must be a non-negative integer (the Sakoe-Chiba radius r: cells with |i-j| <= r) or 'full', got \(MessageText.quoted(text))")
   }
@@ -55,7 +60,8 @@ enum ZeroSeriesPolicy: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// Reads learner series for `dtw` and `cluster --series`: long format (`--time`, `--value`) or wide
-/// (`--wide`, step columns from `--columns` or every numeric column except the id).
+/// (`--wide`, step columns from `--columns` or, in header order, every numeric or empty column except the id
+/// and `exclude`).
 func readSeries(
   path: String, id: String, time: String?, value: String?, wide: Bool, columns: String?, fill: SeriesFill,
   digest: Bool, exclude: [String] = []
@@ -71,8 +77,15 @@ func readSeries(
       steps = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
       if steps.isEmpty { throw UsageError("--columns names no column") }
     } else {
-      steps = try defaultFeatureColumns(table, excluding: Set([id] + exclude)).columns
-      if steps.isEmpty {
+      // Every numeric column, and every empty one: a step column without any value (a week nobody has
+      // data for) stays on the time axis in header order — a gap inside the series (an error, or filled by
+      // --fill), or a shorter series at the end — as such a step is in the long format, instead of being
+      // dropped and the later steps moved one step earlier.
+      let found = try defaultFeatureColumns(table, excluding: Set([id] + exclude))
+      let empty = try found.skipped.filter { name in try table.strings(at: table.columnIndex(name)).allSatisfy { $0 == nil } }
+      let kept = Set(found.columns + empty)
+      steps = table.columnNames.indices.map { table.displayName(ofColumn: $0) }.filter { kept.contains($0) }
+      if found.columns.isEmpty {
         throw UsageError("\(path) has no numeric column besides \(MessageText.quoted(id)); name the step columns with --columns")
       }
     }

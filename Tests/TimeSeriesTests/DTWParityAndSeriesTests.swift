@@ -331,3 +331,54 @@ struct DTWEngineTests {
     }
   }
 }
+
+@Suite("z-scores of constant features")
+struct ZScoreConstantFeatureTests {
+  /// A constant feature whose NumPy mean rounds is z-scored to zeros (std 0). tslearn's
+  /// `TimeSeriesScalerMeanVariance` returns ±1 at every step there (its std is the rounding error of the mean):
+  /// 0.1 × 3 → −1, 0.1 × 27 → −1, 0.3 × 10 → 1, 0.7 × 7 → −1, 1.1 × 13 → 1 (tslearn 0.10.0, NumPy 2.4.6), and so
+  /// did CohortLens before the fix.
+  @Test func constantFeatureWithRoundedMeanIsZero() throws {
+    for (value, length) in [(0.1, 3), (0.1, 27), (0.3, 10), (0.7, 7), (1.1, 13)] {
+      let z = try SeriesNormalization.zscore.apply([Double](repeating: value, count: length))
+      #expect(z == [Double](repeating: 0, count: length), "\(value) × \(length): \(z.prefix(3))")
+    }
+    // Multivariate (sequential sums): [0.1, t] for t = 0…6 — tslearn gives 1 for the constant feature.
+    let steps = (0..<7).flatMap { [0.1, Double($0)] }
+    let z = try SeriesNormalization.zscore.apply(steps, dimensions: 2)
+    #expect(stride(from: 0, to: 14, by: 2).allSatisfy { z[$0] == 0 })
+    #expect(abs(z[1] + 1.5) < 1e-15 && abs(z[13] - 1.5) < 1e-15)
+    // In an unequal-length set (tslearn's padded sums): 0.3 × 7 next to a series of 10 steps — tslearn gives 1
+    // at every step, so √7 ≈ 2.6458 to a constant series; here zeros, and DTW 0.
+    let set = SeriesSet(ids: ["a", "b"], series: [[Double](repeating: 0.3, count: 7), [Double](repeating: 5, count: 10)],
+                        dimensions: 1, features: ["v"], steps: (0..<10).map(String.init))
+    let normalized = try set.normalized(.zscore)
+    #expect(normalized.series[0] == [Double](repeating: 0, count: 7))
+    #expect(DTW.distance(normalized.series[0], normalized.series[1], radius: .full) == 0)
+  }
+
+  /// A feature that is not constant keeps tslearn's value even when its spread is a rounding error's size
+  /// (tslearn: [0, 0, 0, 2] for [0.3, 0.3, 0.3, 0.30000000000000004]).
+  @Test func nearlyConstantFeatureIsStandardised() throws {
+    let z = try SeriesNormalization.zscore.apply([0.3, 0.3, 0.3, 0.30000000000000004])
+    #expect(z == [0, 0, 0, 2])
+  }
+}
+
+@Suite("l2 of tiny series")
+struct L2TinySeriesTests {
+  /// [3e-162, 1e-162]: the squares are subnormal (9e-324 rounds to 2 × 2⁻¹⁰⁷⁴), so NumPy's norm is 2.8 % off and
+  /// `x/np.linalg.norm(x)` = [0.9544, 0.3181] has norm 1.006 (as CohortLens had before the fix). Rescaled by
+  /// the largest |value| first, the result is the unit vector [3, 1]/√10; an ordinary series keeps NumPy's
+  /// division by √(xᵀx) bit for bit.
+  @Test func subnormalSquaresAreRescaled() throws {
+    let x = try SeriesNormalization.l2.apply([3e-162, 1e-162])
+    let want = [3 / 10.0.squareRoot(), 1 / 10.0.squareRoot()]
+    #expect(abs(x[0] - want[0]) <= 1e-16 && abs(x[1] - want[1]) <= 1e-16, "\(x)")
+    let tiny = try SeriesNormalization.l2.apply([1e-150, -2e-150, 2e-150])
+    #expect(abs(tiny[0] - 1.0 / 3) <= 1e-16 && abs(tiny[1] + 2.0 / 3) <= 1e-16)
+    let ordinary = [0.5, -1.25, 3.0]
+    let norm = (0.5 * 0.5 + 1.25 * 1.25 + 3.0 * 3.0).squareRoot()
+    #expect(try SeriesNormalization.l2.apply(ordinary) == ordinary.map { $0 / norm })
+  }
+}
