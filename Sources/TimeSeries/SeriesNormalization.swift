@@ -188,6 +188,31 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
   }
 }
 
+extension SeriesNormalization {
+  /// Whether `.zscore` of `s` deliberately differs from tslearn: some feature has all its values equal (a
+  /// constant feature, which this type z-scores to zeros) while NumPy's mean of those equal values rounds
+  /// away from them (27 × 0.1 averages to 0.10000000000000002). tslearn's `TimeSeriesScalerMeanVariance`
+  /// then divides the rounding error by itself and returns ±1 at every step. Always `false` for `.l2` and
+  /// `.none`, and for a constant feature whose mean is exact (tslearn gives zeros too).
+  ///
+  /// `paddedLength` as in ``apply(_:dimensions:index:paddedLength:)``. Complexity: O(length · d).
+  public func differsFromTSLearnOnConstantFeature(_ s: [Double], dimensions d: Int = 1, paddedLength: Int? = nil) -> Bool {
+    guard self == .zscore, d >= 1, s.count % d == 0 else { return false }
+    let length = s.count / d
+    guard length > 0 else { return false }
+    let padded = Swift.max(paddedLength ?? length, length)
+    for f in 0..<d {
+      let first = s[f]
+      guard first.isFinite, (1..<length).allSatisfy({ s[$0 * d + f] == first }) else { continue }
+      var x = [Double](repeating: 0, count: padded)
+      for t in 0..<length { x[t] = first }
+      let mean = Self.numpySum(x, start: 0, count: padded, stride: 1, pairwise: d == 1) / Double(length)
+      if mean.isFinite && mean != first { return true }
+    }
+    return false
+  }
+}
+
 /// An all-zero series cannot be L2-normalised (its norm is 0). `index` is the 0-based position of the series
 /// in the input (the CLI maps it to a learner id). Exit status 65 (`EX_DATAERR`).
 public struct ZeroSeriesError: CohortLensError, Equatable {

@@ -57,6 +57,19 @@ public struct SeriesSet: Sendable, Equatable {
   }
 }
 
+extension SeriesSet {
+  /// The learners whose `method` normalisation deliberately differs from tslearn's (see
+  /// ``SeriesNormalization/differsFromTSLearnOnConstantFeature(_:dimensions:paddedLength:)``): under `.zscore`,
+  /// a constant series feature whose NumPy mean rounds, zeros here and ±1 in tslearn. Input order.
+  public func tslearnDifferences(_ method: SeriesNormalization) -> [String] {
+    guard method == .zscore else { return [] }
+    let longest = series.indices.map(length).max() ?? 0
+    return series.indices.filter {
+      method.differsFromTSLearnOnConstantFeature(series[$0], dimensions: dimensions, paddedLength: longest)
+    }.map { ids[$0] }
+  }
+}
+
 /// Learners whose series is all zeros cannot be L2-normalised. Exit status 65.
 public struct ZeroSeriesListError: CohortLensError, Equatable {
   /// The learner ids, in input order.

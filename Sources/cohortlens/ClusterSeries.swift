@@ -142,6 +142,7 @@ extension ClusterCommand {
     progress.report("read \(n) learners, \(lengths.min()!)–\(lengths.max()!) steps, \(d) feature(s); normalised (\(normalize.name))")
     var warnings: [String] = []
     if raw.filledCells > 0 { warnings.append("\(raw.filledCells) missing value(s) inside series filled (--fill \(fill.rawValue))") }
+    if let w = tslearnDifferenceWarning(raw, method: normalize) { warnings.append(w) }
     if let w = Self.identicalSeriesWarning(set.series, ks: k.values, normalize: normalize.name) { warnings.append(w) }
 
     var truthValues: [String]?

@@ -146,6 +146,7 @@ struct DTWCommand: CohortLensCommand {
     let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON)
     let set = try normalizedSeries(read.set, method: normalize, zero: zeroSeries, path: series, table: read.table, id: id)
+    if let w = tslearnDifferenceWarning(read.set, method: normalize) { printError("cohortlens dtw: warning: \(w)") }
     // Only data near the Double range can give non-finite distances; only then is the result scanned.
     let mayOverflow = seriesDistancesMayOverflow(set)
     let n = set.ids.count

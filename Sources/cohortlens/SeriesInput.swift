@@ -100,6 +100,18 @@ func readSeries(
   return (try SeriesTable.long(table, id: id, time: time, values: values, fill: fill), table)
 }
 
+/// The warning when `--normalize` deliberately differs from tslearn on some learners of `raw` (not yet
+/// normalised): under `zscore`, a constant series feature whose NumPy mean rounds becomes zeros here and ±1 in
+/// tslearn's `TimeSeriesScalerMeanVariance` (docs/dtw.md). nil when no learner is concerned.
+func tslearnDifferenceWarning(_ raw: SeriesSet, method: SeriesNormalization) -> String? {
+  let ids = raw.tslearnDifferences(method)
+  guard !ids.isEmpty else { return nil }
+  let shown = ids.prefix(5).map { MessageText.quoted($0) }.joined(separator: ", ")
+  return "\(ids.count) learner(s) have a constant series feature, z-scored to zeros (\(shown)\(ids.count > 5 ? ", …" : "")); "
+    + "tslearn's TimeSeriesScalerMeanVariance gives ±1 at every step there, because NumPy's mean of the equal values "
+    + "rounds and its standard deviation is that rounding error (a deliberate difference, see docs/dtw.md)"
+}
+
 /// `set` normalised, with the zero-series policy; and the checks every DTW command needs (n ≥ 2). Errors point at
 /// the id cell of the learner concerned in `table` (read from `path` with id column `id`): the only learner's
 /// first row, or the first all-zero learner's first row.

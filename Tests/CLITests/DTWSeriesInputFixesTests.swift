@@ -38,6 +38,19 @@ struct DTWSeriesInputFixesTests {
     #expect(d[0][1] == 0, "flat 0.1 vs flat 2: \(d[0][1])")
     // c = 0,1,2,0,1,2,… has z-scores ±1.2247, 0: its distance to a flat learner is √27 (its z-scores' norm).
     #expect(abs(d[0][2] - 27.0.squareRoot()) < 1e-12 && d[0][2] == d[1][2])
+    // The output says where it deliberately differs from tslearn: 27 × 0.1 averages to 0.10000000000000002 in
+    // NumPy (tslearn: ±1), 27 × 2 to exactly 2 (tslearn: zeros too), so only learner a is named.
+    #expect(r.stderr.contains("warning: 1 learner(s) have a constant series feature, z-scored to zeros ('a')"), "\(r.stderr)")
+    #expect(r.stderr.contains("tslearn's TimeSeriesScalerMeanVariance gives ±1"))
+    let json = try CLI.run(["cluster", "--series", input, "--id", "id", "--time", "t", "--value", "hours",
+      "--normalize", "zscore", "--radius", "0", "--k", "2", "--format", "json"])
+    #expect(json.status == 0, "\(json.stderr)")
+    let warnings = try CLI.json(json.stdout)["warnings"] as? [String] ?? []
+    #expect(warnings.contains { $0.hasPrefix("1 learner(s) have a constant series feature, z-scored to zeros ('a')") }, "\(warnings)")
+    // l2 follows NumPy: no such warning.
+    let l2 = try CLI.run(["dtw", "--series", input, "--id", "id", "--time", "t", "--value", "hours", "--radius", "0",
+      "--output", out])
+    #expect(l2.status == 0 && !l2.stderr.contains("constant series"), "\(l2.stderr)")
   }
 
   /// A step column with no value at all (a week without data) stays on the time axis of `--wide` by default: a

@@ -357,6 +357,25 @@ struct ZScoreConstantFeatureTests {
     #expect(DTW.distance(normalized.series[0], normalized.series[1], radius: .full) == 0)
   }
 
+  /// The cases where tslearn gives ±1 are the ones flagged as deliberate differences; a constant feature
+  /// whose mean is exact (tslearn: zeros too) and the other normalisations are not.
+  @Test func differencesFromTSLearnAreFlagged() {
+    for (value, length) in [(0.1, 3), (0.1, 27), (0.3, 10), (0.7, 7), (1.1, 13)] {
+      #expect(SeriesNormalization.zscore.differsFromTSLearnOnConstantFeature([Double](repeating: value, count: length)))
+      #expect(!SeriesNormalization.l2.differsFromTSLearnOnConstantFeature([Double](repeating: value, count: length)))
+    }
+    for (value, length) in [(2.0, 27), (0.5, 10), (0.0, 5), (0.1, 1)] {
+      #expect(!SeriesNormalization.zscore.differsFromTSLearnOnConstantFeature([Double](repeating: value, count: length)))
+    }
+    #expect(!SeriesNormalization.zscore.differsFromTSLearnOnConstantFeature([0.3, 0.3, 0.3, 0.30000000000000004]))
+    #expect(SeriesNormalization.zscore.differsFromTSLearnOnConstantFeature((0..<7).flatMap { [0.1, Double($0)] }, dimensions: 2))
+    // 0.3 × 7 padded to 10 steps rounds (tslearn: 1); unpadded, 0.3 × 7 averages exactly.
+    let set = SeriesSet(ids: ["a", "b"], series: [[Double](repeating: 0.3, count: 7), [Double](repeating: 5, count: 10)],
+                        dimensions: 1, features: ["v"], steps: (0..<10).map(String.init))
+    #expect(set.tslearnDifferences(.zscore) == ["a"])
+    #expect(set.tslearnDifferences(.l2).isEmpty)
+  }
+
   /// A feature that is not constant keeps tslearn's value even when its spread is a rounding error's size
   /// (tslearn: [0, 0, 0, 2] for [0.3, 0.3, 0.3, 0.30000000000000004]).
   @Test func nearlyConstantFeatureIsStandardised() throws {
