@@ -340,8 +340,8 @@ public enum FairnessAudit {
       }
     }
     typealias Node = (q: Int, slot: Int, c: Int)
-    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum '\(strata[slot - 1])'" }
-    func describe(_ v: Node) -> String { "'\(audits[v.q].names[v.c])' (audit by \(audits[v.q].label)\(place(v.slot)))" }
+    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum \(MessageText.quoted(strata[slot - 1]))" }
+    func describe(_ v: Node) -> String { "\(MessageText.quoted(audits[v.q].names[v.c])) (audit by \(audits[v.q].label)\(place(v.slot)))" }
     // Partitions: (whole, parts); a nil whole is an audit's total.
     var partitions: [(whole: Node?, parts: [Node])] = []
     for q in audits.indices {
@@ -468,7 +468,7 @@ public enum FairnessAudit {
     let suppressed = suppression.map { $0 != nil }
     let reasons = suppression
     for (k, g) in rawGroups.enumerated() where suppressed[k] {
-      notices.append("group '\(g.name)' suppressed (\(reasons[k]!)); left out of criteria")
+      notices.append("group \(MessageText.quoted(g.name)) suppressed (\(reasons[k]!)); left out of criteria")
     }
     let eligible = rawGroups.indices.filter { !suppressed[$0] }
 
@@ -536,9 +536,9 @@ public enum FairnessAudit {
         reference = largest()
         let why = rawGroups.contains(where: { ExactText($0.name) == wanted }) ? "is suppressed" : "does not occur"
         if let r = reference {
-          notices.append("reference group '\(name)' \(why) in this audit; using the largest group '\(rawGroups[r].name)'")
+          notices.append("reference group \(MessageText.quoted(name)) \(why) in this audit; using the largest group \(MessageText.quoted(rawGroups[r].name))")
         } else {
-          notices.append("reference group '\(name)' \(why) in this audit, and no other group remains to take its place")
+          notices.append("reference group \(MessageText.quoted(name)) \(why) in this audit, and no other group remains to take its place")
         }
       }
     }
@@ -708,7 +708,7 @@ public enum FairnessAudit {
         var entry = ABROCAEntry(group: names[k], reference: refName, value: nil, pValue: nil,
                                 pHolm: nil, undefined: nil)
         if refCurve == nil {
-          entry.undefined = "reference group '\(refName)' has only one class"
+          entry.undefined = "reference group \(MessageText.quoted(refName)) has only one class"
         } else if let curve = ScoreMetrics.roc(sortedAscending: lists[k]) {
           let observed = ScoreMetrics.abroca(curve, refCurve!)
           entry.value = observed
@@ -717,7 +717,7 @@ public enum FairnessAudit {
                                              permutations: permutations, seed: seed)
           }
         } else {
-          entry.undefined = "group '\(names[k])' has only one class (no ROC curve)"
+          entry.undefined = "group \(MessageText.quoted(names[k])) has only one class (no ROC curve)"
         }
         slots.set(index, entry)
       }
@@ -757,7 +757,7 @@ public enum FairnessAudit {
     }
     if singleLevel { return "attribute '\(label)' has only one level; there is nothing to compare" }
     if groups.count == 1 {
-      return "only one group ('\(groups[0])') occurs in \(stratum.map { "stratum '\($0)'" } ?? "this audit"); there is nothing to compare"
+      return "only one group (\(MessageText.quoted(groups[0]))) occurs in \(stratum.map { "stratum \(MessageText.quoted($0))" } ?? "this audit"); there is nothing to compare"
     }
     let minimum = configuration.minGroupSize
     let hidden = suppressed.filter { $0 }.count
@@ -808,20 +808,20 @@ public enum FairnessAudit {
           } else if ve == 0 {
             s.zeroRatio = true
             if let names {
-              s.reason = "\(componentMetrics[m]) is 0 for group '\(names[e])' and the reference group '\(names[ref])' (ratio 0/0 undefined)"
+              s.reason = "\(componentMetrics[m]) is 0 for group \(MessageText.quoted(names[e])) and the reference group \(MessageText.quoted(names[ref])) (ratio 0/0 undefined)"
             } else {
               s.reason = "0/0"
             }
           } else if names != nil {
-            s.reason = "\(componentMetrics[m]) of the reference group '\(names![ref])' is 0 (ratio undefined)"
+            s.reason = "\(componentMetrics[m]) of the reference group \(MessageText.quoted(names![ref])) is 0 (ratio undefined)"
           } else {
             s.reason = "0"
           }
         case (nil, _):
-          if let names { s.reason = "\(componentMetrics[m]) undefined for group '\(names[e])' (\(componentReasons[m]))" }
+          if let names { s.reason = "\(componentMetrics[m]) undefined for group \(MessageText.quoted(names[e])) (\(componentReasons[m]))" }
           else { s.reason = "undefined" }
         case (_, nil):
-          if let names { s.reason = "\(componentMetrics[m]) undefined for the reference group '\(names[ref])' (\(componentReasons[m]))" }
+          if let names { s.reason = "\(componentMetrics[m]) undefined for the reference group \(MessageText.quoted(names[ref])) (\(componentReasons[m]))" }
           else { s.reason = "undefined" }
         }
         comp.append(s)
@@ -918,7 +918,7 @@ public enum FairnessAudit {
     for m in 0..<6 {
       var s = Statistic()
       if let e = values[m].firstIndex(where: { $0 == nil }) {
-        s.reason = "\(componentMetrics[m]) undefined for group '\(names?[e] ?? "#\(e)")' (\(reasons[m]))"
+        s.reason = "\(componentMetrics[m]) undefined for group \(names.map { MessageText.quoted($0[e]) } ?? "'#\(e)'") (\(reasons[m]))"
         comp.append(s)
         continue
       }
