@@ -1127,15 +1127,22 @@ final class ABROCASlots: @unchecked Sendable {
 extension FairnessTolerance {
   var isRatio: Bool { if case .ratio = self { return true } else { return false } }
 
-  /// PASS / FAIL / INCONCLUSIVE of an interval against the band.
+  /// Relative slack of the band limits: a statistic exactly on a limit is inside, although floating point
+  /// may compute it a few ulps off (0.8 − 0.7 = 0.10000000000000009, 0.7 / 0.8 = 0.8749999999999999).
+  public static let limitSlack = 1e-12
+
+  /// PASS / FAIL / INCONCLUSIVE of an interval against the band. The limits are inclusive and met within
+  /// ``limitSlack`` (relative to the larger of 1 and the limit's magnitude), so that a statistic that equals a
+  /// limit in exact arithmetic is judged on it whatever its rounding.
   public func verdict(_ interval: ClosedInterval) -> FairnessVerdict {
     let lo: Double, hi: Double
     switch self {
     case .ratio(let tau): lo = min(tau, 1 / tau); hi = max(tau, 1 / tau)
     case .difference(let e): lo = -e; hi = e
     }
-    if interval.lower >= lo && interval.upper <= hi { return .pass }
-    if interval.upper < lo || interval.lower > hi { return .fail }
+    let low = lo - Self.limitSlack * max(1, abs(lo)), high = hi + Self.limitSlack * max(1, abs(hi))
+    if interval.lower >= low && interval.upper <= high { return .pass }
+    if interval.upper < low || interval.lower > high { return .fail }
     return .inconclusive
   }
 
