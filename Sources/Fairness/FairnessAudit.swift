@@ -252,9 +252,15 @@ public enum FairnessAudit {
         counts: counts, droppedRows: droppedRows, combo: combo))
     }
     // Phase 2: suppression over all audits at once.
-    let hidden = suppression(prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
-                             slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
-                             linkIntersections: configuration.missing != .drop)
+    let (hidden, unchecked) = suppression(
+      prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
+      slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
+      linkIntersections: configuration.missing != .drop)
+    if let unchecked {
+      warnings.append("\(unchecked) suppressed groups are more than the exact disclosure check handles (400): "
+        + "each partition hides none or at least two of its groups, but several partitions together may still "
+        + "give a suppressed count; raise --min-group-size or audit fewer attributes at once")
+    }
     // Phase 3: the audits.
     for (q, prep) in prepared.enumerated() {
       let spec = prep.spec, names = prep.names, label = prep.label, counts = prep.counts
@@ -321,12 +327,17 @@ public enum FairnessAudit {
   /// - when exactly one part is suppressed, the smallest shown part is suppressed with it (ties: the first
   ///   in output order), or, when there is none, the whole.
   /// This is the usual cell-suppression rule for linked tables (Cox 1980); it is greedy, so it may hide more
-  /// than an optimal pattern, never less than the rule needs.
-  /// - Complexity: O(passes · groups) with passes ≤ groups (each pass hides at least one more group).
+  /// than an optimal pattern, never less than the rule needs. Then an exact check (the suppressed counts as
+  /// the unknowns of the linear system of all partitions, ``determinedUnknowns(_:unknowns:)``) hides one more
+  /// shown group near every count below `minimum` that several partitions determine together, and both
+  /// rules run again, until none is determined. `unchecked` is the number of suppressed groups when they are
+  /// more than `exactCheckLimit` and the check was not made.
+  /// - Complexity: greedy O(passes · groups) with passes ≤ groups; exact check O(rounds · E · U · rank) for
+  ///   E partitions holding U ≤ `exactCheckLimit` suppressed groups.
   static func suppression(
     _ audits: [(spec: [Int], members: [[Int32]], names: [String], counts: [Int], label: String)],
-    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true
-  ) -> [[[String?]]] {
+    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true, exactCheckLimit: Int = 400
+  ) -> (hidden: [[[String?]]], unchecked: Int?) {
     func size(_ q: Int, _ slot: Int, _ c: Int) -> Int {
       let base = (slot * audits[q].members.count + c) * 4
       return audits[q].counts[base..<base + 4].reduce(0, +)
@@ -375,6 +386,7 @@ public enum FairnessAudit {
         }
       }
     }
+    func greedy() {
     var changed = true
     while changed {
       changed = false
@@ -401,7 +413,121 @@ public enum FairnessAudit {
         }
       }
     }
-    return hidden
+    }
+    // Partitions together can still give a suppressed count that none gives alone (a two-way table: the
+    // shown groups of the rows and of the columns pin a lone hidden cell although every row and column
+    // hides two). Exact check: the suppressed counts are the unknowns of the linear system the partitions
+    // form (whole − Σ parts = 0; an audit's groups sum to its printed n); a count is determined when its
+    // unit vector lies in the system's row space. For each such count the smallest shown group of a
+    // partition it belongs to is suppressed too; then both rules run again, until no count is determined.
+    var offsets: [Int] = []
+    var total = 0
+    for q in audits.indices { offsets.append(total); total += slots * audits[q].members.count }
+    func key(_ v: Node) -> Int { offsets[v.q] + v.slot * audits[v.q].members.count + v.c }
+    var unchecked: Int?
+    while true {
+      greedy()
+      var unknown: [Int: Int] = [:]
+      var unknownNodes: [Node] = []
+      for q in audits.indices {
+        for slot in 0..<slots {
+          for c in audits[q].members.indices where hidden[q][slot][c] != nil && size(q, slot, c) > 0 {
+            unknown[key((q, slot, c))] = unknownNodes.count
+            unknownNodes.append((q, slot, c))
+          }
+        }
+      }
+      if unknownNodes.isEmpty { break }
+      guard unknownNodes.count <= exactCheckLimit else { unchecked = unknownNodes.count; break }
+      var rows: [[(Int, Double)]] = []
+      for (whole, parts) in partitions {
+        var row: [(Int, Double)] = []
+        if let w = whole, let j = unknown[key(w)] { row.append((j, 1)) }
+        for v in parts { if let j = unknown[key(v)] { row.append((j, -1)) } }
+        if !row.isEmpty { rows.append(row) }
+      }
+      // Only a count below the minimum needs protecting: a group hidden as a complement (n ≥ minimum) may be
+      // determined — e.g. the only group of an audit, whose count is the audit's n.
+      let determined = determinedUnknowns(rows, unknowns: unknownNodes.count).filter {
+        size(unknownNodes[$0].q, unknownNodes[$0].slot, unknownNodes[$0].c) < minimum
+      }
+      if determined.isEmpty { break }
+      // The partitions of each group, to look for a shown group near a determined count: first in the
+      // partitions the count belongs to, else one partition further through hidden groups, and so on.
+      var partitionsOf: [Int: [Int]] = [:]
+      for (i, (whole, parts)) in partitions.enumerated() {
+        for v in (whole.map { [$0] } ?? []) + parts { partitionsOf[key(v), default: []].append(i) }
+      }
+      var progressed = false
+      for j in determined {
+        let lone = unknownNodes[j]
+        guard hidden[lone.q][lone.slot][lone.c] != nil else { continue }
+        var seen: Set<Int> = [key(lone)]
+        var frontier = [lone]
+        var best: Node?
+        while best == nil && !frontier.isEmpty {
+          var next: [Node] = []
+          for u in frontier {
+            for i in partitionsOf[key(u)] ?? [] {
+              for v in (partitions[i].whole.map { [$0] } ?? []) + partitions[i].parts where seen.insert(key(v)).inserted {
+                if hidden[v.q][v.slot][v.c] == nil {
+                  if best == nil || size(v.q, v.slot, v.c) < size(best!.q, best!.slot, best!.c) { best = v }
+                } else {
+                  next.append(v)
+                }
+              }
+            }
+          }
+          frontier = next
+        }
+        guard let k = best else { continue }
+        hidden[k.q][k.slot][k.c] = "complementary suppression: the counts of \(describe(lone)) would follow from the printed counts of several linked tables together"
+        progressed = true
+      }
+      if !progressed { break }
+    }
+    return (hidden, unchecked)
+  }
+
+  /// The unknowns a homogeneous linear system determines: `rows` are sparse rows (column, coefficient) over
+  /// `unknowns` columns; column j is determined when the unit vector e_j lies in the row space, i.e. when a
+  /// row of the reduced row echelon form has its only non-zero entry in column j. Dense Gauss–Jordan
+  /// elimination with partial pivoting (coefficients are small integers, entries below 1e-9 are zero).
+  /// O(rows · unknowns · rank) time, O(rows · unknowns) memory.
+  static func determinedUnknowns(_ rows: [[(Int, Double)]], unknowns u: Int) -> [Int] {
+    var m = rows.map { r -> [Double] in
+      var d = [Double](repeating: 0, count: u)
+      for (j, x) in r { d[j] += x }
+      return d
+    }
+    let eps = 1e-9
+    var pivotRow = 0
+    var pivots: [(row: Int, column: Int)] = []
+    for col in 0..<u where pivotRow < m.count {
+      var best = pivotRow
+      for r in pivotRow..<m.count where abs(m[r][col]) > abs(m[best][col]) { best = r }
+      guard abs(m[best][col]) > eps else { continue }
+      m.swapAt(best, pivotRow)
+      let inv = 1 / m[pivotRow][col]
+      for j in 0..<u { m[pivotRow][j] *= inv }
+      let pivot = m[pivotRow]
+      for r in m.indices where r != pivotRow {
+        let f = m[r][col]
+        if abs(f) > eps {
+          for j in col..<u { m[r][j] -= f * pivot[j] }
+          m[r][col] = 0
+        }
+      }
+      pivots.append((pivotRow, col))
+      pivotRow += 1
+    }
+    var out: [Int] = []
+    for (r, col) in pivots {
+      var others = false
+      for j in 0..<u where j != col && abs(m[r][j]) > eps { others = true; break }
+      if !others { out.append(col) }
+    }
+    return out
   }
 
   /// The combination of level codes of each row over `columns` (each: per-row codes in
