@@ -10,6 +10,8 @@ Fixtures/synthetic/fairness_edge_cases.csv). Three datasets:
   truth at_risk == 1, predicted == 1, score higher is positive.
 - synthetic: four groups, C has no actual positives, D a single class (all positive, all predicted
   positive), so fairlearn reports silent 0.0 rates where CohortLens reports `undefined`.
+- calibration_edges: scores in tenths (on the calibration bin edges): Brier (brier_score_loss), the
+  reliability table of calibration_curve(n_bins=10, strategy='uniform') and the ECE from it.
 - zero_rate_components: FPR (then TPR) 0 in every group, so one component ratio of equalized odds is
   0/0; fairlearn's equalized_odds_ratio (worst_case, mean) and the bootstrap intervals with that
   component left out.
@@ -17,7 +19,8 @@ Fixtures/synthetic/fairness_edge_cases.csv). Three datasets:
 Per attribute: groups (sorted levels, '(missing)' last, missing sensitive values filled with it),
 counts, fairlearn MetricFrame.by_group for selection_rate, true_positive_rate,
 false_positive_rate, precision_score (PPV; default zero_division -> 0.0), NPV by hand (NaN when
-undefined), the fairlearn criteria, roc_auc_score per group, ABROCA of each group vs the largest
+undefined), the fairlearn criteria, roc_auc_score per group, Brier / reliability table / ECE per group
+(brier_score_loss, calibration_curve), ABROCA of each group vs the largest
 by 10,000-point grid integration (np.interp on roc_curve + trapezoid), and the bootstrap
 percentile intervals of the between-groups statistics from
 RandomState(seed).multinomial(n, cells/n, size=B) (cells per group in order TP, FP, TN, FN).
@@ -33,7 +36,8 @@ from fairlearn.metrics import (MetricFrame, selection_rate, true_positive_rate, 
                                demographic_parity_difference, demographic_parity_ratio,
                                equalized_odds_difference, equalized_odds_ratio,
                                equal_opportunity_difference, equal_opportunity_ratio)
-from sklearn.metrics import precision_score, roc_auc_score, roc_curve
+from sklearn.calibration import calibration_curve
+from sklearn.metrics import brier_score_loss, precision_score, roc_auc_score, roc_curve
 
 warnings.filterwarnings("ignore")
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -66,6 +70,20 @@ def grid_abroca(y_a, s_a, y_b, s_b, n=10000):
     grid = np.linspace(0, 1, n)
     d = np.abs(np.interp(grid, fa, ta) - np.interp(grid, fb, tb))
     return float(np.trapezoid(d, grid))
+
+
+def calibration(y, prob, bins=10):
+    """Brier score (brier_score_loss), the reliability table of calibration_curve(strategy='uniform') —
+    rows per bin as scikit-learn bins them: np.searchsorted(linspace(0, 1, bins + 1)[1:-1], p), so a
+    probability on an edge falls in the bin below it — and ECE = sum_b n_b / n * |mean p_b - rate_b|."""
+    y = np.asarray(y).astype(int)
+    prob = np.asarray(prob, dtype=float)
+    ids = np.searchsorted(np.linspace(0.0, 1.0, bins + 1)[1:-1], prob)
+    n = np.bincount(ids, minlength=bins)
+    rate, mean = calibration_curve(y, prob, n_bins=bins, strategy="uniform")
+    ece = float(np.sum(n[n > 0] / len(prob) * np.abs(mean - rate)))
+    return {"brier": float(brier_score_loss(y, prob)), "n": n.tolist(), "mean_score": mean.tolist(),
+            "observed_rate": rate.tolist(), "ece": ece}
 
 
 def bootstrap(cells, seed=SEED, b=B, q=(0.025, 0.975)):
@@ -160,6 +178,9 @@ def audit(y, p, s, attr, score=None, lower_is_positive=False):
             if g == ref or len(set(y[k])) < 2:
                 continue
             res["abroca_grid"][g] = grid_abroca(y[k], ranked[k], y[kr], ranked[kr])
+        prob = 1 - s if lower_is_positive else s
+        if ((prob >= 0) & (prob <= 1)).all():
+            res["calibration"] = [calibration(y[a == g], prob[a == g]) for g in levels]
     return res
 
 
@@ -244,6 +265,22 @@ def main():
             "cohortlens_ratio": num(component[kept]),
             "bootstrap": {"seed": SEED, "replicates": B, "confidence": 0.95, **bootstrap(cells)},
         }
+
+    # Calibration with probabilities on the bin edges (scores in tenths, as a rounded model writes them):
+    # scikit-learn's calibration_curve puts 0.5 in the bin (0.4, 0.5], not [0.5, 0.6). Rows are stored
+    # so the test rebuilds them.
+    ce = np.random.RandomState(5)
+    g, t, sc = [], [], []
+    for grp, n in [("A", 60), ("B", 45)]:
+        for i in range(n):
+            p_i = round(float(ce.randint(0, 11)) / 10, 1)
+            g.append(grp)
+            sc.append(p_i)
+            t.append(int(ce.random_sample() < p_i))
+    y, sc_ = np.array(t), np.array(sc)
+    out["calibration_edges"] = {"group": g, "truth": t, "score": sc,
+                                "calibration": [calibration(y[np.array(g) == grp], sc_[np.array(g) == grp])
+                                                for grp in ["A", "B"]]}
 
     # Raw multinomial check of the sampler.
     out["multinomial"] = {"seed": 123, "n": 1000, "p": [0.5, 0.2, 0.15, 0.1, 0.05, 0.0],

@@ -252,9 +252,15 @@ public enum FairnessAudit {
         counts: counts, droppedRows: droppedRows, combo: combo))
     }
     // Phase 2: suppression over all audits at once.
-    let hidden = suppression(prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
-                             slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
-                             linkIntersections: configuration.missing != .drop)
+    let (hidden, unchecked) = suppression(
+      prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
+      slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
+      linkIntersections: configuration.missing != .drop)
+    if let unchecked {
+      warnings.append("\(unchecked) suppressed groups are more than the exact disclosure check handles (400): "
+        + "each partition hides none or at least two of its groups, but several partitions together may still "
+        + "give a suppressed count; raise --min-group-size or audit fewer attributes at once")
+    }
     // Phase 3: the audits.
     for (q, prep) in prepared.enumerated() {
       let spec = prep.spec, names = prep.names, label = prep.label, counts = prep.counts
@@ -321,12 +327,17 @@ public enum FairnessAudit {
   /// - when exactly one part is suppressed, the smallest shown part is suppressed with it (ties: the first
   ///   in output order), or, when there is none, the whole.
   /// This is the usual cell-suppression rule for linked tables (Cox 1980); it is greedy, so it may hide more
-  /// than an optimal pattern, never less than the rule needs.
-  /// - Complexity: O(passes · groups) with passes ≤ groups (each pass hides at least one more group).
+  /// than an optimal pattern, never less than the rule needs. Then an exact check (the suppressed counts as
+  /// the unknowns of the linear system of all partitions, ``determinedUnknowns(_:unknowns:)``) hides one more
+  /// shown group near every count below `minimum` that several partitions determine together, and both
+  /// rules run again, until none is determined. `unchecked` is the number of suppressed groups when they are
+  /// more than `exactCheckLimit` and the check was not made.
+  /// - Complexity: greedy O(passes · groups) with passes ≤ groups; exact check O(rounds · E · U · rank) for
+  ///   E partitions holding U ≤ `exactCheckLimit` suppressed groups.
   static func suppression(
     _ audits: [(spec: [Int], members: [[Int32]], names: [String], counts: [Int], label: String)],
-    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true
-  ) -> [[[String?]]] {
+    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true, exactCheckLimit: Int = 400
+  ) -> (hidden: [[[String?]]], unchecked: Int?) {
     func size(_ q: Int, _ slot: Int, _ c: Int) -> Int {
       let base = (slot * audits[q].members.count + c) * 4
       return audits[q].counts[base..<base + 4].reduce(0, +)
@@ -340,8 +351,8 @@ public enum FairnessAudit {
       }
     }
     typealias Node = (q: Int, slot: Int, c: Int)
-    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum '\(strata[slot - 1])'" }
-    func describe(_ v: Node) -> String { "'\(audits[v.q].names[v.c])' (audit by \(audits[v.q].label)\(place(v.slot)))" }
+    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum \(MessageText.quoted(strata[slot - 1]))" }
+    func describe(_ v: Node) -> String { "\(MessageText.quoted(audits[v.q].names[v.c])) (audit by \(audits[v.q].label)\(place(v.slot)))" }
     // Partitions: (whole, parts); a nil whole is an audit's total.
     var partitions: [(whole: Node?, parts: [Node])] = []
     for q in audits.indices {
@@ -375,6 +386,7 @@ public enum FairnessAudit {
         }
       }
     }
+    func greedy() {
     var changed = true
     while changed {
       changed = false
@@ -401,7 +413,121 @@ public enum FairnessAudit {
         }
       }
     }
-    return hidden
+    }
+    // Partitions together can still give a suppressed count that none gives alone (a two-way table: the
+    // shown groups of the rows and of the columns pin a lone hidden cell although every row and column
+    // hides two). Exact check: the suppressed counts are the unknowns of the linear system the partitions
+    // form (whole − Σ parts = 0; an audit's groups sum to its printed n); a count is determined when its
+    // unit vector lies in the system's row space. For each such count the smallest shown group of a
+    // partition it belongs to is suppressed too; then both rules run again, until no count is determined.
+    var offsets: [Int] = []
+    var total = 0
+    for q in audits.indices { offsets.append(total); total += slots * audits[q].members.count }
+    func key(_ v: Node) -> Int { offsets[v.q] + v.slot * audits[v.q].members.count + v.c }
+    var unchecked: Int?
+    while true {
+      greedy()
+      var unknown: [Int: Int] = [:]
+      var unknownNodes: [Node] = []
+      for q in audits.indices {
+        for slot in 0..<slots {
+          for c in audits[q].members.indices where hidden[q][slot][c] != nil && size(q, slot, c) > 0 {
+            unknown[key((q, slot, c))] = unknownNodes.count
+            unknownNodes.append((q, slot, c))
+          }
+        }
+      }
+      if unknownNodes.isEmpty { break }
+      guard unknownNodes.count <= exactCheckLimit else { unchecked = unknownNodes.count; break }
+      var rows: [[(Int, Double)]] = []
+      for (whole, parts) in partitions {
+        var row: [(Int, Double)] = []
+        if let w = whole, let j = unknown[key(w)] { row.append((j, 1)) }
+        for v in parts { if let j = unknown[key(v)] { row.append((j, -1)) } }
+        if !row.isEmpty { rows.append(row) }
+      }
+      // Only a count below the minimum needs protecting: a group hidden as a complement (n ≥ minimum) may be
+      // determined — e.g. the only group of an audit, whose count is the audit's n.
+      let determined = determinedUnknowns(rows, unknowns: unknownNodes.count).filter {
+        size(unknownNodes[$0].q, unknownNodes[$0].slot, unknownNodes[$0].c) < minimum
+      }
+      if determined.isEmpty { break }
+      // The partitions of each group, to look for a shown group near a determined count: first in the
+      // partitions the count belongs to, else one partition further through hidden groups, and so on.
+      var partitionsOf: [Int: [Int]] = [:]
+      for (i, (whole, parts)) in partitions.enumerated() {
+        for v in (whole.map { [$0] } ?? []) + parts { partitionsOf[key(v), default: []].append(i) }
+      }
+      var progressed = false
+      for j in determined {
+        let lone = unknownNodes[j]
+        guard hidden[lone.q][lone.slot][lone.c] != nil else { continue }
+        var seen: Set<Int> = [key(lone)]
+        var frontier = [lone]
+        var best: Node?
+        while best == nil && !frontier.isEmpty {
+          var next: [Node] = []
+          for u in frontier {
+            for i in partitionsOf[key(u)] ?? [] {
+              for v in (partitions[i].whole.map { [$0] } ?? []) + partitions[i].parts where seen.insert(key(v)).inserted {
+                if hidden[v.q][v.slot][v.c] == nil {
+                  if best == nil || size(v.q, v.slot, v.c) < size(best!.q, best!.slot, best!.c) { best = v }
+                } else {
+                  next.append(v)
+                }
+              }
+            }
+          }
+          frontier = next
+        }
+        guard let k = best else { continue }
+        hidden[k.q][k.slot][k.c] = "complementary suppression: the counts of \(describe(lone)) would follow from the printed counts of several linked tables together"
+        progressed = true
+      }
+      if !progressed { break }
+    }
+    return (hidden, unchecked)
+  }
+
+  /// The unknowns a homogeneous linear system determines: `rows` are sparse rows (column, coefficient) over
+  /// `unknowns` columns; column j is determined when the unit vector e_j lies in the row space, i.e. when a
+  /// row of the reduced row echelon form has its only non-zero entry in column j. Dense Gauss–Jordan
+  /// elimination with partial pivoting (coefficients are small integers, entries below 1e-9 are zero).
+  /// O(rows · unknowns · rank) time, O(rows · unknowns) memory.
+  static func determinedUnknowns(_ rows: [[(Int, Double)]], unknowns u: Int) -> [Int] {
+    var m = rows.map { r -> [Double] in
+      var d = [Double](repeating: 0, count: u)
+      for (j, x) in r { d[j] += x }
+      return d
+    }
+    let eps = 1e-9
+    var pivotRow = 0
+    var pivots: [(row: Int, column: Int)] = []
+    for col in 0..<u where pivotRow < m.count {
+      var best = pivotRow
+      for r in pivotRow..<m.count where abs(m[r][col]) > abs(m[best][col]) { best = r }
+      guard abs(m[best][col]) > eps else { continue }
+      m.swapAt(best, pivotRow)
+      let inv = 1 / m[pivotRow][col]
+      for j in 0..<u { m[pivotRow][j] *= inv }
+      let pivot = m[pivotRow]
+      for r in m.indices where r != pivotRow {
+        let f = m[r][col]
+        if abs(f) > eps {
+          for j in col..<u { m[r][j] -= f * pivot[j] }
+          m[r][col] = 0
+        }
+      }
+      pivots.append((pivotRow, col))
+      pivotRow += 1
+    }
+    var out: [Int] = []
+    for (r, col) in pivots {
+      var others = false
+      for j in 0..<u where j != col && abs(m[r][j]) > eps { others = true; break }
+      if !others { out.append(col) }
+    }
+    return out
   }
 
   /// The combination of level codes of each row over `columns` (each: per-row codes in
@@ -468,7 +594,7 @@ public enum FairnessAudit {
     let suppressed = suppression.map { $0 != nil }
     let reasons = suppression
     for (k, g) in rawGroups.enumerated() where suppressed[k] {
-      notices.append("group '\(g.name)' suppressed (\(reasons[k]!)); left out of criteria")
+      notices.append("group \(MessageText.quoted(g.name)) suppressed (\(reasons[k]!)); left out of criteria")
     }
     let eligible = rawGroups.indices.filter { !suppressed[$0] }
 
@@ -536,9 +662,9 @@ public enum FairnessAudit {
         reference = largest()
         let why = rawGroups.contains(where: { ExactText($0.name) == wanted }) ? "is suppressed" : "does not occur"
         if let r = reference {
-          notices.append("reference group '\(name)' \(why) in this audit; using the largest group '\(rawGroups[r].name)'")
+          notices.append("reference group \(MessageText.quoted(name)) \(why) in this audit; using the largest group \(MessageText.quoted(rawGroups[r].name))")
         } else {
-          notices.append("reference group '\(name)' \(why) in this audit, and no other group remains to take its place")
+          notices.append("reference group \(MessageText.quoted(name)) \(why) in this audit, and no other group remains to take its place")
         }
       }
     }
@@ -708,7 +834,7 @@ public enum FairnessAudit {
         var entry = ABROCAEntry(group: names[k], reference: refName, value: nil, pValue: nil,
                                 pHolm: nil, undefined: nil)
         if refCurve == nil {
-          entry.undefined = "reference group '\(refName)' has only one class"
+          entry.undefined = "reference group \(MessageText.quoted(refName)) has only one class"
         } else if let curve = ScoreMetrics.roc(sortedAscending: lists[k]) {
           let observed = ScoreMetrics.abroca(curve, refCurve!)
           entry.value = observed
@@ -717,7 +843,7 @@ public enum FairnessAudit {
                                              permutations: permutations, seed: seed)
           }
         } else {
-          entry.undefined = "group '\(names[k])' has only one class (no ROC curve)"
+          entry.undefined = "group \(MessageText.quoted(names[k])) has only one class (no ROC curve)"
         }
         slots.set(index, entry)
       }
@@ -757,7 +883,7 @@ public enum FairnessAudit {
     }
     if singleLevel { return "attribute '\(label)' has only one level; there is nothing to compare" }
     if groups.count == 1 {
-      return "only one group ('\(groups[0])') occurs in \(stratum.map { "stratum '\($0)'" } ?? "this audit"); there is nothing to compare"
+      return "only one group (\(MessageText.quoted(groups[0]))) occurs in \(stratum.map { "stratum \(MessageText.quoted($0))" } ?? "this audit"); there is nothing to compare"
     }
     let minimum = configuration.minGroupSize
     let hidden = suppressed.filter { $0 }.count
@@ -808,20 +934,20 @@ public enum FairnessAudit {
           } else if ve == 0 {
             s.zeroRatio = true
             if let names {
-              s.reason = "\(componentMetrics[m]) is 0 for group '\(names[e])' and the reference group '\(names[ref])' (ratio 0/0 undefined)"
+              s.reason = "\(componentMetrics[m]) is 0 for group \(MessageText.quoted(names[e])) and the reference group \(MessageText.quoted(names[ref])) (ratio 0/0 undefined)"
             } else {
               s.reason = "0/0"
             }
           } else if names != nil {
-            s.reason = "\(componentMetrics[m]) of the reference group '\(names![ref])' is 0 (ratio undefined)"
+            s.reason = "\(componentMetrics[m]) of the reference group \(MessageText.quoted(names![ref])) is 0 (ratio undefined)"
           } else {
             s.reason = "0"
           }
         case (nil, _):
-          if let names { s.reason = "\(componentMetrics[m]) undefined for group '\(names[e])' (\(componentReasons[m]))" }
+          if let names { s.reason = "\(componentMetrics[m]) undefined for group \(MessageText.quoted(names[e])) (\(componentReasons[m]))" }
           else { s.reason = "undefined" }
         case (_, nil):
-          if let names { s.reason = "\(componentMetrics[m]) undefined for the reference group '\(names[ref])' (\(componentReasons[m]))" }
+          if let names { s.reason = "\(componentMetrics[m]) undefined for the reference group \(MessageText.quoted(names[ref])) (\(componentReasons[m]))" }
           else { s.reason = "undefined" }
         }
         comp.append(s)
@@ -918,7 +1044,7 @@ public enum FairnessAudit {
     for m in 0..<6 {
       var s = Statistic()
       if let e = values[m].firstIndex(where: { $0 == nil }) {
-        s.reason = "\(componentMetrics[m]) undefined for group '\(names?[e] ?? "#\(e)")' (\(reasons[m]))"
+        s.reason = "\(componentMetrics[m]) undefined for group \(names.map { MessageText.quoted($0[e]) } ?? "'#\(e)'") (\(reasons[m]))"
         comp.append(s)
         continue
       }
@@ -1127,15 +1253,22 @@ final class ABROCASlots: @unchecked Sendable {
 extension FairnessTolerance {
   var isRatio: Bool { if case .ratio = self { return true } else { return false } }
 
-  /// PASS / FAIL / INCONCLUSIVE of an interval against the band.
+  /// Relative slack of the band limits: a statistic exactly on a limit is inside, although floating point
+  /// may compute it a few ulps off (0.8 − 0.7 = 0.10000000000000009, 0.7 / 0.8 = 0.8749999999999999).
+  public static let limitSlack = 1e-12
+
+  /// PASS / FAIL / INCONCLUSIVE of an interval against the band. The limits are inclusive and met within
+  /// ``limitSlack`` (relative to the larger of 1 and the limit's magnitude), so that a statistic that equals a
+  /// limit in exact arithmetic is judged on it whatever its rounding.
   public func verdict(_ interval: ClosedInterval) -> FairnessVerdict {
     let lo: Double, hi: Double
     switch self {
     case .ratio(let tau): lo = min(tau, 1 / tau); hi = max(tau, 1 / tau)
     case .difference(let e): lo = -e; hi = e
     }
-    if interval.lower >= lo && interval.upper <= hi { return .pass }
-    if interval.upper < lo || interval.lower > hi { return .fail }
+    let low = lo - Self.limitSlack * max(1, abs(lo)), high = hi + Self.limitSlack * max(1, abs(hi))
+    if interval.lower >= low && interval.upper <= high { return .pass }
+    if interval.upper < low || interval.lower > high { return .fail }
     return .inconclusive
   }
 

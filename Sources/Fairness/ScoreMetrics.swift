@@ -19,7 +19,8 @@ public struct ROCPoint: Sendable, Equatable {
 
 /// One bin of a reliability (calibration) table.
 public struct ReliabilityBin: Sendable, Equatable {
-  /// Bin index 0 ..< bins; bin b covers [b/B, (b+1)/B) (the last bin includes 1).
+  /// Bin index 0 ..< bins; bin b covers (b/B, (b+1)/B] (the first bin includes 0), as scikit-learn's
+  /// `calibration_curve(strategy='uniform')` bins: a probability on an edge falls in the bin below it.
   public var bin: Int
   public var lower: Double
   public var upper: Double
@@ -163,7 +164,19 @@ public enum ScoreMetrics {
     return area
   }
 
-  /// Reliability table with `bins` equal-width bins on [0, 1] and the expected calibration error
+  /// The calibration bin of a probability `p` in [0, 1] among `bins` equal-width bins, as scikit-learn's
+  /// `calibration_curve(strategy='uniform')` finds it (`np.searchsorted(np.linspace(0, 1, bins + 1)[1:-1], p)`):
+  /// the number of inner edges `k·(1/bins)` (NumPy's `linspace` values, e.g. 0.30000000000000004) below `p`.
+  /// A probability on an edge thus falls in the bin below it (0.5 in (0.4, 0.5]); 0 is in the first bin. O(1).
+  public static func calibrationBin(_ p: Double, bins: Int) -> Int {
+    let step = 1 / Double(bins)
+    var b = min(bins - 1, max(0, Int(p * Double(bins))))
+    while b > 0 && p <= Double(b) * step { b -= 1 }
+    while b < bins - 1 && Double(b + 1) * step < p { b += 1 }
+    return b
+  }
+
+  /// Reliability table with `bins` equal-width bins on [0, 1] (``calibrationBin(_:bins:)``) and the expected calibration error
   /// `ECE = Σ_b (n_b / n)·|mean probability_b − observed rate_b|`; Brier score
   /// `Σ (p_i − y_i)² / n`. `probabilities` must lie in [0, 1]. O(n).
   public static func calibration(_ probabilities: [Double], _ positive: [Bool], bins: Int)
@@ -174,7 +187,7 @@ public enum ScoreMetrics {
     var sumY = [Int](repeating: 0, count: bins)
     var brier = 0.0
     for (p, y) in zip(probabilities, positive) {
-      let b = min(bins - 1, Int(p * Double(bins)))
+      let b = calibrationBin(p, bins: bins)
       count[b] += 1
       sumP[b] += p
       if y { sumY[b] += 1 }

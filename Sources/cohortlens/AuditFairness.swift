@@ -187,7 +187,7 @@ extension FairnessCommand: AuditStep {
     }
     guard let v = value else { return "\(name) undefined: \(c.reason ?? "no value")" }
     let range = interval.map { " [\(fmt($0.lower)), \(fmt($0.upper))]" } ?? ""
-    let pair = c.worstPair.map { ", \($0.0) vs \($0.1)" } ?? ""
+    let pair = c.worstPair.map { ", \(MessageText.excerpt($0.0)) vs \(MessageText.excerpt($0.1))" } ?? ""
     return "\(name) \(fmt(v))\(range) (\(band))\(pair)" + (c.reason.map { "; \($0)" } ?? "")
   }
 
@@ -267,7 +267,7 @@ extension FairnessCommand: AuditStep {
       }
     }
     return DataTable(
-      caption: "Each group against the reference '\(ref)' (difference = group − reference, ratio = group / reference)",
+      caption: "Each group against the reference \(MessageText.quoted(ref)) (difference = group − reference, ratio = group / reference)",
       headers: ["group", "criterion", "difference", "interval", "ratio", "interval", "verdict", "note"], cells: rows)
   }
 

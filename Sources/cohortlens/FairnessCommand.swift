@@ -271,6 +271,17 @@ struct FairnessCommand: CohortLensCommand {
       }
       strata = values.map { $0! }
     }
+    // Values are compared as written, so '1' and '1.0' are two groups (or strata); pandas, reading such a
+    // column as numbers, makes them one. Never silently: each such column gets a warning naming a pair.
+    for a in attributes {
+      if let w = Self.sameNumberWarning(a.values, what: "sensitive attribute \(MessageText.quoted(a.name))", unit: "groups") {
+        warnings.append(w)
+      }
+    }
+    if let s = stratify, let values = strata,
+      let w = Self.sameNumberWarning(values, what: "the --stratify column \(MessageText.quoted(s))", unit: "strata") {
+      warnings.append(w)
+    }
 
     var rowIds: [String]?
     if let idName = id {
@@ -664,6 +675,31 @@ struct FairnessColumns {
       throw error(ref, row: bad, message: "\(role) value \(MessageText.quoted(text(bad))) is neither the positive \(MessageText.quoted(pos)) nor a declared negative (\(negatives.map { MessageText.excerpt($0) }.joined(separator: ", "))); values found: \(list)",
                   hint: "add it to --negative, or fix the cell")
     }
+  }
+}
+
+extension FairnessCommand {
+  /// A warning when distinct values of a column (as written) are the same number, e.g. `1` and `1.0`: they
+  /// are distinct groups here, one group in pandas when it reads the column as numbers. `nil` when none
+  /// are. Each distinct value is parsed once: O(n) hashing plus O(distinct) parsing.
+  static func sameNumberWarning(_ values: [String?], what: String, unit: String) -> String? {
+    var distinct = Set<ExactText>()
+    var byNumber: [Double: String] = [:]
+    var pairs = 0
+    var first: (String, String)?
+    for case let v? in values where distinct.insert(ExactText(v)).inserted {
+      guard let x = DecimalParser.parse(v), x.isFinite else { continue }
+      if let other = byNumber[x] {
+        pairs += 1
+        if first == nil { first = (other, v) }
+      } else {
+        byNumber[x] = v
+      }
+    }
+    guard let (a, b) = first else { return nil }
+    return "\(what): \(MessageText.quoted(a)) and \(MessageText.quoted(b)) are the same number but two \(unit)"
+      + (pairs > 1 ? " (and \(pairs - 1) more value(s) like them)" : "")
+      + " — values are compared as written; pandas, reading the column as numbers, would make them one. Write them alike in the file to merge them"
   }
 }
 

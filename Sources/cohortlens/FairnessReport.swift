@@ -69,7 +69,7 @@ struct FairnessReport {
     let level = NumberFormatting.significant(result.configuration.confidence * 100, digits: 6) + "%"
     let rateHeaders = ["selection", "TPR", "FPR", "FNR", "TNR", "PPV", "NPV", "accuracy", "base rate"]
     for a in result.audits {
-      let title = "\(a.attribute) — \(a.stratum.map { "stratum \($0)" } ?? "all rows") (n = \(a.n))"
+      let title = "\(a.attribute) — \(a.stratum.map { "stratum \(MessageText.excerpt($0))" } ?? "all rows") (n = \(a.n))"
       var headers = ["group", "n", "TP", "FP", "TN", "FN"] + rateHeaders
       if hasScores { headers += ["AUC", "Brier", "ECE"] }
       var groups = TextTable(title: title, headers: headers, alignments: [.left] + Array(repeating: .right, count: headers.count - 1))
@@ -86,7 +86,7 @@ struct FairnessReport {
       var notes = ["Rates as value (numerator/denominator); * = denominator < \(result.configuration.lowSupportDenominator) (low support); undefined = zero denominator."]
       for g in a.groups {
         for m in g.metrics where m.undefined != nil && !g.suppressed {
-          notes.append("\(g.name): \(m.name) undefined — \(m.undefined!)")
+          notes.append("\(MessageText.excerpt(g.name)): \(m.name) undefined — \(m.undefined!)")
         }
       }
       notes += a.notices
@@ -126,7 +126,7 @@ struct FairnessReport {
       if let table = comparisonBlock(a, ciHeader: ciHeader) { out.append(table) }
 
       if let abroca = a.abroca, !abroca.isEmpty {
-        var t = TextTable(title: "\(a.attribute) — ABROCA against '\(a.reference ?? "")'",
+        var t = TextTable(title: "\(a.attribute) — ABROCA against \(MessageText.quoted(a.reference ?? ""))",
                           headers: ["group", "ABROCA", "p (permutation)", "p (Holm)"],
                           alignments: [.left, .right, .right, .right])
         for e in abroca {
@@ -135,7 +135,7 @@ struct FairnessReport {
                     e.pHolm.map { NumberFormatting.fixed($0, decimals: 4) } ?? "—"])
         }
         t.footnotes = ["ABROCA = ∫|ROC_group(t) − ROC_reference(t)| dt over FPR t (Gardner, Brooks & Baker 2019), exact area; p from \(result.configuration.permutations) permutations of group membership; Holm across groups."]
-          + abroca.compactMap { e in e.undefined.map { "\(e.group): \($0)" } }
+          + abroca.compactMap { e in e.undefined.map { "\(MessageText.excerpt(e.group)): \($0)" } }
         out.append(t)
       }
     }
@@ -147,7 +147,7 @@ struct FairnessReport {
   private func comparisonBlock(_ a: AuditResult, ciHeader: String) -> TextTable? {
     guard let ref = a.reference, a.criteria.contains(where: { !$0.comparisons.isEmpty }) else { return nil }
     var t = TextTable(
-      title: "\(a.attribute)\(a.stratum.map { " — stratum \($0)" } ?? "") — per group vs reference '\(ref)'",
+      title: "\(a.attribute)\(a.stratum.map { " — stratum \(MessageText.excerpt($0))" } ?? "") — per group vs reference \(MessageText.quoted(ref))",
       headers: ["group", "criterion", "rate: group vs reference", "difference", "ratio", ciHeader, "verdict"],
       alignments: [.left, .left, .right, .right, .right, .right, .left])
     let ratioBand = tolerance.isRatioBand
@@ -171,14 +171,14 @@ struct FairnessReport {
         let rateText = single ? "\(rate(x.rates[0].group)) vs \(rate(x.rates[0].reference))" : ""
         t.append([name, label, rateText, number(x.difference), number(x.ratio),
                   interval(ratioBand ? x.ratioInterval : x.differenceInterval), painted(x.verdict)])
-        if let why = x.undefined { notes.append("\(name), \(c.name): \(why)") }
-        if let note = x.note, c.name == a.criteria[0].name { notes.append("\(name): \(note)") }
+        if let why = x.undefined { notes.append("\(MessageText.excerpt(name)), \(c.name): \(why)") }
+        if let note = x.note, c.name == a.criteria[0].name { notes.append("\(MessageText.excerpt(name)): \(note)") }
       }
     }
     notes.append("difference = group − reference, ratio = group / reference (Aequitas disparity); two-rate criteria: the worse component (difference of largest magnitude, ratio furthest from 1), equalized_odds_mean the mean of both.")
     notes.append("Each row's interval comes from the same bootstrap replicates as the criteria; verdict per group as for the criteria. --fail-on counts these verdicts too.")
     let hidden = a.groups.filter(\.suppressed).map(\.name)
-    if !hidden.isEmpty { notes.append("Not compared (suppressed): " + hidden.map { "'\($0)'" }.joined(separator: ", ") + ".") }
+    if !hidden.isEmpty { notes.append("Not compared (suppressed): " + hidden.map { MessageText.quoted($0) }.joined(separator: ", ") + ".") }
     t.footnotes = notes
     return t
   }
@@ -186,7 +186,7 @@ struct FairnessReport {
   private func compareText(_ a: AuditResult) -> String {
     switch result.configuration.comparison {
     case .betweenGroups: return "between groups"
-    default: return a.reference.map { "against '\($0)'" } ?? "no reference group: fewer than two groups to compare"
+    default: return a.reference.map { "against \(MessageText.quoted($0))" } ?? "no reference group: fewer than two groups to compare"
     }
   }
 

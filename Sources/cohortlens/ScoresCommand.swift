@@ -110,10 +110,16 @@ struct ScoresCommand: CohortLensCommand {
       }
       ari = ClusterScores.adjustedRandIndex(tvals, y.map { names[$0] })
     }
-    // Clusters listed in natural order: numerically when every label is a number, else by text.
+    // Clusters listed numerically when every label is a number, else by text in code-point order (Python's
+    // sorted()); decided once for all labels, so that the order is a total one whatever labels are mixed.
+    let numbers = names.map { DecimalParser.parse($0) }
+    let allNumbers = numbers.allSatisfy { $0?.isFinite == true }
+    func codePoints(_ a: Int, _ b: Int) -> Bool {
+      names[a].unicodeScalars.lexicographicallyPrecedes(names[b].unicodeScalars)
+    }
     let order = names.indices.sorted { a, b in
-      if let x = Double(names[a]), let y = Double(names[b]) { return x < y }
-      return names[a] < names[b]
+      if allNumbers, numbers[a]! != numbers[b]! { return numbers[a]! < numbers[b]! }
+      return codePoints(a, b)
     }
     var sizes = [Int](repeating: 0, count: names.count)
     var sums = [Double](repeating: 0, count: names.count)

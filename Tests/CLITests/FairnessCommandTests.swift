@@ -733,4 +733,29 @@ struct FairnessCommandTests {
     #expect(fail.status == 65)
     #expect(fail.stderr.contains("demographics.csv:4:"), "\(fail.stderr)")
   }
+
+  /// '1' and '1.0' are two groups (values as written) where pandas makes one: a warning says so, on stderr
+  /// and in JSON `warnings`; the groups stay as written.
+  @Test func groupsThatAreTheSameNumberWrittenDifferentlyAreWarnedAbout() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,y,p,g,w\n"
+    for i in 0..<60 { csv += "\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),\(["1", "1.0", "2", "02"][i % 4]),\(i < 30 ? "1" : "1.00")\n" }
+    let f = try CLI.write(csv, "numeric.csv", in: dir)
+    let args = ["fairness", "--predictions", f, "--id", "id", "--label", "y", "--positive", "1", "--prediction", "p",
+                "--by", "g", "--bootstrap", "0"]
+    let r = try CLI.run(args + ["--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let groupWarning = "sensitive attribute 'g': '1' and '1.0' are the same number but two groups (and 1 more value(s) like them)"
+    #expect(r.stderr.contains(groupWarning), "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect((j["warnings"] as? [String] ?? []).contains { $0.hasPrefix(groupWarning) })
+    #expect(Self.groups(Self.audits(j)[0]).map { $0["group"] as? String } == ["02", "1", "1.0", "2"])
+    let stratified = try CLI.run(args + ["--stratify", "w"])
+    #expect(stratified.stderr.contains("the --stratify column 'w': '1' and '1.00' are the same number but two strata"),
+            "\(stratified.stderr)")
+    // Distinct numbers, or text, give no warning.
+    let plain = try CLI.run(Self.lecture + ["--format", "json"])
+    #expect(!plain.stderr.contains("same number"))
+  }
 }

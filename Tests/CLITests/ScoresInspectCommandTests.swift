@@ -57,6 +57,25 @@ struct ScoresInspectCommandTests {
     #expect((j["clusters"] as? [[String: Any]])?.count == 2)
   }
 
+  /// Clusters are listed numerically only when every label is a number, else by code point, whatever the order
+  /// of the rows: mixed labels once compared pairwise (2 < 10 as numbers, 10 < 1a < 2 as text) in no total order.
+  @Test func clusterOrderIsTotalForMixedLabels() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    func order(_ labels: [String]) throws -> [String] {
+      var csv = "id,x0,x1,lab\n"
+      for i in 0..<40 { csv += "r\(i),\(i % 7),\(i % 5),\(labels[i % labels.count])\n" }
+      let f = try CLI.write(csv, "mixed.csv", in: dir)
+      let r = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "x0,x1", "--labels", "lab", "--format", "json"])
+      #expect(r.status == 0, "\(r.stderr)")
+      return (try CLI.json(r.stdout)["clusters"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }
+    }
+    let sorted = ["03", "10", "1a", "2", "b"]
+    #expect(try order(["2", "10", "1a", "b", "03"]) == sorted)
+    #expect(try order(["b", "1a", "03", "10", "2"]) == sorted)
+    #expect(try order(["10", "2", "03"]) == ["2", "03", "10"])
+  }
+
   /// A file written by pandas' `to_csv()` has an unnamed index column: `--id '#1'` selects it (as in fairness).
   @Test func unnamedIndexColumnByPosition() throws {
     let dir = try CLI.temporaryDirectory()

@@ -43,6 +43,35 @@ struct FairnessAuditTests {
     #expect(fallback.notices.contains { $0.contains("'Z' does not occur") })
   }
 
+  /// A statistic exactly on a band limit is inside the band whatever its rounding: selection rates 8/10 and
+  /// 7/10 differ by 0.1 (computed 0.10000000000000009) and their ratio is 7/8 (computed 0.8749999999999999).
+  @Test func aStatisticOnABandLimitIsInside() {
+    let x = Self.input([("A", [4, 4, 1, 1]), ("B", [4, 3, 2, 1])])
+    var c = FairnessConfiguration()
+    c.bootstrapReplicates = 0
+    c.minGroupSize = 1
+    func dp(_ tolerance: FairnessTolerance) -> CriterionResult {
+      c.tolerance = tolerance
+      return FairnessAudit.run(x, configuration: c).audits[0].criteria.first { $0.name == "demographic_parity" }!
+    }
+    let onDifference = dp(.difference(0.1))
+    #expect(onDifference.difference == 0.8 - 0.7)
+    #expect(onDifference.difference! > 0.1)  // the rounding the slack absorbs
+    #expect(onDifference.verdict == .pass)
+    #expect(dp(.difference(0.0999)).verdict == .fail)
+    let onRatio = dp(.ratio(0.875))
+    #expect(onRatio.ratio! < 0.875)
+    #expect(onRatio.verdict == .pass)
+    #expect(dp(.ratio(8.0 / 7)).verdict == .pass)   // τ > 1 gives the same band [7/8, 8/7]
+    #expect(dp(.ratio(0.876)).verdict == .fail)
+    // An interval from the limit (rounded) to inside it passes; one that crosses it by more is inconclusive.
+    let band = FairnessTolerance.ratio(0.8)
+    #expect(band.verdict(ClosedInterval(0.8.nextDown, 1)) == .pass)
+    #expect(band.verdict(ClosedInterval(1, 1.25.nextUp)) == .pass)
+    #expect(band.verdict(ClosedInterval(0.799, 1)) == .inconclusive)
+    #expect(band.verdict(ClosedInterval(0.5, 0.799)) == .fail)
+  }
+
   @Test func betweenGroupsMatchesHandComputation() {
     let x = Self.input([("A", [20, 10, 50, 20]), ("B", [40, 20, 30, 10])])
     var c = FairnessConfiguration()

@@ -66,7 +66,29 @@ struct ParityCounter {
   var maxAUCError = 0.0
   var maxABROCAError = 0.0
   var maxBootstrapError = 0.0
+  var maxCalibrationError = 0.0
   var undefinedWhereFairlearnSilent = 0
+}
+
+/// Brier, reliability table and ECE of each group against `brier_score_loss` and
+/// `calibration_curve(n_bins=10, strategy='uniform')` (the golden's `calibration`, one entry per group).
+func checkCalibration(_ label: String, _ groups: [GroupResult], _ gold: [[String: Any]], error: inout Double) {
+  #expect(groups.count == gold.count, "\(label): groups")
+  for (group, g) in zip(groups, gold) {
+    let brier = try! #require(group.metric("brier")?.value, "\(label)/\(group.name): Brier undefined")
+    let ece = try! #require(group.metric("ece")?.value, "\(label)/\(group.name): ECE undefined")
+    let bins = try! #require(group.reliability)
+    #expect(bins.map(\.n) == g["n"] as! [Int], "\(label)/\(group.name): bin counts")
+    let filled = bins.filter { $0.n > 0 }
+    let mean = g["mean_score"] as! [Double], rate = g["observed_rate"] as! [Double]
+    #expect(filled.count == mean.count, "\(label)/\(group.name): non-empty bins")
+    var e = max(abs(brier - (g["brier"] as! Double)), abs(ece - (g["ece"] as! Double)))
+    for (b, (m, r)) in zip(filled, zip(mean, rate)) {
+      e = max(e, abs(b.meanScore! - m), abs(b.observedRate! - r))
+    }
+    error = max(error, e)
+    #expect(e <= 1e-12, "\(label)/\(group.name): calibration error \(e)")
+  }
 }
 
 func checkDataset(_ name: String, _ input: FairnessInput, counter: inout ParityCounter) {
@@ -140,6 +162,9 @@ func checkDataset(_ name: String, _ input: FairnessInput, counter: inout ParityC
           #expect(ours.value == nil && ours.undefined != nil)
         }
       }
+      if let calibration = gold["calibration"] as? [[String: Any]] {
+        checkCalibration("\(name)/\(audit.attribute)", audit.groups, calibration, error: &counter.maxCalibrationError)
+      }
       #expect(audit.reference == gold["abroca_reference"] as? String)
       let grid = gold["abroca_grid"] as! [String: Double]
       for e in audit.abroca ?? [] {
@@ -173,13 +198,13 @@ func checkDataset(_ name: String, _ input: FairnessInput, counter: inout ParityC
 @Test func lectureParityWithFairlearn() throws {
   var counter = ParityCounter()
   checkDataset("lecture", try FairnessGolden.lecture(), counter: &counter)
-  print("lecture parity: rates \(counter.maxRateError), criteria \(counter.maxCriterionError), AUC \(counter.maxAUCError), ABROCA-grid \(counter.maxABROCAError), bootstrap \(counter.maxBootstrapError)")
+  print("lecture parity: rates \(counter.maxRateError), criteria \(counter.maxCriterionError), AUC \(counter.maxAUCError), ABROCA-grid \(counter.maxABROCAError), bootstrap \(counter.maxBootstrapError), calibration \(counter.maxCalibrationError)")
 }
 
 @Test func ouladParityWithFairlearn() throws {
   var counter = ParityCounter()
   checkDataset("oulad", try FairnessGolden.oulad(), counter: &counter)
-  print("oulad parity: rates \(counter.maxRateError), criteria \(counter.maxCriterionError), AUC \(counter.maxAUCError), ABROCA-grid \(counter.maxABROCAError), bootstrap \(counter.maxBootstrapError)")
+  print("oulad parity: rates \(counter.maxRateError), criteria \(counter.maxCriterionError), AUC \(counter.maxAUCError), ABROCA-grid \(counter.maxABROCAError), bootstrap \(counter.maxBootstrapError), calibration \(counter.maxCalibrationError)")
 }
 
 @Test func syntheticUndefinedWhereFairlearnIsSilent() throws {
@@ -202,6 +227,26 @@ func checkDataset(_ name: String, _ input: FairnessInput, counter: inout ParityC
   let flEO = (fl["fairlearn"] as! [String: Any])["equal_opportunity_difference"] as? Double
   #expect(flEO == 1.0)
   print("synthetic: \(counter.undefinedWhereFairlearnSilent) rates undefined where fairlearn reports a silent 0.0")
+}
+
+/// Probabilities on the calibration bin edges (scores in tenths): scikit-learn's `calibration_curve` puts
+/// 0.5 in (0.4, 0.5] and 0.3 in (0.2, 0.3]; the reliability table, ECE and Brier follow it
+/// (Scripts/golden/fairness.py, `calibration_edges`).
+@Test func calibrationBinsOnTheEdgesAsScikitLearn() throws {
+  let g = FairnessGolden.golden["calibration_edges"] as! [String: Any]
+  let input = FairnessInput(
+    truth: (g["truth"] as! [Int]).map { $0 == 1 }, predicted: (g["score"] as! [Double]).map { $0 >= 0.5 },
+    scores: g["score"] as? [Double], attributes: [SensitiveAttribute(name: "group", values: (g["group"] as! [String]).map { $0 })])
+  let audit = FairnessAudit.run(input, configuration: FairnessGolden.configuration(replicates: 0)).audits[0]
+  var error = 0.0
+  checkCalibration("calibration_edges", audit.groups, g["calibration"] as! [[String: Any]], error: &error)
+  #expect(ScoreMetrics.calibrationBin(0.5, bins: 10) == 4)
+  #expect(ScoreMetrics.calibrationBin(0.3, bins: 10) == 2)
+  #expect(ScoreMetrics.calibrationBin(0.30000000000000004, bins: 10) == 2)
+  #expect(ScoreMetrics.calibrationBin(0.3000000000000001, bins: 10) == 3)
+  #expect(ScoreMetrics.calibrationBin(0, bins: 10) == 0)
+  #expect(ScoreMetrics.calibrationBin(1, bins: 10) == 9)
+  print("calibration on the bin edges: max error vs scikit-learn \(error)")
 }
 
 @Test func multinomialMatchesNumPy() {

@@ -26,6 +26,30 @@ struct FairnessLinkedSuppressionTests {
     Dictionary(uniqueKeysWithValues: a.groups.filter(\.suppressed).map { ($0.name, $0.suppressionReason ?? "") })
   }
 
+  /// Every partition hides none or at least two groups, yet together they give one: g × h with
+  /// A&X = 4, B&X = 182, B&Y = 2, B&Z = 1, C&X = 21, C&Y = 1 (minimum 5). The greedy rule hides A, C (A's
+  /// complement), Y, Z and every intersection but B&X; then C&Y = (211 − 182) − (185 − 182) − (207 − 182) = 1:
+  /// the intersection's hidden total minus B's hidden parts minus X's. The exact check hides B&X too.
+  @Test func aCountThatSeveralPartitionsGiveTogetherIsProtected() {
+    let x = Self.rows([("A", "X", "1", 4), ("B", "X", "1", 182), ("B", "Y", "1", 2), ("B", "Z", "1", 1),
+                       ("C", "X", "1", 21), ("C", "Y", "1", 1)])
+    var c = FairnessConfiguration()
+    c.audits = [[0], [1], [0, 1]]
+    c.bootstrapReplicates = 0
+    c.minGroupSize = 5
+    let audits = FairnessAudit.run(x, configuration: c).audits
+    #expect(audits.map(\.attribute) == ["g", "h", "g & h"])
+    #expect(Self.hidden(audits[0]).keys.sorted() == ["A", "C"])
+    #expect(Self.hidden(audits[1]).keys.sorted() == ["Y", "Z"])
+    let cross = Self.hidden(audits[2])
+    #expect(cross.keys.sorted() == ["A & X", "B & X", "B & Y", "B & Z", "C & X", "C & Y"])
+    #expect(cross["B & X"]?.contains("the counts of 'C & Y' (audit by g & h) would follow from the printed counts of several linked tables together") == true,
+            "\(cross)")
+    // What stays printed no longer pins C & Y: B (185) and X (207) are shown, their parts all hidden.
+    #expect(audits[0].groups.first { $0.name == "B" }?.n == 185)
+    #expect(audits[1].groups.first { $0.name == "X" }?.n == 207)
+  }
+
   /// g: A = 100, B = 80, S = 5; h splits each evenly. S is small, B hides it in the g audit; before, the
   /// intersection printed B & P = B & Q = 40, so B = 80 and S = 185 − 100 − 80 followed.
   @Test func aGroupHiddenInItsAuditIsHiddenInTheIntersections() {
