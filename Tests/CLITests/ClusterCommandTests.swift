@@ -206,6 +206,38 @@ struct ClusterCommandTests {
     #expect(labels.count == 4 && labels[0] == labels[1] && labels[2] == labels[3] && labels[0] != labels[2])
   }
 
+  /// With a precomputed matrix, --truth labels come from --features/--id: a missing label is an error at its
+  /// cell (as with a feature table), a matrix id absent from the table is named, and --features or --id
+  /// without --truth (never read) or --truth without them are usage errors before any work.
+  @Test func precomputedTruthLabelsAreCheckedAndLocated() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let m = try CLI.write("id,a,b,c,d\na,1,0.9,0.1,0\nb,0.9,1,0,0.1\nc,0.1,0,1,0.8\nd,0,0.1,0.8,1\n", "w.csv", in: dir)
+    let base = ["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2"]
+    let good = try CLI.write("id,t\nd,y\nc,y\nb,x\na,x\nzz,q\n", "good.csv", in: dir)
+    let ok = try CLI.run(base + ["--features", good, "--id", "id", "--truth", "t", "--format", "json"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect(((try CLI.json(ok.stdout)["sweep"] as? [[String: Any]])?.first?["ari"] as? Double) == 1.0)
+
+    let holed = try CLI.write("id,t\na,x\nb,x\nc,\nd,y\n", "holed.csv", in: dir)
+    let missing = try CLI.run(base + ["--features", holed, "--id", "id", "--truth", "t"])
+    #expect(missing.status == 65)
+    #expect(missing.stderr.contains("holed.csv:4:3: learner 'c' has no value in the --truth column 't'"), "\(missing.stderr)")
+    #expect(missing.stdout.isEmpty)
+
+    let short = try CLI.write("id,t\na,x\nb,x\nd,y\n", "short.csv", in: dir)
+    let absent = try CLI.run(base + ["--features", short, "--id", "id", "--truth", "t"])
+    #expect(absent.status == 65)
+    #expect(absent.stderr.contains("1 matrix id(s) are not in the 'id' column, e.g. c"), "\(absent.stderr)")
+
+    let unread = try CLI.run(base + ["--features", good, "--id", "id"])
+    #expect(unread.status == 64)
+    #expect(unread.stderr.contains("--features, --id only supply the --truth labels with --affinity precomputed"), "\(unread.stderr)")
+    let noTable = try CLI.run(base + ["--truth", "t"])
+    #expect(noTable.status == 64)
+    #expect(noTable.stderr.contains("--truth with --affinity precomputed needs --features FILE and --id COLUMN"), "\(noTable.stderr)")
+  }
+
   /// Series learners whose ids differ only in Unicode normalisation are two learners, each with its
   /// own --truth label (code points, as pandas' groupby).
   @Test func seriesTruthLabelsKeepExactIdsApart() throws {
