@@ -238,6 +238,24 @@ struct ClusterCommandTests {
     #expect(noTable.stderr.contains("--truth with --affinity precomputed needs --features FILE and --id COLUMN"), "\(noTable.stderr)")
   }
 
+  /// Matrix ids that differ only in Unicode normalisation are two learners (code points, as every id), with
+  /// their columns matched by exact id even when the header lists them in another order.
+  @Test func precomputedMatrixKeepsExactIdsApart() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let nfc = "Am\u{E9}lie", nfd = "Ame\u{301}lie"
+    // Rows: nfc, nfd, c, d; header: d, nfd, c, nfc. nfc is close to c, nfd to d.
+    let text = "id,d,\(nfd),c,\(nfc)\n\(nfc),0,0,0.9,1\n\(nfd),0.9,1,0,0\nc,0,0,1,0.9\nd,1,0.9,0,0\n"
+    let m = try CLI.write(text, "w.csv", in: dir)
+    let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(!r.stderr.contains("symmetric"), "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect((j["ids"] as? [String])?.map { Array($0.unicodeScalars) } == [nfc, nfd, "c", "d"].map { Array($0.unicodeScalars) })
+    let labels = (j["sweep"] as? [[String: Any]])?.first?["labels"] as? [Int] ?? []
+    #expect(labels.count == 4 && labels[0] == labels[2] && labels[1] == labels[3] && labels[0] != labels[1], "\(labels)")
+  }
+
   /// Series learners whose ids differ only in Unicode normalisation are two learners, each with its
   /// own --truth label (code points, as pandas' groupby).
   @Test func seriesTruthLabelsKeepExactIdsApart() throws {
