@@ -184,6 +184,23 @@ struct ScoresInspectCommandTests {
     #expect(cols[3]["missing"] as? Int == 3)
   }
 
+  /// A column without a name of its own (blank header, or one another column has too) is named `#N` in the
+  /// results, as it is selected in every command; JSON keeps the header as written in `header`.
+  @Test func inspectNamesUnnamedAndDuplicatedColumnsByPosition() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,a, ,b\n1,2,3,4,x\n2,5,6,7,y\n", "dup.csv", in: dir)
+    let r = try CLI.run(["inspect", f, "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let cols = try CLI.json(r.stdout)["columns"] as? [[String: Any]] ?? []
+    #expect(cols.map { $0["name"] as? String } == ["id", "#2", "#3", "#4", "b"])
+    #expect(cols.map { $0["header"] as? String } == ["id", "a", "a", " ", "b"])
+    let table = try CLI.run(["inspect", f])
+    let names = table.stdout.split(separator: "\n").dropFirst(3).map { $0.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "" }
+    #expect(names == ["id", "#2", "#3", "#4", "b"], "\(table.stdout)")
+    #expect(table.stdout.contains("#2 'a'") && table.stdout.contains("#3 'a'") && table.stdout.contains("#4 (no name)"), "\(table.stdout)")
+  }
+
   /// A quoted field with a line break stays on its row in the aligned table (shown as `\n`).
   @Test func inspectTableKeepsMultiLineCellsOnTheirRow() throws {
     let dir = try CLI.temporaryDirectory()
