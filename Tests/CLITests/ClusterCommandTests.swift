@@ -238,6 +238,29 @@ struct ClusterCommandTests {
     #expect(noTable.stderr.contains("--truth with --affinity precomputed needs --features FILE and --id COLUMN"), "\(noTable.stderr)")
   }
 
+  /// A graph with more connected components than the largest k: every gap among the first k_max + 1
+  /// eigenvalues is rounding noise, so the eigengap suggestion is undefined, with its reason in every format
+  /// and a warning, never an arbitrary k.
+  @Test func eigengapIsUndefinedWhenEveryGapIsNoise() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Four pairs of learners, no similarity between pairs.
+    let ids = (0..<8).map { "u\($0)" }
+    var text = "id," + ids.joined(separator: ",") + "\n"
+    for i in 0..<8 { text += ids[i] + "," + (0..<8).map { j in i / 2 == j / 2 ? "1" : "0" }.joined(separator: ",") + "\n" }
+    let m = try CLI.write(text, "pairs.csv", in: dir)
+    let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let suggested = try CLI.json(r.stdout)["suggested_k"] as? [String: Any]
+    #expect(suggested?["eigengap"] is NSNull, "\(String(describing: suggested))")
+    #expect((suggested?["eigengap_undefined_reason"] as? String)?.hasPrefix("the first 3 Laplacian eigenvalues are equal to rounding (the graph has 4 connected component(s))") == true)
+    #expect(r.stderr.contains("warning: eigengap undefined: the first 3 Laplacian eigenvalues"), "\(r.stderr)")
+    let table = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2"])
+    #expect(table.stdout.contains("eigengap   → undefined (the first 3 Laplacian eigenvalues are equal to rounding"), "\(table.stdout)")
+    let enough = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2...4", "--format", "json"])
+    #expect((try CLI.json(enough.stdout)["suggested_k"] as? [String: Any])?["eigengap"] as? Int == 4)
+  }
+
   /// Matrix ids that differ only in Unicode normalisation are two learners (code points, as every id), with
   /// their columns matched by exact id even when the header lists them in another order.
   @Test func precomputedMatrixKeepsExactIdsApart() throws {
