@@ -304,7 +304,10 @@ struct ClusterCommand: CohortLensCommand {
           warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
         }
         if usedColumns.isEmpty {
-          throw UsageError("\(featuresPath) has no numeric column besides \(MessageText.quoted(idColumn)); name the features with --columns")
+          // Name what was left out (text, empty or unnamed columns): the reason there is nothing to cluster.
+          let leftOut = chosen.skipped + chosen.unnamed
+          let which = leftOut.isEmpty ? "" : " (left out: \(leftOut.prefix(10).map { MessageText.excerpt($0) }.joined(separator: ", "))\(leftOut.count > 10 ? ", …" : "") — not numeric or without a name)"
+          throw UsageError("\(featuresPath) has no numeric column besides \(MessageText.quoted(idColumn))\(which); name the features with --columns")
         }
       }
       let numeric = try table.numericMatrix(columns: usedColumns, missing: dropMissing ? .drop : .error)

@@ -261,6 +261,17 @@ struct ClusterCommandTests {
     #expect((try CLI.json(enough.stdout)["suggested_k"] as? [String: Any])?["eigengap"] as? Int == 4)
   }
 
+  /// A feature table with no numeric column besides the id: the error names the columns it left out (text,
+  /// empty or unnamed), the reason there is nothing to cluster.
+  @Test func noNumericColumnNamesTheColumnsLeftOut() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b,\n1,x,NA,4\n2,y,,5\n3,z,NA,6\n", "text.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("has no numeric column besides 'id' (left out: a, b, #4 — not numeric or without a name); name the features with --columns"), "\(r.stderr)")
+  }
+
   /// Matrix ids that differ only in Unicode normalisation are two learners (code points, as every id), with
   /// their columns matched by exact id even when the header lists them in another order.
   @Test func precomputedMatrixKeepsExactIdsApart() throws {
