@@ -272,6 +272,30 @@ struct ClusterCommandTests {
     #expect(r.stderr.contains("has no numeric column besides 'id' (left out: a, b, #4 — not numeric or without a name); name the features with --columns"), "\(r.stderr)")
   }
 
+  /// The audit's eigenvalue figure names the Laplacian the step used and says when the eigengap is undefined.
+  @Test func auditEigenvalueCaptionNamesTheLaplacianUsed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<12 { csv += "s\(i),\(Double(i % 3) * 5 + Double(i) * 0.01),\(Double(i % 2))\n" }
+    _ = try CLI.write(csv, "f.csv", in: dir)
+    _ = try CLI.write("""
+      steps:
+        - cluster:
+            features: f.csv
+            id: id
+            k: 2...3
+            laplacian: unnormalized
+            graph: knn:2
+      """, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("report")
+    let r = try CLI.run(["audit", "--config", dir.appendingPathComponent("audit.yaml").path, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("Smallest eigenvalues of the unnormalised graph Laplacian D − W"), "\(html.count)")
+    #expect(!html.contains("Smallest eigenvalues of the normalised graph Laplacian"))
+  }
+
   /// Matrix ids that differ only in Unicode normalisation are two learners (code points, as every id), with
   /// their columns matched by exact id even when the header lists them in another order.
   @Test func precomputedMatrixKeepsExactIdsApart() throws {
