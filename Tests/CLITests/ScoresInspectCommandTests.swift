@@ -201,6 +201,21 @@ struct ScoresInspectCommandTests {
     #expect(table.stdout.contains("#2 'a'") && table.stdout.contains("#3 'a'") && table.stdout.contains("#4 (no name)"), "\(table.stdout)")
   }
 
+  /// The examples after the distinct count read one way: a value holding a comma, a double quote or blanks at
+  /// its edges is listed in double quotes (inner ones doubled); JSON keeps the values as written.
+  @Test func inspectExamplesWithCommasAreQuoted() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,name\n1,\"Smith, J\"\n2,x\n3,\"say \"\"hi\"\"\"\n4,\" y \"\n", "names.csv", in: dir)
+    let table = try CLI.run(["inspect", f])
+    #expect(table.status == 0, "\(table.stderr)")
+    let row = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("name ") })
+    #expect(row.hasSuffix("4: \"Smith, J\", x, \"say \"\"hi\"\"\", \" y \""), "\(row)")
+    let json = try CLI.run(["inspect", f, "--format", "json"])
+    let cols = try CLI.json(json.stdout)["columns"] as? [[String: Any]] ?? []
+    #expect(cols.last?["examples"] as? [String] == ["Smith, J", "x", "say \"hi\"", " y "])
+  }
+
   /// A quoted field with a line break stays on its row in the aligned table (shown as `\n`).
   @Test func inspectTableKeepsMultiLineCellsOnTheirRow() throws {
     let dir = try CLI.temporaryDirectory()
