@@ -22,8 +22,9 @@ struct ClusterCommand: CohortLensCommand {
       With the same --seed the labels equal SpectralClustering(affinity='precomputed', \
       random_state=seed). Silhouette, Davies-Bouldin and Calinski-Harabasz are computed on the \
       spectral embedding (the EPFL lecture 10 convention). The eigengap suggestion is the k \
-      after the largest gap among the first kmax+1 eigenvalues; it is fragile on noisy or \
-      overlapping data (docs/clustering.md).
+      after the largest gap among the first kmax+1 eigenvalues, undefined (with the reason) when \
+      every such gap is rounding noise (more connected components than kmax); it is fragile on \
+      noisy or overlapping data (docs/clustering.md).
 
       Examples (from the CohortLens folder; W.csv stands for a similarity matrix of your own):
         cohortlens cluster --id user --k 2...8 --scale standard \\

@@ -259,6 +259,9 @@ struct ClusterCommandTests {
     #expect(table.stdout.contains("eigengap   → undefined (the first 3 Laplacian eigenvalues are equal to rounding"), "\(table.stdout)")
     let enough = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2...4", "--format", "json"])
     #expect((try CLI.json(enough.stdout)["suggested_k"] as? [String: Any])?["eigengap"] as? Int == 4)
+    let help = try CLI.run(["cluster", "--help"])
+    #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+      .contains("undefined (with the reason) when every such gap is rounding noise"), "\(help.stdout)")
   }
 
   /// A feature table with no numeric column besides the id: the error names the columns it left out (text,
