@@ -66,8 +66,12 @@ public struct SweepResult: Sendable {
   /// Ascending eigenvalues of the graph Laplacian (scipy `csgraph.laplacian(W, normed=True)` for the
   /// normalised kind), at least `max(2·kMax, kMax+1)` of them.
   public var eigenvalues: [Double]
-  /// The eigengap heuristic's choice of k (see ``Eigengap``).
+  /// The eigengap heuristic's choice of k (see ``Eigengap``); `nil` when it is undefined (see
+  /// ``eigengapUndefinedReason``).
   public var eigengapK: Int?
+  /// Why ``eigengapK`` is `nil`: fewer than two eigenvalues, or every gap among the first kMax + 1
+  /// eigenvalues is rounding noise (``Eigengap/gapsAreNegligible(eigenvalues:maxK:)``).
+  public var eigengapUndefinedReason: String? = nil
   /// The k of the sweep with the highest mean silhouette (first on ties).
   public var silhouetteK: Int?
   /// One entry per k, in the order asked for.
@@ -159,11 +163,22 @@ public enum SpectralSweep {
     }
     var best: SweepEntry?
     for e in entries where best == nil || e.silhouette > best!.silhouette { best = e }
-    return SweepResult(
+    var result = SweepResult(
       n: n, eigenvalues: embedding.eigenvalues,
       eigengapK: Eigengap.suggest(eigenvalues: embedding.eigenvalues, maxK: kMax),
       silhouetteK: best?.k, entries: entries, components: embedding.components, solver: embedding.solver,
       warnings: warnings)
+    if result.eigengapK == nil {
+      result.eigengapUndefinedReason = "fewer than two eigenvalues"
+    } else if Eigengap.gapsAreNegligible(eigenvalues: embedding.eigenvalues, maxK: kMax) {
+      // NumPy's argmax would pick one gap of rounding noise: a k set by the solver's last bits.
+      let count = min(kMax + 1, embedding.eigenvalues.count)
+      let reason = "the first \(count) Laplacian eigenvalues are equal to rounding (the graph has \(embedding.components) connected component(s)), so every gap among them is noise"
+      result.eigengapK = nil
+      result.eigengapUndefinedReason = reason
+      result.warnings.append("eigengap undefined: \(reason); with more connected components than the largest k, sweep k up to the number of components or use a graph with fewer components (e.g. a larger --graph knn:K)")
+    }
+    return result
   }
 
   static func score(k: Int, x: Matrix, fit: KMeansResult, truthCodes: [Int]?) -> SweepEntry {

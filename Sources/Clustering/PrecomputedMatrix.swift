@@ -11,7 +11,8 @@ public struct LabeledSquareMatrix: Sendable {
 
 /// Reads square similarity / distance matrices written as CSV: a header `id,<id₁>,…,<idₙ>` and
 /// one row per id whose first cell is the id. Columns may be in any order; they are matched to
-/// the rows by id (each row id must appear exactly once in the header).
+/// the rows by id, compared exactly as written (Unicode code points, no normalisation; each row id
+/// must appear exactly once in the header).
 public enum SquareMatrixReader {
   /// Reads and validates the matrix at `path`.
   ///
@@ -37,16 +38,18 @@ public enum SquareMatrixReader {
         message: "the matrix has \(n) rows but \(headerIds.count) value columns",
         hint: "a square matrix needs one column per row id, in the header")
     }
-    var rowOfId: [String: Int] = [:]
-    for (i, s) in rowIds.enumerated() { rowOfId[s] = i }
-    var seenHeader = Set<String>()
+    // Ids compared exactly as written (code points, ``ExactText``), as the feature table's ids: a
+    // precomposed and a decomposed "é" are two learners, not one id written twice.
+    var rowOfId: [ExactText: Int] = [:]
+    for (i, s) in rowIds.enumerated() { rowOfId[ExactText(s)] = i }
+    var seenHeader = Set<ExactText>()
     var columnOrder = [Int](repeating: 0, count: n)
     for (j, h) in headerIds.enumerated() {
-      guard seenHeader.insert(h).inserted else {
+      guard seenHeader.insert(ExactText(h)).inserted else {
         throw InputError(file: path, line: table.headerLine, column: j + 2,
           message: "id \(MessageText.quoted(h)) appears twice in the header", hint: "each id must head exactly one column")
       }
-      guard let i = rowOfId[h] else {
+      guard let i = rowOfId[ExactText(h)] else {
         throw InputError(file: path, line: table.headerLine, column: j + 2,
           message: "header id \(MessageText.quoted(h)) has no row", hint: "the header ids and the first-column ids must be the same set")
       }

@@ -49,7 +49,8 @@ extension ClusterCommand: AuditStep {
     choose.figure(
       ScatterChart.eigenvalues(
         result.eigenvalues, gapAfter: result.eigengapK,
-        caption: "Smallest eigenvalues of the normalised graph Laplacian; the largest gap among the first k_max + 1 suggests k (von Luxburg 2007, §8.3). Fragile on overlapping clusters."
+        caption: "Smallest eigenvalues of the \(laplacian == .normalized ? "normalised graph Laplacian I − D^-½WD^-½" : "unnormalised graph Laplacian D − W"); the largest gap among the first k_max + 1 suggests k (von Luxburg 2007, §8.3)"
+          + (result.eigengapUndefinedReason.map { " — undefined here: \($0)" } ?? "") + ". Fragile on overlapping clusters."
       ).figure())
     let ks = result.entries.map { Double($0.k) }
     choose.figure(

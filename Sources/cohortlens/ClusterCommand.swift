@@ -22,8 +22,9 @@ struct ClusterCommand: CohortLensCommand {
       With the same --seed the labels equal SpectralClustering(affinity='precomputed', \
       random_state=seed). Silhouette, Davies-Bouldin and Calinski-Harabasz are computed on the \
       spectral embedding (the EPFL lecture 10 convention). The eigengap suggestion is the k \
-      after the largest gap among the first kmax+1 eigenvalues; it is fragile on noisy or \
-      overlapping data (docs/clustering.md).
+      after the largest gap among the first kmax+1 eigenvalues, undefined (with the reason) when \
+      every such gap is rounding noise (more connected components than kmax); it is fragile on \
+      noisy or overlapping data (docs/clustering.md).
 
       Examples (from the CohortLens folder; W.csv stands for a similarity matrix of your own):
         cohortlens cluster --id user --k 2...8 --scale standard \\
@@ -185,6 +186,14 @@ struct ClusterCommand: CohortLensCommand {
       if !tableOnly.isEmpty {
         throw ValidationError("\(tableOnly.joined(separator: ", ")) appl\(tableOnly.count == 1 ? "ies" : "y") to the rbf affinity of --features; --affinity precomputed uses the matrix as given (--features only supplies the --truth labels)")
       }
+      // --features and --id only supply the --truth labels here: all three or none, never silently unread.
+      if truth != nil && (features == nil || id == nil) {
+        throw ValidationError("--truth with --affinity precomputed needs --features FILE and --id COLUMN to read the labels")
+      }
+      let truthOnly = [("--features", features != nil), ("--id", id != nil)].filter(\.1).map(\.0)
+      if truth == nil && !truthOnly.isEmpty {
+        throw ValidationError("\(truthOnly.joined(separator: ", ")) only suppl\(truthOnly.count == 1 ? "ies" : "y") the --truth labels with --affinity precomputed (the matrix is clustered as given); add --truth COLUMN or leave \(truthOnly.count == 1 ? "it" : "them") out")
+      }
     }
     if let g = gamma, !(g > 0 && g.isFinite) { throw ValidationError("--gamma must be a positive number") }
     if nInit < 1 { throw ValidationError("--n-init must be at least 1") }
@@ -252,16 +261,28 @@ struct ClusterCommand: CohortLensCommand {
         let table = try Table.read(path: featuresPath, digest: wantsJSON)
         if let h = table.sha256 { digests[featuresPath] = h }
         let tableIds = try table.ids(idColumn)
-        let labels = try table.strings(truthColumn)
-        var byId: [ExactText: String] = [:]
-        for (i, s) in tableIds.enumerated() { if let v = labels[i] { byId[ExactText(s)] = v } }
-        let missing = ids.filter { byId[ExactText($0)] == nil }
-        if !missing.isEmpty {
+        let truthIndex = try table.columnIndex(truthColumn)
+        let labels = try table.strings(at: truthIndex)
+        var rowOfId: [ExactText: Int] = [:]
+        for (i, s) in tableIds.enumerated() { rowOfId[ExactText(s)] = i }
+        // A matrix learner absent from the table: no cell to point at, so the ids are listed.
+        let absent = ids.filter { rowOfId[ExactText($0)] == nil }
+        if !absent.isEmpty {
           throw InputError(file: featuresPath, line: nil, column: nil,
-            message: "\(missing.count) matrix id(s) have no \(MessageText.quoted(truthColumn)) value, e.g. \(missing.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", "))",
+            message: "\(absent.count) matrix id(s) are not in the \(MessageText.quoted(idColumn)) column, e.g. \(absent.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", "))",
             hint: "add those learners to the feature table or drop --truth")
         }
-        truthValues = ids.map { byId[ExactText($0)]! }
+        // A learner whose --truth cell is missing: an error at that cell, as with a feature table.
+        var values: [String] = []
+        for id in ids {
+          let r = rowOfId[ExactText(id)]!
+          guard let v = labels[r] else {
+            throw Self.missingTruth(table: table, row: r, column: truthIndex, id: id, truthColumn: truthColumn,
+              hint: "fill the cell, remove the learner from the matrix, or leave out --truth")
+          }
+          values.append(v)
+        }
+        truthValues = values
       }
     } else {
       guard let featuresPath = features, let idColumn = id else { throw UsageError("give --features FILE and --id COLUMN") }
@@ -284,7 +305,10 @@ struct ClusterCommand: CohortLensCommand {
           warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
         }
         if usedColumns.isEmpty {
-          throw UsageError("\(featuresPath) has no numeric column besides \(MessageText.quoted(idColumn)); name the features with --columns")
+          // Name what was left out (text, empty or unnamed columns): the reason there is nothing to cluster.
+          let leftOut = chosen.skipped + chosen.unnamed
+          let which = leftOut.isEmpty ? "" : " (left out: \(leftOut.prefix(10).map { MessageText.excerpt($0) }.joined(separator: ", "))\(leftOut.count > 10 ? ", …" : "") — not numeric or without a name)"
+          throw UsageError("\(featuresPath) has no numeric column besides \(MessageText.quoted(idColumn))\(which); name the features with --columns")
         }
       }
       let numeric = try table.numericMatrix(columns: usedColumns, missing: dropMissing ? .drop : .error)
@@ -301,8 +325,8 @@ struct ClusterCommand: CohortLensCommand {
         var values: [String] = []
         for r in kept {
           guard let v = labels[r] else {
-            throw InputError(table: table, row: r, column: try table.columnIndex(truthColumn),
-              message: "learner \(MessageText.quoted(allIds[r])) has no value in the --truth column \(MessageText.quoted(truthColumn))",
+            throw Self.missingTruth(table: table, row: r, column: try table.columnIndex(truthColumn), id: allIds[r],
+              truthColumn: truthColumn,
               hint: "fill the cell, remove the learner's row, or leave out --truth (--drop-missing only leaves out learners with missing feature values)")
           }
           values.append(v)
@@ -350,6 +374,13 @@ struct ClusterCommand: CohortLensCommand {
         ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
     return Run(report: report, warnings: warnings, inputs: inputs, digests: digests)
+  }
+
+  /// The error for learner `id` whose `--truth` cell (`row`, `column` of `table`) is missing, located at that cell.
+  static func missingTruth(table: Table, row: Int, column: Int, id: String, truthColumn: String, hint: String) -> InputError {
+    InputError(table: table, row: row, column: column,
+      message: "learner \(MessageText.quoted(id)) has no value in the --truth column \(MessageText.quoted(truthColumn))",
+      hint: hint)
   }
 
   /// Usage check of `--graph knn:K` once the number of learners is known: K counts the learner

@@ -74,7 +74,7 @@ struct ClusterReport {
       let gap = i + 1 < ev.count ? ev[i + 1] - ev[i] : .nan
       lines.append("eigengap   → k = \(k)  (largest gap λ\(k + 1) − λ\(k) = \(short(gap)) among the first \((result.entries.map(\.k).max() ?? 0) + 1) eigenvalues)")
     } else {
-      lines.append("eigengap   → undefined (fewer than two eigenvalues)")
+      lines.append("eigengap   → undefined (\(result.eigengapUndefinedReason ?? "fewer than two eigenvalues"))")
     }
     if let k = result.silhouetteK, let e = result.entries.first(where: { $0.k == k }) {
       lines.append("silhouette → k = \(k)  (mean silhouette \(short(e.silhouette)) on the spectral embedding)")
@@ -135,6 +135,7 @@ struct ClusterReport {
     fields.append(("eigensolver_used", .string(result.solver.rawValue)))
     fields.append(("suggested_k", .object([
       ("eigengap", result.eigengapK.map { .int($0) } ?? .null),
+      ("eigengap_undefined_reason", result.eigengapUndefinedReason.map { .string($0) } ?? .null),
       ("silhouette", result.silhouetteK.map { .int($0) } ?? .null),
     ])))
     fields.append(("sweep", .array(result.entries.map { e in

@@ -34,7 +34,9 @@ struct InspectCommand: CohortLensCommand {
     // JSON reports carry the file's SHA-256: hash the bytes on another core while they are parsed.
     let table = try Table.read(path: file, digest: output.format == .json)
     struct ColumnProfile {
-      var name: String, type: String, missing: Int, present: Int
+      /// How the column is selected in flags and named in results: its header, or `#N` when it has no
+      /// name of its own (blank, or written so by another column too); `header` is the header as written.
+      var name: String, header: String, listed: String, type: String, missing: Int, present: Int
       var min: Double?, max: Double?, mean: Double?, distinct: Int?, examples: [String]
     }
     progress.report("typing \(table.columnCount) columns of \(table.rowCount) rows")
@@ -42,6 +44,9 @@ struct InspectCommand: CohortLensCommand {
     let summaries = table.summaries()
     var profiles: [ColumnProfile] = []
     for (index, s) in summaries.enumerated() {
+      let name = table.displayName(ofColumn: index)
+      // In the readable formats a column without a name of its own shows its position and header: `#3 'a'`.
+      let listed = table.isUnnamed(column: index) ? table.listedName(ofColumn: index) : name
       switch s.type {
       case .numeric:
         var mean = s.mean
@@ -51,7 +56,7 @@ struct InspectCommand: CohortLensCommand {
           mean = StableMoments.mean(try table.numbers(at: index).compactMap { $0 })
         }
         profiles.append(ColumnProfile(
-          name: s.name, type: "numeric", missing: s.missingCount, present: s.presentCount,
+          name: name, header: s.name, listed: listed, type: "numeric", missing: s.missingCount, present: s.presentCount,
           min: s.min, max: s.max, mean: mean, distinct: nil, examples: []))
       default:
         let values = try table.strings(at: index)
@@ -63,7 +68,7 @@ struct InspectCommand: CohortLensCommand {
           if seen.insert(ExactText(v)).inserted && examples.count < 5 { examples.append(v) }
         }
         profiles.append(ColumnProfile(
-          name: s.name, type: s.type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,
+          name: name, header: s.name, listed: listed, type: s.type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,
           min: nil, max: nil, mean: nil, distinct: seen.count, examples: examples))
       }
     }
@@ -77,7 +82,7 @@ struct InspectCommand: CohortLensCommand {
       fields.append(("bytes", size.map { .int($0) } ?? .null))
       fields.append(("rows", .int(table.rowCount)))
       fields.append(("columns", .array(profiles.map { p in
-        var o: [(String, JSONValue)] = [("name", .string(p.name)), ("type", .string(p.type)), ("present", .int(p.present)), ("missing", .int(p.missing))]
+        var o: [(String, JSONValue)] = [("name", .string(p.name)), ("header", .string(p.header)), ("type", .string(p.type)), ("present", .int(p.present)), ("missing", .int(p.missing))]
         if p.type == "numeric" {
           o.append(("min", p.min.map { .double($0) } ?? .null))
           o.append(("max", p.max.map { .double($0) } ?? .null))
@@ -96,8 +101,8 @@ struct InspectCommand: CohortLensCommand {
       let csv = output.format == .csv
       func f(_ x: Double?) -> String { x.map { csv ? NumberFormatting.roundTrip($0) : NumberFormatting.significant($0, digits: 6) } ?? "" }
       for p in profiles {
-        let extra = p.distinct.map { "\($0): " + p.examples.joined(separator: ", ") } ?? ""
-        t.append([p.name, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
+        let extra = p.distinct.map { "\($0): " + p.examples.map(listedExample).joined(separator: ", ") } ?? ""
+        t.append([p.listed, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
       }
       let title = "\(file): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
       switch output.format {
@@ -107,6 +112,14 @@ struct InspectCommand: CohortLensCommand {
       }
     }
   }
+}
+
+/// An example value as the readable formats list it after the distinct count: in double quotes (inner ones
+/// doubled, as CSV writes them) when it holds a comma, a double quote or blanks at its edges, so that the
+/// list `a, b, c` reads one way (`"Smith, J", x` is two values, not three); otherwise as written.
+func listedExample(_ value: String) -> String {
+  let needsQuotes = value.contains(",") || value.contains("\"") || Table.trimmedBlanks(value) != value
+  return needsQuotes ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
 }
 
 /// The size in bytes of the file at `path`, symbolic links followed (`stat(2)`): the size of the

@@ -206,6 +206,117 @@ struct ClusterCommandTests {
     #expect(labels.count == 4 && labels[0] == labels[1] && labels[2] == labels[3] && labels[0] != labels[2])
   }
 
+  /// With a precomputed matrix, --truth labels come from --features/--id: a missing label is an error at its
+  /// cell (as with a feature table), a matrix id absent from the table is named, and --features or --id
+  /// without --truth (never read) or --truth without them are usage errors before any work.
+  @Test func precomputedTruthLabelsAreCheckedAndLocated() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let m = try CLI.write("id,a,b,c,d\na,1,0.9,0.1,0\nb,0.9,1,0,0.1\nc,0.1,0,1,0.8\nd,0,0.1,0.8,1\n", "w.csv", in: dir)
+    let base = ["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2"]
+    let good = try CLI.write("id,t\nd,y\nc,y\nb,x\na,x\nzz,q\n", "good.csv", in: dir)
+    let ok = try CLI.run(base + ["--features", good, "--id", "id", "--truth", "t", "--format", "json"])
+    #expect(ok.status == 0, "\(ok.stderr)")
+    #expect(((try CLI.json(ok.stdout)["sweep"] as? [[String: Any]])?.first?["ari"] as? Double) == 1.0)
+
+    let holed = try CLI.write("id,t\na,x\nb,x\nc,\nd,y\n", "holed.csv", in: dir)
+    let missing = try CLI.run(base + ["--features", holed, "--id", "id", "--truth", "t"])
+    #expect(missing.status == 65)
+    #expect(missing.stderr.contains("holed.csv:4:3: learner 'c' has no value in the --truth column 't'"), "\(missing.stderr)")
+    #expect(missing.stdout.isEmpty)
+
+    let short = try CLI.write("id,t\na,x\nb,x\nd,y\n", "short.csv", in: dir)
+    let absent = try CLI.run(base + ["--features", short, "--id", "id", "--truth", "t"])
+    #expect(absent.status == 65)
+    #expect(absent.stderr.contains("1 matrix id(s) are not in the 'id' column, e.g. c"), "\(absent.stderr)")
+
+    let unread = try CLI.run(base + ["--features", good, "--id", "id"])
+    #expect(unread.status == 64)
+    #expect(unread.stderr.contains("--features, --id only supply the --truth labels with --affinity precomputed"), "\(unread.stderr)")
+    let noTable = try CLI.run(base + ["--truth", "t"])
+    #expect(noTable.status == 64)
+    #expect(noTable.stderr.contains("--truth with --affinity precomputed needs --features FILE and --id COLUMN"), "\(noTable.stderr)")
+  }
+
+  /// A graph with more connected components than the largest k: every gap among the first k_max + 1
+  /// eigenvalues is rounding noise, so the eigengap suggestion is undefined, with its reason in every format
+  /// and a warning, never an arbitrary k.
+  @Test func eigengapIsUndefinedWhenEveryGapIsNoise() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // Four pairs of learners, no similarity between pairs.
+    let ids = (0..<8).map { "u\($0)" }
+    var text = "id," + ids.joined(separator: ",") + "\n"
+    for i in 0..<8 { text += ids[i] + "," + (0..<8).map { j in i / 2 == j / 2 ? "1" : "0" }.joined(separator: ",") + "\n" }
+    let m = try CLI.write(text, "pairs.csv", in: dir)
+    let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let suggested = try CLI.json(r.stdout)["suggested_k"] as? [String: Any]
+    #expect(suggested?["eigengap"] is NSNull, "\(String(describing: suggested))")
+    #expect((suggested?["eigengap_undefined_reason"] as? String)?.hasPrefix("the first 3 Laplacian eigenvalues are equal to rounding (the graph has 4 connected component(s))") == true)
+    #expect(r.stderr.contains("warning: eigengap undefined: the first 3 Laplacian eigenvalues"), "\(r.stderr)")
+    let table = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2"])
+    #expect(table.stdout.contains("eigengap   → undefined (the first 3 Laplacian eigenvalues are equal to rounding"), "\(table.stdout)")
+    let enough = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2...4", "--format", "json"])
+    #expect((try CLI.json(enough.stdout)["suggested_k"] as? [String: Any])?["eigengap"] as? Int == 4)
+    let help = try CLI.run(["cluster", "--help"])
+    #expect(help.stdout.replacingOccurrences(of: "\n", with: " ").split(separator: " ").joined(separator: " ")
+      .contains("undefined (with the reason) when every such gap is rounding noise"), "\(help.stdout)")
+  }
+
+  /// A feature table with no numeric column besides the id: the error names the columns it left out (text,
+  /// empty or unnamed), the reason there is nothing to cluster.
+  @Test func noNumericColumnNamesTheColumnsLeftOut() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b,\n1,x,NA,4\n2,y,,5\n3,z,NA,6\n", "text.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("has no numeric column besides 'id' (left out: a, b, #4 — not numeric or without a name); name the features with --columns"), "\(r.stderr)")
+  }
+
+  /// The audit's eigenvalue figure names the Laplacian the step used and says when the eigengap is undefined.
+  @Test func auditEigenvalueCaptionNamesTheLaplacianUsed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<12 { csv += "s\(i),\(Double(i % 3) * 5 + Double(i) * 0.01),\(Double(i % 2))\n" }
+    _ = try CLI.write(csv, "f.csv", in: dir)
+    _ = try CLI.write("""
+      steps:
+        - cluster:
+            features: f.csv
+            id: id
+            k: 2...3
+            laplacian: unnormalized
+            graph: knn:2
+      """, "audit.yaml", in: dir)
+    let out = dir.appendingPathComponent("report")
+    let r = try CLI.run(["audit", "--config", dir.appendingPathComponent("audit.yaml").path, "--out", out.path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+    #expect(html.contains("Smallest eigenvalues of the unnormalised graph Laplacian D − W"), "\(html.count)")
+    #expect(!html.contains("Smallest eigenvalues of the normalised graph Laplacian"))
+  }
+
+  /// Matrix ids that differ only in Unicode normalisation are two learners (code points, as every id), with
+  /// their columns matched by exact id even when the header lists them in another order.
+  @Test func precomputedMatrixKeepsExactIdsApart() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let nfc = "Am\u{E9}lie", nfd = "Ame\u{301}lie"
+    // Rows: nfc, nfd, c, d; header: d, nfd, c, nfc. nfc is close to c, nfd to d.
+    let text = "id,d,\(nfd),c,\(nfc)\n\(nfc),0,0,0.9,1\n\(nfd),0.9,1,0,0\nc,0,0,1,0.9\nd,1,0.9,0,0\n"
+    let m = try CLI.write(text, "w.csv", in: dir)
+    let r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", m, "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(!r.stderr.contains("symmetric"), "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect((j["ids"] as? [String])?.map { Array($0.unicodeScalars) } == [nfc, nfd, "c", "d"].map { Array($0.unicodeScalars) })
+    let labels = (j["sweep"] as? [[String: Any]])?.first?["labels"] as? [Int] ?? []
+    #expect(labels.count == 4 && labels[0] == labels[2] && labels[1] == labels[3] && labels[0] != labels[1], "\(labels)")
+  }
+
   /// Series learners whose ids differ only in Unicode normalisation are two learners, each with its
   /// own --truth label (code points, as pandas' groupby).
   @Test func seriesTruthLabelsKeepExactIdsApart() throws {

@@ -203,6 +203,38 @@ struct ScoresInspectCommandTests {
     #expect(cols[3]["missing"] as? Int == 3)
   }
 
+  /// A column without a name of its own (blank header, or one another column has too) is named `#N` in the
+  /// results, as it is selected in every command; JSON keeps the header as written in `header`.
+  @Test func inspectNamesUnnamedAndDuplicatedColumnsByPosition() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,a, ,b\n1,2,3,4,x\n2,5,6,7,y\n", "dup.csv", in: dir)
+    let r = try CLI.run(["inspect", f, "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let cols = try CLI.json(r.stdout)["columns"] as? [[String: Any]] ?? []
+    #expect(cols.map { $0["name"] as? String } == ["id", "#2", "#3", "#4", "b"])
+    #expect(cols.map { $0["header"] as? String } == ["id", "a", "a", " ", "b"])
+    let table = try CLI.run(["inspect", f])
+    let names = table.stdout.split(separator: "\n").dropFirst(3).map { $0.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "" }
+    #expect(names == ["id", "#2", "#3", "#4", "b"], "\(table.stdout)")
+    #expect(table.stdout.contains("#2 'a'") && table.stdout.contains("#3 'a'") && table.stdout.contains("#4 (no name)"), "\(table.stdout)")
+  }
+
+  /// The examples after the distinct count read one way: a value holding a comma, a double quote or blanks at
+  /// its edges is listed in double quotes (inner ones doubled); JSON keeps the values as written.
+  @Test func inspectExamplesWithCommasAreQuoted() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,name\n1,\"Smith, J\"\n2,x\n3,\"say \"\"hi\"\"\"\n4,\" y \"\n", "names.csv", in: dir)
+    let table = try CLI.run(["inspect", f])
+    #expect(table.status == 0, "\(table.stderr)")
+    let row = try #require(table.stdout.split(separator: "\n").first { $0.hasPrefix("name ") })
+    #expect(row.hasSuffix("4: \"Smith, J\", x, \"say \"\"hi\"\"\", \" y \""), "\(row)")
+    let json = try CLI.run(["inspect", f, "--format", "json"])
+    let cols = try CLI.json(json.stdout)["columns"] as? [[String: Any]] ?? []
+    #expect(cols.last?["examples"] as? [String] == ["Smith, J", "x", "say \"hi\"", " y "])
+  }
+
   /// A quoted field with a line break stays on its row in the aligned table (shown as `\n`).
   @Test func inspectTableKeepsMultiLineCellsOnTheirRow() throws {
     let dir = try CLI.temporaryDirectory()

@@ -439,6 +439,33 @@ import Testing
     #expect(Eigengap.suggest(eigenvalues: [0, 0.1, 0.9], maxK: 10) == 2)
     #expect(Eigengap.gaps(eigenvalues: [0, 0.1, 0.9, 1.0], maxK: 2) == [0.1, 0.9 - 0.1])
   }
+
+  /// More connected components than the largest k: the first kMax + 1 eigenvalues are all 0 and every
+  /// gap is rounding noise, so the eigengap is undefined (with its reason and a warning) instead of
+  /// NumPy's argmax of noise (a k set by the solver's last bits); with kMax ≥ the number of components
+  /// the gap after the last 0 is found.
+  @Test func undefinedWhenEveryGapIsRoundingNoise() throws {
+    // 5 cliques of 6 learners with unequal weights, no edge between cliques.
+    let n = 30
+    var w = Matrix(rows: n, columns: n)
+    for i in 0..<n {
+      for j in 0..<n where i / 6 == j / 6 && i != j { w[i, j] = 0.5 + Double((i * 7 + j * 7) % 5) / 10 }
+    }
+    for solver in [SpectralEigenSolver.dense, .iterative] {
+      let flat = try SpectralSweep.run(adjacency: w, configuration: SweepConfiguration(ks: [2, 3], solver: solver))
+      #expect(flat.components == 5)
+      #expect(flat.eigengapK == nil, "\(solver)")
+      #expect(flat.eigengapUndefinedReason?.hasPrefix("the first 4 Laplacian eigenvalues are equal to rounding") == true)
+      #expect(flat.warnings.contains { $0.hasPrefix("eigengap undefined: the first 4 Laplacian eigenvalues") })
+      let enough = try SpectralSweep.run(adjacency: w, configuration: SweepConfiguration(ks: [2, 5], solver: solver))
+      #expect(enough.eigengapK == 5, "\(solver)")
+      #expect(enough.eigengapUndefinedReason == nil)
+      #expect(!enough.warnings.contains { $0.hasPrefix("eigengap") })
+    }
+    #expect(Eigengap.gapsAreNegligible(eigenvalues: [0, 1e-16, -1e-16, 2e-16, 0.7], maxK: 3))
+    #expect(!Eigengap.gapsAreNegligible(eigenvalues: [0, 1e-16, 1e-6, 0.5], maxK: 3))
+    #expect(!Eigengap.gapsAreNegligible(eigenvalues: [0], maxK: 3))
+  }
 }
 
 extension Array where Element == Double {
