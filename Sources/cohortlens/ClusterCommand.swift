@@ -295,6 +295,15 @@ struct ClusterCommand: CohortLensCommand {
       if let list = columns {
         usedColumns = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
         if usedColumns.isEmpty { throw UsageError("--columns names no column") }
+        // The id (and the --truth labels) describe learners, they are not features: a numeric id would
+        // otherwise silently become a coordinate (and the truth labels would leak into the clustering).
+        let selected = Set(try usedColumns.map { try table.columnIndex($0) })
+        for (role, name) in [("--id", idColumn)] + (truth.map { [("--truth", $0)] } ?? [])
+        where selected.contains(try table.columnIndex(name)) {
+          let why = role == "--id" ? "ids name learners, they are not features" : "the reference labels are not features (they would leak into the clusters they are compared with)"
+          throw UsageError("--columns selects \(MessageText.quoted(name)), the \(role) column: \(why)",
+                           hint: "leave it out of --columns", option: "columns", subject: name)
+        }
       } else {
         let chosen = try defaultFeatureColumns(table, excluding: Set([idColumn] + (truth.map { [$0] } ?? [])))
         usedColumns = chosen.columns

@@ -275,6 +275,28 @@ struct ClusterCommandTests {
     #expect(r.stderr.contains("has no numeric column besides 'id' (left out: a, b, #4 — not numeric or without a name); name the features with --columns"), "\(r.stderr)")
   }
 
+  /// The id and the --truth labels are not features: naming them in --columns is a usage error (before, a numeric
+  /// id became a coordinate and the truth labels leaked into the clustering they are compared with, exit 0).
+  @Test func idAndTruthColumnsAreNotFeatures() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b,truth\n"
+    for i in 0..<12 { csv += "\(i),\(Double(i % 3) * 5 + Double(i) * 0.01),\(Double(i % 2)),\(i % 3)\n" }
+    let f = try CLI.write(csv, "f.csv", in: dir)
+    let withId = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,id", "--k", "2"])
+    #expect(withId.status == 64)
+    #expect(withId.stderr.contains("--columns selects 'id', the --id column: ids name learners, they are not features"), "\(withId.stderr)")
+    #expect(withId.stdout.isEmpty)
+    let withTruth = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,b,truth", "--truth", "truth", "--k", "2"])
+    #expect(withTruth.status == 64)
+    #expect(withTruth.stderr.contains("--columns selects 'truth', the --truth column"), "\(withTruth.stderr)")
+    // By position too (#1 is the id column).
+    let byPosition = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "#1,a", "--k", "2"])
+    #expect(byPosition.status == 64 && byPosition.stderr.contains("the --id column"), "\(byPosition.stderr)")
+    let fine = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--truth", "truth", "--k", "2"])
+    #expect(fine.status == 0, "\(fine.stderr)")
+  }
+
   /// The audit's eigenvalue figure names the Laplacian the step used and says when the eigengap is undefined.
   @Test func auditEigenvalueCaptionNamesTheLaplacianUsed() throws {
     let dir = try CLI.temporaryDirectory()
