@@ -171,7 +171,8 @@ struct ExplainCommand: CohortLensCommand {
         throw InputError(file: path, message: "cannot read the model file (\(error))", hint: "check the path")
       }
       do { linear = try LinearModel(json: text) } catch let e as ModelError {
-        throw InputError(file: path, message: e.message, hint: e.hint ?? "see docs/model-bridge.md for the format")
+        throw InputError(file: path, line: e.line, column: e.line == nil ? nil : e.column, message: e.message,
+                         hint: e.hint ?? "see docs/model-bridge.md for the format")
       }
     }
 

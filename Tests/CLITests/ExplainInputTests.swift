@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+
+/// Model files are refused at the entry that is wrong (`file:line:column`).
+@Suite struct ExplainInputTests {
+  static let fc = ExplainCommandTests.fc
+  static let model = CLI.fixture("models/flipped_pass.json")
+
+  static func run(model path: String, extra: [String] = []) throws -> CLIResult {
+    try CLI.run(["explain", "--features", fc, "--id", "user", "--model", path, "--student", "7", "--num-samples", "100"] + extra)
+  }
+
+  /// The exported flipped-classroom model with one line changed, and where (1-based line, column of the value).
+  static func edited(_ change: (inout [String: Any]) -> Void, in dir: URL, name: String) throws -> String {
+    var m = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model))) as! [String: Any]
+    change(&m)
+    let data = try JSONSerialization.data(withJSONObject: m, options: [.prettyPrinted, .sortedKeys])
+    return try CLI.write(String(decoding: data, as: UTF8.self), name, in: dir)
+  }
+
+  /// 1-based line and column of the `n`-th (1-based) occurrence of `needle` in the file.
+  static func position(of needle: String, occurrence n: Int = 1, in path: String) throws -> String {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var from = text.startIndex
+    var found: Range<String.Index>?
+    for _ in 0..<n {
+      found = text.range(of: needle, range: from..<text.endIndex)
+      from = found!.upperBound
+    }
+    let before = text[..<found!.lowerBound]
+    let line = before.filter { $0 == "\n" }.count + 1
+    let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+    return "\(line):\(column)"
+  }
+
+  @Test func modelFileErrorsNameTheLineAndColumnOfTheEntry() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    // A coefficient row one value short: located at the row.
+    let short = try Self.edited({ m in
+      var c = m["coefficients"] as! [[Double]]
+      c[0].removeLast()
+      m["coefficients"] = c
+    }, in: dir, name: "short.json")
+    var r = try Self.run(model: short)
+    #expect(r.status == 65)
+    let row = try Self.position(of: "[", occurrence: 3, in: short)  // after the "classes" list and the outer "coefficients" one
+    #expect(r.stderr.contains("short.json:\(row): coefficient row has 10 value(s) for 11 feature(s)"), "\(r.stderr)")
+    // A zero scale: located at the value, naming the feature.
+    let zero = try Self.edited({ m in
+      var sc = m["scaler"] as! [String: [Double]]
+      sc["scale"]![3] = 0
+      m["scaler"] = sc
+    }, in: dir, name: "zero.json")
+    r = try Self.run(model: zero)
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("zero.json:"), "\(r.stderr)")
+    #expect(r.stderr.contains(": scaler.scale of 'lecture_delay' is 0.0; scales must be finite and non-zero"), "\(r.stderr)")
+    let line = try String(contentsOfFile: zero, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    let located = r.stderr.split(separator: ":").dropFirst().prefix(2).compactMap { Int($0) }
+    #expect(located.count == 2 && line[located[0] - 1].dropFirst(located[1] - 1).hasPrefix("0"), "\(r.stderr)")
+    // Two intercepts for one row, a wrong type, a mean list too short.
+    let intercepts = try Self.edited({ $0["intercept"] = [0.1, 0.2] }, in: dir, name: "intercepts.json")
+    r = try Self.run(model: intercepts)
+    #expect(r.stderr.contains("intercepts.json:\(try Self.position(of: "[", occurrence: 5, in: intercepts)): 1 coefficient row(s) but 2 intercept(s)"),
+            "\(r.stderr)")
+    let type = try Self.edited({ $0["type"] = "svm" }, in: dir, name: "type.json")
+    r = try Self.run(model: type)
+    #expect(r.stderr.contains("type.json:\(try Self.position(of: "\"svm\"", in: type)): 'type' must be \"logistic\" or \"linear\""), "\(r.stderr)")
+    let missing = try Self.edited({ $0["coefficients"] = nil }, in: dir, name: "missing.json")
+    r = try Self.run(model: missing)
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("missing.json:1:1: 'coefficients' is missing: it must be an array of numbers"), "\(r.stderr)")
+  }
+}
