@@ -244,11 +244,18 @@ struct ExplainCommand: CohortLensCommand {
     if all {
       chosen = Array(ids.indices)
     } else {
+      var listed: Set<Int> = []
       for s in splitList(student ?? "") {
         guard let i = index[ExactText(s)] else {
           throw InputError(file: features, message: "no student \(MessageText.quoted(s)) in column \(MessageText.quoted(id))",
                            hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))",
                            subject: s)
+        }
+        // Twice the same id would give two explanations under one name (different ones with --lime-compat, whose
+        // stream runs on): refused rather than reported ambiguously.
+        guard listed.insert(i).inserted else {
+          throw UsageError("--student lists \(MessageText.quoted(s)) twice",
+                           hint: "name each student once (--stability R repeats the explanations with R seeds)")
         }
         chosen.append(i)
       }

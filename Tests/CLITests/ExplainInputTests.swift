@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Model files are refused at the entry that is wrong (`file:line:column`).
+/// Model files are refused at the entry that is wrong (`file:line:column`), and a student named twice is refused.
 @Suite struct ExplainInputTests {
   static let fc = ExplainCommandTests.fc
   static let model = CLI.fixture("models/flipped_pass.json")
@@ -71,5 +71,13 @@ import Testing
     r = try Self.run(model: missing)
     #expect(r.status == 65)
     #expect(r.stderr.contains("missing.json:1:1: 'coefficients' is missing: it must be an array of numbers"), "\(r.stderr)")
+  }
+
+  @Test func aStudentNamedTwiceIsRefused() throws {
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--model", Self.model, "--student", "7,12,7",
+                         "--num-samples", "100"])
+    #expect(r.status == 64)
+    #expect(r.stderr.contains("--student lists '7' twice"), "\(r.stderr)")
+    #expect(r.stdout.isEmpty)
   }
 }
