@@ -147,7 +147,7 @@ struct ExplainCommand: CohortLensCommand {
   func execute() throws {
     let progress = Progress(forced: out.progress)
     let run = try compute(progress: progress, wantsJSON: out.format == .json)
-    for w in run.warnings { printError("cohortlens explain: warning: \(w)") }
+    for w in run.warnings + csvOmissions { printError("cohortlens explain: warning: \(w)") }
     try emit(run.report.render(out.format), options: out)
     // After the output is written: the line counts everything this process did.
     if let t = run.timing { printError(t.line(processCPU: processCPUSeconds())) }
@@ -419,6 +419,16 @@ struct ExplainCommand: CohortLensCommand {
   }
 
   private var modelPath: String { model ?? "" }
+
+  /// The CSV is the one long explanation table: the stability, week and disparity tables asked for are not in
+  /// it, which the user is told (with where to find them) rather than left to notice.
+  var csvOmissions: [String] {
+    guard out.format == .csv else { return [] }
+    let asked = [(stability != nil, "--stability"), (groupWeeks != nil, "--group-weeks"), (groups != nil, "--groups")]
+      .filter(\.0).map(\.1)
+    guard !asked.isEmpty else { return [] }
+    return ["--format csv holds the explanation table only; the \(asked.joined(separator: ", ")) result\(asked.count == 1 ? " is" : "s are") in --format json (also table and markdown)"]
+  }
 }
 
 /// What `--timing` prints: CohortLens's own CPU split into a fixed part and a per-explanation part,

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// Model files are refused at the entry that is wrong (`file:line:column`), and a student named twice is refused.
+/// Model files are refused at the entry that is wrong (`file:line:column`), a student named twice is refused,
+/// and the CSV says which requested results it does not hold.
 @Suite struct ExplainInputTests {
   static let fc = ExplainCommandTests.fc
   static let model = CLI.fixture("models/flipped_pass.json")
@@ -79,5 +80,21 @@ import Testing
     #expect(r.status == 64)
     #expect(r.stderr.contains("--student lists '7' twice"), "\(r.stderr)")
     #expect(r.stdout.isEmpty)
+  }
+
+  @Test func theCSVSaysWhichRequestedResultsItDoesNotHold() throws {
+    let base = ["explain", "--features", Self.fc, "--id", "user", "--model", Self.model, "--student", "7,12",
+                "--num-samples", "300", "--num-features", "3"]
+    var r = try CLI.run(base + ["--stability", "2", "--format", "csv"])
+    #expect(r.status == 0)
+    #expect(r.stderr.contains("warning: --format csv holds the explanation table only; the --stability result is in --format json"),
+            "\(r.stderr)")
+    #expect(r.stdout.hasPrefix("student,class,probability,rank,feature,condition"))
+    #expect(r.stdout.split(separator: "\n").count == 1 + 2 * 3)
+    r = try CLI.run(base + ["--format", "csv"])
+    #expect(r.status == 0 && !r.stderr.contains("warning"), "\(r.stderr)")
+    r = try CLI.run(base + ["--stability", "2", "--format", "json"])
+    #expect(r.status == 0 && !r.stderr.contains("warning"), "\(r.stderr)")
+    #expect((try CLI.json(r.stdout)["stability"] as? [Any])?.count == 2)
   }
 }
