@@ -77,6 +77,30 @@ private func spawnAddChdir(_ actions: inout posix_spawn_file_actions_t, _ path: 
   return path.withCString { addChdir(&actions, $0) }
 }
 
+/// Makes the worker start with descriptors 0, 1 and 2 only: `posix_spawn_file_actions_addclosefrom_np(3)`
+/// (glibc 2.34, looked up at run time as above) after the pipes are in place; where the C library has no such
+/// action, every descriptor from 3 on that is open here is marked close-on-exec instead (this process execs
+/// nothing else, so the flag changes nothing for it). Without either, descriptors cohortlens inherited — a
+/// caller's pipe among them — would stay open in the worker and in everything it starts, and a caller reading
+/// cohortlens's output to its end could wait for those processes.
+private func spawnCloseOtherDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+  typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  if let handle = dlopen(nil, RTLD_LAZY) {
+    defer { dlclose(handle) }
+    if let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np"),
+       unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0
+    {
+      return
+    }
+  }
+  let limit = min(Int(sysconf(Int32(_SC_OPEN_MAX))), 1 << 16)
+  guard limit > 3 else { return }
+  for fd in Int32(3)..<Int32(limit) {
+    let flags = fcntl(fd, F_GETFD)
+    if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+  }
+}
+
 /// A model served by a long-running worker process over binary frames on its stdin/stdout
 /// (`--model-command`). The worker is started once (posix_spawnp, argv split without a shell),
 /// each request waits at most `timeout` seconds (poll), and the worker is always reaped: on
@@ -128,6 +152,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] {
       posix_spawn_file_actions_addclose(&actions, fd)
     }
+    spawnCloseOtherDescriptors(&actions)
     if let directory {
       let rc = spawnAddChdir(&actions, directory)
       if rc != 0 {

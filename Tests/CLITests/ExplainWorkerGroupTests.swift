@@ -117,6 +117,41 @@ import Testing
     Self.expectGone(Self.grandchild(in: dir), "end of the run")
   }
 
+  /// The worker starts with descriptors 0, 1 and 2 only: a descriptor cohortlens inherited (here 9, opened by the
+  /// shell that execs cohortlens) is not passed on, so nothing the worker starts can hold a caller's pipe.
+  @Test func theWorkerGetsNoDescriptorBeyondItsThreePipes() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = try CLI.write("""
+      import os, sys
+      extra = []
+      for fd in range(3, 1024):
+          try:
+              os.fstat(fd)
+              extra.append(fd)
+          except OSError:
+              pass
+      sys.stderr.write("descriptors beyond 2: %r\\n" % extra)
+      sys.exit(3)
+      """, "fds.py", in: dir)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/sh")
+    p.arguments = ["-c", "exec 9</dev/null; exec \"$0\" \"$@\"", CLI.binary, "explain", "--features", ExplainCommandTests.fc,
+                   "--id", "user", "--columns", "sessions,submissions", "--student", "7", "--num-samples", "50",
+                   "--model-command", "python3 \(script)"]
+    p.currentDirectoryURL = CLI.root
+    let err = Pipe()
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = err
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 65, "\(text)")
+    #expect(text.contains("exited before answering a request of 50 rows (exit status 3)"), "\(text)")
+    #expect(text.contains("descriptors beyond 2: []"), "\(text)")
+  }
+
   @Test(arguments: [SIGTERM, SIGINT])
   func anInterruptionKillsTheWorkersWholeProcessGroup(signal: Int32) throws {
     let dir = try CLI.temporaryDirectory()
