@@ -446,6 +446,15 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
               if responseClasses < 1 || responseClasses > 100_000 {
                 throw failure("answered an impossible number of classes (\(responseClasses))", kill: true)
               }
+              // The header alone must not make cohortlens allocate what it cannot hold (an abort, not a message):
+              // the announced answer, and the doubles it becomes, within the memory limit.
+              let (bytes, overflow) = (responseRows * responseClasses).multipliedReportingOverflow(by: 16)
+              let budget = MemoryBudget.defaultBudget()
+              if overflow || !budget.allows(bytes: bytes) {
+                throw failure(
+                  "announced \(responseClasses) classes per row for \(responseRows) rows, an answer of \(MemoryBudget.formatBytes(responseRows * responseClasses * 8)) that does not fit in the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
+                  kill: true)
+              }
               expected = responseRows * responseClasses * 8
               payload.reserveCapacity(expected)
             }

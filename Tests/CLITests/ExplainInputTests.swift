@@ -97,4 +97,27 @@ import Testing
     #expect(r.status == 0 && !r.stderr.contains("warning"), "\(r.stderr)")
     #expect((try CLI.json(r.stdout)["stability"] as? [Any])?.count == 2)
   }
+
+  /// A frame header announcing more classes than memory can hold (50,000 rows × 100,000 classes = 40 GB) stops
+  /// the run with a message at once; it used to abort cohortlens allocating the announced answer.
+  @Test func aWorkerAnnouncingAnAnswerBeyondMemoryIsStopped() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let script = try CLI.write("""
+      import struct, sys, time
+      header = sys.stdin.buffer.read(12)
+      rows, cols = struct.unpack("<II", header[4:])
+      sys.stdin.buffer.read(8 * rows * cols)
+      sys.stdout.buffer.write(b"CLA1" + struct.pack("<II", rows, 100000))
+      sys.stdout.buffer.flush()
+      time.sleep(300)
+      """, "huge.py", in: dir)
+    let start = Date()
+    let r = try CLI.run(["explain", "--features", Self.fc, "--id", "user", "--columns", "sessions,submissions", "--student", "7",
+                         "--num-samples", "50000", "--timeout", "120", "--model-command", "python3 \(script)"])
+    #expect(r.status == 65, "\(r.stderr)")
+    #expect(r.stderr.contains("announced 100000 classes per row for 50000 rows, an answer of"), "\(r.stderr)")
+    #expect(r.stderr.contains("that does not fit in the memory limit"), "\(r.stderr)")
+    #expect(Date().timeIntervalSince(start) < 60)
+  }
 }
