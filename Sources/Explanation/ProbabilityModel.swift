@@ -114,6 +114,20 @@ public struct LinearModel: ProbabilityModel, Equatable {
   public var classes: [String]?
   public var scalerMean: [Double]?
   public var scalerScale: [Double]?
+  /// Keys of the JSON file that are not part of the format (`"classs"`, `"coef"`), with their line and column:
+  /// ignored, and worth a warning, since a misspelt optional key would otherwise go unnoticed. Empty when the
+  /// model was built in code.
+  public var unknownKeys: [UnknownKey] = []
+
+  /// A key of a model file that the format does not know.
+  public struct UnknownKey: Sendable, Equatable {
+    public var key: String
+    public var line: Int
+    public var column: Int
+  }
+
+  /// The keys of the JSON format.
+  public static let jsonKeys = ["type", "features", "coefficients", "intercept", "classes", "scaler"]
 
   public init(kind: Kind, features: [String], coefficients: [[Double]], intercepts: [Double],
               classes: [String]? = nil, scalerMean: [Double]? = nil, scalerScale: [Double]? = nil) throws {
@@ -245,6 +259,14 @@ public struct LinearModel: ProbabilityModel, Equatable {
     do {
       try self.init(kind: kind, features: features, coefficients: coefficients, intercepts: intercepts,
                     classes: classes, scalerMean: mean, scalerScale: scale)
+      if case let .mapping(entries) = v.value {
+        unknownKeys = entries.filter { !Self.jsonKeys.contains($0.key) }
+          .map { UnknownKey(key: $0.key, line: $0.keyMark.line, column: $0.keyMark.column) }
+      }
+      if let s = v["scaler"], case let .mapping(entries) = s.value {
+        unknownKeys += entries.filter { !["mean", "scale"].contains($0.key) }
+          .map { UnknownKey(key: "scaler." + $0.key, line: $0.keyMark.line, column: $0.keyMark.column) }
+      }
     } catch let e as ModelError {
       // The entry the error is about, as written in the file.
       func item(_ node: ConfigNode?, _ i: Int?) -> ConfigNode? {

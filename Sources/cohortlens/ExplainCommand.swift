@@ -176,6 +176,11 @@ struct ExplainCommand: CohortLensCommand {
       }
     }
 
+    if let m = linear, let path = model {
+      for k in m.unknownKeys {
+        warnings.append("\(path):\(k.line):\(k.column): unknown key \(MessageText.quoted(k.key)) ignored (a model file has \(LinearModel.jsonKeys.joined(separator: ", ")); scaler: mean, scale)")
+      }
+    }
     progress.report("reading \(features)")
     let table = try Table.read(path: features, digest: wantsJSON)
     if let h = table.sha256 { digests[features] = h }

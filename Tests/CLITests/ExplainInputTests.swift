@@ -120,4 +120,35 @@ import Testing
     #expect(r.stderr.contains("that does not fit in the memory limit"), "\(r.stderr)")
     #expect(Date().timeIntervalSince(start) < 60)
   }
+
+  /// A key the model format does not know (a misspelt "classs", an exporter's metadata) is ignored with a warning
+  /// at its line and column; the explanation is the same as without it.
+  @Test func unknownModelKeysAreNamedInAWarning() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let typo = try Self.edited({ m in
+      m["classs"] = m["classes"]
+      m["classes"] = nil
+      var sc = m["scaler"] as! [String: Any]
+      sc["with_mean"] = true
+      m["scaler"] = sc
+    }, in: dir, name: "typo.json")
+    let r = try Self.run(model: typo, extra: ["--format", "csv"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("warning: \(typo):\(try Self.position(of: "\"classs\"", in: typo)): unknown key 'classs' ignored"), "\(r.stderr)")
+    #expect(r.stderr.contains("warning: \(typo):\(try Self.position(of: "\"with_mean\"", in: typo)): unknown key 'scaler.with_mean' ignored"),
+            "\(r.stderr)")
+    let plain = try Self.run(model: Self.model, extra: ["--format", "csv"])
+    #expect(plain.status == 0 && !plain.stderr.contains("warning"), "\(plain.stderr)")
+    // Without class names the class is shown by index; the numbers are the same.
+    func withoutClass(_ csv: String) -> [[Substring]] {
+      csv.split(separator: "\n").map { line in
+        var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        fields.remove(at: 1)
+        return fields
+      }
+    }
+    #expect(r.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.split(separator: ",")[1] == "1" })
+    #expect(withoutClass(r.stdout) == withoutClass(plain.stdout))
+  }
 }
