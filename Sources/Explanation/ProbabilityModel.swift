@@ -20,13 +20,32 @@ public protocol ProbabilityModel: Sendable {
   func predict(_ rows: [Double], rowCount: Int, columns: Int) throws -> (values: [Double], outputs: Int)
 }
 
-/// A model's answer that cannot be used.
+/// A model's answer, or a model file, that cannot be used.
 public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
+  /// The entry of a model file an error is about (``LinearModel/init(json:)`` turns it into a line and column).
+  public enum Field: Sendable, Equatable {
+    case type, features, classes, scaler
+    /// The `index`-th name of `features`.
+    case feature(Int)
+    /// Coefficient row `row` (0-based), or its `column`-th value.
+    case coefficients(row: Int?, column: Int?)
+    /// The intercept (or its `index`-th value).
+    case intercept(Int?)
+    /// `scaler.mean` / `scaler.scale` (or their `index`-th value).
+    case scalerMean(Int?), scalerScale(Int?)
+  }
+
   public var message: String
   public var hint: String?
-  public init(_ message: String, hint: String? = nil) {
+  /// The model file entry the error is about, when it is about one.
+  public var field: Field?
+  /// 1-based line and column of that entry in the model file, when known.
+  public var line: Int?
+  public var column: Int?
+  public init(_ message: String, hint: String? = nil, field: Field? = nil) {
     self.message = message
     self.hint = hint
+    self.field = field
   }
   public var description: String { hint.map { "\(message); \($0)" } ?? message }
 }
@@ -95,6 +114,20 @@ public struct LinearModel: ProbabilityModel, Equatable {
   public var classes: [String]?
   public var scalerMean: [Double]?
   public var scalerScale: [Double]?
+  /// Keys of the JSON file that are not part of the format (`"classs"`, `"coef"`), with their line and column:
+  /// ignored, and worth a warning, since a misspelt optional key would otherwise go unnoticed. Empty when the
+  /// model was built in code.
+  public var unknownKeys: [UnknownKey] = []
+
+  /// A key of a model file that the format does not know.
+  public struct UnknownKey: Sendable, Equatable {
+    public var key: String
+    public var line: Int
+    public var column: Int
+  }
+
+  /// The keys of the JSON format.
+  public static let jsonKeys = ["type", "features", "coefficients", "intercept", "classes", "scaler"]
 
   public init(kind: Kind, features: [String], coefficients: [[Double]], intercepts: [Double],
               classes: [String]? = nil, scalerMean: [Double]? = nil, scalerScale: [Double]? = nil) throws {
@@ -106,41 +139,56 @@ public struct LinearModel: ProbabilityModel, Equatable {
     self.scalerMean = scalerMean
     self.scalerScale = scalerScale
     let p = features.count
-    guard p > 0 else { throw ModelError("'features' is empty", hint: "list the feature names the model was fitted on") }
+    guard p > 0 else { throw ModelError("'features' is empty", hint: "list the feature names the model was fitted on", field: .features) }
     var seen: [String: Int] = [:]
     for (i, name) in features.enumerated() {
       if let first = seen[name] {
         throw ModelError("feature '\(name)' is listed twice in 'features' (positions \(first + 1) and \(i + 1))",
-                         hint: "each feature must appear once, in the order of the coefficients")
+                         hint: "each feature must appear once, in the order of the coefficients", field: .feature(i))
       }
       seen[name] = i
     }
-    guard !coefficients.isEmpty, coefficients.allSatisfy({ $0.count == p }) else {
-      throw ModelError("every coefficient row needs one value per feature (\(p))")
+    guard !coefficients.isEmpty else {
+      throw ModelError("'coefficients' is empty: it needs one value per feature (\(p))", field: .coefficients(row: nil, column: nil))
+    }
+    if let r = coefficients.firstIndex(where: { $0.count != p }) {
+      throw ModelError(
+        "coefficient row\(coefficients.count > 1 ? " \(r + 1)" : "") has \(coefficients[r].count) value(s) for \(p) feature(s)",
+        hint: "every coefficient row needs one value per feature, in the order of 'features'", field: .coefficients(row: r, column: nil))
     }
     for (r, row) in coefficients.enumerated() {
       if let j = row.firstIndex(where: { !$0.isFinite }) {
         throw ModelError("coefficient of '\(features[j])'\(coefficients.count > 1 ? " in row \(r + 1)" : "") is \(row[j]), not a finite number",
-                         hint: "export the fitted model's coef_ (finite values; JSON numbers beyond ±1.8e308 read as infinite)")
+                         hint: "export the fitted model's coef_ (finite values; JSON numbers beyond ±1.8e308 read as infinite)",
+                         field: .coefficients(row: r, column: j))
       }
     }
     guard intercepts.count == coefficients.count else {
-      throw ModelError("\(coefficients.count) coefficient row(s) but \(intercepts.count) intercept(s)")
+      throw ModelError("\(coefficients.count) coefficient row(s) but \(intercepts.count) intercept(s)",
+                       hint: "give one intercept per coefficient row", field: .intercept(nil))
     }
     if let r = intercepts.firstIndex(where: { !$0.isFinite }) {
       throw ModelError("intercept\(intercepts.count > 1 ? " \(r + 1)" : "") is \(intercepts[r]), not a finite number",
-                       hint: "export the fitted model's intercept_ (finite values)")
+                       hint: "export the fitted model's intercept_ (finite values)", field: .intercept(intercepts.count > 1 ? r : nil))
     }
-    if let m = scalerMean, m.count != p { throw ModelError("scaler.mean needs \(p) values") }
+    if let m = scalerMean, m.count != p {
+      throw ModelError("scaler.mean has \(m.count) value(s) for \(p) feature(s)", hint: "give one mean per feature", field: .scalerMean(nil))
+    }
     if let m = scalerMean, let j = m.firstIndex(where: { !$0.isFinite }) {
       throw ModelError("scaler.mean of '\(features[j])' is \(m[j]), not a finite number",
-                       hint: "export the fitted StandardScaler's mean_ (finite values)")
+                       hint: "export the fitted StandardScaler's mean_ (finite values)", field: .scalerMean(j))
     }
-    if let s = scalerScale, s.count != p || s.contains(where: { !($0 != 0 && $0.isFinite) }) {
-      throw ModelError("scaler.scale needs \(p) non-zero values")
+    if let s = scalerScale, s.count != p {
+      throw ModelError("scaler.scale has \(s.count) value(s) for \(p) feature(s)", hint: "give one scale per feature",
+                       field: .scalerScale(nil))
+    }
+    if let s = scalerScale, let j = s.firstIndex(where: { !($0 != 0 && $0.isFinite) }) {
+      throw ModelError("scaler.scale of '\(features[j])' is \(s[j]); scales must be finite and non-zero",
+                       hint: "export the fitted StandardScaler's scale_ (1 for a constant column)", field: .scalerScale(j))
     }
     if let c = classes, c.count != outputCount! {
-      throw ModelError("\(c.count) class names for \(outputCount!) outputs")
+      throw ModelError("\(c.count) class names for \(outputCount!) outputs", hint: "list one name per output of the model",
+                       field: .classes)
     }
   }
 
@@ -151,12 +199,13 @@ public struct LinearModel: ProbabilityModel, Equatable {
     do { v = try ConfigParser.parse(text, file: "model") } catch let e as ConfigError {
       throw ModelError("not valid JSON: \(e.mark.map { "line \($0.line), column \($0.column): " } ?? "")\(e.message)")
     }
-    guard case .mapping = v.value else { throw ModelError("the model must be a JSON object") }
+    guard case .mapping = v.value else { throw ModelError("the model must be a JSON object").located(at: v) }
     func numbers(_ x: ConfigNode?, _ what: String) throws -> [Double] {
-      guard let x, case let .sequence(items) = x.value else { throw ModelError("'\(what)' must be an array of numbers") }
+      guard let x else { throw ModelError("'\(what)' is missing: it must be an array of numbers").located(at: v) }
+      guard case let .sequence(items) = x.value else { throw ModelError("'\(what)' must be an array of numbers").located(at: x) }
       return try items.map { item in
         guard case let .scalar(s, quoted) = item.value, !quoted, let d = DecimalParser.parse(s) else {
-          throw ModelError("'\(what)' must hold numbers only")
+          throw ModelError("'\(what)' must hold numbers only").located(at: item)
         }
         return d
       }
@@ -170,13 +219,13 @@ public struct LinearModel: ProbabilityModel, Equatable {
       return s
     }
     guard let t = string(v["type"]), let kind = Kind(rawValue: t) else {
-      throw ModelError("'type' must be \"logistic\" or \"linear\"")
+      throw ModelError("'type' must be \"logistic\" or \"linear\"").located(at: v["type"] ?? v)
     }
     guard let namesNode = v["features"], case let .sequence(names) = namesNode.value else {
-      throw ModelError("'features' must list the feature names")
+      throw ModelError("'features' must list the feature names").located(at: v["features"] ?? v)
     }
     let features = try names.map { n -> String in
-      guard case let .scalar(s, quoted) = n.value, quoted else { throw ModelError("'features' must hold strings") }
+      guard case let .scalar(s, quoted) = n.value, quoted else { throw ModelError("'features' must hold strings").located(at: n) }
       return s
     }
     var coefficients: [[Double]]
@@ -207,8 +256,45 @@ public struct LinearModel: ProbabilityModel, Equatable {
       mean = try numbers(s["mean"], "scaler.mean")
       scale = try numbers(s["scale"], "scaler.scale")
     }
-    try self.init(kind: kind, features: features, coefficients: coefficients, intercepts: intercepts,
-                  classes: classes, scalerMean: mean, scalerScale: scale)
+    do {
+      try self.init(kind: kind, features: features, coefficients: coefficients, intercepts: intercepts,
+                    classes: classes, scalerMean: mean, scalerScale: scale)
+      if case let .mapping(entries) = v.value {
+        unknownKeys = entries.filter { !Self.jsonKeys.contains($0.key) }
+          .map { UnknownKey(key: $0.key, line: $0.keyMark.line, column: $0.keyMark.column) }
+      }
+      if let s = v["scaler"], case let .mapping(entries) = s.value {
+        unknownKeys += entries.filter { !["mean", "scale"].contains($0.key) }
+          .map { UnknownKey(key: "scaler." + $0.key, line: $0.keyMark.line, column: $0.keyMark.column) }
+      }
+    } catch let e as ModelError {
+      // The entry the error is about, as written in the file.
+      func item(_ node: ConfigNode?, _ i: Int?) -> ConfigNode? {
+        guard let node, let i, case let .sequence(items) = node.value, items.indices.contains(i) else { return node }
+        return items[i]
+      }
+      let coefficientsNode = v["coefficients"]
+      var node: ConfigNode?
+      switch e.field {
+      case .type: node = v["type"]
+      case .features: node = namesNode
+      case .feature(let i): node = item(namesNode, i)
+      case .classes: node = v["classes"]
+      case .scaler: node = v["scaler"]
+      case .coefficients(let row, let column):
+        // One row written flat (`[c…]`) or rows of rows (`[[c…], …]`).
+        let rowNode = coefficients.count == 1 && coefficientsNode.flatMap { n -> ConfigNode? in
+          guard case let .sequence(rows) = n.value, let first = rows.first, case .sequence = first.value else { return nil }
+          return first
+        } == nil ? coefficientsNode : item(coefficientsNode, row)
+        node = item(rowNode, column)
+      case .intercept(let i): node = item(v["intercept"], i)
+      case .scalerMean(let i): node = item(v["scaler"]?["mean"], i)
+      case .scalerScale(let i): node = item(v["scaler"]?["scale"], i)
+      case nil: node = nil
+      }
+      throw node.map { e.located(at: $0) } ?? e
+    }
   }
 
   public var outputCount: Int? {
@@ -256,5 +342,15 @@ public struct LinearModel: ProbabilityModel, Equatable {
       }
     }
     return (out, outputs)
+  }
+}
+
+extension ModelError {
+  /// The error with the line and column of `node` in the model file.
+  func located(at node: ConfigNode) -> ModelError {
+    var e = self
+    e.line = node.mark.line
+    e.column = node.mark.column
+    return e
   }
 }

@@ -147,7 +147,7 @@ struct ExplainCommand: CohortLensCommand {
   func execute() throws {
     let progress = Progress(forced: out.progress)
     let run = try compute(progress: progress, wantsJSON: out.format == .json)
-    for w in run.warnings { printError("cohortlens explain: warning: \(w)") }
+    for w in run.warnings + csvOmissions { printError("cohortlens explain: warning: \(w)") }
     try emit(run.report.render(out.format), options: out)
     // After the output is written: the line counts everything this process did.
     if let t = run.timing { printError(t.line(processCPU: processCPUSeconds())) }
@@ -171,10 +171,16 @@ struct ExplainCommand: CohortLensCommand {
         throw InputError(file: path, message: "cannot read the model file (\(error))", hint: "check the path")
       }
       do { linear = try LinearModel(json: text) } catch let e as ModelError {
-        throw InputError(file: path, message: e.message, hint: e.hint ?? "see docs/model-bridge.md for the format")
+        throw InputError(file: path, line: e.line, column: e.line == nil ? nil : e.column, message: e.message,
+                         hint: e.hint ?? "see docs/model-bridge.md for the format")
       }
     }
 
+    if let m = linear, let path = model {
+      for k in m.unknownKeys {
+        warnings.append("\(path):\(k.line):\(k.column): unknown key \(MessageText.quoted(k.key)) ignored (a model file has \(LinearModel.jsonKeys.joined(separator: ", ")); scaler: mean, scale)")
+      }
+    }
     progress.report("reading \(features)")
     let table = try Table.read(path: features, digest: wantsJSON)
     if let h = table.sha256 { digests[features] = h }
@@ -243,11 +249,18 @@ struct ExplainCommand: CohortLensCommand {
     if all {
       chosen = Array(ids.indices)
     } else {
+      var listed: Set<Int> = []
       for s in splitList(student ?? "") {
         guard let i = index[ExactText(s)] else {
           throw InputError(file: features, message: "no student \(MessageText.quoted(s)) in column \(MessageText.quoted(id))",
                            hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))",
                            subject: s)
+        }
+        // Twice the same id would give two explanations under one name (different ones with --lime-compat, whose
+        // stream runs on): refused rather than reported ambiguously.
+        guard listed.insert(i).inserted else {
+          throw UsageError("--student lists \(MessageText.quoted(s)) twice",
+                           hint: "name each student once (--stability R repeats the explanations with R seeds)")
         }
         chosen.append(i)
       }
@@ -411,6 +424,16 @@ struct ExplainCommand: CohortLensCommand {
   }
 
   private var modelPath: String { model ?? "" }
+
+  /// The CSV is the one long explanation table: the stability, week and disparity tables asked for are not in
+  /// it, which the user is told (with where to find them) rather than left to notice.
+  var csvOmissions: [String] {
+    guard out.format == .csv else { return [] }
+    let asked = [(stability != nil, "--stability"), (groupWeeks != nil, "--group-weeks"), (groups != nil, "--groups")]
+      .filter(\.0).map(\.1)
+    guard !asked.isEmpty else { return [] }
+    return ["--format csv holds the explanation table only; the \(asked.joined(separator: ", ")) result\(asked.count == 1 ? " is" : "s are") in --format json (also table and markdown)"]
+  }
 }
 
 /// What `--timing` prints: CohortLens's own CPU split into a fixed part and a per-explanation part,

@@ -77,6 +77,30 @@ private func spawnAddChdir(_ actions: inout posix_spawn_file_actions_t, _ path: 
   return path.withCString { addChdir(&actions, $0) }
 }
 
+/// Makes the worker start with descriptors 0, 1 and 2 only: `posix_spawn_file_actions_addclosefrom_np(3)`
+/// (glibc 2.34, looked up at run time as above) after the pipes are in place; where the C library has no such
+/// action, every descriptor from 3 on that is open here is marked close-on-exec instead (this process execs
+/// nothing else, so the flag changes nothing for it). Without either, descriptors cohortlens inherited — a
+/// caller's pipe among them — would stay open in the worker and in everything it starts, and a caller reading
+/// cohortlens's output to its end could wait for those processes.
+private func spawnCloseOtherDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+  typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+  if let handle = dlopen(nil, RTLD_LAZY) {
+    defer { dlclose(handle) }
+    if let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np"),
+       unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3) == 0
+    {
+      return
+    }
+  }
+  let limit = min(Int(sysconf(Int32(_SC_OPEN_MAX))), 1 << 16)
+  guard limit > 3 else { return }
+  for fd in Int32(3)..<Int32(limit) {
+    let flags = fcntl(fd, F_GETFD)
+    if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+  }
+}
+
 /// A model served by a long-running worker process over binary frames on its stdin/stdout
 /// (`--model-command`). The worker is started once (posix_spawnp, argv split without a shell),
 /// each request waits at most `timeout` seconds (poll), and the worker is always reaped: on
@@ -128,6 +152,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     for fd in [inPipe[0], inPipe[1], outPipe[0], outPipe[1], errPipe[0], errPipe[1]] {
       posix_spawn_file_actions_addclose(&actions, fd)
     }
+    spawnCloseOtherDescriptors(&actions)
     if let directory {
       let rc = spawnAddChdir(&actions, directory)
       if rc != 0 {
@@ -137,10 +162,23 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
           hint: "this system cannot start a program in another folder; give the worker's paths from the working directory")
       }
     }
+    // The worker leads a process group of its own (pgid = its pid), so that a timeout, a protocol error, the end
+    // of the run or an interruption can signal everything it started: a launcher's child, a pool of processes
+    // (`sh -c`, multiprocessing, R's parallel) would otherwise outlive cohortlens holding the pipes open. SIGPIPE
+    // is back at its default in the worker (cohortlens ignores it for itself).
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    posix_spawnattr_setpgroup(&attributes, 0)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    sigaddset(&defaults, SIGPIPE)
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF))
     var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { for p in cargs { free(p) } }
     var child: pid_t = 0
-    let rc = posix_spawnp(&child, argv[0], &actions, nil, &cargs, environ)
+    let rc = posix_spawnp(&child, argv[0], &actions, &attributes, &cargs, environ)
     closeFD(inPipe[0])
     closeFD(outPipe[1])
     closeFD(errPipe[1])
@@ -153,7 +191,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
                        hint: "check the program name and that it is on PATH")
     }
     pid = child
-    interruptKill = InterruptCleanup.registerChild(child)
+    interruptKill = InterruptCleanup.registerChild(child, group: true)
     toWorker = inPipe[1]
     fromWorker = outPipe[0]
     errFromWorker = errPipe[0]
@@ -173,19 +211,11 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
         closeFD(toWorker)
         toWorker = -1
       }
-      var status: Int32 = 0
       for _ in 0..<200 {
-        if waitpid(pid, &status, WNOHANG) == pid {
-          reaped = true
-          break
-        }
+        if reapIfExited() != nil { break }
         usleep(10_000)
       }
-      if !reaped {
-        kill(pid, SIGKILL)
-        _ = waitpid(pid, &status, 0)
-        reaped = true
-      }
+      if !reaped { _ = killAndReap() }
       closeReaders()
     }
   }
@@ -206,27 +236,54 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     }
     guard pid > 0, !reaped else { return "" }
     var status: Int32 = 0
-    if force { kill(pid, SIGKILL) }
+    if force { killGroup() }
     // Collect what is left on stderr (non-blocking), then reap.
     drainStderr()
     if !force {
       // Give a crashing worker a moment to exit on its own.
       for _ in 0..<100 {
-        if waitpid(pid, &status, WNOHANG) == pid {
-          reaped = true
+        if let s = reapIfExited() {
+          status = s
           break
         }
         usleep(10_000)
       }
-      if !reaped { kill(pid, SIGKILL) }
     }
-    if !reaped {
-      _ = waitpid(pid, &status, 0)
-      reaped = true
-    }
+    if !reaped { status = killAndReap() }
     drainStderr()
     closeReaders()
     return Self.describe(status)
+  }
+
+  /// SIGKILL to the worker's whole process group (the worker and every process it started that stayed in its
+  /// group). Only while the worker is not reaped: until then its pid, and so the group id, cannot be reused.
+  private func killGroup() {
+    guard pid > 0, !reaped else { return }
+    kill(-pid, SIGKILL)
+    kill(pid, SIGKILL)  // in case it left its group (setpgid/setsid)
+  }
+
+  /// Kills the worker's process group and reaps the worker; returns its wait status.
+  private func killAndReap() -> Int32 {
+    killGroup()
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    reaped = true
+    return status
+  }
+
+  /// If the worker has exited: kills what is left of its process group (a child it started that still holds
+  /// the pipes), then reaps it and returns its wait status. The exit is seen with `waitid(WNOWAIT)`, which leaves
+  /// the worker a zombie, so the group id stays its own until the group is signalled. Nil while it runs.
+  private func reapIfExited() -> Int32? {
+    guard pid > 0, !reaped else { return nil }
+    var info = siginfo_t()
+    guard waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0, info.si_signo == SIGCHLD else { return nil }
+    kill(-pid, SIGKILL)
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    reaped = true
+    return status
   }
 
   /// `exit status N` or `signal N` for a wait status.
@@ -240,11 +297,9 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
   private func hasExited(within seconds: Double) -> Bool {
     guard pid > 0, !reaped else { return reaped }
     let until = monotonicSeconds() + seconds
-    var status: Int32 = 0
     while true {
-      if waitpid(pid, &status, WNOHANG) == pid {
+      if let status = reapIfExited() {
         exitStatus = status
-        reaped = true
         return true
       }
       if monotonicSeconds() >= until { return false }
@@ -390,6 +445,15 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
               }
               if responseClasses < 1 || responseClasses > 100_000 {
                 throw failure("answered an impossible number of classes (\(responseClasses))", kill: true)
+              }
+              // The header alone must not make cohortlens allocate what it cannot hold (an abort, not a message):
+              // the announced answer, and the doubles it becomes, within the memory limit.
+              let (bytes, overflow) = (responseRows * responseClasses).multipliedReportingOverflow(by: 16)
+              let budget = MemoryBudget.defaultBudget()
+              if overflow || !budget.allows(bytes: bytes) {
+                throw failure(
+                  "announced \(responseClasses) classes per row for \(responseRows) rows, an answer of \(MemoryBudget.formatBytes(responseRows * responseClasses * 8)) that does not fit in the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
+                  kill: true)
               }
               expected = responseRows * responseClasses * 8
               payload.reserveCapacity(expected)
