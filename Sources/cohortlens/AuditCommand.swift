@@ -119,7 +119,7 @@ struct AuditCommand: CohortLensCommand {
     valueName: "dir"))
   var out: String
 
-  @Option(help: "Seed for every step that does not set its own (overrides the config's seed; default 0).")
+  @Option(parsing: .unconditional, help: "Seed for every step that does not set its own (overrides the config's seed; default 0).")
   var seed: UInt32?
 
   @Option(help: "Console summary format: table or json.")

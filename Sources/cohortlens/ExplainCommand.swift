@@ -69,11 +69,11 @@ struct ExplainCommand: CohortLensCommand {
   @Option(name: .customLong("class-names"), help: ArgumentHelp("Names of the model's classes in output order, comma-separated.", valueName: "a,b"))
   var classNames: String?
 
-  @Option(name: .customLong("num-features"), help: ArgumentHelp(
+  @Option(name: .customLong("num-features"), parsing: .unconditional, help: ArgumentHelp(
     "Features per explanation (default 10; with fewer feature columns, all of them, as lime does).", valueName: "n"))
   var requestedFeatures: Int?
 
-  @Option(name: .customLong("num-samples"), help: "Neighbourhood size per student (including the student).")
+  @Option(name: .customLong("num-samples"), parsing: .unconditional, help: "Neighbourhood size per student (including the student).")
   var numSamples: Int = 5000
 
   @Option(help: "Discretizer: quartile, decile or none (Gaussian sampling, no bins).")
@@ -82,16 +82,16 @@ struct ExplainCommand: CohortLensCommand {
   @Option(name: .customLong("feature-selection"), help: "auto (forward if --num-features ≤ 6, else highest-weights), forward, highest-weights or none.")
   var featureSelection: FeatureSelection = .auto
 
-  @Option(name: .customLong("kernel-width"), help: ArgumentHelp("Kernel width (default 0.75·sqrt(number of features)).", valueName: "w"))
+  @Option(name: .customLong("kernel-width"), parsing: .unconditional, help: ArgumentHelp("Kernel width (default 0.75·sqrt(number of features)).", valueName: "w"))
   var kernelWidth: Double?
 
-  @Option(help: "Seed of the random streams.")
+  @Option(parsing: .unconditional, help: "Seed of the random streams.")
   var seed: UInt32 = 0
 
   @Flag(name: .customLong("lime-compat"), help: "Reproduce lime's numpy RandomState draws (one stream over the students in order; lime's zero-feeding of tied bins).")
   var limeCompat = false
 
-  @Option(help: ArgumentHelp("Repeat with R seeds (seed, seed+1, …) and report VSI, CSI, selection frequency and sign agreement.", valueName: "R"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Repeat with R seeds (seed, seed+1, …) and report VSI, CSI, selection frequency and sign agreement.", valueName: "R"))
   var stability: Int?
 
   @Option(name: .customLong("group-weeks"), help: ArgumentHelp("Regex splitting feature names into (feature, week); group 1 = week, e.g. '_InWeek(\\d+)$'.", valueName: "regex"))
@@ -103,13 +103,13 @@ struct ExplainCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Group column of --groups (e.g. gender).", valueName: "attribute"))
   var by: String?
 
-  @Option(help: "Students per model request.")
+  @Option(parsing: .unconditional, help: "Students per model request.")
   var batch: Int = 4
 
-  @Option(help: ArgumentHelp("Seconds to wait for each answer of --model-command.", valueName: "s"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Seconds to wait for each answer of --model-command.", valueName: "s"))
   var timeout: Double = 60
 
-  @Option(help: "Threads for sampling and fitting (results do not depend on it).")
+  @Option(parsing: .unconditional, help: "Threads for sampling and fitting (results do not depend on it).")
   var threads: Int = 2
 
   @Flag(help: "Report CohortLens's own time and the model's time on stderr.")

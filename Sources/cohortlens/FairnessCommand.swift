@@ -55,22 +55,22 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Column with the true outcome.", valueName: "column"))
   var label: String
 
-  @Option(help: ArgumentHelp("Positive class: a value (pass, Withdrawn, 1) or a comparison on a numeric column ('>=4', '<0.5').", valueName: "value"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Positive class: a value (pass, Withdrawn, 1) or a comparison on a numeric column ('>=4', '<0.5').", valueName: "value"))
   var positive: String
 
-  @Option(help: ArgumentHelp("Declared negative values of a value --positive, comma-separated; any other non-positive value is an error (default: the one other value). Not with a comparison --positive.", valueName: "a,b"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Declared negative values of a value --positive, comma-separated; any other non-positive value is an error (default: the one other value). Not with a comparison --positive.", valueName: "a,b"))
   var negative: String?
 
   @Option(help: ArgumentHelp("Column with the predicted class.", valueName: "column"))
   var prediction: String?
 
-  @Option(name: .customLong("predicted-positive"), help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive). Only with --prediction.", valueName: "value"))
+  @Option(name: .customLong("predicted-positive"), parsing: .unconditional, help: ArgumentHelp("Positive class of --prediction (value or comparison; default: as --positive). Only with --prediction.", valueName: "value"))
   var predictedPositive: String?
 
   @Option(help: ArgumentHelp("Column with model scores (AUC, Brier, ECE, ROC, ABROCA; with --threshold also the predicted class).", valueName: "column"))
   var score: String?
 
-  @Option(help: ArgumentHelp("Score threshold: a finite number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Score threshold: a finite number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"))
   var threshold: String?
 
   @Flag(name: .customLong("lower-is-positive"), help: "Lower scores mean the positive class.")
@@ -88,25 +88,25 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("between-groups (max-min, min/max, as fairlearn), largest (each group vs the largest) or a GROUP name as reference.", valueName: "mode"))
   var compare: String = "between-groups"
 
-  @Option(help: ArgumentHelp("Ratio tolerance: PASS needs the ratio interval inside [t, 1/t] (default 0.8).", valueName: "t"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Ratio tolerance: PASS needs the ratio interval inside [t, 1/t] (default 0.8).", valueName: "t"))
   var tolerance: Double?
 
-  @Option(name: .customLong("max-difference"), help: ArgumentHelp("Judge the difference instead: PASS needs |difference| <= E over the interval.", valueName: "E"))
+  @Option(name: .customLong("max-difference"), parsing: .unconditional, help: ArgumentHelp("Judge the difference instead: PASS needs |difference| <= E over the interval.", valueName: "E"))
   var maxDifference: Double?
 
-  @Option(name: .customLong("min-group-size"), help: "Groups with fewer rows are suppressed in every output and left out of criteria.")
+  @Option(name: .customLong("min-group-size"), parsing: .unconditional, help: "Groups with fewer rows are suppressed in every output and left out of criteria.")
   var minGroupSize: Int = 10
 
-  @Option(help: "Level of Wilson and bootstrap intervals.")
+  @Option(parsing: .unconditional, help: "Level of Wilson and bootstrap intervals.")
   var confidence: Double = 0.95
 
-  @Option(help: "Bootstrap replicates (multinomial over the count table; 0 = verdict from the point estimate).")
+  @Option(parsing: .unconditional, help: "Bootstrap replicates (multinomial over the count table; 0 = verdict from the point estimate).")
   var bootstrap: Int = 1000
 
-  @Option(help: "Permutations for the ABROCA p-values (0 = none).")
+  @Option(parsing: .unconditional, help: "Permutations for the ABROCA p-values (0 = none).")
   var permutations: Int = 1000
 
-  @Option(help: "Seed (NumPy RandomState semantics; same input and seed give identical output).")
+  @Option(parsing: .unconditional, help: "Seed (NumPy RandomState semantics; same input and seed give identical output).")
   var seed: UInt32 = 0
 
   @Option(help: "Rows with a missing sensitive value: group (an explicit '(missing)' group), drop or fail.")

@@ -758,4 +758,31 @@ struct FairnessCommandTests {
     let plain = try CLI.run(Self.lecture + ["--format", "json"])
     #expect(!plain.stderr.contains("same number"))
   }
+
+  /// Values starting with '-' reach the option: labels coded -1/1 (`--positive -1`), a threshold on logit scores
+  /// (`--threshold -0.5`), and a negative tolerance gets its range message. Before, the argument parser took
+  /// each for a flag and stopped with "Missing value for '--positive <value>'" (exit 64).
+  @Test func negativeValuesReachTheirOptions() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,y,logit,g\n"
+    for i in 0..<40 { csv += "\(i),\(i % 3 == 0 ? "-1" : "1"),\(Double(i % 7) - 3.5),\(i % 2 == 0 ? "a" : "b")\n" }
+    let f = try CLI.write(csv, "logits.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--id", "id", "--label", "y", "--by", "g", "--bootstrap", "0"]
+    let r = try CLI.run(base + ["--positive", "-1", "--score", "logit", "--threshold", "-0.5", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    let parameters = j["parameters"] as? [String: Any]
+    #expect(parameters?["positive"] as? String == "-1", "\(String(describing: parameters))")
+    // Positives are the 14 learners with y = -1; predicted positive: logit >= -0.5, i.e. i % 7 >= 3 (22 of 40).
+    let groups = Self.groups(Self.audits(j)[0])
+    #expect(groups.map { $0["n"] as? Int } == [20, 20])
+    let selected = groups.compactMap { Self.metric($0, "selection_rate")["numerator"] as? Int }
+    #expect(selected.count == 2 && selected.reduce(0, +) == 22, "\(selected)")
+    // True positives: y = -1 (i % 3 == 0) and logit >= -0.5 (i % 7 >= 3).
+    #expect(groups.compactMap { $0["tp"] as? Int }.reduce(0, +) == 8)
+    let bad = try CLI.run(base + ["--positive", "-1", "--score", "logit", "--threshold", "-0.5", "--tolerance", "-1"])
+    #expect(bad.status == 64)
+    #expect(bad.stderr.contains("--tolerance must be a finite positive number"), "\(bad.stderr)")
+  }
 }
