@@ -46,11 +46,13 @@ public enum SquareMatrixReader {
     var columnOrder = [Int](repeating: 0, count: n)
     for (j, h) in headerIds.enumerated() {
       guard seenHeader.insert(ExactText(h)).inserted else {
-        throw InputError(file: path, line: table.headerLine, column: j + 2,
+        let at = table.headerLocation(column: j + 1)
+        throw InputError(file: path, line: at.line, column: at.column,
           message: "id \(MessageText.quoted(h)) appears twice in the header", hint: "each id must head exactly one column")
       }
       guard let i = rowOfId[ExactText(h)] else {
-        throw InputError(file: path, line: table.headerLine, column: j + 2,
+        let at = table.headerLocation(column: j + 1)
+        throw InputError(file: path, line: at.line, column: at.column,
           message: "header id \(MessageText.quoted(h)) has no row", hint: "the header ids and the first-column ids must be the same set")
       }
       columnOrder[i] = j

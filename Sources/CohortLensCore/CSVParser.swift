@@ -51,6 +51,9 @@ struct ParsedCSV: Sendable {
   var header: [String]
   /// 1-based physical line of the header row (after any leading blank lines).
   var headerLine: Int
+  /// The header's fields and where its record starts (to locate a column name in messages).
+  var headerCells: [CellRef]
+  var headerOrigin: RowOrigin
   var cells: [CellRef]
   var origins: [RowOrigin]
 }
@@ -103,6 +106,7 @@ struct CSVTokenizer {
                          hint: "add a first line with the column names")
       }
       let columnCount = t.cells.count
+      let headerCells = t.cells
       var header: [String] = []
       header.reserveCapacity(columnCount)
       for (j, cell) in t.cells.enumerated() {
@@ -132,7 +136,8 @@ struct CSVTokenizer {
         }
         t.origins.append(origin)
       }
-      return ParsedCSV(header: header, headerLine: Int(headerOrigin.line), cells: t.cells, origins: t.origins)
+      return ParsedCSV(header: header, headerLine: Int(headerOrigin.line), headerCells: headerCells,
+                       headerOrigin: headerOrigin, cells: t.cells, origins: t.origins)
     }
   }
 

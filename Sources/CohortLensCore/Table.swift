@@ -49,6 +49,8 @@ public struct Table: Sendable {
     var digest: SHA256.PendingDigest? = nil
     /// 1-based physical line of the header row (blank lines before it are skipped).
     var headerLine: Int = 1
+    /// Where the header record starts (for ``Table/headerLocation(column:)``).
+    var headerOrigin: RowOrigin? = nil
   }
 
   /// The table's name: the file stem (`grades` for `data/grades.csv`). Used to prefix clashing
@@ -61,6 +63,8 @@ public struct Table: Sendable {
 
   var sources: [Source]
   var columnSource: [Int]
+  /// The header field of each column in its source's bytes (for ``headerLocation(column:)``).
+  var headerCells: [CellRef]
   var cells: [CellRef]
   var origins: [[RowOrigin]]
   var missingTokens: [[UInt8]]
@@ -129,8 +133,8 @@ public struct Table: Sendable {
     let parsed = try CSVTokenizer.parse(bytes, path: name, options: options)
     return Table(
       name: FileIO.stem(of: name), columnNames: parsed.header, rowCount: parsed.origins.count,
-      sources: [Source(path: name, bytes: bytes, headerLine: parsed.headerLine)],
-      columnSource: Array(repeating: 0, count: parsed.header.count),
+      sources: [Source(path: name, bytes: bytes, headerLine: parsed.headerLine, headerOrigin: parsed.headerOrigin)],
+      columnSource: Array(repeating: 0, count: parsed.header.count), headerCells: parsed.headerCells,
       cells: parsed.cells, origins: [parsed.origins],
       missingTokens: options.missingTokens.map { Array($0.utf8) })
   }
@@ -145,13 +149,15 @@ public struct Table: Sendable {
   }
 
   init(name: String, columnNames: [String], rowCount: Int, sources: [Source], columnSource: [Int],
-       cells: [CellRef], origins: [[RowOrigin]], missingTokens: [[UInt8]], lookup: ColumnLookup? = nil) {
+       headerCells: [CellRef], cells: [CellRef], origins: [[RowOrigin]], missingTokens: [[UInt8]],
+       lookup: ColumnLookup? = nil) {
     self.name = name
     self.columnNames = columnNames
     self.lookup = lookup ?? ColumnLookup(columnNames)
     self.rowCount = rowCount
     self.sources = sources
     self.columnSource = columnSource
+    self.headerCells = headerCells
     self.cells = cells
     self.origins = origins
     self.missingTokens = missingTokens
@@ -654,7 +660,7 @@ public struct Table: Sendable {
     }
     let newOrigins = origins.map { o in rows.map { o[$0] } }
     return Table(name: name, columnNames: columnNames, rowCount: rows.count, sources: sources,
-                 columnSource: columnSource, cells: newCells, origins: newOrigins,
+                 columnSource: columnSource, headerCells: headerCells, cells: newCells, origins: newOrigins,
                  missingTokens: missingTokens, lookup: lookup)
   }
 
@@ -669,7 +675,8 @@ public struct Table: Sendable {
       for j in idx { newCells.append(cells[r * columnCount + j]) }
     }
     return Table(name: name, columnNames: idx.map { columnNames[$0] }, rowCount: rowCount,
-                 sources: sources, columnSource: idx.map { columnSource[$0] }, cells: newCells,
+                 sources: sources, columnSource: idx.map { columnSource[$0] },
+                 headerCells: idx.map { headerCells[$0] }, cells: newCells,
                  origins: origins, missingTokens: missingTokens)
   }
 
@@ -750,7 +757,8 @@ public struct Table: Sendable {
     let origins = left.origins.map { o in pairs.map { o[$0.0] } }
       + right.origins.map { o in pairs.map { o[$0.1] } }
     let table = Table(name: left.name, columnNames: names, rowCount: pairs.count,
-                      sources: left.sources + right.sources, columnSource: columnSource, cells: cells,
+                      sources: left.sources + right.sources, columnSource: columnSource,
+                      headerCells: left.headerCells + rightColumns.map { right.headerCells[$0] }, cells: cells,
                       origins: origins, missingTokens: left.missingTokens)
     return JoinResult(table: table, unmatchedLeft: unmatchedLeft, unmatchedRight: unmatchedRight)
   }
@@ -761,6 +769,15 @@ public struct Table: Sendable {
   public func location(row: Int, column: Int) -> (file: String, line: Int, column: Int) {
     let s = columnSource[column]
     let l = sources[s].bytes.withUnsafeBufferPointer { location(row: row, column: column, in: $0) }
+    return (sources[s].path, l.line, l.column)
+  }
+
+  /// File, 1-based physical line and 1-based character column of column `column`'s name in the header
+  /// (where a message about the column itself, rather than one of its cells, points).
+  public func headerLocation(column: Int) -> (file: String, line: Int, column: Int) {
+    let s = columnSource[column]
+    guard let origin = sources[s].headerOrigin else { return (sources[s].path, sources[s].headerLine, column + 1) }
+    let l = sources[s].bytes.withUnsafeBufferPointer { Table.location(of: headerCells[column], origin: origin, in: $0) }
     return (sources[s].path, l.line, l.column)
   }
 

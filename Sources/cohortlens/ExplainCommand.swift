@@ -304,9 +304,8 @@ struct ExplainCommand: CohortLensCommand {
     do {
       explainer = try LimeExplainer(training: matrix.values, rows: matrix.rowCount, featureNames: names, options: options)
     } catch let e as ExplanationError {
-      throw InputError(
-        file: features, line: table.headerLine, column: e.feature.flatMap { table.findColumn(names[$0]) }.map { $0 + 1 },
-        message: e.message, hint: e.hint)
+      let at = e.feature.flatMap { table.findColumn(names[$0]) }.map { table.headerLocation(column: $0) }
+      throw InputError(file: features, line: at?.line ?? table.headerLine, column: at?.column, message: e.message, hint: e.hint)
     }
     if !explainer.constantFeatures.isEmpty {
       let list = explainer.constantFeatures.map { MessageText.quoted($0) }.joined(separator: ", ")

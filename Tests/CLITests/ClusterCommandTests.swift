@@ -339,6 +339,21 @@ struct ClusterCommandTests {
     #expect(labels.count == 4 && labels[0] == labels[2] && labels[1] == labels[3] && labels[0] != labels[1], "\(labels)")
   }
 
+  /// Errors about a header id point at its character column (before: the field number, `w.csv:1:4` for the
+  /// fourth field wherever it stands).
+  @Test func precomputedHeaderErrorsPointAtTheName() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let stray = try CLI.write("id,a,bb,zz\na,1,0,0\nbb,0,1,0\nc,0,0,1\n", "w.csv", in: dir)
+    var r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", stray, "--k", "2"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("w.csv:1:9: header id 'zz' has no row"), "\(r.stderr)")
+    let twice = try CLI.write("id,a,bb,a\na,1,0,0\nbb,0,1,0\nc,0,0,1\n", "t.csv", in: dir)
+    r = try CLI.run(["cluster", "--affinity", "precomputed", "--matrix", twice, "--k", "2"])
+    #expect(r.status == 65)
+    #expect(r.stderr.contains("t.csv:1:9: id 'a' appears twice in the header"), "\(r.stderr)")
+  }
+
   /// Series learners whose ids differ only in Unicode normalisation are two learners, each with its
   /// own --truth label (code points, as pandas' groupby).
   @Test func seriesTruthLabelsKeepExactIdsApart() throws {
