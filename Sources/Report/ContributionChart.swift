@@ -1,13 +1,5 @@
 import CohortLensCore
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Musl)
-  import Musl
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// LIME-style diverging horizontal bars: one bar per feature condition (e.g. `clicks_w3 <= 2.00`),
 /// its local linear weight towards the explained class to the right in green, against it to the left
 /// in vermillion (Ribeiro, Singh & Guestrin, "Why Should I Trust You?", KDD 2016; the layout of
@@ -73,7 +65,7 @@ public struct ContributionChart: Sendable {
     let free = halfPlot - 8 - textWidth
     let stretch = free > halfPlot * 0.25 ? max(1.35, halfPlot / free) : 4
     let x = LinearScale.nice(covering: [-m * stretch, m * stretch], range: (left, right), tickCount: 4)
-    let axis = Self.axisLabels(x, size: 13)
+    let axis = x.axisLabels(size: 13)
     for t in x.ticks() {
       let px = x(t)
       svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1)
@@ -121,40 +113,6 @@ public struct ContributionChart: Sendable {
     return Figure(title: title, caption: caption, table: table, width: chartWidth, height: bottom + 48, body: svg,
                   defs: undefined > 0 ? hatchPatternDef() : "",
                   counts: ["bar": towards + against, "towards": towards, "against": against, "undefined": undefined])
-  }
-
-  /// The axis's tick labels, readable at any magnitude of the weights: below 0.01 or from 10⁴ on, the ticks are
-  /// written in units of a power of ten named once in the axis title (`×10⁻⁷`: ticks `−4`, `−2`, `0`, `2`,
-  /// `4`), otherwise as decimals; each with the decimals its step needs and a true minus sign. When the labels
-  /// would run into each other (a narrow plot beside long conditions, many ticks), only every k-th tick is
-  /// labelled (always 0), so that neighbouring labels keep at least 8 px apart by the 0.58 em width estimate.
-  /// Gridlines stay at every tick. O(ticks).
-  static func axisLabels(_ x: LinearScale, size: Double) -> (labels: [(value: Double, label: String)], unit: String?) {
-    let ticks = x.ticks()
-    let largest = ticks.map { abs($0) }.max() ?? 0
-    guard x.step > 0, x.step.isFinite, largest > 0, largest.isFinite else {
-      return (ticks.map { ($0, x.tickLabel($0)) }, nil)
-    }
-    var exponent = 0
-    if largest < 0.01 || largest >= 1e4 { exponent = Int(log10(largest).rounded(.down)) }
-    // 10^e by decimal text, so 10^-7 is the double nearest 1e-7 (pow can be an ulp off).
-    let unit = exponent == 0 ? 1 : Double("1e\(exponent)")!
-    let step = x.step / unit
-    let decimals = min(10, max(0, Int((-log10(step) - 1e-9).rounded(.up))))
-    func text(_ t: Double) -> String {
-      var s = NumberFormatting.fixed(t / unit, decimals: decimals)
-      if s.hasPrefix("-") { s = s.dropFirst().allSatisfy { $0 == "0" || $0 == "." } ? String(s.dropFirst()) : "\u{2212}" + s.dropFirst() }
-      return s
-    }
-    let all = ticks.map { ($0, text($0)) }
-    let widest = all.map { estimatedTextWidth($0.1, size: size) }.max() ?? 0
-    let spacing = ticks.count > 1 ? abs(x(ticks[1]) - x(ticks[0])) : .infinity
-    var every = 1
-    while Double(every) * spacing < widest + 8 && every < ticks.count { every += 1 }
-    let labels = all.filter { Int(($0.0 / x.step).rounded()) % every == 0 }
-    let superscripts: [Character: Character] = ["-": "⁻", "0": "⁰", "1": "¹", "2": "²", "3": "³", "4": "⁴", "5": "⁵",
-                                                "6": "⁶", "7": "⁷", "8": "⁸", "9": "⁹"]
-    return (labels, exponent == 0 ? nil : "×10" + String(String(exponent).map { superscripts[$0]! }))
   }
 
   /// `+0.1234` / `−0.1234` (true minus sign), 4 significant digits.

@@ -140,14 +140,17 @@ public struct IntervalBarChart: Sendable {
       svg.rect(x: a, y: top, width: b - a, height: bottom - top, fill: "#9CCB86", opacity: 0.3, className: "tolerance",
                title: toleranceLabel ?? "tolerance \(cell(tolerance.lowerBound))–\(cell(tolerance.upperBound))")
     }
+    let axis = x.axisLabels(size: 13)
     for t in x.ticks() {
       let px = x(t)
       svg.line(x1: px, y1: top, x2: px, y2: bottom, stroke: Palette.grid, width: 1)
       svg.line(x1: px, y1: bottom, x2: px, y2: bottom + 4, stroke: Palette.ink, width: 1)
-      svg.text(x.tickLabel(t), x: px, y: bottom + 17, anchor: .middle, size: 13, fill: Palette.muted)
+    }
+    for (t, label) in axis.labels {
+      svg.text(label, x: x(t), y: bottom + 17, anchor: .middle, size: 13, fill: Palette.muted, className: "tick")
     }
     svg.line(x1: left, y1: bottom, x2: right, y2: bottom, stroke: Palette.ink, width: 1)
-    svg.text(valueLabel, x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 14)
+    svg.text(valueLabel + (axis.unit.map { " (\($0))" } ?? ""), x: (left + right) / 2, y: bottom + 36, anchor: .middle, size: 14)
     let base = x(baseline)
     svg.line(x1: base, y1: top, x2: base, y2: bottom, stroke: Palette.ink, width: 1)
 

@@ -269,6 +269,21 @@ private func expectFiniteGeometry(_ root: XMLElement, sourceLocation: SourceLoca
     expectFiniteGeometry(root)
   }
 
+  /// Tiny differences (equal rates up to 1e-7) get compact tick labels in a unit named once beside the axis
+  /// label, as the LIME chart's (before: `%.3g` labels such as `-1e-07` and `5e-08`, running into each other).
+  @Test func tinyValuesAreLabelledInAPowerOfTenUnit() throws {
+    let chart = IntervalBarChart(title: "t", caption: "c", valueLabel: "difference",
+                                 bars: [.init(label: "a", value: 4.2e-7, lower: -1.1e-7, upper: 9e-7), .init(label: "b", value: -2e-7)],
+                                 baseline: 0)
+    let root = try parseSVG(chart.figure())
+    let texts = root.elements("text").map(\.allText)
+    #expect(texts.contains { $0.hasPrefix("difference (×10⁻") }, "\(texts)")
+    let ticks = root.elements("text", class: "tick").map(\.allText)
+    #expect(ticks.count >= 3 && ticks.contains { Double($0) == 0 }, "\(ticks) \(texts)")
+    #expect(ticks.allSatisfy { $0.count <= 5 && !$0.contains("e") }, "\(ticks)")
+    expectFiniteGeometry(root)
+  }
+
   /// One extreme ratio (200) no longer stretches the axis to 0–250 (a 1 px tolerance band): the axis
   /// stays around the band, the bar runs to its edge with an arrow, and the value is exact in its label
   /// and the table.
