@@ -69,8 +69,8 @@ public struct SweepResult: Sendable {
   /// The eigengap heuristic's choice of k (see ``Eigengap``); `nil` when it is undefined (see
   /// ``eigengapUndefinedReason``).
   public var eigengapK: Int?
-  /// Why ``eigengapK`` is `nil`: fewer than two eigenvalues, or every gap among the first kMax + 1
-  /// eigenvalues is rounding noise (``Eigengap/gapsAreNegligible(eigenvalues:maxK:)``).
+  /// Why ``eigengapK`` is `nil`: fewer than two eigenvalues, or a graph with more connected components
+  /// than kMax (the first kMax + 1 eigenvalues are then all 0, every gap among them rounding noise).
   public var eigengapUndefinedReason: String? = nil
   /// The k of the sweep with the highest mean silhouette (first on ties).
   public var silhouetteK: Int?
@@ -170,10 +170,12 @@ public enum SpectralSweep {
       warnings: warnings)
     if result.eigengapK == nil {
       result.eigengapUndefinedReason = "fewer than two eigenvalues"
-    } else if Eigengap.gapsAreNegligible(eigenvalues: embedding.eigenvalues, maxK: kMax) {
-      // NumPy's argmax would pick one gap of rounding noise: a k set by the solver's last bits.
+    } else if embedding.components > kMax {
+      // Eigenvalue 0 has multiplicity = the number of components (isolated nodes included), so the first
+      // kMax + 1 eigenvalues are 0 up to rounding and NumPy's argmax would pick one gap of noise: a k set by
+      // the solver's last bits.
       let count = min(kMax + 1, embedding.eigenvalues.count)
-      let reason = "the first \(count) Laplacian eigenvalues are equal to rounding (the graph has \(embedding.components) connected component(s)), so every gap among them is noise"
+      let reason = "the first \(count) Laplacian eigenvalues are 0 up to rounding (the graph has \(embedding.components) connected components), so every gap among them is noise"
       result.eigengapK = nil
       result.eigengapUndefinedReason = reason
       result.warnings.append("eigengap undefined: \(reason); with more connected components than the largest k, sweep k up to the number of components or use a graph with fewer components (e.g. a larger --graph knn:K)")

@@ -25,25 +25,6 @@ public enum Eigengap {
     return (0..<(m - 1)).map { eigenvalues[$0 + 1] - eigenvalues[$0] }
   }
 
-  /// Relative size below which a gap is rounding noise: eigenvalues are accurate to ≈ 1e-15 (dense
-  /// solver) or 1e-10 (iterative solver's error bound) of the spectrum's scale, true gaps between
-  /// clusters are orders of magnitude above.
-  public static let negligibleGap = 1e-9
-
-  /// Whether every gap among the first `kMax + 1` eigenvalues is rounding noise: each is at most
-  /// ``negligibleGap`` × max(1, the largest |λ| given). Then the first `kMax + 1` eigenvalues are equal
-  /// (typically a graph with more than `kMax` connected components, whose Laplacian has eigenvalue 0
-  /// that many times), and the argmax of ``suggest(eigenvalues:maxK:)`` picks a gap of noise — a k that
-  /// depends on the eigensolver's last bits. `false` when there are no gaps.
-  ///
-  /// - Complexity: O(kMax + count).
-  public static func gapsAreNegligible(eigenvalues: [Double], maxK: Int) -> Bool {
-    let g = gaps(eigenvalues: eigenvalues, maxK: maxK)
-    guard !g.isEmpty else { return false }
-    let scale = Swift.max(1, eigenvalues.reduce(0) { Swift.max($0, abs($1)) })
-    return g.allSatisfy { abs($0) <= negligibleGap * scale }
-  }
-
   /// The suggested number of clusters `k̂ ∈ 1…kMax`, or `nil` when `maxK < 1` or fewer than two
   /// eigenvalues are given.
   ///

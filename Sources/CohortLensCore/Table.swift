@@ -50,7 +50,7 @@ public struct Table: Sendable {
     /// 1-based physical line of the header row (blank lines before it are skipped).
     var headerLine: Int = 1
     /// Where the header record starts (for ``Table/headerLocation(column:)``).
-    var headerOrigin: RowOrigin? = nil
+    var headerOrigin: RowOrigin
   }
 
   /// The table's name: the file stem (`grades` for `data/grades.csv`). Used to prefix clashing
@@ -776,8 +776,9 @@ public struct Table: Sendable {
   /// (where a message about the column itself, rather than one of its cells, points).
   public func headerLocation(column: Int) -> (file: String, line: Int, column: Int) {
     let s = columnSource[column]
-    guard let origin = sources[s].headerOrigin else { return (sources[s].path, sources[s].headerLine, column + 1) }
-    let l = sources[s].bytes.withUnsafeBufferPointer { Table.location(of: headerCells[column], origin: origin, in: $0) }
+    let l = sources[s].bytes.withUnsafeBufferPointer {
+      Table.location(of: headerCells[column], origin: sources[s].headerOrigin, in: $0)
+    }
     return (sources[s].path, l.line, l.column)
   }
 

@@ -24,7 +24,7 @@ public protocol ProbabilityModel: Sendable {
 public struct ModelError: Error, CustomStringConvertible, Sendable, Equatable {
   /// The entry of a model file an error is about (``LinearModel/init(json:)`` turns it into a line and column).
   public enum Field: Sendable, Equatable {
-    case type, features, classes, scaler
+    case features, classes
     /// The `index`-th name of `features`.
     case feature(Int)
     /// Coefficient row `row` (0-based), or its `column`-th value.
@@ -276,17 +276,14 @@ public struct LinearModel: ProbabilityModel, Equatable {
       let coefficientsNode = v["coefficients"]
       var node: ConfigNode?
       switch e.field {
-      case .type: node = v["type"]
       case .features: node = namesNode
       case .feature(let i): node = item(namesNode, i)
       case .classes: node = v["classes"]
-      case .scaler: node = v["scaler"]
       case .coefficients(let row, let column):
         // One row written flat (`[c…]`) or rows of rows (`[[c…], …]`).
-        let rowNode = coefficients.count == 1 && coefficientsNode.flatMap { n -> ConfigNode? in
-          guard case let .sequence(rows) = n.value, let first = rows.first, case .sequence = first.value else { return nil }
-          return first
-        } == nil ? coefficientsNode : item(coefficientsNode, row)
+        var nested = false
+        if case let .sequence(rows)? = coefficientsNode?.value, case .sequence? = rows.first?.value { nested = true }
+        let rowNode = coefficients.count == 1 && !nested ? coefficientsNode : item(coefficientsNode, row)
         node = item(rowNode, column)
       case .intercept(let i): node = item(v["intercept"], i)
       case .scalerMean(let i): node = item(v["scaler"]?["mean"], i)

@@ -252,15 +252,11 @@ public enum FairnessAudit {
         counts: counts, droppedRows: droppedRows, combo: combo))
     }
     // Phase 2: suppression over all audits at once.
-    let (hidden, unchecked) = suppression(
+    let (hidden, suppressionWarnings) = suppression(
       prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
       slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
       linkIntersections: configuration.missing != .drop)
-    if let unchecked {
-      warnings.append("\(unchecked) suppressed groups are more than the exact disclosure check handles (400): "
-        + "each partition hides none or at least two of its groups, but several partitions together may still "
-        + "give a suppressed count; raise --min-group-size or audit fewer attributes at once")
-    }
+    warnings += suppressionWarnings
     // Phase 3: the audits.
     for (q, prep) in prepared.enumerated() {
       let spec = prep.spec, names = prep.names, label = prep.label, counts = prep.counts
@@ -330,14 +326,15 @@ public enum FairnessAudit {
   /// than an optimal pattern, never less than the rule needs. Then an exact check (the suppressed counts as
   /// the unknowns of the linear system of all partitions, ``determinedUnknowns(_:unknowns:)``) hides one more
   /// shown group near every count below `minimum` that several partitions determine together, and both
-  /// rules run again, until none is determined. `unchecked` is the number of suppressed groups when they are
-  /// more than `exactCheckLimit` and the check was not made.
+  /// rules run again, until none is determined. `warnings` says when the exact check was not made (more than
+  /// `exactCheckLimit` suppressed groups) and names any count it found determined but could not protect (no
+  /// shown group is linked to it).
   /// - Complexity: greedy O(passes · groups) with passes ≤ groups; exact check O(rounds · E · U · rank) for
   ///   E partitions holding U ≤ `exactCheckLimit` suppressed groups.
   static func suppression(
     _ audits: [(spec: [Int], members: [[Int32]], names: [String], counts: [Int], label: String)],
     slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true, exactCheckLimit: Int = 400
-  ) -> (hidden: [[[String?]]], unchecked: Int?) {
+  ) -> (hidden: [[[String?]]], warnings: [String]) {
     func size(_ q: Int, _ slot: Int, _ c: Int) -> Int {
       let base = (slot * audits[q].members.count + c) * 4
       return audits[q].counts[base..<base + 4].reduce(0, +)
@@ -424,7 +421,13 @@ public enum FairnessAudit {
     var total = 0
     for q in audits.indices { offsets.append(total); total += slots * audits[q].members.count }
     func key(_ v: Node) -> Int { offsets[v.q] + v.slot * audits[v.q].members.count + v.c }
-    var unchecked: Int?
+    var warnings: [String] = []
+    // The partitions of each group, to look for a shown group near a determined count: first in the
+    // partitions the count belongs to, else one partition further through hidden groups, and so on.
+    var partitionsOf: [Int: [Int]] = [:]
+    for (i, (whole, parts)) in partitions.enumerated() {
+      for v in (whole.map { [$0] } ?? []) + parts { partitionsOf[key(v), default: []].append(i) }
+    }
     while true {
       greedy()
       var unknown: [Int: Int] = [:]
@@ -438,7 +441,12 @@ public enum FairnessAudit {
         }
       }
       if unknownNodes.isEmpty { break }
-      guard unknownNodes.count <= exactCheckLimit else { unchecked = unknownNodes.count; break }
+      guard unknownNodes.count <= exactCheckLimit else {
+        warnings.append("\(unknownNodes.count) suppressed groups are more than the exact disclosure check handles "
+          + "(\(exactCheckLimit)): each partition hides none or at least two of its groups, but several partitions "
+          + "together may still give a suppressed count; raise --min-group-size or audit fewer attributes at once")
+        break
+      }
       var rows: [[(Int, Double)]] = []
       for (whole, parts) in partitions {
         var row: [(Int, Double)] = []
@@ -452,16 +460,10 @@ public enum FairnessAudit {
         size(unknownNodes[$0].q, unknownNodes[$0].slot, unknownNodes[$0].c) < minimum
       }
       if determined.isEmpty { break }
-      // The partitions of each group, to look for a shown group near a determined count: first in the
-      // partitions the count belongs to, else one partition further through hidden groups, and so on.
-      var partitionsOf: [Int: [Int]] = [:]
-      for (i, (whole, parts)) in partitions.enumerated() {
-        for v in (whole.map { [$0] } ?? []) + parts { partitionsOf[key(v), default: []].append(i) }
-      }
       var progressed = false
+      var unprotected: [Node] = []
       for j in determined {
         let lone = unknownNodes[j]
-        guard hidden[lone.q][lone.slot][lone.c] != nil else { continue }
         var seen: Set<Int> = [key(lone)]
         var frontier = [lone]
         var best: Node?
@@ -480,13 +482,23 @@ public enum FairnessAudit {
           }
           frontier = next
         }
-        guard let k = best else { continue }
+        guard let k = best else {
+          unprotected.append(lone)
+          continue
+        }
         hidden[k.q][k.slot][k.c] = "complementary suppression: the counts of \(describe(lone)) would follow from the printed counts of several linked tables together"
         progressed = true
       }
-      if !progressed { break }
+      if !progressed {
+        // Every group linked to these counts is hidden already, yet the printed totals still give them.
+        warnings.append("the counts of \(unprotected.prefix(5).map(describe).joined(separator: ", "))"
+          + "\(unprotected.count > 5 ? " and \(unprotected.count - 5) more" : "") follow from the printed totals "
+          + "and no shown group is linked to them, so suppression cannot protect them; raise --min-group-size "
+          + "or audit fewer attributes or strata at once")
+        break
+      }
     }
-    return (hidden, unchecked)
+    return (hidden, warnings)
   }
 
   /// The unknowns a homogeneous linear system determines: `rows` are sparse rows (column, coefficient) over

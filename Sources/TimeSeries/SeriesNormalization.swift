@@ -151,8 +151,8 @@ public enum SeriesNormalization: Sendable, Equatable, CaseIterable {
         for t in 0..<length { x[t] = scale == 1 ? s[t * d + f] : s[t * d + f] / scale }
         var mean = Self.numpySum(x, start: 0, count: padded, stride: 1, pairwise: pairwise) / Double(length)
         if scale != 1 {
-          // Rescaled (overflow) path only: keep the mean inside the values' range, so that a constant
-          // feature (e.g. 1.7e308 at every step, whose rescaled sum rounds) centres to exactly 0.
+          // Rescaled (overflow) path only: keep the mean inside the values' range (the rescaled sum of
+          // values near 1.8e308 can round outside it).
           var lo = Double.infinity, hi = -Double.infinity
           for t in 0..<length { lo = min(lo, x[t]); hi = max(hi, x[t]) }
           mean = min(max(mean, lo), hi)

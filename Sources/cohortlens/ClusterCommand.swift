@@ -154,6 +154,11 @@ struct ClusterCommand: CohortLensCommand {
       if id == nil { throw ValidationError("give --id COLUMN naming the learner id column of --series") }
       if let r = radius { _ = try parseRadius(r) }
       if radius != nil && metric != .dtw { throw ValidationError("--radius applies to --metric dtw only") }
+      if metric == .mean && normalize == .zscore {
+        // Every z-scored feature has mean 0 (up to rounding): the learners' means would differ only by
+        // rounding noise, and the clusters with them.
+        throw ValidationError("--metric mean with --normalize zscore compares means that are 0 for every learner (z-scores have mean 0 by construction), so the clusters would only split rounding noise; use --normalize none (the raw means) or l2, or --metric dtw|euclidean for z-scored series")
+      }
       if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1, got \(t)") }
       if let g = gamma, !(g > 0 && g.isFinite) { throw ValidationError("--gamma must be a positive number") }
       if nInit < 1 { throw ValidationError("--n-init must be at least 1") }

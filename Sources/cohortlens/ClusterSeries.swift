@@ -124,11 +124,6 @@ extension ClusterCommand {
   /// Clusters learner time series (`--series`); `keepDistances` keeps the DTW matrix in the run.
   func computeSeries(progress: Progress, wantsJSON: Bool, keepDistances: Bool) throws -> Run {
     guard let path = series, let idColumn = id else { throw UsageError("give --series FILE and --id COLUMN") }
-    if metric == .mean && normalize == .zscore {
-      // Every z-scored feature has mean 0 (up to rounding): the learners' means would differ only by
-      // rounding noise, and the clusters with them.
-      throw UsageError("--metric mean with --normalize zscore compares means that are 0 for every learner (z-scores have mean 0 by construction), so the clusters would only split rounding noise; use --normalize none (the raw means) or l2, or --metric dtw|euclidean for z-scored series")
-    }
     let graphKind = try GraphConstruction(parsing: graph)
     progress.report("reading \(path)")
     let read = try readSeries(path: path, id: idColumn, time: time, value: value, wide: wide, columns: columns,

@@ -191,7 +191,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
                        hint: "check the program name and that it is on PATH")
     }
     pid = child
-    interruptKill = InterruptCleanup.registerChild(child, group: true)
+    interruptKill = InterruptCleanup.registerChild(child)
     toWorker = inPipe[1]
     fromWorker = outPipe[0]
     errFromWorker = errPipe[0]
@@ -452,7 +452,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
               let budget = MemoryBudget.defaultBudget()
               if overflow || !budget.allows(bytes: bytes) {
                 throw failure(
-                  "announced \(responseClasses) classes per row for \(responseRows) rows, an answer of \(MemoryBudget.formatBytes(responseRows * responseClasses * 8)) that does not fit in the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
+                  "announced \(responseClasses) classes per row for \(responseRows) rows, an answer needing \(MemoryBudget.formatBytes(overflow ? Int.max : bytes)) (its bytes and the numbers they become) that does not fit in the memory limit \(MemoryBudget.formatBytes(budget.limit)) (\(budget.origin))",
                   kill: true)
               }
               expected = responseRows * responseClasses * 8

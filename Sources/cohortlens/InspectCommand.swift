@@ -101,8 +101,10 @@ struct InspectCommand: CohortLensCommand {
       let csv = output.format == .csv
       func f(_ x: Double?) -> String { x.map { csv ? NumberFormatting.roundTrip($0) : NumberFormatting.significant($0, digits: 6) } ?? "" }
       for p in profiles {
-        let extra = p.distinct.map { "\($0): " + p.examples.map(listedExample).joined(separator: ", ") } ?? ""
-        t.append([p.listed, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
+        // Examples holding a comma, a quote, a line break or edge blanks quoted as CSV writes them, so that the
+        // list `a, b, c` reads one way (`"Smith, J", x` is two values, not three).
+        let extra = p.distinct.map { "\($0): " + p.examples.map(CSVWriter.field).joined(separator: ", ") } ?? ""
+        t.append([csv ? p.name : p.listed, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
       }
       let title = "\(file): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
       switch output.format {
@@ -112,14 +114,6 @@ struct InspectCommand: CohortLensCommand {
       }
     }
   }
-}
-
-/// An example value as the readable formats list it after the distinct count: in double quotes (inner ones
-/// doubled, as CSV writes them) when it holds a comma, a double quote or blanks at its edges, so that the
-/// list `a, b, c` reads one way (`"Smith, J", x` is two values, not three); otherwise as written.
-func listedExample(_ value: String) -> String {
-  let needsQuotes = value.contains(",") || value.contains("\"") || Table.trimmedBlanks(value) != value
-  return needsQuotes ? "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : value
 }
 
 /// The size in bytes of the file at `path`, symbolic links followed (`stat(2)`): the size of the

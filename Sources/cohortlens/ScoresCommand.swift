@@ -114,12 +114,9 @@ struct ScoresCommand: CohortLensCommand {
     // sorted()); decided once for all labels, so that the order is a total one whatever labels are mixed.
     let numbers = names.map { DecimalParser.parse($0) }
     let allNumbers = numbers.allSatisfy { $0?.isFinite == true }
-    func codePoints(_ a: Int, _ b: Int) -> Bool {
-      names[a].unicodeScalars.lexicographicallyPrecedes(names[b].unicodeScalars)
-    }
     let order = names.indices.sorted { a, b in
       if allNumbers, numbers[a]! != numbers[b]! { return numbers[a]! < numbers[b]! }
-      return codePoints(a, b)
+      return ExactText(names[a]) < ExactText(names[b])  // UTF-8 order is code-point order
     }
     var sizes = [Int](repeating: 0, count: names.count)
     var sums = [Double](repeating: 0, count: names.count)

@@ -77,17 +77,19 @@ func readSeries(
       steps = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
       if steps.isEmpty { throw UsageError("--columns names no column") }
     } else {
-      // Every numeric column, and every empty one: a step column without any value (a week nobody has
-      // data for) stays on the time axis in header order — a gap inside the series (an error, or filled by
-      // --fill), or a shorter series at the end — as such a step is in the long format, instead of being
-      // dropped and the later steps moved one step earlier.
+      // Every numeric column, and every empty one between two of them: a step column without any value (a
+      // week nobody has data for) stays on the time axis in header order — a gap inside the series (an error,
+      // or filled by --fill) — as such a step is in the long format, instead of being dropped and the later
+      // steps moved one step earlier. An empty column before the first or after the last numeric column is not
+      // a step (an empty metadata column; trailing empty steps would only shorten every series).
       let found = try defaultFeatureColumns(table, excluding: Set([id] + exclude))
-      let empty = try found.skipped.filter { name in try table.strings(at: table.columnIndex(name)).allSatisfy { $0 == nil } }
-      let kept = Set(found.columns + empty)
-      steps = table.columnNames.indices.map { table.displayName(ofColumn: $0) }.filter { kept.contains($0) }
       if found.columns.isEmpty {
         throw UsageError("\(path) has no numeric column besides \(MessageText.quoted(id)); name the step columns with --columns")
       }
+      let numeric = try found.columns.map { try table.columnIndex($0) }
+      let inside = numeric.min()!...numeric.max()!
+      let empty = try found.empty.filter { inside.contains(try table.columnIndex($0)) }
+      steps = try (found.columns + empty).sorted { try table.columnIndex($0) < table.columnIndex($1) }
     }
     return (try SeriesTable.wide(table, id: id, columns: steps, fill: fill), table)
   }

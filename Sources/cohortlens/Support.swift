@@ -224,10 +224,11 @@ func firstDuplicate(_ names: [String]) -> String? {
 ///   at that cell (`file:line:column`) as `--columns` reports it (not a number, not a finite number, not valid
 ///   UTF-8), never dropped silently.
 func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws
-  -> (columns: [String], skipped: [String], unnamed: [String])
+  -> (columns: [String], skipped: [String], unnamed: [String], empty: [String])
 {
   var columns: [String] = []
   var skipped: [String] = []
+  var empty: [String] = []
   var unnamed: [String] = []
   // Excluded by the column they name (the same lookup as everywhere: `--id id` names a header ` id`).
   let excludedIndices = Set(excluding.compactMap { table.findColumn($0) })
@@ -257,7 +258,9 @@ func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws
         }
       }
       columns.append(table.displayName(ofColumn: index))
-    case .empty: skipped.append(table.displayName(ofColumn: index))
+    case .empty:
+      skipped.append(table.displayName(ofColumn: index))
+      empty.append(table.displayName(ofColumn: index))
     case .text:
       if p.numericCount > 0, let row = p.firstNonNumericRow {
         // The located error of an explicit --columns selection (it throws at the first bad cell).
@@ -270,7 +273,7 @@ func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws
       skipped.append(table.displayName(ofColumn: index))
     }
   }
-  return (columns, skipped, unnamed)
+  return (columns, skipped, unnamed, empty)
 }
 
 /// The columns whose header is `name` exactly, as `'#2' or '#4'` (the first five).

@@ -77,6 +77,15 @@ struct DTWSeriesInputFixesTests {
       "--format", "json"])
     #expect(short.status == 0, "\(short.stderr)")
     #expect((try CLI.json(short.stdout)["summary"] as? [String: Any])?["length_range"] as? [Int] == [2, 2])
+    // An empty column before the first step (a metadata column nobody filled in) is not a step: no gap error,
+    // no extra step with --fill zero.
+    let metadata = try CLI.write("id,group,w1,w2,w3\na,,1,2,3\nb,NA,2,1,0\n", "metadata.csv", in: dir)
+    for fill in [[String](), ["--fill", "zero"]] {
+      let r = try CLI.run(["dtw", "--series", metadata, "--id", "id", "--wide", "--normalize", "none", "--radius", "0",
+        "--format", "json"] + fill)
+      #expect(r.status == 0, "\(fill): \(r.stderr)")
+      #expect((try CLI.json(r.stdout)["summary"] as? [String: Any])?["length_range"] as? [Int] == [3, 3], "\(fill)")
+    }
   }
 
   /// The summary's mean distance is NumPy's `np.mean(D[np.triu_indices(n, 1)])`: the pairwise sum of the upper
@@ -133,6 +142,24 @@ struct DTWSeriesInputFixesTests {
     let raw = try CLI.run(["cluster", "--series", Self.fc, "--id", "user", "--time", "week", "--value", "sessions",
       "--metric", "mean", "--normalize", "none", "--k", "2", "--format", "csv"])
     #expect(raw.status == 0, "\(raw.stderr)")
+    // Refused while the options are validated, so an audit's --check (which runs every step's validation
+    // before any work) refuses it too, at the step (before: --check passed, the run failed at that step).
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let config = try CLI.write("""
+      steps:
+        - cluster:
+            series: \(Self.fc)
+            id: user
+            time: week
+            value: sessions
+            metric: mean
+            normalize: zscore
+            k: 2...3
+      """, "audit.yaml", in: dir)
+    let check = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("r").path, "--check"])
+    #expect(check.status == 64, "\(check.stderr)")
+    #expect(check.stderr.contains("--metric mean with --normalize zscore"), "\(check.stderr)")
   }
 
   /// A radius beyond Int is refused with the way out (`full`), not with "must be a non-negative integer".

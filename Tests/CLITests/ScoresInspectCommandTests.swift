@@ -218,6 +218,10 @@ struct ScoresInspectCommandTests {
     let names = table.stdout.split(separator: "\n").dropFirst(3).map { $0.split(separator: " ", maxSplits: 1).first.map(String.init) ?? "" }
     #expect(names == ["id", "#2", "#3", "#4", "b"], "\(table.stdout)")
     #expect(table.stdout.contains("#2 'a'") && table.stdout.contains("#3 'a'") && table.stdout.contains("#4 (no name)"), "\(table.stdout)")
+    // CSV is for machines: the column field is the name as selected (`#N`), as JSON's `name`.
+    let csv = try CLI.run(["inspect", f, "--format", "csv"])
+    let firstFields = csv.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", maxSplits: 1).first.map(String.init) ?? "" }
+    #expect(firstFields == ["id", "#2", "#3", "#4", "b"], "\(csv.stdout)")
   }
 
   /// The examples after the distinct count read one way: a value holding a comma, a double quote or blanks at
@@ -235,14 +239,15 @@ struct ScoresInspectCommandTests {
     #expect(cols.last?["examples"] as? [String] == ["Smith, J", "x", "say \"hi\"", " y "])
   }
 
-  /// A quoted field with a line break stays on its row in the aligned table (shown as `\n`).
+  /// A quoted field with a line break stays on its row in the aligned table (shown as `\n`), quoted as an
+  /// example holding a comma is.
   @Test func inspectTableKeepsMultiLineCellsOnTheirRow() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a\n1,\"multi\nline\"\n2,\"x|y\"\n", "nl.csv", in: dir)
     let r = try CLI.run(["inspect", f])
     #expect(r.status == 0)
     let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("a ") })
-    #expect(row.hasSuffix("2: multi\\nline, x|y"))
+    #expect(row.hasSuffix("2: \"multi\\nline\", x|y"), "\(row)")
     #expect(!r.stdout.contains("\nline, x|y"))
   }
 

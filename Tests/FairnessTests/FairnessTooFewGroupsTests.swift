@@ -122,6 +122,21 @@ struct FairnessTooFewGroupsTests {
     }
   }
 
+  /// A stratum smaller than the minimum with a single group prints that group's count as its n, which no
+  /// suppression of groups can hide: after hiding every linked group the run says so in a warning (before:
+  /// silently).
+  @Test func aCountSuppressionCannotProtectIsNamedInAWarning() {
+    // Stratum s1 holds 3 rows, all of group A; s2 holds 30 of A and 30 of B.
+    let x = Self.scored([("A", 33), ("B", 30)]) { r in r < 3 ? "s1" : "s2" }
+    var c = FairnessConfiguration()
+    c.bootstrapReplicates = 0
+    c.permutations = 0
+    let result = FairnessAudit.run(x, configuration: c)
+    let warning = result.warnings.first { $0.contains("suppression cannot protect them") }
+    #expect(warning?.hasPrefix("the counts of 'A' (audit by g in stratum 's1') follow from the printed totals") == true,
+            "\(result.warnings)")
+  }
+
   @Test(arguments: modes)
   func everySensitiveValueMissingUnderDrop(mode: FairnessComparison) {
     let n = 30

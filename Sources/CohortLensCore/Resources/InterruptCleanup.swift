@@ -37,12 +37,9 @@ public enum InterruptCleanup {
     case file = 1
     /// `rmdir(2)` it, after every registered file (and deeper folders) is gone.
     case directory = 2
-    /// A child process (a model worker): `kill(pid, SIGKILL)`, then `waitpid` (reaped, no zombie,
-    /// no orphan left computing).
+    /// A child process (a model worker): `kill(-pid, SIGKILL)` (its process group, when it leads one),
+    /// `kill(pid, SIGKILL)`, then `waitpid` (reaped, no zombie, no orphan left computing).
     case child = 3
-    /// A child process leading its own process group (a model worker spawned with `setpgid(0, 0)`):
-    /// `kill(-pid, SIGKILL)` (the worker and every process it started in its group), then `waitpid`.
-    case childGroup = 4
   }
 
   /// A registration, to pass to ``unregister(_:)``. `nil` registrations (table full, path too
@@ -79,10 +76,11 @@ public enum InterruptCleanup {
     return Token(slot: slot)
   }
 
-  /// Registers the child process `pid` to be killed and reaped if the process is interrupted; with
-  /// `group`, `pid` leads its own process group and the whole group is killed. Unregister it
-  /// (``unregister(_:)``) as soon as it has been reaped. O(slots).
-  public static func registerChild(_ pid: Int32, group: Bool = false) -> Token? {
+  /// Registers the child process `pid` to be killed and reaped if the process is interrupted, with its
+  /// process group when it leads one (a model worker spawned with `POSIX_SPAWN_SETPGROUP`: the worker and
+  /// every process it started in its group). Unregister it (``unregister(_:)``) as soon as it has been
+  /// reaped. O(slots).
+  public static func registerChild(_ pid: Int32) -> Token? {
     guard pid > 0 else { return nil }
     let table = Table.shared
     let slot: Int? = table.lock.withLock {
@@ -94,7 +92,7 @@ public enum InterruptCleanup {
       return nil
     }
     guard let slot else { return nil }
-    table.lock.withLock { table.state[slot] = (group ? Kind.childGroup : Kind.child).rawValue }
+    table.lock.withLock { table.state[slot] = Kind.child.rawValue }
     return Token(slot: slot)
   }
 
@@ -114,7 +112,7 @@ public enum InterruptCleanup {
     return table.lock.withLock {
       (0..<slots).compactMap { s -> (path: String, kind: Kind)? in
         guard let kind = Kind(rawValue: table.state[s]) else { return nil }
-        if kind == .child || kind == .childGroup { return ("pid \(table.pids[s])", kind) }
+        if kind == .child { return ("pid \(table.pids[s])", kind) }
         return (String(cString: table.paths + s * slotBytes), kind)
       }
     }
@@ -171,9 +169,10 @@ public enum InterruptCleanup {
       return String(cString: table.paths + s * slotBytes).hasPrefix(prefix)
     }
     if prefix == nil {
-      for s in 0..<slots where table.state[s] == Kind.child.rawValue || table.state[s] == Kind.childGroup.rawValue {
+      for s in 0..<slots where table.state[s] == Kind.child.rawValue {
         let pid = table.pids[s]
-        if pid > 0 && table.state[s] == Kind.childGroup.rawValue { kill(-pid, SIGKILL) }
+        // Its group first (no other group can have that id while the child is unreaped; ESRCH if it leads none).
+        if pid > 0 { kill(-pid, SIGKILL) }
         if pid > 0 && kill(pid, SIGKILL) == 0 {
           var status: Int32 = 0
           _ = waitpid(pid, &status, 0)
