@@ -41,6 +41,28 @@ import Glibc
     #expect(m.render(.markdown) == "| group | n |\n| --- | ---: |\n| multi<br>line | 2 |\n| a\tb<br>c<br>d\u{7} | 10 |\n")
   }
 
+  /// Columns line up on a terminal: a wide character (CJK, Hangul, an emoji) takes two columns, a
+  /// combining accent none, so the padding counts display columns, not characters.
+  @Test func wideAndCombiningCharactersStayAligned() {
+    let m = TextTable(headers: ["column", "n"], alignments: [.left, .right],
+                      rows: [["名前", "1"], ["e\u{301}te\u{301}", "22"], ["한국어x", "3"], ["\u{1F600}", "4"]])
+    #expect(m.render(.table) == """
+      column    n
+      -------  --
+      名前      1
+      e\u{301}te\u{301}      22
+      한국어x   3
+      \u{1F600}        4
+
+      """)
+    #expect(TextTable.displayWidth("日本語") == 6)
+    #expect(TextTable.displayWidth("e\u{301}") == 1)
+    #expect(TextTable.displayWidth("a\u{200B}b") == 2)
+    #expect(TextTable.displayWidth("\u{2764}\u{FE0F}") == 2)
+    #expect(TextTable.displayWidth("ｆｕｌｌ") == 8)
+    #expect(TextTable.displayWidth("plain") == 5)
+  }
+
   /// Markdown cells show their text as written: emphasis, code, strike-through, raw HTML and
   /// inline links are escaped; intraword underscores, comparison signs and bracketed intervals
   /// are left readable.
