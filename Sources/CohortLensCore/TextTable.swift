@@ -216,12 +216,15 @@ public struct TextTable: Sendable, Equatable {
   /// `text` escaped for a GitHub-flavoured Markdown table cell: `|`, `\\`, `*`, `` ` `` and `~`
   /// always; `_` unless it sits between two letters or digits (where it cannot start emphasis, so
   /// `age_band` stays readable); `<` before a letter, `/`, `!` or `?` (raw HTML, autolinks); `[`
-  /// when the cell holds `](` (an inline link). Other text (`55<=`, `[0.40, 0.60]`) is unchanged.
+  /// when the cell holds `](` (an inline link); `&` when it starts an entity or character reference
+  /// (`&amp;`, `&#60;`, `&#x3C;`, which Markdown would show as `&`, `<`). Other text (`55<=`,
+  /// `[0.40, 0.60]`, `R&D`) is unchanged.
   public static func markdownEscaped(_ text: String) -> String {
     // Most cells (numbers, plain names) hold none of the characters that need a look: return them as they are.
     guard text.utf8.contains(where: { b in
       b == UInt8(ascii: "|") || b == UInt8(ascii: "\\") || b == UInt8(ascii: "*") || b == UInt8(ascii: "`")
         || b == UInt8(ascii: "~") || b == UInt8(ascii: "_") || b == UInt8(ascii: "<") || b == UInt8(ascii: "[")
+        || b == UInt8(ascii: "&")
     }) else { return text }
     let scalars = Array(text.unicodeScalars)
     let linkLike = text.contains("](")
@@ -240,12 +243,43 @@ public struct TextTable: Sendable, Equatable {
           escape = next.properties.isAlphabetic || next == "/" || next == "!" || next == "?"
         }
       case "[": escape = linkLike
+      case "&": escape = startsReference(scalars, at: i)
       default: break
       }
       if escape { out.append("\\") }
       out.append(u)
     }
     return String(out)
+  }
+
+  /// Whether the `&` at `i` starts what CommonMark reads as an entity or numeric character reference:
+  /// `&name;` (an ASCII letter, then up to 31 letters or digits), `&#` 1–7 digits `;`, or `&#x` 1–6 hex
+  /// digits `;`.
+  static func startsReference(_ scalars: [Unicode.Scalar], at i: Int) -> Bool {
+    func isDigit(_ u: Unicode.Scalar) -> Bool { u >= "0" && u <= "9" }
+    func isLetter(_ u: Unicode.Scalar) -> Bool { (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") }
+    func isHex(_ u: Unicode.Scalar) -> Bool { isDigit(u) || (u >= "a" && u <= "f") || (u >= "A" && u <= "F") }
+    var k = i + 1
+    func run(_ accept: (Unicode.Scalar) -> Bool, max: Int) -> Int {
+      var n = 0
+      while k < scalars.count && n < max && accept(scalars[k]) { k += 1; n += 1 }
+      return n
+    }
+    guard k < scalars.count else { return false }
+    if scalars[k] == "#" {
+      k += 1
+      if k < scalars.count && (scalars[k] == "x" || scalars[k] == "X") {
+        k += 1
+        guard run(isHex, max: 6) > 0 else { return false }
+      } else {
+        guard run(isDigit, max: 7) > 0 else { return false }
+      }
+    } else {
+      guard isLetter(scalars[k]) else { return false }
+      k += 1
+      _ = run({ isLetter($0) || isDigit($0) }, max: 31)
+    }
+    return k < scalars.count && scalars[k] == ";"
   }
 
   /// RFC 4180 CSV of the header and rows (see `CSVWriter`).

@@ -75,6 +75,18 @@ import Glibc
     #expect(TextTable.markdownEscaped("a\\b") == "a\\\\b")
   }
 
+  /// An entity or character reference in a cell would be shown decoded (`&amp;` as `&`, `&#60;` as `<`):
+  /// its `&` is escaped, so the cell shows as written; a plain ampersand stays readable.
+  @Test func markdownCellsKeepEntityReferencesAsWritten() {
+    #expect(TextTable.markdownEscaped("R&amp;D") == "R\\&amp;D")
+    #expect(TextTable.markdownEscaped("&#60;b&#x3E;") == "\\&#60;b\\&#x3E;")
+    #expect(TextTable.markdownEscaped("&lt;x&gt;") == "\\&lt;x\\&gt;")
+    #expect(TextTable.markdownEscaped("R&D, Q&A & more") == "R&D, Q&A & more")
+    #expect(TextTable.markdownEscaped("&#;") == "&#;")
+    #expect(TextTable.markdownEscaped("&#xZ;") == "&#xZ;")
+    #expect(TextTable.markdownEscaped("a &b") == "a &b")
+  }
+
   @Test func csvAndMarkdown() throws {
     #expect(t.render(.csv) == "name,score\nann,1.5000\nbo|b,12.2500\n")
     #expect(t.render(.markdown) == "**Scores**\n\n| name | score |\n| --- | ---: |\n| ann | 1.5000 |\n| bo\\|b | 12.2500 |\n\nn = 2\n")
