@@ -329,11 +329,25 @@ struct ExplainCommand: CohortLensCommand {
       if let h = gt.sha256 { digests[gPath] = h }
       let gids = try gt.ids(id)
       let values = try gt.strings(attribute)
-      var map: [ExactText: String] = [:]
-      for (i, s) in gids.enumerated() { if let v = values[i] { map[ExactText(s)] = v } }
-      groupOf = chosen.map { map[ExactText(ids[$0])] }
-      let missing = groupOf!.filter { $0 == nil }.count
-      if missing > 0 { warnings.append("\(missing) student(s) have no '\(attribute)' in \(gPath) and are left out of the disparity table") }
+      var row: [ExactText: Int] = [:]
+      for (i, s) in gids.enumerated() { row[ExactText(s)] = i }
+      groupOf = chosen.map { c in row[ExactText(ids[c])].flatMap { values[$0] } }
+      // The join reported both ways, naming ids as fairness does: explained students without a row in the groups
+      // file, or with a row but no value, and rows of the groups file that match no student of the table.
+      func examples(_ list: [String]) -> String { list.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ") }
+      let noRow = chosen.filter { row[ExactText(ids[$0])] == nil }.map { ids[$0] }
+      let noValue = chosen.filter { c in row[ExactText(ids[c])].map { values[$0] == nil } ?? false }.map { ids[$0] }
+      if !noRow.isEmpty {
+        warnings.append("\(noRow.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(id)) in \(gPath) (e.g. \(examples(noRow))); left out of the disparity table")
+      }
+      if !noValue.isEmpty {
+        warnings.append("\(noValue.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(attribute)) value in \(gPath) (e.g. \(examples(noValue))); left out of the disparity table")
+      }
+      let known = Set(ids.map(ExactText.init))
+      let strangers = gids.filter { !known.contains(ExactText($0)) }
+      if !strangers.isEmpty {
+        warnings.append("\(strangers.count) of \(gids.count) row(s) of \(gPath) have no student in \(features) (e.g. \(examples(strangers)))")
+      }
     }
 
     let model: any ProbabilityModel

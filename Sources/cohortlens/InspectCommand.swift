@@ -109,7 +109,10 @@ struct InspectCommand: CohortLensCommand {
       let title = "\(file): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
       switch output.format {
       case .csv: try emit(t.render(.csv), options: output)
-      case .markdown: try emit("## " + title + t.render(.markdown), options: output)
+      // The heading shows the file name as written (`__init__.csv`, `*.csv` would otherwise render as emphasis).
+      case .markdown:
+        let heading = "\(TextTable.markdownEscaped(MessageText.visible(file))): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
+        try emit("## " + heading + t.render(.markdown), options: output)
       default: try emit(title + t.render(.table), options: output)
       }
     }

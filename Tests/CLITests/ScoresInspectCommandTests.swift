@@ -44,6 +44,16 @@ struct ScoresInspectCommandTests {
     }
   }
 
+  /// The Markdown heading shows the file name as written: emphasis characters in it are escaped.
+  @Test func inspectMarkdownHeadingEscapesTheFileName() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,x\na,1\n", "__init__*v2*.csv", in: dir)
+    let r = try CLI.run(["inspect", f, "--format", "markdown"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let heading = r.stdout.split(separator: "\n").first.map(String.init) ?? ""
+    #expect(heading.hasPrefix("## /") && heading.hasSuffix("/\\_\\_init\\_\\_\\*v2\\*.csv: 1 rows × 2 columns"), "\(heading)")
+  }
+
   /// Labels are told apart exactly as written (code points, as scikit-learn's label encoding of
   /// Python strings): a precomposed and a decomposed 'é' are two clusters.
   @Test func labelsThatDifferOnlyInNormalisationAreTwoClusters() throws {

@@ -41,6 +41,28 @@ import Glibc
     #expect(m.render(.markdown) == "| group | n |\n| --- | ---: |\n| multi<br>line | 2 |\n| a\tb<br>c<br>d\u{7} | 10 |\n")
   }
 
+  /// Columns line up on a terminal: a wide character (CJK, Hangul, an emoji) takes two columns, a
+  /// combining accent none, so the padding counts display columns, not characters.
+  @Test func wideAndCombiningCharactersStayAligned() {
+    let m = TextTable(headers: ["column", "n"], alignments: [.left, .right],
+                      rows: [["名前", "1"], ["e\u{301}te\u{301}", "22"], ["한국어x", "3"], ["\u{1F600}", "4"]])
+    #expect(m.render(.table) == """
+      column    n
+      -------  --
+      名前      1
+      e\u{301}te\u{301}      22
+      한국어x   3
+      \u{1F600}        4
+
+      """)
+    #expect(TextTable.displayWidth("日本語") == 6)
+    #expect(TextTable.displayWidth("e\u{301}") == 1)
+    #expect(TextTable.displayWidth("a\u{200B}b") == 2)
+    #expect(TextTable.displayWidth("\u{2764}\u{FE0F}") == 2)
+    #expect(TextTable.displayWidth("ｆｕｌｌ") == 8)
+    #expect(TextTable.displayWidth("plain") == 5)
+  }
+
   /// Markdown cells show their text as written: emphasis, code, strike-through, raw HTML and
   /// inline links are escaped; intraword underscores, comparison signs and bracketed intervals
   /// are left readable.
@@ -51,6 +73,18 @@ import Glibc
     #expect(TextTable.markdownEscaped("55<= | 0.40 [0.31, 0.52]*") == "55<= \\| 0.40 [0.31, 0.52]\\*")
     #expect(TextTable.markdownEscaped("[x](http://e)") == "\\[x](http://e)")
     #expect(TextTable.markdownEscaped("a\\b") == "a\\\\b")
+  }
+
+  /// An entity or character reference in a cell would be shown decoded (`&amp;` as `&`, `&#60;` as `<`):
+  /// its `&` is escaped, so the cell shows as written; a plain ampersand stays readable.
+  @Test func markdownCellsKeepEntityReferencesAsWritten() {
+    #expect(TextTable.markdownEscaped("R&amp;D") == "R\\&amp;D")
+    #expect(TextTable.markdownEscaped("&#60;b&#x3E;") == "\\&#60;b\\&#x3E;")
+    #expect(TextTable.markdownEscaped("&lt;x&gt;") == "\\&lt;x\\&gt;")
+    #expect(TextTable.markdownEscaped("R&D, Q&A & more") == "R&D, Q&A & more")
+    #expect(TextTable.markdownEscaped("&#;") == "&#;")
+    #expect(TextTable.markdownEscaped("&#xZ;") == "&#xZ;")
+    #expect(TextTable.markdownEscaped("a &b") == "a &b")
   }
 
   @Test func csvAndMarkdown() throws {
