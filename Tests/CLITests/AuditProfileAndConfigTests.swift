@@ -1,0 +1,46 @@
+import CohortLensCore
+import Foundation
+import Testing
+
+/// `cohortlens audit` on data and configurations a course team writes by hand.
+@Suite("cohortlens audit: profiles and configuration text")
+struct AuditProfileAndConfigTests {
+  /// Two clusters of 30 learners each (features `a`, `b`), with a `grp` column holding a precomposed `é`, an
+  /// `e` + U+0301 and `x`, and a `grade`.
+  static func course(in dir: URL) throws {
+    var csv = "id,a,b,grp,grade\n"
+    for i in 0..<60 {
+      let c = Double(i % 2) * 5
+      let jitter = Double((i * 37) % 11) / 20
+      let grp = ["\u{E9}", "e\u{301}", "x"][i % 3]
+      csv += "s\(i),\(c + jitter),\(c - jitter),\(grp),\(3 + i % 3)\n"
+    }
+    _ = try CLI.write(csv, "students.csv", in: dir)
+  }
+
+  /// A profile attribute whose levels are canonically equivalent but written differently (`é` and `e` +
+  /// U+0301: two values in pandas and SciPy) is a table with one column per level, not a crash.
+  @Test func profileLevelsAreTheTextAsWritten() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try Self.course(in: dir)
+    let config = try CLI.write(
+      "steps:\n  - cluster:\n      features: students.csv\n      id: id\n      columns: [a, b]\n      k: 2...3\n"
+        + "      profile:\n        table: students.csv\n        id: id\n        outcome: grade\n        positive: \">=4\"\n"
+        + "        by: [grp]\n",
+      "audit.yaml", in: dir)
+    let r = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try AuditReportContentTests.reportJSON(in: dir)
+    let steps = try #require(json["steps"] as? [[String: Any]])
+    let result = try #require(steps.first?["result"] as? [String: Any])
+    let profiles = try #require(result["cluster_profiles"] as? [String: Any])
+    let composition = try #require((profiles["composition"] as? [[String: Any]])?.first)
+    let levels = try #require(composition["levels"] as? [String])
+    // Code-point order: `e` + U+0301 (0x65 …) before `x` (0x78) before `é` (0xE9).
+    #expect(levels.map { Array($0.unicodeScalars) } == [["e", "\u{301}"], ["x"], ["\u{E9}"]])
+    let counts = try #require(composition["counts"] as? [[Int]])
+    #expect(counts.map { $0.reduce(0, +) }.reduce(0, +) == 60)
+    #expect(counts.allSatisfy { $0.count == 3 })
+  }
+}
