@@ -43,4 +43,32 @@ struct AuditProfileAndConfigTests {
     #expect(counts.map { $0.reduce(0, +) }.reduce(0, +) == 60)
     #expect(counts.allSatisfy { $0.count == 3 })
   }
+
+  /// report.json and the console JSON give the digest of the configuration bytes the audit parsed, also when
+  /// the configuration is a pipe that can be read only once (`--config <(…)`).
+  @Test func theConfigurationDigestIsOfTheBytesThatWereRead() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try AuditCommandTests.smallCourse(in: dir)
+    let text = try String(contentsOfFile: course.config, encoding: .utf8)
+      .replacingOccurrences(of: "predictions: predictions.csv", with: "predictions: \(course.predictions)")
+    let config = try CLI.write(text, "absolute.yaml", in: dir)
+    let out = dir.appendingPathComponent("out").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = ["-c", #"exec "$0" audit --config <(cat "$1") --out "$2" --format json"#, CLI.binary, config, out]
+    p.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 }
+    let stdout = Pipe()
+    p.standardOutput = stdout
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let data = stdout.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    let digest = SHA256.hex(bytes: Array(text.utf8))
+    let summary = try CLI.json(String(decoding: data, as: UTF8.self))
+    #expect((summary["config"] as? [String: Any])?["sha256"] as? String == digest)
+    let report = try CLI.json(String(contentsOfFile: out + "/report.json", encoding: .utf8))
+    #expect((report["config"] as? [String: Any])?["sha256"] as? String == digest)
+  }
 }

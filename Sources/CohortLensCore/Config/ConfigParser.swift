@@ -22,13 +22,24 @@ public enum ConfigParser {
   }
 
   /// Reads and parses the file at `path`.
-  public static func parse(path: String) throws -> ConfigNode {
+  public static func parse(path: String) throws -> ConfigNode { try read(path: path).node }
+
+  /// Reads the file at `path` once and parses it: the document and the bytes it was parsed from (for a
+  /// digest of exactly what was read — a second read of a pipe such as `--config <(…)` gives nothing, and a
+  /// file edited meanwhile gives other bytes).
+  public static func read(path: String) throws -> (node: ConfigNode, bytes: [UInt8]) {
     let bytes: [UInt8]
     do {
       bytes = try FileIO.readAll(path: path)
     } catch let e as InputError {
       throw ConfigError(file: path, mark: nil, message: e.message, hint: e.hint)
     }
+    return (try parse(bytes: bytes, file: path), bytes)
+  }
+
+  /// Parses the bytes of a configuration file named `file` (a UTF-8 BOM is skipped; bytes that are not
+  /// UTF-8 are an error at their line and column).
+  static func parse(bytes: [UInt8], file path: String) throws -> ConfigNode {
     var body = bytes[...]
     if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
     guard let text = String(validating: body, as: UTF8.self) else {
