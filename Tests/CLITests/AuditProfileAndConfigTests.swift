@@ -71,4 +71,26 @@ struct AuditProfileAndConfigTests {
     let report = try CLI.json(String(contentsOfFile: out + "/report.json", encoding: .utf8))
     #expect((report["config"] as? [String: Any])?["sha256"] as? String == digest)
   }
+
+  /// A list given to an option that takes one name (`by:` of explain: one group column) reaches the command
+  /// as one comma-joined name; the command's error about that name points at the option's key.
+  @Test func aListForAnOptionOfOneNameIsLocatedAtItsKey() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try AuditCommandTests.smallExplainCourse(in: dir)
+    let cases = [
+      "      by: [a, b]\n", "      by:\n        - a\n        - b\n", "      by: a, b\n",
+    ]
+    for by in cases {
+      let config = try CLI.write(
+        "steps:\n  - explain:\n      features: students.csv\n      id: id\n      model: model.json\n      all: true\n"
+          + "      num-samples: 100\n      groups: students.csv\n" + by,
+        "audit.yaml", in: dir)
+      let (r, _) = try AuditReportContentTests.audit(config, in: dir)
+      #expect(r.status == 65, "\(r.stderr)")
+      #expect(r.stderr.hasPrefix("\(config):9:7: audit step 'explain' (explain) failed, nothing was written: "), "\(r.stderr)")
+      #expect(r.stderr.contains("no column named 'a,"), "\(r.stderr)")
+    }
+  }
 }
+
