@@ -179,6 +179,31 @@ struct AuditCommand: CohortLensCommand {
       prepared.append((step, command))
     }
     progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
+    if check && format == .json {
+      // The same listing as JSON: what would run, with the configuration's provenance.
+      let value: JSONValue = .object([
+        ("schema", .string("cohortlens.audit-check/1")),
+        ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
+        ("title", .string(audit.title)),
+        ("config", .object([("path", .string(configFile)), ("sha256", .string(SHA256.hex(bytes: configBytes)))])),
+        ("seed", .int(Int(auditSeed))),
+        ("valid", .bool(true)),
+        ("steps", .array(prepared.map { step, _ in
+          var fields: [(String, JSONValue)] = [
+            ("name", .string(step.name)), ("command", .string(step.command)),
+            ("arguments", .array(step.arguments.map { .string($0) })),
+          ]
+          if step.arguments.contains(where: { $0 == "--model-command" || $0.hasPrefix("--model-command=") }) {
+            fields.append(("model_command_directory", .string(base)))
+          }
+          return .object(fields)
+        })),
+      ])
+      if !writeAll(value.serialized(pretty: true) + "\n", to: STDOUT_FILENO) {
+        throw OutputError(path: "standard output", message: "cannot write the check")
+      }
+      return
+    }
     if check {
       var lines = ["\(configFile): \(audit.title)"]
       for (step, _) in prepared {

@@ -92,5 +92,25 @@ struct AuditProfileAndConfigTests {
       #expect(r.stderr.contains("no column named 'a,"), "\(r.stderr)")
     }
   }
+
+  /// `--check --format json` prints the validation as JSON (`cohortlens.audit-check/1`), not the text listing,
+  /// and writes nothing.
+  @Test func checkPrintsJSONWhenAskedTo() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try AuditCommandTests.smallCourse(in: dir)
+    let out = dir.appendingPathComponent("out").path
+    let r = try CLI.run(["audit", "--config", course.config, "--out", out, "--check", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try CLI.json(r.stdout)
+    #expect(json["schema"] as? String == "cohortlens.audit-check/1")
+    #expect(json["valid"] as? Bool == true)
+    #expect(json["seed"] as? Int == 3)
+    #expect((json["config"] as? [String: Any])?["sha256"] as? String == (try SHA256.hex(ofFile: course.config)))
+    let steps = try #require(json["steps"] as? [[String: Any]])
+    #expect(steps.map { $0["name"] as? String } == ["engine"])
+    #expect((steps[0]["arguments"] as? [String])?.first == "--predictions")
+    #expect(!FileManager.default.fileExists(atPath: out))
+  }
 }
 
