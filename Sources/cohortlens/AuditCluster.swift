@@ -272,10 +272,14 @@ struct ClusterProfileSpec {
         index[ExactText(v)] = levels.count
         levels.append(v)
       }
-      let order = levels.sorted { ($0 == "(missing)" ? 1 : 0, $0) < ($1 == "(missing)" ? 1 : 0, $1) }
+      // Levels as written (`ExactText`: a precomposed `é` and `e` + U+0301 are two levels, as in pandas), in
+      // code-point order with `(missing)` last.
+      let order = levels.sorted {
+        ($0 == "(missing)" ? 1 : 0, ExactText($0)) < ($1 == "(missing)" ? 1 : 0, ExactText($1))
+      }
       var counts = Array(repeating: Array(repeating: 0, count: order.count), count: k)
-      let col = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
-      for (i, v) in perLearner.enumerated() { counts[labels[i]][col[v]!] += 1 }
+      let col = Dictionary(uniqueKeysWithValues: order.enumerated().map { (ExactText($1), $0) })
+      for (i, v) in perLearner.enumerated() { counts[labels[i]][col[ExactText(v)]!] += 1 }
       let test = ContingencyTest(counts: counts)
       let tableRows = (0..<k).map { c in ["cluster \(c)"] + counts[c].map(String.init) }
       let sentence: String

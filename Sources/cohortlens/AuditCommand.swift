@@ -141,19 +141,15 @@ struct AuditCommand: CohortLensCommand {
     let progress = Progress(forced: self.progress)
     let kinds = Self.kinds
     // 1. Configuration: the user's, or the bundled default.
-    let node: ConfigNode
     let configFile: String
-    let base: String
     if let path = config {
-      node = try ConfigParser.parse(path: path)
       configFile = path
-      base = AuditConfiguration.directory(of: path)
     } else {
-      let home = try BundledAudit.home()
-      configFile = BundledAudit.configPath(home: home)
-      node = try ConfigParser.parse(path: configFile)
-      base = AuditConfiguration.directory(of: configFile)
+      configFile = BundledAudit.configPath(home: try BundledAudit.home())
     }
+    // Read once: report.json's digest is of the bytes that were parsed.
+    let (node, configBytes) = try ConfigParser.read(path: configFile)
+    let base = AuditConfiguration.directory(of: configFile)
     let options = kinds.mapValues { $0.options() }
     let audit = try AuditConfiguration.load(
       node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys),
@@ -183,6 +179,31 @@ struct AuditCommand: CohortLensCommand {
       prepared.append((step, command))
     }
     progress.report("configuration \(configFile): \(prepared.count) step(s) validated")
+    if check && format == .json {
+      // The same listing as JSON: what would run, with the configuration's provenance.
+      let value: JSONValue = .object([
+        ("schema", .string("cohortlens.audit-check/1")),
+        ("tool", .object([("name", .string("cohortlens")), ("version", .string(CohortLensVersion.string))])),
+        ("title", .string(audit.title)),
+        ("config", .object([("path", .string(configFile)), ("sha256", .string(SHA256.hex(bytes: configBytes)))])),
+        ("seed", .int(Int(auditSeed))),
+        ("valid", .bool(true)),
+        ("steps", .array(prepared.map { step, _ in
+          var fields: [(String, JSONValue)] = [
+            ("name", .string(step.name)), ("command", .string(step.command)),
+            ("arguments", .array(step.arguments.map { .string($0) })),
+          ]
+          if step.arguments.contains(where: { $0 == "--model-command" || $0.hasPrefix("--model-command=") }) {
+            fields.append(("model_command_directory", .string(base)))
+          }
+          return .object(fields)
+        })),
+      ])
+      if !writeAll(value.serialized(pretty: true) + "\n", to: STDOUT_FILENO) {
+        throw OutputError(path: "standard output", message: "cannot write the check")
+      }
+      return
+    }
     if check {
       var lines = ["\(configFile): \(audit.title)"]
       for (step, _) in prepared {
@@ -224,7 +245,8 @@ struct AuditCommand: CohortLensCommand {
 
     // 4. Assemble and write the report folder atomically.
     let report = try AuditReport(
-      title: audit.title, configFile: configFile, seed: auditSeed, steps: results)
+      title: audit.title, configFile: configFile, configDigest: SHA256.hex(bytes: configBytes), seed: auditSeed,
+      steps: results)
     // The folder is read again: entries that appeared while the steps ran are kept, never replaced.
     let own = AtomicDirectory.state(of: target) == .nonEmptyDirectory ? AuditOutputFolder(folder: target).own : []
     let aside = try AtomicDirectory.write(report.files(), to: target, replacing: own)

@@ -34,7 +34,8 @@ struct AuditConfiguration {
     /// Option name → its key position in the config.
     var optionMarks: [String: ConfigMark]
     /// Option name → the values it lists, each with its position: a list's items at their own
-    /// positions, the comma-separated parts of a single value at the option's key. Used to point a
+    /// positions, the comma-separated parts of a single value at the option's key, and a value of several
+    /// parts also as a whole (as passed) at the key. Used to point a
     /// step's runtime error about a name (a column that is not there) at the entry that gave it.
     var optionValueMarks: [String: [(value: String, mark: ConfigMark)]] = [:]
     /// The position of the step's command key (`- fairness:`), for errors about the step as a whole.
@@ -227,14 +228,20 @@ struct AuditConfiguration {
         continue
       case .scalar(let text, _):
         arguments += option(key, pathOptions.contains(key) ? resolve(text, against: baseDirectory) : text)
+        // Each comma-separated part, and the whole text (an option that takes one name gets all of it).
         valueMarks[key] = text.split(separator: ",").map { (Table.trimmedBlanks($0), entry.keyMark) }
+          + (text.contains(",") ? [(text, entry.keyMark)] : [])
       case .sequence(let nodes):
         let items = try entry.value.stringList(key)
         if pathOptions.contains(key) {
           throw entry.value.error("'\(key)' takes one path, not a list")
         }
         arguments += option(key, items.joined(separator: ","))
+        // Each item at its own position; and the joined text at the key, for an option that takes one
+        // name and so got the whole list as one (`by: [gender, category]` of explain: no column
+        // 'gender,category').
         valueMarks[key] = zip(items, nodes).map { ($0, $1.mark) }
+          + (items.count > 1 ? [(items.joined(separator: ","), entry.keyMark)] : [])
       case .mapping:
         throw entry.value.error("'\(key)' takes a value or a list, not a mapping")
       }

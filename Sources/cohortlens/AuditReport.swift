@@ -70,12 +70,16 @@ struct AuditReport {
 
   static let schema = "cohortlens.audit/1"
 
-  init(title: String, configFile: String, seed: UInt32, steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]) throws {
+  /// `configDigest`: the SHA-256 of the configuration's bytes as they were read and parsed.
+  init(
+    title: String, configFile: String, configDigest: String, seed: UInt32,
+    steps: [(step: AuditConfiguration.Step, result: AuditStepResult)]
+  ) throws {
     self.title = title
     self.configFile = configFile
     self.seed = seed
     self.steps = steps
-    self.configDigest = try SHA256.hex(ofFile: configFile)
+    self.configDigest = configDigest
     self.inputs = try Self.inputValues(of: steps)
   }
 

@@ -96,6 +96,23 @@ import Testing
     #expect(try doc["k"]!.stringList("k") == ["many"])
   }
 
+  /// A tab is YAML white space everywhere but in the indentation: before a comment, after `key:` and
+  /// after `- `, and before the `:` of a key. `threshold: 0.5<TAB># cut` is `0.5`, not `0.5\t# cut`.
+  @Test func tabsSeparateValuesAndComments() throws {
+    let doc = try parse(
+      "title: Spring term\t# the report title\nthreshold:\t0.5\t# cut\nby: [gender,\tcategory]\t# columns\n"
+        + "cols:\n  -\ta\t# first\n  - b\nkey\t: v\nempty:\t# nothing\n")
+    #expect(try doc["title"]?.string("title") == "Spring term")
+    #expect(try doc["threshold"]?.string("threshold") == "0.5")
+    #expect(try doc["by"]?.stringList("by") == ["gender", "category"])
+    #expect(try doc["cols"]?.stringList("cols") == ["a", "b"])
+    #expect(try doc["key"]?.string("key") == "v")
+    #expect(doc["empty"]?.value == .null)
+    // A `#` inside a value (no white space before it) stays part of it; a tab in the indentation is still refused.
+    #expect(try parse("g: \"data/g #1.csv\"\nh: a#b\n")["h"]?.string("h") == "a#b")
+    #expect(error("a:\n\tb: 1\n")?.message == "a tab in the indentation")
+  }
+
   @Test func emptyDocumentIsNull() throws {
     #expect(try parse("").value == .null)
     #expect(try parse("# only a comment\n---\n").value == .null)

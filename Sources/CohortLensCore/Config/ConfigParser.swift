@@ -5,7 +5,8 @@
 /// (`[a, b]`, `{k: v}`, also across lines), plain, single-quoted (`''` escapes a quote) and
 /// double-quoted scalars (`\" \\ \/ \n \t \r \0 \uXXXX` escapes), literal `|` and folded `>` block
 /// scalars, `#` comments, a leading `---`. Not supported, and reported at their position rather than
-/// misread: anchors (`&`), aliases (`*`), tags (`!`), several documents, tabs in indentation.
+/// misread: anchors (`&`), aliases (`*`), tags (`!`), several documents, tabs in indentation (elsewhere a
+/// tab is white space like a space: after `key:` and `- `, and before a `#` comment).
 /// Duplicate keys are an error naming both lines. A document whose first character is `{` or `[`
 /// is read as JSON (which this flow syntax covers).
 ///
@@ -21,13 +22,24 @@ public enum ConfigParser {
   }
 
   /// Reads and parses the file at `path`.
-  public static func parse(path: String) throws -> ConfigNode {
+  public static func parse(path: String) throws -> ConfigNode { try read(path: path).node }
+
+  /// Reads the file at `path` once and parses it: the document and the bytes it was parsed from (for a
+  /// digest of exactly what was read — a second read of a pipe such as `--config <(…)` gives nothing, and a
+  /// file edited meanwhile gives other bytes).
+  public static func read(path: String) throws -> (node: ConfigNode, bytes: [UInt8]) {
     let bytes: [UInt8]
     do {
       bytes = try FileIO.readAll(path: path)
     } catch let e as InputError {
       throw ConfigError(file: path, mark: nil, message: e.message, hint: e.hint)
     }
+    return (try parse(bytes: bytes, file: path), bytes)
+  }
+
+  /// Parses the bytes of a configuration file named `file` (a UTF-8 BOM is skipped; bytes that are not
+  /// UTF-8 are an error at their line and column).
+  static func parse(bytes: [UInt8], file path: String) throws -> ConfigNode {
     var body = bytes[...]
     if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
     guard let text = String(validating: body, as: UTF8.self) else {
@@ -183,6 +195,10 @@ private struct Parser {
 
   func isLineBreakOrSpace(_ i: Int) -> Bool { i >= s.count || s[i] == " " || s[i] == "\n" || s[i] == "\t" }
 
+  /// A space or a tab: YAML's white space, which separates a value from its `: `/`- ` indicator and
+  /// from a following `#` comment (`threshold: 0.5\t# cut` is `0.5`). Only indentation is spaces only.
+  func isBlank(_ i: Int) -> Bool { s[i] == " " || s[i] == "\t" }
+
   /// After a value: only spaces and an optional comment may follow up to the end of its line; the
   /// block parser moves to the next line.
   mutating func expectOnlyTrailing(from i: Int, what: String) throws {
@@ -236,7 +252,7 @@ private struct Parser {
     }
     if j < end, s[j] == "[" || s[j] == "{" { return nil }
     while j < end {
-      if s[j] == "#" && j > i && s[j - 1] == " " { return nil }
+      if s[j] == "#" && j > i && isBlank(j - 1) { return nil }
       if s[j] == ":" && isLineBreakOrSpace(j + 1) { return j }
       j += 1
     }
@@ -267,7 +283,7 @@ private struct Parser {
       seen[key] = keyMark
       var i = colon + 1
       let end = lineEnd(line)
-      while i < end, s[i] == " " { i += 1 }
+      while i < end, isBlank(i) { i += 1 }
       let value: ConfigNode
       if i >= end || s[i] == "#" {
         // Value on the following lines (nested block), a sequence at the same indentation, or null.
@@ -295,7 +311,7 @@ private struct Parser {
       return text
     }
     var e = colon
-    while e > a, s[e - 1] == " " { e -= 1 }
+    while e > a, isBlank(e - 1) { e -= 1 }
     let key = String(String.UnicodeScalarView(s[a..<e]))
     if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") || key.hasPrefix("?") {
       throw fail(a, "anchors, aliases, tags and complex keys are not supported")
@@ -315,7 +331,7 @@ private struct Parser {
       if firstMark == nil { firstMark = mark(cur.start) }
       var i = cur.start + 1
       let end = lineEnd(line)
-      while i < end, s[i] == " " { i += 1 }
+      while i < end, isBlank(i) { i += 1 }
       if i >= end || s[i] == "#" {
         line += 1
         virtualStart = nil
@@ -360,7 +376,7 @@ private struct Parser {
       let end = lineEnd(line)
       var j = i
       while j < end {
-        if s[j] == "#" && j > i && s[j - 1] == " " { break }
+        if s[j] == "#" && j > i && isBlank(j - 1) { break }
         if s[j] == ":" && isLineBreakOrSpace(j + 1) {
           throw fail(j, "unexpected ':' in a value", hint: "quote the value, or put a nested mapping on its own lines")
         }
@@ -594,7 +610,7 @@ private struct Parser {
     default:
       let a = i
       while i < s.count, s[i] != ",", s[i] != "]", s[i] != "}", s[i] != "\n",
-        !(s[i] == ":" && isLineBreakOrSpace(i + 1)), !(s[i] == "#" && s[i - 1] == " ")
+        !(s[i] == ":" && isLineBreakOrSpace(i + 1)), !(s[i] == "#" && isBlank(i - 1))
       {
         i += 1
       }
