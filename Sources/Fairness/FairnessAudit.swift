@@ -252,10 +252,11 @@ public enum FairnessAudit {
         counts: counts, droppedRows: droppedRows, combo: combo))
     }
     // Phase 2: suppression over all audits at once.
-    let (hidden, suppressionWarnings) = suppression(
+    let (hidden, hiddenTotals, hiddenDropped, suppressionWarnings) = suppression(
       prepared.map { (spec: $0.spec, members: $0.members, names: $0.groupNames, counts: $0.counts, label: $0.label) },
       slots: slots, strata: strataLevels, minimum: configuration.minGroupSize,
-      linkIntersections: configuration.missing != .drop)
+      linkIntersections: configuration.missing != .drop,
+      droppedRows: configuration.missing == .drop ? prepared.map(\.droppedRows) : nil)
     warnings += suppressionWarnings
     // Phase 3: the audits.
     for (q, prep) in prepared.enumerated() {
@@ -291,7 +292,8 @@ public enum FairnessAudit {
         }
         let audit = auditOne(
           label: label, names: names, stratum: slot == 0 ? nil : strataLevels[slot - 1],
-          droppedRows: droppedRows[slot], groups: groups, suppression: groups.map { hidden[q][slot][$0.code] },
+          droppedRows: droppedRows[slot], nSuppression: hiddenTotals[q][slot], droppedRowsSuppression: hiddenDropped[q][slot],
+          groups: groups, suppression: groups.map { hidden[q][slot][$0.code] },
           scoreLists: input.scores == nil ? nil : groups.map { lists[slot][$0.code] ?? [] },
           probabilityLists: input.scores == nil ? nil : groups.map { probs[slot][$0.code] ?? [] },
           probabilityProblem: probabilityProblem, lowerIsPositive: input.lowerIsPositive, z: z, configuration: configuration,
@@ -310,57 +312,124 @@ public enum FairnessAudit {
                           warnings: warnings)
   }
 
-  /// Which groups of which audits are suppressed, and why: `result[audit][slot][combination]`, `nil` for a
-  /// group that is shown (slot 0 = pooled, slot s = stratum s − 1).
+  /// Which groups, audit sizes and dropped-row counts of which audits are suppressed, and why:
+  /// `hidden[audit][slot][combination]` for the groups, `totals[audit][slot]` for an audit's n and
+  /// `dropped[audit][slot]` for its dropped rows (`--missing drop`); `nil` for what is shown (slot 0 = pooled,
+  /// slot s = stratum s − 1).
   ///
-  /// A group with n < `minimum` is suppressed. So that no suppressed count follows by subtraction from what
-  /// the run prints, the rule is then applied to every *partition* the run publishes, until nothing changes:
-  /// the groups of one audit (their total is the audit's row count); a pooled group and its parts in the
-  /// strata; a group of an audit and its parts in the audits of more attributes (with `--intersect`, a gender
-  /// and the gender × age-band groups it contains; not under `--missing drop`, where the intersection leaves out
-  /// rows its single-attribute audits keep). In each partition:
+  /// A group with n < `minimum` is suppressed, and so is an audit's n below `minimum` (a small stratum; under
+  /// `--missing drop` also an audit left with few rows) unless it is the input's row count, which is printed
+  /// anyway. So that no suppressed count follows by subtraction from what the run prints, the rule is then
+  /// applied to every *partition* the run publishes, until nothing changes: the groups of one audit (their total
+  /// is the audit's n); a pooled group and its parts in the strata; a group of an audit and its parts in the
+  /// audits of more attributes (with `--intersect`, a gender and the gender × age-band groups it contains; not
+  /// under `--missing drop`, where the intersection leaves out rows its single-attribute audits keep). In each
+  /// partition:
   /// - when the whole is suppressed, every part is (the whole would be their sum);
   /// - when exactly one part is suppressed, the smallest shown part is suppressed with it (ties: the first
   ///   in output order), or, when there is none, the whole.
+  /// The audit sizes form partitions too: the strata's n's add up to the pooled n (every audit of a stratum has
+  /// the stratum's n, except under `--missing drop`, where n + dropped rows is the stratum's row count and the
+  /// pooled n + dropped rows is the input's). There a suppressed n (or dropped count) gets a partner the same
+  /// way, a whole suppressed only as a partner gets one of its parts suppressed (its groups would give it), and
+  /// a stratum with fewer rows than `minimum` has every part suppressed.
   /// This is the usual cell-suppression rule for linked tables (Cox 1980); it is greedy, so it may hide more
   /// than an optimal pattern, never less than the rule needs. Then an exact check (the suppressed counts as
   /// the unknowns of the linear system of all partitions, ``determinedUnknowns(_:unknowns:)``) hides one more
-  /// shown group near every count below `minimum` that several partitions determine together, and both
-  /// rules run again, until none is determined. `warnings` says when the exact check was not made (more than
-  /// `exactCheckLimit` suppressed groups) and names any count it found determined but could not protect (no
-  /// shown group is linked to it).
+  /// shown count near every count below `minimum` that several partitions determine together (the nearest
+  /// shown group, else the nearest shown n or dropped count; the smallest), and both rules run again, until none
+  /// is determined. `warnings` says when the exact check was not made (more than `exactCheckLimit` suppressed
+  /// counts) and names any count it found determined but could not protect (nothing shown is linked to it).
+  /// `droppedRows[audit][slot]` is given under `--missing drop` (then the intersections are not linked).
   /// - Complexity: greedy O(passes · groups) with passes ≤ groups; exact check O(rounds · E · U · rank) for
-  ///   E partitions holding U ≤ `exactCheckLimit` suppressed groups.
+  ///   E partitions holding U ≤ `exactCheckLimit` suppressed counts.
   static func suppression(
     _ audits: [(spec: [Int], members: [[Int32]], names: [String], counts: [Int], label: String)],
-    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true, exactCheckLimit: Int = 400
-  ) -> (hidden: [[[String?]]], warnings: [String]) {
+    slots: Int, strata: [String], minimum: Int, linkIntersections: Bool = true, droppedRows: [[Int]]? = nil,
+    exactCheckLimit: Int = 400
+  ) -> (hidden: [[[String?]]], totals: [[String?]], dropped: [[String?]], warnings: [String]) {
     func size(_ q: Int, _ slot: Int, _ c: Int) -> Int {
       let base = (slot * audits[q].members.count + c) * 4
       return audits[q].counts[base..<base + 4].reduce(0, +)
     }
-    var hidden: [[[String?]]] = audits.indices.map { q in
-      (0..<slots).map { slot in
-        audits[q].members.indices.map { c in
-          let k = size(q, slot, c)
-          return k > 0 && k < minimum ? "n < \(minimum) (--min-group-size)" : nil
+    func auditSize(_ q: Int, _ slot: Int) -> Int { audits[q].members.indices.reduce(0) { $0 + size(q, slot, $1) } }
+    typealias Node = (q: Int, slot: Int, c: Int)
+    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum \(MessageText.quoted(strata[slot - 1]))" }
+    // Nodes: every group of every audit and slot (id = key), then the counts of the audits' sizes.
+    var offsets: [Int] = []
+    var groupCount = 0
+    for q in audits.indices { offsets.append(groupCount); groupCount += slots * audits[q].members.count }
+    func key(_ v: Node) -> Int { offsets[v.q] + v.slot * audits[v.q].members.count + v.c }
+    var nodeSize = [Int](repeating: 0, count: groupCount)
+    var nodeGroup = [Node?](repeating: nil, count: groupCount)
+    var h = [String?](repeating: nil, count: groupCount)
+    for q in audits.indices {
+      for slot in 0..<slots {
+        for c in audits[q].members.indices {
+          let id = key((q, slot, c)), k = size(q, slot, c)
+          nodeSize[id] = k
+          nodeGroup[id] = (q, slot, c)
+          if k > 0 && k < minimum { h[id] = "n < \(minimum) (--min-group-size)" }
         }
       }
     }
-    typealias Node = (q: Int, slot: Int, c: Int)
-    func place(_ slot: Int) -> String { slot == 0 ? "" : " in stratum \(MessageText.quoted(strata[slot - 1]))" }
-    func describe(_ v: Node) -> String { "\(MessageText.quoted(audits[v.q].names[v.c])) (audit by \(audits[v.q].label)\(place(v.slot)))" }
-    // Partitions: (whole, parts); a nil whole is an audit's total.
-    var partitions: [(whole: Node?, parts: [Node])] = []
+    let rows = audits.isEmpty ? 0 : auditSize(0, 0) + (droppedRows?[0][0] ?? 0)
+    var totalText: [Int: String] = [:]
+    var latent: Set<Int> = [], protectedTotals: Set<Int> = []
+    /// A count of the audits' sizes: protected below the minimum (unless it is the whole input), never printed
+    /// when `isLatent` (a stratum's rows under `--missing drop`, which only the n's and dropped rows give).
+    func addTotal(_ k: Int, _ text: String, isLatent: Bool = false, protects: Bool = true) -> Int? {
+      guard k > 0 else { return nil }
+      let id = nodeSize.count
+      nodeSize.append(k)
+      nodeGroup.append(nil)
+      totalText[id] = text
+      let small = protects && k < minimum && k < rows
+      h.append(small ? "n < \(minimum) (--min-group-size)" : (isLatent ? "not printed" : nil))
+      if small { protectedTotals.insert(id) }
+      if isLatent { latent.insert(id) }
+      return id
+    }
+    func isProtected(_ id: Int) -> Bool { nodeGroup[id] != nil ? nodeSize[id] < minimum : protectedTotals.contains(id) }
+    var totalNode = [[Int?]](repeating: [Int?](repeating: nil, count: slots), count: audits.count)
+    var droppedNode = totalNode
+    var stratumNode = [Int?](repeating: nil, count: slots)
+    if !audits.isEmpty {
+      if let dropped = droppedRows {
+        for slot in 1..<max(1, slots) {
+          stratumNode[slot] = addTotal(auditSize(0, slot) + dropped[0][slot], "the rows of stratum \(MessageText.quoted(strata[slot - 1]))", isLatent: true)
+        }
+        for q in audits.indices {
+          for slot in 0..<slots {
+            totalNode[q][slot] = addTotal(auditSize(q, slot), "the n of the audit by \(audits[q].label)\(place(slot))")
+            droppedNode[q][slot] = addTotal(dropped[q][slot], "the dropped rows of the audit by \(audits[q].label)\(place(slot))", protects: false)
+          }
+        }
+      } else {
+        // Every row is in every audit: one n per stratum, shared by its audits; the pooled n is the row count.
+        for slot in 1..<max(1, slots) {
+          stratumNode[slot] = addTotal(auditSize(0, slot), "the n of stratum \(MessageText.quoted(strata[slot - 1]))")
+          for q in audits.indices { totalNode[q][slot] = stratumNode[slot] }
+        }
+      }
+    }
+    func describe(_ id: Int) -> String {
+      guard let v = nodeGroup[id] else { return totalText[id]! }
+      return "\(MessageText.quoted(audits[v.q].names[v.c])) (audit by \(audits[v.q].label)\(place(v.slot)))"
+    }
+    func countsOf(_ id: Int) -> String { nodeGroup[id] == nil ? describe(id) : "the counts of \(describe(id))" }
+    // Partitions: (whole, parts); a nil whole is printed (or a known 0).
+    enum Kind { case groups, audit, totals }
+    var partitions: [(whole: Int?, parts: [Int], kind: Kind)] = []
     for q in audits.indices {
       for slot in 0..<slots {
-        partitions.append((nil, audits[q].members.indices.filter { size(q, slot, $0) > 0 }.map { (q, slot, $0) }))
+        partitions.append((totalNode[q][slot], audits[q].members.indices.filter { size(q, slot, $0) > 0 }.map { key((q, slot, $0)) }, .audit))
       }
     }
     if slots > 1 {
       for q in audits.indices {
         for c in audits[q].members.indices where size(q, 0, c) > 0 {
-          partitions.append(((q, 0, c), (1..<slots).filter { size(q, $0, c) > 0 }.map { (q, $0, c) }))
+          partitions.append((key((q, 0, c)), (1..<slots).filter { size(q, $0, c) > 0 }.map { key((q, $0, c)) }, .groups))
         }
       }
     }
@@ -378,34 +447,64 @@ public enum FairnessAudit {
         }
         for slot in 0..<slots {
           for (w, cs) in partsOf.enumerated() where size(p, slot, w) > 0 {
-            partitions.append(((p, slot, w), cs.filter { size(q, slot, $0) > 0 }.map { (q, slot, $0) }))
+            partitions.append((key((p, slot, w)), cs.filter { size(q, slot, $0) > 0 }.map { key((q, slot, $0)) }, .groups))
           }
         }
       }
     }
+    // The audits' sizes: the strata partition the pooled rows.
+    if droppedRows != nil {
+      for q in audits.indices {
+        partitions.append((nil, [totalNode[q][0], droppedNode[q][0]].compactMap { $0 }, .totals))
+        if slots > 1 {
+          partitions.append((totalNode[q][0], (1..<slots).compactMap { totalNode[q][$0] }, .totals))
+          partitions.append((droppedNode[q][0], (1..<slots).compactMap { droppedNode[q][$0] }, .totals))
+        }
+      }
+      for slot in 1..<max(1, slots) {
+        for q in audits.indices {
+          partitions.append((stratumNode[slot], [totalNode[q][slot], droppedNode[q][slot]].compactMap { $0 }, .totals))
+        }
+      }
+      if slots > 1 { partitions.append((nil, (1..<slots).compactMap { stratumNode[$0] }, .totals)) }
+    } else if slots > 1 {
+      partitions.append((nil, (1..<slots).compactMap { stratumNode[$0] }, .totals))
+    }
+    partitions.removeAll { $0.parts.isEmpty }
+    func smallest(_ ids: [Int]) -> Int? { ids.min { nodeSize[$0] < nodeSize[$1] } }
     func greedy() {
     var changed = true
     while changed {
       changed = false
-      for (whole, parts) in partitions {
-        if let w = whole, hidden[w.q][w.slot][w.c] != nil {
-          for v in parts where hidden[v.q][v.slot][v.c] == nil {
-            hidden[v.q][v.slot][v.c] = "\(describe(w)), which contains it, is suppressed"
+      for (whole, parts, kind) in partitions {
+        let shown = parts.filter { h[$0] == nil }
+        if let w = whole, h[w] != nil {
+          if kind == .groups || isProtected(w) {
+            for v in shown {
+              h[v] = "\(describe(w)), which contains it, is suppressed"
+              changed = true
+            }
+          } else if !latent.contains(w) && shown.count == parts.count, let k = smallest(shown) {
+            // A whole hidden only as a partner would follow as the sum of its printed parts.
+            h[k] = "complementary suppression: \(describe(w)) is suppressed and would follow as the sum of its parts"
             changed = true
           }
           continue
         }
-        let hiddenParts = parts.filter { hidden[$0.q][$0.slot][$0.c] != nil }
+        let hiddenParts = parts.filter { h[$0] != nil }
         guard hiddenParts.count == 1 else { continue }
         let lone = hiddenParts[0]
-        let shown = parts.filter { hidden[$0.q][$0.slot][$0.c] == nil }
-        if let k = shown.min(by: { size($0.q, $0.slot, $0.c) < size($1.q, $1.slot, $1.c) }) {
-          hidden[k.q][k.slot][k.c] = whole == nil
-            ? "complementary suppression: the only other suppressed group's counts would follow by subtraction"
-            : "complementary suppression: the counts of \(describe(lone)) would follow by subtraction from \(describe(whole!))"
+        if let k = smallest(shown) {
+          switch kind {
+          case .audit: h[k] = "complementary suppression: the only other suppressed group's counts would follow by subtraction"
+          case .groups:
+            h[k] = "complementary suppression: the counts of \(describe(lone)) would follow by subtraction from \(describe(whole!))"
+          case .totals:
+            h[k] = "complementary suppression: \(countsOf(lone)) would follow by subtraction from \(whole.map(describe) ?? "the printed row count")"
+          }
           changed = true
-        } else if let w = whole {
-          hidden[w.q][w.slot][w.c] = "its only part, \(describe(lone)), is suppressed"
+        } else if kind != .audit, let w = whole {
+          h[w] = "its only part, \(describe(lone)), is suppressed"
           changed = true
         }
       }
@@ -414,91 +513,92 @@ public enum FairnessAudit {
     // Partitions together can still give a suppressed count that none gives alone (a two-way table: the
     // shown groups of the rows and of the columns pin a lone hidden cell although every row and column
     // hides two). Exact check: the suppressed counts are the unknowns of the linear system the partitions
-    // form (whole − Σ parts = 0; an audit's groups sum to its printed n); a count is determined when its
-    // unit vector lies in the system's row space. For each such count the smallest shown group of a
-    // partition it belongs to is suppressed too; then both rules run again, until no count is determined.
-    var offsets: [Int] = []
-    var total = 0
-    for q in audits.indices { offsets.append(total); total += slots * audits[q].members.count }
-    func key(_ v: Node) -> Int { offsets[v.q] + v.slot * audits[v.q].members.count + v.c }
+    // form (whole − Σ parts = 0; a printed whole is a constant); a count is determined when its unit vector
+    // lies in the system's row space. For each such count the nearest shown count of a partition it belongs
+    // to is suppressed too (a group before an n; the smallest); then both rules run again, until no count is
+    // determined.
     var warnings: [String] = []
-    // The partitions of each group, to look for a shown group near a determined count: first in the
-    // partitions the count belongs to, else one partition further through hidden groups, and so on.
+    // The partitions of each count, to look for a shown count near a determined one: first in the
+    // partitions the count belongs to, else one partition further through hidden counts, and so on.
     var partitionsOf: [Int: [Int]] = [:]
-    for (i, (whole, parts)) in partitions.enumerated() {
-      for v in (whole.map { [$0] } ?? []) + parts { partitionsOf[key(v), default: []].append(i) }
+    for (i, (whole, parts, _)) in partitions.enumerated() {
+      for v in (whole.map { [$0] } ?? []) + parts { partitionsOf[v, default: []].append(i) }
     }
     while true {
       greedy()
       var unknown: [Int: Int] = [:]
-      var unknownNodes: [Node] = []
-      for q in audits.indices {
-        for slot in 0..<slots {
-          for c in audits[q].members.indices where hidden[q][slot][c] != nil && size(q, slot, c) > 0 {
-            unknown[key((q, slot, c))] = unknownNodes.count
-            unknownNodes.append((q, slot, c))
-          }
-        }
+      var unknownNodes: [Int] = []
+      for id in nodeSize.indices where h[id] != nil && nodeSize[id] > 0 {
+        unknown[id] = unknownNodes.count
+        unknownNodes.append(id)
       }
-      if unknownNodes.isEmpty { break }
+      // A stratum's rows are never printed: with nothing else hidden, nothing hidden can be determined.
+      if unknownNodes.allSatisfy({ latent.contains($0) }) { break }
       guard unknownNodes.count <= exactCheckLimit else {
         warnings.append("\(unknownNodes.count) suppressed groups are more than the exact disclosure check handles "
           + "(\(exactCheckLimit)): each partition hides none or at least two of its groups, but several partitions "
           + "together may still give a suppressed count; raise --min-group-size or audit fewer attributes at once")
         break
       }
-      var rows: [[(Int, Double)]] = []
-      for (whole, parts) in partitions {
+      var system: [[(Int, Double)]] = []
+      for (whole, parts, _) in partitions {
         var row: [(Int, Double)] = []
-        if let w = whole, let j = unknown[key(w)] { row.append((j, 1)) }
-        for v in parts { if let j = unknown[key(v)] { row.append((j, -1)) } }
-        if !row.isEmpty { rows.append(row) }
+        if let w = whole, let j = unknown[w] { row.append((j, 1)) }
+        for v in parts { if let j = unknown[v] { row.append((j, -1)) } }
+        if !row.isEmpty { system.append(row) }
       }
       // Only a count below the minimum needs protecting: a group hidden as a complement (n ≥ minimum) may be
       // determined — e.g. the only group of an audit, whose count is the audit's n.
-      let determined = determinedUnknowns(rows, unknowns: unknownNodes.count).filter {
-        size(unknownNodes[$0].q, unknownNodes[$0].slot, unknownNodes[$0].c) < minimum
-      }
+      let determined = determinedUnknowns(system, unknowns: unknownNodes.count).filter { isProtected(unknownNodes[$0]) }
       if determined.isEmpty { break }
       var progressed = false
-      var unprotected: [Node] = []
+      var unprotected: [Int] = []
       for j in determined {
         let lone = unknownNodes[j]
-        var seen: Set<Int> = [key(lone)]
+        var seen: Set<Int> = [lone]
         var frontier = [lone]
-        var best: Node?
+        var best: Int?
         while best == nil && !frontier.isEmpty {
-          var next: [Node] = []
+          var next: [Int] = []
+          var bestTotal: Int?
           for u in frontier {
-            for i in partitionsOf[key(u)] ?? [] {
-              for v in (partitions[i].whole.map { [$0] } ?? []) + partitions[i].parts where seen.insert(key(v)).inserted {
-                if hidden[v.q][v.slot][v.c] == nil {
-                  if best == nil || size(v.q, v.slot, v.c) < size(best!.q, best!.slot, best!.c) { best = v }
+            for i in partitionsOf[u] ?? [] {
+              for v in (partitions[i].whole.map { [$0] } ?? []) + partitions[i].parts where seen.insert(v).inserted {
+                if h[v] == nil {
+                  if nodeGroup[v] != nil {
+                    if best == nil || nodeSize[v] < nodeSize[best!] { best = v }
+                  } else if bestTotal == nil || nodeSize[v] < nodeSize[bestTotal!] {
+                    bestTotal = v
+                  }
                 } else {
                   next.append(v)
                 }
               }
             }
           }
+          best = best ?? bestTotal
           frontier = next
         }
         guard let k = best else {
           unprotected.append(lone)
           continue
         }
-        hidden[k.q][k.slot][k.c] = "complementary suppression: the counts of \(describe(lone)) would follow from the printed counts of several linked tables together"
+        h[k] = "complementary suppression: \(countsOf(lone)) would follow from the printed counts of several linked tables together"
         progressed = true
       }
       if !progressed {
-        // Every group linked to these counts is hidden already, yet the printed totals still give them.
-        warnings.append("the counts of \(unprotected.prefix(5).map(describe).joined(separator: ", "))"
+        // Every count linked to these is hidden already, yet the printed totals still give them.
+        warnings.append("\(unprotected.prefix(5).map(countsOf).joined(separator: ", "))"
           + "\(unprotected.count > 5 ? " and \(unprotected.count - 5) more" : "") follow from the printed totals "
           + "and no shown group is linked to them, so suppression cannot protect them; raise --min-group-size "
           + "or audit fewer attributes or strata at once")
         break
       }
     }
-    return (hidden, warnings)
+    let hidden: [[[String?]]] = audits.indices.map { q in
+      (0..<slots).map { slot in audits[q].members.indices.map { c in h[key((q, slot, c))] } }
+    }
+    return (hidden, totalNode.map { $0.map { $0.flatMap { h[$0] } } }, droppedNode.map { $0.map { $0.flatMap { h[$0] } } }, warnings)
   }
 
   /// The unknowns a homogeneous linear system determines: `rows` are sparse rows (column, coefficient) over
@@ -594,8 +694,8 @@ public enum FairnessAudit {
   // MARK: One audit
 
   static func auditOne(
-    label: String, names: [String], stratum: String?, droppedRows: Int,
-    groups rawGroups: [(code: Int, name: String, cells: [Int])], suppression: [String?],
+    label: String, names: [String], stratum: String?, droppedRows: Int, nSuppression: String? = nil,
+    droppedRowsSuppression: String? = nil, groups rawGroups: [(code: Int, name: String, cells: [Int])], suppression: [String?],
     scoreLists: [[(score: Double, positive: Bool)]]?, probabilityLists: [[(Double, Bool)]]?,
     probabilityProblem: String?, lowerIsPositive: Bool = false, z: Double, configuration: FairnessConfiguration,
     singleLevel: Bool
@@ -605,6 +705,8 @@ public enum FairnessAudit {
     // Suppression, decided over all audits of the run (``suppression(_:slots:strata:minimum:linkIntersections:)``).
     let suppressed = suppression.map { $0 != nil }
     let reasons = suppression
+    if let why = nSuppression { notices.append("the audit's n suppressed (\(why))") }
+    if let why = droppedRowsSuppression { notices.append("the number of dropped rows suppressed (\(why))") }
     for (k, g) in rawGroups.enumerated() where suppressed[k] {
       notices.append("group \(MessageText.quoted(g.name)) suppressed (\(reasons[k]!)); left out of criteria")
     }
@@ -877,7 +979,8 @@ public enum FairnessAudit {
     if abroca == nil && scoreLists != nil { abroca = [] }
 
     return AuditResult(
-      attribute: label, attributes: names, stratum: stratum, n: total, droppedRows: droppedRows, groups: groups,
+      attribute: label, attributes: names, stratum: stratum, n: total, droppedRows: droppedRows,
+      nSuppressionReason: nSuppression, droppedRowsSuppressionReason: droppedRowsSuppression, groups: groups,
       criteria: criteriaResults, reference: reference.map { rawGroups[$0].name }, abroca: abroca, notices: notices)
   }
 

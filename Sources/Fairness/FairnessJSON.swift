@@ -3,9 +3,11 @@ import CohortLensCore
 /// JSON encoding of a ``FairnessResult`` (the `audits` part of schema `cohortlens.fairness/1`).
 ///
 /// Suppressed groups keep only `group` and `suppressed: true` (plus the reason): counts, rates,
-/// ROC points and reliability tables are left out, so no output discloses a small cell.
+/// ROC points and reliability tables are left out, so no output discloses a small cell. A suppressed audit
+/// n or dropped-row count is `null`, followed by `n_suppression_reason` / `dropped_rows_suppression_reason`.
 public enum FairnessJSON {
-  /// `[{attribute, attributes, stratum, n, dropped_rows, reference, groups, criteria, abroca?, notices}]`.
+  /// `[{attribute, attributes, stratum, n, n_suppression_reason?, dropped_rows, dropped_rows_suppression_reason?,
+  /// reference, groups, criteria, abroca?, notices}]`.
   public static func audits(_ result: FairnessResult) -> JSONValue {
     .array(result.audits.map(audit))
   }
@@ -25,12 +27,17 @@ public enum FairnessJSON {
       ("attribute", .string(a.attribute)),
       ("attributes", .array(a.attributes.map { .string($0) })),
       ("stratum", a.stratum.map { .string($0) } ?? .null),
-      ("n", .int(a.n)),
-      ("dropped_rows", .int(a.droppedRows)),
+      ("n", a.nSuppressionReason == nil ? .int(a.n) : .null),
+      ("dropped_rows", a.droppedRowsSuppressionReason == nil ? .int(a.droppedRows) : .null),
       ("reference", a.reference.map { .string($0) } ?? .null),
       ("groups", .array(a.groups.map(group))),
       ("criteria", .array(a.criteria.map(criterion))),
     ]
+    // A suppressed n or dropped-row count is null, with the reason (as a suppressed group's).
+    if let why = a.nSuppressionReason { fields.insert(("n_suppression_reason", .string(why)), at: 4) }
+    if let why = a.droppedRowsSuppressionReason {
+      fields.insert(("dropped_rows_suppression_reason", .string(why)), at: fields.firstIndex { $0.0 == "dropped_rows" }! + 1)
+    }
     if let abroca = a.abroca {
       fields.append(("abroca", .array(abroca.map { e in
         .object([

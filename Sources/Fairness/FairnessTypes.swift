@@ -335,6 +335,12 @@ public struct AuditResult: Sendable {
   /// Rows of this audit (of its stratum; all rows for the pooled audit) left out because of a
   /// missing sensitive value (`--missing drop`).
   public var droppedRows: Int
+  /// Why `n` is suppressed in every output (below the minimum group size, or complementary suppression:
+  /// the strata's n's add up to the pooled n); `nil` when it is printed.
+  public var nSuppressionReason: String? = nil
+  /// Why `droppedRows` is suppressed in every output (it would give a suppressed n by subtraction from the
+  /// stratum's or the input's rows); `nil` when it is printed.
+  public var droppedRowsSuppressionReason: String? = nil
   public var groups: [GroupResult]
   public var criteria: [CriterionResult]
   /// The reference group of reference comparisons and of ABROCA.

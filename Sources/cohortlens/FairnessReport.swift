@@ -69,7 +69,7 @@ struct FairnessReport {
     let level = NumberFormatting.significant(result.configuration.confidence * 100, digits: 6) + "%"
     let rateHeaders = ["selection", "TPR", "FPR", "FNR", "TNR", "PPV", "NPV", "accuracy", "base rate"]
     for a in result.audits {
-      let title = "\(a.attribute) — \(a.stratum.map { "stratum \(MessageText.excerpt($0))" } ?? "all rows") (n = \(a.n))"
+      let title = "\(a.attribute) — \(a.stratum.map { "stratum \(MessageText.excerpt($0))" } ?? "all rows") (n \(a.nSuppressionReason == nil ? "= \(a.n)" : "suppressed"))"
       var headers = ["group", "n", "TP", "FP", "TN", "FN"] + rateHeaders
       if hasScores { headers += ["AUC", "Brier", "ECE"] }
       var groups = TextTable(title: title, headers: headers, alignments: [.left] + Array(repeating: .right, count: headers.count - 1))
@@ -90,7 +90,11 @@ struct FairnessReport {
         }
       }
       notes += a.notices
-      if a.droppedRows > 0 { notes.append("\(a.droppedRows) row(s) with a missing value dropped (--missing drop)") }
+      if a.droppedRowsSuppressionReason != nil {
+        notes.append("rows with a missing value dropped (--missing drop); their number is suppressed")
+      } else if a.droppedRows > 0 {
+        notes.append("\(a.droppedRows) row(s) with a missing value dropped (--missing drop)")
+      }
       groups.footnotes = notes
       out.append(groups)
 

@@ -124,6 +124,39 @@ struct FairnessCommandTests {
     #expect(roc.first?["fpr"] as? Double == 0 && roc.last?["tpr"] as? Double == 1)
   }
 
+  /// A stratum with fewer learners than the minimum prints no n: the table title says `(n suppressed)`, JSON `n`
+  /// is null with the reason, and the dropped rows that would give it away are suppressed too (`--missing drop`).
+  @Test func aSmallStratumsNIsSuppressedInEveryFormat() throws {
+    let dir = try CLI.temporaryDirectory()
+    var csv = "id,y,p,w,g,h\n"
+    for i in 0..<40 { csv += "a\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),w1,\(i % 2 == 0 ? "A" : "B"),\(i < 12 ? "" : (i % 2 == 0 ? "X" : "Y"))\n" }
+    for i in 0..<7 { csv += "b\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),w2,\(i < 4 ? "A" : "B"),\(i < 4 ? "X" : "")\n" }
+    for i in 0..<50 { csv += "c\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),w3,\(i % 2 == 0 ? "A" : "B"),\(i % 2 == 0 ? "Y" : "X")\n" }
+    let f = try CLI.write(csv, "strata.csv", in: dir)
+    let base = ["fairness", "--predictions", f, "--label", "y", "--positive", "1", "--prediction", "p", "--by", "g,h",
+                "--stratify", "w", "--bootstrap", "0"]
+    let table = try CLI.run(base)
+    #expect(table.status == 0, "\(table.stderr)")
+    #expect(table.stdout.contains("g — stratum w2 (n suppressed)"), "\(table.stdout)")
+    #expect(!table.stdout.contains("(n = 7)"))
+    #expect(table.stdout.contains("the audit's n suppressed (n < 10 (--min-group-size))"))
+    let markdown = try CLI.run(base + ["--format", "markdown"])
+    #expect(markdown.stdout.contains("(n suppressed)") && !markdown.stdout.contains("(n = 7)"))
+    let json = try CLI.run(base + ["--format", "json"])
+    let audits = Self.audits(try CLI.json(json.stdout))
+    let w2 = audits.filter { $0["stratum"] as? String == "w2" }
+    #expect(w2.count == 2 && w2.allSatisfy { $0["n"] is NSNull && $0["n_suppression_reason"] as? String == "n < 10 (--min-group-size)" })
+    let drop = try CLI.run(base + ["--format", "json", "--missing", "drop"])
+    #expect(drop.status == 0, "\(drop.stderr)")
+    for a in Self.audits(try CLI.json(drop.stdout)) {
+      // Every printed n is at least 10 or the row count; a null dropped-row count says why.
+      if let n = a["n"] as? Int { #expect(n >= 10, "\(a["attribute"] ?? "") \(a["stratum"] ?? "")") }
+      if a["dropped_rows"] is NSNull { #expect(a["dropped_rows_suppression_reason"] is String) }
+    }
+    let dropTable = try CLI.run(base + ["--missing", "drop"])
+    #expect(dropTable.stdout.contains("rows with a missing value dropped (--missing drop); their number is suppressed"))
+  }
+
   @Test func smallGroupsAreSuppressedWithTheirComplement() throws {
     let dir = try CLI.temporaryDirectory()
     var csv = "id,y,p,g\n"

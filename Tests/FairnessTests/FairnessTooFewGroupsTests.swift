@@ -122,19 +122,23 @@ struct FairnessTooFewGroupsTests {
     }
   }
 
-  /// A stratum smaller than the minimum with a single group prints that group's count as its n, which no
-  /// suppression of groups can hide: after hiding every linked group the run says so in a warning (before:
-  /// silently).
+  /// A count that equals the printed row count cannot be hidden: an input of 6 learners, all of group A. After
+  /// hiding every linked group the run says so in a warning. (A small stratum with a single group no longer
+  /// is such a case: its n is suppressed, see ``FairnessAuditSizeSuppressionTests``.)
   @Test func aCountSuppressionCannotProtectIsNamedInAWarning() {
-    // Stratum s1 holds 3 rows, all of group A; s2 holds 30 of A and 30 of B.
-    let x = Self.scored([("A", 33), ("B", 30)]) { r in r < 3 ? "s1" : "s2" }
+    let x = Self.scored([("A", 6)])
     var c = FairnessConfiguration()
     c.bootstrapReplicates = 0
     c.permutations = 0
     let result = FairnessAudit.run(x, configuration: c)
     let warning = result.warnings.first { $0.contains("suppression cannot protect them") }
-    #expect(warning?.hasPrefix("the counts of 'A' (audit by g in stratum 's1') follow from the printed totals") == true,
+    #expect(warning?.hasPrefix("the counts of 'A' (audit by g) follow from the printed totals") == true,
             "\(result.warnings)")
+    // A small stratum with a single group: its n is hidden, nothing is left unprotected.
+    let strata = Self.scored([("A", 33), ("B", 30)]) { r in r < 3 ? "s1" : "s2" }
+    let stratified = FairnessAudit.run(strata, configuration: c)
+    #expect(!stratified.warnings.contains { $0.contains("suppression cannot protect them") }, "\(stratified.warnings)")
+    #expect(stratified.audits[1].stratum == "s1" && stratified.audits[1].nSuppressionReason != nil)
   }
 
   @Test(arguments: modes)
