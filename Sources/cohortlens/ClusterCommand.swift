@@ -246,6 +246,7 @@ struct ClusterCommand: CohortLensCommand {
     var usedColumns: [String] = []
     var gammaUsed: Double?
     var dropped: [String] = []
+    var inputOrder: [(id: String, clustered: Int?)] = []
     var truthValues: [String]?
 
     if affinity == .precomputed, let matrixPath = matrix {
@@ -330,6 +331,9 @@ struct ClusterCommand: CohortLensCommand {
       if kept.count < allIds.count {
         let keptSet = Set(kept)
         dropped = allIds.indices.filter { !keptSet.contains($0) }.map { allIds[$0] }
+        var position: [Int: Int] = [:]
+        for (i, r) in kept.enumerated() { position[r] = i }
+        inputOrder = allIds.indices.map { (id: allIds[$0], clustered: position[$0]) }
         warnings.append("dropped \(dropped.count) learner(s) with missing values (--drop-missing)")
       }
       ids = kept.map { allIds[$0] }
@@ -382,11 +386,12 @@ struct ClusterCommand: CohortLensCommand {
     parameters.append(("drop_missing", .bool(dropMissing)))
     parameters.append(("truth", truth.map { .string($0) } ?? .null))
 
-    let report = ClusterReport(
+    var report = ClusterReport(
       ids: ids, dropped: dropped, result: result, warnings: warnings,
       header: wantsJSON
         ? try provenance(command: "cluster", parameters: parameters, seed: seed, inputs: inputs, digests: digests) : [],
       description: describe(n: n, columns: usedColumns, gamma: gammaUsed, graph: graph))
+    report.inputOrder = inputOrder
     return Run(report: report, warnings: warnings, inputs: inputs, digests: digests)
   }
 

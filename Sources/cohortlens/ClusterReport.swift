@@ -5,6 +5,9 @@ import CohortLensCore
 struct ClusterReport {
   let ids: [String]
   let dropped: [String]
+  /// The learners in input order, each with its row in ``ids`` (`nil`: left out by `--drop-missing`); empty when
+  /// every input learner was clustered (then ``ids`` is the input order).
+  var inputOrder: [(id: String, clustered: Int?)] = []
   let result: SweepResult
   let warnings: [String]
   /// Schema, version, parameters, seed and input digests (`provenance`); only built for JSON output.
@@ -22,11 +25,13 @@ struct ClusterReport {
     }
   }
 
-  /// `id,k2,k3,…`: the label of every learner for every k (input order).
+  /// `id,k2,k3,…`: the label of every input learner for every k, in input order. A learner left out by
+  /// `--drop-missing` keeps its row, with empty (missing) label cells, so the file lines up with the input.
   func labelsCSV() -> String {
     var table = TextTable(headers: ["id"] + result.entries.map { "k\($0.k)" })
-    for (i, id) in ids.enumerated() {
-      table.append([id] + result.entries.map { String($0.labels[i]) })
+    let rows = inputOrder.isEmpty ? ids.indices.map { (id: ids[$0], clustered: Optional($0)) } : inputOrder
+    for row in rows {
+      table.append([row.id] + result.entries.map { e in row.clustered.map { String(e.labels[$0]) } ?? "" })
     }
     return table.render(.csv)
   }

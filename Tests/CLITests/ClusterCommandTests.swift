@@ -165,6 +165,23 @@ struct ClusterCommandTests {
     #expect(md.stdout.contains("**Dropped** (missing values, --drop-missing): 2 learner(s): 2, 4\n"), "\(md.stdout)")
   }
 
+  @Test func labelsOutKeepsDroppedLearnersInInputOrder() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a,b\n1,0,1\n2,NA,0\n3,5,5\n4,2,\n5,9,9\n6,1,1\n", "gaps.csv", in: dir)
+    let labels = dir.appendingPathComponent("labels.csv").path
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2,3", "--drop-missing", "--labels-out", labels,
+                         "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let sweep = try #require(try CLI.json(r.stdout)["sweep"] as? [[String: Any]])
+    let k2 = try #require(sweep.first?["labels"] as? [Int]), k3 = try #require(sweep.last?["labels"] as? [Int])
+    let lines = try String(contentsOfFile: labels, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    // Every input learner, in input order; 2 and 4 (missing values) with empty label cells.
+    #expect(lines == [
+      "id,k2,k3", "1,\(k2[0]),\(k3[0])", "2,,", "3,\(k2[1]),\(k3[1])", "4,,", "5,\(k2[2]),\(k3[2])",
+      "6,\(k2[3]),\(k3[3])", "",
+    ])
+  }
+
   @Test func duplicateIdsAreAnError() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write("id,a\n1,0\n2,1\n1,5\n4,2\n", "dup.csv", in: dir)

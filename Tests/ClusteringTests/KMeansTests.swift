@@ -122,3 +122,36 @@ func kmeansMatchesScikitLearn(index: Int) {
   // 0.1 summed 1000 times: NumPy gives 100.00000000000001 (pairwise), a plain loop 99.9999999999986.
   #expect(KMeansNumPySum.pairwise([Double](repeating: 0.1, count: 1000)) == 100.00000000000001)
 }
+
+/// Rounding noise in the embedding (another eigensolver, another CPU's BLAS kernels) must not change the
+/// clustering. On the lecture 10 effort features at k = 8 two k-means++ candidates give potentials equal to
+/// 3e-16 relative, so an exact `argmin` let the last bits of the embedding choose the seeding (silhouette
+/// 0.80 or 0.56); near-ties (``KMeans/nearTie``) now go to the first candidate.
+@Test func roundingNoiseInTheEmbeddingDoesNotChangeTheClustering() throws {
+  let doc = try SweepGoldenTests.load()
+  let ds = try #require(doc.datasets.first { $0.name == "effort" })
+  let raw = try SpectralPipelineGolden.readColumns(SweepGoldenTests.root.appendingPathComponent(ds.file), ds.columns)
+  let x = FeatureScaling.standard.apply(raw)
+  let w = Affinity.rbf(x, gamma: try #require(ds.gamma))
+  let e = try SpectralEmbedding.compute(adjacency: w, dimensions: 8, eigenvalueCount: 16, solver: .dense).embedding
+  func fit(_ m: Matrix) -> KMeansResult {
+    var random = NumPyRandomState(seed: 0)
+    random.skip(doubles: m.rows)
+    return KMeans(clusters: 8, initCount: 10).fit(m, random: &random)
+  }
+  let reference = fit(e)
+  let golden = try #require(ds.per_k.first { $0.k == 8 })
+  #expect(ClusterScores.adjustedRandIndex(reference.labels, golden.labels) == 1)
+  var state: UInt64 = 12345
+  for trial in 0..<12 {
+    // Each coordinate times (1 + δ), |δ| ≤ 4e-15: a few ulps, the size of the solvers' differences.
+    var noisy = e
+    for i in noisy.storage.indices {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      let delta = (Double(state >> 11) / Double(1 << 53) - 0.5) * 8e-15
+      noisy.storage[i] *= 1 + delta
+    }
+    let r = fit(noisy)
+    #expect(r.labels == reference.labels, "trial \(trial): inertia \(r.inertia) against \(reference.inertia)")
+  }
+}
