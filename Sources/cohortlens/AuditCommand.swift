@@ -199,9 +199,7 @@ struct AuditCommand: CohortLensCommand {
           return .object(fields)
         })),
       ])
-      if !writeAll(value.serialized(pretty: true) + "\n", to: STDOUT_FILENO) {
-        throw OutputError(path: "standard output", message: "cannot write the check")
-      }
+      try writeStandardOutput(value.serialized(pretty: true) + "\n", what: "the check", hint: nil)
       return
     }
     if check {
@@ -213,7 +211,7 @@ struct AuditCommand: CohortLensCommand {
         }
       }
       lines.append("valid: \(prepared.count) step(s); nothing was run or written")
-      _ = writeAll(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO)
+      try writeStandardOutput(lines.joined(separator: "\n") + "\n", what: "the check", hint: nil)
       return
     }
 
@@ -262,9 +260,8 @@ struct AuditCommand: CohortLensCommand {
     case .table: text = report.consoleSummary(out: out)
     case .json: text = report.consoleJSON(out: out)
     }
-    if !writeAll(text, to: STDOUT_FILENO) {
-      throw OutputError(path: "standard output", message: "cannot write the summary")
-    }
+    // The report folder is written: say so, as every number is there.
+    try writeStandardOutput(text, what: "the summary", hint: "the report was written to '\(out)'")
   }
 
   private func stepTakesSeed(_ command: String) -> Bool {
