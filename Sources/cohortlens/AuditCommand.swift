@@ -148,7 +148,8 @@ struct AuditCommand: CohortLensCommand {
       configFile = BundledAudit.configPath(home: try BundledAudit.home())
     }
     // Read once: report.json's digest is of the bytes that were parsed.
-    let (node, configBytes) = try ConfigParser.read(path: configFile)
+    let (node, configBytes) = try ConfigParser.read(
+      path: configFile, expecting: "the audit configuration file (YAML or JSON; see Examples/audit/)")
     let base = AuditConfiguration.directory(of: configFile)
     let options = kinds.mapValues { $0.options() }
     let audit = try AuditConfiguration.load(

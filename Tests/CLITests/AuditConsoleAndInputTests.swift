@@ -43,4 +43,27 @@ struct AuditConsoleAndInputTests {
     let ok = try Self.run(["audit", "--config", course.config, "--out", out, "--check"], stdout: "/dev/null")
     #expect(ok.status == 0, "\(ok.stderr)")
   }
+
+  /// A folder given where a file that is not a CSV file is expected is named as a folder, and the hint names
+  /// the file that is expected: the audit configuration (YAML or JSON), explain's model (JSON) — never "a CSV
+  /// file", and never read as an empty model.
+  @Test func aFolderGivenForAFileThatIsNotCSVIsNamedWithTheRightHint() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let audit = try CLI.run(["audit", "--config", dir.path, "--out", dir.appendingPathComponent("out").path])
+    #expect(audit.status == 64, "\(audit.stderr)")
+    #expect(audit.stderr.contains("\(dir.path): is a directory, not a file; pass the path of the audit configuration file (YAML or JSON"), "\(audit.stderr)")
+    #expect(!audit.stderr.contains("CSV"), "\(audit.stderr)")
+    let explain = try CLI.run([
+      "explain", "--features", CLI.fixture("flipped-classroom/aggregated_fc.csv"), "--id", "user", "--all",
+      "--model", dir.path,
+    ])
+    #expect(explain.status == 65, "\(explain.stderr)")
+    #expect(explain.stderr.contains("\(dir.path): is a directory, not a file; pass the path of the model's JSON file"), "\(explain.stderr)")
+    #expect(!explain.stderr.contains("CSV") && !explain.stderr.contains("JSON object"), "\(explain.stderr)")
+    // A CSV input keeps its hint.
+    let features = try CLI.run(["explain", "--features", dir.path, "--id", "user", "--all", "--model", CLI.fixture("models/flipped_pass.json")])
+    #expect(features.status == 65, "\(features.stderr)")
+    #expect(features.stderr.contains("is a directory, not a file; pass the path of a CSV file"), "\(features.stderr)")
+  }
 }
