@@ -150,7 +150,7 @@ struct AuditCommand: CohortLensCommand {
     // Read once: report.json's digest is of the bytes that were parsed.
     let (node, configBytes) = try ConfigParser.read(
       path: configFile, expecting: "the audit configuration file (YAML or JSON; see Examples/audit/)")
-    let base = AuditConfiguration.directory(of: configFile)
+    let base = AuditConfiguration.baseDirectory(ofConfiguration: configFile)
     let options = kinds.mapValues { $0.options() }
     let audit = try AuditConfiguration.load(
       node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys),
@@ -167,7 +167,8 @@ struct AuditCommand: CohortLensCommand {
       if !arguments.contains("--seed"), stepTakesSeed(step.command) {
         arguments += ["--seed", String(auditSeed)]
       }
-      try checkInputs(step)
+      try checkInputs(step, pathsStart: base == AuditConfiguration.directory(of: configFile)
+        ? "the configuration's folder" : "the current directory (the configuration was read through a file descriptor)")
       try checkOptionNames(step, known: options[step.command] ?? [:])
       let command: any AuditStep
       do {
@@ -350,7 +351,8 @@ struct AuditCommand: CohortLensCommand {
   }
 
   /// Every input path a step names must exist before any work starts.
-  private func checkInputs(_ step: AuditConfiguration.Step) throws {
+  /// `pathsStart` names where relative paths start, for the hint.
+  private func checkInputs(_ step: AuditConfiguration.Step, pathsStart: String) throws {
     var i = 0
     while i < step.arguments.count {
       let flag = step.arguments[i]
@@ -367,7 +369,7 @@ struct AuditCommand: CohortLensCommand {
           throw ConfigError(
             file: step.node?.file ?? "audit", mark: step.optionMarks[name] ?? step.node?.mark,
             message: "step '\(step.name)' (\(step.command)): \(name) '\(path)' \(problem)",
-            hint: "name a readable file; paths are relative to the configuration's folder")
+            hint: "name a readable file; paths are relative to \(pathsStart)")
         }
         i += inline == nil ? 2 : 1
       } else {
@@ -379,7 +381,7 @@ struct AuditCommand: CohortLensCommand {
       throw ConfigError(
         file: step.node?.file ?? "audit", mark: profile.tableMark,
         message: "step '\(step.name)' (\(step.command)): profile.table '\(profile.table)' \(problem)",
-        hint: "name a readable file; paths are relative to the configuration's folder")
+        hint: "name a readable file; paths are relative to \(pathsStart)")
     }
   }
 

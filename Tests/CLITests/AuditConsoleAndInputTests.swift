@@ -66,4 +66,51 @@ struct AuditConsoleAndInputTests {
     #expect(features.status == 65, "\(features.stderr)")
     #expect(features.stderr.contains("is a directory, not a file; pass the path of a CSV file"), "\(features.stderr)")
   }
+
+  /// A configuration read from a pipe (`--config <(cat audit.yaml)`: `/dev/fd/63`) or named through
+  /// `/proc/self/fd/N` has no folder of its own: its relative paths start at the current directory, not at
+  /// `/dev/fd` or `/proc/self/fd`.
+  @Test func relativePathsOfAConfigurationFromAPipeStartAtTheCurrentDirectory() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let course = try AuditCommandTests.smallCourse(in: dir)  // audit.yaml names predictions.csv
+    let out = dir.appendingPathComponent("out").path
+    for command in [
+      #"exec "$0" audit --config <(cat "$1") --out "$2" --check"#,
+      #"exec "$0" audit --config /proc/self/fd/3 --out "$2" --check 3<"$1""#,
+    ] {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/bin/bash")
+      p.arguments = ["-c", command, CLI.binary, course.config, out]
+      p.currentDirectoryURL = dir
+      p.environment = ProcessInfo.processInfo.environment.merging(["OPENBLAS_NUM_THREADS": "1"]) { $1 }
+      let stdout = Pipe(), stderr = Pipe()
+      p.standardOutput = stdout
+      p.standardError = stderr
+      try p.run()
+      let text = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      #expect(p.terminationStatus == 0, "\(command): \(errors)")
+      #expect(text.contains("--predictions predictions.csv "), "\(command): \(text)")
+    }
+    // Started elsewhere, the missing input's hint says where its path started.
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/bash")
+    p.arguments = ["-c", #"exec "$0" audit --config <(cat "$1") --out "$2" --check"#, CLI.binary, course.config, out]
+    p.currentDirectoryURL = CLI.root
+    let stderr = Pipe()
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = stderr
+    try p.run()
+    let errors = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 64, "\(errors)")
+    #expect(errors.contains("predictions 'predictions.csv' cannot be read"), "\(errors)")
+    #expect(errors.contains("paths are relative to the current directory"), "\(errors)")
+    // A configuration in a folder keeps that folder as the start of its relative paths.
+    let r = try CLI.run(["audit", "--config", course.config, "--out", out, "--check"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("--predictions \(dir.path)/predictions.csv "), "\(r.stdout)")
+  }
 }
