@@ -38,8 +38,8 @@ enum AuditTable: String, CaseIterable {
   case sweep, labels, profiles
   /// fairness (`roc` and `calibration` only when the step has a score)
   case fairness, roc, calibration
-  /// explain
-  case explanations, summary, disparity
+  /// explain (`features`: how often each feature is chosen, the report's "features chosen" table)
+  case explanations, summary, features, disparity
   case disparityClusters = "disparity-clusters"
 }
 

@@ -113,4 +113,50 @@ struct AuditConsoleAndInputTests {
     #expect(r.status == 0, "\(r.stderr)")
     #expect(r.stdout.contains("--predictions \(dir.path)/predictions.csv "), "\(r.stdout)")
   }
+
+  /// The explain step's facts (students, mean local R², mean |local − model|) and its "features chosen"
+  /// table are in report.json (the step's `cohort`) and the table in `tables/<step>-features.csv`, at full
+  /// precision and equal to what the HTML shows to 4 significant digits; the footer claims no more.
+  @Test func theExplainStepsFactsAndFeaturesTableAreInReportJSONAndTables() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    try AuditCommandTests.smallExplainCourse(in: dir)
+    let config = try CLI.write(
+      "steps:\n  - explain:\n      name: why\n      features: students.csv\n      id: id\n      model: model.json\n"
+        + "      all: true\n      num-samples: 200\n      num-features: 1\n      class: yes\n      show: 0\n", "audit.yaml", in: dir)
+    let (r, html) = try AuditReportContentTests.audit(config, in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let json = try AuditReportContentTests.reportJSON(in: dir)
+    let step = try #require((json["steps"] as? [[String: Any]])?.first)
+    let result = try #require(step["result"] as? [String: Any])
+    let cohort = try #require(result["cohort"] as? [String: Any])
+    let explanations = try #require(result["explanations"] as? [[String: Any]])
+    #expect(cohort["students"] as? Int == 30 && explanations.count == 30)
+    let scores = explanations.compactMap { $0["score"] as? Double }
+    let meanScore = try #require(cohort["mean_score"] as? Double)
+    #expect(abs(meanScore - scores.reduce(0, +) / Double(scores.count)) < 1e-12)
+    #expect(cohort["scores_defined"] as? Int == scores.count)
+    let gaps = explanations.compactMap { $0["abs_difference"] as? Double }
+    let meanGap = try #require(cohort["mean_abs_difference"] as? Double)
+    #expect(abs(meanGap - gaps.reduce(0, +) / 30) < 1e-12)
+    let facts = AuditReportContentTests.text(Substring(html))
+    #expect(facts.contains("mean local R²  \(NumberFormatting.significant(meanScore, digits: 4))")
+      || html.contains(">\(NumberFormatting.significant(meanScore, digits: 4))<"), "mean R²")
+    #expect(html.contains(">\(NumberFormatting.significant(meanGap, digits: 4))<"), "mean gap")
+    // One feature per explanation: the chosen counts add up to the students.
+    let chosen = try #require(cohort["features_chosen"] as? [[String: Any]])
+    #expect(!chosen.isEmpty && chosen.map { $0["chosen"] as? Int ?? 0 }.reduce(0, +) == 30)
+    let rows = AuditReportContentTests.rows(after: "Features chosen across the 30 explanations", in: html)
+    #expect(rows.map { $0[0] } == chosen.map { $0["feature"] as? String ?? "" })
+    for (row, c) in zip(rows, chosen) {
+      #expect(row[1] == "\(c["chosen"] as? Int ?? -1)/30")
+      #expect(row[3] == NumberFormatting.significant(c["mean_abs_weight"] as? Double ?? .nan, digits: 4), "\(row)")
+    }
+    #expect((step["tables"] as? [String: String])?["features"] == "tables/why-features.csv")
+    let csv = try String(contentsOf: dir.appendingPathComponent("out/tables/why-features.csv"), encoding: .utf8)
+    let lines = csv.split(separator: "\n").map(String.init)
+    #expect(lines.first == "feature,chosen,students,share,mean_abs_weight,towards_class,towards_class_share")
+    #expect(lines.count == chosen.count + 1)
+    #expect(!html.contains("and in tables/*.csv."), "the footer claims only what is true")
+  }
 }
