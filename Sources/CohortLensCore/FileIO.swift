@@ -7,21 +7,23 @@ import Darwin
 /// Low-level file helpers shared by the reader, `AtomicFile` and `SHA256`.
 public enum FileIO {
   /// The whole file at `path` (`open` + `fstat` + `read(2)` loop). O(file size).
+  /// `expecting` names the kind of file the caller reads (default `a CSV file`), for the hint when
+  /// `path` is a folder (`pass the path of <expecting>`).
   /// - Throws: ``InputError`` naming the file and the system's reason.
-  public static func readAll(path: String) throws -> [UInt8] {
-    try readAll(path: path, hasher: nil)
+  public static func readAll(path: String, expecting: String = "a CSV file") throws -> [UInt8] {
+    try readAll(path: path, hasher: nil, expecting: expecting)
   }
 
   /// `readAll(path:)`, feeding `hasher` as the bytes arrive (in 4 MiB steps) so that hashing
   /// overlaps reading; `hasher` is finished with the result (also when reading fails part-way).
-  static func readAll(path: String, hasher: SHA256.BackgroundHasher?) throws -> [UInt8] {
+  static func readAll(path: String, hasher: SHA256.BackgroundHasher?, expecting: String = "a CSV file") throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw readError(path) }
     defer { close(fd) }
     var st = stat()
     guard fstat(fd, &st) == 0 else { throw readError(path) }
     if (st.st_mode & S_IFMT) == S_IFDIR {
-      throw InputError(file: path, message: "is a directory, not a file", hint: "pass the path of a CSV file")
+      throw InputError(file: path, message: "is a directory, not a file", hint: "pass the path of \(expecting)")
     }
     var failed: Int32 = 0
     // Reads into `buffer` until it is full or at end of file; returns the byte count.

@@ -38,8 +38,8 @@ enum AuditTable: String, CaseIterable {
   case sweep, labels, profiles
   /// fairness (`roc` and `calibration` only when the step has a score)
   case fairness, roc, calibration
-  /// explain
-  case explanations, summary, disparity
+  /// explain (`features`: how often each feature is chosen, the report's "features chosen" table)
+  case explanations, summary, features, disparity
   case disparityClusters = "disparity-clusters"
 }
 
@@ -148,8 +148,9 @@ struct AuditCommand: CohortLensCommand {
       configFile = BundledAudit.configPath(home: try BundledAudit.home())
     }
     // Read once: report.json's digest is of the bytes that were parsed.
-    let (node, configBytes) = try ConfigParser.read(path: configFile)
-    let base = AuditConfiguration.directory(of: configFile)
+    let (node, configBytes) = try ConfigParser.read(
+      path: configFile, expecting: "the audit configuration file (YAML or JSON; see Examples/audit/)")
+    let base = AuditConfiguration.baseDirectory(ofConfiguration: configFile)
     let options = kinds.mapValues { $0.options() }
     let audit = try AuditConfiguration.load(
       node: node, file: configFile, baseDirectory: base, knownCommands: Set(kinds.keys),
@@ -166,7 +167,8 @@ struct AuditCommand: CohortLensCommand {
       if !arguments.contains("--seed"), stepTakesSeed(step.command) {
         arguments += ["--seed", String(auditSeed)]
       }
-      try checkInputs(step)
+      try checkInputs(step, pathsStart: base == AuditConfiguration.directory(of: configFile)
+        ? "the configuration's folder" : "the current directory (the configuration was read through a file descriptor)")
       try checkOptionNames(step, known: options[step.command] ?? [:])
       let command: any AuditStep
       do {
@@ -199,9 +201,7 @@ struct AuditCommand: CohortLensCommand {
           return .object(fields)
         })),
       ])
-      if !writeAll(value.serialized(pretty: true) + "\n", to: STDOUT_FILENO) {
-        throw OutputError(path: "standard output", message: "cannot write the check")
-      }
+      try writeStandardOutput(value.serialized(pretty: true) + "\n", what: "the check", hint: nil)
       return
     }
     if check {
@@ -213,7 +213,7 @@ struct AuditCommand: CohortLensCommand {
         }
       }
       lines.append("valid: \(prepared.count) step(s); nothing was run or written")
-      _ = writeAll(lines.joined(separator: "\n") + "\n", to: STDOUT_FILENO)
+      try writeStandardOutput(lines.joined(separator: "\n") + "\n", what: "the check", hint: nil)
       return
     }
 
@@ -262,9 +262,8 @@ struct AuditCommand: CohortLensCommand {
     case .table: text = report.consoleSummary(out: out)
     case .json: text = report.consoleJSON(out: out)
     }
-    if !writeAll(text, to: STDOUT_FILENO) {
-      throw OutputError(path: "standard output", message: "cannot write the summary")
-    }
+    // The report folder is written: say so, as every number is there.
+    try writeStandardOutput(text, what: "the summary", hint: "the report was written to '\(out)'")
   }
 
   private func stepTakesSeed(_ command: String) -> Bool {
@@ -352,7 +351,8 @@ struct AuditCommand: CohortLensCommand {
   }
 
   /// Every input path a step names must exist before any work starts.
-  private func checkInputs(_ step: AuditConfiguration.Step) throws {
+  /// `pathsStart` names where relative paths start, for the hint.
+  private func checkInputs(_ step: AuditConfiguration.Step, pathsStart: String) throws {
     var i = 0
     while i < step.arguments.count {
       let flag = step.arguments[i]
@@ -369,7 +369,7 @@ struct AuditCommand: CohortLensCommand {
           throw ConfigError(
             file: step.node?.file ?? "audit", mark: step.optionMarks[name] ?? step.node?.mark,
             message: "step '\(step.name)' (\(step.command)): \(name) '\(path)' \(problem)",
-            hint: "name a readable file; paths are relative to the configuration's folder")
+            hint: "name a readable file; paths are relative to \(pathsStart)")
         }
         i += inline == nil ? 2 : 1
       } else {
@@ -381,7 +381,7 @@ struct AuditCommand: CohortLensCommand {
       throw ConfigError(
         file: step.node?.file ?? "audit", mark: profile.tableMark,
         message: "step '\(step.name)' (\(step.command)): profile.table '\(profile.table)' \(problem)",
-        hint: "name a readable file; paths are relative to the configuration's folder")
+        hint: "name a readable file; paths are relative to \(pathsStart)")
     }
   }
 

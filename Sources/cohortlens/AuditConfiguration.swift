@@ -331,6 +331,25 @@ struct AuditConfiguration {
     return head + "/" + tail
   }
 
+  /// Where relative paths in the configuration file `path` start: its folder, or the current directory
+  /// (".") when the configuration is read through a file descriptor — `--config <(…)` names `/dev/fd/N`
+  /// (a pipe, which has no folder of its own), as do `/proc/self/fd/N`, `/proc/<pid>/fd/N`,
+  /// `/proc/thread-self/fd/N` and `/dev/stdin`. O(length of `path`).
+  static func baseDirectory(ofConfiguration path: String) -> String {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+    guard path.hasPrefix("/") else { return directory(of: path) }
+    let throughDescriptor: Bool
+    switch parts.count {
+    case 2: throughDescriptor = parts[0] == "dev" && parts[1] == "stdin"
+    case 3: throughDescriptor = parts[0] == "dev" && parts[1] == "fd"
+    case 4:
+      throughDescriptor = parts[0] == "proc" && parts[2] == "fd"
+        && (parts[1] == "self" || parts[1] == "thread-self" || parts[1].allSatisfy(\.isASCII) && parts[1].allSatisfy(\.isNumber))
+    default: throughDescriptor = false
+    }
+    return throughDescriptor ? "." : directory(of: path)
+  }
+
   /// The folder of `path` ("." when it has none).
   static func directory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }

@@ -65,6 +65,33 @@ extension ExplainCommand: AuditStep {
       }
     }
     let ranked = frequency.sorted { ($0.value.count, $0.value.absWeight, $1.key) > ($1.value.count, $1.value.absWeight, $0.key) }
+    // The section's facts and this table in report.json (`cohort`) and tables/ (`features`), at full precision.
+    json.append(("cohort", .object([
+      ("students", .int(n)), ("class_name", .string(className)),
+      // Mean of the defined local R² only: its denominator is `scores_defined`.
+      ("mean_score", .number(definedScores.isEmpty ? nil : meanScore)),
+      ("scores_defined", .int(definedScores.count)), ("scores_undefined", .int(undefinedScores)),
+      ("mean_score_undefined_reason", definedScores.isEmpty
+        ? .string(n == 0 ? "no student was explained" : "no student's local R² is defined (see score_undefined_reason)") : .null),
+      ("mean_abs_difference", .number(n > 0 ? meanGap : nil)),
+      ("features_chosen", .array(ranked.map { name, v in
+        .object([
+          ("feature", .string(name)), ("chosen", .int(v.count)), ("students", .int(n)),
+          ("share", .double(Double(v.count) / Double(n))), ("mean_abs_weight", .double(v.absWeight / Double(v.count))),
+          ("towards_class", .int(v.positive)), ("towards_class_share", .double(Double(v.positive) / Double(v.count))),
+        ])
+      })),
+    ])))
+    var featuresCSV = TextTable(headers: [
+      "feature", "chosen", "students", "share", "mean_abs_weight", "towards_class", "towards_class_share",
+    ])
+    for (name, v) in ranked {
+      featuresCSV.append([
+        name, String(v.count), String(n), NumberFormatting.roundTrip(Double(v.count) / Double(n)),
+        NumberFormatting.roundTrip(v.absWeight / Double(v.count)), String(v.positive),
+        NumberFormatting.roundTrip(Double(v.positive) / Double(v.count)),
+      ])
+    }
     section.table(DataTable(
       caption: "Features chosen across the \(n) explanations (how often, mean |weight| when chosen, share pushing towards '\(className)')",
       headers: ["feature", "chosen", "share", "mean |weight|", "towards \(className)"],
@@ -97,6 +124,7 @@ extension ExplainCommand: AuditStep {
     var tables: [(name: AuditTable, csv: String)] = [
       (.explanations, report.longTable(readable: false, withSummary: true).renderCSV()),
       (.summary, report.summaryTable(readable: false).renderCSV()),
+      (.features, featuresCSV.renderCSV()),
     ]
     if let d = report.disparity, let csv = report.disparityTable(readable: false) {
       var sub = Section(title: "Explanation disparity by \(report.groupAttribute ?? "group")", id: sectionID + "-disparity")

@@ -261,7 +261,8 @@ enum AuditHTML {
     }
     doc.footer = [
       "Configuration \(report.configFile) (sha256 \(report.configDigest)).",
-      "Every number in this report is in report.json (schema \(AuditReport.schema)) and in tables/*.csv.",
+      // Facts (a mean, a count) are in report.json only; tables/ holds the tables report.json names.
+      "Every number in this report is in report.json (schema \(AuditReport.schema)); its tables are also in the tables/*.csv that report.json lists under each step's \"tables\".",
     ]
     return doc.render()
   }

@@ -166,10 +166,8 @@ struct ExplainCommand: CohortLensCommand {
     var linear: LinearModel?
     if let path = model {
       inputs.append((role: "model", path: path))
-      let text: String
-      do { text = try readText(path) } catch {
-        throw InputError(file: path, message: "cannot read the model file (\(error))", hint: "check the path")
-      }
+      // Read as the CSV inputs are (a folder or a read error is an error, never an empty model).
+      let text = String(decoding: try FileIO.readAll(path: path, expecting: "the model's JSON file (docs/model-bridge.md)"), as: UTF8.self)
       do { linear = try LinearModel(json: text) } catch let e as ModelError {
         throw InputError(file: path, line: e.line, column: e.line == nil ? nil : e.column, message: e.message,
                          hint: e.hint ?? "see docs/model-bridge.md for the format")
@@ -528,20 +526,6 @@ func closestIds(_ s: String, _ ids: [String]) -> [String] {
   let target = Array(s)
   return ids.enumerated().map { (k, id) in (id: id, d: distance(target, Array(id)), k: k) }
     .sorted { $0.d != $1.d ? $0.d < $1.d : $0.k < $1.k }.prefix(5).map(\.id)
-}
-
-/// The whole file as UTF-8 text.
-func readText(_ path: String) throws -> String {
-  guard let f = fopen(path, "rb") else { throw OutputError(path: path, message: String(cString: strerror(errno))) }
-  defer { fclose(f) }
-  var bytes: [UInt8] = []
-  var buf = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = fread(&buf, 1, buf.count, f)
-    if n <= 0 { break }
-    bytes.append(contentsOf: buf[0..<n])
-  }
-  return String(decoding: bytes, as: UTF8.self)
 }
 
 extension ExplainCommand {

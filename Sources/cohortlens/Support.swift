@@ -136,11 +136,12 @@ func emit(_ text: String, options: OutputOptions, alongside: [(path: String, byt
   }
 }
 
-/// Writes a result to stdout; an `OutputError` when that fails (a closed pipe, a full disk).
-func writeStandardOutput(_ text: String) throws {
+/// Writes a result to stdout; an `OutputError` (exit 73) when that fails (a closed pipe, a full disk):
+/// `standard output: cannot write <what> (<reason>)`, then `; <hint>` when there is one.
+func writeStandardOutput(_ text: String, what: String = "the result", hint: String? = "use --output FILE") throws {
   if !writeAll(text, to: STDOUT_FILENO) {
     let reason = String(cString: strerror(errno))
-    throw OutputError(path: "standard output", message: "cannot write the result (\(reason)); use --output FILE")
+    throw OutputError(path: "standard output", message: "cannot write \(what) (\(reason))" + (hint.map { "; " + $0 } ?? ""))
   }
 }
 

@@ -524,7 +524,7 @@ struct AuditCommandTests {
     let config = try CLI.write(body, "audit.yaml", in: dir)
     let out = dir.appendingPathComponent("out")
     let stems = ["why_", "why_-2", "原因", "解释", "Why_-3"]
-    let expected = stems.flatMap { ["\($0)-explanations.csv", "\($0)-summary.csv"] }.sorted()
+    let expected = stems.flatMap { ["\($0)-explanations.csv", "\($0)-summary.csv", "\($0)-features.csv"] }.sorted()
     for run in 0..<2 {  // the second run replaces the first one's report, tables included
       let r = try CLI.run(["audit", "--config", config, "--out", out.path, "--seed", String(run)])
       #expect(r.status == 0, "\(r.stderr)")
@@ -536,7 +536,10 @@ struct AuditCommandTests {
       #expect(steps.map { $0["name"] as? String } == names)
       for (step, stem) in zip(steps, stems) {
         let tables = step["tables"] as? [String: String] ?? [:]
-        #expect(tables == ["explanations": "tables/\(stem)-explanations.csv", "summary": "tables/\(stem)-summary.csv"], "\(step)")
+        #expect(tables == [
+          "explanations": "tables/\(stem)-explanations.csv", "summary": "tables/\(stem)-summary.csv",
+          "features": "tables/\(stem)-features.csv",
+        ], "\(step)")
       }
     }
     // Each step's own table: class 0 ('no') for why<, class 1 ('yes') for why>.

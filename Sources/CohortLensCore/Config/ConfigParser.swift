@@ -26,11 +26,14 @@ public enum ConfigParser {
 
   /// Reads the file at `path` once and parses it: the document and the bytes it was parsed from (for a
   /// digest of exactly what was read — a second read of a pipe such as `--config <(…)` gives nothing, and a
-  /// file edited meanwhile gives other bytes).
-  public static func read(path: String) throws -> (node: ConfigNode, bytes: [UInt8]) {
+  /// file edited meanwhile gives other bytes). `expecting` names the file for the hint when `path` is a
+  /// folder (`pass the path of <expecting>`).
+  public static func read(
+    path: String, expecting: String = "a configuration file (YAML or JSON)"
+  ) throws -> (node: ConfigNode, bytes: [UInt8]) {
     let bytes: [UInt8]
     do {
-      bytes = try FileIO.readAll(path: path)
+      bytes = try FileIO.readAll(path: path, expecting: expecting)
     } catch let e as InputError {
       throw ConfigError(file: path, mark: nil, message: e.message, hint: e.hint)
     }
