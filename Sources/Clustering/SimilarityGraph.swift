@@ -108,10 +108,15 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   /// smallest squared distance, computed by the dot-product trick in scikit-learn's order
   /// (``Pairwise/squaredEuclidean(_:_:)``: `(−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²`, clamped at 0) in
   /// blocks of rows (≤ 32 MiB of distances at a time).
-  /// **Ties** (equal distances) go to the lowest index. scikit-learn does not specify an order
-  /// for ties (its brute-force path uses `argpartition`, its KD/ball trees their own traversal),
-  /// so graphs can differ only when the K-th distance is tied; with duplicate points
-  /// scikit-learn may also pick a duplicate instead of the point itself.
+  /// **Ties** go to the lowest index, and distances within ``nearTie`` of the K-th smallest count
+  /// as tied: `|d_ij − d_ib| ≤ nearTie · (‖x_i‖² + max(‖x_j‖², ‖x_b‖²))` (norms of the centred
+  /// rows, the scale of the dot-product form's rounding error). Distances equal in exact arithmetic
+  /// (integer-valued or repeated feature values) come out of the dot-product form differing in their
+  /// last bits, and those bits follow the CPU's BLAS kernels and harmless rescalings of a column, so
+  /// an exact comparison let rounding choose the K-th neighbour. scikit-learn does not specify an
+  /// order for ties (its brute-force path uses `argpartition` on the same rounded values, its KD/ball
+  /// trees their own traversal), so graphs can differ only when the K-th distance is tied; with
+  /// duplicate points scikit-learn may also pick a duplicate instead of the point itself.
   ///
   /// - Complexity: O(n²·d) (BLAS) + O(n²·K) selection (rows over 2 threads); n² doubles for the
   ///   result, O(n·min(n, 2²²/n)) temporary.
@@ -128,6 +133,8 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
     let others = k - 1
     var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
     if others > 0 {
+      // ‖x_i‖² of the rows as Pairwise.squaredEuclidean centres them: the scale of its rounding error.
+      let norms = Pairwise.rowSquaredNorms(Pairwise.centered(x))
       let block = blockRows ?? Swift.max(1, Swift.min(n, (1 << 22) / Swift.max(1, n)))
       var lo = 0
       while lo < n {
@@ -136,8 +143,9 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
         let start = lo
         neighbours.withUnsafeMutableBufferPointer { nb in
           selectNeighbours(
-            rows: lo..<hi, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!)
-          ) { i, j in d.storage[(i - start) * n + j] }
+            rows: lo..<hi, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!),
+            key: { i, j in d.storage[(i - start) * n + j] },
+            slack: { i, j in Self.nearTie * (norms[i] + norms[j]) })
         }
         lo = hi
       }
@@ -147,7 +155,8 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
 
   /// As ``knnConnectivity(features:neighbors:)``, with neighbours ranked by **largest**
   /// similarity `S_ij` (for a precomputed affinity); the point itself is always included,
-  /// whatever its diagonal entry; ties go to the lowest index.
+  /// whatever its diagonal entry; ties go to the lowest index, similarities within ``nearTie``
+  /// (relative) of the K-th largest counting as tied.
   public static func knnConnectivity(similarity s: Matrix, neighbors k: Int) throws -> Matrix {
     try knnConnectivity(square: s, neighbors: k, what: "similarity") { i, j in -s.storage[i * s.columns + j] }
   }
@@ -156,7 +165,9 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
   /// the distance matrix `d` (scikit-learn `kneighbors_graph(D, K, metric='precomputed',
   /// include_self=True)`): row i has ones at i itself and at the K − 1 other points with the
   /// smallest `d[i, j]`; ties go to the lowest index (scikit-learn's `argpartition` leaves their
-  /// order unspecified). Only row i of `d` decides row i's neighbours; `d` need not be symmetric.
+  /// order unspecified), distances within ``nearTie`` (relative) of the K-th smallest counting as
+  /// tied: DTW distances equal in exact arithmetic differ in their last bits after a harmless
+  /// rescaling of the series. Only row i of `d` decides row i's neighbours; `d` need not be symmetric.
   ///
   /// - Complexity: O(n²·K) (rows over 2 threads); n² doubles for the result.
   public static func knnConnectivity(distances d: Matrix, neighbors k: Int) throws -> Matrix {
@@ -178,18 +189,29 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
     var neighbours = [Int](repeating: -1, count: n * Swift.max(1, others))
     if others > 0 {
       neighbours.withUnsafeMutableBufferPointer { nb in
-        selectNeighbours(rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!), key: key)
+        selectNeighbours(
+          rows: 0..<n, n: n, others: others, out: SpectralSharedIndices(base: nb.baseAddress!), key: key,
+          slack: { i, j in Self.nearTie * Swift.abs(key(i, j)) })
       }
     }
     return symmetrizedConnectivity(n: n, others: others, neighbours: neighbours)
   }
 
+  /// Relative margin below which two neighbour distances (or similarities) count as tied: `1e-10`,
+  /// as ``KMeans/nearTie``; far above the rounding noise of a distance, far below any difference
+  /// that matters to the graph.
+  public static let nearTie = 1e-10
+
   /// For each row i in `rows`, writes to `out[i·others ..< (i+1)·others]` the `others` indices
-  /// j ≠ i with the smallest `key(i, j)` (ascending; strict comparison while scanning j upwards,
-  /// so the lowest index wins ties; NaN keys are never selected before finite ones). Rows run
-  /// interleaved over 2 threads.
+  /// j ≠ i with the smallest `key(i, j)`, keys within `slack` of the `others`-th smallest counting
+  /// as tied and ties going to the lowest index: every j with `key(i, j) < v − t` (v the
+  /// `others`-th smallest key, t = max(slack(i, j), slack(i, b)), b its index), then the lowest
+  /// indices among those with `|key(i, j) − v| ≤ t`. Rounding noise far below the slack therefore
+  /// cannot change the choice. NaN keys are never selected before finite ones. Rows run interleaved
+  /// over 2 threads.
   static func selectNeighbours(
-    rows: Range<Int>, n: Int, others: Int, out: SpectralSharedIndices, key: @Sendable (Int, Int) -> Double
+    rows: Range<Int>, n: Int, others: Int, out: SpectralSharedIndices, key: @Sendable (Int, Int) -> Double,
+    slack: @Sendable (Int, Int) -> Double
   ) {
     let first = rows.lowerBound
     spectralForEachRow(rows.count, costPerRow: n * 4) { r in
@@ -210,6 +232,27 @@ public enum GraphConstruction: Sendable, Equatable, CustomStringConvertible {
         }
         keys[pos] = v
         idx[pos] = j
+      }
+      // Near-ties with the last selected key: the clearly smaller keys, then the lowest indices of the
+      // tied ones (in index order, as the scan visits them).
+      let boundary = keys[others - 1], boundarySlack = slack(i, idx[others - 1])
+      if boundary.isFinite && boundarySlack.isFinite {
+        var chosen = 0
+        var tied: [Int] = []
+        for j in 0..<n where j != i {
+          let v = key(i, j)
+          let t = Swift.max(slack(i, j), boundarySlack)
+          if v < boundary - t {
+            idx[chosen] = j
+            chosen += 1
+          } else if v <= boundary + t {
+            tied.append(j)
+          }
+        }
+        for j in tied.prefix(others - chosen) {
+          idx[chosen] = j
+          chosen += 1
+        }
       }
       for t in 0..<others { out.base[i * others + t] = idx[t] }
     }

@@ -1091,6 +1091,13 @@ public enum FairnessAudit {
     return values
   }
 
+  /// The margin by which a comparison must be worse than the worst so far to replace it:
+  /// ``FairnessTolerance/limitSlack`` relative to the larger of 1 and the value (0 for infinities), so that
+  /// two comparisons equal in exact arithmetic keep the first, whatever their rounding.
+  static func tieSlack(_ value: Double) -> Double {
+    value.isFinite ? FairnessTolerance.limitSlack * max(1, abs(value)) : 0
+  }
+
   static let componentReasons = ["empty group", "no actual positives (TP + FN = 0)", "no actual negatives (FP + TN = 0)",
                                  "no predicted positives (TP + FP = 0)", "no predicted negatives (TN + FN = 0)", "empty group"]
 
@@ -1108,15 +1115,18 @@ public enum FairnessAudit {
     var s = Statistic()
     // The informative reason: a component undefined for another cause before a 0/0 one.
     s.reason = (a.zeroRatio && b.reason != nil ? b.reason : nil) ?? a.reason ?? b.reason
+    // The first component unless the second is worse by more than rounding (tieSlack).
     if let da = a.difference, let db = b.difference {
-      if mean { s.difference = (da + db) / 2; s.differencePair = abs(da) >= abs(db) ? a.differencePair : b.differencePair }
-      else if abs(da) >= abs(db) { s.difference = da; s.differencePair = a.differencePair }
+      let firstWorst = abs(da) >= abs(db) - tieSlack(abs(db))
+      if mean { s.difference = (da + db) / 2; s.differencePair = firstWorst ? a.differencePair : b.differencePair }
+      else if firstWorst { s.difference = da; s.differencePair = a.differencePair }
       else { s.difference = db; s.differencePair = b.differencePair }
     }
     if let ra = a.ratio, let rb = b.ratio {
       let la = ra == 0 ? Double.infinity : abs(log(ra)), lb = rb == 0 ? Double.infinity : abs(log(rb))
-      if mean { s.ratio = (ra + rb) / 2; s.ratioPair = la >= lb ? a.ratioPair : b.ratioPair }
-      else if la >= lb { s.ratio = ra; s.ratioPair = a.ratioPair }
+      let firstWorst = la >= lb - tieSlack(lb)
+      if mean { s.ratio = (ra + rb) / 2; s.ratioPair = firstWorst ? a.ratioPair : b.ratioPair }
+      else if firstWorst { s.ratio = ra; s.ratioPair = a.ratioPair }
       else { s.ratio = rb; s.ratioPair = b.ratioPair }
     } else if a.zeroRatio && b.zeroRatio {
       s.zeroRatio = true
@@ -1167,12 +1177,14 @@ public enum FairnessAudit {
       if let ref = referencePosition {
         var bestD = -1.0, bestL = -1.0
         for e in 0..<g where e != ref {
+          // Ties, also those that rounding breaks (|0.7 − 0.5| and |0.3 − 0.5| differ in the last bit), go to the
+          // first group in output order: a later group must be worse by more than `tieSlack`.
           let d = v[e] - v[ref]
-          if abs(d) > bestD { bestD = abs(d); s.difference = d; s.differencePair = (e, ref) }
+          if abs(d) > bestD + tieSlack(bestD) { bestD = abs(d); s.difference = d; s.differencePair = (e, ref) }
           if v[ref] > 0 {
             let r = v[e] / v[ref]
             let l = r == 0 ? Double.infinity : abs(log(r))
-            if l > bestL { bestL = l; s.ratio = r; s.ratioPair = (e, ref) }
+            if l > bestL + tieSlack(bestL) { bestL = l; s.ratio = r; s.ratioPair = (e, ref) }
           }
         }
         if v[ref] == 0 {
@@ -1220,7 +1232,7 @@ public enum FairnessAudit {
 
   /// The worst of the per-group comparison statistics `stats` (every group but the reference, in output
   /// order): the difference of largest magnitude and the ratio furthest from 1 in |log| (the first group on
-  /// ties), each undefined — with the first such group's reason — when it is undefined for any group.
+  /// ties, also ties within ``tieSlack(_:)`` that rounding breaks), each undefined — with the first such group's reason — when it is undefined for any group.
   static func worstComparison(_ stats: [Statistic]) -> Statistic {
     var s = Statistic()
     var bestD = -1.0, bestL = -1.0
@@ -1228,7 +1240,7 @@ public enum FairnessAudit {
     var differenceNote: String?
     for t in stats {
       if let d = t.difference {
-        if !differenceUndefined && abs(d) > bestD {
+        if !differenceUndefined && abs(d) > bestD + tieSlack(bestD) {
           bestD = abs(d); s.difference = d; s.differencePair = t.differencePair; differenceNote = t.note
         }
       } else if !differenceUndefined {
@@ -1239,7 +1251,7 @@ public enum FairnessAudit {
       }
       if let r = t.ratio {
         let l = r == 0 ? Double.infinity : abs(log(r))
-        if !ratioUndefined && l > bestL { bestL = l; s.ratio = r; s.ratioPair = t.ratioPair; s.note = t.note }
+        if !ratioUndefined && l > bestL + tieSlack(bestL) { bestL = l; s.ratio = r; s.ratioPair = t.ratioPair; s.note = t.note }
       } else if !ratioUndefined {
         ratioUndefined = true
         s.ratio = nil

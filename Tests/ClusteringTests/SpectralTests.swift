@@ -169,6 +169,36 @@ import Testing
     #expect(throws: SpectralError.self) { try GraphConstruction.full.adjacency(similarity: nil, features: x) }
   }
 
+  /// Distances equal in exact arithmetic (integer-valued features: studied credits and previous attempts) differ in
+  /// their last bits after a harmless change of units, which standard scaling undoes only up to rounding. The K-th
+  /// neighbour must not be chosen by those bits: near-ties (``GraphConstruction/nearTie``) go to the lowest index.
+  @Test func knnNearTiesDoNotDependOnTheUnits() throws {
+    var state: UInt64 = 7
+    func next(_ m: Int) -> Double {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return Double((state >> 33) % UInt64(m))
+    }
+    let rows = (0..<300).map { _ in [next(4), 30 * (1 + next(8)), next(5)] }
+    let units = [3.0, 10.0, 1.0 / 7]
+    let scaled = FeatureScaling.standard.apply(Matrix(rowArrays: rows))
+    let rescaled = FeatureScaling.standard.apply(Matrix(rowArrays: rows.map { r in zip(r, units).map { $0 * $1 } }))
+    #expect(scaled != rescaled)
+    for k in [5, 10, 20] {
+      let a = try GraphConstruction.knnConnectivity(features: scaled, neighbors: k)
+      let b = try GraphConstruction.knnConnectivity(features: rescaled, neighbors: k)
+      #expect(zip(a.storage, b.storage).filter { $0 != $1 }.count == 0, "knn:\(k): entries that differ")
+      // The same for a distance matrix: distances equal up to rounding tie.
+      func distances(_ x: Matrix) -> Matrix {
+        let d2 = Pairwise.squaredEuclidean(x)
+        return Matrix(rows: d2.rows, columns: d2.columns, storage: d2.storage.map { $0.squareRoot() })
+      }
+      let da = distances(scaled), db = distances(rescaled)
+      let ga = try GraphConstruction.knnConnectivity(distances: da, neighbors: k)
+      let gb = try GraphConstruction.knnConnectivity(distances: db, neighbors: k)
+      #expect(zip(ga.storage, gb.storage).filter { $0 != $1 }.count == 0, "distances, knn:\(k): entries that differ")
+    }
+  }
+
   /// Ranking by a distance matrix: the neighbours of the distances themselves, even where exp(−D²) underflows to 0
   /// for every candidate (which would tie them all and leave the lowest index the winner).
   @Test func knnOnDistancesRanksBySmallestDistance() throws {

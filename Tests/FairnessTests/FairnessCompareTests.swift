@@ -245,3 +245,27 @@ struct FairnessCompareTests {
     #expect(b.notices.contains { $0.contains("'S' suppressed") })
   }
 }
+
+/// Against a reference, two groups whose differences are equal in exact arithmetic (selection rates 0.7 and 0.3
+/// against 0.5) differ after rounding (0.19999999999999996 and 0.20000000000000001); the worst comparison must be
+/// the first group in output order, as for exact ties, not the one rounding made larger.
+@Test func referenceComparisonTiesBrokenByRoundingGoToTheFirstGroup() {
+  // [TN, FP, FN, TP]: selection rates 0.7, 0.3 and 0.5 (the reference, last).
+  let high = [3, 0, 0, 7], low = [7, 0, 0, 3], reference = [10, 0, 0, 10]
+  for (cells, first) in [([high, low, reference], 0.7 - 0.5), ([low, high, reference], 0.3 - 0.5)] {
+    let dp = FairnessAudit.evaluate(cells: cells, referencePosition: 2)[0]
+    #expect(dp.difference == first)
+    #expect(dp.differencePair.map { [$0.0, $0.1] } == [0, 2])
+  }
+  // The per-group path (worstComparison) and a two-rate criterion (combine) keep the first too.
+  let perGroup = FairnessAudit.pairwise(cells: [high, low, reference], ref: 2, names: nil).criteria
+  let worst = FairnessAudit.worstComparison([perGroup[0][0], perGroup[1][0]])
+  #expect(worst.difference == 0.7 - 0.5)
+  var tpr = FairnessAudit.Statistic(), fpr = FairnessAudit.Statistic()
+  tpr.difference = 0.7 - 0.5
+  fpr.difference = 0.3 - 0.5
+  tpr.differencePair = (0, 2)
+  fpr.differencePair = (1, 2)
+  let eo = FairnessAudit.combine(tpr, fpr, names: ("tpr", "fpr"), mean: false, fairlearn: nil, describe: false)
+  #expect(eo.difference == 0.7 - 0.5)
+}
