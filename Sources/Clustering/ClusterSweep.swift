@@ -161,12 +161,11 @@ public enum SpectralSweep {
       let nonEmpty = e.clusterSizes.filter { $0 > 0 }.count
       warnings.append("k = \(e.k): silhouette, Davies–Bouldin and Calinski–Harabasz are undefined: \(nonEmpty) non-empty cluster(s) among \(n) learners (they need 2 to n − 1)")
     }
-    var best: SweepEntry?
-    for e in entries where best == nil || e.silhouette > best!.silhouette { best = e }
+    let best = silhouetteSuggestion(entries)
     var result = SweepResult(
       n: n, eigenvalues: embedding.eigenvalues,
       eigengapK: Eigengap.suggest(eigenvalues: embedding.eigenvalues, maxK: kMax),
-      silhouetteK: best?.k, entries: entries, components: embedding.components, solver: embedding.solver,
+      silhouetteK: best, entries: entries, components: embedding.components, solver: embedding.solver,
       warnings: warnings)
     if result.eigengapK == nil {
       result.eigengapUndefinedReason = "fewer than two eigenvalues"
@@ -181,6 +180,14 @@ public enum SpectralSweep {
       result.warnings.append("eigengap undefined: \(reason); with more connected components than the largest k, sweep k up to the number of components or use a graph with fewer components (e.g. a larger --graph knn:K)")
     }
     return result
+  }
+
+  /// The k with the largest mean silhouette (the first on ties), among the entries whose silhouette is
+  /// defined; nil when none is.
+  static func silhouetteSuggestion(_ entries: [SweepEntry]) -> Int? {
+    var best: SweepEntry?
+    for e in entries where !e.silhouette.isNaN && (best == nil || e.silhouette > best!.silhouette) { best = e }
+    return best?.k
   }
 
   static func score(k: Int, x: Matrix, fit: KMeansResult, truthCodes: [Int]?) -> SweepEntry {

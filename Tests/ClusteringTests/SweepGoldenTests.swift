@@ -78,3 +78,15 @@ import Testing
     #expect(abs((result.entries[0].adjustedRandIndex ?? .nan) - golden) <= 1e-12)
   }
 }
+
+@Test func silhouetteSuggestionSkipsAnUndefinedFirstK() {
+  func entry(_ k: Int, _ s: Double) -> SweepEntry {
+    SweepEntry(k: k, labels: [], clusterSizes: [], silhouette: s, silhouetteSamples: [], daviesBouldin: .nan,
+               calinskiHarabasz: .nan, inertia: 0, adjustedRandIndex: nil)
+  }
+  // An undefined silhouette at the first k (e.g. k-means left only one non-empty cluster) is not a suggestion,
+  // and does not block the later, defined ones.
+  #expect(SpectralSweep.silhouetteSuggestion([entry(2, .nan), entry(3, 0.4), entry(4, 0.6), entry(5, 0.6)]) == 4)
+  #expect(SpectralSweep.silhouetteSuggestion([entry(2, 0.1), entry(3, .nan), entry(4, 0.05)]) == 2)
+  #expect(SpectralSweep.silhouetteSuggestion([entry(2, .nan)]) == nil)
+}
