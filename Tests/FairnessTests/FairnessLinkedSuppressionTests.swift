@@ -7,19 +7,8 @@ import Testing
 /// subtraction from the printed ones (intersections and strata).
 struct FairnessLinkedSuppressionTests {
   static func rows(_ spec: [(g: String, h: String, stratum: String, count: Int)], stratified: Bool = false) -> FairnessInput {
-    var truth: [Bool] = [], predicted: [Bool] = [], g: [String?] = [], h: [String?] = [], strata: [String] = []
-    for (a, b, s, k) in spec {
-      for i in 0..<k {
-        truth.append(i % 2 == 0)
-        predicted.append(i % 3 == 0)
-        g.append(a)
-        h.append(b)
-        strata.append(s)
-      }
-    }
-    return FairnessInput(truth: truth, predicted: predicted,
-                         attributes: [SensitiveAttribute(name: "g", values: g), SensitiveAttribute(name: "h", values: h)],
-                         strata: stratified ? strata : nil)
+    FairnessAuditSizeSuppressionTests.input(spec.map { (stratum: $0.stratum, g: $0.g, h: $0.h, count: $0.count) },
+                                            stratified: stratified)
   }
 
   static func hidden(_ a: AuditResult) -> [String: String] {
