@@ -62,8 +62,8 @@ public struct KMeansResult: Sendable, Equatable {
 /// CPUs' BLAS kernels), whose embeddings agree within 3e-15, gave clusterings with silhouette 0.80
 /// and 0.56. Values within `nearTie = 1e-10` (relative) of the best therefore count as tied and the
 /// earlier candidate or run is kept: far above the rounding noise of an embedding, far below any
-/// difference that matters to the clustering. scikit-learn's labels are reproduced whenever its own
-/// choice was not such a tie (every golden case, 98 clusterings).
+/// difference that matters to the clustering. scikit-learn's partitions are reproduced whenever its own
+/// choice was not such a tie (every golden case: 49 clusterings, each with both eigensolvers).
 ///
 /// **Spectral clustering.** scikit-learn's `SpectralClustering(random_state=s, affinity='precomputed')`
 /// first draws the ARPACK start vector `random_state.uniform(-1, 1, n)` in `spectral_embedding` and
