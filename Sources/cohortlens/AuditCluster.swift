@@ -236,17 +236,19 @@ struct ClusterProfileSpec {
     }
     var headers = ["cluster", "learners"]
     if outcome != nil { headers += ["outcome \(positiveText ?? "")", "rate"] }
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
     var jsonRows: [JSONValue] = []
     var csv = TextTable(headers: ["cluster", "learners"] + (outcome != nil ? ["outcome_positive", "outcome_known", "outcome_rate", "note"] : []))
     for c in 0..<k {
       let members = labels.indices.filter { labels[$0] == c }
-      var cells = ["cluster \(c)", String(members.count)]
+      var cells: [DataTable.Cell] = [.init("cluster \(c)"), .init(String(members.count))]
       var fields: [(String, JSONValue)] = [("cluster", .int(c)), ("size", .int(members.count))]
       if outcome != nil {
         let known = members.compactMap { outcomeOK[$0] }
         let pos = known.filter { $0 }.count
-        cells += ["\(pos)/\(known.count)", known.isEmpty ? "undefined (no outcome)" : fmt(Double(pos) / Double(known.count))]
+        // An undefined rate in the undefined style, as in every other table of the report.
+        cells += [.init("\(pos)/\(known.count)"),
+                  known.isEmpty ? DataTable.undefined("undefined (no outcome)") : .init(fmt(Double(pos) / Double(known.count)))]
         fields.append(("outcome_positive", .int(pos)))
         fields.append(("outcome_known", .int(known.count)))
         fields.append(("outcome_rate", known.isEmpty ? .null : .double(Double(pos) / Double(known.count))))
@@ -307,7 +309,7 @@ struct ClusterProfileSpec {
     }
     let caption = "Cluster profiles from \(table)" + (unmatched > 0 ? " (\(unmatched) clustered learner(s) not in it)" : "")
     return Output(
-      table: DataTable(caption: caption, headers: headers, rows: rows), csv: csv,
+      table: DataTable(caption: caption, headers: headers, cells: rows), csv: csv,
       compositions: compositions,
       json: .object([
         ("table", .string(table)), ("unmatched", .int(unmatched)), ("clusters", .array(jsonRows)),
