@@ -86,7 +86,8 @@ public struct FairnessConfiguration: Sendable {
   public var missing: MissingGroupPolicy = .group
   /// Equal-width calibration bins on [0, 1] (default 10).
   public var calibrationBins: Int = 10
-  /// Maximum ROC points kept per group in the result (the ABROCA uses every point).
+  /// ROC points kept per group in the result, evenly spaced, besides up to 33 that keep the TPR at FPR 0,
+  /// 0.1, …, 1 exact (the ABROCA uses every point).
   public var rocPointLimit: Int = 201
   public init() {}
 }
@@ -215,7 +216,8 @@ public struct GroupResult: Sendable {
   public var suppressionReason: String?
   /// Metrics in the fixed order of ``FairnessAudit/metricNames`` (score metrics only with scores).
   public var metrics: [MetricValue]
-  /// ROC curve (thinned to `rocPointLimit` points), with scores and both classes present. Thresholds
+  /// ROC curve (thinned to `rocPointLimit` points plus those that keep its TPR at FPR 0, 0.1, …, 1 exact:
+  /// ``ScoreMetrics/thin(_:limit:)``), with scores and both classes present. Thresholds
   /// are in the score column's units, descending FPR/TPR-wise from (0, 0): score ≥ threshold is
   /// predicted positive, or score ≤ threshold with `lowerIsPositive` (thresholds then ascend); the
   /// first point's threshold is `+∞` (`−∞` with `lowerIsPositive`): nobody predicted positive.

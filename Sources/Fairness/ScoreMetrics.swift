@@ -84,17 +84,32 @@ public enum ScoreMetrics {
     return points
   }
 
-  /// At most `limit` (≥ 2) points of `points`, evenly spaced by index, first and last kept (for plots).
+  /// The false-positive rates at which a thinned curve still gives the exact TPR: 0, 0.1, …, 1 (where the
+  /// audit report's ROC tables read the curve).
+  public static let exactFPRs: [Double] = (0...10).map { Double($0) / 10 }
+
+  /// `limit` (≥ 2) points of `points`, evenly spaced by index, first and last kept (for plots), plus, for
+  /// each FPR t of ``exactFPRs``, the points that give the curve's TPR at t — the last point with FPR < t, the
+  /// last with FPR = t (the highest TPR there) and the first with FPR > t — so that reading the thinned curve
+  /// at t (the highest TPR among points at exactly t, otherwise linear interpolation between its neighbours)
+  /// gives the full curve's value: at most `limit` + 3·11 points, in the curve's order. O(points).
   public static func thin(_ points: [ROCPoint], limit: Int) -> [ROCPoint] {
     guard points.count > limit, limit >= 2 else { return points }
-    var out: [ROCPoint] = []
-    out.reserveCapacity(limit)
-    var last = -1
+    var keep = [Bool](repeating: false, count: points.count)
     for k in 0..<limit {
-      let idx = Int((Double(k) * Double(points.count - 1) / Double(limit - 1)).rounded())
-      if idx != last { out.append(points[idx]); last = idx }
+      keep[Int((Double(k) * Double(points.count - 1) / Double(limit - 1)).rounded())] = true
     }
-    return out
+    // FPR is non-decreasing along the curve: one pass finds the neighbours of every t.
+    var i = 0
+    for t in exactFPRs {
+      while i < points.count && points[i].fpr < t { i += 1 }
+      if i > 0 { keep[i - 1] = true }  // last point with FPR < t
+      var j = i
+      while j < points.count && points[j].fpr == t { j += 1 }
+      if j > i { keep[j - 1] = true }  // last point at exactly t
+      if j < points.count { keep[j] = true }  // first point with FPR > t
+    }
+    return points.indices.filter { keep[$0] }.map { points[$0] }
   }
 
   /// ABROCA (Gardner, Brooks & Baker, LAK 2019): `∫₀¹ |ROC_a(t) − ROC_b(t)| dt`, t = FPR, computed

@@ -91,6 +91,27 @@ public struct HeatMap: Sendable {
   }
 
   /// Renders the heat map, boundaries, legend and the cluster-by-cluster table.
+  /// The numbers table's values: the cluster labels in ascending order (the drawn order) and, per pair of
+  /// them, the mean of the finite off-diagonal values of the full matrix between their members (NaN when
+  /// there is none, e.g. the diagonal pair of a one-member cluster). O(N²).
+  public func clusterPairMeans() -> (clusters: [Int], means: [[Double]]) {
+    let labels = Array(Set(clusters)).sorted()
+    let members = Dictionary(grouping: 0..<n, by: { clusters[$0] })
+    let means = labels.map { a in
+      labels.map { bLabel -> Double in
+        var sum = 0.0, count = 0
+        for i in members[a] ?? [] {
+          for j in members[bLabel] ?? [] where i != j {
+            let v = values[i * n + j]
+            if v.isFinite { sum += v; count += 1 }
+          }
+        }
+        return count > 0 ? sum / Double(count) : .nan
+      }
+    }
+    return (labels, means)
+  }
+
   public func figure() -> Figure {
     let (order, b, side, grid) = cells()
     var svg = SVGBuilder()
@@ -198,22 +219,12 @@ public struct HeatMap: Sendable {
     let width = max(legendX + legendW + 60, legendX + estimatedTextWidth(valueLabel, size: 13) + 4)
 
     // Numbers: mean off-diagonal value per pair of clusters, on the full matrix.
-    let labels = runs.map(\.label)
+    let (labels, means) = clusterPairMeans()
     let members = Dictionary(grouping: 0..<n, by: { clusters[$0] })
     var rows: [[DataTable.Cell]] = []
-    for a in labels {
-      var row: [DataTable.Cell] = [.init("\(name(a)) (n = \(members[a]?.count ?? 0))")]
-      for bLabel in labels {
-        var sum = 0.0, count = 0
-        for i in members[a] ?? [] {
-          for j in members[bLabel] ?? [] where i != j {
-            let v = values[i * n + j]
-            if v.isFinite { sum += v; count += 1 }
-          }
-        }
-        row.append(count > 0 ? .init(cell(sum / Double(count))) : DataTable.undefined())
-      }
-      rows.append(row)
+    for (a, row) in zip(labels, means) {
+      rows.append([.init("\(name(a)) (n = \(members[a]?.count ?? 0))")]
+        + row.map { $0.isFinite ? .init(cell($0)) : DataTable.undefined() })
     }
     let table = DataTable(caption: "mean \(valueLabel) between members of two clusters (off-diagonal, full matrix)",
                           headers: ["cluster"] + labels.map(name), cells: rows,

@@ -55,6 +55,9 @@ public struct ROCChart: Sendable {
     }
   }
 
+  /// The false-positive rates of the numbers table: 0, 0.1, …, 1.
+  public static let tableFPRs: [Double] = (0...10).map { Double($0) / 10 }
+
   public var title: String
   public var caption: String
   public var curves: [Curve]
@@ -129,7 +132,7 @@ public struct ROCChart: Sendable {
                    title: c.name + (c.auc.map { ", AUC \(cell($0))" } ?? ""))
       lines += 1
     }
-    let grid = (0...10).map { Double($0) / 10 }
+    let grid = Self.tableFPRs
     var rows = grid.map { t -> [DataTable.Cell] in [.init(cell(t))] + curves.map { valueCell($0.tpr(at: t)) } }
     rows.append(["AUC"] + curves.map { valueCell($0.auc) })
     let table = DataTable(caption: "true-positive rate at fixed false-positive rates" + (shading.map { "; \($0.label)" } ?? ""),

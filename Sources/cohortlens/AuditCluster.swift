@@ -71,6 +71,9 @@ extension ClusterCommand: AuditStep {
     var tables: [(name: AuditTable, csv: String)] = [
       (.sweep, run.report.sweepTable().renderCSV()), (.labels, run.report.labelsCSV()),
     ]
+    // The numbers beneath the band charts and the heat map, for report.json (`series_bands`, `distance_means`).
+    var bandJSON: [JSONValue] = []
+    func numbers(_ xs: [Double]) -> JSONValue { .array(xs.map { $0.isFinite ? .double($0) : .null }) }
     if let raw = run.rawSeries {
       let d = raw.dimensions
       let steps = raw.steps
@@ -84,6 +87,15 @@ extension ClusterCommand: AuditStep {
           }
           bands.append(BandChart.Band.summarise(name: "cluster \(c)", members: members, spread: .standardDeviation))
         }
+        bandJSON.append(.object([
+          ("feature", .string(raw.features[f])), ("steps", .array(steps.map { .string($0) })),
+          ("clusters", .array(bands.enumerated().map { c, band in
+            .object([
+              ("cluster", .int(c)), ("size", .int(band.count ?? 0)), ("mean", numbers(band.mean)),
+              ("lower", numbers(band.lower)), ("upper", numbers(band.upper)),
+            ])
+          })),
+        ]))
         look.figure(
           BandChart(
             title: "Mean \(raw.features[f]) per step, by cluster",
@@ -93,14 +105,19 @@ extension ClusterCommand: AuditStep {
       }
       if d > 4 { look.note("Bands are drawn for the first 4 of \(d) series features; report.json has the means of all.") }
     }
+    if !bandJSON.isEmpty { json.append(("series_bands", .array(bandJSON))) }
     if let dist = run.distances {
-      look.figure(
+      let heatMap =
         HeatMap(
           title: "DTW distances ordered by cluster",
           caption: "Pairwise DTW distances between learners, rows and columns grouped by cluster; a good clustering shows dark (small) blocks on the diagonal.",
           valueLabel: "DTW distance", n: dist.rows, values: dist.storage, clusters: entry.labels,
-          clusterNames: Dictionary(uniqueKeysWithValues: (0..<k).map { ($0, "cluster \($0)") })
-        ).figure())
+          clusterNames: Dictionary(uniqueKeysWithValues: (0..<k).map { ($0, "cluster \($0)") }))
+      look.figure(heatMap.figure())
+      let (labels, means) = heatMap.clusterPairMeans()
+      json.append(("distance_means", .object([
+        ("clusters", .array(labels.map { .int($0) })), ("mean", .array(means.map(numbers))),
+      ])))
     }
 
     // Profiles: outcome rate and demographic composition per cluster.
@@ -236,17 +253,19 @@ struct ClusterProfileSpec {
     }
     var headers = ["cluster", "learners"]
     if outcome != nil { headers += ["outcome \(positiveText ?? "")", "rate"] }
-    var rows: [[String]] = []
+    var rows: [[DataTable.Cell]] = []
     var jsonRows: [JSONValue] = []
     var csv = TextTable(headers: ["cluster", "learners"] + (outcome != nil ? ["outcome_positive", "outcome_known", "outcome_rate", "note"] : []))
     for c in 0..<k {
       let members = labels.indices.filter { labels[$0] == c }
-      var cells = ["cluster \(c)", String(members.count)]
+      var cells: [DataTable.Cell] = [.init("cluster \(c)"), .init(String(members.count))]
       var fields: [(String, JSONValue)] = [("cluster", .int(c)), ("size", .int(members.count))]
       if outcome != nil {
         let known = members.compactMap { outcomeOK[$0] }
         let pos = known.filter { $0 }.count
-        cells += ["\(pos)/\(known.count)", known.isEmpty ? "undefined (no outcome)" : fmt(Double(pos) / Double(known.count))]
+        // An undefined rate in the undefined style, as in every other table of the report.
+        cells += [.init("\(pos)/\(known.count)"),
+                  known.isEmpty ? DataTable.undefined("undefined (no outcome)") : .init(fmt(Double(pos) / Double(known.count)))]
         fields.append(("outcome_positive", .int(pos)))
         fields.append(("outcome_known", .int(known.count)))
         fields.append(("outcome_rate", known.isEmpty ? .null : .double(Double(pos) / Double(known.count))))
@@ -307,7 +326,7 @@ struct ClusterProfileSpec {
     }
     let caption = "Cluster profiles from \(table)" + (unmatched > 0 ? " (\(unmatched) clustered learner(s) not in it)" : "")
     return Output(
-      table: DataTable(caption: caption, headers: headers, rows: rows), csv: csv,
+      table: DataTable(caption: caption, headers: headers, cells: rows), csv: csv,
       compositions: compositions,
       json: .object([
         ("table", .string(table)), ("unmatched", .int(unmatched)), ("clusters", .array(jsonRows)),

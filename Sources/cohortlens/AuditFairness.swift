@@ -37,6 +37,8 @@ extension FairnessCommand: AuditStep {
     // The ids the subsections ask for (the verdicts link by them): the step's id (a slug, no spaces), a
     // space, then the attribute — distinct for distinct attributes even when their slugs are equal (`a<b`,
     // `a>b`), and across steps; the document gives each its own anchor (`step-f-a-b`, `step-f-a-b-2`).
+    // The numbers beneath each ROC chart (TPR at FPR 0, 0.1, …, 1 per group), for report.json.
+    var rocTables: [JSONValue] = []
     var requested = Set<String>()
     func subsectionID(_ text: String) -> String {
       var id = "\(sectionID) \(text)", n = 2
@@ -63,7 +65,10 @@ extension FairnessCommand: AuditStep {
       for metric in ["selection_rate", "tpr", "fpr", "ppv", "npv", "accuracy"] {
         sub.figure(Self.metricChart(audit, metric: metric).figure())
       }
-      if let roc = Self.rocChart(audit) { sub.figure(roc.figure()) }
+      if let roc = Self.rocChart(audit) {
+        sub.figure(roc.figure())
+        rocTables.append(Self.rocTableJSON(audit, chart: roc))
+      }
       if let rel = Self.reliability(audit) { sub.figure(rel.figure()) }
       section.subsection(sub)
       summary.append("\(audit.attribute): " + Self.tally(audit.criteria.map(\.verdict)))
@@ -131,6 +136,7 @@ extension FairnessCommand: AuditStep {
         "\(attribute), every \(column): " + Self.tally(overall) + " (the worst of \(strata.count) \(column)s; per \(column): "
           + Self.tally(audits.flatMap { $0.criteria.map(\.verdict) }) + ")")
     }
+    if !rocTables.isEmpty { json.append(("roc_tables", .array(rocTables))) }
     var tables: [(name: AuditTable, csv: String)] = [(.fairness, run.report.csv().renderCSV())]
     if let roc = run.report.rocCSV() { tables.append((.roc, roc.renderCSV())) }
     if let calibration = run.report.calibrationCSV() { tables.append((.calibration, calibration.renderCSV())) }
@@ -336,6 +342,22 @@ extension FairnessCommand: AuditStep {
       title: "ROC curves by \(a.attribute)",
       caption: "One ROC curve per group; the shaded area between the reference group and the group furthest from it is the ABROCA (Gardner, Brooks & Baker 2019).",
       curves: curves, shading: shading)
+  }
+
+  /// The numbers table of a pooled audit's ROC chart as report.json holds it: the attribute, the false-positive
+  /// rates 0, 0.1, …, 1 and per drawn group its true-positive rate at each (`ROCChart.Curve.tpr(at:)`: the
+  /// highest TPR among the points at exactly that FPR, else linear interpolation; null where undefined).
+  static func rocTableJSON(_ a: AuditResult, chart: ROCChart) -> JSONValue {
+    let grid = ROCChart.tableFPRs
+    return .object([
+      ("attribute", .string(a.attribute)), ("fpr", .array(grid.map { .double($0) })),
+      ("groups", .array(chart.curves.map { c in
+        .object([
+          ("group", .string(c.name)),
+          ("tpr", .array(grid.map { t in let v = c.tpr(at: t); return v.isFinite ? .double(v) : .null })),
+        ])
+      })),
+    ])
   }
 
   static func reliability(_ a: AuditResult) -> ReliabilityDiagram? {

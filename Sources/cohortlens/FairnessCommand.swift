@@ -85,7 +85,7 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Run the audit within each value of this column too (e.g. course_week), plus pooled.", valueName: "column"))
   var stratify: String?
 
-  @Option(help: ArgumentHelp("between-groups (max-min, min/max, as fairlearn), largest (each group vs the largest) or a GROUP name as reference.", valueName: "mode"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("between-groups (max-min, min/max, as fairlearn), largest (each group vs the largest) or a GROUP name as reference (a name starting with '-', such as -1, is taken as written).", valueName: "mode"))
   var compare: String = "between-groups"
 
   @Option(parsing: .unconditional, help: ArgumentHelp("Ratio tolerance: PASS needs the ratio interval inside [t, 1/t] (default 0.8).", valueName: "t"))

@@ -44,6 +44,31 @@ struct AuditProfileAndConfigTests {
     #expect(counts.allSatisfy { $0.count == 3 })
   }
 
+  /// A cluster none of whose learners has an outcome has an undefined rate: its profile-table cell is drawn in
+  /// the undefined style (class `undef`), as every other undefined cell of the report, not as plain text.
+  @Test func anUndefinedProfileRateIsStyledAsUndefined() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b,grade\n"
+    for i in 0..<60 {
+      let c = Double(i % 2) * 5
+      let jitter = Double((i * 37) % 11) / 20
+      // The learners of one cluster (odd i) have no grade.
+      csv += "s\(i),\(c + jitter),\(c - jitter),\(i % 2 == 1 ? "" : String(3 + i % 3))\n"
+    }
+    _ = try CLI.write(csv, "students.csv", in: dir)
+    let config = try CLI.write(
+      "steps:\n  - cluster:\n      features: students.csv\n      id: id\n      columns: [a, b]\n      k: 2\n"
+        + "      profile:\n        table: students.csv\n        id: id\n        outcome: grade\n        positive: \">=4\"\n",
+      "audit.yaml", in: dir)
+    let (r, html) = try AuditReportContentTests.audit(config, in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let table = try #require(html.range(of: "<caption>Cluster profiles from ").map { html[$0.lowerBound...] })
+    let body = table[..<(table.range(of: "</table>")?.lowerBound ?? table.endIndex)]
+    #expect(body.contains(#/<td class="[^"]*\bundef\b[^"]*">undefined \(no outcome\)</td>/#))
+    #expect(body.contains(">0/0<"))
+  }
+
   /// report.json and the console JSON give the digest of the configuration bytes the audit parsed, also when
   /// the configuration is a pipe that can be read only once (`--config <(…)`).
   @Test func theConfigurationDigestIsOfTheBytesThatWereRead() throws {

@@ -305,6 +305,64 @@ struct AuditReportContentTests {
     #expect(labels == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
   }
 
+  /// The numbers beneath the cluster step's band charts (mean ∓ sd per step and cluster) and heat map (mean
+  /// DTW distance per pair of clusters), and beneath a fairness step's ROC chart (TPR at FPR 0, 0.1, …, 1),
+  /// are in report.json (`series_bands`, `distance_means`, `roc_tables`), as the report's footer says of
+  /// every number; each is the one the HTML shows, to its 4 significant digits.
+  @Test func chartTableNumbersAreInReportJSON() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var series = "user,week,v\n", predictions = "user,truth,score,group\n"
+    for u in 0..<16 {
+      for w in 1...5 { series += "u\(u),\(w),\(u % 2 == 0 ? w * (3 + u % 5) : 40 - w * (2 + u % 3))\n" }
+      predictions += "u\(u),\((u * 7) % 3 == 0 ? 1 : 0),\(Double((u * 37) % 100) / 100),\(u % 2 == 0 ? "A" : "B")\n"
+    }
+    _ = try CLI.write(series, "weekly.csv", in: dir)
+    _ = try CLI.write(predictions, "predictions.csv", in: dir)
+    let config = try CLI.write(
+      "steps:\n  - cluster:\n      name: kinds\n      series: weekly.csv\n      id: user\n      time: week\n      value: v\n"
+        + "      metric: dtw\n      k: 2\n  - fairness:\n      name: engine\n      predictions: predictions.csv\n      id: user\n"
+        + "      label: truth\n      positive: \"1\"\n      score: score\n      threshold: 0.5\n      by: group\n"
+        + "      min-group-size: 5\n      bootstrap: 0\n      permutations: 0\n",
+      "audit.yaml", in: dir)
+    let (r, html) = try Self.audit(config, in: dir)
+    #expect(r.status == 0, "\(r.stderr)")
+    let steps = try #require(try Self.reportJSON(in: dir)["steps"] as? [[String: Any]])
+    func fmt(_ x: Any?) -> String? { (x as? NSNumber).map { NumberFormatting.significant($0.doubleValue, digits: 4) } }
+
+    let cluster = try #require(steps.first?["result"] as? [String: Any])
+    let bands = try #require(cluster["series_bands"] as? [[String: Any]])
+    #expect(bands.count == 1)
+    let perCluster = try #require(bands.first?["clusters"] as? [[String: Any]])
+    #expect(perCluster.count == 2)
+    for c in perCluster {
+      let mean = c["mean"] as? [Any] ?? [], lower = c["lower"] as? [Any] ?? [], upper = c["upper"] as? [Any] ?? []
+      #expect(mean.count == 5 && lower.count == 5 && upper.count == 5)
+      for t in mean.indices {
+        let cell = "\(fmt(mean[t]) ?? "?") [\(fmt(lower[t]) ?? "?"), \(fmt(upper[t]) ?? "?")]"
+        #expect(html.contains(">\(cell)<"), "band cell \(cell)")
+      }
+    }
+    let distances = try #require(cluster["distance_means"] as? [String: Any])
+    #expect((distances["clusters"] as? [Any] ?? []).map { ($0 as? NSNumber)?.intValue } == [0, 1])
+    let means = try #require(distances["mean"] as? [[Any]])
+    let heat = Self.rows(after: "mean DTW distance between members of two clusters", in: html)
+    #expect(heat.map { Array($0.dropFirst()) } == means.map { $0.map { fmt($0) ?? "undefined" } })
+
+    let fairness = try #require(steps.last?["result"] as? [String: Any])
+    let roc = try #require((fairness["roc_tables"] as? [[String: Any]])?.first)
+    #expect(roc["attribute"] as? String == "group")
+    #expect((roc["fpr"] as? [Any] ?? []).map { ($0 as? NSNumber)?.doubleValue } == (0...10).map { Double($0) / 10 })
+    let groups = try #require(roc["groups"] as? [[String: Any]])
+    #expect(groups.map { $0["group"] as? String } == ["A", "B"])
+    let table = Self.rows(after: "<caption>true-positive rate at fixed false-positive rates", in: html)
+    #expect(table.count == 12)  // FPR 0, 0.1, …, 1 and AUC
+    for (k, g) in groups.enumerated() {
+      let tpr = try #require(g["tpr"] as? [Any])
+      #expect(table.prefix(11).map { $0[k + 1] } == tpr.map { fmt($0) ?? "undefined" }, "group \(k)")
+    }
+  }
+
   /// An input that is not a readable regular file (here a folder) is refused with the configuration, at its
   /// key, exit 64 — by --check as well — before any step runs.
   @Test func anInputThatIsAFolderIsRefusedAtItsKey() throws {

@@ -34,6 +34,25 @@ struct FairnessCompareCommandTests {
     #expect(between.stdout.contains("equalized_odds_mean: mean of the TPR and FPR statistics (fairlearn agg='mean')"))
   }
 
+  /// A reference group whose name starts with '-' (a numeric code such as `-1`) is given as written:
+  /// `--compare -1` names the group, as `--compare=-1` does (it used to stop with "Missing value").
+  @Test func aReferenceNamedLikeANegativeNumberIsAccepted() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,g,y,p\n"
+    for i in 0..<40 { csv += "s\(i),\(i % 2 == 0 ? "-1" : "3"),\(i % 3 == 0 ? 1 : 0),\(i % 4 == 0 ? 1 : 0)\n" }
+    let path = try CLI.write(csv, "codes.csv", in: dir)
+    let base = ["fairness", "--predictions", path, "--label", "y", "--positive", "1", "--prediction", "p", "--by", "g",
+                "--bootstrap", "0", "--format", "json"]
+    let spaced = try CLI.run(base + ["--compare", "-1"])
+    #expect(spaced.status == 0, "\(spaced.stderr)")
+    let joined = try CLI.run(base + ["--compare=-1"])
+    #expect(joined.status == 0, "\(joined.stderr)")
+    let audit = (try CLI.json(spaced.stdout)["audits"] as? [[String: Any]])?.first ?? [:]
+    #expect(audit["reference"] as? String == "-1")
+    #expect(spaced.stdout == joined.stdout)
+  }
+
   @Test func jsonHasOneComparisonPerGroupAndCriterion() throws {
     let r = try CLI.run(Self.oulad + ["--compare", "largest", "--format", "json"])
     #expect(r.status == 0, "\(r.stderr)")

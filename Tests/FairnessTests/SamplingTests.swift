@@ -66,3 +66,49 @@ import Testing
   let mw = ScoreMetrics.mannWhitney(sortedAscending: list)
   #expect(mw.u == 3.5 && mw.pairs == 4)
 }
+
+/// A long ROC curve thinned for plots still gives the full curve's TPR at FPR 0, 0.1, …, 1 — read as the
+/// audit report's ROC tables read it: the highest TPR among points at exactly t, else linear interpolation
+/// between the neighbours. Evenly spaced points alone missed it by up to 0.02 on OULAD (IMD band 10-20 at
+/// FPR 0: 0.0399 in scikit-learn's roc_curve, 0.0199 from the thinned curve).
+@Test func thinnedROCKeepsTheTPRAtFixedFPRs() {
+  func read(_ points: [ROCPoint], at t: Double) -> Double? {
+    let exact = points.filter { $0.fpr == t }.map(\.tpr)
+    if let best = exact.max() { return best }
+    for i in 1..<points.count where points[i - 1].fpr < t && t < points[i].fpr {
+      let w = (t - points[i - 1].fpr) / (points[i].fpr - points[i - 1].fpr)
+      return points[i - 1].tpr + w * (points[i].tpr - points[i - 1].tpr)
+    }
+    return nil
+  }
+  // 6,000 scores in 3,000 distinct values (ties), 1,700 positives spread toward the high scores; a steep start
+  // (many positives above every negative) puts many points at FPR 0.
+  var state: UInt64 = 42
+  func next() -> Double {
+    state = state &* 6364136223846793005 &+ 1442695040888963407
+    return Double(state >> 11) / Double(1 << 53)
+  }
+  var list: [(score: Double, positive: Bool)] = []
+  for i in 0..<6000 {
+    let positive = i % 7 < 2 || i < 300
+    let score = (Double(Int((positive ? 0.35 + 0.65 * next() : 0.8 * next()) * 3000)) / 3000)
+    list.append((score, positive))
+  }
+  list.sort { $0.score < $1.score }
+  let full = ScoreMetrics.roc(sortedAscending: list)!
+  #expect(full.count > 1000)
+  let thin = ScoreMetrics.thin(full, limit: 201)
+  #expect(thin.count >= 201 && thin.count <= 201 + 33)
+  #expect(thin.first == full.first && thin.last == full.last)
+  // A subsequence of the curve, in order.
+  var j = 0
+  for p in thin {
+    while j < full.count && full[j] != p { j += 1 }
+    #expect(j < full.count)
+  }
+  for t in ScoreMetrics.exactFPRs {
+    #expect(read(thin, at: t) == read(full, at: t), "TPR at FPR \(t)")
+  }
+  // At most 201 points: nothing is thinned.
+  #expect(ScoreMetrics.thin(Array(full.prefix(150)), limit: 201) == Array(full.prefix(150)))
+}
