@@ -109,9 +109,13 @@ public enum SpectralSweep {
   ///   so pass `consume w` when it is no longer needed to avoid an n × n copy).
   /// - Parameter progress: called (on the calling thread) after each stage with a short
   ///   description, for a progress display; the library itself never prints.
+  /// - Parameter restartProgress: called after every k-means restart with (restarts done, total),
+  ///   total = number of k × `initCount`, from the worker threads (calls are serialised, the counts
+  ///   increase by one each time); for a progress display of long `--n-init` runs. It does not
+  ///   affect the result.
   public static func run(
     adjacency: consuming Matrix, configuration: SweepConfiguration, truth: [String]? = nil,
-    progress: ((String) -> Void)? = nil
+    progress: ((String) -> Void)? = nil, restartProgress: (@Sendable (Int, Int) -> Void)? = nil
   ) throws -> SweepResult {
     let n = adjacency.rows
     let ks = configuration.ks
@@ -143,12 +147,13 @@ public enum SpectralSweep {
     defer { BLASThreads.set(previousThreads) }
     let seed = configuration.seed
     let initCount = configuration.initCount
+    let restarts = restartProgress.map { RestartCounter(total: ks.count * initCount, report: $0) }
     DispatchQueue.concurrentPerform(iterations: ks.count) { index in
       let k = ks[index]
       let x = embedding.coordinates(clusters: k)
       var random = NumPyRandomState(seed: seed)
       random.skip(doubles: n)
-      let fit = KMeans(clusters: k, initCount: initCount).fit(x, random: &random)
+      let fit = KMeans(clusters: k, initCount: initCount).fit(x, random: &random, afterEachRun: restarts.map { r in { r.increment() } })
       let entry = Self.score(k: k, x: x, fit: fit, truthCodes: truthCodes)
       results.set(index, entry)
     }
@@ -203,6 +208,25 @@ public enum SpectralSweep {
     return SweepEntry(
       k: k, labels: fit.labels, clusterSizes: sizes, silhouette: silhouette, silhouetteSamples: samples,
       daviesBouldin: db, calinskiHarabasz: ch, inertia: fit.inertia, adjustedRandIndex: ari)
+  }
+}
+
+/// Counts k-means restarts across the concurrent per-k fits and reports each new count (under a lock,
+/// so the reports arrive one at a time and in increasing order).
+final class RestartCounter: @unchecked Sendable {
+  private var done = 0
+  private let total: Int
+  private let report: @Sendable (Int, Int) -> Void
+  private let lock = Lock()
+  init(total: Int, report: @escaping @Sendable (Int, Int) -> Void) {
+    self.total = total
+    self.report = report
+  }
+  func increment() {
+    lock.withLock {
+      done += 1
+      report(done, total)
+    }
   }
 }
 

@@ -118,7 +118,10 @@ public struct KMeans: Sendable {
 
   /// Clusters the rows of `x` (`n × d`, n ≥ k), drawing the seeding from `random` (advanced as
   /// scikit-learn advances the `RandomState` it was given).
-  public func fit(_ x: Matrix, random: inout NumPyRandomState) -> KMeansResult {
+  ///
+  /// - Parameter afterEachRun: called after each of the `initCount` runs (seeding and Lloyd), on the
+  ///   calling thread, e.g. to count restarts for a progress display; it does not affect the result.
+  public func fit(_ x: Matrix, random: inout NumPyRandomState, afterEachRun: (() -> Void)? = nil) -> KMeansResult {
     let n = x.rows, d = x.columns, k = clusters
     precondition(n >= k, "KMeans: n_samples=\(n) should be >= n_clusters=\(k)")
     precondition(d >= 1, "KMeans needs at least one column")
@@ -150,6 +153,7 @@ public struct KMeans: Sendable {
       } else {
         best = run
       }
+      afterEachRun?()
     }
     let b = best!
     var centers = Matrix(rows: k, columns: d, storage: b.centers)

@@ -83,7 +83,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(parsing: .unconditional, help: "Seed of the random stream (NumPy RandomState semantics; same seed, same output bytes).")
   var seed: UInt32 = 0
 
-  @Option(name: .customLong("n-init"), parsing: .unconditional, help: "k-means restarts per k (the best inertia is kept).")
+  @Option(name: .customLong("n-init"), parsing: .unconditional, help: "k-means restarts per k (the best inertia is kept; --progress reports long runs every 10 %).")
   var nInit: Int = 10
 
   @Option(help: ArgumentHelp("Column with reference labels; reports the adjusted Rand index per k.", valueName: "column"))
@@ -410,6 +410,9 @@ struct ClusterCommand: CohortLensCommand {
     }
   }
 
+  /// From this many k-means restarts (number of k × `--n-init`) on, `--progress` reports them every 10 %.
+  static let restartProgressThreshold = 100
+
   /// The spectral sweep over `--k` of an `n`-learner graph (k < n checked first).
   func sweep(adjacency: consuming Matrix, n: Int, truth: [String]?, progress: Progress) throws -> SweepResult {
     let ks = k.values
@@ -420,10 +423,19 @@ struct ClusterCommand: CohortLensCommand {
       throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); \(hint)", option: "k")
     }
     progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
+    // Long --n-init runs report the k-means restarts done, every 10 % (as `dtw` reports its pairs).
+    let total = ks.count * nInit
+    let shared = progress
+    let restarts: (@Sendable (Int, Int) -> Void)? = shared.enabled && total >= Self.restartProgressThreshold
+      ? { @Sendable done, all in
+          if done == all || (done * 10 / all) != ((done - 1) * 10 / all) {
+            shared.report("k-means: \(done * 100 / all)% of \(all) restarts (\(ks.count) k × --n-init \(nInit))")
+          }
+        } : nil
     return try SpectralSweep.run(
       adjacency: consume adjacency,
       configuration: SweepConfiguration(ks: ks, laplacian: laplacian, seed: seed, initCount: nInit, solver: eigensolver),
-      truth: truth, progress: { progress.report($0) })
+      truth: truth, progress: { progress.report($0) }, restartProgress: restarts)
   }
 
   /// Warnings about the chosen features: constant columns (they carry no information) and fewer

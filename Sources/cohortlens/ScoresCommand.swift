@@ -49,10 +49,20 @@ struct ScoresCommand: CohortLensCommand {
     try table.requireDataRows()
     let allIds = try table.ids(id)
     var used: [String] = []
+    // Every warning goes to stderr and, with --format json, into `warnings` (as `cluster` reports them).
+    var warnings: [String] = []
     if let list = columns {
       used = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
     } else {
-      used = try defaultFeatureColumns(table, excluding: Set([id, labels] + (truth.map { [$0] } ?? []))).columns
+      let chosen = try defaultFeatureColumns(table, excluding: Set([id, labels] + (truth.map { [$0] } ?? [])))
+      used = chosen.columns
+      // Columns left out of the default selection are named, never dropped silently (as `cluster` does).
+      if !chosen.skipped.isEmpty {
+        warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.map { MessageText.excerpt($0) }.joined(separator: ", ")) (choose columns with --columns)")
+      }
+      if !chosen.unnamed.isEmpty {
+        warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
+      }
     }
     if used.isEmpty { throw UsageError("no feature columns; name them with --columns") }
     let numeric = try table.numericMatrix(columns: used, missing: dropMissing ? .drop : .error)
@@ -61,8 +71,9 @@ struct ScoresCommand: CohortLensCommand {
     let keptSet = Set(rows)
     let dropped = allIds.indices.filter { !keptSet.contains($0) }.map { allIds[$0] }
     if !dropped.isEmpty {
-      printError("cohortlens scores: warning: dropped \(dropped.count) learner(s) with missing values (--drop-missing)")
+      warnings.append("dropped \(dropped.count) learner(s) with missing values (--drop-missing)")
     }
+    for w in warnings { printError("cohortlens scores: warning: \(w)") }
     guard !rows.isEmpty else {
       throw InputError(file: features, message: "every learner has a missing value in \(used.map { MessageText.quoted($0) }.joined(separator: ", ")); nothing is left to score",
         hint: "fill the cells, or choose other feature columns with --columns")
@@ -141,6 +152,7 @@ struct ScoresCommand: CohortLensCommand {
       fields.append(("clusters", .array(order.map { c in
         .object([("label", .string(names[c])), ("size", .int(sizes[c])), ("silhouette", .double(sums[c] / Double(sizes[c])))])
       })))
+      fields.append(("warnings", .array(warnings.map { .string($0) })))
       try emit(JSONValue.object(fields).serialized(pretty: true) + "\n", options: output)
     default:
       var table = TextTable(headers: ["cluster", "size", "mean silhouette"], alignments: [.left, .right, .right])

@@ -45,6 +45,24 @@ struct ClusterCommandTests {
     #expect(evi.count == ev.count && zip(ev, evi).allSatisfy { abs($0 - $1) <= 1e-10 })
   }
 
+  /// Long `--n-init` runs are not silent: `--progress` reports the k-means restarts every 10 % (from 100
+  /// restarts on), on stderr only; the report is the same bytes with or without it.
+  @Test func progressReportsKMeansRestarts() throws {
+    let args = Self.effortArgs + ["--k", "2...5", "--n-init", "50", "--format", "json"]
+    let r = try CLI.run(args + ["--progress"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = r.stderr.split(separator: "\n").filter { $0.contains("k-means: ") }
+    #expect(lines.count == 10, "\(r.stderr)")
+    #expect(lines.last?.hasSuffix("k-means: 100% of 200 restarts (4 k × --n-init 50)") == true, "\(r.stderr)")
+    #expect(lines.first?.hasSuffix("k-means: 10% of 200 restarts (4 k × --n-init 50)") == true, "\(r.stderr)")
+    let quiet = try CLI.run(args)
+    #expect(quiet.stdout == r.stdout)
+    #expect(!quiet.stderr.contains("k-means: "))
+    // The default 10 restarts for a few k: no restart lines.
+    let small = try CLI.run(Self.effortArgs + ["--k", "2...4", "--progress"])
+    #expect(!small.stderr.contains("k-means: "))
+  }
+
   @Test func sameSeedGivesIdenticalBytes() throws {
     let a = try CLI.run(Self.effortArgs + ["--k", "2...5", "--format", "json", "--seed", "7"])
     let b = try CLI.run(Self.effortArgs + ["--k", "2...5", "--format", "json", "--seed", "7"])

@@ -148,6 +148,31 @@ struct ScoresInspectCommandTests {
     #expect(!full.stderr.contains("warning"))
   }
 
+  /// Every warning of `scores` is on stderr and in JSON `warnings`, as `cluster` reports them: learners left out
+  /// by `--drop-missing`, and the text and unnamed columns the default feature selection leaves out (never
+  /// silently).
+  @Test func scoresWarningsAreOnStderrAndInJSON() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,x,y,note,,lab\na,1,2,hi,5,p\nb,,1,yo,5,p\nc,5,6,zz,6,q\nd,6,5,qq,7,q\ne,3,3,aa,8,q\nf,1,1,bb,9,p\n",
+                          "w.csv", in: dir)
+    let r = try CLI.run(["scores", "--features", f, "--id", "id", "--labels", "lab", "--drop-missing", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let j = try CLI.json(r.stdout)
+    #expect(j["parameters"].flatMap { ($0 as? [String: Any])?["columns"] as? [String] } == ["x", "y"])
+    let warnings = j["warnings"] as? [String] ?? []
+    #expect(warnings == [
+      "non-numeric column(s) not used as features: note (choose columns with --columns)",
+      "column(s) without a name not used as features: #5 (choose them with --columns '#5')",
+      "dropped 1 learner(s) with missing values (--drop-missing)",
+    ])
+    for w in warnings { #expect(r.stderr.contains("cohortlens scores: warning: \(w)"), "\(w)") }
+    // Nothing to warn about: an empty list and a quiet stderr.
+    let quiet = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "y", "--labels", "lab", "--format", "json"])
+    #expect(quiet.status == 0, "\(quiet.stderr)")
+    #expect(try CLI.json(quiet.stdout)["warnings"] as? [String] == [])
+    #expect(!quiet.stderr.contains("warning"))
+  }
+
   /// Headers written with blanks around them (` x0 `) are selected by their names (`--columns x0`, `' x0 '`),
   /// with `--id`, `--labels`, `--truth` too; a default feature set leaves the padded id and label columns out.
   @Test func headersWithBlanksAroundThemCanBeSelected() throws {

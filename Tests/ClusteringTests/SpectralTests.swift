@@ -500,6 +500,27 @@ import Testing
     #expect(small.components == 1 && small.eigengapK == 3 && small.eigengapUndefinedReason == nil,
             "\(small.eigengapK as Any) \(small.eigenvalues.prefix(5))")
   }
+
+  /// Long `--n-init` runs can show progress: the sweep reports every k-means restart (number of k ×
+  /// initCount in all, counts increasing by one), and reporting does not change the result.
+  @Test func sweepReportsEveryKMeansRestart() throws {
+    var w = Matrix(rows: 24, columns: 24)
+    for i in 0..<24 { for j in 0..<24 where i != j { w[i, j] = i / 8 == j / 8 ? 0.9 : 0.01 } }
+    final class Seen: @unchecked Sendable {
+      let lock = NSLock()
+      var calls: [(Int, Int)] = []
+    }
+    let seen = Seen()
+    let config = SweepConfiguration(ks: [2, 3, 4], initCount: 7)
+    let reported = try SpectralSweep.run(adjacency: w, configuration: config, restartProgress: { done, total in
+      seen.lock.withLock { seen.calls.append((done, total)) }
+    })
+    #expect(seen.calls.map(\.0) == Array(1...21))
+    #expect(seen.calls.allSatisfy { $0.1 == 21 })
+    let quiet = try SpectralSweep.run(adjacency: w, configuration: config)
+    #expect(reported.entries.map { $0.labels } == quiet.entries.map { $0.labels })
+    #expect(reported.entries.map { $0.inertia } == quiet.entries.map { $0.inertia })
+  }
 }
 
 extension Array where Element == Double {
