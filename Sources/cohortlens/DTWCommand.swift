@@ -145,6 +145,9 @@ struct DTWCommand: CohortLensCommand {
     progress.report("reading \(series)")
     let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON)
+    if case .npyMatrix(let path) = product {
+      try checkIdsFitOnePerLine(read.set.ids, table: read.table, path: series, id: id, output: path)
+    }
     let set = try normalizedSeries(read.set, method: normalize, zero: zeroSeries, path: series, table: read.table, id: id)
     if let w = tslearnDifferenceWarning(read.set, method: normalize) { printError("cohortlens dtw: warning: \(w)") }
     // Only data near the Double range can give non-finite distances; only then is the result scanned.
