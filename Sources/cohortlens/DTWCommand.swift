@@ -65,10 +65,10 @@ struct DTWCommand: CohortLensCommand {
   @Option(parsing: .unconditional, help: ArgumentHelp("Sakoe-Chiba radius r >= 0, or 'full' (unconstrained).", valueName: "r|full"))
   var radius: String
 
-  @Option(help: ArgumentHelp("Worker threads (default: all online processors). The result does not depend on it.", valueName: "n"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: all online processors). The result does not depend on it.", valueName: "n"))
   var threads: Int?
 
-  @Option(help: ArgumentHelp("Report each learner's K nearest learners instead of the matrix.", valueName: "K"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Report each learner's K nearest learners instead of the matrix.", valueName: "K"))
   var knn: Int?
 
   @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the n×n matrix and its output buffer: a size (512M, 8G) or a share of physical memory (default 75%). Not used with --knn.", valueName: "size"))
