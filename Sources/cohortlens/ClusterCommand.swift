@@ -129,7 +129,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(parsing: .unconditional, help: ArgumentHelp("With --metric dtw: Sakoe-Chiba radius r >= 0 or 'full' (default).", valueName: "r|full"))
   var radius: String?
 
-  @Option(help: ArgumentHelp("With --series: DTW worker threads (default: all online processors).", valueName: "n"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("With --series: DTW worker threads (default: all online processors).", valueName: "n"))
   var threads: Int?
 
   @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the N×N matrices: a size (512M, 8G) or a share of physical memory (default 75%).", valueName: "size"))

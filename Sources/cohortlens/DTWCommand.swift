@@ -65,10 +65,10 @@ struct DTWCommand: CohortLensCommand {
   @Option(parsing: .unconditional, help: ArgumentHelp("Sakoe-Chiba radius r >= 0, or 'full' (unconstrained).", valueName: "r|full"))
   var radius: String
 
-  @Option(help: ArgumentHelp("Worker threads (default: all online processors). The result does not depend on it.", valueName: "n"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Worker threads (default: all online processors). The result does not depend on it.", valueName: "n"))
   var threads: Int?
 
-  @Option(help: ArgumentHelp("Report each learner's K nearest learners instead of the matrix.", valueName: "K"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Report each learner's K nearest learners instead of the matrix.", valueName: "K"))
   var knn: Int?
 
   @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory limit for the n×n matrix and its output buffer: a size (512M, 8G) or a share of physical memory (default 75%). Not used with --knn.", valueName: "size"))
@@ -145,6 +145,9 @@ struct DTWCommand: CohortLensCommand {
     progress.report("reading \(series)")
     let read = try readSeries(path: series, id: id, time: time, value: value, wide: wide, columns: columns,
       fill: fill, digest: wantsJSON)
+    if case .npyMatrix(let path) = product {
+      try checkIdsFitOnePerLine(read.set.ids, table: read.table, path: series, id: id, output: path)
+    }
     let set = try normalizedSeries(read.set, method: normalize, zero: zeroSeries, path: series, table: read.table, id: id)
     if let w = tslearnDifferenceWarning(read.set, method: normalize) { printError("cohortlens dtw: warning: \(w)") }
     // Only data near the Double range can give non-finite distances; only then is the result scanned.

@@ -114,6 +114,30 @@ func tslearnDifferenceWarning(_ raw: SeriesSet, method: SeriesNormalization) -> 
     + "rounds and its standard deviation is that rounding error (a deliberate difference, see docs/dtw.md)"
 }
 
+/// The id cell of the first row of learner `learner` in `table` (id column `id`); the header line when the id
+/// is not found.
+func learnerIdCell(of learner: String?, table: Table, id: String) throws -> (line: Int, column: Int?) {
+  let j = try table.columnIndex(id)
+  let ids = try table.strings(at: j)
+  if let r = ids.firstIndex(where: { v in v.map { ExactText($0) } == learner.map { ExactText($0) } }) {
+    let l = table.location(row: r, column: j)
+    return (l.line, l.column)
+  }
+  return (table.headerLine, nil)
+}
+
+/// `D.ids.txt` holds one learner id per line, so an id containing a line break (`\n` or `\r`, possible in a
+/// quoted CSV field) would split into several lines and no longer match the rows of `D.npy`. Such an id is a data
+/// error (exit 65) at the id cell of the learner's first row, before any work; the CSV matrix quotes such ids
+/// and is not concerned. O(total id length).
+func checkIdsFitOnePerLine(_ ids: [String], table: Table, path: String, id: String, output: String) throws {
+  guard let bad = ids.first(where: { $0.unicodeScalars.contains { $0 == "\n" || $0 == "\r" } }) else { return }
+  let at = try learnerIdCell(of: bad, table: table, id: id)
+  throw InputError(file: path, line: at.line, column: at.column,
+    message: "learner id \(MessageText.quoted(bad)) contains a line break, which \(DTWCommand.idsPath(forNPY: output)) (one id per line) cannot hold",
+    hint: "rename the learner, or write the matrix as CSV (--output D.csv), where such ids are quoted")
+}
+
 /// `set` normalised, with the zero-series policy; and the checks every DTW command needs (n ≥ 2). Errors point at
 /// the id cell of the learner concerned in `table` (read from `path` with id column `id`): the only learner's
 /// first row, or the first all-zero learner's first row.
@@ -122,13 +146,7 @@ func normalizedSeries(
 ) throws -> SeriesSet {
   /// The id cell of the first row of learner `learner` (the header when the id is not found).
   func firstRow(of learner: String?) throws -> (line: Int, column: Int?) {
-    let j = try table.columnIndex(id)
-    let ids = try table.strings(at: j)
-    if let r = ids.firstIndex(where: { v in v.map { ExactText($0) } == learner.map { ExactText($0) } }) {
-      let l = table.location(row: r, column: j)
-      return (l.line, l.column)
-    }
-    return (table.headerLine, nil)
+    try learnerIdCell(of: learner, table: table, id: id)
   }
   guard set.ids.count >= 2 else {
     let at = try firstRow(of: set.ids.first)
