@@ -445,6 +445,15 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     var responseRows = 0, responseClasses = 0
     var buf = [UInt8](repeating: 0, count: 1 << 16)
     var exitNoticed = false
+    // How much of its answer the worker wrote, when it wrote part of it.
+    func partial() -> String? {
+      let got = header.count + payload.count
+      guard got > 0 else { return nil }
+      return "it wrote \(got) " + (expected >= 0 ? "of the \(12 + expected) bytes of its answer" : "byte(s) of its answer's 12-byte header")
+    }
+    func unanswered() -> String {
+      partial().map { "finishing its answer to a request of \(rowCount) rows (\($0))" } ?? "answering a request of \(rowCount) rows"
+    }
     while expected < 0 || payload.count < expected {
       var fds: [pollfd] = []
       if written < frame.count { fds.append(pollfd(fd: toWorker, events: Int16(POLLOUT), revents: 0)) }
@@ -452,7 +461,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       if errFromWorker >= 0 { fds.append(pollfd(fd: errFromWorker, events: Int16(POLLIN), revents: 0)) }
       let left = deadline - monotonicSeconds()
       if left <= 0 {
-        throw failure("did not answer within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
+        throw failure("did not \(partial().map { "finish its answer (\($0))" } ?? "answer") within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
       }
       // Wake at least every 100 ms to notice a worker that exited while a process it started still holds its
       // output open (no end-of-file then), rather than waiting out the whole --timeout.
@@ -465,7 +474,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
         // Exited: an answer it wrote before exiting is still in the pipe and makes the next poll return at once,
         // so the exit is an error only after one more quiet poll.
         if hasExited(within: 0) {
-          if exitNoticed { throw failure("exited before answering a request of \(rowCount) rows", kill: false) }
+          if exitNoticed { throw failure("exited before \(unanswered())", kill: false) }
           exitNoticed = true
         }
         continue
@@ -491,9 +500,9 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
           if n == 0 {
             // End of its output: exited, or closed stdout and kept running (then it is stopped).
             if hasExited(within: 1) {
-              throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+              throw failure("exited before \(unanswered())", kill: false)
             }
-            throw failure("closed its output before answering a request of \(rowCount) rows, and was stopped", kill: true)
+            throw failure("closed its output before \(unanswered()), and was stopped", kill: true)
           }
           if n < 0 {
             if errno == EAGAIN || errno == EINTR { continue }
