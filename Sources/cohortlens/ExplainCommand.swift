@@ -389,7 +389,12 @@ struct ExplainCommand: CohortLensCommand {
         throw UsageError(e.message, hint: e.hint)
       }
     }
-    worker?.shutdown()
+    // A worker that wrote anything after its last answer is refused like one that does so between requests.
+    do {
+      try worker?.finish()
+    } catch let e as ModelError {
+      throw ModelFailure(source: modelCommand ?? modelPath, message: e.message, hint: e.hint)
+    }
     let main = runs[0]
     // lime warns when `np.allclose(sums, 1)` fails: |sum − 1| > 1e-8 + 1e-5·1.
     if main.maxProbabilitySumDeviation > 1e-8 + 1e-5 {

@@ -286,6 +286,82 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     return status
   }
 
+  /// Bytes of the worker's output as text: two hex digits per byte outside printable ASCII, and a backslash
+  /// doubled, so the text is unambiguous.
+  static func shown<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    bytes.map { b -> String in
+      if b == UInt8(ascii: "\\") { return "\\\\" }
+      if b >= 32 && b < 127 { return String(UnicodeScalar(b)) }
+      return "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
+    }.joined()
+  }
+
+  /// Reads what is waiting on the worker's output without blocking (at most 64 KiB): nil when nothing is
+  /// (or at its end), else the bytes.
+  private func pendingOutput() -> [UInt8]? {
+    guard fromWorker >= 0 else { return nil }
+    var buf = [UInt8](repeating: 0, count: 1 << 16)
+    let n = read(fromWorker, &buf, buf.count)
+    return n > 0 ? Array(buf[0..<n]) : nil
+  }
+
+  /// The message for bytes a worker wrote outside an answer (`count` of them, starting with `first`).
+  private static func strayOutput(_ count: Int, first: [UInt8], after what: String) -> String {
+    let more = count > first.count ? "…" : ""
+    return "wrote \(count) byte(s) to its output after \(what) ('\(shown(first.prefix(16)))\(more)'): a worker writes nothing but one answer frame per request to its stdout (diagnostics go to stderr)"
+  }
+
+  /// Ends a successful run: closes the worker's stdin (its signal to exit), reads its output until the end
+  /// (up to 2 s, as ``shutdown()``, then kills the group) and reaps it. Bytes written to its output after the
+  /// last answer — a stray print, a second copy of an answer — are an error: the same bytes written before a
+  /// later request would have been taken for (part of) that request's answer.
+  func finish() throws {
+    try lock.withLock {
+      guard pid > 0, !reaped else { return }
+      if toWorker >= 0 {
+        closeFD(toWorker)
+        toWorker = -1
+      }
+      var stray = 0
+      var first: [UInt8] = []
+      var buf = [UInt8](repeating: 0, count: 1 << 16)
+      func take(_ n: Int) {
+        stray += n
+        if first.count < 16 { first.append(contentsOf: buf[0..<min(n, 16 - first.count)]) }
+      }
+      let deadline = monotonicSeconds() + 2
+      var outputOpen = fromWorker >= 0
+      while true {
+        if outputOpen {
+          var fds = [pollfd(fd: fromWorker, events: Int16(POLLIN), revents: 0)]
+          if poll(&fds, 1, 10) > 0 {
+            let n = read(fromWorker, &buf, buf.count)
+            if n > 0 {
+              take(n)
+            } else if n == 0 || (errno != EAGAIN && errno != EINTR) {
+              outputOpen = false
+            }
+          }
+        } else {
+          usleep(10_000)
+        }
+        // Once it has exited, what is left of its group is killed (reapIfExited), so the output ends soon after.
+        if !reaped { _ = hasExited(within: 0) }
+        if (reaped && !outputOpen) || monotonicSeconds() >= deadline { break }
+      }
+      if !reaped { _ = killAndReap() }
+      while outputOpen {
+        let n = read(fromWorker, &buf, buf.count)
+        if n > 0 { take(n) } else { outputOpen = false }
+      }
+      if stray > 0 {
+        throw failure(Self.strayOutput(stray, first: first, after: "its last answer"), kill: true)
+      }
+      drainStderr()
+      closeReaders()
+    }
+  }
+
   /// `exit status N` or `signal N` for a wait status.
   static func describe(_ status: Int32) -> String {
     let low = status & 0x7f
@@ -344,6 +420,12 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       }
       throw ModelError("model worker '\(command)' is not running")
     }
+    // Nothing may wait on its output before a request: bytes there (a stray print, a second copy of the previous
+    // answer) would be read as this request's answer.
+    if let early = pendingOutput() {
+      throw failure(Self.strayOutput(early.count, first: Array(early.prefix(16)), after: "its answer to the previous request"),
+                    kill: true)
+    }
     var frame = BridgeFrame.request
     frame.reserveCapacity(12 + rows.count * 8)
     appendU32(&frame, UInt32(rowCount))
@@ -363,6 +445,15 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
     var responseRows = 0, responseClasses = 0
     var buf = [UInt8](repeating: 0, count: 1 << 16)
     var exitNoticed = false
+    // How much of its answer the worker wrote, when it wrote part of it.
+    func partial() -> String? {
+      let got = header.count + payload.count
+      guard got > 0 else { return nil }
+      return "it wrote \(got) " + (expected >= 0 ? "of the \(12 + expected) bytes of its answer" : "byte(s) of its answer's 12-byte header")
+    }
+    func unanswered() -> String {
+      partial().map { "finishing its answer to a request of \(rowCount) rows (\($0))" } ?? "answering a request of \(rowCount) rows"
+    }
     while expected < 0 || payload.count < expected {
       var fds: [pollfd] = []
       if written < frame.count { fds.append(pollfd(fd: toWorker, events: Int16(POLLOUT), revents: 0)) }
@@ -370,7 +461,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
       if errFromWorker >= 0 { fds.append(pollfd(fd: errFromWorker, events: Int16(POLLIN), revents: 0)) }
       let left = deadline - monotonicSeconds()
       if left <= 0 {
-        throw failure("did not answer within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
+        throw failure("did not \(partial().map { "finish its answer (\($0))" } ?? "answer") within \(timeout == timeout.rounded() && timeout < 1e9 ? String(Int(timeout)) : NumberFormatting.roundTrip(timeout)) s (--timeout) and was killed", kill: true)
       }
       // Wake at least every 100 ms to notice a worker that exited while a process it started still holds its
       // output open (no end-of-file then), rather than waiting out the whole --timeout.
@@ -383,7 +474,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
         // Exited: an answer it wrote before exiting is still in the pipe and makes the next poll return at once,
         // so the exit is an error only after one more quiet poll.
         if hasExited(within: 0) {
-          if exitNoticed { throw failure("exited before answering a request of \(rowCount) rows", kill: false) }
+          if exitNoticed { throw failure("exited before \(unanswered())", kill: false) }
           exitNoticed = true
         }
         continue
@@ -409,9 +500,9 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
           if n == 0 {
             // End of its output: exited, or closed stdout and kept running (then it is stopped).
             if hasExited(within: 1) {
-              throw failure("exited before answering a request of \(rowCount) rows", kill: false)
+              throw failure("exited before \(unanswered())", kill: false)
             }
-            throw failure("closed its output before answering a request of \(rowCount) rows, and was stopped", kill: true)
+            throw failure("closed its output before \(unanswered()), and was stopped", kill: true)
           }
           if n < 0 {
             if errno == EAGAIN || errno == EINTR { continue }
@@ -424,13 +515,7 @@ final class WorkerModel: ProbabilityModel, @unchecked Sendable {
             chunk = chunk.dropFirst(take)
             if header.count == 12 {
               if Array(header[0..<4]) != BridgeFrame.response {
-                // Two hex digits per byte outside printable ASCII, and a backslash doubled, so the text is unambiguous.
-                let shown = header[0..<4].map { b -> String in
-                  if b == UInt8(ascii: "\\") { return "\\\\" }
-                  if b >= 32 && b < 127 { return String(UnicodeScalar(b)) }
-                  return "\\x" + (b < 16 ? "0" : "") + String(b, radix: 16)
-                }.joined()
-                throw failure("answered a frame starting with '\(shown)' instead of 'CLA1' (does it print to stdout?)", kill: true)
+                throw failure("answered a frame starting with '\(Self.shown(header[0..<4]))' instead of 'CLA1' (does it print to stdout?)", kill: true)
               }
               responseRows = Int(readU32(header, 4))
               responseClasses = Int(readU32(header, 8))
