@@ -55,6 +55,21 @@ struct OutputFixesCLITests {
     #expect(!names.contains { $0.hasPrefix(".") })
   }
 
+  /// Help and version text that cannot be written to standard output (a full disk) is a failed output, exit 73
+  /// with the reason, as every command's result is; it used to exit 0.
+  @Test func helpAndVersionThatCannotBeWrittenExit73() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+    for (args, what) in [(["--version"], "version"), (["--help"], "help"), (["cluster", "--help"], "help"), (["help", "dtw"], "help")] {
+      let r = try AuditConsoleAndInputTests.run(args, stdout: "/dev/full")
+      #expect(r.status == 73, "\(args): \(r.stderr)")
+      #expect(r.stderr.hasPrefix("standard output: cannot write the \(what) ("), "\(args): \(r.stderr)")
+      let ok = try AuditConsoleAndInputTests.run(args, stdout: "/dev/null")
+      #expect(ok.status == 0 && ok.stderr.isEmpty, "\(args): \(ok.stderr)")
+    }
+    let version = try CLI.run(["--version"])
+    #expect(version.status == 0 && version.stdout == CohortLensVersion.string + "\n")
+  }
+
   /// A file name longer than the file system allows fails before any work (exit 73, nothing on stdout), not at
   /// the final rename: `--labels-out` used to print the whole report, then fail; `dtw --output D.npy` computed
   /// the matrix, then failed on `D.ids.txt`.
