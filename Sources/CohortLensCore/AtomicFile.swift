@@ -97,7 +97,8 @@ public enum AtomicFile {
   }
 
   /// Checks, before anything is written, that `path` can be written: for a regular file (existing or not, links
-  /// followed), that its folder exists, is a folder and is writable; for a device, FIFO or socket, that it is
+  /// followed), that its folder exists, is a folder and is writable, and that its name fits the folder's
+  /// file-name limit (`pathconf(_PC_NAME_MAX)`, 255 bytes on common file systems); for a device, FIFO or socket, that it is
   /// writable. Creates nothing. Commands call it for every output before their work, so that a mistyped folder
   /// fails at once; the writes check again (a folder can disappear meanwhile).
   /// - Throws: `OutputError` naming `path` and the reason (exit status 73).
@@ -119,7 +120,23 @@ public enum AtomicFile {
       if access(directory, W_OK | X_OK) != 0 {
         throw OutputError(path: p, message: "cannot create a file in '\(directory)': " + FileIO.errorText(errno))
       }
+      // A name longer than the folder's file-name limit would only fail at the final rename, after the work
+      // (and, for outputs written together, after the report went to standard output).
+      let name = p.split(separator: "/").last.map(String.init) ?? p
+      let limit = nameLimit(ofFolder: directory)
+      if name.utf8.count > limit {
+        throw OutputError(
+          path: p,
+          message: "the file name is \(name.utf8.count) bytes long, more than the \(limit) bytes a file name may have in '\(directory)'; choose a shorter name")
+      }
     }
+  }
+
+  /// The longest file name (bytes) of the file system holding `directory` (`pathconf(_PC_NAME_MAX)`), or
+  /// ``nameMax`` when the system does not say.
+  public static func nameLimit(ofFolder directory: String) -> Int {
+    let limit = pathconf(directory, Int32(_PC_NAME_MAX))
+    return limit > 0 ? limit : nameMax
   }
 
   /// `fsync` of each distinct folder of `paths` (best effort), so that renames into them survive a crash.

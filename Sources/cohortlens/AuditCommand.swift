@@ -419,6 +419,13 @@ struct AuditCommand: CohortLensCommand {
     switch AtomicDirectory.state(of: target) {
     case .missing, .emptyDirectory:
       try checkStaging(in: parent, inside: false)
+      // A name longer than the file system allows would only fail when the finished report is moved into place.
+      let limit = AtomicFile.nameLimit(ofFolder: parent)
+      if base.utf8.count > limit {
+        throw OutputError(
+          path: out,
+          message: "cannot create the report folder: its name is \(base.utf8.count) bytes long, more than the \(limit) bytes a file name may have in '\(parent)'; choose a shorter name")
+      }
       return target
     case .notADirectory:
       throw UsageError(

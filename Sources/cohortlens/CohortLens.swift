@@ -1,6 +1,13 @@
 import ArgumentParser
 import LinearAlgebra
 import CohortLensCore
+#if canImport(Glibc)
+  import Glibc
+  private let systemExit = Glibc.exit
+#elseif canImport(Darwin)
+  import Darwin
+  private let systemExit = Darwin.exit
+#endif
 
 /// `cohortlens`: the command-line audit bench for learning-analytics models.
 ///
@@ -29,6 +36,22 @@ struct CohortLens: ParsableCommand {
     // All of CohortLens's parallel work runs in Swift: stop OpenBLAS's idle, spinning workers before the
     // arguments are parsed (parsing takes a few milliseconds, during which a worker would spin on the other core).
     BLASThreads.releaseWorkers()
-    main(nil)
+    do {
+      var command = try parseAsRoot(nil)
+      try command.run()
+    } catch {
+      // Help and version text (exit status 0) go to standard output; one that cannot be written there (a full
+      // disk, a closed pipe) is a failed output, exit 73, as for every command's result.
+      if exitCode(for: error) == .success {
+        let message = fullMessage(for: error)
+        guard message.isEmpty || writeAll(message + "\n", to: STDOUT_FILENO) else {
+          let reason = String(cString: strerror(errno))
+          printError("standard output: cannot write the \(message.hasPrefix(CohortLensVersion.string) ? "version" : "help") (\(reason))")
+          systemExit(73)
+        }
+        systemExit(0)
+      }
+      exit(withError: error)
+    }
   }
 }

@@ -924,7 +924,7 @@ struct AuditCommandTests {
     }
   }
 
-  /// An --out the report cannot be created at (its parent missing or a file) is refused before any
+  /// An --out the report cannot be created at (its parent missing or a file, a name too long) is refused before any
   /// work, with the exit code of an output that cannot be created (73).
   @Test func anOutThatCannotBeCreatedIsRefusedBeforeAnyWork() throws {
     let dir = try CLI.temporaryDirectory()
@@ -934,6 +934,9 @@ struct AuditCommandTests {
     let cases = [
       (dir.path + "/nope/deeper/x", "cannot create the report folder: '\(dir.path)/nope/deeper' does not exist; create it first"),
       (file + "/x", "cannot create the report folder: '\(file)' is not a folder"),
+      // A name longer than the file system allows used to fail only when the finished report was moved into place.
+      (dir.path + "/" + String(repeating: "r", count: 256),
+       "cannot create the report folder: its name is 256 bytes long, more than the 255 bytes a file name may have in '\(dir.path)'; choose a shorter name"),
     ]
     for (out, message) in cases {
       for check in [true, false] {

@@ -26,6 +26,28 @@ struct HardeningCLITests {
     try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !inputs.contains($0) }.sorted()
   }
 
+  /// A hostile, deeply nested audit configuration or explain model file is a located error (exit 64 and 65), not a
+  /// stack overflow of the configuration reader (signal 11).
+  @Test func deeplyNestedConfigurationsAreErrorsNotCrashes() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let n = 100_000
+    let config = try CLI.write(String(repeating: "[", count: n) + String(repeating: "]", count: n), "deep.json", in: dir)
+    let audit = try CLI.run(["audit", "--config", config, "--out", dir.appendingPathComponent("out").path, "--check"])
+    #expect(audit.status == 64, "\(audit.stderr)")
+    #expect(audit.stderr.hasPrefix(config + ":1:101: lists and mappings are nested more than 100 levels deep here"), "\(audit.stderr)")
+    let indented = try CLI.write((0..<5000).map { String(repeating: " ", count: $0) + "a:" }.joined(separator: "\n") + " 1\n", "deep.yaml", in: dir)
+    let block = try CLI.run(["audit", "--config", indented, "--out", dir.appendingPathComponent("out").path, "--check"])
+    #expect(block.status == 64, "\(block.stderr)")
+    #expect(block.stderr.hasPrefix(indented + ":101:101: lists and mappings are nested more than 100 levels deep here"), "\(block.stderr)")
+    let features = try Self.featureTable(6, in: dir)
+    let model = try CLI.write("{\"features\": " + String(repeating: "[", count: n) + String(repeating: "]", count: n) + "}", "model.json", in: dir)
+    let explain = try CLI.run(["explain", "--features", features, "--id", "id", "--model", model, "--student", "s1"])
+    #expect(explain.status == 65, "\(explain.stderr)")
+    #expect(explain.stderr.contains("nested more than 100 levels deep"), "\(explain.stderr)")
+    #expect(explain.stdout.isEmpty)
+  }
+
   @Test func maxMemoryStopsBeforeTheAffinityAndWritesNothing() throws {
     let dir = try CLI.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -55,6 +55,47 @@ struct OutputFixesCLITests {
     #expect(!names.contains { $0.hasPrefix(".") })
   }
 
+  /// Help and version text that cannot be written to standard output (a full disk) is a failed output, exit 73
+  /// with the reason, as every command's result is; it used to exit 0.
+  @Test func helpAndVersionThatCannotBeWrittenExit73() throws {
+    guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+    for (args, what) in [(["--version"], "version"), (["--help"], "help"), (["cluster", "--help"], "help"), (["help", "dtw"], "help")] {
+      let r = try AuditConsoleAndInputTests.run(args, stdout: "/dev/full")
+      #expect(r.status == 73, "\(args): \(r.stderr)")
+      #expect(r.stderr.hasPrefix("standard output: cannot write the \(what) ("), "\(args): \(r.stderr)")
+      let ok = try AuditConsoleAndInputTests.run(args, stdout: "/dev/null")
+      #expect(ok.status == 0 && ok.stderr.isEmpty, "\(args): \(ok.stderr)")
+    }
+    let version = try CLI.run(["--version"])
+    #expect(version.status == 0 && version.stdout == CohortLensVersion.string + "\n")
+  }
+
+  /// A file name longer than the file system allows fails before any work (exit 73, nothing on stdout), not at
+  /// the final rename: `--labels-out` used to print the whole report, then fail; `dtw --output D.npy` computed
+  /// the matrix, then failed on `D.ids.txt`.
+  @Test func aTooLongOutputNameFailsBeforeAnyWork() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b\ns1,0,0\ns2,0.1,0\ns3,5,5\ns4,5.1,5\n", "f.csv", in: dir)
+    let tooLong = dir.appendingPathComponent(String(repeating: "n", count: 252) + ".csv").path
+    let note = ": the file name is 256 bytes long, more than the 255 bytes a file name may have in '\(dir.path)'; choose a shorter name\n"
+    let labels = try CLI.run(["cluster", "--features", f, "--id", "id", "--k", "2", "--labels-out", tooLong])
+    #expect(labels.status == 73)
+    #expect(labels.stdout.isEmpty)
+    #expect(labels.stderr == tooLong + note)
+    let output = try CLI.run(["inspect", f, "--output", tooLong])
+    #expect(output.status == 73)
+    #expect(output.stderr == tooLong + note)
+    // `D.npy` fits (253 bytes) but its `D.ids.txt` (257 bytes) does not.
+    let series = try CLI.write("id,w1,w2\na,1,2\nb,2,1\nc,3,1\n", "s.csv", in: dir)
+    let npy = dir.appendingPathComponent(String(repeating: "d", count: 249) + ".npy").path
+    let ids = String(npy.dropLast(4)) + ".ids.txt"
+    let d = try CLI.run(["dtw", "--series", series, "--id", "id", "--wide", "--radius", "1", "--output", npy])
+    #expect(d.status == 73)
+    #expect(d.stderr == ids + note.replacingOccurrences(of: "256 bytes", with: "257 bytes"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["f.csv", "s.csv"])
+  }
+
   /// A read-only previous report (0555, `tables/` too) is replaced by a writer without any override of file
   /// permissions — an ordinary user, or root run without CAP_DAC_OVERRIDE through `setpriv` — and the new
   /// report keeps 0555, with no temporary or old folder left behind. The staging folder used to take 0555 at

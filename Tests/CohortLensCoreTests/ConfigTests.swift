@@ -113,6 +113,28 @@ import Testing
     #expect(error("a:\n\tb: 1\n")?.message == "a tab in the indentation")
   }
 
+  /// Nesting is bounded (block and flow, together): a hostile document is an error at the collection that goes
+  /// too deep, where the recursive reader used to overflow the stack (a crash, signal 11).
+  @Test func nestingDeeperThanTheLimitIsAnError() throws {
+    let limit = ConfigParser.maxDepth
+    let hint = "; a configuration needs a few levels; look for unclosed brackets or runaway indentation"
+    // Flow: `limit` levels are read, one more is refused at its bracket.
+    let fits = try parse(String(repeating: "[", count: limit) + String(repeating: "]", count: limit))
+    var node = fits, levels = 0
+    while case .sequence(let items) = node.value { levels += 1; guard let first = items.first else { break }; node = first }
+    #expect(levels == limit)
+    let deeper = String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)
+    #expect(error(deeper)?.description == "audit.yaml:1:\(limit + 1): lists and mappings are nested more than \(limit) levels deep here" + hint)
+    #expect(error("a: " + String(repeating: "{b: ", count: 100_000))?.mark == ConfigMark(line: 1, column: 4 + 4 * (limit - 1)))
+    // Block: one key per line, each indented one more space.
+    let block = (0..<(limit + 1)).map { String(repeating: " ", count: $0) + "a:" }.joined(separator: "\n") + " 1\n"
+    #expect(error(block)?.description == "audit.yaml:\(limit + 1):\(limit + 1): lists and mappings are nested more than \(limit) levels deep here" + hint)
+    #expect(throws: Never.self) { try parse(block.split(separator: "\n").dropLast().joined(separator: "\n") + " 1\n") }
+    // Block and flow together.
+    let mixed = (0..<(limit - 1)).map { String(repeating: " ", count: $0) + "a:" }.joined(separator: "\n") + " [[1]]\n"
+    #expect(error(mixed)?.mark == ConfigMark(line: limit - 1, column: limit + 3))
+  }
+
   @Test func emptyDocumentIsNull() throws {
     #expect(try parse("").value == .null)
     #expect(try parse("# only a comment\n---\n").value == .null)

@@ -145,4 +145,27 @@ private let tenMB = String(repeating: "x", count: 10_000_000)
     #expect(throws: OutputError.self) { try AtomicFile.write("x", to: r + "/newdir/") }
     #expect(try FileManager.default.contentsOfDirectory(atPath: r).isEmpty)
   }
+
+  @Test func aNameLongerThanTheFileSystemAllowsIsRefusedBeforeAnyWork() throws {
+    let r = try root()
+    defer { try? FileManager.default.removeItem(atPath: r) }
+    // 255 bytes fit; 256 do not (ASCII, and multi-byte: 128 × 'é').
+    try AtomicFile.checkWritable(r + "/" + String(repeating: "n", count: 251) + ".csv")
+    for name in [String(repeating: "n", count: 252) + ".csv", String(repeating: "é", count: 128)] {
+      do {
+        try AtomicFile.checkWritable(r + "/" + name)
+        Issue.record("expected an error for a \(name.utf8.count)-byte name")
+      } catch let e as OutputError {
+        #expect(e.description == "\(r)/\(name): the file name is 256 bytes long, more than the 255 bytes a file name may have in '\(r)'; choose a shorter name")
+        #expect(e.exitCode == 73)
+      }
+      // Files written together are refused before the first one is staged.
+      var ran = false
+      #expect(throws: OutputError.self) {
+        try AtomicFile.write(files: [(r + "/a.csv", Array("a\n".utf8)), (r + "/" + name, Array("b\n".utf8))]) { ran = true }
+      }
+      #expect(!ran)
+    }
+    #expect(try FileManager.default.contentsOfDirectory(atPath: r).isEmpty)
+  }
 }

@@ -7,7 +7,8 @@
 /// scalars, `#` comments, a leading `---`. Not supported, and reported at their position rather than
 /// misread: anchors (`&`), aliases (`*`), tags (`!`), several documents, tabs in indentation (elsewhere a
 /// tab is white space like a space: after `key:` and `- `, and before a `#` comment).
-/// Duplicate keys are an error naming both lines. A document whose first character is `{` or `[`
+/// Duplicate keys are an error naming both lines; lists and mappings nest at most ``maxDepth`` (100) levels.
+/// A document whose first character is `{` or `[`
 /// is read as JSON (which this flow syntax covers).
 ///
 /// Why not a full YAML library: the command-line tool links no Foundation (start-up time), and a
@@ -15,6 +16,11 @@
 ///
 /// Complexity: O(length of the text).
 public enum ConfigParser {
+  /// Deepest nesting of lists and mappings read (block and flow together; a configuration needs about 5):
+  /// deeper documents are an error at the collection that goes too deep, not a stack overflow of this
+  /// recursive reader (or of the nested document's release).
+  public static let maxDepth = 100
+
   /// Parses `text` (named `file` in errors). An empty document is a `null` node.
   public static func parse(_ text: String, file: String) throws -> ConfigNode {
     var p = Parser(text: text, file: file)
@@ -76,6 +82,8 @@ private struct Parser {
   /// When a block sequence item holds an inline mapping (`- key: v`), the column (0-based offset in
   /// the line) where the virtual line starts, for the current line only.
   var virtualStart: Int? = nil
+  /// Nesting level of the block collection being read (1 for the document's own).
+  var depth = 0
 
   init(text: String, file: String) {
     var scalars = Array(text.unicodeScalars)
@@ -157,7 +165,7 @@ private struct Parser {
     }
     if s[first.start] == "{" || s[first.start] == "[" {
       var i = first.start
-      let node = try flow(&i)
+      let node = try flow(&i, depth: 0)
       skipFlowSpace(&i)
       if i < s.count {
         throw fail(i, "unexpected \(MessageText.quoted(String(s[i]))) after the end of the document", hint: "remove it, or wrap both in one list")
@@ -220,6 +228,9 @@ private struct Parser {
 
   mutating func block(indent: Int) throws -> ConfigNode {
     guard let cur = try current() else { throw fail(s.count, "a value is missing") }
+    depth += 1
+    defer { depth -= 1 }
+    if depth > ConfigParser.maxDepth { throw tooDeep(cur.start) }
     if isSequenceItem(cur.start) { return try sequence(indent: cur.indent) }
     if try findKeyColon(cur.start) != nil { return try mapping(indent: cur.indent) }
     // A lone scalar (or flow collection) as the block.
@@ -362,7 +373,7 @@ private struct Parser {
     let c = s[i]
     switch c {
     case "[", "{":
-      let node = try flow(&i)
+      let node = try flow(&i, depth: depth)
       try expectOnlyTrailing(from: i, what: "the closing bracket")
       return node
     case "\"", "'":
@@ -535,10 +546,12 @@ private struct Parser {
   }
 
   /// A flow collection or scalar at `i` (JSON-compatible); `i` ends after it.
-  func flow(_ i: inout Int) throws -> ConfigNode {
+  /// `depth`: the nesting level of the collection around it (block or flow).
+  func flow(_ i: inout Int, depth: Int) throws -> ConfigNode {
     skipFlowSpace(&i)
     guard i < s.count else { throw fail(s.count, "a value is missing at the end of the file") }
     let m = mark(i)
+    if (s[i] == "[" || s[i] == "{") && depth >= ConfigParser.maxDepth { throw tooDeep(i) }
     switch s[i] {
     case "[":
       let open = i
@@ -551,7 +564,7 @@ private struct Parser {
           i += 1
           break
         }
-        items.append(try flow(&i))
+        items.append(try flow(&i, depth: depth + 1))
         skipFlowSpace(&i)
         guard i < s.count else { throw fail(open, "this '[' is never closed", hint: "add the closing ']'") }
         if s[i] == "," {
@@ -592,7 +605,7 @@ private struct Parser {
           throw fail(km.line == 0 ? open : offset(of: km), "duplicate key \(MessageText.quoted(key)) (first at line \(previous.line))", hint: "keep one of the two")
         }
         seen[key] = km
-        let value = try flow(&i)
+        let value = try flow(&i, depth: depth + 1)
         entries.append(.init(key: key, keyMark: km, value: value))
         skipFlowSpace(&i)
         guard i < s.count else { throw fail(open, "this '{' is never closed", hint: "add the closing '}'") }
@@ -624,4 +637,10 @@ private struct Parser {
   }
 
   func offset(of m: ConfigMark) -> Int { lineStarts[m.line - 1] + m.column - 1 }
+
+  /// The error for a collection nested deeper than ``ConfigParser/maxDepth`` levels, at its start.
+  func tooDeep(_ i: Int) -> ConfigError {
+    fail(i, "lists and mappings are nested more than \(ConfigParser.maxDepth) levels deep here",
+         hint: "a configuration needs a few levels; look for unclosed brackets or runaway indentation")
+  }
 }
