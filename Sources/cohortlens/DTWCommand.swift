@@ -176,7 +176,7 @@ struct DTWCommand: CohortLensCommand {
 
     if let k = knn {
       guard k < n else {
-        throw UsageError("--knn \(k) asks for \(k) neighbours but there are only \(n) learners (each has \(n - 1) others); choose K in 1...\(n - 1)")
+        throw UsageError("--knn \(k) asks for \(k) neighbours but there are only \(n) learners (each has \(n - 1) other\(n - 1 == 1 ? "" : "s")); choose K in 1...\(n - 1)")
       }
       progress.report("\(k) nearest neighbours of \(n) learners (radius \(radiusText(r)))")
       let shared = progress
