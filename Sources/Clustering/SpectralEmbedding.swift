@@ -93,6 +93,11 @@ public struct SpectralEmbedding: Sendable {
 
   /// ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)`` with the iterative
   /// solver's block-product limit (500 there); tests lower it to exercise the dense fallback.
+  /// Degrees below this fraction of the largest (but not 0) get
+  /// ``SpectralWarning/weaklyConnectedNodes(count:smallestRatio:)``: `1e-16`, where dividing by
+  /// √degree magnifies rounding by 1e8 or more.
+  public static let weakDegreeRatio = 1e-16
+
   static func compute(
     adjacency w: consuming Matrix, dimensions kMax: Int, eigenvalueCount: Int,
     laplacian kind: LaplacianKind, solver: SpectralEigenSolver, iterativeMaxIterations: Int
@@ -111,6 +116,12 @@ public struct SpectralEmbedding: Sendable {
     var warnings: [SpectralWarning] = []
     if components > 1 {
       warnings.append(.disconnectedGraph(components: components, isolatedNodes: isolated.count))
+    }
+    if let largest = degrees.max(), largest > 0 {
+      let weak = degrees.filter { $0 > 0 && $0 < Self.weakDegreeRatio * largest }
+      if let smallest = weak.min() {
+        warnings.append(.weaklyConnectedNodes(count: weak.count, smallestRatio: smallest / largest))
+      }
     }
     let m = min(n, Swift.max(eigenvalueCount, minimumEigenvalueCount(maxK: kMax)))
 

@@ -38,6 +38,13 @@ public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
   /// within its block-product limit); the same operator was solved densely (LAPACK `dsyevr`)
   /// instead, so the results are exact to rounding but took O(n³).
   case iterativeSolverFellBack(reason: String)
+  /// `count` connected learners have a degree below ``SpectralEmbedding/weakDegreeRatio`` times the
+  /// largest degree (`smallestRatio` = the smallest degree over the largest). The embedding
+  /// divides their eigenvector entries by √degree, which magnifies the entries' rounding
+  /// (≈1e-16 of the vector) by √(largest / degree) ≥ 1e8: their coordinates keep fewer than 8
+  /// significant digits, so their labels can follow the eigensolver's last bits (in scikit-learn
+  /// too, which does not warn). Typically a `--gamma` far too large for the spread of the features.
+  case weaklyConnectedNodes(count: Int, smallestRatio: Double)
 
   public var description: String {
     switch self {
@@ -48,6 +55,10 @@ public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
       return "graph has \(c) connected components\(extra); spectral embedding may not work as expected"
     case .iterativeSolverFellBack(let reason):
       return "the iterative eigensolver failed (\(reason)); the dense solver (LAPACK dsyevr) was used instead"
+    case .weaklyConnectedNodes(let count, let ratio):
+      let who = count == 1 ? "1 learner has" : "\(count) learners have"
+      return "\(who) almost no affinity to the others (smallest degree = \(ratio) of the largest, below \(SpectralEmbedding.weakDegreeRatio)): "
+        + "the embedding divides by √degree, so their coordinates and labels carry mostly rounding noise; a smaller --gamma (or a --graph knn:K) connects them"
     }
   }
 }

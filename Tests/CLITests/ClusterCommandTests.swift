@@ -228,6 +228,19 @@ struct ClusterCommandTests {
     #expect(Set(labels[0..<3]).count == 1 && Set(labels[3..<6]).count == 1 && labels[0] != labels[3])
   }
 
+  /// A learner far from the others under a large --gamma: connected (its affinity is 1e-25, not 0), but its
+  /// embedding coordinate is rounding noise; the warning says so on stderr and in JSON.
+  @Test func weaklyConnectedLearnerWarns() throws {
+    let dir = try CLI.temporaryDirectory()
+    let f = try CLI.write("id,a\n1,0\n2,0.1\n3,0.2\n4,1\n5,1.1\n6,1.2\nfar,5\n", "far.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--scale", "none", "--gamma", "4", "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("1 learner has almost no affinity to the others"), "\(r.stderr)")
+    let warnings = try CLI.json(r.stdout)["warnings"] as? [String] ?? []
+    #expect(warnings.contains { $0.hasPrefix("1 learner has almost no affinity") })
+    #expect(!warnings.contains { $0.contains("connected components") })
+  }
+
   @Test func nonSymmetricPrecomputedMatrixIsSymmetrisedWithAWarning() throws {
     let dir = try CLI.temporaryDirectory()
     let f = try CLI.write(

@@ -404,6 +404,22 @@ import Testing
     #expect(d.warnings == [.disconnectedGraph(components: 2, isolatedNodes: 1)])
   }
 
+  @Test func weaklyConnectedLearnersAreNamedInAWarning() throws {
+    // Two triangles joined by one edge, and node 6 tied to node 0 by 1e-30: connected, but its degree
+    // is 1e-30 / 3 of the largest, so its embedding coordinate is rounding noise magnified ~1e15.
+    var w = Matrix(rows: 7, columns: 7)
+    for (a, b) in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)] { w[a, b] = 1; w[b, a] = 1 }
+    w[0, 6] = 1e-30; w[6, 0] = 1e-30
+    let e = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 6)
+    #expect(e.components == 1)
+    #expect(e.warnings == [.weaklyConnectedNodes(count: 1, smallestRatio: 1e-30 / 3)])
+    #expect(e.warnings[0].description.hasPrefix("1 learner has almost no affinity to the others"))
+    // At the threshold's other side no warning: 1e-15 of the largest degree keeps 7 or more digits.
+    w[0, 6] = 3e-15; w[6, 0] = 3e-15
+    let fine = try SpectralEmbedding.compute(adjacency: w, dimensions: 3, eigenvalueCount: 6)
+    #expect(fine.warnings.isEmpty)
+  }
+
   @Test func isolatedNodeGetsUnitVectorLikeSklearnSetDiag() throws {
     // Two triangles plus an isolated node 6. sklearn's L (diagonal set to 1) has eigenpair (1, e_6).
     var w = Matrix(rows: 7, columns: 7)
