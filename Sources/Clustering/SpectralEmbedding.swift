@@ -91,13 +91,13 @@ public struct SpectralEmbedding: Sendable {
       iterativeMaxIterations: 500)
   }
 
-  /// ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)`` with the iterative
-  /// solver's block-product limit (500 there); tests lower it to exercise the dense fallback.
   /// Degrees below this fraction of the largest (but not 0) get
   /// ``SpectralWarning/weaklyConnectedNodes(count:smallestRatio:)``: `1e-16`, where dividing by
   /// √degree magnifies rounding by 1e8 or more.
   public static let weakDegreeRatio = 1e-16
 
+  /// ``compute(adjacency:dimensions:eigenvalueCount:laplacian:solver:)`` with the iterative
+  /// solver's block-product limit (500 there); tests lower it to exercise the dense fallback.
   static func compute(
     adjacency w: consuming Matrix, dimensions kMax: Int, eigenvalueCount: Int,
     laplacian kind: LaplacianKind, solver: SpectralEigenSolver, iterativeMaxIterations: Int

@@ -90,7 +90,6 @@ public struct HeatMap: Sendable {
     return LinearScale.nice(covering: ends, range: (0, 1), tickCount: 5)
   }
 
-  /// Renders the heat map, boundaries, legend and the cluster-by-cluster table.
   /// The numbers table's values: the cluster labels in ascending order (the drawn order) and, per pair of
   /// them, the mean of the finite off-diagonal values of the full matrix between their members (NaN when
   /// there is none, e.g. the diagonal pair of a one-member cluster). O(N²).
@@ -112,6 +111,7 @@ public struct HeatMap: Sendable {
     return (labels, means)
   }
 
+  /// Renders the heat map, boundaries, legend and the cluster-by-cluster table.
   public func figure() -> Figure {
     let (order, b, side, grid) = cells()
     var svg = SVGBuilder()

@@ -55,22 +55,24 @@ public struct ROCChart: Sendable {
     }
   }
 
-  /// The false-positive rates of the numbers table: 0, 0.1, …, 1.
-  public static let tableFPRs: [Double] = (0...10).map { Double($0) / 10 }
-
   public var title: String
   public var caption: String
   public var curves: [Curve]
   public var shading: Shading?
   public var interpolation: Interpolation
+  /// The false-positive rates at which the numbers table reads each curve (default 0, 0.1, …, 1). A caller
+  /// that thinned its curves should pass the rates the thinning keeps exact (the audit passes
+  /// `ScoreMetrics.exactFPRs`), so the table equals the full curve's.
+  public var tableFPRs: [Double]
 
   public init(title: String, caption: String, curves: [Curve], shading: Shading? = nil,
-              interpolation: Interpolation = .linear) {
+              interpolation: Interpolation = .linear, tableFPRs: [Double] = (0...10).map { Double($0) / 10 }) {
     self.title = title
     self.caption = caption
     self.curves = curves
     self.shading = shading
     self.interpolation = interpolation
+    self.tableFPRs = tableFPRs
   }
 
   func drawnPoints(_ c: Curve) -> [(Double, Double)] {
@@ -132,7 +134,7 @@ public struct ROCChart: Sendable {
                    title: c.name + (c.auc.map { ", AUC \(cell($0))" } ?? ""))
       lines += 1
     }
-    let grid = Self.tableFPRs
+    let grid = tableFPRs
     var rows = grid.map { t -> [DataTable.Cell] in [.init(cell(t))] + curves.map { valueCell($0.tpr(at: t)) } }
     rows.append(["AUC"] + curves.map { valueCell($0.auc) })
     let table = DataTable(caption: "true-positive rate at fixed false-positive rates" + (shading.map { "; \($0.label)" } ?? ""),

@@ -341,14 +341,14 @@ extension FairnessCommand: AuditStep {
     return ROCChart(
       title: "ROC curves by \(a.attribute)",
       caption: "One ROC curve per group; the shaded area between the reference group and the group furthest from it is the ABROCA (Gardner, Brooks & Baker 2019).",
-      curves: curves, shading: shading)
+      curves: curves, shading: shading, tableFPRs: ScoreMetrics.exactFPRs)
   }
 
   /// The numbers table of a pooled audit's ROC chart as report.json holds it: the attribute, the false-positive
   /// rates 0, 0.1, …, 1 and per drawn group its true-positive rate at each (`ROCChart.Curve.tpr(at:)`: the
   /// highest TPR among the points at exactly that FPR, else linear interpolation; null where undefined).
   static func rocTableJSON(_ a: AuditResult, chart: ROCChart) -> JSONValue {
-    let grid = ROCChart.tableFPRs
+    let grid = chart.tableFPRs
     return .object([
       ("attribute", .string(a.attribute)), ("fpr", .array(grid.map { .double($0) })),
       ("groups", .array(chart.curves.map { c in

@@ -313,12 +313,7 @@ struct ClusterCommand: CohortLensCommand {
       } else {
         let chosen = try defaultFeatureColumns(table, excluding: Set([idColumn] + (truth.map { [$0] } ?? [])))
         usedColumns = chosen.columns
-        if !chosen.skipped.isEmpty {
-          warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.map { MessageText.excerpt($0) }.joined(separator: ", ")) (choose columns with --columns)")
-        }
-        if !chosen.unnamed.isEmpty {
-          warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
-        }
+        warnings.append(contentsOf: leftOutColumnWarnings(skipped: chosen.skipped, unnamed: chosen.unnamed))
         if usedColumns.isEmpty {
           // Name what was left out (text, empty or unnamed columns): the reason there is nothing to cluster.
           let leftOut = chosen.skipped + chosen.unnamed

@@ -206,12 +206,7 @@ struct ExplainCommand: CohortLensCommand {
     } else {
       let chosen = try defaultFeatureColumns(table, excluding: Set([id]))
       names = chosen.columns
-      if !chosen.skipped.isEmpty {
-        warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.map { MessageText.excerpt($0) }.joined(separator: ", "))")
-      }
-      if !chosen.unnamed.isEmpty {
-        warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
-      }
+      warnings.append(contentsOf: leftOutColumnWarnings(skipped: chosen.skipped, unnamed: chosen.unnamed))
     }
     if let ex = exclude {
       // By the column each name selects (`#2`, ` grade`), not by the text.

@@ -57,12 +57,7 @@ struct ScoresCommand: CohortLensCommand {
       let chosen = try defaultFeatureColumns(table, excluding: Set([id, labels] + (truth.map { [$0] } ?? [])))
       used = chosen.columns
       // Columns left out of the default selection are named, never dropped silently (as `cluster` does).
-      if !chosen.skipped.isEmpty {
-        warnings.append("non-numeric column(s) not used as features: \(chosen.skipped.map { MessageText.excerpt($0) }.joined(separator: ", ")) (choose columns with --columns)")
-      }
-      if !chosen.unnamed.isEmpty {
-        warnings.append("column(s) without a name not used as features: \(chosen.unnamed.joined(separator: ", ")) (choose them with --columns '\(chosen.unnamed[0])')")
-      }
+      warnings.append(contentsOf: leftOutColumnWarnings(skipped: chosen.skipped, unnamed: chosen.unnamed))
     }
     if used.isEmpty { throw UsageError("no feature columns; name them with --columns") }
     let numeric = try table.numericMatrix(columns: used, missing: dropMissing ? .drop : .error)

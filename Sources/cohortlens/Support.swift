@@ -277,6 +277,19 @@ func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws
   return (columns, skipped, unnamed, empty)
 }
 
+/// The warnings naming the columns ``defaultFeatureColumns(_:excluding:)`` left out (text columns, columns
+/// without a name), so that none is dropped silently; `cluster` and `scores` print them and put them in JSON.
+func leftOutColumnWarnings(skipped: [String], unnamed: [String]) -> [String] {
+  var warnings: [String] = []
+  if !skipped.isEmpty {
+    warnings.append("non-numeric column(s) not used as features: \(skipped.map { MessageText.excerpt($0) }.joined(separator: ", ")) (choose columns with --columns)")
+  }
+  if let first = unnamed.first {
+    warnings.append("column(s) without a name not used as features: \(unnamed.joined(separator: ", ")) (choose them with --columns '\(first)')")
+  }
+  return warnings
+}
+
 /// The columns whose header is `name` exactly, as `'#2' or '#4'` (the first five).
 private func positions(of name: String, in table: Table) -> String {
   let all = table.columnNames.indices.filter { ExactText(table.columnNames[$0]) == ExactText(name) }
