@@ -27,16 +27,22 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 /// *iteration* is one BLAS-3 product of `A` with a block of at most
 /// `b` vectors, `b = count + max(4, ⌈count/5⌉)` rounded up to a multiple of 16:
 ///
-/// 1. **Product and projection**: `A·Q` for the pending block `Q` (one `dgemm`), new columns
-///    of `H = VᵀA·Q` (one `dgemm`).
-/// 2. **Next block (full reorthogonalisation)**: `F = A·Q − V·(VᵀA·Q)` with the coefficients just
-///    computed, then a second block classical Gram–Schmidt pass against `V` (two GEMMs) and
-///    modified Gram–Schmidt inside the block; a further round is skipped only when every
-///    column kept ≥ 1/√2 of its norm (Kahan's "twice is enough"). Columns reduced below 1e-13
-///    of their norm (numerically in span `V`) are dropped. `F = Q_next·B`, `B = Q_nextᵀ·A·Q`.
-/// 3. **Rayleigh–Ritz**: the `count` largest pairs `(θᵢ, sᵢ)` of `H` (`kKeep` at a restart) and
-///    its smallest eigenvalue: `dsytrd`, `dsterf`, `dstein` (inverse iteration) and `dormtr` for the
-///    wanted vectors only, so the O(p³) back-transformation of all `p` vectors is avoided. The
+/// 1. **Product and projection**: `A·Q` for the pending block `Q` (see `multiplyByA`), new
+///    columns of `H = VᵀA·Q` for the rows of `V` that `A·Q` couples with in exact arithmetic:
+///    the block whose product produced `Q` and `Q` itself (the block three-term recurrence),
+///    every row after a thick restart or fresh random directions. The other entries are 0 in
+///    `H` (they are at rounding level, and the pass of step 2 removes what rounding leaves).
+/// 2. **Next block (full reorthogonalisation)**: `F = A·Q − V·(VᵀA·Q)` over those rows, with
+///    the coefficients just computed, and modified Gram–Schmidt inside the block; then a block
+///    classical Gram–Schmidt pass against all of `V` (two GEMMs) and modified Gram–Schmidt
+///    again. A further round is skipped only when every column kept ≥ 1/√2 of its norm (Kahan's
+///    "twice is enough"). Columns reduced below 1e-13 of their norm (numerically in span `V`)
+///    are dropped. `F = Q_next·B`, `B = Q_nextᵀ·A·Q`. The GEMMs of steps 1–2 (and of the Ritz
+///    vectors) are split in two fixed halves on two threads (see `inHalves`).
+/// 3. **Rayleigh–Ritz**: the `count` largest pairs `(θᵢ, sᵢ)` of `H` and its smallest
+///    eigenvalue: `dsytrd`, `dsterf`, `dstein` (inverse iteration) and `dormtr` for the wanted
+///    vectors only, so the O(p³) back-transformation of all `p` vectors is avoided; the `kKeep`
+///    vectors of a restart are taken from the same tridiagonal form only when the test fails. The
 ///    residual of Ritz pair `(θᵢ, V·sᵢ)` is `F·sᵢ[last block]`, so its norm `‖B·sᵢ[last]‖₂`
 ///    costs no `n`-sized work.
 /// 4. **Convergence**: all of the `vectorCount` (default `count`) largest pairs satisfy
@@ -82,7 +88,7 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 /// this layout (all vectors, b = 14 / 24, full `dsyevr` Rayleigh–Ritz) → now with 5 vectors:
 /// 10 pairs 0.038 → 0.034 s (n = 1000), 0.110 → 0.064 s (2000), 0.334 → 0.210 s (4000);
 /// 20 pairs 0.057 → 0.041 s, 0.143 → 0.081 s, 0.442 → 0.240 s. Inverse iteration instead of
-/// MRRR in the Rayleigh–Ritz step (see `eigenOfH(top:)` below), runs of the old and new
+/// MRRR in the Rayleigh–Ritz step (see `ProjectedTridiagonal.pairs(top:)` below), runs of the old and new
 /// build interleaved, min of 5 each: 10 pairs at n = 1000 0.028–0.034 → 0.023–0.024 s (the six
 /// steps 12.5–14 → 6.1–6.3 ms); at n = 2000 and 4000 the difference is within the machine's
 /// run-to-run noise (±10 %).
@@ -188,6 +194,15 @@ public enum IterativeEigen {
     if n < 512 { return [0..<n] }
     let half = min(n, (n / 2 + 63) / 64 * 64)
     return [0..<half, half..<n]
+  }
+
+  /// The parts in which the solver's basis products (projection, reorthogonalisation, Ritz
+  /// vectors) split a dimension of size `extent`: two halves (the first rounded up to a multiple of
+  /// 8) from order `n` = 512 on, else one range. Fixed by the sizes only.
+  static func halves(_ extent: Int, order n: Int) -> [Range<Int>] {
+    if n < 512 || extent < 16 { return [0..<extent] }
+    let half = min(extent, (extent / 2 + 7) / 8 * 8)
+    return half == extent ? [0..<extent] : [0..<half, half..<extent]
   }
 
   /// Largest basis before a thick restart, for block size `b`: `max(12·b, 64)` (enough for
@@ -387,7 +402,7 @@ private struct KrylovPointer: @unchecked Sendable {
   let base: UnsafeMutablePointer<Double>
 }
 
-/// The largest Ritz pairs of the projected matrix `H` (``BlockKrylov/eigenOfH(top:)``).
+/// The largest Ritz pairs of the projected matrix `H` (``ProjectedTridiagonal/pairs(top:)``).
 private struct RitzPairs {
   /// The `k` largest eigenvalues of `H`, descending.
   var top: [Double]
@@ -397,6 +412,103 @@ private struct RitzPairs {
   var vectors: [Double]
   /// `true` when the vectors came from MRRR rather than inverse iteration.
   var byMRRR = false
+}
+
+/// The projected matrix `H = QTQᵀ` of one Rayleigh–Ritz step in tridiagonal form
+/// (``BlockKrylov/tridiagonalH()``), with every eigenvalue of `T`, ascending.
+private struct ProjectedTridiagonal {
+  let p: Int
+  let method: IterativeEigen.RitzVectorMethod
+  /// The Householder reflectors of `dsytrd` (column-major `p × p`, lower) and their factors.
+  var hh: [Double]
+  var tau: [Double]
+  /// Diagonal and off-diagonal of `T`.
+  var d: [Double]
+  var e: [Double]
+  /// All eigenvalues of `T` (= of `H`), ascending (`dsterf`).
+  var eigenvalues: [Double] = []
+
+  init(p: Int, method: IterativeEigen.RitzVectorMethod) {
+    self.p = p
+    self.method = method
+    hh = [Double](repeating: 0, count: p * p)
+    tau = [Double](repeating: 0, count: max(1, p - 1))
+    d = [Double](repeating: 0, count: p)
+    e = [Double](repeating: 0, count: p)
+  }
+
+  /// The `k` largest eigenpairs of `H` and its smallest eigenvalue: the vectors of the `k`
+  /// largest by inverse iteration (`dstein`, O(p·k) plus Gram–Schmidt inside clusters closer
+  /// than `1e-3·‖T‖₁`) and the back-transformation of those `k` vectors only (`dormtr`,
+  /// O(p²·k) instead of O(p³)).
+  ///
+  /// Should `dstein` report a vector that did not converge, the `k` pairs are recomputed by MRRR
+  /// (`dstemr`, range 'I', as inside `dsyevr`). MRRR was the only path before: its bisection and
+  /// refinement of the wanted eigenvalues (`dlarrd`, `dlarrb`) cost 1.2 ms of the 2.3 ms of one
+  /// step at `p ≈ 130–190` (10 pairs, n = 1000: 7 of the solver's 28–40 ms); `dstein` takes
+  /// ≈0.36 ms there, one whole step ≈1.0 ms.
+  mutating func pairs(top k: Int) throws -> RitzPairs {
+    // One BLAS thread: results independent of OPENBLAS_NUM_THREADS (see BLASThreads.withSingleThread).
+    try BLASThreads.withSingleThread { try pairsSerial(top: k) }
+  }
+
+  private mutating func pairsSerial(top k: Int) throws -> RitzPairs {
+    if method == .inverseIteration, let pairs = inverseIteration(top: k) { return pairs }
+    var dd = d, ee = e
+    var w = [Double](repeating: 0, count: p)
+    var z = [Double](repeating: 0, count: p * k)
+    var isuppz = [Int32](repeating: 0, count: 2 * k)
+    var found: Int32 = 0
+    var tryrac: Int32 = 1
+    var info = LAPACKE_dstemr(
+      LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")), Int32(p), &dd, &ee, 0, 0,
+      Int32(p - k + 1), Int32(p), &found, &w, &z, Int32(p), Int32(k), &isuppz, &tryrac)
+    if info == 0 && Int(found) == k {
+      info = LAPACKE_dormtr(
+        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")), Int32(p),
+        Int32(k), &hh, Int32(p), &tau, &z, Int32(p))
+    }
+    if info != 0 || Int(found) != k {
+      throw LinearAlgebraError("IterativeEigen.largest: the eigensolver failed on the \(p)×\(p) projected matrix (info = \(info))")
+    }
+    return descending(values: w, vectors: z, count: k, byMRRR: true)
+  }
+
+  /// ``RitzPairs`` from `k` ascending eigenpairs of `H` (`values[0..<k]`, `vectors` column-major
+  /// `p × k`): largest first, row `i` of ``RitzPairs/vectors`` belonging to `top[i]`.
+  private func descending(values w: [Double], vectors z: [Double], count k: Int, byMRRR: Bool) -> RitzPairs {
+    var vectors = [Double](repeating: 0, count: p * k)
+    for i in 0..<k {
+      let source = (k - 1 - i) * p
+      for r in 0..<p { vectors[i * p + r] = z[source + r] }
+    }
+    return RitzPairs(top: (0..<k).map { w[k - 1 - $0] }, lowest: eigenvalues[0], vectors: vectors, byMRRR: byMRRR)
+  }
+
+  /// The `k` largest pairs by `dstein` on `T` taken as one block (a numerically split `T` is
+  /// still a valid input: inverse iteration then returns vectors supported on the split-off
+  /// part), then `dormtr`. `nil` if `dstein` or `dormtr` fails.
+  private mutating func inverseIteration(top k: Int) -> RitzPairs? {
+    // W, IBLOCK and ISPLIT have dimension N in LAPACK, and LAPACKE_dstein checks all N entries
+    // of W for NaN: the k wanted eigenvalues (ascending, as dstein wants them within a block)
+    // come first, padded to p.
+    var w = [Double](repeating: 0, count: p)
+    for i in 0..<k { w[i] = eigenvalues[p - k + i] }
+    let block = [Int32](repeating: 1, count: p)
+    var split = [Int32](repeating: 0, count: p)
+    split[0] = Int32(p)
+    var z = [Double](repeating: 0, count: p * k)
+    var failed = [Int32](repeating: 0, count: k)
+    var info = LAPACKE_dstein(
+      LAPACK_COL_MAJOR, Int32(p), d, e, Int32(k), w, block, split, &z, Int32(p), &failed)
+    if info == 0 {
+      info = LAPACKE_dormtr(
+        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
+        Int32(p), Int32(k), &hh, Int32(p), &tau, &z, Int32(p))
+    }
+    guard info == 0 else { return nil }
+    return descending(values: w, vectors: z, count: k, byMRRR: false)
+  }
 }
 
 private struct BlockKrylov {
@@ -412,7 +524,15 @@ private struct BlockKrylov {
   let h: UnsafeMutablePointer<Double>
   /// Scratch, `pMax × pMax` (Gram–Schmidt coefficients, selected eigenvectors).
   let scratch: UnsafeMutablePointer<Double>
+  /// The one allocation holding every array above.
+  let memory: LargeBuffer
   var p = 0
+  /// First row of `V` with which `A·Q` of the pending block `Q` has non-zero coefficients in exact
+  /// arithmetic: the block whose product produced `Q` (block Lanczos three-term recurrence), 0
+  /// after a thick restart or fresh random directions. Rows below it are neither projected
+  /// (their `H` entries are set to 0) nor subtracted in the first pass; the full
+  /// reorthogonalisation pass that always follows removes what rounding left there.
+  var couplingStart = 0
   var diagnostics = IterativeEigen.Diagnostics()
   var ritzMethod = IterativeEigen.RitzVectorMethod.inverseIteration
 
@@ -423,16 +543,19 @@ private struct BlockKrylov {
     self.b = blockSize
     self.pMax = basisLimit
     self.kKeep = basisLimit / 2  // ≥ 6·b > count since basisLimit ≥ 12·b
-    vt = .allocate(capacity: (pMax + b) * n)
-    avt = .allocate(capacity: pMax * n)
-    yt = .allocate(capacity: kKeep * n)
-    ayt = .allocate(capacity: kKeep * n)
-    h = .allocate(capacity: pMax * pMax)
-    scratch = .allocate(capacity: pMax * pMax)
+    let sizes = [(pMax + b) * n, pMax * n, kKeep * n, kKeep * n, pMax * pMax, pMax * pMax]
+    memory = LargeBuffer(count: sizes.reduce(0, +))
+    var next = memory.base
+    var parts = [UnsafeMutablePointer<Double>]()
+    for size in sizes {
+      parts.append(next)
+      next += size
+    }
+    (vt, avt, yt, ayt, h, scratch) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
   }
 
   func deallocate() {
-    for buffer in [vt, avt, yt, ayt, h, scratch] { buffer.deallocate() }
+    memory.release()
   }
 
   mutating func run(
@@ -451,6 +574,7 @@ private struct BlockKrylov {
         let fresh = min(b, pMax - p)
         for i in 0..<(fresh * n) { vt[p * n + i] = rng.nextSigned() }
         pending = orthonormalizeAppended(fresh)
+        couplingStart = 0
         if pending == 0 {
           throw LinearAlgebraError("IterativeEigen.largest: could not extend the Krylov basis (n = \(n), basis \(p))")
         }
@@ -466,13 +590,27 @@ private struct BlockKrylov {
       diagnostics.matrixVectorProducts += lastCount
       extendProjection(newColumns: lastCount)
 
-      // Next block: F = A·Q − V·(VᵀA·Q) (the coefficients are the new columns of H), then
-      // orthonormalised; B = Q_nextᵀ·A·Q.
+      // Next block: F = A·Q − V·(VᵀA·Q) over the coupled rows (the coefficients are the new
+      // columns of H), then orthonormalised against all of V; B = Q_nextᵀ·A·Q.
       let next = vt + p * n
       next.update(from: avt + last * n, count: lastCount * n)
       let reference = (0..<lastCount).map { cblas_dnrm2(Int32(n), next + $0 * n, 1) }
-      dgemm(true, false, lastCount, n, p, -1, h + last, pMax, vt, n, 1, next, n)
-      pending = orthonormalizeAppended(lastCount, reference: reference, firstPassDone: true)
+      let local = couplingStart > 0
+      do {
+        // next −= (VᵀAQ)ᵀ·Vᵀ over the rows couplingStart..<p of V, by halves of the n columns.
+        let cs = couplingStart
+        let coefficients = KrylovPointer(base: h + cs * pMax + last), v = KrylovPointer(base: vt + cs * n)
+        let f = KrylovPointer(base: next)
+        let (n, p, pMax) = (self.n, self.p, self.pMax)
+        inHalves(n) { c in
+          dgemm(true, false, lastCount, c.count, p - cs, -1, coefficients.base, pMax, v.base + c.lowerBound, n, 1,
+                f.base + c.lowerBound, n)
+        }
+      }
+      pending = orthonormalizeAppended(
+        lastCount, reference: reference, firstPassDone: true, firstPassWasLocal: local)
+      // The new pending block couples (in exact arithmetic) with the block just multiplied and itself.
+      couplingStart = last
       var bq = [Double](repeating: 0, count: max(1, pending * lastCount))
       if pending > 0 {
         dgemm(false, true, pending, lastCount, n, 1, next, n, avt + last * n, n, 0, &bq, lastCount)
@@ -481,8 +619,11 @@ private struct BlockKrylov {
       if !restart && diagnostics.iterations < nextRayleighRitz { continue }
 
       // Rayleigh–Ritz: H = S·Θ·Sᵀ; the residual of Ritz pair i is F·s_i[last block]
-      // = Q_next·B·s_i[last], of norm ‖B·s_i[last]‖.
-      let ritz = try eigenOfH(top: min(p, restart ? kKeep : count + 1))
+      // = Q_next·B·s_i[last], of norm ‖B·s_i[last]‖. Only the count + 1 largest vectors are
+      // computed here; the kKeep a restart keeps are computed from the same tridiagonal form
+      // once the test has failed (a converged step at a restart does not pay for them).
+      var projected = try tridiagonalH()
+      let ritz = try projected.pairs(top: min(p, count + 1))
       diagnostics.rayleighRitzSteps += 1
       if ritz.byMRRR { diagnostics.mrrrSteps += 1 }
       let theta = ritz.top, sv = ritz.vectors
@@ -542,13 +683,17 @@ private struct BlockKrylov {
         // Thick (Krylov–Schur) restart: V ← the kKeep largest Ritz vectors, H ← diag(θ);
         // the pending block stays valid since the Ritz vectors lie in the old span V.
         diagnostics.restarts += 1
-        ritzVectors(sv, kKeep)
+        let kept = try projected.pairs(top: kKeep)
+        if kept.byMRRR && !ritz.byMRRR { diagnostics.mrrrSteps += 1 }  // one step, counted once
+        ritzVectors(kept.vectors, kKeep)
         vt.update(from: yt, count: kKeep * n)
         avt.update(from: ayt, count: kKeep * n)
         for r in 0..<pending { (vt + (kKeep + r) * n).update(from: vt + (p + r) * n, count: n) }
         h.update(repeating: 0, count: pMax * pMax)
-        for i in 0..<kKeep { h[i * pMax + i] = theta[i] }
+        for i in 0..<kKeep { h[i * pMax + i] = kept.top[i] }
         p = kKeep
+        // A·(pending) couples with every kept Ritz vector (the arrowhead of a Krylov–Schur restart).
+        couplingStart = 0
       }
     }
   }
@@ -591,12 +736,33 @@ private struct BlockKrylov {
     }
   }
 
+  /// Runs `body` on ``IterativeEigen/halves(_:order:)`` of `0..<extent`: on two threads when
+  /// OpenBLAS runs on one thread (as in the spectral pipeline), one after the other otherwise.
+  /// The split depends on `extent` and `n` only and every part is one single-threaded BLAS call
+  /// writing its own outputs, so the result does not depend on how many threads ran the parts.
+  func inHalves(_ extent: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    let parts = IterativeEigen.halves(extent, order: n)
+    if parts.count > 1 && BLASThreads.current == 1 {
+      DispatchQueue.concurrentPerform(iterations: parts.count) { body(parts[$0]) }
+    } else {
+      for r in parts { body(r) }
+    }
+  }
+
   /// Adds the rows/columns of `H` for the `m` basis vectors just multiplied by `A`
   /// (rows `p..<p+m`), then advances `p`.
   mutating func extendProjection(newColumns m: Int) {
     let total = p + m
-    // scratch (total × m) = Vᵀ[0..<total] · (AV)[:, p..<p+m]
-    dgemm(false, true, total, m, n, 1, vt, n, avt + p * n, n, 0, scratch, m)
+    let cs = couplingStart
+    // scratch (total × m) = Vᵀ[cs..<total] · (AV)[:, p..<p+m], by halves of those rows of Vᵀ;
+    // rows 0..<cs are 0 (exactly in the block Krylov recurrence, to rounding level here).
+    let v = KrylovPointer(base: vt + cs * n), av = KrylovPointer(base: avt + p * n)
+    let out = KrylovPointer(base: scratch + cs * m)
+    let n = self.n
+    inHalves(total - cs) { r in
+      dgemm(false, true, r.count, m, n, 1, v.base + r.lowerBound * n, n, av.base, n, 0, out.base + r.lowerBound * m, m)
+    }
+    scratch.update(repeating: 0, count: cs * m)
     for i in 0..<p {
       for j in 0..<m {
         let v = scratch[i * m + j]
@@ -614,104 +780,46 @@ private struct BlockKrylov {
     p = total
   }
 
-  /// The `k` largest eigenpairs of `H` (`p × p`) and its smallest eigenvalue: Householder
-  /// tridiagonalisation (`dsytrd`), all eigenvalues of the tridiagonal matrix `T` (`dsterf`,
-  /// O(p²)), the vectors of the `k` largest by inverse iteration (`dstein`, O(p·k) plus
-  /// Gram–Schmidt inside clusters closer than `1e-3·‖T‖₁`) and the back-transformation of those
-  /// `k` vectors only (`dormtr`, O(p²·k) instead of O(p³)).
+  /// The tridiagonal form of the projected matrix `H` (`p × p`) and all its eigenvalues:
+  /// Householder tridiagonalisation (`dsytrd`, O(p³)) and the eigenvalues of the tridiagonal
+  /// matrix `T` (`dsterf`, O(p²)). The Ritz pairs are then taken from it by
+  /// ``ProjectedTridiagonal/pairs(top:)``, as many as needed: the `count + 1` largest for the
+  /// convergence test, and at a thick restart the `kKeep` largest from the same factorisation.
   ///
-  /// Should `dstein` report a vector that did not converge, the `k` pairs are recomputed by MRRR
-  /// (`dstemr`, range 'I', as inside `dsyevr`). MRRR was the only path before: its bisection and
-  /// refinement of the wanted eigenvalues (`dlarrd`, `dlarrb`) cost 1.2 ms of the 2.3 ms of one
-  /// step at `p ≈ 130–190` (10 pairs, n = 1000: 7 of the solver's 28–40 ms); `dstein` takes
-  /// ≈0.36 ms there, one whole step ≈1.0 ms.
-  func eigenOfH(top k: Int) throws -> RitzPairs {
+  /// Measured (10 pairs, n = 1000, b = 16): at the step where the solver converges the basis is
+  /// full (p = 192) and a restart is due; computing the 96 vectors a restart keeps before the
+  /// test took 3.0 ms of that step, the 11 the test needs 1.2 ms.
+  func tridiagonalH() throws -> ProjectedTridiagonal {
     // One BLAS thread: results independent of OPENBLAS_NUM_THREADS (see BLASThreads.withSingleThread).
-    try BLASThreads.withSingleThread { try eigenOfHSerial(top: k) }
-  }
-
-  private func eigenOfHSerial(top k: Int) throws -> RitzPairs {
-    // H is symmetric, so its row-major copy is also its column-major copy.
-    var hh = [Double](repeating: 0, count: p * p)
-    for i in 0..<p { for j in 0..<p { hh[i * p + j] = h[i * pMax + j] } }
-    var d = [Double](repeating: 0, count: p), e = [Double](repeating: 0, count: p)
-    var tau = [Double](repeating: 0, count: max(1, p - 1))
-    let lower = CChar(UInt8(ascii: "L"))
-    var info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, lower, Int32(p), &hh, Int32(p), &d, &e, &tau)
-    var all = d, offDiagonal = e
-    if info == 0 { info = LAPACKE_dsterf(Int32(p), &all, &offDiagonal) }
-    if info == 0, ritzMethod == .inverseIteration,
-      let pairs = inverseIteration(hh: &hh, tau: &tau, d: d, e: e, eigenvalues: all, top: k)
-    {
-      return pairs
+    try BLASThreads.withSingleThread {
+      // H is symmetric, so its row-major copy is also its column-major copy.
+      var t = ProjectedTridiagonal(p: p, method: ritzMethod)
+      for i in 0..<p { for j in 0..<p { t.hh[i * p + j] = h[i * pMax + j] } }
+      let lower = CChar(UInt8(ascii: "L"))
+      var info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, lower, Int32(p), &t.hh, Int32(p), &t.d, &t.e, &t.tau)
+      t.eigenvalues = t.d
+      var offDiagonal = t.e
+      if info == 0 { info = LAPACKE_dsterf(Int32(p), &t.eigenvalues, &offDiagonal) }
+      if info != 0 {
+        throw LinearAlgebraError("IterativeEigen.largest: the eigensolver failed on the \(p)×\(p) projected matrix (info = \(info))")
+      }
+      return t
     }
-    var w = [Double](repeating: 0, count: p)
-    var z = [Double](repeating: 0, count: p * k)
-    var isuppz = [Int32](repeating: 0, count: 2 * k)
-    var found: Int32 = 0
-    var tryrac: Int32 = 1
-    if info == 0 {
-      info = LAPACKE_dstemr(
-        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "I")), Int32(p), &d, &e, 0, 0,
-        Int32(p - k + 1), Int32(p), &found, &w, &z, Int32(p), Int32(k), &isuppz, &tryrac)
-    }
-    if info == 0 && Int(found) == k {
-      info = LAPACKE_dormtr(
-        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), lower, CChar(UInt8(ascii: "N")), Int32(p), Int32(k),
-        &hh, Int32(p), &tau, &z, Int32(p))
-    }
-    if info != 0 || Int(found) != k {
-      throw LinearAlgebraError("IterativeEigen.largest: the eigensolver failed on the \(p)×\(p) projected matrix (info = \(info))")
-    }
-    return descending(values: w, vectors: z, count: k, lowest: all[0], byMRRR: true)
-  }
-
-  /// ``RitzPairs`` from `k` ascending eigenpairs of `H` (`values[0..<k]`, `vectors` column-major
-  /// `p × k`): largest first, row `i` of ``RitzPairs/vectors`` belonging to `top[i]`.
-  private func descending(values w: [Double], vectors z: [Double], count k: Int, lowest: Double, byMRRR: Bool) -> RitzPairs {
-    var vectors = [Double](repeating: 0, count: p * k)
-    for i in 0..<k {
-      let source = (k - 1 - i) * p
-      for r in 0..<p { vectors[i * p + r] = z[source + r] }
-    }
-    return RitzPairs(top: (0..<k).map { w[k - 1 - $0] }, lowest: lowest, vectors: vectors, byMRRR: byMRRR)
-  }
-
-  /// The `k` largest pairs of `H` from its tridiagonal form `T = (d, e)` (reflectors in `hh`,
-  /// `tau`) and all eigenvalues of `T` ascending (`dsterf`): `dstein` on the `k` largest, `T`
-  /// taken as one block (a numerically split `T` is still a valid input: inverse iteration then
-  /// returns vectors supported on the split-off part), then `dormtr`. `nil` if `dstein` or
-  /// `dormtr` fails.
-  private func inverseIteration(
-    hh: inout [Double], tau: inout [Double], d: [Double], e: [Double], eigenvalues: [Double], top k: Int
-  ) -> RitzPairs? {
-    // W, IBLOCK and ISPLIT have dimension N in LAPACK, and LAPACKE_dstein checks all N entries
-    // of W for NaN: the k wanted eigenvalues (ascending, as dstein wants them within a block)
-    // come first, padded to p.
-    var w = [Double](repeating: 0, count: p)
-    for i in 0..<k { w[i] = eigenvalues[p - k + i] }
-    let block = [Int32](repeating: 1, count: p)
-    var split = [Int32](repeating: 0, count: p)
-    split[0] = Int32(p)
-    var z = [Double](repeating: 0, count: p * k)
-    var failed = [Int32](repeating: 0, count: k)
-    var info = LAPACKE_dstein(
-      LAPACK_COL_MAJOR, Int32(p), d, e, Int32(k), w, block, split, &z, Int32(p), &failed)
-    if info == 0 {
-      info = LAPACKE_dormtr(
-        LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "N")),
-        Int32(p), Int32(k), &hh, Int32(p), &tau, &z, Int32(p))
-    }
-    guard info == 0 else { return nil }
-    return descending(values: w, vectors: z, count: k, lowest: eigenvalues[0], byMRRR: false)
   }
 
   /// Writes the `k` largest Ritz vectors (descending) to `yt` and their images `AV·s` to `ayt`;
   /// `s` holds at least `k` coefficient vectors of length `p`, largest first (``RitzPairs``).
   func ritzVectors(_ s: [Double], _ k: Int) {
     s.withUnsafeBufferPointer { ps in
-      dgemm(false, false, k, n, p, 1, ps.baseAddress!, p, vt, n, 0, yt, n)
-      dgemm(false, false, k, n, p, 1, ps.baseAddress!, p, avt, n, 0, ayt, n)
+      let coefficients = KrylovPointer(base: UnsafeMutablePointer(mutating: ps.baseAddress!))
+      let v = KrylovPointer(base: vt), av = KrylovPointer(base: avt), y = KrylovPointer(base: yt)
+      let ay = KrylovPointer(base: ayt)
+      let (n, p) = (self.n, self.p)
+      inHalves(n) { c in
+        let j = c.lowerBound
+        dgemm(false, false, k, c.count, p, 1, coefficients.base, p, v.base + j, n, 0, y.base + j, n)
+        dgemm(false, false, k, c.count, p, 1, coefficients.base, p, av.base + j, n, 0, ay.base + j, n)
+      }
     }
   }
 
@@ -722,14 +830,23 @@ private struct BlockKrylov {
   /// modified Gram–Schmidt inside the block. A second round is made unless every row kept at
   /// least 1/√2 of its norm in the first (Kahan's "twice is enough" criterion). Rows reduced
   /// below 1e-13 of their original norm (numerically in the span) are dropped.
-  func orthonormalizeAppended(_ m: Int, reference given: [Double]? = nil, firstPassDone: Bool = false) -> Int {
+  func orthonormalizeAppended(
+    _ m: Int, reference given: [Double]? = nil, firstPassDone: Bool = false, firstPassWasLocal: Bool = false
+  ) -> Int {
     let z = vt + p * n
     var reference = given ?? (0..<m).map { cblas_dnrm2(Int32(n), z + $0 * n, 1) }
     var keep = m
-    for round in 0..<2 {
+    for round in 0..<(firstPassWasLocal ? 3 : 2) {
       if p > 0 && keep > 0 && !(round == 0 && firstPassDone) {
-        dgemm(false, true, keep, p, n, 1, z, n, vt, n, 0, scratch, p)
-        dgemm(false, false, keep, n, p, -1, scratch, p, vt, n, 1, z, n)
+        // scratch (keep × p) = Z·V by halves of the p columns, then Z −= scratch·Vᵀ by halves of the n columns.
+        let zz = KrylovPointer(base: z), v = KrylovPointer(base: vt), c = KrylovPointer(base: scratch)
+        let (n, p, rows) = (self.n, self.p, keep)
+        inHalves(p) { r in
+          dgemm(false, true, rows, r.count, n, 1, zz.base, n, v.base + r.lowerBound * n, n, 0, c.base + r.lowerBound, p)
+        }
+        inHalves(n) { r in
+          dgemm(false, false, rows, r.count, p, -1, c.base, p, v.base + r.lowerBound, n, 1, zz.base + r.lowerBound, n)
+        }
       }
       var kept = 0
       var worstRatio = 1.0
@@ -754,7 +871,8 @@ private struct BlockKrylov {
         }
       }
       keep = kept
-      if worstRatio >= 0.7071 { break }
+      // A local first pass only removed the coupled rows: one pass against all of V always follows.
+      if worstRatio >= 0.7071 && !(round == 0 && firstPassWasLocal) { break }
     }
     return keep
   }

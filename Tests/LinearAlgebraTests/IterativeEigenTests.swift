@@ -193,6 +193,48 @@ import Testing
     #expect(Check.orthonormalityError(e.vectors) < 1e-13)
   }
 
+  /// The basis products' halves depend on the sizes only, cover the extent once, and split from
+  /// order 512 on (extents below 16 stay whole).
+  @Test func basisProductHalvesAreFixed() {
+    #expect(IterativeEigen.halves(100, order: 511) == [0..<100])
+    #expect(IterativeEigen.halves(15, order: 1000) == [0..<15])
+    #expect(IterativeEigen.halves(16, order: 1000) == [0..<8, 8..<16])
+    #expect(IterativeEigen.halves(1000, order: 1000) == [0..<504, 504..<1000])
+    #expect(IterativeEigen.halves(176, order: 4000) == [0..<88, 88..<176])
+    for extent in [16, 17, 31, 100, 193, 4000] {
+      let r = IterativeEigen.halves(extent, order: 600)
+      #expect(r.count == 2 && r[0].lowerBound == 0 && r[0].upperBound == r[1].lowerBound && r[1].upperBound == extent)
+      #expect(r[0].upperBound % 8 == 0 && !r[0].isEmpty && !r[1].isEmpty)
+    }
+  }
+
+  /// From order 512 on, the projection and reorthogonalisation run in halves (on two threads when
+  /// OpenBLAS runs on one) and only over the coupled rows of the basis; through restarts and the
+  /// near-degenerate cluster at 1 the pairs still match `dsyevr` and the basis stays orthonormal.
+  @Test func splitAndLocalProjectionMatchDense() throws {
+    let blobs = Fixtures.normalisedAffinity(Fixtures.blobs(n: 700, k: 5, d: 8, seed: 41), gamma: 1.0 / 8)
+    let single = try BLASThreads.withSingleThread { try Self.compare(blobs, count: 10) }
+    #expect(single.diagnostics.iterations >= 3)
+    let semicircle = Fixtures.randomSymmetric(640, seed: 42)
+    let restarted = try BLASThreads.withSingleThread { try Self.compare(semicircle, count: 2) }
+    #expect(restarted.diagnostics.restarts >= 1)
+  }
+
+  /// A rank-6 matrix: the image of each block has rank ≤ 6, so most columns of the next block are
+  /// numerically in the span and dropped (blocks shrink); with local projection the pairs, zeros
+  /// included, still match `dsyevr`.
+  @Test func rankDeficientMatrixWithShrinkingBlocks() throws {
+    var r = TestRNG(43)
+    let nonzero = (0..<6).map { _ in 1 + r.uniform() }
+    let a = try Fixtures.withSpectrum(nonzero + [Double](repeating: 0, count: 594), seed: 44)
+    let (e, diagnostics) = try IterativeEigen.largestWithDiagnostics(a, count: 9)
+    let dense = try SymmetricEigen.highest(a, count: 9)
+    #expect(!diagnostics.usedDenseFallback)
+    #expect(Check.maxAbsDiff(e.values, dense.values) < 1e-12)
+    #expect(Check.maxResidual(a, e) <= 1.01e-10 * 2)
+    #expect(Check.orthonormalityError(e.vectors) < 1e-12)
+  }
+
   /// The block product's column ranges depend on the order only (not on threads or cores), cover
   /// 0..<n once, and split at a multiple of 64 from order 512 on.
   @Test func productChunksAreFixedHalves() {
