@@ -107,7 +107,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("With --series (long format): value column(s), comma-separated (several = multivariate).", valueName: "a,b"))
   var value: String?
 
-  @Flag(help: "With --series: wide format (one row per learner, step columns from --columns or every numeric column except --id and --truth).")
+  @Flag(help: "With --series: wide format (one row per learner, step columns from --columns or every numeric column except --id and --truth, in header order, and every empty column between two of them: a step without data, a gap).")
   var wide = false
 
   @Option(name: .customLong("fill"), help: "With --series: missing steps inside a series: error (default), zero or previous.")
