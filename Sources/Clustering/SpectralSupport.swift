@@ -69,8 +69,8 @@ public enum SpectralWarning: Equatable, Sendable, CustomStringConvertible {
 /// - `dense`: `SymmetricEigen.lowest` (LAPACK `dsyevr`, range 'I') on the Laplacian; O(n³).
 /// - `iterative`: block Lanczos (`IterativeEigen.largest`) on `M = D^{-1/2} W D^{-1/2}` (zero
 ///   diagonal), `λ = 1 − μ`; O(n²) per block product, ≈15 products on clustered data.
-/// - `auto`: dense below `IterativeEigen.minimumIterativeOrder(count:)` = max(500, 50·block size)
-///   nodes (the measured break-even; 1200 nodes for 20 eigenpairs), iterative above.
+/// - `auto`: dense below `IterativeEigen.minimumIterativeOrder(count:)` = max(500, 50·(count + max(4, ⌈count/5⌉)))
+///   nodes (the measured break-even; 1200 nodes for 20 eigenpairs), iterative from there on.
 public typealias SpectralEigenSolver = EigenSolverChoice
 
 extension EigenSolverChoice {

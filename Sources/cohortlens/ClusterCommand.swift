@@ -89,7 +89,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Column with reference labels; reports the adjusted Rand index per k.", valueName: "column"))
   var truth: String?
 
-  @Option(help: ArgumentHelp("Eigensolver: auto (dense LAPACK dsyevr up to max(500, 50·(m+4)) learners for m eigenpairs, block Lanczos above), dense or iterative.", valueName: "solver"))
+  @Option(help: ArgumentHelp("Eigensolver: auto (dense LAPACK dsyevr below max(500, 50·(m + max(4, ⌈m/5⌉))) learners for m = max(2·kmax, kmax+1) eigenpairs, block Lanczos from there on), dense or iterative.", valueName: "solver"))
   var eigensolver: SpectralEigenSolver = .auto
 
   @Flag(help: "Drop learners with missing values in the chosen columns (default: stop and list them).")
@@ -107,7 +107,7 @@ struct ClusterCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("With --series (long format): value column(s), comma-separated (several = multivariate).", valueName: "a,b"))
   var value: String?
 
-  @Flag(help: "With --series: wide format (one row per learner, step columns from --columns or every numeric column except --id and --truth).")
+  @Flag(help: "With --series: wide format (one row per learner, step columns from --columns or every numeric column except --id and --truth, in header order, and every empty column between two of them: a step without data, a gap).")
   var wide = false
 
   @Option(name: .customLong("fill"), help: "With --series: missing steps inside a series: error (default), zero or previous.")

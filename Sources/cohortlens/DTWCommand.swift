@@ -50,7 +50,7 @@ struct DTWCommand: CohortLensCommand {
   @Flag(help: "Wide format: one row per learner, the step columns in header order.")
   var wide = false
 
-  @Option(help: ArgumentHelp("With --wide: the step columns (default: every numeric column except --id).", valueName: "a,b,c"))
+  @Option(help: ArgumentHelp("With --wide: the step columns (default: every numeric column except --id, in header order, and every empty column between two of them: a step without data, a gap).", valueName: "a,b,c"))
   var columns: String?
 
   @Option(help: "Missing steps inside a series: error (default), zero, or previous (repeat the last value).")

@@ -69,7 +69,7 @@ func readSeries(
   let table = try Table.read(path: path, digest: digest)
   if wide {
     if time != nil || value != nil {
-      throw UsageError("--time and --value describe the long format; with --wide the step columns are --columns (default: every numeric column except --id)")
+      throw UsageError("--time and --value describe the long format; with --wide the step columns are --columns (default: every numeric column except --id, and every empty column between two of them)")
     }
     _ = try table.columnIndex(id)
     let steps: [String]
