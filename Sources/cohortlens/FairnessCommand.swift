@@ -88,7 +88,7 @@ struct FairnessCommand: CohortLensCommand {
   @Option(parsing: .unconditional, help: ArgumentHelp("between-groups (max-min, min/max, as fairlearn), largest (each group vs the largest) or a GROUP name as reference (a name starting with '-', such as -1, is taken as written).", valueName: "mode"))
   var compare: String = "between-groups"
 
-  @Option(parsing: .unconditional, help: ArgumentHelp("Ratio tolerance: PASS needs the ratio interval inside [t, 1/t] (default 0.8).", valueName: "t"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Ratio tolerance: PASS needs the ratio interval inside [t, 1/t] (default 0.8; t > 1 gives [1/t, t]).", valueName: "t"))
   var tolerance: Double?
 
   @Option(name: .customLong("max-difference"), parsing: .unconditional, help: ArgumentHelp("Judge the difference instead: PASS needs |difference| <= E over the interval.", valueName: "E"))

@@ -95,16 +95,18 @@ struct InspectCommand: CohortLensCommand {
       })))
       try emit(JSONValue.object(fields).serialized(pretty: true) + "\n", options: output)
     default:
-      var t = TextTable(
-        headers: ["column", "type", "present", "missing", "min", "max", "mean", "distinct / examples"],
-        alignments: [.left, .left, .right, .right, .right, .right, .right, .left])
       let csv = output.format == .csv
+      // CSV names each column by its selector (`#3` for one without a name of its own) and, as JSON does, gives
+      // the header as written in a column of its own; the readable formats show both in one cell (`#3 'a'`).
+      var t = TextTable(
+        headers: ["column"] + (csv ? ["header"] : []) + ["type", "present", "missing", "min", "max", "mean", "distinct / examples"],
+        alignments: [.left] + (csv ? [.left] : []) + [.left, .right, .right, .right, .right, .right, .left])
       func f(_ x: Double?) -> String { x.map { csv ? NumberFormatting.roundTrip($0) : NumberFormatting.significant($0, digits: 6) } ?? "" }
       for p in profiles {
         // Examples holding a comma, a quote, a line break or edge blanks quoted as CSV writes them, so that the
         // list `a, b, c` reads one way (`"Smith, J", x` is two values, not three).
         let extra = p.distinct.map { "\($0): " + p.examples.map(CSVWriter.field).joined(separator: ", ") } ?? ""
-        t.append([csv ? p.name : p.listed, p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
+        t.append((csv ? [p.name, p.header] : [p.listed]) + [p.type, String(p.present), String(p.missing), f(p.min), f(p.max), f(p.mean), extra])
       }
       let title = "\(file): \(table.rowCount) rows × \(table.columnNames.count) columns\n\n"
       switch output.format {

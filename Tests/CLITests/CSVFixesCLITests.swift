@@ -28,7 +28,7 @@ struct CSVFixesCLITests {
     #expect((json["parameters"] as? [String: Any])?["columns"] as? [String] == ["#2", "b"])
     // Not used at all: no error.
     let unused = try CLI.run(["inspect", f, "--format", "csv"])
-    #expect(unused.status == 0 && unused.stdout.hasPrefix("column,type"))
+    #expect(unused.status == 0 && unused.stdout.hasPrefix("column,header,type"))
     // fairness names the columns (it said "no column named" for a column it could not tell apart).
     let p = try CLI.write("lab,pred,g,g\n1,1,x,p\n0,1,x,q\n1,0,y,p\n0,0,y,q\n", "p.csv", in: dir)
     let by = try CLI.run(["fairness", "--predictions", p, "--label", "lab", "--positive", "1", "--prediction", "pred", "--by", "g"])
@@ -87,7 +87,7 @@ struct CSVFixesCLITests {
     #expect(r.stderr == "\(f):6:1: missing label in column 'lab'; fill the cell or remove the row\n")
     let inspect = try CLI.run(["inspect", f, "--format", "csv"])
     #expect(inspect.status == 0, "\(inspect.stderr)")
-    #expect(inspect.stdout.contains("lab,numeric,4,1,0.0,1.0,0.5,\npred,numeric,5,0,0.0,1.0,0.6,\n"))
+    #expect(inspect.stdout.contains("lab,lab,numeric,4,1,0.0,1.0,0.5,\npred,pred,numeric,5,0,0.0,1.0,0.6,\n"))
   }
 
   @Test func hugeValuesStayOutOfMessagesAndTables() throws {

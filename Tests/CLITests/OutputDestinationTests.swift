@@ -49,7 +49,7 @@ struct OutputDestinationTests {
     let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     reader.waitUntilExit()
     #expect(r.status == 0, "\(r.stderr)")
-    #expect(text.hasPrefix("column,type,present,missing"), "\(text)")
+    #expect(text.hasPrefix("column,header,type,present,missing"), "\(text)")
     #expect(Self.fileType(fifo) == S_IFIFO)
   }
 
@@ -63,7 +63,7 @@ struct OutputDestinationTests {
     let r = try CLI.run(["inspect", input, "--format", "csv", "--output", link])
     #expect(r.status == 0, "\(r.stderr)")
     #expect(Self.fileType(link) == S_IFLNK)
-    #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("column,type"))
+    #expect(try String(contentsOfFile: target, encoding: .utf8).hasPrefix("column,header,type"))
     // A dangling link names the file to create.
     let dangling = dir.appendingPathComponent("dangling.csv").path
     #expect(symlink("created.csv", dangling) == 0)

@@ -36,7 +36,7 @@ struct OutputFixesCLITests {
     let long = dir.appendingPathComponent(String(repeating: "n", count: 251) + ".csv").path
     let named = try CLI.run(["inspect", f, "--format", "csv", "--output", long])
     #expect(named.status == 0, "\(named.stderr)")
-    #expect(try String(contentsOfFile: long, encoding: .utf8).hasPrefix("column,type"))
+    #expect(try String(contentsOfFile: long, encoding: .utf8).hasPrefix("column,header,type"))
     // A private file stays private when replaced (a report and its labels, written together).
     let report = dir.appendingPathComponent("report.csv").path, labels = dir.appendingPathComponent("labels.csv").path
     for p in [report, labels] {

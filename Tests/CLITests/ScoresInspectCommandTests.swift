@@ -257,6 +257,10 @@ struct ScoresInspectCommandTests {
     let csv = try CLI.run(["inspect", f, "--format", "csv"])
     let firstFields = csv.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", maxSplits: 1).first.map(String.init) ?? "" }
     #expect(firstFields == ["id", "#2", "#3", "#4", "b"], "\(csv.stdout)")
+    // …and, as JSON's `header`, the header as written in a column of its own.
+    let lines = csv.stdout.split(separator: "\n")
+    #expect(lines.first == "column,header,type,present,missing,min,max,mean,distinct / examples", "\(csv.stdout)")
+    #expect(lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false)[1] } == ["id", "a", "a", "\" \"", "b"], "\(csv.stdout)")
   }
 
   /// The examples after the distinct count read one way: a value holding a comma, a double quote or blanks at
