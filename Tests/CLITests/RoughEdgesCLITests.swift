@@ -21,4 +21,35 @@ struct RoughEdgesCLITests {
     let json = try CLI.run(["inspect", file, "--format", "json"])
     #expect(json.stdout.contains("\"min\": -1e-320"), "\(json.stdout)")
   }
+
+  /// The keywords of enum-valued flags are read ignoring case in every command (`--format JSON` was a usage
+  /// error, exit 64, while `--graph KNN:5` was accepted); JSON echoes the lower-case spelling; a word that is no
+  /// keyword in any case is still a usage error.
+  @Test func keywordFlagsIgnoreCase() throws {
+    let blobs = CLI.fixture("synthetic/blobs_overlapping.csv")
+    let scores = try CLI.run(["scores", "--features", blobs, "--id", "id", "--columns", "x0,x1", "--labels", "truth",
+                              "--scale", "STANDARD", "--format", "JSON"])
+    #expect(scores.status == 0, "\(scores.stderr)")
+    let sj = try CLI.json(scores.stdout)
+    #expect((sj["parameters"] as? [String: Any])?["scale"] as? String == "standard", "\(scores.stdout.prefix(600))")
+    let md = try CLI.run(["inspect", blobs, "--format", "Markdown"])
+    #expect(md.status == 0 && md.stdout.hasPrefix("## "), "\(md.stderr)")
+    let dtw = try CLI.run(["dtw", "--series", CLI.fixture("flipped-classroom/hours_biweek_students.csv"), "--id", "student_id",
+                           "--time", "biweek_of_year", "--value", "hours", "--radius", "Full", "--normalize", "ZScore",
+                           "--fill", "Error", "--zero-series", "KEEP", "--knn", "1", "--format", "Csv"])
+    #expect(dtw.status == 0, "\(dtw.stderr)")
+    #expect(dtw.stdout.hasPrefix("id,rank,neighbour,distance\n"), "\(dtw.stdout.prefix(200))")
+    let fairness = try CLI.run([
+      "fairness", "--predictions", CLI.fixture("flipped-classroom/model_predictions.csv"),
+      "--groups", CLI.fixture("flipped-classroom/demographics.csv"), "--join", "ROW",
+      "--label", "demographics.grade", "--positive", ">=4", "--prediction", "model_predictions.grade",
+      "--predicted-positive", "<0.5", "--by", "gender", "--missing", "Drop", "--fail-on", "Fail", "--format", "JSON",
+    ])
+    #expect(fairness.status == 0 || fairness.status == 3, "\(fairness.stderr)")
+    let fp = try CLI.json(fairness.stdout)["parameters"] as? [String: Any]
+    #expect(fp?["join"] as? String == "row")
+    #expect(fp?["missing"] as? String == "drop")
+    let bad = try CLI.run(["inspect", blobs, "--format", "JSONL"])
+    #expect(bad.status == 64)
+  }
 }
