@@ -52,4 +52,18 @@ struct RoughEdgesCLITests {
     let bad = try CLI.run(["inspect", blobs, "--format", "JSONL"])
     #expect(bad.status == 64)
   }
+
+  /// Time stamps a hundredth of a microsecond apart are two steps in `dtw` and `cluster --series`: one learner's
+  /// two rows are not a duplicate, and another learner's step in between is a gap, not merged silently.
+  @Test func isoTimeStampsWithSubMicrosecondFractionsStayApart() throws {
+    let dir = try CLI.temporaryDirectory()
+    let one = try CLI.write("id,t,v\na,2024-01-01T00:00:00.00000001Z,1\na,2024-01-01T00:00:00.00000002Z,2\nb,2024-01-01T00:00:00.00000001Z,3\nb,2024-01-01T00:00:00.00000002Z,5\n", "one.csv", in: dir)
+    let r = try CLI.run(["dtw", "--series", one, "--id", "id", "--time", "t", "--value", "v", "--normalize", "none", "--radius", "full", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("\"length_range\": [2, 2]"), "\(r.stdout.prefix(800))")
+    let apart = try CLI.write("id,t,v\na,2024-01-01T00:00:00.00000001Z,1\nb,2024-01-01T00:00:00.00000002Z,2\na,2024-01-01T00:00:01Z,1\nb,2024-01-01T00:00:01Z,5\n", "apart.csv", in: dir)
+    let g = try CLI.run(["dtw", "--series", apart, "--id", "id", "--time", "t", "--value", "v", "--normalize", "none", "--radius", "full"])
+    #expect(g.status == 65)
+    #expect(g.stderr.contains("learner 'a' has a gap at time '2024-01-01T00:00:00.00000002Z'"), "\(g.stderr)")
+  }
 }
