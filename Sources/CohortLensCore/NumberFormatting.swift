@@ -29,10 +29,44 @@ public enum NumberFormatting {
 
   /// `x` with `digits` significant digits (`printf("%.*g")`), e.g. `0.0001235`, `1.235e+06`.
   /// Default 4 digits. Non-finite: `nan`, `inf`, `-inf`.
+  ///
+  /// Never more digits than the value holds: when the shortest round-trip text (``roundTrip(_:)``) has fewer
+  /// significant digits than `digits`, those are printed. This matters for subnormal values, whose precision
+  /// falls to a few digits: `-1e-320` prints as `-1e-320`, not `-9.99989e-321` (the six digits of the binary
+  /// value, five of them not part of the number), and `5e-324` as `5e-324`, not `4.94066e-324`. Normal doubles
+  /// (15+ significant digits) print as `printf` does. O(digits).
   public static func significant(_ x: Double, digits: Int = 4) -> String {
     precondition(digits >= 1 && digits <= 30, "digits must be in 1...30")
     if !x.isFinite { return roundTrip(x) }
-    return printf("%.*g", Int32(digits), x)
+    let text = printf("%.*g", Int32(digits), x)
+    let held = significantDigits(x.description)
+    if significantDigits(text) > held {
+      // Fewer digits: `%.Ng` from N = the shortest text's digit count, the first that reads back as `x` (the
+      // first already does whenever the nearest N-digit decimal lies in the rounding interval).
+      for n in held..<digits {
+        let s = printf("%.*g", Int32(n), x)
+        if Double(s) == x { return s }
+      }
+    }
+    return text
+  }
+
+  /// The number of significant digits of a decimal text, trailing zeros of the digits not counted:
+  /// `1e-320` → 1, `-9.99989e-321` → 6, `0.125` → 3, `100` → 1, `0.0` → 1. O(length).
+  static func significantDigits(_ text: String) -> Int {
+    var count = 0, leading = true, pendingZeros = 0
+    for c in text.utf8 {
+      if c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { break }
+      guard c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") else { continue }
+      if c == UInt8(ascii: "0") {
+        if !leading { pendingZeros += 1 }
+      } else {
+        leading = false
+        count += pendingZeros + 1
+        pendingZeros = 0
+      }
+    }
+    return max(count, 1)
   }
 
   private static func printf(_ format: String, _ precision: Int32, _ x: Double) -> String {

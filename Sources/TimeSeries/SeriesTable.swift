@@ -150,8 +150,10 @@ public enum SeriesTable {
       let text = trimmed(timeCells[r]!)
       if numericTime, let v = DecimalParser.parse(text) {
         keys[r] = SeriesTimeKey(value: v, integer: Int64(text))
-      } else if !numericTime, let k = isoDateKey(text) {
-        keys[r] = SeriesTimeKey(value: k)
+      } else if !numericTime, let k = isoInstant(text) {
+        // Compared exactly: whole seconds, then the fraction's digits (a Double of epoch seconds has an ulp of
+        // 2.4e-7 s today, so `.00000001` and `.00000002` were one step).
+        keys[r] = SeriesTimeKey(value: k.approximateSeconds, integer: k.seconds, leap: k.leap, fraction: k.fraction)
       } else {
         let first = trimmed(timeCells[0]!)
         throw InputError(table: table, row: r, column: timeColumn,
@@ -359,6 +361,39 @@ public enum SeriesTable {
     return p == b.count ? seconds : nil
   }
 
+  /// An ISO 8601 date or date-time (as ``isoDateKey(_:)`` accepts) as an exact instant: whole seconds since
+  /// 1970-01-01T00:00:00, whether the second is a leap second (`:60`, ordered after `:59.999…` of its minute and
+  /// before the next minute), and the digits of the fraction without trailing zeros (`.0000001` → `[0,0,0,0,0,0,1]`,
+  /// compared digit by digit: no two distinct instants are equal, however fine the fraction); nil if not a date.
+  /// O(length).
+  static func isoInstant(_ text: String) -> (seconds: Int64, leap: Bool, fraction: [UInt8], approximateSeconds: Double)? {
+    guard let approximate = isoDateKey(text) else { return nil }
+    let b = Array(text.utf8)
+    func number(_ at: Int, _ count: Int) -> Int64 {
+      var v: Int64 = 0
+      for k in at..<(at + count) { v = v * 10 + Int64(b[k] - 48) }
+      return v
+    }
+    let y = Int(number(0, 4)), mo = Int(number(5, 2)), da = Int(number(8, 2))
+    var seconds = Int64(daysFromCivil(y, mo, da)) * 86_400
+    var leap = false
+    var fraction: [UInt8] = []
+    if b.count > 10, b[10] != 90 {  // `THH:MM…` or ` HH:MM…` (isoDateKey checked the layout)
+      seconds += number(11, 2) * 3600 + number(14, 2) * 60
+      if b.count > 16, b[16] == 58 {
+        let sec = number(17, 2)
+        leap = sec == 60
+        seconds += leap ? 59 : sec
+        if b.count > 19, b[19] == 46 {
+          var q = 20
+          while q < b.count, b[q] >= 48 && b[q] <= 57 { fraction.append(b[q] - 48); q += 1 }
+          while fraction.last == 0 { fraction.removeLast() }
+        }
+      }
+    }
+    return (seconds, leap, fraction, approximate)
+  }
+
   static func daysInMonth(_ y: Int, _ m: Int) -> Int {
     switch m {
     case 2: return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 ? 29 : 28
@@ -379,22 +414,39 @@ public enum SeriesTable {
 }
 
 /// The identity and order of a time step: its numeric value (a number, or seconds since 1970 for an
-/// ISO date) and, when every time is written as an integer, that integer exactly. Ordered by value,
-/// then by the integer; Double(Int64) is monotonic, so this is the integers' order.
+/// ISO date) and, when every time is written as an integer, that integer exactly; for ISO dates the whole
+/// seconds exactly (`integer`), the leap second flag and the fraction's digits. Keys with an `integer`
+/// compare exactly by (integer, leap, fraction digits); others by value (with an integer key, only
+/// numeric times that are all integers or ISO dates meet, never mixed with value-only keys).
 struct SeriesTimeKey: Hashable, Comparable, Sendable {
   var value: Double
   var integer: Int64? = nil
+  var leap = false
+  /// Decimal digits of the fraction of a second, trailing zeros removed (ISO dates only).
+  var fraction: [UInt8] = []
 
   static func < (a: Self, b: Self) -> Bool {
+    if let x = a.integer, let y = b.integer {
+      if x != y { return x < y }
+      if a.leap != b.leap { return !a.leap }
+      return a.fraction.lexicographicallyPrecedes(b.fraction)
+    }
     if a.value != b.value { return a.value < b.value }
     return (a.integer ?? .min) < (b.integer ?? .min)
   }
 
   static func == (a: Self, b: Self) -> Bool {
-    a.integer != nil && b.integer != nil ? a.integer == b.integer : a.value == b.value
+    a.integer != nil && b.integer != nil
+      ? a.integer == b.integer && a.leap == b.leap && a.fraction == b.fraction : a.value == b.value
   }
 
   func hash(into h: inout Hasher) {
-    if let integer { h.combine(integer) } else { h.combine(value) }
+    if let integer {
+      h.combine(integer)
+      h.combine(leap)
+      h.combine(fraction)
+    } else {
+      h.combine(value)
+    }
   }
 }

@@ -483,7 +483,7 @@ func shellQuoted(_ text: String) -> String {
   return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-enum AuditConsoleFormat: String, ExpressibleByArgument, CaseIterable {
+enum AuditConsoleFormat: String, KeywordArgument {
   case table, json
 }
 

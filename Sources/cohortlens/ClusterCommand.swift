@@ -373,7 +373,7 @@ struct ClusterCommand: CohortLensCommand {
     parameters.append(("affinity", .string(affinity.rawValue)))
     if let m = matrix { parameters.append(("matrix", .string(m))) }
     parameters.append(("gamma", gammaUsed.map { .double($0) } ?? .null))
-    parameters.append(("graph", .string(graph)))
+    parameters.append(("graph", .string((try? GraphConstruction(parsing: graph))?.description ?? graph)))
     parameters.append(("laplacian", .string(laplacian.rawValue)))
     parameters.append(("k", .array(ks.map { .int($0) })))
     parameters.append(("n_init", .int(nInit)))
@@ -480,13 +480,19 @@ struct ClusterCommand: CohortLensCommand {
 }
 
 /// The affinity source of `cluster`.
-enum AffinityKind: String, ExpressibleByArgument, CaseIterable {
+enum AffinityKind: String, KeywordArgument {
   case rbf, precomputed
 }
 
-extension FeatureScaling: ExpressibleByArgument {}
-extension LaplacianKind: ExpressibleByArgument {}
-extension SpectralEigenSolver: ExpressibleByArgument {}
+extension FeatureScaling: KeywordArgument {
+  public init?(argument: String) { self.init(keywordArgument: argument) }
+}
+extension LaplacianKind: KeywordArgument {
+  public init?(argument: String) { self.init(keywordArgument: argument) }
+}
+extension SpectralEigenSolver: KeywordArgument {
+  public init?(argument: String) { self.init(keywordArgument: argument) }
+}
 
 extension ClusterCommand {
   var inputFiles: [(flag: String, path: String?)] {

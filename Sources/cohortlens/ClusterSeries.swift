@@ -10,7 +10,7 @@ import TimeSeries
 #endif
 
 /// How `cluster --series` turns learner time series into an affinity.
-enum SeriesMetric: String, ExpressibleByArgument, CaseIterable {
+enum SeriesMetric: String, KeywordArgument {
   /// DTW distances D of the normalised series, affinity exp(−γ·D²) (lecture 11 `get_affinity_matrix`).
   case dtw
   /// Euclidean distances of the normalised series (equal lengths), affinity exp(−γ·‖x − y‖²).

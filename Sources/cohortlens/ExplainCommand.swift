@@ -492,8 +492,12 @@ func firstRequestNote(_ runs: [ExplanationRun], batch: Int) -> String {
   return note
 }
 
-extension DiscretizerKind: ExpressibleByArgument {}
-extension FeatureSelection: ExpressibleByArgument {}
+extension DiscretizerKind: KeywordArgument {
+  public init?(argument: String) { self.init(keywordArgument: argument) }
+}
+extension FeatureSelection: KeywordArgument {
+  public init?(argument: String) { self.init(keywordArgument: argument) }
+}
 
 /// The model answered something unusable (exit 65).
 struct ModelFailure: CohortLensError {

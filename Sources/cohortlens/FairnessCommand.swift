@@ -49,7 +49,7 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Id column present in both files (joined on it; duplicates are an error).", valueName: "column"))
   var id: String?
 
-  @Option(help: ArgumentHelp("'row' aligns --groups with --predictions row by row (equal row counts required).", valueName: "row"))
+  @Option(help: ArgumentHelp("'row' aligns --groups with --predictions row by row (equal row counts required).", valueName: "row"), transform: { keyword($0, among: ["row"]) ?? $0 })
   var join: String?
 
   @Option(help: ArgumentHelp("Column with the true outcome.", valueName: "column"))
@@ -70,7 +70,7 @@ struct FairnessCommand: CohortLensCommand {
   @Option(help: ArgumentHelp("Column with model scores (AUC, Brier, ECE, ROC, ABROCA; with --threshold also the predicted class).", valueName: "column"))
   var score: String?
 
-  @Option(parsing: .unconditional, help: ArgumentHelp("Score threshold: a finite number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"))
+  @Option(parsing: .unconditional, help: ArgumentHelp("Score threshold: a finite number (score >= T is positive; score < T with --lower-is-positive) or 'prevalence' (the positive base rate).", valueName: "T"), transform: { keyword($0, among: ["prevalence"]) ?? $0 })
   var threshold: String?
 
   @Flag(name: .customLong("lower-is-positive"), help: "Lower scores mean the positive class.")
@@ -117,8 +117,8 @@ struct FairnessCommand: CohortLensCommand {
 
   @OptionGroup var output: OutputOptions
 
-  enum MissingChoice: String, ExpressibleByArgument, CaseIterable { case group, drop, fail }
-  enum FailOn: String, ExpressibleByArgument, CaseIterable { case fail, inconclusive }
+  enum MissingChoice: String, KeywordArgument { case group, drop, fail }
+  enum FailOn: String, KeywordArgument { case fail, inconclusive }
 
   func validate() throws {
     if let j = join, j != "row" { throw ValidationError("--join accepts only 'row'") }

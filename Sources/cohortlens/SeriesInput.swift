@@ -5,7 +5,7 @@ import TimeSeries
 /// `--radius R|full` parsed: a non-negative integer Sakoe-Chiba radius or `full` (unconstrained).
 func parseRadius(_ text: String) throws -> DTW.Radius {
   let t = Table.trimmedBlanks(text)
-  if t == "full" { return .full }
+  if keyword(t, among: ["full"]) != nil { return .full }
   let digits = !t.isEmpty && t.utf8.allSatisfy { $0 >= 48 && $0 <= 57 }
   if digits && Int(t) == nil {
     throw ValidationError(
@@ -35,7 +35,7 @@ func radiusJSON(_ r: DTW.Radius) -> JSONValue {
 
 extension SeriesNormalization: ExpressibleByArgument {
   public init?(argument: String) {
-    switch argument {
+    switch keyword(argument, among: Self.allValueStrings) {
     case "l2": self = .l2
     case "zscore": self = .zscore
     case "none": self = .none
@@ -52,10 +52,12 @@ extension SeriesNormalization: ExpressibleByArgument {
   }
 }
 
-extension SeriesFill: ExpressibleByArgument {}
+extension SeriesFill: KeywordArgument {
+  public init?(argument: String) { self.init(keywordArgument: argument) }
+}
 
 /// What to do with all-zero series under `--normalize l2`.
-enum ZeroSeriesPolicy: String, ExpressibleByArgument, CaseIterable {
+enum ZeroSeriesPolicy: String, KeywordArgument {
   case error, keep
 }
 

@@ -37,7 +37,35 @@ func validateOutputPath(_ path: String, flag: String) throws {
   }
 }
 
-extension OutputFormat: ExpressibleByArgument {}
+/// Keywords of enum-valued flags are read ignoring the case of ASCII letters — `--format JSON`, `--scale Standard`,
+/// `--laplacian UNNORMALIZED`, `--radius Full`, `--threshold Prevalence` — in every command and in the steps of
+/// an `audit` configuration; outputs echo the canonical lower-case spelling. Values that are data (column names,
+/// group names such as those of `--compare`, `--positive` classes) stay exact.
+/// Returns the keyword of `keywords` that `text` spells, or nil. O(total length).
+func keyword(_ text: String, among keywords: [String]) -> String? {
+  func folded(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
+  let t = folded(text)
+  return keywords.first { folded($0) == t }
+}
+
+/// An enum-valued flag whose raw values are its keywords, read case-insensitively (``keyword(_:among:)``).
+protocol KeywordArgument: ExpressibleByArgument, RawRepresentable, CaseIterable where RawValue == String {}
+
+extension KeywordArgument {
+  init?(keywordArgument argument: String) {
+    guard let k = keyword(argument, among: Self.allCases.map(\.rawValue)) else { return nil }
+    self.init(rawValue: k)
+  }
+  init?(argument: String) { self.init(keywordArgument: argument) }
+}
+
+extension OutputFormat: KeywordArgument {
+  /// Case-insensitive; `md` is also read as `markdown` (as ``OutputFormat/parse(_:)``).
+  public init?(argument: String) {
+    guard let k = keyword(argument, among: Self.allCases.map(\.rawValue) + ["md"]) else { return nil }
+    self = k == "md" ? .markdown : OutputFormat(rawValue: k)!
+  }
+}
 
 /// Progress messages on stderr, shown only when stderr is a terminal or `--progress` is given.
 /// Each message is prefixed with the seconds elapsed since the command started.

@@ -84,6 +84,43 @@ import Testing
     #expect(error("a: [\n")?.exitCode == 64)
   }
 
+  /// YAML's multi-line plain scalars: a value continued on more-indented lines is folded (a line break is a
+  /// space, a blank line a line break), in mappings, lists, lone values and flow collections. It was refused
+  /// with "this line is indented more than the keys above it".
+  @Test func plainScalarsContinueOnMoreIndentedLines() throws {
+    let doc = try parse("title: A long title\n  that continues here\nseed: 1\n")
+    #expect(try doc["title"]?.string("title") == "A long title that continues here")
+    #expect(try doc["seed"]?.int("seed") == 1)
+    #expect(try parse("a: one\n  two\n\n  three\n\nb: 2\n")["a"]?.string("a") == "one two\nthree")
+    #expect(try parse("a:\n  value\n  more\n")["a"]?.string("a") == "value more")
+    #expect(try parse("a: x   # note\nb: y\n")["a"]?.string("a") == "x")
+    let list = try parse("- first\n  item\n- second\n").stringList("list")
+    #expect(list == ["first item", "second"])
+    #expect(try parse("a: [long\n  name, b]\n")["a"]?.stringList("a") == ["long name", "b"])
+    // A JSON document keeps JSON's rules: a missing comma is an error, not the scalar `1 2`.
+    #expect(error("[1\n2]")?.message == "expected ',' or ']' in a list")
+    // Mis-indented keys and list items keep their own message.
+    #expect(error("a: 1\n  b: 2\n")?.message == "this line is indented more than the keys above it")
+    // A comment ends a plain value: a continuation after it is an error at the continued line.
+    let e = error("a: x # note\n  y\n")
+    #expect(e?.description == "audit.yaml:2:3: a plain value cannot continue after a comment; move the comment below the value's last line, or quote the whole value")
+  }
+
+  /// `@` and `` ` `` are reserved indicators in YAML (and `%` starts a directive): a plain value or key starting
+  /// with one is an error at that character that shows the value quoted, not text read as written.
+  @Test func reservedIndicatorsCannotStartAPlainScalar() throws {
+    #expect(error("title: @home\n")?.description == "audit.yaml:1:8: a plain value cannot start with '@', which is reserved in YAML; quote the value: '@home'")
+    #expect(error("a: `it's`  # x\n")?.description == "audit.yaml:1:4: a plain value cannot start with '`', which is reserved in YAML; quote the value: '`it''s`'")
+    #expect(error("a: %x\n")?.mark == ConfigMark(line: 1, column: 4))
+    #expect(error("a: [b, @c]\n")?.mark == ConfigMark(line: 1, column: 8))
+    #expect(error("- @x\n")?.mark == ConfigMark(line: 1, column: 3))
+    #expect(error("a: b\n  @c\n")?.mark == ConfigMark(line: 2, column: 3))
+    #expect(error("@k: 1\n")?.mark == ConfigMark(line: 1, column: 1))
+    // Inside a value, and quoted, they are ordinary characters.
+    #expect(try parse("a: me@home `x`\n")["a"]?.string("a") == "me@home `x`")
+    #expect(try parse("a: '@home'\n")["a"]?.string("a") == "@home")
+  }
+
   @Test func typedAccessErrorsNameTheNode() throws {
     let doc = try parse("k: many\nlist: [a, b]\n")
     #expect(throws: ConfigError.self) { try doc["k"]!.int("k") }

@@ -196,4 +196,24 @@ private func reference(_ s: String) -> Double {
     #expect(NumberFormatting.significant(1234567) == "1.235e+06")
     #expect(NumberFormatting.significant(0.000123456) == "0.0001235")
   }
+
+  /// Subnormal values hold only a few significant digits: the readable formats print no more than the shortest
+  /// text that reads back as the value (`%.6g` gave `-9.99989e-321` for `-1e-320`); normal values as `%g`.
+  @Test func significantPrintsNoMoreDigitsThanTheValueHolds() {
+    #expect(NumberFormatting.significant(-1e-320, digits: 6) == "-1e-320")
+    #expect(NumberFormatting.significant(5e-324, digits: 6) == "5e-324")
+    #expect(NumberFormatting.significant(1.5e-322, digits: 6) == "1.5e-322")
+    #expect(NumberFormatting.significant(2.2250738585072014e-308, digits: 6) == "2.22507e-308")
+    #expect(NumberFormatting.significant(100, digits: 6) == "100")
+    #expect(NumberFormatting.significant(0.1, digits: 6) == "0.1")
+    #expect(NumberFormatting.significant(0, digits: 6) == "0")
+    #expect(NumberFormatting.significant(123456789, digits: 6) == "1.23457e+08")
+    // Every printed subnormal reads back as itself, with at most the requested digits.
+    for bits: UInt64 in [1, 2, 3, 7, 1000, 2024, 123_456, 0x000F_FFFF_FFFF_FFFF] {
+      let x = Double(bitPattern: bits)
+      let s = NumberFormatting.significant(x, digits: 6)
+      let mantissa = s.prefix { $0 != "e" }.filter(\.isNumber).drop { $0 == "0" }
+      #expect(Double(s) == x || mantissa.count == 6, "\(s)")
+    }
+  }
 }

@@ -208,6 +208,28 @@ struct SeriesTableTests {
     #expect(SeriesTable.isoDateKey("2024-01-01T01:00:30Z") == SeriesTable.isoDateKey("2024-01-01")! + 3630)
   }
 
+  /// ISO time stamps compare exactly, however fine their fraction: `.00000001` and `.00000002` are two steps (as
+  /// Doubles of epoch seconds, ulp 2.4e-7 s, they were one: a false duplicate for one learner, a silent merge
+  /// across learners); `.5` and `.50` are one; a leap second `:60` lies between `:59.9` and the next minute.
+  @Test func isoTimeStampsWithFineFractionsStayDistinct() throws {
+    let same = try table("id,t,v\na,2024-01-01T00:00:00.00000001Z,1\na,2024-01-01T00:00:00.00000002Z,2\n")
+    let s = try SeriesTable.long(same, id: "id", time: "t", values: ["v"])
+    #expect(s.steps == ["2024-01-01T00:00:00.00000001Z", "2024-01-01T00:00:00.00000002Z"])
+    #expect(s.series == [[1, 2]])
+    // Across learners: three steps, so learner a has a gap at b's step.
+    let apart = try table("id,t,v\na,2024-01-01T00:00:00.00000001Z,1\nb,2024-01-01T00:00:00.00000002Z,2\na,2024-01-01T00:00:01Z,1\nb,2024-01-01T00:00:01Z,5\n")
+    #expect(throws: InputError.self) { try SeriesTable.long(apart, id: "id", time: "t", values: ["v"]) }
+    #expect(try SeriesTable.long(apart, id: "id", time: "t", values: ["v"], fill: .zero).steps.count == 3)
+    // Order by digits, not by their Double: 0.1 < 0.10000000000000001 < 0.2 (a sub-nanosecond apart).
+    let order = try table("id,t,v\na,2024-01-01 00:00:00.2,3\na,2024-01-01 00:00:00.10000000000000001,2\na,2024-01-01 00:00:00.1,1\n")
+    #expect(try SeriesTable.long(order, id: "id", time: "t", values: ["v"]).series == [[1, 2, 3]])
+    // One instant written two ways is one step; a leap second sorts between :59.9 and the next minute.
+    let spellings = try table("id,t,v\na,2016-12-31T23:59:59.5,1\nb,2016-12-31T23:59:59.50Z,2\n")
+    #expect(try SeriesTable.long(spellings, id: "id", time: "t", values: ["v"]).steps == ["2016-12-31T23:59:59.5"])
+    let leap = try table("id,t,v\na,2017-01-01T00:00:00Z,3\na,2016-12-31T23:59:60Z,2\na,2016-12-31T23:59:59.9Z,1\n")
+    #expect(try SeriesTable.long(leap, id: "id", time: "t", values: ["v"]).series == [[1, 2, 3]])
+  }
+
   @Test func interiorGapIsALocatedErrorUnlessFilled() throws {
     let t = try table("id,t,v\na,0,1\na,2,3\nb,0,5\nb,1,6\nb,2,7\n")
     do {

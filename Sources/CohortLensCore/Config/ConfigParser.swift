@@ -2,10 +2,12 @@
 ///
 /// Supported YAML: block mappings (`key: value`), block sequences (`- item`, also `- key: value`
 /// items and a sequence directly under its key at the same indentation), flow collections
-/// (`[a, b]`, `{k: v}`, also across lines), plain, single-quoted (`''` escapes a quote) and
-/// double-quoted scalars (`\" \\ \/ \n \t \r \0 \uXXXX` escapes), literal `|` and folded `>` block
+/// (`[a, b]`, `{k: v}`, also across lines), plain (also multi-line: continued on lines indented more than
+/// its key or `-`, folded — a line break read as a space, n blank lines as n line breaks), single-quoted
+/// (`''` escapes a quote) and double-quoted scalars (`\" \\ \/ \n \t \r \0 \uXXXX` escapes), literal `|` and folded `>` block
 /// scalars, `#` comments, a leading `---`. Not supported, and reported at their position rather than
-/// misread: anchors (`&`), aliases (`*`), tags (`!`), several documents, tabs in indentation (elsewhere a
+/// misread: anchors (`&`), aliases (`*`), tags (`!`), plain scalars starting with a reserved indicator (`@`,
+/// `` ` ``, `%`, `,`, `]`, `}`: quote them), several documents, tabs in indentation (elsewhere a
 /// tab is white space like a space: after `key:` and `- `, and before a `#` comment).
 /// Duplicate keys are an error naming both lines; lists and mappings nest at most ``maxDepth`` (100) levels.
 /// A document whose first character is `{` or `[`
@@ -84,6 +86,9 @@ private struct Parser {
   var virtualStart: Int? = nil
   /// Nesting level of the block collection being read (1 for the document's own).
   var depth = 0
+  /// The document is one flow collection (`{…}` or `[…]`), read as JSON: a plain scalar ends at its line's end
+  /// (a missing comma, `[1` / `2]`, stays an error instead of the YAML scalar `1 2`).
+  var jsonDocument = false
 
   init(text: String, file: String) {
     var scalars = Array(text.unicodeScalars)
@@ -164,6 +169,7 @@ private struct Parser {
       return ConfigNode(value: .null, mark: ConfigMark(line: 1, column: 1), file: file)
     }
     if s[first.start] == "{" || s[first.start] == "[" {
+      jsonDocument = true
       var i = first.start
       let node = try flow(&i, depth: 0)
       skipFlowSpace(&i)
@@ -233,9 +239,10 @@ private struct Parser {
     if depth > ConfigParser.maxDepth { throw tooDeep(cur.start) }
     if isSequenceItem(cur.start) { return try sequence(indent: cur.indent) }
     if try findKeyColon(cur.start) != nil { return try mapping(indent: cur.indent) }
-    // A lone scalar (or flow collection) as the block.
+    // A lone scalar (or flow collection) as the block: a plain scalar continues on lines indented at least as
+    // far as its first line (`key:` / `  long text` / `  continued`).
     var i = cur.start
-    let node = try inlineValue(&i, indent: indent)
+    let node = try inlineValue(&i, indent: indent, continuation: indent - 1)
     return node
   }
 
@@ -330,6 +337,10 @@ private struct Parser {
     if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") || key.hasPrefix("?") {
       throw fail(a, "anchors, aliases, tags and complex keys are not supported")
     }
+    if let c = key.unicodeScalars.first, c == "@" || c == "`" || c == "%" {
+      throw fail(a, "a plain key cannot start with \(MessageText.quoted(String(c))), which YAML reserves",
+                 hint: "quote the key: \(singleQuoted(key)):")
+    }
     return key
   }
 
@@ -368,8 +379,9 @@ private struct Parser {
   }
 
   /// A value that starts on the current line at `i`: flow collection, quoted or plain scalar, or a
-  /// block scalar (`|`, `>`). Moves the line pointer past it.
-  mutating func inlineValue(_ i: inout Int, indent: Int) throws -> ConfigNode {
+  /// block scalar (`|`, `>`). Moves the line pointer past it. A plain scalar continues on the following lines
+  /// indented more than `continuation` (default `indent`, the indentation of the key or `-` it belongs to).
+  mutating func inlineValue(_ i: inout Int, indent: Int, continuation: Int? = nil) throws -> ConfigNode {
     let c = s[i]
     switch c {
     case "[", "{":
@@ -386,23 +398,84 @@ private struct Parser {
     case "|", ">":
       return try blockScalar(&i, indent: indent)
     default:
+      try refuseReservedIndicator(at: i)
       let m = mark(i)
-      let end = lineEnd(line)
-      var j = i
-      while j < end {
-        if s[j] == "#" && j > i && isBlank(j - 1) { break }
-        if s[j] == ":" && isLineBreakOrSpace(j + 1) {
-          throw fail(j, "unexpected ':' in a value", hint: "quote the value, or put a nested mapping on its own lines")
-        }
-        j += 1
-      }
-      var e = j
-      while e > i, s[e - 1] == " " || s[e - 1] == "\t" { e -= 1 }
-      let text = String(String.UnicodeScalarView(s[i..<e]))
+      var (text, comment) = try plainLine(from: i, end: lineEnd(line))
       line += 1
       virtualStart = nil
+      // A multi-line plain scalar (YAML 1.2 §7.3.3): following lines indented more than the key (or `-`) that
+      // holds it continue it, folded — one line break becomes a space, n blank lines become n line breaks.
+      // A line that reads as `key: value` or `- item`, or a comment line, ends it.
+      let limit = continuation ?? indent
+      var breaks = 0
+      var l = line
+      while l < lineStarts.count {
+        let start = lineStarts[l], end = lineEnd(l)
+        var k = start
+        while k < end, s[k] == " " { k += 1 }
+        let ind = k - start
+        while k < end, isBlank(k) { k += 1 }
+        if k == end {  // a blank line
+          breaks += 1
+          l += 1
+          continue
+        }
+        if ind <= limit || s[k] == "#" { break }
+        if comment {
+          throw fail(k, "a plain value cannot continue after a comment",
+                     hint: "move the comment below the value's last line, or quote the whole value")
+        }
+        if try isSequenceItem(k) || findKeyColon(k) != nil { break }
+        try refuseReservedIndicator(at: k)
+        let (more, endsInComment) = try plainLine(from: k, end: end)
+        text += breaks == 0 ? " " : String(repeating: "\n", count: breaks)
+        text += more
+        comment = endsInComment
+        breaks = 0
+        l += 1
+        line = l
+      }
       return ConfigNode(value: plainValue(text), mark: m, file: file)
     }
+  }
+
+  /// One line of a plain scalar from `i` to the line's `end`: its text without trailing blanks, and whether a
+  /// `#` comment ended it. Throws on `: ` inside it.
+  func plainLine(from i: Int, end: Int) throws -> (text: String, comment: Bool) {
+    var j = i
+    while j < end {
+      if s[j] == "#" && j > i && isBlank(j - 1) { break }
+      if s[j] == ":" && isLineBreakOrSpace(j + 1) {
+        throw fail(j, "unexpected ':' in a value", hint: "quote the value, or put a nested mapping on its own lines")
+      }
+      j += 1
+    }
+    var e = j
+    while e > i, s[e - 1] == " " || s[e - 1] == "\t" { e -= 1 }
+    return (String(String.UnicodeScalarView(s[i..<e])), j < end)
+  }
+
+  /// YAML's reserved indicators `@` and `` ` ``, the directive indicator `%` and the flow indicators `,` `]` `}`
+  /// cannot start a plain scalar (YAML 1.2 §7.3.3; PyYAML refuses them too): an error at that character that says
+  /// how to write the value instead, rather than reading it as text.
+  func refuseReservedIndicator(at i: Int) throws {
+    let c = s[i]
+    guard c == "@" || c == "`" || c == "%" || c == "," || c == "]" || c == "}" else { return }
+    let end = lineEnd(mark(i).line - 1)
+    var e = i
+    while e < end, !(s[e] == "#" && e > i && isBlank(e - 1)) { e += 1 }
+    while e > i, isBlank(e - 1) { e -= 1 }
+    let value = String(String.UnicodeScalarView(s[i..<e]))
+    let what = c == "@" || c == "`" ? "is reserved in YAML" : c == "%" ? "starts a YAML directive" : "ends a flow collection in YAML"
+    throw fail(i, "a plain value cannot start with \(MessageText.quoted(String(c))), which \(what)",
+               hint: "quote the value: \(singleQuoted(value))")
+  }
+
+  /// `text` in YAML single quotes (inner `'` doubled).
+  func singleQuoted(_ text: String) -> String {
+    var out = "'"
+    for c in text.unicodeScalars { out.unicodeScalars.append(c); if c == "'" { out += "'" } }
+    return out + "'"
   }
 
   func plainValue(_ text: String) -> ConfigNode.Value {
@@ -624,15 +697,34 @@ private struct Parser {
     case "]", "}", ",":
       throw fail(i, "a value is missing before \(MessageText.quoted(String(s[i])))")
     default:
-      let a = i
-      while i < s.count, s[i] != ",", s[i] != "]", s[i] != "}", s[i] != "\n",
-        !(s[i] == ":" && isLineBreakOrSpace(i + 1)), !(s[i] == "#" && isBlank(i - 1))
-      {
-        i += 1
+      try refuseReservedIndicator(at: i)
+      var text = ""
+      while true {
+        let a = i
+        while i < s.count, s[i] != ",", s[i] != "]", s[i] != "}", s[i] != "\n",
+          !(s[i] == ":" && isLineBreakOrSpace(i + 1)), !(s[i] == "#" && isBlank(i - 1))
+        {
+          i += 1
+        }
+        var e = i
+        while e > a, s[e - 1] == " " || s[e - 1] == "\t" { e -= 1 }
+        text += String(String.UnicodeScalarView(s[a..<e]))
+        // A plain scalar continues on the next line (`[a long`, `  name]` is `a long name`), folded as in block
+        // context; a comment, an indicator or the end of the text ends it.
+        guard !jsonDocument, i < s.count, s[i] == "\n" else { break }
+        var k = i, breaks = 0
+        while k < s.count, s[k] == " " || s[k] == "\t" || s[k] == "\n" {
+          if s[k] == "\n" { breaks += 1 }
+          k += 1
+        }
+        guard k < s.count, s[k] != ",", s[k] != "]", s[k] != "}", s[k] != "#",
+          !(s[k] == ":" && isLineBreakOrSpace(k + 1))
+        else { break }
+        try refuseReservedIndicator(at: k)
+        text += breaks == 1 ? " " : String(repeating: "\n", count: breaks - 1)
+        i = k
       }
-      var e = i
-      while e > a, s[e - 1] == " " || s[e - 1] == "\t" { e -= 1 }
-      return ConfigNode(value: plainValue(String(String.UnicodeScalarView(s[a..<e]))), mark: m, file: file)
+      return ConfigNode(value: plainValue(text), mark: m, file: file)
     }
   }
 
