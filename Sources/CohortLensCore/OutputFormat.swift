@@ -9,10 +9,11 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   /// A GitHub-flavoured Markdown pipe table.
   case markdown
 
-  /// Parses a `--format` value, case-insensitively; `md` is accepted for `markdown`.
+  /// Parses a `--format` value, ignoring the case of ASCII letters only; `md` is accepted for `markdown`.
   /// - Throws: `UsageError` listing the valid formats.
   public static func parse(_ text: String) throws -> OutputFormat {
-    let t = text.lowercased()
+    // Only ASCII letters fold (a Kelvin sign is not a 'k'), as the CLI reads every keyword.
+    let t = String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     if let f = OutputFormat(rawValue: t) { return f }
     if t == "md" { return .markdown }
     throw UsageError("unknown format '\(text)'",

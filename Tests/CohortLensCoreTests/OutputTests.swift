@@ -102,6 +102,9 @@ import Glibc
     #expect(try OutputFormat.parse("JSON") == .json)
     #expect(try OutputFormat.parse("md") == .markdown)
     #expect(throws: UsageError.self) { try OutputFormat.parse("xml") }
+    // Only ASCII letters fold: "mar\u{212A}down" has a Kelvin sign, whose Unicode lower case is 'k'.
+    #expect(throws: UsageError.self) { try OutputFormat.parse("MAR\u{212A}DOWN") }
+    #expect(try OutputFormat.parse("MARKDOWN") == .markdown)
     #expect(OutputFormat.allCases.map(\.rawValue) == ["table", "csv", "json", "markdown"])
   }
 }
