@@ -331,7 +331,11 @@ struct ExplainCommand: CohortLensCommand {
       let noRow = chosen.filter { row[ExactText(ids[$0])] == nil }.map { ids[$0] }
       let noValue = chosen.filter { c in row[ExactText(ids[c])].map { values[$0] == nil } ?? false }.map { ids[$0] }
       if !noRow.isEmpty {
-        warnings.append("\(noRow.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(id)) in \(gPath) (e.g. \(examples(noRow))); left out of the disparity table")
+        // Ids that would have matched once written alike ('007' and '7') are named.
+        let known = Set(ids.map(ExactText.init))
+        let respelled = IdSpelling.note(unmatched: noRow, others: gids.filter { !known.contains(ExactText($0)) }, otherFile: gPath)
+        warnings.append("\(noRow.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(id)) in \(gPath) (e.g. \(examples(noRow))); left out of the disparity table"
+          + (respelled.map { " — " + $0 } ?? ""))
       }
       if !noValue.isEmpty {
         warnings.append("\(noValue.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(attribute)) value in \(gPath) (e.g. \(examples(noValue))); left out of the disparity table")

@@ -486,6 +486,15 @@ struct FairnessColumns {
       }
     }
     let unmatchedGroups = gIds.indices.filter { !matched[$0] }.map { gIds[$0] }
+    // Ids that would have matched once written alike ('007' and '7', ' 7' and '7'): said with the counts.
+    let respelled = IdSpelling.note(unmatched: unmatched, others: unmatchedGroups, otherFile: groups.path)
+    if !unmatched.isEmpty, a.isEmpty, !gIds.isEmpty, let r = firstUnmatchedRow {
+      // Not one learner in common: an error (it said "no rows to audit; the files have no (matching) data rows").
+      throw InputError(
+        table: predictions, row: r, column: pi,
+        message: "none of the \(pIds.count) prediction id(s) in column \(MessageText.quoted(idName)) is an id of \(groups.path) (here e.g. \(unmatched.prefix(3).map { MessageText.quoted($0) }.joined(separator: ", ")); there e.g. \(gIds.prefix(3).map { MessageText.quoted($0) }.joined(separator: ", ")))",
+        hint: respelled ?? "join on a column that holds the same ids in both files (--id), or align the files row by row with --join row")
+    }
     if !unmatched.isEmpty {
       let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no \(MessageText.quoted(idName)) in \(groups.path) (e.g. \(unmatched.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))"
       if failOnUnmatched, let r = firstUnmatchedRow {
@@ -493,9 +502,9 @@ struct FairnessColumns {
         throw InputError(
           table: predictions, row: r, column: pi,
           message: "id \(MessageText.quoted(unmatched[0])) is not in \(groups.path): \(unmatched.count) of \(pIds.count) prediction row(s) have no \(MessageText.quoted(idName)) there (e.g. \(unmatched.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))",
-          hint: "add the learners to the groups file, or drop --missing fail to leave them out")
+          hint: respelled ?? "add the learners to the groups file, or drop --missing fail to leave them out")
       }
-      warnings.append(msg + "; left out of the audit")
+      warnings.append(msg + "; left out of the audit" + (respelled.map { " — " + $0 } ?? ""))
     }
     if !unmatchedGroups.isEmpty {
       warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))")

@@ -218,3 +218,21 @@ private let tenMB = String(repeating: "x", count: 10_000_000)
     #expect(be?.line == 1 && be?.column == 1)
   }
 }
+
+/// Ids that name the same learner written differently.
+@Suite struct IdSpellingTests {
+  @Test func leadingZerosBlanksCaseAndNumberFormsFallTogether() {
+    #expect(IdSpelling.key("007") == IdSpelling.key("7"))
+    #expect(IdSpelling.key(" 7\t") == IdSpelling.key("7"))
+    #expect(IdSpelling.key("7.0") == IdSpelling.key("7"))
+    #expect(IdSpelling.key("-0") == IdSpelling.key("0"))
+    #expect(IdSpelling.key("U7") == IdSpelling.key("u7"))
+    #expect(IdSpelling.key("7") != IdSpelling.key("7.5"))
+    #expect(IdSpelling.key("u7") != IdSpelling.key("7"))
+    let r = IdSpelling.respelled(["007", "x", "8.0"], in: ["7", "8", "9"])
+    #expect(r?.count == 2 && r?.first.0 == "007" && r?.first.1 == "7")
+    #expect(IdSpelling.respelled(["a"], in: ["b"]) == nil)
+    #expect(IdSpelling.note(unmatched: ["007"], others: ["7"], otherFile: "g.csv")
+      == "'007' is written '7' in g.csv: ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); write them alike in both files")
+  }
+}
