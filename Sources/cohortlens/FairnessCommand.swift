@@ -674,15 +674,23 @@ struct FairnessColumns {
         throw error(ref, row: 0, message: "the positive value \(MessageText.quoted(pos)) does not occur in the \(role) column \(MessageText.quoted(ref.name)); values found: \(list)",
                     hint: "give one of these to --positive, or a comparison such as '>=4'")
       }
+      // A value that is the positive one in another letter case ('True' for 'TRUE', as Excel and R write booleans)
+      // is no negative: the hint says to write it alike instead of suggesting to declare it negative.
+      let positiveKey = Table.trimmedBlanks(pos).lowercased()
+      func casedLikePositive(_ i: Int) -> Bool { Table.trimmedBlanks(text(i)).lowercased() == positiveKey }
+      func caseHint(_ i: Int) -> String {
+        "\(MessageText.quoted(text(i))) is the positive \(MessageText.quoted(pos)) in another letter case: values are compared as written; write every \(role) alike (e.g. all \(MessageText.quoted(pos)))"
+      }
       if nonBinary {
         // The column is binary up to the first occurrence of a second non-positive value: that cell is reported.
         let first = others[0], second = others[1]
+        let cased = [first, second].first(where: casedLikePositive)
         throw error(ref, row: second, message: "\(role) value \(MessageText.quoted(text(second))) makes column \(MessageText.quoted(ref.name)) non-binary: it is neither the positive \(MessageText.quoted(pos)) nor \(MessageText.quoted(text(first))) (the other value, first at line \(line(first))); values found: \(list)",
-                    hint: "if both are negative, declare every negative value with --negative (here --negative \(MessageText.excerpt(text(first))),\(MessageText.excerpt(text(second)))); otherwise fix the cell")
+                    hint: cased.map(caseHint) ?? "if both are negative, declare every negative value with --negative (here --negative \(MessageText.excerpt(text(first))),\(MessageText.excerpt(text(second)))); otherwise fix the cell")
       }
       let bad = undeclared!
       throw error(ref, row: bad, message: "\(role) value \(MessageText.quoted(text(bad))) is neither the positive \(MessageText.quoted(pos)) nor a declared negative (\(negatives.map { MessageText.excerpt($0) }.joined(separator: ", "))); values found: \(list)",
-                  hint: "add it to --negative, or fix the cell")
+                  hint: casedLikePositive(bad) ? caseHint(bad) : "add it to --negative, or fix the cell")
     }
   }
 }
