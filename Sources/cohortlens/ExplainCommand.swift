@@ -244,9 +244,21 @@ struct ExplainCommand: CohortLensCommand {
     } else {
       var listed: Set<Int> = []
       for s in splitList(student ?? "") {
-        guard let i = index[ExactText(s)] else {
+        // The id as written; else the one id written with blanks around it (`--student` values are trimmed, so
+        // an id exported as ' 5' could not be named otherwise), as column names are matched.
+        var found = index[ExactText(s)]
+        if found == nil {
+          let blanked = ids.indices.filter { Table.trimmedBlanks(ids[$0]) == s }
+          if blanked.count == 1 { found = blanked[0] }
+        }
+        guard let i = found else {
+          // An id written differently ('005' for '5', '5.0') is named rather than left among the closest ids.
+          let key = IdSpelling.key(s)
+          let written = ids.filter { IdSpelling.key($0) == key }.prefix(3)
           throw InputError(file: features, message: "no student \(MessageText.quoted(s)) in column \(MessageText.quoted(id))",
-                           hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))",
+                           hint: written.isEmpty
+                             ? "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))"
+                             : "the table writes it \(written.map { MessageText.quoted($0) }.joined(separator: " or ")) (ids are compared exactly as written); give --student \(MessageText.quoted(written.first!))",
                            subject: s)
         }
         // Twice the same id would give two explanations under one name (different ones with --lime-compat, whose
