@@ -40,3 +40,33 @@ public enum IdSpelling {
     return "\(MessageText.quoted(a)) is written \(MessageText.quoted(b)) in \(otherFile)\(more): ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); write them alike in both files"
   }
 }
+
+extension IdSpelling {
+  /// Distinct ids of one column that are the same id written differently (`3` and ` 3`, `007` and `7`, `7.0`):
+  /// how many ids have an earlier look-alike, and the first such pair (earlier id first); `nil` when none.
+  /// O(n) expected.
+  public static func lookalikes(_ ids: [String]) -> (count: Int, first: (String, String))? {
+    var byKey: [String: String] = [:]
+    byKey.reserveCapacity(ids.count)
+    var count = 0
+    var first: (String, String)?
+    for id in ids {
+      let k = key(id)
+      if let earlier = byKey[k] {
+        guard earlier != id else { continue }
+        count += 1
+        if first == nil { first = (earlier, id) }
+      } else {
+        byKey[k] = id
+      }
+    }
+    return first.map { (count, $0) }
+  }
+
+  /// A warning about ``lookalikes(_:)`` of the id column `column` (the ids of the learners, each once), or `nil`.
+  public static func lookalikeWarning(_ ids: [String], column: String) -> String? {
+    guard let (count, (a, b)) = lookalikes(ids) else { return nil }
+    let more = count > 1 ? " (and \(count - 1) more id(s) like them)" : ""
+    return "ids \(MessageText.quoted(a)) and \(MessageText.quoted(b)) of column \(MessageText.quoted(column)) are two learners here but the same id written differently\(more): ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); if they are one learner, write them alike"
+  }
+}

@@ -188,6 +188,7 @@ struct ExplainCommand: CohortLensCommand {
         hint: "use the whole cohort as --features")
     }
     let ids = try table.ids(id)
+    if let w = IdSpelling.lookalikeWarning(ids, column: id) { warnings.append(w) }
     var names: [String]
     // The model file's feature names must be headers (no #N); as the table names them.
     let modelFeatures: [String]? = try linear.map { m in

@@ -49,4 +49,32 @@ struct MessyExportCLITests {
     let far = try CLI.run(base + ["--student", "1000"])
     #expect(far.stderr.hasSuffix("no student '1000' in column 'user'; closest ids: '10', '0', '1', '11', '12'\n"), "\(far.stderr)")
   }
+
+  /// One file with the same learner id written two ways ('3' and '003', '3' and ' 3'): two learners, as
+  /// written, with a warning naming them (they were clustered as two learners silently).
+  @Test func idsWrittenTwoWaysInOneFileAreNamed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<10 { csv += "\(i == 7 ? "003" : String(i)),\(Double(i % 5)),\(Double(i / 5))\n" }
+    let f = try CLI.write(csv, "f.csv", in: dir)
+    let warning = "ids '3' and '003' of column 'id' are two learners here but the same id written differently: ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); if they are one learner, write them alike"
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("cohortlens cluster: warning: \(warning)\n"), "\(r.stderr)")
+    #expect((try CLI.json(r.stdout)["warnings"] as? [String])?.contains(warning) == true)
+    let scores = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "a,b", "--labels", "b", "--format", "csv"])
+    #expect(scores.stderr.contains("cohortlens scores: warning: \(warning)\n"), "\(scores.stderr)")
+    // A series split between '4' (steps 0-2) and ' 4' (steps 3-5): two complete learners, named.
+    var series = "id,t,v\n"
+    for learner in 0..<5 {
+      for t in 0..<6 { series += "\(learner == 4 && t >= 3 ? " 4" : String(learner)),\(learner == 4 && t >= 3 ? t - 3 : t),\(Double((learner * 7 + t * 3) % 5))\n" }
+    }
+    let s = try CLI.write(series, "s.csv", in: dir)
+    let seriesWarning = "ids '4' and ' 4' of column 'id' are two learners here but the same id written differently"
+    let dtw = try CLI.run(["dtw", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--format", "csv"])
+    #expect(dtw.status == 0 && dtw.stderr.contains("cohortlens dtw: warning: \(seriesWarning)"), "\(dtw.stderr)")
+    let cluster = try CLI.run(["cluster", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--k", "2", "--format", "csv"])
+    #expect(cluster.status == 0 && cluster.stderr.contains("cohortlens cluster: warning: \(seriesWarning)"), "\(cluster.stderr)")
+  }
 }

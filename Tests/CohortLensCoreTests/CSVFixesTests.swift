@@ -236,3 +236,14 @@ private let tenMB = String(repeating: "x", count: 10_000_000)
       == "'007' is written '7' in g.csv: ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); write them alike in both files")
   }
 }
+
+/// Ids of one column that are one id written two ways.
+@Suite struct IdLookalikeTests {
+  @Test func lookalikesAreCountedOncePerLaterSpelling() {
+    #expect(IdSpelling.lookalikes(["1", "2", "3"]) == nil)
+    let r = IdSpelling.lookalikes(["3", "a", " 3", "003", "A", "x"])
+    #expect(r?.count == 3 && r?.first.0 == "3" && r?.first.1 == " 3")
+    #expect(IdSpelling.lookalikeWarning(["7", "7.0"], column: "id")?.hasPrefix("ids '7' and '7.0' of column 'id' are two learners here") == true)
+  }
+}
+
