@@ -101,12 +101,18 @@ struct CSVTokenizer {
     return try bytes.withUnsafeBufferPointer { buf in
       var t = CSVTokenizer(buf, path: path, delimiter: options.delimiter)
       if buf.count >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF { t.i = 3 }
+      if buf.count >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF)) {
+        throw InputError(file: path, line: 1, column: 1,
+                         message: "the file is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8",
+                         hint: CSVTokenizer.reencodeHint)
+      }
       guard let headerOrigin = try t.nextRecord() else {
         throw InputError(file: path, line: 1, message: "the file is empty; a header row is required",
                          hint: "add a first line with the column names")
       }
       let columnCount = t.cells.count
       let headerCells = t.cells
+      try t.checkHeaderLooksLikeCSV(origin: headerOrigin)
       var header: [String] = []
       header.reserveCapacity(columnCount)
       for (j, cell) in t.cells.enumerated() {
@@ -138,6 +144,46 @@ struct CSVTokenizer {
       }
       return ParsedCSV(header: header, headerLine: Int(headerOrigin.line), headerCells: headerCells,
                        headerOrigin: headerOrigin, cells: t.cells, origins: t.origins)
+    }
+  }
+
+  /// How to re-save a file that is not UTF-8 text.
+  static let reencodeHint = "re-save it as UTF-8 CSV (Excel: 'CSV UTF-8 (Comma delimited)'; or iconv -f UTF-16 -t UTF-8)"
+
+  /// Refuses a header that shows the file is not comma-separated UTF-8 CSV, before its rows are read (whose
+  /// errors would otherwise point at a row, or whose single column would be read as text):
+  /// - a NUL byte in the header: UTF-16 without a byte-order mark (every other byte of ASCII text is 0), or a
+  ///   binary file;
+  /// - a header of one unquoted field holding `;`, a tab or `|` (and the delimiter is something else): the file
+  ///   is separated by that character — `;` is what Excel writes where the decimal separator is a comma.
+  /// O(header length).
+  func checkHeaderLooksLikeCSV(origin: RowOrigin) throws {
+    for cell in cells {
+      let start = cell.fieldStart
+      let end = min(p.count, Int(cell.start) + cell.length)
+      if let nul = (start..<end).first(where: { p[$0] == 0 }) {
+        let loc = Table.location(ofOffset: nul, origin: origin, in: p)
+        throw InputError(
+          file: path, line: loc.line, column: loc.column,
+          message: "the header holds a NUL byte: the file is probably UTF-16 (without a byte-order mark) or not text",
+          hint: CSVTokenizer.reencodeHint)
+      }
+    }
+    guard cells.count == 1, let cell = cells.first, !cell.isQuoted else { return }
+    let bytes = UnsafeBufferPointer(rebasing: p[Int(cell.start) ..< Int(cell.start) + cell.length])
+    for (candidate, shown, plural) in [(UInt8(ascii: ";"), "';'", "semicolon"), (UInt8(ascii: "\t"), "a tab", "tab"),
+                                       (UInt8(ascii: "|"), "'|'", "'|'")]
+    where candidate != delimiter {
+      let count = bytes.reduce(0) { $0 + ($1 == candidate ? 1 : 0) }
+      guard count > 0 else { continue }
+      let name = Table.decode(cell, in: p) ?? ""
+      let separator = delimiter == UInt8(ascii: ",") ? "','" : "'\(Character(Unicode.Scalar(delimiter)))'"
+      throw InputError(
+        file: path, line: Int(origin.line), column: 1,
+        message: "the header is one column, \(MessageText.quoted(name)), with \(count) \(plural)\(count == 1 || plural == "'|'" ? "" : "s") in it: the file is probably separated by \(shown), not by \(separator)",
+        hint: candidate == UInt8(ascii: ";")
+          ? "re-save it comma-separated with '.' as the decimal point (Excel writes ';' where the decimal separator is a comma; pandas: read it with sep=';', decimal=',' and write it with to_csv(index=False))"
+          : "re-save it comma-separated (pandas: read it with sep=\(candidate == UInt8(ascii: "|") ? "'|'" : "'\\t'") and write it with to_csv(index=False))")
     }
   }
 

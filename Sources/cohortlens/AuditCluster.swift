@@ -126,8 +126,11 @@ extension ClusterCommand: AuditStep {
     ]
     var inputs = run.inputs
     var digests = run.digests
+    var warnings = run.warnings
     if let profile = context.step.settings.profile {
       let out = try profile.compute(ids: ids, labels: entry.labels, k: k)
+      warnings += out.warnings
+      for w in out.warnings { look.note(w, kind: .warning) }
       inputs.append((role: "profile", path: profile.table))
       if let h = out.digest { digests[profile.table] = h }
       look.table(out.table)
@@ -142,7 +145,7 @@ extension ClusterCommand: AuditStep {
     }
     section.subsection(look)
     return AuditStepResult(
-      json: json, tables: tables, summary: summary, verdicts: [], warnings: run.warnings, sections: [section],
+      json: json, tables: tables, summary: summary, verdicts: [], warnings: warnings, sections: [section],
       inputs: inputs, digests: digests, clusters: clusters)
   }
 }
@@ -232,6 +235,8 @@ struct ClusterProfileSpec {
     var compositions: [Composition]
     var json: JSONValue
     var digest: String?
+    /// Clustered learners the table lacks (with the ids that are there written differently).
+    var warnings: [String] = []
   }
 
   func compute(ids: [String], labels: [Int], k: Int) throws -> Output {
@@ -241,6 +246,16 @@ struct ClusterProfileSpec {
     for (r, v) in tableIds.enumerated() { row[ExactText(v)] = r }
     let matchedRows = ids.map { row[ExactText($0)] }
     let unmatched = matchedRows.filter { $0 == nil }.count
+    var warnings: [String] = []
+    if unmatched > 0 {
+      // Said on the console too (it was only a count in the caption and in report.json): with no learner in
+      // common the profiles are empty, e.g. when one file writes the ids '007' and the other '7'.
+      let missing = ids.indices.filter { matchedRows[$0] == nil }.map { ids[$0] }
+      let known = Set(ids.map(ExactText.init))
+      let respelled = IdSpelling.note(unmatched: missing, others: tableIds.filter { !known.contains(ExactText($0)) }, otherFile: table)
+      warnings.append("\(unmatched) of \(ids.count) clustered learner(s) have no \(MessageText.quoted(id)) in \(table) (e.g. \(missing.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", "))); left out of the cluster profiles"
+        + (respelled.map { " — " + $0 } ?? ""))
+    }
 
     // Outcome rate per cluster.
     var outcomeOK: [Bool?] = Array(repeating: nil, count: ids.count)
@@ -332,6 +347,6 @@ struct ClusterProfileSpec {
         ("table", .string(table)), ("unmatched", .int(unmatched)), ("clusters", .array(jsonRows)),
         ("composition", .array(compositions.map(\.json))),
       ]),
-      digest: t.sha256)
+      digest: t.sha256, warnings: warnings)
   }
 }

@@ -298,6 +298,7 @@ struct ClusterCommand: CohortLensCommand {
       if let h = table.sha256 { digests[featuresPath] = h }
       try table.requireDataRows()
       let allIds = try table.ids(idColumn)
+      if let w = IdSpelling.lookalikeWarning(allIds, column: idColumn) { warnings.append(w) }
       if let list = columns {
         usedColumns = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
         if usedColumns.isEmpty { throw UsageError("--columns names no column") }

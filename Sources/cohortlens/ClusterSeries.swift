@@ -136,6 +136,7 @@ extension ClusterCommand {
     try SpectralMemory.check(MemoryBudget(parsing: maxMemory), learners: n, features: 0, kMax: k.values.max() ?? 2, graph: graphKind, solver: eigensolver)
     progress.report("read \(n) learners, \(lengths.min()!)–\(lengths.max()!) steps, \(d) feature(s); normalised (\(normalize.name))")
     var warnings: [String] = []
+    if let w = IdSpelling.lookalikeWarning(raw.ids, column: idColumn) { warnings.append(w) }
     if raw.filledCells > 0 { warnings.append("\(raw.filledCells) missing value(s) inside series filled (--fill \(fill.rawValue))") }
     if let w = tslearnDifferenceWarning(raw, method: normalize) { warnings.append(w) }
     if let w = Self.identicalSeriesWarning(set.series, ks: k.values, normalize: normalize.name) { warnings.append(w) }

@@ -149,6 +149,7 @@ struct DTWCommand: CohortLensCommand {
       try checkIdsFitOnePerLine(read.set.ids, table: read.table, path: series, id: id, output: path)
     }
     let set = try normalizedSeries(read.set, method: normalize, zero: zeroSeries, path: series, table: read.table, id: id)
+    if let w = IdSpelling.lookalikeWarning(read.set.ids, column: id) { printError("cohortlens dtw: warning: \(w)") }
     if let w = tslearnDifferenceWarning(read.set, method: normalize) { printError("cohortlens dtw: warning: \(w)") }
     // Only data near the Double range can give non-finite distances; only then is the result scanned.
     let mayOverflow = seriesDistancesMayOverflow(set)

@@ -188,6 +188,7 @@ struct ExplainCommand: CohortLensCommand {
         hint: "use the whole cohort as --features")
     }
     let ids = try table.ids(id)
+    if let w = IdSpelling.lookalikeWarning(ids, column: id) { warnings.append(w) }
     var names: [String]
     // The model file's feature names must be headers (no #N); as the table names them.
     let modelFeatures: [String]? = try linear.map { m in
@@ -244,9 +245,21 @@ struct ExplainCommand: CohortLensCommand {
     } else {
       var listed: Set<Int> = []
       for s in splitList(student ?? "") {
-        guard let i = index[ExactText(s)] else {
+        // The id as written; else the one id written with blanks around it (`--student` values are trimmed, so
+        // an id exported as ' 5' could not be named otherwise), as column names are matched.
+        var found = index[ExactText(s)]
+        if found == nil {
+          let blanked = ids.indices.filter { Table.trimmedBlanks(ids[$0]) == s }
+          if blanked.count == 1 { found = blanked[0] }
+        }
+        guard let i = found else {
+          // An id written differently ('005' for '5', '5.0') is named rather than left among the closest ids.
+          let key = IdSpelling.key(s)
+          let written = ids.filter { IdSpelling.key($0) == key }.prefix(3)
           throw InputError(file: features, message: "no student \(MessageText.quoted(s)) in column \(MessageText.quoted(id))",
-                           hint: "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))",
+                           hint: written.isEmpty
+                             ? "closest ids: \(closestIds(s, ids).map { MessageText.quoted($0) }.joined(separator: ", "))"
+                             : "the table writes it \(written.map { MessageText.quoted($0) }.joined(separator: " or ")) (ids are compared exactly as written); give --student \(MessageText.quoted(written.first!))",
                            subject: s)
         }
         // Twice the same id would give two explanations under one name (different ones with --lime-compat, whose
@@ -331,7 +344,11 @@ struct ExplainCommand: CohortLensCommand {
       let noRow = chosen.filter { row[ExactText(ids[$0])] == nil }.map { ids[$0] }
       let noValue = chosen.filter { c in row[ExactText(ids[c])].map { values[$0] == nil } ?? false }.map { ids[$0] }
       if !noRow.isEmpty {
-        warnings.append("\(noRow.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(id)) in \(gPath) (e.g. \(examples(noRow))); left out of the disparity table")
+        // Ids that would have matched once written alike ('007' and '7') are named.
+        let known = Set(ids.map(ExactText.init))
+        let respelled = IdSpelling.note(unmatched: noRow, others: gids.filter { !known.contains(ExactText($0)) }, otherFile: gPath)
+        warnings.append("\(noRow.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(id)) in \(gPath) (e.g. \(examples(noRow))); left out of the disparity table"
+          + (respelled.map { " — " + $0 } ?? ""))
       }
       if !noValue.isEmpty {
         warnings.append("\(noValue.count) of \(chosen.count) explained student(s) have no \(MessageText.quoted(attribute)) value in \(gPath) (e.g. \(examples(noValue))); left out of the disparity table")

@@ -486,6 +486,15 @@ struct FairnessColumns {
       }
     }
     let unmatchedGroups = gIds.indices.filter { !matched[$0] }.map { gIds[$0] }
+    // Ids that would have matched once written alike ('007' and '7', ' 7' and '7'): said with the counts.
+    let respelled = IdSpelling.note(unmatched: unmatched, others: unmatchedGroups, otherFile: groups.path)
+    if !unmatched.isEmpty, a.isEmpty, !gIds.isEmpty, let r = firstUnmatchedRow {
+      // Not one learner in common: an error (it said "no rows to audit; the files have no (matching) data rows").
+      throw InputError(
+        table: predictions, row: r, column: pi,
+        message: "none of the \(pIds.count) prediction id(s) in column \(MessageText.quoted(idName)) is an id of \(groups.path) (here e.g. \(unmatched.prefix(3).map { MessageText.quoted($0) }.joined(separator: ", ")); there e.g. \(gIds.prefix(3).map { MessageText.quoted($0) }.joined(separator: ", ")))",
+        hint: respelled ?? "join on a column that holds the same ids in both files (--id), or align the files row by row with --join row")
+    }
     if !unmatched.isEmpty {
       let msg = "\(unmatched.count) of \(pIds.count) prediction row(s) have no \(MessageText.quoted(idName)) in \(groups.path) (e.g. \(unmatched.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))"
       if failOnUnmatched, let r = firstUnmatchedRow {
@@ -493,9 +502,9 @@ struct FairnessColumns {
         throw InputError(
           table: predictions, row: r, column: pi,
           message: "id \(MessageText.quoted(unmatched[0])) is not in \(groups.path): \(unmatched.count) of \(pIds.count) prediction row(s) have no \(MessageText.quoted(idName)) there (e.g. \(unmatched.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))",
-          hint: "add the learners to the groups file, or drop --missing fail to leave them out")
+          hint: respelled ?? "add the learners to the groups file, or drop --missing fail to leave them out")
       }
-      warnings.append(msg + "; left out of the audit")
+      warnings.append(msg + "; left out of the audit" + (respelled.map { " — " + $0 } ?? ""))
     }
     if !unmatchedGroups.isEmpty {
       warnings.append("\(unmatchedGroups.count) of \(gIds.count) row(s) of \(groups.path) have no prediction (e.g. \(unmatchedGroups.prefix(5).map { MessageText.excerpt($0) }.joined(separator: ", ")))")
@@ -665,15 +674,23 @@ struct FairnessColumns {
         throw error(ref, row: 0, message: "the positive value \(MessageText.quoted(pos)) does not occur in the \(role) column \(MessageText.quoted(ref.name)); values found: \(list)",
                     hint: "give one of these to --positive, or a comparison such as '>=4'")
       }
+      // A value that is the positive one in another letter case ('True' for 'TRUE', as Excel and R write booleans)
+      // is no negative: the hint says to write it alike instead of suggesting to declare it negative.
+      let positiveKey = Table.trimmedBlanks(pos).lowercased()
+      func casedLikePositive(_ i: Int) -> Bool { Table.trimmedBlanks(text(i)).lowercased() == positiveKey }
+      func caseHint(_ i: Int) -> String {
+        "\(MessageText.quoted(text(i))) is the positive \(MessageText.quoted(pos)) in another letter case: values are compared as written; write every \(role) alike (e.g. all \(MessageText.quoted(pos)))"
+      }
       if nonBinary {
         // The column is binary up to the first occurrence of a second non-positive value: that cell is reported.
         let first = others[0], second = others[1]
+        let cased = [first, second].first(where: casedLikePositive)
         throw error(ref, row: second, message: "\(role) value \(MessageText.quoted(text(second))) makes column \(MessageText.quoted(ref.name)) non-binary: it is neither the positive \(MessageText.quoted(pos)) nor \(MessageText.quoted(text(first))) (the other value, first at line \(line(first))); values found: \(list)",
-                    hint: "if both are negative, declare every negative value with --negative (here --negative \(MessageText.excerpt(text(first))),\(MessageText.excerpt(text(second)))); otherwise fix the cell")
+                    hint: cased.map(caseHint) ?? "if both are negative, declare every negative value with --negative (here --negative \(MessageText.excerpt(text(first))),\(MessageText.excerpt(text(second)))); otherwise fix the cell")
       }
       let bad = undeclared!
       throw error(ref, row: bad, message: "\(role) value \(MessageText.quoted(text(bad))) is neither the positive \(MessageText.quoted(pos)) nor a declared negative (\(negatives.map { MessageText.excerpt($0) }.joined(separator: ", "))); values found: \(list)",
-                  hint: "add it to --negative, or fix the cell")
+                  hint: casedLikePositive(bad) ? caseHint(bad) : "add it to --negative, or fix the cell")
     }
   }
 }

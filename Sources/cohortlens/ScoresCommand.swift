@@ -51,6 +51,7 @@ struct ScoresCommand: CohortLensCommand {
     var used: [String] = []
     // Every warning goes to stderr and, with --format json, into `warnings` (as `cluster` reports them).
     var warnings: [String] = []
+    if let w = IdSpelling.lookalikeWarning(allIds, column: id) { warnings.append(w) }
     if let list = columns {
       used = try resolvedColumns(try splitColumnList(list, option: "--columns"), in: table, option: "--columns")
     } else {

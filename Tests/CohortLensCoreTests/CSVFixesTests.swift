@@ -176,3 +176,74 @@ private let tenMB = String(repeating: "x", count: 10_000_000)
     #expect(inf?.message == "column 'a' row 2: cell is not valid UTF-8")
   }
 }
+
+/// Files that are not comma-separated UTF-8 are refused at the header, saying what they are: a `;`- or
+/// tab-separated export (read as one text column before), UTF-16 with or without a byte-order mark.
+@Suite struct ForeignExportTests {
+  @Test func semicolonSeparatedFileIsRefusedAtTheHeader() throws {
+    // European Excel: ';' between fields and decimal commas (the row used to be reported as ragged).
+    for text in ["user;effort;grade\n0;5286,2;4,5\n1;10926,1;4\n", "user;effort;grade\n0;5286.2;4.5\n"] {
+      let e = inputError { _ = try table(text, name: "eu.csv") }
+      #expect(e?.file == "eu.csv" && e?.line == 1 && e?.column == 1)
+      #expect(e?.message == "the header is one column, 'user;effort;grade', with 2 semicolons in it: the file is probably separated by ';', not by ','")
+      #expect(e?.hint?.contains("sep=';', decimal=','") == true)
+    }
+    let tab = inputError { _ = try table("user\teffort\n0\t1.5\n", name: "tab.csv") }
+    #expect(tab?.message == "the header is one column, 'user\\teffort', with 1 tab in it: the file is probably separated by a tab, not by ','")
+    // Read with ';' as the delimiter, the same file is fine; so is a one-column file, and a quoted name.
+    let eu = try table("user;effort\n0;1.5\n", options: CSVOptions(delimiter: UInt8(ascii: ";")))
+    #expect(eu.columnNames == ["user", "effort"])
+    #expect(try table("user\n0\n1\n").columnNames == ["user"])
+    #expect(try table("\"a;b\"\n1\n").columnNames == ["a;b"])
+  }
+
+  @Test func utf16FilesAreNamed() throws {
+    let text = "user,effort\n0,1.5\n1,2.5\n"
+    func utf16(_ s: String, bigEndian: Bool, bom: Bool) -> [UInt8] {
+      var out: [UInt8] = bom ? (bigEndian ? [0xFE, 0xFF] : [0xFF, 0xFE]) : []
+      for u in s.utf16 { out += bigEndian ? [UInt8(u >> 8), UInt8(u & 0xFF)] : [UInt8(u & 0xFF), UInt8(u >> 8)] }
+      return out
+    }
+    for bigEndian in [false, true] {
+      let e = inputError { _ = try Table.parse(bytes: utf16(text, bigEndian: bigEndian, bom: true), name: "u.csv") }
+      #expect(e?.line == 1 && e?.column == 1)
+      #expect(e?.message == "the file is UTF-16 (it starts with a UTF-16 byte-order mark), not UTF-8")
+      #expect(e?.hint?.hasPrefix("re-save it as UTF-8") == true)
+    }
+    // Without a byte-order mark every other byte of the header is NUL (before: "row 3 has 1 field", at the last line).
+    let le = inputError { _ = try Table.parse(bytes: utf16(text, bigEndian: false, bom: false), name: "u.csv") }
+    #expect(le?.line == 1 && le?.column == 2)
+    #expect(le?.message == "the header holds a NUL byte: the file is probably UTF-16 (without a byte-order mark) or not text")
+    let be = inputError { _ = try Table.parse(bytes: utf16(text, bigEndian: true, bom: false), name: "u.csv") }
+    #expect(be?.line == 1 && be?.column == 1)
+  }
+}
+
+/// Ids that name the same learner written differently.
+@Suite struct IdSpellingTests {
+  @Test func leadingZerosBlanksCaseAndNumberFormsFallTogether() {
+    #expect(IdSpelling.key("007") == IdSpelling.key("7"))
+    #expect(IdSpelling.key(" 7\t") == IdSpelling.key("7"))
+    #expect(IdSpelling.key("7.0") == IdSpelling.key("7"))
+    #expect(IdSpelling.key("-0") == IdSpelling.key("0"))
+    #expect(IdSpelling.key("U7") == IdSpelling.key("u7"))
+    #expect(IdSpelling.key("7") != IdSpelling.key("7.5"))
+    #expect(IdSpelling.key("u7") != IdSpelling.key("7"))
+    let r = IdSpelling.respelled(["007", "x", "8.0"], in: ["7", "8", "9"])
+    #expect(r?.count == 2 && r?.first.0 == "007" && r?.first.1 == "7")
+    #expect(IdSpelling.respelled(["a"], in: ["b"]) == nil)
+    #expect(IdSpelling.note(unmatched: ["007"], others: ["7"], otherFile: "g.csv")
+      == "'007' is written '7' in g.csv: ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); write them alike in both files")
+  }
+}
+
+/// Ids of one column that are one id written two ways.
+@Suite struct IdLookalikeTests {
+  @Test func lookalikesAreCountedOncePerLaterSpelling() {
+    #expect(IdSpelling.lookalikes(["1", "2", "3"]) == nil)
+    let r = IdSpelling.lookalikes(["3", "a", " 3", "003", "A", "x"])
+    #expect(r?.count == 3 && r?.first.0 == "3" && r?.first.1 == " 3")
+    #expect(IdSpelling.lookalikeWarning(["7", "7.0"], column: "id")?.hasPrefix("ids '7' and '7.0' of column 'id' are two learners here") == true)
+  }
+}
+

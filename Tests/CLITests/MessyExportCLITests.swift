@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// Files as spreadsheets and other tools export them, through the binary.
+@Suite("Exports from Excel, R and LMS platforms")
+struct MessyExportCLITests {
+  /// Booleans written in two letter cases (`TRUE` and `True`): the hint says to write them alike; it suggested
+  /// declaring 'True' a negative with --negative.
+  @Test func labelInAnotherLetterCaseIsNotSuggestedAsANegative() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,truth,pred,g\n"
+    for i in 0..<12 {
+      let t = i % 2 == 0 ? (i % 4 == 0 ? "TRUE" : "True") : (i % 3 == 0 ? "FALSE" : "False")
+      csv += "s\(i),\(t),\(i % 3 == 0 ? "TRUE" : "FALSE"),\(i % 2 == 0 ? "a" : "b")\n"
+    }
+    let p = try CLI.write(csv, "p.csv", in: dir)
+    let base = ["fairness", "--predictions", p, "--label", "truth", "--positive", "TRUE", "--prediction", "pred", "--by", "g"]
+    let r = try CLI.run(base)
+    #expect(r.status == 65 && r.stdout.isEmpty)
+    #expect(r.stderr.hasSuffix("; 'True' is the positive 'TRUE' in another letter case: values are compared as written; write every label alike (e.g. all 'TRUE')\n"), "\(r.stderr)")
+    #expect(!r.stderr.contains("--negative"), "\(r.stderr)")
+    let declared = try CLI.run(base + ["--negative", "FALSE,False"])
+    #expect(declared.status == 65)
+    #expect(declared.stderr.hasPrefix("\(p):4:4: label value 'True' is neither the positive 'TRUE' nor a declared negative (FALSE, False)"), "\(declared.stderr)")
+    #expect(declared.stderr.hasSuffix("; 'True' is the positive 'TRUE' in another letter case: values are compared as written; write every label alike (e.g. all 'TRUE')\n"), "\(declared.stderr)")
+  }
+
+  /// `--student` names an id written with blanks around it (its values are trimmed, so ' 5' could not be
+  /// named), and an id written differently in the table ('005', '5.0' for '5') is named in the error.
+  @Test func studentIdsWrittenDifferently() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let lines = try String(contentsOfFile: CLI.fixture("flipped-classroom/aggregated_fc.csv"), encoding: .utf8)
+      .split(separator: "\n").prefix(31).enumerated().map { $0 == 6 ? " " + $1 : String($1) }
+    let f = try CLI.write(lines.joined(separator: "\n") + "\n", "f.csv", in: dir)
+    let base = ["explain", "--features", f, "--id", "user", "--model", CLI.fixture("models/flipped_pass.json"),
+                "--num-samples", "100", "--format", "csv"]
+    for student in ["5", " 5"] {
+      let r = try CLI.run(base + ["--student", student])
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(r.stdout.contains("\n\" 5\",pass,"), "\(r.stdout)")
+    }
+    for student in ["005", "5.0"] {
+      let r = try CLI.run(base + ["--student", student])
+      #expect(r.status == 65 && r.stdout.isEmpty)
+      #expect(r.stderr == "\(f): no student '\(student)' in column 'user'; the table writes it ' 5' (ids are compared exactly as written); give --student ' 5'\n")
+    }
+    let far = try CLI.run(base + ["--student", "1000"])
+    #expect(far.stderr.hasSuffix("no student '1000' in column 'user'; closest ids: '10', '0', '1', '11', '12'\n"), "\(far.stderr)")
+  }
+
+  /// One file with the same learner id written two ways ('3' and '003', '3' and ' 3'): two learners, as
+  /// written, with a warning naming them (they were clustered as two learners silently).
+  @Test func idsWrittenTwoWaysInOneFileAreNamed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<10 { csv += "\(i == 7 ? "003" : String(i)),\(Double(i % 5)),\(Double(i / 5))\n" }
+    let f = try CLI.write(csv, "f.csv", in: dir)
+    let warning = "ids '3' and '003' of column 'id' are two learners here but the same id written differently: ids are compared exactly as written (leading zeros, blanks, letter case and '7' vs '7.0' count); if they are one learner, write them alike"
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--k", "2", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("cohortlens cluster: warning: \(warning)\n"), "\(r.stderr)")
+    #expect((try CLI.json(r.stdout)["warnings"] as? [String])?.contains(warning) == true)
+    let scores = try CLI.run(["scores", "--features", f, "--id", "id", "--columns", "a,b", "--labels", "b", "--format", "csv"])
+    #expect(scores.stderr.contains("cohortlens scores: warning: \(warning)\n"), "\(scores.stderr)")
+    // A series split between '4' (steps 0-2) and ' 4' (steps 3-5): two complete learners, named.
+    var series = "id,t,v\n"
+    for learner in 0..<5 {
+      for t in 0..<6 { series += "\(learner == 4 && t >= 3 ? " 4" : String(learner)),\(learner == 4 && t >= 3 ? t - 3 : t),\(Double((learner * 7 + t * 3) % 5))\n" }
+    }
+    let s = try CLI.write(series, "s.csv", in: dir)
+    let seriesWarning = "ids '4' and ' 4' of column 'id' are two learners here but the same id written differently"
+    let dtw = try CLI.run(["dtw", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--format", "csv"])
+    #expect(dtw.status == 0 && dtw.stderr.contains("cohortlens dtw: warning: \(seriesWarning)"), "\(dtw.stderr)")
+    let cluster = try CLI.run(["cluster", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--k", "2", "--format", "csv"])
+    #expect(cluster.status == 0 && cluster.stderr.contains("cohortlens cluster: warning: \(seriesWarning)"), "\(cluster.stderr)")
+  }
+}
