@@ -169,6 +169,30 @@ struct CSVTokenizer {
           hint: CSVTokenizer.reencodeHint)
       }
     }
+    // Excel's separator line (`sep=;`, `sep=,`), written before the header by some exports: not a header.
+    let firstCells = cells.prefix(2).map { ($0.isQuoted, Table.decode($0, in: p) ?? "") }
+    let hinted: String?
+    if firstCells.count == 1, !firstCells[0].0, firstCells[0].1.utf8.count == 5,
+      firstCells[0].1.lowercased().hasPrefix("sep="), let last = firstCells[0].1.last, ";\t|:".contains(last)
+    {
+      hinted = String(firstCells[0].1.suffix(1))
+    } else if cells.count == 2, !firstCells[0].0, !firstCells[1].0, firstCells[0].1.lowercased() == "sep=",
+      firstCells[1].1.isEmpty
+    {
+      hinted = String(Character(Unicode.Scalar(delimiter)))
+    } else {
+      hinted = nil
+    }
+    if let separator = hinted {
+      let same = separator.utf8.first == delimiter
+      throw InputError(
+        file: path, line: Int(origin.line), column: 1,
+        message: "the first line, \(MessageText.quoted(firstCells.map(\.1).joined(separator: String(Character(Unicode.Scalar(delimiter)))))), is Excel's separator line, not a header"
+          + (same ? "" : ": the file is separated by \(MessageText.quoted(separator))"),
+        hint: same
+          ? "delete that line so that the file starts with its header"
+          : "delete that line and re-save the file comma-separated (pandas: read it with sep=\(MessageText.quoted(separator)), skiprows=1 and write it with to_csv(index=False))")
+    }
     guard cells.count == 1, let cell = cells.first, !cell.isQuoted else { return }
     let bytes = UnsafeBufferPointer(rebasing: p[Int(cell.start) ..< Int(cell.start) + cell.length])
     for (candidate, shown, plural) in [(UInt8(ascii: ";"), "';'", "semicolon"), (UInt8(ascii: "\t"), "a tab", "tab"),

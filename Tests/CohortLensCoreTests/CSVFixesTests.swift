@@ -197,6 +197,20 @@ private let tenMB = String(repeating: "x", count: 10_000_000)
     #expect(try table("\"a;b\"\n1\n").columnNames == ["a;b"])
   }
 
+  /// Excel's `sep=X` first line is named as such (it used to read as the header, the next line then a ragged row).
+  @Test func excelSeparatorLineIsNamed() throws {
+    let comma = inputError { _ = try table("sep=,\nuser,effort\n0,1.5\n", name: "x.csv") }
+    #expect(comma?.file == "x.csv" && comma?.line == 1 && comma?.column == 1)
+    #expect(comma?.message == "the first line, 'sep=,', is Excel's separator line, not a header")
+    #expect(comma?.hint == "delete that line so that the file starts with its header")
+    let semicolon = inputError { _ = try table("SEP=;\r\nuser;effort\r\n0;1,5\r\n", name: "x.csv") }
+    #expect(semicolon?.message == "the first line, 'SEP=;', is Excel's separator line, not a header: the file is separated by ';'")
+    #expect(semicolon?.hint?.contains("skiprows=1") == true)
+    // A column really named `sep=x`, or `sep=` with a second column, is a header.
+    #expect(try table("sep=x\n1\n").columnNames == ["sep=x"])
+    #expect(try table("sep=,b\n1,2\n").columnNames == ["sep=", "b"])
+  }
+
   @Test func utf16FilesAreNamed() throws {
     let text = "user,effort\n0,1.5\n1,2.5\n"
     func utf16(_ s: String, bigEndian: Bool, bom: Bool) -> [UInt8] {
