@@ -495,46 +495,73 @@ private struct Parser {
       j += 1
     }
     try expectOnlyTrailing(from: j, what: "the block scalar indicator")
-    var lines: [String] = []
+    // The block's lines after the indentation: nil for an empty line (blanks up to the indentation), and whether
+    // a line break ends the line (the file's last line may have none).
+    var lines: [(text: String?, broken: Bool)] = []
     var blockIndent: Int?
     while line < lineStarts.count {
       let start = lineStarts[line], end = lineEnd(line)
+      let broken = line + 1 < lineStarts.count
       var k = start
       while k < end, s[k] == " " { k += 1 }
-      if k == end {  // blank line inside the block
-        lines.append("")
+      let ind = k - start
+      if k == end {
+        // A line of spaces only is empty up to the block's indentation; spaces beyond it are content (YAML 1.2
+        // §8.1.1.2: `l-empty` holds at most the indentation).
+        if let b = blockIndent, ind > b {
+          lines.append((String(String.UnicodeScalarView(s[(start + b)..<end])), broken))
+        } else if broken || !lines.isEmpty {
+          lines.append((nil, broken))
+        }
         line += 1
         continue
       }
-      let ind = k - start
       if blockIndent == nil {
         guard ind > indent else { break }
         blockIndent = ind
       }
       guard ind >= blockIndent! else { break }
-      lines.append(String(String.UnicodeScalarView(s[(start + blockIndent!)..<end])))
+      lines.append((String(String.UnicodeScalarView(s[(start + blockIndent!)..<end])), broken))
       line += 1
     }
     virtualStart = nil
+    // Trailing empty lines are chomped: kept with `+`, dropped otherwise.
     var trailing = 0
-    while let last = lines.last, last.isEmpty {
+    while let last = lines.last, last.text == nil {
       lines.removeLast()
-      trailing += 1
+      if last.broken { trailing += 1 }
     }
-    var text: String
-    if folded {
-      text = ""
-      for (n, l) in lines.enumerated() {
-        if n > 0 { text += (l.isEmpty || lines[n - 1].isEmpty) ? "\n" : " " }
-        text += l
+    // Folding (YAML 1.2 §8.1.3, as PyYAML does it): in a `>` block, the line break between two lines that do not
+    // start with a blank ("text" lines) is a space, or dropped when empty lines follow it (each of which is a line
+    // break); every line break next to a more-indented line, and every one of a `|` block, is kept.
+    var text = ""
+    var empties = 0
+    var previous: String?
+    for l in lines {
+      guard let t = l.text else {
+        empties += 1
+        continue
       }
-    } else {
-      text = lines.joined(separator: "\n")
+      if let p = previous {
+        let spaced = { (x: String) in x.unicodeScalars.first == " " || x.unicodeScalars.first == "\t" }
+        if folded && !spaced(p) && !t.isEmpty && !spaced(t) {
+          text += empties == 0 ? " " : String(repeating: "\n", count: empties)
+        } else {
+          text += String(repeating: "\n", count: empties + 1)
+        }
+      } else {
+        text += String(repeating: "\n", count: empties)
+      }
+      text += t
+      empties = 0
+      previous = t
     }
+    // The last content line's break: kept unless chomped with `-` (and absent when the file ends on that line).
+    let lastBroken = lines.last?.broken ?? false
     switch chomp {
     case "-": break
-    case "+": text += String(repeating: "\n", count: trailing + (lines.isEmpty ? 0 : 1))
-    default: if !lines.isEmpty { text += "\n" }
+    case "+": text += String(repeating: "\n", count: (lastBroken ? 1 : 0) + trailing)
+    default: if lastBroken { text += "\n" }
     }
     return ConfigNode(value: .scalar(text, quoted: true), mark: m, file: file)
   }
