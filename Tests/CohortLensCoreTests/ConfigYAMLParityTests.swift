@@ -34,4 +34,21 @@ import Testing
     #expect(try text("a: |\n  one\n\n  two") == "one\n\ntwo")
     #expect(try text("a: |-\n  one\n\n  two\nb: 1\n") == "one\n\ntwo")
   }
+
+  /// Inside brackets a value cannot start with `|` or `>` (block text), `#` (PyYAML reads `[#x, b]` as `[b]`), `?`
+  /// (PyYAML reads `[?x]` as `[{x: null}]`) or `:`, nor be a `-` alone: each was read as text, and is now an error
+  /// at that character that shows the value quoted (a key of `{…}` alike).
+  @Test func flowValuesStartingWithAnIndicatorAreRefused() throws {
+    #expect(error("by: [a, |x]\n")?.description == "audit.yaml:1:9: a plain value cannot start with '|', which starts block text in YAML; quote the value: '|x'")
+    #expect(error("by: {k: >x}\n")?.mark == ConfigMark(line: 1, column: 9))
+    #expect(error("by: [#x, b]\n")?.description == "audit.yaml:1:6: a plain value cannot start with '#', which starts a comment in YAML; quote the value: '#x'")
+    #expect(error("by: [a, ?x]\n")?.description == "audit.yaml:1:9: a plain value cannot start with '?', which marks a key in YAML; quote the value: '?x'")
+    #expect(error("by: [:x]\n")?.mark == ConfigMark(line: 1, column: 6))
+    #expect(error("by: {?k: 1, j: 2}\n")?.description == "audit.yaml:1:6: a plain key cannot start with '?', which marks a key in YAML; quote the key: '?k':")
+    #expect(error("by: {&k: 1}\n")?.mark == ConfigMark(line: 1, column: 6))
+    #expect(error("by: [a, - ]\n")?.mark == ConfigMark(line: 1, column: 9))
+    #expect(error("by: [- a]\n")?.mark == ConfigMark(line: 1, column: 6))
+    // Inside a value, after its first character, and quoted, they are text; `-x` is text as in PyYAML.
+    #expect(try parse("by: [a|b, x#y, 'a, b', -x, \"?x\"]\n")["by"]?.stringList("by") == ["a|b", "x#y", "a, b", "-x", "?x"])
+  }
 }

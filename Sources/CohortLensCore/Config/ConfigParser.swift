@@ -7,7 +7,8 @@
 /// (`''` escapes a quote) and double-quoted scalars (`\" \\ \/ \n \t \r \0 \uXXXX` escapes), literal `|` and folded `>` block
 /// scalars, `#` comments, a leading `---`. Not supported, and reported at their position rather than
 /// misread: anchors (`&`), aliases (`*`), tags (`!`), plain scalars starting with a reserved indicator (`@`,
-/// `` ` ``, `%`, `,`, `]`, `}`: quote them), several documents, tabs in indentation (elsewhere a
+/// `` ` ``, `%`, `,`, `]`, `}`, and inside brackets also `|`, `>`, `#`, `?`, `:` and a `-` alone: quote them),
+/// several documents, tabs in indentation (elsewhere a
 /// tab is white space like a space: after `key:` and `- `, and before a `#` comment).
 /// Duplicate keys are an error naming both lines; lists and mappings nest at most ``maxDepth`` (100) levels.
 /// A document whose first character is `{` or `[`
@@ -458,17 +459,37 @@ private struct Parser {
   /// YAML's reserved indicators `@` and `` ` ``, the directive indicator `%` and the flow indicators `,` `]` `}`
   /// cannot start a plain scalar (YAML 1.2 §7.3.3; PyYAML refuses them too): an error at that character that says
   /// how to write the value instead, rather than reading it as text.
-  func refuseReservedIndicator(at i: Int) throws {
+  ///
+  /// Inside brackets (`flow`) also `|` and `>` (block text), `#` (a comment: PyYAML skips `[#x, b]`'s `#x,` as one),
+  /// and `?` and `:` (PyYAML reads `[?x]` as the mapping `{x: null}` and refuses `[:x]`, where YAML 1.2 has the
+  /// text `?x` and `:x`): values that YAML readers do not agree on are refused rather than read one way.
+  /// A `key` (of a flow mapping) ends at its `:`; the message and hint then speak of a key.
+  func refuseReservedIndicator(at i: Int, flow: Bool = false, key: Bool = false) throws {
     let c = s[i]
-    guard c == "@" || c == "`" || c == "%" || c == "," || c == "]" || c == "}" else { return }
+    let reserved = c == "@" || c == "`" || c == "%" || c == "," || c == "]" || c == "}"
+    let flowOnly = flow && (c == "|" || c == ">" || c == "#" || c == "?" || c == ":")
+    guard reserved || flowOnly else { return }
     let end = lineEnd(mark(i).line - 1)
     var e = i
-    while e < end, !(s[e] == "#" && e > i && isBlank(e - 1)) { e += 1 }
+    while e < end, !(s[e] == "#" && e > i && isBlank(e - 1)) {
+      if flow && e > i && (s[e] == "," || s[e] == "]" || s[e] == "}") { break }
+      if key && e > i && s[e] == ":" { break }
+      e += 1
+    }
     while e > i, isBlank(e - 1) { e -= 1 }
     let value = String(String.UnicodeScalarView(s[i..<e]))
-    let what = c == "@" || c == "`" ? "is reserved in YAML" : c == "%" ? "starts a YAML directive" : "ends a flow collection in YAML"
-    throw fail(i, "a plain value cannot start with \(MessageText.quoted(String(c))), which \(what)",
-               hint: "quote the value: \(singleQuoted(value))")
+    let what: String
+    switch c {
+    case "@", "`": what = "is reserved in YAML"
+    case "%": what = "starts a YAML directive"
+    case "|", ">": what = "starts block text in YAML"
+    case "#": what = "starts a comment in YAML"
+    case "?": what = "marks a key in YAML"
+    case ":": what = "separates a key from its value in YAML"
+    default: what = "ends a flow collection in YAML"
+    }
+    throw fail(i, "a plain \(key ? "key" : "value") cannot start with \(MessageText.quoted(String(c))), which \(what)",
+               hint: key ? "quote the key: \(singleQuoted(value)):" : "quote the value: \(singleQuoted(value))")
   }
 
   /// `text` in YAML single quotes (inner `'` doubled).
@@ -692,6 +713,10 @@ private struct Parser {
           key = try quoted(&i).0
         } else {
           let a = i
+          if s[a] == "&" || s[a] == "*" || s[a] == "!" {
+            throw fail(a, "anchors (&), aliases (*) and tags (!) are not supported", hint: "write the key out, or quote it")
+          }
+          try refuseReservedIndicator(at: a, flow: true, key: true)
           while i < s.count, s[i] != ":", s[i] != ",", s[i] != "}", s[i] != "\n" { i += 1 }
           var e = i
           while e > a, s[e - 1] == " " { e -= 1 }
@@ -724,7 +749,11 @@ private struct Parser {
     case "]", "}", ",":
       throw fail(i, "a value is missing before \(MessageText.quoted(String(s[i])))")
     default:
-      try refuseReservedIndicator(at: i)
+      if s[i] == "-" && (i + 1 >= s.count || [" ", "\t", "\n", ",", "]", "}"].contains(s[i + 1])) {
+        throw fail(i, "a '-' alone cannot be a value inside brackets",
+                   hint: "separate the items with commas, without '-', or quote the value: '-'")
+      }
+      try refuseReservedIndicator(at: i, flow: true)
       var text = ""
       while true {
         let a = i
