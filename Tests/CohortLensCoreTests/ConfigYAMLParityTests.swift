@@ -51,4 +51,12 @@ import Testing
     // Inside a value, after its first character, and quoted, they are text; `-x` is text as in PyYAML.
     #expect(try parse("by: [a|b, x#y, 'a, b', -x, \"?x\"]\n")["by"]?.stringList("by") == ["a|b", "x#y", "a, b", "-x", "?x"])
   }
+
+  /// `by: - gender` is no list in YAML (PyYAML refuses it), and was read as the text `- gender`.
+  @Test func listItemOnItsKeysLineIsRefused() throws {
+    #expect(error("by: - gender\n")?.description == "audit.yaml:1:5: a list item cannot start on the line of its key; put each '- item' on a line of its own below the key, or write the list as [a, b]; quote a value that starts with '- '")
+    #expect(error("a:\n  b: -\n")?.mark == ConfigMark(line: 2, column: 6))
+    #expect(try parse("by: -x\n")["by"]?.string("by") == "-x")
+    #expect(try parse("by:\n  - - a\n")["by"]?.sequence("by").count == 1)
+  }
 }

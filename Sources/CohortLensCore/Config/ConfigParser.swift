@@ -399,6 +399,11 @@ private struct Parser {
     case "|", ">":
       return try blockScalar(&i, indent: indent)
     default:
+      if isSequenceItem(i) {
+        // `key: - a` is no list in YAML (PyYAML: "sequence entries are not allowed here"), nor the text `- a`.
+        throw fail(i, "a list item cannot start on the line of its key",
+                   hint: "put each '- item' on a line of its own below the key, or write the list as [a, b]; quote a value that starts with '- '")
+      }
       try refuseReservedIndicator(at: i)
       let m = mark(i)
       var (text, comment) = try plainLine(from: i, end: lineEnd(line))
