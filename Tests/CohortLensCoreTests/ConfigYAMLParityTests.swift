@@ -59,4 +59,13 @@ import Testing
     #expect(try parse("by: -x\n")["by"]?.string("by") == "-x")
     #expect(try parse("by:\n  - - a\n")["by"]?.sequence("by").count == 1)
   }
+
+  /// `?k: 1` is the key `?k` (YAML 1.2, PyYAML; was refused as a complex key); a key starting with `|` or `>` (which
+  /// PyYAML refuses) is an error that shows it quoted, as `@` is; `? k` (a complex key) stays unsupported.
+  @Test func plainKeysAsPyYAMLReadsThem() throws {
+    #expect(try parse("?k: 1\n")["?k"]?.string("?k") == "1")
+    #expect(error("|x: 1\n")?.description == "audit.yaml:1:1: a plain key cannot start with '|', which YAML reserves; quote the key: '|x':")
+    #expect(error("? k: 1\n")?.mark == ConfigMark(line: 1, column: 1))
+    #expect(error("&k: 1\n")?.description == "audit.yaml:1:1: anchors (&), aliases (*) and tags (!) are not supported; quote the key: '&k':")
+  }
 }

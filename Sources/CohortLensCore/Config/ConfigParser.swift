@@ -335,10 +335,14 @@ private struct Parser {
     var e = colon
     while e > a, isBlank(e - 1) { e -= 1 }
     let key = String(String.UnicodeScalarView(s[a..<e]))
-    if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") || key.hasPrefix("?") {
-      throw fail(a, "anchors, aliases, tags and complex keys are not supported")
+    if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") {
+      throw fail(a, "anchors (&), aliases (*) and tags (!) are not supported", hint: "quote the key: \(singleQuoted(key)):")
     }
-    if let c = key.unicodeScalars.first, c == "@" || c == "`" || c == "%" {
+    // `?` followed by a blank starts a complex key; `?k` is the key text `?k`, as in YAML 1.2 and PyYAML.
+    if key == "?" || (key.hasPrefix("?") && isBlank(a + 1)) {
+      throw fail(a, "complex keys ('? key') are not supported", hint: "write 'key: value'")
+    }
+    if let c = key.unicodeScalars.first, c == "@" || c == "`" || c == "%" || c == "|" || c == ">" || c == "," || c == "]" || c == "}" {
       throw fail(a, "a plain key cannot start with \(MessageText.quoted(String(c))), which YAML reserves",
                  hint: "quote the key: \(singleQuoted(key)):")
     }
