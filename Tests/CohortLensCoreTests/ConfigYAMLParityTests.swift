@@ -68,4 +68,20 @@ import Testing
     #expect(error("? k: 1\n")?.mark == ConfigMark(line: 1, column: 1))
     #expect(error("&k: 1\n")?.description == "audit.yaml:1:1: anchors (&), aliases (*) and tags (!) are not supported; quote the key: '&k':")
   }
+
+  /// `010` is 8 for PyYAML (YAML 1.1 octal) and 10 for YAML 1.2: a whole number (`seed:`, `show:`) with a leading
+  /// zero is refused rather than read as either.
+  @Test func wholeNumberWithALeadingZeroIsRefused() throws {
+    let doc = try parse("a: 010\nb: 08\nc: +5\nd: 0\ne: -0\n")
+    #expect(throws: ConfigError.self) { try doc["a"]?.int("seed") }
+    #expect((try? doc["b"]?.int("seed")) == nil)
+    #expect(try doc["c"]?.int("c") == 5)
+    #expect(try doc["d"]?.int("d") == 0)
+    #expect(try doc["e"]?.int("e") == 0)
+    do {
+      _ = try doc["a"]?.int("seed")
+    } catch let e as ConfigError {
+      #expect(e.description == "audit.yaml:1:4: seed must be a whole number without leading zeros, got '010'; write 10; YAML 1.1 readers take a leading 0 for an octal number (010 is 8 there)")
+    }
+  }
 }
