@@ -123,9 +123,16 @@ public struct ConfigNode: Sendable, Equatable {
     }
   }
 
+  /// A whole number in decimal digits with an optional sign. A number with a leading zero (`010`, `08`) is refused:
+  /// YAML 1.1 readers such as PyYAML take `010` for the octal 8 (and `08` for text), YAML 1.2 for 10.
   public func int(_ context: String) throws -> Int {
     let s = try string(context)
     guard let v = Int(s) else { throw error("\(context) must be a whole number, got \(MessageText.quoted(s))") }
+    let digits = s.unicodeScalars.drop { $0 == "+" || $0 == "-" }
+    if digits.count > 1 && digits.first == "0" {
+      throw error("\(context) must be a whole number without leading zeros, got \(MessageText.quoted(s))",
+                  hint: "write \(v); YAML 1.1 readers take a leading 0 for an octal number (010 is 8 there)")
+    }
     return v
   }
 

@@ -7,7 +7,8 @@
 /// (`''` escapes a quote) and double-quoted scalars (`\" \\ \/ \n \t \r \0 \uXXXX` escapes), literal `|` and folded `>` block
 /// scalars, `#` comments, a leading `---`. Not supported, and reported at their position rather than
 /// misread: anchors (`&`), aliases (`*`), tags (`!`), plain scalars starting with a reserved indicator (`@`,
-/// `` ` ``, `%`, `,`, `]`, `}`: quote them), several documents, tabs in indentation (elsewhere a
+/// `` ` ``, `%`, `,`, `]`, `}`, and inside brackets also `|`, `>`, `#`, `?`, `:` and a `-` alone: quote them),
+/// several documents, tabs in indentation (elsewhere a
 /// tab is white space like a space: after `key:` and `- `, and before a `#` comment).
 /// Duplicate keys are an error naming both lines; lists and mappings nest at most ``maxDepth`` (100) levels.
 /// A document whose first character is `{` or `[`
@@ -334,10 +335,14 @@ private struct Parser {
     var e = colon
     while e > a, isBlank(e - 1) { e -= 1 }
     let key = String(String.UnicodeScalarView(s[a..<e]))
-    if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") || key.hasPrefix("?") {
-      throw fail(a, "anchors, aliases, tags and complex keys are not supported")
+    if key.hasPrefix("&") || key.hasPrefix("*") || key.hasPrefix("!") {
+      throw fail(a, "anchors (&), aliases (*) and tags (!) are not supported", hint: "quote the key: \(singleQuoted(key)):")
     }
-    if let c = key.unicodeScalars.first, c == "@" || c == "`" || c == "%" {
+    // `?` followed by a blank starts a complex key; `?k` is the key text `?k`, as in YAML 1.2 and PyYAML.
+    if key == "?" || (key.hasPrefix("?") && isBlank(a + 1)) {
+      throw fail(a, "complex keys ('? key') are not supported", hint: "write 'key: value'")
+    }
+    if let c = key.unicodeScalars.first, c == "@" || c == "`" || c == "%" || c == "|" || c == ">" || c == "," || c == "]" || c == "}" {
       throw fail(a, "a plain key cannot start with \(MessageText.quoted(String(c))), which YAML reserves",
                  hint: "quote the key: \(singleQuoted(key)):")
     }
@@ -398,6 +403,11 @@ private struct Parser {
     case "|", ">":
       return try blockScalar(&i, indent: indent)
     default:
+      if isSequenceItem(i) {
+        // `key: - a` is no list in YAML (PyYAML: "sequence entries are not allowed here"), nor the text `- a`.
+        throw fail(i, "a list item cannot start on the line of its key",
+                   hint: "put each '- item' on a line of its own below the key, or write the list as [a, b]; quote a value that starts with '- '")
+      }
       try refuseReservedIndicator(at: i)
       let m = mark(i)
       var (text, comment) = try plainLine(from: i, end: lineEnd(line))
@@ -458,17 +468,37 @@ private struct Parser {
   /// YAML's reserved indicators `@` and `` ` ``, the directive indicator `%` and the flow indicators `,` `]` `}`
   /// cannot start a plain scalar (YAML 1.2 §7.3.3; PyYAML refuses them too): an error at that character that says
   /// how to write the value instead, rather than reading it as text.
-  func refuseReservedIndicator(at i: Int) throws {
+  ///
+  /// Inside brackets (`flow`) also `|` and `>` (block text), `#` (a comment: PyYAML skips `[#x, b]`'s `#x,` as one),
+  /// and `?` and `:` (PyYAML reads `[?x]` as the mapping `{x: null}` and refuses `[:x]`, where YAML 1.2 has the
+  /// text `?x` and `:x`): values that YAML readers do not agree on are refused rather than read one way.
+  /// A `key` (of a flow mapping) ends at its `:`; the message and hint then speak of a key.
+  func refuseReservedIndicator(at i: Int, flow: Bool = false, key: Bool = false) throws {
     let c = s[i]
-    guard c == "@" || c == "`" || c == "%" || c == "," || c == "]" || c == "}" else { return }
+    let reserved = c == "@" || c == "`" || c == "%" || c == "," || c == "]" || c == "}"
+    let flowOnly = flow && (c == "|" || c == ">" || c == "#" || c == "?" || c == ":")
+    guard reserved || flowOnly else { return }
     let end = lineEnd(mark(i).line - 1)
     var e = i
-    while e < end, !(s[e] == "#" && e > i && isBlank(e - 1)) { e += 1 }
+    while e < end, !(s[e] == "#" && e > i && isBlank(e - 1)) {
+      if flow && e > i && (s[e] == "," || s[e] == "]" || s[e] == "}") { break }
+      if key && e > i && s[e] == ":" { break }
+      e += 1
+    }
     while e > i, isBlank(e - 1) { e -= 1 }
     let value = String(String.UnicodeScalarView(s[i..<e]))
-    let what = c == "@" || c == "`" ? "is reserved in YAML" : c == "%" ? "starts a YAML directive" : "ends a flow collection in YAML"
-    throw fail(i, "a plain value cannot start with \(MessageText.quoted(String(c))), which \(what)",
-               hint: "quote the value: \(singleQuoted(value))")
+    let what: String
+    switch c {
+    case "@", "`": what = "is reserved in YAML"
+    case "%": what = "starts a YAML directive"
+    case "|", ">": what = "starts block text in YAML"
+    case "#": what = "starts a comment in YAML"
+    case "?": what = "marks a key in YAML"
+    case ":": what = "separates a key from its value in YAML"
+    default: what = "ends a flow collection in YAML"
+    }
+    throw fail(i, "a plain \(key ? "key" : "value") cannot start with \(MessageText.quoted(String(c))), which \(what)",
+               hint: key ? "quote the key: \(singleQuoted(value)):" : "quote the value: \(singleQuoted(value))")
   }
 
   /// `text` in YAML single quotes (inner `'` doubled).
@@ -495,46 +525,73 @@ private struct Parser {
       j += 1
     }
     try expectOnlyTrailing(from: j, what: "the block scalar indicator")
-    var lines: [String] = []
+    // The block's lines after the indentation: nil for an empty line (blanks up to the indentation), and whether
+    // a line break ends the line (the file's last line may have none).
+    var lines: [(text: String?, broken: Bool)] = []
     var blockIndent: Int?
     while line < lineStarts.count {
       let start = lineStarts[line], end = lineEnd(line)
+      let broken = line + 1 < lineStarts.count
       var k = start
       while k < end, s[k] == " " { k += 1 }
-      if k == end {  // blank line inside the block
-        lines.append("")
+      let ind = k - start
+      if k == end {
+        // A line of spaces only is empty up to the block's indentation; spaces beyond it are content (YAML 1.2
+        // §8.1.1.2: `l-empty` holds at most the indentation).
+        if let b = blockIndent, ind > b {
+          lines.append((String(String.UnicodeScalarView(s[(start + b)..<end])), broken))
+        } else if broken || !lines.isEmpty {
+          lines.append((nil, broken))
+        }
         line += 1
         continue
       }
-      let ind = k - start
       if blockIndent == nil {
         guard ind > indent else { break }
         blockIndent = ind
       }
       guard ind >= blockIndent! else { break }
-      lines.append(String(String.UnicodeScalarView(s[(start + blockIndent!)..<end])))
+      lines.append((String(String.UnicodeScalarView(s[(start + blockIndent!)..<end])), broken))
       line += 1
     }
     virtualStart = nil
+    // Trailing empty lines are chomped: kept with `+`, dropped otherwise.
     var trailing = 0
-    while let last = lines.last, last.isEmpty {
+    while let last = lines.last, last.text == nil {
       lines.removeLast()
-      trailing += 1
+      if last.broken { trailing += 1 }
     }
-    var text: String
-    if folded {
-      text = ""
-      for (n, l) in lines.enumerated() {
-        if n > 0 { text += (l.isEmpty || lines[n - 1].isEmpty) ? "\n" : " " }
-        text += l
+    // Folding (YAML 1.2 §8.1.3, as PyYAML does it): in a `>` block, the line break between two lines that do not
+    // start with a blank ("text" lines) is a space, or dropped when empty lines follow it (each of which is a line
+    // break); every line break next to a more-indented line, and every one of a `|` block, is kept.
+    var text = ""
+    var empties = 0
+    var previous: String?
+    for l in lines {
+      guard let t = l.text else {
+        empties += 1
+        continue
       }
-    } else {
-      text = lines.joined(separator: "\n")
+      if let p = previous {
+        let spaced = { (x: String) in x.unicodeScalars.first == " " || x.unicodeScalars.first == "\t" }
+        if folded && !spaced(p) && !t.isEmpty && !spaced(t) {
+          text += empties == 0 ? " " : String(repeating: "\n", count: empties)
+        } else {
+          text += String(repeating: "\n", count: empties + 1)
+        }
+      } else {
+        text += String(repeating: "\n", count: empties)
+      }
+      text += t
+      empties = 0
+      previous = t
     }
+    // The last content line's break: kept unless chomped with `-` (and absent when the file ends on that line).
+    let lastBroken = lines.last?.broken ?? false
     switch chomp {
     case "-": break
-    case "+": text += String(repeating: "\n", count: trailing + (lines.isEmpty ? 0 : 1))
-    default: if !lines.isEmpty { text += "\n" }
+    case "+": text += String(repeating: "\n", count: (lastBroken ? 1 : 0) + trailing)
+    default: if lastBroken { text += "\n" }
     }
     return ConfigNode(value: .scalar(text, quoted: true), mark: m, file: file)
   }
@@ -665,6 +722,10 @@ private struct Parser {
           key = try quoted(&i).0
         } else {
           let a = i
+          if s[a] == "&" || s[a] == "*" || s[a] == "!" {
+            throw fail(a, "anchors (&), aliases (*) and tags (!) are not supported", hint: "write the key out, or quote it")
+          }
+          try refuseReservedIndicator(at: a, flow: true, key: true)
           while i < s.count, s[i] != ":", s[i] != ",", s[i] != "}", s[i] != "\n" { i += 1 }
           var e = i
           while e > a, s[e - 1] == " " { e -= 1 }
@@ -697,7 +758,11 @@ private struct Parser {
     case "]", "}", ",":
       throw fail(i, "a value is missing before \(MessageText.quoted(String(s[i])))")
     default:
-      try refuseReservedIndicator(at: i)
+      if s[i] == "-" && (i + 1 >= s.count || [" ", "\t", "\n", ",", "]", "}"].contains(s[i + 1])) {
+        throw fail(i, "a '-' alone cannot be a value inside brackets",
+                   hint: "separate the items with commas, without '-', or quote the value: '-'")
+      }
+      try refuseReservedIndicator(at: i, flow: true)
       var text = ""
       while true {
         let a = i
