@@ -58,6 +58,8 @@ import Testing
     #expect(error("a:\n  b: -\n")?.mark == ConfigMark(line: 2, column: 6))
     #expect(try parse("by: -x\n")["by"]?.string("by") == "-x")
     #expect(try parse("by:\n  - - a\n")["by"]?.sequence("by").count == 1)
+    // A deeper `- item` below a key with a value (PyYAML reads it as more text of the value): named as such.
+    #expect(error("k: Weekly\n - dash\n")?.description == "audit.yaml:2:2: a list item under a key that already has a value on its line; leave nothing after the key's ':' to give it a list, or quote the value if '- …' continues it")
   }
 
   /// `?k: 1` is the key `?k` (YAML 1.2, PyYAML; was refused as a complex key); a key starting with `|` or `>` (which

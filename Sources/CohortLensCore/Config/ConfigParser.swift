@@ -288,6 +288,12 @@ private struct Parser {
     while try skipBlankLines(), let cur = try current() {
       if cur.indent < indent || isDocumentMarker(cur) { break }
       if cur.indent > indent {
+        if isSequenceItem(cur.start) {
+          // `k: value` followed by a deeper `- item`: YAML reads the item as more text of the value.
+          throw fail(
+            cur.start, "a list item under a key that already has a value on its line",
+            hint: "leave nothing after the key's ':' to give it a list, or quote the value if '- …' continues it")
+        }
         throw fail(cur.start, "this line is indented more than the keys above it", hint: "align it with its sibling keys")
       }
       if isSequenceItem(cur.start) {
