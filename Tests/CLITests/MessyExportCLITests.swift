@@ -77,4 +77,23 @@ struct MessyExportCLITests {
     let cluster = try CLI.run(["cluster", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--k", "2", "--format", "csv"])
     #expect(cluster.status == 0 && cluster.stderr.contains("cohortlens cluster: warning: \(seriesWarning)"), "\(cluster.stderr)")
   }
+
+  /// Group values that differ only by blanks around them (' M' beside 'M'): two groups, as pandas makes them,
+  /// with a warning naming them, in fairness and audit (they were two groups silently).
+  @Test func groupValuesThatDifferOnlyByBlanksAreNamed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,truth,pred,g,s\n"
+    for i in 0..<24 { csv += "s\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),\(["M", " M", "F"][i % 3]),\(i % 4 == 0 ? "x " : "x")\n" }
+    let p = try CLI.write(csv, "p.csv", in: dir)
+    let warning = "sensitive attribute 'g': 'M' and ' M' differ only by blanks around them but are two groups — values are compared as written, as pandas does. Trim the blanks in the file to merge them"
+    let r = try CLI.run(["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "g",
+                         "--stratify", "s", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("cohortlens fairness: warning: \(warning)\n"), "\(r.stderr)")
+    #expect(r.stderr.contains("cohortlens fairness: warning: the --stratify column 's': 'x ' and 'x' differ only by blanks around them but are two strata"), "\(r.stderr)")
+    #expect((try CLI.json(r.stdout)["warnings"] as? [String])?.contains(warning) == true)
+    let plain = try CLI.run(["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "truth", "--format", "csv"])
+    #expect(plain.status == 0 && !plain.stderr.contains("differ only by blanks"), "\(plain.stderr)")
+  }
 }
