@@ -118,9 +118,8 @@ struct CSVTokenizer {
       for (j, cell) in t.cells.enumerated() {
         guard let name = Table.decode(cell, in: buf) else {
           let loc = Table.location(of: cell, origin: headerOrigin, in: buf)
-          throw InputError(file: path, line: loc.line, column: loc.column,
-                           message: "column name \(j + 1) is not valid UTF-8",
-                           hint: "re-save the file as UTF-8")
+          let (message, hint) = CellDiagnosis.notUTF8(Table.unescape(cell, in: buf), what: "column name \(j + 1)", path: path)
+          throw InputError(file: path, line: loc.line, column: loc.column, message: message, hint: hint)
         }
         // A name written twice is kept (pandas reads it as `a` and `a.1`); selecting it is an error then.
         header.append(name)

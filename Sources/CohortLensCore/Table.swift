@@ -309,8 +309,7 @@ public struct Table: Sendable {
           continue
         }
         guard let text = Table.decode(cell, in: buf) else {
-          throw error(row: r, column: column, in: buf, message: "cell is not valid UTF-8",
-                      hint: "re-save the file as UTF-8")
+          throw notUTF8Error(row: r, column: column, in: buf)
         }
         out.append(text)
       }
@@ -870,9 +869,17 @@ public struct Table: Sendable {
       throw error(row: r, column: column, in: buf, message: "\(text) is not a finite number", hint: hints.notFinite)
     }
     if Table.decode(cell, in: buf) == nil {
-      throw error(row: r, column: column, in: buf, message: "cell is not valid UTF-8", hint: "re-save the file as UTF-8")
+      throw notUTF8Error(row: r, column: column, in: buf)
     }
     throw error(row: r, column: column, in: buf, message: "\(text) is not a number", hint: hints.notANumber)
+  }
+
+  /// The error for the cell at (`r`, `column`) that is not valid UTF-8, naming Windows-1252 (Latin-1) when its
+  /// bytes look like it (see ``CellDiagnosis/notUTF8(_:what:path:)``).
+  func notUTF8Error(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) -> InputError {
+    let bytes = Table.unescape(cells[r * columnCount + column], in: buf)
+    let (message, hint) = CellDiagnosis.notUTF8(bytes, what: "cell", path: sources[columnSource[column]].path)
+    return error(row: r, column: column, in: buf, message: message, hint: hint)
   }
 
   static func looksInfinite(_ text: String) -> Bool {

@@ -1,0 +1,65 @@
+/// What a cell that the reader refuses probably is, for the error message: text in a legacy 8-bit
+/// encoding instead of UTF-8.
+/// Pure functions of the cell's bytes; O(cell length).
+enum CellDiagnosis {
+  /// Windows-1252's characters for the bytes 0x80–0x9F (`nil`: undefined there). Bytes 0xA0–0xFF are
+  /// Latin-1's, U+00A0–U+00FF.
+  static let windows1252High: [Unicode.Scalar?] = [
+    "\u{20AC}", nil, "\u{201A}", "\u{0192}", "\u{201E}", "\u{2026}", "\u{2020}", "\u{2021}",
+    "\u{02C6}", "\u{2030}", "\u{0160}", "\u{2039}", "\u{0152}", nil, "\u{017D}", nil,
+    nil, "\u{2018}", "\u{2019}", "\u{201C}", "\u{201D}", "\u{2022}", "\u{2013}", "\u{2014}",
+    "\u{02DC}", "\u{2122}", "\u{0161}", "\u{203A}", "\u{0153}", nil, "\u{017E}", "\u{0178}",
+  ]
+
+  /// The first byte of `bytes` that is not valid UTF-8 there and the character it is in Windows-1252, when
+  /// the bytes read as Windows-1252 (Latin-1 with 0x80–0x9F as Windows uses them) text: every byte at or
+  /// above 0x80 is a character there, and the first one that breaks UTF-8 is a letter, a symbol or
+  /// punctuation (`é` is 0xE9, which UTF-8 writes as 0xC3 0xA9). `nil` otherwise (valid UTF-8, or bytes
+  /// such as a UTF-16 or binary file that no 8-bit encoding explains).
+  static func windows1252(_ bytes: some Collection<UInt8>) -> (byte: UInt8, character: Character)? {
+    let b = Array(bytes)
+    guard String(validating: b, as: UTF8.self) == nil else { return nil }
+    // Control bytes other than tab are not text in any encoding.
+    guard !b.contains(where: { $0 < 0x20 && $0 != 0x09 }) else { return nil }
+    func scalar(_ x: UInt8) -> Unicode.Scalar? {
+      x < 0x80 ? Unicode.Scalar(x) : x < 0xA0 ? windows1252High[Int(x - 0x80)] : Unicode.Scalar(UInt32(x))
+    }
+    guard b.allSatisfy({ scalar($0) != nil }) else { return nil }
+    // The first byte where UTF-8 decoding fails.
+    var i = 0
+    while i < b.count {
+      let x = b[i]
+      let length = x < 0x80 ? 1 : x >= 0xC2 && x <= 0xDF ? 2 : x >= 0xE0 && x <= 0xEF ? 3 : x >= 0xF0 && x <= 0xF4 ? 4 : 0
+      if length == 0 || i + length > b.count { break }
+      if let _ = String(validating: b[i ..< i + length], as: UTF8.self) {
+        i += length
+      } else {
+        break
+      }
+    }
+    guard i < b.count, let s = scalar(b[i]), s.properties.generalCategory != .control else { return nil }
+    return (b[i], Character(s))
+  }
+
+  /// Message and hint for a cell (or column name) of `path` that is not valid UTF-8: names Windows-1252
+  /// (Latin-1) with the `iconv` command that converts the file when the bytes look like it.
+  static func notUTF8(_ bytes: some Collection<UInt8>, what: String, path: String) -> (message: String, hint: String) {
+    guard let (byte, character) = windows1252(bytes) else {
+      return ("\(what) is not valid UTF-8", "re-save the file as UTF-8")
+    }
+    let hex = String(byte, radix: 16, uppercase: true)
+    let converted = path.hasSuffix(".csv") ? String(path.dropLast(4)) + ".utf8.csv" : path + ".utf8"
+    return (
+      "\(what) is not valid UTF-8: byte 0x\(hex) is \(MessageText.quoted(String(character))) in Windows-1252 (Latin-1), so the file is probably in that encoding",
+      "re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(shellWord(path)) > \(shellWord(converted))"
+    )
+  }
+
+  /// `text` as one word of a POSIX shell command: as written when it holds only safe characters, else in
+  /// single quotes.
+  static func shellWord(_ text: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+:@%,=")
+    if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
+    return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+  }
+}

@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+@testable import CohortLensCore
+
+/// Cells that exports write in ways the reader refuses: the error says what the cell looks like.
+@Suite struct MessyCellTests {
+  /// A Latin-1 / Windows-1252 file was told "not valid UTF-8; re-save the file as UTF-8" without naming the
+  /// encoding it is probably in.
+  @Test func windows1252BytesAreNamedWithTheIconvCommand() throws {
+    let cell = Array("id,g\n1,".utf8) + [0x53, 0xFC, 0x64] + Array("\n".utf8)
+    let t = try Table.parse(bytes: cell, name: "my groups.csv")
+    let e = inputError { _ = try t.strings("g") }
+    #expect(e?.description == "my groups.csv:2:3: column 'g' row 1: cell is not valid UTF-8: byte 0xFC is 'ü' in Windows-1252 (Latin-1), so the file is probably in that encoding; re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 'my groups.csv' > 'my groups.utf8.csv'")
+    let header = inputError { _ = try Table.parse(bytes: Array("id,genre_".utf8) + [0xE9] + Array("\n1,2\n".utf8), name: "h.csv") }
+    #expect(header?.message == "column name 2 is not valid UTF-8: byte 0xE9 is 'é' in Windows-1252 (Latin-1), so the file is probably in that encoding")
+    // cp1252's quotes (0x92) and a UTF-8 'é' followed by a Latin-1 byte.
+    #expect(CellDiagnosis.windows1252([0x64, 0x92, 0x61])?.character == "\u{2019}")
+    #expect(CellDiagnosis.windows1252([0xC3, 0xA9, 0xE9])?.byte == 0xE9)
+    // Not a legacy 8-bit text: undefined in cp1252, or control bytes.
+    #expect(CellDiagnosis.windows1252([0x61, 0x81]) == nil)
+    #expect(CellDiagnosis.windows1252([0x61, 0x00, 0xE9]) == nil)
+    let other = try Table.parse(bytes: Array("id,g\n1,".utf8) + [0x61, 0x81] + Array("\n".utf8), name: "x.csv")
+    #expect(inputError { _ = try other.strings("g") }?.description == "x.csv:2:3: column 'g' row 1: cell is not valid UTF-8; re-save the file as UTF-8")
+  }
+}
