@@ -1,5 +1,5 @@
 /// What a cell that the reader refuses probably is, for the error message: text in a legacy 8-bit
-/// encoding instead of UTF-8.
+/// encoding instead of UTF-8, or a number written with a thousands separator or a decimal comma.
 /// Pure functions of the cell's bytes; O(cell length).
 enum CellDiagnosis {
   /// Windows-1252's characters for the bytes 0x80–0x9F (`nil`: undefined there). Bytes 0xA0–0xFF are
@@ -61,5 +61,67 @@ enum CellDiagnosis {
     let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+:@%,=")
     if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
     return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+  }
+
+  /// How a cell text that is not a number is written when it is one with digit grouping or a decimal
+  /// comma (`5,286.20`, `39,9155`, `5.286,20`, `1,234`); `nil` when it is not such a number. The text is
+  /// trimmed; an optional sign, then digits with `,` and `.` only.
+  /// - Returns: the message's ending (`it is written with …`) and the hint (the number written plainly, and
+  ///   the pandas options that read it).
+  static func numberWithSeparators(_ text: String) -> (message: String, hint: String)? {
+    var body = Substring(text)
+    var sign = ""
+    if let f = body.first, f == "-" || f == "+" {
+      sign = f == "-" ? "-" : ""
+      body = body.dropFirst()
+    }
+    guard body.contains(","), body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "," || $0 == ".") }) else { return nil }
+    let commas = body.filter { $0 == "," }.count
+    let dots = body.filter { $0 == "." }.count
+    /// `groups` (split at `separator`) are digit groups of a grouped integer part: 1–3 digits, then 3 each.
+    func grouped(_ part: Substring, by separator: Character) -> Bool {
+      let groups = part.split(separator: separator, omittingEmptySubsequences: false)
+      guard groups.count >= 2, (1...3).contains(groups[0].count) else { return false }
+      return groups.dropFirst().allSatisfy { $0.count == 3 }
+    }
+    func digits(_ s: Substring) -> Bool { !s.isEmpty && s.allSatisfy(\.isNumber) }
+    let reRead = "re-export the file without digit grouping and with '.' as the decimal point, or read it with pandas"
+    if dots <= 1 {
+      // ',' groups digits, '.' (if any) is the decimal point: 5,286.20, 1,234,567.
+      let parts = body.split(separator: ".", omittingEmptySubsequences: false)
+      let integer = parts[0]
+      if grouped(integer, by: ","), parts.count == 1 || digits(parts[1]) {
+        let plain = sign + integer.filter { $0 != "," } + (parts.count == 2 ? "." + parts[1] : "")
+        if commas == 1 && dots == 0 {
+          // 1,234: grouping or a decimal comma, the cell alone cannot tell.
+          let decimal = sign + String(integer.map { $0 == "," ? "." : $0 })
+          return (
+            "it is written with a ',' that is a thousands separator (\(plain)) or a decimal comma (\(decimal))",
+            "write it plainly, \(plain) or \(decimal): \(reRead) (thousands=',' or decimal=',') and write it with to_csv(index=False)")
+        }
+        return (
+          "it is written with ',' as a thousands separator",
+          "write it without separators, \(plain): \(reRead) (thousands=',') and write it with to_csv(index=False)")
+      }
+    }
+    if commas == 1 {
+      // ',' is the decimal point, '.' (if any) groups digits: 39,9155, 5.286,20.
+      let parts = body.split(separator: ",", omittingEmptySubsequences: false)
+      let integer = parts[0]
+      guard digits(parts[1]) else { return nil }
+      if dots == 0, digits(integer) || integer.isEmpty {
+        let plain = sign + (integer.isEmpty ? "0" : integer) + "." + parts[1]
+        return (
+          "it is written with a decimal comma",
+          "write it with a decimal point, \(plain): \(reRead) (decimal=',') and write it with to_csv(index=False)")
+      }
+      if dots >= 1, grouped(integer, by: ".") {
+        let plain = sign + integer.filter { $0 != "." } + "." + parts[1]
+        return (
+          "it is written with a decimal comma and '.' as a thousands separator",
+          "write it with a decimal point and no separators, \(plain): \(reRead) (decimal=',', thousands='.') and write it with to_csv(index=False)")
+      }
+    }
+    return nil
   }
 }

@@ -871,6 +871,10 @@ public struct Table: Sendable {
     if Table.decode(cell, in: buf) == nil {
       throw notUTF8Error(row: r, column: column, in: buf)
     }
+    // A number with digit grouping or a decimal comma (a quoted "5,286.20" in a comma-separated file): say so.
+    if let (how, hint) = CellDiagnosis.numberWithSeparators(Table.trimmedBlanks(Table.decode(cell, in: buf) ?? "")) {
+      throw error(row: r, column: column, in: buf, message: "\(text) is not a number: \(how)", hint: hint)
+    }
     throw error(row: r, column: column, in: buf, message: "\(text) is not a number", hint: hints.notANumber)
   }
 

@@ -96,4 +96,20 @@ struct MessyExportCLITests {
     let plain = try CLI.run(["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "truth", "--format", "csv"])
     #expect(plain.status == 0 && !plain.stderr.contains("differ only by blanks"), "\(plain.stderr)")
   }
+
+  /// A quoted "5,286.20" or "39,9155" and a Latin-1 file: the errors say what the cell looks like and how to
+  /// fix the file (were a plain "is not a number" and "not valid UTF-8").
+  @Test func separatorsAndLatin1AreNamedThroughTheBinary() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b\n1,\"5,286.20\",1\n2,3,4\n3,5,6\n", "f.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--k", "2"])
+    #expect(r.status == 65 && r.stdout.isEmpty)
+    #expect(r.stderr.hasPrefix("\(f):2:3: column 'a' row 1: '5,286.20' is not a number: it is written with ',' as a thousands separator; write it without separators, 5286.20:"), "\(r.stderr)")
+    let url = dir.appendingPathComponent("g.csv")
+    try Data(Array("id,a,b\n1,2,3\n2,4,5\nCl".utf8) + [0xE9] + Array("o,6,7\n".utf8)).write(to: url)
+    let latin = try CLI.run(["cluster", "--features", url.path, "--id", "id", "--columns", "a,b", "--k", "2"])
+    #expect(latin.status == 65 && latin.stdout.isEmpty)
+    #expect(latin.stderr == "\(url.path):4:1: column 'id' row 3: cell is not valid UTF-8: byte 0xE9 is 'é' in Windows-1252 (Latin-1), so the file is probably in that encoding; re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(url.path) > \(url.path.dropLast(4)).utf8.csv\n", "\(latin.stderr)")
+  }
 }

@@ -4,6 +4,28 @@ import Testing
 
 /// Cells that exports write in ways the reader refuses: the error says what the cell looks like.
 @Suite struct MessyCellTests {
+  /// A quoted `"5,286.20"` in a comma-separated file was refused as a plain "is not a number".
+  @Test func numbersWithThousandsSeparatorsOrDecimalCommasAreNamed() throws {
+    let t = try Table.parse(bytes: Array("id,a,b,c,d\n1,\"5,286.20\",\"39,9155\",\"5.286,20\",\"1,234\"\n".utf8), name: "n.csv")
+    let thousands = inputError { _ = try t.numbers("a") }
+    #expect(thousands?.description == "n.csv:2:3: column 'a' row 1: '5,286.20' is not a number: it is written with ',' as a thousands separator; write it without separators, 5286.20: re-export the file without digit grouping and with '.' as the decimal point, or read it with pandas (thousands=',') and write it with to_csv(index=False)")
+    let decimal = inputError { _ = try t.numbers("b") }
+    #expect(decimal?.message == "column 'b' row 1: '39,9155' is not a number: it is written with a decimal comma")
+    #expect(decimal?.hint?.hasPrefix("write it with a decimal point, 39.9155: ") == true)
+    #expect(decimal?.hint?.contains("(decimal=',')") == true)
+    let european = inputError { _ = try t.numbers("c") }
+    #expect(european?.message == "column 'c' row 1: '5.286,20' is not a number: it is written with a decimal comma and '.' as a thousands separator")
+    #expect(european?.hint?.contains("5286.20") == true && european?.hint?.contains("(decimal=',', thousands='.')") == true)
+    let either = inputError { _ = try t.numbers("d") }
+    #expect(either?.message == "column 'd' row 1: '1,234' is not a number: it is written with a ',' that is a thousands separator (1234) or a decimal comma (1.234)")
+    // Other text keeps the caller's hint.
+    let other = try Table.parse(bytes: Array("id,a\n1,\"1,2,3\"\n2,x\n".utf8), name: "o.csv")
+    #expect(inputError { _ = try other.numbers("a") }?.description == "o.csv:2:3: column 'a' row 1: '1,2,3' is not a number; fix the cell or exclude the column with --columns")
+    #expect(CellDiagnosis.numberWithSeparators("-1,234,567.5")?.hint.hasPrefix("write it without separators, -1234567.5:") == true)
+    #expect(CellDiagnosis.numberWithSeparators("12,34,567") == nil)
+    #expect(CellDiagnosis.numberWithSeparators("a,b") == nil)
+  }
+
   /// A Latin-1 / Windows-1252 file was told "not valid UTF-8; re-save the file as UTF-8" without naming the
   /// encoding it is probably in.
   @Test func windows1252BytesAreNamedWithTheIconvCommand() throws {
