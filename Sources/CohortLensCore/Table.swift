@@ -477,6 +477,7 @@ public struct Table: Sendable {
   /// `ids(_:)` by column index (`0 ..< columnCount`).
   public func ids(at column: Int) throws -> [String] {
     let values = try strings(at: column)
+    try requireNoNUL(ids: values, column: column)
     // Ids are told apart exactly as written (code points, as pandas): 'Amélie' precomposed and
     // decomposed are two ids, not a duplicate.
     var seen: [ExactText: Int] = [:]
@@ -503,6 +504,23 @@ public struct Table: Sendable {
       out.append(v)
     }
     return out
+  }
+
+  /// Refuses an id (a cell of `values`, the text of `column`) that holds a NUL byte (U+0000). Such a byte is
+  /// no part of an id but of a damaged export; printed, it would end the id early in C tools and vanish on a
+  /// terminal, and JSON would write it `\u0000`. pandas keeps it as part of the id (`'4\x00'`): a
+  /// deliberate difference, the same for every command that reads ids.
+  /// - Throws: `InputError` located at the first such cell. O(bytes of the column).
+  public func requireNoNUL(ids values: [String?], column: Int) throws {
+    guard let r = values.firstIndex(where: { $0?.utf8.contains(0) == true }), let v = values[r] else { return }
+    let count = values.filter { $0?.utf8.contains(0) == true }.count
+    let path = sources[columnSource[column]].path
+    let fixed = path.hasSuffix(".csv") ? String(path.dropLast(4)) + ".fixed.csv" : path + ".fixed"
+    throw sources[columnSource[column]].bytes.withUnsafeBufferPointer {
+      error(row: r, column: column, in: $0,
+            message: "id \(MessageText.quoted(v)) holds a NUL byte\(count > 1 ? " (\(count) ids do)" : ""): the file is probably damaged",
+            hint: "delete the NUL bytes (tr -d '\\000' < \(CellDiagnosis.shellWord(path)) > \(CellDiagnosis.shellWord(fixed))) and check the ids")
+    }
   }
 
   // MARK: Column typing

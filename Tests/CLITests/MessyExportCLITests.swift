@@ -97,6 +97,32 @@ struct MessyExportCLITests {
     #expect(plain.status == 0 && !plain.stderr.contains("differ only by blanks"), "\(plain.stderr)")
   }
 
+  /// An id holding a NUL byte ('4\0'): refused by every command that reads ids, named by inspect (cluster
+  /// printed it as written, JSON as '4\u0000').
+  @Test func aNULByteInAnIdIsRefusedAndNamedByInspect() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<10 { csv += "\(i)\(i == 4 ? "\0" : ""),\(Double(i % 5)),\(Double(i / 5))\n" }
+    let f = try CLI.write(csv, "f.csv", in: dir)
+    let error = "\(f):6:1: column 'id' row 5: id '4\\x00' holds a NUL byte: the file is probably damaged; delete the NUL bytes (tr -d '\\000' < \(f) > \(f.dropLast(4)).fixed.csv) and check the ids\n"
+    for args in [["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--k", "2"],
+                 ["scores", "--features", f, "--id", "id", "--columns", "a,b", "--labels", "b"]] {
+      let r = try CLI.run(args + ["--format", "json"])
+      #expect(r.status == 65 && r.stdout.isEmpty, "\(r.stdout)")
+      #expect(r.stderr == error, "\(r.stderr)")
+    }
+    var series = "id,t,v\n"
+    for learner in 0..<4 { for t in 0..<3 { series += "\(learner)\(learner == 2 ? "\0" : ""),\(t),\(Double((learner + t) % 3))\n" } }
+    let s = try CLI.write(series, "s.csv", in: dir)
+    let dtw = try CLI.run(["dtw", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--format", "csv"])
+    #expect(dtw.status == 65 && dtw.stdout.isEmpty && dtw.stderr.hasPrefix("\(s):8:1: column 'id' row 7: id '2\\x00' holds a NUL byte (3 ids do)"), "\(dtw.stderr)")
+    let inspect = try CLI.run(["inspect", f, "--format", "json"])
+    let warning = "column 'id' row 5 (line 6): '4\\x00' holds a NUL byte: the file is probably damaged; commands refuse such a cell as an id"
+    #expect(inspect.status == 0 && inspect.stderr == "cohortlens inspect: warning: \(warning)\n", "\(inspect.stderr)")
+    #expect((try CLI.json(inspect.stdout)["warnings"] as? [String]) == [warning])
+  }
+
   /// A quoted "5,286.20" or "39,9155" and a Latin-1 file: the errors say what the cell looks like and how to
   /// fix the file (were a plain "is not a number" and "not valid UTF-8").
   @Test func separatorsAndLatin1AreNamedThroughTheBinary() throws {

@@ -44,4 +44,13 @@ import Testing
     let other = try Table.parse(bytes: Array("id,g\n1,".utf8) + [0x61, 0x81] + Array("\n".utf8), name: "x.csv")
     #expect(inputError { _ = try other.strings("g") }?.description == "x.csv:2:3: column 'g' row 1: cell is not valid UTF-8; re-save the file as UTF-8")
   }
+
+  /// An id holding a NUL byte (`4\0`) was accepted and printed as written.
+  @Test func aNULByteInAnIdIsRefused() throws {
+    let t = try Table.parse(bytes: Array("id,a\n3,1\n4\0,2\n5\0,3\n".utf8), name: "z.csv")
+    let e = inputError { _ = try t.ids("id") }
+    #expect(e?.description == "z.csv:3:1: column 'id' row 2: id '4\\x00' holds a NUL byte (2 ids do): the file is probably damaged; delete the NUL bytes (tr -d '\\000' < z.csv > z.fixed.csv) and check the ids")
+    // Text elsewhere is read as written.
+    #expect(try t.strings("id")[1] == "4\0")
+  }
 }
