@@ -129,6 +129,8 @@ struct CSVTokenizer {
       let estimatedCells = max(16, buf.count / 8)
       t.cells.reserveCapacity(estimatedCells)
       t.origins.reserveCapacity(estimatedCells / max(1, columnCount) + 1)
+      // The header's bytes, to recognise it written again below (files concatenated with their headers).
+      let headerBytes = header.map { Array($0.utf8) }
       var record: UInt32 = 0
       while true {
         let before = t.cells.count
@@ -138,6 +140,12 @@ struct CSVTokenizer {
         let fields = t.cells.count - before
         if fields != columnCount {
           throw t.raggedError(fields: fields, expected: columnCount, firstCell: before, origin: origin)
+        }
+        if columnCount >= 2, t.repeatsHeader(firstCell: before, headerBytes) {
+          throw InputError(
+            file: path, line: Int(origin.line), column: 1,
+            message: "row \(record) repeats the header (the column names of line \(headerOrigin.line)): the file is probably several files joined with their headers",
+            hint: "delete the repeated header lines (pandas would read them as rows of data)")
         }
         t.origins.append(origin)
       }
@@ -208,6 +216,17 @@ struct CSVTokenizer {
           ? "re-save it comma-separated with '.' as the decimal point (Excel writes ';' where the decimal separator is a comma; pandas: read it with sep=';', decimal=',' and write it with to_csv(index=False))"
           : "re-save it comma-separated (pandas: read it with sep=\(candidate == UInt8(ascii: "|") ? "'|'" : "'\\t'") and write it with to_csv(index=False))")
     }
+  }
+
+  /// Whether the record whose cells start at `firstCell` holds exactly the header's names (as decoded bytes).
+  /// O(1) for most rows: the first cell's length differs.
+  func repeatsHeader(firstCell: Int, _ headerBytes: [[UInt8]]) -> Bool {
+    for (j, name) in headerBytes.enumerated() {
+      let cell = cells[firstCell + j]
+      if !cell.isEscaped && cell.length != name.count { return false }
+      if Table.unescape(cell, in: p) != name { return false }
+    }
+    return true
   }
 
   func raggedError(fields: Int, expected: Int, firstCell: Int, origin: RowOrigin) -> InputError {

@@ -53,4 +53,14 @@ import Testing
     // Text elsewhere is read as written.
     #expect(try t.strings("id")[1] == "4\0")
   }
+
+  /// A header written again in the middle of the file (files concatenated with their headers) was read as a row
+  /// of data: 'a' is not a number, or a label value 'truth' suggested as a --negative.
+  @Test func aRepeatedHeaderIsNamed() throws {
+    let e = inputError { _ = try Table.parse(bytes: Array("id,a,b\r\n1,2,3\r\n\"id\",\"a\",b\r\n4,5,6\r\n".utf8), name: "c.csv") }
+    #expect(e?.description == "c.csv:3:1: row 2 repeats the header (the column names of line 1): the file is probably several files joined with their headers; delete the repeated header lines (pandas would read them as rows of data)")
+    // One column, or a row holding some of the names, is data.
+    #expect(try Table.parse(bytes: Array("id\n1\nid\n".utf8), name: "one.csv").rowCount == 2)
+    #expect(try Table.parse(bytes: Array("id,a\nid,b\na,id\n".utf8), name: "two.csv").rowCount == 2)
+  }
 }
