@@ -118,9 +118,8 @@ struct CSVTokenizer {
       for (j, cell) in t.cells.enumerated() {
         guard let name = Table.decode(cell, in: buf) else {
           let loc = Table.location(of: cell, origin: headerOrigin, in: buf)
-          throw InputError(file: path, line: loc.line, column: loc.column,
-                           message: "column name \(j + 1) is not valid UTF-8",
-                           hint: "re-save the file as UTF-8")
+          let (message, hint) = CellDiagnosis.notUTF8(Table.unescape(cell, in: buf), what: "column name \(j + 1)", path: path)
+          throw InputError(file: path, line: loc.line, column: loc.column, message: message, hint: hint)
         }
         // A name written twice is kept (pandas reads it as `a` and `a.1`); selecting it is an error then.
         header.append(name)
@@ -130,6 +129,8 @@ struct CSVTokenizer {
       let estimatedCells = max(16, buf.count / 8)
       t.cells.reserveCapacity(estimatedCells)
       t.origins.reserveCapacity(estimatedCells / max(1, columnCount) + 1)
+      // The header's bytes, to recognise it written again below (files concatenated with their headers).
+      let headerBytes = header.map { Array($0.utf8) }
       var record: UInt32 = 0
       while true {
         let before = t.cells.count
@@ -139,6 +140,12 @@ struct CSVTokenizer {
         let fields = t.cells.count - before
         if fields != columnCount {
           throw t.raggedError(fields: fields, expected: columnCount, firstCell: before, origin: origin)
+        }
+        if columnCount >= 2, t.repeatsHeader(firstCell: before, headerBytes) {
+          throw InputError(
+            file: path, line: Int(origin.line), column: 1,
+            message: "row \(record) repeats the header (the column names of line \(headerOrigin.line)): the file is probably several files joined with their headers",
+            hint: "delete the repeated header lines (pandas would read them as rows of data)")
         }
         t.origins.append(origin)
       }
@@ -209,6 +216,17 @@ struct CSVTokenizer {
           ? "re-save it comma-separated with '.' as the decimal point (Excel writes ';' where the decimal separator is a comma; pandas: read it with sep=';', decimal=',' and write it with to_csv(index=False))"
           : "re-save it comma-separated (pandas: read it with sep=\(candidate == UInt8(ascii: "|") ? "'|'" : "'\\t'") and write it with to_csv(index=False))")
     }
+  }
+
+  /// Whether the record whose cells start at `firstCell` holds exactly the header's names (as decoded bytes).
+  /// O(1) for most rows: the first cell's length differs.
+  func repeatsHeader(firstCell: Int, _ headerBytes: [[UInt8]]) -> Bool {
+    for (j, name) in headerBytes.enumerated() {
+      let cell = cells[firstCell + j]
+      if !cell.isEscaped && cell.length != name.count { return false }
+      if Table.unescape(cell, in: p) != name { return false }
+    }
+    return true
   }
 
   func raggedError(fields: Int, expected: Int, firstCell: Int, origin: RowOrigin) -> InputError {

@@ -309,8 +309,7 @@ public struct Table: Sendable {
           continue
         }
         guard let text = Table.decode(cell, in: buf) else {
-          throw error(row: r, column: column, in: buf, message: "cell is not valid UTF-8",
-                      hint: "re-save the file as UTF-8")
+          throw notUTF8Error(row: r, column: column, in: buf)
         }
         out.append(text)
       }
@@ -478,6 +477,7 @@ public struct Table: Sendable {
   /// `ids(_:)` by column index (`0 ..< columnCount`).
   public func ids(at column: Int) throws -> [String] {
     let values = try strings(at: column)
+    try requireNoNUL(ids: values, column: column)
     // Ids are told apart exactly as written (code points, as pandas): 'Amélie' precomposed and
     // decomposed are two ids, not a duplicate.
     var seen: [ExactText: Int] = [:]
@@ -504,6 +504,23 @@ public struct Table: Sendable {
       out.append(v)
     }
     return out
+  }
+
+  /// Refuses an id (a cell of `values`, the text of `column`) that holds a NUL byte (U+0000). Such a byte is
+  /// no part of an id but of a damaged export; printed, it would end the id early in C tools and vanish on a
+  /// terminal, and JSON would write it `\u0000`. pandas keeps it as part of the id (`'4\x00'`): a
+  /// deliberate difference, the same for every command that reads ids.
+  /// - Throws: `InputError` located at the first such cell. O(bytes of the column).
+  public func requireNoNUL(ids values: [String?], column: Int) throws {
+    guard let r = values.firstIndex(where: { $0?.utf8.contains(0) == true }), let v = values[r] else { return }
+    let count = values.filter { $0?.utf8.contains(0) == true }.count
+    let path = sources[columnSource[column]].path
+    let fixed = path.hasSuffix(".csv") ? String(path.dropLast(4)) + ".fixed.csv" : path + ".fixed"
+    throw sources[columnSource[column]].bytes.withUnsafeBufferPointer {
+      error(row: r, column: column, in: $0,
+            message: "id \(MessageText.quoted(v)) holds a NUL byte\(count > 1 ? " (\(count) ids do)" : ""): the file is probably damaged",
+            hint: "delete the NUL bytes (tr -d '\\000' < \(CellDiagnosis.shellWord(path)) > \(CellDiagnosis.shellWord(fixed))) and check the ids")
+    }
   }
 
   // MARK: Column typing
@@ -870,9 +887,21 @@ public struct Table: Sendable {
       throw error(row: r, column: column, in: buf, message: "\(text) is not a finite number", hint: hints.notFinite)
     }
     if Table.decode(cell, in: buf) == nil {
-      throw error(row: r, column: column, in: buf, message: "cell is not valid UTF-8", hint: "re-save the file as UTF-8")
+      throw notUTF8Error(row: r, column: column, in: buf)
+    }
+    // A number with digit grouping or a decimal comma (a quoted "5,286.20" in a comma-separated file): say so.
+    if let (how, hint) = CellDiagnosis.numberWithSeparators(Table.trimmedBlanks(Table.decode(cell, in: buf) ?? "")) {
+      throw error(row: r, column: column, in: buf, message: "\(text) is not a number: \(how)", hint: hint)
     }
     throw error(row: r, column: column, in: buf, message: "\(text) is not a number", hint: hints.notANumber)
+  }
+
+  /// The error for the cell at (`r`, `column`) that is not valid UTF-8, naming Windows-1252 (Latin-1) when its
+  /// bytes look like it (see ``CellDiagnosis/notUTF8(_:what:path:)``).
+  func notUTF8Error(row r: Int, column: Int, in buf: UnsafeBufferPointer<UInt8>) -> InputError {
+    let bytes = Table.unescape(cells[r * columnCount + column], in: buf)
+    let (message, hint) = CellDiagnosis.notUTF8(bytes, what: "cell", path: sources[columnSource[column]].path)
+    return error(row: r, column: column, in: buf, message: message, hint: hint)
   }
 
   static func looksInfinite(_ text: String) -> Bool {

@@ -127,6 +127,7 @@ public enum SeriesTable {
     let valueColumns = try values.map { try table.columnIndex($0) }
     try table.requireDataRows(hint: "add one row per learner and time step")
     let idCells = try table.strings(at: idColumn)
+    try table.requireNoNUL(ids: idCells, column: idColumn)
     let timeCells = try table.strings(at: timeColumn)
     let columns = try table.numbers(at: valueColumns, hints: valueHints)
     let d = values.count

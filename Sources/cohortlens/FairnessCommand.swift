@@ -277,10 +277,17 @@ struct FairnessCommand: CohortLensCommand {
       if let w = Self.sameNumberWarning(a.values, what: "sensitive attribute \(MessageText.quoted(a.name))", unit: "groups") {
         warnings.append(w)
       }
+      if let w = Self.sameTextWarning(a.values, what: "sensitive attribute \(MessageText.quoted(a.name))", unit: "groups") {
+        warnings.append(w)
+      }
     }
-    if let s = stratify, let values = strata,
-      let w = Self.sameNumberWarning(values, what: "the --stratify column \(MessageText.quoted(s))", unit: "strata") {
-      warnings.append(w)
+    if let s = stratify, let values = strata {
+      if let w = Self.sameNumberWarning(values, what: "the --stratify column \(MessageText.quoted(s))", unit: "strata") {
+        warnings.append(w)
+      }
+      if let w = Self.sameTextWarning(values, what: "the --stratify column \(MessageText.quoted(s))", unit: "strata") {
+        warnings.append(w)
+      }
     }
 
     var rowIds: [String]?
@@ -717,6 +724,31 @@ extension FairnessCommand {
     return "\(what): \(MessageText.quoted(a)) and \(MessageText.quoted(b)) are the same number but two \(unit)"
       + (pairs > 1 ? " (and \(pairs - 1) more value(s) like them)" : "")
       + " — values are compared as written; pandas, reading the column as numbers, would make them one. Write them alike in the file to merge them"
+  }
+}
+
+extension FairnessCommand {
+  /// A warning when distinct values of a column (as written) differ only by blanks around them (spaces, tabs,
+  /// no-break spaces), e.g. `M` and ` M`: they are distinct groups here, as in pandas, which keeps them apart
+  /// too, but rarely meant so. `nil` when none are. O(n) hashing plus O(distinct) trimming.
+  static func sameTextWarning(_ values: [String?], what: String, unit: String) -> String? {
+    var distinct = Set<ExactText>()
+    var byTrimmed: [ExactText: String] = [:]
+    var pairs = 0
+    var first: (String, String)?
+    for case let v? in values where distinct.insert(ExactText(v)).inserted {
+      let key = ExactText(Table.trimmedBlanks(v))
+      if let other = byTrimmed[key] {
+        pairs += 1
+        if first == nil { first = (other, v) }
+      } else {
+        byTrimmed[key] = v
+      }
+    }
+    guard let (a, b) = first else { return nil }
+    return "\(what): \(MessageText.quoted(a)) and \(MessageText.quoted(b)) differ only by blanks around them but are two \(unit)"
+      + (pairs > 1 ? " (and \(pairs - 1) more value(s) like them)" : "")
+      + " — values are compared as written, as pandas does. Trim the blanks in the file to merge them"
   }
 }
 

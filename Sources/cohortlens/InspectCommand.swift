@@ -43,6 +43,7 @@ struct InspectCommand: CohortLensCommand {
     // One pass over all cells (concurrent over blocks of rows): type, counts, min, max, mean.
     let summaries = table.summaries()
     var profiles: [ColumnProfile] = []
+    var warnings: [String] = []
     for (index, s) in summaries.enumerated() {
       let name = table.displayName(ofColumn: index)
       // In the readable formats a column without a name of its own shows its position and header: `#3 'a'`.
@@ -67,11 +68,17 @@ struct InspectCommand: CohortLensCommand {
           guard let v else { missing += 1; continue }
           if seen.insert(ExactText(v)).inserted && examples.count < 5 { examples.append(v) }
         }
+        // A NUL byte is no part of a text but of a damaged export; the commands refuse it in an id.
+        if let r = values.firstIndex(where: { $0?.utf8.contains(0) == true }) {
+          let count = values.filter { $0?.utf8.contains(0) == true }.count
+          warnings.append("column \(MessageText.quoted(name)) row \(table.sourceRecord(row: r)) (line \(table.location(row: r, column: index).line)): \(MessageText.quoted(values[r]!)) holds a NUL byte\(count > 1 ? " (\(count) cells do)" : ""): the file is probably damaged; commands refuse such a cell as an id")
+        }
         profiles.append(ColumnProfile(
           name: name, header: s.name, listed: listed, type: s.type == .empty ? "empty" : "text", missing: missing, present: values.count - missing,
           min: nil, max: nil, mean: nil, distinct: seen.count, examples: examples))
       }
     }
+    for w in warnings { printError("cohortlens inspect: warning: \(w)") }
     let size = fileSize(atPath: file)
     switch output.format {
     case .json:
@@ -93,6 +100,7 @@ struct InspectCommand: CohortLensCommand {
         }
         return .object(o)
       })))
+      if !warnings.isEmpty { fields.append(("warnings", .array(warnings.map { .string($0) }))) }
       try emit(JSONValue.object(fields).serialized(pretty: true) + "\n", options: output)
     default:
       let csv = output.format == .csv

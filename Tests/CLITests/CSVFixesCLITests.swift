@@ -74,7 +74,7 @@ struct CSVFixesCLITests {
     try Data(Array("id,a,b\ns1,1,2\ns2,3,2".utf8) + [0x92] + Array("\ns3,5,7\n".utf8)).write(to: url)
     let r = try CLI.run(["cluster", "--features", url.path, "--id", "id", "--k", "2"])
     #expect(r.status == 65)
-    #expect(r.stderr == "\(url.path):3:6: column 'b' row 2: cell is not valid UTF-8; re-save the file as UTF-8\n")
+    #expect(r.stderr == "\(url.path):3:6: column 'b' row 2: cell is not valid UTF-8: byte 0x92 is '’' in Windows-1252 (Latin-1), so the file is probably in that encoding; re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(url.path) > \(url.path.dropLast(4)).utf8.csv\n")
   }
 
   @Test func blankLinesAndPandasMissingTokens() throws {

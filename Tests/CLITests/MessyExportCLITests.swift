@@ -77,4 +77,65 @@ struct MessyExportCLITests {
     let cluster = try CLI.run(["cluster", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--k", "2", "--format", "csv"])
     #expect(cluster.status == 0 && cluster.stderr.contains("cohortlens cluster: warning: \(seriesWarning)"), "\(cluster.stderr)")
   }
+
+  /// Group values that differ only by blanks around them (' M' beside 'M'): two groups, as pandas makes them,
+  /// with a warning naming them, in fairness and audit (they were two groups silently).
+  @Test func groupValuesThatDifferOnlyByBlanksAreNamed() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,truth,pred,g,s\n"
+    for i in 0..<24 { csv += "s\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),\(["M", " M", "F"][i % 3]),\(i % 4 == 0 ? "x " : "x")\n" }
+    let p = try CLI.write(csv, "p.csv", in: dir)
+    let warning = "sensitive attribute 'g': 'M' and ' M' differ only by blanks around them but are two groups — values are compared as written, as pandas does. Trim the blanks in the file to merge them"
+    let r = try CLI.run(["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "g",
+                         "--stratify", "s", "--format", "json"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.contains("cohortlens fairness: warning: \(warning)\n"), "\(r.stderr)")
+    #expect(r.stderr.contains("cohortlens fairness: warning: the --stratify column 's': 'x ' and 'x' differ only by blanks around them but are two strata"), "\(r.stderr)")
+    #expect((try CLI.json(r.stdout)["warnings"] as? [String])?.contains(warning) == true)
+    let plain = try CLI.run(["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "truth", "--format", "csv"])
+    #expect(plain.status == 0 && !plain.stderr.contains("differ only by blanks"), "\(plain.stderr)")
+  }
+
+  /// An id holding a NUL byte ('4\0'): refused by every command that reads ids, named by inspect (cluster
+  /// printed it as written, JSON as '4\u0000').
+  @Test func aNULByteInAnIdIsRefusedAndNamedByInspect() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    var csv = "id,a,b\n"
+    for i in 0..<10 { csv += "\(i)\(i == 4 ? "\0" : ""),\(Double(i % 5)),\(Double(i / 5))\n" }
+    let f = try CLI.write(csv, "f.csv", in: dir)
+    let error = "\(f):6:1: column 'id' row 5: id '4\\x00' holds a NUL byte: the file is probably damaged; delete the NUL bytes (tr -d '\\000' < \(f) > \(f.dropLast(4)).fixed.csv) and check the ids\n"
+    for args in [["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--k", "2"],
+                 ["scores", "--features", f, "--id", "id", "--columns", "a,b", "--labels", "b"]] {
+      let r = try CLI.run(args + ["--format", "json"])
+      #expect(r.status == 65 && r.stdout.isEmpty, "\(r.stdout)")
+      #expect(r.stderr == error, "\(r.stderr)")
+    }
+    var series = "id,t,v\n"
+    for learner in 0..<4 { for t in 0..<3 { series += "\(learner)\(learner == 2 ? "\0" : ""),\(t),\(Double((learner + t) % 3))\n" } }
+    let s = try CLI.write(series, "s.csv", in: dir)
+    let dtw = try CLI.run(["dtw", "--series", s, "--id", "id", "--time", "t", "--value", "v", "--radius", "1", "--format", "csv"])
+    #expect(dtw.status == 65 && dtw.stdout.isEmpty && dtw.stderr.hasPrefix("\(s):8:1: column 'id' row 7: id '2\\x00' holds a NUL byte (3 ids do)"), "\(dtw.stderr)")
+    let inspect = try CLI.run(["inspect", f, "--format", "json"])
+    let warning = "column 'id' row 5 (line 6): '4\\x00' holds a NUL byte: the file is probably damaged; commands refuse such a cell as an id"
+    #expect(inspect.status == 0 && inspect.stderr == "cohortlens inspect: warning: \(warning)\n", "\(inspect.stderr)")
+    #expect((try CLI.json(inspect.stdout)["warnings"] as? [String]) == [warning])
+  }
+
+  /// A quoted "5,286.20" or "39,9155" and a Latin-1 file: the errors say what the cell looks like and how to
+  /// fix the file (were a plain "is not a number" and "not valid UTF-8").
+  @Test func separatorsAndLatin1AreNamedThroughTheBinary() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b\n1,\"5,286.20\",1\n2,3,4\n3,5,6\n", "f.csv", in: dir)
+    let r = try CLI.run(["cluster", "--features", f, "--id", "id", "--columns", "a,b", "--k", "2"])
+    #expect(r.status == 65 && r.stdout.isEmpty)
+    #expect(r.stderr.hasPrefix("\(f):2:3: column 'a' row 1: '5,286.20' is not a number: it is written with ',' as a thousands separator; write it without separators, 5286.20:"), "\(r.stderr)")
+    let url = dir.appendingPathComponent("g.csv")
+    try Data(Array("id,a,b\n1,2,3\n2,4,5\nCl".utf8) + [0xE9] + Array("o,6,7\n".utf8)).write(to: url)
+    let latin = try CLI.run(["cluster", "--features", url.path, "--id", "id", "--columns", "a,b", "--k", "2"])
+    #expect(latin.status == 65 && latin.stdout.isEmpty)
+    #expect(latin.stderr == "\(url.path):4:1: column 'id' row 3: cell is not valid UTF-8: byte 0xE9 is 'é' in Windows-1252 (Latin-1), so the file is probably in that encoding; re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(url.path) > \(url.path.dropLast(4)).utf8.csv\n", "\(latin.stderr)")
+  }
 }

@@ -171,9 +171,9 @@ private let tenMB = String(repeating: "x", count: 10_000_000)
   @Test func invalidUTF8NumberCellSaysSo() throws {
     let t = try Table.parse(bytes: Array("a,b\n1,2\n".utf8) + [0x32, 0x92] + Array(",3\n".utf8), name: "w.csv")
     let e = inputError { _ = try t.numbers("a") }
-    #expect(e?.description == "w.csv:3:1: column 'a' row 2: cell is not valid UTF-8; re-save the file as UTF-8")
+    #expect(e?.description == "w.csv:3:1: column 'a' row 2: cell is not valid UTF-8: byte 0x92 is '’' in Windows-1252 (Latin-1), so the file is probably in that encoding; re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 w.csv > w.utf8.csv")
     let inf = inputError { _ = try t.numbers(at: [1, 0]) }
-    #expect(inf?.message == "column 'a' row 2: cell is not valid UTF-8")
+    #expect(inf?.message == "column 'a' row 2: cell is not valid UTF-8: byte 0x92 is '’' in Windows-1252 (Latin-1), so the file is probably in that encoding")
   }
 }
 
