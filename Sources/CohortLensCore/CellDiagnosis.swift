@@ -125,3 +125,11 @@ enum CellDiagnosis {
     return nil
   }
 }
+
+extension Table {
+  /// Whether a cell text is a number written with digit grouping or a decimal comma (`5,286.20`,
+  /// `39,9155`, `5.286,20`), which CohortLens reads as text (see `CellDiagnosis.numberWithSeparators`).
+  public static func isNumberWithSeparators(_ text: String) -> Bool {
+    CellDiagnosis.numberWithSeparators(Table.trimmedBlanks(text)) != nil
+  }
+}

@@ -299,6 +299,11 @@ func defaultFeatureColumns(_ table: Table, excluding: Set<String>) throws
           message: "column \(MessageText.quoted(table.displayName(ofColumn: index))) holds numbers but '\(p.firstNonNumeric ?? "")' is not a number",
           hint: hints.notANumber)
       }
+      if p.numericCount == 0, let first = p.firstNonNumeric, Table.isNumberWithSeparators(first) {
+        // Numbers written with digit grouping or a decimal comma in every cell: not a text column to leave out
+        // silently, but numbers to re-save; the located error says how (the same as with --columns).
+        _ = try table.numbers(at: index, hints: hints)
+      }
       skipped.append(table.displayName(ofColumn: index))
     }
   }

@@ -138,4 +138,22 @@ struct MessyExportCLITests {
     #expect(latin.status == 65 && latin.stdout.isEmpty)
     #expect(latin.stderr == "\(url.path):4:1: column 'id' row 3: cell is not valid UTF-8: byte 0xE9 is 'é' in Windows-1252 (Latin-1), so the file is probably in that encoding; re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(url.path) > \(url.path.dropLast(4)).utf8.csv\n", "\(latin.stderr)")
   }
+
+  /// A column whose every cell is a number with digit grouping is not left out of the default features as
+  /// "non-numeric" (it was, with only the general warning): it is the located error `--columns` gives.
+  @Test func columnOfGroupedNumbersIsNotLeftOutSilently() throws {
+    let dir = try CLI.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let f = try CLI.write("id,a,b,name\n1,\"1,234.5\",2,x\n2,\"2,345.5\",3,y\n3,\"5,000.1\",4,z\n", "f.csv", in: dir)
+    for command in ["cluster", "scores"] {
+      let extra = command == "cluster" ? ["--k", "2"] : ["--labels", "b"]
+      let r = try CLI.run([command, "--features", f, "--id", "id"] + extra)
+      #expect(r.status == 65 && r.stdout.isEmpty, "\(command): \(r.stderr)")
+      #expect(r.stderr.hasPrefix("\(f):2:3: column 'a' row 1: '1,234.5' is not a number: it is written with ',' as a thousands separator"), "\(r.stderr)")
+    }
+    // A real text column is still left out with the warning.
+    let g = try CLI.write("id,a,b,name\n1,1,2,x\n2,2,3,y\n3,5,4,z\n", "g.csv", in: dir)
+    let ok = try CLI.run(["cluster", "--features", g, "--id", "id", "--k", "2"])
+    #expect(ok.status == 0 && ok.stderr.contains("non-numeric column(s) not used as features: name (choose columns with --columns)"), "\(ok.stderr)")
+  }
 }
