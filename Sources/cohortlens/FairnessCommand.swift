@@ -712,7 +712,8 @@ extension FairnessCommand {
     var pairs = 0
     var first: (String, String)?
     for case let v? in values where distinct.insert(ExactText(v)).inserted {
-      guard let x = DecimalParser.parse(v), x.isFinite else { continue }
+      // Blanks around a number do not change it (pandas' number parsing skips them too): ` 1.0` is `1`.
+      guard let x = DecimalParser.parse(Table.trimmedBlanks(v)), x.isFinite else { continue }
       if let other = byNumber[x] {
         pairs += 1
         if first == nil { first = (other, v) }

@@ -95,6 +95,12 @@ struct MessyExportCLITests {
     #expect((try CLI.json(r.stdout)["warnings"] as? [String])?.contains(warning) == true)
     let plain = try CLI.run(["fairness", "--predictions", p, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "truth", "--format", "csv"])
     #expect(plain.status == 0 && !plain.stderr.contains("differ only by blanks"), "\(plain.stderr)")
+    // ` 1.0` beside `1`: the same number once its blanks are skipped (neither warning fired before).
+    var numbers = "id,truth,pred,g\n"
+    for i in 0..<12 { numbers += "s\(i),\(i % 2),\(i % 3 == 0 ? 1 : 0),\(i % 2 == 0 ? "1" : " 1.0")\n" }
+    let q = try CLI.write(numbers, "q.csv", in: dir)
+    let n = try CLI.run(["fairness", "--predictions", q, "--label", "truth", "--positive", "1", "--prediction", "pred", "--by", "g", "--format", "csv"])
+    #expect(n.status == 0 && n.stderr.contains("sensitive attribute 'g': '1' and ' 1.0' are the same number but two groups"), "\(n.stderr)")
   }
 
   /// An id holding a NUL byte ('4\0'): refused by every command that reads ids, named by inspect (cluster
