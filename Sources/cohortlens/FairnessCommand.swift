@@ -703,50 +703,45 @@ struct FairnessColumns {
 }
 
 extension FairnessCommand {
-  /// A warning when distinct values of a column (as written) are the same number, e.g. `1` and `1.0`: they
-  /// are distinct groups here, one group in pandas when it reads the column as numbers. `nil` when none
-  /// are. Each distinct value is parsed once: O(n) hashing plus O(distinct) parsing.
-  static func sameNumberWarning(_ values: [String?], what: String, unit: String) -> String? {
+  /// The first two distinct values (as written) of `values` that `key` makes equal, and how many such later
+  /// values there are; `nil` when none are. Values with a `nil` key are not compared. Each distinct value is
+  /// keyed once: O(n) hashing plus O(distinct) keying.
+  static func firstLookalikes<K: Hashable>(_ values: [String?], key: (String) -> K?) -> (String, String, pairs: Int)? {
     var distinct = Set<ExactText>()
-    var byNumber: [Double: String] = [:]
+    var byKey: [K: String] = [:]
     var pairs = 0
     var first: (String, String)?
     for case let v? in values where distinct.insert(ExactText(v)).inserted {
-      // Blanks around a number do not change it (pandas' number parsing skips them too): ` 1.0` is `1`.
-      guard let x = DecimalParser.parse(Table.trimmedBlanks(v)), x.isFinite else { continue }
-      if let other = byNumber[x] {
+      guard let k = key(v) else { continue }
+      if let other = byKey[k] {
         pairs += 1
         if first == nil { first = (other, v) }
       } else {
-        byNumber[x] = v
+        byKey[k] = v
       }
     }
-    guard let (a, b) = first else { return nil }
+    return first.map { ($0.0, $0.1, pairs) }
+  }
+
+  /// A warning when distinct values of a column (as written) are the same number, e.g. `1` and `1.0` (blanks
+  /// around a number do not change it, as in pandas' number parsing: ` 1.0` is `1`): they are distinct groups
+  /// here, one group in pandas when it reads the column as numbers. `nil` when none are.
+  static func sameNumberWarning(_ values: [String?], what: String, unit: String) -> String? {
+    let found = firstLookalikes(values) { v -> Double? in
+      guard let x = DecimalParser.parse(Table.trimmedBlanks(v)), x.isFinite else { return nil }
+      return x
+    }
+    guard let (a, b, pairs) = found else { return nil }
     return "\(what): \(MessageText.quoted(a)) and \(MessageText.quoted(b)) are the same number but two \(unit)"
       + (pairs > 1 ? " (and \(pairs - 1) more value(s) like them)" : "")
       + " — values are compared as written; pandas, reading the column as numbers, would make them one. Write them alike in the file to merge them"
   }
-}
 
-extension FairnessCommand {
   /// A warning when distinct values of a column (as written) differ only by blanks around them (spaces, tabs,
   /// no-break spaces), e.g. `M` and ` M`: they are distinct groups here, as in pandas, which keeps them apart
-  /// too, but rarely meant so. `nil` when none are. O(n) hashing plus O(distinct) trimming.
+  /// too, but rarely meant so. `nil` when none are.
   static func sameTextWarning(_ values: [String?], what: String, unit: String) -> String? {
-    var distinct = Set<ExactText>()
-    var byTrimmed: [ExactText: String] = [:]
-    var pairs = 0
-    var first: (String, String)?
-    for case let v? in values where distinct.insert(ExactText(v)).inserted {
-      let key = ExactText(Table.trimmedBlanks(v))
-      if let other = byTrimmed[key] {
-        pairs += 1
-        if first == nil { first = (other, v) }
-      } else {
-        byTrimmed[key] = v
-      }
-    }
-    guard let (a, b) = first else { return nil }
+    guard let (a, b, pairs) = firstLookalikes(values, key: { ExactText(Table.trimmedBlanks($0)) }) else { return nil }
     return "\(what): \(MessageText.quoted(a)) and \(MessageText.quoted(b)) differ only by blanks around them but are two \(unit)"
       + (pairs > 1 ? " (and \(pairs - 1) more value(s) like them)" : "")
       + " — values are compared as written, as pandas does. Trim the blanks in the file to merge them"
