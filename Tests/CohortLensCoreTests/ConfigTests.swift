@@ -2,19 +2,7 @@ import Testing
 
 @testable import CohortLensCore
 
-@Suite struct ConfigParserTests {
-  func parse(_ text: String) throws -> ConfigNode { try ConfigParser.parse(text, file: "audit.yaml") }
-
-  func error(_ text: String) -> ConfigError? {
-    do {
-      _ = try parse(text)
-      return nil
-    } catch let e as ConfigError {
-      return e
-    } catch {
-      return nil
-    }
-  }
+@Suite struct ConfigParserTests: ConfigParsing {
 
   @Test func blockMappingsSequencesAndScalars() throws {
     let doc = try parse(
@@ -175,5 +163,23 @@ import Testing
   @Test func emptyDocumentIsNull() throws {
     #expect(try parse("").value == .null)
     #expect(try parse("# only a comment\n---\n").value == .null)
+  }
+}
+
+/// Parsing helpers of the configuration-reader suites: a document named `audit.yaml`, and its error if any.
+protocol ConfigParsing {}
+
+extension ConfigParsing {
+  func parse(_ text: String) throws -> ConfigNode { try ConfigParser.parse(text, file: "audit.yaml") }
+
+  func error(_ text: String) -> ConfigError? {
+    do {
+      _ = try parse(text)
+      return nil
+    } catch let e as ConfigError {
+      return e
+    } catch {
+      return nil
+    }
   }
 }

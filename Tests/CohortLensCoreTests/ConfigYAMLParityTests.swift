@@ -4,19 +4,7 @@ import Testing
 
 /// The configuration reader against PyYAML 6 (`yaml.safe_load`): documents it reads give PyYAML's values; documents
 /// PyYAML reads otherwise (or refuses) are refused at the character that decides, saying how to write them.
-@Suite struct ConfigYAMLParityTests {
-  func parse(_ text: String) throws -> ConfigNode { try ConfigParser.parse(text, file: "audit.yaml") }
-
-  func error(_ text: String) -> ConfigError? {
-    do {
-      _ = try parse(text)
-      return nil
-    } catch let e as ConfigError {
-      return e
-    } catch {
-      return nil
-    }
-  }
+@Suite struct ConfigYAMLParityTests: ConfigParsing {
 
   func text(_ yaml: String, _ key: String = "a") throws -> String? { try parse(yaml)[key]?.string(key) }
 
