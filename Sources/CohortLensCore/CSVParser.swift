@@ -223,8 +223,14 @@ struct CSVTokenizer {
   func repeatsHeader(firstCell: Int, _ headerBytes: [[UInt8]]) -> Bool {
     for (j, name) in headerBytes.enumerated() {
       let cell = cells[firstCell + j]
-      if !cell.isEscaped && cell.length != name.count { return false }
-      if Table.unescape(cell, in: p) != name { return false }
+      if !cell.isEscaped {
+        // Compared in place: no allocation for the rows that are data.
+        if cell.length != name.count { return false }
+        let start = Int(cell.start)
+        if !UnsafeBufferPointer(rebasing: p[start ..< start + cell.length]).elementsEqual(name) { return false }
+      } else if Table.unescape(cell, in: p) != name {
+        return false
+      }
     }
     return true
   }
