@@ -51,17 +51,10 @@ enum CellDiagnosis {
     let converted = path.hasSuffix(".csv") ? String(path.dropLast(4)) + ".utf8.csv" : path + ".utf8"
     return (
       "\(what) is not valid UTF-8: byte 0x\(hex) is \(MessageText.quoted(String(character))) in Windows-1252 (Latin-1), so the file is probably in that encoding",
-      "re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(shellWord(path)) > \(shellWord(converted))"
+      "re-save the file as UTF-8 (Excel: 'CSV UTF-8 (Comma delimited)'), or convert it: iconv -f WINDOWS-1252 -t UTF-8 \(MessageText.shellWord(path)) > \(MessageText.shellWord(converted))"
     )
   }
 
-  /// `text` as one word of a POSIX shell command: as written when it holds only safe characters, else in
-  /// single quotes.
-  static func shellWord(_ text: String) -> String {
-    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+:@%,=")
-    if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
-    return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-  }
 
   /// How a cell text that is not a number is written when it is one with digit grouping or a decimal
   /// comma (`5,286.20`, `39,9155`, `5.286,20`, `1,234`); `nil` when it is not such a number. The text is

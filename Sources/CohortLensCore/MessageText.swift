@@ -19,6 +19,21 @@ public enum MessageText {
   /// The longest excerpt, in characters (the `…` not counted).
   public static let limit = 40
 
+  /// `text` as one word of a POSIX shell command: as written when it holds only safe characters
+  /// (ASCII letters, digits and `._-/+:@%,=`), else in single quotes (a quote inside as `'\''`). For the
+  /// commands that hints and reports suggest (`iconv … FILE`, the folder a worker starts in).
+  public static func shellWord(_ text: String) -> String {
+    let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/+:@%,=")
+    if !text.isEmpty && text.allSatisfy({ safe.contains($0) }) { return text }
+    return "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+  }
+
+  /// `text` with its ASCII capital letters in lower case and every other character as written (a Kelvin sign
+  /// stays a Kelvin sign, unlike `lowercased()`): how keywords of flags and formats are compared.
+  public static func asciiLowercased(_ text: String) -> String {
+    String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+  }
+
   /// `'text'`: ``excerpt(_:)`` between single quotes.
   public static func quoted<S: StringProtocol>(_ text: S) -> String {
     "'" + excerpt(text) + "'"

@@ -13,7 +13,7 @@ public enum OutputFormat: String, CaseIterable, Sendable {
   /// - Throws: `UsageError` listing the valid formats.
   public static func parse(_ text: String) throws -> OutputFormat {
     // Only ASCII letters fold (a Kelvin sign is not a 'k'), as the CLI reads every keyword.
-    let t = String(decoding: text.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+    let t = MessageText.asciiLowercased(text)
     if let f = OutputFormat(rawValue: t) { return f }
     if t == "md" { return .markdown }
     throw UsageError("unknown format '\(text)'",

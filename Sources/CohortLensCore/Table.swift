@@ -519,7 +519,7 @@ public struct Table: Sendable {
     throw sources[columnSource[column]].bytes.withUnsafeBufferPointer {
       error(row: r, column: column, in: $0,
             message: "id \(MessageText.quoted(v)) holds a NUL byte\(count > 1 ? " (\(count) ids do)" : ""): the file is probably damaged",
-            hint: "delete the NUL bytes (tr -d '\\000' < \(CellDiagnosis.shellWord(path)) > \(CellDiagnosis.shellWord(fixed))) and check the ids")
+            hint: "delete the NUL bytes (tr -d '\\000' < \(MessageText.shellWord(path)) > \(MessageText.shellWord(fixed))) and check the ids")
     }
   }
 

@@ -207,9 +207,9 @@ struct AuditCommand: CohortLensCommand {
     if check {
       var lines = ["\(configFile): \(audit.title)"]
       for (step, _) in prepared {
-        lines.append("  \(step.name): cohortlens \(step.command) \(step.arguments.map(shellQuoted).joined(separator: " "))")
+        lines.append("  \(step.name): cohortlens \(step.command) \(step.arguments.map(MessageText.shellWord).joined(separator: " "))")
         if step.arguments.contains(where: { $0 == "--model-command" || $0.hasPrefix("--model-command=") }) {
-          lines.append("    (the model worker starts in the configuration's folder \(shellQuoted(base)))")
+          lines.append("    (the model worker starts in the configuration's folder \(MessageText.shellWord(base)))")
         }
       }
       lines.append("valid: \(prepared.count) step(s); nothing was run or written")
@@ -473,14 +473,6 @@ struct AuditCommand: CohortLensCommand {
       path: out,
       message: (inside ? "cannot write the report into the folder: " : "cannot create the report folder: ") + problem + "; " + hint)
   }
-}
-
-/// `text` quoted for a POSIX shell when it holds anything but safe characters.
-func shellQuoted(_ text: String) -> String {
-  let safe = text.unicodeScalars.allSatisfy {
-    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "-_./,:=+@%".unicodeScalars.contains($0)
-  }
-  return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 enum AuditConsoleFormat: String, KeywordArgument {

@@ -43,9 +43,8 @@ func validateOutputPath(_ path: String, flag: String) throws {
 /// group names such as those of `--compare`, `--positive` classes) stay exact.
 /// Returns the keyword of `keywords` that `text` spells, or nil. O(total length).
 func keyword(_ text: String, among keywords: [String]) -> String? {
-  func folded(_ s: String) -> [UInt8] { s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 } }
-  let t = folded(text)
-  return keywords.first { folded($0) == t }
+  let t = MessageText.asciiLowercased(text)
+  return keywords.first { MessageText.asciiLowercased($0) == t }
 }
 
 /// An enum-valued flag whose raw values are its keywords, read case-insensitively (``keyword(_:among:)``).

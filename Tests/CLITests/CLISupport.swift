@@ -9,6 +9,20 @@ struct CLIResult {
 }
 
 enum CLI {
+  /// Python for the model-bridge test workers (after `import sys`): binary `stdin` and `stdout`, and `read(n)`,
+  /// exactly `n` bytes of the input or `None` at its end.
+  static let pythonWorkerIO = """
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    def read(n):
+        data = b""
+        while len(data) < n:
+            chunk = stdin.read(n - len(data))
+            if not chunk:
+                return None
+            data += chunk
+        return data
+    """
+
   /// The package root (two levels above this file's folder).
   static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()

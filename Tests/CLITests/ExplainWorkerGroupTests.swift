@@ -24,15 +24,7 @@ import Testing
         time.sleep(300)
         os._exit(0)
     mode = sys.argv[1]
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    def read(n):
-        data = b""
-        while len(data) < n:
-            chunk = stdin.read(n - len(data))
-            if not chunk:
-                return None
-            data += chunk
-        return data
+    \(CLI.pythonWorkerIO)
     while True:
         header = read(12)
         if header is None:

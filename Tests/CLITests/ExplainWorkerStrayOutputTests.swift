@@ -10,15 +10,7 @@ import Testing
   static let worker = """
     import struct, sys, time
     mode = sys.argv[1]
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    def read(n):
-        data = b""
-        while len(data) < n:
-            chunk = stdin.read(n - len(data))
-            if not chunk:
-                return None
-            data += chunk
-        return data
+    \(CLI.pythonWorkerIO)
     count = 0
     while True:
         header = read(12)
