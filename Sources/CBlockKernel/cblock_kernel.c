@@ -31,8 +31,11 @@ __attribute__((target("avx2,fma"))) static void product_avx2(const double *a, lo
   long i = row_begin;
   for (; i + 4 <= row_end; i += 4) {
     const double *a0 = a + i * n, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    // Vectors in groups of 3 (4 x 3 tiles: 12 accumulators, 3 + 1 registers of operands); the
+    // remainder as groups of 2 (m mod 3 = 2, or 4 = 2 + 2 when m mod 3 = 1), a single vector only for m = 1.
+    const long triples = m % 3 == 1 && m >= 4 ? m / 3 - 1 : m / 3;
     long v = 0;
-    for (; v + 3 <= m; v += 3) {
+    for (; v < 3 * triples; v += 3) {
       const double *q0 = q + v * n, *q1 = q0 + n, *q2 = q1 + n;
       __m256d c00 = _mm256_setzero_pd(), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00;
       __m256d c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
@@ -52,6 +55,26 @@ __attribute__((target("avx2,fma"))) static void product_avx2(const double *a, lo
       o0[1] = tail(a1, q0, n4, n, lane_sum(c10)); o1[1] = tail(a1, q1, n4, n, lane_sum(c11)); o2[1] = tail(a1, q2, n4, n, lane_sum(c12));
       o0[2] = tail(a2, q0, n4, n, lane_sum(c20)); o1[2] = tail(a2, q1, n4, n, lane_sum(c21)); o2[2] = tail(a2, q2, n4, n, lane_sum(c22));
       o0[3] = tail(a3, q0, n4, n, lane_sum(c30)); o1[3] = tail(a3, q1, n4, n, lane_sum(c31)); o2[3] = tail(a3, q2, n4, n, lane_sum(c32));
+    }
+    for (; v + 2 <= m; v += 2) {
+      const double *q0 = q + v * n, *q1 = q0 + n;
+      __m256d c00 = _mm256_setzero_pd(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+      for (long j = 0; j < n4; j += 4) {
+        __m256d x0 = _mm256_loadu_pd(q0 + j), x1 = _mm256_loadu_pd(q1 + j);
+        __m256d r = _mm256_loadu_pd(a0 + j);
+        c00 = _mm256_fmadd_pd(r, x0, c00); c01 = _mm256_fmadd_pd(r, x1, c01);
+        r = _mm256_loadu_pd(a1 + j);
+        c10 = _mm256_fmadd_pd(r, x0, c10); c11 = _mm256_fmadd_pd(r, x1, c11);
+        r = _mm256_loadu_pd(a2 + j);
+        c20 = _mm256_fmadd_pd(r, x0, c20); c21 = _mm256_fmadd_pd(r, x1, c21);
+        r = _mm256_loadu_pd(a3 + j);
+        c30 = _mm256_fmadd_pd(r, x0, c30); c31 = _mm256_fmadd_pd(r, x1, c31);
+      }
+      double *o0 = out + v * n + i, *o1 = o0 + n;
+      o0[0] = tail(a0, q0, n4, n, lane_sum(c00)); o1[0] = tail(a0, q1, n4, n, lane_sum(c01));
+      o0[1] = tail(a1, q0, n4, n, lane_sum(c10)); o1[1] = tail(a1, q1, n4, n, lane_sum(c11));
+      o0[2] = tail(a2, q0, n4, n, lane_sum(c20)); o1[2] = tail(a2, q1, n4, n, lane_sum(c21));
+      o0[3] = tail(a3, q0, n4, n, lane_sum(c30)); o1[3] = tail(a3, q1, n4, n, lane_sum(c31));
     }
     for (; v < m; v++) {
       const double *q0 = q + v * n;

@@ -46,9 +46,10 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 ///    residual of Ritz pair `(θᵢ, V·sᵢ)` is `F·sᵢ[last block]`, so its norm `‖B·sᵢ[last]‖₂`
 ///    costs no `n`-sized work.
 /// 4. **Convergence**: all of the `vectorCount` (default `count`) largest pairs satisfy
-///    `‖A yᵢ − θᵢ yᵢ‖₂ ≤ tolerance · ‖A‖` and the other wanted pairs the eigenvalue-error bound
-///    `min(r, r²/δ) ≤ tolerance · ‖A‖`
-///    (see ``largest(_:count:vectorCount:tolerance:maxIterations:seed:)``), where `‖A‖` is
+///    `‖A yᵢ − θᵢ yᵢ‖₂ ≤ tolerance · ‖A‖` and the other wanted pairs an eigenvalue-error bound
+///    `min(r, ‖R_G‖²/δ_G) ≤ tolerance · ‖A‖` over runs `G` of near Ritz values
+///    (``errorMeasures(theta:residuals:count:vectorCount:)``; see
+///    ``largest(_:count:vectorCount:tolerance:maxIterations:seed:)``), where `‖A‖` is
 ///    estimated by `max |θ|` over every Ritz value seen so far (a lower bound of `‖A‖₂`, exact once the extreme Ritz values have
 ///    converged, which in a Krylov space happens first). The estimate is then confirmed with
 ///    explicit residuals `(AV)·sᵢ − θᵢ·V·sᵢ` before returning.
@@ -146,23 +147,87 @@ public enum IterativeEigen {
     max(denseThreshold, 50 * (count + max(4, (count + 4) / 5)))
   }
 
-  /// Block size used for `count` wanted pairs: `count + max(4, ⌈count/5⌉)` rounded up to a
-  /// multiple of 16 (16 up to 12 pairs, 32 up to 26). The guard vectors make the convergence
-  /// rate depend on the gap after the block, not after pair `count`.
+  /// The error measure of each of the `count` wanted Ritz pairs that the convergence test compares
+  /// with `tolerance · ‖A‖`. For the first `vectorCount` pairs it is the residual norm `rᵢ`. For
+  /// the others (eigenvalue only) it is the smallest bound on the eigenvalue error over every run
+  /// `G = a…c` of consecutive Ritz values containing `i` (at most ``clusterBoundWidth`` of them,
+  /// the run `{i}` included):
+  /// `min(rᵢ, ‖R_G‖² / δ_G)`, with `‖R_G‖² = Σ_{j∈G} rⱼ²` (the Frobenius norm bounds the 2-norm of
+  /// the run's residual block) and `δ_G` the gap between the run's Ritz values and the rest of
+  /// the spectrum, estimated from the other Ritz values as
+  /// `min(min_{j<a}(θⱼ − rⱼ) − θ_a, θ_c − max_{j>c}(θⱼ + rⱼ)) − ‖R_G‖` (an eigenvalue lies within
+  /// `rⱼ` of every Ritz value `θⱼ`). The run `{i}` is the Kato–Temple / Saad Thm. 3.8 bound
+  /// `rᵢ²/δᵢ`; longer runs are the quadratic residual bound for a cluster of eigenvalues
+  /// (R. Mathias, "Quadratic residual bounds for the Hermitian eigenvalue problem", SIAM J.
+  /// Matrix Anal. Appl. 19 (1998)): near-equal eigenvalues, whose individual gaps are tiny, are
+  /// bounded by the gap around their group. On the 5-blob affinity (n = 1000, 10 pairs, 5
+  /// vectors) pairs 8–10 lie within 6e-5 of each other but 4e-3 from the rest; the run bound
+  /// ends the solve one block product earlier (11 instead of 12).
+  /// `theta`/`residuals` are descending and may hold one pair more than `count` (the nearest
+  /// one below); without it the runs ending at the last wanted pair have no gap below and give
+  /// no bound.
+  static func errorMeasures(theta: [Double], residuals: [Double], count: Int, vectorCount: Int) -> [Double] {
+    let known = min(theta.count, residuals.count)
+    // lowestAbove[a] = min over j < a of θⱼ − rⱼ; highestBelow[c] = max over c < j < known of θⱼ + rⱼ.
+    var lowestAbove = [Double](repeating: .infinity, count: count + 1)
+    for j in 0..<count { lowestAbove[j + 1] = min(lowestAbove[j], theta[j] - residuals[j]) }
+    var highestBelow = [Double](repeating: -.infinity, count: known + 1)
+    for j in stride(from: known - 1, through: 0, by: -1) { highestBelow[j] = max(highestBelow[j + 1], theta[j] + residuals[j]) }
+    var measure = (0..<count).map { residuals[$0] }
+    for a in 0..<count {
+      let above = lowestAbove[a] - theta[a]
+      var squares = 0.0
+      for c in a..<min(count, a + Self.clusterBoundWidth) {
+        squares += residuals[c] * residuals[c]
+        // Runs made only of pairs that need their vectors bound nothing.
+        guard c >= vectorCount else { continue }
+        let below = c + 1 < known ? theta[c] - highestBelow[c + 1] : -Double.infinity
+        let gap = min(above, below) - squares.squareRoot()
+        guard gap > 0 && gap.isFinite else { continue }
+        let error = squares / gap
+        for i in Swift.max(a, vectorCount)...c where residuals[i] > 0 {
+          measure[i] = min(measure[i], error)
+        }
+      }
+    }
+    return measure
+  }
+
+  /// Longest run of consecutive Ritz values that
+  /// ``errorMeasures(theta:residuals:count:vectorCount:)`` bounds together (16: the work is
+  /// O(count · 16²) per Rayleigh–Ritz step).
+  static let clusterBoundWidth = 16
+
+  /// Block size used for `count` wanted pairs: `count + max(4, ⌈count/5⌉)`, rounded up to a
+  /// multiple of 3 where the block product uses the row kernel (``rowKernelAvailable``: its
+  /// tiles are 4 rows × 3 vectors), to a multiple of 16 where it uses `dgemm`. The guard vectors
+  /// make the convergence rate depend on the gap after the block, not after pair `count`.
   ///
-  /// The rounding is measured, not cosmetic: the product `Qᵀ·A` is limited by streaming `A`
-  /// (and OpenBLAS's partitioning of a thin block over its threads), not by its flops. Time of
-  /// one `b × n · n × n` product, OpenBLAS 0.3.21, 2 threads, 2 shared cores, n = 4000:
+  /// **Row kernel.** Its cost is proportional to the block size, so the smallest block with the
+  /// guard vectors is the fastest: whole eigensolver on the 5-blob affinity (n = 1000, `count`
+  /// pairs, `count / 2` vectors, min of 15 interleaved rounds, ms):
+  ///
+  /// | count | b = 8 | 9 | 12 | 14 | 15 | 16 | 24 | 27 | 32 |
+  /// |-------|-------|---|----|----|----|----|----|----|----|
+  /// | 4     | 6.7   | 7.9 | 9.5 | | | 12.8 | | | |
+  /// | 10    |       |   | 10.9 | 10.8 | 9.9 | 11.9 | | | |
+  /// | 20    |       |   |    |    |    |    | 36.5 | 45.7 | 56.7 |
+  ///
+  /// **`dgemm`.** The rounding to 16 is measured, not cosmetic: OpenBLAS's partitioning of a
+  /// thin block over its threads makes odd widths slow. Time of one `b × n · n × n` product,
+  /// OpenBLAS 0.3.21, 2 threads, 2 shared cores, n = 4000:
   ///
   /// | b    | 12  | 14  | 16  | 20  | 24  | 28  | 30  | 32  | 36  | 40  |
   /// |------|-----|-----|-----|-----|-----|-----|-----|-----|-----|-----|
   /// | ms   | 18.5| 18.2| 15.0| 19.0| 26.4| 32.5| 22.3| 16.9| 21.5| 26.3|
-  ///
-  /// (1 thread: 24 ms for 14 and 24, 33 ms for 32.) Wider blocks also need fewer steps: on
-  /// the 5-blob affinity (10 / 20 pairs, 5 vectors) 12 / 10 steps with b = 14 / 24 against
-  /// 11–12 / 9–10 with b = 16 / 32; the eigensolver time drops by ≈25% / ≈15–40%.
   public static func blockSize(count: Int) -> Int {
-    (count + max(4, (count + 4) / 5) + 15) / 16 * 16
+    blockSize(count: count, rowKernel: rowKernelAvailable)
+  }
+
+  /// ``blockSize(count:)`` for the row kernel (`true`) or `dgemm` (`false`).
+  static func blockSize(count: Int, rowKernel: Bool) -> Int {
+    let guarded = count + max(4, (count + 4) / 5)
+    return rowKernel ? (guarded + 2) / 3 * 3 : (guarded + 15) / 16 * 16
   }
 
   /// Whether the block product uses the AVX2/FMA row kernel (`cbk_symmetric_rows_product`) on
@@ -226,11 +291,13 @@ public enum IterativeEigen {
   ///     For the `count − vectorCount` others only the eigenvalue is converged: the test is the
   ///     eigenvalue-error bound `min(r, r²/δ) ≤ tolerance · ‖A‖` (`r` the residual norm, `δ` the
   ///     gap to the other Ritz values, each shrunk by the residuals; Kato–Temple / Saad Thm. 3.8),
-  ///     so their eigenvalues stay within ≈`tolerance·‖A‖` of the exact ones while their vectors
-  ///     only have residual ≈`√(tolerance·δ)·‖A‖` (about 1e-7 on normalised affinities at 1e-10);
-  ///     near-equal eigenvalues (small `δ`) fall back to the residual test. On the 5-blob
-  ///     affinity, 10 pairs with 5 vectors: 12 instead of 15 block steps (168 instead of 210
-  ///     products); 20 pairs with 5: 10 instead of 13 (240 instead of 312).
+  ///     or its form for a run of near-equal Ritz values, `‖R_G‖²/δ_G` with the gap around the
+  ///     whole run (Mathias 1998; ``errorMeasures(theta:residuals:count:vectorCount:)``), so
+  ///     their eigenvalues stay within ≈`tolerance·‖A‖` of the exact ones while their vectors
+  ///     only have residual ≈`√(tolerance·δ)·‖A‖` (about 1e-7 on normalised affinities at 1e-10).
+  ///     When measured with the Kato–Temple test alone, on the 5-blob affinity, 10 pairs with 5
+  ///     vectors took 12 instead of 15 block steps (b = 14: 168 instead of 210 products); 20
+  ///     pairs with 5: 10 instead of 13 (b = 24: 240 instead of 312).
   ///   - tolerance: relative residual bound (default 1e-10; below ≈1e-14 it is unattainable in
   ///     double precision).
   ///   - maxIterations: maximum number of block products with `a` (default 500).
@@ -878,25 +945,12 @@ private struct BlockKrylov {
     return keep
   }
 
-  /// The largest ratio, over the `count` wanted Ritz pairs, of the error measure to `bound`
-  /// (converged when ≤ 1; NaN propagates): for the first `vectorCount` pairs the residual
-  /// norm `rᵢ`; for the others (eigenvalue only) `min(rᵢ, rᵢ²/δᵢ)`, the bound on the
-  /// eigenvalue error of Kato–Temple / Saad Thm. 3.8 type, with the gap `δᵢ` to the rest
-  /// of the spectrum estimated from the other Ritz values as `|θᵢ − θⱼ| − rⱼ − rᵢ` (an
-  /// eigenvalue lies within `rⱼ` of every Ritz value `θⱼ`); `theta`/`residuals` are descending
-  /// and may hold one pair more than `count` (the nearest one below).
+  /// The largest ratio, over the `count` wanted Ritz pairs, of the error measure
+  /// (``IterativeEigen/errorMeasures(theta:residuals:count:vectorCount:)``) to `bound`
+  /// (converged when ≤ 1; NaN propagates).
   func convergenceRatio(_ theta: [Double], _ residuals: [Double], bound: Double) -> Double {
     var q = 0.0
-    for i in 0..<count {
-      let r = residuals[i]
-      var measure = r
-      if i >= vectorCount && r > 0 {
-        var gap = Double.infinity
-        for j in 0..<min(theta.count, residuals.count) where j != i {
-          gap = min(gap, abs(theta[i] - theta[j]) - residuals[j] - r)
-        }
-        if gap > 0 && gap.isFinite { measure = min(r, r * r / gap) }
-      }
+    for measure in IterativeEigen.errorMeasures(theta: theta, residuals: residuals, count: count, vectorCount: vectorCount) {
       let ratio = bound > 0 ? measure / bound : (measure == 0 ? 0 : .infinity)
       if !(ratio <= q) { q = ratio }  // propagates NaN
     }

@@ -260,7 +260,7 @@ import Testing
   @Test(arguments: [1, 3, 4, 7, 13, 64, 257, 1030])
   func rowKernelProductMatchesGEMMAndItsOperationOrder(n: Int) throws {
     let a = Fixtures.randomSymmetric(n, seed: UInt64(n))
-    for m in n > 300 ? [3, 16, 17] : [1, 2, 3, 4, 5, 16, 17] {
+    for m in n > 300 ? [3, 15, 16, 17] : [1, 2, 3, 4, 5, 7, 10, 15, 16, 17] {
       let q = Fixtures.random(m, n, seed: UInt64(100 + m))
       guard let out = IterativeEigen.rowKernelProduct(a, q, rows: 0..<n) else {
         #expect(!IterativeEigen.rowKernelAvailable)
@@ -306,15 +306,58 @@ import Testing
   }
 
   @Test func blockSizeAndBasisLimit() {
-    #expect(IterativeEigen.blockSize(count: 1) == 16)
-    #expect(IterativeEigen.blockSize(count: 10) == 16)
-    #expect(IterativeEigen.blockSize(count: 12) == 16)
-    #expect(IterativeEigen.blockSize(count: 13) == 32)
-    #expect(IterativeEigen.blockSize(count: 20) == 32)
-    #expect(IterativeEigen.blockSize(count: 40) == 48)
+    // Row kernel: count + max(4, ⌈count/5⌉) rounded up to a multiple of 3 (its 4 × 3 tiles).
+    #expect(IterativeEigen.blockSize(count: 1, rowKernel: true) == 6)
+    #expect(IterativeEigen.blockSize(count: 4, rowKernel: true) == 9)
+    #expect(IterativeEigen.blockSize(count: 10, rowKernel: true) == 15)
+    #expect(IterativeEigen.blockSize(count: 12, rowKernel: true) == 18)
+    #expect(IterativeEigen.blockSize(count: 20, rowKernel: true) == 24)
+    #expect(IterativeEigen.blockSize(count: 40, rowKernel: true) == 48)
+    // dgemm: rounded up to a multiple of 16.
+    #expect(IterativeEigen.blockSize(count: 1, rowKernel: false) == 16)
+    #expect(IterativeEigen.blockSize(count: 10, rowKernel: false) == 16)
+    #expect(IterativeEigen.blockSize(count: 12, rowKernel: false) == 16)
+    #expect(IterativeEigen.blockSize(count: 13, rowKernel: false) == 32)
+    #expect(IterativeEigen.blockSize(count: 20, rowKernel: false) == 32)
+    #expect(IterativeEigen.blockSize(count: 40, rowKernel: false) == 48)
+    #expect(IterativeEigen.blockSize(count: 10) == IterativeEigen.blockSize(count: 10, rowKernel: IterativeEigen.rowKernelAvailable))
     #expect(IterativeEigen.basisLimit(blockSize: 24) == 288)
     #expect(IterativeEigen.basisLimit(blockSize: 5) == 64)
   }
+
+  /// The convergence test's eigenvalue-error measures: residuals for the pairs that need vectors,
+  /// the Kato–Temple bound `r²/δ` for an isolated value, and the run bound `‖R_G‖²/δ_G` for a
+  /// group of near-equal values, with the gaps shrunk by every other Ritz value's residual.
+  @Test func errorMeasuresBoundClustersByTheirOuterGap() {
+    // Pair 0 needs its vector; pairs 1–3 lie within 1e-5 of each other, 0.2 from the rest.
+    let theta = [1.0, 0.50002, 0.50001, 0.5, 0.3]
+    let residuals = [1e-12, 1e-6, 1e-6, 1e-6, 1e-3]
+    let m = IterativeEigen.errorMeasures(theta: theta, residuals: residuals, count: 4, vectorCount: 1)
+    #expect(m[0] == 1e-12)
+    // Singletons would give r²/δ = 1e-12 / (1e-5 − 2e-6) ≈ 1.25e-7; the run {1, 2, 3} gives
+    // 3e-12 / ((0.5 − 0.301) − √3e-12) ≈ 1.5e-11, and {1, 2} / {2, 3} no better.
+    let run = 3e-12 / ((0.5 - 0.301) - (3e-12).squareRoot())
+    for i in 1...3 { #expect(abs(m[i] - run) <= 1e-12 * run, "pair \(i): \(m[i]) vs \(run)") }
+    // Without the pair below the last wanted one, runs ending there have no gap below.
+    let cut = IterativeEigen.errorMeasures(theta: Array(theta.prefix(4)), residuals: Array(residuals.prefix(4)), count: 4, vectorCount: 1)
+    #expect(cut[3] == 1e-6)
+    #expect(cut[1] > 1e-7)  // only the singleton {1} and the run {1, 2} have gaps on both sides
+  }
+
+  @Test func errorMeasuresUseTheWorstOtherRitzValue() {
+    // Pair 2 is 0.3 below pair 1 but pair 0, with a large residual, may hide an eigenvalue 0.05
+    // above pair 2: the gap above is 0.05, not 0.3.
+    let theta = [0.9, 0.8, 0.5, 0.1]
+    let residuals = [0.35, 1e-8, 1e-6, 1e-3]
+    let m = IterativeEigen.errorMeasures(theta: theta, residuals: residuals, count: 3, vectorCount: 0)
+    let expected = 1e-12 / ((0.9 - 0.35 - 0.5) - 1e-6)
+    #expect(abs(m[2] - expected) <= 1e-12 * expected)
+    #expect(m[0] == 0.35)  // no gap below pair 0 beyond its own residual: no bound
+    // NaN residuals propagate.
+    let nan = IterativeEigen.errorMeasures(theta: theta, residuals: [0.1, .nan, 1e-6, 1e-3], count: 3, vectorCount: 0)
+    #expect(nan[1].isNaN)
+  }
+
 
   @Test func solverChoiceRouting() throws {
     #expect(SymmetricEigen.resolvedSolver(.auto, order: IterativeEigen.denseThreshold - 1, count: 5) == .dense)

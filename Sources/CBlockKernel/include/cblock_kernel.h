@@ -10,7 +10,8 @@
 /// (j ascending), added pairwise `(s0 + s2) + (s1 + s3)`, then the `n mod 4` remaining terms in order,
 /// each by fused multiply-add. It does not
 /// depend on `row_begin`/`row_end` or on the other rows and vectors, so splitting the rows over threads gives the same
-/// bits. Register tiles of 4 rows x 3 vectors (12 accumulators, 7 loads per 12 fused multiply-adds).
+/// bits. Register tiles of 4 rows x 3 vectors (12 accumulators, 7 loads per 12 fused multiply-adds); the `m mod 3`
+/// remaining vectors in tiles of 4 rows x 2 (`m = 16` as 4 x 3 + 2 x 2), a tile of 4 x 1 only for `m = 1`.
 ///
 /// Returns 1 when the product was computed (x86-64 with AVX2 and FMA), 0 when this processor lacks them; then nothing
 /// was written and the caller must use `cblas_dgemm`.
