@@ -48,6 +48,17 @@ struct ClusterCommand: CohortLensCommand {
       """
   )
 
+  /// The defaults of the options that have one (shared by the declarations and ``direct(_:)``).
+  enum Defaults {
+    static let affinity = AffinityKind.rbf
+    static let graph = "full"
+    static let laplacian = LaplacianKind.normalized
+    static let k = KSpecification(argument: "2...10")!
+    static let seed: UInt32 = 0
+    static let nInit = 10
+    static let eigensolver = SpectralEigenSolver.auto
+  }
+
   @Option(help: ArgumentHelp("Feature table (CSV with a header, one learner per row).", valueName: "file"))
   var features: String?
 
@@ -63,7 +74,7 @@ struct ClusterCommand: CohortLensCommand {
   var scale: FeatureScaling { scaleOption ?? .standard }
 
   @Option(help: "Affinity: rbf (exp(-gamma*|xi-xj|^2) on the features) or precomputed (--matrix).")
-  var affinity: AffinityKind = .rbf
+  var affinity: AffinityKind = Defaults.affinity
 
   @Option(parsing: .unconditional, help: ArgumentHelp("RBF gamma (default 1/number of features, as sklearn's rbf_kernel).", valueName: "g"))
   var gamma: Double?
@@ -72,25 +83,25 @@ struct ClusterCommand: CohortLensCommand {
   var matrix: String?
 
   @Option(help: ArgumentHelp("Graph from the affinity: full, epsilon:E (1 where similarity > E) or knn:K (K nearest by distance — features, or DTW/series distance with --series — incl. self, symmetrised 0.5(A+A')).", valueName: "kind"))
-  var graph: String = "full"
+  var graph: String = Defaults.graph
 
   @Option(help: "Graph Laplacian: normalized (I - D^-1/2 W D^-1/2) or unnormalized (D - W).")
-  var laplacian: LaplacianKind = .normalized
+  var laplacian: LaplacianKind = Defaults.laplacian
 
   @Option(parsing: .unconditional, help: ArgumentHelp("Numbers of clusters: one (5), a range (2...10) or a list (2,4,6).", valueName: "k"))
-  var k: KSpecification = KSpecification(argument: "2...10")!
+  var k: KSpecification = Defaults.k
 
   @Option(parsing: .unconditional, help: "Seed of the random stream (NumPy RandomState semantics; same seed, same output bytes).")
-  var seed: UInt32 = 0
+  var seed: UInt32 = Defaults.seed
 
   @Option(name: .customLong("n-init"), parsing: .unconditional, help: "k-means restarts per k (the best inertia is kept; --progress reports long runs every 10 %).")
-  var nInit: Int = 10
+  var nInit: Int = Defaults.nInit
 
   @Option(help: ArgumentHelp("Column with reference labels; reports the adjusted Rand index per k.", valueName: "column"))
   var truth: String?
 
   @Option(help: ArgumentHelp("Eigensolver: auto (dense LAPACK dsyevr below max(500, 50·(m + max(4, ⌈m/5⌉))) learners for m = max(2·kmax, kmax+1) eigenpairs, block Lanczos from there on), dense or iterative.", valueName: "solver"))
-  var eigensolver: SpectralEigenSolver = .auto
+  var eigensolver: SpectralEigenSolver = Defaults.eigensolver
 
   @Flag(help: "Drop learners with missing values in the chosen columns (default: stop and list them).")
   var dropMissing = false

@@ -37,7 +37,8 @@ struct CohortLens: ParsableCommand {
     // arguments are parsed (parsing takes a few milliseconds, during which a worker would spin on the other core).
     BLASThreads.releaseWorkers()
     do {
-      var command = try parseAsRoot(nil)
+      // The common `cluster --name value …` line is read directly (no reflection); any other goes to the parser.
+      var command: ParsableCommand = try ClusterCommand.direct(Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot(nil)
       try command.run()
     } catch {
       // Help and version text (exit status 0) go to standard output; one that cannot be written there (a full

@@ -12,8 +12,13 @@ import LinearAlgebra
 
 /// Output flags shared by every command.
 struct OutputOptions: ParsableArguments {
+  /// The default format (shared by the declaration and ``ClusterCommand/direct(_:)``).
+  enum Defaults {
+    static let format = OutputFormat.table
+  }
+
   @Option(help: "Output format: table (aligned, for terminals), csv, json or markdown.")
-  var format: OutputFormat = .table
+  var format: OutputFormat = Defaults.format
 
   @Option(help: ArgumentHelp("Write the result to FILE (atomically: temp file + rename) instead of stdout.", valueName: "file"))
   var output: String?
