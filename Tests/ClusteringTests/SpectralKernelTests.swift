@@ -93,4 +93,15 @@ import Testing
       #expect(Self.bits(native.storage) == Self.bits(portable.storage), "n \(n) \(form)")
     }
   }
+
+  /// The huge-page-friendly allocation: the matrix is complete and has at least `count` elements.
+  @Test(arguments: [1, 100, 524_288, 1_000_000, 1_048_568, 1_048_569])
+  func uninitializedStorageIsFilled(count: Int) {
+    let a = spectralUninitializedStorage(count: count) { p in
+      for k in 0..<count { p[k] = Double(k) }
+    }
+    #expect(a.count == count)
+    #expect(a.first == 0 && a.last == Double(count - 1))
+    #expect(a.capacity >= count)
+  }
 }
