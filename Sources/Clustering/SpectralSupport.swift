@@ -118,20 +118,41 @@ extension Matrix {
 /// A fresh `count`-element `Double` array whose elements are all written by `fill` (which must
 /// initialise every element; nothing is zero-filled first).
 ///
-/// Large buffers (≥ 4 MiB) are advised as transparent-huge-page candidates on Linux
-/// (`madvise(MADV_HUGEPAGE)` on the 2 MiB-aligned interior) before first touch, which turns the
-/// ~n²/512 page faults of an n × n matrix into ~n²/2¹⁸; elsewhere this is a plain allocation.
+/// Large buffers (≥ 4 MiB) are transparent-huge-page candidates on Linux (`madvise(MADV_HUGEPAGE)`
+/// before first touch), which turns the ~n²/512 page faults of an n × n matrix into ~n²/2¹⁸. The
+/// array's capacity is rounded up so that its allocation (32-byte array header + elements) is a whole
+/// number of 2 MiB less glibc's 32 bytes of chunk overhead: glibc then serves it by its own anonymous
+/// mapping of exactly that many 2 MiB, which Linux (≥ 6.7) places on a 2 MiB boundary, so the advice
+/// covers the whole matrix, not just its 2 MiB-aligned interior (the extra capacity, < 2 MiB, is
+/// never touched, so never backed by memory). The last 2 MiB is advised only when the matrix uses at
+/// least 128 KiB of it (one huge-page fault, which zeroes 2 MiB, costs about as much as 31 small ones).
+/// Where the mapping is not aligned the interior still gets huge pages. Elsewhere this is a plain
+/// allocation.
+///
+/// Measured (first touch of 8 MB, one thread, 2-core Zen 4 guest, min of 20): 4 KiB pages 2.80 ms,
+/// the 2 MiB-aligned interior advised 0.66 ms, the whole buffer aligned and advised 0.17 ms.
 func spectralUninitializedStorage(count: Int, _ fill: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
-  [Double](unsafeUninitializedCapacity: Swift.max(1, count)) { buf, initialized in
+  let bytes = Swift.max(1, count) * MemoryLayout<Double>.stride
+  var capacity = Swift.max(1, count)
+  #if canImport(Glibc)
+    let huge = 2 << 20
+    let overhead = 64  // Swift's array header (32) + glibc's chunk header and size rounding (32)
+    let large = bytes >= 4 << 20
+    if large { capacity = ((bytes + overhead + huge - 1) / huge * huge - overhead) / MemoryLayout<Double>.stride }
+  #endif
+  return [Double](unsafeUninitializedCapacity: capacity) { buf, initialized in
     let base = buf.baseAddress!
     #if canImport(Glibc)
-      let bytes = count * MemoryLayout<Double>.stride
-      if bytes >= 4 << 20 {
-        let huge = 2 << 20
-        let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-        let end = (Int(bitPattern: base) + bytes) & ~(huge - 1)
-        if end > start {
-          _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, Int32(MADV_HUGEPAGE))
+      if large {
+        let page = 4096
+        let first = Int(bitPattern: base) & ~(page - 1)
+        let end = Int(bitPattern: base) + bytes
+        var last = end & ~(huge - 1)
+        if end - last >= 128 << 10 {
+          last = (Int(bitPattern: base + capacity) + page - 1) & ~(page - 1)  // the allocation's end
+        }
+        if last > first {
+          _ = madvise(UnsafeMutableRawPointer(bitPattern: first), last - first, Int32(MADV_HUGEPAGE))
         }
       }
     #endif
