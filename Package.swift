@@ -8,6 +8,7 @@
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
 //   CBlockKernel     C SIMD kernel of the iterative eigensolver's block product (AVX2, chosen at run time), used by LinearAlgebra
+//   CScoresKernel    C SIMD kernel of the silhouette's distance sums (AVX2, chosen at run time), used by Clustering
 //   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
 //   TimeSeries       series input (long/wide), normalisation, DTW (Sakoe-Chiba band), pairwise engine, exact k-NN
 //   Fairness         count tables, group rates with intervals, criteria and verdicts, bootstrap, AUC, ABROCA
@@ -60,7 +61,8 @@ let package = Package(
       name: "LinearAlgebra", dependencies: ["CLapack", "CBlockKernel", "CohortLensCore"],
       linkerSettings: lapackLinking
     ),
-    .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore"]),
+    .target(name: "CScoresKernel"),
+    .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore", "CScoresKernel"]),
     .target(name: "CDTWKernel"),
     .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra", "CDTWKernel"]),
     .target(name: "Report", dependencies: ["CohortLensCore"]),
