@@ -55,4 +55,68 @@ import Testing
     let p2 = try ClusterScores.silhouetteSamples(y, labels: labels, kernel: false)
     #expect(f2.map(\.bitPattern) == p2.map(\.bitPattern))
   }
+
+  /// k-means (restarts on several threads, reused buffers) against the previous sequential implementation.
+  @Test(arguments: [
+    (1, 1, 1, 10, 300), (2, 1, 2, 3, 300), (7, 2, 3, 10, 300), (64, 5, 5, 10, 300), (199, 3, 4, 10, 300),
+    (200, 3, 4, 10, 300), (255, 2, 5, 7, 300), (257, 5, 5, 17, 300), (513, 9, 8, 10, 300), (1000, 5, 5, 10, 300),
+    (1000, 5, 5, 10, 2), (1000, 4, 6, 33, 300), (2000, 3, 3, 10, 1),
+  ])
+  func kMeansEqualsReference(n: Int, d: Int, k: Int, initCount: Int, maxIterations: Int) {
+    for seed in [UInt32(0), 7] {
+      let x = Self.data(n: n, d: d, clusters: Swift.max(1, k - 1), seed: seed + 11, spread: 2.5).x
+      var rNew = NumPyRandomState(seed: seed)
+      rNew.skip(doubles: n)
+      var rOld = rNew
+      var calls = 0
+      let new = KMeans(clusters: k, initCount: initCount, maxIterations: maxIterations)
+        .fit(x, random: &rNew, afterEachRun: { calls += 1 })
+      let old = ReferenceKMeans.fit(x, clusters: k, initCount: initCount, maxIterations: maxIterations, random: &rOld)
+      let tag = "n \(n), d \(d), k \(k), n_init \(initCount), seed \(seed)"
+      #expect(new.labels == old.labels, "\(tag)")
+      #expect(new.centers.storage.map(\.bitPattern) == old.centers.storage.map(\.bitPattern), "\(tag)")
+      #expect(new.inertia.bitPattern == old.inertia.bitPattern, "\(tag)")
+      #expect(new.iterations == old.iterations && new.converged == old.converged, "\(tag)")
+      #expect(rNew == rOld, "\(tag): the random state advances as before")
+      #expect(calls == initCount)
+    }
+  }
+
+  @Test func kMeansEqualsReferenceWithDuplicatesAndEmptyClusters() {
+    // many identical points and more clusters than distinct points: empty clusters are relocated
+    var rows = [[Double]]()
+    for i in 0..<300 { rows.append([Double(i % 4), Double(i % 2)]) }
+    for i in 0..<5 { rows.append([Double(i) * 0.001, 3]) }
+    let x = Matrix(rowArrays: rows)
+    for k in [3, 9, 12] {
+      var rNew = NumPyRandomState(seed: 3)
+      var rOld = rNew
+      let new = KMeans(clusters: k).fit(x, random: &rNew)
+      let old = ReferenceKMeans.fit(x, clusters: k, random: &rOld)
+      #expect(new.labels == old.labels, "k \(k)")
+      #expect(new.centers.storage.map(\.bitPattern) == old.centers.storage.map(\.bitPattern), "k \(k)")
+      #expect(new.inertia.bitPattern == old.inertia.bitPattern && new.iterations == old.iterations, "k \(k)")
+      #expect(rNew == rOld)
+    }
+  }
+
+  @Test func kMeansPlusPlusSeedingEqualsReference() {
+    for (n, d, k) in [(1, 1, 1), (5, 2, 3), (300, 4, 7), (1000, 5, 5)] {
+      let x = Self.data(n: n, d: d, clusters: 3, seed: 5).x
+      let norms = Pairwise.rowSquaredNorms(x)
+      var seeding = KMeansPlusPlus(x: x, norms: norms, k: k)
+      var rNew = NumPyRandomState(seed: 9)
+      var rOld = rNew
+      for run in 0..<4 {
+        let before = rNew
+        let new = seeding.centers(random: &rNew)
+        let old = ReferenceKMeans.kMeansPlusPlus(x, norms: norms, k: k, random: &rOld)
+        #expect(new.map(\.bitPattern) == old.map(\.bitPattern), "n \(n), k \(k), run \(run)")
+        #expect(rNew == rOld)
+        var skipped = before
+        skipped.skip(doubles: seeding.drawsPerRun)
+        #expect(skipped == rNew, "a seeding draws drawsPerRun doubles")
+      }
+    }
+  }
 }
