@@ -120,3 +120,55 @@ import Testing
     }
   }
 }
+
+/// The cluster scores' integer fast paths (label coding, ARI contingency table) and the shared DB/CH pass.
+@Suite struct ScoresIntegerPathTests {
+  static let labellings: [[Int]] = [
+    [0, 1], [1, 0, 1], [5, 5, 7, 9, 7], [-3, 2, -3, 2, 0], [0, 0, 0, 1, 1, 2, 2, 2, 2, 3],
+    (0..<1000).map { ($0 * 7 + $0 / 3) % 5 }, (0..<777).map { ($0 * 13) % 50 - 25 }, (0..<64).map { $0 * 1000 },
+    [Int.min, 0, Int.max, 0], [Int.max - 1, Int.max, Int.max - 1], (0..<300).map { $0 % 2 == 0 ? 0 : 10_000 },
+  ]
+
+  @Test func smallRangeCodingEqualsHashedCoding() {
+    for labels in Self.labellings {
+      let hashed = ClusterScores.encodeHashed(labels)
+      if let small = ClusterScores.encodeSmallRange(labels) {
+        #expect(small == hashed, "\(labels.prefix(8))")
+      } else {
+        // only wide ranges fall back to hashing
+        #expect(labels.max()! &- labels.min()! >= 4 * labels.count + 64 || labels.contains(Int.min))
+      }
+    }
+    #expect(ClusterScores.encodeSmallRange([]) == nil)
+  }
+
+  @Test func integerAdjustedRandEqualsHashedPath() {
+    for a in Self.labellings {
+      for b in Self.labellings where b.count == a.count {
+        let fast = ClusterScores.adjustedRandIndex(a, b)
+        let hashed = ClusterScores.adjustedRandIndex(ClusterScores.pairCountsHashed(a, b))
+        #expect(fast.bitPattern == hashed.bitPattern, "\(a.prefix(6)) vs \(b.prefix(6))")
+        // the generic entry point (strings) gives the same value
+        #expect(ClusterScores.adjustedRandIndex(a.map(String.init), b.map(String.init)).bitPattern == fast.bitPattern)
+      }
+      let shifted = a.map { ($0 &* 3) % 11 }
+      let fast = ClusterScores.adjustedRandIndex(a, shifted)
+      let hashed = ClusterScores.adjustedRandIndex(ClusterScores.pairCountsHashed(a, shifted))
+      #expect(fast.bitPattern == hashed.bitPattern)
+    }
+    #expect(ClusterScores.adjustedRandIndex([Int](), []) == 1.0)
+  }
+
+  @Test(arguments: [(7, 1, 2), (64, 5, 5), (1000, 5, 5), (301, 3, 4)])
+  func sharedDaviesBouldinAndCalinskiHarabaszEqualSeparateCalls(n: Int, d: Int, clusters: Int) throws {
+    for offset in [0.0, 1.7e12, 1e305] {
+      let (x, labels) = ScoresFastPathTests.data(n: n, d: d, clusters: clusters, seed: 4, offset: offset)
+      let both = try ClusterScores.daviesBouldinAndCalinskiHarabasz(x, labels: labels)
+      #expect(both.daviesBouldin.bitPattern == (try ClusterScores.daviesBouldin(x, labels: labels)).bitPattern)
+      #expect(both.calinskiHarabasz.bitPattern == (try ClusterScores.calinskiHarabasz(x, labels: labels)).bitPattern)
+    }
+    #expect(throws: ClusterScoresError.invalidLabelCount(labels: 1, samples: 3)) {
+      try ClusterScores.daviesBouldinAndCalinskiHarabasz(Matrix(rowArrays: [[0], [1], [2]]), labels: [4, 4, 4])
+    }
+  }
+}
