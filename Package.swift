@@ -9,6 +9,7 @@
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
 //   CBlockKernel     C SIMD kernel of the iterative eigensolver's block product (AVX2, chosen at run time), used by LinearAlgebra
 //   CSpectralKernel  C SIMD kernels of the RBF affinity, degrees and normalised operator (AVX2, chosen at run time), used by Clustering
+//   CScoresKernel    C SIMD kernel of the silhouette's distance sums (AVX2, chosen at run time), used by Clustering
 //   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
 //   TimeSeries       series input (long/wide), normalisation, DTW (Sakoe-Chiba band), pairwise engine, exact k-NN
 //   Fairness         count tables, group rates with intervals, criteria and verdicts, bootstrap, AUC, ABROCA
@@ -62,7 +63,8 @@ let package = Package(
       linkerSettings: lapackLinking
     ),
     .target(name: "CSpectralKernel"),
-    .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore", "CSpectralKernel"]),
+    .target(name: "CScoresKernel"),
+    .target(name: "Clustering", dependencies: ["LinearAlgebra", "CohortLensCore", "CSpectralKernel", "CScoresKernel"]),
     .target(name: "CDTWKernel"),
     .target(name: "TimeSeries", dependencies: ["CohortLensCore", "LinearAlgebra", "CDTWKernel"]),
     .target(name: "Report", dependencies: ["CohortLensCore"]),

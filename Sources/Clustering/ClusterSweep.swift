@@ -202,8 +202,8 @@ public enum SpectralSweep {
     // ClusterScores checks that and throws.
     let samples = (try? ClusterScores.silhouetteSamples(x, labels: fit.labels)) ?? []
     let silhouette = samples.isEmpty ? .nan : samples.reduce(0, +) / Double(samples.count)
-    let db = (try? ClusterScores.daviesBouldin(x, labels: fit.labels)) ?? .nan
-    let ch = (try? ClusterScores.calinskiHarabasz(x, labels: fit.labels)) ?? .nan
+    let dbch = try? ClusterScores.daviesBouldinAndCalinskiHarabasz(x, labels: fit.labels)
+    let db = dbch?.daviesBouldin ?? .nan, ch = dbch?.calinskiHarabasz ?? .nan
     let ari = truthCodes.map { ClusterScores.adjustedRandIndex($0, fit.labels) }
     return SweepEntry(
       k: k, labels: fit.labels, clusterSizes: sizes, silhouette: silhouette, silhouetteSamples: samples,

@@ -6,6 +6,13 @@ import CohortLensCore
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import CLapack
+import Dispatch
+#if canImport(FoundationEssentials)
+  import FoundationEssentials  // ProcessInfo, without loading Foundation's ICU data
+#else
+  import Foundation
+#endif
 import LinearAlgebra
 
 /// The outcome of ``KMeans/fit(_:random:)``: the best of the `initCount` runs.
@@ -77,12 +84,20 @@ public struct KMeansResult: Sendable, Equatable {
 /// `referenceThreads` reproduces that order for the thread count scikit-learn ran with
 /// (`sklearn.utils._openmp_helpers._openmp_effective_n_threads()`, usually the core count); the
 /// result is bit-identical for 1 or 2 threads (for more, scikit-learn's own reduction order is
-/// not deterministic). The computation itself is single-threaded; OpenBLAS is set to one thread
-/// during `fit` and restored afterwards.
+/// not deterministic). OpenBLAS is set to one thread during `fit` and restored afterwards.
 ///
-/// - Complexity: O(initCount · (k · L · n · d + iterations · n · k · d)) time, O(n · (k + d)) memory.
-///   For n = 20 000, d = 10, k = 10 a Lloyd iteration takes ≈0.35 ms (release build), so the
-///   10 runs take ≈0.1 s when they converge in a few iterations and ≈1 s if all hit 300.
+/// **Threads.** A run's seeding draws `1 + (k − 1)·L` doubles whatever the data, so run r starts from the
+/// random state advanced by r times that: the runs are independent. From 200 rows on they are dealt round-robin
+/// to the cores (at most 8, `DispatchQueue.concurrentPerform`, in batches of 8 runs per worker), each worker with
+/// its own buffers, and the best run is then chosen in run order, exactly as when they run one after another;
+/// the result does not depend on the number of threads.
+///
+/// - Complexity: O(initCount · (k · L · n · d + iterations · n · k · d)) time, O(n · (k + d)) memory per
+///   worker plus the labels of one batch of runs. For n = 20 000, d = 10, k = 10 a Lloyd iteration takes
+///   ≈0.35 ms (release build), so the 10 runs take ≈0.1 s when they converge in a few iterations and ≈1 s if
+///   all hit 300. The cluster benchmark's k-means (n = 1000, 5-D embedding, k = 5, 10 runs) takes 0.40 ms on
+///   this project's 2-core reference machine (0.58 ms on one core; 0.74 ms before the buffers were reused and
+///   the runs spread over the cores).
 /// - Reference: Arthur & Vassilvitskii (2007), "k-means++: the advantages of careful seeding";
 ///   scikit-learn 1.9.1 `sklearn.cluster.KMeans`.
 public struct KMeans: Sendable {
@@ -120,7 +135,8 @@ public struct KMeans: Sendable {
   /// scikit-learn advances the `RandomState` it was given).
   ///
   /// - Parameter afterEachRun: called after each of the `initCount` runs (seeding and Lloyd), on the
-  ///   calling thread, e.g. to count restarts for a progress display; it does not affect the result.
+  ///   calling thread, e.g. to count restarts for a progress display; it does not affect the result. With
+  ///   several threads the calls for a batch of runs come together once the batch is done.
   public func fit(_ x: Matrix, random: inout NumPyRandomState, afterEachRun: (() -> Void)? = nil) -> KMeansResult {
     let n = x.rows, d = x.columns, k = clusters
     precondition(n >= k, "KMeans: n_samples=\(n) should be >= n_clusters=\(k)")
@@ -136,24 +152,65 @@ public struct KMeans: Sendable {
     }
     let norms = Pairwise.rowSquaredNorms(xc)
     let engine = KMeansLloydEngine(x: xc, threads: referenceThreads, k: k)
+    let seeding = KMeansPlusPlus(x: xc, norms: norms, k: k)
     // The BLAS calls here are thin (k or L ≤ ~10 columns); OpenBLAS's thread pool only adds
     // synchronisation, so it runs single-threaded for the duration.
     let savedThreads = BLASThreads.current
     BLASThreads.set(1)
     defer { BLASThreads.set(savedThreads) }
 
-    var best: (labels: [Int32], centers: [Double], inertia: Double, iterations: Int, converged: Bool)?
-    for _ in 0..<initCount {
-      let initial = Self.kMeansPlusPlus(xc, norms: norms, k: k, random: &random)
-      let run = engine.run(initialCenters: initial, maxIterations: maxIterations, tolerance: tol)
-      if let b = best {
-        if run.inertia < b.inertia - Self.nearTie * abs(b.inertia) && !Self.isSameClustering(run.labels, b.labels, k) {
-          best = run
+    // Every run draws the same number of doubles, so run r starts from the state advanced by r · draws: the runs
+    // are independent and go to `workers` threads (round-robin within batches); the best one is then chosen in run
+    // order, exactly as one after another.
+    let draws = seeding.drawsPerRun
+    let cores = n >= Self.parallelMinimumRows ? Swift.min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
+    let workers = Swift.max(1, Swift.min(cores, initCount))
+    let batchSize = workers * 8
+    let maxIterations = self.maxIterations
+    var best: KMeansLloydEngine.Run?
+    var done = 0
+    while done < initCount {
+      let count = Swift.min(batchSize, initCount - done)
+      let runs: [KMeansLloydEngine.Run]
+      if workers == 1 {
+        var plusPlus = seeding
+        var workspace = KMeansLloydEngine.Workspace(k: k, d: d)
+        var state = random
+        runs = (0..<count).map { _ in
+          let initial = plusPlus.centers(random: &state)
+          return engine.run(initialCenters: initial, maxIterations: maxIterations, tolerance: tol, workspace: &workspace)
         }
       } else {
-        best = run
+        let slots = ResultSlots<KMeansLloydEngine.Run>(count: count)
+        let start = random
+        let w = Swift.min(workers, count)
+        DispatchQueue.concurrentPerform(iterations: w) { worker in
+          var plusPlus = seeding
+          var workspace = KMeansLloydEngine.Workspace(k: k, d: d)
+          var state = start
+          state.skip(doubles: worker * draws)
+          var r = worker
+          while r < count {
+            let initial = plusPlus.centers(random: &state)
+            slots.set(r, engine.run(initialCenters: initial, maxIterations: maxIterations, tolerance: tol, workspace: &workspace))
+            r += w
+            if r < count { state.skip(doubles: (w - 1) * draws) }
+          }
+        }
+        runs = slots.values
       }
-      afterEachRun?()
+      random.skip(doubles: count * draws)
+      for run in runs {
+        if let b = best {
+          if run.inertia < b.inertia - Self.nearTie * abs(b.inertia) && !Self.isSameClustering(run.labels, b.labels, k) {
+            best = run
+          }
+        } else {
+          best = run
+        }
+        afterEachRun?()
+      }
+      done += count
     }
     let b = best!
     var centers = Matrix(rows: k, columns: d, storage: b.centers)
@@ -162,6 +219,10 @@ public struct KMeans: Sendable {
       labels: b.labels.map { Int($0) }, centers: centers, inertia: b.inertia,
       iterations: b.iterations, converged: b.converged)
   }
+
+  /// Rows from which ``fit(_:random:afterEachRun:)`` runs its restarts on several threads (below, one thread:
+  /// a run takes a few microseconds and starting threads would cost more).
+  static let parallelMinimumRows = 200
 
   /// ``fit(_:random:)`` with `NumPyRandomState(seed: seed)` advanced by `skippingDoubles` draws
   /// first. With `skippingDoubles = x.rows` on a spectral embedding this reproduces
@@ -204,43 +265,157 @@ public struct KMeans: Sendable {
     return true
   }
 
-  /// Squared distances from the given rows of `x` to all rows, as scikit-learn's
-  /// `_euclidean_distances(X[rows], X, Y_norm_squared=norms, squared=True)`:
-  /// `max(0, (−2·x_r·x_i + ‖x_r‖²) + ‖x_i‖²)`, one row per requested index.
-  static func squaredDistances(from rows: [Int], _ x: Matrix, norms: [Double]) -> Matrix {
-    let sub = x.selectingRows(rows)
-    var g = BLAS.gemm(sub, x, transposeB: .transpose, alpha: -2)
-    let n = x.rows
-    g.storage.withUnsafeMutableBufferPointer { p in
-      for (r, idx) in rows.enumerated() {
-        let xx = norms[idx]
-        for i in 0..<n {
-          let v = (p[r * n + i] + xx) + norms[i]
-          p[r * n + i] = v > 0 ? v : 0
+  /// k-means++ seeding with local trials (`_kmeans_plusplus`, unit sample weights); returns the
+  /// `k × d` initial centres (row-major). See ``KMeansPlusPlus``.
+  static func kMeansPlusPlus(_ x: Matrix, norms: [Double], k: Int, random: inout NumPyRandomState) -> [Double] {
+    var seeding = KMeansPlusPlus(x: x, norms: norms, k: k)
+    return seeding.centers(random: &random)
+  }
+}
+
+/// k-means++ seeding with local trials, scikit-learn's `_kmeans_plusplus` (unit sample weights), on centred
+/// data with its squared row norms; the buffers it needs are made once and reused from run to run (a copy
+/// per thread).
+///
+/// The first centre is `choice(n, p=1/n)` (its normalised cumulative sums are computed once, by the same
+/// operations as ``NumPyRandomState/choice(_:p:)``); then each further centre is the best of
+/// `2 + ⌊ln k⌋` candidates drawn by `searchsorted(cumsum(D²), uniform·ΣD²)`. Squared distances are
+/// `max(0, (−2·x_c·x_i + ‖x_c‖²) + ‖x_i‖²)` (`dgemm` with α = −2) and potentials Σ min(D², d²) by `dgemv`
+/// against ones, as `_euclidean_distances` and NumPy's `sum` over a row do in scikit-learn.
+struct KMeansPlusPlus: @unchecked Sendable {
+  let x: Matrix
+  let norms: [Double]
+  let k: Int
+  let n: Int
+  let d: Int
+  /// Candidates per centre after the first: `2 + ⌊ln k⌋`.
+  let trials: Int
+  /// `cumsum(p) / cumsum(p)[-1]` for `p = 1/n` (`choice`'s CDF).
+  private let uniformCDF: [Double]
+  private let ones: [Double]
+  /// Scratch: the candidate rows (`trials × d`), their squared distances to all rows (`trials × n`), the
+  /// current squared distance to the nearest centre, its cumulative sums, and the candidates' potentials.
+  private var candidateRows: [Double]
+  private var distances: [Double]
+  private var closest: [Double]
+  private var cumsum: [Double]
+  private var potentials: [Double]
+  private var candidates: [Int]
+
+  init(x: Matrix, norms: [Double], k: Int) {
+    self.x = x
+    self.norms = norms
+    self.k = k
+    n = x.rows
+    d = x.columns
+    trials = 2 + Int(log(Double(k)))
+    // choice(n, p): cdf = cumsum(p); the sum of p checked as NumPy does; cdf /= cdf[-1]
+    let p = 1.0 / Double(n)
+    var cdf = [Double](repeating: 0, count: n)
+    var s = 0.0
+    for i in 0..<n {
+      s += p
+      cdf[i] = s
+    }
+    var kahan = 0.0, carry = 0.0
+    for _ in 0..<n {
+      let y = p - carry
+      let t = kahan + y
+      carry = (t - kahan) - y
+      kahan = t
+    }
+    precondition(abs(kahan - 1) <= Double.ulpOfOne.squareRoot(), "choice: probabilities do not sum to 1")
+    let last = cdf[n - 1]
+    for i in 0..<n { cdf[i] /= last }
+    uniformCDF = cdf
+    ones = [Double](repeating: 1, count: n)
+    candidateRows = [Double](repeating: 0, count: trials * d)
+    distances = [Double](repeating: 0, count: trials * n)
+    closest = [Double](repeating: 0, count: n)
+    cumsum = [Double](repeating: 0, count: n)
+    potentials = [Double](repeating: 0, count: trials)
+    candidates = [Int](repeating: 0, count: trials)
+  }
+
+  /// Doubles one seeding draws from the random state: the first centre, then `trials` per further centre.
+  var drawsPerRun: Int { 1 + (k - 1) * trials }
+
+  /// `choice(n, p=1/n)`: one `random_sample()`, then `searchsorted(cdf, u, side='right')`.
+  private func uniformChoice(_ random: inout NumPyRandomState) -> Int {
+    let u = random.randomSample()
+    var lo = 0, hi = n
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if uniformCDF[mid] <= u { lo = mid + 1 } else { hi = mid }
+    }
+    return lo
+  }
+
+  /// Rows `0..<m` of `distances`: the squared distances from the rows `candidates[0..<m]` of `x` to all rows,
+  /// `max(0, (−2·x_r·x_i + ‖x_r‖²) + ‖x_i‖²)`; with `nearest`, each then lowered to `closest[i]` where that is
+  /// smaller.
+  private mutating func squaredDistances(count m: Int, nearest: Bool) {
+    let n = self.n, d = self.d
+    for r in 0..<m {
+      let idx = candidates[r]
+      for j in 0..<d { candidateRows[r * d + j] = x.storage[idx * d + j] }
+    }
+    x.storage.withUnsafeBufferPointer { pb in
+      candidateRows.withUnsafeBufferPointer { pa in
+        distances.withUnsafeMutableBufferPointer { pc in
+          cblas_dgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(d), -2, pa.baseAddress,
+            Int32(Swift.max(1, d)), pb.baseAddress, Int32(Swift.max(1, d)), 0, pc.baseAddress, Int32(Swift.max(1, n)))
         }
       }
     }
-    return g
+    distances.withUnsafeMutableBufferPointer { q in
+      norms.withUnsafeBufferPointer { nb in
+        closest.withUnsafeBufferPointer { cb in
+          for r in 0..<m {
+            let xx = nb[candidates[r]]
+            let row = q.baseAddress! + r * n
+            for i in 0..<n {
+              let v = (row[i] + xx) + nb[i]
+              var e = v > 0 ? v : 0
+              if nearest && cb[i] < e { e = cb[i] }
+              row[i] = e
+            }
+          }
+        }
+      }
+    }
   }
 
-  /// k-means++ seeding with local trials (`_kmeans_plusplus`, unit sample weights); returns the
-  /// `k × d` initial centres (row-major).
-  static func kMeansPlusPlus(_ x: Matrix, norms: [Double], k: Int, random: inout NumPyRandomState) -> [Double] {
-    let n = x.rows, d = x.columns
-    let trials = 2 + Int(log(Double(k)))
+  /// `y = D·1` for the first `m` rows of `distances` (`dgemv`), into `potentials`.
+  private mutating func rowSums(count m: Int) {
+    let n = self.n
+    distances.withUnsafeBufferPointer { pa in
+      ones.withUnsafeBufferPointer { px in
+        potentials.withUnsafeMutableBufferPointer { py in
+          cblas_dgemv(
+            CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, pa.baseAddress, Int32(n), px.baseAddress, 1, 0,
+            py.baseAddress, 1)
+        }
+      }
+    }
+  }
+
+  /// The `k × d` initial centres (row-major) of one run, drawn from `random`.
+  mutating func centers(random: inout NumPyRandomState) -> [Double] {
+    let n = self.n, d = self.d
     var centers = [Double](repeating: 0, count: k * d)
-    let p = [Double](repeating: 1.0 / Double(n), count: n)
-    let first = random.choice(n, p: p)
+    let first = uniformChoice(&random)
     for j in 0..<d { centers[j] = x.storage[first * d + j] }
-    var closest = squaredDistances(from: [first], x, norms: norms).storage
-    let ones = [Double](repeating: 1, count: n)
-    var currentPot = BLAS.gemv(Matrix(rows: 1, columns: n, storage: closest), ones)[0]
-    var cumsum = [Double](repeating: 0, count: n)
+    candidates[0] = first
+    squaredDistances(count: 1, nearest: false)
+    for i in 0..<n { closest[i] = distances[i] }
+    rowSums(count: 1)
+    var currentPot = potentials[0]
     if k < 2 { return centers }
     for c in 1..<k {
       var s = 0.0
       for i in 0..<n { s += closest[i]; cumsum[i] = s }
-      var candidates = [Int](repeating: 0, count: trials)
       for t in 0..<trials {
         let v = random.randomSample() * currentPot
         // searchsorted(side='left'): first index with cumsum[i] >= v
@@ -249,20 +424,15 @@ public struct KMeans: Sendable {
           let mid = (lo + hi) / 2
           if cumsum[mid] < v { lo = mid + 1 } else { hi = mid }
         }
-        candidates[t] = min(lo, n - 1)
+        candidates[t] = Swift.min(lo, n - 1)
       }
-      var dist = squaredDistances(from: candidates, x, norms: norms)
-      dist.storage.withUnsafeMutableBufferPointer { q in
-        for t in 0..<trials {
-          for i in 0..<n where closest[i] < q[t * n + i] { q[t * n + i] = closest[i] }
-        }
-      }
-      let pots = BLAS.gemv(dist, ones)
-      // The first candidate whose potential is within `nearTie` of the smallest (see the type's documentation).
-      let smallest = pots.min()!
-      let bestT = pots.firstIndex { $0 <= smallest + Self.nearTie * abs(smallest) }!
-      currentPot = pots[bestT]
-      closest = Array(dist.storage[(bestT * n)..<((bestT + 1) * n)])
+      squaredDistances(count: trials, nearest: true)
+      rowSums(count: trials)
+      // The first candidate whose potential is within `nearTie` of the smallest (see ``KMeans``, "Near-ties").
+      let smallest = potentials.min()!
+      let bestT = potentials.firstIndex { $0 <= smallest + KMeans.nearTie * abs(smallest) }!
+      currentPot = potentials[bestT]
+      for i in 0..<n { closest[i] = distances[bestT * n + i] }
       let idx = candidates[bestT]
       for j in 0..<d { centers[c * d + j] = x.storage[idx * d + j] }
     }

@@ -1,8 +1,12 @@
+import CLapack
 import LinearAlgebra
 
 /// Lloyd iterations of scikit-learn's `_kmeans_single_lloyd` / `lloyd_iter_chunked_dense`
 /// on centred data, with scikit-learn's floating-point order (see ``KMeans``).
-struct KMeansLloydEngine {
+///
+/// The engine is immutable and shared by the threads that run k-means restarts; each thread brings
+/// its own ``Workspace`` (the buffers one run needs), so an iteration allocates nothing.
+struct KMeansLloydEngine: @unchecked Sendable {
   static let chunkSize = 256
   let x: Matrix
   let n: Int
@@ -10,8 +14,12 @@ struct KMeansLloydEngine {
   let k: Int
   /// OpenMP threads whose static schedule is reproduced.
   let threads: Int
-  /// Per-chunk scratch: the `chunk × d` rows (BLAS input).
+  /// Per-chunk copies of the `chunk × d` rows (BLAS input), made once per fit.
   private let chunks: [Matrix]
+  /// `staticSchedule(chunks.count, threads: min(threads, chunks.count))`.
+  private let chunkSchedule: [Range<Int>]
+  /// `staticSchedule(n, threads: threads)`.
+  private let rowSchedule: [Range<Int>]
 
   init(x: Matrix, threads: Int, k: Int) {
     self.x = x
@@ -27,6 +35,32 @@ struct KMeansLloydEngine {
       start = end
     }
     self.chunks = chunks
+    chunkSchedule = Self.staticSchedule(chunks.count, threads: min(threads, chunks.count))
+    rowSchedule = Self.staticSchedule(n, threads: threads)
+  }
+
+  /// The outcome of one run: labels, centres (`k × d`), inertia, Lloyd iterations, convergence.
+  typealias Run = (labels: [Int32], centers: [Double], inertia: Double, iterations: Int, converged: Bool)
+
+  /// The buffers of one run: reused from iteration to iteration and from run to run.
+  struct Workspace {
+    /// `−2·X_chunk·Cᵀ` of one chunk (`chunkSize × k`).
+    var g: [Double]
+    /// ‖c‖² of every centre.
+    var centerNorms: [Double]
+    /// Per reference thread: centre sums and counts.
+    var localSums: [Double]
+    var localWeights: [Double]
+    /// The squared centre shifts of one iteration.
+    var shifts: [Double]
+
+    init(k: Int, d: Int) {
+      g = [Double](repeating: 0, count: KMeansLloydEngine.chunkSize * k)
+      centerNorms = [Double](repeating: 0, count: k)
+      localSums = [Double](repeating: 0, count: k * d)
+      localWeights = [Double](repeating: 0, count: k)
+      shifts = [Double](repeating: 0, count: k)
+    }
   }
 
   /// The contiguous index ranges an OpenMP `schedule(static)` loop over `count` iterations gives
@@ -43,57 +77,61 @@ struct KMeansLloydEngine {
     return out
   }
 
-  /// One E-step (and the centre sums of the M-step when `sums`/`weights` are non-nil): assigns
-  /// `labels` by argmin of ‖c‖² − 2x·c and accumulates per-cluster sums and counts, chunk by
-  /// chunk in the reference threads' static schedule.
+  /// One E-step (and the centre sums of the M-step when `update`): assigns `labels` by argmin of
+  /// ‖c‖² − 2x·c and, with `update`, sets `sums` (`k × d`) and `weights` (`k`) to the per-cluster sums
+  /// and counts, accumulated chunk by chunk in the reference threads' static schedule (each thread's
+  /// partial sums added in thread order).
   func assign(
-    centers: [Double], labels: inout [Int32], sums: inout [Double]?, weights: inout [Double]?
+    centers: [Double], labels: inout [Int32], sums: inout [Double], weights: inout [Double], update: Bool,
+    workspace w: inout Workspace
   ) {
-    let cn: [Double] = (0..<k).map { c in
+    let k = self.k, d = self.d
+    for c in 0..<k {
       var s = 0.0
       for j in 0..<d { let v = centers[c * d + j]; s += v * v }
-      return s
-    }
-    let cm = Matrix(rows: k, columns: d, storage: centers)
-    let update = sums != nil
-    let schedule = Self.staticSchedule(chunks.count, threads: min(threads, chunks.count))
-    var totalSums = [Double](repeating: 0, count: k * d)
-    var totalWeights = [Double](repeating: 0, count: k)
-    var localSums = [Double](repeating: 0, count: k * d)
-    var localWeights = [Double](repeating: 0, count: k)
-    for range in schedule {
-      for c in 0..<(k * d) { localSums[c] = 0 }
-      for c in 0..<k { localWeights[c] = 0 }
-      for ci in range {
-        // (‖c‖² added below) − 2·X_chunk·Cᵀ, as scikit-learn's dgemm with β = 1
-        let g = BLAS.gemm(chunks[ci], cm, transposeB: .transpose, alpha: -2)
-        assignChunk(
-          start: ci * Self.chunkSize, rows: chunks[ci].rows, g: g.storage, cn: cn, labels: &labels,
-          sums: &localSums, weights: &localWeights, update: update)
-      }
-      for c in 0..<k {
-        totalWeights[c] += localWeights[c]
-        for j in 0..<d { totalSums[c * d + j] += localSums[c * d + j] }
-      }
+      w.centerNorms[c] = s
     }
     if update {
-      sums = totalSums
-      weights = totalWeights
+      for c in 0..<(k * d) { sums[c] = 0 }
+      for c in 0..<k { weights[c] = 0 }
+    }
+    for range in chunkSchedule {
+      if update {
+        for c in 0..<(k * d) { w.localSums[c] = 0 }
+        for c in 0..<k { w.localWeights[c] = 0 }
+      }
+      for ci in range {
+        let chunk = chunks[ci]
+        // (‖c‖² added below) − 2·X_chunk·Cᵀ, as scikit-learn's dgemm with β = 1
+        chunk.storage.withUnsafeBufferPointer { pa in
+          centers.withUnsafeBufferPointer { pb in
+            w.g.withUnsafeMutableBufferPointer { pc in
+              cblas_dgemm(
+                CblasRowMajor, CblasNoTrans, CblasTrans, Int32(chunk.rows), Int32(k), Int32(d), -2,
+                pa.baseAddress, Int32(d), pb.baseAddress, Int32(d), 0, pc.baseAddress, Int32(k))
+            }
+          }
+        }
+        assignChunk(start: ci * Self.chunkSize, rows: chunk.rows, labels: &labels, workspace: &w, update: update)
+      }
+      if update {
+        for c in 0..<k {
+          weights[c] += w.localWeights[c]
+          for j in 0..<d { sums[c * d + j] += w.localSums[c * d + j] }
+        }
+      }
     }
   }
 
   /// Labels (first minimum on ties) and sums for one chunk of rows starting at `start`.
-  private func assignChunk(
-    start: Int, rows: Int, g: [Double], cn: [Double], labels: inout [Int32],
-    sums: inout [Double], weights: inout [Double], update: Bool
-  ) {
+  private func assignChunk(start: Int, rows: Int, labels: inout [Int32], workspace w: inout Workspace, update: Bool) {
     let k = self.k, d = self.d
     x.storage.withUnsafeBufferPointer { xp in
-      g.withUnsafeBufferPointer { gp in
-        cn.withUnsafeBufferPointer { cnp in
+      w.g.withUnsafeBufferPointer { gp in
+        w.centerNorms.withUnsafeBufferPointer { cnp in
           labels.withUnsafeMutableBufferPointer { lp in
-            sums.withUnsafeMutableBufferPointer { sp in
-              weights.withUnsafeMutableBufferPointer { wp in
+            w.localSums.withUnsafeMutableBufferPointer { sp in
+              w.localWeights.withUnsafeMutableBufferPointer { wp in
                 for r in 0..<rows {
                   let gr = gp.baseAddress! + r * k
                   var best = cnp[0] + gr[0]
@@ -128,7 +166,7 @@ struct KMeansLloydEngine {
     var total = 0.0
     x.storage.withUnsafeBufferPointer { xp in
       centers.withUnsafeBufferPointer { cp in
-        for range in Self.staticSchedule(n, threads: threads) {
+        for range in rowSchedule {
           var part = 0.0
           for i in range {
             part += KMeansNumPySum.squaredDistanceUnrolled4(
@@ -171,60 +209,61 @@ struct KMeansLloydEngine {
     }
   }
 
-  /// One k-means run from `initialCenters` (`k × d`, row-major).
-  func run(initialCenters: [Double], maxIterations: Int, tolerance: Double)
-    -> (labels: [Int32], centers: [Double], inertia: Double, iterations: Int, converged: Bool)
+  /// One k-means run from `initialCenters` (`k × d`, row-major), with the scratch of `workspace`.
+  func run(initialCenters: [Double], maxIterations: Int, tolerance: Double, workspace w: inout Workspace)
+    -> Run
   {
+    let k = self.k, d = self.d
     var centers = initialCenters
+    // the next centres (the sums, then their means); swapped with `centers` after each step
+    var next = [Double](repeating: 0, count: k * d)
+    var weights = [Double](repeating: 0, count: k)
     var labels = [Int32](repeating: -1, count: n)
+    // the previous step's labels; swapped with `labels` (which the next step overwrites entirely)
     var labelsOld = labels
     var strict = false
     var converged = false
     var iterations = 0
     for it in 0..<maxIterations {
       iterations = it + 1
-      var sums: [Double]? = []
-      var weights: [Double]? = []
-      assign(centers: centers, labels: &labels, sums: &sums, weights: &weights)
-      var s = sums!, w = weights!
-      relocateEmpty(oldCenters: centers, sums: &s, weights: &w, labels: labels)
+      assign(centers: centers, labels: &labels, sums: &next, weights: &weights, update: true, workspace: &w)
+      relocateEmpty(oldCenters: centers, sums: &next, weights: &weights, labels: labels)
       // _average_centers: multiply by 1/weight; an empty cluster copies the heaviest one.
       var argmaxW = 0
-      for c in 1..<max(1, k) where w[c] > w[argmaxW] { argmaxW = c }
+      for c in 1..<max(1, k) where weights[c] > weights[argmaxW] { argmaxW = c }
       for c in 0..<k {
-        if w[c] > 0 {
-          let alpha = 1.0 / w[c]
-          for j in 0..<d { s[c * d + j] *= alpha }
+        if weights[c] > 0 {
+          let alpha = 1.0 / weights[c]
+          for j in 0..<d { next[c * d + j] *= alpha }
         } else {
-          for j in 0..<d { s[c * d + j] = s[argmaxW * d + j] }
+          for j in 0..<d { next[c * d + j] = next[argmaxW * d + j] }
         }
       }
       // center_shift_tot = (center_shift**2).sum()
-      var shifts = [Double](repeating: 0, count: k)
       centers.withUnsafeBufferPointer { op in
-        s.withUnsafeBufferPointer { np in
+        next.withUnsafeBufferPointer { np in
           for c in 0..<k {
             let r = KMeansNumPySum.squaredDistanceUnrolled4(np.baseAddress! + c * d, op.baseAddress! + c * d, d)
             let shift = r.squareRoot()
-            shifts[c] = shift * shift
+            w.shifts[c] = shift * shift
           }
         }
       }
-      centers = s
+      swap(&centers, &next)
       if labels == labelsOld {
         strict = true
         converged = true
         break
       }
-      if KMeansNumPySum.pairwise(shifts) <= tolerance {
+      if KMeansNumPySum.pairwise(w.shifts) <= tolerance {
         converged = true
         break
       }
-      labelsOld = labels
+      swap(&labels, &labelsOld)
     }
     if !strict {
-      var none1: [Double]? = nil, none2: [Double]? = nil
-      assign(centers: centers, labels: &labels, sums: &none1, weights: &none2)
+      // a last E-step (it overwrites every label) makes the labels match the centres
+      assign(centers: centers, labels: &labels, sums: &next, weights: &weights, update: false, workspace: &w)
     }
     let inertia = inertia(centers: centers, labels: labels)
     return (labels, centers, inertia, iterations, converged)
