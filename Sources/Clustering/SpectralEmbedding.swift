@@ -204,7 +204,7 @@ public struct SpectralEmbedding: Sendable {
   ///
   /// `vectorCount` (default all): only the vectors of the lowest `vectorCount` pairs must be
   /// accurate (residual ≤ 1e-10); the iterative solver then converges the others to eigenvalue
-  /// accuracy only (error estimate r²/gap ≤ 1e-10; their vectors are less accurate). The
+  /// accuracy only (error estimate r²/gap, or ‖R‖²/gap over a run of near-equal values, ≤ 1e-10; their vectors are less accurate). The
   /// embedding uses the lowest `kMax` vectors.
   ///
   /// Iterative route: the largest eigenpairs `μ` of `M = c·I − L` with `c = 1` for the normalised

@@ -25,7 +25,8 @@ public enum EigenSolverChoice: String, Sendable, CaseIterable {
 /// satisfy the Krylov–Schur relation `A·V = V·H + F·Eᵀ`, where `E` selects the block last
 /// multiplied by `A` and `F` is that block's image orthogonalised against `V`. One
 /// *iteration* is one BLAS-3 product of `A` with a block of at most
-/// `b` vectors, `b = count + max(4, ⌈count/5⌉)` rounded up to a multiple of 16:
+/// `b` vectors, `b = count + max(4, ⌈count/5⌉)` rounded up to a multiple of 3 (16 where `dgemm`
+/// computes the product; see ``blockSize(count:)``; doubled when the solve stalls, see `maxIterations`):
 ///
 /// 1. **Product and projection**: `A·Q` for the pending block `Q` (see `multiplyByA`), new
 ///    columns of `H = VᵀA·Q` for the rows of `V` that `A·Q` couples with in exact arithmetic:
@@ -300,7 +301,12 @@ public enum IterativeEigen {
   ///     pairs with 5: 10 instead of 13 (b = 24: 240 instead of 312).
   ///   - tolerance: relative residual bound (default 1e-10; below ≈1e-14 it is unattainable in
   ///     double precision).
-  ///   - maxIterations: maximum number of block products with `a` (default 500).
+  ///   - maxIterations: maximum number of block products with `a` (default 500), in all: a block
+  ///     resolves a cluster of at most `b` eigenvalues, so when more lie within the tolerance of the
+  ///     wanted ones (the normalised affinity of a nearly disconnected graph) an attempt that has not
+  ///     converged after `maxIterations / 4` products is repeated with a block twice as wide, as long
+  ///     as that block leaves room for a Krylov basis (``widenedBlockSize(_:order:)``; the last
+  ///     attempt gets the rest of the budget; ``Diagnostics/widenings`` counts them).
   ///   - seed: seed of the random start block (default 0).
   /// - Throws: ``LinearAlgebraError`` if not every pair has converged after `maxIterations`
   ///   block products, if the Ritz values are not finite (non-finite input), or if `dsyevr`
@@ -338,7 +344,23 @@ public enum IterativeEigen {
     /// (`dstein`) reported a vector that did not converge (0 on the blob affinities of n = 1000–4000,
     /// 10 and 20 pairs, and on the test matrices).
     public var mrrrSteps = 0
+    /// Times the block was doubled because a cluster of more eigenvalues than the block holds
+    /// kept the solve from converging within a quarter of `maxIterations` (0 on the blob
+    /// affinities; see ``IterativeEigen/largestWithDiagnostics(_:count:vectorCount:tolerance:maxIterations:seed:)``).
+    public var widenings = 0
     public init() {}
+
+    /// Adds the work of another attempt (the norm and residual figures are the last attempt's).
+    mutating func add(_ other: Diagnostics) {
+      iterations += other.iterations
+      matrixVectorProducts += other.matrixVectorProducts
+      restarts += other.restarts
+      rayleighRitzSteps += other.rayleighRitzSteps
+      mrrrSteps += other.mrrrSteps
+      normEstimate = other.normEstimate
+      maxRelativeResidual = other.maxRelativeResidual
+      maxValueOnlyRelativeResidual = other.maxValueOnlyRelativeResidual
+    }
   }
 
   /// ``largest(_:count:vectorCount:tolerance:maxIterations:seed:)`` that also returns the work done.
@@ -369,21 +391,51 @@ public enum IterativeEigen {
     precondition(tolerance >= 0 && tolerance.isFinite, "IterativeEigen.largest: tolerance must be ≥ 0")
     precondition(vectorCount.map { $0 >= 0 && $0 <= count } ?? true, "IterativeEigen.largest: vectorCount must be in 0...count")
     precondition(maxIterations >= 1, "IterativeEigen.largest: maxIterations must be ≥ 1")
-    let b = blockSize(count: count)
-    let pMax = basisLimit(blockSize: b)
-    if n <= pMax + b {
-      var d = Diagnostics()
-      d.usedDenseFallback = true
-      return (try SymmetricEigen.highest(a, count: count), d)
+    var b = blockSize(count: count)
+    var diagnostics = Diagnostics()
+    if n <= basisLimit(blockSize: b) + b {
+      diagnostics.usedDenseFallback = true
+      return (try SymmetricEigen.highest(a, count: count), diagnostics)
     }
-    return try a.storage.withUnsafeBufferPointer { pa in
+    var remaining = maxIterations
+    while true {
+      // A block can resolve a cluster of at most b eigenvalues: when more lie within the
+      // tolerance of the wanted ones the solve stalls, so an attempt that may still be followed
+      // by a wider one (see ``widenedBlockSize(_:order:)``) gets a quarter of the budget.
+      let wider = widenedBlockSize(b, order: n)
+      let budget = wider == nil ? remaining : min(remaining, max(1, maxIterations / 4))
+      let pMax = basisLimit(blockSize: b)
+      let attempt: Result<EigenDecomposition, Error>
       var solver = BlockKrylov(n: n, count: count, vectorCount: vectorCount ?? count, blockSize: b, basisLimit: pMax)
       solver.ritzMethod = method
-      defer { solver.deallocate() }
-      let e = try solver.run(
-        pa.baseAddress!, tolerance: tolerance, maxIterations: maxIterations, seed: seed)
-      return (e, solver.diagnostics)
+      attempt = a.storage.withUnsafeBufferPointer { pa in
+        Result { try solver.run(pa.baseAddress!, tolerance: tolerance, maxIterations: budget, seed: seed) }
+      }
+      solver.deallocate()
+      diagnostics.add(solver.diagnostics)
+      remaining -= solver.diagnostics.iterations
+      switch attempt {
+      case .success(let e): return (e, diagnostics)
+      case .failure(let error):
+        guard solver.exhausted, let wider, remaining > 0 else {
+          if solver.exhausted {
+            throw LinearAlgebraError(
+              "IterativeEigen.largest: \(count) eigenpairs not converged to relative residual \(tolerance) after \(maxIterations) block products (n = \(n), block size up to \(b))")
+          }
+          throw error
+        }
+        b = wider
+        diagnostics.widenings += 1
+      }
     }
+  }
+
+  /// The block size a stalled solve retries with: `2·b`, or `nil` when that block would no
+  /// longer leave room for a Krylov basis (`n ≤ basisLimit(2b) + 2b`, where the solve would be
+  /// dense): the attempt with `b` is then the last and gets the whole remaining budget.
+  static func widenedBlockSize(_ b: Int, order n: Int) -> Int? {
+    let wider = 2 * b
+    return n > basisLimit(blockSize: wider) + wider ? wider : nil
   }
 }
 
@@ -602,6 +654,8 @@ private struct BlockKrylov {
   var couplingStart = 0
   var diagnostics = IterativeEigen.Diagnostics()
   var ritzMethod = IterativeEigen.RitzVectorMethod.inverseIteration
+  /// Set when ``run(_:tolerance:maxIterations:seed:)`` stopped at `maxIterations` without converging.
+  var exhausted = false
 
   init(n: Int, count: Int, vectorCount: Int, blockSize: Int, basisLimit: Int) {
     self.n = n
@@ -647,6 +701,7 @@ private struct BlockKrylov {
         }
       }
       if diagnostics.iterations == maxIterations {
+        exhausted = true
         throw LinearAlgebraError(
           "IterativeEigen.largest: \(count) eigenpairs not converged to relative residual \(tolerance) after \(maxIterations) block products (n = \(n))")
       }
