@@ -4,9 +4,11 @@ import CohortLensCore
 #if canImport(Glibc)
   import Glibc
   private let systemExit = Glibc.exit
+  private let systemQuickExit = Glibc._exit
 #elseif canImport(Darwin)
   import Darwin
   private let systemExit = Darwin.exit
+  private let systemQuickExit = Darwin._exit
 #endif
 
 /// `cohortlens`: the command-line audit bench for learning-analytics models.
@@ -40,6 +42,12 @@ struct CohortLens: ParsableCommand {
       // The common `cluster --name value …` line is read directly (no reflection); any other goes to the parser.
       var command: ParsableCommand = try ClusterCommand.direct(Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot(nil)
       try command.run()
+      // Success: every result went out with write(2) (unbuffered) and every output file is closed and renamed
+      // into place. End here, without libc's exit handlers: they only release memory the kernel releases with
+      // the process anyway (OpenBLAS's 2 × 128 MiB buffers, the loader's destructors), ≈ 0.1 ms of a `cluster`
+      // run. Nothing is buffered in stdio (flushed all the same), and the exit status is 0 as before.
+      fflush(nil)
+      systemQuickExit(0)
     } catch {
       // Help and version text (exit status 0) go to standard output; one that cannot be written there (a full
       // disk, a closed pipe) is a failed output, exit 73, as for every command's result.
