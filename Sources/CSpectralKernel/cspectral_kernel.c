@@ -17,15 +17,20 @@
 // The table entries (T_hi, T_lo) are adjacent, so each lane's pair is one 16-byte load, the four pairs then
 // transposed into a T_hi and a T_lo vector (faster than two gathers: 1.53 vs 1.76 ns per value, one thread,
 // 5e5 values, Zen 4 guest).
-// The arithmetic right shifts of 64-bit integers (AVX2 has only logical ones) add a bias first: m lies in
-// [-203200, 131200] after the clamp, so (m + 2^40) >> 7 - 2^33 == m >> 7 exactly; for a NaN argument m is garbage,
-// but then the result is the NaN p (the first operand of both products), as in the Swift code.
+// The integer part works on mb = m + B with B = 2^40 + 1023 * 256 (one subtraction from t's bits: mb = t - (shifter - B)),
+// which is positive (m lies in [-203200, 131200] after the clamp), so logical shifts act as arithmetic ones:
+// mb & 127 == m & 127 (B is a multiple of 128), K = mb >> 7 == k + 2^33 + 2046, K1 = K >> 1 == k1 + 2^32 + 1023, and
+// K - K1 == k2 + 2^32 + 1023; shifted left by 52 only their low 12 bits remain, where the 2^32 terms vanish, so
+// s1 = K1 << 52 and s2 = (K - K1) << 52 are exactly the Swift code's (k1 + 1023) << 52 and (k2 + 1023) << 52.
+// For a NaN argument m is garbage, but then the result is the NaN p (the first operand of both products), as in
+// the Swift code (p itself only depends on m & 127, which is the same).
 AVX2 static inline __m256d exp4(__m256d x, const double *table) {
   const __m256d shifter = _mm256_set1_pd(6755399441055744.0);
   x = _mm256_min_pd(_mm256_set1_pd(710.0), _mm256_max_pd(_mm256_set1_pd(-1100.0), x));
   __m256d t = _mm256_add_pd(_mm256_mul_pd(x, _mm256_set1_pd(184.66496523378731)), shifter);
   __m256d md = _mm256_sub_pd(t, shifter);
-  __m256i m = _mm256_sub_epi64(_mm256_castpd_si256(t), _mm256_castpd_si256(shifter));
+  const long long bias = (1LL << 40) + 1023LL * 256;
+  __m256i m = _mm256_sub_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(0x4338000000000000LL - bias));
   __m256d r = _mm256_sub_pd(_mm256_sub_pd(x, _mm256_mul_pd(md, _mm256_set1_pd(6.93147180369123816490e-01 / 128))),
                             _mm256_mul_pd(md, _mm256_set1_pd(1.90821492927058770002e-10 / 128)));
   __m256d q = _mm256_add_pd(_mm256_mul_pd(r, _mm256_set1_pd(1.0 / 720.0)), _mm256_set1_pd(1.0 / 120.0));
@@ -45,13 +50,9 @@ AVX2 static inline __m256d exp4(__m256d x, const double *table) {
   __m256d b = _mm256_insertf128_pd(_mm256_castpd128_pd256(p1), p3, 1);  // T_hi1 T_lo1 T_hi3 T_lo3
   __m256d th = _mm256_unpacklo_pd(a, b), tl = _mm256_unpackhi_pd(a, b);
   __m256d p = _mm256_add_pd(th, _mm256_add_pd(tl, _mm256_mul_pd(th, s)));
-  const __m256i bias = _mm256_set1_epi64x(1LL << 40);
-  __m256i k = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_add_epi64(m, bias), 7), _mm256_set1_epi64x(1LL << 33));
-  __m256i k1 = _mm256_sub_epi64(_mm256_srli_epi64(_mm256_add_epi64(k, bias), 1), _mm256_set1_epi64x(1LL << 39));
-  __m256i k2 = _mm256_sub_epi64(k, k1);
-  const __m256i e = _mm256_set1_epi64x(1023);
-  __m256d s1 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(k1, e), 52));
-  __m256d s2 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(k2, e), 52));
+  __m256i k = _mm256_srli_epi64(m, 7), k1 = _mm256_srli_epi64(k, 1);
+  __m256d s1 = _mm256_castsi256_pd(_mm256_slli_epi64(k1, 52));
+  __m256d s2 = _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_sub_epi64(k, k1), 52));
   return _mm256_mul_pd(_mm256_mul_pd(p, s1), s2);
 }
 
