@@ -19,8 +19,10 @@ public enum Affinity {
   ///
   /// Squared distances use scikit-learn's `euclidean_distances` dot-product trick, in its
   /// order, on the centred rows (``Pairwise/centered(_:)``, see below):
-  /// `d_ij = max(0, (−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²)` with the Gram entries `x_iᵀx_j`
-  /// from `dgemm` (as scikit-learn's `X @ Y.T`), the diagonal set to exactly 0 (so `S_ii = 1`
+  /// `d_ij = max(0, (−2·x_iᵀx_j + ‖x_i‖²) + ‖x_j‖²)` with the Gram entries
+  /// `x_iᵀx_j = fma(x_{i,d−1}, x_{j,d−1}, … fma(x_i1, x_j1, x_i0·x_j0))` summed in feature order with fused
+  /// multiply-adds (scikit-learn's `X @ Y.T` leaves the order to its BLAS; on this machine OpenBLAS's
+  /// `dgemm` gives the same bits at d = 2 and 8), the diagonal set to exactly 0 (so `S_ii = 1`
   /// exactly); then `S = exp(d·(−γ))` by the vectorised table-driven ``VectorExp`` (within
   /// ≈ 0.502 ulp, so nearly always the C library's correctly rounded value; `exp(0) = 1`). Only the upper triangle is evaluated and mirrored,
   /// so `S` is exactly symmetric (scikit-learn evaluates both triangles; they can differ from
@@ -35,7 +37,7 @@ public enum Affinity {
   /// ≈ 1.7e12, or a constant column of 1e10) and overflows to NaN on a column of 1e308, while here
   /// such a column is centred (a constant one exactly to 0) and the distances are those of the
   /// un-offset data. Columns near the origin (standardised features) are not touched, so there the
-  /// result is bit-identical to the uncentred computation. Squared distances that still exceed
+  /// result is bit-identical to the uncentred computation (same Gram order, no shift subtracted). Squared distances that still exceed
   /// the `Double` range after centring (entries beyond ≈ 1e154) give NaN entries: check
   /// ``FeatureScaling/squaredDistanceOverflow(_:)`` first to report them.
   ///
@@ -43,16 +45,18 @@ public enum Affinity {
   ///   - x: `n × d` features, one sample per row.
   ///   - gamma: bandwidth γ > 0 (not checked: validate user input before calling); `nil` →
   ///     ``defaultGamma(features:)``.
-  /// - Complexity: O(n·d) to centre, O(n²·d/2) for the Gram entries + n²/2 vector `exp` evaluations, in bands of
-  ///   64 rows × 256 columns of the upper triangle (Gram block by one single-threaded `dgemm`,
-  ///   then `exp`, then mirrored onto the lower triangle while in cache); bands interleaved over
-  ///   2 threads, OpenBLAS set to 1 thread meanwhile. n² doubles of memory, written once (no
-  ///   zero-fill pass; huge pages advised on Linux). On x86-64 with AVX2 the per-block work after
-  ///   `dgemm` (distances, `exp`, mirror) runs in the C kernel `csk_rbf_block` (CSpectralKernel), bit-identical
-  ///   to the Swift code kept as the fallback. Measured, exp + mirror of all blocks at n = 1000, one thread,
-  ///   2-core Zen 4 guest: Swift (SSE2) ≈ 1.5 ms, C (AVX2) 1.19 ms; the rest of the call is the `dgemm`
-  ///   blocks (≈ 40 % of the kernel time, `dgemm_beta` zeroing included) and the kernel's zero-fill of the
-  ///   8 MB of fresh pages.
+  /// - Complexity: O(n·d) to centre and transpose, O(n²·d/2) for the Gram entries + n²/2 vector `exp`
+  ///   evaluations, in bands of 64 rows × 256 columns of the upper triangle (Gram entries, distances and
+  ///   `exp` per row group, then mirrored onto the lower triangle while in cache); bands interleaved over
+  ///   2 threads (each entry is computed the same way whichever thread takes its band: results do not depend
+  ///   on the thread count). n² doubles of memory, written once (no zero-fill pass; huge pages advised on
+  ///   Linux). On x86-64 with AVX2 and FMA each block runs in the C kernel `csk_rbf_gram_block`
+  ///   (CSpectralKernel: Gram entries in 4 × 8 register tiles, no separate Gram pass), bit-identical to the
+  ///   Swift code kept as the fallback (where FMA is missing in hardware, as on x86-64 before AVX2, the
+  ///   fallback's `addProduct` calls the C library's `fma`: correct but slow). Measured in-process, n = 1000,
+  ///   d = 8, 2-core Zen 4 guest, min of 40 interleaved with the previous `dgemm` + kernel version:
+  ///   1.46 → 1.40 ms (the call is dominated by first-touch page faults of the 8 MB and the exp: 0.71 ms
+  ///   per 5·10⁵ values on one thread); at n = 4000, d = 8: 44.9 → 41.0 ms; n = 2000, d = 64: 17.9 → 17.4 ms.
   public static func rbf(_ x: Matrix, gamma: Double? = nil) -> Matrix { rbf(x, gamma: gamma, native: true) }
 
   /// ``rbf(_:gamma:)``; `native: false` forces the portable Swift code of every block (tests compare the two).
@@ -61,27 +65,43 @@ public enum Affinity {
     let g = gamma ?? defaultGamma(features: x.columns)
     if n == 0 { return Matrix(rows: 0, columns: 0) }
     let x = Pairwise.centered(x)
-    let norms = Pairwise.rowSquaredNorms(x)
+    // Norms and the transposed features, padded by `rbfPadding` zeros so that 8-lane loads past the last
+    // column stay inside (their lanes are computed and never stored).
+    let ldxt = n + rbfPadding
+    var norms = [Double](repeating: 0, count: ldxt)
+    var xt = [Double](repeating: 0, count: Swift.max(1, d * ldxt))
+    x.storage.withUnsafeBufferPointer { xp in
+      for i in 0..<n {
+        var s = 0.0
+        for k in 0..<d {
+          let v = xp[i * d + k]
+          s += v * v
+          xt[k * ldxt + i] = v
+        }
+        norms[i] = s  // Pairwise.rowSquaredNorms, in its order
+      }
+    }
     let negGamma = -g
-    let previousThreads = BLASThreads.current
-    BLASThreads.set(1)
-    defer { BLASThreads.set(previousThreads) }
     let storage = spectralUninitializedStorage(count: n * n) { base in
       VectorExp.table.withUnsafeBufferPointer { tp in
       norms.withUnsafeBufferPointer { np in
+      xt.withUnsafeBufferPointer { xtp in
         x.storage.withUnsafeBufferPointer { xp in
           let shared = SpectralSharedRows(base: base)
           let sharedNorms = SpectralSharedRows(base: UnsafeMutablePointer(mutating: np.baseAddress!))
           let sharedTable = SpectralSharedRows(base: UnsafeMutablePointer(mutating: tp.baseAddress!))
-          let sharedX = SpectralSharedRows(base: UnsafeMutablePointer(mutating: xp.baseAddress ?? UnsafePointer(base)))
+          let sharedXT = SpectralSharedRows(base: UnsafeMutablePointer(mutating: xtp.baseAddress!))
+          let sharedX = SpectralSharedRows(base: UnsafeMutablePointer(mutating: xp.baseAddress ?? xtp.baseAddress!))
           let band = rbfBandRows
           let bands = (n + band - 1) / band
           spectralForEachRow(bands, costPerRow: band * n * (10 + d)) { b in
             rbfBand(
-              shared.base, n: n, x: sharedX.base, d: d, norms: sharedNorms.base, negGamma: negGamma,
-              table: sharedTable.base, rows: (b * band)..<Swift.min(n, (b + 1) * band), native: native)
+              shared.base, n: n, x: sharedX.base, d: d, xt: sharedXT.base, ldxt: ldxt, norms: sharedNorms.base,
+              negGamma: negGamma, table: sharedTable.base, rows: (b * band)..<Swift.min(n, (b + 1) * band),
+              native: native)
           }
         }
+      }
       }
       }
     }
@@ -92,18 +112,22 @@ public enum Affinity {
   static let rbfBandRows = 64
   /// Columns per block of a band (64 × 256 doubles = 128 KiB, cache-resident).
   static let rbfBlockColumns = 256
+  /// Zero entries after the last column of the transposed features and of the norms (one 8-lane load).
+  static let rbfPadding = 8
 
   /// One band of ``rbf(_:gamma:)``: for rows `i` in `rows` and columns `j ≥ rows.lowerBound`, in
-  /// blocks of ``rbfBlockColumns``: Gram block `x_iᵀx_j` by `dgemm`, then for `j > i`
+  /// blocks of ``rbfBlockColumns``: for `j > i` the Gram entry `g_ij = x_i0·x_j0`, then
+  /// `g_ij.addProduct(x_ik, x_jk)` for k = 1..<d in order (`+0` when `d = 0`), and
   /// `p[i, j] = exp(γ'·max(0, (−2·g_ij + ‖x_i‖²) + ‖x_j‖²))` (γ' = −γ, 8 lanes at a time),
   /// `p[i, i] = 1`, and the block's upper part copied onto `p[j, i]` (destination rows in turn,
-  /// each segment written contiguously while the block is still in cache).
+  /// each segment written contiguously while the block is still in cache). `xt` is `x` transposed
+  /// (`d` rows of stride `ldxt`), `xt` and `norms` padded by ``rbfPadding`` readable entries.
   ///
   /// - Complexity: O(|rows|·(n − lo)·(d + 30)); bands are independent (disjoint writes).
   static func rbfBand(
     _ p: UnsafeMutablePointer<Double>, n: Int, x: UnsafeMutablePointer<Double>, d: Int,
-    norms: UnsafeMutablePointer<Double>, negGamma: Double, table: UnsafeMutablePointer<Double>, rows: Range<Int>,
-    native: Bool = true
+    xt: UnsafeMutablePointer<Double>, ldxt: Int, norms: UnsafeMutablePointer<Double>, negGamma: Double,
+    table: UnsafeMutablePointer<Double>, rows: Range<Int>, native: Bool = true
   ) {
     typealias V = SIMD8<Double>
     let lo = rows.lowerBound
@@ -111,38 +135,37 @@ public enum Affinity {
     var jb = lo
     while jb < n {
       let jEnd = Swift.min(n, jb + rbfBlockColumns)
-      BLAS.gemmTransposedB(
-        m: rows.count, n: jEnd - jb, k: d, a: x + lo * d, lda: Swift.max(1, d), b: x + jb * d,
-        ldb: Swift.max(1, d), c: p + lo * n + jb, ldc: n)
       if native
-        && csk_rbf_block(p, n, norms, negGamma, table, lo, rows.upperBound, jb, jEnd) != 0
+        && csk_rbf_gram_block(p, n, x, d, xt, ldxt, norms, negGamma, table, lo, rows.upperBound, jb, jEnd) != 0
       {
         jb = jEnd
         continue
       }
       for i in rows {
         let row = p + i * n
+        let xi = x + i * d
         let ni = norms[i]
         if jb <= i && i < jEnd { row[i] = 1 }
         var j = Swift.max(jb, i + 1)
-        let rawRow = UnsafeMutableRawPointer(row)
-        while j + 8 <= jEnd {
-          var v = -2 * rawRow.loadUnaligned(fromByteOffset: j * 8, as: V.self) + ni
+        while j < jEnd {
+          // 8 lanes j ..< j + 8 (the padding keeps the loads in bounds); lanes ≥ jEnd are not stored.
+          var g = V(repeating: 0)
+          if d > 0 {
+            g = V(repeating: xi[0]) * UnsafeRawPointer(xt + j).loadUnaligned(as: V.self)
+            for k in 1..<d {
+              g.addProduct(V(repeating: xi[k]), UnsafeRawPointer(xt + k * ldxt + j).loadUnaligned(as: V.self))
+            }
+          }
+          var v = -2 * g + ni
           v += rawNorms.loadUnaligned(fromByteOffset: j * 8, as: V.self)
           v.replace(with: 0, where: v .< 0)
-          rawRow.storeBytes(of: VectorExp.exp(v * negGamma, table: table), toByteOffset: j * 8, as: V.self)
-          j += 8
-        }
-        if j < jEnd {
-          let start = j
-          while j < jEnd {
-            var v = -2 * row[j] + ni
-            v += norms[j]
-            if v < 0 { v = 0 }
-            row[j] = v * negGamma
-            j += 1
+          let e = VectorExp.exp(v * negGamma, table: table)
+          if j + 8 <= jEnd {
+            UnsafeMutableRawPointer(row + j).storeBytes(of: e, as: V.self)
+          } else {
+            for l in 0..<(jEnd - j) { row[j + l] = e[l] }
           }
-          VectorExp.apply(row + start, count: jEnd - start, table: table)
+          j += 8
         }
       }
       // Mirror the block's upper part onto the lower triangle: destination rows j in turn,

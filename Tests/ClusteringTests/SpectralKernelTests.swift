@@ -54,12 +54,53 @@ import Testing
 
   @Test(arguments: [1, 2, 3, 7, 63, 64, 65, 257, 300, 1000, 1031])
   func rbfNativeEqualsPortable(n: Int) {
-    let configurations = [(8, 0.125, 10.0), (1, 1.0, 3.0), (3, 50.0, 2.0), (13, 1e-3, 1.0)]
+    let configurations = [(8, 0.125, 10.0), (1, 1.0, 3.0), (3, 50.0, 2.0), (13, 1e-3, 1.0), (2, 0.5, 1.0), (64, 0.02, 1.0)]
     for (d, gamma, scale) in n >= 1000 ? Array(configurations.prefix(1)) : configurations {
       let x = Self.features(n, d, seed: UInt64(n * 31 + d), scale: scale)
       let portable = Affinity.rbf(x, gamma: gamma, native: false)
       let native = Affinity.rbf(x, gamma: gamma, native: true)
       #expect(Self.bits(native.storage) == Self.bits(portable.storage), "n \(n) d \(d) γ \(gamma)")
+    }
+  }
+
+  /// Both paths against the documented per-entry formula evaluated serially here: Gram entries by fused
+  /// multiply-adds in feature order, `(−2·g + ‖x_i‖²) + ‖x_j‖²` clamped at 0, `VectorExp.exp`, the diagonal 1, the
+  /// lower triangle the mirror. Same bits whatever the band, block, tile or thread a value came from.
+  @Test(arguments: [1, 2, 3, 5, 7, 9, 64, 65, 300, 1000])
+  func rbfEqualsDocumentedFormula(n: Int) {
+    for (d, gamma, scale) in [(1, 1.0, 3.0), (2, 0.5, 2.0), (8, 0.125, 10.0), (13, 1e-3, 1.0)] {
+      if n == 1000 && d != 8 { continue }
+      let x = Self.features(n, d, seed: UInt64(n * 17 + d), scale: scale)
+      let c = Pairwise.centered(x)
+      let norms = Pairwise.rowSquaredNorms(c)
+      var expected = [Double](repeating: 0, count: n * n)
+      for i in 0..<n {
+        expected[i * n + i] = 1
+        for j in (i + 1)..<max(i + 1, n) {
+          var g = c[i, 0] * c[j, 0]
+          for k in 1..<d { g.addProduct(c[i, k], c[j, k]) }
+          var v = -2 * g + norms[i]
+          v += norms[j]
+          if v < 0 { v = 0 }
+          let e = VectorExp.exp(v * -gamma)
+          expected[i * n + j] = e
+          expected[j * n + i] = e
+        }
+      }
+      for native in [false, true] {
+        let s = Affinity.rbf(x, gamma: gamma, native: native)
+        #expect(Self.bits(s.storage) == Self.bits(expected), "n \(n) d \(d) native \(native)")
+        // Repeated rows (see `features`): zero distance up to the cancellation of the dot-product form.
+        if n > 3 { #expect(abs(s[n - 1, 1] - 1) <= 1e-12 && s[1, n - 2] == s[n - 2, 1] && s[n - 1, n - 2] <= 1) }
+      }
+    }
+  }
+
+  @Test func rbfWithoutFeatureColumns() {
+    let x = Matrix(rows: 5, columns: 0)
+    for native in [false, true] {
+      let s = Affinity.rbf(x, gamma: 1, native: native)
+      #expect(s.storage == [Double](repeating: 1, count: 25))
     }
   }
 
