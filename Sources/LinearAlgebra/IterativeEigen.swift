@@ -1,7 +1,6 @@
 import CBlockKernel
 import CLapack
 import CohortLensCore
-import Dispatch
 
 
 /// Which symmetric eigensolver computes the largest eigenpairs in
@@ -508,6 +507,39 @@ private func dgemm(
     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
+/// Two threads for two-part tasks: the caller and one worker that spins briefly between tasks
+/// (C `cbk_team`, see `cbk_team.h`). `DispatchQueue.concurrentPerform` wakes a parked worker for
+/// every call, 15–30 µs in a 2-vCPU guest, as long as the solver's basis GEMMs themselves: the
+/// 10-pair solve at n = 1000 took 10.1–10.4 ms with it and 8.9–9.1 ms with this team (min of 30
+/// interleaved rounds, three runs, idle 2-core EPYC guest); run one after the other, the halves took
+/// 11.3 ms. Part 0 runs on the caller, part 1 on the worker unless the caller gets to it first;
+/// each part computes the same bits on either thread. Owned by one solve: ``close()`` stops the
+/// worker.
+struct TwoThreadTeam {
+  private let handle: OpaquePointer
+
+  /// Starts the worker; nil if the thread cannot be created.
+  init?() {
+    guard let handle = cbk_team_create() else { return nil }
+    self.handle = handle
+  }
+
+  /// Runs `body(0)` and `body(1)`, on the two threads; returns when both have returned.
+  func run(_ body: (Int) -> Void) {
+    withoutActuallyEscaping(body) { escaping in
+      var call = escaping
+      withUnsafeMutablePointer(to: &call) { pointer in
+        cbk_team_run(handle, { context, part in
+          context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(part)
+        }, UnsafeMutableRawPointer(pointer))
+      }
+    }
+  }
+
+  /// Stops and joins the worker (once; the team is unusable afterwards).
+  func close() { cbk_team_destroy(handle) }
+}
+
 /// Working state of one ``IterativeEigen/largest(_:count:vectorCount:tolerance:maxIterations:seed:)`` call.
 ///
 /// Vectors are stored as rows (`vt` is `Vᵀ`), so appending a basis vector appends a row. The
@@ -645,6 +677,9 @@ private struct BlockKrylov {
   let scratch: UnsafeMutablePointer<Double>
   /// The one allocation holding every array above.
   let memory: LargeBuffer
+  /// The worker thread of the two-part splits (see ``onTwoThreads(_:)``); nil when the parts run
+  /// one after the other.
+  let team: TwoThreadTeam?
   var p = 0
   /// First row of `V` with which `A·Q` of the pending block `Q` has non-zero coefficients in exact
   /// arithmetic: the block whose product produced `Q` (block Lanczos three-term recurrence), 0
@@ -673,10 +708,24 @@ private struct BlockKrylov {
       next += size
     }
     (vt, avt, yt, ayt, h, scratch) = (parts[0], parts[1], parts[2], parts[3], parts[4], parts[5])
+    // Two threads for the fixed two-part splits when there are two parts and OpenBLAS runs on one thread
+    // (as in the spectral pipeline); one after the other otherwise (or if the worker cannot be started).
+    team = IterativeEigen.productChunks(order: n).count > 1 && BLASThreads.current == 1 ? TwoThreadTeam() : nil
   }
 
   func deallocate() {
     memory.release()
+    team?.close()
+  }
+
+  /// `body(0)` and `body(1)`, on two threads when there is a ``team``.
+  func onTwoThreads(_ body: (Int) -> Void) {
+    if let team {
+      team.run(body)
+    } else {
+      body(0)
+      body(1)
+    }
   }
 
   mutating func run(
@@ -834,8 +883,8 @@ private struct BlockKrylov {
   /// 55–57 → 50–55 ms at n = 2000 and 168–176 → 158–171 ms at n = 4000; at n = 1000 the
   /// difference is within the machine's noise. Elsewhere it is one `dgemm` per chunk. Either way
   /// the work is split into ``IterativeEigen/productChunks(order:)`` fixed ranges of `A`, on two
-  /// threads when OpenBLAS runs on one thread (as in the spectral pipeline), one after the other
-  /// otherwise. Each output element is always computed by the same
+  /// threads (``TwoThreadTeam``) when OpenBLAS runs on one thread (as in the spectral pipeline),
+  /// one after the other otherwise. Each output element is always computed by the same
   /// sequence of operations, so the result does not depend on how many threads ran the chunks.
   func multiplyByA(_ a: UnsafePointer<Double>, first: Int, count m: Int) {
     let ranges = IterativeEigen.productChunks(order: n)
@@ -851,21 +900,22 @@ private struct BlockKrylov {
         dgemm(false, false, m, r.count, n, 1, q.base, n, matrix.base + r.lowerBound, n, 0, out.base + r.lowerBound, n)
       }
     }
-    if ranges.count > 1 && BLASThreads.current == 1 {
-      DispatchQueue.concurrentPerform(iterations: ranges.count, execute: chunk)
+    if ranges.count == 2 {
+      onTwoThreads(chunk)
     } else {
       for c in ranges.indices { chunk(c) }
     }
   }
 
-  /// Runs `body` on ``IterativeEigen/halves(_:order:)`` of `0..<extent`: on two threads when
-  /// OpenBLAS runs on one thread (as in the spectral pipeline), one after the other otherwise.
+  /// Runs `body` on ``IterativeEigen/halves(_:order:)`` of `0..<extent`: on two threads
+  /// (``TwoThreadTeam``) when OpenBLAS runs on one thread (as in the spectral pipeline), one after
+  /// the other otherwise.
   /// The split depends on `extent` and `n` only and every part is one single-threaded BLAS call
   /// writing its own outputs, so the result does not depend on how many threads ran the parts.
   func inHalves(_ extent: Int, _ body: @Sendable (Range<Int>) -> Void) {
     let parts = IterativeEigen.halves(extent, order: n)
-    if parts.count > 1 && BLASThreads.current == 1 {
-      DispatchQueue.concurrentPerform(iterations: parts.count) { body(parts[$0]) }
+    if parts.count == 2 {
+      onTwoThreads { body(parts[$0]) }
     } else {
       for r in parts { body(r) }
     }

@@ -1,6 +1,8 @@
 #ifndef CBLOCK_KERNEL_H
 #define CBLOCK_KERNEL_H
 
+#include "cbk_team.h"
+
 /// Block product with a symmetric matrix, by rows: `out[v * n + i] = sum_{j < n} a[i * n + j] * q[v * n + j]` for the
 /// rows `row_begin <= i < row_end` of `a` (`n x n`, row-major) and the `m` vectors `q[v * n ..< (v + 1) * n]`.
 /// For a symmetric `a` this is `(Q^T A)[v, i]`, the product `cblas_dgemm` computes by columns, but it streams the rows
