@@ -251,6 +251,19 @@ public enum IterativeEigen {
     return done == 1 ? out : nil
   }
 
+  /// `z` after the solver's modified Gram–Schmidt step against the rows of `q` (orthonormal,
+  /// `q.columns == z.count`): `cbk_mgs_subtract`. For tests.
+  static func modifiedGramSchmidtStep(_ q: Matrix, _ z: [Double]) -> [Double] {
+    precondition(q.columns == z.count)
+    var out = z
+    q.storage.withUnsafeBufferPointer { qp in
+      out.withUnsafeMutableBufferPointer { zp in
+        if let base = qp.baseAddress, let zb = zp.baseAddress { cbk_mgs_subtract(base, q.rows, q.columns, zb) }
+      }
+    }
+    return out
+  }
+
   /// Column ranges of `A` (rows, for the row kernel; the same for symmetric `A`) in which the block
   /// product `Qᵀ·A` is computed: two halves (the first rounded up to a multiple of 64 columns)
   /// from order 512 on, else one range. Fixed by the order only, so results do not depend on the
@@ -1025,13 +1038,9 @@ private struct BlockKrylov {
       var worstRatio = 1.0
       for j in 0..<keep {
         let zj = z + j * n
-        // ddot is threaded above 10,000 elements (sum order by thread): keep it on one thread.
-        BLASThreads.withSingleThread {
-          for k in 0..<kept {
-            let qk = z + k * n
-            cblas_daxpy(Int32(n), -cblas_ddot(Int32(n), qk, 1, zj, 1), qk, 1, zj, 1)
-          }
-        }
+        // Modified Gram–Schmidt against the rows kept so far: one C call (no threads) instead of
+        // `kept` ddot/daxpy pairs (measured in the 10-pair solve at n = 1000: 0.81 → 0.65 ms).
+        cbk_mgs_subtract(z, kept, n, zj)
         let norm = cblas_dnrm2(Int32(n), zj, 1)
         let before = reference[j]
         let dropBelow = round == 0 ? 1e-13 * before : 0.5

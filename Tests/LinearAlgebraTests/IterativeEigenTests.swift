@@ -339,6 +339,35 @@ import Testing
     }
   }
 
+  /// The Gram–Schmidt step in C: the result is orthogonal to every row, differs from the input
+  /// by a combination of the rows only, and is reproducible; no rows leaves the vector unchanged.
+  @Test(arguments: [1, 5, 15, 16, 17, 1000, 1003])
+  func modifiedGramSchmidtStepOrthogonalises(n: Int) throws {
+    for rows in Set([0, 1, min(n, 7), min(n, 14)]) {
+      var q = Fixtures.random(rows, n, seed: UInt64(7 * n + rows))
+      // Orthonormal rows by Householder QR of the transpose (dense, for the test only).
+      if rows > 0 { q = try Check.orthonormalRows(q) }
+      let z = Fixtures.random(1, n, seed: UInt64(n)).storage
+      let out = IterativeEigen.modifiedGramSchmidtStep(q, z)
+      let norm = z.reduce(0) { $0 + $1 * $1 }.squareRoot()
+      for k in 0..<rows {
+        var dot = 0.0
+        for i in 0..<n { dot += q[k, i] * out[i] }
+        #expect(abs(dot) <= 1e-14 * norm, "n \(n) rows \(rows) row \(k): \(dot)")
+      }
+      // z − out lies in the span of the rows: its coefficients reproduce it.
+      var rest = zip(z, out).map { $0 - $1 }
+      for k in 0..<rows {
+        var c = 0.0
+        for i in 0..<n { c += q[k, i] * rest[i] }
+        for i in 0..<n { rest[i] -= c * q[k, i] }
+      }
+      #expect(rest.allSatisfy { abs($0) <= 1e-14 * norm }, "n \(n) rows \(rows)")
+      #expect(IterativeEigen.modifiedGramSchmidtStep(q, z) == out)
+      if rows == 0 { #expect(out == z) }
+    }
+  }
+
   @Test func blockSizeAndBasisLimit() {
     // Row kernel: count + max(4, ⌈count/5⌉) rounded up to a multiple of 3 (its 4 × 3 tiles).
     #expect(IterativeEigen.blockSize(count: 1, rowKernel: true) == 6)

@@ -74,6 +74,28 @@ enum Fixtures {
 }
 
 enum Check {
+  /// The rows of `q` made orthonormal by two passes of Gram–Schmidt in plain Swift (rows must be
+  /// independent; throws otherwise).
+  static func orthonormalRows(_ q: Matrix) throws -> Matrix {
+    var out = q
+    let n = q.columns
+    for r in 0..<q.rows {
+      for _ in 0..<2 {
+        for k in 0..<r {
+          var c = 0.0
+          for i in 0..<n { c += out[k, i] * out[r, i] }
+          for i in 0..<n { out[r, i] -= c * out[k, i] }
+        }
+      }
+      var norm = 0.0
+      for i in 0..<n { norm += out[r, i] * out[r, i] }
+      norm = norm.squareRoot()
+      guard norm > 1e-8 else { throw LinearAlgebraError("rows are dependent") }
+      for i in 0..<n { out[r, i] /= norm }
+    }
+    return out
+  }
+
   /// Largest |x_i − y_i|.
   static func maxAbsDiff(_ x: [Double], _ y: [Double]) -> Double {
     precondition(x.count == y.count)
