@@ -148,7 +148,7 @@ import Glibc
   @Test func defaultOriginWrittenWhenRead() throws {
     let physical = 3 << 29  // 1.5 GiB
     var d = MemoryBudget.defaultBudget(physicalMemory: physical)
-    let text = "the default 75% of 1.50 GiB physical memory"
+    let text = "the default 75% of 1.5 GiB physical memory"  // formatBytes prints the digits the value holds
     #expect(d.origin == text)
     #expect(d.description == "\(MemoryBudget.formatBytes(d.limit)) (\(text))")
     #expect(d == MemoryBudget(limit: d.limit, origin: text))
