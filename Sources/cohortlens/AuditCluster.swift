@@ -11,7 +11,7 @@ import TimeSeries
   import Darwin
 #endif
 
-extension ClusterCommand: AuditStep {
+extension ClusterSettings: AuditStep {
   func auditRun(_ context: AuditContext) throws -> AuditStepResult {
     let run = try series != nil
       ? computeSeries(progress: context.progress, wantsJSON: true, keepDistances: metric == .dtw)

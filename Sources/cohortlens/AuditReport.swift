@@ -272,7 +272,7 @@ enum AuditHTML {
 func auditStepKinds() -> [String: AuditStepKind] {
   [
     "cluster": AuditStepKind(
-      parse: { try ClusterCommand.parse($0) }, message: { ClusterCommand.message(for: $0) },
+      parse: { try ClusterCommand.parse($0).settings }, message: { ClusterCommand.message(for: $0) },
       help: { ClusterCommand.helpMessage(columns: 10_000) }),
     "fairness": AuditStepKind(
       parse: { try FairnessCommand.parse($0) }, message: { FairnessCommand.message(for: $0) },

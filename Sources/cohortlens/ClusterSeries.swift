@@ -119,7 +119,7 @@ struct SeriesProfiles {
   }
 }
 
-extension ClusterCommand {
+extension ClusterSettings {
   /// `cluster --series`: learner time series → distances → affinity → the spectral sweep, with profiles.
   /// Clusters learner time series (`--series`); `keepDistances` keeps the DTW matrix in the run.
   func computeSeries(progress: Progress, wantsJSON: Bool, keepDistances: Bool) throws -> Run {

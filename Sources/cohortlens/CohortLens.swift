@@ -39,9 +39,14 @@ struct CohortLens: ParsableCommand {
     // arguments are parsed (parsing takes a few milliseconds, during which a worker would spin on the other core).
     BLASThreads.releaseWorkers()
     do {
-      // The common `cluster --name value …` line is read directly (no reflection); any other goes to the parser.
-      var command: ParsableCommand = try ClusterCommand.direct(Array(CommandLine.arguments.dropFirst())) ?? parseAsRoot(nil)
-      try command.run()
+      // The common `cluster --name value …` line is read directly (no reflection, no swift-argument-parser
+      // types); any other goes to the parser.
+      if let cluster = ClusterSettings.direct(Array(CommandLine.arguments.dropFirst())) {
+        try cluster.run()
+      } else {
+        var command = try parseAsRoot(nil)
+        try command.run()
+      }
       // Success: every result went out with write(2) (unbuffered) and every output file is closed and renamed
       // into place. End here, without libc's exit handlers: they only release memory the kernel releases with
       // the process anyway (OpenBLAS's 2 × 128 MiB buffers, the loader's destructors), ≈ 0.1 ms of a `cluster`

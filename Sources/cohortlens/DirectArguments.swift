@@ -69,7 +69,7 @@ struct DirectArguments {
   }
 }
 
-extension ClusterCommand {
+extension ClusterSettings {
   /// The option names of `cluster` that take a value (the long names swift-argument-parser derives).
   static let directOptions: Set<String> = [
     "features", "id", "columns", "scale", "affinity", "gamma", "matrix", "graph", "laplacian", "k", "seed", "n-init",
@@ -81,12 +81,13 @@ extension ClusterCommand {
 
   /// `cohortlens cluster …` read by ``DirectArguments`` (every option set, as the parser sets it, and validated),
   /// or nil when `arguments` (without the program name) need swift-argument-parser. A new option of `cluster`
-  /// must be added here and to ``directOptions`` (the direct-parse tests compare every property with the parser's).
-  static func direct(_ arguments: [String]) -> ClusterCommand? {
+  /// must be added here, to ``directOptions`` and to ``ClusterSettings`` (the direct-parse tests compare every
+  /// property with the parser's ``ClusterCommand/settings``). No swift-argument-parser type is instantiated.
+  static func direct(_ arguments: [String]) -> ClusterSettings? {
     guard arguments.first == "cluster",
       var a = DirectArguments(arguments.dropFirst(), options: directOptions, flags: directFlags)
     else { return nil }
-    var c = ClusterCommand()
+    var c = ClusterSettings()
     c.features = a.optional("features")
     c.id = a.optional("id")
     c.columns = a.optional("columns")
@@ -114,7 +115,7 @@ extension ClusterCommand {
     c.radius = a.optional("radius")
     c.threads = a.optional("threads")
     c.maxMemory = a.optional("max-memory")
-    var output = OutputOptions()
+    var output = OutputSettings()
     output.format = a.value("format", default: OutputOptions.Defaults.format)
     output.output = a.optional("output")
     output.progress = a.flag("progress")

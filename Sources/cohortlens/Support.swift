@@ -29,6 +29,21 @@ struct OutputOptions: ParsableArguments {
   mutating func validate() throws {
     if let output { try validateOutputPath(output, flag: "--output") }
   }
+
+  /// The flags as plain values.
+  var settings: OutputSettings { OutputSettings(format: format, output: output, progress: progress) }
+}
+
+/// ``OutputOptions`` as plain values (no property wrappers), for commands read without swift-argument-parser.
+struct OutputSettings {
+  var format = OutputOptions.Defaults.format
+  var output: String? = nil
+  var progress = false
+
+  /// The checks of ``OutputOptions/validate()``.
+  func validate() throws {
+    if let output { try validateOutputPath(output, flag: "--output") }
+  }
 }
 
 /// Usage checks of an output-file flag before any work: a name is given, and it is not an existing directory.
@@ -127,26 +142,38 @@ extension CohortLensCommand {
   var outputFiles: [(flag: String, path: String?)] { [] }
 
   func run() throws {
-    do {
-      try checkOutputsAreNotInputs(inputs: inputFiles, outputs: outputFiles)
-      // Every output's folder (or device) is checked before the work: a mistyped folder fails at once, and
-      // never after a first output was written.
-      for o in outputFiles { if let path = o.path { try AtomicFile.checkWritable(path) } }
+    try runCommand(name: Self.configuration.commandName ?? "", inputs: inputFiles, outputs: outputFiles) {
       try execute()
-    } catch let error as UsageError {
-      printError("cohortlens \(Self.configuration.commandName ?? ""): error: \(error.description)")
-      throw ExitCode(error.exitCode)
-    } catch let error as CohortLensError {
-      printError("\(error.description)")
-      throw ExitCode(error.exitCode)
-    } catch let error as ExitCode {
-      throw error
-    } catch let error as CleanExit {
-      throw error
-    } catch {
-      printError("cohortlens: error: \(error)")
-      throw ExitCode(65)
     }
+  }
+}
+
+/// The body of every command's `run()`: checks that no output is an input and that every output's folder is
+/// writable, runs `execute`, and maps CohortLens errors to their message on stderr and an ``ExitCode``
+/// (`name`: the subcommand, for usage errors; evaluated only then).
+func runCommand(
+  name: @autoclosure () -> String, inputs inputFiles: [(flag: String, path: String?)],
+  outputs outputFiles: [(flag: String, path: String?)], execute: () throws -> Void
+) throws {
+  do {
+    try checkOutputsAreNotInputs(inputs: inputFiles, outputs: outputFiles)
+    // Every output's folder (or device) is checked before the work: a mistyped folder fails at once, and
+    // never after a first output was written.
+    for o in outputFiles { if let path = o.path { try AtomicFile.checkWritable(path) } }
+    try execute()
+  } catch let error as UsageError {
+    printError("cohortlens \(name()): error: \(error.description)")
+    throw ExitCode(error.exitCode)
+  } catch let error as CohortLensError {
+    printError("\(error.description)")
+    throw ExitCode(error.exitCode)
+  } catch let error as ExitCode {
+    throw error
+  } catch let error as CleanExit {
+    throw error
+  } catch {
+    printError("cohortlens: error: \(error)")
+    throw ExitCode(65)
   }
 }
 
@@ -157,6 +184,11 @@ extension CohortLensCommand {
 /// staged first, the result goes to stdout (when there is no `--output`) before any file is renamed into
 /// place, so a failure anywhere leaves none of them written.
 func emit(_ text: String, options: OutputOptions, alongside: [(path: String, bytes: [UInt8])] = []) throws {
+  try emit(text, options: options.settings, alongside: alongside)
+}
+
+/// ``emit(_:options:alongside:)`` with the output flags as plain values.
+func emit(_ text: String, options: OutputSettings, alongside: [(path: String, bytes: [UInt8])] = []) throws {
   if alongside.isEmpty, let path = options.output {
     try AtomicFile.write(text, to: path)
     return

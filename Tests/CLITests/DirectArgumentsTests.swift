@@ -3,19 +3,37 @@ import Testing
 
 @testable import cohortlens
 
-/// `cluster` command lines read directly (``ClusterCommand/direct(_:)``) equal swift-argument-parser's reading,
-/// property by property, and every other command line is left to the parser.
+/// `cluster` command lines read directly (``ClusterSettings/direct(_:)``) equal swift-argument-parser's reading
+/// (``ClusterCommand/settings``), property by property, and every other command line is left to the parser.
 @Suite("Direct argument reading")
 struct DirectArgumentsTests {
-  /// Every stored property (the property wrappers print their value), including the option group's.
-  static func properties(_ c: ClusterCommand) -> [String] {
+  /// Every stored property, including the output options'.
+  static func properties(_ c: ClusterSettings) -> [String] {
     Mirror(reflecting: c).children.map { "\($0.label ?? "?")=\(String(reflecting: $0.value))" }
       + Mirror(reflecting: c.output).children.map { "output.\($0.label ?? "?")=\(String(reflecting: $0.value))" }
   }
 
-  static func parsed(_ arguments: [String]) throws -> ClusterCommand {
+  static func parsed(_ arguments: [String]) throws -> ClusterSettings {
     let command = try CohortLens.parseAsRoot(arguments)
-    return try #require(command as? ClusterCommand)
+    return try #require(command as? ClusterCommand).settings
+  }
+
+  /// The stored property names of a value (a property wrapper's storage `_name` read as `name`).
+  static func labels(_ value: Any) -> [String] {
+    Mirror(reflecting: value).children.map { label in
+      let name = label.label ?? "?"
+      return name.hasPrefix("_") ? String(name.dropFirst()) : name
+    }
+  }
+
+  @Test("the plain settings have every option of the command, in the same order")
+  func settingsMirrorTheCommand() throws {
+    let command = try #require(try CohortLens.parseAsRoot(["cluster", "--features", "f.csv", "--id", "id"]) as? ClusterCommand)
+    #expect(Self.labels(command.settings) == Self.labels(command))
+    #expect(Self.labels(command.settings.output) == Self.labels(command.output))
+    // A command line with every option set: each one reaches the settings (not left at its default).
+    let all = try Self.parsed(Self.accepted[2])
+    #expect(all.output.format == .markdown && all.output.progress && all.dropMissing && all.labelsOut == "l.csv")
   }
 
   static let accepted: [[String]] = [
@@ -39,7 +57,7 @@ struct DirectArgumentsTests {
 
   @Test("the direct reading equals the parser's, property by property", arguments: accepted)
   func sameAsParser(arguments: [String]) throws {
-    guard let direct = ClusterCommand.direct(arguments) else {
+    guard let direct = ClusterSettings.direct(arguments) else {
       // Only a command line that the parser rejects too (validate()) may fall back here.
       #expect(throws: (any Error).self) { try CohortLens.parseAsRoot(arguments) }
       return
@@ -50,7 +68,7 @@ struct DirectArgumentsTests {
   @Test("every default equals the parser's")
   func defaults() throws {
     let arguments = ["cluster", "--features", "f.csv", "--id", "id"]
-    let direct = try #require(ClusterCommand.direct(arguments))
+    let direct = try #require(ClusterSettings.direct(arguments))
     let expected = try Self.parsed(arguments)
     let properties = Self.properties(direct)
     #expect(properties == Self.properties(expected))
@@ -75,6 +93,6 @@ struct DirectArgumentsTests {
     ["cluster", "--features", "f.csv", "--id", "i", "--k", "1"],
   ])
   func fallsBack(arguments: [String]) {
-    #expect(ClusterCommand.direct(arguments) == nil)
+    #expect(ClusterSettings.direct(arguments) == nil)
   }
 }

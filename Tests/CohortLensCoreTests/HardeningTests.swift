@@ -141,3 +141,27 @@ import Glibc
     for t in tokens { InterruptCleanup.unregister(t) }
   }
 }
+
+/// The default budget writes its origin text only when it is read; the text, the description, equality and a
+/// replaced origin are as when the text was written at once.
+@Suite struct MemoryBudgetOriginTests {
+  @Test func defaultOriginWrittenWhenRead() throws {
+    let physical = 3 << 29  // 1.5 GiB
+    var d = MemoryBudget.defaultBudget(physicalMemory: physical)
+    let text = "the default 75% of 1.5 GiB physical memory"  // formatBytes prints the digits the value holds
+    #expect(d.origin == text)
+    #expect(d.description == "\(MemoryBudget.formatBytes(d.limit)) (\(text))")
+    #expect(d == MemoryBudget(limit: d.limit, origin: text))
+    #expect(try MemoryBudget(parsing: nil, physicalMemory: physical) == d)
+    do {
+      try d.check(bytes: Int.max - 1, what: "the matrices", hint: "sample")
+      Issue.record("no error")
+    } catch let error as UsageError {
+      #expect(error.description.contains("more than the memory limit 1.12 GiB (\(text))"), "\(error.description)")
+    }
+    d.origin = "--max-memory 8G"
+    #expect(d.origin == "--max-memory 8G")
+    #expect(d != MemoryBudget.defaultBudget(physicalMemory: physical))
+    #expect(d == MemoryBudget(limit: d.limit, origin: "--max-memory 8G"))
+  }
+}

@@ -26,9 +26,21 @@
 public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
   /// The limit in bytes.
   public var limit: Int
-  /// Where the limit came from, for messages, e.g. `75% of 23.4 GiB physical memory` or
+  /// Where the limit came from, for messages, e.g. `the default 75% of 23.4 GiB physical memory` or
   /// `--max-memory 8G`.
-  public var origin: String
+  public var origin: String {
+    get { defaultShareOf.map(MemoryBudget.defaultOrigin) ?? explicitOrigin }
+    set {
+      explicitOrigin = newValue
+      defaultShareOf = nil
+    }
+  }
+  /// ``origin`` as given.
+  private var explicitOrigin: String
+  /// The physical memory of a default budget (``defaultBudget(physicalMemory:)``), whose ``origin`` text is
+  /// written only when read: it is needed in messages only, and its first formatting (`vsnprintf` through
+  /// `withVaList`: dynamic casts, protocol-conformance scans of the whole binary) costs ≈ 0.1 ms of every run.
+  private var defaultShareOf: Int?
 
   /// Default fraction of physical memory: 0.75.
   public static let defaultFraction = 0.75
@@ -36,7 +48,17 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
   /// A budget of `limit` bytes; `origin` explains it in messages.
   public init(limit: Int, origin: String) {
     self.limit = max(0, limit)
-    self.origin = origin
+    self.explicitOrigin = origin
+  }
+
+  /// Equal limits and equal ``origin`` texts.
+  public static func == (a: MemoryBudget, b: MemoryBudget) -> Bool {
+    a.limit == b.limit && a.origin == b.origin
+  }
+
+  /// The ``origin`` of the default budget on a machine with `physical` bytes of memory.
+  static func defaultOrigin(_ physical: Int) -> String {
+    "the default 75% of \(formatBytes(physical)) physical memory"
   }
 
   /// Physical memory in bytes (`sysconf(_SC_PHYS_PAGES) × sysconf(_SC_PAGESIZE)`), or `nil` when the
@@ -52,9 +74,9 @@ public struct MemoryBudget: Sendable, Equatable, CustomStringConvertible {
   /// The default budget: 75 % of physical memory (unlimited when physical memory is unknown).
   public static func defaultBudget(physicalMemory: Int? = MemoryBudget.physicalMemory()) -> MemoryBudget {
     guard let physical = physicalMemory else { return MemoryBudget(limit: Int.max, origin: "no limit (physical memory unknown)") }
-    return MemoryBudget(
-      limit: Int(Double(physical) * defaultFraction),
-      origin: "the default 75% of \(formatBytes(physical)) physical memory")
+    var budget = MemoryBudget(limit: Int(Double(physical) * defaultFraction), origin: "")
+    budget.defaultShareOf = physical  // the origin text is written when read
+    return budget
   }
 
   /// Parses a `--max-memory` value (see the type's documentation); `nil` gives the default budget.
