@@ -8,11 +8,6 @@ import CohortLensCore
 #endif
 import CLapack
 import Dispatch
-#if canImport(FoundationEssentials)
-  import FoundationEssentials  // ProcessInfo, without loading Foundation's ICU data
-#else
-  import Foundation
-#endif
 import LinearAlgebra
 
 /// The outcome of ``KMeans/fit(_:random:)``: the best of the `initCount` runs.
@@ -163,7 +158,7 @@ public struct KMeans: Sendable {
     // are independent and go to `workers` threads (round-robin within batches); the best one is then chosen in run
     // order, exactly as one after another.
     let draws = seeding.drawsPerRun
-    let cores = n >= Self.parallelMinimumRows ? Swift.min(ProcessInfo.processInfo.activeProcessorCount, 8) : 1
+    let cores = n >= Self.parallelMinimumRows ? Swift.min(Processors.available(), 8) : 1
     let workers = Swift.max(1, Swift.min(cores, initCount))
     let batchSize = workers * 8
     let maxIterations = self.maxIterations

@@ -1,11 +1,7 @@
+import CohortLensCore
 import CLapack
 import CScoresKernel
 import Dispatch
-#if canImport(FoundationEssentials)
-  import FoundationEssentials  // ProcessInfo, without loading Foundation's ICU data
-#else
-  import Foundation
-#endif
 import LinearAlgebra
 
 extension ClusterScores {
@@ -75,7 +71,7 @@ extension ClusterScores {
     let norms = Pairwise.rowSquaredNorms(xp)
     let blockRows = silhouetteBlockRows, tileCols = silhouetteTileColumns
     let blockCount = (n + blockRows - 1) / blockRows
-    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let cores = Processors.available()
     let workers = Swift.max(1, Swift.min(cores, 8, blockCount))
     // per worker: sums[p * L + k], distance sum from permuted point p to cluster k
     let buffers = UnsafeMutableBufferPointer<Double>.allocate(capacity: workers * n * L)
