@@ -7,7 +7,7 @@
 //   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
-//   CBlockKernel     C SIMD kernel of the iterative eigensolver's block product (AVX2, chosen at run time), used by LinearAlgebra
+//   CBlockKernel     C kernels of the iterative eigensolver: block product and Gram–Schmidt step (AVX2, chosen at run time), two-thread team, used by LinearAlgebra
 //   CSpectralKernel  C SIMD kernels of the RBF affinity, degrees and normalised operator (AVX2, chosen at run time), used by Clustering
 //   CScoresKernel    C SIMD kernel of the silhouette's distance sums (AVX2, chosen at run time), used by Clustering
 //   CDTWKernel       C SIMD kernel of the DTW engine (vector extensions, chosen at run time), used by TimeSeries
