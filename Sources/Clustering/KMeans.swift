@@ -304,25 +304,8 @@ struct KMeansPlusPlus: @unchecked Sendable {
     n = x.rows
     d = x.columns
     trials = 2 + Int(log(Double(k)))
-    // choice(n, p): cdf = cumsum(p); the sum of p checked as NumPy does; cdf /= cdf[-1]
-    let p = 1.0 / Double(n)
-    var cdf = [Double](repeating: 0, count: n)
-    var s = 0.0
-    for i in 0..<n {
-      s += p
-      cdf[i] = s
-    }
-    var kahan = 0.0, carry = 0.0
-    for _ in 0..<n {
-      let y = p - carry
-      let t = kahan + y
-      carry = (t - kahan) - y
-      kahan = t
-    }
-    precondition(abs(kahan - 1) <= Double.ulpOfOne.squareRoot(), "choice: probabilities do not sum to 1")
-    let last = cdf[n - 1]
-    for i in 0..<n { cdf[i] /= last }
-    uniformCDF = cdf
+    // choice(n, p) with uniform p: the same cdf for every draw, computed once.
+    uniformCDF = NumPyRandomState.choiceCDF([Double](repeating: 1.0 / Double(n), count: n))
     ones = [Double](repeating: 1, count: n)
     candidateRows = [Double](repeating: 0, count: trials * d)
     distances = [Double](repeating: 0, count: trials * n)

@@ -173,13 +173,13 @@ public struct NumPyRandomState: Sendable, Equatable {
     randint(0, n)
   }
 
-  /// `choice(n, p=p)` (legacy, `size=None`): `cdf = cumsum(p); cdf /= cdf[-1]`;
-  /// `u = random_sample()`; returns `searchsorted(cdf, u, side='right')`, the number of
-  /// `cdf` entries ≤ `u`. Consumes one double. `p` must be non-negative and sum to 1 within
-  /// √ε, as NumPy checks.
+  /// The cumulative distribution `choice(n, p=p)` searches: `cdf = cumsum(p); cdf /= cdf[-1]`, after NumPy's
+  /// checks (`p` non-negative, `|kahan_sum(p) − 1| ≤ √ε`). Callers that draw many times from the same `p` compute it
+  /// once (k-means++ with uniform weights).
   /// - Complexity: O(n).
-  public mutating func choice(_ n: Int, p: [Double]) -> Int {
-    precondition(n > 0 && p.count == n, "choice: p must have n > 0 entries")
+  public static func choiceCDF(_ p: [Double]) -> [Double] {
+    let n = p.count
+    precondition(n > 0, "choice: p must have n > 0 entries")
     var cdf = [Double](repeating: 0, count: n)
     var s = 0.0
     for i in 0..<n {
@@ -198,6 +198,17 @@ public struct NumPyRandomState: Sendable, Equatable {
     precondition(abs(kahan - 1) <= Double.ulpOfOne.squareRoot(), "choice: probabilities do not sum to 1")
     let last = cdf[n - 1]
     for i in 0..<n { cdf[i] /= last }
+    return cdf
+  }
+
+  /// `choice(n, p=p)` (legacy, `size=None`): `cdf = cumsum(p); cdf /= cdf[-1]`;
+  /// `u = random_sample()`; returns `searchsorted(cdf, u, side='right')`, the number of
+  /// `cdf` entries ≤ `u`. Consumes one double. `p` must be non-negative and sum to 1 within
+  /// √ε, as NumPy checks.
+  /// - Complexity: O(n).
+  public mutating func choice(_ n: Int, p: [Double]) -> Int {
+    precondition(n > 0 && p.count == n, "choice: p must have n > 0 entries")
+    let cdf = Self.choiceCDF(p)
     let u = randomSample()
     var lo = 0, hi = n
     while lo < hi {
