@@ -204,8 +204,10 @@ public enum IterativeEigen {
   /// make the convergence rate depend on the gap after the block, not after pair `count`.
   ///
   /// **Row kernel.** Its cost is proportional to the block size, so the smallest block with the
-  /// guard vectors is the fastest: whole eigensolver on the 5-blob affinity (n = 1000, `count`
-  /// pairs, `count / 2` vectors, min of 15 interleaved rounds, ms):
+  /// guard vectors is about the fastest: whole eigensolver on the 5-blob affinity (n = 1000,
+  /// `count` pairs, `count / 2` vectors, min of 10–15 interleaved rounds while other builds ran,
+  /// ms; for 4 pairs the rounding to 9 costs a little against 8, for 10 pairs 15 beats 14 by
+  /// converging one block product earlier):
   ///
   /// | count | b = 8 | 9 | 12 | 14 | 15 | 16 | 24 | 27 | 32 |
   /// |-------|-------|---|----|----|----|----|----|----|----|
