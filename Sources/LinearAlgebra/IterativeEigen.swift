@@ -526,8 +526,9 @@ private func dgemm(
 /// (C `cbk_team`, see `cbk_team.h`). `DispatchQueue.concurrentPerform` wakes a parked worker for
 /// every call, 15–30 µs in a 2-vCPU guest, as long as the solver's basis GEMMs themselves: the
 /// 10-pair solve at n = 1000 took 10.1–10.4 ms with it and 8.9–9.1 ms with this team (min of 30
-/// interleaved rounds, three runs, idle 2-core EPYC guest); run one after the other, the halves took
-/// 11.3 ms. Part 0 runs on the caller, part 1 on the worker unless the caller gets to it first;
+/// interleaved rounds, three runs, idle 2-core EPYC guest; run one after the other, the halves had
+/// taken 11.3 ms against 12.0 with `concurrentPerform` in an earlier run while other builds ran).
+/// Part 0 runs on the caller, part 1 on the worker unless the caller gets to it first;
 /// each part computes the same bits on either thread. Owned by one solve: ``close()`` stops the
 /// worker.
 struct TwoThreadTeam {

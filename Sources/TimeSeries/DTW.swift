@@ -124,7 +124,7 @@ public enum DTW {
     var out = Matrix(rows: n, columns: n)
     guard n > 1 else { return out }
     let maxLength = series.map { $0.count / d }.max()!
-    let workers = max(1, min(threads ?? onlineProcessors(), n - 1))
+    let workers = max(1, min(threads ?? Processors.available(), n - 1))
     let counter = RowCounter()
     let totalPairs = n * (n - 1) / 2
     out.storage.withUnsafeMutableBufferPointer { po in
@@ -242,10 +242,6 @@ public enum DTW {
       swap(&prev, &cur)
     }
     return prev[m].squareRoot()
-  }
-
-  static func onlineProcessors() -> Int {
-    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
   }
 }
 

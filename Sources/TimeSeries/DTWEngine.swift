@@ -50,7 +50,7 @@ enum DTWEngine {
     let blockOffset = packing.blockOffset
     let packed = packing.packed
     let maxLength = lengths.max()!
-    let workers = max(1, min(threads ?? DTW.onlineProcessors(), n - 1))
+    let workers = max(1, min(threads ?? Processors.available(), n - 1))
     let counter = EngineCounter()
     let totalPairs = n * (n - 1) / 2
     let groupStarts = groupStart, offsets = blockOffset, groupOf = groupOfPosition

@@ -100,7 +100,7 @@ extension DTW {
     // The candidates' envelopes, packed like the candidates (same order and blocks), for the reverse LB_Keogh.
     let packedUpper = DTWPacking((0..<n).map { Array(upper[offsets[$0]..<offsets[$0 + 1]]) }, d: d).packed
     let packedLower = DTWPacking((0..<n).map { Array(lower[offsets[$0]..<offsets[$0 + 1]]) }, d: d).packed
-    let workers = max(1, min(threads ?? onlineProcessors(), n - 1))
+    let workers = max(1, min(threads ?? Processors.available(), n - 1))
     let seeds = seedThresholds(series, flat: flat, offsets: offsets, lengths: lengths, d: d, r: r, k: k,
       workers: workers)
     // Lists and thresholds are kept by position in the packing order (a block's 8 candidates are adjacent).
