@@ -34,6 +34,16 @@ let lapackLinking: [LinkerSetting] = [
   .linkedLibrary("openblas", .when(platforms: [.macOS], configuration: .release)),
 ]
 
+// The release executable on Linux is linked as a position-dependent executable (`-no-pie`): with the Swift
+// runtime, Foundation and OpenBLAS linked statically, a PIE binary carries ≈ 52,700 relative relocations that the
+// dynamic loader applies at every start (≈ 200 copy-on-write page faults); at a fixed address there are none.
+// Measured (2-core Zen 4 guest, perf stat, 50 runs): `cohortlens --version` 3.28 → 2.53 ms of CPU, 499 → 347 page
+// faults; the n = 1000 `cluster` benchmark process 20.3 → 19.7 ms (min of 40, interleaved). Shared libraries,
+// the heap, the stack and mmap regions stay randomised; only the executable's own image is at a fixed address.
+let executableLinking: [LinkerSetting] = [
+  .unsafeFlags(["-Xclang-linker", "-no-pie"], .when(platforms: [.linux], configuration: .release))
+]
+
 let package = Package(
   name: "CohortLens",
   platforms: [.macOS(.v13)],
@@ -75,7 +85,8 @@ let package = Package(
       dependencies: [
         "CohortLensCore", "LinearAlgebra", "Clustering", "TimeSeries", "Report", "Fairness", "Explanation",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      linkerSettings: executableLinking
     ),
     .testTarget(name: "CohortLensCoreTests", dependencies: ["CohortLensCore"]),
     .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"]),
