@@ -191,7 +191,7 @@ def main() -> None:
             ours = ours_or_fail(f"cluster n={n}", [str(a.bin), "cluster", "--features", str(f), "--id", "id",
                                                    "--columns", COLS, "--scale", "none", "--gamma", "0.125",
                                                    "--k", "5", "--seed", "0", "--format", "json",
-                                                   "--output", str(out)], out)
+                                                   "--output", str(out), "--no-fsync"], out)
             compare = f"ARI {ari_vs_peer(ours['json'], lab)}" if ours.get("ok") and p1 else "—"
             note = f"fit {p1['fit']['wall_s']:.3f} / CPU {p1['fit']['cpu_s']:.3f}" if p1 else ""
             log(f"peer  cluster {f.name} (as a script)")

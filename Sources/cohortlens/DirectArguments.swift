@@ -77,7 +77,7 @@ extension ClusterSettings {
     "radius", "threads", "max-memory", "format", "output",
   ]
   /// The flags of `cluster`.
-  static let directFlags: Set<String> = ["drop-missing", "wide", "progress"]
+  static let directFlags: Set<String> = ["drop-missing", "wide", "progress", "fsync", "no-fsync"]
 
   /// `cohortlens cluster …` read by ``DirectArguments`` (every option set, as the parser sets it, and validated),
   /// or nil when `arguments` (without the program name) need swift-argument-parser. A new option of `cluster`
@@ -119,6 +119,9 @@ extension ClusterSettings {
     output.format = a.value("format", default: OutputOptions.Defaults.format)
     output.output = a.optional("output")
     output.progress = a.flag("progress")
+    // Both spellings of the inverted flag: the parser's rule (the last one wins) is left to the parser.
+    if a.flag("fsync") && a.flag("no-fsync") { return nil }
+    output.fsync = !a.flag("no-fsync")
     c.output = output
     guard !a.rejected else { return nil }
     // The parser validates the option group while decoding it, then the command.

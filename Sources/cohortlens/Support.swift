@@ -26,12 +26,16 @@ struct OutputOptions: ParsableArguments {
   @Flag(help: "Report progress on stderr even when stderr is not a terminal.")
   var progress = false
 
+  @Flag(inversion: .prefixedNo, help: ArgumentHelp(
+    "fsync the written files and their folder before returning (default). With --no-fsync they are still written to temporary files and renamed into place (never partial), but after an OS crash or power loss they may be missing or empty."))
+  var fsync = true
+
   mutating func validate() throws {
     if let output { try validateOutputPath(output, flag: "--output") }
   }
 
   /// The flags as plain values.
-  var settings: OutputSettings { OutputSettings(format: format, output: output, progress: progress) }
+  var settings: OutputSettings { OutputSettings(format: format, output: output, progress: progress, fsync: fsync) }
 }
 
 /// ``OutputOptions`` as plain values (no property wrappers), for commands read without swift-argument-parser.
@@ -39,6 +43,7 @@ struct OutputSettings {
   var format = OutputOptions.Defaults.format
   var output: String? = nil
   var progress = false
+  var fsync = true
 
   /// The checks of ``OutputOptions/validate()``.
   func validate() throws {
@@ -190,12 +195,12 @@ func emit(_ text: String, options: OutputOptions, alongside: [(path: String, byt
 /// ``emit(_:options:alongside:)`` with the output flags as plain values.
 func emit(_ text: String, options: OutputSettings, alongside: [(path: String, bytes: [UInt8])] = []) throws {
   if alongside.isEmpty, let path = options.output {
-    try AtomicFile.write(text, to: path)
+    try AtomicFile.write(Array(text.utf8), to: path, sync: options.fsync)
     return
   }
   var files = alongside
   if let path = options.output { files.append((path, Array(text.utf8))) }
-  try AtomicFile.write(files: files) {
+  try AtomicFile.write(files: files, sync: options.fsync) {
     if options.output == nil { try writeStandardOutput(text) }
   }
 }

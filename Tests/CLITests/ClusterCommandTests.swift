@@ -93,6 +93,32 @@ struct ClusterCommandTests {
     #expect(lines.count == 289)
   }
 
+  /// `--no-fsync` changes durability only: the same report and labels bytes, no temporary file left behind
+  /// (through the direct reading of the command line and through swift-argument-parser's).
+  @Test func noFsyncWritesTheSameFiles() throws {
+    let dir = try CLI.temporaryDirectory()
+    func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+    let base = Self.effortArgs + ["--k", "2,3", "--format", "json", "--seed", "3"]
+    #expect(try CLI.run(base + ["--output", path("a.json"), "--labels-out", path("a.csv")]).status == 0)
+    let direct = try CLI.run(base + ["--output", path("b.json"), "--labels-out", path("b.csv"), "--no-fsync"])
+    #expect(direct.status == 0, "\(direct.stderr)")
+    let parsed = try CLI.run(base + ["--output=\(path("c.json"))", "--labels-out", path("c.csv"), "--no-fsync"])
+    #expect(parsed.status == 0, "\(parsed.stderr)")
+    func text(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+    for name in ["b", "c"] {
+      #expect(try text(name + ".csv") == text("a.csv"))
+      // The reports differ only in the output parameters they record.
+      let j = try CLI.json(text(name + ".json")), a = try CLI.json(text("a.json"))
+      for key in ["ids", "eigenvalues", "suggested_k", "sweep", "warnings"] {
+        let mine = try JSONSerialization.data(withJSONObject: try #require(j[key]), options: [.sortedKeys])
+        let theirs = try JSONSerialization.data(withJSONObject: try #require(a[key]), options: [.sortedKeys])
+        #expect(mine == theirs, "\(key)")
+      }
+    }
+    let names = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+    #expect(names == ["a.csv", "a.json", "b.csv", "b.json", "c.csv", "c.json"])
+  }
+
   /// `--labels-out` and the report are written together: when the report cannot be written (a folder that
   /// does not exist, a full device), the labels file is not created either, and an existing one is kept.
   @Test func labelsAreNotWrittenWhenTheReportFails() throws {

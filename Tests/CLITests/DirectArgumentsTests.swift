@@ -34,6 +34,7 @@ struct DirectArgumentsTests {
     // A command line with every option set: each one reaches the settings (not left at its default).
     let all = try Self.parsed(Self.accepted[2])
     #expect(all.output.format == .markdown && all.output.progress && all.dropMissing && all.labelsOut == "l.csv")
+    #expect(!all.output.fsync)
   }
 
   static let accepted: [[String]] = [
@@ -44,8 +45,8 @@ struct DirectArgumentsTests {
     ["cluster", "--id", "user", "--features", "a b.csv", "--k", "2...9", "--scale", "Standard", "--format", "MD",
      "--progress", "--drop-missing", "--truth", "label", "--n-init", "3", "--eigensolver", "iterative",
      "--laplacian", "UNNORMALIZED", "--graph", "knn:5", "--labels-out", "l.csv", "--max-memory", "512M",
-     "--seed", "4294967295", "--gamma", "1e-3"],
-    ["cluster", "--affinity", "precomputed", "--matrix", "W.csv", "--k", "3,4,6"],
+     "--seed", "4294967295", "--gamma", "1e-3", "--no-fsync"],
+    ["cluster", "--affinity", "precomputed", "--matrix", "W.csv", "--k", "3,4,6", "--fsync"],
     ["cluster", "--affinity", "precomputed", "--matrix", "W.csv", "--features", "f.csv", "--id", "i", "--truth", "t"],
     ["cluster", "--series", "s.csv", "--id", "student_id", "--time", "week", "--value", "hours", "--metric", "dtw",
      "--radius", "6", "--threads", "2", "--fill", "previous", "--normalize", "zscore", "--zero-series", "keep",
@@ -91,6 +92,8 @@ struct DirectArgumentsTests {
     ["cluster", "--features", "f.csv", "--id", "i", "--Features", "g.csv"], ["cluster", "--features", "f.csv", "--id", "i", "-k", "3"],
     ["cluster", "--features", "f.csv", "--id", "i", "--wide"], ["cluster", "--series", "s.csv", "--id", "i", "--scale", "none"],
     ["cluster", "--features", "f.csv", "--id", "i", "--k", "1"],
+    ["cluster", "--features", "f.csv", "--id", "i", "--fsync", "--no-fsync"],
+    ["cluster", "--features", "f.csv", "--id", "i", "--no-fsync", "--no-fsync"],
   ])
   func fallsBack(arguments: [String]) {
     #expect(ClusterSettings.direct(arguments) == nil)
