@@ -27,6 +27,24 @@ int cbk_symmetric_rows_product(const double *a, long n, const double *q, long m,
 /// order. Deterministic on a given processor; does not use threads.
 void cbk_mgs_subtract(const double *q, long count, long n, double *z);
 
+/// Householder tridiagonalisation of the symmetric `p x p` matrix held in `a` as LAPACK's `dsytrd` with uplo 'L'
+/// (column-major, leading dimension `lda`) computes it, in its output format: `d[0..<p]`, `e[0..<p-1]`, `tau[0..<p-1]`
+/// and the reflectors below the subdiagonal of `a` (`e` on the subdiagonal, `d` on the diagonal), so `dsterf`,
+/// `dstein` and `dormtr` take the result as it is. Only the lower triangle (column-major) is read; the strict upper
+/// triangle is overwritten with scratch values. `a` must have `lda >= p + 3` and `p + 3` columns, the 3 rows and
+/// columns past `p` zero (padding the kernel's 4-wide blocks run into; they stay zero). `work`: `4 * (p + 4)` doubles.
+///
+/// Method: LAPACK's unblocked dsytd2 and dlarfg (sign of beta, rescaling of tiny beta, tau = 0 for a zero column),
+/// with the rank-2 update of step i fused into the symmetric product of step i+1 (one pass over the trailing
+/// triangle per step). `path`: 0 chooses AVX2 + FMA when the processor has them, else the portable path; 1 forces
+/// the portable path, 2 the AVX2 path (only where `cbk_tridiagonalize_avx2_available()`). Both paths give the same
+/// bits (the portable one uses fma(), a software routine on x86-64 processors without FMA, ~60x slower). Single
+/// thread, deterministic.
+void cbk_tridiagonalize(long p, double *a, long lda, double *d, double *e, double *tau, double *work, int path);
+
+/// 1 when `cbk_tridiagonalize`'s AVX2 path runs on this processor (x86-64 with AVX2 and FMA), else 0.
+int cbk_tridiagonalize_avx2_available(void);
+
 /// 1 when `cbk_symmetric_rows_product` computes on this processor, else 0.
 int cbk_symmetric_rows_product_available(void);
 
