@@ -154,9 +154,8 @@ public enum BLASThreads {
   ///
   /// In the `cohortlens` release binary (OpenBLAS linked statically) there is no pool to stop: an initialiser that
   /// runs before OpenBLAS's own starts it with one thread (CBlockKernel, `cbk_openblas_start.h`;
-  /// ``startedOnCallingThread``), so no worker is created, maps its 128 MiB buffer and is joined here. Measured
-  /// (2-core Zen 4 guest, non-PIE static release binaries, old and new processes interleaved): see the commit
-  /// message and README's benchmark notes.
+  /// ``startedOnCallingThread``), so no worker is created, maps its 128 MiB buffer and is joined here (measured
+  /// figures in `cbk_openblas_start.h`: `--version` CPU median 3.31 → 3.19 ms on the 2-core Zen 4 guest).
   public static func releaseWorkers() {
     openblas_set_num_threads(1)
     _ = cohortlens_openblas_shutdown_workers()
