@@ -42,7 +42,10 @@ fi
 
 if [ "$BUILD" = 1 ]; then
   echo "Building release binary" >&2
-  if ! (cd "$ROOT" && swift build -c release --static-swift-stdlib >&2); then
+  # The release flags of the Makefile (`make release`), so that `make bench` does not build twice.
+  RELEASE_FLAGS="${RELEASE_FLAGS:---static-swift-stdlib --disable-local-rpath -Xswiftc -Xfrontend -Xswiftc -disable-concrete-type-metadata-mangled-name-accessors -Xlinker --no-export-dynamic}"
+  # shellcheck disable=SC2086
+  if ! (cd "$ROOT" && swift build -c release $RELEASE_FLAGS >&2); then
     echo "swift build -c release failed; CohortLens rows will be marked failed" >&2
   fi
 fi

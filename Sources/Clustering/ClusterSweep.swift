@@ -158,7 +158,7 @@ public enum SpectralSweep {
       results.set(index, entry)
     }
     let entries = results.values
-    progress?("k-means and scores for k = \(ks.map(String.init).joined(separator: ","))")
+    progress?("k-means and scores for k = \(MessageText.joined(ks.map(String.init), separator: ","))")
     for e in entries where e.clusterSizes.contains(0) {
       warnings.append("k = \(e.k): k-means returned \(e.clusterSizes.filter { $0 == 0 }.count) empty cluster(s)")
     }

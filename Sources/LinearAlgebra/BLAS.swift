@@ -1,3 +1,4 @@
+import CBlockKernel
 import CLapack
 
 /// Thin wrappers over CBLAS (OpenBLAS) for the row-major ``Matrix``.
@@ -150,10 +151,19 @@ public enum BLASThreads {
   /// count at 1, later BLAS and LAPACK calls run on the caller without re-creating the pool.
   /// Call it once, before any BLAS work and while no other thread is inside BLAS (the CLI does at
   /// start-up). O(number of OpenBLAS threads).
+  ///
+  /// In the `cohortlens` release binary (OpenBLAS linked statically) there is no pool to stop: an initialiser that
+  /// runs before OpenBLAS's own starts it with one thread (CBlockKernel, `cbk_openblas_start.h`;
+  /// ``startedOnCallingThread``), so no worker is created, maps its 128 MiB buffer and is joined here (measured
+  /// figures in `cbk_openblas_start.h`: `--version` CPU median 3.31 → 3.19 ms on the 2-core Zen 4 guest).
   public static func releaseWorkers() {
     openblas_set_num_threads(1)
     _ = cohortlens_openblas_shutdown_workers()
   }
+
+  /// Whether this process's OpenBLAS was started on the calling thread, without a worker pool (the `cohortlens`
+  /// release binary; see ``releaseWorkers()``). False in debug builds and in programs that do not ask for it.
+  public static var startedOnCallingThread: Bool { cbk_openblas_started_on_caller() != 0 }
 
   /// The number of threads OpenBLAS currently uses (`openblas_get_num_threads`).
   public static var current: Int { Int(openblas_get_num_threads()) }

@@ -489,7 +489,7 @@ struct ClusterSettings {
         : "clustering needs at least 3 learners (k = 2 needs n ≥ 3); check the input" + (dropMissing ? " and the rows --drop-missing removed" : "")
       throw UsageError("k = \(bad) needs more learners than clusters, but there are n = \(n); \(hint)", option: "k")
     }
-    progress.report("spectral embedding of \(n) learners, k = \(ks.map(String.init).joined(separator: ","))")
+    progress.report("spectral embedding of \(n) learners, k = \(MessageText.joined(ks.map(String.init), separator: ","))")
     // Long --n-init runs report the k-means restarts done, every 10 % (as `dtw` reports its pairs).
     let total = ks.count * nInit
     let shared = progress
@@ -554,14 +554,14 @@ struct ClusterSettings {
     if affinity == .precomputed {
       parts.append("precomputed affinity")
     } else {
-      parts.append("features \(columns.joined(separator: ", "))")
+      parts.append("features \(MessageText.joined(columns, separator: ", "))")
       parts.append("scale \(scale.rawValue)")
       if let g = gamma { parts.append("rbf gamma \(NumberFormatting.roundTrip(g))") }
     }
     parts.append("graph \(graph)")
     parts.append("\(laplacian.rawValue) Laplacian")
     parts.append("seed \(seed)")
-    return parts.joined(separator: "; ")
+    return MessageText.joined(parts, separator: "; ")
   }
 }
 

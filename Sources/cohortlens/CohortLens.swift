@@ -11,6 +11,12 @@ import CohortLensCore
   private let systemQuickExit = Darwin._exit
 #endif
 
+/// Marker for OpenBLAS's start-up (CBlockKernel, `cbk_openblas_start.h`): this program runs every BLAS call on the
+/// calling thread, so a statically linked OpenBLAS starts without creating its worker pool (which
+/// ``BLASThreads/releaseWorkers()`` would stop at once). Never called; only its presence in the binary counts.
+@_cdecl("cohortlens_blas_on_calling_thread")
+public func cohortlensBLASOnCallingThread() {}
+
 /// `cohortlens`: the command-line audit bench for learning-analytics models.
 ///
 /// The executable is thin: it parses flags, calls the library modules and formats their
@@ -35,8 +41,9 @@ struct CohortLens: ParsableCommand {
   )
   static func main() {
     InterruptCleanup.install()  // no partial outputs on SIGINT/SIGTERM
-    // All of CohortLens's parallel work runs in Swift: stop OpenBLAS's idle, spinning workers before the
-    // arguments are parsed (parsing takes a few milliseconds, during which a worker would spin on the other core).
+    // All of CohortLens's parallel work runs in Swift: OpenBLAS runs on this thread. A statically linked OpenBLAS
+    // started without workers (``cohortlensBLASOnCallingThread``); a shared one (debug builds) started its pool
+    // before `main`: stop its idle, spinning workers before the arguments are parsed.
     BLASThreads.releaseWorkers()
     do {
       // The common `cluster --name value …` line is read directly (no reflection, no swift-argument-parser

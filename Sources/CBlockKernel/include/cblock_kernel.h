@@ -1,6 +1,7 @@
 #ifndef CBLOCK_KERNEL_H
 #define CBLOCK_KERNEL_H
 
+#include "cbk_openblas_start.h"
 #include "cbk_team.h"
 
 /// Block product with a symmetric matrix, by rows: `out[v * n + i] = sum_{j < n} a[i * n + j] * q[v * n + j]` for the
