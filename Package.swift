@@ -4,6 +4,7 @@
 //
 // Layout (one domain per module, each depending only on modules below it):
 //   CLapack          system library over lapacke.h + cblas.h (Debian: liblapacke-dev, libopenblas-dev)
+//   CSHA256          C SHA-256 compression with the x86 SHA extensions (chosen at run time), used by CohortLensCore
 //   CohortLensCore   tables, CSV reader/writer, column typing, id joins, errors, output formats, seeded RNG
 //   LinearAlgebra    row-major Matrix, BLAS/LAPACK wrappers, symmetric eigensolvers
 //   Clustering       scaling, affinity, graphs, Laplacian, embedding, k-means, cluster scores, eigengap
@@ -66,7 +67,8 @@ let package = Package(
       path: "Sources/CLapack",
       providers: [.apt(["liblapacke-dev", "libopenblas-dev"])]
     ),
-    .target(name: "CohortLensCore"),
+    .target(name: "CSHA256"),
+    .target(name: "CohortLensCore", dependencies: ["CSHA256"]),
     .target(name: "CBlockKernel"),
     .target(
       name: "LinearAlgebra", dependencies: ["CLapack", "CBlockKernel", "CohortLensCore"],
