@@ -396,8 +396,8 @@ public enum IterativeEigen {
   /// the diagonal of `W` set to 0 by the caller); it saves the O(n²) pass with two divisions per entry that
   /// builds `M`, at the cost of 2·n·m multiplications per product (negligible next to its n²·m multiply-adds).
   /// The results differ from the explicit operator's only by rounding (the products are associated
-  /// differently): on the 5-blob affinities of n = 1000–4000 (10 pairs, 5 vectors) eigenvalues within 3e-15
-  /// and the same iteration counts; the span of the top 5 vectors within 2e-15 (their individual vectors are
+  /// differently): on the 5-blob affinities of n = 1000–4000 (10 pairs, 5 vectors) eigenvalues within 3.7e-15
+  /// and the same iteration counts; the span of the top 5 vectors within 1.2e-14 (their individual vectors are
   /// not defined beyond rounding there: the 5 eigenvalues are within 1e-9 of each other).
   ///
   /// When the whole space fits in the Krylov basis (the dense case of the explicit solver) `M` is formed,
@@ -408,7 +408,7 @@ public enum IterativeEigen {
   ///   - s: `n` positive finite divisors.
   ///   - Others as in ``largest(_:count:vectorCount:tolerance:maxIterations:seed:)``.
   /// - Throws: as ``largest(_:count:vectorCount:tolerance:maxIterations:seed:)``.
-  /// - Complexity: as the explicit solver, plus `2·n·m` divisions per block product of `m` vectors; memory
+  /// - Complexity: as the explicit solver, plus `2·n·m` multiplications per block product of `m` vectors; memory
   ///   `(b + 1)·n` more doubles (inside the solver's one huge-page buffer).
   public static func largest(
     _ w: Matrix, dividedBy s: [Double], count: Int, vectorCount: Int? = nil, tolerance: Double = 1e-10,

@@ -23,7 +23,7 @@ public func cohortlensBLASOnCallingThread() {}
 /// `mmap` whose every 4 KiB page faults on first touch (≈ 1.9 µs each on the 2-core guest where this was measured).
 /// Buffers of 4 MiB and more (the n × n affinity) are still mapped on their own, as the huge-page advice of the
 /// spectral pipeline expects. Fixed thresholds also switch off glibc's dynamic threshold, which otherwise depends on
-/// the sizes freed earlier. Measured: the n = 1000 `cluster` benchmark run 991 → 876 page faults (perf stat,
+/// the sizes freed earlier. Measured: the n = 1000 `cluster` benchmark run 978 → 879 page faults (perf stat,
 /// 20 runs). Elsewhere (macOS, musl) nothing is changed.
 private func configureAllocator() {
   #if canImport(Glibc)

@@ -30,9 +30,7 @@ struct OutputOptions: ParsableArguments {
     "fsync the written files and their folder before returning (default). With --no-fsync they are still written to temporary files and renamed into place (never partial), but after an OS crash or power loss they may be missing or empty."))
   var fsync = true
 
-  mutating func validate() throws {
-    if let output { try validateOutputPath(output, flag: "--output") }
-  }
+  mutating func validate() throws { try settings.validate() }
 
   /// The flags as plain values.
   var settings: OutputSettings { OutputSettings(format: format, output: output, progress: progress, fsync: fsync) }
